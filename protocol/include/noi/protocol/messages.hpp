@@ -1,0 +1,165 @@
+// The sync protocol's messages (docs/protocol.md is their reference, tests pin their bytes).
+// Message type numbers and error codes are fixed forever: a retired number is never reused.
+#pragma once
+
+#include <noi/protocol/types.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace noi::proto {
+
+inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::uint32_t oldest_supported_version = 1;
+
+enum class msg_type : std::uint8_t {
+    hello = 1,
+    welcome = 2,
+    push = 3,
+    push_ack = 4,
+    pull = 5,
+    changes = 6,
+    notify = 7,
+    error = 8,
+};
+
+// One changed cell of a row: its column, value, version and (on a push) its base.
+struct cell_change {
+    std::string column;
+    value val;
+    version ver;
+    std::optional<version> base; // what the writer held; absent on a pull or for a new cell
+    friend bool operator==(const cell_change&, const cell_change&) = default;
+};
+
+// The row-existence cell: alive or deleted, with its version and base.
+struct existence_change {
+    bool alive = true;
+    version ver;
+    std::optional<version> base;
+    friend bool operator==(const existence_change&, const existence_change&) = default;
+};
+
+// One row of a PUSH or CHANGES message.
+struct row_change {
+    std::string table;
+    std::string id;
+    value scope;               // the scope column's value; null for a global table
+    std::uint64_t seq = 0;     // PUSH: the writer's local sequence; CHANGES: the server sequence
+    std::optional<existence_change> exists;
+    std::vector<version> seen; // a delete's base: the versions of the row's cells it held
+    std::optional<version> existence_base; // an update's view of the row's existence cell
+    std::vector<cell_change> cells;
+    friend bool operator==(const row_change&, const row_change&) = default;
+};
+
+// Why a pushed row was rejected. Numbers are fixed.
+enum class reject_reason : std::uint16_t {
+    unknown_table = 1,
+    unknown_column = 2,
+    out_of_scope = 3,
+    global_table = 4,
+    scope_changed = 5,
+    wrong_type = 6,
+    missing_scope = 7,
+};
+
+const char* to_string(reject_reason r);
+
+struct rejection {
+    std::uint64_t quarantine_id = 0;
+    std::string table;
+    std::string id;
+    std::uint64_t seq = 0; // the local sequence of the rejected row change
+    reject_reason reason = reject_reason::unknown_table;
+    std::string message;
+    friend bool operator==(const rejection&, const rejection&) = default;
+};
+
+struct hello {
+    std::uint32_t version = protocol_version;
+    site_id site{};
+    std::uint32_t schema_version = 0;
+    std::string app_version;
+    std::uint64_t clock_ms = 0;
+    std::uint64_t pending = 0;
+    std::optional<std::uint64_t> oldest_pending_ms;
+    std::uint64_t confirmed_rejection = 0; // highest quarantine id the tablet has recorded
+    friend bool operator==(const hello&, const hello&) = default;
+};
+
+struct welcome {
+    std::uint32_t version = protocol_version;
+    std::uint64_t clock_ms = 0;
+    std::string scope;          // a commune code, or "*" for province-wide
+    site_id epoch{};
+    std::uint64_t acked_seq = 0; // the highest local sequence the server holds from this site
+    std::vector<rejection> rejections; // not yet confirmed by the tablet
+    friend bool operator==(const welcome&, const welcome&) = default;
+};
+
+// Rows whose local sequences lie in (from_seq, to_seq]; applied only when from_seq does not
+// leave a gap after what the server holds.
+struct push {
+    std::uint64_t from_seq = 0;
+    std::uint64_t to_seq = 0;
+    std::vector<row_change> rows;
+    friend bool operator==(const push&, const push&) = default;
+};
+
+struct push_ack {
+    std::uint64_t acked_seq = 0;
+    std::vector<rejection> rejections;
+    friend bool operator==(const push_ack&, const push_ack&) = default;
+};
+
+struct pull {
+    std::uint64_t cursor = 0;
+    std::uint32_t max_rows = 0;
+    friend bool operator==(const pull&, const pull&) = default;
+};
+
+struct changes {
+    std::vector<row_change> rows;
+    std::uint64_t cursor = 0;
+    bool more = false;
+    friend bool operator==(const changes&, const changes&) = default;
+};
+
+struct notify {
+    std::uint64_t server_seq = 0;
+    friend bool operator==(const notify&, const notify&) = default;
+};
+
+// Whether the peer should retry. Numbers are fixed.
+enum class condition : std::uint8_t { transient = 1, permanent = 2, protocol = 3 };
+
+enum class error_code : std::uint16_t {
+    unsupported_version = 1,
+    malformed = 2,
+    unexpected_message = 3,
+    sequence_gap = 4,
+    clock_ahead = 5,
+    site_bound_elsewhere = 6,
+    site_busy = 7,
+    internal = 8,
+    too_large = 9,
+    unknown_device = 10,
+};
+
+struct error {
+    error_code code = error_code::internal;
+    condition cond = condition::permanent;
+    std::string message;
+    std::vector<std::uint32_t> supported_versions;
+    friend bool operator==(const error&, const error&) = default;
+};
+
+using message = std::variant<hello, welcome, push, push_ack, pull, changes, notify, error>;
+
+msg_type type_of(const message& m);
+
+} // namespace noi::proto

@@ -1,0 +1,84 @@
+// The merge decision of DESIGN.md §6a, as pure functions: no SQLite, no clock, no I/O.
+// Given what a receiver holds for one row and an incoming change of that row, it says what to
+// apply and, on the server, which conflicts to record. tests/sync/merge_test.cpp walks the
+// table of §6a row by row.
+#pragma once
+
+#include <noi/protocol/messages.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace noi::merge {
+
+enum class role { tablet, server };
+
+enum class action {
+    apply,     // take the incoming version
+    duplicate, // the receiver already holds exactly this version
+    keep,      // keep the current version (the server re-emits it so the sender learns it)
+    skip,      // tablet only: the cell is pending here; the pending write goes up first
+};
+
+struct cell_view {
+    version ver;
+    value val;           // for the existence cell: 1 alive, 0 deleted
+    bool pending = false; // tablet only: changed here and not yet acknowledged
+};
+
+struct row_view {
+    std::optional<cell_view> exists;
+    std::vector<std::optional<cell_view>> cells; // by column index
+};
+
+struct incoming_cell {
+    std::size_t column = 0;
+    value val;
+    version ver;
+    std::optional<version> base;
+};
+
+struct incoming_row {
+    std::optional<proto::existence_change> exists;
+    std::vector<version> seen;             // a delete's base
+    std::optional<version> existence_base; // an update's view of the existence cell
+    std::vector<incoming_cell> cells;
+};
+
+enum class conflict_kind { update, delete_update };
+
+struct conflict {
+    conflict_kind kind = conflict_kind::update;
+    std::optional<std::size_t> column; // update: the column; delete_update: none
+    version winner;                    // the version applied (or kept)
+    version loser;
+    // delete_update: which side deleted and which updated.
+    version deleter;
+    version updater;
+};
+
+struct row_decision {
+    action exists = action::duplicate;   // meaningful only when the change carries existence
+    std::vector<action> cells;           // parallel to incoming_row::cells
+    std::vector<conflict> conflicts;     // server only
+    bool alive_after = true;             // the row's existence once the decision is applied
+    bool reemit_existence = false;       // server: the sender must learn the current existence
+};
+
+struct cell_decision {
+    action act;
+    bool concurrent; // base differs from the current version, another site, different value
+};
+
+// One cell, by versions (the rows of §6a's table that concern a single cell).
+cell_decision decide_cell(const std::optional<cell_view>& cur, const value& inc_val,
+                          const version& inc_ver, const std::optional<version>& inc_base);
+
+// One row change. The existence cell is decided first; cells then merge by version even into
+// a tombstone (the row stays deleted), and the delete-against-update rows of §6a add their
+// conflict. On a tablet, pending cells are never overwritten.
+row_decision decide_row(const row_view& cur, const incoming_row& inc, role r);
+
+inline value existence_value(bool alive) { return static_cast<std::int64_t>(alive ? 1 : 0); }
+
+} // namespace noi::merge

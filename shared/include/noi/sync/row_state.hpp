@@ -1,0 +1,51 @@
+// The folded version state of one row, stored packed in one column keyed like the row
+// (DESIGN.md §8: no extra B-tree keyed by a random id per cell).
+#pragma once
+
+#include <noi/protocol/types.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noi {
+
+class database;
+
+struct cell_state {
+    version ver;
+    std::optional<version> base; // tablet: what it held when it first changed the cell since the last ack
+    std::uint64_t seq = 0;       // tablet: local sequence of its last change; server: server sequence
+    friend bool operator==(const cell_state&, const cell_state&) = default;
+};
+
+struct row_state {
+    std::optional<cell_state> exists;            // the row-existence cell
+    bool alive = true;
+    std::vector<version> seen;                   // the base of the row's last delete
+    std::vector<std::optional<cell_state>> cells; // by column index
+    std::vector<value> tomb;                     // a deleted row's last values
+    friend bool operator==(const row_state&, const row_state&) = default;
+};
+
+std::string pack_row_state(const row_state& s);
+std::string pack_values(const std::vector<value>& values);
+std::vector<value> unpack_values(std::string_view bytes);
+// Throws sync_error(corrupt_state) on bytes that do not decode.
+row_state unpack_row_state(std::string_view bytes, std::size_t columns);
+
+// Reads and writes noi_rows, the per-row state table.
+class row_state_store {
+public:
+    explicit row_state_store(database& db) : db_(db) {}
+    std::optional<row_state> load(const std::string& table, const std::string& id, std::size_t columns);
+    void save(const std::string& table, const std::string& id, const row_state& s);
+    void erase(const std::string& table, const std::string& id);
+
+private:
+    database& db_;
+};
+
+} // namespace noi

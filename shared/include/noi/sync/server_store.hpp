@@ -1,0 +1,126 @@
+// The server role of a replica (DESIGN.md §4, §6, §6a): devices and their scopes, sites bound
+// to devices, per-site acknowledged sequences, merging pushed rows with conflict records,
+// quarantine, re-emission of kept versions, the audit history, and pull by server sequence
+// filtered by scope. Each push is one transaction together with the site's new sequence.
+#pragma once
+
+#include <noi/protocol/messages.hpp>
+#include <noi/sync/replica.hpp>
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace noi {
+
+struct device {
+    std::string id;
+    std::string scope; // a commune code, or "*" for province-wide
+    std::string name;
+    bool revoked = false;
+};
+
+struct conflict_side {
+    value val;
+    site_id site{};
+    std::string device_id; // empty for the server's own writes
+    std::uint64_t hlc = 0;
+    bool deleted = false;
+};
+
+struct conflict_record {
+    std::uint64_t id = 0;
+    std::string kind; // "update" or "delete_update"
+    std::string table, row_id;
+    std::optional<std::string> column;
+    std::string scope;
+    std::string status;
+    conflict_side winner, loser;
+    std::int64_t created_at_ms = 0;
+};
+
+struct quarantine_record {
+    std::uint64_t id = 0;
+    std::string device_id, table, row_id, reason, message;
+    std::int64_t received_at_ms = 0;
+};
+
+struct audit_cell {
+    std::string column; // "*exists" for the row-existence cell
+    value old_value, new_value;
+    version ver;
+    std::optional<version> base;
+};
+
+struct audit_record {
+    std::uint64_t id = 0;
+    std::int64_t at_ms = 0;
+    std::string device_id, table, row_id;
+    site_id site{};
+    std::vector<audit_cell> cells;
+};
+
+struct server_options {
+    std::int64_t clock_bound_ms = 10 * 60 * 1000; // pushes stamped further ahead are refused
+    std::size_t max_pull_rows = 500;
+    std::size_t max_pull_bytes = 256 * 1024;
+};
+
+class server_store {
+public:
+    // Creates a server replica with the default schema, the reference communes and an epoch.
+    static std::unique_ptr<server_store> create(const std::string& path, const wall_clock& wall,
+                                                replica_options opt = {}, server_options so = {});
+    static std::unique_ptr<server_store> open(const std::string& path, const wall_clock& wall,
+                                              replica_options opt = {}, server_options so = {});
+    server_store(std::unique_ptr<replica> r, server_options so);
+
+    replica& rep() { return *rep_; }
+
+    // Throws sync_error(already_exists) for a known id.
+    void add_device(const device& d);
+    std::optional<device> find_device(const std::string& id);
+    std::vector<device> devices();
+
+    // One connection's requests. hello binds the site to the device and claims it as live
+    // until release(); a second live session for one site is refused.
+    std::variant<proto::welcome, proto::error> hello(const device& d, const proto::hello& h);
+    void release(const site_id& s);
+    std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s, const proto::push& p);
+    proto::changes pull(const device& d, const proto::pull& p);
+
+    // A write by the server itself (reference data, admin resolutions): stamped with the
+    // server's clock, merged like any push.
+    void write_local(const std::string& table, const std::string& id, const std::vector<value>& values);
+
+    std::uint64_t server_seq() const { return seq_; }
+    site_id epoch();
+    // A restored backup gets a new epoch so tablets re-push and pull from zero (DESIGN.md §4).
+    void new_epoch();
+
+    std::vector<conflict_record> conflicts();
+    std::vector<quarantine_record> quarantine();
+    std::vector<audit_record> audit(const std::string& table, const std::string& row_id);
+    // The delete's base kept with a tombstone (for checks and the admin tool).
+    std::optional<std::vector<version>> tombstone_seen(const std::string& table, const std::string& id);
+
+private:
+    struct apply_result {
+        std::optional<proto::rejection> rejection;
+    };
+    apply_result apply_row(const device& d, const site_id& s, const proto::row_change& r);
+    std::optional<proto::reject_reason> validate(const device& d, const proto::row_change& r,
+                                                 const table_def*& def, std::string& why);
+    std::uint64_t next_seq() { return ++seq_; }
+    void record_feed(std::uint64_t seq, const std::string& table, const std::string& id, const value& scope);
+
+    std::unique_ptr<replica> rep_;
+    server_options opt_;
+    std::uint64_t seq_ = 0;
+    std::set<site_id> live_;
+};
+
+} // namespace noi

@@ -1,0 +1,72 @@
+// The client role of a replica (DESIGN.md §3–6): folding the capture log into per-cell
+// versions, building PUSH batches of what is pending, applying pulled changes without ever
+// overwriting a pending cell, recording rejections, and following the server's epoch.
+// Every method that writes runs in one BEGIN IMMEDIATE transaction with the cursors it moves.
+#pragma once
+
+#include <noi/protocol/messages.hpp>
+#include <noi/sync/replica.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace noi {
+
+struct tablet_status {
+    std::uint64_t pending = 0;  // captured row changes not yet acknowledged
+    std::uint64_t rejected = 0; // rows the server rejected, kept in noi_rejected
+    std::optional<std::int64_t> last_sync_at_ms;
+    std::uint64_t server_seq = 0; // the pull cursor
+    std::optional<std::int64_t> oldest_pending_ms;
+    std::string scope;
+};
+
+struct rejected_row {
+    std::uint64_t quarantine_id = 0;
+    std::string table, row_id, reason, message;
+    std::vector<value> values; // the rejected version, as the tablet held it
+    std::int64_t recorded_at_ms = 0;
+};
+
+class tablet {
+public:
+    // Creates a tablet replica with the default schema (empty tables).
+    static std::unique_ptr<tablet> create(const std::string& path, const wall_clock& wall,
+                                          replica_options opt = {});
+    static std::unique_ptr<tablet> open(const std::string& path, const wall_clock& wall,
+                                        replica_options opt = {});
+    explicit tablet(std::unique_ptr<replica> r) : rep_(std::move(r)) {}
+
+    replica& rep() { return *rep_; }
+    // Runs app SQL on the replica's connection; writes to synced tables are captured.
+    void exec(const std::string& sql) { rep_->db().exec(sql); }
+
+    // Folds the capture log and builds the round's HELLO.
+    proto::hello begin_round(const std::string& app_version);
+    void on_welcome(const proto::welcome& w);
+    // The next batch of pending rows after local sequence `from`, or none when all is sent.
+    std::optional<proto::push> next_push(std::uint64_t from, std::size_t max_rows);
+    void on_push_ack(const proto::push_ack& a);
+    void apply_changes(const proto::changes& c);
+    void finish_round();
+    // The server refused our clock (DESIGN.md §5): lower the floor to what others sent us and
+    // re-stamp the cells it never accepted.
+    void on_clock_refused();
+
+    std::uint64_t cursor();
+    tablet_status status();
+    std::vector<rejected_row> rejected();
+
+private:
+    void fold();
+    void record_rejection(const proto::rejection& r);
+    void mark_all_pending();
+    void prune_pending();
+    std::uint64_t acked();
+
+    std::unique_ptr<replica> rep_;
+};
+
+} // namespace noi

@@ -1,0 +1,193 @@
+// Packing of row_state as msgpack: [alive, exists, seen, cells, tomb], where a cell is
+// [hlc, site, base-or-nil, seq] or nil.
+#include <noi/sync/database.hpp>
+#include <noi/sync/error.hpp>
+#include <noi/sync/row_state.hpp>
+
+#include <msgpack.hpp>
+
+#include <cstring>
+
+namespace noi {
+namespace {
+
+using packer = msgpack::packer<msgpack::sbuffer>;
+
+void put_version(packer& p, const version& v) {
+    p.pack_array(2);
+    p.pack_uint64(v.hlc);
+    p.pack_bin(16);
+    p.pack_bin_body(reinterpret_cast<const char*>(v.site.data()), 16);
+}
+
+void put_cell(packer& p, const std::optional<cell_state>& c) {
+    if (!c) {
+        p.pack_nil();
+        return;
+    }
+    p.pack_array(3);
+    put_version(p, c->ver);
+    if (c->base)
+        put_version(p, *c->base);
+    else
+        p.pack_nil();
+    p.pack_uint64(c->seq);
+}
+
+[[noreturn]] void corrupt() {
+    throw sync_error(errc::corrupt_state, "a row's sync state does not decode; restore the replica from a backup");
+}
+
+version get_version(const msgpack::object& o) {
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 2) corrupt();
+    const auto& s = o.via.array.ptr[1];
+    if (o.via.array.ptr[0].type != msgpack::type::POSITIVE_INTEGER || s.type != msgpack::type::BIN ||
+        s.via.bin.size != 16)
+        corrupt();
+    version v;
+    v.hlc = o.via.array.ptr[0].via.u64;
+    std::memcpy(v.site.data(), s.via.bin.ptr, 16);
+    return v;
+}
+
+std::optional<cell_state> get_cell(const msgpack::object& o) {
+    if (o.type == msgpack::type::NIL) return std::nullopt;
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 3) corrupt();
+    cell_state c;
+    c.ver = get_version(o.via.array.ptr[0]);
+    if (o.via.array.ptr[1].type != msgpack::type::NIL) c.base = get_version(o.via.array.ptr[1]);
+    if (o.via.array.ptr[2].type != msgpack::type::POSITIVE_INTEGER) corrupt();
+    c.seq = o.via.array.ptr[2].via.u64;
+    return c;
+}
+
+void put_value(packer& p, const value& v) {
+    std::visit(
+        [&](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>)
+                p.pack_nil();
+            else if constexpr (std::is_same_v<T, std::int64_t>)
+                p.pack_int64(x);
+            else if constexpr (std::is_same_v<T, double>)
+                p.pack_double(x);
+            else if constexpr (std::is_same_v<T, std::string>) {
+                p.pack_str(static_cast<std::uint32_t>(x.size()));
+                p.pack_str_body(x.data(), static_cast<std::uint32_t>(x.size()));
+            } else {
+                p.pack_bin(static_cast<std::uint32_t>(x.bytes.size()));
+                p.pack_bin_body(reinterpret_cast<const char*>(x.bytes.data()),
+                                static_cast<std::uint32_t>(x.bytes.size()));
+            }
+        },
+        v);
+}
+
+value get_value(const msgpack::object& o) {
+    switch (o.type) {
+    case msgpack::type::NIL: return std::monostate{};
+    case msgpack::type::POSITIVE_INTEGER: return static_cast<std::int64_t>(o.via.u64);
+    case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: return o.via.f64;
+    case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
+    case msgpack::type::BIN: {
+        auto p = reinterpret_cast<const std::uint8_t*>(o.via.bin.ptr);
+        return blob{std::vector<std::uint8_t>(p, p + o.via.bin.size)};
+    }
+    default: corrupt();
+    }
+}
+
+} // namespace
+
+std::string pack_values(const std::vector<value>& values) {
+    msgpack::sbuffer buf;
+    packer p(buf);
+    p.pack_array(static_cast<std::uint32_t>(values.size()));
+    for (const auto& v : values) put_value(p, v);
+    return std::string(buf.data(), buf.size());
+}
+
+std::vector<value> unpack_values(std::string_view bytes) {
+    try {
+        auto h = msgpack::unpack(bytes.data(), bytes.size());
+        const auto& o = h.get();
+        if (o.type != msgpack::type::ARRAY) corrupt();
+        std::vector<value> out;
+        for (std::uint32_t i = 0; i < o.via.array.size; ++i) out.push_back(get_value(o.via.array.ptr[i]));
+        return out;
+    } catch (const msgpack::unpack_error&) {
+        corrupt();
+    }
+}
+
+std::string pack_row_state(const row_state& s) {
+    msgpack::sbuffer buf;
+    packer p(buf);
+    p.pack_array(5);
+    if (s.alive)
+        p.pack_true();
+    else
+        p.pack_false();
+    put_cell(p, s.exists);
+    p.pack_array(static_cast<std::uint32_t>(s.seen.size()));
+    for (const auto& v : s.seen) put_version(p, v);
+    p.pack_array(static_cast<std::uint32_t>(s.cells.size()));
+    for (const auto& c : s.cells) put_cell(p, c);
+    p.pack_array(static_cast<std::uint32_t>(s.tomb.size()));
+    for (const auto& v : s.tomb) put_value(p, v);
+    return std::string(buf.data(), buf.size());
+}
+
+row_state unpack_row_state(std::string_view bytes, std::size_t columns) {
+    try {
+        auto h = msgpack::unpack(bytes.data(), bytes.size());
+        const auto& o = h.get();
+        if (o.type != msgpack::type::ARRAY || o.via.array.size != 5) corrupt();
+        const auto* f = o.via.array.ptr;
+        if (f[0].type != msgpack::type::BOOLEAN || f[2].type != msgpack::type::ARRAY ||
+            f[3].type != msgpack::type::ARRAY || f[4].type != msgpack::type::ARRAY)
+            corrupt();
+        row_state s;
+        s.alive = f[0].via.boolean;
+        s.exists = get_cell(f[1]);
+        for (std::uint32_t i = 0; i < f[2].via.array.size; ++i) s.seen.push_back(get_version(f[2].via.array.ptr[i]));
+        // A table that gained columns since the state was written reads the new ones as absent.
+        s.cells.resize(std::max<std::size_t>(columns, f[3].via.array.size));
+        for (std::uint32_t i = 0; i < f[3].via.array.size; ++i) s.cells[i] = get_cell(f[3].via.array.ptr[i]);
+        s.cells.resize(columns);
+        for (std::uint32_t i = 0; i < f[4].via.array.size; ++i) s.tomb.push_back(get_value(f[4].via.array.ptr[i]));
+        return s;
+    } catch (const msgpack::unpack_error&) {
+        corrupt();
+    } catch (const msgpack::type_error&) {
+        corrupt();
+    }
+}
+
+std::optional<row_state> row_state_store::load(const std::string& table, const std::string& id,
+                                               std::size_t columns) {
+    auto& st = db_.cached("SELECT state FROM noi_rows WHERE tbl = ?1 AND id = ?2");
+    st.bind(1, table).bind(2, id);
+    if (!st.step()) return std::nullopt;
+    auto bytes = st.column_blob(0);
+    st.reset();
+    return unpack_row_state(bytes, columns);
+}
+
+void row_state_store::save(const std::string& table, const std::string& id, const row_state& s) {
+    auto bytes = pack_row_state(s);
+    auto& st = db_.cached("INSERT INTO noi_rows(tbl, id, state) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT(tbl, id) DO UPDATE SET state = excluded.state");
+    st.bind(1, table).bind(2, id).bind_blob(3, bytes.data(), bytes.size());
+    st.run();
+}
+
+void row_state_store::erase(const std::string& table, const std::string& id) {
+    auto& st = db_.cached("DELETE FROM noi_rows WHERE tbl = ?1 AND id = ?2");
+    st.bind(1, table).bind(2, id);
+    st.run();
+}
+
+} // namespace noi

@@ -1,0 +1,629 @@
+// The server role. Server sequences number row emissions: noi_feed appends (seq, row), and a
+// cell's state records the seq it was last emitted at, so a pull sends each cell once, at its
+// newest emission, in scope order.
+#include <noi/protocol/codec.hpp>
+#include <noi/sync/error.hpp>
+#include <noi/sync/merge.hpp>
+#include <noi/sync/row_state.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include "table_io.hpp"
+
+#include <algorithm>
+
+namespace noi {
+namespace {
+
+constexpr const char* server_schema = R"sql(
+CREATE TABLE IF NOT EXISTS noi_feed (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, scope TEXT);
+CREATE INDEX IF NOT EXISTS noi_feed_scope ON noi_feed (scope, seq);
+CREATE TABLE IF NOT EXISTS noi_devices (
+  device_id TEXT PRIMARY KEY, scope TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,
+  last_contact_at INTEGER, last_sync_at INTEGER, pending INTEGER, oldest_pending_at INTEGER,
+  clock_skew_ms INTEGER, app_version TEXT, schema_version INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS noi_sites (
+  site BLOB PRIMARY KEY, device_id TEXT NOT NULL, acked_seq INTEGER NOT NULL DEFAULT 0,
+  confirmed_rejection INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS noi_conflicts (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT,
+  scope TEXT, status TEXT NOT NULL DEFAULT 'open', created_at INTEGER NOT NULL,
+  w_value, w_site BLOB, w_hlc INTEGER, w_deleted INTEGER,
+  l_value, l_site BLOB, l_hlc INTEGER, l_deleted INTEGER,
+  resolved_by TEXT, resolved_at INTEGER, resolution TEXT);
+CREATE TABLE IF NOT EXISTS noi_quarantine (
+  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, site BLOB NOT NULL, tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL, seq INTEGER NOT NULL, reason INTEGER NOT NULL, message TEXT NOT NULL,
+  payload BLOB, received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open');
+CREATE INDEX IF NOT EXISTS noi_quarantine_site ON noi_quarantine (site, id);
+CREATE TABLE IF NOT EXISTS noi_audit (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device_id TEXT NOT NULL, site BLOB NOT NULL,
+  tbl TEXT NOT NULL, row_id TEXT NOT NULL, cells BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS noi_audit_row ON noi_audit (tbl, row_id);
+)sql";
+
+const std::string exists_column = "*exists";
+const device server_device{"", "*", "server", false};
+
+std::string site_bytes(const site_id& s) { return std::string(s.begin(), s.end()); }
+
+site_id to_site(const std::string& b) {
+    site_id s{};
+    std::copy_n(b.begin(), std::min(b.size(), s.size()), s.begin());
+    return s;
+}
+
+// Audit cells are packed as [[column, old, new, hlc, site, base-hlc, base-site]...]: one
+// appended record per row change (DESIGN.md §3).
+std::string pack_audit(const std::vector<audit_cell>& cells) {
+    std::vector<value> flat;
+    for (const auto& c : cells) {
+        flat.push_back(c.column);
+        flat.push_back(c.old_value);
+        flat.push_back(c.new_value);
+        flat.push_back(static_cast<std::int64_t>(c.ver.hlc));
+        flat.push_back(blob{{c.ver.site.begin(), c.ver.site.end()}});
+        flat.push_back(c.base ? value(static_cast<std::int64_t>(c.base->hlc)) : value{});
+        flat.push_back(c.base ? value(blob{{c.base->site.begin(), c.base->site.end()}}) : value{});
+    }
+    return pack_values(flat);
+}
+
+std::vector<audit_cell> unpack_audit(const std::string& bytes) {
+    auto flat = unpack_values(bytes);
+    std::vector<audit_cell> out;
+    auto site_of = [](const value& v) {
+        site_id s{};
+        if (auto b = std::get_if<blob>(&v)) std::copy_n(b->bytes.begin(), std::min<std::size_t>(16, b->bytes.size()), s.begin());
+        return s;
+    };
+    for (std::size_t i = 0; i + 7 <= flat.size(); i += 7) {
+        audit_cell c;
+        c.column = std::get<std::string>(flat[i]);
+        c.old_value = flat[i + 1];
+        c.new_value = flat[i + 2];
+        c.ver = {static_cast<std::uint64_t>(std::get<std::int64_t>(flat[i + 3])), site_of(flat[i + 4])};
+        if (!is_null(flat[i + 5]))
+            c.base = version{static_cast<std::uint64_t>(std::get<std::int64_t>(flat[i + 5])), site_of(flat[i + 6])};
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+} // namespace
+
+server_store::server_store(std::unique_ptr<replica> r, server_options so) : rep_(std::move(r)), opt_(so) {
+    auto st = rep_->db().prepare("SELECT coalesce(max(seq), 0) FROM noi_feed");
+    if (st.step()) seq_ = static_cast<std::uint64_t>(st.column_int(0));
+}
+
+std::unique_ptr<server_store> server_store::create(const std::string& path, const wall_clock& wall,
+                                                   replica_options opt, server_options so) {
+    auto r = replica::create(path, replica_role::server, wall, opt);
+    r->db().exec(server_schema);
+    r->install_default_schema();
+    auto s = std::make_unique<server_store>(std::move(r), so);
+    s->new_epoch();
+    transaction tx(s->rep().db());
+    for (const auto& c : reference_communes())
+        s->write_local("commune", c.code,
+                       {c.name, c.kind, c.district, c.district_code, c.province, std::int64_t{0}});
+    tx.commit();
+    return s;
+}
+
+std::unique_ptr<server_store> server_store::open(const std::string& path, const wall_clock& wall,
+                                                 replica_options opt, server_options so) {
+    auto r = replica::open(path, wall, opt);
+    if (r->role() != replica_role::server)
+        throw sync_error(errc::not_a_replica, path + " is a tablet replica, not a server's");
+    return std::make_unique<server_store>(std::move(r), so);
+}
+
+site_id server_store::epoch() {
+    auto& st = rep_->db().cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
+    site_id e{};
+    if (st.step()) e = to_site(st.column_blob(0));
+    st.reset();
+    return e;
+}
+
+void server_store::new_epoch() {
+    site_id e;
+    for (auto& b : e) b = static_cast<std::uint8_t>(rep_->rng()());
+    auto& st = rep_->db().cached("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('epoch', ?1)");
+    st.bind_blob(1, e.data(), e.size());
+    st.run();
+}
+
+void server_store::add_device(const device& d) {
+    if (find_device(d.id))
+        throw sync_error(errc::already_exists, "device " + d.id + " is already enrolled");
+    auto& st = rep_->db().cached(
+        "INSERT INTO noi_devices(device_id, scope, name, created_at) VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, d.id).bind(2, d.scope).bind(3, d.name).bind(4, rep_->clock().wall_ms());
+    st.run();
+}
+
+std::optional<device> server_store::find_device(const std::string& id) {
+    auto& st = rep_->db().cached("SELECT device_id, scope, name, revoked FROM noi_devices WHERE device_id = ?1");
+    st.bind(1, id);
+    std::optional<device> d;
+    if (st.step()) d = device{st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0};
+    st.reset();
+    return d;
+}
+
+std::vector<device> server_store::devices() {
+    std::vector<device> out;
+    auto st = rep_->db().prepare("SELECT device_id, scope, name, revoked FROM noi_devices ORDER BY created_at, device_id");
+    while (st.step()) out.push_back({st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0});
+    return out;
+}
+
+std::variant<proto::welcome, proto::error> server_store::hello(const device& d, const proto::hello& h) {
+    using proto::error_code;
+    auto& db = rep_->db();
+    transaction tx(db);
+    auto site = site_bytes(h.site);
+    auto& find = db.cached("SELECT device_id, acked_seq, confirmed_rejection FROM noi_sites WHERE site = ?1");
+    find.bind_blob(1, site.data(), site.size());
+    std::uint64_t acked = 0, confirmed = 0;
+    if (find.step()) {
+        if (find.column_text(0) != d.id) {
+            find.reset();
+            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+                                "this replica belongs to another device; make a new replica with "
+                                "noi-client init for this device",
+                                {}};
+        }
+        acked = static_cast<std::uint64_t>(find.column_int(1));
+        confirmed = static_cast<std::uint64_t>(find.column_int(2));
+    } else {
+        auto& bind = db.cached("INSERT INTO noi_sites(site, device_id) VALUES (?1, ?2)");
+        bind.bind_blob(1, site.data(), site.size()).bind(2, d.id);
+        bind.run();
+    }
+    find.reset();
+    if (live_.count(h.site))
+        return proto::error{error_code::site_busy, proto::condition::transient,
+                            "another session of this replica is still connected; retry in a moment", {}};
+    confirmed = std::max(confirmed, h.confirmed_rejection);
+    auto& upd_site = db.cached("UPDATE noi_sites SET confirmed_rejection = ?2 WHERE site = ?1");
+    upd_site.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(confirmed));
+    upd_site.run();
+    const auto now = rep_->clock().wall_ms();
+    auto& upd = db.cached(
+        "UPDATE noi_devices SET last_contact_at = ?2, pending = ?3, oldest_pending_at = ?4, "
+        "clock_skew_ms = ?5, app_version = ?6, schema_version = ?7 WHERE device_id = ?1");
+    upd.bind(1, d.id).bind(2, now).bind(3, static_cast<std::int64_t>(h.pending));
+    if (h.oldest_pending_ms)
+        upd.bind(4, static_cast<std::int64_t>(*h.oldest_pending_ms));
+    else
+        upd.bind_null(4);
+    upd.bind(5, static_cast<std::int64_t>(h.clock_ms) - now).bind(6, h.app_version).bind(7, static_cast<std::int64_t>(h.schema_version));
+    upd.run();
+
+    proto::welcome w;
+    w.clock_ms = static_cast<std::uint64_t>(now);
+    w.scope = d.scope;
+    w.epoch = epoch();
+    w.acked_seq = acked;
+    auto& rej = db.cached("SELECT id, tbl, row_id, seq, reason, message FROM noi_quarantine "
+                          "WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT 1000");
+    rej.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(confirmed));
+    while (rej.step())
+        w.rejections.push_back({static_cast<std::uint64_t>(rej.column_int(0)), rej.column_text(1),
+                                rej.column_text(2), static_cast<std::uint64_t>(rej.column_int(3)),
+                                static_cast<proto::reject_reason>(rej.column_int(4)), rej.column_text(5)});
+    rej.reset();
+    tx.commit();
+    live_.insert(h.site);
+    return w;
+}
+
+void server_store::release(const site_id& s) { live_.erase(s); }
+
+std::variant<proto::push_ack, proto::error> server_store::push(const device& d, const site_id& s,
+                                                              const proto::push& p) {
+    auto& db = rep_->db();
+    const auto now = rep_->clock().wall_ms();
+    // Only versions this site stamped itself are checked: cells it re-sends from others
+    // were accepted under the server's own clock already.
+    for (const auto& r : p.rows) {
+        auto ahead = [&](const version& v) {
+            return v.site == s && hlc_to_ms(v.hlc) > now + opt_.clock_bound_ms;
+        };
+        bool bad = r.exists && ahead(r.exists->ver);
+        for (const auto& c : r.cells) bad = bad || ahead(c.ver);
+        if (bad)
+            return proto::error{proto::error_code::clock_ahead, proto::condition::transient,
+                                "the tablet's clock is ahead of the server's by more than " +
+                                    std::to_string(opt_.clock_bound_ms / 1000) +
+                                    " s; it re-stamps its pending writes and retries",
+                                {}};
+    }
+    transaction tx(db);
+    auto site = site_bytes(s);
+    auto& find = db.cached("SELECT acked_seq FROM noi_sites WHERE site = ?1 AND device_id = ?2");
+    find.bind_blob(1, site.data(), site.size()).bind(2, d.id);
+    if (!find.step()) {
+        find.reset();
+        return proto::error{proto::error_code::unexpected_message, proto::condition::protocol,
+                            "PUSH before HELLO for this replica", {}};
+    }
+    auto acked = static_cast<std::uint64_t>(find.column_int(0));
+    find.reset();
+    if (p.from_seq > acked)
+        return proto::error{proto::error_code::sequence_gap, proto::condition::transient,
+                            "the batch starts at " + std::to_string(p.from_seq) + " but the server holds up to " +
+                                std::to_string(acked) + "; resume from there",
+                            {}};
+    proto::push_ack ack;
+    std::vector<const proto::row_change*> rows;
+    for (const auto& r : p.rows)
+        if (r.seq > acked && r.seq <= p.to_seq) rows.push_back(&r);
+    std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->seq < b->seq; });
+    for (const auto* r : rows) {
+        auto res = apply_row(d, s, *r);
+        if (res.rejection) ack.rejections.push_back(*res.rejection);
+        rep_->fault_point("server.push.row");
+    }
+    ack.acked_seq = std::max(acked, p.to_seq);
+    auto& upd = db.cached("UPDATE noi_sites SET acked_seq = ?2 WHERE site = ?1");
+    upd.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(ack.acked_seq));
+    upd.run();
+    rep_->save_clock();
+    rep_->fault_point("server.push.before_commit");
+    tx.commit();
+    return ack;
+}
+
+std::optional<proto::reject_reason> server_store::validate(const device& d, const proto::row_change& r,
+                                                           const table_def*& def, std::string& why) {
+    using proto::reject_reason;
+    def = rep_->tables().find(r.table);
+    if (!def) {
+        why = "the server has no synced table named " + r.table;
+        return reject_reason::unknown_table;
+    }
+    if (r.id.empty()) {
+        why = "a row id must not be empty";
+        return reject_reason::wrong_type;
+    }
+    for (const auto& c : r.cells) {
+        auto i = def->column_index(c.column);
+        if (!i) {
+            why = "table " + r.table + " has no column " + c.column;
+            return reject_reason::unknown_column;
+        }
+        if (!value_fits(def->columns[*i].type, c.val)) {
+            why = "column " + r.table + "." + c.column + " does not take a value of that type";
+            return reject_reason::wrong_type;
+        }
+        if (def->scope && *i == *def->scope && c.val != r.scope) {
+            why = "the row's scope column differs from its scope";
+            return reject_reason::scope_changed;
+        }
+    }
+    if (def->is_global()) {
+        if (d.scope != "*") {
+            why = r.table + " is province reference data; only province-wide devices write it";
+            return reject_reason::global_table;
+        }
+        return std::nullopt;
+    }
+    const auto* scope = std::get_if<std::string>(&r.scope);
+    if (!scope || scope->empty()) {
+        why = "the row has no commune code";
+        return reject_reason::missing_scope;
+    }
+    if (d.scope != "*" && *scope != d.scope) {
+        why = "the row belongs to commune " + *scope + " but the device is enrolled for " + d.scope;
+        return reject_reason::out_of_scope;
+    }
+    return std::nullopt;
+}
+
+server_store::apply_result server_store::apply_row(const device& d, const site_id& s, const proto::row_change& r) {
+    auto& db = rep_->db();
+    const auto now = rep_->clock().wall_ms();
+    row_state_store store(db);
+    std::string why;
+    const table_def* def = nullptr;
+    auto reason = validate(d, r, def, why);
+
+    std::optional<row_state> loaded;
+    std::vector<value> values;
+    if (def) {
+        loaded = store.load(r.table, r.id, def->columns.size());
+        if (auto v = rep_->io(*def).read(r.id))
+            values = *v;
+        else if (loaded)
+            values = loaded->tomb;
+        values.resize(def->columns.size());
+        if (!reason && def->scope && loaded && !is_null(values[*def->scope]) && values[*def->scope] != r.scope) {
+            reason = proto::reject_reason::scope_changed;
+            why = "row " + r.id + " already exists in another scope; a row's commune never changes";
+        }
+    }
+    if (reason) {
+        auto payload = proto::encode(proto::changes{{r}, 0, false});
+        auto site = site_bytes(s);
+        auto& q = db.cached("INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, reason, message, "
+                            "payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        q.bind(1, d.id).bind_blob(2, site.data(), site.size()).bind(3, r.table).bind(4, r.id);
+        q.bind(5, static_cast<std::int64_t>(r.seq)).bind(6, static_cast<std::int64_t>(*reason)).bind(7, why);
+        q.bind_blob(8, payload.data(), payload.size()).bind(9, now);
+        q.run();
+        proto::rejection rej{static_cast<std::uint64_t>(db.last_insert_rowid()), r.table, r.id,
+                             r.seq, *reason, why};
+        // The tablet drops its version and takes the server's back by its next pull.
+        if (loaded) {
+            auto st = *loaded;
+            auto seq = next_seq();
+            if (st.exists) st.exists->seq = seq;
+            for (auto& c : st.cells)
+                if (c) c->seq = seq;
+            store.save(r.table, r.id, st);
+            record_feed(seq, r.table, r.id, def->scope ? values[*def->scope] : value{});
+        }
+        return {rej};
+    }
+
+    row_state st;
+    if (loaded)
+        st = *loaded;
+    else
+        st.cells.resize(def->columns.size());
+    const bool was_alive = !loaded || st.alive;
+
+    merge::row_view view;
+    if (st.exists) view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive), false};
+    view.cells.resize(def->columns.size());
+    for (std::size_t i = 0; i < def->columns.size(); ++i)
+        if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], false};
+    merge::incoming_row inc;
+    inc.exists = r.exists;
+    inc.seen = r.seen;
+    inc.existence_base = r.existence_base;
+    for (const auto& c : r.cells) inc.cells.push_back({*def->column_index(c.column), c.val, c.ver, c.base});
+    auto dec = merge::decide_row(view, inc, merge::role::server);
+
+    std::optional<std::uint64_t> seq;
+    auto emit = [&](std::optional<cell_state>& c) {
+        if (!seq) seq = next_seq();
+        if (c) c->seq = *seq;
+    };
+    std::vector<audit_cell> audit;
+    std::uint64_t seen_hlc = 0;
+    if (r.exists) {
+        seen_hlc = std::max(seen_hlc, r.exists->ver.hlc);
+        if (dec.exists == merge::action::apply) {
+            audit.push_back({exists_column, st.exists ? merge::existence_value(st.alive) : value{},
+                             merge::existence_value(r.exists->alive), r.exists->ver, r.exists->base});
+            st.exists = cell_state{r.exists->ver, std::nullopt, 0};
+            emit(st.exists);
+            st.alive = r.exists->alive;
+            st.seen = r.exists->alive ? std::vector<version>{} : r.seen;
+        } else if (dec.exists == merge::action::keep) {
+            emit(st.exists);
+        }
+    }
+    std::vector<value> old_values = values;
+    for (std::size_t k = 0; k < inc.cells.size(); ++k) {
+        const auto& ic = inc.cells[k];
+        seen_hlc = std::max(seen_hlc, ic.ver.hlc);
+        auto& cell = st.cells[ic.column];
+        if (dec.cells[k] == merge::action::apply) {
+            audit.push_back({def->columns[ic.column].name, values[ic.column], ic.val, ic.ver, ic.base});
+            cell = cell_state{ic.ver, std::nullopt, 0};
+            values[ic.column] = ic.val;
+            emit(cell);
+        } else if (dec.cells[k] == merge::action::keep) {
+            emit(cell);
+        }
+    }
+    if (dec.reemit_existence) emit(st.exists);
+    // A row that comes back to life, or whose delete lost, is sent whole.
+    const bool revived = st.alive && !was_alive;
+    if (revived || (r.exists && !r.exists->alive && st.alive && dec.exists == merge::action::keep)) {
+        emit(st.exists);
+        for (auto& c : st.cells) emit(c);
+    }
+    rep_->clock().observe(seen_hlc);
+
+    auto& cq = db.cached(
+        "INSERT INTO noi_conflicts(kind, tbl, row_id, col, scope, created_at, w_value, w_site, w_hlc, "
+        "w_deleted, l_value, l_site, l_hlc, l_deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14)");
+    const value scope_value = def->scope ? values[*def->scope] : value{};
+    for (const auto& c : dec.conflicts) {
+        value wv, lv;
+        bool wdel = false, ldel = false;
+        if (c.kind == merge::conflict_kind::update) {
+            const auto& ic = *std::find_if(inc.cells.begin(), inc.cells.end(),
+                                           [&](const auto& x) { return x.column == *c.column; });
+            const auto& cur = old_values[*c.column];
+            wv = c.winner == ic.ver ? ic.val : cur;
+            lv = c.winner == ic.ver ? cur : ic.val;
+        } else {
+            wdel = c.winner == c.deleter;
+            ldel = !wdel;
+        }
+        auto ws = site_bytes(c.winner.site), ls = site_bytes(c.loser.site);
+        cq.bind(1, std::string_view(c.kind == merge::conflict_kind::update ? "update" : "delete_update"));
+        cq.bind(2, r.table).bind(3, r.id);
+        if (c.column)
+            cq.bind(4, def->columns[*c.column].name);
+        else
+            cq.bind_null(4);
+        cq.bind(5, scope_value).bind(6, now).bind(7, wv).bind_blob(8, ws.data(), ws.size());
+        cq.bind(9, static_cast<std::int64_t>(c.winner.hlc)).bind(10, std::int64_t{wdel});
+        cq.bind(11, lv).bind_blob(12, ls.data(), ls.size()).bind(13, static_cast<std::int64_t>(c.loser.hlc));
+        cq.bind(14, std::int64_t{ldel});
+        cq.run();
+    }
+
+    auto& io = rep_->io(*def);
+    if (st.alive) {
+        st.tomb.clear();
+        if (!audit.empty() || revived) io.upsert(r.id, values);
+    } else {
+        st.tomb = values;
+        if (was_alive && loaded) io.remove(r.id);
+    }
+    if (!audit.empty()) {
+        auto packed = pack_audit(audit);
+        auto site = site_bytes(s);
+        auto& a = db.cached("INSERT INTO noi_audit(at, device_id, site, tbl, row_id, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        a.bind(1, now).bind(2, d.id).bind_blob(3, site.data(), site.size()).bind(4, r.table).bind(5, r.id);
+        a.bind_blob(6, packed.data(), packed.size());
+        a.run();
+    }
+    if (seq) record_feed(*seq, r.table, r.id, scope_value);
+    if (seq || !loaded) store.save(r.table, r.id, st);
+    return {};
+}
+
+void server_store::record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
+                               const value& scope) {
+    auto& f = rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope) VALUES (?1, ?2, ?3, ?4)");
+    f.bind(1, static_cast<std::int64_t>(seq)).bind(2, table).bind(3, id).bind(4, scope);
+    f.run();
+}
+
+void server_store::write_local(const std::string& table, const std::string& id, const std::vector<value>& values) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) throw sync_error(errc::schema, "no synced table named " + table);
+    row_state_store store(rep_->db());
+    auto st = store.load(table, id, def->columns.size());
+    proto::row_change r;
+    r.table = table;
+    r.id = id;
+    if (def->scope && *def->scope < values.size()) r.scope = values[*def->scope];
+    const auto hlc = rep_->clock().next();
+    const version ver{hlc, rep_->site()};
+    if (!st || !st->alive)
+        r.exists = proto::existence_change{true, ver, st && st->exists ? std::optional(st->exists->ver) : std::nullopt};
+    else if (st->exists)
+        r.existence_base = st->exists->ver;
+    for (std::size_t i = 0; i < def->columns.size() && i < values.size(); ++i) {
+        std::optional<version> base;
+        if (st && st->cells[i]) base = st->cells[i]->ver;
+        r.cells.push_back({def->columns[i].name, values[i], ver, base});
+    }
+    auto res = apply_row(server_device, rep_->site(), r);
+    if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+}
+
+proto::changes server_store::pull(const device& d, const proto::pull& p) {
+    auto& db = rep_->db();
+    proto::changes out;
+    out.cursor = p.cursor;
+    const std::size_t limit = std::clamp<std::size_t>(p.max_rows ? p.max_rows : opt_.max_pull_rows, 1, opt_.max_pull_rows);
+    const bool all = d.scope == "*";
+    auto& q = db.cached(all ? "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                            : "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 AND (scope = ?3 OR scope IS NULL) "
+                              "ORDER BY seq LIMIT ?2");
+    q.bind(1, static_cast<std::int64_t>(p.cursor)).bind(2, static_cast<std::int64_t>(limit + 1));
+    if (!all) q.bind(3, d.scope);
+    std::vector<std::tuple<std::uint64_t, std::string, std::string>> feed;
+    while (q.step()) feed.emplace_back(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2));
+    q.reset();
+    row_state_store store(db);
+    std::size_t bytes = 0, taken = 0;
+    for (const auto& [seq, table, id] : feed) {
+        if (taken == limit || bytes > opt_.max_pull_bytes) {
+            out.more = true;
+            break;
+        }
+        ++taken;
+        out.cursor = seq;
+        const auto* def = rep_->tables().find(table);
+        if (!def) continue;
+        auto st = store.load(table, id, def->columns.size());
+        if (!st) continue;
+        std::vector<value> values;
+        if (auto v = rep_->io(*def).read(id))
+            values = *v;
+        else
+            values = st->tomb;
+        values.resize(def->columns.size());
+        proto::row_change r;
+        r.table = table;
+        r.id = id;
+        r.seq = seq;
+        if (def->scope) r.scope = values[*def->scope];
+        if (st->exists && st->exists->seq == seq) r.exists = proto::existence_change{st->alive, st->exists->ver, std::nullopt};
+        for (std::size_t i = 0; i < def->columns.size(); ++i) {
+            const auto& c = st->cells[i];
+            if (c && c->seq == seq) {
+                r.cells.push_back({def->columns[i].name, values[i], c->ver, std::nullopt});
+                bytes += 40 + def->columns[i].name.size();
+                if (const auto* s = std::get_if<std::string>(&values[i])) bytes += s->size();
+            }
+        }
+        if (r.exists || !r.cells.empty()) out.rows.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<conflict_record> server_store::conflicts() {
+    std::vector<conflict_record> out;
+    auto st = rep_->db().prepare(
+        "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, c.created_at, "
+        "c.w_value, c.w_site, c.w_hlc, c.w_deleted, coalesce(ws.device_id, ''), "
+        "c.l_value, c.l_site, c.l_hlc, c.l_deleted, coalesce(ls.device_id, '') "
+        "FROM noi_conflicts c LEFT JOIN noi_sites ws ON ws.site = c.w_site "
+        "LEFT JOIN noi_sites ls ON ls.site = c.l_site ORDER BY c.id");
+    while (st.step()) {
+        conflict_record c;
+        c.id = static_cast<std::uint64_t>(st.column_int(0));
+        c.kind = st.column_text(1);
+        c.table = st.column_text(2);
+        c.row_id = st.column_text(3);
+        if (!st.column_is_null(4)) c.column = st.column_text(4);
+        c.scope = st.column_text(5);
+        c.status = st.column_text(6);
+        c.created_at_ms = st.column_int(7);
+        c.winner = {st.column(8), to_site(st.column_blob(9)), st.column_text(12),
+                    static_cast<std::uint64_t>(st.column_int(10)), st.column_int(11) != 0};
+        c.loser = {st.column(13), to_site(st.column_blob(14)), st.column_text(17),
+                   static_cast<std::uint64_t>(st.column_int(15)), st.column_int(16) != 0};
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::vector<quarantine_record> server_store::quarantine() {
+    std::vector<quarantine_record> out;
+    auto st = rep_->db().prepare("SELECT id, device_id, tbl, row_id, reason, message, received_at "
+                                 "FROM noi_quarantine ORDER BY id");
+    while (st.step())
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1), st.column_text(2),
+                       st.column_text(3), proto::to_string(static_cast<proto::reject_reason>(st.column_int(4))),
+                       st.column_text(5), st.column_int(6)});
+    return out;
+}
+
+std::vector<audit_record> server_store::audit(const std::string& table, const std::string& row_id) {
+    std::vector<audit_record> out;
+    auto st = rep_->db().prepare("SELECT id, at, device_id, site, cells FROM noi_audit "
+                                 "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
+    st.bind(1, table).bind(2, row_id);
+    while (st.step())
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_int(1), st.column_text(2), table,
+                       row_id, to_site(st.column_blob(3)), unpack_audit(st.column_blob(4))});
+    return out;
+}
+
+std::optional<std::vector<version>> server_store::tombstone_seen(const std::string& table, const std::string& id) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) return std::nullopt;
+    auto st = row_state_store(rep_->db()).load(table, id, def->columns.size());
+    if (!st || st->alive) return std::nullopt;
+    return st->seen;
+}
+
+} // namespace noi

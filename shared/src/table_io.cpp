@@ -1,0 +1,53 @@
+#include "table_io.hpp"
+
+namespace noi {
+
+std::string quote_ident(const std::string& name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+table_io::table_io(database& db, const table_def& def) : db_(db), columns_(def.columns.size()) {
+    std::string cols, params, updates;
+    for (std::size_t i = 0; i < def.columns.size(); ++i) {
+        auto q = quote_ident(def.columns[i].name);
+        cols += ", " + q;
+        params += ", ?" + std::to_string(i + 2);
+        updates += (i ? ", " : "") + q + " = excluded." + q;
+    }
+    auto t = quote_ident(def.name);
+    select_sql_ = "SELECT id" + cols + " FROM " + t + " WHERE id = ?1";
+    upsert_sql_ = "INSERT INTO " + t + " (id" + cols + ") VALUES (?1" + params + ")" +
+                  (updates.empty() ? " ON CONFLICT(id) DO NOTHING"
+                                   : " ON CONFLICT(id) DO UPDATE SET " + updates);
+    delete_sql_ = "DELETE FROM " + t + " WHERE id = ?1";
+}
+
+std::optional<std::vector<value>> table_io::read(const std::string& id) {
+    auto& st = db_.cached(select_sql_);
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    std::vector<value> out(columns_);
+    for (std::size_t i = 0; i < columns_; ++i) out[i] = st.column(static_cast<int>(i + 1));
+    st.reset();
+    return out;
+}
+
+void table_io::upsert(const std::string& id, const std::vector<value>& values) {
+    auto& st = db_.cached(upsert_sql_);
+    st.bind(1, id);
+    for (std::size_t i = 0; i < columns_; ++i) st.bind(static_cast<int>(i + 2), i < values.size() ? values[i] : value{});
+    st.run();
+}
+
+void table_io::remove(const std::string& id) {
+    auto& st = db_.cached(delete_sql_);
+    st.bind(1, id);
+    st.run();
+}
+
+} // namespace noi

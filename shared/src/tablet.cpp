@@ -1,0 +1,481 @@
+// The client role. Local sequences (lseq) number folded row changes; a cell is pending while
+// its lseq is above the acknowledged sequence (meta `acked_seq`).
+#include <noi/sync/error.hpp>
+#include <noi/sync/merge.hpp>
+#include <noi/sync/row_state.hpp>
+#include <noi/sync/tablet.hpp>
+
+#include "table_io.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace noi {
+namespace {
+
+enum capture_op : std::int64_t { op_insert = 1, op_update = 2, op_delete = 3 };
+
+// Capture is off for the life of this guard: applied remote changes are not echoed.
+class capture_off {
+public:
+    explicit capture_off(replica& r) : r_(r) { r_.set_capture(false); }
+    ~capture_off() { r_.set_capture(true); }
+
+private:
+    replica& r_;
+};
+
+std::vector<value> current_values(replica& rep, const table_def& def, const std::string& id,
+                                   const row_state* st) {
+    if (auto v = rep.io(def).read(id)) return *v;
+    if (st && !st->tomb.empty()) {
+        auto t = st->tomb;
+        t.resize(def.columns.size());
+        return t;
+    }
+    return std::vector<value>(def.columns.size());
+}
+
+row_state fresh_state(const table_def& def) {
+    row_state s;
+    s.cells.resize(def.columns.size());
+    return s;
+}
+
+} // namespace
+
+std::unique_ptr<tablet> tablet::create(const std::string& path, const wall_clock& wall,
+                                       replica_options opt) {
+    auto r = replica::create(path, replica_role::tablet, wall, opt);
+    r->install_default_schema();
+    return std::make_unique<tablet>(std::move(r));
+}
+
+std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& wall,
+                                     replica_options opt) {
+    auto r = replica::open(path, wall, opt);
+    if (r->role() != replica_role::tablet)
+        throw sync_error(errc::not_a_replica, path + " is a server replica, not a tablet's");
+    return std::make_unique<tablet>(std::move(r));
+}
+
+std::uint64_t tablet::acked() { return static_cast<std::uint64_t>(rep_->meta_int("acked_seq")); }
+
+void tablet::fold() {
+    auto& db = rep_->db();
+    const auto me = rep_->site();
+    const auto acked_seq = acked();
+    auto lseq = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
+    row_state_store store(db);
+    std::map<std::pair<std::string, std::string>, row_state> states;
+    std::int64_t last_capture = 0;
+
+    auto read = db.prepare("SELECT seq, tbl, id, op, cols, hlc, old FROM noi_capture ORDER BY seq");
+    auto& add_pending = db.cached("INSERT INTO noi_pending(lseq, tbl, id) VALUES (?1, ?2, ?3)");
+    while (read.step()) {
+        last_capture = read.column_int(0);
+        auto table = read.column_text(1);
+        auto id = read.column_text(2);
+        auto op = read.column_int(3);
+        auto mask = static_cast<std::uint64_t>(read.column_int(4));
+        auto hlc = static_cast<std::uint64_t>(read.column_int(5));
+        const auto* def = rep_->tables().find(table);
+        if (!def) continue;
+        auto key = std::make_pair(table, id);
+        auto it = states.find(key);
+        if (it == states.end()) {
+            auto loaded = store.load(table, id, def->columns.size());
+            it = states.emplace(key, loaded ? *loaded : fresh_state(*def)).first;
+        }
+        auto& st = it->second;
+        const std::uint64_t l = ++lseq;
+        const version ver{hlc, me};
+        rep_->clock().observe(hlc);
+        // The base is what the cell held when it was first changed since the last ack.
+        auto touch = [&](std::optional<cell_state>& c) {
+            std::optional<version> base;
+            if (c) base = c->seq > acked_seq ? c->base : std::optional<version>(c->ver);
+            c = cell_state{ver, base, l};
+        };
+        // An update of a row this replica never saw inserted (written before the table was
+        // synced) is sent whole, as an insert.
+        if (op == op_update && !st.exists) op = op_insert;
+        if (op == op_insert) {
+            touch(st.exists);
+            st.alive = true;
+            st.seen.clear();
+            st.tomb.clear();
+            mask = ~0ull;
+        }
+        if (op == op_delete) {
+            std::vector<version> seen = st.exists && st.exists->seq > acked_seq ? st.seen
+                                                                                 : std::vector<version>{};
+            for (const auto& c : st.cells)
+                if (c && std::find(seen.begin(), seen.end(), c->ver) == seen.end()) seen.push_back(c->ver);
+            touch(st.exists);
+            st.alive = false;
+            st.seen = std::move(seen);
+            st.tomb = unpack_values(read.column_blob(6));
+            st.tomb.resize(def->columns.size());
+        } else {
+            for (std::size_t i = 0; i < def->columns.size(); ++i)
+                if (mask >> i & 1) touch(st.cells[i]);
+        }
+        add_pending.bind(1, static_cast<std::int64_t>(l)).bind(2, table).bind(3, id);
+        add_pending.run();
+    }
+    if (!last_capture) return;
+    for (const auto& [key, st] : states) store.save(key.first, key.second, st);
+    auto& del = db.cached("DELETE FROM noi_capture WHERE seq <= ?1");
+    del.bind(1, last_capture);
+    del.run();
+    rep_->set_meta_int("local_seq", static_cast<std::int64_t>(lseq));
+    rep_->save_clock();
+    rep_->fault_point("tablet.fold.before_commit");
+}
+
+proto::hello tablet::begin_round(const std::string& app_version) {
+    transaction tx(rep_->db());
+    rep_->refresh_clock();
+    fold();
+    tx.commit();
+    auto s = status();
+    proto::hello h;
+    h.site = rep_->site();
+    h.schema_version = rep_->tables().version;
+    h.app_version = app_version;
+    h.clock_ms = static_cast<std::uint64_t>(rep_->clock().wall_ms());
+    h.pending = s.pending;
+    if (s.oldest_pending_ms) h.oldest_pending_ms = static_cast<std::uint64_t>(*s.oldest_pending_ms);
+    h.confirmed_rejection = static_cast<std::uint64_t>(rep_->meta_int("confirmed_rejection"));
+    return h;
+}
+
+void tablet::on_welcome(const proto::welcome& w) {
+    transaction tx(rep_->db());
+    rep_->refresh_clock();
+    rep_->set_scope(w.scope);
+    auto offset = static_cast<std::int64_t>(w.clock_ms) - rep_->clock().wall_ms();
+    rep_->clock().set_offset(offset);
+    rep_->set_meta_int("clock_offset_ms", offset);
+    for (const auto& r : w.rejections) record_rejection(r);
+
+    auto& db = rep_->db();
+    std::string epoch(w.epoch.begin(), w.epoch.end());
+    auto& get = db.cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
+    std::optional<std::string> known;
+    if (get.step()) known = get.column_blob(0);
+    get.reset();
+    bool repush = false;
+    if (known && *known != epoch) {
+        // The server was restored from a backup: it may lack anything we sent since.
+        rep_->set_meta_int("cursor", 0);
+        repush = true;
+    }
+    auto& put = db.cached("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('epoch', ?1)");
+    put.bind_blob(1, epoch.data(), epoch.size());
+    put.run();
+
+    auto local = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
+    if (w.acked_seq > local) {
+        // This replica was restored from a backup: the server holds sequences we no longer
+        // remember using. Move above them and send everything again.
+        rep_->set_meta_int("local_seq", static_cast<std::int64_t>(w.acked_seq));
+        rep_->clock().observe(hlc_from_ms(static_cast<std::int64_t>(w.clock_ms)));
+        repush = true;
+    }
+    if (w.acked_seq > acked()) rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(w.acked_seq));
+    if (repush) mark_all_pending();
+    prune_pending();
+    rep_->save_clock();
+    rep_->fault_point("tablet.welcome.before_commit");
+    tx.commit();
+}
+
+void tablet::mark_all_pending() {
+    auto& db = rep_->db();
+    auto acked_seq = acked();
+    auto lseq = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
+    row_state_store store(db);
+    std::vector<std::tuple<std::string, std::string, row_state>> rows;
+    auto all = db.prepare("SELECT tbl, id, state FROM noi_rows");
+    while (all.step()) {
+        const auto* def = rep_->tables().find(all.column_text(0));
+        if (!def) continue;
+        rows.emplace_back(all.column_text(0), all.column_text(1),
+                          unpack_row_state(all.column_blob(2), def->columns.size()));
+    }
+    auto& add_pending = db.cached("INSERT INTO noi_pending(lseq, tbl, id) VALUES (?1, ?2, ?3)");
+    for (auto& [table, id, st] : rows) {
+        const std::uint64_t l = ++lseq;
+        auto mark = [&](std::optional<cell_state>& c) {
+            if (!c) return;
+            if (c->seq <= acked_seq) c->base = c->ver;
+            c->seq = l;
+        };
+        mark(st.exists);
+        for (auto& c : st.cells) mark(c);
+        store.save(table, id, st);
+        add_pending.bind(1, static_cast<std::int64_t>(l)).bind(2, table).bind(3, id);
+        add_pending.run();
+    }
+    rep_->set_meta_int("local_seq", static_cast<std::int64_t>(lseq));
+}
+
+void tablet::prune_pending() {
+    auto& st = rep_->db().cached("DELETE FROM noi_pending WHERE lseq <= ?1");
+    st.bind(1, static_cast<std::int64_t>(acked()));
+    st.run();
+}
+
+std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max_rows) {
+    auto& db = rep_->db();
+    transaction tx(db);
+    row_state_store store(db);
+    proto::push p;
+    p.from_seq = from;
+    p.to_seq = from;
+    std::size_t entries = 0;
+    auto& q = db.cached("SELECT lseq, tbl, id FROM noi_pending WHERE lseq > ?1 ORDER BY lseq LIMIT ?2");
+    q.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(max_rows));
+    std::vector<std::tuple<std::uint64_t, std::string, std::string>> picked;
+    while (q.step()) picked.emplace_back(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2));
+    q.reset();
+    for (const auto& [l, table, id] : picked) {
+        ++entries;
+        p.to_seq = l;
+        const auto* def = rep_->tables().find(table);
+        if (!def) continue;
+        auto st = store.load(table, id, def->columns.size());
+        if (!st) continue; // dropped after a rejection
+        auto values = current_values(*rep_, *def, id, &*st);
+        proto::row_change r;
+        r.table = table;
+        r.id = id;
+        r.seq = l;
+        if (def->scope) r.scope = values[*def->scope];
+        if (st->exists && st->exists->seq == l) {
+            r.exists = proto::existence_change{st->alive, st->exists->ver, st->exists->base};
+            if (!st->alive) r.seen = st->seen;
+        } else if (st->exists) {
+            r.existence_base = st->exists->ver;
+        }
+        for (std::size_t i = 0; i < def->columns.size(); ++i) {
+            const auto& c = st->cells[i];
+            if (c && c->seq == l)
+                r.cells.push_back({def->columns[i].name, values[i], c->ver, c->base});
+        }
+        if (r.exists || !r.cells.empty()) p.rows.push_back(std::move(r));
+    }
+    if (entries < max_rows)
+        p.to_seq = std::max(p.to_seq, static_cast<std::uint64_t>(rep_->meta_int("local_seq")));
+    tx.commit();
+    if (p.to_seq <= from) return std::nullopt;
+    return p;
+}
+
+void tablet::on_push_ack(const proto::push_ack& a) {
+    transaction tx(rep_->db());
+    for (const auto& r : a.rejections) record_rejection(r);
+    if (a.acked_seq > acked()) rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(a.acked_seq));
+    prune_pending();
+    rep_->fault_point("tablet.ack.before_commit");
+    tx.commit();
+}
+
+void tablet::record_rejection(const proto::rejection& r) {
+    auto& db = rep_->db();
+    auto& exists = db.cached("SELECT 1 FROM noi_rejected WHERE quarantine_id = ?1");
+    exists.bind(1, static_cast<std::int64_t>(r.quarantine_id));
+    bool known = exists.step();
+    exists.reset();
+    if (!known) {
+        std::vector<value> values;
+        row_state_store store(db);
+        if (const auto* def = rep_->tables().find(r.table)) {
+            auto st = store.load(r.table, r.id, def->columns.size());
+            values = current_values(*rep_, *def, r.id, st ? &*st : nullptr);
+            // The server's version comes back by the next pull (it re-emitted the row when it
+            // rejected ours); until then the tablet holds nothing the server refused.
+            capture_off off(*rep_);
+            rep_->io(*def).remove(r.id);
+            store.erase(r.table, r.id);
+        }
+        auto packed = pack_values(values);
+        auto& ins = db.cached("INSERT INTO noi_rejected(quarantine_id, tbl, row_id, reason, message, "
+                              "row_values, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        ins.bind(1, static_cast<std::int64_t>(r.quarantine_id)).bind(2, r.table).bind(3, r.id);
+        ins.bind(4, std::string_view(proto::to_string(r.reason))).bind(5, r.message);
+        ins.bind_blob(6, packed.data(), packed.size()).bind(7, rep_->clock().wall_ms());
+        ins.run();
+    }
+    if (static_cast<std::int64_t>(r.quarantine_id) > rep_->meta_int("confirmed_rejection"))
+        rep_->set_meta_int("confirmed_rejection", static_cast<std::int64_t>(r.quarantine_id));
+}
+
+void tablet::apply_changes(const proto::changes& c) {
+    auto& db = rep_->db();
+    transaction tx(db);
+    rep_->refresh_clock();
+    // Local writes not yet folded must count as pending before anything pulled lands.
+    fold();
+    capture_off off(*rep_);
+    const auto acked_seq = acked();
+    row_state_store store(db);
+    std::uint64_t received = static_cast<std::uint64_t>(rep_->meta_int("hlc_received"));
+    for (const auto& r : c.rows) {
+        const auto* def = rep_->tables().find(r.table);
+        if (!def) continue;
+        auto loaded = store.load(r.table, r.id, def->columns.size());
+        row_state st = loaded ? *loaded : fresh_state(*def);
+        auto values = current_values(*rep_, *def, r.id, loaded ? &*loaded : nullptr);
+        const bool was_alive = loaded && st.alive;
+
+        merge::row_view view;
+        if (st.exists)
+            view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive),
+                                           st.exists->seq > acked_seq};
+        view.cells.resize(def->columns.size());
+        for (std::size_t i = 0; i < def->columns.size(); ++i)
+            if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], st.cells[i]->seq > acked_seq};
+        merge::incoming_row inc;
+        inc.exists = r.exists;
+        for (const auto& cc : r.cells)
+            if (auto i = def->column_index(cc.column)) inc.cells.push_back({*i, cc.val, cc.ver, std::nullopt});
+        auto d = merge::decide_row(view, inc, merge::role::tablet);
+
+        if (r.exists) {
+            received = std::max(received, r.exists->ver.hlc);
+            if (d.exists == merge::action::apply) {
+                st.exists = cell_state{r.exists->ver, std::nullopt, 0};
+                st.alive = r.exists->alive;
+                st.seen.clear();
+            }
+        }
+        const bool alive_now = st.alive;
+        const bool revived = alive_now && !was_alive;
+        for (std::size_t k = 0; k < inc.cells.size(); ++k) {
+            const auto& ic = inc.cells[k];
+            received = std::max(received, ic.ver.hlc);
+            if (d.cells[k] == merge::action::apply) st.cells[ic.column] = cell_state{ic.ver, std::nullopt, 0};
+            // A row coming back to life is sent whole: take every value it carries.
+            if (d.cells[k] == merge::action::apply || (revived && d.cells[k] != merge::action::skip))
+                values[ic.column] = ic.val;
+        }
+        rep_->clock().observe(received);
+        if (alive_now) {
+            st.tomb.clear();
+            rep_->io(*def).upsert(r.id, values);
+        } else {
+            st.tomb = values;
+            if (was_alive) rep_->io(*def).remove(r.id);
+        }
+        store.save(r.table, r.id, st);
+        rep_->fault_point("tablet.pull.row");
+    }
+    rep_->set_meta_int("hlc_received", static_cast<std::int64_t>(received));
+    rep_->set_meta_int("cursor", static_cast<std::int64_t>(c.cursor));
+    rep_->save_clock();
+    rep_->fault_point("tablet.pull.before_commit");
+    tx.commit();
+}
+
+void tablet::finish_round() {
+    transaction tx(rep_->db());
+    rep_->set_meta_int("last_sync_at", rep_->clock().wall_ms());
+    tx.commit();
+}
+
+void tablet::on_clock_refused() {
+    auto& db = rep_->db();
+    transaction tx(db);
+    fold();
+    const auto acked_seq = acked();
+    const auto me = rep_->site();
+    // The floor falls back to the greatest HLC this replica received from others or had
+    // accepted, so the corrected wall clock takes over again.
+    std::uint64_t floor = static_cast<std::uint64_t>(rep_->meta_int("hlc_received"));
+    row_state_store store(db);
+    std::vector<std::tuple<std::string, std::string, row_state>> rows;
+    auto all = db.prepare("SELECT tbl, id, state FROM noi_rows");
+    while (all.step()) {
+        const auto* def = rep_->tables().find(all.column_text(0));
+        if (!def) continue;
+        auto st = unpack_row_state(all.column_blob(2), def->columns.size());
+        auto accepted = [&](const std::optional<cell_state>& c) {
+            if (c && c->ver.site == me && c->seq <= acked_seq) floor = std::max(floor, c->ver.hlc);
+        };
+        accepted(st.exists);
+        for (const auto& c : st.cells) accepted(c);
+        rows.emplace_back(all.column_text(0), all.column_text(1), std::move(st));
+    }
+    rep_->clock().reset_floor(floor);
+    for (auto& [table, id, st] : rows) {
+        bool changed = false;
+        auto restamp = [&](std::optional<cell_state>& c) {
+            if (c && c->ver.site == me && c->seq > acked_seq) {
+                c->ver.hlc = rep_->clock().next();
+                changed = true;
+            }
+        };
+        restamp(st.exists);
+        for (auto& c : st.cells) restamp(c);
+        if (changed) store.save(table, id, st);
+    }
+    rep_->set_meta_int("hlc_floor", static_cast<std::int64_t>(rep_->clock().floor()));
+    tx.commit();
+}
+
+std::uint64_t tablet::cursor() { return static_cast<std::uint64_t>(rep_->meta_int("cursor")); }
+
+tablet_status tablet::status() {
+    auto& db = rep_->db();
+    tablet_status s;
+    auto& pending = db.cached(
+        "SELECT (SELECT count(*) FROM noi_pending WHERE lseq > ?1) + (SELECT count(*) FROM noi_capture), "
+        "(SELECT min(hlc) FROM noi_capture), (SELECT count(*) FROM noi_rejected)");
+    pending.bind(1, static_cast<std::int64_t>(acked()));
+    if (pending.step()) {
+        s.pending = static_cast<std::uint64_t>(pending.column_int(0));
+        if (!pending.column_is_null(1)) s.oldest_pending_ms = hlc_to_ms(static_cast<std::uint64_t>(pending.column_int(1)));
+        s.rejected = static_cast<std::uint64_t>(pending.column_int(2));
+    }
+    pending.reset();
+    if (s.pending && !s.oldest_pending_ms) {
+        // Folded but unacknowledged: the oldest pending row change's HLC is in its state.
+        auto& first = db.cached("SELECT p.tbl, p.id, p.lseq FROM noi_pending p WHERE p.lseq > ?1 ORDER BY p.lseq LIMIT 1");
+        first.bind(1, static_cast<std::int64_t>(acked()));
+        if (first.step()) {
+            auto table = first.column_text(0), id = first.column_text(1);
+            auto l = static_cast<std::uint64_t>(first.column_int(2));
+            first.reset();
+            if (const auto* def = rep_->tables().find(table))
+                if (auto st = row_state_store(db).load(table, id, def->columns.size())) {
+                    std::uint64_t h = 0;
+                    if (st->exists && st->exists->seq == l) h = st->exists->ver.hlc;
+                    for (const auto& c : st->cells)
+                        if (c && c->seq == l) h = h ? std::min(h, c->ver.hlc) : c->ver.hlc;
+                    if (h) s.oldest_pending_ms = hlc_to_ms(h);
+                }
+        }
+        first.reset();
+    }
+    auto last = rep_->meta_int("last_sync_at", -1);
+    if (last >= 0) s.last_sync_at_ms = last;
+    s.server_seq = cursor();
+    s.scope = rep_->meta_text("scope").value_or("");
+    return s;
+}
+
+std::vector<rejected_row> tablet::rejected() {
+    std::vector<rejected_row> out;
+    auto st = rep_->db().prepare("SELECT quarantine_id, tbl, row_id, reason, message, row_values, "
+                                 "recorded_at FROM noi_rejected ORDER BY quarantine_id");
+    while (st.step())
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1), st.column_text(2),
+                       st.column_text(3), st.column_text(4), unpack_values(st.column_blob(5)),
+                       st.column_int(6)});
+    return out;
+}
+
+} // namespace noi
