@@ -418,9 +418,7 @@ std::variant<message, decode_error> decode(std::span<const std::uint8_t> bytes, 
     } catch (const msgpack::insufficient_bytes&) {
         return decode_error{decode_errc::truncated, "the message ends early"};
     } catch (const msgpack::size_overflow&) {
-        return decode_error{decode_errc::too_large, "a part of the message exceeds a size limit"};
-    } catch (const msgpack::depth_size_overflow&) {
-        return decode_error{decode_errc::too_large, "the message nests too deeply"};
+        return decode_error{decode_errc::too_large, "a part of the message exceeds a size or nesting limit"};
     } catch (const msgpack::parse_error&) {
         return decode_error{decode_errc::malformed, "the bytes are not msgpack"};
     } catch (const msgpack::unpack_error& e) {

@@ -176,16 +176,19 @@ void tablet::on_welcome(const proto::welcome& w) {
     put.bind_blob(1, epoch.data(), epoch.size());
     put.run();
 
-    auto local = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
-    if (w.acked_seq > local) {
-        // This replica was restored from a backup: the server holds sequences we no longer
-        // remember using. Move above them and send everything again.
-        rep_->set_meta_int("local_seq", static_cast<std::int64_t>(w.acked_seq));
+    if (w.acked_seq > static_cast<std::uint64_t>(rep_->meta_int("sent_seq"))) {
+        // The server holds sequences this replica never sent as far as it remembers: it was
+        // restored from a backup, and its own numbers since may name other changes. Move above
+        // the server's and send everything again under new numbers.
+        auto local = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
+        rep_->set_meta_int("local_seq", static_cast<std::int64_t>(std::max(local, w.acked_seq)));
         rep_->clock().observe(hlc_from_ms(static_cast<std::int64_t>(w.clock_ms)));
         repush = true;
     }
-    if (w.acked_seq > acked()) rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(w.acked_seq));
     if (repush) mark_all_pending();
+    if (w.acked_seq > acked()) rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(w.acked_seq));
+    if (w.acked_seq > static_cast<std::uint64_t>(rep_->meta_int("sent_seq")))
+        rep_->set_meta_int("sent_seq", static_cast<std::int64_t>(w.acked_seq));
     prune_pending();
     rep_->save_clock();
     rep_->fault_point("tablet.welcome.before_commit");
@@ -269,6 +272,9 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
     }
     if (entries < max_rows)
         p.to_seq = std::max(p.to_seq, static_cast<std::uint64_t>(rep_->meta_int("local_seq")));
+    // Remembered before the batch leaves, so a restored backup can tell (on_welcome).
+    if (p.to_seq > static_cast<std::uint64_t>(rep_->meta_int("sent_seq")))
+        rep_->set_meta_int("sent_seq", static_cast<std::int64_t>(p.to_seq));
     tx.commit();
     if (p.to_seq <= from) return std::nullopt;
     return p;

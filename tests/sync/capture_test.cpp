@@ -1,0 +1,214 @@
+// Change capture (DESIGN.md §3): triggers append to the capture log in the writer's
+// transaction; folding turns the log into per-cell versions and pending row changes.
+#include "temp_dir.hpp"
+
+#include <noi/sync/error.hpp>
+#include <noi/sync/tablet.hpp>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+using namespace noi;
+
+namespace {
+
+struct capture_fixture : ::testing::Test {
+    test::temp_dir dir;
+    manual_clock wall{1'700'000'000'000};
+    std::unique_ptr<tablet> t = tablet::create(dir.file("tablet.db"), wall, {7});
+
+    std::int64_t count(const std::string& sql) {
+        auto st = t->rep().db().prepare(sql);
+        st.step();
+        return st.column_int(0);
+    }
+    std::int64_t captured() { return count("SELECT count(*) FROM noi_capture"); }
+    void insert_member(const std::string& id, const std::string& name = "Lý Thị Hoa") {
+        t->exec("INSERT INTO militia_member(id, commune_code, full_name, birth_year) VALUES ('" + id +
+                "', '01842', '" + name + "', 1999)");
+    }
+    proto::push push_all() {
+        t->begin_round("test");
+        auto p = t->next_push(0, 1000);
+        EXPECT_TRUE(p.has_value());
+        return p ? *p : proto::push{};
+    }
+};
+
+} // namespace
+
+TEST_F(capture_fixture, an_insert_is_captured_in_the_same_transaction) {
+    insert_member("m1");
+    EXPECT_EQ(captured(), 1);
+    EXPECT_EQ(count("SELECT op FROM noi_capture"), 1);
+    EXPECT_EQ(count("SELECT cols FROM noi_capture"), -1);
+}
+
+TEST_F(capture_fixture, a_rolled_back_transaction_leaves_no_capture) {
+    t->exec("BEGIN; INSERT INTO militia_member(id, commune_code) VALUES ('m1', '01842'); ROLLBACK;");
+    EXPECT_EQ(captured(), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM militia_member"), 0);
+}
+
+TEST_F(capture_fixture, a_multi_row_statement_captures_every_row) {
+    t->exec("INSERT INTO household(id, commune_code, village) VALUES ('h1','01842','Nà Pài'),"
+            "('h2','01842','Bản Chang'),('h3','01842','Khuổi Bốc')");
+    EXPECT_EQ(captured(), 3);
+    t->exec("UPDATE household SET is_safe = 1");
+    EXPECT_EQ(captured(), 6);
+}
+
+TEST_F(capture_fixture, an_update_that_changes_nothing_is_not_captured) {
+    insert_member("m1");
+    t->exec("UPDATE militia_member SET full_name = full_name WHERE id = 'm1'");
+    EXPECT_EQ(captured(), 1);
+}
+
+TEST_F(capture_fixture, an_update_records_exactly_the_changed_columns) {
+    insert_member("m1");
+    t->exec("UPDATE militia_member SET village = 'Nà Pài', notes = 'mới' WHERE id = 'm1'");
+    const auto* def = t->rep().tables().find("militia_member");
+    auto mask = count("SELECT cols FROM noi_capture WHERE op = 2");
+    std::uint64_t expected = (1ull << *def->column_index("village")) | (1ull << *def->column_index("notes"));
+    EXPECT_EQ(static_cast<std::uint64_t>(mask), expected);
+}
+
+TEST_F(capture_fixture, updating_the_id_or_the_scope_is_refused) {
+    insert_member("m1");
+    EXPECT_THROW(t->exec("UPDATE militia_member SET id = 'm2' WHERE id = 'm1'"), sync_error);
+    EXPECT_THROW(t->exec("UPDATE militia_member SET commune_code = '01843' WHERE id = 'm1'"), sync_error);
+    EXPECT_EQ(count("SELECT count(*) FROM militia_member WHERE id = 'm1' AND commune_code = '01842'"), 1);
+}
+
+TEST_F(capture_fixture, a_connection_without_the_library_functions_fails_loudly) {
+    insert_member("m1");
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("tablet.db").c_str(), &raw), SQLITE_OK);
+    sqlite3_busy_timeout(raw, 2000);
+    char* err = nullptr;
+    int rc = sqlite3_exec(raw, "UPDATE militia_member SET notes = 'x'", nullptr, nullptr, &err);
+    EXPECT_NE(rc, SQLITE_OK);
+    ASSERT_NE(err, nullptr);
+    EXPECT_NE(std::string(err).find("noi_"), std::string::npos) << err;
+    sqlite3_free(err);
+    sqlite3_close(raw);
+    EXPECT_EQ(count("SELECT count(*) FROM militia_member WHERE notes = 'x'"), 0);
+}
+
+TEST_F(capture_fixture, a_cell_edited_ten_times_offline_is_sent_once) {
+    insert_member("m1");
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    for (int i = 0; i < 10; ++i) t->exec("UPDATE militia_member SET notes = 'lần " + std::to_string(i) + "'");
+    auto p = push_all();
+    std::size_t cells = 0;
+    for (const auto& r : p.rows) cells += r.cells.size();
+    EXPECT_EQ(cells, 1u);
+    ASSERT_FALSE(p.rows.empty());
+    EXPECT_EQ(std::get<std::string>(p.rows.back().cells[0].val), "lần 9");
+}
+
+TEST_F(capture_fixture, the_base_is_what_the_cell_held_before_its_first_unacknowledged_change) {
+    insert_member("m1");
+    auto first = push_all();
+    auto inserted = first.rows[0].cells[0].ver;
+    t->on_push_ack({first.to_seq, {}});
+    t->exec("UPDATE militia_member SET full_name = 'A'");
+    t->exec("UPDATE militia_member SET full_name = 'B'");
+    auto p = push_all();
+    ASSERT_EQ(p.rows.back().cells.size(), 1u);
+    EXPECT_EQ(p.rows.back().cells[0].base, inserted);
+}
+
+TEST_F(capture_fixture, delete_then_reinsert_of_the_same_id_sends_a_live_row) {
+    insert_member("m1", "Cũ");
+    t->exec("DELETE FROM militia_member WHERE id = 'm1'");
+    insert_member("m1", "Mới");
+    auto p = push_all();
+    ASSERT_FALSE(p.rows.empty());
+    const auto& last = p.rows.back();
+    ASSERT_TRUE(last.exists);
+    EXPECT_TRUE(last.exists->alive);
+    bool has_name = false;
+    for (const auto& c : last.cells) has_name |= c.column == "full_name" && std::get<std::string>(c.val) == "Mới";
+    EXPECT_TRUE(has_name);
+}
+
+TEST_F(capture_fixture, a_delete_keeps_the_rows_last_values_and_what_it_had_seen) {
+    insert_member("m1", "Hà");
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    t->exec("DELETE FROM militia_member WHERE id = 'm1'");
+    auto p = push_all();
+    ASSERT_EQ(p.rows.size(), 1u);
+    ASSERT_TRUE(p.rows[0].exists);
+    EXPECT_FALSE(p.rows[0].exists->alive);
+    EXPECT_FALSE(p.rows[0].seen.empty());
+    EXPECT_EQ(std::get<std::string>(p.rows[0].scope), "01842");
+}
+
+TEST_F(capture_fixture, local_sequence_and_hlc_never_move_backwards_across_reopen) {
+    insert_member("m1");
+    auto p1 = push_all();
+    auto hlc1 = p1.rows[0].cells[0].ver.hlc;
+    t.reset();
+    wall.set(1'600'000'000'000); // the wall clock jumped back by years
+    t = tablet::open(dir.file("tablet.db"), wall);
+    insert_member("m2");
+    auto p2 = [&] {
+        t->begin_round("test");
+        return *t->next_push(p1.to_seq, 1000);
+    }();
+    ASSERT_EQ(p2.rows.size(), 1u);
+    EXPECT_GT(p2.rows[0].seq, p1.rows[0].seq);
+    EXPECT_GT(p2.rows[0].cells[0].ver.hlc, hlc1);
+}
+
+TEST_F(capture_fixture, hlc_floor_holds_across_processes_writing_the_same_file) {
+    auto other = tablet::open(dir.file("tablet.db"), wall);
+    wall.set(1'800'000'000'000);
+    other->exec("INSERT INTO recruit(id, commune_code, full_name) VALUES ('r1', '01842', 'Ma Văn Sơn')");
+    wall.set(1'700'000'000'000);
+    insert_member("m1");
+    auto st = t->rep().db().prepare("SELECT hlc FROM noi_capture ORDER BY seq");
+    st.step();
+    auto a = st.column_int(0);
+    st.step();
+    EXPECT_GT(st.column_int(0), a);
+}
+
+TEST_F(capture_fixture, writes_outside_a_known_scope_are_refused_at_the_keyboard) {
+    t->rep().set_scope("01842");
+    try {
+        t->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01843')");
+        FAIL() << "the write went through";
+    } catch (const sync_error& e) {
+        EXPECT_NE(std::string(e.what()).find("enrolled for commune 01842"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(t->exec("INSERT INTO commune(id, name) VALUES ('09999', 'X')"), sync_error);
+    EXPECT_NO_THROW(t->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01842')"));
+    EXPECT_EQ(count("SELECT count(*) FROM incident"), 1);
+}
+
+TEST_F(capture_fixture, default_ids_are_time_ordered_uuids) {
+    t->exec("INSERT INTO incident(commune_code, summary) VALUES ('01842', 'a')");
+    wall.advance(5);
+    t->exec("INSERT INTO incident(commune_code, summary) VALUES ('01842', 'b')");
+    auto st = t->rep().db().prepare("SELECT id FROM incident ORDER BY rowid");
+    st.step();
+    auto a = st.column_text(0);
+    st.step();
+    auto b = st.column_text(0);
+    EXPECT_EQ(a.size(), 36u);
+    EXPECT_EQ(a[14], '7');
+    EXPECT_LT(a, b);
+}
+
+TEST_F(capture_fixture, opening_a_file_that_is_not_a_replica_is_refused) {
+    {
+        database raw(dir.file("plain.db"));
+        raw.exec("CREATE TABLE x (a)");
+    }
+    EXPECT_THROW(tablet::open(dir.file("plain.db"), wall), sync_error);
+    EXPECT_THROW(tablet::create(dir.file("tablet.db"), wall), sync_error);
+}

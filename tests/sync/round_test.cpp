@@ -1,0 +1,328 @@
+// Whole sync rounds between tablets and a server store through the session state machines
+// and the real codec, in one process.
+#include "loopback.hpp"
+#include "temp_dir.hpp"
+
+#include <noi/sync/error.hpp>
+#include <noi/sync/row_state.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace noi;
+using test::sync_once;
+
+namespace {
+
+struct round_fixture : ::testing::Test {
+    test::temp_dir dir;
+    manual_clock wall{1'700'000'000'000};
+    std::unique_ptr<server_store> server = server_store::create(dir.file("server.db"), wall, {1});
+    device dev_a{"tab-a", "01842", "Xã A, máy 1"}, dev_a2{"tab-a2", "01842", "Xã A, máy 2"},
+        dev_b{"tab-b", "01843", "Xã B"}, province{"prov", "*", "Tỉnh"};
+    std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall, {2});
+    std::unique_ptr<tablet> a2 = tablet::create(dir.file("a2.db"), wall, {3});
+    std::unique_ptr<tablet> b = tablet::create(dir.file("b.db"), wall, {4});
+    std::unique_ptr<tablet> p = tablet::create(dir.file("p.db"), wall, {5});
+
+    void SetUp() override {
+        for (const auto* d : {&dev_a, &dev_a2, &dev_b, &province}) server->add_device(*d);
+    }
+
+    test::round_result sync(tablet& t, const device& d) {
+        wall.advance(1000);
+        auto r = sync_once(t, *server, d);
+        EXPECT_TRUE(r.done) << (r.error ? r.error->message : "cut");
+        return r;
+    }
+
+    static std::int64_t count(tablet& t, const std::string& sql) {
+        auto st = t.rep().db().prepare(sql);
+        st.step();
+        return st.column_int(0);
+    }
+    static std::string text(tablet& t, const std::string& sql) {
+        auto st = t.rep().db().prepare(sql);
+        return st.step() ? st.column_text(0) : "<none>";
+    }
+    std::int64_t server_count(const std::string& sql) {
+        auto st = server->rep().db().prepare(sql);
+        st.step();
+        return st.column_int(0);
+    }
+};
+
+} // namespace
+
+TEST_F(round_fixture, a_row_written_offline_reaches_the_other_tablet_of_the_commune) {
+    a->exec("INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01842', 'Hoàng Thị Lan')");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    EXPECT_EQ(text(*a2, "SELECT full_name FROM militia_member WHERE id = 'm1'"), "Hoàng Thị Lan");
+    EXPECT_EQ(a->status().pending, 0u);
+    EXPECT_GT(a->status().server_seq, 0u);
+    EXPECT_TRUE(a->status().last_sync_at_ms.has_value());
+}
+
+TEST_F(round_fixture, reference_communes_reach_every_tablet_by_pull) {
+    sync(*b, dev_b);
+    EXPECT_EQ(count(*b, "SELECT count(*) FROM commune"), 108);
+    EXPECT_EQ(text(*b, "SELECT name FROM commune WHERE id = '01834'"), "Nguyễn Thị Minh Khai");
+}
+
+TEST_F(round_fixture, a_tablet_never_receives_another_communes_rows) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01842', 'secret')");
+    sync(*a, dev_a);
+    sync(*b, dev_b);
+    EXPECT_EQ(count(*b, "SELECT count(*) FROM incident"), 0);
+    sync(*p, province);
+    EXPECT_EQ(count(*p, "SELECT count(*) FROM incident"), 1);
+}
+
+TEST_F(round_fixture, edits_of_different_columns_of_one_row_both_win) {
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01842', 'Nà Pài', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    a2->exec("UPDATE household SET village = 'Bản Chang' WHERE id = 'h1'");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    for (auto* t : {a.get(), a2.get()}) {
+        EXPECT_EQ(count(*t, "SELECT members FROM household WHERE id = 'h1'"), 5);
+        EXPECT_EQ(text(*t, "SELECT village FROM household WHERE id = 'h1'"), "Bản Chang");
+    }
+    EXPECT_TRUE(server->conflicts().empty());
+}
+
+TEST_F(round_fixture, concurrent_edits_of_one_cell_converge_and_record_a_conflict) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    wall.advance(10);
+    a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    EXPECT_EQ(count(*a, "SELECT members FROM household"), 6);
+    EXPECT_EQ(count(*a2, "SELECT members FROM household"), 6);
+    auto c = server->conflicts();
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].kind, "update");
+    EXPECT_EQ(c[0].column, "members");
+    EXPECT_EQ(c[0].winner.val, value(std::int64_t{6}));
+    EXPECT_EQ(c[0].loser.val, value(std::int64_t{5}));
+    EXPECT_EQ(c[0].winner.device_id, "tab-a2");
+    EXPECT_EQ(c[0].loser.device_id, "tab-a");
+}
+
+TEST_F(round_fixture, a_delete_against_an_unseen_update_records_delete_update) {
+    a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01842', 'registered')");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a2->exec("UPDATE recruit SET stage = 'commune_screened' WHERE id = 'r1'");
+    sync(*a2, dev_a2);
+    wall.advance(10);
+    a->exec("DELETE FROM recruit WHERE id = 'r1'");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM recruit"), 0);
+    EXPECT_EQ(count(*a2, "SELECT count(*) FROM recruit"), 0);
+    auto c = server->conflicts();
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].kind, "delete_update");
+    EXPECT_FALSE(c[0].column.has_value());
+    EXPECT_TRUE(c[0].winner.deleted);
+}
+
+TEST_F(round_fixture, an_update_into_a_row_deleted_elsewhere_stays_deleted_and_conflicts) {
+    a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01842', 'registered')");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("DELETE FROM recruit WHERE id = 'r1'");
+    sync(*a, dev_a);
+    wall.advance(10);
+    a2->exec("UPDATE recruit SET stage = 'verified' WHERE id = 'r1'");
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    EXPECT_EQ(count(*a2, "SELECT count(*) FROM recruit"), 0);
+    auto c = server->conflicts();
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].kind, "delete_update");
+    EXPECT_EQ(a2->status().pending, 0u);
+}
+
+TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_batch_applies) {
+    // Before its first sync the tablet does not know its scope, so the trigger cannot refuse.
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('good', '01842', 'ok')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01843', 'wrong commune')");
+    a->exec("INSERT INTO commune(id, name, kind) VALUES ('09999', 'Giả', 'xa')");
+    auto r = sync(*a, dev_a);
+    EXPECT_EQ(r.stats.rejected, 2u);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM commune WHERE id = '09999'"), 0);
+    auto q = server->quarantine();
+    ASSERT_EQ(q.size(), 2u);
+    EXPECT_EQ(q[0].reason, "out_of_scope");
+    EXPECT_EQ(q[1].reason, "global_table");
+    auto rej = a->rejected();
+    ASSERT_EQ(rej.size(), 2u);
+    EXPECT_EQ(rej[0].row_id, "bad");
+    EXPECT_EQ(std::get<std::string>(rej[0].values[*a->rep().tables().find("incident")->column_index("summary")]),
+              "wrong commune");
+    EXPECT_EQ(a->status().rejected, 2u);
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM incident WHERE id = 'bad'"), 0);
+    // The reference row the tablet wrote over is back as the server has it.
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM commune"), 108);
+    EXPECT_EQ(a->status().pending, 0u);
+    // The next WELCOME does not repeat what the tablet confirmed.
+    auto again = sync(*a, dev_a);
+    EXPECT_EQ(again.stats.rejected, 0u);
+}
+
+TEST_F(round_fixture, a_lost_push_ack_is_not_applied_twice_and_its_rejections_come_back_in_welcome) {
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01842')");
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('bad', '01843')");
+    test::link_faults cut_ack;
+    cut_ack.cut = [](const proto::message& m, bool to_server) {
+        return !to_server && std::holds_alternative<proto::push_ack>(m);
+    };
+    auto r = sync_once(*a, *server, dev_a, {}, cut_ack);
+    EXPECT_TRUE(r.cut);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 1);
+    auto audits = server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'incident'");
+    auto again = sync(*a, dev_a);
+    EXPECT_EQ(again.stats.rejected, 1u);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'incident'"), audits);
+    EXPECT_EQ(a->rejected().size(), 1u);
+    EXPECT_EQ(server->quarantine().size(), 1u);
+}
+
+TEST_F(round_fixture, a_replayed_push_on_a_new_connection_changes_nothing) {
+    a->exec("INSERT INTO incident(id, commune_code, persons) VALUES ('i1', '01842', 2)");
+    auto r = sync(*a, dev_a);
+    auto feed = server->server_seq();
+    server_session ghost(*server, dev_a);
+    ghost.on_message(std::get<proto::hello>(r.sent_by_client[0]));
+    for (std::size_t i = 1; i < r.sent_by_client.size(); ++i) {
+        auto reply = ghost.on_message(r.sent_by_client[i]);
+        EXPECT_FALSE(reply.close);
+    }
+    EXPECT_EQ(server->server_seq(), feed);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'incident'"), 1);
+}
+
+TEST_F(round_fixture, a_push_that_leaves_a_gap_is_refused) {
+    server_session s(*server, dev_a);
+    auto hello = a->begin_round("test");
+    s.on_message(hello);
+    auto reply = s.on_message(proto::push{5, 9, {}});
+    ASSERT_EQ(reply.send.size(), 1u);
+    EXPECT_EQ(std::get<proto::error>(reply.send[0]).code, proto::error_code::sequence_gap);
+    EXPECT_TRUE(reply.close);
+}
+
+TEST_F(round_fixture, a_second_live_session_for_one_site_and_a_site_of_another_device_are_refused) {
+    auto hello = a->begin_round("test");
+    server_session first(*server, dev_a);
+    EXPECT_FALSE(first.on_message(hello).close);
+    server_session second(*server, dev_a);
+    auto r = second.on_message(hello);
+    EXPECT_TRUE(r.close);
+    EXPECT_EQ(std::get<proto::error>(r.send[0]).code, proto::error_code::site_busy);
+    server_session thief(*server, dev_b);
+    auto t = thief.on_message(hello);
+    EXPECT_EQ(std::get<proto::error>(t.send[0]).code, proto::error_code::site_bound_elsewhere);
+}
+
+TEST_F(round_fixture, applying_the_same_changes_twice_changes_nothing) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 3)");
+    sync(*a, dev_a);
+    auto ch = server->pull(dev_a2, {0, 500});
+    a2->apply_changes(ch);
+    auto dump = [&] {
+        auto st = a2->rep().db().prepare("SELECT id, state FROM noi_rows ORDER BY tbl, id");
+        std::string out;
+        while (st.step()) out += st.column_text(0) + st.column_blob(1);
+        return out + text(*a2, "SELECT group_concat(id || members) FROM household");
+    };
+    auto once = dump();
+    a2->apply_changes(ch);
+    EXPECT_EQ(dump(), once);
+}
+
+TEST_F(round_fixture, a_pulled_change_never_overwrites_a_pending_cell) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 3)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 7");
+    sync(*a, dev_a);
+    a2->exec("UPDATE household SET members = 9"); // not folded yet when the pull lands
+    a2->apply_changes(server->pull(dev_a2, {a2->cursor(), 500}));
+    EXPECT_EQ(count(*a2, "SELECT members FROM household"), 9);
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    EXPECT_EQ(count(*a, "SELECT members FROM household"), 9);
+}
+
+TEST_F(round_fixture, a_clock_far_ahead_is_refused_then_restamped_and_accepted) {
+    manual_clock fast(wall.now_ms() + 3LL * 86'400'000);
+    auto f = tablet::create(dir.file("f.db"), fast, {9});
+    f->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01842')");
+    auto r1 = sync_once(*f, *server, dev_a);
+    ASSERT_TRUE(r1.error.has_value());
+    EXPECT_EQ(r1.error->code, proto::error_code::clock_ahead);
+    auto r2 = sync_once(*f, *server, dev_a);
+    EXPECT_TRUE(r2.done) << (r2.error ? r2.error->message : "");
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 1);
+    // Later writes use the server's corrected clock.
+    f->exec("UPDATE incident SET persons = 2");
+    EXPECT_TRUE(sync_once(*f, *server, dev_a).done);
+}
+
+TEST_F(round_fixture, a_new_server_epoch_makes_the_tablet_repush_and_pull_from_zero) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01842', 'giữ lại')");
+    sync(*a, dev_a);
+    // Restore an old backup: a fresh server that knows the device but not the data.
+    server.reset();
+    test::temp_dir other;
+    server = server_store::create(other.file("restored.db"), wall, {11});
+    server->add_device(dev_a);
+    sync(*a, dev_a);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE summary = 'giữ lại'"), 1);
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM commune"), 108);
+}
+
+TEST_F(round_fixture, a_tablet_restored_from_backup_moves_its_sequence_above_the_servers) {
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01842')");
+    sync(*a, dev_a);
+    a.reset();
+    std::filesystem::copy_file(dir.file("a.db"), dir.file("a-backup.db"));
+    a = tablet::open(dir.file("a.db"), wall);
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01842')");
+    sync(*a, dev_a);
+    a.reset();
+    // Restore the backup taken before i2 and write again.
+    std::filesystem::remove(dir.file("a.db"));
+    std::filesystem::remove(dir.file("a.db-wal"));
+    std::filesystem::copy_file(dir.file("a-backup.db"), dir.file("a.db"));
+    a = tablet::open(dir.file("a.db"), wall);
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i3', '01842')");
+    sync(*a, dev_a);
+    sync(*a, dev_a);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 3);
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM incident"), 3);
+    EXPECT_EQ(a->status().pending, 0u);
+}
+
+TEST_F(round_fixture, vietnamese_text_round_trips_byte_for_byte) {
+    const std::string s = "Mô hình \"Tiếng mõ an ninh trật tự\" — thôn Nà Pài, xã Cẩm Giàng 🇻🇳";
+    auto st = a->rep().db().prepare("INSERT INTO security_model(id, commune_code, name) VALUES ('s1', '01842', ?1)");
+    st.bind(1, s);
+    st.step();
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    EXPECT_EQ(text(*a2, "SELECT name FROM security_model"), s);
+}
