@@ -334,7 +334,12 @@ void tablet::apply_changes(const proto::changes& c) {
         if (!def) continue;
         auto loaded = store.load(r.table, r.id, def->columns.size());
         row_state st = loaded ? *loaded : fresh_state(*def);
-        auto values = current_values(*rep_, *def, r.id, loaded ? &*loaded : nullptr);
+        // A row's cells can arrive in several server sequences, the existence cell not first:
+        // until the tablet knows the row exists, its cells wait in the state, not in the table.
+        if (!loaded && !r.exists) st.alive = false;
+        auto& io = rep_->io(*def);
+        auto in_table = io.read(r.id);
+        auto values = in_table ? *in_table : current_values(*rep_, *def, r.id, loaded ? &*loaded : nullptr);
         const bool was_alive = loaded && st.alive;
 
         merge::row_view view;
@@ -369,12 +374,13 @@ void tablet::apply_changes(const proto::changes& c) {
                 values[ic.column] = ic.val;
         }
         rep_->clock().observe(received);
-        if (alive_now) {
+        // A live row enters the table once its scope value has arrived too.
+        if (alive_now && (!def->scope || !is_null(values[*def->scope]))) {
             st.tomb.clear();
-            rep_->io(*def).upsert(r.id, values);
+            io.upsert(r.id, values);
         } else {
             st.tomb = values;
-            if (was_alive) rep_->io(*def).remove(r.id);
+            if (in_table) io.remove(r.id);
         }
         store.save(r.table, r.id, st);
         rep_->fault_point("tablet.pull.row");

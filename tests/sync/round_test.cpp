@@ -11,7 +11,7 @@
 #include <filesystem>
 
 using namespace noi;
-using test::sync_once;
+using sim::sync_once;
 
 namespace {
 
@@ -30,7 +30,7 @@ struct round_fixture : ::testing::Test {
         for (const auto* d : {&dev_a, &dev_a2, &dev_b, &province}) server->add_device(*d);
     }
 
-    test::round_result sync(tablet& t, const device& d) {
+    sim::round_result sync(tablet& t, const device& d) {
         wall.advance(1000);
         auto r = sync_once(t, *server, d);
         EXPECT_TRUE(r.done) << (r.error ? r.error->message : "cut");
@@ -185,7 +185,7 @@ TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_b
 TEST_F(round_fixture, a_lost_push_ack_is_not_applied_twice_and_its_rejections_come_back_in_welcome) {
     a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01842')");
     a->exec("INSERT INTO incident(id, commune_code) VALUES ('bad', '01843')");
-    test::link_faults cut_ack;
+    sim::link_faults cut_ack;
     cut_ack.cut = [](const proto::message& m, bool to_server) {
         return !to_server && std::holds_alternative<proto::push_ack>(m);
     };

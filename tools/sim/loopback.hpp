@@ -8,7 +8,7 @@
 #include <functional>
 #include <optional>
 
-namespace noi::test {
+namespace noi::sim {
 
 struct round_result {
     bool done = false;
@@ -29,4 +29,4 @@ struct link_faults {
 round_result sync_once(tablet& t, server_store& s, const device& d, const client_options& opt = {},
                        const link_faults& faults = {});
 
-} // namespace noi::test
+} // namespace noi::sim

@@ -4,7 +4,7 @@
 
 #include <deque>
 
-namespace noi::test {
+namespace noi::sim {
 
 namespace {
 
@@ -58,4 +58,4 @@ round_result sync_once(tablet& t, server_store& s, const device& d, const client
     return res;
 }
 
-} // namespace noi::test
+} // namespace noi::sim

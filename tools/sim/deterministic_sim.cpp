@@ -1,0 +1,537 @@
+// The deterministic simulation. Everything random comes from one generator seeded by the
+// run's seed: record ids, values, clocks, cuts, crashes and replays.
+#include "deterministic_sim.hpp"
+
+#include "loopback.hpp"
+
+#include <noi/protocol/codec.hpp>
+#include <noi/sync/error.hpp>
+#include <noi/sync/row_state.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace noi::sim {
+namespace {
+
+struct tablet_crash {};
+struct server_crash {};
+
+const std::string exists_col = "*exists";
+
+struct write_rec {
+    std::size_t tablet;
+    std::string table, id, column;
+    value val;
+};
+
+struct sim_tablet {
+    std::string path;
+    device dev;
+    std::string commune; // empty for the province office
+    std::int64_t skew_ms = 0;
+    std::unique_ptr<manual_clock> wall;
+    std::unique_ptr<tablet> t;
+    std::vector<std::vector<proto::message>> history; // what it sent, round by round
+};
+
+struct table_spec {
+    const char* name;
+    std::vector<const char*> columns; // the columns the simulation edits
+};
+
+const std::vector<table_spec> tables = {
+    {"household", {"village", "head_name", "members", "is_safe"}},
+    {"incident", {"summary", "persons", "stage", "village"}},
+    {"militia_member", {"full_name", "status", "birth_year", "village"}},
+};
+
+const char* const villages[] = {"Nà Pài", "Bản Chang", "Khuổi Bốc", "Pác Nặm"};
+const char* const names[] = {"Hoàng Văn Thụ", "Lý Thị Hoa", "Ma Văn Sơn", "Nông Thị Lan"};
+const char* const stages[] = {"reported", "verified", "prosecuted", "fined", "closed"};
+const char* const statuses[] = {"active", "absent", "deferred", "discharged"};
+
+std::string render(const value& v) {
+    return std::visit(
+        [](const auto& x) -> std::string {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>) return "NULL";
+            else if constexpr (std::is_same_v<T, std::int64_t>) return "i" + std::to_string(x);
+            else if constexpr (std::is_same_v<T, double>) return "r" + std::to_string(x);
+            else if constexpr (std::is_same_v<T, std::string>) return "'" + x + "'";
+            else return "blob";
+        },
+        v);
+}
+
+class world {
+public:
+    explicit world(const sim_options& opt) : opt_(opt), rng_(opt.seed), server_wall_(1'750'000'000'000) {}
+
+    sim_summary run() {
+        setup();
+        for (int i = 0; i < opt_.steps; ++i) step();
+        quiesce();
+        check();
+        summary_.tablets = static_cast<int>(tabs_.size());
+        return summary_;
+    }
+
+private:
+    bool chance(double p) { return std::uniform_real_distribution<>(0, 1)(rng_) < p; }
+    std::size_t pick(std::size_t n) { return static_cast<std::size_t>(rng_() % n); }
+
+    void setup() {
+        server_path_ = opt_.dir + "/server.db";
+        server_ = server_store::create(server_path_, server_wall_, {rng_()});
+        arm_server();
+        const std::string communes[] = {"01842", "01843"};
+        for (const auto& c : communes)
+            for (int k = 0; k < opt_.tablets_per_commune; ++k) add_tablet(c);
+        add_tablet("");
+    }
+
+    void add_tablet(const std::string& commune) {
+        sim_tablet s;
+        auto n = tabs_.size();
+        s.path = opt_.dir + "/tablet" + std::to_string(n) + ".db";
+        s.dev = {"dev" + std::to_string(n), commune.empty() ? "*" : commune, "Máy " + std::to_string(n)};
+        s.commune = commune;
+        // A few tablets start with clocks hours or days wrong.
+        if (chance(0.25)) s.skew_ms = std::vector<std::int64_t>{-3 * 86'400'000LL, -7'200'000, 7'200'000,
+                                                                 3 * 86'400'000LL}[pick(4)];
+        s.wall = std::make_unique<manual_clock>(server_wall_.now_ms() + s.skew_ms);
+        s.t = tablet::create(s.path, *s.wall, {rng_()});
+        server_->add_device(s.dev);
+        tabs_.push_back(std::move(s));
+        arm_tablet(n);
+    }
+
+    void arm_tablet(std::size_t i) {
+        tabs_[i].t->rep().set_fault_hook([this](std::string_view) {
+            if (faults_ && chance(opt_.crash_rate)) throw tablet_crash{};
+        });
+    }
+    void arm_server() {
+        server_->rep().set_fault_hook([this](std::string_view) {
+            if (faults_ && chance(opt_.crash_rate)) throw server_crash{};
+        });
+    }
+
+    void reopen_tablet(std::size_t i) {
+        auto& s = tabs_[i];
+        s.t.reset();
+        s.t = tablet::open(s.path, *s.wall, {rng_()});
+        arm_tablet(i);
+        summary_.tablet_crashes++;
+    }
+    void reopen_server() {
+        server_.reset();
+        server_ = server_store::open(server_path_, server_wall_, {rng_()});
+        arm_server();
+        summary_.server_crashes++;
+    }
+
+    void advance(std::int64_t ms) {
+        server_wall_.advance(ms);
+        for (auto& s : tabs_) s.wall->set(server_wall_.now_ms() + s.skew_ms);
+    }
+
+    value random_value(const std::string& column) {
+        if (column == "members" || column == "persons") return static_cast<std::int64_t>(1 + pick(6));
+        if (column == "is_safe") return static_cast<std::int64_t>(pick(2));
+        if (column == "birth_year") return static_cast<std::int64_t>(1980 + pick(25));
+        if (column == "village") return std::string(villages[pick(4)]);
+        if (column == "head_name" || column == "full_name") return std::string(names[pick(4)]);
+        if (column == "stage") return std::string(stages[pick(5)]);
+        if (column == "status") return std::string(statuses[pick(4)]);
+        return std::string("ghi chú ") + std::to_string(pick(5));
+    }
+
+    std::int64_t count_rows(tablet& t, const std::string& table) {
+        auto st = t.rep().db().prepare("SELECT count(*) FROM " + table);
+        st.step();
+        return st.column_int(0);
+    }
+
+    std::optional<std::string> random_row(tablet& t, const std::string& table) {
+        auto n = count_rows(t, table);
+        if (!n) return std::nullopt;
+        auto st = t.rep().db().prepare("SELECT id FROM " + table + " ORDER BY id LIMIT 1 OFFSET ?1");
+        st.bind(1, static_cast<std::int64_t>(pick(static_cast<std::size_t>(n))));
+        if (!st.step()) return std::nullopt;
+        return st.column_text(0);
+    }
+
+    // One edit by an officer. Refusals at the keyboard (scope, duplicate id) are not writes.
+    void random_write(std::size_t i) {
+        auto& s = tabs_[i];
+        auto& db = s.t->rep().db();
+        const auto& spec = tables[pick(tables.size())];
+        const std::string table = spec.name;
+        auto roll = pick(10);
+        try {
+            if (roll < 4) {
+                std::string id = chance(0.3) ? table + "-s" + std::to_string(pick(4)) : s.t->rep().new_uuid();
+                std::string commune = s.commune.empty() ? (chance(0.5) ? "01842" : "01843") : s.commune;
+                if (chance(0.04)) commune = commune == "01842" ? "01843" : "01842"; // the wrong commune
+                std::vector<value> vals;
+                std::string cols = "id, commune_code", params = "?1, ?2";
+                for (std::size_t c = 0; c < spec.columns.size(); ++c) {
+                    cols += std::string(", ") + spec.columns[c];
+                    params += ", ?" + std::to_string(c + 3);
+                    vals.push_back(chance(0.1) ? value{} : random_value(spec.columns[c]));
+                }
+                auto st = db.prepare("INSERT INTO " + table + " (" + cols + ") VALUES (" + params + ")");
+                st.bind(1, id).bind(2, commune);
+                for (std::size_t c = 0; c < vals.size(); ++c) st.bind(static_cast<int>(c + 3), vals[c]);
+                st.step();
+                // An insert writes every column of the row.
+                const auto* def = s.t->rep().tables().find(table);
+                log_.push_back({i, table, id, exists_col, std::int64_t{1}});
+                for (const auto& col : def->columns) {
+                    value v;
+                    if (col.name == "commune_code") v = commune;
+                    for (std::size_t c = 0; c < spec.columns.size(); ++c)
+                        if (col.name == spec.columns[c]) v = vals[c];
+                    log_.push_back({i, table, id, col.name, v});
+                }
+            } else if (roll < 9) {
+                auto id = random_row(*s.t, table);
+                if (!id) return;
+                std::string col = spec.columns[pick(spec.columns.size())];
+                auto v = random_value(col);
+                auto cur = db.prepare("SELECT " + col + " FROM " + table + " WHERE id = ?1");
+                cur.bind(1, *id);
+                if (!cur.step() || cur.column(0) == v) return;
+                auto st = db.prepare("UPDATE " + table + " SET " + col + " = ?1 WHERE id = ?2");
+                st.bind(1, v).bind(2, *id);
+                st.step();
+                if (db.changes() == 1) log_.push_back({i, table, *id, col, v});
+            } else {
+                auto id = random_row(*s.t, table);
+                if (!id) return;
+                auto st = db.prepare("DELETE FROM " + table + " WHERE id = ?1");
+                st.bind(1, *id);
+                st.step();
+                if (db.changes() == 1) log_.push_back({i, table, *id, exists_col, std::int64_t{0}});
+            }
+            summary_.writes++;
+        } catch (const sync_error&) {
+            // Refused at the keyboard: nothing was written.
+        }
+    }
+
+    void sync_round(std::size_t i, bool with_faults) {
+        auto& s = tabs_[i];
+        client_options co;
+        co.push_rows = 1 + pick(6);
+        co.max_in_flight = 1 + pick(3);
+        co.pull_rows = static_cast<std::uint32_t>(1 + pick(30));
+        link_faults f;
+        if (with_faults) {
+            f.cut = [this](const proto::message&, bool) { return chance(opt_.cut_rate); };
+            f.between = [this] {
+                if (chance(0.04)) random_write(pick(tabs_.size()));
+            };
+        }
+        summary_.rounds++;
+        try {
+            auto r = sync_once(*s.t, *server_, s.dev, co, f);
+            summary_.bytes += r.bytes;
+            summary_.cuts += r.cut;
+            summary_.completed_rounds += r.done;
+            if (!r.sent_by_client.empty()) s.history.push_back(std::move(r.sent_by_client));
+            if (s.history.size() > 8) s.history.erase(s.history.begin());
+            last_done_ = r.done;
+            last_error_ = r.error;
+        } catch (const tablet_crash&) {
+            reopen_tablet(i);
+            last_done_ = false;
+        } catch (const server_crash&) {
+            reopen_server();
+            last_done_ = false;
+        }
+    }
+
+    // A whole earlier round's messages arrive again on a new connection, late.
+    void replay(std::size_t i) {
+        auto& s = tabs_[i];
+        if (s.history.empty()) return;
+        const auto& msgs = s.history[pick(s.history.size())];
+        summary_.replays++;
+        try {
+            server_session ghost(*server_, s.dev);
+            for (const auto& m : msgs)
+                if (ghost.on_message(m).close) break;
+        } catch (const server_crash&) {
+            reopen_server();
+        }
+    }
+
+    void step() {
+        advance(static_cast<std::int64_t>(pick(5000)));
+        auto i = pick(tabs_.size());
+        auto roll = pick(100);
+        if (roll < 52)
+            random_write(i);
+        else if (roll < 88)
+            sync_round(i, true);
+        else if (roll < 92)
+            replay(i);
+        else if (roll < 95)
+            reopen_tablet(i);
+        else if (roll < 97)
+            reopen_server();
+        else
+            tabs_[i].skew_ms = chance(0.5) ? 0 : std::vector<std::int64_t>{-86'400'000, 3'600'000, 2 * 86'400'000LL}[pick(3)];
+    }
+
+    void quiesce() {
+        faults_ = false;
+        for (int pass = 0; pass < 3; ++pass)
+            for (std::size_t i = 0; i < tabs_.size(); ++i) {
+                advance(1000);
+                bool done = false;
+                for (int attempt = 0; attempt < 4 && !done; ++attempt) {
+                    sync_round(i, false);
+                    done = last_done_;
+                }
+                if (!done)
+                    problem("tablet " + std::to_string(i) + " cannot finish a round without faults: " +
+                            (last_error_ ? last_error_->message : "no error"));
+            }
+    }
+
+    void problem(std::string p) { summary_.problems.push_back(std::move(p)); }
+
+    std::vector<std::string> dump(database& db, const std::string& table, const std::string& commune) {
+        std::string sql = "SELECT * FROM " + table;
+        const auto* def = server_->rep().tables().find(table);
+        if (!commune.empty() && !def->is_global()) sql += " WHERE commune_code = ?1";
+        auto st = db.prepare(sql + " ORDER BY id");
+        if (!commune.empty() && !def->is_global()) st.bind(1, commune);
+        std::vector<std::string> out;
+        while (st.step()) {
+            std::string row;
+            for (int c = 0; c < st.columns(); ++c) row += render(st.column(c)) + "|";
+            out.push_back(row);
+        }
+        return out;
+    }
+
+    void check() {
+        auto& sdb = server_->rep().db();
+        for (std::size_t i = 0; i < tabs_.size(); ++i) {
+            auto& s = tabs_[i];
+            auto& tdb = s.t->rep().db();
+            if (auto p = s.t->status().pending)
+                problem("tablet " + std::to_string(i) + " still has " + std::to_string(p) + " pending");
+            for (const auto& def : server_->rep().tables().tables) {
+                auto mine = dump(tdb, def.name, "");
+                auto theirs = dump(sdb, def.name, s.commune);
+                if (mine != theirs)
+                    problem("tablet " + std::to_string(i) + " diverges from the server in " + def.name + " (" +
+                            std::to_string(mine.size()) + " rows against " + std::to_string(theirs.size()) + ")");
+                if (!s.commune.empty() && !def.is_global()) {
+                    auto st = tdb.prepare("SELECT count(*) FROM " + def.name + " WHERE commune_code != ?1");
+                    st.bind(1, s.commune);
+                    st.step();
+                    if (st.column_int(0))
+                        problem("tablet " + std::to_string(i) + " holds rows of another commune in " + def.name);
+                }
+            }
+        }
+        check_nothing_lost();
+        summary_.conflicts = server_->conflicts().size();
+        summary_.quarantined = server_->quarantine().size();
+    }
+
+    // §7 property 2: every write is the final value of its cell, or was superseded by its own
+    // site, or was seen by the write that beat it, or is a recorded conflict, or was rejected
+    // and kept in quarantine and in the tablet's rejected rows.
+    void check_nothing_lost() {
+        auto& sdb = server_->rep().db();
+        row_state_store states(sdb);
+        std::map<std::string, site_id> site_of_device;
+        {
+            auto st = sdb.prepare("SELECT site, device_id FROM noi_sites");
+            while (st.step()) {
+                site_id sid{};
+                auto b = st.column_blob(0);
+                std::copy_n(b.begin(), 16, sid.begin());
+                site_of_device[st.column_text(1)] = sid;
+            }
+        }
+        std::set<std::tuple<std::string, std::string, std::string>> rejected; // device, table, id
+        for (std::size_t i = 0; i < tabs_.size(); ++i)
+            for (const auto& r : tabs_[i].t->rejected()) rejected.insert({tabs_[i].dev.id, r.table, r.row_id});
+        std::set<std::tuple<std::string, std::string, std::string>> quarantined;
+        for (const auto& q : server_->quarantine()) quarantined.insert({q.device_id, q.table, q.row_id});
+        for (const auto& r : rejected)
+            if (!quarantined.count(r))
+                problem("row " + std::get<2>(r) + " rejected on " + std::get<0>(r) + " is not in quarantine");
+
+        // The last write of each (tablet, cell); earlier ones were superseded by their own site.
+        std::map<std::tuple<std::size_t, std::string, std::string, std::string>, const write_rec*> last;
+        for (const auto& w : log_) {
+            last[{w.tablet, w.table, w.id, w.column}] = &w;
+            if (w.column == exists_col) // a delete or an insert supersedes the site's earlier cell writes
+                for (auto it = last.begin(); it != last.end();)
+                    it = (std::get<0>(it->first) == w.tablet && std::get<1>(it->first) == w.table &&
+                          std::get<2>(it->first) == w.id && std::get<3>(it->first) != exists_col && it->second != &w &&
+                          it->second < &w)
+                             ? last.erase(it)
+                             : std::next(it);
+        }
+        auto conflicts = server_->conflicts();
+        for (const auto& [key, w] : last) {
+            const auto& dev = tabs_[w->tablet].dev.id;
+            if (rejected.count({dev, w->table, w->id})) continue;
+            const auto* def = server_->rep().tables().find(w->table);
+            auto st = states.load(w->table, w->id, def->columns.size());
+            if (!st) {
+                problem("write to " + w->table + "/" + w->id + " by " + dev + " never reached the server");
+                continue;
+            }
+            std::optional<cell_state> cell;
+            value final_value;
+            if (w->column == exists_col) {
+                cell = st->exists;
+                final_value = std::int64_t{st->alive ? 1 : 0};
+            } else {
+                auto ci = *def->column_index(w->column);
+                cell = st->cells[ci];
+                auto vals = server_->rep().db().prepare("SELECT " + w->column + " FROM " + w->table + " WHERE id = ?1");
+                vals.bind(1, w->id);
+                final_value = vals.step() ? vals.column(0) : (ci < st->tomb.size() ? st->tomb[ci] : value{});
+            }
+            if (final_value == w->val) continue;
+            bool recorded = std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& c) {
+                if (c.table != w->table || c.row_id != w->id) return false;
+                if (c.kind == "delete_update") return true;
+                return c.column == w->column && (c.winner.val == w->val || c.loser.val == w->val);
+            });
+            if (recorded) continue;
+            // The roots: the final version, every version carrying the final value, and every
+            // version a conflict on this cell recorded.
+            std::set<version> roots;
+            if (cell) roots.insert(cell->ver);
+            for (const auto& a : server_->audit(w->table, w->id))
+                for (const auto& c : a.cells)
+                    if (c.column == w->column && c.new_value == final_value) roots.insert(c.ver);
+            for (const auto& c : conflicts)
+                if (c.table == w->table && c.row_id == w->id && c.column == std::optional(w->column)) {
+                    roots.insert({c.winner.hlc, c.winner.site});
+                    roots.insert({c.loser.hlc, c.loser.site});
+                }
+            if (saw(w->table, w->id, w->column, roots, w->val)) continue;
+            problem("write " + render(w->val) + " to " + w->table + "/" + w->id + "." + w->column + " by " + dev +
+                    " was lost silently (final " + render(final_value) + ")" + history_of(*w));
+        }
+        check_deletes_hide_nothing();
+    }
+
+    // The cell's story, printed with a failure so that a replayed seed explains itself.
+    std::string history_of(const write_rec& w) {
+        std::map<site_id, std::string> names;
+        for (std::size_t i = 0; i < tabs_.size(); ++i) names[tabs_[i].t->rep().site()] = tabs_[i].dev.id;
+        names[server_->rep().site()] = "server";
+        auto ver = [&](const version& v) { return names[v.site] + "@" + std::to_string(v.hlc); };
+        std::string out = "\n    writes:";
+        for (const auto& x : log_)
+            if (x.table == w.table && x.id == w.id && (x.column == w.column || x.column == exists_col))
+                out += " " + tabs_[x.tablet].dev.id + ":" + x.column + "=" + render(x.val);
+        out += "\n    accepted:";
+        for (const auto& a : server_->audit(w.table, w.id))
+            for (const auto& c : a.cells)
+                if (c.column == w.column || c.column == exists_col)
+                    out += " [" + c.column + " " + render(c.new_value) + " " + ver(c.ver) + " base " +
+                           (c.base ? ver(*c.base) : "-") + "]";
+        out += "\n    conflicts:";
+        for (const auto& c : server_->conflicts())
+            if (c.table == w.table && c.row_id == w.id)
+                out += " [" + c.kind + " " + c.column.value_or("-") + " " + render(c.winner.val) + " over " +
+                       render(c.loser.val) + "]";
+        for (const auto& q : server_->quarantine())
+            if (q.table == w.table && q.row_id == w.id) out += "\n    quarantined from " + q.device_id + ": " + q.reason;
+        return out;
+    }
+
+    // Whether a write that holds or lost a recorded conflict had seen the value `val`: through
+    // the chain of bases in the audit history and each site's own earlier writes (the rule of
+    // the executable model in DESIGN.md §7: seen by its overwriter, or its very value was).
+    bool saw(const std::string& table, const std::string& id, const std::string& column,
+             std::set<version> todo, const value& val) {
+        std::vector<audit_cell> chain;
+        for (const auto& a : server_->audit(table, id))
+            for (const auto& c : a.cells)
+                if (c.column == column) chain.push_back(c);
+        std::set<version> seen;
+        while (!todo.empty()) {
+            auto v = *todo.begin();
+            todo.erase(todo.begin());
+            if (!seen.insert(v).second) continue;
+            for (const auto& c : chain) {
+                if (c.ver == v && c.base) todo.insert(*c.base);
+                if (c.ver.site == v.site && c.ver < v) todo.insert(c.ver);
+            }
+        }
+        return std::any_of(chain.begin(), chain.end(),
+                           [&](const audit_cell& c) { return seen.count(c.ver) && c.new_value == val; });
+    }
+
+    // §6a: a delete never hides an update from another site that it had not seen, unless the
+    // pair is a recorded delete_update conflict.
+    void check_deletes_hide_nothing() {
+        auto& sdb = server_->rep().db();
+        auto conflicts = server_->conflicts();
+        auto rows = sdb.prepare("SELECT tbl, id FROM noi_rows");
+        while (rows.step()) {
+            auto table = rows.column_text(0), id = rows.column_text(1);
+            const auto* def = server_->rep().tables().find(table);
+            auto st = row_state_store(sdb).load(table, id, def->columns.size());
+            if (!st || st->alive || !st->exists) continue;
+            for (const auto& c : st->cells) {
+                if (!c || c->ver.site == st->exists->ver.site) continue;
+                if (std::find(st->seen.begin(), st->seen.end(), c->ver) != st->seen.end()) continue;
+                bool recorded = std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& r) {
+                    return r.kind == "delete_update" && r.table == table && r.row_id == id;
+                });
+                if (!recorded) problem("delete of " + table + "/" + id + " hides an unseen update silently");
+                break;
+            }
+        }
+    }
+
+    sim_options opt_;
+    std::mt19937_64 rng_;
+    manual_clock server_wall_;
+    std::string server_path_;
+    std::unique_ptr<server_store> server_;
+    std::vector<sim_tablet> tabs_;
+    std::vector<write_rec> log_;
+    sim_summary summary_;
+    bool faults_ = true;
+    bool last_done_ = false;
+    std::optional<proto::error> last_error_;
+};
+
+} // namespace
+
+sim_summary run(const sim_options& opt) {
+    std::filesystem::create_directories(opt.dir);
+    try {
+        return world(opt).run();
+    } catch (const std::exception& e) {
+        sim_summary s;
+        s.problems.push_back(std::string("unexpected exception: ") + e.what());
+        return s;
+    }
+}
+
+} // namespace noi::sim
