@@ -326,3 +326,25 @@ TEST_F(round_fixture, vietnamese_text_round_trips_byte_for_byte) {
     sync(*a2, dev_a2);
     EXPECT_EQ(text(*a2, "SELECT name FROM security_model"), s);
 }
+
+TEST_F(round_fixture, a_pending_write_that_loses_learns_the_winner_by_re_emission) {
+    // DESIGN.md §4: the tablet pulled the winner while its own write was pending (so skipped
+    // it, and its cursor passed it); its write then loses at the server, which must re-emit.
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 3)");
+    sync(*a, dev_a);
+    manual_clock ahead(wall.now_ms() + 60'000);
+    auto u = tablet::create(dir.file("u.db"), ahead, {21});
+    sync_once(*u, *server, dev_a2);
+    a->exec("UPDATE household SET members = 5");
+    ahead.set(wall.now_ms() + 60'000);
+    u->exec("UPDATE household SET members = 6");
+    EXPECT_TRUE(sync_once(*u, *server, dev_a2).done);
+    a->apply_changes(server->pull(dev_a, {a->cursor(), 500}));
+    EXPECT_EQ(count(*a, "SELECT members FROM household"), 5); // pending: never overwritten
+    sync(*a, dev_a);
+    EXPECT_EQ(count(*a, "SELECT members FROM household"), 6);
+    auto c = server->conflicts();
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].winner.val, value(std::int64_t{6}));
+    EXPECT_EQ(c[0].loser.val, value(std::int64_t{5}));
+}
