@@ -25,15 +25,17 @@ private:
     replica& r_;
 };
 
+// The values a row holds outside the table: a deleted or not yet visible row's last values.
+std::vector<value> tomb_values(const table_def& def, const row_state* st) {
+    auto t = st ? st->tomb : std::vector<value>{};
+    t.resize(def.columns.size());
+    return t;
+}
+
 std::vector<value> current_values(replica& rep, const table_def& def, const std::string& id,
-                                   const row_state* st) {
+                                  const row_state* st) {
     if (auto v = rep.io(def).read(id)) return *v;
-    if (st && !st->tomb.empty()) {
-        auto t = st->tomb;
-        t.resize(def.columns.size());
-        return t;
-    }
-    return std::vector<value>(def.columns.size());
+    return tomb_values(def, st);
 }
 
 row_state fresh_state(const table_def& def) {
@@ -339,7 +341,7 @@ void tablet::apply_changes(const proto::changes& c) {
         if (!loaded && !r.exists) st.alive = false;
         auto& io = rep_->io(*def);
         auto in_table = io.read(r.id);
-        auto values = in_table ? *in_table : current_values(*rep_, *def, r.id, loaded ? &*loaded : nullptr);
+        auto values = in_table ? *in_table : tomb_values(*def, loaded ? &*loaded : nullptr);
         const bool was_alive = loaded && st.alive;
 
         merge::row_view view;

@@ -18,7 +18,7 @@ inline proto::row_change sample_row() {
     proto::row_change r;
     r.table = "militia_member";
     r.id = "0190a1b2-0000-7000-8000-000000000001";
-    r.scope = std::string("01842");
+    r.scope = std::string("01849");
     r.seq = 7;
     r.exists = proto::existence_change{true, {0x10000, sample_site(1)}, std::nullopt};
     r.cells.push_back({"full_name", std::string("Hoàng Văn Thụ"), {0x10001, sample_site(1)}, version{0x5, sample_site(2)}});
@@ -31,14 +31,14 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
     proto::row_change del;
     del.table = "incident";
     del.id = "x1";
-    del.scope = std::string("01842");
+    del.scope = std::string("01849");
     del.seq = 9;
     del.exists = proto::existence_change{false, {0x20000, sample_site(1)}, version{0x10000, sample_site(1)}};
     del.seen = {version{0x10001, sample_site(3)}};
     proto::row_change upd;
     upd.table = "household";
     upd.id = "h1";
-    upd.scope = std::string("01842");
+    upd.scope = std::string("01849");
     upd.seq = 10;
     upd.existence_base = version{0x10000, sample_site(3)};
     upd.cells.push_back({"members", std::int64_t{-3}, {0x30000, sample_site(1)}, std::nullopt});
@@ -46,8 +46,8 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
     upd.cells.push_back({"pledge", blob{{0, 1, 2}}, {0x30000, sample_site(1)}, std::nullopt});
     return {
         {"hello", proto::hello{1, sample_site(1), 1, "noi/0.1.0", 1700000000000, 12, 1699990000000, 4}},
-        {"welcome", proto::welcome{1, 1700000000500, "01842", sample_site(9), 5,
-                                   {{3, "commune", "01842", 2, proto::reject_reason::global_table,
+        {"welcome", proto::welcome{1, 1700000000500, "01849", sample_site(9), 5,
+                                   {{3, "commune", "01849", 2, proto::reject_reason::global_table,
                                      "commune is province reference data"}}}},
         {"push", proto::push{5, 10, {sample_row(), del, upd}}},
         {"push_ack", proto::push_ack{10, {{4, "incident", "x2", 8, proto::reject_reason::out_of_scope, "wrong commune"}}}},

@@ -25,7 +25,7 @@ struct capture_fixture : ::testing::Test {
     std::int64_t captured() { return count("SELECT count(*) FROM noi_capture"); }
     void insert_member(const std::string& id, const std::string& name = "Lý Thị Hoa") {
         t->exec("INSERT INTO militia_member(id, commune_code, full_name, birth_year) VALUES ('" + id +
-                "', '01842', '" + name + "', 1999)");
+                "', '01849', '" + name + "', 1999)");
     }
     proto::push push_all() {
         t->begin_round("test");
@@ -45,14 +45,14 @@ TEST_F(capture_fixture, an_insert_is_captured_in_the_same_transaction) {
 }
 
 TEST_F(capture_fixture, a_rolled_back_transaction_leaves_no_capture) {
-    t->exec("BEGIN; INSERT INTO militia_member(id, commune_code) VALUES ('m1', '01842'); ROLLBACK;");
+    t->exec("BEGIN; INSERT INTO militia_member(id, commune_code) VALUES ('m1', '01849'); ROLLBACK;");
     EXPECT_EQ(captured(), 0);
     EXPECT_EQ(count("SELECT count(*) FROM militia_member"), 0);
 }
 
 TEST_F(capture_fixture, a_multi_row_statement_captures_every_row) {
-    t->exec("INSERT INTO household(id, commune_code, village) VALUES ('h1','01842','Nà Pài'),"
-            "('h2','01842','Bản Chang'),('h3','01842','Khuổi Bốc')");
+    t->exec("INSERT INTO household(id, commune_code, village) VALUES ('h1','01849','Nà Pài'),"
+            "('h2','01849','Bản Chang'),('h3','01849','Khuổi Bốc')");
     EXPECT_EQ(captured(), 3);
     t->exec("UPDATE household SET is_safe = 1");
     EXPECT_EQ(captured(), 6);
@@ -76,8 +76,8 @@ TEST_F(capture_fixture, an_update_records_exactly_the_changed_columns) {
 TEST_F(capture_fixture, updating_the_id_or_the_scope_is_refused) {
     insert_member("m1");
     EXPECT_THROW(t->exec("UPDATE militia_member SET id = 'm2' WHERE id = 'm1'"), sync_error);
-    EXPECT_THROW(t->exec("UPDATE militia_member SET commune_code = '01843' WHERE id = 'm1'"), sync_error);
-    EXPECT_EQ(count("SELECT count(*) FROM militia_member WHERE id = 'm1' AND commune_code = '01842'"), 1);
+    EXPECT_THROW(t->exec("UPDATE militia_member SET commune_code = '01852' WHERE id = 'm1'"), sync_error);
+    EXPECT_EQ(count("SELECT count(*) FROM militia_member WHERE id = 'm1' AND commune_code = '01849'"), 1);
 }
 
 TEST_F(capture_fixture, a_connection_without_the_library_functions_fails_loudly) {
@@ -144,7 +144,7 @@ TEST_F(capture_fixture, a_delete_keeps_the_rows_last_values_and_what_it_had_seen
     ASSERT_TRUE(p.rows[0].exists);
     EXPECT_FALSE(p.rows[0].exists->alive);
     EXPECT_FALSE(p.rows[0].seen.empty());
-    EXPECT_EQ(std::get<std::string>(p.rows[0].scope), "01842");
+    EXPECT_EQ(std::get<std::string>(p.rows[0].scope), "01849");
 }
 
 TEST_F(capture_fixture, local_sequence_and_hlc_never_move_backwards_across_reopen) {
@@ -167,7 +167,7 @@ TEST_F(capture_fixture, local_sequence_and_hlc_never_move_backwards_across_reope
 TEST_F(capture_fixture, hlc_floor_holds_across_processes_writing_the_same_file) {
     auto other = tablet::open(dir.file("tablet.db"), wall);
     wall.set(1'800'000'000'000);
-    other->exec("INSERT INTO recruit(id, commune_code, full_name) VALUES ('r1', '01842', 'Ma Văn Sơn')");
+    other->exec("INSERT INTO recruit(id, commune_code, full_name) VALUES ('r1', '01849', 'Ma Văn Sơn')");
     wall.set(1'700'000'000'000);
     insert_member("m1");
     auto st = t->rep().db().prepare("SELECT hlc FROM noi_capture ORDER BY seq");
@@ -178,22 +178,22 @@ TEST_F(capture_fixture, hlc_floor_holds_across_processes_writing_the_same_file) 
 }
 
 TEST_F(capture_fixture, writes_outside_a_known_scope_are_refused_at_the_keyboard) {
-    t->rep().set_scope("01842");
+    t->rep().set_scope("01849");
     try {
-        t->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01843')");
+        t->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01852')");
         FAIL() << "the write went through";
     } catch (const sync_error& e) {
-        EXPECT_NE(std::string(e.what()).find("enrolled for commune 01842"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("enrolled for commune 01849"), std::string::npos) << e.what();
     }
     EXPECT_THROW(t->exec("INSERT INTO commune(id, name) VALUES ('09999', 'X')"), sync_error);
-    EXPECT_NO_THROW(t->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01842')"));
+    EXPECT_NO_THROW(t->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01849')"));
     EXPECT_EQ(count("SELECT count(*) FROM incident"), 1);
 }
 
 TEST_F(capture_fixture, default_ids_are_time_ordered_uuids) {
-    t->exec("INSERT INTO incident(commune_code, summary) VALUES ('01842', 'a')");
+    t->exec("INSERT INTO incident(commune_code, summary) VALUES ('01849', 'a')");
     wall.advance(5);
-    t->exec("INSERT INTO incident(commune_code, summary) VALUES ('01842', 'b')");
+    t->exec("INSERT INTO incident(commune_code, summary) VALUES ('01849', 'b')");
     auto st = t->rep().db().prepare("SELECT id FROM incident ORDER BY rowid");
     st.step();
     auto a = st.column_text(0);

@@ -19,8 +19,8 @@ struct round_fixture : ::testing::Test {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
     std::unique_ptr<server_store> server = server_store::create(dir.file("server.db"), wall, {1});
-    device dev_a{"tab-a", "01842", "Xã A, máy 1"}, dev_a2{"tab-a2", "01842", "Xã A, máy 2"},
-        dev_b{"tab-b", "01843", "Xã B"}, province{"prov", "*", "Tỉnh"};
+    device dev_a{"tab-a", "01849", "Xã A, máy 1"}, dev_a2{"tab-a2", "01849", "Xã A, máy 2"},
+        dev_b{"tab-b", "01852", "Xã B"}, province{"prov", "*", "Tỉnh"};
     std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall, {2});
     std::unique_ptr<tablet> a2 = tablet::create(dir.file("a2.db"), wall, {3});
     std::unique_ptr<tablet> b = tablet::create(dir.file("b.db"), wall, {4});
@@ -56,7 +56,7 @@ struct round_fixture : ::testing::Test {
 } // namespace
 
 TEST_F(round_fixture, a_row_written_offline_reaches_the_other_tablet_of_the_commune) {
-    a->exec("INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01842', 'Hoàng Thị Lan')");
+    a->exec("INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01849', 'Hoàng Thị Lan')");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     EXPECT_EQ(text(*a2, "SELECT full_name FROM militia_member WHERE id = 'm1'"), "Hoàng Thị Lan");
@@ -72,7 +72,7 @@ TEST_F(round_fixture, reference_communes_reach_every_tablet_by_pull) {
 }
 
 TEST_F(round_fixture, a_tablet_never_receives_another_communes_rows) {
-    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01842', 'secret')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', 'secret')");
     sync(*a, dev_a);
     sync(*b, dev_b);
     EXPECT_EQ(count(*b, "SELECT count(*) FROM incident"), 0);
@@ -81,7 +81,7 @@ TEST_F(round_fixture, a_tablet_never_receives_another_communes_rows) {
 }
 
 TEST_F(round_fixture, edits_of_different_columns_of_one_row_both_win) {
-    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01842', 'Nà Pài', 4)");
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', 'Nà Pài', 4)");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
@@ -97,7 +97,7 @@ TEST_F(round_fixture, edits_of_different_columns_of_one_row_both_win) {
 }
 
 TEST_F(round_fixture, concurrent_edits_of_one_cell_converge_and_record_a_conflict) {
-    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 4)");
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
@@ -119,7 +119,7 @@ TEST_F(round_fixture, concurrent_edits_of_one_cell_converge_and_record_a_conflic
 }
 
 TEST_F(round_fixture, a_delete_against_an_unseen_update_records_delete_update) {
-    a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01842', 'registered')");
+    a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01849', 'registered')");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     a2->exec("UPDATE recruit SET stage = 'commune_screened' WHERE id = 'r1'");
@@ -138,7 +138,7 @@ TEST_F(round_fixture, a_delete_against_an_unseen_update_records_delete_update) {
 }
 
 TEST_F(round_fixture, an_update_into_a_row_deleted_elsewhere_stays_deleted_and_conflicts) {
-    a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01842', 'registered')");
+    a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01849', 'registered')");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     a->exec("DELETE FROM recruit WHERE id = 'r1'");
@@ -156,8 +156,8 @@ TEST_F(round_fixture, an_update_into_a_row_deleted_elsewhere_stays_deleted_and_c
 
 TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_batch_applies) {
     // Before its first sync the tablet does not know its scope, so the trigger cannot refuse.
-    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('good', '01842', 'ok')");
-    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01843', 'wrong commune')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('good', '01849', 'ok')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01852', 'wrong commune')");
     a->exec("INSERT INTO commune(id, name, kind) VALUES ('09999', 'Giả', 'xa')");
     auto r = sync(*a, dev_a);
     EXPECT_EQ(r.stats.rejected, 2u);
@@ -183,8 +183,8 @@ TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_b
 }
 
 TEST_F(round_fixture, a_lost_push_ack_is_not_applied_twice_and_its_rejections_come_back_in_welcome) {
-    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01842')");
-    a->exec("INSERT INTO incident(id, commune_code) VALUES ('bad', '01843')");
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('bad', '01852')");
     sim::link_faults cut_ack;
     cut_ack.cut = [](const proto::message& m, bool to_server) {
         return !to_server && std::holds_alternative<proto::push_ack>(m);
@@ -201,7 +201,7 @@ TEST_F(round_fixture, a_lost_push_ack_is_not_applied_twice_and_its_rejections_co
 }
 
 TEST_F(round_fixture, a_replayed_push_on_a_new_connection_changes_nothing) {
-    a->exec("INSERT INTO incident(id, commune_code, persons) VALUES ('i1', '01842', 2)");
+    a->exec("INSERT INTO incident(id, commune_code, persons) VALUES ('i1', '01849', 2)");
     auto r = sync(*a, dev_a);
     auto feed = server->server_seq();
     server_session ghost(*server, dev_a);
@@ -238,7 +238,7 @@ TEST_F(round_fixture, a_second_live_session_for_one_site_and_a_site_of_another_d
 }
 
 TEST_F(round_fixture, applying_the_same_changes_twice_changes_nothing) {
-    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 3)");
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
     sync(*a, dev_a);
     auto ch = server->pull(dev_a2, {0, 500});
     a2->apply_changes(ch);
@@ -254,7 +254,7 @@ TEST_F(round_fixture, applying_the_same_changes_twice_changes_nothing) {
 }
 
 TEST_F(round_fixture, a_pulled_change_never_overwrites_a_pending_cell) {
-    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 3)");
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     a->exec("UPDATE household SET members = 7");
@@ -270,7 +270,7 @@ TEST_F(round_fixture, a_pulled_change_never_overwrites_a_pending_cell) {
 TEST_F(round_fixture, a_clock_far_ahead_is_refused_then_restamped_and_accepted) {
     manual_clock fast(wall.now_ms() + 3LL * 86'400'000);
     auto f = tablet::create(dir.file("f.db"), fast, {9});
-    f->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01842')");
+    f->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
     auto r1 = sync_once(*f, *server, dev_a);
     ASSERT_TRUE(r1.error.has_value());
     EXPECT_EQ(r1.error->code, proto::error_code::clock_ahead);
@@ -283,7 +283,7 @@ TEST_F(round_fixture, a_clock_far_ahead_is_refused_then_restamped_and_accepted) 
 }
 
 TEST_F(round_fixture, a_new_server_epoch_makes_the_tablet_repush_and_pull_from_zero) {
-    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01842', 'giữ lại')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', 'giữ lại')");
     sync(*a, dev_a);
     // Restore an old backup: a fresh server that knows the device but not the data.
     server.reset();
@@ -296,12 +296,12 @@ TEST_F(round_fixture, a_new_server_epoch_makes_the_tablet_repush_and_pull_from_z
 }
 
 TEST_F(round_fixture, a_tablet_restored_from_backup_moves_its_sequence_above_the_servers) {
-    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01842')");
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
     sync(*a, dev_a);
     a.reset();
     std::filesystem::copy_file(dir.file("a.db"), dir.file("a-backup.db"));
     a = tablet::open(dir.file("a.db"), wall);
-    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01842')");
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01849')");
     sync(*a, dev_a);
     a.reset();
     // Restore the backup taken before i2 and write again.
@@ -309,7 +309,7 @@ TEST_F(round_fixture, a_tablet_restored_from_backup_moves_its_sequence_above_the
     std::filesystem::remove(dir.file("a.db-wal"));
     std::filesystem::copy_file(dir.file("a-backup.db"), dir.file("a.db"));
     a = tablet::open(dir.file("a.db"), wall);
-    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i3', '01842')");
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i3', '01849')");
     sync(*a, dev_a);
     sync(*a, dev_a);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 3);
@@ -319,7 +319,7 @@ TEST_F(round_fixture, a_tablet_restored_from_backup_moves_its_sequence_above_the
 
 TEST_F(round_fixture, vietnamese_text_round_trips_byte_for_byte) {
     const std::string s = "Mô hình \"Tiếng mõ an ninh trật tự\" — thôn Nà Pài, xã Cẩm Giàng 🇻🇳";
-    auto st = a->rep().db().prepare("INSERT INTO security_model(id, commune_code, name) VALUES ('s1', '01842', ?1)");
+    auto st = a->rep().db().prepare("INSERT INTO security_model(id, commune_code, name) VALUES ('s1', '01849', ?1)");
     st.bind(1, s);
     st.step();
     sync(*a, dev_a);
@@ -330,7 +330,7 @@ TEST_F(round_fixture, vietnamese_text_round_trips_byte_for_byte) {
 TEST_F(round_fixture, a_pending_write_that_loses_learns_the_winner_by_re_emission) {
     // DESIGN.md §4: the tablet pulled the winner while its own write was pending (so skipped
     // it, and its cursor passed it); its write then loses at the server, which must re-emit.
-    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01842', 3)");
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
     sync(*a, dev_a);
     manual_clock ahead(wall.now_ms() + 60'000);
     auto u = tablet::create(dir.file("u.db"), ahead, {21});

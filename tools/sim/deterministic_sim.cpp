@@ -89,7 +89,7 @@ private:
         server_path_ = opt_.dir + "/server.db";
         server_ = server_store::create(server_path_, server_wall_, {rng_()});
         arm_server();
-        const std::string communes[] = {"01842", "01843"};
+        const std::string communes[] = {"01849", "01852"};
         for (const auto& c : communes)
             for (int k = 0; k < opt_.tablets_per_commune; ++k) add_tablet(c);
         add_tablet("");
@@ -194,8 +194,8 @@ private:
         try {
             if (roll < 2) {
                 std::string id = chance(0.3) ? table + "-s" + std::to_string(pick(4)) : s.t->rep().new_uuid();
-                std::string commune = s.commune.empty() ? (chance(0.5) ? "01842" : "01843") : s.commune;
-                if (chance(0.04)) commune = commune == "01842" ? "01843" : "01842"; // the wrong commune
+                std::string commune = s.commune.empty() ? (chance(0.5) ? "01849" : "01852") : s.commune;
+                if (chance(0.04)) commune = commune == "01849" ? "01852" : "01849"; // the wrong commune
                 std::vector<value> vals;
                 std::string cols = "id, commune_code", params = "?1, ?2";
                 for (std::size_t c = 0; c < spec.columns.size(); ++c) {

@@ -1,0 +1,54 @@
+// The provincial server: the sync core behind Boost.Beast (HTTP and WebSocket on one port).
+// This header keeps Beast out of its includers; everything network-shaped is in src/.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace noi::server {
+
+struct server_config {
+    std::string data_dir;
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;         // 0 picks a free port
+    std::string tls_cert, tls_key;  // both set: wss:// and https://
+    bool behind_tls_proxy = false;  // plain listening beyond loopback is allowed only then
+    int threads = 2;
+    std::size_t max_message_bytes = 4u << 20;
+    std::size_t max_connections = 20'000;
+    std::chrono::seconds handshake_timeout{15};
+    std::chrono::seconds idle_timeout{300};
+    std::int64_t clock_bound_ms = 10 * 60 * 1000;
+};
+
+// Creates a server in dir (made if missing): the database with the default schema and the
+// reference communes. Returns the first admin token. Throws sync_error(already_exists) when
+// dir already holds a server, and changes nothing there.
+std::string init_data_dir(const std::string& dir);
+
+// Copies a consistent snapshot of dir's database to file while a server may be running.
+void backup(const std::string& dir, const std::string& file);
+
+class server {
+public:
+    // Opens the data directory and binds the listening socket; throws with a message that
+    // says what to do when either fails.
+    explicit server(server_config cfg);
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    std::uint16_t port() const;
+    std::string listen_address() const; // HOST:PORT as bound
+    // Serves until stop() (callable from any thread or a signal handler's strand).
+    void run();
+    void stop();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace noi::server

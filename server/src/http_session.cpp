@@ -1,0 +1,136 @@
+#include "http_session.hpp"
+
+#include "admin_api.hpp"
+#include "websocket_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace noi::server {
+namespace {
+
+std::optional<std::string> bearer(const http::request<http::string_body>& req) {
+    auto it = req.find(http::field::authorization);
+    if (it == req.end()) return std::nullopt;
+    std::string v(it->value());
+    const std::string prefix = "Bearer ";
+    if (v.rfind(prefix, 0) != 0 || v.size() == prefix.size()) return std::nullopt;
+    return v.substr(prefix.size());
+}
+
+} // namespace
+
+http_session::http_session(tcp::socket&& socket, server_state& state) : stream_(std::move(socket)), state_(state) {}
+
+void http_session::run() {
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+}
+
+void http_session::do_read() {
+    parser_.emplace();
+    parser_->body_limit(1 << 20);
+    parser_->header_limit(16 * 1024);
+    stream_.expires_after(state_.config().handshake_timeout);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+        if (!benign(ec)) spdlog::debug("http read: {}", ec.message());
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+    }
+    req_ = parser_->release();
+    std::string target(req_.target());
+    auto path = target.substr(0, target.find('?'));
+
+    if (websocket::is_upgrade(req_)) {
+        if (path != "/sync") return respond(404, "only /sync speaks WebSocket\n", "text/plain");
+        return upgrade();
+    }
+    if (path == "/healthz") return respond(200, "ok\n", "text/plain");
+    if (path == "/metrics") {
+        auto self = shared_from_this();
+        state_.db([self](server_store& store, auth_store&) {
+            auto count = [&](const char* sql) {
+                auto st = store.rep().db().prepare(sql);
+                return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+            };
+            auto text = self->state_.metrics_text(count("SELECT count(*) FROM noi_conflicts"),
+                                                  count("SELECT count(*) FROM noi_quarantine"));
+            asio::post(self->stream_.get_executor(), [self, text = std::move(text)]() mutable {
+                self->respond(200, std::move(text), "text/plain; version=0.0.4");
+            });
+        });
+        return;
+    }
+    if (path.rfind("/admin/v1/", 0) == 0) {
+        auto token = bearer(req_);
+        auto self = shared_from_this();
+        std::string method(req_.method_string());
+        state_.db([self, token, method, target, body = req_.body()](server_store& store, auth_store& auth) {
+            api_response r;
+            if (!token || !auth.is_admin(*token)) {
+                self->state_.stats().auth_failures++;
+                r = {401, R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN"})"};
+            } else {
+                try {
+                    r = handle_admin(self->state_, store, auth, method, target, body);
+                } catch (const std::exception& e) {
+                    spdlog::error("admin request {} {} failed: {}", method, target, e.what());
+                    r = {500, R"({"error":"the server failed to handle the request; see its log"})"};
+                }
+            }
+            asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+                self->respond(r.status, std::move(r.body), "application/json");
+            });
+        });
+        return;
+    }
+    respond(404, "not found\n", "text/plain");
+}
+
+void http_session::upgrade() {
+    auto token = bearer(req_);
+    auto self = shared_from_this();
+    state_.db([self, token](server_store&, auth_store& auth) {
+        std::optional<device> dev;
+        if (token) dev = auth.device_for(*token);
+        asio::post(self->stream_.get_executor(), [self, dev = std::move(dev)]() mutable {
+            if (!dev) {
+                self->state_.stats().auth_failures++;
+                beast::error_code ec;
+                auto peer = self->stream_.socket().remote_endpoint(ec);
+                spdlog::warn("refused a sync connection from {}: bad or revoked device token",
+                             ec ? std::string("an unknown peer") : peer.address().to_string());
+                return self->respond(401, "the device token is unknown or revoked\n", "text/plain");
+            }
+            std::make_shared<websocket_session>(std::move(self->stream_), std::move(*dev), self->state_)
+                ->run(std::move(self->req_));
+        });
+    });
+}
+
+void http_session::respond(unsigned status, std::string body, const char* content_type) {
+    res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), req_.version());
+    res_->set(http::field::server, "noi");
+    res_->set(http::field::content_type, content_type);
+    res_->keep_alive(req_.keep_alive() && status != 401);
+    res_->body() = std::move(body);
+    res_->prepare_payload();
+    bool close = res_->need_eof();
+    http::async_write(stream_, *res_, beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
+}
+
+void http_session::on_write(bool close, beast::error_code ec, std::size_t) {
+    if (ec) return;
+    if (close) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+    }
+    res_.reset();
+    do_read();
+}
+
+} // namespace noi::server

@@ -1,0 +1,26 @@
+// Accepts connections; each gets its own strand and an http_session.
+#pragma once
+
+#include "server_state.hpp"
+
+#include <memory>
+
+namespace noi::server {
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+    listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state);
+    void run() { do_accept(); }
+    void stop();
+    tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+private:
+    void do_accept();
+    void on_accept(beast::error_code ec, tcp::socket socket);
+
+    asio::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    server_state& state_;
+};
+
+} // namespace noi::server

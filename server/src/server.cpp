@@ -1,0 +1,134 @@
+// The server's life: opening the data directory, binding, serving on N threads, and a clean
+// stop that lets the database thread finish what it was committing.
+#include <noi/server/server.hpp>
+
+#include "listener.hpp"
+#include "server_state.hpp"
+
+#include <noi/sync/error.hpp>
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace noi::server {
+namespace {
+
+bool is_loopback(const asio::ip::address& a) { return a.is_loopback(); }
+
+// A restored backup must get a new epoch (DESIGN.md §4): each start writes a fresh marker into
+// the database and beside it; a database whose marker differs from the file's was copied in.
+void check_restored(const std::string& dir) {
+    system_clock wall;
+    auto store = server_store::open(database_path(dir), wall);
+    auto marker_file = dir + "/instance";
+    std::string on_disk;
+    if (std::ifstream in(marker_file); in) std::getline(in, on_disk);
+    auto in_db = store->rep().meta_text("instance").value_or("");
+    if (!on_disk.empty() && on_disk != in_db) {
+        transaction tx(store->rep().db());
+        store->new_epoch();
+        tx.commit();
+    }
+    auto fresh = store->rep().new_uuid();
+    store->rep().set_meta_text("instance", fresh);
+    auto tmp = marker_file + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << fresh << "\n";
+        out.flush();
+        if (!out) throw sync_error(errc::refused, "cannot write " + tmp + "; check the data directory's permissions");
+    }
+    std::filesystem::rename(tmp, marker_file);
+}
+
+} // namespace
+
+std::string init_data_dir(const std::string& dir) {
+    namespace fs = std::filesystem;
+    if (fs::exists(database_path(dir)))
+        throw sync_error(errc::already_exists, dir + " already holds a Nối server; use serve, or choose an empty directory");
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
+    system_clock wall;
+    auto store = server_store::create(database_path(dir), wall);
+    auth_store auth(*store);
+    auto token = auth.new_admin_token();
+    store->rep().set_meta_text("instance", "");
+    return token;
+}
+
+void backup(const std::string& dir, const std::string& file) {
+    if (!std::filesystem::exists(database_path(dir)))
+        throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    if (std::filesystem::exists(file)) throw sync_error(errc::already_exists, file + " exists; choose a new file name");
+    database src(database_path(dir), false);
+    database dst(file);
+    auto* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
+    if (!b) throw_sqlite(dst.handle(), "cannot start the backup");
+    int rc;
+    // Small steps let a running server's writer in between them.
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        sqlite3_sleep(5);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) throw_sqlite(dst.handle(), "the backup failed");
+}
+
+struct server::impl {
+    server_config cfg;
+    asio::io_context ioc;
+    std::unique_ptr<server_state> state;
+    std::shared_ptr<listener> lst;
+    asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
+
+    explicit impl(server_config c) : cfg(std::move(c)), ioc(std::max(1, cfg.threads)) {
+        beast::error_code ec;
+        auto addr = asio::ip::make_address(cfg.host, ec);
+        if (ec) throw sync_error(errc::refused, "cannot use " + cfg.host + " as a listening address; give an IP address");
+        bool tls = !cfg.tls_cert.empty();
+        if (!tls && !cfg.behind_tls_proxy && !is_loopback(addr))
+            throw sync_error(errc::refused, "without TLS the server listens only on loopback; give --tls-cert and "
+                                            "--tls-key, or --behind-tls-proxy when a proxy terminates TLS");
+        if (tls) throw sync_error(errc::refused, "TLS is not built into this version yet; run behind a TLS-terminating proxy with --behind-tls-proxy");
+        if (!std::filesystem::exists(database_path(cfg.data_dir)))
+            throw sync_error(errc::not_a_replica, cfg.data_dir + " holds no Nối server; create one with noi-server init");
+        check_restored(cfg.data_dir);
+        state = std::make_unique<server_state>(cfg);
+        lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state);
+        lst->run();
+    }
+};
+
+server::server(server_config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+
+server::~server() {
+    stop();
+    if (impl_->state) impl_->state->stop_db();
+}
+
+std::uint16_t server::port() const { return impl_->lst->local_endpoint().port(); }
+
+std::string server::listen_address() const {
+    auto ep = impl_->lst->local_endpoint();
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+void server::run() {
+    std::vector<std::thread> extra;
+    for (int i = 1; i < impl_->cfg.threads; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+    impl_->ioc.run();
+    for (auto& t : extra) t.join();
+    // Whatever the database thread was committing finishes before we return.
+    impl_->state->stop_db();
+}
+
+void server::stop() {
+    impl_->lst->stop();
+    impl_->work.reset();
+    impl_->ioc.stop();
+}
+
+} // namespace noi::server

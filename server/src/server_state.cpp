@@ -1,0 +1,98 @@
+#include "server_state.hpp"
+
+#include "websocket_session.hpp"
+
+#include <future>
+#include <sstream>
+
+namespace noi::server {
+
+std::string database_path(const std::string& dir) { return dir + "/noi.db"; }
+
+server_state::server_state(const server_config& cfg)
+    : cfg_(cfg), db_work_(asio::make_work_guard(db_ioc_)) {
+    server_options so;
+    so.clock_bound_ms = cfg.clock_bound_ms;
+    // Opened here, used only on the database thread from now on.
+    store_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    auth_ = std::make_unique<auth_store>(*store_);
+    db_thread_ = std::thread([this] { db_ioc_.run(); });
+}
+
+server_state::~server_state() { stop_db(); }
+
+void server_state::db(std::function<void(server_store&, auth_store&)> f) {
+    asio::post(db_ioc_, [this, f = std::move(f)] { f(*store_, *auth_); });
+}
+
+void server_state::stop_db() {
+    if (!db_thread_.joinable()) return;
+    db_work_.reset();
+    db_thread_.join();
+}
+
+void server_state::join(const std::shared_ptr<websocket_session>& s) {
+    std::lock_guard lock(mu_);
+    live_[s.get()] = s;
+}
+
+void server_state::leave(websocket_session* s) {
+    std::lock_guard lock(mu_);
+    live_.erase(s);
+}
+
+std::size_t server_state::live_sessions() {
+    std::lock_guard lock(mu_);
+    return live_.size();
+}
+
+void server_state::notify(const std::set<std::string>& scopes, bool global, const websocket_session* except,
+                          std::uint64_t server_seq) {
+    std::vector<std::shared_ptr<websocket_session>> targets;
+    {
+        std::lock_guard lock(mu_);
+        for (auto& [p, w] : live_) {
+            if (p == except) continue;
+            auto s = w.lock();
+            if (!s) continue;
+            if (global || s->dev().scope == "*" || scopes.count(s->dev().scope)) targets.push_back(std::move(s));
+        }
+    }
+    for (auto& s : targets) s->send_notify(server_seq);
+}
+
+void server_state::close_device(const std::string& device_id) {
+    std::vector<std::shared_ptr<websocket_session>> targets;
+    {
+        std::lock_guard lock(mu_);
+        for (auto& [p, w] : live_)
+            if (auto s = w.lock(); s && s->dev().id == device_id) targets.push_back(std::move(s));
+    }
+    for (auto& s : targets) s->close_revoked();
+}
+
+std::string server_state::metrics_text(std::uint64_t conflicts, std::uint64_t quarantined) {
+    auto& m = metrics_;
+    std::ostringstream o;
+    auto metric = [&](const char* name, const char* type, const char* help, auto v) {
+        o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << v << "\n";
+    };
+    metric("noi_connections_total", "counter", "TCP connections accepted", m.connections.load());
+    metric("noi_devices_connected", "gauge", "sync sessions open now", m.devices_connected.load());
+    metric("noi_pushes_total", "counter", "PUSH batches handled", m.pushes.load());
+    metric("noi_rows_pushed_total", "counter", "row changes received", m.rows_pushed.load());
+    metric("noi_cells_merged_total", "counter", "cells received and merged", m.cells_merged.load());
+    metric("noi_pulls_total", "counter", "PULL requests answered", m.pulls.load());
+    metric("noi_conflicts_recorded", "gauge", "conflicts in the conflicts table", conflicts);
+    metric("noi_rows_quarantined", "gauge", "rejected rows in quarantine", quarantined);
+    metric("noi_bytes_in_total", "counter", "sync message bytes received", m.bytes_in.load());
+    metric("noi_bytes_out_total", "counter", "sync message bytes sent", m.bytes_out.load());
+    metric("noi_commits_total", "counter", "push transactions committed", m.commits.load());
+    metric("noi_commit_seconds_total", "counter", "time spent applying and committing pushes",
+           static_cast<double>(m.commit_us.load()) / 1e6);
+    metric("noi_auth_failures_total", "counter", "refused tokens", m.auth_failures.load());
+    metric("noi_refused_connections_total", "counter", "connections refused over the limit", m.refused_connections.load());
+    return o.str();
+}
+
+} // namespace noi::server

@@ -1,0 +1,72 @@
+// What all connections share: the database thread (the only one that touches the store, so
+// a push is applied by one writer), the registry of live sync sessions for NOTIFY and
+// revocation, and the metrics.
+#pragma once
+
+#include "net.hpp"
+
+#include "auth_store.hpp"
+
+#include <noi/server/server.hpp>
+#include <noi/sync/hlc.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace noi::server {
+
+class websocket_session;
+
+struct metrics {
+    std::atomic<std::uint64_t> connections{0}, devices_connected{0}, pushes{0}, rows_pushed{0},
+        cells_merged{0}, pulls{0}, bytes_in{0}, bytes_out{0}, commits{0}, commit_us{0},
+        auth_failures{0}, refused_connections{0};
+};
+
+class server_state {
+public:
+    explicit server_state(const server_config& cfg);
+    ~server_state();
+
+    const server_config& config() const { return cfg_; }
+    metrics& stats() { return metrics_; }
+
+    // Runs f(store, auth) on the database thread, in order of posting.
+    void db(std::function<void(server_store&, auth_store&)> f);
+    // Drains queued database work and stops the database thread.
+    void stop_db();
+
+    void join(const std::shared_ptr<websocket_session>& s);
+    void leave(websocket_session* s);
+    // Tells live sessions whose scope received data (all of them when `global`).
+    void notify(const std::set<std::string>& scopes, bool global, const websocket_session* except,
+                std::uint64_t server_seq);
+    void close_device(const std::string& device_id);
+    std::size_t live_sessions();
+
+    // Prometheus text; the two table counts come from the database thread.
+    std::string metrics_text(std::uint64_t conflicts, std::uint64_t quarantined);
+
+private:
+    server_config cfg_;
+    system_clock wall_;
+    metrics metrics_;
+    asio::io_context db_ioc_;
+    asio::executor_work_guard<asio::io_context::executor_type> db_work_;
+    std::unique_ptr<server_store> store_;
+    std::unique_ptr<auth_store> auth_;
+    std::thread db_thread_;
+    std::mutex mu_;
+    std::map<websocket_session*, std::weak_ptr<websocket_session>> live_;
+};
+
+std::string database_path(const std::string& dir);
+
+} // namespace noi::server

@@ -1,0 +1,182 @@
+#include "websocket_session.hpp"
+
+#include <noi/protocol/codec.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace noi::server {
+
+namespace {
+
+std::shared_ptr<const std::vector<std::uint8_t>> encoded(const proto::message& m) {
+    return std::make_shared<const std::vector<std::uint8_t>>(proto::encode(m));
+}
+
+} // namespace
+
+websocket_session::websocket_session(beast::tcp_stream&& stream, device dev, server_state& state)
+    : ws_(std::move(stream)), dev_(std::move(dev)), state_(state) {}
+
+websocket_session::~websocket_session() {
+    // The core session releases its site in the store: that happens on the database thread.
+    if (core_) state_.db([core = std::move(core_)](server_store&, auth_store&) mutable { core.reset(); });
+}
+
+void websocket_session::run(http::request<http::string_body> req) {
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = state_.config().handshake_timeout;
+    timeouts.idle_timeout = state_.config().idle_timeout;
+    ws_.set_option(timeouts);
+    // Small windows keep thousands of idle connections cheap (DESIGN.md §8); the messages
+    // are small and repetitive, so they still compress well.
+    websocket::permessage_deflate pmd;
+    pmd.server_enable = true;
+    pmd.client_enable = true;
+    pmd.server_max_window_bits = 10;
+    pmd.client_max_window_bits = 10;
+    pmd.memLevel = 4;
+    pmd.compLevel = 6;
+    ws_.set_option(pmd);
+    ws_.read_message_max(state_.config().max_message_bytes);
+    ws_.binary(true);
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+    if (ec) return finish();
+    state_.join(shared_from_this());
+    state_.stats().devices_connected++;
+    auto self = shared_from_this();
+    state_.db([self](server_store& store, auth_store&) {
+        self->core_ = std::make_shared<server_session>(store, self->dev_);
+        asio::post(self->ws_.get_executor(), [self] { self->do_read(); });
+    });
+}
+
+void websocket_session::do_read() {
+    if (closing_) return;
+    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+}
+
+void websocket_session::on_read(beast::error_code ec, std::size_t n) {
+    if (ec) {
+        if (ec == websocket::error::message_too_big) {
+            closing_ = true;
+            queue(encoded(proto::error{proto::error_code::too_large, proto::condition::protocol,
+                                       "the message exceeds the server's size limit; send smaller batches", {}}));
+            return;
+        }
+        if (!benign(ec)) spdlog::debug("sync read from {}: {}", dev_.id, ec.message());
+        return finish();
+    }
+    state_.stats().bytes_in += n;
+    auto data = buffer_.cdata();
+    std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data.data()), data.size());
+    proto::limits lim;
+    lim.max_message_bytes = state_.config().max_message_bytes;
+    auto decoded = proto::decode(bytes, lim);
+    buffer_.consume(buffer_.size());
+    if (auto* e = std::get_if<proto::decode_error>(&decoded)) {
+        spdlog::warn("malformed message from device {}: {}", dev_.id, e->detail);
+        closing_ = true;
+        queue(encoded(proto::error{e->code == proto::decode_errc::unsupported_version
+                                       ? proto::error_code::unsupported_version
+                                       : proto::error_code::malformed,
+                                   proto::condition::protocol, "the server could not read the message: " + e->detail,
+                                   {proto::oldest_supported_version, proto::protocol_version}}));
+        return;
+    }
+    auto self = shared_from_this();
+    state_.db([self, msg = std::get<proto::message>(std::move(decoded))](server_store& store, auth_store&) {
+        std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out;
+        bool close = true;
+        std::set<std::string> scopes;
+        bool global = false;
+        std::uint64_t seq_before = store.server_seq();
+        try {
+            auto started = std::chrono::steady_clock::now();
+            auto reply = self->core_->on_message(msg);
+            if (const auto* p = std::get_if<proto::push>(&msg)) {
+                auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+                self->state_.stats().pushes++;
+                self->state_.stats().commits++;
+                self->state_.stats().commit_us += static_cast<std::uint64_t>(us.count());
+                self->state_.stats().rows_pushed += p->rows.size();
+                for (const auto& r : p->rows) {
+                    self->state_.stats().cells_merged += r.cells.size();
+                    if (const auto* s = std::get_if<std::string>(&r.scope))
+                        scopes.insert(*s);
+                    else
+                        global = true;
+                }
+            }
+            if (std::holds_alternative<proto::pull>(msg)) self->state_.stats().pulls++;
+            for (const auto& m : reply.send) out.push_back(encoded(m));
+            close = reply.close;
+        } catch (const std::exception& e) {
+            spdlog::error("sync request from device {} failed: {}", self->dev_.id, e.what());
+            out.push_back(encoded(proto::error{proto::error_code::internal, proto::condition::transient,
+                                               "the server failed to handle the request; retry later", {}}));
+        }
+        auto seq_after = store.server_seq();
+        asio::post(self->ws_.get_executor(), [self, out = std::move(out), close, scopes = std::move(scopes),
+                                              global, seq_after, seq_before]() mutable {
+            self->on_answer(std::move(out), close, std::move(scopes), global && seq_after > seq_before,
+                            seq_after > seq_before ? seq_after : 0);
+        });
+    });
+}
+
+void websocket_session::on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
+                                  std::set<std::string> scopes, bool global, std::uint64_t seq) {
+    if (seq) state_.notify(scopes, global, this, seq);
+    if (close) closing_ = true;
+    for (auto& b : out) queue(std::move(b));
+    if (!closing_) do_read();
+}
+
+void websocket_session::send_notify(std::uint64_t server_seq) {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), server_seq] {
+        if (!self->closing_ && !self->finished_) self->queue(encoded(proto::notify{server_seq}));
+    });
+}
+
+void websocket_session::close_revoked() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+        if (self->finished_) return;
+        self->closing_ = true;
+        self->queue(encoded(proto::error{proto::error_code::unknown_device, proto::condition::permanent,
+                                         "this device was revoked; ask the province office to enrol it again", {}}));
+    });
+}
+
+void websocket_session::queue(std::shared_ptr<const std::vector<std::uint8_t>> bytes) {
+    queue_.push_back(std::move(bytes));
+    if (queue_.size() == 1) do_write();
+}
+
+void websocket_session::do_write() {
+    const auto& b = *queue_.front();
+    ws_.async_write(asio::buffer(b.data(), b.size()),
+                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+}
+
+void websocket_session::on_write(beast::error_code ec, std::size_t n) {
+    if (ec) return finish();
+    state_.stats().bytes_out += n;
+    queue_.pop_front();
+    if (!queue_.empty()) return do_write();
+    if (closing_)
+        ws_.async_close(websocket::close_code::normal,
+                        [self = shared_from_this()](beast::error_code) { self->finish(); });
+}
+
+void websocket_session::finish() {
+    if (finished_) return;
+    finished_ = true;
+    state_.leave(this);
+    if (state_.stats().devices_connected) state_.stats().devices_connected--;
+}
+
+} // namespace noi::server

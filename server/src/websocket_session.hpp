@@ -1,0 +1,50 @@
+// One sync connection: reads a frame, decodes it, lets the core's server_session answer it on
+// the database thread, writes the answers, then reads the next. One frame is handled at a
+// time, so a client that floods is simply read slower (the TCP window fills).
+#pragma once
+
+#include "server_state.hpp"
+
+#include <noi/sync/server_session.hpp>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+namespace noi::server {
+
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+public:
+    websocket_session(beast::tcp_stream&& stream, device dev, server_state& state);
+    ~websocket_session();
+
+    void run(http::request<http::string_body> req);
+    // Thread-safe: queue a NOTIFY, or close because the device was revoked.
+    void send_notify(std::uint64_t server_seq);
+    void close_revoked();
+
+    const device& dev() const { return dev_; }
+
+private:
+    void on_accept(beast::error_code ec);
+    void do_read();
+    void on_read(beast::error_code ec, std::size_t n);
+    void on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
+                   std::set<std::string> scopes, bool global, std::uint64_t seq);
+    void queue(std::shared_ptr<const std::vector<std::uint8_t>> bytes);
+    void do_write();
+    void on_write(beast::error_code ec, std::size_t n);
+    void finish();
+
+    websocket::stream<beast::tcp_stream> ws_;
+    device dev_;
+    server_state& state_;
+    beast::flat_buffer buffer_;
+    std::deque<std::shared_ptr<const std::vector<std::uint8_t>>> queue_;
+    bool closing_ = false;
+    bool finished_ = false;
+    // Lives on the database thread: created and destroyed there.
+    std::shared_ptr<server_session> core_;
+};
+
+} // namespace noi::server

@@ -1,0 +1,111 @@
+// noi-server: init, serve and backup a provincial server (CLI.md).
+#include <noi/server/server.hpp>
+#include <noi/sync/error.hpp>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+namespace {
+
+bool split_host_port(const std::string& s, std::string& host, std::uint16_t& port) {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    host = s.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    try {
+        auto p = std::stoul(s.substr(colon + 1));
+        if (p > 65535) return false;
+        port = static_cast<std::uint16_t>(p);
+    } catch (...) {
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"noi-server: the provincial Nối server"};
+    app.require_subcommand(1);
+    std::string dir, listen, cert, key, to;
+    bool behind_proxy = false;
+    int threads = 2;
+
+    auto* init = app.add_subcommand("init", "Create a server in DIR and print the first admin token");
+    init->add_option("--data", dir, "Data directory (made if missing)")->required();
+
+    auto* serve = app.add_subcommand("serve", "Serve /sync, /admin/v1, /healthz and /metrics");
+    serve->add_option("--data", dir, "Data directory made by init")->required();
+    serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)")->required();
+    serve->add_option("--tls-cert", cert, "PEM certificate chain for wss:// and https://");
+    serve->add_option("--tls-key", key, "PEM private key of the certificate");
+    serve->add_flag("--behind-tls-proxy", behind_proxy, "A proxy in front terminates TLS: allow plain listening beyond loopback");
+    serve->add_option("--threads", threads, "Network threads")->capture_default_str()->check(CLI::Range(1, 64));
+
+    auto* bak = app.add_subcommand("backup", "Copy a consistent snapshot of the server's database, even while it runs");
+    bak->add_option("--data", dir, "Data directory")->required();
+    bak->add_option("--to", to, "The snapshot file to write (must not exist)")->required();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+
+    try {
+        if (*init) {
+            std::cout << noi::server::init_data_dir(dir) << std::endl;
+            return 0;
+        }
+        if (*bak) {
+            noi::server::backup(dir, to);
+            std::cerr << "wrote a snapshot of " << dir << " to " << to << "\n";
+            return 0;
+        }
+        noi::server::server_config cfg;
+        cfg.data_dir = dir;
+        if (!split_host_port(listen, cfg.host, cfg.port)) {
+            std::cerr << "error: --listen wants HOST:PORT, for example 127.0.0.1:8080\n";
+            return 2;
+        }
+        if (cert.empty() != key.empty()) {
+            std::cerr << "error: give both --tls-cert and --tls-key, or neither\n";
+            return 2;
+        }
+        cfg.tls_cert = cert;
+        cfg.tls_key = key;
+        cfg.behind_tls_proxy = behind_proxy;
+        cfg.threads = threads;
+
+        // Signals are taken by one thread with sigwait, so no handler runs inside Asio.
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+        noi::server::server srv(cfg);
+        std::thread waiter([&] {
+            int sig = 0;
+            sigwait(&set, &sig);
+            spdlog::info("signal {}: stopping", sig);
+            srv.stop();
+        });
+        std::cerr << "listening on " << srv.listen_address() << std::endl;
+        srv.run();
+        pthread_kill(waiter.native_handle(), SIGTERM);
+        waiter.join();
+        return 0;
+    } catch (const noi::sync_error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 1;
+    }
+}
