@@ -88,6 +88,11 @@ void statement::reset() {
 
 int statement::columns() const { return sqlite3_column_count(stmt_); }
 
+std::string statement::column_name(int i) const {
+    const char* n = sqlite3_column_name(stmt_, i);
+    return n ? n : "";
+}
+
 value statement::column(int i) const {
     switch (sqlite3_column_type(stmt_, i)) {
     case SQLITE_INTEGER: return static_cast<std::int64_t>(sqlite3_column_int64(stmt_, i));

@@ -40,6 +40,7 @@ public:
     void run() { step(); reset(); }
 
     int columns() const;
+    std::string column_name(int i) const;
     value column(int i) const;
     std::int64_t column_int(int i) const;
     std::string column_text(int i) const;

@@ -1,0 +1,58 @@
+// Runs sync rounds for one tablet: one connection at a time, each carrying one client_session;
+// after a cut it reconnects with exponential backoff and jitter until a round finishes or the
+// time is up. The session does the sync; the replicator only retries (LiteCore's split).
+#pragma once
+
+#include <noi/client/transport.hpp>
+#include <noi/sync/client_session.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+
+namespace noi::client {
+
+enum class sync_outcome {
+    done,        // a full round finished
+    network,     // no round could finish in time (nothing lost; retry later)
+    credentials, // the server refused the token
+    refused,     // the server refused the replica for good (message says why)
+};
+
+struct sync_progress {
+    round_stats stats;
+    int attempt = 0;
+};
+
+struct sync_result {
+    sync_outcome outcome = sync_outcome::network;
+    std::string message;
+    round_stats stats; // of the round that finished, or the last attempt
+    int attempts = 0;
+};
+
+struct replicator_options {
+    std::string url, token;
+    client_options session;
+    std::chrono::milliseconds first_backoff{300};
+    std::chrono::milliseconds max_backoff{15'000};
+    std::chrono::milliseconds message_timeout{30'000};
+};
+
+class replicator {
+public:
+    using transport_factory = std::function<std::unique_ptr<transport>()>;
+    replicator(tablet& t, transport_factory factory, replicator_options opt);
+
+    sync_result sync(std::chrono::milliseconds timeout, const std::function<void(const sync_progress&)>& progress = {});
+
+private:
+    tablet& t_;
+    transport_factory factory_;
+    replicator_options opt_;
+    std::mt19937_64 jitter_{std::random_device{}()};
+};
+
+} // namespace noi::client

@@ -1,0 +1,47 @@
+// How a tablet reaches the server: one message-oriented connection. The Beast WebSocket is
+// the default; a tablet app may supply its own (for example the platform's socket).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace noi::client {
+
+enum class transport_errc {
+    unreachable,         // could not connect, or the connection broke: retry later
+    refused_credentials, // the server answered 401: the token is wrong or revoked
+    timeout,             // nothing arrived in time
+    bad_url,             // the server address cannot be used
+};
+
+class transport_error : public std::runtime_error {
+public:
+    transport_error(transport_errc c, const std::string& what) : std::runtime_error(what), code_(c) {}
+    transport_errc code() const { return code_; }
+
+private:
+    transport_errc code_;
+};
+
+class transport {
+public:
+    virtual ~transport() = default;
+    // Opens /sync at url (http://HOST:PORT or https://HOST:PORT) with the device token.
+    virtual void connect(const std::string& url, const std::string& token, std::chrono::milliseconds timeout) = 0;
+    virtual void send(const std::vector<std::uint8_t>& message, std::chrono::milliseconds timeout) = 0;
+    // The next whole message; throws transport_error(timeout) when none arrives in time.
+    virtual std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout) = 0;
+    virtual void close() noexcept = 0;
+};
+
+struct websocket_options {
+    std::string ca_file; // extra trusted CA for https:// (a private provincial CA)
+};
+
+std::unique_ptr<transport> make_websocket_transport(websocket_options opt = {});
+
+} // namespace noi::client

@@ -1,0 +1,78 @@
+#include <noi/client/replicator.hpp>
+
+#include <noi/protocol/codec.hpp>
+#include <noi/sync/error.hpp>
+
+#include <thread>
+
+namespace noi::client {
+
+replicator::replicator(tablet& t, transport_factory factory, replicator_options opt)
+    : t_(t), factory_(std::move(factory)), opt_(std::move(opt)) {}
+
+sync_result replicator::sync(std::chrono::milliseconds timeout, const std::function<void(const sync_progress&)>& progress) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + timeout;
+    auto remaining = [&] {
+        return std::max(std::chrono::milliseconds(1),
+                        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()));
+    };
+    sync_result result;
+    auto backoff = opt_.first_backoff;
+    while (clock::now() < deadline) {
+        ++result.attempts;
+        std::string why;
+        try {
+            auto tr = factory_();
+            tr->connect(opt_.url, opt_.token, std::min(remaining(), std::chrono::milliseconds(15'000)));
+            client_session session(t_, opt_.session);
+            tr->send(proto::encode(session.start()), remaining());
+            while (!session.finished()) {
+                auto bytes = tr->receive(std::min(remaining(), opt_.message_timeout));
+                auto decoded = proto::decode(bytes);
+                if (auto* e = std::get_if<proto::decode_error>(&decoded))
+                    throw transport_error(transport_errc::unreachable, "the server sent an unreadable message: " + e->detail);
+                for (const auto& reply : session.on_message(std::get<proto::message>(decoded)))
+                    tr->send(proto::encode(reply), remaining());
+                if (progress) progress({session.stats(), result.attempts});
+            }
+            tr->close();
+            result.stats = session.stats();
+            if (session.current() == client_session::state::done) {
+                result.outcome = sync_outcome::done;
+                result.message.clear();
+                return result;
+            }
+            const auto& err = *session.error();
+            result.message = err.message;
+            if (err.cond != proto::condition::transient) {
+                result.outcome = sync_outcome::refused;
+                return result;
+            }
+            // A transient refusal (a re-stamped clock, a busy site): go again at once.
+            if (err.code == proto::error_code::clock_ahead) continue;
+            why = err.message;
+        } catch (const transport_error& e) {
+            if (e.code() == transport_errc::refused_credentials || e.code() == transport_errc::bad_url) {
+                result.outcome = e.code() == transport_errc::bad_url ? sync_outcome::refused : sync_outcome::credentials;
+                result.message = e.what();
+                return result;
+            }
+            why = e.what();
+        } catch (const sync_error& e) {
+            // The replica was busy or failed: the round rolled back; try again.
+            why = e.what();
+        }
+        result.message = why;
+        std::uniform_real_distribution<double> jitter(0.5, 1.0);
+        auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(jitter_)));
+        if (clock::now() + wait >= deadline) break;
+        std::this_thread::sleep_for(wait);
+        backoff = std::min(opt_.max_backoff, backoff * 2);
+    }
+    result.outcome = sync_outcome::network;
+    if (result.message.empty()) result.message = "no round could finish in time";
+    return result;
+}
+
+} // namespace noi::client

@@ -1,0 +1,154 @@
+// The default transport: a Beast WebSocket with permessage-deflate. Operations are
+// asynchronous underneath and driven by run_for, so every call has a deadline.
+#include <noi/client/transport.hpp>
+
+#include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <optional>
+
+namespace noi::client {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+struct endpoint {
+    std::string host, port;
+    bool tls = false;
+};
+
+endpoint parse_url(const std::string& url) {
+    endpoint e;
+    std::string rest;
+    if (url.rfind("http://", 0) == 0) {
+        rest = url.substr(7);
+    } else if (url.rfind("https://", 0) == 0) {
+        rest = url.substr(8);
+        e.tls = true;
+    } else {
+        throw transport_error(transport_errc::bad_url, "the server address must start with http:// or https://");
+    }
+    rest = rest.substr(0, rest.find('/'));
+    auto colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size())
+        throw transport_error(transport_errc::bad_url, "the server address needs a port, as in http://HOST:PORT");
+    e.host = rest.substr(0, colon);
+    e.port = rest.substr(colon + 1);
+    return e;
+}
+
+class websocket_transport final : public transport {
+public:
+    explicit websocket_transport(websocket_options opt) : opt_(std::move(opt)) {}
+    ~websocket_transport() override { close(); }
+
+    void connect(const std::string& url, const std::string& token, std::chrono::milliseconds timeout) override {
+        auto ep = parse_url(url);
+        if (ep.tls)
+            throw transport_error(transport_errc::bad_url,
+                                  "https:// is not built into this version yet; use http:// on loopback or a local proxy");
+        ws_.emplace(asio::make_strand(ioc_));
+        tcp::resolver resolver(ioc_);
+        beast::error_code ec;
+        tcp::resolver::results_type results;
+        run([&](auto done) { resolver.async_resolve(ep.host, ep.port, [&, done](beast::error_code e, auto r) { results = r; done(e); }); },
+            timeout, ec);
+        if (ec) throw transport_error(transport_errc::unreachable, "cannot resolve " + ep.host + ": " + ec.message());
+        run([&](auto done) {
+                beast::get_lowest_layer(*ws_).async_connect(results, [done](beast::error_code e, auto) { done(e); });
+            },
+            timeout, ec);
+        if (ec) throw transport_error(transport_errc::unreachable, "cannot connect to " + ep.host + ":" + ep.port + ": " + ec.message());
+        beast::get_lowest_layer(*ws_).expires_never();
+        websocket::permessage_deflate pmd;
+        pmd.client_enable = true;
+        pmd.server_max_window_bits = 10;
+        pmd.client_max_window_bits = 10;
+        pmd.memLevel = 4;
+        ws_->set_option(pmd);
+        ws_->set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
+            req.set(http::field::authorization, "Bearer " + token);
+            req.set(http::field::user_agent, "noi-client");
+        }));
+        ws_->binary(true);
+        websocket::response_type res;
+        run([&](auto done) { ws_->async_handshake(res, ep.host + ":" + ep.port, "/sync", done); }, timeout, ec);
+        if (ec) {
+            if (res.result() == http::status::unauthorized)
+                throw transport_error(transport_errc::refused_credentials,
+                                      "the server refused the device token; ask the province office for a new one");
+            throw transport_error(transport_errc::unreachable, "the server did not open the sync connection: " + ec.message());
+        }
+    }
+
+    void send(const std::vector<std::uint8_t>& message, std::chrono::milliseconds timeout) override {
+        beast::error_code ec;
+        run([&](auto done) { ws_->async_write(asio::buffer(message), [done](beast::error_code e, std::size_t) { done(e); }); },
+            timeout, ec);
+        if (ec) throw transport_error(transport_errc::unreachable, "the connection broke while sending: " + ec.message());
+    }
+
+    std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout) override {
+        beast::error_code ec;
+        buffer_.clear();
+        run([&](auto done) { ws_->async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); }); }, timeout, ec);
+        if (ec == beast::error::timeout) throw transport_error(transport_errc::timeout, "the server did not answer in time");
+        if (ec) throw transport_error(transport_errc::unreachable, "the connection broke while receiving: " + ec.message());
+        auto d = buffer_.cdata();
+        auto p = static_cast<const std::uint8_t*>(d.data());
+        return {p, p + d.size()};
+    }
+
+    void close() noexcept override {
+        if (!ws_) return;
+        beast::error_code ec;
+        beast::get_lowest_layer(*ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+        beast::get_lowest_layer(*ws_).socket().close(ec);
+        ws_.reset();
+    }
+
+private:
+    // Starts an operation and runs the context until it completes or the deadline passes; a
+    // late operation is cancelled by closing the socket, which also ends the connection.
+    template <class Start>
+    void run(Start start, std::chrono::milliseconds timeout, beast::error_code& ec) {
+        bool finished = false;
+        ec = {};
+        ioc_.restart();
+        start([&](beast::error_code e) {
+            finished = true;
+            ec = e;
+        });
+        ioc_.run_for(timeout);
+        if (!finished) {
+            if (ws_) {
+                beast::error_code ignored;
+                beast::get_lowest_layer(*ws_).socket().close(ignored);
+            }
+            ioc_.restart();
+            ioc_.run_for(std::chrono::milliseconds(500));
+            ec = beast::error::timeout;
+        }
+    }
+
+    websocket_options opt_;
+    asio::io_context ioc_;
+    std::optional<websocket::stream<beast::tcp_stream>> ws_;
+    beast::flat_buffer buffer_;
+};
+
+} // namespace
+
+std::unique_ptr<transport> make_websocket_transport(websocket_options opt) {
+    return std::make_unique<websocket_transport>(std::move(opt));
+}
+
+} // namespace noi::client
