@@ -1,0 +1,141 @@
+// Tablets, a real server and real WebSockets on 127.0.0.1 (DESIGN.md §4, §6).
+#include "cutting_proxy.hpp"
+#include "live_server.hpp"
+
+#include <noi/sync/database.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace noi;
+using client::sync_outcome;
+
+namespace {
+
+const std::string A = "01849", B = "01852";
+
+struct e2e : ::testing::Test {
+    test::temp_dir dir;
+    test::live_server server;
+
+    std::unique_ptr<test::test_tablet> tablet_for(const std::string& scope, const std::string& name) {
+        auto e = server.enrol(scope);
+        return std::make_unique<test::test_tablet>(dir.file(name), server.url(), e.token);
+    }
+    std::int64_t server_count(const std::string& sql) {
+        database db(server.data_dir() + "/noi.db", false);
+        auto st = db.prepare(sql);
+        st.step();
+        return st.column_int(0);
+    }
+    static void synced(test::test_tablet& t) {
+        auto r = t.sync();
+        ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
+    }
+};
+
+} // namespace
+
+TEST_F(e2e, tablets_of_two_communes_and_the_province_converge_over_websockets) {
+    auto a1 = tablet_for(A, "a1.db"), a2 = tablet_for(A, "a2.db"), b = tablet_for(B, "b.db"), p = tablet_for("*", "p.db");
+    a1->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', 'Nà Pài', 4)");
+    a1->t->exec("INSERT INTO incident(id, commune_code, category, summary) VALUES ('i1', '01849', 'drugs', 'Bí mật')");
+    b->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h2', '01852', 'Bản Chang', 2)");
+    for (auto* t : {a1.get(), a2.get(), b.get(), p.get()}) synced(*t);
+    synced(*a1);
+    EXPECT_EQ(a2->count("SELECT count(*) FROM household"), 1);
+    EXPECT_EQ(b->count("SELECT count(*) FROM household"), 1);
+    EXPECT_EQ(b->count("SELECT count(*) FROM incident"), 0); // never another commune's rows
+    EXPECT_EQ(p->count("SELECT count(*) FROM household"), 2);
+    EXPECT_EQ(b->count("SELECT count(*) FROM commune"), 108);
+
+    // Different columns of one row merge; the same column converges and records a conflict.
+    a1->t->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    a2->t->exec("UPDATE household SET village = 'Khuổi Bốc' WHERE id = 'h1'");
+    synced(*a1);
+    synced(*a2);
+    a1->t->exec("UPDATE household SET is_safe = 1 WHERE id = 'h1'");
+    a2->t->exec("UPDATE household SET is_safe = 0 WHERE id = 'h1'");
+    synced(*a1);
+    synced(*a2);
+    synced(*a1);
+    for (auto* t : {a1.get(), a2.get(), p.get()}) {
+        synced(*t);
+        EXPECT_EQ(t->count("SELECT members FROM household WHERE id = 'h1'"), 5);
+        EXPECT_EQ(t->count("SELECT village = 'Khuổi Bốc' FROM household WHERE id = 'h1'"), 1);
+    }
+    EXPECT_EQ(a1->count("SELECT is_safe FROM household WHERE id = 'h1'"),
+              a2->count("SELECT is_safe FROM household WHERE id = 'h1'"));
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_conflicts WHERE col = 'is_safe'"), 1);
+
+    // A delete reaches everyone.
+    a2->t->exec("DELETE FROM incident WHERE id = 'i1'");
+    synced(*a2);
+    synced(*a1);
+    synced(*p);
+    EXPECT_EQ(a1->count("SELECT count(*) FROM incident"), 0);
+    EXPECT_EQ(p->count("SELECT count(*) FROM incident"), 0);
+    for (auto* t : {a1.get(), a2.get(), b.get(), p.get()}) EXPECT_EQ(t->t->status().pending, 0u);
+}
+
+TEST_F(e2e, a_row_outside_the_scope_is_quarantined_while_the_rest_of_the_batch_applies) {
+    auto a = tablet_for(A, "a.db");
+    a->t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('ok', '01849', 'đúng xã')");
+    a->t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01852', 'sai xã')");
+    synced(*a);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE row_id = 'bad'"), 1);
+    auto rej = a->t->rejected();
+    ASSERT_EQ(rej.size(), 1u);
+    EXPECT_EQ(rej[0].reason, "out_of_scope");
+    EXPECT_EQ(a->count("SELECT count(*) FROM incident"), 1);
+    EXPECT_EQ(a->t->status().pending, 0u);
+}
+
+TEST_F(e2e, a_revoked_device_is_refused) {
+    auto e = server.enrol(A);
+    test::test_tablet a(dir.file("a.db"), server.url(), e.token);
+    synced(a);
+    server.revoke(e.device_id);
+    auto r = a.sync(std::chrono::seconds(5));
+    EXPECT_EQ(r.outcome, sync_outcome::credentials) << r.message;
+    test::test_tablet bad(dir.file("bad.db"), server.url(), "not-a-token");
+    EXPECT_EQ(bad.sync(std::chrono::seconds(5)).outcome, sync_outcome::credentials);
+}
+
+TEST_F(e2e, an_unreachable_server_is_a_network_outcome_and_loses_nothing) {
+    auto e = server.enrol(A);
+    test::test_tablet a(dir.file("a.db"), "http://127.0.0.1:1", e.token);
+    a.t->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
+    auto r = a.sync(std::chrono::milliseconds(800));
+    EXPECT_EQ(r.outcome, sync_outcome::network);
+    EXPECT_GE(r.attempts, 2);
+    EXPECT_EQ(a.t->status().pending, 1u);
+    a.url = server.url();
+    synced(a);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 1);
+}
+
+TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
+    auto a = tablet_for(A, "a.db");
+    auto b = tablet_for(A, "b.db");
+    a->t->exec("BEGIN");
+    for (int i = 0; i < 3000; ++i)
+        a->t->exec("INSERT INTO militia_member(id, commune_code, full_name, village, birth_year) VALUES ('m" +
+                   std::to_string(i) + "', '01849', 'Chiến sĩ " + std::to_string(i) + "', 'Nà Pài', 1999)");
+    a->t->exec("COMMIT");
+    test::proxy_options po;
+    po.target_port = static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.seed = 7;
+    test::cutting_proxy proxy(po);
+    auto via = "http://127.0.0.1:" + std::to_string(proxy.port());
+    auto r = a->sync(std::chrono::seconds(120), via);
+    ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
+    EXPECT_GT(proxy.cuts(), 3u);
+    auto rb = b->sync(std::chrono::seconds(120), via);
+    ASSERT_EQ(rb.outcome, sync_outcome::done) << rb.message;
+    EXPECT_EQ(server_count("SELECT count(*) FROM militia_member"), 3000);
+    EXPECT_EQ(server_count("SELECT count(DISTINCT row_id) FROM noi_audit WHERE tbl = 'militia_member'"), 3000);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'militia_member'"), 3000); // applied once each
+    EXPECT_EQ(b->count("SELECT count(*) FROM militia_member"), 3000);
+    EXPECT_EQ(a->t->status().pending, 0u);
+}

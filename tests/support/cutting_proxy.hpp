@@ -1,0 +1,33 @@
+// A TCP proxy on 127.0.0.1 for fault tests: it forwards each connection to the target and
+// cuts it after a random number of bytes (both directions counted), and can delay traffic.
+// Deterministic by seed; bounded: it serves until stopped.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace noi::test {
+
+struct proxy_options {
+    std::uint16_t target_port = 0;
+    std::uint64_t seed = 1;
+    std::size_t min_cut_bytes = 2'000;  // a connection carries at least this much before a cut
+    std::size_t max_cut_bytes = 60'000;
+    int delay_ms = 0;                   // added before forwarding each chunk
+};
+
+class cutting_proxy {
+public:
+    explicit cutting_proxy(proxy_options opt);
+    ~cutting_proxy();
+    std::uint16_t port() const;
+    std::uint64_t connections() const;
+    std::uint64_t cuts() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace noi::test

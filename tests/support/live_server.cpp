@@ -1,0 +1,64 @@
+#include "live_server.hpp"
+
+#include <admin/http_client.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace noi::test {
+
+live_server::live_server() {
+    admin_ = server::init_data_dir(data_dir());
+    server::server_config cfg;
+    cfg.data_dir = data_dir();
+    cfg.port = 0;
+    srv_ = std::make_unique<server::server>(cfg);
+    thread_ = std::thread([this] { srv_->run(); });
+}
+
+live_server::~live_server() {
+    srv_->stop();
+    thread_.join();
+}
+
+std::string live_server::url() const { return "http://" + srv_->listen_address(); }
+
+enrolled live_server::enrol(const std::string& commune) {
+    nlohmann::json body{{"name", "test " + commune}};
+    if (commune == "*")
+        body["province"] = true;
+    else
+        body["commune"] = commune;
+    auto r = admin::request(url(), "POST", "/admin/v1/devices", admin_, body.dump());
+    if (r.status != 201) throw std::runtime_error("enrol failed: " + r.body);
+    auto j = nlohmann::json::parse(r.body);
+    return {j["device_id"], j["token"], j["scope"]};
+}
+
+void live_server::revoke(const std::string& device_id) {
+    auto r = admin::request(url(), "POST", "/admin/v1/devices/" + device_id + "/revoke", admin_, "");
+    if (r.status != 200) throw std::runtime_error("revoke failed: " + r.body);
+}
+
+test_tablet::test_tablet(const std::string& path, std::string url_, std::string token_)
+    : t(tablet::create(path, wall)), url(std::move(url_)), token(std::move(token_)) {}
+
+client::sync_result test_tablet::sync(std::chrono::milliseconds timeout, std::string via_url) {
+    client::replicator_options opt;
+    opt.url = via_url.empty() ? url : via_url;
+    opt.token = token;
+    opt.first_backoff = std::chrono::milliseconds(50);
+    opt.max_backoff = std::chrono::milliseconds(500);
+    opt.message_timeout = std::chrono::milliseconds(5000);
+    client::replicator r(*t, [] { return client::make_websocket_transport(); }, opt);
+    return r.sync(timeout);
+}
+
+std::int64_t test_tablet::count(const std::string& sql) {
+    auto st = t->rep().db().prepare(sql);
+    st.step();
+    return st.column_int(0);
+}
+
+} // namespace noi::test
