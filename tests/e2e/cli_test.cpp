@@ -1,0 +1,155 @@
+// The programs as a user runs them (CLI.md): real processes, exit codes, JSON fields, and the
+// server killed with SIGKILL in the middle of a large push.
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+
+#include <noi/sync/database.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <thread>
+
+using namespace noi;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct cli : ::testing::Test {
+    test::temp_dir dir;
+    std::string data = dir.file("server");
+    std::string admin_token;
+    std::unique_ptr<test::child_process> server;
+    std::string url;
+
+    void start_server(const std::string& listen = "127.0.0.1:0") {
+        server = std::make_unique<test::child_process>(
+            std::vector<std::string>{NOI_SERVER_BIN, "serve", "--data", data, "--listen", listen}, dir.path());
+        auto line = server->wait_for_stderr("listening on ", 20s);
+        ASSERT_TRUE(line) << server->stderr_text();
+        url = "http://" + line->substr(line->find("listening on ") + 13);
+    }
+
+    void SetUp() override {
+        auto r = test::run({NOI_SERVER_BIN, "init", "--data", data});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        admin_token = r.out.substr(0, r.out.find('\n'));
+        start_server();
+    }
+
+    test::run_result admin(std::vector<std::string> args) {
+        std::vector<std::string> argv{NOI_ADMIN_BIN, "--server", url, "--token", admin_token};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return test::run(argv);
+    }
+    test::run_result client(std::vector<std::string> args) {
+        args.insert(args.begin(), NOI_CLIENT_BIN);
+        return test::run(args, 120s);
+    }
+    json enrol(const std::string& commune) {
+        auto r = admin({"device", "add", "--commune", commune, "--json"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return json::parse(r.out);
+    }
+    std::int64_t server_count(const std::string& sql) {
+        database db(data + "/noi.db", false);
+        auto st = db.prepare(sql);
+        st.step();
+        return st.column_int(0);
+    }
+};
+
+} // namespace
+
+TEST_F(cli, init_refuses_a_directory_that_holds_a_server) {
+    auto r = test::run({NOI_SERVER_BIN, "init", "--data", data});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("already holds"), std::string::npos);
+    EXPECT_EQ(admin_token.size(), 48u);
+}
+
+TEST_F(cli, serve_stops_cleanly_on_sigterm) {
+    server->signal(SIGTERM);
+    EXPECT_EQ(server->wait(10s), 0);
+}
+
+TEST_F(cli, wrong_usage_exits_2) {
+    EXPECT_EQ(test::run({NOI_SERVER_BIN, "serve", "--data", data}).exit_code, 2);
+    EXPECT_EQ(test::run({NOI_CLIENT_BIN, "sync"}).exit_code, 2);
+    EXPECT_EQ(test::run({NOI_ADMIN_BIN, "device"}).exit_code, 2);
+    EXPECT_EQ(test::run({NOI_CLIENT_BIN, "--help"}).exit_code, 0);
+}
+
+TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
+    auto dev = enrol("01849");
+    auto db = dir.file("tablet.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
+    EXPECT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 1);
+    ASSERT_EQ(client({"exec", "--db", db,
+                      "INSERT INTO militia_member(commune_code, full_name, birth_year) VALUES ('01849', 'Hoàng Thị Lan', 2001)"})
+                  .exit_code,
+              0);
+    auto st = json::parse(client({"status", "--db", db, "--json"}).out);
+    EXPECT_EQ(st["pending"], 1);
+    EXPECT_TRUE(st["last_sync_at"].is_null());
+    auto s = client({"sync", "--db", db});
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    st = json::parse(client({"status", "--db", db, "--json"}).out);
+    EXPECT_EQ(st["pending"], 0);
+    EXPECT_EQ(st["rejected"], 0);
+    EXPECT_TRUE(st["last_sync_at"].is_string());
+    EXPECT_GT(st["server_seq"].get<int>(), 0);
+    auto q = json::parse(client({"query", "--db", db, "SELECT full_name, birth_year FROM militia_member", "--json"}).out);
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0]["full_name"], "Hoàng Thị Lan");
+    EXPECT_TRUE(q[0]["birth_year"].is_number_integer());
+    // Outside the scope the tablet now knows: refused at the keyboard, exit 1 with a message.
+    auto out = client({"exec", "--db", db, "INSERT INTO incident(commune_code) VALUES ('01852')"});
+    EXPECT_EQ(out.exit_code, 1);
+    EXPECT_NE(out.err.find("enrolled for commune 01849"), std::string::npos) << out.err;
+
+    auto revoked = admin({"device", "revoke", dev["device_id"], "--json"});
+    ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+    EXPECT_EQ(json::parse(revoked.out)["revoked"], true);
+    EXPECT_EQ(client({"sync", "--db", db, "--timeout", "5"}).exit_code, 4);
+    auto list = json::parse(admin({"device", "list", "--json"}).out);
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0]["revoked"], true);
+    EXPECT_TRUE(list[0]["last_sync_at"].is_null() || list[0]["last_sync_at"].is_string());
+}
+
+TEST_F(cli, an_unreachable_server_exits_3_and_a_bad_admin_token_exits_4) {
+    auto dev = enrol("01849");
+    auto db = dir.file("t.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", "http://127.0.0.1:1", "--token", dev["token"]}).exit_code, 0);
+    EXPECT_EQ(client({"sync", "--db", db, "--timeout", "1"}).exit_code, 3);
+    EXPECT_EQ(test::run({NOI_ADMIN_BIN, "--server", url, "--token", "wrong", "device", "list"}).exit_code, 4);
+    EXPECT_EQ(test::run({NOI_ADMIN_BIN, "--server", "http://127.0.0.1:1", "--token", "x", "device", "list"}).exit_code, 3);
+}
+
+TEST_F(cli, a_server_killed_in_the_middle_of_a_large_push_loses_nothing_acknowledged) {
+    auto dev = enrol("01849");
+    auto db = dir.file("big.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
+    std::string sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                      "INSERT INTO household(commune_code, village, head_name, members) "
+                      "SELECT '01849', 'Thôn ' || (i % 12), 'Chủ hộ ' || i, i % 7 FROM n";
+    ASSERT_EQ(client({"exec", "--db", db, sql}).exit_code, 0);
+    test::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "180"}, dir.path());
+    // Kill the server once part of the backlog is in.
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && server_count("SELECT count(*) FROM household") == 0)
+        std::this_thread::sleep_for(20ms);
+    auto before = server_count("SELECT count(*) FROM household");
+    server->signal(SIGKILL);
+    EXPECT_EQ(server->wait(10s), 128 + SIGKILL);
+    ASSERT_LT(before, 20000) << "the push finished before the kill; make the backlog larger";
+    start_server(url.substr(7));
+    EXPECT_EQ(sync.wait(180s), 0) << sync.stderr_text();
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 20000);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), 20000);
+    auto st = json::parse(client({"status", "--db", db, "--json"}).out);
+    EXPECT_EQ(st["pending"], 0);
+}
