@@ -2,6 +2,7 @@
 #include "cutting_proxy.hpp"
 #include "live_server.hpp"
 
+#include <noi/protocol/codec.hpp>
 #include <noi/sync/database.hpp>
 
 #include <gtest/gtest.h>
@@ -138,4 +139,60 @@ TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'militia_member'"), 3000); // applied once each
     EXPECT_EQ(b->count("SELECT count(*) FROM militia_member"), 3000);
     EXPECT_EQ(a->t->status().pending, 0u);
+}
+
+namespace {
+
+// A bare connection that has said HELLO and got WELCOME, as an online tablet holds between rounds.
+struct open_connection {
+    std::unique_ptr<client::transport> tr = client::make_websocket_transport();
+    open_connection(const std::string& url, const std::string& token, tablet& t) {
+        tr->connect(url, token, std::chrono::seconds(5));
+        tr->send(proto::encode(t.begin_round("test")), std::chrono::seconds(5));
+        auto w = proto::decode(tr->receive(std::chrono::seconds(5)));
+        EXPECT_TRUE(std::holds_alternative<proto::welcome>(std::get<proto::message>(w)));
+    }
+    proto::message next(std::chrono::milliseconds timeout) {
+        return std::get<proto::message>(proto::decode(tr->receive(timeout)));
+    }
+};
+
+} // namespace
+
+TEST_F(e2e, an_online_tablet_is_notified_of_new_data_in_its_scope_and_no_other) {
+    auto a = tablet_for(A, "a.db"), a2 = tablet_for(A, "a2.db"), b = tablet_for(B, "b.db");
+    synced(*a);
+    synced(*b);
+    open_connection watching_a(server.url(), a->token, *a->t);
+    open_connection watching_b(server.url(), b->token, *b->t);
+    a2->t->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
+    synced(*a2);
+    auto m = watching_a.next(std::chrono::seconds(3));
+    ASSERT_TRUE(std::holds_alternative<proto::notify>(m));
+    EXPECT_GT(std::get<proto::notify>(m).server_seq, 0u);
+    // The other commune hears nothing.
+    EXPECT_THROW(watching_b.next(std::chrono::milliseconds(300)), client::transport_error);
+}
+
+TEST_F(e2e, revoking_a_device_closes_its_open_connection_at_once) {
+    auto e = server.enrol(A);
+    test::test_tablet a(dir.file("a.db"), server.url(), e.token);
+    open_connection conn(server.url(), e.token, *a.t);
+    server.revoke(e.device_id);
+    auto m = conn.next(std::chrono::seconds(2));
+    ASSERT_TRUE(std::holds_alternative<proto::error>(m));
+    EXPECT_EQ(std::get<proto::error>(m).code, proto::error_code::unknown_device);
+    EXPECT_THROW(conn.next(std::chrono::seconds(2)), client::transport_error);
+}
+
+TEST_F(e2e, malformed_frames_get_an_error_and_a_close_while_others_are_served) {
+    auto a = tablet_for(A, "a.db");
+    auto tr = client::make_websocket_transport();
+    tr->connect(server.url(), a->token, std::chrono::seconds(5));
+    tr->send({0xdd, 0xff, 0xff, 0xff, 0xff}, std::chrono::seconds(5));
+    auto m = std::get<proto::message>(proto::decode(tr->receive(std::chrono::seconds(5))));
+    ASSERT_TRUE(std::holds_alternative<proto::error>(m));
+    EXPECT_EQ(std::get<proto::error>(m).code, proto::error_code::malformed);
+    EXPECT_THROW(tr->receive(std::chrono::seconds(2)), client::transport_error);
+    synced(*a);
 }
