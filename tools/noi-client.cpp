@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -16,6 +18,9 @@ using json = nlohmann::json;
 constexpr const char* app_version = "noi-client/0.1.0";
 
 enum exit_code { ok = 0, failure = 1, usage = 2, network = 3, credentials = 4 };
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_signal(int) { stop_requested = true; }
 
 json to_json(const noi::value& v) {
     return std::visit(
@@ -99,6 +104,9 @@ int main(int argc, char** argv) {
     sync->add_option("--db", db, "Replica file")->required();
     sync->add_option("--timeout", timeout, "Give up after this many seconds (exit 3)")->capture_default_str()->check(CLI::Range(1, 86400));
 
+    auto* watch = app.add_subcommand("watch", "Stay connected: sync after each local change and each server NOTIFY, until Ctrl-C");
+    watch->add_option("--db", db, "Replica file")->required();
+
     auto* status = app.add_subcommand("status", "What is pending, rejected and when the last round finished");
     status->add_option("--db", db, "Replica file")->required();
     status->add_flag("--json", as_json, "One JSON object");
@@ -156,13 +164,26 @@ int main(int argc, char** argv) {
                           << r.message << "\n";
             return ok;
         }
-        // sync
         noi::client::replicator_options opt;
         opt.url = t->rep().meta_text("server_url").value_or("");
         opt.token = t->rep().meta_text("token").value_or("");
         opt.session.app_version = app_version;
         noi::client::websocket_options wo{t->rep().meta_text("ca_file").value_or("")};
         noi::client::replicator rep(*t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
+        if (*watch) {
+            std::signal(SIGINT, on_signal);
+            std::signal(SIGTERM, on_signal);
+            auto r = rep.watch(stop_requested, [&](const noi::client::sync_result& round) {
+                if (round.outcome == noi::client::sync_outcome::done)
+                    std::cerr << "synced: pushed " << round.stats.rows_pushed << " rows, pulled " << round.stats.rows_pulled
+                              << " rows\n";
+                else
+                    std::cerr << "not synced yet: " << round.message << "\n";
+            });
+            if (r.outcome == noi::client::sync_outcome::credentials) return credentials;
+            if (r.outcome == noi::client::sync_outcome::refused) return failure;
+            return ok;
+        }
         const bool tty = ::isatty(2);
         auto r = rep.sync(std::chrono::seconds(timeout), [&](const noi::client::sync_progress& p) {
             if (tty)

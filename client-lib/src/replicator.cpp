@@ -75,4 +75,60 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
     return result;
 }
 
+void replicator::pause(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
+    auto until = std::chrono::steady_clock::now() + d;
+    while (!stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+void replicator::wait_for_change(const std::atomic<bool>& stop) {
+    auto data_version = [this] {
+        auto& st = t_.rep().db().cached("PRAGMA data_version");
+        st.step();
+        auto v = st.column_int(0);
+        st.reset();
+        return v;
+    };
+    auto tr = factory_();
+    tr->connect(opt_.url, opt_.token, std::chrono::milliseconds(15'000));
+    tr->send(proto::encode(t_.begin_round(opt_.session.app_version)), std::chrono::milliseconds(15'000));
+    const auto seen = data_version();
+    while (!stop) {
+        try {
+            auto decoded = proto::decode(tr->receive(std::chrono::milliseconds(500)));
+            if (auto* m = std::get_if<proto::message>(&decoded)) {
+                if (std::holds_alternative<proto::notify>(*m)) break;
+                if (std::holds_alternative<proto::error>(*m)) break;
+            }
+        } catch (const transport_error& e) {
+            if (e.code() != transport_errc::timeout) throw;
+        }
+        if (data_version() != seen) break;
+    }
+    tr->close();
+}
+
+sync_result replicator::watch(const std::atomic<bool>& stop, const std::function<void(const sync_result&)>& on_round) {
+    auto backoff = opt_.first_backoff;
+    sync_result last;
+    while (!stop) {
+        last = sync(std::chrono::seconds(60));
+        if (on_round) on_round(last);
+        if (last.outcome == sync_outcome::credentials || last.outcome == sync_outcome::refused) return last;
+        if (last.outcome == sync_outcome::network) {
+            pause(backoff, stop);
+            backoff = std::min(opt_.max_backoff, backoff * 2);
+            continue;
+        }
+        backoff = opt_.first_backoff;
+        try {
+            wait_for_change(stop);
+        } catch (const std::exception&) {
+            std::uniform_real_distribution<double> jitter(0.5, 1.0);
+            pause(std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(jitter_))), stop);
+            backoff = std::min(opt_.max_backoff, backoff * 2);
+        }
+    }
+    return last;
+}
+
 } // namespace noi::client

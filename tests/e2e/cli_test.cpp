@@ -153,3 +153,30 @@ TEST_F(cli, a_server_killed_in_the_middle_of_a_large_push_loses_nothing_acknowle
     auto st = json::parse(client({"status", "--db", db, "--json"}).out);
     EXPECT_EQ(st["pending"], 0);
 }
+
+TEST_F(cli, watch_syncs_after_local_changes_and_server_notifications_until_interrupted) {
+    auto a = enrol("01849"), other = enrol("01849");
+    auto db = dir.file("watching.db"), db2 = dir.file("other.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", a["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"init", "--db", db2, "--server", url, "--token", other["token"]}).exit_code, 0);
+    test::child_process watch({NOI_CLIENT_BIN, "watch", "--db", db}, dir.path());
+    ASSERT_TRUE(watch.wait_for_stderr("synced", 20s)) << watch.stderr_text();
+
+    auto wait_until = [](auto pred) {
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (std::chrono::steady_clock::now() < deadline && !pred()) std::this_thread::sleep_for(50ms);
+        return pred();
+    };
+    // A change made elsewhere reaches the watching tablet through NOTIFY.
+    ASSERT_EQ(client({"exec", "--db", db2, "INSERT INTO incident(id, commune_code) VALUES ('from-other', '01849')"}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", db2}).exit_code, 0);
+    EXPECT_TRUE(wait_until([&] {
+        auto r = client({"query", "--db", db, "SELECT count(*) AS n FROM incident WHERE id = 'from-other'", "--json"});
+        return r.exit_code == 0 && json::parse(r.out)[0]["n"] == 1;
+    }));
+    // A local change by another process goes up without anyone running sync.
+    ASSERT_EQ(client({"exec", "--db", db, "INSERT INTO incident(id, commune_code) VALUES ('local', '01849')"}).exit_code, 0);
+    EXPECT_TRUE(wait_until([&] { return server_count("SELECT count(*) FROM incident WHERE id = 'local'") == 1; }));
+    watch.signal(SIGINT);
+    EXPECT_EQ(watch.wait(15s), 0);
+}

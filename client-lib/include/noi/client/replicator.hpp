@@ -6,6 +6,7 @@
 #include <noi/client/transport.hpp>
 #include <noi/sync/client_session.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -48,7 +49,18 @@ public:
 
     sync_result sync(std::chrono::milliseconds timeout, const std::function<void(const sync_progress&)>& progress = {});
 
+    // Stays online until `stop`: a round at once, then another after each local change (a
+    // commit by any connection to the replica) and each NOTIFY from the server, reconnecting
+    // with backoff and jitter after a cut. Returns early only when the server refuses the
+    // device (credentials or a permanent refusal), with that result.
+    sync_result watch(const std::atomic<bool>& stop, const std::function<void(const sync_result&)>& on_round = {});
+
 private:
+    // Holds a connection open after HELLO until a NOTIFY arrives, the replica changes, the
+    // connection breaks or `stop` is set.
+    void wait_for_change(const std::atomic<bool>& stop);
+    void pause(std::chrono::milliseconds d, const std::atomic<bool>& stop);
+
     tablet& t_;
     transport_factory factory_;
     replicator_options opt_;
