@@ -1,0 +1,62 @@
+/* Nối tablet library, C API: for Android apps through JNI and other hosts.
+ *
+ * Every function is noexcept: no C++ exception crosses this boundary. A function that can
+ * fail returns NOI_OK or an error code and, when `err` is not NULL, fills it with the code and
+ * a one-sentence message saying what to do. Handles are opaque; one handle may be used from
+ * one thread at a time (the background sync uses its own connection to the replica).
+ */
+#ifndef NOI_H
+#define NOI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum noi_result {
+    NOI_OK = 0,
+    NOI_ERR = 1,             /* an error; the message says what to do */
+    NOI_ERR_USAGE = 2,       /* a bad argument */
+    NOI_ERR_NETWORK = 3,     /* the server could not be reached in time; nothing was lost, retry later */
+    NOI_ERR_CREDENTIALS = 4, /* the server refused the device token */
+};
+
+typedef struct noi_error {
+    int code;
+    char message[512];
+} noi_error;
+
+typedef struct noi_replica noi_replica;
+
+typedef struct noi_status {
+    uint64_t pending;         /* captured row changes not yet acknowledged */
+    uint64_t rejected;        /* rows the server rejected, kept on the tablet */
+    uint64_t server_seq;      /* the pull cursor */
+    int64_t last_sync_at_ms;  /* -1: never */
+} noi_status;
+
+/* Creates a replica with the default schema and keeps the server address and token in it. */
+int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out, noi_error* err);
+/* Opens an existing replica. */
+int noi_open(const char* path, noi_replica** out, noi_error* err);
+/* Runs SQL; writes to synced tables are captured. */
+int noi_exec(noi_replica* r, const char* sql, noi_error* err);
+/* Runs a query and returns its rows as a JSON array of objects (UTF-8); free it with noi_free. */
+int noi_query_json(noi_replica* r, const char* sql, char** json_out, noi_error* err);
+/* Runs one full round (push everything, pull everything), retrying after cuts, for at most
+ * timeout_seconds. */
+int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err);
+/* Stays online in a background thread: syncs after each local change and each server notice. */
+int noi_start_background_sync(noi_replica* r, noi_error* err);
+void noi_stop_background_sync(noi_replica* r);
+int noi_get_status(noi_replica* r, noi_status* out, noi_error* err);
+/* Stops any background sync and closes the replica. NULL is allowed. */
+void noi_close(noi_replica* r);
+void noi_free(char* p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
