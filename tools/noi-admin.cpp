@@ -15,7 +15,7 @@ using json = nlohmann::json;
 enum exit_code { ok = 0, failure = 1, usage = 2, network = 3, credentials = 4 };
 
 struct context {
-    std::string server, token;
+    std::string server, token, ca_file;
     bool as_json = false;
 };
 
@@ -25,7 +25,7 @@ int call(const context& c, const std::string& method, const std::string& target,
         std::cerr << "error: give --server URL or set NOI_SERVER\n";
         return usage;
     }
-    auto r = noi::admin::request(c.server, method, target, c.token, body);
+    auto r = noi::admin::request(c.server, method, target, c.token, body, c.ca_file);
     json j = json::parse(r.body, nullptr, false);
     if (r.status == 401) {
         std::cerr << "error: the server refused the admin token; pass --token or set NOI_ADMIN_TOKEN\n";
@@ -73,10 +73,9 @@ int main(int argc, char** argv) {
     context c;
     if (const char* s = std::getenv("NOI_SERVER")) c.server = s;
     if (const char* t = std::getenv("NOI_ADMIN_TOKEN")) c.token = t;
-    std::string ca_file;
     app.add_option("--server", c.server, "Server URL, http://HOST:PORT (default $NOI_SERVER)");
     app.add_option("--token", c.token, "Admin token (default $NOI_ADMIN_TOKEN)");
-    app.add_option("--ca-file", ca_file, "Extra trusted CA for https://");
+    app.add_option("--ca-file", c.ca_file, "Extra trusted CA for https:// (a private provincial CA)");
     app.require_subcommand(1);
 
     auto* dev = app.add_subcommand("device", "Enrol, list and revoke devices");

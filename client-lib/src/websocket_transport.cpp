@@ -7,9 +7,12 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <optional>
+#include <variant>
 
 namespace noi::client {
 namespace {
@@ -45,6 +48,9 @@ endpoint parse_url(const std::string& url) {
     return e;
 }
 
+using plain_ws = websocket::stream<beast::tcp_stream>;
+using tls_ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
 class websocket_transport final : public transport {
 public:
     explicit websocket_transport(websocket_options opt) : opt_(std::move(opt)) {}
@@ -52,54 +58,39 @@ public:
 
     void connect(const std::string& url, const std::string& token, std::chrono::milliseconds timeout) override {
         auto ep = parse_url(url);
-        if (ep.tls)
-            throw transport_error(transport_errc::bad_url,
-                                  "https:// is not built into this version yet; use http:// on loopback or a local proxy");
-        ws_.emplace(asio::make_strand(ioc_));
-        tcp::resolver resolver(ioc_);
-        beast::error_code ec;
-        tcp::resolver::results_type results;
-        run([&](auto done) { resolver.async_resolve(ep.host, ep.port, [&, done](beast::error_code e, auto r) { results = r; done(e); }); },
-            timeout, ec);
-        if (ec) throw transport_error(transport_errc::unreachable, "cannot resolve " + ep.host + ": " + ec.message());
-        run([&](auto done) {
-                beast::get_lowest_layer(*ws_).async_connect(results, [done](beast::error_code e, auto) { done(e); });
-            },
-            timeout, ec);
-        if (ec) throw transport_error(transport_errc::unreachable, "cannot connect to " + ep.host + ":" + ep.port + ": " + ec.message());
-        beast::get_lowest_layer(*ws_).expires_never();
-        websocket::permessage_deflate pmd;
-        pmd.client_enable = true;
-        pmd.server_max_window_bits = 10;
-        pmd.client_max_window_bits = 10;
-        pmd.memLevel = 4;
-        ws_->set_option(pmd);
-        ws_->set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
-            req.set(http::field::authorization, "Bearer " + token);
-            req.set(http::field::user_agent, "noi-client");
-        }));
-        ws_->binary(true);
-        websocket::response_type res;
-        run([&](auto done) { ws_->async_handshake(res, ep.host + ":" + ep.port, "/sync", done); }, timeout, ec);
-        if (ec) {
-            if (res.result() == http::status::unauthorized)
-                throw transport_error(transport_errc::refused_credentials,
-                                      "the server refused the device token; ask the province office for a new one");
-            throw transport_error(transport_errc::unreachable, "the server did not open the sync connection: " + ec.message());
+        if (ep.tls) {
+            tls_ctx_.emplace(asio::ssl::context::tls_client);
+            tls_ctx_->set_default_verify_paths();
+            if (!opt_.ca_file.empty()) {
+                beast::error_code ec;
+                tls_ctx_->load_verify_file(opt_.ca_file, ec);
+                if (ec) throw transport_error(transport_errc::bad_url, "cannot read the CA file " + opt_.ca_file + ": " + ec.message());
+            }
+            tls_ctx_->set_verify_mode(asio::ssl::verify_peer);
+            ws_.emplace<tls_ws>(asio::make_strand(ioc_), *tls_ctx_);
+        } else {
+            ws_.emplace<plain_ws>(asio::make_strand(ioc_));
         }
+        std::visit([&](auto& ws) {
+            if constexpr (!std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>) open(ws, ep, token, timeout);
+        }, ws_);
     }
 
     void send(const std::vector<std::uint8_t>& message, std::chrono::milliseconds timeout) override {
         beast::error_code ec;
-        run([&](auto done) { ws_->async_write(asio::buffer(message), [done](beast::error_code e, std::size_t) { done(e); }); },
-            timeout, ec);
+        with_ws([&](auto& ws) {
+            run([&](auto done) { ws.async_write(asio::buffer(message), [done](beast::error_code e, std::size_t) { done(e); }); },
+                timeout, ec);
+        });
         if (ec) throw transport_error(transport_errc::unreachable, "the connection broke while sending: " + ec.message());
     }
 
     std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout) override {
         beast::error_code ec;
         buffer_.clear();
-        run([&](auto done) { ws_->async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); }); }, timeout, ec);
+        with_ws([&](auto& ws) {
+            run([&](auto done) { ws.async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); }); }, timeout, ec);
+        });
         if (ec == beast::error::timeout) throw transport_error(transport_errc::timeout, "the server did not answer in time");
         if (ec) throw transport_error(transport_errc::unreachable, "the connection broke while receiving: " + ec.message());
         auto d = buffer_.cdata();
@@ -108,14 +99,76 @@ public:
     }
 
     void close() noexcept override {
-        if (!ws_) return;
-        beast::error_code ec;
-        beast::get_lowest_layer(*ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
-        beast::get_lowest_layer(*ws_).socket().close(ec);
-        ws_.reset();
+        close_socket();
+        ws_.emplace<std::monostate>();
     }
 
 private:
+    template <class F>
+    void with_ws(F f) {
+        std::visit([&](auto& ws) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>)
+                throw transport_error(transport_errc::unreachable, "the connection is closed");
+            else
+                f(ws);
+        }, ws_);
+    }
+
+    void close_socket() noexcept {
+        std::visit([](auto& ws) {
+            if constexpr (!std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>) {
+                beast::error_code ec;
+                beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ec);
+                beast::get_lowest_layer(ws).socket().close(ec);
+            }
+        }, ws_);
+    }
+
+    template <class Ws>
+    void open(Ws& ws, const endpoint& ep, const std::string& token, std::chrono::milliseconds timeout) {
+        tcp::resolver resolver(ioc_);
+        beast::error_code ec;
+        tcp::resolver::results_type results;
+        run([&](auto done) { resolver.async_resolve(ep.host, ep.port, [&, done](beast::error_code e, auto r) { results = r; done(e); }); },
+            timeout, ec);
+        if (ec) throw transport_error(transport_errc::unreachable, "cannot resolve " + ep.host + ": " + ec.message());
+        run([&](auto done) { beast::get_lowest_layer(ws).async_connect(results, [done](beast::error_code e, auto) { done(e); }); },
+            timeout, ec);
+        if (ec) throw transport_error(transport_errc::unreachable, "cannot connect to " + ep.host + ":" + ep.port + ": " + ec.message());
+        if constexpr (std::is_same_v<Ws, tls_ws>) {
+            auto& tls = ws.next_layer();
+            // SNI, and the certificate must name the host we asked for.
+            if (!SSL_set_tlsext_host_name(tls.native_handle(), ep.host.c_str()))
+                throw transport_error(transport_errc::unreachable, "cannot set the TLS server name " + ep.host);
+            tls.set_verify_callback(asio::ssl::host_name_verification(ep.host));
+            run([&](auto done) { tls.async_handshake(asio::ssl::stream_base::client, done); }, timeout, ec);
+            if (ec)
+                throw transport_error(transport_errc::unreachable,
+                                      "the TLS handshake with " + ep.host + " failed (" + ec.message() +
+                                          "); check the server's certificate, or pass its CA with --ca-file");
+        }
+        beast::get_lowest_layer(ws).expires_never();
+        websocket::permessage_deflate pmd;
+        pmd.client_enable = true;
+        pmd.server_max_window_bits = 10;
+        pmd.client_max_window_bits = 10;
+        pmd.memLevel = 4;
+        ws.set_option(pmd);
+        ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
+            req.set(http::field::authorization, "Bearer " + token);
+            req.set(http::field::user_agent, "noi-client");
+        }));
+        ws.binary(true);
+        websocket::response_type res;
+        run([&](auto done) { ws.async_handshake(res, ep.host + ":" + ep.port, "/sync", done); }, timeout, ec);
+        if (ec) {
+            if (res.result() == http::status::unauthorized)
+                throw transport_error(transport_errc::refused_credentials,
+                                      "the server refused the device token; ask the province office for a new one");
+            throw transport_error(transport_errc::unreachable, "the server did not open the sync connection: " + ec.message());
+        }
+    }
+
     // Starts an operation and runs the context until it completes or the deadline passes; a
     // late operation is cancelled by closing the socket, which also ends the connection.
     template <class Start>
@@ -129,10 +182,7 @@ private:
         });
         ioc_.run_for(timeout);
         if (!finished) {
-            if (ws_) {
-                beast::error_code ignored;
-                beast::get_lowest_layer(*ws_).socket().close(ignored);
-            }
+            close_socket();
             ioc_.restart();
             ioc_.run_for(std::chrono::milliseconds(500));
             ec = beast::error::timeout;
@@ -141,7 +191,8 @@ private:
 
     websocket_options opt_;
     asio::io_context ioc_;
-    std::optional<websocket::stream<beast::tcp_stream>> ws_;
+    std::optional<asio::ssl::context> tls_ctx_;
+    std::variant<std::monostate, plain_ws, tls_ws> ws_;
     beast::flat_buffer buffer_;
 };
 

@@ -19,26 +19,46 @@ std::optional<std::string> bearer(const http::request<http::string_body>& req) {
 
 } // namespace
 
-http_session::http_session(tcp::socket&& socket, server_state& state) : stream_(std::move(socket)), state_(state) {}
+template <class Stream>
+http_session<Stream>::http_session(Stream&& stream, server_state& state) : stream_(std::move(stream)), state_(state) {}
 
-void http_session::run() {
-    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+template <class Stream>
+void http_session<Stream>::run() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, this->shared_from_this()));
+    } else {
+        beast::get_lowest_layer(stream_).expires_after(state_.config().handshake_timeout);
+        stream_.async_handshake(asio::ssl::stream_base::server,
+                                beast::bind_front_handler(&http_session::on_handshake, this->shared_from_this()));
+    }
 }
 
-void http_session::do_read() {
+template <class Stream>
+void http_session<Stream>::on_handshake(beast::error_code ec) {
+    if (ec) return; // a client that cannot speak TLS with us: nothing to answer
+    do_read();
+}
+
+template <class Stream>
+void http_session<Stream>::shutdown() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+template <class Stream>
+void http_session<Stream>::do_read() {
     parser_.emplace();
     parser_->body_limit(1 << 20);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(state_.config().handshake_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+    beast::get_lowest_layer(stream_).expires_after(state_.config().handshake_timeout);
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
 }
 
-void http_session::on_read(beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     if (ec) {
         if (!benign(ec)) spdlog::debug("http read: {}", ec.message());
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return;
+        return shutdown();
     }
     req_ = parser_->release();
     std::string target(req_.target());
@@ -50,7 +70,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     }
     if (path == "/healthz") return respond(200, "ok\n", "text/plain");
     if (path == "/metrics") {
-        auto self = shared_from_this();
+        auto self = this->shared_from_this();
         state_.db([self](server_store& store, auth_store&) {
             auto count = [&](const char* sql) {
                 auto st = store.rep().db().prepare(sql);
@@ -66,7 +86,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     }
     if (path.rfind("/admin/v1/", 0) == 0) {
         auto token = bearer(req_);
-        auto self = shared_from_this();
+        auto self = this->shared_from_this();
         std::string method(req_.method_string());
         state_.db([self, token, method, target, body = req_.body()](server_store& store, auth_store& auth) {
             api_response r;
@@ -90,9 +110,10 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     respond(404, "not found\n", "text/plain");
 }
 
-void http_session::upgrade() {
+template <class Stream>
+void http_session<Stream>::upgrade() {
     auto token = bearer(req_);
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     state_.db([self, token](server_store&, auth_store& auth) {
         std::optional<device> dev;
         if (token) dev = auth.device_for(*token);
@@ -100,18 +121,19 @@ void http_session::upgrade() {
             if (!dev) {
                 self->state_.stats().auth_failures++;
                 beast::error_code ec;
-                auto peer = self->stream_.socket().remote_endpoint(ec);
+                auto peer = beast::get_lowest_layer(self->stream_).socket().remote_endpoint(ec);
                 spdlog::warn("refused a sync connection from {}: bad or revoked device token",
                              ec ? std::string("an unknown peer") : peer.address().to_string());
                 return self->respond(401, "the device token is unknown or revoked\n", "text/plain");
             }
-            std::make_shared<websocket_session>(std::move(self->stream_), std::move(*dev), self->state_)
+            std::make_shared<websocket_session<Stream>>(std::move(self->stream_), std::move(*dev), self->state_)
                 ->run(std::move(self->req_));
         });
     });
 }
 
-void http_session::respond(unsigned status, std::string body, const char* content_type) {
+template <class Stream>
+void http_session<Stream>::respond(unsigned status, std::string body, const char* content_type) {
     res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), req_.version());
     res_->set(http::field::server, "noi");
     res_->set(http::field::content_type, content_type);
@@ -119,18 +141,18 @@ void http_session::respond(unsigned status, std::string body, const char* conten
     res_->body() = std::move(body);
     res_->prepare_payload();
     bool close = res_->need_eof();
-    http::async_write(stream_, *res_, beast::bind_front_handler(&http_session::on_write, shared_from_this(), close));
+    http::async_write(stream_, *res_, beast::bind_front_handler(&http_session::on_write, this->shared_from_this(), close));
 }
 
-void http_session::on_write(bool close, beast::error_code ec, std::size_t) {
+template <class Stream>
+void http_session<Stream>::on_write(bool close, beast::error_code ec, std::size_t) {
     if (ec) return;
-    if (close) {
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return;
-    }
+    if (close) return shutdown();
     res_.reset();
     do_read();
 }
+
+template class http_session<beast::tcp_stream>;
+template class http_session<beast::ssl_stream<beast::tcp_stream>>;
 
 } // namespace noi::server

@@ -9,19 +9,23 @@
 
 namespace noi::server {
 
-class http_session : public std::enable_shared_from_this<http_session> {
+// Stream is beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> for TLS.
+template <class Stream>
+class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
-    http_session(tcp::socket&& socket, server_state& state);
+    http_session(Stream&& stream, server_state& state);
     void run();
 
 private:
+    void on_handshake(beast::error_code ec);
     void do_read();
+    void shutdown();
     void on_read(beast::error_code ec, std::size_t n);
     void respond(unsigned status, std::string body, const char* content_type);
     void on_write(bool close, beast::error_code ec, std::size_t);
     void upgrade();
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     server_state& state_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;

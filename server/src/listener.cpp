@@ -8,8 +8,8 @@
 
 namespace noi::server {
 
-listener::listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), state_(state) {
+listener::listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state, asio::ssl::context* tls)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), state_(state), tls_(tls) {
     beast::error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -43,7 +43,12 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
         socket.close(ignored);
     } else {
         state_.stats().connections++;
-        std::make_shared<http_session>(std::move(socket), state_)->run();
+        if (tls_)
+            std::make_shared<http_session<beast::ssl_stream<beast::tcp_stream>>>(
+                beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), state_)
+                ->run();
+        else
+            std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state_)->run();
     }
     do_accept();
 }

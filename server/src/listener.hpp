@@ -9,7 +9,8 @@ namespace noi::server {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state);
+    // tls: when set, every connection speaks TLS first (https:// and wss://).
+    listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state, asio::ssl::context* tls);
     void run() { do_accept(); }
     void stop();
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -21,6 +22,7 @@ private:
     asio::io_context& ioc_;
     tcp::acceptor acceptor_;
     server_state& state_;
+    asio::ssl::context* tls_;
 };
 
 } // namespace noi::server

@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 namespace noi::server {
@@ -20,7 +21,8 @@ using tcp = asio::ip::tcp;
 inline bool benign(const beast::error_code& ec) {
     return ec == asio::error::operation_aborted || ec == websocket::error::closed ||
            ec == http::error::end_of_stream || ec == asio::error::eof ||
-           ec == asio::error::connection_reset || ec == beast::error::timeout;
+           ec == asio::error::connection_reset || ec == beast::error::timeout ||
+           ec == asio::ssl::error::stream_truncated;
 }
 
 } // namespace noi::server

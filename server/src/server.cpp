@@ -80,6 +80,7 @@ void backup(const std::string& dir, const std::string& file) {
 struct server::impl {
     server_config cfg;
     asio::io_context ioc;
+    std::unique_ptr<asio::ssl::context> tls;
     std::unique_ptr<server_state> state;
     std::shared_ptr<listener> lst;
     asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
@@ -92,12 +93,24 @@ struct server::impl {
         if (!tls && !cfg.behind_tls_proxy && !is_loopback(addr))
             throw sync_error(errc::refused, "without TLS the server listens only on loopback; give --tls-cert and "
                                             "--tls-key, or --behind-tls-proxy when a proxy terminates TLS");
-        if (tls) throw sync_error(errc::refused, "TLS is not built into this version yet; run behind a TLS-terminating proxy with --behind-tls-proxy");
+        if (tls) {
+            this->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+            this->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                                   asio::ssl::context::no_tlsv1_1);
+            try {
+                this->tls->use_certificate_chain_file(cfg.tls_cert);
+                this->tls->use_private_key_file(cfg.tls_key, asio::ssl::context::pem);
+            } catch (const std::exception& e) {
+                throw sync_error(errc::refused, "cannot use the certificate " + cfg.tls_cert + " and key " + cfg.tls_key +
+                                                    ": " + e.what() + "; give PEM files that belong together");
+            }
+        }
         if (!std::filesystem::exists(database_path(cfg.data_dir)))
             throw sync_error(errc::not_a_replica, cfg.data_dir + " holds no Nối server; create one with noi-server init");
         check_restored(cfg.data_dir);
         state = std::make_unique<server_state>(cfg);
-        lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state);
+        lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, this->tls.get());
         lst->run();
     }
 };

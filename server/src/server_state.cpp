@@ -1,7 +1,5 @@
 #include "server_state.hpp"
 
-#include "websocket_session.hpp"
-
 #include <future>
 #include <sstream>
 
@@ -31,12 +29,12 @@ void server_state::stop_db() {
     db_thread_.join();
 }
 
-void server_state::join(const std::shared_ptr<websocket_session>& s) {
+void server_state::join(const std::shared_ptr<sync_connection>& s) {
     std::lock_guard lock(mu_);
     live_[s.get()] = s;
 }
 
-void server_state::leave(websocket_session* s) {
+void server_state::leave(sync_connection* s) {
     std::lock_guard lock(mu_);
     live_.erase(s);
 }
@@ -46,9 +44,9 @@ std::size_t server_state::live_sessions() {
     return live_.size();
 }
 
-void server_state::notify(const std::set<std::string>& scopes, bool global, const websocket_session* except,
+void server_state::notify(const std::set<std::string>& scopes, bool global, const sync_connection* except,
                           std::uint64_t server_seq) {
-    std::vector<std::shared_ptr<websocket_session>> targets;
+    std::vector<std::shared_ptr<sync_connection>> targets;
     {
         std::lock_guard lock(mu_);
         for (auto& [p, w] : live_) {
@@ -62,7 +60,7 @@ void server_state::notify(const std::set<std::string>& scopes, bool global, cons
 }
 
 void server_state::close_device(const std::string& device_id) {
-    std::vector<std::shared_ptr<websocket_session>> targets;
+    std::vector<std::shared_ptr<sync_connection>> targets;
     {
         std::lock_guard lock(mu_);
         for (auto& [p, w] : live_)

@@ -22,7 +22,15 @@
 
 namespace noi::server {
 
-class websocket_session;
+// A live sync connection, as the registry sees it (plain or TLS).
+class sync_connection {
+public:
+    virtual ~sync_connection() = default;
+    virtual const device& dev() const = 0;
+    // Thread-safe: queue a NOTIFY, or close because the device was revoked.
+    virtual void send_notify(std::uint64_t server_seq) = 0;
+    virtual void close_revoked() = 0;
+};
 
 struct metrics {
     std::atomic<std::uint64_t> connections{0}, devices_connected{0}, pushes{0}, rows_pushed{0},
@@ -43,10 +51,10 @@ public:
     // Drains queued database work and stops the database thread.
     void stop_db();
 
-    void join(const std::shared_ptr<websocket_session>& s);
-    void leave(websocket_session* s);
+    void join(const std::shared_ptr<sync_connection>& s);
+    void leave(sync_connection* s);
     // Tells live sessions whose scope received data (all of them when `global`).
-    void notify(const std::set<std::string>& scopes, bool global, const websocket_session* except,
+    void notify(const std::set<std::string>& scopes, bool global, const sync_connection* except,
                 std::uint64_t server_seq);
     void close_device(const std::string& device_id);
     std::size_t live_sessions();
@@ -64,7 +72,7 @@ private:
     std::unique_ptr<auth_store> auth_;
     std::thread db_thread_;
     std::mutex mu_;
-    std::map<websocket_session*, std::weak_ptr<websocket_session>> live_;
+    std::map<sync_connection*, std::weak_ptr<sync_connection>> live_;
 };
 
 std::string database_path(const std::string& dir);

@@ -14,15 +14,18 @@ std::shared_ptr<const std::vector<std::uint8_t>> encoded(const proto::message& m
 
 } // namespace
 
-websocket_session::websocket_session(beast::tcp_stream&& stream, device dev, server_state& state)
+template <class Stream>
+websocket_session<Stream>::websocket_session(Stream&& stream, device dev, server_state& state)
     : ws_(std::move(stream)), dev_(std::move(dev)), state_(state) {}
 
-websocket_session::~websocket_session() {
+template <class Stream>
+websocket_session<Stream>::~websocket_session() {
     // The core session releases its site in the store: that happens on the database thread.
     if (core_) state_.db([core = std::move(core_)](server_store&, auth_store&) mutable { core.reset(); });
 }
 
-void websocket_session::run(http::request<http::string_body> req) {
+template <class Stream>
+void websocket_session<Stream>::run(http::request<http::string_body> req) {
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.handshake_timeout = state_.config().handshake_timeout;
     timeouts.idle_timeout = state_.config().idle_timeout;
@@ -40,26 +43,29 @@ void websocket_session::run(http::request<http::string_body> req) {
     ws_.read_message_max(state_.config().max_message_bytes);
     ws_.binary(true);
     beast::get_lowest_layer(ws_).expires_never();
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
+    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
 }
 
-void websocket_session::on_accept(beast::error_code ec) {
+template <class Stream>
+void websocket_session<Stream>::on_accept(beast::error_code ec) {
     if (ec) return finish();
-    state_.join(shared_from_this());
+    state_.join(this->shared_from_this());
     state_.stats().devices_connected++;
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     state_.db([self](server_store& store, auth_store&) {
         self->core_ = std::make_shared<server_session>(store, self->dev_);
         asio::post(self->ws_.get_executor(), [self] { self->do_read(); });
     });
 }
 
-void websocket_session::do_read() {
+template <class Stream>
+void websocket_session<Stream>::do_read() {
     if (closing_) return;
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
+    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
 }
 
-void websocket_session::on_read(beast::error_code ec, std::size_t n) {
+template <class Stream>
+void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     if (ec) {
         if (ec == websocket::error::message_too_big) {
             closing_ = true;
@@ -87,7 +93,7 @@ void websocket_session::on_read(beast::error_code ec, std::size_t n) {
                                    {proto::oldest_supported_version, proto::protocol_version}}));
         return;
     }
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     state_.db([self, msg = std::get<proto::message>(std::move(decoded))](server_store& store, auth_store&) {
         std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out;
         bool close = true;
@@ -128,7 +134,8 @@ void websocket_session::on_read(beast::error_code ec, std::size_t n) {
     });
 }
 
-void websocket_session::on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
+template <class Stream>
+void websocket_session<Stream>::on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
                                   std::set<std::string> scopes, bool global, std::uint64_t seq) {
     if (seq) state_.notify(scopes, global, this, seq);
     if (close) closing_ = true;
@@ -136,14 +143,16 @@ void websocket_session::on_answer(std::vector<std::shared_ptr<const std::vector<
     if (!closing_) do_read();
 }
 
-void websocket_session::send_notify(std::uint64_t server_seq) {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), server_seq] {
+template <class Stream>
+void websocket_session<Stream>::send_notify(std::uint64_t server_seq) {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), server_seq] {
         if (!self->closing_ && !self->finished_) self->queue(encoded(proto::notify{server_seq}));
     });
 }
 
-void websocket_session::close_revoked() {
-    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void websocket_session<Stream>::close_revoked() {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         if (self->finished_) return;
         self->closing_ = true;
         self->queue(encoded(proto::error{proto::error_code::unknown_device, proto::condition::permanent,
@@ -151,32 +160,39 @@ void websocket_session::close_revoked() {
     });
 }
 
-void websocket_session::queue(std::shared_ptr<const std::vector<std::uint8_t>> bytes) {
+template <class Stream>
+void websocket_session<Stream>::queue(std::shared_ptr<const std::vector<std::uint8_t>> bytes) {
     queue_.push_back(std::move(bytes));
     if (queue_.size() == 1) do_write();
 }
 
-void websocket_session::do_write() {
+template <class Stream>
+void websocket_session<Stream>::do_write() {
     const auto& b = *queue_.front();
     ws_.async_write(asio::buffer(b.data(), b.size()),
-                    beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+                    beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
 }
 
-void websocket_session::on_write(beast::error_code ec, std::size_t n) {
+template <class Stream>
+void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t n) {
     if (ec) return finish();
     state_.stats().bytes_out += n;
     queue_.pop_front();
     if (!queue_.empty()) return do_write();
     if (closing_)
         ws_.async_close(websocket::close_code::normal,
-                        [self = shared_from_this()](beast::error_code) { self->finish(); });
+                        [self = this->shared_from_this()](beast::error_code) { self->finish(); });
 }
 
-void websocket_session::finish() {
+template <class Stream>
+void websocket_session<Stream>::finish() {
     if (finished_) return;
     finished_ = true;
     state_.leave(this);
     if (state_.stats().devices_connected) state_.stats().devices_connected--;
 }
+
+template class websocket_session<beast::tcp_stream>;
+template class websocket_session<beast::ssl_stream<beast::tcp_stream>>;
 
 } // namespace noi::server

@@ -13,17 +13,17 @@
 
 namespace noi::server {
 
-class websocket_session : public std::enable_shared_from_this<websocket_session> {
+// Stream is beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> for TLS.
+template <class Stream>
+class websocket_session : public sync_connection, public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
-    websocket_session(beast::tcp_stream&& stream, device dev, server_state& state);
-    ~websocket_session();
+    websocket_session(Stream&& stream, device dev, server_state& state);
+    ~websocket_session() override;
 
     void run(http::request<http::string_body> req);
-    // Thread-safe: queue a NOTIFY, or close because the device was revoked.
-    void send_notify(std::uint64_t server_seq);
-    void close_revoked();
-
-    const device& dev() const { return dev_; }
+    void send_notify(std::uint64_t server_seq) override;
+    void close_revoked() override;
+    const device& dev() const override { return dev_; }
 
 private:
     void on_accept(beast::error_code ec);
@@ -36,7 +36,7 @@ private:
     void on_write(beast::error_code ec, std::size_t n);
     void finish();
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<Stream> ws_;
     device dev_;
     server_state& state_;
     beast::flat_buffer buffer_;

@@ -180,3 +180,9 @@ TEST_F(cli, watch_syncs_after_local_changes_and_server_notifications_until_inter
     watch.signal(SIGINT);
     EXPECT_EQ(watch.wait(15s), 0);
 }
+
+TEST_F(cli, serve_without_tls_refuses_to_listen_beyond_loopback) {
+    auto r = test::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "0.0.0.0:0"}, 20s);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("--behind-tls-proxy"), std::string::npos) << r.err;
+}

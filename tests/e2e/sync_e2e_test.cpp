@@ -196,3 +196,21 @@ TEST_F(e2e, malformed_frames_get_an_error_and_a_close_while_others_are_served) {
     EXPECT_THROW(tr->receive(std::chrono::seconds(2)), client::transport_error);
     synced(*a);
 }
+
+TEST(e2e_tls, a_tablet_syncs_over_wss_and_refuses_an_unverified_certificate) {
+    test::temp_dir dir;
+    test::live_server server(true);
+    ASSERT_EQ(server.url().rfind("https://", 0), 0u);
+    auto e = server.enrol(A);
+    test::test_tablet a(dir.file("a.db"), server.url(), e.token);
+    a.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('t1', '01849', 'qua TLS')");
+    // Verification is on by default: without the provincial CA the handshake is refused.
+    auto refused = a.sync(std::chrono::seconds(2));
+    EXPECT_EQ(refused.outcome, sync_outcome::network);
+    EXPECT_NE(refused.message.find("TLS"), std::string::npos) << refused.message;
+    a.ca_file = server.ca_file();
+    auto r = a.sync();
+    ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
+    EXPECT_EQ(a.count("SELECT count(*) FROM commune"), 108);
+    EXPECT_EQ(a.t->status().pending, 0u);
+}

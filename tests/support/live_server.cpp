@@ -1,5 +1,7 @@
 #include "live_server.hpp"
 
+#include "test_certificate.hpp"
+
 #include <admin/http_client.hpp>
 
 #include <nlohmann/json.hpp>
@@ -8,11 +10,17 @@
 
 namespace noi::test {
 
-live_server::live_server() {
+live_server::live_server(bool tls) {
     admin_ = server::init_data_dir(data_dir());
     server::server_config cfg;
     cfg.data_dir = data_dir();
     cfg.port = 0;
+    if (tls) {
+        auto files = make_test_certificate(dir_.path());
+        cfg.tls_cert = files.cert;
+        cfg.tls_key = files.key;
+        ca_file_ = files.cert;
+    }
     srv_ = std::make_unique<server::server>(cfg);
     thread_ = std::thread([this] { srv_->run(); });
 }
@@ -22,7 +30,7 @@ live_server::~live_server() {
     thread_.join();
 }
 
-std::string live_server::url() const { return "http://" + srv_->listen_address(); }
+std::string live_server::url() const { return (ca_file_.empty() ? "http://" : "https://") + srv_->listen_address(); }
 
 enrolled live_server::enrol(const std::string& commune) {
     nlohmann::json body{{"name", "test " + commune}};
@@ -30,14 +38,14 @@ enrolled live_server::enrol(const std::string& commune) {
         body["province"] = true;
     else
         body["commune"] = commune;
-    auto r = admin::request(url(), "POST", "/admin/v1/devices", admin_, body.dump());
+    auto r = admin::request(url(), "POST", "/admin/v1/devices", admin_, body.dump(), ca_file_);
     if (r.status != 201) throw std::runtime_error("enrol failed: " + r.body);
     auto j = nlohmann::json::parse(r.body);
     return {j["device_id"], j["token"], j["scope"]};
 }
 
 void live_server::revoke(const std::string& device_id) {
-    auto r = admin::request(url(), "POST", "/admin/v1/devices/" + device_id + "/revoke", admin_, "");
+    auto r = admin::request(url(), "POST", "/admin/v1/devices/" + device_id + "/revoke", admin_, "", ca_file_);
     if (r.status != 200) throw std::runtime_error("revoke failed: " + r.body);
 }
 
@@ -51,7 +59,7 @@ client::sync_result test_tablet::sync(std::chrono::milliseconds timeout, std::st
     opt.first_backoff = std::chrono::milliseconds(50);
     opt.max_backoff = std::chrono::milliseconds(500);
     opt.message_timeout = std::chrono::milliseconds(5000);
-    client::replicator r(*t, [] { return client::make_websocket_transport(); }, opt);
+    client::replicator r(*t, [this] { return client::make_websocket_transport({ca_file}); }, opt);
     return r.sync(timeout);
 }
 

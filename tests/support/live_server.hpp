@@ -19,17 +19,19 @@ struct enrolled {
 
 class live_server {
 public:
-    live_server();
+    // With tls, the server speaks https:// and wss:// with a certificate made for the test.
+    explicit live_server(bool tls = false);
     ~live_server();
     std::string url() const;
     std::string data_dir() const { return dir_.path() + "/server"; }
     const std::string& admin_token() const { return admin_; }
+    const std::string& ca_file() const { return ca_file_; }
     enrolled enrol(const std::string& commune); // "*" for province-wide
     void revoke(const std::string& device_id);
 
 private:
     temp_dir dir_;
-    std::string admin_;
+    std::string admin_, ca_file_;
     std::unique_ptr<noi::server::server> srv_;
     std::thread thread_;
 };
@@ -38,7 +40,7 @@ private:
 struct test_tablet {
     system_clock wall;
     std::unique_ptr<tablet> t;
-    std::string url, token;
+    std::string url, token, ca_file;
 
     test_tablet(const std::string& path, std::string url_, std::string token_);
     client::sync_result sync(std::chrono::milliseconds timeout = std::chrono::seconds(30), std::string via_url = "");

@@ -3,8 +3,10 @@
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace noi::admin {
 
@@ -13,26 +15,78 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+// Connect, (TLS handshake,) write, read: one chain of completions on one io_context.
+template <class Stream>
+http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& host, const std::string& port,
+                    http::request<http::string_body>& req, const std::string& base_url, std::chrono::milliseconds timeout) {
+    beast::error_code ec;
+    http::response<http::string_body> res;
+    beast::flat_buffer buf;
+    tcp::resolver resolver(ioc);
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    tcp_layer.expires_after(timeout);
+    auto write_read = [&] {
+        http::async_write(stream, req, [&](beast::error_code e, std::size_t) {
+            if (e) {
+                ec = e;
+                return;
+            }
+            http::async_read(stream, buf, res, [&](beast::error_code e2, std::size_t) { ec = e2; });
+        });
+    };
+    resolver.async_resolve(host, port, [&](beast::error_code e, tcp::resolver::results_type r) {
+        if (e) {
+            ec = e;
+            return;
+        }
+        tcp_layer.async_connect(r, [&](beast::error_code e2, auto) {
+            if (e2) {
+                ec = e2;
+                return;
+            }
+            if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+                write_read();
+            } else {
+                stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e3) {
+                    if (e3) {
+                        ec = e3;
+                        return;
+                    }
+                    write_read();
+                });
+            }
+        });
+    });
+    ioc.run();
+    if (ec) throw unreachable("cannot reach the server at " + base_url + ": " + ec.message());
+    beast::error_code ignored;
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return {res.result_int(), res.body()};
+}
+
+} // namespace
+
 http_reply request(const std::string& base_url, const std::string& method, const std::string& target,
-                   const std::string& token, const std::string& body, std::chrono::milliseconds timeout) {
+                   const std::string& token, const std::string& body, const std::string& ca_file,
+                   std::chrono::milliseconds timeout) {
     std::string rest;
-    if (base_url.rfind("http://", 0) == 0)
+    bool tls = false;
+    if (base_url.rfind("http://", 0) == 0) {
         rest = base_url.substr(7);
-    else if (base_url.rfind("https://", 0) == 0)
-        throw std::invalid_argument("https:// is not built into this version yet; use http:// on loopback");
-    else
+    } else if (base_url.rfind("https://", 0) == 0) {
+        rest = base_url.substr(8);
+        tls = true;
+    } else {
         throw std::invalid_argument("the server address must start with http:// or https://");
+    }
     rest = rest.substr(0, rest.find('/'));
     auto colon = rest.rfind(':');
     if (colon == std::string::npos || colon == 0)
         throw std::invalid_argument("the server address needs a port, as in http://127.0.0.1:8080");
     auto host = rest.substr(0, colon), port = rest.substr(colon + 1);
 
-    asio::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    beast::error_code ec;
-    http::response<http::string_body> res;
-    beast::flat_buffer buf;
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, rest);
     req.set(http::field::user_agent, "noi-admin");
@@ -43,32 +97,23 @@ http_reply request(const std::string& base_url, const std::string& method, const
     }
     req.prepare_payload();
 
-    tcp::resolver resolver(ioc);
-    stream.expires_after(timeout);
-    resolver.async_resolve(host, port, [&](beast::error_code e, tcp::resolver::results_type r) {
-        if (e) {
-            ec = e;
-            return;
-        }
-        stream.async_connect(r, [&](beast::error_code e2, auto) {
-            if (e2) {
-                ec = e2;
-                return;
-            }
-            http::async_write(stream, req, [&](beast::error_code e3, std::size_t) {
-                if (e3) {
-                    ec = e3;
-                    return;
-                }
-                http::async_read(stream, buf, res, [&](beast::error_code e4, std::size_t) { ec = e4; });
-            });
-        });
-    });
-    ioc.run();
-    if (ec) throw unreachable("cannot reach the server at " + base_url + ": " + ec.message());
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    return {res.result_int(), res.body()};
+    asio::io_context ioc;
+    if (!tls) {
+        beast::tcp_stream stream(ioc);
+        return exchange(ioc, stream, host, port, req, base_url, timeout);
+    }
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    ctx.set_default_verify_paths();
+    if (!ca_file.empty()) {
+        beast::error_code ec;
+        ctx.load_verify_file(ca_file, ec);
+        if (ec) throw std::invalid_argument("cannot read the CA file " + ca_file + ": " + ec.message());
+    }
+    ctx.set_verify_mode(asio::ssl::verify_peer);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
+    stream.set_verify_callback(asio::ssl::host_name_verification(host));
+    return exchange(ioc, stream, host, port, req, base_url, timeout);
 }
 
 } // namespace noi::admin
