@@ -1,6 +1,7 @@
 #include <noi/client/replicator.hpp>
 
 #include <noi/protocol/codec.hpp>
+#include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
 
 #include <thread>
@@ -19,13 +20,18 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
     };
     sync_result result;
     auto backoff = opt_.first_backoff;
+    const round_stats* last_stats = nullptr; // the live session's, while one runs
     while (clock::now() < deadline) {
         ++result.attempts;
         std::string why;
         try {
             auto tr = factory_();
             tr->connect(opt_.url, opt_.token, std::min(remaining(), std::chrono::milliseconds(15'000)));
-            client_session session(t_, opt_.session);
+            auto session_opt = opt_.session;
+            session_opt.push_rows = static_cast<std::size_t>(t_.rep().meta_int("push_rows", static_cast<std::int64_t>(opt_.session.push_rows)));
+            session_opt.pull_rows = static_cast<std::uint32_t>(t_.rep().meta_int("pull_rows", opt_.session.pull_rows));
+            client_session session(t_, session_opt);
+            last_stats = &session.stats();
             tr->send(proto::encode(session.start()), remaining());
             while (!session.finished()) {
                 auto bytes = tr->receive(std::min(remaining(), opt_.message_timeout));
@@ -38,6 +44,8 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
             }
             tr->close();
             result.stats = session.stats();
+            last_stats = nullptr;
+            adapt_batches(result.stats, session.current() == client_session::state::done);
             if (session.current() == client_session::state::done) {
                 result.outcome = sync_outcome::done;
                 result.message.clear();
@@ -53,6 +61,8 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
             if (err.code == proto::error_code::clock_ahead) continue;
             why = err.message;
         } catch (const transport_error& e) {
+            if (last_stats) adapt_batches(*last_stats, false);
+            last_stats = nullptr;
             if (e.code() == transport_errc::refused_credentials || e.code() == transport_errc::bad_url) {
                 result.outcome = e.code() == transport_errc::bad_url ? sync_outcome::refused : sync_outcome::credentials;
                 result.message = e.what();
@@ -73,6 +83,29 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
     result.outcome = sync_outcome::network;
     if (result.message.empty()) result.message = "no round could finish in time";
     return result;
+}
+
+void replicator::adapt_batches(const round_stats& s, bool finished) {
+    auto push = t_.rep().meta_int("push_rows", static_cast<std::int64_t>(opt_.session.push_rows));
+    auto pull = t_.rep().meta_int("pull_rows", opt_.session.pull_rows);
+    auto next_push = push, next_pull = pull;
+    if (finished) {
+        next_push = std::min<std::int64_t>(1000, push + push / 2 + 1);
+        next_pull = std::min<std::int64_t>(2000, pull + pull / 2 + 1);
+    } else {
+        if (s.batches_pushed > s.batches_acked && s.batches_acked == 0) next_push = std::max<std::int64_t>(10, push / 2);
+        if (s.pulls_sent > 0 && s.pull_batches == 0)
+            next_pull = std::max<std::int64_t>(20, pull / 2);
+    }
+    if (next_push == push && next_pull == pull) return;
+    try {
+        transaction tx(t_.rep().db());
+        t_.rep().set_meta_int("push_rows", next_push);
+        t_.rep().set_meta_int("pull_rows", next_pull);
+        tx.commit();
+    } catch (const sync_error&) {
+        // Only a tuning hint: a busy replica keeps the old sizes.
+    }
 }
 
 void replicator::pause(std::chrono::milliseconds d, const std::atomic<bool>& stop) {

@@ -31,6 +31,7 @@ std::vector<proto::message> client_session::fill_pushes() {
     }
     if (push_exhausted_ && in_flight_.empty()) {
         state_ = state::pulling;
+        stats_.pulls_sent++;
         out.emplace_back(proto::pull{t_.cursor(), opt_.pull_rows});
     }
     return out;
@@ -58,6 +59,7 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
         const auto* a = std::get_if<proto::push_ack>(&m);
         if (!a || in_flight_.empty()) return unexpected();
         t_.on_push_ack(*a);
+        stats_.batches_acked++;
         stats_.rejected += a->rejections.size();
         while (!in_flight_.empty() && in_flight_.front() <= a->acked_seq) in_flight_.pop_front();
         return fill_pushes();
@@ -66,9 +68,13 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
         const auto* c = std::get_if<proto::changes>(&m);
         if (!c) return unexpected();
         t_.apply_changes(*c);
+        stats_.pull_batches++;
         stats_.rows_pulled += c->rows.size();
         for (const auto& r : c->rows) stats_.cells_pulled += r.cells.size();
-        if (c->more) return {proto::pull{c->cursor, opt_.pull_rows}};
+        if (c->more) {
+            stats_.pulls_sent++;
+            return {proto::pull{c->cursor, opt_.pull_rows}};
+        }
         t_.finish_round();
         state_ = state::done;
         return {};

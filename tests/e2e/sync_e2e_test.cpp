@@ -214,3 +214,21 @@ TEST(e2e_tls, a_tablet_syncs_over_wss_and_refuses_an_unverified_certificate) {
     EXPECT_EQ(a.count("SELECT count(*) FROM commune"), 108);
     EXPECT_EQ(a.t->status().pending, 0u);
 }
+
+TEST_F(e2e, batches_shrink_on_a_link_that_cuts_before_any_batch_returns) {
+    auto a = tablet_for(A, "a.db");
+    a->t->exec("BEGIN");
+    for (int i = 0; i < 400; ++i)
+        a->t->exec("INSERT INTO household(id, commune_code, head_name) VALUES ('h" + std::to_string(i) +
+                   "', '01849', 'Chủ hộ có tên rất dài để làm lô lớn " + std::to_string(i) + "')");
+    a->t->exec("COMMIT");
+    test::proxy_options po;
+    po.target_port = static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.min_cut_bytes = 3'000; // less than one default batch of these rows, compressed
+    po.max_cut_bytes = 6'000;
+    test::cutting_proxy proxy(po);
+    auto r = a->sync(std::chrono::seconds(120), "http://127.0.0.1:" + std::to_string(proxy.port()));
+    ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 400);
+    EXPECT_LT(a->t->rep().meta_int("push_rows", 200), 200);
+}

@@ -35,8 +35,8 @@ struct client_options {
 };
 
 struct round_stats {
-    std::uint64_t rows_pushed = 0, cells_pushed = 0, batches_pushed = 0;
-    std::uint64_t rows_pulled = 0, cells_pulled = 0, rejected = 0;
+    std::uint64_t rows_pushed = 0, cells_pushed = 0, batches_pushed = 0, batches_acked = 0;
+    std::uint64_t rows_pulled = 0, cells_pulled = 0, pulls_sent = 0, pull_batches = 0, rejected = 0;
 };
 
 class client_session {

@@ -66,7 +66,7 @@ struct audit_record {
 struct server_options {
     std::int64_t clock_bound_ms = 10 * 60 * 1000; // pushes stamped further ahead are refused
     std::size_t max_pull_rows = 500;
-    std::size_t max_pull_bytes = 256 * 1024;
+    std::size_t max_pull_bytes = 64 * 1024; // a few seconds on a slow link, once compressed
 };
 
 class server_store {
