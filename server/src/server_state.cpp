@@ -1,6 +1,8 @@
 #include "server_state.hpp"
 
-#include <future>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
 #include <sstream>
 
 namespace noi::server {
@@ -21,6 +23,46 @@ server_state::~server_state() { stop_db(); }
 
 void server_state::db(std::function<void(server_store&, auth_store&)> f) {
     asio::post(db_ioc_, [this, f = std::move(f)] { f(*store_, *auth_); });
+}
+
+void server_state::db_grouped(grouped_job job) {
+    {
+        std::lock_guard lock(group_mu_);
+        group_.push_back(std::move(job));
+        if (group_scheduled_) return;
+        group_scheduled_ = true;
+    }
+    asio::post(db_ioc_, [this] { drain_group(); });
+}
+
+void server_state::drain_group() {
+    std::vector<grouped_job> jobs;
+    {
+        std::lock_guard lock(group_mu_);
+        jobs.swap(group_);
+        group_scheduled_ = false;
+    }
+    auto started = std::chrono::steady_clock::now();
+    std::vector<outcome> outcomes;
+    bool committed = false;
+    try {
+        transaction tx(store_->rep().db());
+        // Jobs answer their own errors (their parts roll back to a savepoint); what reaches
+        // here is a failure of the group itself.
+        for (auto& j : jobs) outcomes.push_back(j(*store_, *auth_));
+        tx.commit();
+        committed = true;
+    } catch (const std::exception& e) {
+        spdlog::error("a group commit of {} requests failed: {}", jobs.size(), e.what());
+    }
+    metrics_.commits++;
+    metrics_.commit_us += static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+    // A group that failed part-way still answers every job it ran, as failed.
+    for (auto& o : outcomes) {
+        auto& f = committed ? o.committed : o.failed;
+        if (f) f();
+    }
 }
 
 void server_state::stop_db() {

@@ -48,6 +48,16 @@ public:
 
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
+
+    // A sync request's work and what to do once it is durable or lost.
+    struct outcome {
+        std::function<void()> committed; // answers may be sent
+        std::function<void()> failed;    // the group's commit failed: nothing of it happened
+    };
+    using grouped_job = std::function<outcome(server_store&, auth_store&)>;
+    // Runs job on the database thread inside one transaction with every other job queued by
+    // then (group commit, DESIGN.md §8): the fsync is shared, and no answer leaves before it.
+    void db_grouped(grouped_job job);
     // Drains queued database work and stops the database thread.
     void stop_db();
 
@@ -71,6 +81,11 @@ private:
     std::unique_ptr<server_store> store_;
     std::unique_ptr<auth_store> auth_;
     std::thread db_thread_;
+    void drain_group();
+
+    std::mutex group_mu_;
+    std::vector<grouped_job> group_;
+    bool group_scheduled_ = false;
     std::mutex mu_;
     std::map<sync_connection*, std::weak_ptr<sync_connection>> live_;
 };

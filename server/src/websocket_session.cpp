@@ -94,20 +94,17 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
         return;
     }
     auto self = this->shared_from_this();
-    state_.db([self, msg = std::get<proto::message>(std::move(decoded))](server_store& store, auth_store&) {
+    state_.db_grouped([self, msg = std::get<proto::message>(std::move(decoded))](server_store& store,
+                                                                                 auth_store&) -> server_state::outcome {
         std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out;
         bool close = true;
         std::set<std::string> scopes;
         bool global = false;
         std::uint64_t seq_before = store.server_seq();
         try {
-            auto started = std::chrono::steady_clock::now();
             auto reply = self->core_->on_message(msg);
             if (const auto* p = std::get_if<proto::push>(&msg)) {
-                auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
                 self->state_.stats().pushes++;
-                self->state_.stats().commits++;
-                self->state_.stats().commit_us += static_cast<std::uint64_t>(us.count());
                 self->state_.stats().rows_pushed += p->rows.size();
                 for (const auto& r : p->rows) {
                     self->state_.stats().cells_merged += r.cells.size();
@@ -126,11 +123,24 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                                                "the server failed to handle the request; retry later", {}}));
         }
         auto seq_after = store.server_seq();
-        asio::post(self->ws_.get_executor(), [self, out = std::move(out), close, scopes = std::move(scopes),
-                                              global, seq_after, seq_before]() mutable {
-            self->on_answer(std::move(out), close, std::move(scopes), global && seq_after > seq_before,
-                            seq_after > seq_before ? seq_after : 0);
-        });
+        auto committed = [self, out = std::move(out), close, scopes = std::move(scopes), global, seq_after,
+                          seq_before]() mutable {
+            asio::post(self->ws_.get_executor(), [self, out = std::move(out), close, scopes = std::move(scopes),
+                                                  global, seq_after, seq_before]() mutable {
+                self->on_answer(std::move(out), close, std::move(scopes), global && seq_after > seq_before,
+                                seq_after > seq_before ? seq_after : 0);
+            });
+        };
+        auto failed = [self] {
+            asio::post(self->ws_.get_executor(), [self] {
+                self->on_answer({encoded(proto::error{proto::error_code::internal, proto::condition::transient,
+                                                      "the server could not store the request (is its disk full?); "
+                                                      "nothing of it was kept, retry later",
+                                                      {}})},
+                                true, {}, false, 0);
+            });
+        };
+        return {std::move(committed), std::move(failed)};
     });
 }
 

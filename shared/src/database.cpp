@@ -167,20 +167,21 @@ std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_ro
 
 bool database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
-transaction::transaction(database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+transaction::transaction(database& db) : db_(db), nested_(db.in_transaction()) {
+    db_.exec(nested_ ? "SAVEPOINT noi_part" : "BEGIN IMMEDIATE");
+}
 
 transaction::~transaction() {
-    if (!done_ && db_.in_transaction()) {
-        try {
-            db_.exec("ROLLBACK");
-        } catch (...) {
-            // The connection already rolled back (e.g. after an I/O error); nothing is left to undo.
-        }
+    if (done_ || !db_.in_transaction()) return;
+    try {
+        db_.exec(nested_ ? "ROLLBACK TO noi_part; RELEASE noi_part" : "ROLLBACK");
+    } catch (...) {
+        // The connection already rolled back (e.g. after an I/O error); nothing is left to undo.
     }
 }
 
 void transaction::commit() {
-    db_.exec("COMMIT");
+    db_.exec(nested_ ? "RELEASE noi_part" : "COMMIT");
     done_ = true;
 }
 

@@ -73,7 +73,9 @@ private:
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
 };
 
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() was called.
+// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() was called. Inside
+// a transaction already open (the server's group commit) it is a SAVEPOINT instead, so one
+// failing part rolls back alone and the outer commit makes all the parts durable together.
 class transaction {
 public:
     explicit transaction(database& db);
@@ -84,6 +86,7 @@ public:
 
 private:
     database& db_;
+    bool nested_;
     bool done_ = false;
 };
 
