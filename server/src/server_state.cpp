@@ -10,13 +10,15 @@ namespace noi::server {
 std::string database_path(const std::string& dir) { return dir + "/noi.db"; }
 
 server_state::server_state(const server_config& cfg)
-    : cfg_(cfg), db_work_(asio::make_work_guard(db_ioc_)) {
+    : cfg_(cfg), db_work_(asio::make_work_guard(db_ioc_)), read_work_(asio::make_work_guard(read_ioc_)) {
     server_options so;
     so.clock_bound_ms = cfg.clock_bound_ms;
     // Opened here, used only on the database thread from now on.
     store_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
     auth_ = std::make_unique<auth_store>(*store_);
     db_thread_ = std::thread([this] { db_ioc_.run(); });
+    reader_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    read_thread_ = std::thread([this] { read_ioc_.run(); });
 }
 
 server_state::~server_state() { stop_db(); }
@@ -65,7 +67,15 @@ void server_state::drain_group() {
     }
 }
 
+void server_state::read(std::function<void(server_store&)> f) {
+    asio::post(read_ioc_, [this, f = std::move(f)] { f(*reader_); });
+}
+
 void server_state::stop_db() {
+    if (read_thread_.joinable()) {
+        read_work_.reset();
+        read_thread_.join();
+    }
     if (!db_thread_.joinable()) return;
     db_work_.reset();
     db_thread_.join();

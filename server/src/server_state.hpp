@@ -49,6 +49,10 @@ public:
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
 
+    // Runs f(store) on the reader thread, with its own connection: pulls never wait for the
+    // writer (WAL readers see the last commit).
+    void read(std::function<void(server_store&)> f);
+
     // A sync request's work and what to do once it is durable or lost.
     struct outcome {
         std::function<void()> committed; // answers may be sent
@@ -81,6 +85,10 @@ private:
     std::unique_ptr<server_store> store_;
     std::unique_ptr<auth_store> auth_;
     std::thread db_thread_;
+    asio::io_context read_ioc_;
+    asio::executor_work_guard<asio::io_context::executor_type> read_work_;
+    std::unique_ptr<server_store> reader_;
+    std::thread read_thread_;
     void drain_group();
 
     std::mutex group_mu_;

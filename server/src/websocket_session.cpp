@@ -93,6 +93,7 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                                    {proto::oldest_supported_version, proto::protocol_version}}));
         return;
     }
+    if (const auto* p = std::get_if<proto::pull>(&std::get<proto::message>(decoded)); p && welcomed_) return pull(*p);
     auto self = this->shared_from_this();
     state_.db_grouped([self, msg = std::get<proto::message>(std::move(decoded))](server_store& store,
                                                                                  auth_store&) -> server_state::outcome {
@@ -114,7 +115,6 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                         global = true;
                 }
             }
-            if (std::holds_alternative<proto::pull>(msg)) self->state_.stats().pulls++;
             for (const auto& m : reply.send) out.push_back(encoded(m));
             close = reply.close;
         } catch (const std::exception& e) {
@@ -145,10 +145,32 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
 }
 
 template <class Stream>
+void websocket_session<Stream>::pull(const proto::pull& p) {
+    state_.stats().pulls++;
+    auto self = this->shared_from_this();
+    state_.read([self, p](server_store& reader) {
+        std::shared_ptr<const std::vector<std::uint8_t>> out;
+        bool close = false;
+        try {
+            out = encoded(reader.pull(self->dev_, p));
+        } catch (const std::exception& e) {
+            spdlog::error("pull for device {} failed: {}", self->dev_.id, e.what());
+            out = encoded(proto::error{proto::error_code::internal, proto::condition::transient,
+                                       "the server failed to read changes; retry later", {}});
+            close = true;
+        }
+        asio::post(self->ws_.get_executor(), [self, out = std::move(out), close]() mutable {
+            self->on_answer({std::move(out)}, close, {}, false, 0);
+        });
+    });
+}
+
+template <class Stream>
 void websocket_session<Stream>::on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
                                   std::set<std::string> scopes, bool global, std::uint64_t seq) {
     if (seq) state_.notify(scopes, global, this, seq);
     if (close) closing_ = true;
+    if (!close) welcomed_ = true; // every answer that keeps the connection follows a WELCOME
     for (auto& b : out) queue(std::move(b));
     if (!closing_) do_read();
 }

@@ -41,7 +41,10 @@ private:
     server_state& state_;
     beast::flat_buffer buffer_;
     std::deque<std::shared_ptr<const std::vector<std::uint8_t>>> queue_;
+    void pull(const proto::pull& p);
+
     bool closing_ = false;
+    bool welcomed_ = false; // a WELCOME went out: PULLs may go to the reader
     bool finished_ = false;
     // Lives on the database thread: created and destroyed there.
     std::shared_ptr<server_session> core_;
