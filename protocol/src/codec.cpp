@@ -2,6 +2,7 @@
 // accessors; every check that fails throws a local exception turned into a decode_error at
 // the single entry point, so no path reaches undefined behaviour.
 #include <noi/protocol/codec.hpp>
+#include <noi/protocol/msgpack_values.hpp>
 
 #include <msgpack.hpp>
 
@@ -12,7 +13,6 @@
 namespace noi::proto {
 namespace {
 
-using packer = msgpack::packer<msgpack::sbuffer>;
 
 void put_str(packer& p, const std::string& s) {
     p.pack_str(static_cast<std::uint32_t>(s.size()));
@@ -24,42 +24,18 @@ void put_bin(packer& p, const std::uint8_t* data, std::size_t n) {
     p.pack_bin_body(reinterpret_cast<const char*>(data), static_cast<std::uint32_t>(n));
 }
 
-void put_version(packer& p, const version& v) {
-    p.pack_array(2);
-    p.pack_uint64(v.hlc);
-    put_bin(p, v.site.data(), v.site.size());
-}
-
 void put_opt_version(packer& p, const std::optional<version>& v) {
     if (v)
-        put_version(p, *v);
+        pack_version(p, *v);
     else
         p.pack_nil();
-}
-
-void put_value(packer& p, const value& v) {
-    std::visit(
-        [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::monostate>)
-                p.pack_nil();
-            else if constexpr (std::is_same_v<T, std::int64_t>)
-                p.pack_int64(x);
-            else if constexpr (std::is_same_v<T, double>)
-                p.pack_double(x);
-            else if constexpr (std::is_same_v<T, std::string>)
-                put_str(p, x);
-            else
-                put_bin(p, x.bytes.data(), x.bytes.size());
-        },
-        v);
 }
 
 void put_row(packer& p, const row_change& r) {
     p.pack_array(8);
     put_str(p, r.table);
     put_str(p, r.id);
-    put_value(p, r.scope);
+    pack_value(p, r.scope);
     p.pack_uint64(r.seq);
     if (r.exists) {
         p.pack_array(3);
@@ -67,20 +43,20 @@ void put_row(packer& p, const row_change& r) {
             p.pack_true();
         else
             p.pack_false();
-        put_version(p, r.exists->ver);
+        pack_version(p, r.exists->ver);
         put_opt_version(p, r.exists->base);
     } else {
         p.pack_nil();
     }
     p.pack_array(static_cast<std::uint32_t>(r.seen.size()));
-    for (const auto& v : r.seen) put_version(p, v);
+    for (const auto& v : r.seen) pack_version(p, v);
     put_opt_version(p, r.existence_base);
     p.pack_array(static_cast<std::uint32_t>(r.cells.size()));
     for (const auto& c : r.cells) {
         p.pack_array(4);
         put_str(p, c.column);
-        put_value(p, c.val);
-        put_version(p, c.ver);
+        pack_value(p, c.val);
+        pack_version(p, c.ver);
         put_opt_version(p, c.base);
     }
 }
@@ -232,8 +208,9 @@ struct reader {
     }
 
     version ver(const msgpack::object& o) const {
-        auto f = fields(o, 2, "version");
-        return version{u64(f[0], "hlc"), site(f[1], "site")};
+        auto v = unpack_version(o);
+        if (!v) fail(decode_errc::wrong_type, "a version is not [hlc, 16-byte site]");
+        return *v;
     }
 
     std::optional<version> opt_ver(const msgpack::object& o) const {
@@ -242,22 +219,9 @@ struct reader {
     }
 
     value val(const msgpack::object& o) const {
-        switch (o.type) {
-        case msgpack::type::NIL: return std::monostate{};
-        case msgpack::type::POSITIVE_INTEGER:
-            if (o.via.u64 > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-                fail(decode_errc::wrong_type, "integer value exceeds 64-bit signed range");
-            return static_cast<std::int64_t>(o.via.u64);
-        case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
-        case msgpack::type::FLOAT32:
-        case msgpack::type::FLOAT64: return o.via.f64;
-        case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
-        case msgpack::type::BIN:
-            return blob{std::vector<std::uint8_t>(
-                reinterpret_cast<const std::uint8_t*>(o.via.bin.ptr),
-                reinterpret_cast<const std::uint8_t*>(o.via.bin.ptr) + o.via.bin.size)};
-        default: fail(decode_errc::wrong_type, "cell value is not a scalar");
-        }
+        auto v = unpack_value(o);
+        if (!v) fail(decode_errc::wrong_type, "a cell value is not a scalar in the 64-bit signed range");
+        return *v;
     }
 
     row_change row(const msgpack::object& o) const {

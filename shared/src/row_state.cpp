@@ -4,21 +4,14 @@
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
 
-#include <msgpack.hpp>
+#include <noi/protocol/msgpack_values.hpp>
 
 #include <cstring>
 
 namespace noi {
 namespace {
 
-using packer = msgpack::packer<msgpack::sbuffer>;
-
-void put_version(packer& p, const version& v) {
-    p.pack_array(2);
-    p.pack_uint64(v.hlc);
-    p.pack_bin(16);
-    p.pack_bin_body(reinterpret_cast<const char*>(v.site.data()), 16);
-}
+using proto::packer;
 
 void put_cell(packer& p, const std::optional<cell_state>& c) {
     if (!c) {
@@ -26,9 +19,9 @@ void put_cell(packer& p, const std::optional<cell_state>& c) {
         return;
     }
     p.pack_array(3);
-    put_version(p, c->ver);
+    proto::pack_version(p, c->ver);
     if (c->base)
-        put_version(p, *c->base);
+        proto::pack_version(p, *c->base);
     else
         p.pack_nil();
     p.pack_uint64(c->seq);
@@ -39,15 +32,9 @@ void put_cell(packer& p, const std::optional<cell_state>& c) {
 }
 
 version get_version(const msgpack::object& o) {
-    if (o.type != msgpack::type::ARRAY || o.via.array.size != 2) corrupt();
-    const auto& s = o.via.array.ptr[1];
-    if (o.via.array.ptr[0].type != msgpack::type::POSITIVE_INTEGER || s.type != msgpack::type::BIN ||
-        s.via.bin.size != 16)
-        corrupt();
-    version v;
-    v.hlc = o.via.array.ptr[0].via.u64;
-    std::memcpy(v.site.data(), s.via.bin.ptr, 16);
-    return v;
+    auto v = proto::unpack_version(o);
+    if (!v) corrupt();
+    return *v;
 }
 
 std::optional<cell_state> get_cell(const msgpack::object& o) {
@@ -61,42 +48,10 @@ std::optional<cell_state> get_cell(const msgpack::object& o) {
     return c;
 }
 
-void put_value(packer& p, const value& v) {
-    std::visit(
-        [&](const auto& x) {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::monostate>)
-                p.pack_nil();
-            else if constexpr (std::is_same_v<T, std::int64_t>)
-                p.pack_int64(x);
-            else if constexpr (std::is_same_v<T, double>)
-                p.pack_double(x);
-            else if constexpr (std::is_same_v<T, std::string>) {
-                p.pack_str(static_cast<std::uint32_t>(x.size()));
-                p.pack_str_body(x.data(), static_cast<std::uint32_t>(x.size()));
-            } else {
-                p.pack_bin(static_cast<std::uint32_t>(x.bytes.size()));
-                p.pack_bin_body(reinterpret_cast<const char*>(x.bytes.data()),
-                                static_cast<std::uint32_t>(x.bytes.size()));
-            }
-        },
-        v);
-}
-
 value get_value(const msgpack::object& o) {
-    switch (o.type) {
-    case msgpack::type::NIL: return std::monostate{};
-    case msgpack::type::POSITIVE_INTEGER: return static_cast<std::int64_t>(o.via.u64);
-    case msgpack::type::NEGATIVE_INTEGER: return o.via.i64;
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: return o.via.f64;
-    case msgpack::type::STR: return std::string(o.via.str.ptr, o.via.str.size);
-    case msgpack::type::BIN: {
-        auto p = reinterpret_cast<const std::uint8_t*>(o.via.bin.ptr);
-        return blob{std::vector<std::uint8_t>(p, p + o.via.bin.size)};
-    }
-    default: corrupt();
-    }
+    auto v = proto::unpack_value(o);
+    if (!v) corrupt();
+    return *v;
 }
 
 } // namespace
@@ -105,7 +60,7 @@ std::string pack_values(const std::vector<value>& values) {
     msgpack::sbuffer buf;
     packer p(buf);
     p.pack_array(static_cast<std::uint32_t>(values.size()));
-    for (const auto& v : values) put_value(p, v);
+    for (const auto& v : values) proto::pack_value(p, v);
     return std::string(buf.data(), buf.size());
 }
 
@@ -132,11 +87,11 @@ std::string pack_row_state(const row_state& s) {
         p.pack_false();
     put_cell(p, s.exists);
     p.pack_array(static_cast<std::uint32_t>(s.seen.size()));
-    for (const auto& v : s.seen) put_version(p, v);
+    for (const auto& v : s.seen) proto::pack_version(p, v);
     p.pack_array(static_cast<std::uint32_t>(s.cells.size()));
     for (const auto& c : s.cells) put_cell(p, c);
     p.pack_array(static_cast<std::uint32_t>(s.tomb.size()));
-    for (const auto& v : s.tomb) put_value(p, v);
+    for (const auto& v : s.tomb) proto::pack_value(p, v);
     return std::string(buf.data(), buf.size());
 }
 

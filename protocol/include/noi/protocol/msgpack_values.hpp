@@ -1,0 +1,23 @@
+// msgpack encoding of the shared vocabulary (cell values, versions), for the codec and for
+// anything else that stores them packed (the sync core's row state). Includes msgpack-c:
+// include it from .cpp files only.
+#pragma once
+
+#include <noi/protocol/types.hpp>
+
+#include <msgpack.hpp>
+
+#include <optional>
+
+namespace noi::proto {
+
+using packer = msgpack::packer<msgpack::sbuffer>;
+
+void pack_value(packer& p, const value& v);
+void pack_version(packer& p, const version& v);
+
+// Return none when the object has another shape; the caller says what that means.
+std::optional<value> unpack_value(const msgpack::object& o);
+std::optional<version> unpack_version(const msgpack::object& o);
+
+} // namespace noi::proto
