@@ -92,6 +92,14 @@ public:
             run([&](auto done) { ws.async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); }); }, timeout, ec);
         });
         if (ec == beast::error::timeout) throw transport_error(transport_errc::timeout, "the server did not answer in time");
+        if (ec == websocket::error::closed) {
+            std::string why = "the server closed the connection";
+            with_ws([&](auto& ws) {
+                why += " (code " + std::to_string(ws.reason().code) +
+                       (ws.reason().reason.empty() ? std::string() : ": " + std::string(ws.reason().reason.c_str())) + ")";
+            });
+            throw transport_error(transport_errc::unreachable, why);
+        }
         if (ec) throw transport_error(transport_errc::unreachable, "the connection broke while receiving: " + ec.message());
         auto d = buffer_.cdata();
         auto p = static_cast<const std::uint8_t*>(d.data());

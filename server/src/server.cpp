@@ -139,9 +139,28 @@ void server::run() {
 }
 
 void server::stop() {
-    impl_->lst->stop();
-    impl_->work.reset();
-    impl_->ioc.stop();
+    // Stop accepting, send every sync session a close frame, and give them a moment to go;
+    // the database thread then finishes what it was committing (run() joins it).
+    asio::post(impl_->ioc, [this] {
+        impl_->lst->stop();
+        impl_->state->close_all();
+        impl_->work.reset();
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        auto timer = std::make_shared<asio::steady_timer>(impl_->ioc);
+        auto check = std::make_shared<std::function<void()>>();
+        *check = [this, timer, deadline, check] {
+            if (impl_->state->live_sessions() == 0 || std::chrono::steady_clock::now() >= deadline) {
+                impl_->ioc.stop();
+                *check = nullptr; // breaks the cycle between the handler and itself
+                return;
+            }
+            timer->expires_after(std::chrono::milliseconds(20));
+            timer->async_wait([check](beast::error_code) {
+                if (*check) (*check)();
+            });
+        };
+        (*check)();
+    });
 }
 
 } // namespace noi::server

@@ -121,6 +121,16 @@ void server_state::close_device(const std::string& device_id) {
     for (auto& s : targets) s->close_revoked();
 }
 
+void server_state::close_all() {
+    std::vector<std::shared_ptr<sync_connection>> targets;
+    {
+        std::lock_guard lock(mu_);
+        for (auto& [p, w] : live_)
+            if (auto s = w.lock()) targets.push_back(std::move(s));
+    }
+    for (auto& s : targets) s->close_for_shutdown();
+}
+
 std::string server_state::metrics_text(std::uint64_t conflicts, std::uint64_t quarantined) {
     auto& m = metrics_;
     std::ostringstream o;

@@ -27,9 +27,11 @@ class sync_connection {
 public:
     virtual ~sync_connection() = default;
     virtual const device& dev() const = 0;
-    // Thread-safe: queue a NOTIFY, or close because the device was revoked.
+    // Thread-safe: queue a NOTIFY, close because the device was revoked, or close because the
+    // server is stopping.
     virtual void send_notify(std::uint64_t server_seq) = 0;
     virtual void close_revoked() = 0;
+    virtual void close_for_shutdown() = 0;
 };
 
 struct metrics {
@@ -71,6 +73,8 @@ public:
     void notify(const std::set<std::string>& scopes, bool global, const sync_connection* except,
                 std::uint64_t server_seq);
     void close_device(const std::string& device_id);
+    // Shutdown: every live session sends a close frame.
+    void close_all();
     std::size_t live_sessions();
 
     // Prometheus text; the two table counts come from the database thread.

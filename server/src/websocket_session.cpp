@@ -67,12 +67,8 @@ void websocket_session<Stream>::do_read() {
 template <class Stream>
 void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     if (ec) {
-        if (ec == websocket::error::message_too_big) {
-            closing_ = true;
-            queue(encoded(proto::error{proto::error_code::too_large, proto::condition::protocol,
-                                       "the message exceeds the server's size limit; send smaller batches", {}}));
-            return;
-        }
+        // An oversized frame is refused by Beast itself, with close code 1009 (too big).
+        if (ec == websocket::error::message_too_big) spdlog::warn("device {} sent a message over the size limit", dev_.id);
         if (!benign(ec)) spdlog::debug("sync read from {}: {}", dev_.id, ec.message());
         return finish();
     }
@@ -189,6 +185,17 @@ void websocket_session<Stream>::close_revoked() {
         self->closing_ = true;
         self->queue(encoded(proto::error{proto::error_code::unknown_device, proto::condition::permanent,
                                          "this device was revoked; ask the province office to enrol it again", {}}));
+    });
+}
+
+template <class Stream>
+void websocket_session<Stream>::close_for_shutdown() {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+        if (self->finished_ || self->closing_) return;
+        self->closing_ = true;
+        // Answers still queued go first; the close frame follows the last of them.
+        if (self->queue_.empty())
+            self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) { self->finish(); });
     });
 }
 

@@ -23,6 +23,7 @@ public:
     void run(http::request<http::string_body> req);
     void send_notify(std::uint64_t server_seq) override;
     void close_revoked() override;
+    void close_for_shutdown() override;
     const device& dev() const override { return dev_; }
 
 private:

@@ -3,6 +3,7 @@
 #include "live_server.hpp"
 
 #include <noi/protocol/codec.hpp>
+#include <noi/server/server.hpp>
 #include <noi/sync/database.hpp>
 
 #include <gtest/gtest.h>
@@ -127,6 +128,7 @@ TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
     test::proxy_options po;
     po.target_port = static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
     po.seed = 7;
+    po.delay_ms = 1; // and every chunk waits, as on a slow link
     test::cutting_proxy proxy(po);
     auto via = "http://127.0.0.1:" + std::to_string(proxy.port());
     auto r = a->sync(std::chrono::seconds(120), via);
@@ -231,4 +233,47 @@ TEST_F(e2e, batches_shrink_on_a_link_that_cuts_before_any_batch_returns) {
     ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), 400);
     EXPECT_LT(a->t->rep().meta_int("push_rows", 200), 200);
+}
+
+TEST_F(e2e, stopping_the_server_closes_open_sync_connections_with_a_close_frame) {
+    auto a = tablet_for(A, "a.db");
+    open_connection conn(server.url(), a->token, *a->t);
+    std::thread stopper([&] { server.stop(); });
+    try {
+        conn.next(std::chrono::seconds(5));
+        FAIL() << "a message arrived after the stop";
+    } catch (const client::transport_error& e) {
+        EXPECT_NE(std::string(e.what()).find("code 1001"), std::string::npos) << e.what(); // going away
+    }
+    stopper.join();
+}
+
+TEST(e2e_limits, an_oversized_message_is_refused_with_close_code_1009_and_the_connection_limit_holds) {
+    test::temp_dir dir;
+    test::live_server server(false, [](server::server_config& c) {
+        c.max_message_bytes = 64 * 1024;
+        c.max_connections = 2;
+    });
+    auto e = server.enrol(A);
+    test::test_tablet a(dir.file("a.db"), server.url(), e.token);
+    auto tr = client::make_websocket_transport();
+    tr->connect(server.url(), e.token, std::chrono::seconds(5));
+    std::vector<std::uint8_t> big(200 * 1024, 0x90);
+    tr->send(big, std::chrono::seconds(5));
+    // Beast refuses the frame itself: a close frame with code 1009 (message too big).
+    try {
+        tr->receive(std::chrono::seconds(5));
+        FAIL() << "the oversized message was answered";
+    } catch (const client::transport_error& err) {
+        EXPECT_NE(std::string(err.what()).find("1009"), std::string::npos) << err.what();
+    }
+    tr->close();
+    ASSERT_EQ(a.sync().outcome, sync_outcome::done); // the server goes on serving
+
+    // Two sync sessions fill the server; a third connection is refused; the two keep working.
+    auto other = server.enrol(A), third = server.enrol(A);
+    test::test_tablet b(dir.file("b.db"), server.url(), other.token), c(dir.file("c.db"), server.url(), third.token);
+    open_connection first(server.url(), e.token, *a.t);
+    open_connection second(server.url(), other.token, *b.t);
+    EXPECT_NE(c.sync(std::chrono::seconds(2)).outcome, sync_outcome::done);
 }

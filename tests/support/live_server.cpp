@@ -10,7 +10,7 @@
 
 namespace noi::test {
 
-live_server::live_server(bool tls) {
+live_server::live_server(bool tls, std::function<void(server::server_config&)> tune) {
     admin_ = server::init_data_dir(data_dir());
     server::server_config cfg;
     cfg.data_dir = data_dir();
@@ -21,11 +21,16 @@ live_server::live_server(bool tls) {
         cfg.tls_key = files.key;
         ca_file_ = files.cert;
     }
+    if (tune) tune(cfg);
     srv_ = std::make_unique<server::server>(cfg);
     thread_ = std::thread([this] { srv_->run(); });
 }
 
-live_server::~live_server() {
+live_server::~live_server() { stop(); }
+
+void live_server::stop() {
+    if (stopped_) return;
+    stopped_ = true;
     srv_->stop();
     thread_.join();
 }

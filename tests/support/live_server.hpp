@@ -7,6 +7,7 @@
 #include <noi/client/replicator.hpp>
 #include <noi/server/server.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,7 +21,8 @@ struct enrolled {
 class live_server {
 public:
     // With tls, the server speaks https:// and wss:// with a certificate made for the test.
-    explicit live_server(bool tls = false);
+    explicit live_server(bool tls = false, std::function<void(server::server_config&)> tune = {});
+    void stop(); // idempotent; the destructor stops too
     ~live_server();
     std::string url() const;
     std::string data_dir() const { return dir_.path() + "/server"; }
@@ -34,6 +36,7 @@ private:
     std::string admin_, ca_file_;
     std::unique_ptr<noi::server::server> srv_;
     std::thread thread_;
+    bool stopped_ = false;
 };
 
 // A tablet replica with the replicator wired to a server.
