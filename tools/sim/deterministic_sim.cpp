@@ -442,18 +442,23 @@ private:
                 return c.column == w->column && (c.winner.val == w->val || c.loser.val == w->val);
             });
             if (recorded) continue;
-            // The roots: the final version, every version carrying the final value, and every
-            // version a conflict on this cell recorded.
+            // The roots: the final version, every version a conflict on this cell recorded, and
+            // every version carrying one of their values (an equal value replaces a version
+            // without a conflict, and keeps what it said).
             std::set<version> roots;
+            std::vector<value> kept{final_value};
             if (cell) roots.insert(cell->ver);
-            for (const auto& a : server_->audit(w->table, w->id))
-                for (const auto& c : a.cells)
-                    if (c.column == w->column && c.new_value == final_value) roots.insert(c.ver);
             for (const auto& c : conflicts)
                 if (c.table == w->table && c.row_id == w->id && c.column == std::optional(w->column)) {
                     roots.insert({c.winner.hlc, c.winner.site});
                     roots.insert({c.loser.hlc, c.loser.site});
+                    kept.push_back(c.winner.val);
+                    kept.push_back(c.loser.val);
                 }
+            for (const auto& a : server_->audit(w->table, w->id))
+                for (const auto& c : a.cells)
+                    if (c.column == w->column && std::find(kept.begin(), kept.end(), c.new_value) != kept.end())
+                        roots.insert(c.ver);
             if (saw(w->table, w->id, w->column, roots, w->val)) continue;
             problem("write " + render(w->val) + " to " + w->table + "/" + w->id + "." + w->column + " by " + dev +
                     " was lost silently (final " + render(final_value) + ")" + history_of(*w));
