@@ -4,6 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <noi/sync/row_state.hpp>
+
+#include <algorithm>
+#include <map>
+
 namespace noi::server {
 namespace {
 
@@ -50,6 +55,304 @@ api_response add_device(auth_store& auth, const std::string& body) {
     }
 }
 
+json to_json(const value& v) {
+    return std::visit(
+        [](const auto& x) -> json {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
+            else if constexpr (std::is_same_v<T, blob>) {
+                static constexpr char d[] = "0123456789abcdef";
+                std::string out;
+                for (auto b : x.bytes) {
+                    out += d[b >> 4];
+                    out += d[b & 15];
+                }
+                return out;
+            } else return x;
+        },
+        v);
+}
+
+std::optional<value> from_json(const json& j) {
+    if (j.is_null()) return value{};
+    if (j.is_boolean()) return value{std::int64_t{j.get<bool>() ? 1 : 0}};
+    if (j.is_number_integer()) return value{j.get<std::int64_t>()};
+    if (j.is_number_float()) return value{j.get<double>()};
+    if (j.is_string()) return value{j.get<std::string>()};
+    return std::nullopt;
+}
+
+std::map<std::string, std::string> query_of(const std::string& target) {
+    std::map<std::string, std::string> q;
+    auto pos = target.find('?');
+    if (pos == std::string::npos) return q;
+    std::string rest = target.substr(pos + 1);
+    auto decode = [](const std::string& s) {
+        std::string out;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (s[i] == '%' && i + 2 < s.size()) {
+                out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+                i += 2;
+            } else {
+                out += s[i] == '+' ? ' ' : s[i];
+            }
+        }
+        return out;
+    };
+    std::size_t start = 0;
+    while (start <= rest.size()) {
+        auto end = rest.find('&', start);
+        auto part = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        auto eq = part.find('=');
+        if (!part.empty()) q[decode(part.substr(0, eq))] = eq == std::string::npos ? "" : decode(part.substr(eq + 1));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return q;
+}
+
+json conflict_json(const conflict_record& c) {
+    json versions = json::array();
+    for (const auto* side : {&c.winner, &c.loser}) {
+        bool open = c.status == "open";
+        versions.push_back({{"value", to_json(side->val)},
+                            {"device_id", side->device_id.empty() ? json("server") : json(side->device_id)},
+                            {"hlc", std::to_string(side->hlc)},
+                            {"time", iso8601_ms(hlc_to_ms(side->hlc))},
+                            {"winner", open && side == &c.winner},
+                            {"deleted", side->deleted}});
+    }
+    json j{{"id", c.id},
+           {"kind", c.kind},
+           {"table", c.table},
+           {"row_id", c.row_id},
+           {"column", c.column ? json(*c.column) : json(nullptr)},
+           {"commune", c.scope.empty() ? json(nullptr) : json(c.scope)},
+           {"status", c.status},
+           {"created_at", iso8601_ms(c.created_at_ms)},
+           {"versions", versions}};
+    if (c.resolved_by) {
+        j["resolved_by"] = *c.resolved_by;
+        j["resolved_at"] = c.resolved_at_ms ? json(iso8601_ms(*c.resolved_at_ms)) : json(nullptr);
+        j["resolution"] = c.resolution ? json(*c.resolution) : json(nullptr);
+    }
+    return j;
+}
+
+std::optional<std::uint64_t> id_in(const std::string& path, const std::string& prefix, const std::string& suffix) {
+    if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size()) return std::nullopt;
+    if (path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) return std::nullopt;
+    auto digits = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) return std::nullopt;
+    return std::stoull(digits);
+}
+
+api_response list_conflicts(server_store& store, const std::map<std::string, std::string>& q) {
+    auto status = q.count("status") ? q.at("status") : "open";
+    if (status != "open" && status != "resolved" && status != "all")
+        return error(400, "status must be open, resolved or all");
+    json out = json::array();
+    for (const auto& c : store.conflicts()) {
+        if (status != "all" && c.status != status) continue;
+        if (q.count("commune") && c.scope != q.at("commune")) continue;
+        if (q.count("table") && c.table != q.at("table")) continue;
+        out.push_back(conflict_json(c));
+    }
+    return {200, out.dump()};
+}
+
+api_response show_conflict(server_store& store, std::uint64_t id) {
+    for (const auto& c : store.conflicts()) {
+        if (c.id != id) continue;
+        auto j = conflict_json(c);
+        j["row"] = nullptr;
+        if (const auto* def = store.rep().tables().find(c.table)) {
+            auto st = store.rep().db().prepare("SELECT * FROM \"" + def->name + "\" WHERE id = ?1");
+            st.bind(1, c.row_id);
+            if (st.step()) {
+                json row = json::object();
+                for (int i = 0; i < st.columns(); ++i) row[st.column_name(i)] = to_json(st.column(i));
+                j["row"] = row;
+            }
+        }
+        return {200, j.dump()};
+    }
+    return error(404, "no conflict " + std::to_string(id) + "; list conflicts to find its id");
+}
+
+api_response resolve(server_store& store, std::uint64_t id, const std::string& body) {
+    json req = json::parse(body, nullptr, false);
+    if (req.is_discarded() || !req.is_object()) return error(400, "the request body must be a JSON object");
+    server_store::resolution how;
+    how.force = req.value("force", false);
+    how.by = req.value("by", std::string("admin"));
+    if (req.contains("keep")) {
+        if (!req["keep"].is_string()) return error(400, "\"keep\" must be a device id");
+        how.keep_device = req["keep"].get<std::string>();
+    }
+    if (req.contains("value")) {
+        auto v = from_json(req["value"]);
+        if (!v) return error(400, "\"value\" must be a JSON scalar: a string, a number or null");
+        how.new_value = *v;
+    }
+    auto r = store.resolve_conflict(id, how);
+    using rs = server_store::resolve_status;
+    switch (r.status) {
+    case rs::resolved: return {200, json{{"id", id}, {"status", "resolved"}, {"resolution", r.message}}.dump()};
+    case rs::not_found: return error(404, r.message);
+    case rs::bad_request: return error(400, r.message);
+    default: return error(409, r.message);
+    }
+}
+
+api_response list_quarantine(server_store& store, const std::map<std::string, std::string>& q) {
+    auto status = q.count("status") ? q.at("status") : "open";
+    json out = json::array();
+    for (const auto& r : store.quarantine()) {
+        if (status != "all" && r.status != status) continue;
+        out.push_back({{"id", r.id}, {"device_id", r.device_id}, {"table", r.table}, {"row_id", r.row_id},
+                       {"reason", r.reason}, {"message", r.message}, {"status", r.status},
+                       {"received_at", iso8601_ms(r.received_at_ms)}});
+    }
+    return {200, out.dump()};
+}
+
+api_response quarantine_action(server_store& store, std::uint64_t id, bool release) {
+    auto r = release ? store.release_quarantined(id) : store.discard_quarantined(id);
+    using qs = server_store::quarantine_status;
+    switch (r.status) {
+    case qs::done: return {200, json{{"id", id}, {"status", release ? "released" : "discarded"}}.dump()};
+    case qs::not_found: return error(404, r.message);
+    default: return error(409, r.message);
+    }
+}
+
+api_response fleet_status(server_store& store, const std::map<std::string, std::string>& q) {
+    std::int64_t silent_days = 7;
+    if (q.count("silent_days")) {
+        try {
+            silent_days = std::stoll(q.at("silent_days"));
+        } catch (...) {
+            return error(400, "silent_days must be a whole number of days");
+        }
+    }
+    const auto now = store.rep().clock().wall_ms();
+    auto st = store.rep().db().prepare(
+        "SELECT d.device_id, d.scope, d.name, d.last_contact_at, d.last_sync_at, d.pending, d.oldest_pending_at, "
+        "(SELECT count(*) FROM noi_quarantine q WHERE q.device_id = d.device_id AND q.status = 'open'), "
+        "d.clock_skew_ms, d.app_version, d.schema_version, d.revoked FROM noi_devices d ORDER BY d.scope, d.device_id");
+    json out = json::array();
+    while (st.step()) {
+        bool silent = st.column_is_null(3) || now - st.column_int(3) > silent_days * 86'400'000;
+        out.push_back({{"device_id", st.column_text(0)},
+                       {"scope", st.column_text(1)},
+                       {"name", st.column_text(2)},
+                       {"last_contact_at", time_or_null(st, 3)},
+                       {"last_sync_at", time_or_null(st, 4)},
+                       {"pending", st.column_is_null(5) ? json(nullptr) : json(st.column_int(5))},
+                       {"oldest_pending_at", time_or_null(st, 6)},
+                       {"rejected", st.column_int(7)},
+                       {"clock_skew_ms", st.column_is_null(8) ? json(nullptr) : json(st.column_int(8))},
+                       {"app_version", st.column_is_null(9) ? json(nullptr) : json(st.column_text(9))},
+                       {"schema_version", st.column_is_null(10) ? json(nullptr) : json(st.column_int(10))},
+                       {"revoked", st.column_int(11) != 0},
+                       {"silent", silent}});
+    }
+    return {200, out.dump()};
+}
+
+api_response row_history(server_store& store, const std::map<std::string, std::string>& q) {
+    if (!q.count("table") || !q.count("row")) return error(400, "give the table and the row id (?table=T&row=ID)");
+    const auto& table = q.at("table");
+    if (!store.rep().tables().find(table)) return error(404, "no synced table named " + table);
+    json out = json::array();
+    for (const auto& a : store.audit(table, q.at("row")))
+        for (const auto& c : a.cells)
+            out.push_back({{"time", iso8601_ms(a.at_ms)},
+                           {"device_id", a.device_id.empty() ? json("server") : json(a.device_id)},
+                           {"kind", "change"},
+                           {"column", c.column == "*exists" ? json(nullptr) : json(c.column)},
+                           {"old", c.column == "*exists" ? json(is_null(c.old_value) ? nullptr : (std::get<std::int64_t>(c.old_value) ? "alive" : "deleted"))
+                                                         : to_json(c.old_value)},
+                           {"new", c.column == "*exists" ? json(std::get<std::int64_t>(c.new_value) ? "alive" : "deleted")
+                                                         : to_json(c.new_value)}});
+    for (const auto& c : store.conflicts()) {
+        if (c.table != table || c.row_id != q.at("row")) continue;
+        out.push_back({{"time", iso8601_ms(c.created_at_ms)}, {"device_id", c.loser.device_id}, {"kind", "conflict"},
+                       {"column", c.column ? json(*c.column) : json(nullptr)}, {"old", to_json(c.loser.val)},
+                       {"new", to_json(c.winner.val)}, {"conflict_id", c.id}});
+        if (c.resolved_at_ms)
+            out.push_back({{"time", iso8601_ms(*c.resolved_at_ms)}, {"device_id", c.resolved_by.value_or("admin")},
+                           {"kind", "resolution"}, {"column", c.column ? json(*c.column) : json(nullptr)},
+                           {"old", nullptr}, {"new", c.resolution ? json(*c.resolution) : json(nullptr)},
+                           {"conflict_id", c.id}});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["time"] < b["time"]; });
+    return {200, out.dump()};
+}
+
+// DESIGN.md §9: communes of kind xa; met when their latest assessment of the year (greatest
+// decided_on, then greatest version) has both criteria met.
+api_response criterion19(server_store& store, const std::map<std::string, std::string>& q) {
+    auto& db = store.rep().db();
+    std::optional<std::int64_t> year;
+    if (q.count("year")) {
+        try {
+            year = std::stoll(q.at("year"));
+        } catch (...) {
+            return error(400, "year must be a number such as 2022");
+        }
+    } else {
+        auto st = db.prepare("SELECT max(year) FROM assessment");
+        if (st.step() && !st.column_is_null(0)) year = st.column_int(0);
+    }
+    if (!year) return error(404, "no assessment has been recorded yet; give --year to report on a year anyway");
+    // Rank each commune's assessments of the year; the version order breaks ties on decided_on.
+    std::map<std::string, bool> met;
+    {
+        auto st = db.prepare("SELECT a.id, a.commune_code, a.c19_1_met, a.c19_2_met, coalesce(a.decided_on, ''), r.state "
+                             "FROM assessment a JOIN noi_rows r ON r.tbl = 'assessment' AND r.id = a.id WHERE a.year = ?1");
+        st.bind(1, *year);
+        std::map<std::string, std::pair<std::string, std::uint64_t>> best;
+        const auto* def = store.rep().tables().find("assessment");
+        while (st.step()) {
+            auto commune = st.column_text(1);
+            auto state = unpack_row_state(st.column_blob(5), def->columns.size());
+            std::uint64_t ver = 0;
+            for (const auto& c : state.cells)
+                if (c) ver = std::max(ver, c->ver.hlc);
+            auto key = std::make_pair(st.column_text(4), ver);
+            if (best.count(commune) && best[commune] >= key) continue;
+            best[commune] = key;
+            met[commune] = st.column_int(2) == 1 && st.column_int(3) == 1;
+        }
+    }
+    json districts = json::array();
+    int total = 0, total_met = 0;
+    auto st = db.prepare("SELECT district_code, district, id FROM commune WHERE kind = 'xa' ORDER BY district_code, id");
+    std::map<std::string, std::tuple<std::string, int, int>> by_district;
+    std::vector<std::string> order;
+    while (st.step()) {
+        auto code = st.column_text(0);
+        if (!by_district.count(code)) {
+            by_district[code] = {st.column_text(1), 0, 0};
+            order.push_back(code);
+        }
+        auto& [name, m, t] = by_district[code];
+        ++t;
+        ++total;
+        if (met.count(st.column_text(2)) && met[st.column_text(2)]) {
+            ++m;
+            ++total_met;
+        }
+    }
+    for (const auto& code : order) {
+        const auto& [name, m, t] = by_district[code];
+        districts.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
+    }
+    return {200, json{{"year", *year}, {"province", {{"met", total_met}, {"total", total}}}, {"districts", districts}}.dump()};
+}
+
 } // namespace
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth, const std::string& method,
@@ -61,6 +364,16 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         if (method == "POST") return add_device(auth, body);
         return error(405, "use GET to list devices or POST to enrol one");
     }
+    auto q = query_of(target);
+    if (path == "/admin/v1/conflicts" && method == "GET") return list_conflicts(store, q);
+    if (auto id = id_in(path, "/admin/v1/conflicts/", ""); id && method == "GET") return show_conflict(store, *id);
+    if (auto id = id_in(path, "/admin/v1/conflicts/", "/resolve"); id && method == "POST") return resolve(store, *id, body);
+    if (path == "/admin/v1/quarantine" && method == "GET") return list_quarantine(store, q);
+    if (auto id = id_in(path, "/admin/v1/quarantine/", "/discard"); id && method == "POST") return quarantine_action(store, *id, false);
+    if (auto id = id_in(path, "/admin/v1/quarantine/", "/release"); id && method == "POST") return quarantine_action(store, *id, true);
+    if (path == "/admin/v1/status" && method == "GET") return fleet_status(store, q);
+    if (path == "/admin/v1/history" && method == "GET") return row_history(store, q);
+    if (path == "/admin/v1/reports/criterion19" && method == "GET") return criterion19(store, q);
     const std::string revoke_suffix = "/revoke";
     if (path.rfind(prefix + "/", 0) == 0 && path.size() > prefix.size() + revoke_suffix.size() + 1 &&
         path.compare(path.size() - revoke_suffix.size(), revoke_suffix.size(), revoke_suffix) == 0) {

@@ -148,7 +148,11 @@ void websocket_session<Stream>::pull(const proto::pull& p) {
         std::shared_ptr<const std::vector<std::uint8_t>> out;
         bool close = false;
         try {
-            out = encoded(reader.pull(self->dev_, p));
+            auto changes = reader.pull(self->dev_, p);
+            // The last batch of a pull ends the device's round: that is its last full sync.
+            if (!changes.more)
+                self->state_.db([id = self->dev_.id](server_store& store, auth_store&) { store.record_sync(id); });
+            out = encoded(changes);
         } catch (const std::exception& e) {
             spdlog::error("pull for device {} failed: {}", self->dev_.id, e.what());
             out = encoded(proto::error{proto::error_code::internal, proto::condition::transient,

@@ -517,6 +517,146 @@ void server_store::write_local(const std::string& table, const std::string& id, 
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
 }
 
+void server_store::write_cells(const std::string& table, const std::string& id,
+                               const std::vector<std::pair<std::size_t, value>>& cells, std::optional<bool> exists) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) throw sync_error(errc::schema, "no synced table named " + table);
+    row_state_store store(rep_->db());
+    auto st = store.load(table, id, def->columns.size());
+    if (!st) throw sync_error(errc::refused, "the server has no row " + id + " in " + table);
+    std::vector<value> values;
+    if (auto v = rep_->io(*def).read(id))
+        values = *v;
+    else
+        values = st->tomb;
+    values.resize(def->columns.size());
+    proto::row_change r;
+    r.table = table;
+    r.id = id;
+    if (def->scope) r.scope = values[*def->scope];
+    const version ver{rep_->clock().next(), rep_->site()};
+    if (exists)
+        r.exists = proto::existence_change{*exists, ver, st->exists ? std::optional(st->exists->ver) : std::nullopt};
+    else if (st->exists)
+        r.existence_base = st->exists->ver;
+    if (exists && !*exists)
+        for (const auto& c : st->cells)
+            if (c) r.seen.push_back(c->ver);
+    for (const auto& [col, val] : cells) {
+        std::optional<version> base;
+        if (st->cells[col]) base = st->cells[col]->ver;
+        r.cells.push_back({def->columns[col].name, val, ver, base});
+    }
+    auto res = apply_row(server_device, rep_->site(), r);
+    if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+}
+
+server_store::resolve_result server_store::resolve_conflict(std::uint64_t id, const resolution& how) {
+    if (how.keep_device.has_value() == how.new_value.has_value())
+        return {resolve_status::bad_request, "say either which device's side to keep or the new value, not both"};
+    auto all = conflicts();
+    auto it = std::find_if(all.begin(), all.end(), [&](const conflict_record& c) { return c.id == id; });
+    if (it == all.end()) return {resolve_status::not_found, "no conflict " + std::to_string(id) + "; list conflicts to find its id"};
+    const auto& c = *it;
+    if (c.status != "open")
+        return {resolve_status::already_resolved, "conflict " + std::to_string(id) + " was already resolved by " +
+                                                      c.resolved_by.value_or("someone") + "; nothing to do"};
+    const auto* def = rep_->tables().find(c.table);
+    auto st = row_state_store(rep_->db()).load(c.table, c.row_id, def ? def->columns.size() : 0);
+    if (!def || !st) return {resolve_status::not_found, "the conflict's row no longer exists on the server"};
+    const conflict_side* kept = nullptr;
+    if (how.keep_device) {
+        for (const auto* side : {&c.winner, &c.loser})
+            if (side->device_id == *how.keep_device) kept = side;
+        if (!kept)
+            return {resolve_status::bad_request, "device " + *how.keep_device + " is not a side of conflict " +
+                                                     std::to_string(id) + "; keep one of " + c.winner.device_id + ", " +
+                                                     c.loser.device_id};
+    }
+    std::string text;
+    transaction tx(rep_->db());
+    if (c.kind == "update") {
+        auto col = def->column_index(*c.column);
+        if (!col) return {resolve_status::bad_request, "the column " + *c.column + " no longer exists"};
+        if (!st->alive && !how.force)
+            return {resolve_status::row_deleted, "row " + c.row_id + " was deleted since the conflict; pass --force to "
+                                                                     "write into the deleted row anyway"};
+        const version winner{c.winner.hlc, c.winner.site};
+        if (!how.force && (!st->cells[*col] || st->cells[*col]->ver != winner))
+            return {resolve_status::changed_since, "the cell changed again since the conflict was recorded; look at it "
+                                                   "(conflicts show) and pass --force to overwrite the later edit"};
+        value v = kept ? kept->val : *how.new_value;
+        if (!value_fits(def->columns[*col].type, v))
+            return {resolve_status::bad_request, "column " + *c.column + " does not take a value of that type"};
+        write_cells(c.table, c.row_id, {{*col, v}}, std::nullopt);
+        text = kept ? "kept " + *how.keep_device : "new value";
+    } else {
+        // delete_update: keeping the deleter keeps the row deleted, keeping the updater brings it back.
+        bool keep_row = kept ? !kept->deleted : true;
+        if (!kept && how.new_value)
+            return {resolve_status::bad_request, "a delete against an update is resolved by keeping one device's side (--keep)"};
+        if (keep_row != st->alive) write_cells(c.table, c.row_id, {}, keep_row);
+        text = keep_row ? "kept the row (" + *how.keep_device + ")" : "kept the delete (" + *how.keep_device + ")";
+    }
+    auto& u = rep_->db().cached("UPDATE noi_conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, "
+                                "resolution = ?4 WHERE id = ?1");
+    u.bind(1, static_cast<std::int64_t>(id)).bind(2, how.by).bind(3, rep_->clock().wall_ms()).bind(4, text);
+    u.run();
+    rep_->save_clock();
+    tx.commit();
+    return {resolve_status::resolved, text};
+}
+
+server_store::quarantine_result server_store::discard_quarantined(std::uint64_t id) {
+    auto& st = rep_->db().cached("UPDATE noi_quarantine SET status = 'discarded' WHERE id = ?1 AND status = 'open'");
+    st.bind(1, static_cast<std::int64_t>(id));
+    st.run();
+    if (rep_->db().changes()) return {quarantine_status::done, "discarded"};
+    auto& q = rep_->db().cached("SELECT status FROM noi_quarantine WHERE id = ?1");
+    q.bind(1, static_cast<std::int64_t>(id));
+    bool known = q.step();
+    auto status = known ? q.column_text(0) : "";
+    q.reset();
+    if (!known) return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) + "; list the quarantine to find its id"};
+    return {quarantine_status::already_closed, "quarantined row " + std::to_string(id) + " is already " + status};
+}
+
+server_store::quarantine_result server_store::release_quarantined(std::uint64_t id) {
+    auto& q = rep_->db().cached("SELECT device_id, status, payload FROM noi_quarantine WHERE id = ?1");
+    q.bind(1, static_cast<std::int64_t>(id));
+    if (!q.step()) {
+        q.reset();
+        return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) + "; list the quarantine to find its id"};
+    }
+    auto device_id = q.column_text(0), status = q.column_text(1), payload = q.column_blob(2);
+    q.reset();
+    if (status != "open") return {quarantine_status::already_closed, "quarantined row " + std::to_string(id) + " is already " + status};
+    auto d = find_device(device_id);
+    auto decoded = proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    const auto* ch = std::get_if<proto::message>(&decoded);
+    if (!d || !ch || !std::holds_alternative<proto::changes>(*ch) || std::get<proto::changes>(*ch).rows.empty())
+        return {quarantine_status::still_rejected, "the quarantined row can no longer be read; discard it"};
+    const auto& row = std::get<proto::changes>(*ch).rows.front();
+    std::string why;
+    const table_def* def = nullptr;
+    if (validate(*d, row, def, why))
+        return {quarantine_status::still_rejected, "the reason still holds: " + why + "; fix it first (for example the device's scope) or discard the row"};
+    transaction tx(rep_->db());
+    auto res = apply_row(*d, site_id{}, row);
+    if (res.rejection) return {quarantine_status::still_rejected, "the reason still holds: " + res.rejection->message};
+    auto& u = rep_->db().cached("UPDATE noi_quarantine SET status = 'released' WHERE id = ?1");
+    u.bind(1, static_cast<std::int64_t>(id));
+    u.run();
+    tx.commit();
+    return {quarantine_status::done, "released"};
+}
+
+void server_store::record_sync(const std::string& device_id) {
+    auto& st = rep_->db().cached("UPDATE noi_devices SET last_sync_at = ?2 WHERE device_id = ?1");
+    st.bind(1, device_id).bind(2, rep_->clock().wall_ms());
+    st.run();
+}
+
 proto::changes server_store::pull(const device& d, const proto::pull& p) {
     auto& db = rep_->db();
     proto::changes out;
@@ -574,8 +714,8 @@ std::vector<conflict_record> server_store::conflicts() {
     auto st = rep_->db().prepare(
         "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, c.created_at, "
         "c.w_value, c.w_site, c.w_hlc, c.w_deleted, coalesce(ws.device_id, ''), "
-        "c.l_value, c.l_site, c.l_hlc, c.l_deleted, coalesce(ls.device_id, '') "
-        "FROM noi_conflicts c LEFT JOIN noi_sites ws ON ws.site = c.w_site "
+        "c.l_value, c.l_site, c.l_hlc, c.l_deleted, coalesce(ls.device_id, ''), c.resolved_by, c.resolved_at, "
+        "c.resolution FROM noi_conflicts c LEFT JOIN noi_sites ws ON ws.site = c.w_site "
         "LEFT JOIN noi_sites ls ON ls.site = c.l_site ORDER BY c.id");
     while (st.step()) {
         conflict_record c;
@@ -591,6 +731,9 @@ std::vector<conflict_record> server_store::conflicts() {
                     static_cast<std::uint64_t>(st.column_int(10)), st.column_int(11) != 0};
         c.loser = {st.column(13), to_site(st.column_blob(14)), st.column_text(17),
                    static_cast<std::uint64_t>(st.column_int(15)), st.column_int(16) != 0};
+        if (!st.column_is_null(18)) c.resolved_by = st.column_text(18);
+        if (!st.column_is_null(19)) c.resolved_at_ms = st.column_int(19);
+        if (!st.column_is_null(20)) c.resolution = st.column_text(20);
         out.push_back(std::move(c));
     }
     return out;
@@ -598,12 +741,12 @@ std::vector<conflict_record> server_store::conflicts() {
 
 std::vector<quarantine_record> server_store::quarantine() {
     std::vector<quarantine_record> out;
-    auto st = rep_->db().prepare("SELECT id, device_id, tbl, row_id, reason, message, received_at "
+    auto st = rep_->db().prepare("SELECT id, device_id, tbl, row_id, reason, message, status, received_at "
                                  "FROM noi_quarantine ORDER BY id");
     while (st.step())
         out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1), st.column_text(2),
                        st.column_text(3), proto::to_string(static_cast<proto::reject_reason>(st.column_int(4))),
-                       st.column_text(5), st.column_int(6)});
+                       st.column_text(5), st.column_text(6), st.column_int(7)});
     return out;
 }
 

@@ -40,11 +40,13 @@ struct conflict_record {
     std::string status;
     conflict_side winner, loser;
     std::int64_t created_at_ms = 0;
+    std::optional<std::string> resolved_by, resolution;
+    std::optional<std::int64_t> resolved_at_ms;
 };
 
 struct quarantine_record {
     std::uint64_t id = 0;
-    std::string device_id, table, row_id, reason, message;
+    std::string device_id, table, row_id, reason, message, status;
     std::int64_t received_at_ms = 0;
 };
 
@@ -95,6 +97,35 @@ public:
     // A write by the server itself (reference data, admin resolutions): stamped with the
     // server's clock, merged like any push.
     void write_local(const std::string& table, const std::string& id, const std::vector<value>& values);
+    // The same for some cells and, optionally, the row's existence (true: bring it back).
+    void write_cells(const std::string& table, const std::string& id,
+                     const std::vector<std::pair<std::size_t, value>>& cells, std::optional<bool> exists);
+
+    // An admin's decision on a conflict (DESIGN.md §6): keep one device's side, or a new value.
+    struct resolution {
+        std::optional<std::string> keep_device;
+        std::optional<value> new_value;
+        bool force = false;
+        std::string by; // who resolved it
+    };
+    enum class resolve_status { resolved, not_found, already_resolved, changed_since, row_deleted, bad_request };
+    struct resolve_result {
+        resolve_status status;
+        std::string message;
+    };
+    resolve_result resolve_conflict(std::uint64_t id, const resolution& r);
+
+    // Quarantine: drop a rejected row, or apply it once its reason no longer holds.
+    enum class quarantine_status { done, not_found, still_rejected, already_closed };
+    struct quarantine_result {
+        quarantine_status status;
+        std::string message;
+    };
+    quarantine_result discard_quarantined(std::uint64_t id);
+    quarantine_result release_quarantined(std::uint64_t id);
+
+    // A device finished a round (its last pull said "no more").
+    void record_sync(const std::string& device_id);
 
     std::uint64_t server_seq() const { return seq_; }
     site_id epoch();
