@@ -94,6 +94,56 @@ int main(int argc, char** argv) {
     revoke->add_option("device_id", device_id, "The device to revoke")->required();
     revoke->add_flag("--json", c.as_json, "Print JSON");
 
+    auto* conflicts = app.add_subcommand("conflicts", "The conflicts inbox: list, show and resolve");
+    conflicts->require_subcommand(1);
+    std::string status = "open", table, value_json, keep, row;
+    std::uint64_t id = 0;
+    bool force = false, csv = false;
+    int year = 0;
+    auto* clist = conflicts->add_subcommand("list", "Conflicts, open ones by default");
+    clist->add_option("--status", status, "open, resolved or all")->check(CLI::IsMember({"open", "resolved", "all"}));
+    clist->add_option("--commune", commune, "Only this commune");
+    clist->add_option("--table", table, "Only this table");
+    clist->add_flag("--json", c.as_json, "Print JSON");
+    auto* cshow = conflicts->add_subcommand("show", "Both versions, their devices and times, and the row as it is now");
+    cshow->add_option("id", id, "Conflict id")->required();
+    cshow->add_flag("--json", c.as_json, "Print JSON");
+    auto* cresolve = conflicts->add_subcommand("resolve", "Keep one device's side, or write a new value");
+    cresolve->add_option("id", id, "Conflict id")->required();
+    auto* keep_opt = cresolve->add_option("--keep", keep, "The device whose side to keep");
+    auto* value_opt = cresolve->add_option("--value", value_json, "A new value as a JSON scalar, e.g. 5 or '\"Nà Pài\"' or null");
+    keep_opt->excludes(value_opt);
+    cresolve->add_flag("--force", force, "Resolve even if the cell changed again since");
+    cresolve->add_flag("--json", c.as_json, "Print JSON");
+
+    auto* quarantine = app.add_subcommand("quarantine", "Rows the server rejected");
+    quarantine->require_subcommand(1);
+    auto* qlist = quarantine->add_subcommand("list", "Rejected rows still waiting for a decision");
+    qlist->add_flag("--json", c.as_json, "Print JSON");
+    auto* qdiscard = quarantine->add_subcommand("discard", "Drop a rejected row");
+    qdiscard->add_option("id", id, "Quarantine id")->required();
+    qdiscard->add_flag("--json", c.as_json, "Print JSON");
+    auto* qrelease = quarantine->add_subcommand("release", "Apply a rejected row once its reason no longer holds");
+    qrelease->add_option("id", id, "Quarantine id")->required();
+    qrelease->add_flag("--json", c.as_json, "Print JSON");
+
+    int silent_days = 7;
+    auto* fleet = app.add_subcommand("status", "Fleet health, one row per device");
+    fleet->add_option("--silent-days", silent_days, "Flag devices not heard from for longer")->capture_default_str();
+    fleet->add_flag("--json", c.as_json, "Print JSON");
+
+    auto* history = app.add_subcommand("history", "Every accepted change of a row, with conflicts and resolutions");
+    history->add_option("--table", table, "Table")->required();
+    history->add_option("--row", row, "Row id")->required();
+    history->add_flag("--json", c.as_json, "Print JSON");
+
+    auto* report = app.add_subcommand("report", "Reports");
+    report->require_subcommand(1);
+    auto* c19 = report->add_subcommand("criterion19", "Communes meeting criterion 19 (19.1 and 19.2), per district");
+    c19->add_option("--year", year, "The year (default: the latest with an assessment)");
+    c19->add_flag("--csv", csv, "CSV for a spreadsheet");
+    c19->add_flag("--json", c.as_json, "Print JSON");
+
     try {
         app.parse(argc, argv);
         if (*add && commune.empty() && !province) throw CLI::RequiredError("--commune or --province");
@@ -121,6 +171,80 @@ int main(int argc, char** argv) {
         } else if (*revoke) {
             rc = call(c, "POST", "/admin/v1/devices/" + device_id + "/revoke", "", out);
             if (rc == ok && !c.as_json) std::cout << "revoked " << device_id << "\n";
+        } else if (*clist) {
+            std::string target = "/admin/v1/conflicts?status=" + status;
+            if (!commune.empty()) target += "&commune=" + commune;
+            if (!table.empty()) target += "&table=" + table;
+            rc = call(c, "GET", target, "", out);
+            if (rc == ok && !c.as_json) {
+                json rows = json::array();
+                for (const auto& x : out) {
+                    const auto& w = x["versions"][0];
+                    const auto& l = x["versions"][1];
+                    rows.push_back({{"id", x["id"]}, {"kind", x["kind"]}, {"table", x["table"]}, {"row_id", x["row_id"]},
+                                    {"column", x["column"]}, {"commune", x["commune"]},
+                                    {"kept", text(w["value"]) + " (" + text(w["device_id"]) + ")"},
+                                    {"lost", text(l["value"]) + " (" + text(l["device_id"]) + ")"}});
+                }
+                print_table(rows, {"id", "kind", "table", "row_id", "column", "commune", "kept", "lost"});
+            }
+        } else if (*cshow) {
+            rc = call(c, "GET", "/admin/v1/conflicts/" + std::to_string(id), "", out);
+            if (rc == ok && !c.as_json) {
+                std::cout << "conflict " << out["id"] << " (" << text(out["kind"]) << ", " << text(out["status"]) << ") on "
+                          << text(out["table"]) << " " << text(out["row_id"])
+                          << (out["column"].is_null() ? std::string() : " ." + text(out["column"])) << ", commune "
+                          << text(out["commune"]) << "\n";
+                for (const auto& v : out["versions"])
+                    std::cout << (v["winner"].get<bool>() ? "  applied  " : "  lost     ") << text(v["value"])
+                              << (v["deleted"].get<bool>() ? " (deleted the row)" : "") << " by " << text(v["device_id"])
+                              << " at " << text(v["time"]) << "\n";
+                std::cout << "  row now  " << (out["row"].is_null() ? std::string("deleted") : out["row"].dump()) << "\n";
+            }
+        } else if (*cresolve) {
+            if (keep.empty() && value_json.empty()) {
+                std::cerr << "error: give --keep DEVICE_ID or --value JSON\n";
+                return usage;
+            }
+            json body{{"force", force}};
+            if (!keep.empty()) body["keep"] = keep;
+            if (!value_json.empty()) {
+                json v = json::parse(value_json, nullptr, false);
+                if (v.is_discarded() || v.is_object() || v.is_array()) {
+                    std::cerr << "error: --value must be a JSON scalar, for example 5, \"Nà Pài\" (with the quotes) or null\n";
+                    return usage;
+                }
+                body["value"] = v;
+            }
+            rc = call(c, "POST", "/admin/v1/conflicts/" + std::to_string(id) + "/resolve", body.dump(), out);
+            if (rc == ok && !c.as_json) std::cout << "resolved conflict " << id << ": " << text(out["resolution"]) << "\n";
+        } else if (*qlist) {
+            rc = call(c, "GET", "/admin/v1/quarantine", "", out);
+            if (rc == ok && !c.as_json) print_table(out, {"id", "device_id", "table", "row_id", "reason", "received_at"});
+        } else if (*qdiscard || *qrelease) {
+            rc = call(c, "POST", "/admin/v1/quarantine/" + std::to_string(id) + (*qrelease ? "/release" : "/discard"), "", out);
+            if (rc == ok && !c.as_json) std::cout << text(out["status"]) << " quarantined row " << id << "\n";
+        } else if (*fleet) {
+            rc = call(c, "GET", "/admin/v1/status?silent_days=" + std::to_string(silent_days), "", out);
+            if (rc == ok && !c.as_json)
+                print_table(out, {"device_id", "scope", "name", "last_contact_at", "last_sync_at", "pending", "rejected",
+                                  "clock_skew_ms", "silent"});
+        } else if (*history) {
+            rc = call(c, "GET", "/admin/v1/history?table=" + table + "&row=" + row, "", out);
+            if (rc == ok && !c.as_json) print_table(out, {"time", "device_id", "kind", "column", "old", "new"});
+        } else if (*c19) {
+            rc = call(c, "GET", "/admin/v1/reports/criterion19" + (year ? "?year=" + std::to_string(year) : std::string()), "", out);
+            if (rc == ok && csv) {
+                std::cout << "district,met,total\n";
+                for (const auto& d : out["districts"]) std::cout << text(d["name"]) << "," << d["met"] << "," << d["total"] << "\n";
+                std::cout << "Tỉnh (province)," << out["province"]["met"] << "," << out["province"]["total"] << "\n";
+                return ok;
+            }
+            if (rc == ok && !c.as_json) {
+                std::cout << "Criterion 19, year " << out["year"] << ": " << out["province"]["met"] << " of "
+                          << out["province"]["total"] << " communes met\n";
+                print_table(out["districts"], {"name", "met", "total"});
+            }
         }
         if (rc == ok && c.as_json) std::cout << out.dump() << "\n";
         return rc;

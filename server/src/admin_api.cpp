@@ -266,16 +266,21 @@ api_response row_history(server_store& store, const std::map<std::string, std::s
     const auto& table = q.at("table");
     if (!store.rep().tables().find(table)) return error(404, "no synced table named " + table);
     json out = json::array();
+    // The row-existence cell reads as "alive" or "deleted", with no column.
+    auto existence = [](const value& v) -> json {
+        if (const auto* alive = std::get_if<std::int64_t>(&v)) return *alive ? "alive" : "deleted";
+        return nullptr;
+    };
     for (const auto& a : store.audit(table, q.at("row")))
-        for (const auto& c : a.cells)
+        for (const auto& c : a.cells) {
+            bool row_cell = c.column == "*exists";
             out.push_back({{"time", iso8601_ms(a.at_ms)},
                            {"device_id", a.device_id.empty() ? json("server") : json(a.device_id)},
                            {"kind", "change"},
-                           {"column", c.column == "*exists" ? json(nullptr) : json(c.column)},
-                           {"old", c.column == "*exists" ? json(is_null(c.old_value) ? nullptr : (std::get<std::int64_t>(c.old_value) ? "alive" : "deleted"))
-                                                         : to_json(c.old_value)},
-                           {"new", c.column == "*exists" ? json(std::get<std::int64_t>(c.new_value) ? "alive" : "deleted")
-                                                         : to_json(c.new_value)}});
+                           {"column", row_cell ? json(nullptr) : json(c.column)},
+                           {"old", row_cell ? existence(c.old_value) : to_json(c.old_value)},
+                           {"new", row_cell ? existence(c.new_value) : to_json(c.new_value)}});
+        }
     for (const auto& c : store.conflicts()) {
         if (c.table != table || c.row_id != q.at("row")) continue;
         out.push_back({{"time", iso8601_ms(c.created_at_ms)}, {"device_id", c.loser.device_id}, {"kind", "conflict"},

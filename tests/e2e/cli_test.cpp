@@ -48,6 +48,15 @@ struct cli : ::testing::Test {
         args.insert(args.begin(), NOI_CLIENT_BIN);
         return test::run(args, 120s);
     }
+    // The JSON a command printed; the command's stderr is reported when there is none.
+    static json parsed(const test::run_result& r) {
+        auto j = json::parse(r.out, nullptr, false);
+        if (j.is_discarded()) {
+            ADD_FAILURE() << "no JSON (exit " << r.exit_code << "): " << r.out << r.err;
+            return json::array();
+        }
+        return j;
+    }
     json enrol(const std::string& commune) {
         auto r = admin({"device", "add", "--commune", commune, "--json"});
         EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -91,17 +100,17 @@ TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
                       "INSERT INTO militia_member(commune_code, full_name, birth_year) VALUES ('01849', 'Hoàng Thị Lan', 2001)"})
                   .exit_code,
               0);
-    auto st = json::parse(client({"status", "--db", db, "--json"}).out);
+    auto st = parsed(client({"status", "--db", db, "--json"}));
     EXPECT_EQ(st["pending"], 1);
     EXPECT_TRUE(st["last_sync_at"].is_null());
     auto s = client({"sync", "--db", db});
     ASSERT_EQ(s.exit_code, 0) << s.err;
-    st = json::parse(client({"status", "--db", db, "--json"}).out);
+    st = parsed(client({"status", "--db", db, "--json"}));
     EXPECT_EQ(st["pending"], 0);
     EXPECT_EQ(st["rejected"], 0);
     EXPECT_TRUE(st["last_sync_at"].is_string());
     EXPECT_GT(st["server_seq"].get<int>(), 0);
-    auto q = json::parse(client({"query", "--db", db, "SELECT full_name, birth_year FROM militia_member", "--json"}).out);
+    auto q = parsed(client({"query", "--db", db, "SELECT full_name, birth_year FROM militia_member", "--json"}));
     ASSERT_EQ(q.size(), 1u);
     EXPECT_EQ(q[0]["full_name"], "Hoàng Thị Lan");
     EXPECT_TRUE(q[0]["birth_year"].is_number_integer());
@@ -114,7 +123,7 @@ TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
     ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
     EXPECT_EQ(json::parse(revoked.out)["revoked"], true);
     EXPECT_EQ(client({"sync", "--db", db, "--timeout", "5"}).exit_code, 4);
-    auto list = json::parse(admin({"device", "list", "--json"}).out);
+    auto list = parsed(admin({"device", "list", "--json"}));
     ASSERT_EQ(list.size(), 1u);
     EXPECT_EQ(list[0]["revoked"], true);
     EXPECT_TRUE(list[0]["last_sync_at"].is_null() || list[0]["last_sync_at"].is_string());
@@ -150,7 +159,7 @@ TEST_F(cli, a_server_killed_in_the_middle_of_a_large_push_loses_nothing_acknowle
     EXPECT_EQ(sync.wait(180s), 0) << sync.stderr_text();
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), 20000);
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), 20000);
-    auto st = json::parse(client({"status", "--db", db, "--json"}).out);
+    auto st = parsed(client({"status", "--db", db, "--json"}));
     EXPECT_EQ(st["pending"], 0);
 }
 
@@ -185,4 +194,117 @@ TEST_F(cli, serve_without_tls_refuses_to_listen_beyond_loopback) {
     auto r = test::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "0.0.0.0:0"}, 20s);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("--behind-tls-proxy"), std::string::npos) << r.err;
+}
+
+TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_value) {
+    auto a = enrol("01849"), b = enrol("01849");
+    auto da = dir.file("a.db"), db = dir.file("b.db");
+    ASSERT_EQ(client({"init", "--db", da, "--server", url, "--token", a["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", b["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", da, "INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)"}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", da}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", db}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", da, "UPDATE household SET members = 5"}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", db, "UPDATE household SET members = 6"}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", da}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", db}).exit_code, 0);
+
+    auto list = admin({"conflicts", "list", "--json"});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    auto conflicts = json::parse(list.out);
+    ASSERT_EQ(conflicts.size(), 1u);
+    auto& c = conflicts[0];
+    EXPECT_EQ(c["kind"], "update");
+    EXPECT_EQ(c["column"], "members");
+    EXPECT_EQ(c["commune"], "01849");
+    EXPECT_EQ(c["status"], "open");
+    ASSERT_EQ(c["versions"].size(), 2u);
+    int winners = 0;
+    for (const auto& v : c["versions"]) {
+        winners += v["winner"].get<bool>();
+        EXPECT_TRUE(v["hlc"].is_string());
+        EXPECT_TRUE(v["time"].is_string());
+    }
+    EXPECT_EQ(winners, 1);
+    auto id = std::to_string(c["id"].get<int>());
+    auto show = parsed(admin({"conflicts", "show", id, "--json"}));
+    EXPECT_EQ(show["row"]["members"], 6);
+
+    EXPECT_EQ(admin({"conflicts", "resolve", id, "--value", "{not json"}).exit_code, 2);
+    EXPECT_EQ(admin({"conflicts", "resolve", "999", "--value", "7"}).exit_code, 1);
+    auto resolved = admin({"conflicts", "resolve", id, "--value", "7", "--json"});
+    ASSERT_EQ(resolved.exit_code, 0) << resolved.err;
+    EXPECT_EQ(json::parse(resolved.out)["status"], "resolved");
+    auto again = admin({"conflicts", "resolve", id, "--keep", a["device_id"]});
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_NE(again.err.find("already resolved"), std::string::npos) << again.err;
+
+    ASSERT_EQ(client({"sync", "--db", da}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", db}).exit_code, 0);
+    for (const auto& d : {da, db})
+        EXPECT_EQ(parsed(client({"query", "--db", d, "SELECT members FROM household", "--json"}))[0]["members"], 7);
+    EXPECT_EQ(parsed(admin({"conflicts", "list", "--json"})).size(), 0u);
+    EXPECT_EQ(parsed(admin({"conflicts", "list", "--status", "resolved", "--json"})).size(), 1u);
+
+    auto hist = parsed(admin({"history", "--table", "household", "--row", "h1", "--json"}));
+    bool saw_conflict = false, saw_resolution = false;
+    for (const auto& h : hist) {
+        saw_conflict |= h["kind"] == "conflict";
+        saw_resolution |= h["kind"] == "resolution";
+        EXPECT_TRUE(h.contains("time") && h.contains("device_id") && h.contains("column") && h.contains("old") && h.contains("new"));
+    }
+    EXPECT_GE(hist.size(), 4u);
+    EXPECT_TRUE(saw_conflict);
+    EXPECT_TRUE(saw_resolution);
+
+    auto fleet = parsed(admin({"status", "--json"}));
+    ASSERT_EQ(fleet.size(), 2u);
+    for (const auto& f : fleet) {
+        EXPECT_EQ(f["scope"], "01849");
+        EXPECT_TRUE(f["last_sync_at"].is_string());
+        EXPECT_EQ(f["pending"], 0);
+        EXPECT_EQ(f["silent"], false);
+        EXPECT_TRUE(f["clock_skew_ms"].is_number());
+        EXPECT_EQ(f["app_version"], "noi-client/0.1.0");
+    }
+}
+
+TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tablet_assessments) {
+    auto a = enrol("01849");
+    auto da = dir.file("a.db");
+    ASSERT_EQ(client({"init", "--db", da, "--server", url, "--token", a["token"]}).exit_code, 0);
+    // Before its first sync the tablet does not know its commune: this row is rejected.
+    ASSERT_EQ(client({"exec", "--db", da, "INSERT INTO incident(id, commune_code) VALUES ('x', '01852')"}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", da,
+                      "INSERT INTO assessment(commune_code, year, c19_1_met, c19_2_met, decided_on) VALUES "
+                      "('01849', 2022, 1, 1, '2022-11-30')"})
+                  .exit_code,
+              0);
+    ASSERT_EQ(client({"sync", "--db", da}).exit_code, 0);
+    auto q = parsed(admin({"quarantine", "list", "--json"}));
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0]["reason"], "out_of_scope");
+    EXPECT_EQ(q[0]["device_id"], a["device_id"]);
+    auto qid = std::to_string(q[0]["id"].get<int>());
+    auto release = admin({"quarantine", "release", qid});
+    EXPECT_EQ(release.exit_code, 1); // the reason still holds
+    EXPECT_NE(release.err.find("still holds"), std::string::npos) << release.err;
+    auto discard = admin({"quarantine", "discard", qid, "--json"});
+    ASSERT_EQ(discard.exit_code, 0) << discard.err;
+    EXPECT_EQ(json::parse(discard.out)["status"], "discarded");
+    EXPECT_EQ(parsed(admin({"quarantine", "list", "--json"})).size(), 0u);
+
+    auto r = admin({"report", "criterion19", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto rep = json::parse(r.out);
+    EXPECT_EQ(rep["year"], 2022);
+    EXPECT_EQ(rep["province"]["total"], 96);
+    EXPECT_EQ(rep["province"]["met"], 1);
+    int districts_total = 0;
+    for (const auto& d : rep["districts"]) districts_total += d["total"].get<int>();
+    EXPECT_EQ(districts_total, 96);
+    auto csv = admin({"report", "criterion19", "--year", "2022", "--csv"});
+    EXPECT_EQ(csv.exit_code, 0);
+    EXPECT_EQ(csv.out.rfind("district,met,total\n", 0), 0u);
+    EXPECT_NE(csv.out.find(",1,96"), std::string::npos) << csv.out;
 }
