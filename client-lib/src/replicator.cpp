@@ -4,6 +4,7 @@
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
 
+#include <optional>
 #include <thread>
 
 namespace noi::client {
@@ -20,38 +21,37 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
     };
     sync_result result;
     auto backoff = opt_.first_backoff;
-    const round_stats* last_stats = nullptr; // the live session's, while one runs
     while (clock::now() < deadline) {
         ++result.attempts;
         std::string why;
+        // Outlives the try block, so a cut can still read how far the attempt got.
+        std::optional<client_session> session;
         try {
             auto tr = factory_();
             tr->connect(opt_.url, opt_.token, std::min(remaining(), std::chrono::milliseconds(15'000)));
             auto session_opt = opt_.session;
             session_opt.push_rows = static_cast<std::size_t>(t_.rep().meta_int("push_rows", static_cast<std::int64_t>(opt_.session.push_rows)));
             session_opt.pull_rows = static_cast<std::uint32_t>(t_.rep().meta_int("pull_rows", opt_.session.pull_rows));
-            client_session session(t_, session_opt);
-            last_stats = &session.stats();
-            tr->send(proto::encode(session.start()), remaining());
-            while (!session.finished()) {
+            session.emplace(t_, session_opt);
+            tr->send(proto::encode(session->start()), remaining());
+            while (!session->finished()) {
                 auto bytes = tr->receive(std::min(remaining(), opt_.message_timeout));
                 auto decoded = proto::decode(bytes);
                 if (auto* e = std::get_if<proto::decode_error>(&decoded))
                     throw transport_error(transport_errc::unreachable, "the server sent an unreadable message: " + e->detail);
-                for (const auto& reply : session.on_message(std::get<proto::message>(decoded)))
+                for (const auto& reply : session->on_message(std::get<proto::message>(decoded)))
                     tr->send(proto::encode(reply), remaining());
-                if (progress) progress({session.stats(), result.attempts});
+                if (progress) progress({session->stats(), result.attempts});
             }
             tr->close();
-            result.stats = session.stats();
-            last_stats = nullptr;
-            adapt_batches(result.stats, session.current() == client_session::state::done);
-            if (session.current() == client_session::state::done) {
+            result.stats = session->stats();
+            adapt_batches(result.stats, session->current() == client_session::state::done);
+            if (session->current() == client_session::state::done) {
                 result.outcome = sync_outcome::done;
                 result.message.clear();
                 return result;
             }
-            const auto& err = *session.error();
+            const auto& err = *session->error();
             result.message = err.message;
             if (err.cond != proto::condition::transient) {
                 result.outcome = sync_outcome::refused;
@@ -61,8 +61,7 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
             if (err.code == proto::error_code::clock_ahead) continue;
             why = err.message;
         } catch (const transport_error& e) {
-            if (last_stats) adapt_batches(*last_stats, false);
-            last_stats = nullptr;
+            if (session) adapt_batches(session->stats(), false);
             if (e.code() == transport_errc::refused_credentials || e.code() == transport_errc::bad_url) {
                 result.outcome = e.code() == transport_errc::bad_url ? sync_outcome::refused : sync_outcome::credentials;
                 result.message = e.what();
