@@ -348,3 +348,63 @@ TEST_F(round_fixture, a_pending_write_that_loses_learns_the_winner_by_re_emissio
     EXPECT_EQ(c[0].winner.val, value(std::int64_t{6}));
     EXPECT_EQ(c[0].loser.val, value(std::int64_t{5}));
 }
+
+TEST_F(round_fixture, a_quarantined_row_is_released_once_its_reason_no_longer_holds) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'ghi nhầm xã')");
+    sync(*a, dev_a);
+    auto q = server->quarantine();
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(server->release_quarantined(q[0].id).status, server_store::quarantine_status::still_rejected);
+    // The province makes the device province-wide: the row is no longer outside its scope.
+    server->rep().db().exec("UPDATE noi_devices SET scope = '*' WHERE device_id = 'tab-a'");
+    EXPECT_EQ(server->release_quarantined(q[0].id).status, server_store::quarantine_status::done);
+    EXPECT_EQ(server->release_quarantined(q[0].id).status, server_store::quarantine_status::already_closed);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE id = 'x'"), 1);
+    sync(*b, dev_b);
+    EXPECT_EQ(text(*b, "SELECT summary FROM incident WHERE id = 'x'"), "ghi nhầm xã");
+}
+
+TEST_F(round_fixture, a_delete_against_an_update_is_resolved_by_keeping_the_row) {
+    a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01849', 'registered')");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a2->exec("UPDATE recruit SET stage = 'verified' WHERE id = 'r1'");
+    sync(*a2, dev_a2);
+    wall.advance(10);
+    a->exec("DELETE FROM recruit WHERE id = 'r1'");
+    sync(*a, dev_a);
+    auto c = server->conflicts();
+    ASSERT_EQ(c.size(), 1u);
+    ASSERT_EQ(c[0].kind, "delete_update");
+    server_store::resolution how;
+    how.keep_device = "tab-a2";
+    how.by = "test";
+    auto r = server->resolve_conflict(c[0].id, how);
+    EXPECT_EQ(r.status, server_store::resolve_status::resolved) << r.message;
+    EXPECT_EQ(server->resolve_conflict(c[0].id, how).status, server_store::resolve_status::already_resolved);
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    for (auto* t : {a.get(), a2.get()}) EXPECT_EQ(text(*t, "SELECT stage FROM recruit WHERE id = 'r1'"), "verified");
+    EXPECT_EQ(server->conflicts()[0].status, "resolved");
+}
+
+TEST_F(round_fixture, resolving_refuses_when_the_cell_changed_again_unless_forced) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 5");
+    a2->exec("UPDATE household SET members = 6");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    a->exec("UPDATE household SET members = 8");
+    sync(*a, dev_a);
+    auto id = server->conflicts()[0].id;
+    server_store::resolution how;
+    how.new_value = std::int64_t{7};
+    EXPECT_EQ(server->resolve_conflict(id, how).status, server_store::resolve_status::changed_since);
+    how.force = true;
+    EXPECT_EQ(server->resolve_conflict(id, how).status, server_store::resolve_status::resolved);
+    sync(*a, dev_a);
+    EXPECT_EQ(count(*a, "SELECT members FROM household"), 7);
+}
