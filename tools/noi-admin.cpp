@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
     auto* value_opt = cresolve->add_option("--value", value_json, "A new value as a JSON scalar, e.g. 5 or '\"Nà Pài\"' or null");
     keep_opt->excludes(value_opt);
     cresolve->add_flag("--force", force, "Resolve even if the cell changed again since");
+    std::string by = std::getenv("USER") ? std::getenv("USER") : "admin";
+    cresolve->add_option("--by", by, "Who resolves it, for the record (default $USER)");
     cresolve->add_flag("--json", c.as_json, "Print JSON");
 
     auto* quarantine = app.add_subcommand("quarantine", "Rows the server rejected");
@@ -206,7 +208,7 @@ int main(int argc, char** argv) {
                 std::cerr << "error: give --keep DEVICE_ID or --value JSON\n";
                 return usage;
             }
-            json body{{"force", force}};
+            json body{{"force", force}, {"by", by}};
             if (!keep.empty()) body["keep"] = keep;
             if (!value_json.empty()) {
                 json v = json::parse(value_json, nullptr, false);
