@@ -27,15 +27,8 @@ json to_json(const noi::value& v) {
         [](const auto& x) -> json {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
-            else if constexpr (std::is_same_v<T, noi::blob>) {
-                static constexpr char d[] = "0123456789abcdef";
-                std::string s;
-                for (auto b : x.bytes) {
-                    s += d[b >> 4];
-                    s += d[b & 15];
-                }
-                return s;
-            } else return x;
+            else if constexpr (std::is_same_v<T, noi::blob>) return noi::to_hex(x.bytes);
+            else return x;
         },
         v);
 }

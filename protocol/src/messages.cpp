@@ -3,11 +3,11 @@
 
 namespace noi {
 
-std::string to_hex(const site_id& s) {
+std::string to_hex(std::span<const std::uint8_t> bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
-    out.reserve(32);
-    for (auto b : s) {
+    out.reserve(bytes.size() * 2);
+    for (auto b : bytes) {
         out.push_back(digits[b >> 4]);
         out.push_back(digits[b & 15]);
     }

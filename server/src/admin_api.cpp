@@ -60,15 +60,8 @@ json to_json(const value& v) {
         [](const auto& x) -> json {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
-            else if constexpr (std::is_same_v<T, blob>) {
-                static constexpr char d[] = "0123456789abcdef";
-                std::string out;
-                for (auto b : x.bytes) {
-                    out += d[b >> 4];
-                    out += d[b & 15];
-                }
-                return out;
-            } else return x;
+            else if constexpr (std::is_same_v<T, blob>) return to_hex(x.bytes);
+            else return x;
         },
         v);
 }

@@ -337,11 +337,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     std::vector<value> values;
     if (def) {
         loaded = store.load(r.table, r.id, def->columns.size());
-        if (auto v = rep_->io(*def).read(r.id))
-            values = *v;
-        else if (loaded)
-            values = loaded->tomb;
-        values.resize(def->columns.size());
+        values = row_values(*def, r.id, loaded ? &*loaded : nullptr);
         if (!reason && def->scope && loaded && !is_null(values[*def->scope]) && values[*def->scope] != r.scope) {
             reason = proto::reject_reason::scope_changed;
             why = "row " + r.id + " already exists in another scope; a row's commune never changes";
@@ -486,6 +482,16 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     return {};
 }
 
+std::vector<value> server_store::row_values(const table_def& def, const std::string& id, const row_state* st) {
+    std::vector<value> values;
+    if (auto v = rep_->io(def).read(id))
+        values = std::move(*v);
+    else if (st)
+        values = st->tomb;
+    values.resize(def.columns.size());
+    return values;
+}
+
 void server_store::record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
                                const value& scope) {
     auto& f = rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope) VALUES (?1, ?2, ?3, ?4)");
@@ -524,12 +530,7 @@ void server_store::write_cells(const std::string& table, const std::string& id,
     row_state_store store(rep_->db());
     auto st = store.load(table, id, def->columns.size());
     if (!st) throw sync_error(errc::refused, "the server has no row " + id + " in " + table);
-    std::vector<value> values;
-    if (auto v = rep_->io(*def).read(id))
-        values = *v;
-    else
-        values = st->tomb;
-    values.resize(def->columns.size());
+    auto values = row_values(*def, id, &*st);
     proto::row_change r;
     r.table = table;
     r.id = id;
@@ -684,12 +685,7 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
         if (!def) continue;
         auto st = store.load(table, id, def->columns.size());
         if (!st) continue;
-        std::vector<value> values;
-        if (auto v = rep_->io(*def).read(id))
-            values = *v;
-        else
-            values = st->tomb;
-        values.resize(def->columns.size());
+        auto values = row_values(*def, id, &*st);
         proto::row_change r;
         r.table = table;
         r.id = id;

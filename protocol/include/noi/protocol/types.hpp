@@ -6,6 +6,7 @@
 #include <compare>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,7 +16,8 @@ namespace noi {
 // A replica's random identity, made once at init.
 using site_id = std::array<std::uint8_t, 16>;
 
-std::string to_hex(const site_id& s);
+std::string to_hex(std::span<const std::uint8_t> bytes);
+inline std::string to_hex(const site_id& s) { return to_hex(std::span<const std::uint8_t>(s)); }
 
 // The version of a cell: a hybrid logical clock reading and the site that wrote it.
 struct version {

@@ -71,6 +71,8 @@ struct server_options {
     std::size_t max_pull_bytes = 64 * 1024; // a few seconds on a slow link, once compressed
 };
 
+struct row_state;
+
 class server_store {
 public:
     // Creates a server replica with the default schema, the reference communes and an epoch.
@@ -146,6 +148,8 @@ private:
     std::optional<proto::reject_reason> validate(const device& d, const proto::row_change& r,
                                                  const table_def*& def, std::string& why);
     std::uint64_t next_seq() { return ++seq_; }
+    // A row's values: from its table while alive, from its tombstone when deleted.
+    std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
     void record_feed(std::uint64_t seq, const std::string& table, const std::string& id, const value& scope);
 
     std::unique_ptr<replica> rep_;
