@@ -125,11 +125,11 @@ TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
         a->t->exec("INSERT INTO militia_member(id, commune_code, full_name, village, birth_year) VALUES ('m" +
                    std::to_string(i) + "', '01849', 'Chiến sĩ " + std::to_string(i) + "', 'Nà Pài', 1999)");
     a->t->exec("COMMIT");
-    test::proxy_options po;
+    sim::proxy_options po;
     po.target_port = static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
     po.seed = 7;
     po.delay_ms = 1; // and every chunk waits, as on a slow link
-    test::cutting_proxy proxy(po);
+    sim::cutting_proxy proxy(po);
     auto via = "http://127.0.0.1:" + std::to_string(proxy.port());
     auto r = a->sync(std::chrono::seconds(120), via);
     ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
@@ -224,11 +224,11 @@ TEST_F(e2e, batches_shrink_on_a_link_that_cuts_before_any_batch_returns) {
         a->t->exec("INSERT INTO household(id, commune_code, head_name) VALUES ('h" + std::to_string(i) +
                    "', '01849', 'Chủ hộ có tên rất dài để làm lô lớn " + std::to_string(i) + "')");
     a->t->exec("COMMIT");
-    test::proxy_options po;
+    sim::proxy_options po;
     po.target_port = static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
     po.min_cut_bytes = 3'000; // less than one default batch of these rows, compressed
     po.max_cut_bytes = 6'000;
-    test::cutting_proxy proxy(po);
+    sim::cutting_proxy proxy(po);
     auto r = a->sync(std::chrono::seconds(120), "http://127.0.0.1:" + std::to_string(proxy.port()));
     ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), 400);

@@ -9,7 +9,7 @@
 #include <random>
 #include <thread>
 
-namespace noi::test {
+namespace noi::sim {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -21,11 +21,13 @@ struct link : std::enable_shared_from_this<link> {
     std::size_t budget;
     int delay_ms;
     std::atomic<std::uint64_t>& cuts;
+    std::atomic<std::uint64_t>& bytes;
     std::array<char, 4096> up{}, down{};
     bool closed = false;
 
-    link(tcp::socket c, asio::io_context& ioc, std::size_t b, int d, std::atomic<std::uint64_t>& cuts_)
-        : client(std::move(c)), server(ioc), budget(b), delay_ms(d), cuts(cuts_) {}
+    link(tcp::socket c, asio::io_context& ioc, std::size_t b, int d, std::atomic<std::uint64_t>& cuts_,
+         std::atomic<std::uint64_t>& bytes_)
+        : client(std::move(c)), server(ioc), budget(b), delay_ms(d), cuts(cuts_), bytes(bytes_) {}
 
     void start(std::uint16_t port) {
         auto self = shared_from_this();
@@ -48,6 +50,7 @@ struct link : std::enable_shared_from_this<link> {
                 return self->close();
             }
             self->budget -= n;
+            self->bytes += n;
             if (self->delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(self->delay_ms));
             asio::async_write(to, asio::buffer(buf.data(), n), [self, &from, &to, &buf](boost::system::error_code e, std::size_t) {
                 if (e) return self->close();
@@ -72,7 +75,7 @@ struct cutting_proxy::impl {
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc, {asio::ip::address_v4::loopback(), 0}};
     std::mt19937_64 rng;
-    std::atomic<std::uint64_t> connections{0}, cuts{0};
+    std::atomic<std::uint64_t> connections{0}, cuts{0}, bytes{0};
     std::thread thread;
 
     explicit impl(proxy_options o) : opt(o), rng(o.seed) {
@@ -85,7 +88,7 @@ struct cutting_proxy::impl {
             if (ec) return;
             connections++;
             std::uniform_int_distribution<std::size_t> d(opt.min_cut_bytes, opt.max_cut_bytes);
-            std::make_shared<link>(std::move(s), ioc, d(rng), opt.delay_ms, cuts)->start(opt.target_port);
+            std::make_shared<link>(std::move(s), ioc, d(rng), opt.delay_ms, cuts, bytes)->start(opt.target_port);
             accept();
         });
     }
@@ -101,5 +104,6 @@ cutting_proxy::~cutting_proxy() {
 std::uint16_t cutting_proxy::port() const { return impl_->acceptor.local_endpoint().port(); }
 std::uint64_t cutting_proxy::connections() const { return impl_->connections; }
 std::uint64_t cutting_proxy::cuts() const { return impl_->cuts; }
+std::uint64_t cutting_proxy::bytes() const { return impl_->bytes; }
 
-} // namespace noi::test
+} // namespace noi::sim

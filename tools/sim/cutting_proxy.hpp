@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace noi::test {
+namespace noi::sim {
 
 struct proxy_options {
     std::uint16_t target_port = 0;
@@ -24,10 +24,11 @@ public:
     std::uint16_t port() const;
     std::uint64_t connections() const;
     std::uint64_t cuts() const;
+    std::uint64_t bytes() const; // forwarded, both directions
 
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
 
-} // namespace noi::test
+} // namespace noi::sim
