@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <limits>
 #include <random>
 #include <thread>
 
@@ -88,7 +89,9 @@ struct cutting_proxy::impl {
             if (ec) return;
             connections++;
             std::uniform_int_distribution<std::size_t> d(opt.min_cut_bytes, opt.max_cut_bytes);
-            std::make_shared<link>(std::move(s), ioc, d(rng), opt.delay_ms, cuts, bytes)->start(opt.target_port);
+            std::uniform_real_distribution<double> share(0, 1);
+            auto budget = share(rng) < opt.cut_share ? d(rng) : std::numeric_limits<std::size_t>::max();
+            std::make_shared<link>(std::move(s), ioc, budget, opt.delay_ms, cuts, bytes)->start(opt.target_port);
             accept();
         });
     }

@@ -12,7 +12,8 @@ namespace noi::sim {
 struct proxy_options {
     std::uint16_t target_port = 0;
     std::uint64_t seed = 1;
-    std::size_t min_cut_bytes = 2'000;  // a connection carries at least this much before a cut
+    double cut_share = 1.0;             // the share of connections that get cut at all
+    std::size_t min_cut_bytes = 2'000;  // a cut connection carries at least this much before the cut
     std::size_t max_cut_bytes = 60'000;
     int delay_ms = 0;                   // added before forwarding each chunk
 };
