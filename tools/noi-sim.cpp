@@ -133,7 +133,7 @@ int run_province(noi::sim::province_options opt, bool keep, bool as_json) {
                     static_cast<unsigned long long>(s.cells_pulled));
         std::printf("  connections          %llu (%llu cut by the flaky link)\n", static_cast<unsigned long long>(s.rounds),
                     static_cast<unsigned long long>(s.cuts));
-        std::printf("  bytes on the link    %llu\n", static_cast<unsigned long long>(s.bytes));
+        std::printf("  bytes on the link    %llu (through the flaky link; the final rounds go direct)\n", static_cast<unsigned long long>(s.bytes));
         std::printf("  conflicts            %llu recorded, %llu resolved by the admin\n", static_cast<unsigned long long>(s.conflicts),
                     static_cast<unsigned long long>(s.resolved));
         std::printf("  rows quarantined     %llu\n", static_cast<unsigned long long>(s.quarantined));

@@ -126,6 +126,7 @@ private:
         po.seed = opt_.seed;
         // `loss` of the connections are cut somewhere in their first 300 B–20 KB; all are a little slow.
         po.cut_share = opt_.loss;
+        po.delay_ms = 1; // every chunk waits: a slow link
         po.min_cut_bytes = 300;
         po.max_cut_bytes = 20'000;
         proxy_ = std::make_unique<cutting_proxy>(po);
