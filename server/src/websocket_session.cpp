@@ -197,9 +197,10 @@ void websocket_session<Stream>::close_for_shutdown() {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         if (self->finished_ || self->closing_) return;
         self->closing_ = true;
+        self->close_code_ = websocket::close_code::going_away;
         // Answers still queued go first; the close frame follows the last of them.
         if (self->queue_.empty())
-            self->ws_.async_close(websocket::close_code::going_away, [self](beast::error_code) { self->finish(); });
+            self->ws_.async_close(self->close_code_, [self](beast::error_code) { self->finish(); });
     });
 }
 
@@ -223,7 +224,7 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t n) {
     queue_.pop_front();
     if (!queue_.empty()) return do_write();
     if (closing_)
-        ws_.async_close(websocket::close_code::normal,
+        ws_.async_close(close_code_,
                         [self = this->shared_from_this()](beast::error_code) { self->finish(); });
 }
 

@@ -45,6 +45,7 @@ private:
     void pull(const proto::pull& p);
 
     bool closing_ = false;
+    websocket::close_code close_code_ = websocket::close_code::normal; // going_away when the server stops
     bool welcomed_ = false; // a WELCOME went out: PULLs may go to the reader
     bool finished_ = false;
     // Lives on the database thread: created and destroyed there.
