@@ -62,8 +62,9 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
             why = err.message;
         } catch (const transport_error& e) {
             if (session) adapt_batches(session->stats(), false);
-            if (e.code() == transport_errc::refused_credentials || e.code() == transport_errc::bad_url) {
-                result.outcome = e.code() == transport_errc::bad_url ? sync_outcome::refused : sync_outcome::credentials;
+            if (e.code() == transport_errc::refused_credentials || e.code() == transport_errc::bad_url ||
+                e.code() == transport_errc::tls_failed) {
+                result.outcome = e.code() == transport_errc::refused_credentials ? sync_outcome::credentials : sync_outcome::refused;
                 result.message = e.what();
                 return result;
             }

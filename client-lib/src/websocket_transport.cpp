@@ -150,8 +150,10 @@ private:
                 throw transport_error(transport_errc::unreachable, "cannot set the TLS server name " + ep.host);
             tls.set_verify_callback(asio::ssl::host_name_verification(ep.host));
             run([&](auto done) { tls.async_handshake(asio::ssl::stream_base::client, done); }, timeout, ec);
+            if (ec == beast::error::timeout)
+                throw transport_error(transport_errc::unreachable, "the TLS handshake with " + ep.host + " timed out");
             if (ec)
-                throw transport_error(transport_errc::unreachable,
+                throw transport_error(transport_errc::tls_failed,
                                       "the TLS handshake with " + ep.host + " failed (" + ec.message() +
                                           "); check the server's certificate, or pass its CA with --ca-file");
         }

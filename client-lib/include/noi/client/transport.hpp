@@ -16,6 +16,7 @@ enum class transport_errc {
     refused_credentials, // the server answered 401: the token is wrong or revoked
     timeout,             // nothing arrived in time
     bad_url,             // the server address cannot be used
+    tls_failed,          // the server's certificate could not be verified: a setting to fix, not a cut
 };
 
 class transport_error : public std::runtime_error {
