@@ -384,6 +384,15 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     inc.seen = r.seen;
     inc.existence_base = r.existence_base;
     for (const auto& c : r.cells) inc.cells.push_back({*def->column_index(c.column), c.val, c.ver, c.base});
+    // Cells of a row the server has no existence for: the writer's insert, whose existence cell
+    // moved on to a later change (a delete, a re-insert) that may never be accepted. The row
+    // gets the existence it had when these cells were written, so every replica can hold it.
+    if (!st.exists && !inc.exists && !inc.cells.empty()) {
+        auto top = std::max_element(inc.cells.begin(), inc.cells.end(),
+                                    [](const auto& a, const auto& b) { return a.ver < b.ver; });
+        inc.exists = proto::existence_change{true, top->ver, std::nullopt};
+    }
+    const auto& exists = inc.exists;
     auto dec = merge::decide_row(view, inc, merge::role::server);
 
     std::optional<std::uint64_t> seq;
@@ -393,15 +402,15 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     };
     std::vector<audit_cell> audit;
     std::uint64_t seen_hlc = 0;
-    if (r.exists) {
-        seen_hlc = std::max(seen_hlc, r.exists->ver.hlc);
+    if (exists) {
+        seen_hlc = std::max(seen_hlc, exists->ver.hlc);
         if (dec.exists == merge::action::apply) {
             audit.push_back({exists_column, st.exists ? merge::existence_value(st.alive) : value{},
-                             merge::existence_value(r.exists->alive), r.exists->ver, r.exists->base});
-            st.exists = cell_state{r.exists->ver, std::nullopt, 0};
+                             merge::existence_value(exists->alive), exists->ver, exists->base});
+            st.exists = cell_state{exists->ver, std::nullopt, 0};
             emit(st.exists);
-            st.alive = r.exists->alive;
-            st.seen = r.exists->alive ? std::vector<version>{} : r.seen;
+            st.alive = exists->alive;
+            st.seen = exists->alive ? std::vector<version>{} : r.seen;
         } else if (dec.exists == merge::action::keep) {
             emit(st.exists);
         }
@@ -423,7 +432,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     if (dec.reemit_existence) emit(st.exists);
     // A row that comes back to life, or whose delete lost, is sent whole.
     const bool revived = st.alive && !was_alive;
-    if (revived || (r.exists && !r.exists->alive && st.alive && dec.exists == merge::action::keep)) {
+    if (revived || (exists && !exists->alive && st.alive && dec.exists == merge::action::keep)) {
         emit(st.exists);
         for (auto& c : st.cells) emit(c);
     }

@@ -424,13 +424,22 @@ void tablet::on_clock_refused() {
         rows.emplace_back(all.column_text(0), all.column_text(1), std::move(st));
     }
     rep_->clock().reset_floor(floor);
+    // New stamps keep the old ones' order and grouping: the cells of one change share one new
+    // stamp, and a later change stays later (an insert's cells before its row's delete).
+    auto pending_own = [&](const std::optional<cell_state>& c) { return c && c->ver.site == me && c->seq > acked_seq; };
+    std::map<std::uint64_t, std::uint64_t> restamped;
+    for (const auto& [table, id, st] : rows) {
+        if (pending_own(st.exists)) restamped[st.exists->ver.hlc] = 0;
+        for (const auto& c : st.cells)
+            if (pending_own(c)) restamped[c->ver.hlc] = 0;
+    }
+    for (auto& [old_hlc, new_hlc] : restamped) new_hlc = rep_->clock().next();
     for (auto& [table, id, st] : rows) {
         bool changed = false;
         auto restamp = [&](std::optional<cell_state>& c) {
-            if (c && c->ver.site == me && c->seq > acked_seq) {
-                c->ver.hlc = rep_->clock().next();
-                changed = true;
-            }
+            if (!pending_own(c)) return;
+            c->ver.hlc = restamped[c->ver.hlc];
+            changed = true;
         };
         restamp(st.exists);
         for (auto& c : st.cells) restamp(c);
