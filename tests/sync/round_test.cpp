@@ -408,3 +408,36 @@ TEST_F(round_fixture, resolving_refuses_when_the_cell_changed_again_unless_force
     sync(*a, dev_a);
     EXPECT_EQ(count(*a, "SELECT members FROM household"), 7);
 }
+
+TEST_F(round_fixture, a_restamped_insert_and_delete_keep_their_order) {
+    // Found by the simulation: re-stamping after a clock refusal must not put a row's delete
+    // before the cells of its insert.
+    manual_clock fast(wall.now_ms() + 3LL * 86'400'000);
+    auto f = tablet::create(dir.file("f.db"), fast, {31});
+    f->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', 'ghi rồi xoá')");
+    f->exec("DELETE FROM incident WHERE id = 'i1'");
+    auto refused = sync_once(*f, *server, dev_a);
+    ASSERT_TRUE(refused.error.has_value());
+    EXPECT_EQ(refused.error->code, proto::error_code::clock_ahead);
+    EXPECT_TRUE(sync_once(*f, *server, dev_a).done);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 0);
+    sync(*a2, dev_a2);
+    EXPECT_EQ(count(*a2, "SELECT count(*) FROM incident"), 0);
+}
+
+TEST_F(round_fixture, cells_of_an_unknown_row_get_the_existence_they_were_written_with) {
+    // The insert's existence moved on to a later change that the server never accepts: the
+    // row must still reach every replica, not wait for an existence that never comes.
+    a->exec("INSERT INTO household(id, commune_code, village) VALUES ('h1', '01849', 'Nà Pài')");
+    a->begin_round("test");
+    auto p = *a->next_push(0, 100);
+    ASSERT_EQ(p.rows.size(), 1u);
+    auto cells_only = p.rows[0];
+    cells_only.exists.reset();
+    server_session s(*server, dev_a);
+    s.on_message(a->begin_round("test"));
+    auto reply = s.on_message(proto::push{0, p.to_seq, {cells_only}});
+    ASSERT_TRUE(std::holds_alternative<proto::push_ack>(reply.send[0]));
+    sync(*a2, dev_a2);
+    EXPECT_EQ(text(*a2, "SELECT village FROM household WHERE id = 'h1'"), "Nà Pài");
+}
