@@ -76,12 +76,12 @@ public:
             say("day " + std::to_string(day + 1) + " of " + std::to_string(opt_.days) + ": officers write offline");
             for (auto& t : tabs_) write_day(t, day);
             say("day " + std::to_string(day + 1) + ": tablets with a link sync through the flaky proxy");
-            sync_all(day, true);
+            sync_all(true);
         }
         say("the province admin resolves conflicts");
         resolve_some();
         say("every tablet runs a final round");
-        for (int pass = 0; pass < 2; ++pass) sync_all(opt_.days, false);
+        for (int pass = 0; pass < 2; ++pass) sync_all(false);
         check();
         summary_.tablets = static_cast<int>(tabs_.size());
         summary_.bytes = proxy_->bytes();
@@ -309,7 +309,7 @@ private:
         }
     }
 
-    void sync_all(int day, bool flaky) {
+    void sync_all(bool flaky) {
         std::atomic<std::size_t> next{0};
         std::mutex mu;
         std::vector<std::thread> workers;
@@ -338,7 +338,6 @@ private:
                 }
             });
         for (auto& w : workers) w.join();
-        (void)day;
     }
 
     void resolve_some() {
