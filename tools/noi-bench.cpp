@@ -50,6 +50,13 @@ void bind_member(noi::statement& st, int first, std::size_t i) {
     st.bind(first + 12, std::string("Ghi chú"));
 }
 
+// Time-ordered ids, as the library makes them.
+std::string bench_id(const std::string& prefix, std::size_t k) {
+    char id[32];
+    std::snprintf(id, sizeof id, "%s%012zu", prefix.c_str(), k);
+    return id;
+}
+
 // Inserts then updates n rows, 1,000 per transaction; returns seconds.
 double insert_update(noi::database& db, const std::string& table, std::size_t n, const std::string& id_prefix) {
     auto started = clock_type::now();
@@ -58,10 +65,7 @@ double insert_update(noi::database& db, const std::string& table, std::size_t n,
     for (std::size_t i = 0; i < n; i += 1000) {
         db.exec("BEGIN");
         for (std::size_t k = i; k < std::min(n, i + 1000); ++k) {
-            // Time-ordered ids, as the library makes them.
-            char id[32];
-            std::snprintf(id, sizeof id, "%s%012zu", id_prefix.c_str(), k);
-            ins.bind(1, std::string(id));
+            ins.bind(1, bench_id(id_prefix, k));
             bind_member(ins, 2, k);
             ins.run();
         }
@@ -70,9 +74,7 @@ double insert_update(noi::database& db, const std::string& table, std::size_t n,
     for (std::size_t i = 0; i < n; i += 1000) {
         db.exec("BEGIN");
         for (std::size_t k = i; k < std::min(n, i + 1000); ++k) {
-            char id[32];
-            std::snprintf(id, sizeof id, "%s%012zu", id_prefix.c_str(), k);
-            upd.bind(1, std::string(id));
+            upd.bind(1, bench_id(id_prefix, k));
             upd.run();
         }
         db.exec("COMMIT");

@@ -61,6 +61,15 @@ std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& 
     return std::make_unique<tablet>(std::move(r));
 }
 
+std::vector<std::tuple<std::string, std::string, row_state>> tablet::all_rows() {
+    std::vector<std::tuple<std::string, std::string, row_state>> rows;
+    auto all = rep_->db().prepare("SELECT tbl, id, state FROM noi_rows");
+    while (all.step())
+        if (const auto* def = rep_->tables().find(all.column_text(0)))
+            rows.emplace_back(all.column_text(0), all.column_text(1), unpack_row_state(all.column_blob(2), def->columns.size()));
+    return rows;
+}
+
 std::uint64_t tablet::acked() { return static_cast<std::uint64_t>(rep_->meta_int("acked_seq")); }
 
 void tablet::fold() {
@@ -202,14 +211,7 @@ void tablet::mark_all_pending() {
     auto acked_seq = acked();
     auto lseq = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
     row_state_store store(db);
-    std::vector<std::tuple<std::string, std::string, row_state>> rows;
-    auto all = db.prepare("SELECT tbl, id, state FROM noi_rows");
-    while (all.step()) {
-        const auto* def = rep_->tables().find(all.column_text(0));
-        if (!def) continue;
-        rows.emplace_back(all.column_text(0), all.column_text(1),
-                          unpack_row_state(all.column_blob(2), def->columns.size()));
-    }
+    auto rows = all_rows();
     auto& add_pending = db.cached("INSERT INTO noi_pending(lseq, tbl, id) VALUES (?1, ?2, ?3)");
     for (auto& [table, id, st] : rows) {
         const std::uint64_t l = ++lseq;
@@ -410,18 +412,13 @@ void tablet::on_clock_refused() {
     // accepted, so the corrected wall clock takes over again.
     std::uint64_t floor = static_cast<std::uint64_t>(rep_->meta_int("hlc_received"));
     row_state_store store(db);
-    std::vector<std::tuple<std::string, std::string, row_state>> rows;
-    auto all = db.prepare("SELECT tbl, id, state FROM noi_rows");
-    while (all.step()) {
-        const auto* def = rep_->tables().find(all.column_text(0));
-        if (!def) continue;
-        auto st = unpack_row_state(all.column_blob(2), def->columns.size());
-        auto accepted = [&](const std::optional<cell_state>& c) {
-            if (c && c->ver.site == me && c->seq <= acked_seq) floor = std::max(floor, c->ver.hlc);
-        };
+    auto rows = all_rows();
+    auto accepted = [&](const std::optional<cell_state>& c) {
+        if (c && c->ver.site == me && c->seq <= acked_seq) floor = std::max(floor, c->ver.hlc);
+    };
+    for (const auto& [table, id, st] : rows) {
         accepted(st.exists);
         for (const auto& c : st.cells) accepted(c);
-        rows.emplace_back(all.column_text(0), all.column_text(1), std::move(st));
     }
     rep_->clock().reset_floor(floor);
     // New stamps keep the old ones' order and grouping: the cells of one change share one new

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -197,11 +198,9 @@ private:
 
     // Ids from the tablet's own generator: time-ordered in spirit, and the same for a seed.
     std::string new_id(sim_tablet& s, const char* table) {
-        static constexpr char hex[] = "0123456789abcdef";
-        std::string id = std::string(table).substr(0, 3) + "-";
-        auto x = s.rng();
-        for (int i = 0; i < 12; ++i, x >>= 4) id += hex[x & 15];
-        return id;
+        std::array<std::uint8_t, 6> bytes;
+        for (auto& b : bytes) b = static_cast<std::uint8_t>(s.rng());
+        return std::string(table).substr(0, 3) + "-" + to_hex(bytes);
     }
 
     // The rows of a commune that its officers (and the province office) know of and edit.

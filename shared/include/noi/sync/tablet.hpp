@@ -6,10 +6,12 @@
 
 #include <noi/protocol/messages.hpp>
 #include <noi/sync/replica.hpp>
+#include <noi/sync/row_state.hpp>
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace noi {
@@ -65,6 +67,8 @@ private:
     void mark_all_pending();
     void prune_pending();
     std::uint64_t acked();
+    // Every row's state, for the rare whole-replica passes (re-push, re-stamp).
+    std::vector<std::tuple<std::string, std::string, row_state>> all_rows();
 
     std::unique_ptr<replica> rep_;
 };
