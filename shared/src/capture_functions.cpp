@@ -15,8 +15,34 @@ void fn_capture_on(sqlite3_context* c, int, sqlite3_value**) {
     sqlite3_result_int(c, ctx_of(c).capture_on ? 1 : 0);
 }
 
-void fn_next_hlc(sqlite3_context* c, int, sqlite3_value**) {
+// Refuses a write outside the tablet's scope with a message that says what to do.
+bool refuse_out_of_scope(sqlite3_context* c, const replica::capture_context& ctx,
+                         sqlite3_value** argv) {
+    if (ctx.scope.empty() || ctx.scope == "*") return false;
+    std::string_view table(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL && sqlite3_value_int(argv[2]) == 1) {
+        auto msg = "noi: " + std::string(table) +
+                   " is province reference data; only the province office "
+                   "can change it (this tablet is enrolled for commune " +
+                   ctx.scope + ")";
+        sqlite3_result_error(c, msg.c_str(), -1);
+        return true;
+    }
+    const auto* v = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+    std::string_view row_scope(v ? v : "",
+                               v ? static_cast<std::size_t>(sqlite3_value_bytes(argv[1])) : 0);
+    if (row_scope == ctx.scope) return false;
+    auto msg = "noi: this row of " + std::string(table) + " belongs to commune " +
+               std::string(row_scope) + ", but this tablet is enrolled for commune " + ctx.scope +
+               "; write only rows of commune " + ctx.scope;
+    sqlite3_result_error(c, msg.c_str(), -1);
+    return true;
+}
+
+// noi_stamp(table, scope, global): checks the write against the tablet's scope and returns its HLC.
+void fn_stamp(sqlite3_context* c, int, sqlite3_value** argv) {
     auto& ctx = ctx_of(c);
+    if (refuse_out_of_scope(c, ctx, argv)) return;
     try {
         // Another process may have written since our last transaction: read its floor once
         // per transaction (the commit and rollback hooks clear floor_fresh).
@@ -35,35 +61,12 @@ void fn_uuid(sqlite3_context* c, int, sqlite3_value**) {
     sqlite3_result_text(c, id.c_str(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
 }
 
-void fn_check_write(sqlite3_context* c, int, sqlite3_value** argv) {
-    const auto& ctx = ctx_of(c);
-    if (ctx.scope.empty() || ctx.scope == "*") {
-        sqlite3_result_int(c, 1);
-        return;
-    }
-    std::string table = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-    if (sqlite3_value_type(argv[1]) == SQLITE_NULL && sqlite3_value_int(argv[2]) == 1) {
-        auto msg = "noi: " + table + " is province reference data; only the province office "
-                   "can change it (this tablet is enrolled for commune " + ctx.scope + ")";
-        sqlite3_result_error(c, msg.c_str(), -1);
-        return;
-    }
-    const auto* v = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
-    std::string row_scope = v ? v : "";
-    if (row_scope != ctx.scope) {
-        auto msg = "noi: this row of " + table + " belongs to commune " + row_scope +
-                   ", but this tablet is enrolled for commune " + ctx.scope +
-                   "; write only rows of commune " + ctx.scope;
-        sqlite3_result_error(c, msg.c_str(), -1);
-        return;
-    }
-    sqlite3_result_int(c, 1);
-}
-
 value arg_value(sqlite3_value* v) {
     switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER: return static_cast<std::int64_t>(sqlite3_value_int64(v));
-    case SQLITE_FLOAT: return sqlite3_value_double(v);
+    case SQLITE_INTEGER:
+        return static_cast<std::int64_t>(sqlite3_value_int64(v));
+    case SQLITE_FLOAT:
+        return sqlite3_value_double(v);
     case SQLITE_TEXT:
         return std::string(reinterpret_cast<const char*>(sqlite3_value_text(v)),
                            static_cast<std::size_t>(sqlite3_value_bytes(v)));
@@ -71,14 +74,16 @@ value arg_value(sqlite3_value* v) {
         auto p = static_cast<const std::uint8_t*>(sqlite3_value_blob(v));
         return blob{std::vector<std::uint8_t>(p, p + sqlite3_value_bytes(v))};
     }
-    default: return std::monostate{};
+    default:
+        return std::monostate{};
     }
 }
 
 void fn_pack(sqlite3_context* c, int argc, sqlite3_value** argv) {
     std::vector<value> values;
     values.reserve(static_cast<std::size_t>(argc));
-    for (int i = 0; i < argc; ++i) values.push_back(arg_value(argv[i]));
+    for (int i = 0; i < argc; ++i)
+        values.push_back(arg_value(argv[i]));
     auto bytes = pack_values(values);
     sqlite3_result_blob(c, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
 }
@@ -88,7 +93,9 @@ int on_commit(void* p) {
     return 0;
 }
 
-void on_rollback(void* p) { static_cast<replica::capture_context*>(p)->floor_fresh = false; }
+void on_rollback(void* p) {
+    static_cast<replica::capture_context*>(p)->floor_fresh = false;
+}
 
 } // namespace
 
@@ -102,9 +109,8 @@ void register_capture_functions(database& db, replica::capture_context& ctx) {
     };
     const fn fns[] = {
         {"noi_capture_on", 0, fn_capture_on, 0},
-        {"noi_next_hlc", 0, fn_next_hlc, 0},
+        {"noi_stamp", 3, fn_stamp, 0},
         {"noi_uuid", 0, fn_uuid, 0},
-        {"noi_check_write", 3, fn_check_write, 0},
         {"noi_pack", -1, fn_pack, SQLITE_DETERMINISTIC},
     };
     for (const auto& f : fns)

@@ -53,7 +53,8 @@ std::unique_ptr<replica> replica::create(const std::string& path, replica_role r
     transaction tx(r->db());
     r->db().exec(internal_schema);
     if (role == replica_role::tablet) r->db().exec(tablet_schema);
-    for (auto& b : r->site_) b = static_cast<std::uint8_t>(r->rng_());
+    for (auto& b : r->site_)
+        b = static_cast<std::uint8_t>(r->rng_());
     auto& st = r->db().cached("INSERT INTO noi_meta(key, value) VALUES ('site_id', ?1)");
     st.bind_blob(1, r->site_.data(), r->site_.size());
     st.run();
@@ -68,7 +69,8 @@ std::unique_ptr<replica> replica::open(const std::string& path, const wall_clock
                                        replica_options opt) {
     if (path != ":memory:" && !std::filesystem::exists(path))
         throw sync_error(errc::not_a_replica, path + " does not exist; create it with init first");
-    auto r = std::unique_ptr<replica>(new replica(std::make_unique<database>(path, false), wall, opt));
+    auto r =
+        std::unique_ptr<replica>(new replica(std::make_unique<database>(path, false), wall, opt));
     auto probe = r->db().prepare(
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'noi_meta'");
     if (!probe.step() || probe.column_int(0) == 0)
@@ -82,14 +84,16 @@ void replica::load() {
     auto st = db_->prepare("SELECT value FROM noi_meta WHERE key = 'site_id'");
     if (!st.step()) throw sync_error(errc::not_a_replica, "the replica has no site id");
     auto s = st.column_blob(0);
-    if (s.size() != site_.size()) throw sync_error(errc::corrupt_state, "the replica's site id is damaged");
+    if (s.size() != site_.size())
+        throw sync_error(errc::corrupt_state, "the replica's site id is damaged");
     std::copy(s.begin(), s.end(), site_.begin());
     role_ = static_cast<replica_role>(meta_int("role", 1));
     schema_.version = static_cast<std::uint32_t>(meta_int("schema_version", 0));
     schema_.tables.clear();
     io_.clear();
     auto t = db_->prepare("SELECT name, scope_column FROM noi_tables ORDER BY name");
-    while (t.step()) schema_.tables.push_back(describe_table(*db_, t.column_text(0), t.column_text(1)));
+    while (t.step())
+        schema_.tables.push_back(describe_table(*db_, t.column_text(0), t.column_text(1)));
     ctx_->scope = meta_text("scope").value_or("");
     clock_.set_offset(meta_int("clock_offset_ms", 0));
     refresh_clock();
@@ -116,7 +120,8 @@ void replica::install_default_schema() {
     transaction tx(*db_);
     for (const auto& t : default_tables()) {
         db_->exec(t.create_sql);
-        auto& st = db_->cached("INSERT OR REPLACE INTO noi_tables(name, scope_column) VALUES (?1, ?2)");
+        auto& st =
+            db_->cached("INSERT OR REPLACE INTO noi_tables(name, scope_column) VALUES (?1, ?2)");
         st.bind(1, t.name).bind(2, std::string(t.global ? "" : default_scope_column));
         st.run();
     }
@@ -125,7 +130,8 @@ void replica::install_default_schema() {
     load();
     if (role_ == replica_role::tablet) {
         transaction tx2(*db_);
-        for (const auto& t : schema_.tables) install_triggers(t);
+        for (const auto& t : schema_.tables)
+            install_triggers(t);
         tx2.commit();
     }
 }
@@ -136,34 +142,40 @@ void replica::install_triggers(const table_def& t) {
     const std::string scope_new = t.scope ? "NEW." + quote_ident(t.columns[*t.scope].name) : "NULL";
     const std::string scope_old = t.scope ? "OLD." + quote_ident(t.columns[*t.scope].name) : "NULL";
     const std::string global = t.is_global() ? "1" : "0";
-    std::string mask, old_values;
+    std::string mask, changed, old_values;
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
         auto c = quote_ident(t.columns[i].name);
-        mask += (i ? " | " : "") + std::string("((NEW.") + c + " IS NOT OLD." + c + ") << " + std::to_string(i) + ")";
+        mask += (i ? " | " : "") + std::string("((NEW.") + c + " IS NOT OLD." + c + ") << " +
+                std::to_string(i) + ")";
+        changed += (i ? " OR " : "") + std::string("NEW.") + c + " IS NOT OLD." + c;
         old_values += ", OLD." + c;
     }
-    if (mask.empty()) mask = "0";
+    if (mask.empty()) mask = changed = "0";
     const auto prefix = "noi_" + t.name;
     for (const char* suffix : {"_ins", "_upd", "_del", "_key"})
         db_->exec("DROP TRIGGER IF EXISTS " + quote_ident(prefix + suffix));
-    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_ins") + " AFTER INSERT ON " + tq +
-              " WHEN noi_capture_on() BEGIN SELECT noi_check_write(" + tname + ", " + scope_new + ", " +
-              global + "); INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" + tname +
-              ", NEW.id, 1, -1, noi_next_hlc()); END");
-    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_upd") + " AFTER UPDATE ON " + tq +
-              " WHEN noi_capture_on() BEGIN SELECT noi_check_write(" + tname + ", " + scope_new + ", " +
-              global + "); INSERT INTO noi_capture(tbl, id, op, cols, hlc) SELECT " + tname +
-              ", NEW.id, 2, m, noi_next_hlc() FROM (SELECT " + mask + " AS m) WHERE m != 0; END");
-    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_del") + " AFTER DELETE ON " + tq +
-              " WHEN noi_capture_on() BEGIN SELECT noi_check_write(" + tname + ", " + scope_old + ", " +
-              global + "); INSERT INTO noi_capture(tbl, id, op, cols, hlc, old) VALUES (" + tname +
-              ", OLD.id, 3, 0, noi_next_hlc(), noi_pack(" + (old_values.empty() ? "" : old_values.substr(2)) +
-              ")); END");
+    // One function call checks the write's scope and stamps it, and the key check lives in
+    // the update trigger: each trigger program and each call costs on every captured write.
+    auto stamp = [&](const std::string& scope) {
+        return "noi_stamp(" + tname + ", " + scope + ", " + global + ")";
+    };
     std::string key_changed = "NEW.id IS NOT OLD.id";
     if (t.scope) key_changed += " OR " + scope_new + " IS NOT " + scope_old;
-    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_key") + " BEFORE UPDATE ON " + tq + " WHEN " +
-              key_changed + " BEGIN SELECT RAISE(ABORT, 'noi: the id and the scope of a synced row "
-              "never change; insert a new row and delete the old one instead'); END");
+    db_->exec(
+        "CREATE TRIGGER " + quote_ident(prefix + "_ins") + " AFTER INSERT ON " + tq +
+        " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" +
+        tname + ", NEW.id, 1, -1, " + stamp(scope_new) + "); END");
+    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_upd") + " AFTER UPDATE ON " + tq +
+              " WHEN noi_capture_on() AND (" + key_changed + " OR " + changed +
+              ") BEGIN SELECT RAISE(ABORT, 'noi: the id and the scope of a synced row never "
+              "change; insert a new row and delete the old one instead') WHERE " +
+              key_changed + "; INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" + tname +
+              ", NEW.id, 2, " + mask + ", " + stamp(scope_new) + "); END");
+    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_del") + " AFTER DELETE ON " + tq +
+              " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc, old) "
+              "VALUES (" +
+              tname + ", OLD.id, 3, 0, " + stamp(scope_old) + ", noi_pack(" +
+              (old_values.empty() ? "" : old_values.substr(2)) + ")); END");
 }
 
 void replica::refresh_clock() {
@@ -175,7 +187,9 @@ void replica::refresh_clock() {
     }
 }
 
-void replica::save_clock() { set_meta_int("hlc_floor", static_cast<std::int64_t>(clock_.floor())); }
+void replica::save_clock() {
+    set_meta_int("hlc_floor", static_cast<std::int64_t>(clock_.floor()));
+}
 
 std::int64_t replica::meta_int(std::string_view key, std::int64_t fallback) {
     auto& st = db_->cached("SELECT value FROM noi_meta WHERE key = ?1");
@@ -206,7 +220,9 @@ void replica::set_meta_text(std::string_view key, std::string_view v) {
     st.run();
 }
 
-void replica::set_capture(bool on) { ctx_->capture_on = on; }
+void replica::set_capture(bool on) {
+    ctx_->capture_on = on;
+}
 
 void replica::set_scope(const std::string& scope) {
     ctx_->scope = scope;
@@ -218,11 +234,13 @@ std::string replica::new_uuid() {
     std::uint64_t ms = static_cast<std::uint64_t>(clock_.corrected_ms());
     std::uint64_t a = rng_(), b = rng_();
     std::uint8_t u[16];
-    for (int i = 0; i < 6; ++i) u[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+    for (int i = 0; i < 6; ++i)
+        u[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
     u[6] = static_cast<std::uint8_t>(0x70 | (a & 0x0f));
     u[7] = static_cast<std::uint8_t>(a >> 8);
     u[8] = static_cast<std::uint8_t>(0x80 | ((a >> 16) & 0x3f));
-    for (int i = 9; i < 16; ++i) u[i] = static_cast<std::uint8_t>(b >> (8 * (i - 9)));
+    for (int i = 9; i < 16; ++i)
+        u[i] = static_cast<std::uint8_t>(b >> (8 * (i - 9)));
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (int i = 0; i < 16; ++i) {
