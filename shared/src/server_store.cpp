@@ -45,7 +45,9 @@ CREATE INDEX IF NOT EXISTS noi_audit_row ON noi_audit (tbl, row_id);
 const std::string exists_column = "*exists";
 const device server_device{"", "*", "server", false};
 
-std::string site_bytes(const site_id& s) { return std::string(s.begin(), s.end()); }
+std::string site_bytes(const site_id& s) {
+    return std::string(s.begin(), s.end());
+}
 
 site_id to_site(const std::string& b) {
     site_id s{};
@@ -53,18 +55,30 @@ site_id to_site(const std::string& b) {
     return s;
 }
 
-// Audit cells are packed as [[column, old, new, hlc, site, base-hlc, base-site]...]: one
-// appended record per row change (DESIGN.md §3).
+// Audit cells are packed flat as [column, old, new, hlc, site, base-hlc, base-site]...: one
+// appended record per row change (DESIGN.md §3). A version or base equal to the previous
+// cell's is written as hlc 0 and no site (no real HLC is 0), so a row written in one change
+// carries its version once.
 std::string pack_audit(const std::vector<audit_cell>& cells) {
     std::vector<value> flat;
+    flat.reserve(cells.size() * 7);
+    const version* prev_ver = nullptr;
+    const std::optional<version>* prev_base = nullptr;
+    auto put = [&](const version& v, bool same) {
+        flat.push_back(static_cast<std::int64_t>(same ? 0 : v.hlc));
+        flat.push_back(same ? value{} : value(blob{{v.site.begin(), v.site.end()}}));
+    };
     for (const auto& c : cells) {
         flat.push_back(c.column);
         flat.push_back(c.old_value);
         flat.push_back(c.new_value);
-        flat.push_back(static_cast<std::int64_t>(c.ver.hlc));
-        flat.push_back(blob{{c.ver.site.begin(), c.ver.site.end()}});
-        flat.push_back(c.base ? value(static_cast<std::int64_t>(c.base->hlc)) : value{});
-        flat.push_back(c.base ? value(blob{{c.base->site.begin(), c.base->site.end()}}) : value{});
+        put(c.ver, prev_ver && *prev_ver == c.ver);
+        if (c.base)
+            put(*c.base, prev_base && *prev_base == c.base);
+        else
+            flat.insert(flat.end(), {value{}, value{}});
+        prev_ver = &c.ver;
+        prev_base = &c.base;
     }
     return pack_values(flat);
 }
@@ -72,19 +86,25 @@ std::string pack_audit(const std::vector<audit_cell>& cells) {
 std::vector<audit_cell> unpack_audit(const std::string& bytes) {
     auto flat = unpack_values(bytes);
     std::vector<audit_cell> out;
-    auto site_of = [](const value& v) {
-        site_id s{};
-        if (auto b = std::get_if<blob>(&v)) std::copy_n(b->bytes.begin(), std::min<std::size_t>(16, b->bytes.size()), s.begin());
-        return s;
+    auto version_of = [](const value& hlc, const value& site, const version* prev) {
+        auto h = static_cast<std::uint64_t>(std::get<std::int64_t>(hlc));
+        if (h == 0 && prev) return *prev;
+        version v{h, {}};
+        if (auto b = std::get_if<blob>(&site))
+            std::copy_n(b->bytes.begin(), std::min<std::size_t>(16, b->bytes.size()),
+                        v.site.begin());
+        return v;
     };
     for (std::size_t i = 0; i + 7 <= flat.size(); i += 7) {
         audit_cell c;
+        const audit_cell* prev = out.empty() ? nullptr : &out.back();
         c.column = std::get<std::string>(flat[i]);
         c.old_value = flat[i + 1];
         c.new_value = flat[i + 2];
-        c.ver = {static_cast<std::uint64_t>(std::get<std::int64_t>(flat[i + 3])), site_of(flat[i + 4])};
+        c.ver = version_of(flat[i + 3], flat[i + 4], prev ? &prev->ver : nullptr);
         if (!is_null(flat[i + 5]))
-            c.base = version{static_cast<std::uint64_t>(std::get<std::int64_t>(flat[i + 5])), site_of(flat[i + 6])};
+            c.base =
+                version_of(flat[i + 5], flat[i + 6], prev && prev->base ? &*prev->base : nullptr);
         out.push_back(std::move(c));
     }
     return out;
@@ -92,7 +112,8 @@ std::vector<audit_cell> unpack_audit(const std::string& bytes) {
 
 } // namespace
 
-server_store::server_store(std::unique_ptr<replica> r, server_options so) : rep_(std::move(r)), opt_(so) {
+server_store::server_store(std::unique_ptr<replica> r, server_options so)
+    : rep_(std::move(r)), opt_(so) {
     auto st = rep_->db().prepare("SELECT coalesce(max(seq), 0) FROM noi_feed");
     if (st.step()) seq_ = static_cast<std::uint64_t>(st.column_int(0));
 }
@@ -130,8 +151,10 @@ site_id server_store::epoch() {
 
 void server_store::new_epoch() {
     site_id e;
-    for (auto& b : e) b = static_cast<std::uint8_t>(rep_->rng()());
-    auto& st = rep_->db().cached("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('epoch', ?1)");
+    for (auto& b : e)
+        b = static_cast<std::uint8_t>(rep_->rng()());
+    auto& st =
+        rep_->db().cached("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('epoch', ?1)");
     st.bind_blob(1, e.data(), e.size());
     st.run();
 }
@@ -146,33 +169,41 @@ void server_store::add_device(const device& d) {
 }
 
 std::optional<device> server_store::find_device(const std::string& id) {
-    auto& st = rep_->db().cached("SELECT device_id, scope, name, revoked FROM noi_devices WHERE device_id = ?1");
+    auto& st = rep_->db().cached(
+        "SELECT device_id, scope, name, revoked FROM noi_devices WHERE device_id = ?1");
     st.bind(1, id);
     std::optional<device> d;
-    if (st.step()) d = device{st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0};
+    if (st.step())
+        d = device{st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0};
     st.reset();
     return d;
 }
 
 std::vector<device> server_store::devices() {
     std::vector<device> out;
-    auto st = rep_->db().prepare("SELECT device_id, scope, name, revoked FROM noi_devices ORDER BY created_at, device_id");
-    while (st.step()) out.push_back({st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0});
+    auto st = rep_->db().prepare(
+        "SELECT device_id, scope, name, revoked FROM noi_devices ORDER BY created_at, device_id");
+    while (st.step())
+        out.push_back(
+            {st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0});
     return out;
 }
 
-std::variant<proto::welcome, proto::error> server_store::hello(const device& d, const proto::hello& h) {
+std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
+                                                               const proto::hello& h) {
     using proto::error_code;
     auto& db = rep_->db();
     transaction tx(db);
     auto site = site_bytes(h.site);
-    auto& find = db.cached("SELECT device_id, acked_seq, confirmed_rejection FROM noi_sites WHERE site = ?1");
+    auto& find = db.cached(
+        "SELECT device_id, acked_seq, confirmed_rejection FROM noi_sites WHERE site = ?1");
     find.bind_blob(1, site.data(), site.size());
     std::uint64_t acked = 0, confirmed = 0;
     if (find.step()) {
         if (find.column_text(0) != d.id) {
             find.reset();
-            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
                                 "this replica belongs to another device; make a new replica with "
                                 "noi-client init for this device",
                                 {}};
@@ -186,8 +217,10 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d, 
     }
     find.reset();
     if (live_.count(h.site))
-        return proto::error{error_code::site_busy, proto::condition::transient,
-                            "another session of this replica is still connected; retry in a moment", {}};
+        return proto::error{error_code::site_busy,
+                            proto::condition::transient,
+                            "another session of this replica is still connected; retry in a moment",
+                            {}};
     confirmed = std::max(confirmed, h.confirmed_rejection);
     auto& upd_site = db.cached("UPDATE noi_sites SET confirmed_rejection = ?2 WHERE site = ?1");
     upd_site.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(confirmed));
@@ -201,7 +234,9 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d, 
         upd.bind(4, static_cast<std::int64_t>(*h.oldest_pending_ms));
     else
         upd.bind_null(4);
-    upd.bind(5, static_cast<std::int64_t>(h.clock_ms) - now).bind(6, h.app_version).bind(7, static_cast<std::int64_t>(h.schema_version));
+    upd.bind(5, static_cast<std::int64_t>(h.clock_ms) - now)
+        .bind(6, h.app_version)
+        .bind(7, static_cast<std::int64_t>(h.schema_version));
     upd.run();
 
     proto::welcome w;
@@ -215,17 +250,20 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d, 
     while (rej.step())
         w.rejections.push_back({static_cast<std::uint64_t>(rej.column_int(0)), rej.column_text(1),
                                 rej.column_text(2), static_cast<std::uint64_t>(rej.column_int(3)),
-                                static_cast<proto::reject_reason>(rej.column_int(4)), rej.column_text(5)});
+                                static_cast<proto::reject_reason>(rej.column_int(4)),
+                                rej.column_text(5)});
     rej.reset();
     tx.commit();
     live_.insert(h.site);
     return w;
 }
 
-void server_store::release(const site_id& s) { live_.erase(s); }
+void server_store::release(const site_id& s) {
+    live_.erase(s);
+}
 
 std::variant<proto::push_ack, proto::error> server_store::push(const device& d, const site_id& s,
-                                                              const proto::push& p) {
+                                                               const proto::push& p) {
     auto& db = rep_->db();
     const auto now = rep_->clock().wall_ms();
     // Only versions this site stamped itself are checked: cells it re-sends from others
@@ -235,9 +273,11 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
             return v.site == s && hlc_to_ms(v.hlc) > now + opt_.clock_bound_ms;
         };
         bool bad = r.exists && ahead(r.exists->ver);
-        for (const auto& c : r.cells) bad = bad || ahead(c.ver);
+        for (const auto& c : r.cells)
+            bad = bad || ahead(c.ver);
         if (bad)
-            return proto::error{proto::error_code::clock_ahead, proto::condition::transient,
+            return proto::error{proto::error_code::clock_ahead,
+                                proto::condition::transient,
                                 "the tablet's clock is ahead of the server's by more than " +
                                     std::to_string(opt_.clock_bound_ms / 1000) +
                                     " s; it re-stamps its pending writes and retries",
@@ -249,15 +289,19 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
     find.bind_blob(1, site.data(), site.size()).bind(2, d.id);
     if (!find.step()) {
         find.reset();
-        return proto::error{proto::error_code::unexpected_message, proto::condition::protocol,
-                            "PUSH before HELLO for this replica", {}};
+        return proto::error{proto::error_code::unexpected_message,
+                            proto::condition::protocol,
+                            "PUSH before HELLO for this replica",
+                            {}};
     }
     auto acked = static_cast<std::uint64_t>(find.column_int(0));
     find.reset();
     if (p.from_seq > acked)
-        return proto::error{proto::error_code::sequence_gap, proto::condition::transient,
-                            "the batch starts at " + std::to_string(p.from_seq) + " but the server holds up to " +
-                                std::to_string(acked) + "; resume from there",
+        return proto::error{proto::error_code::sequence_gap,
+                            proto::condition::transient,
+                            "the batch starts at " + std::to_string(p.from_seq) +
+                                " but the server holds up to " + std::to_string(acked) +
+                                "; resume from there",
                             {}};
     proto::push_ack ack;
     std::vector<const proto::row_change*> rows;
@@ -279,8 +323,10 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
     return ack;
 }
 
-std::optional<proto::reject_reason> server_store::validate(const device& d, const proto::row_change& r,
-                                                           const table_def*& def, std::string& why) {
+std::optional<proto::reject_reason> server_store::validate(const device& d,
+                                                           const proto::row_change& r,
+                                                           const table_def*& def,
+                                                           std::string& why) {
     using proto::reject_reason;
     def = rep_->tables().find(r.table);
     if (!def) {
@@ -325,7 +371,8 @@ std::optional<proto::reject_reason> server_store::validate(const device& d, cons
     return std::nullopt;
 }
 
-server_store::apply_result server_store::apply_row(const device& d, const site_id& s, const proto::row_change& r) {
+server_store::apply_result server_store::apply_row(const device& d, const site_id& s,
+                                                   const proto::row_change& r) {
     auto& db = rep_->db();
     const auto now = rep_->clock().wall_ms();
     row_state_store store(db);
@@ -338,7 +385,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     if (def) {
         loaded = store.load(r.table, r.id, def->columns.size());
         values = row_values(*def, r.id, loaded ? &*loaded : nullptr);
-        if (!reason && def->scope && loaded && !is_null(values[*def->scope]) && values[*def->scope] != r.scope) {
+        if (!reason && def->scope && loaded && !is_null(values[*def->scope]) &&
+            values[*def->scope] != r.scope) {
             reason = proto::reject_reason::scope_changed;
             why = "row " + r.id + " already exists in another scope; a row's commune never changes";
         }
@@ -346,14 +394,17 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     if (reason) {
         auto payload = proto::encode(proto::changes{{r}, 0, false});
         auto site = site_bytes(s);
-        auto& q = db.cached("INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, reason, message, "
-                            "payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        auto& q = db.cached(
+            "INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, reason, message, "
+            "payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
         q.bind(1, d.id).bind_blob(2, site.data(), site.size()).bind(3, r.table).bind(4, r.id);
-        q.bind(5, static_cast<std::int64_t>(r.seq)).bind(6, static_cast<std::int64_t>(*reason)).bind(7, why);
+        q.bind(5, static_cast<std::int64_t>(r.seq))
+            .bind(6, static_cast<std::int64_t>(*reason))
+            .bind(7, why);
         q.bind_blob(8, payload.data(), payload.size()).bind(9, now);
         q.run();
-        proto::rejection rej{static_cast<std::uint64_t>(db.last_insert_rowid()), r.table, r.id,
-                             r.seq, *reason, why};
+        proto::rejection rej{
+            static_cast<std::uint64_t>(db.last_insert_rowid()), r.table, r.id, r.seq, *reason, why};
         // The tablet drops its version and takes the server's back by its next pull.
         if (loaded) {
             auto st = *loaded;
@@ -375,7 +426,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     const bool was_alive = !loaded || st.alive;
 
     merge::row_view view;
-    if (st.exists) view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive), false};
+    if (st.exists)
+        view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive), false};
     view.cells.resize(def->columns.size());
     for (std::size_t i = 0; i < def->columns.size(); ++i)
         if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], false};
@@ -383,7 +435,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     inc.exists = r.exists;
     inc.seen = r.seen;
     inc.existence_base = r.existence_base;
-    for (const auto& c : r.cells) inc.cells.push_back({*def->column_index(c.column), c.val, c.ver, c.base});
+    for (const auto& c : r.cells)
+        inc.cells.push_back({*def->column_index(c.column), c.val, c.ver, c.base});
     // Cells of a row the server has no existence for: the writer's insert, whose existence cell
     // moved on to a later change (a delete, a re-insert) that may never be accepted. The row
     // gets the existence it had when these cells were written, so every replica can hold it.
@@ -421,7 +474,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         seen_hlc = std::max(seen_hlc, ic.ver.hlc);
         auto& cell = st.cells[ic.column];
         if (dec.cells[k] == merge::action::apply) {
-            audit.push_back({def->columns[ic.column].name, values[ic.column], ic.val, ic.ver, ic.base});
+            audit.push_back(
+                {def->columns[ic.column].name, values[ic.column], ic.val, ic.ver, ic.base});
             cell = cell_state{ic.ver, std::nullopt, 0};
             values[ic.column] = ic.val;
             emit(cell);
@@ -434,14 +488,16 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     const bool revived = st.alive && !was_alive;
     if (revived || (exists && !exists->alive && st.alive && dec.exists == merge::action::keep)) {
         emit(st.exists);
-        for (auto& c : st.cells) emit(c);
+        for (auto& c : st.cells)
+            emit(c);
     }
     rep_->clock().observe(seen_hlc);
 
-    auto& cq = db.cached(
-        "INSERT INTO noi_conflicts(kind, tbl, row_id, col, scope, created_at, w_value, w_site, w_hlc, "
-        "w_deleted, l_value, l_site, l_hlc, l_deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-        "?11, ?12, ?13, ?14)");
+    auto& cq = db.cached("INSERT INTO noi_conflicts(kind, tbl, row_id, col, scope, created_at, "
+                         "w_value, w_site, w_hlc, "
+                         "w_deleted, l_value, l_site, l_hlc, l_deleted) VALUES (?1, ?2, ?3, ?4, "
+                         "?5, ?6, ?7, ?8, ?9, ?10, "
+                         "?11, ?12, ?13, ?14)");
     const value scope_value = def->scope ? values[*def->scope] : value{};
     for (const auto& c : dec.conflicts) {
         value wv, lv;
@@ -457,7 +513,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             ldel = !wdel;
         }
         auto ws = site_bytes(c.winner.site), ls = site_bytes(c.loser.site);
-        cq.bind(1, std::string_view(c.kind == merge::conflict_kind::update ? "update" : "delete_update"));
+        cq.bind(1, std::string_view(c.kind == merge::conflict_kind::update ? "update"
+                                                                           : "delete_update"));
         cq.bind(2, r.table).bind(3, r.id);
         if (c.column)
             cq.bind(4, def->columns[*c.column].name);
@@ -465,7 +522,9 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             cq.bind_null(4);
         cq.bind(5, scope_value).bind(6, now).bind(7, wv).bind_blob(8, ws.data(), ws.size());
         cq.bind(9, static_cast<std::int64_t>(c.winner.hlc)).bind(10, std::int64_t{wdel});
-        cq.bind(11, lv).bind_blob(12, ls.data(), ls.size()).bind(13, static_cast<std::int64_t>(c.loser.hlc));
+        cq.bind(11, lv)
+            .bind_blob(12, ls.data(), ls.size())
+            .bind(13, static_cast<std::int64_t>(c.loser.hlc));
         cq.bind(14, std::int64_t{ldel});
         cq.run();
     }
@@ -481,8 +540,13 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     if (!audit.empty()) {
         auto packed = pack_audit(audit);
         auto site = site_bytes(s);
-        auto& a = db.cached("INSERT INTO noi_audit(at, device_id, site, tbl, row_id, cells) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-        a.bind(1, now).bind(2, d.id).bind_blob(3, site.data(), site.size()).bind(4, r.table).bind(5, r.id);
+        auto& a = db.cached("INSERT INTO noi_audit(at, device_id, site, tbl, row_id, cells) VALUES "
+                            "(?1, ?2, ?3, ?4, ?5, ?6)");
+        a.bind(1, now)
+            .bind(2, d.id)
+            .bind_blob(3, site.data(), site.size())
+            .bind(4, r.table)
+            .bind(5, r.id);
         a.bind_blob(6, packed.data(), packed.size());
         a.run();
     }
@@ -491,24 +555,29 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     return {};
 }
 
-std::vector<value> server_store::row_values(const table_def& def, const std::string& id, const row_state* st) {
+std::vector<value> server_store::row_values(const table_def& def, const std::string& id,
+                                            const row_state* st) {
+    // Every server write keeps a row's state, so a row without one is not in the table: a
+    // new row (most pushed rows) costs no lookup.
     std::vector<value> values;
-    if (auto v = rep_->io(def).read(id))
-        values = std::move(*v);
-    else if (st)
+    if (st && !st->alive)
         values = st->tomb;
+    else if (auto v = st ? rep_->io(def).read(id) : std::nullopt)
+        values = std::move(*v);
     values.resize(def.columns.size());
     return values;
 }
 
 void server_store::record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
                                const value& scope) {
-    auto& f = rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope) VALUES (?1, ?2, ?3, ?4)");
+    auto& f =
+        rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope) VALUES (?1, ?2, ?3, ?4)");
     f.bind(1, static_cast<std::int64_t>(seq)).bind(2, table).bind(3, id).bind(4, scope);
     f.run();
 }
 
-void server_store::write_local(const std::string& table, const std::string& id, const std::vector<value>& values) {
+void server_store::write_local(const std::string& table, const std::string& id,
+                               const std::vector<value>& values) {
     const auto* def = rep_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
     row_state_store store(rep_->db());
@@ -520,7 +589,8 @@ void server_store::write_local(const std::string& table, const std::string& id, 
     const auto hlc = rep_->clock().next();
     const version ver{hlc, rep_->site()};
     if (!st || !st->alive)
-        r.exists = proto::existence_change{true, ver, st && st->exists ? std::optional(st->exists->ver) : std::nullopt};
+        r.exists = proto::existence_change{
+            true, ver, st && st->exists ? std::optional(st->exists->ver) : std::nullopt};
     else if (st->exists)
         r.existence_base = st->exists->ver;
     for (std::size_t i = 0; i < def->columns.size() && i < values.size(); ++i) {
@@ -533,7 +603,8 @@ void server_store::write_local(const std::string& table, const std::string& id, 
 }
 
 void server_store::write_cells(const std::string& table, const std::string& id,
-                               const std::vector<std::pair<std::size_t, value>>& cells, std::optional<bool> exists) {
+                               const std::vector<std::pair<std::size_t, value>>& cells,
+                               std::optional<bool> exists) {
     const auto* def = rep_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
     row_state_store store(rep_->db());
@@ -546,7 +617,8 @@ void server_store::write_cells(const std::string& table, const std::string& id,
     if (def->scope) r.scope = values[*def->scope];
     const version ver{rep_->clock().next(), rep_->site()};
     if (exists)
-        r.exists = proto::existence_change{*exists, ver, st->exists ? std::optional(st->exists->ver) : std::nullopt};
+        r.exists = proto::existence_change{
+            *exists, ver, st->exists ? std::optional(st->exists->ver) : std::nullopt};
     else if (st->exists)
         r.existence_base = st->exists->ver;
     if (exists && !*exists)
@@ -561,56 +633,76 @@ void server_store::write_cells(const std::string& table, const std::string& id,
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
 }
 
-server_store::resolve_result server_store::resolve_conflict(std::uint64_t id, const resolution& how) {
+server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
+                                                            const resolution& how) {
     if (how.keep_device.has_value() == how.new_value.has_value())
-        return {resolve_status::bad_request, "say either which device's side to keep or the new value, not both"};
+        return {resolve_status::bad_request,
+                "say either which device's side to keep or the new value, not both"};
     auto all = conflicts();
-    auto it = std::find_if(all.begin(), all.end(), [&](const conflict_record& c) { return c.id == id; });
-    if (it == all.end()) return {resolve_status::not_found, "no conflict " + std::to_string(id) + "; list conflicts to find its id"};
+    auto it =
+        std::find_if(all.begin(), all.end(), [&](const conflict_record& c) { return c.id == id; });
+    if (it == all.end())
+        return {resolve_status::not_found,
+                "no conflict " + std::to_string(id) + "; list conflicts to find its id"};
     const auto& c = *it;
     if (c.status != "open")
-        return {resolve_status::already_resolved, "conflict " + std::to_string(id) + " was already resolved by " +
-                                                      c.resolved_by.value_or("someone") + "; nothing to do"};
+        return {resolve_status::already_resolved,
+                "conflict " + std::to_string(id) + " was already resolved by " +
+                    c.resolved_by.value_or("someone") + "; nothing to do"};
     const auto* def = rep_->tables().find(c.table);
     auto st = row_state_store(rep_->db()).load(c.table, c.row_id, def ? def->columns.size() : 0);
-    if (!def || !st) return {resolve_status::not_found, "the conflict's row no longer exists on the server"};
+    if (!def || !st)
+        return {resolve_status::not_found, "the conflict's row no longer exists on the server"};
     const conflict_side* kept = nullptr;
     if (how.keep_device) {
         for (const auto* side : {&c.winner, &c.loser})
             if (side->device_id == *how.keep_device) kept = side;
         if (!kept)
-            return {resolve_status::bad_request, "device " + *how.keep_device + " is not a side of conflict " +
-                                                     std::to_string(id) + "; keep one of " + c.winner.device_id + ", " +
-                                                     c.loser.device_id};
+            return {resolve_status::bad_request, "device " + *how.keep_device +
+                                                     " is not a side of conflict " +
+                                                     std::to_string(id) + "; keep one of " +
+                                                     c.winner.device_id + ", " + c.loser.device_id};
     }
     std::string text;
     transaction tx(rep_->db());
     if (c.kind == "update") {
         auto col = def->column_index(*c.column);
-        if (!col) return {resolve_status::bad_request, "the column " + *c.column + " no longer exists"};
+        if (!col)
+            return {resolve_status::bad_request, "the column " + *c.column + " no longer exists"};
         if (!st->alive && !how.force)
-            return {resolve_status::row_deleted, "row " + c.row_id + " was deleted since the conflict; pass --force to "
-                                                                     "write into the deleted row anyway"};
+            return {resolve_status::row_deleted,
+                    "row " + c.row_id +
+                        " was deleted since the conflict; pass --force to "
+                        "write into the deleted row anyway"};
         const version winner{c.winner.hlc, c.winner.site};
         if (!how.force && (!st->cells[*col] || st->cells[*col]->ver != winner))
-            return {resolve_status::changed_since, "the cell changed again since the conflict was recorded; look at it "
-                                                   "(conflicts show) and pass --force to overwrite the later edit"};
+            return {resolve_status::changed_since,
+                    "the cell changed again since the conflict was recorded; look at it "
+                    "(conflicts show) and pass --force to overwrite the later edit"};
         value v = kept ? kept->val : *how.new_value;
         if (!value_fits(def->columns[*col].type, v))
-            return {resolve_status::bad_request, "column " + *c.column + " does not take a value of that type"};
+            return {resolve_status::bad_request,
+                    "column " + *c.column + " does not take a value of that type"};
         write_cells(c.table, c.row_id, {{*col, v}}, std::nullopt);
         text = kept ? "kept " + *how.keep_device : "new value";
     } else {
-        // delete_update: keeping the deleter keeps the row deleted, keeping the updater brings it back.
+        // delete_update: keeping the deleter keeps the row deleted, keeping the updater brings it
+        // back.
         bool keep_row = kept ? !kept->deleted : true;
         if (!kept && how.new_value)
-            return {resolve_status::bad_request, "a delete against an update is resolved by keeping one device's side (--keep)"};
+            return {resolve_status::bad_request,
+                    "a delete against an update is resolved by keeping one device's side (--keep)"};
         if (keep_row != st->alive) write_cells(c.table, c.row_id, {}, keep_row);
-        text = keep_row ? "kept the row (" + *how.keep_device + ")" : "kept the delete (" + *how.keep_device + ")";
+        text = keep_row ? "kept the row (" + *how.keep_device + ")"
+                        : "kept the delete (" + *how.keep_device + ")";
     }
-    auto& u = rep_->db().cached("UPDATE noi_conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, "
-                                "resolution = ?4 WHERE id = ?1");
-    u.bind(1, static_cast<std::int64_t>(id)).bind(2, how.by).bind(3, rep_->clock().wall_ms()).bind(4, text);
+    auto& u = rep_->db().cached(
+        "UPDATE noi_conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, "
+        "resolution = ?4 WHERE id = ?1");
+    u.bind(1, static_cast<std::int64_t>(id))
+        .bind(2, how.by)
+        .bind(3, rep_->clock().wall_ms())
+        .bind(4, text);
     u.run();
     rep_->save_clock();
     tx.commit();
@@ -618,7 +710,8 @@ server_store::resolve_result server_store::resolve_conflict(std::uint64_t id, co
 }
 
 server_store::quarantine_result server_store::discard_quarantined(std::uint64_t id) {
-    auto& st = rep_->db().cached("UPDATE noi_quarantine SET status = 'discarded' WHERE id = ?1 AND status = 'open'");
+    auto& st = rep_->db().cached(
+        "UPDATE noi_quarantine SET status = 'discarded' WHERE id = ?1 AND status = 'open'");
     st.bind(1, static_cast<std::int64_t>(id));
     st.run();
     if (rep_->db().changes()) return {quarantine_status::done, "discarded"};
@@ -627,33 +720,47 @@ server_store::quarantine_result server_store::discard_quarantined(std::uint64_t 
     bool known = q.step();
     auto status = known ? q.column_text(0) : "";
     q.reset();
-    if (!known) return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) + "; list the quarantine to find its id"};
-    return {quarantine_status::already_closed, "quarantined row " + std::to_string(id) + " is already " + status};
+    if (!known)
+        return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) +
+                                                  "; list the quarantine to find its id"};
+    return {quarantine_status::already_closed,
+            "quarantined row " + std::to_string(id) + " is already " + status};
 }
 
 server_store::quarantine_result server_store::release_quarantined(std::uint64_t id) {
-    auto& q = rep_->db().cached("SELECT device_id, status, payload FROM noi_quarantine WHERE id = ?1");
+    auto& q =
+        rep_->db().cached("SELECT device_id, status, payload FROM noi_quarantine WHERE id = ?1");
     q.bind(1, static_cast<std::int64_t>(id));
     if (!q.step()) {
         q.reset();
-        return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) + "; list the quarantine to find its id"};
+        return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) +
+                                                  "; list the quarantine to find its id"};
     }
     auto device_id = q.column_text(0), status = q.column_text(1), payload = q.column_blob(2);
     q.reset();
-    if (status != "open") return {quarantine_status::already_closed, "quarantined row " + std::to_string(id) + " is already " + status};
+    if (status != "open")
+        return {quarantine_status::already_closed,
+                "quarantined row " + std::to_string(id) + " is already " + status};
     auto d = find_device(device_id);
-    auto decoded = proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    auto decoded =
+        proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
     const auto* ch = std::get_if<proto::message>(&decoded);
-    if (!d || !ch || !std::holds_alternative<proto::changes>(*ch) || std::get<proto::changes>(*ch).rows.empty())
-        return {quarantine_status::still_rejected, "the quarantined row can no longer be read; discard it"};
+    if (!d || !ch || !std::holds_alternative<proto::changes>(*ch) ||
+        std::get<proto::changes>(*ch).rows.empty())
+        return {quarantine_status::still_rejected,
+                "the quarantined row can no longer be read; discard it"};
     const auto& row = std::get<proto::changes>(*ch).rows.front();
     std::string why;
     const table_def* def = nullptr;
     if (validate(*d, row, def, why))
-        return {quarantine_status::still_rejected, "the reason still holds: " + why + "; fix it first (for example the device's scope) or discard the row"};
+        return {quarantine_status::still_rejected,
+                "the reason still holds: " + why +
+                    "; fix it first (for example the device's scope) or discard the row"};
     transaction tx(rep_->db());
     auto res = apply_row(*d, site_id{}, row);
-    if (res.rejection) return {quarantine_status::still_rejected, "the reason still holds: " + res.rejection->message};
+    if (res.rejection)
+        return {quarantine_status::still_rejected,
+                "the reason still holds: " + res.rejection->message};
     auto& u = rep_->db().cached("UPDATE noi_quarantine SET status = 'released' WHERE id = ?1");
     u.bind(1, static_cast<std::int64_t>(id));
     u.run();
@@ -671,15 +778,19 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
     auto& db = rep_->db();
     proto::changes out;
     out.cursor = p.cursor;
-    const std::size_t limit = std::clamp<std::size_t>(p.max_rows ? p.max_rows : opt_.max_pull_rows, 1, opt_.max_pull_rows);
+    const std::size_t limit = std::clamp<std::size_t>(p.max_rows ? p.max_rows : opt_.max_pull_rows,
+                                                      1, opt_.max_pull_rows);
     const bool all = d.scope == "*";
-    auto& q = db.cached(all ? "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-                            : "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 AND (scope = ?3 OR scope IS NULL) "
-                              "ORDER BY seq LIMIT ?2");
+    auto& q = db.cached(
+        all ? "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            : "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 AND (scope = ?3 OR scope IS NULL) "
+              "ORDER BY seq LIMIT ?2");
     q.bind(1, static_cast<std::int64_t>(p.cursor)).bind(2, static_cast<std::int64_t>(limit + 1));
     if (!all) q.bind(3, d.scope);
     std::vector<std::tuple<std::uint64_t, std::string, std::string>> feed;
-    while (q.step()) feed.emplace_back(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2));
+    while (q.step())
+        feed.emplace_back(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1),
+                          q.column_text(2));
     q.reset();
     row_state_store store(db);
     std::size_t bytes = 0, taken = 0;
@@ -700,7 +811,8 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
         r.id = id;
         r.seq = seq;
         if (def->scope) r.scope = values[*def->scope];
-        if (st->exists && st->exists->seq == seq) r.exists = proto::existence_change{st->alive, st->exists->ver, std::nullopt};
+        if (st->exists && st->exists->seq == seq)
+            r.exists = proto::existence_change{st->alive, st->exists->ver, std::nullopt};
         for (std::size_t i = 0; i < def->columns.size(); ++i) {
             const auto& c = st->cells[i];
             if (c && c->seq == seq) {
@@ -717,9 +829,11 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
 std::vector<conflict_record> server_store::conflicts() {
     std::vector<conflict_record> out;
     auto st = rep_->db().prepare(
-        "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, c.created_at, "
+        "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, "
+        "c.created_at, "
         "c.w_value, c.w_site, c.w_hlc, c.w_deleted, coalesce(ws.device_id, ''), "
-        "c.l_value, c.l_site, c.l_hlc, c.l_deleted, coalesce(ls.device_id, ''), c.resolved_by, c.resolved_at, "
+        "c.l_value, c.l_site, c.l_hlc, c.l_deleted, coalesce(ls.device_id, ''), c.resolved_by, "
+        "c.resolved_at, "
         "c.resolution FROM noi_conflicts c LEFT JOIN noi_sites ws ON ws.site = c.w_site "
         "LEFT JOIN noi_sites ls ON ls.site = c.l_site ORDER BY c.id");
     while (st.step()) {
@@ -746,11 +860,13 @@ std::vector<conflict_record> server_store::conflicts() {
 
 std::vector<quarantine_record> server_store::quarantine() {
     std::vector<quarantine_record> out;
-    auto st = rep_->db().prepare("SELECT id, device_id, tbl, row_id, reason, message, status, received_at "
-                                 "FROM noi_quarantine ORDER BY id");
+    auto st = rep_->db().prepare(
+        "SELECT id, device_id, tbl, row_id, reason, message, status, received_at "
+        "FROM noi_quarantine ORDER BY id");
     while (st.step())
-        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1), st.column_text(2),
-                       st.column_text(3), proto::to_string(static_cast<proto::reject_reason>(st.column_int(4))),
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
+                       st.column_text(2), st.column_text(3),
+                       proto::to_string(static_cast<proto::reject_reason>(st.column_int(4))),
                        st.column_text(5), st.column_text(6), st.column_int(7)});
     return out;
 }
@@ -761,12 +877,14 @@ std::vector<audit_record> server_store::audit(const std::string& table, const st
                                  "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
     st.bind(1, table).bind(2, row_id);
     while (st.step())
-        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_int(1), st.column_text(2), table,
-                       row_id, to_site(st.column_blob(3)), unpack_audit(st.column_blob(4))});
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_int(1),
+                       st.column_text(2), table, row_id, to_site(st.column_blob(3)),
+                       unpack_audit(st.column_blob(4))});
     return out;
 }
 
-std::optional<std::vector<version>> server_store::tombstone_seen(const std::string& table, const std::string& id) {
+std::optional<std::vector<version>> server_store::tombstone_seen(const std::string& table,
+                                                                 const std::string& id) {
     const auto* def = rep_->tables().find(table);
     if (!def) return std::nullopt;
     auto st = row_state_store(rep_->db()).load(table, id, def->columns.size());

@@ -27,7 +27,8 @@ struct round_fixture : ::testing::Test {
     std::unique_ptr<tablet> p = tablet::create(dir.file("p.db"), wall, {5});
 
     void SetUp() override {
-        for (const auto* d : {&dev_a, &dev_a2, &dev_b, &province}) server->add_device(*d);
+        for (const auto* d : {&dev_a, &dev_a2, &dev_b, &province})
+            server->add_device(*d);
     }
 
     sim::round_result sync(tablet& t, const device& d) {
@@ -56,7 +57,8 @@ struct round_fixture : ::testing::Test {
 } // namespace
 
 TEST_F(round_fixture, a_row_written_offline_reaches_the_other_tablet_of_the_commune) {
-    a->exec("INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01849', 'Hoàng Thị Lan')");
+    a->exec("INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01849', 'Hoàng "
+            "Thị Lan')");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     EXPECT_EQ(text(*a2, "SELECT full_name FROM militia_member WHERE id = 'm1'"), "Hoàng Thị Lan");
@@ -81,7 +83,8 @@ TEST_F(round_fixture, a_tablet_never_receives_another_communes_rows) {
 }
 
 TEST_F(round_fixture, edits_of_different_columns_of_one_row_both_win) {
-    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', 'Nà Pài', 4)");
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', 'Nà "
+            "Pài', 4)");
     sync(*a, dev_a);
     sync(*a2, dev_a2);
     a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
@@ -94,6 +97,35 @@ TEST_F(round_fixture, edits_of_different_columns_of_one_row_both_win) {
         EXPECT_EQ(text(*t, "SELECT village FROM household WHERE id = 'h1'"), "Bản Chang");
     }
     EXPECT_TRUE(server->conflicts().empty());
+}
+
+TEST_F(round_fixture, the_audit_keeps_each_cells_version_and_base) {
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', 'Nà "
+            "Pài', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a2->exec("UPDATE household SET village = 'Bản Chang', members = 5 WHERE id = 'h1'");
+    sync(*a2, dev_a2);
+    auto records = server->audit("household", "h1");
+    ASSERT_EQ(records.size(), 2u);
+    const auto& insert = records[0].cells;
+    ASSERT_GE(insert.size(), 4u);
+    EXPECT_EQ(insert[0].column, "*exists");
+    for (const auto& c : insert) {
+        EXPECT_EQ(c.ver, insert[0].ver) << c.column;
+        EXPECT_FALSE(c.base) << c.column;
+        EXPECT_EQ(c.ver.site, a->rep().site()) << c.column;
+    }
+    const auto& update = records[1].cells;
+    ASSERT_EQ(update.size(), 2u);
+    for (const auto& c : update) {
+        EXPECT_EQ(c.ver.site, a2->rep().site()) << c.column;
+        ASSERT_TRUE(c.base) << c.column;
+        EXPECT_EQ(*c.base, insert[0].ver) << c.column;
+    }
+    EXPECT_LT(insert[0].ver, update[0].ver);
+    EXPECT_EQ(std::get<std::string>(update[0].old_value), "Nà Pài");
+    EXPECT_EQ(std::get<std::string>(update[0].new_value), "Bản Chang");
 }
 
 TEST_F(round_fixture, concurrent_edits_of_one_cell_converge_and_record_a_conflict) {
@@ -157,7 +189,8 @@ TEST_F(round_fixture, an_update_into_a_row_deleted_elsewhere_stays_deleted_and_c
 TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_batch_applies) {
     // Before its first sync the tablet does not know its scope, so the trigger cannot refuse.
     a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('good', '01849', 'ok')");
-    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01852', 'wrong commune')");
+    a->exec(
+        "INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01852', 'wrong commune')");
     a->exec("INSERT INTO commune(id, name, kind) VALUES ('09999', 'Giả', 'xa')");
     auto r = sync(*a, dev_a);
     EXPECT_EQ(r.stats.rejected, 2u);
@@ -170,7 +203,8 @@ TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_b
     auto rej = a->rejected();
     ASSERT_EQ(rej.size(), 2u);
     EXPECT_EQ(rej[0].row_id, "bad");
-    EXPECT_EQ(std::get<std::string>(rej[0].values[*a->rep().tables().find("incident")->column_index("summary")]),
+    EXPECT_EQ(std::get<std::string>(
+                  rej[0].values[*a->rep().tables().find("incident")->column_index("summary")]),
               "wrong commune");
     EXPECT_EQ(a->status().rejected, 2u);
     EXPECT_EQ(count(*a, "SELECT count(*) FROM incident WHERE id = 'bad'"), 0);
@@ -182,7 +216,8 @@ TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_b
     EXPECT_EQ(again.stats.rejected, 0u);
 }
 
-TEST_F(round_fixture, a_lost_push_ack_is_not_applied_twice_and_its_rejections_come_back_in_welcome) {
+TEST_F(round_fixture,
+       a_lost_push_ack_is_not_applied_twice_and_its_rejections_come_back_in_welcome) {
     a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
     a->exec("INSERT INTO incident(id, commune_code) VALUES ('bad', '01852')");
     sim::link_faults cut_ack;
@@ -245,7 +280,8 @@ TEST_F(round_fixture, applying_the_same_changes_twice_changes_nothing) {
     auto dump = [&] {
         auto st = a2->rep().db().prepare("SELECT id, state FROM noi_rows ORDER BY tbl, id");
         std::string out;
-        while (st.step()) out += st.column_text(0) + st.column_blob(1);
+        while (st.step())
+            out += st.column_text(0) + st.column_blob(1);
         return out + text(*a2, "SELECT group_concat(id || members) FROM household");
     };
     auto once = dump();
@@ -319,7 +355,8 @@ TEST_F(round_fixture, a_tablet_restored_from_backup_moves_its_sequence_above_the
 
 TEST_F(round_fixture, vietnamese_text_round_trips_byte_for_byte) {
     const std::string s = "Mô hình \"Tiếng mõ an ninh trật tự\" — thôn Nà Pài, xã Cẩm Giàng 🇻🇳";
-    auto st = a->rep().db().prepare("INSERT INTO security_model(id, commune_code, name) VALUES ('s1', '01849', ?1)");
+    auto st = a->rep().db().prepare(
+        "INSERT INTO security_model(id, commune_code, name) VALUES ('s1', '01849', ?1)");
     st.bind(1, s);
     st.step();
     sync(*a, dev_a);
@@ -354,11 +391,13 @@ TEST_F(round_fixture, a_quarantined_row_is_released_once_its_reason_no_longer_ho
     sync(*a, dev_a);
     auto q = server->quarantine();
     ASSERT_EQ(q.size(), 1u);
-    EXPECT_EQ(server->release_quarantined(q[0].id).status, server_store::quarantine_status::still_rejected);
+    EXPECT_EQ(server->release_quarantined(q[0].id).status,
+              server_store::quarantine_status::still_rejected);
     // The province makes the device province-wide: the row is no longer outside its scope.
     server->rep().db().exec("UPDATE noi_devices SET scope = '*' WHERE device_id = 'tab-a'");
     EXPECT_EQ(server->release_quarantined(q[0].id).status, server_store::quarantine_status::done);
-    EXPECT_EQ(server->release_quarantined(q[0].id).status, server_store::quarantine_status::already_closed);
+    EXPECT_EQ(server->release_quarantined(q[0].id).status,
+              server_store::quarantine_status::already_closed);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE id = 'x'"), 1);
     sync(*b, dev_b);
     EXPECT_EQ(text(*b, "SELECT summary FROM incident WHERE id = 'x'"), "ghi nhầm xã");
@@ -381,10 +420,12 @@ TEST_F(round_fixture, a_delete_against_an_update_is_resolved_by_keeping_the_row)
     how.by = "test";
     auto r = server->resolve_conflict(c[0].id, how);
     EXPECT_EQ(r.status, server_store::resolve_status::resolved) << r.message;
-    EXPECT_EQ(server->resolve_conflict(c[0].id, how).status, server_store::resolve_status::already_resolved);
+    EXPECT_EQ(server->resolve_conflict(c[0].id, how).status,
+              server_store::resolve_status::already_resolved);
     sync(*a, dev_a);
     sync(*a2, dev_a2);
-    for (auto* t : {a.get(), a2.get()}) EXPECT_EQ(text(*t, "SELECT stage FROM recruit WHERE id = 'r1'"), "verified");
+    for (auto* t : {a.get(), a2.get()})
+        EXPECT_EQ(text(*t, "SELECT stage FROM recruit WHERE id = 'r1'"), "verified");
     EXPECT_EQ(server->conflicts()[0].status, "resolved");
 }
 
@@ -402,7 +443,8 @@ TEST_F(round_fixture, resolving_refuses_when_the_cell_changed_again_unless_force
     auto id = server->conflicts()[0].id;
     server_store::resolution how;
     how.new_value = std::int64_t{7};
-    EXPECT_EQ(server->resolve_conflict(id, how).status, server_store::resolve_status::changed_since);
+    EXPECT_EQ(server->resolve_conflict(id, how).status,
+              server_store::resolve_status::changed_since);
     how.force = true;
     EXPECT_EQ(server->resolve_conflict(id, how).status, server_store::resolve_status::resolved);
     sync(*a, dev_a);
@@ -414,7 +456,8 @@ TEST_F(round_fixture, a_restamped_insert_and_delete_keep_their_order) {
     // before the cells of its insert.
     manual_clock fast(wall.now_ms() + 3LL * 86'400'000);
     auto f = tablet::create(dir.file("f.db"), fast, {31});
-    f->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', 'ghi rồi xoá')");
+    f->exec(
+        "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', 'ghi rồi xoá')");
     f->exec("DELETE FROM incident WHERE id = 'i1'");
     auto refused = sync_once(*f, *server, dev_a);
     ASSERT_TRUE(refused.error.has_value());
