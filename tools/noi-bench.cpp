@@ -1,6 +1,8 @@
 // noi-bench: the figures of DESIGN.md measured against a baseline in the same run (the
 // machines are shared and noisy, so every figure is a ratio to something measured beside it).
 // Prints one JSON document.
+#include <bench/idle_fleet.hpp>
+#include <child_process.hpp>
 #include <cutting_proxy.hpp>
 
 #include <admin/http_client.hpp>
@@ -18,8 +20,12 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <random>
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 
@@ -29,13 +35,17 @@ using json = nlohmann::json;
 namespace fs = std::filesystem;
 using clock_type = std::chrono::steady_clock;
 
-double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+double seconds_since(clock_type::time_point t) {
+    return std::chrono::duration<double>(clock_type::now() - t).count();
+}
 
-const char* militia_columns = "commune_code, full_name, sex, birth_year, village, force_type, unit, position, joined_on, "
-                              "term_end, status, trained_year, notes";
+const char* militia_columns =
+    "commune_code, full_name, sex, birth_year, village, force_type, unit, position, joined_on, "
+    "term_end, status, trained_year, notes";
 
-void bind_member(noi::statement& st, int first, std::size_t i) {
-    st.bind(first, std::string("01849"));
+void bind_member(noi::statement& st, int first, std::size_t i,
+                 const std::string& commune = "01849") {
+    st.bind(first, commune);
     st.bind(first + 1, "Hoàng Văn Thụ " + std::to_string(i));
     st.bind(first + 2, std::string("nam"));
     st.bind(first + 3, static_cast<std::int64_t>(1980 + i % 25));
@@ -58,10 +68,13 @@ std::string bench_id(const std::string& prefix, std::size_t k) {
 }
 
 // Inserts then updates n rows, 1,000 per transaction; returns seconds.
-double insert_update(noi::database& db, const std::string& table, std::size_t n, const std::string& id_prefix) {
+double insert_update(noi::database& db, const std::string& table, std::size_t n,
+                     const std::string& id_prefix) {
     auto started = clock_type::now();
-    auto ins = db.prepare("INSERT INTO " + table + "(id, " + militia_columns + ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
-    auto upd = db.prepare("UPDATE " + table + " SET status = 'absent', trained_year = 2023 WHERE id = ?1");
+    auto ins = db.prepare("INSERT INTO " + table + "(id, " + militia_columns +
+                          ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+    auto upd =
+        db.prepare("UPDATE " + table + " SET status = 'absent', trained_year = 2023 WHERE id = ?1");
     for (std::size_t i = 0; i < n; i += 1000) {
         db.exec("BEGIN");
         for (std::size_t k = i; k < std::min(n, i + 1000); ++k) {
@@ -87,12 +100,16 @@ json bench_capture(const fs::path& dir, std::size_t n) {
     auto t = noi::tablet::create((dir / "capture.db").string(), wall);
     auto& db = t->rep().db();
     // The plain twin: the same columns, STRICT, no triggers, on the same connection.
-    db.exec(std::string("CREATE TABLE plain_member (id TEXT PRIMARY KEY NOT NULL, commune_code TEXT NOT NULL, full_name TEXT, "
-                        "sex TEXT, birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, position TEXT, joined_on TEXT, "
+    db.exec(std::string("CREATE TABLE plain_member (id TEXT PRIMARY KEY NOT NULL, commune_code "
+                        "TEXT NOT NULL, full_name TEXT, "
+                        "sex TEXT, birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, "
+                        "position TEXT, joined_on TEXT, "
                         "term_end TEXT, status TEXT, trained_year INTEGER, notes TEXT) STRICT"));
     double plain = insert_update(db, "plain_member", n, "p");
     double captured = insert_update(db, "militia_member", n, "c");
-    return {{"rows", n}, {"plain_rows_per_s", 2.0 * n / plain}, {"captured_rows_per_s", 2.0 * n / captured},
+    return {{"rows", n},
+            {"plain_rows_per_s", 2.0 * n / plain},
+            {"captured_rows_per_s", 2.0 * n / captured},
             {"ratio", captured / plain}};
 }
 
@@ -114,8 +131,9 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
         devices.push_back(d);
         site_ids.push_back(sid);
     }
-    const char* names[] = {"commune_code", "full_name", "sex", "birth_year", "village", "force_type", "unit", "position",
-                           "joined_on", "term_end", "status", "trained_year", "notes"};
+    const char* names[] = {"commune_code", "full_name",    "sex",      "birth_year", "village",
+                           "force_type",   "unit",         "position", "joined_on",  "term_end",
+                           "status",       "trained_year", "notes"};
     std::vector<std::vector<noi::proto::push>> batches(static_cast<std::size_t>(sites));
     std::uint64_t hlc = noi::hlc_from_ms(wall.now_ms());
     std::size_t per_site = n / static_cast<std::size_t>(sites);
@@ -134,11 +152,21 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
                 r.seq = ++seq;
                 noi::version v{++hlc, site_ids[static_cast<std::size_t>(s)]};
                 r.exists = noi::proto::existence_change{true, v, std::nullopt};
-                noi::value vals[] = {std::string("01849"), "Hoàng Văn Thụ " + std::to_string(k), std::string("nam"),
-                                     static_cast<std::int64_t>(1980 + k % 25), std::string("Nà Pài"), std::string("co_dong"),
-                                     std::string("Trung đội dân quân cơ động"), std::string("chien_si"), std::string("2022-03-01"),
-                                     std::string("2026-03-01"), std::string("active"), std::int64_t{2022}, std::string("Ghi chú")};
-                for (int c = 0; c < 13; ++c) r.cells.push_back({names[c], vals[c], v, std::nullopt});
+                noi::value vals[] = {std::string("01849"),
+                                     "Hoàng Văn Thụ " + std::to_string(k),
+                                     std::string("nam"),
+                                     static_cast<std::int64_t>(1980 + k % 25),
+                                     std::string("Nà Pài"),
+                                     std::string("co_dong"),
+                                     std::string("Trung đội dân quân cơ động"),
+                                     std::string("chien_si"),
+                                     std::string("2022-03-01"),
+                                     std::string("2026-03-01"),
+                                     std::string("active"),
+                                     std::int64_t{2022},
+                                     std::string("Ghi chú")};
+                for (int c = 0; c < 13; ++c)
+                    r.cells.push_back({names[c], vals[c], v, std::nullopt});
                 p.rows.push_back(std::move(r));
             }
             p.to_seq = seq;
@@ -150,16 +178,20 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
     for (std::size_t b = 0; b < batches[0].size(); ++b)
         for (int s = 0; s < sites; ++s) {
             auto& p = batches[static_cast<std::size_t>(s)][b];
-            (void)store->push(devices[static_cast<std::size_t>(s)], site_ids[static_cast<std::size_t>(s)], p);
-            for (const auto& r : p.rows) cells += r.cells.size();
+            (void)store->push(devices[static_cast<std::size_t>(s)],
+                              site_ids[static_cast<std::size_t>(s)], p);
+            for (const auto& r : p.rows)
+                cells += r.cells.size();
         }
     double merged = seconds_since(started);
 
     // The baseline: raw inserts of the same rows, same durability, same transaction sizes.
     noi::database raw((dir / "raw.db").string());
     raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-    raw.exec("CREATE TABLE militia_member (id TEXT PRIMARY KEY NOT NULL, commune_code TEXT NOT NULL, full_name TEXT, sex TEXT, "
-             "birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, position TEXT, joined_on TEXT, term_end TEXT, "
+    raw.exec("CREATE TABLE militia_member (id TEXT PRIMARY KEY NOT NULL, commune_code TEXT NOT "
+             "NULL, full_name TEXT, sex TEXT, "
+             "birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, position TEXT, "
+             "joined_on TEXT, term_end TEXT, "
              "status TEXT, trained_year INTEGER, notes TEXT) STRICT");
     auto ins = raw.prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
                            ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
@@ -169,14 +201,26 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
             raw.exec("BEGIN");
             for (const auto& r : batches[static_cast<std::size_t>(s)][b].rows) {
                 ins.bind(1, r.id);
-                for (int c = 0; c < 13; ++c) ins.bind(c + 2, r.cells[static_cast<std::size_t>(c)].val);
+                for (int c = 0; c < 13; ++c)
+                    ins.bind(c + 2, r.cells[static_cast<std::size_t>(c)].val);
                 ins.run();
             }
             raw.exec("COMMIT");
         }
     double raw_s = seconds_since(started);
-    return {{"rows", per_site * static_cast<std::size_t>(sites)}, {"sites", sites}, {"raw_cells_per_s", cells / raw_s},
-            {"merged_cells_per_s", cells / merged}, {"ratio", raw_s / merged}};
+    return {{"rows", per_site * static_cast<std::size_t>(sites)},
+            {"sites", sites},
+            {"raw_cells_per_s", cells / raw_s},
+            {"merged_cells_per_s", cells / merged},
+            {"ratio", raw_s / merged}};
+}
+
+std::string enrol_device(const std::string& base_url, const std::string& admin_token,
+                         const std::string& commune) {
+    auto r = noi::admin::request(base_url, "POST", "/admin/v1/devices", admin_token,
+                                 json{{"commune", commune}}.dump());
+    if (r.status / 100 != 2) throw std::runtime_error("enrolling a device failed: " + r.body);
+    return json::parse(r.body)["token"];
 }
 
 struct live {
@@ -185,10 +229,11 @@ struct live {
     std::thread thread;
     std::unique_ptr<noi::sim::cutting_proxy> proxy;
     std::string via;
-    explicit live(const fs::path& dir) {
+    live(const fs::path& dir, const noi::proto::deflate_settings& deflate) {
         admin_token = noi::server::init_data_dir((dir / "server").string());
         noi::server::server_config cfg;
         cfg.data_dir = (dir / "server").string();
+        cfg.deflate = deflate;
         srv = std::make_unique<noi::server::server>(cfg);
         thread = std::thread([this] { srv->run(); });
         noi::sim::proxy_options po;
@@ -202,21 +247,24 @@ struct live {
         thread.join();
     }
     std::string enrol(const std::string& commune) {
-        auto r = noi::admin::request("http://" + srv->listen_address(), "POST", "/admin/v1/devices", admin_token,
-                                     json{{"commune", commune}}.dump());
-        return json::parse(r.body)["token"];
+        return enrol_device("http://" + srv->listen_address(), admin_token, commune);
     }
 };
 
-noi::client::sync_result sync(noi::tablet& t, const std::string& url, const std::string& token) {
+noi::client::sync_result sync(noi::tablet& t, const std::string& url, const std::string& token,
+                              const noi::proto::deflate_settings& deflate) {
     noi::client::replicator_options ro;
     ro.url = url;
     ro.token = token;
-    noi::client::replicator rep(t, [] { return noi::client::make_websocket_transport(); }, ro);
+    noi::client::websocket_options wo;
+    wo.deflate = deflate;
+    noi::client::replicator rep(
+        t, [wo] { return noi::client::make_websocket_transport(wo); }, ro);
     return rep.sync(std::chrono::minutes(10));
 }
 
-void fill(noi::tablet& t, std::size_t k, const std::string& prefix) {
+void fill(noi::tablet& t, std::size_t k, const std::string& prefix,
+          const std::string& commune = "01849") {
     auto& db = t.rep().db();
     auto ins = db.prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
                           ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
@@ -224,7 +272,7 @@ void fill(noi::tablet& t, std::size_t k, const std::string& prefix) {
         db.exec("BEGIN");
         for (std::size_t j = i; j < std::min(k, i + 1000); ++j) {
             ins.bind(1, prefix + std::to_string(j));
-            bind_member(ins, 2, j);
+            bind_member(ins, 2, j, commune);
             ins.run();
         }
         db.exec("COMMIT");
@@ -237,91 +285,359 @@ std::size_t raw_bytes(std::size_t k, const std::string& prefix) {
     for (std::size_t j = 0; j < k; ++j) {
         noi::proto::row_change row;
         row.id = prefix + std::to_string(j);
-        noi::value vals[] = {std::string("01849"), "Hoàng Văn Thụ " + std::to_string(j), std::string("nam"),
-                             static_cast<std::int64_t>(1980 + j % 25), std::string("Nà Pài"), std::string("co_dong"),
-                             std::string("Trung đội dân quân cơ động"), std::string("chien_si"), std::string("2022-03-01"),
-                             std::string("2026-03-01"), std::string("active"), std::int64_t{2022}, std::string("Ghi chú")};
+        noi::value vals[] = {std::string("01849"),
+                             "Hoàng Văn Thụ " + std::to_string(j),
+                             std::string("nam"),
+                             static_cast<std::int64_t>(1980 + j % 25),
+                             std::string("Nà Pài"),
+                             std::string("co_dong"),
+                             std::string("Trung đội dân quân cơ động"),
+                             std::string("chien_si"),
+                             std::string("2022-03-01"),
+                             std::string("2026-03-01"),
+                             std::string("active"),
+                             std::int64_t{2022},
+                             std::string("Ghi chú")};
         std::size_t bytes = row.id.size() + 1;
         for (const auto& v : vals) {
-            if (const auto* s = std::get_if<std::string>(&v)) bytes += s->size() + 1;
-            else bytes += 3;
+            if (const auto* s = std::get_if<std::string>(&v))
+                bytes += s->size() + 1;
+            else
+                bytes += 3;
         }
         total += bytes;
     }
     return total;
 }
 
-json bench_push(const fs::path& dir, int tablets, std::size_t k) {
-    live server(dir / "push");
+json bench_push(const fs::path& dir, int tablets, std::size_t k,
+                const noi::proto::deflate_settings& deflate) {
+    live server(dir / "push", deflate);
     std::vector<std::unique_ptr<noi::tablet>> ts;
     std::vector<std::string> tokens;
     noi::system_clock wall;
+    // One commune per tablet, so the figure is the push alone: tablets of one commune would
+    // also pull each other's rows.
+    const auto& communes = noi::reference_communes();
     for (int i = 0; i < tablets; ++i) {
-        ts.push_back(noi::tablet::create((dir / ("push-" + std::to_string(i) + ".db")).string(), wall));
-        tokens.push_back(server.enrol("01849"));
-        fill(*ts.back(), k, "t" + std::to_string(i) + "-");
+        const auto& commune = communes[static_cast<std::size_t>(i) % communes.size()].code;
+        ts.push_back(
+            noi::tablet::create((dir / ("push-" + std::to_string(i) + ".db")).string(), wall));
+        tokens.push_back(server.enrol(commune));
+        fill(*ts.back(), k, "t" + std::to_string(i) + "-", commune);
     }
     auto started = clock_type::now();
     std::vector<std::thread> workers;
+    std::atomic<int> unfinished{0};
     for (int i = 0; i < tablets; ++i)
-        workers.emplace_back([&, i] { (void)sync(*ts[static_cast<std::size_t>(i)], server.via, tokens[static_cast<std::size_t>(i)]); });
-    for (auto& w : workers) w.join();
+        workers.emplace_back([&, i] {
+            auto r = sync(*ts[static_cast<std::size_t>(i)], server.via,
+                          tokens[static_cast<std::size_t>(i)], deflate);
+            if (r.outcome != noi::client::sync_outcome::done) ++unfinished;
+        });
+    for (auto& w : workers)
+        w.join();
     double secs = seconds_since(started);
     double rows = static_cast<double>(tablets) * static_cast<double>(k);
-    return {{"tablets", tablets}, {"rows_per_tablet", k}, {"rows_per_s", rows / secs},
-            {"wire_bytes_per_row", static_cast<double>(server.proxy->bytes()) / rows},
-            {"raw_bytes_per_row", static_cast<double>(raw_bytes(k, "t0-")) / static_cast<double>(k)}};
+    // A figure counts only rows the server holds.
+    noi::database check((dir / "push" / "server" / "noi.db").string(), false);
+    auto count = check.prepare("SELECT count(*) FROM militia_member");
+    count.step();
+    auto held = count.column_int(0);
+    if (unfinished > 0 || held != static_cast<std::int64_t>(rows))
+        throw std::runtime_error("push: the server holds " + std::to_string(held) + " of " +
+                                 std::to_string(static_cast<std::int64_t>(rows)) + " rows and " +
+                                 std::to_string(unfinished.load()) + " syncs did not finish");
+    return {
+        {"tablets", tablets},
+        {"rows_per_tablet", k},
+        {"rows_per_s", rows / secs},
+        {"wire_bytes_per_row", static_cast<double>(server.proxy->bytes()) / rows},
+        {"raw_bytes_per_row", static_cast<double>(raw_bytes(k, "t0-")) / static_cast<double>(k)}};
 }
 
-json bench_bootstrap(const fs::path& dir, std::size_t k) {
-    live server(dir / "bootstrap");
+json bench_bootstrap(const fs::path& dir, std::size_t k,
+                     const noi::proto::deflate_settings& deflate) {
+    live server(dir / "bootstrap", deflate);
     noi::system_clock wall;
     auto writer = noi::tablet::create((dir / "writer.db").string(), wall);
     fill(*writer, k, "b-");
-    (void)sync(*writer, "http://" + server.srv->listen_address(), server.enrol("01849"));
+    (void)sync(*writer, "http://" + server.srv->listen_address(), server.enrol("01849"), deflate);
     auto fresh = noi::tablet::create((dir / "fresh.db").string(), wall);
     auto token = server.enrol("01849");
     auto before = server.proxy->bytes();
     auto started = clock_type::now();
-    auto r = sync(*fresh, server.via, token);
+    auto r = sync(*fresh, server.via, token, deflate);
     double secs = seconds_since(started);
-    return {{"rows", k}, {"rows_per_s", static_cast<double>(k) / secs},
-            {"wire_bytes_per_row", static_cast<double>(server.proxy->bytes() - before) / static_cast<double>(k)},
+    return {{"rows", k},
+            {"rows_per_s", static_cast<double>(k) / secs},
+            {"wire_bytes_per_row",
+             static_cast<double>(server.proxy->bytes() - before) / static_cast<double>(k)},
             {"done", r.outcome == noi::client::sync_outcome::done}};
+}
+
+std::int64_t rss_bytes(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string key;
+    while (in >> key) {
+        if (key == "VmRSS:") {
+            std::int64_t kib = 0;
+            in >> kib;
+            return kib * 1024;
+        }
+        in.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+    }
+    throw std::runtime_error("cannot read the memory of process " + std::to_string(pid));
+}
+
+// Each connection takes a descriptor here and one in the server, which inherits the limit.
+void raise_file_limit(std::size_t wanted) {
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur >= wanted) return;
+    rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, wanted);
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < wanted)
+        throw std::runtime_error("the file limit (" + std::to_string(rl.rlim_max) +
+                                 ") is below the " + std::to_string(wanted) +
+                                 " this many connections need; raise it (ulimit -Hn) or use fewer");
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// A real noi-server process (its memory is measured alone) holding `connections` sessions
+// that said HELLO and went quiet, while `active` tablets among them do rounds.
+json bench_connections(const fs::path& dir, const fs::path& server_bin, std::size_t connections,
+                       std::size_t active, int rounds, int think_ms,
+                       const noi::proto::deflate_settings& deflate) {
+    active = std::min(active, connections);
+    raise_file_limit(connections + 1024);
+    auto data = (dir / "conn-server").string();
+    auto init =
+        noi::process::run({server_bin.string(), "init", "--data", data}, std::chrono::seconds(60));
+    if (init.exit_code != 0) throw std::runtime_error("noi-server init failed: " + init.err);
+    auto admin_token = init.out.substr(0, init.out.find_first_of("\r\n"));
+    noi::process::child_process srv({server_bin.string(), "serve", "--data", data, "--listen",
+                                     "127.0.0.1:0", "--deflate-window-bits",
+                                     std::to_string(deflate.window_bits), "--deflate-mem-level",
+                                     std::to_string(deflate.mem_level)},
+                                    dir.string());
+    auto line = srv.wait_for_stderr("listening on", std::chrono::seconds(30));
+    if (!line) throw std::runtime_error("noi-server did not start: " + srv.stderr_text());
+    auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+    const std::string url = "http://127.0.0.1:" + std::to_string(port);
+
+    // Idle tablets share a few hundred device tokens; each has its own replica (site).
+    std::vector<std::string> idle_tokens, active_tokens;
+    for (std::size_t i = 0; i < std::min<std::size_t>(200, connections - active); ++i)
+        idle_tokens.push_back(enrol_device(url, admin_token, "01849"));
+    for (std::size_t i = 0; i < active; ++i)
+        active_tokens.push_back(enrol_device(url, admin_token, "01849"));
+
+    noi::system_clock wall;
+    std::vector<std::unique_ptr<noi::tablet>> tablets;
+    for (std::size_t i = 0; i < active; ++i) {
+        tablets.push_back(
+            noi::tablet::create((dir / ("active-" + std::to_string(i) + ".db")).string(), wall));
+        (void)sync(*tablets.back(), url, active_tokens[i],
+                   deflate); // the reference data, not measured
+    }
+
+    const auto rss_before = rss_bytes(srv.pid());
+    noi::bench::idle_fleet_options fo;
+    fo.port = port;
+    fo.tokens = idle_tokens;
+    fo.connections = connections - active;
+    fo.deflate = deflate;
+    noi::bench::idle_fleet fleet(fo);
+    auto opened = idle_tokens.empty() ? 0 : fleet.open();
+    if (opened < fo.connections)
+        throw std::runtime_error("only " + std::to_string(opened) + " of " +
+                                 std::to_string(fo.connections) +
+                                 " idle connections opened: " + fleet.first_error());
+    const auto rss_idle = rss_bytes(srv.pid());
+
+    // Each round: one new row, then a whole sync (connect, HELLO, PUSH, PULL) timed end to end.
+    // Tablets in the field do not sync in step: each waits a random think time up to
+    // think_ms before every round (0 makes them all start at once).
+    std::vector<std::vector<double>> ms(active);
+    std::vector<std::thread> workers;
+    std::atomic<int> failed{0};
+    for (std::size_t i = 0; i < active; ++i)
+        workers.emplace_back([&, i] {
+            std::mt19937 rng(static_cast<unsigned>(i));
+            std::uniform_int_distribution<int> think(0, std::max(0, think_ms));
+            for (int r = 0; r < rounds; ++r) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(think(rng)));
+                tablets[i]->exec("INSERT INTO household(id, commune_code, village, members) VALUES "
+                                 "(noi_uuid(), '01849', 'Nà Pài', 4)");
+                auto started = clock_type::now();
+                auto res = sync(*tablets[i], url, active_tokens[i], deflate);
+                ms[i].push_back(seconds_since(started) * 1000);
+                if (res.outcome != noi::client::sync_outcome::done) ++failed;
+            }
+        });
+    for (auto& w : workers)
+        w.join();
+    const auto rss_active = rss_bytes(srv.pid());
+    std::vector<double> all;
+    for (const auto& v : ms)
+        all.insert(all.end(), v.begin(), v.end());
+    srv.signal(SIGTERM);
+    srv.wait(std::chrono::seconds(30));
+    return {
+        {"connections", opened + active},
+        {"idle", opened},
+        {"active_tablets", active},
+        {"think_ms_max", think_ms},
+        {"rounds", all.size()},
+        {"failed_rounds", failed.load()},
+        {"server_rss_bytes_before", rss_before},
+        {"server_rss_bytes_idle", rss_idle},
+        {"server_rss_bytes_after_rounds", rss_active},
+        {"rss_bytes_per_connection",
+         opened ? static_cast<double>(rss_idle - rss_before) / static_cast<double>(opened) : 0.0},
+        {"p50_ms", percentile(all, 0.50)},
+        {"p99_ms", percentile(all, 0.99)},
+        {"compression",
+         {{"permessage_deflate", true},
+          {"window_bits", deflate.window_bits},
+          {"mem_level", deflate.mem_level},
+          {"comp_level", deflate.comp_level}}}};
+}
+
+// The same records through another system, run beside ours (bench/peers/NAME/bench.js).
+json bench_peer(const fs::path& dir, const fs::path& peer_dir, int tablets, std::size_t rows,
+                std::size_t bootstrap_rows) {
+    if (!fs::exists(peer_dir / "bench.js"))
+        throw std::runtime_error("no peer benchmark at " + peer_dir.string());
+    if (!fs::exists(peer_dir / "node_modules")) {
+        std::cerr << "installing the peer's packages (npm ci in " << peer_dir.string() << ")\n";
+        auto r = noi::process::run(
+            {"/usr/bin/env", "npm", "ci", "--no-audit", "--no-fund", "--prefix", peer_dir.string()},
+            std::chrono::minutes(10));
+        if (r.exit_code != 0)
+            throw std::runtime_error(
+                "npm ci failed (Node.js 20 and the npm registry are needed): " + r.err);
+    }
+    auto r = noi::process::run({"/usr/bin/env", "node", (peer_dir / "bench.js").string(),
+                                "--tablets", std::to_string(tablets), "--rows",
+                                std::to_string(rows), "--bootstrap-rows",
+                                std::to_string(bootstrap_rows), "--dir", (dir / "peer").string()},
+                               std::chrono::minutes(30));
+    if (r.exit_code != 0) throw std::runtime_error("the peer benchmark failed: " + r.err);
+    return json::parse(r.out);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"noi-bench: measure Nối against baselines run beside it; prints one JSON document"};
-    std::size_t capture_rows = 100'000, merge_rows = 100'000, push_rows = 10'000, bootstrap_rows = 50'000;
+    CLI::App app{
+        "noi-bench: measure Nối against baselines run beside it; prints one JSON document"};
+    std::size_t capture_rows = 100'000, merge_rows = 100'000, push_rows = 10'000,
+                bootstrap_rows = 50'000;
     int tablets = 8, sites = 4;
     std::vector<std::string> only;
-    app.add_option("--capture-rows", capture_rows, "Rows inserted and updated for capture")->capture_default_str();
+    app.add_option("--capture-rows", capture_rows, "Rows inserted and updated for capture")
+        ->capture_default_str();
     app.add_option("--merge-rows", merge_rows, "Rows merged by the server")->capture_default_str();
-    app.add_option("--sites", sites, "Sites pushing in the merge figure")->capture_default_str()->check(CLI::Range(1, 64));
-    app.add_option("--tablets", tablets, "Tablets pushing at once")->capture_default_str()->check(CLI::Range(1, 64));
+    app.add_option("--sites", sites, "Sites pushing in the merge figure")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    app.add_option("--tablets", tablets, "Tablets pushing at once")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
     app.add_option("--push-rows", push_rows, "Rows each tablet pushes")->capture_default_str();
-    app.add_option("--bootstrap-rows", bootstrap_rows, "Rows a new tablet pulls")->capture_default_str();
-    app.add_option("--only", only, "Run only these figures (capture, merge, push, bootstrap)");
+    app.add_option("--bootstrap-rows", bootstrap_rows, "Rows a new tablet pulls")
+        ->capture_default_str();
+    std::size_t connections = 5'000, active = 100;
+    int rounds = 5, think_ms = 2'000;
+    app.add_option("--connections", connections, "Idle WebSocket connections held by the server")
+        ->capture_default_str();
+    app.add_option("--active", active, "Tablets among them doing rounds")->capture_default_str();
+    app.add_option("--rounds", rounds, "Rounds each active tablet does")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--think-ms", think_ms,
+                   "Longest random pause of an active tablet before each round")
+        ->capture_default_str();
+    noi::proto::deflate_settings deflate;
+    app.add_option("--window-bits", deflate.window_bits,
+                   "permessage-deflate window bits, both ends")
+        ->capture_default_str()
+        ->check(CLI::Range(9, 15));
+    app.add_option("--mem-level", deflate.mem_level, "permessage-deflate memory level, both ends")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 9));
+    std::string server_bin;
+    app.add_option("--server-bin", server_bin,
+                   "The noi-server program for the connections figure (default: beside noi-bench)");
+    std::string peer;
+    app.add_option("--peer", peer,
+                   "Run a peer system on the same records and add the *_vs_peer ratios")
+        ->check(CLI::IsMember({"pouchdb"}));
+    std::string peers_dir = NOI_PEERS_DIR;
+    app.add_option("--peers-dir", peers_dir, "Where the peers' benchmarks are")
+        ->capture_default_str();
+    bool quick = false;
+    app.add_flag("--quick", quick,
+                 "Small sizes: checks that every figure runs, not the speed (CI's smoke test)");
+    app.add_option("--only", only,
+                   "Run only these figures (capture, merge, push, bootstrap, connections)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }
-    auto want = [&](const char* f) { return only.empty() || std::find(only.begin(), only.end(), f) != only.end(); };
+    if (quick) {
+        capture_rows = merge_rows = 2'000;
+        push_rows = 300;
+        tablets = 2;
+        bootstrap_rows = 1'000;
+        connections = 200;
+        active = 10;
+        rounds = 2;
+        think_ms = 100;
+    }
+    if (server_bin.empty())
+        server_bin = (fs::canonical("/proc/self/exe").parent_path() / "noi-server").string();
+    auto want = [&](const char* f) {
+        return only.empty() || std::find(only.begin(), only.end(), f) != only.end();
+    };
     // Durable storage for the figures that fsync: tmpfs would flatter them.
     fs::path dir = fs::temp_directory_path() / ("noi-bench-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     json out;
     try {
-        out["machine"] = {{"cores", std::thread::hardware_concurrency()}, {"sqlite", sqlite3_libversion()},
-                          {"boost", std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000)},
+        out["machine"] = {{"cores", std::thread::hardware_concurrency()},
+                          {"sqlite", sqlite3_libversion()},
+                          {"boost", std::to_string(BOOST_VERSION / 100000) + "." +
+                                        std::to_string(BOOST_VERSION / 100 % 1000)},
                           {"storage", dir.string()}};
         if (want("capture")) out["capture"] = bench_capture(dir, capture_rows);
         if (want("merge")) out["merge"] = bench_merge(dir, merge_rows, sites);
-        if (want("push")) out["push"] = bench_push(dir, tablets, push_rows);
-        if (want("bootstrap")) out["bootstrap"] = bench_bootstrap(dir, bootstrap_rows);
+        if (want("push")) out["push"] = bench_push(dir, tablets, push_rows, deflate);
+        if (want("bootstrap")) out["bootstrap"] = bench_bootstrap(dir, bootstrap_rows, deflate);
+        if (want("connections"))
+            out["connections"] =
+                bench_connections(dir, server_bin, connections, active, rounds, think_ms, deflate);
+        if (!peer.empty()) {
+            auto p =
+                bench_peer(dir, fs::path(peers_dir) / peer, tablets, push_rows, bootstrap_rows);
+            out["peer"] = p;
+            auto ratio = [&](const char* fig, const char* field) {
+                return out.contains(fig)
+                           ? json(out[fig][field].get<double>() / p[fig][field].get<double>())
+                           : json(nullptr);
+            };
+            out["push_vs_peer"] = ratio("push", "rows_per_s");
+            out["bytes_vs_peer"] = ratio("push", "wire_bytes_per_row");
+            out["bootstrap_vs_peer"] = ratio("bootstrap", "rows_per_s");
+        }
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
         fs::remove_all(dir);

@@ -16,7 +16,8 @@ bool split_host_port(const std::string& s, std::string& host, std::uint16_t& por
     auto colon = s.rfind(':');
     if (colon == std::string::npos || colon == 0) return false;
     host = s.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     try {
         auto p = std::stoul(s.substr(colon + 1));
         if (p > 65535) return false;
@@ -36,18 +37,34 @@ int main(int argc, char** argv) {
     bool behind_proxy = false;
     int threads = 2;
 
-    auto* init = app.add_subcommand("init", "Create a server in DIR and print the first admin token");
+    auto* init =
+        app.add_subcommand("init", "Create a server in DIR and print the first admin token");
     init->add_option("--data", dir, "Data directory (made if missing)")->required();
 
     auto* serve = app.add_subcommand("serve", "Serve /sync, /admin/v1, /healthz and /metrics");
     serve->add_option("--data", dir, "Data directory made by init")->required();
-    serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)")->required();
+    serve->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)")
+        ->required();
     serve->add_option("--tls-cert", cert, "PEM certificate chain for wss:// and https://");
     serve->add_option("--tls-key", key, "PEM private key of the certificate");
-    serve->add_flag("--behind-tls-proxy", behind_proxy, "A proxy in front terminates TLS: allow plain listening beyond loopback");
-    serve->add_option("--threads", threads, "Network threads")->capture_default_str()->check(CLI::Range(1, 64));
+    serve->add_flag("--behind-tls-proxy", behind_proxy,
+                    "A proxy in front terminates TLS: allow plain listening beyond loopback");
+    serve->add_option("--threads", threads, "Network threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    noi::proto::deflate_settings deflate;
+    serve
+        ->add_option("--deflate-window-bits", deflate.window_bits,
+                     "permessage-deflate window (both directions): memory per connection against "
+                     "bytes on the wire")
+        ->capture_default_str()
+        ->check(CLI::Range(9, 15));
+    serve->add_option("--deflate-mem-level", deflate.mem_level, "permessage-deflate memory level")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 9));
 
-    auto* bak = app.add_subcommand("backup", "Copy a consistent snapshot of the server's database, even while it runs");
+    auto* bak = app.add_subcommand(
+        "backup", "Copy a consistent snapshot of the server's database, even while it runs");
     bak->add_option("--data", dir, "Data directory")->required();
     bak->add_option("--to", to, "The snapshot file to write (must not exist)")->required();
 
@@ -81,6 +98,7 @@ int main(int argc, char** argv) {
         cfg.tls_key = key;
         cfg.behind_tls_proxy = behind_proxy;
         cfg.threads = threads;
+        cfg.deflate = deflate;
 
         // Signals are taken by one thread with sigwait, so no handler runs inside Asio.
         sigset_t set;

@@ -5,9 +5,9 @@
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
@@ -37,12 +37,14 @@ endpoint parse_url(const std::string& url) {
         rest = url.substr(8);
         e.tls = true;
     } else {
-        throw transport_error(transport_errc::bad_url, "the server address must start with http:// or https://");
+        throw transport_error(transport_errc::bad_url,
+                              "the server address must start with http:// or https://");
     }
     rest = rest.substr(0, rest.find('/'));
     auto colon = rest.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size())
-        throw transport_error(transport_errc::bad_url, "the server address needs a port, as in http://HOST:PORT");
+        throw transport_error(transport_errc::bad_url,
+                              "the server address needs a port, as in http://HOST:PORT");
     e.host = rest.substr(0, colon);
     e.port = rest.substr(colon + 1);
     return e;
@@ -56,7 +58,8 @@ public:
     explicit websocket_transport(websocket_options opt) : opt_(std::move(opt)) {}
     ~websocket_transport() override { close(); }
 
-    void connect(const std::string& url, const std::string& token, std::chrono::milliseconds timeout) override {
+    void connect(const std::string& url, const std::string& token,
+                 std::chrono::milliseconds timeout) override {
         auto ep = parse_url(url);
         if (ep.tls) {
             tls_ctx_.emplace(asio::ssl::context::tls_client);
@@ -64,43 +67,66 @@ public:
             if (!opt_.ca_file.empty()) {
                 beast::error_code ec;
                 tls_ctx_->load_verify_file(opt_.ca_file, ec);
-                if (ec) throw transport_error(transport_errc::bad_url, "cannot read the CA file " + opt_.ca_file + ": " + ec.message());
+                if (ec)
+                    throw transport_error(transport_errc::bad_url, "cannot read the CA file " +
+                                                                       opt_.ca_file + ": " +
+                                                                       ec.message());
             }
             tls_ctx_->set_verify_mode(asio::ssl::verify_peer);
             ws_.emplace<tls_ws>(asio::make_strand(ioc_), *tls_ctx_);
         } else {
             ws_.emplace<plain_ws>(asio::make_strand(ioc_));
         }
-        std::visit([&](auto& ws) {
-            if constexpr (!std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>) open(ws, ep, token, timeout);
-        }, ws_);
+        std::visit(
+            [&](auto& ws) {
+                if constexpr (!std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>)
+                    open(ws, ep, token, timeout);
+            },
+            ws_);
     }
 
-    void send(const std::vector<std::uint8_t>& message, std::chrono::milliseconds timeout) override {
+    void send(const std::vector<std::uint8_t>& message,
+              std::chrono::milliseconds timeout) override {
         beast::error_code ec;
         with_ws([&](auto& ws) {
-            run([&](auto done) { ws.async_write(asio::buffer(message), [done](beast::error_code e, std::size_t) { done(e); }); },
+            run(
+                [&](auto done) {
+                    ws.async_write(asio::buffer(message),
+                                   [done](beast::error_code e, std::size_t) { done(e); });
+                },
                 timeout, ec);
         });
-        if (ec) throw transport_error(transport_errc::unreachable, "the connection broke while sending: " + ec.message());
+        if (ec)
+            throw transport_error(transport_errc::unreachable,
+                                  "the connection broke while sending: " + ec.message());
     }
 
     std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout) override {
         beast::error_code ec;
         buffer_.clear();
         with_ws([&](auto& ws) {
-            run([&](auto done) { ws.async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); }); }, timeout, ec);
+            run(
+                [&](auto done) {
+                    ws.async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); });
+                },
+                timeout, ec);
         });
-        if (ec == beast::error::timeout) throw transport_error(transport_errc::timeout, "the server did not answer in time");
+        if (ec == beast::error::timeout)
+            throw transport_error(transport_errc::timeout, "the server did not answer in time");
         if (ec == websocket::error::closed) {
             std::string why = "the server closed the connection";
             with_ws([&](auto& ws) {
-                why += " (code " + std::to_string(ws.reason().code) +
-                       (ws.reason().reason.empty() ? std::string() : ": " + std::string(ws.reason().reason.c_str())) + ")";
+                why +=
+                    " (code " + std::to_string(ws.reason().code) +
+                    (ws.reason().reason.empty() ? std::string()
+                                                : ": " + std::string(ws.reason().reason.c_str())) +
+                    ")";
             });
             throw transport_error(transport_errc::unreachable, why);
         }
-        if (ec) throw transport_error(transport_errc::unreachable, "the connection broke while receiving: " + ec.message());
+        if (ec)
+            throw transport_error(transport_errc::unreachable,
+                                  "the connection broke while receiving: " + ec.message());
         auto d = buffer_.cdata();
         auto p = static_cast<const std::uint8_t*>(d.data());
         return {p, p + d.size()};
@@ -112,57 +138,84 @@ public:
     }
 
 private:
-    template <class F>
-    void with_ws(F f) {
-        std::visit([&](auto& ws) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>)
-                throw transport_error(transport_errc::unreachable, "the connection is closed");
-            else
-                f(ws);
-        }, ws_);
+    template <class F> void with_ws(F f) {
+        std::visit(
+            [&](auto& ws) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>)
+                    throw transport_error(transport_errc::unreachable, "the connection is closed");
+                else
+                    f(ws);
+            },
+            ws_);
     }
 
     void close_socket() noexcept {
-        std::visit([](auto& ws) {
-            if constexpr (!std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>) {
-                beast::error_code ec;
-                beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ec);
-                beast::get_lowest_layer(ws).socket().close(ec);
-            }
-        }, ws_);
+        std::visit(
+            [](auto& ws) {
+                if constexpr (!std::is_same_v<std::decay_t<decltype(ws)>, std::monostate>) {
+                    beast::error_code ec;
+                    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ec);
+                    beast::get_lowest_layer(ws).socket().close(ec);
+                }
+            },
+            ws_);
     }
 
     template <class Ws>
-    void open(Ws& ws, const endpoint& ep, const std::string& token, std::chrono::milliseconds timeout) {
+    void open(Ws& ws, const endpoint& ep, const std::string& token,
+              std::chrono::milliseconds timeout) {
         tcp::resolver resolver(ioc_);
         beast::error_code ec;
         tcp::resolver::results_type results;
-        run([&](auto done) { resolver.async_resolve(ep.host, ep.port, [&, done](beast::error_code e, auto r) { results = r; done(e); }); },
+        run(
+            [&](auto done) {
+                resolver.async_resolve(ep.host, ep.port, [&, done](beast::error_code e, auto r) {
+                    results = r;
+                    done(e);
+                });
+            },
             timeout, ec);
-        if (ec) throw transport_error(transport_errc::unreachable, "cannot resolve " + ep.host + ": " + ec.message());
-        run([&](auto done) { beast::get_lowest_layer(ws).async_connect(results, [done](beast::error_code e, auto) { done(e); }); },
+        if (ec)
+            throw transport_error(transport_errc::unreachable,
+                                  "cannot resolve " + ep.host + ": " + ec.message());
+        run(
+            [&](auto done) {
+                beast::get_lowest_layer(ws).async_connect(
+                    results, [done](beast::error_code e, auto) { done(e); });
+            },
             timeout, ec);
-        if (ec) throw transport_error(transport_errc::unreachable, "cannot connect to " + ep.host + ":" + ep.port + ": " + ec.message());
+        if (ec)
+            throw transport_error(transport_errc::unreachable, "cannot connect to " + ep.host +
+                                                                   ":" + ep.port + ": " +
+                                                                   ec.message());
+        // A PUSH or PULL waits for its answer: Nagle's algorithm would hold its last segment
+        // until the server's delayed ACK.
+        beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true), ec);
         if constexpr (std::is_same_v<Ws, tls_ws>) {
             auto& tls = ws.next_layer();
             // SNI, and the certificate must name the host we asked for.
             if (!SSL_set_tlsext_host_name(tls.native_handle(), ep.host.c_str()))
-                throw transport_error(transport_errc::unreachable, "cannot set the TLS server name " + ep.host);
+                throw transport_error(transport_errc::unreachable,
+                                      "cannot set the TLS server name " + ep.host);
             tls.set_verify_callback(asio::ssl::host_name_verification(ep.host));
-            run([&](auto done) { tls.async_handshake(asio::ssl::stream_base::client, done); }, timeout, ec);
+            run([&](auto done) { tls.async_handshake(asio::ssl::stream_base::client, done); },
+                timeout, ec);
             if (ec == beast::error::timeout)
-                throw transport_error(transport_errc::unreachable, "the TLS handshake with " + ep.host + " timed out");
+                throw transport_error(transport_errc::unreachable,
+                                      "the TLS handshake with " + ep.host + " timed out");
             if (ec)
-                throw transport_error(transport_errc::tls_failed,
-                                      "the TLS handshake with " + ep.host + " failed (" + ec.message() +
-                                          "); check the server's certificate, or pass its CA with --ca-file");
+                throw transport_error(
+                    transport_errc::tls_failed,
+                    "the TLS handshake with " + ep.host + " failed (" + ec.message() +
+                        "); check the server's certificate, or pass its CA with --ca-file");
         }
         beast::get_lowest_layer(ws).expires_never();
         websocket::permessage_deflate pmd;
         pmd.client_enable = true;
-        pmd.server_max_window_bits = 10;
-        pmd.client_max_window_bits = 10;
-        pmd.memLevel = 4;
+        pmd.server_max_window_bits = opt_.deflate.window_bits;
+        pmd.client_max_window_bits = opt_.deflate.window_bits;
+        pmd.memLevel = opt_.deflate.mem_level;
+        pmd.compLevel = opt_.deflate.comp_level;
         ws.set_option(pmd);
         ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
             req.set(http::field::authorization, "Bearer " + token);
@@ -170,12 +223,15 @@ private:
         }));
         ws.binary(true);
         websocket::response_type res;
-        run([&](auto done) { ws.async_handshake(res, ep.host + ":" + ep.port, "/sync", done); }, timeout, ec);
+        run([&](auto done) { ws.async_handshake(res, ep.host + ":" + ep.port, "/sync", done); },
+            timeout, ec);
         if (ec) {
             if (res.result() == http::status::unauthorized)
-                throw transport_error(transport_errc::refused_credentials,
-                                      "the server refused the device token; ask the province office for a new one");
-            throw transport_error(transport_errc::unreachable, "the server did not open the sync connection: " + ec.message());
+                throw transport_error(
+                    transport_errc::refused_credentials,
+                    "the server refused the device token; ask the province office for a new one");
+            throw transport_error(transport_errc::unreachable,
+                                  "the server did not open the sync connection: " + ec.message());
         }
     }
 

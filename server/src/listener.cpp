@@ -8,7 +8,8 @@
 
 namespace noi::server {
 
-listener::listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state, asio::ssl::context* tls)
+listener::listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state,
+                   asio::ssl::context* tls)
     : ioc_(ioc), acceptor_(asio::make_strand(ioc)), state_(state), tls_(tls) {
     beast::error_code ec;
     acceptor_.open(ep.protocol(), ec);
@@ -30,7 +31,8 @@ void listener::stop() {
 
 void listener::do_accept() {
     // The new connection gets its own strand, so its handlers never run concurrently.
-    acceptor_.async_accept(asio::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -43,12 +45,18 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
         socket.close(ignored);
     } else {
         state_.stats().connections++;
+        // Small messages answer small messages: Nagle's wait for an ACK that the peer delays
+        // cost a round trip its whole delayed-ACK time (up to 200 ms) per batch.
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         if (tls_)
             std::make_shared<http_session<beast::ssl_stream<beast::tcp_stream>>>(
                 beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), state_)
                 ->run();
         else
-            std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state_)->run();
+            std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                              state_)
+                ->run();
     }
     do_accept();
 }

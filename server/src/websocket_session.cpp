@@ -30,15 +30,14 @@ void websocket_session<Stream>::run(http::request<http::string_body> req) {
     timeouts.handshake_timeout = state_.config().handshake_timeout;
     timeouts.idle_timeout = state_.config().idle_timeout;
     ws_.set_option(timeouts);
-    // Small windows keep thousands of idle connections cheap (DESIGN.md §8); the messages
-    // are small and repetitive, so they still compress well.
+    const auto& d = state_.config().deflate;
     websocket::permessage_deflate pmd;
     pmd.server_enable = true;
     pmd.client_enable = true;
-    pmd.server_max_window_bits = 10;
-    pmd.client_max_window_bits = 10;
-    pmd.memLevel = 4;
-    pmd.compLevel = 6;
+    pmd.server_max_window_bits = d.window_bits;
+    pmd.client_max_window_bits = d.window_bits;
+    pmd.memLevel = d.mem_level;
+    pmd.compLevel = d.comp_level;
     ws_.set_option(pmd);
     ws_.read_message_max(state_.config().max_message_bytes);
     ws_.binary(true);

@@ -21,11 +21,11 @@ struct cli : ::testing::Test {
     test::temp_dir dir;
     std::string data = dir.file("server");
     std::string admin_token;
-    std::unique_ptr<test::child_process> server;
+    std::unique_ptr<process::child_process> server;
     std::string url;
 
     void start_server(const std::string& listen = "127.0.0.1:0") {
-        server = std::make_unique<test::child_process>(
+        server = std::make_unique<process::child_process>(
             std::vector<std::string>{NOI_SERVER_BIN, "serve", "--data", data, "--listen", listen}, dir.path());
         auto line = server->wait_for_stderr("listening on ", 20s);
         ASSERT_TRUE(line) << server->stderr_text();
@@ -33,23 +33,23 @@ struct cli : ::testing::Test {
     }
 
     void SetUp() override {
-        auto r = test::run({NOI_SERVER_BIN, "init", "--data", data});
+        auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
         ASSERT_EQ(r.exit_code, 0) << r.err;
         admin_token = r.out.substr(0, r.out.find('\n'));
         start_server();
     }
 
-    test::run_result admin(std::vector<std::string> args) {
+    process::run_result admin(std::vector<std::string> args) {
         std::vector<std::string> argv{NOI_ADMIN_BIN, "--server", url, "--token", admin_token};
         argv.insert(argv.end(), args.begin(), args.end());
-        return test::run(argv);
+        return process::run(argv);
     }
-    test::run_result client(std::vector<std::string> args) {
+    process::run_result client(std::vector<std::string> args) {
         args.insert(args.begin(), NOI_CLIENT_BIN);
-        return test::run(args, 120s);
+        return process::run(args, 120s);
     }
     // The JSON a command printed; the command's stderr is reported when there is none.
-    static json parsed(const test::run_result& r) {
+    static json parsed(const process::run_result& r) {
         auto j = json::parse(r.out, nullptr, false);
         if (j.is_discarded()) {
             ADD_FAILURE() << "no JSON (exit " << r.exit_code << "): " << r.out << r.err;
@@ -73,7 +73,7 @@ struct cli : ::testing::Test {
 } // namespace
 
 TEST_F(cli, init_refuses_a_directory_that_holds_a_server) {
-    auto r = test::run({NOI_SERVER_BIN, "init", "--data", data});
+    auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("already holds"), std::string::npos);
     EXPECT_EQ(admin_token.size(), 48u);
@@ -85,10 +85,10 @@ TEST_F(cli, serve_stops_cleanly_on_sigterm) {
 }
 
 TEST_F(cli, wrong_usage_exits_2) {
-    EXPECT_EQ(test::run({NOI_SERVER_BIN, "serve", "--data", data}).exit_code, 2);
-    EXPECT_EQ(test::run({NOI_CLIENT_BIN, "sync"}).exit_code, 2);
-    EXPECT_EQ(test::run({NOI_ADMIN_BIN, "device"}).exit_code, 2);
-    EXPECT_EQ(test::run({NOI_CLIENT_BIN, "--help"}).exit_code, 0);
+    EXPECT_EQ(process::run({NOI_SERVER_BIN, "serve", "--data", data}).exit_code, 2);
+    EXPECT_EQ(process::run({NOI_CLIENT_BIN, "sync"}).exit_code, 2);
+    EXPECT_EQ(process::run({NOI_ADMIN_BIN, "device"}).exit_code, 2);
+    EXPECT_EQ(process::run({NOI_CLIENT_BIN, "--help"}).exit_code, 0);
 }
 
 TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
@@ -134,8 +134,8 @@ TEST_F(cli, an_unreachable_server_exits_3_and_a_bad_admin_token_exits_4) {
     auto db = dir.file("t.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", "http://127.0.0.1:1", "--token", dev["token"]}).exit_code, 0);
     EXPECT_EQ(client({"sync", "--db", db, "--timeout", "1"}).exit_code, 3);
-    EXPECT_EQ(test::run({NOI_ADMIN_BIN, "--server", url, "--token", "wrong", "device", "list"}).exit_code, 4);
-    EXPECT_EQ(test::run({NOI_ADMIN_BIN, "--server", "http://127.0.0.1:1", "--token", "x", "device", "list"}).exit_code, 3);
+    EXPECT_EQ(process::run({NOI_ADMIN_BIN, "--server", url, "--token", "wrong", "device", "list"}).exit_code, 4);
+    EXPECT_EQ(process::run({NOI_ADMIN_BIN, "--server", "http://127.0.0.1:1", "--token", "x", "device", "list"}).exit_code, 3);
 }
 
 TEST_F(cli, a_server_killed_in_the_middle_of_a_large_push_loses_nothing_acknowledged) {
@@ -146,7 +146,7 @@ TEST_F(cli, a_server_killed_in_the_middle_of_a_large_push_loses_nothing_acknowle
                       "INSERT INTO household(commune_code, village, head_name, members) "
                       "SELECT '01849', 'Thôn ' || (i % 12), 'Chủ hộ ' || i, i % 7 FROM n";
     ASSERT_EQ(client({"exec", "--db", db, sql}).exit_code, 0);
-    test::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "180"}, dir.path());
+    process::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "180"}, dir.path());
     // Kill the server once part of the backlog is in.
     auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline && server_count("SELECT count(*) FROM household") == 0)
@@ -168,7 +168,7 @@ TEST_F(cli, watch_syncs_after_local_changes_and_server_notifications_until_inter
     auto db = dir.file("watching.db"), db2 = dir.file("other.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", a["token"]}).exit_code, 0);
     ASSERT_EQ(client({"init", "--db", db2, "--server", url, "--token", other["token"]}).exit_code, 0);
-    test::child_process watch({NOI_CLIENT_BIN, "watch", "--db", db}, dir.path());
+    process::child_process watch({NOI_CLIENT_BIN, "watch", "--db", db}, dir.path());
     ASSERT_TRUE(watch.wait_for_stderr("synced", 20s)) << watch.stderr_text();
 
     auto wait_until = [](auto pred) {
@@ -191,7 +191,7 @@ TEST_F(cli, watch_syncs_after_local_changes_and_server_notifications_until_inter
 }
 
 TEST_F(cli, serve_without_tls_refuses_to_listen_beyond_loopback) {
-    auto r = test::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "0.0.0.0:0"}, 20s);
+    auto r = process::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "0.0.0.0:0"}, 20s);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("--behind-tls-proxy"), std::string::npos) << r.err;
 }

@@ -15,7 +15,7 @@ namespace {
 json run_sim(const std::vector<std::string>& extra) {
     std::vector<std::string> argv{NOI_SIM_BIN, "--tablets", "5", "--days", "3", "--loss", "0.5", "--offline", "0.3", "--json"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = noi::test::run(argv, 300s);
+    auto r = noi::process::run(argv, 300s);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto j = json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;

@@ -26,22 +26,27 @@ struct link : std::enable_shared_from_this<link> {
     std::array<char, 4096> up{}, down{};
     bool closed = false;
 
-    link(tcp::socket c, asio::io_context& ioc, std::size_t b, int d, std::atomic<std::uint64_t>& cuts_,
-         std::atomic<std::uint64_t>& bytes_)
+    link(tcp::socket c, asio::io_context& ioc, std::size_t b, int d,
+         std::atomic<std::uint64_t>& cuts_, std::atomic<std::uint64_t>& bytes_)
         : client(std::move(c)), server(ioc), budget(b), delay_ms(d), cuts(cuts_), bytes(bytes_) {}
 
     void start(std::uint16_t port) {
         auto self = shared_from_this();
-        server.async_connect({asio::ip::address_v4::loopback(), port}, [self](boost::system::error_code ec) {
-            if (ec) return self->close();
-            self->pump(self->client, self->server, self->up);
-            self->pump(self->server, self->client, self->down);
-        });
+        server.async_connect({asio::ip::address_v4::loopback(), port},
+                             [self](boost::system::error_code ec) {
+                                 if (ec) return self->close();
+                                 // A proxy must not add Nagle's waits the two ends turned off.
+                                 self->client.set_option(tcp::no_delay(true), ec);
+                                 self->server.set_option(tcp::no_delay(true), ec);
+                                 self->pump(self->client, self->server, self->up);
+                                 self->pump(self->server, self->client, self->down);
+                             });
     }
 
     void pump(tcp::socket& from, tcp::socket& to, std::array<char, 4096>& buf) {
         auto self = shared_from_this();
-        from.async_read_some(asio::buffer(buf), [self, &from, &to, &buf](boost::system::error_code ec, std::size_t n) {
+        from.async_read_some(asio::buffer(buf), [self, &from, &to, &buf](
+                                                    boost::system::error_code ec, std::size_t n) {
             if (ec) return self->close();
             if (n >= self->budget) {
                 // Forward part of the chunk, then cut: the cut lands inside a message.
@@ -52,11 +57,13 @@ struct link : std::enable_shared_from_this<link> {
             }
             self->budget -= n;
             self->bytes += n;
-            if (self->delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(self->delay_ms));
-            asio::async_write(to, asio::buffer(buf.data(), n), [self, &from, &to, &buf](boost::system::error_code e, std::size_t) {
-                if (e) return self->close();
-                self->pump(from, to, buf);
-            });
+            if (self->delay_ms)
+                std::this_thread::sleep_for(std::chrono::milliseconds(self->delay_ms));
+            asio::async_write(to, asio::buffer(buf.data(), n),
+                              [self, &from, &to, &buf](boost::system::error_code e, std::size_t) {
+                                  if (e) return self->close();
+                                  self->pump(from, to, buf);
+                              });
         });
     }
 
@@ -90,8 +97,10 @@ struct cutting_proxy::impl {
             connections++;
             std::uniform_int_distribution<std::size_t> d(opt.min_cut_bytes, opt.max_cut_bytes);
             std::uniform_real_distribution<double> share(0, 1);
-            auto budget = share(rng) < opt.cut_share ? d(rng) : std::numeric_limits<std::size_t>::max();
-            std::make_shared<link>(std::move(s), ioc, budget, opt.delay_ms, cuts, bytes)->start(opt.target_port);
+            auto budget =
+                share(rng) < opt.cut_share ? d(rng) : std::numeric_limits<std::size_t>::max();
+            std::make_shared<link>(std::move(s), ioc, budget, opt.delay_ms, cuts, bytes)
+                ->start(opt.target_port);
             accept();
         });
     }
@@ -104,9 +113,17 @@ cutting_proxy::~cutting_proxy() {
     impl_->thread.join();
 }
 
-std::uint16_t cutting_proxy::port() const { return impl_->acceptor.local_endpoint().port(); }
-std::uint64_t cutting_proxy::connections() const { return impl_->connections; }
-std::uint64_t cutting_proxy::cuts() const { return impl_->cuts; }
-std::uint64_t cutting_proxy::bytes() const { return impl_->bytes; }
+std::uint16_t cutting_proxy::port() const {
+    return impl_->acceptor.local_endpoint().port();
+}
+std::uint64_t cutting_proxy::connections() const {
+    return impl_->connections;
+}
+std::uint64_t cutting_proxy::cuts() const {
+    return impl_->cuts;
+}
+std::uint64_t cutting_proxy::bytes() const {
+    return impl_->bytes;
+}
 
 } // namespace noi::sim

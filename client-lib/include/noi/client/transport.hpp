@@ -2,6 +2,8 @@
 // the default; a tablet app may supply its own (for example the platform's socket).
 #pragma once
 
+#include <noi/protocol/deflate.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -41,6 +43,7 @@ public:
 
 struct websocket_options {
     std::string ca_file; // extra trusted CA for https:// (a private provincial CA)
+    proto::deflate_settings deflate;
 };
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt = {});

@@ -2,6 +2,8 @@
 // This header keeps Beast out of its includers; everything network-shaped is in src/.
 #pragma once
 
+#include <noi/protocol/deflate.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -21,6 +23,7 @@ struct server_config {
     std::chrono::seconds handshake_timeout{15};
     std::chrono::seconds idle_timeout{300};
     std::int64_t clock_bound_ms = 10 * 60 * 1000;
+    proto::deflate_settings deflate;
 };
 
 // Creates a server in dir (made if missing): the database with the default schema and the

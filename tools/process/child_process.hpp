@@ -1,6 +1,6 @@
-// Runs a program of the project as a child process for tests: its stdout and stderr go to
-// files, and the test can wait for a line, signal it, and collect its exit code. Every wait is
-// bounded in time.
+// Runs a program of the project as a child process, for tests and noi-bench: its stdout and
+// stderr go to files, and the caller can wait for a line, signal it, and collect its exit
+// code. Every wait is bounded in time.
 #pragma once
 
 #include <chrono>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace noi::test {
+namespace noi::process {
 
 struct run_result {
     int exit_code = -1;
@@ -28,6 +28,7 @@ public:
     // Waits for the exit; -1 when it had not exited in time (it is then killed).
     int wait(std::chrono::milliseconds limit);
     std::string stderr_text() const;
+    int pid() const { return pid_; }
 
 private:
     int pid_ = -1;
@@ -35,4 +36,4 @@ private:
     bool reaped_ = false;
 };
 
-} // namespace noi::test
+} // namespace noi::process

@@ -11,7 +11,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace noi::test {
+namespace noi::process {
 namespace {
 
 int spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
@@ -111,4 +111,4 @@ int child_process::wait(std::chrono::milliseconds limit) { return reap(pid_, lim
 
 std::string child_process::stderr_text() const { return slurp(err_path_); }
 
-} // namespace noi::test
+} // namespace noi::process
