@@ -431,12 +431,16 @@ json bench_connections(const fs::path& dir, const fs::path& server_bin, std::siz
     auto port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
     const std::string url = "http://127.0.0.1:" + std::to_string(port);
 
-    // Idle tablets share a few hundred device tokens; each has its own replica (site).
+    // Tablets spread over the province's communes, as in the field (every push NOTIFYs the
+    // tablets of its commune). Idle tablets share a few hundred device tokens; each has its
+    // own replica (site).
+    const auto& communes = noi::reference_communes();
+    auto commune_of = [&](std::size_t i) { return communes[i % communes.size()].code; };
     std::vector<std::string> idle_tokens, active_tokens;
-    for (std::size_t i = 0; i < std::min<std::size_t>(200, connections - active); ++i)
-        idle_tokens.push_back(enrol_device(url, admin_token, "01849"));
+    for (std::size_t i = 0; i < std::min<std::size_t>(216, connections - active); ++i)
+        idle_tokens.push_back(enrol_device(url, admin_token, commune_of(i)));
     for (std::size_t i = 0; i < active; ++i)
-        active_tokens.push_back(enrol_device(url, admin_token, "01849"));
+        active_tokens.push_back(enrol_device(url, admin_token, commune_of(i)));
 
     noi::system_clock wall;
     std::vector<std::unique_ptr<noi::tablet>> tablets;
@@ -474,7 +478,7 @@ json bench_connections(const fs::path& dir, const fs::path& server_bin, std::siz
             for (int r = 0; r < rounds; ++r) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(think(rng)));
                 tablets[i]->exec("INSERT INTO household(id, commune_code, village, members) VALUES "
-                                 "(noi_uuid(), '01849', 'Nà Pài', 4)");
+                                 "(noi_uuid(), '" + commune_of(i) + "', 'Nà Pài', 4)");
                 auto started = clock_type::now();
                 auto res = sync(*tablets[i], url, active_tokens[i], deflate);
                 ms[i].push_back(seconds_since(started) * 1000);

@@ -418,6 +418,10 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         return {rej};
     }
 
+    // The scope column holds the row's scope even when no cell for it came (a tablet that
+    // sent only some cells of a new row): the scope was checked above and never changes, and
+    // the feed files the row under it (a row filed under no scope would reach every commune).
+    if (def->scope && is_null(values[*def->scope])) values[*def->scope] = r.scope;
     row_state st;
     if (loaded)
         st = *loaded;
@@ -806,6 +810,8 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
         auto st = store.load(table, id, def->columns.size());
         if (!st) continue;
         auto values = row_values(*def, id, &*st);
+        // The feed's scope decides what is read; the row's own scope decides what is sent.
+        if (!all && def->scope && values[*def->scope] != value(d.scope)) continue;
         proto::row_change r;
         r.table = table;
         r.id = id;

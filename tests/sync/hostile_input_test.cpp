@@ -1,0 +1,110 @@
+// What a hostile or broken tablet can send the server store directly, past any client library:
+// crafted names, other communes' rows, global tables, forged cursors. Each is refused or
+// quarantined, and nothing of another commune comes back.
+#include "temp_dir.hpp"
+
+#include <noi/sync/server_store.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace noi;
+
+namespace {
+
+struct hostile_fixture : ::testing::Test {
+    test::temp_dir dir;
+    manual_clock wall{1'700'000'000'000};
+    std::unique_ptr<server_store> server = server_store::create(dir.file("server.db"), wall, {1});
+    device dev_a{"tab-a", "01849", "Xã A"}, dev_b{"tab-b", "01852", "Xã B"};
+    site_id site_a{}, site_b{};
+    std::uint64_t seq_a = 0;
+
+    void SetUp() override {
+        site_a[0] = 0xa;
+        site_b[0] = 0xb;
+        for (auto [d, s] : {std::pair{&dev_a, &site_a}, std::pair{&dev_b, &site_b}}) {
+            server->add_device(*d);
+            proto::hello h;
+            h.site = *s;
+            h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+            ASSERT_TRUE(std::holds_alternative<proto::welcome>(server->hello(*d, h)));
+        }
+    }
+
+    proto::row_change row(const std::string& table, const std::string& id, const std::string& scope,
+                          std::vector<std::pair<std::string, value>> cells) {
+        proto::row_change r;
+        r.table = table;
+        r.id = id;
+        r.scope = scope;
+        r.seq = ++seq_a;
+        version v{hlc_from_ms(wall.now_ms()) + seq_a, site_a};
+        r.exists = proto::existence_change{true, v, std::nullopt};
+        for (auto& [c, val] : cells)
+            r.cells.push_back({c, val, v, std::nullopt});
+        return r;
+    }
+
+    proto::push_ack push_a(std::vector<proto::row_change> rows) {
+        proto::push p;
+        p.from_seq = rows.front().seq - 1;
+        p.to_seq = rows.back().seq;
+        p.rows = std::move(rows);
+        auto r = server->push(dev_a, site_a, p);
+        EXPECT_TRUE(std::holds_alternative<proto::push_ack>(r));
+        return std::get<proto::push_ack>(r);
+    }
+
+    std::int64_t count(const std::string& sql) {
+        auto st = server->rep().db().prepare(sql);
+        st.step();
+        return st.column_int(0);
+    }
+};
+
+} // namespace
+
+TEST_F(hostile_fixture, table_and_column_names_crafted_as_sql_are_quarantined_and_run_nothing) {
+    auto ack = push_a({row("incident\"; DROP TABLE household; --", "x1", "01849", {}),
+                       row("incident", "x2", "01849",
+                           {{"summary\" = 1; DROP TABLE household; --", std::string("x")}}),
+                       row("incident", "x3'); DROP TABLE household; --", "01849",
+                           {{"summary", std::string("tên 'lạ'")}})});
+    ASSERT_EQ(ack.rejections.size(), 2u);
+    EXPECT_EQ(ack.rejections[0].reason, proto::reject_reason::unknown_table);
+    EXPECT_EQ(ack.rejections[1].reason, proto::reject_reason::unknown_column);
+    EXPECT_EQ(count("SELECT count(*) FROM sqlite_schema WHERE name = 'household'"), 1);
+    // An id is data, bound as a parameter: the row with the odd id is stored as it came.
+    EXPECT_EQ(count("SELECT count(*) FROM incident WHERE id = 'x3''); DROP TABLE household; --'"),
+              1);
+}
+
+TEST_F(hostile_fixture, another_communes_rows_and_global_tables_are_quarantined) {
+    auto ack =
+        push_a({row("incident", "i-b", "01852", {{"summary", std::string("viết hộ xã khác")}}),
+                row("commune", "09999", "", {{"name", std::string("Xã giả")}}),
+                row("incident", "i-a", "01849", {{"summary", std::string("của mình")}})});
+    ASSERT_EQ(ack.rejections.size(), 2u);
+    EXPECT_EQ(ack.rejections[0].reason, proto::reject_reason::out_of_scope);
+    EXPECT_EQ(ack.rejections[1].reason, proto::reject_reason::global_table);
+    EXPECT_EQ(count("SELECT count(*) FROM incident"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM commune WHERE id = '09999'"), 0);
+}
+
+TEST_F(hostile_fixture, no_cursor_reaches_another_communes_rows) {
+    push_a({row("incident", "i-a1", "01849", {{"summary", std::string("bí mật")}}),
+            row("household", "h-a1", "01849", {{"members", std::int64_t{3}}})});
+    // Every cursor a forger could send: zero, each sequence, far beyond, the largest.
+    std::vector<std::uint64_t> cursors{0, 1, 2, 3, 1000, 1ull << 62, ~0ull};
+    for (std::uint64_t c = 0; c < 2000; c += 37)
+        cursors.push_back(c);
+    for (auto cursor : cursors)
+        for (std::uint32_t max_rows : {0u, 1u, 500u, ~0u}) {
+            auto ch = server->pull(dev_b, proto::pull{cursor, max_rows});
+            for (const auto& r : ch.rows) {
+                const auto* s = std::get_if<std::string>(&r.scope);
+                EXPECT_TRUE(!s || *s == "01852")
+                    << r.table << "/" << r.id << " at cursor " << cursor;
+            }
+        }
+}
