@@ -13,13 +13,15 @@ namespace {
 decode_errc error_of(const std::vector<std::uint8_t>& bytes, const limits& lim = {}) {
     auto r = decode(bytes, lim);
     EXPECT_TRUE(std::holds_alternative<decode_error>(r));
-    return std::holds_alternative<decode_error>(r) ? std::get<decode_error>(r).code : decode_errc::malformed;
+    return std::holds_alternative<decode_error>(r) ? std::get<decode_error>(r).code
+                                                   : decode_errc::malformed;
 }
 
 std::vector<std::uint8_t> pack_object(const auto& obj) {
     msgpack::sbuffer buf;
     msgpack::pack(buf, obj);
-    return {reinterpret_cast<const std::uint8_t*>(buf.data()), reinterpret_cast<const std::uint8_t*>(buf.data()) + buf.size()};
+    return {reinterpret_cast<const std::uint8_t*>(buf.data()),
+            reinterpret_cast<const std::uint8_t*>(buf.data()) + buf.size()};
 }
 
 } // namespace
@@ -28,7 +30,8 @@ TEST(codec, every_message_round_trips) {
     for (const auto& [name, m] : test::sample_messages()) {
         auto bytes = encode(m);
         auto back = decode(bytes);
-        ASSERT_TRUE(std::holds_alternative<message>(back)) << name << ": " << std::get<decode_error>(back).detail;
+        ASSERT_TRUE(std::holds_alternative<message>(back))
+            << name << ": " << std::get<decode_error>(back).detail;
         EXPECT_EQ(std::get<message>(back), m) << name;
     }
 }
@@ -39,6 +42,17 @@ TEST(codec, vietnamese_text_round_trips_byte_for_byte) {
     auto back = std::get<message>(decode(encode(changes{{r}, 1, false})));
     EXPECT_EQ(std::get<std::string>(std::get<changes>(back).rows[0].cells[0].val),
               "Nguyễn Thị Minh Khai — Tiếng mõ an ninh trật tự");
+}
+
+TEST(codec, a_real_with_an_integral_value_stays_a_real) {
+    auto r = test::sample_row();
+    for (double d : {3.0, -819200.0, 0.0, 1e18}) {
+        r.cells[0].val = d;
+        auto back = std::get<message>(decode(encode(changes{{r}, 1, false})));
+        const auto& v = std::get<changes>(back).rows[0].cells[0].val;
+        ASSERT_TRUE(std::holds_alternative<double>(v)) << d;
+        EXPECT_EQ(std::get<double>(v), d);
+    }
 }
 
 TEST(codec, every_truncation_is_a_typed_error) {
@@ -94,7 +108,8 @@ TEST(codec, oversized_messages_and_parts_are_refused) {
     EXPECT_EQ(error_of(encode(test::sample_messages()[2].second), small), decode_errc::too_large);
     limits few_rows;
     few_rows.max_rows = 1;
-    EXPECT_EQ(error_of(encode(test::sample_messages()[2].second), few_rows), decode_errc::too_large);
+    EXPECT_EQ(error_of(encode(test::sample_messages()[2].second), few_rows),
+              decode_errc::too_large);
     limits deep;
     deep.max_depth = 2;
     EXPECT_EQ(error_of(encode(test::sample_messages()[2].second), deep), decode_errc::too_large);
@@ -104,14 +119,16 @@ TEST(codec, random_bytes_never_crash) {
     std::mt19937 rng(12345);
     for (int i = 0; i < 20000; ++i) {
         std::vector<std::uint8_t> b(rng() % 64);
-        for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+        for (auto& x : b)
+            x = static_cast<std::uint8_t>(rng());
         (void)decode(b);
     }
     // Mutations of valid messages reach deeper into the decoder.
     auto msgs = test::sample_messages();
     for (int i = 0; i < 20000; ++i) {
         auto b = encode(msgs[rng() % msgs.size()].second);
-        for (int k = 0; k < 3; ++k) b[rng() % b.size()] = static_cast<std::uint8_t>(rng());
+        for (int k = 0; k < 3; ++k)
+            b[rng() % b.size()] = static_cast<std::uint8_t>(rng());
         (void)decode(b);
     }
     SUCCEED();
