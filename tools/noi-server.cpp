@@ -52,6 +52,13 @@ int main(int argc, char** argv) {
     serve->add_option("--threads", threads, "Network threads")
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
+    int auth_failures = 30;
+    serve
+        ->add_option("--auth-failures-per-minute", auth_failures,
+                     "Failed authentications an address may make before it is refused for a while "
+                     "(0: no limit)")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     noi::proto::deflate_settings deflate;
     serve
         ->add_option("--deflate-window-bits", deflate.window_bits,
@@ -99,6 +106,7 @@ int main(int argc, char** argv) {
         cfg.behind_tls_proxy = behind_proxy;
         cfg.threads = threads;
         cfg.deflate = deflate;
+        cfg.auth_failures_per_minute = auth_failures;
 
         // Signals are taken by one thread with sigwait, so no handler runs inside Asio.
         sigset_t set;

@@ -230,6 +230,11 @@ private:
                 throw transport_error(
                     transport_errc::refused_credentials,
                     "the server refused the device token; ask the province office for a new one");
+            if (res.result() == http::status::too_many_requests)
+                throw transport_error(
+                    transport_errc::unreachable,
+                    "the server refuses this network address for a while after too many "
+                    "failed authentications; the sync retries later");
             throw transport_error(transport_errc::unreachable,
                                   "the server did not open the sync connection: " + ec.message());
         }

@@ -19,43 +19,62 @@ std::optional<std::string> bearer(const http::request<http::string_body>& req) {
 
 } // namespace
 
-template <class Stream>
-http_session<Stream>::http_session(Stream&& stream, server_state& state) : stream_(std::move(stream)), state_(state) {}
+template <class Stream> std::string http_session<Stream>::peer_address() {
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    return ec ? std::string("an unknown peer") : peer.address().to_string();
+}
 
-template <class Stream>
-void http_session<Stream>::run() {
-    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-        asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::do_read, this->shared_from_this()));
-    } else {
-        beast::get_lowest_layer(stream_).expires_after(state_.config().handshake_timeout);
-        stream_.async_handshake(asio::ssl::stream_base::server,
-                                beast::bind_front_handler(&http_session::on_handshake, this->shared_from_this()));
-    }
+// Everything that needs a token goes through here first: an address that failed too often
+// gets 429 without its token being looked at.
+template <class Stream> bool http_session<Stream>::refuse_if_limited() {
+    auto wait = state_.auth_limits().blocked_for(peer_address());
+    if (wait == 0) return false;
+    state_.stats().auth_limited++;
+    res_headers_retry_after_ = wait;
+    respond(429,
+            "too many failed authentications from this address; retry in " + std::to_string(wait) +
+                " s\n",
+            "text/plain");
+    return true;
 }
 
 template <class Stream>
-void http_session<Stream>::on_handshake(beast::error_code ec) {
+http_session<Stream>::http_session(Stream&& stream, server_state& state)
+    : stream_(std::move(stream)), state_(state) {}
+
+template <class Stream> void http_session<Stream>::run() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        asio::dispatch(stream_.get_executor(),
+                       beast::bind_front_handler(&http_session::do_read, this->shared_from_this()));
+    } else {
+        beast::get_lowest_layer(stream_).expires_after(state_.config().handshake_timeout);
+        stream_.async_handshake(
+            asio::ssl::stream_base::server,
+            beast::bind_front_handler(&http_session::on_handshake, this->shared_from_this()));
+    }
+}
+
+template <class Stream> void http_session<Stream>::on_handshake(beast::error_code ec) {
     if (ec) return; // a client that cannot speak TLS with us: nothing to answer
     do_read();
 }
 
-template <class Stream>
-void http_session<Stream>::shutdown() {
+template <class Stream> void http_session<Stream>::shutdown() {
     beast::error_code ignored;
     beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-template <class Stream>
-void http_session<Stream>::do_read() {
+template <class Stream> void http_session<Stream>::do_read() {
     parser_.emplace();
     parser_->body_limit(1 << 20);
     parser_->header_limit(16 * 1024);
     beast::get_lowest_layer(stream_).expires_after(state_.config().handshake_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_read, this->shared_from_this()));
 }
 
-template <class Stream>
-void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
+template <class Stream> void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     if (ec) {
         if (!benign(ec)) spdlog::debug("http read: {}", ec.message());
         return shutdown();
@@ -85,20 +104,28 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
         return;
     }
     if (path.rfind("/admin/v1/", 0) == 0) {
+        if (refuse_if_limited()) return;
         auto token = bearer(req_);
         auto self = this->shared_from_this();
         std::string method(req_.method_string());
-        state_.db([self, token, method, target, body = req_.body()](server_store& store, auth_store& auth) {
+        state_.db([self, token, method, target, body = req_.body()](server_store& store,
+                                                                    auth_store& auth) {
             api_response r;
             if (!token || !auth.is_admin(*token)) {
                 self->state_.stats().auth_failures++;
-                r = {401, R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN"})"};
+                self->state_.auth_limits().failed(self->peer_address());
+                spdlog::warn("refused an admin request from {}: no admin token",
+                             self->peer_address());
+                r = {
+                    401,
+                    R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN"})"};
             } else {
                 try {
                     r = handle_admin(self->state_, store, auth, method, target, body);
                 } catch (const std::exception& e) {
                     spdlog::error("admin request {} {} failed: {}", method, target, e.what());
-                    r = {500, R"({"error":"the server failed to handle the request; see its log"})"};
+                    r = {500,
+                         R"({"error":"the server failed to handle the request; see its log"})"};
                 }
             }
             asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
@@ -110,8 +137,8 @@ void http_session<Stream>::on_read(beast::error_code ec, std::size_t) {
     respond(404, "not found\n", "text/plain");
 }
 
-template <class Stream>
-void http_session<Stream>::upgrade() {
+template <class Stream> void http_session<Stream>::upgrade() {
+    if (refuse_if_limited()) return;
     auto token = bearer(req_);
     auto self = this->shared_from_this();
     state_.db([self, token](server_store&, auth_store& auth) {
@@ -120,13 +147,13 @@ void http_session<Stream>::upgrade() {
         asio::post(self->stream_.get_executor(), [self, dev = std::move(dev)]() mutable {
             if (!dev) {
                 self->state_.stats().auth_failures++;
-                beast::error_code ec;
-                auto peer = beast::get_lowest_layer(self->stream_).socket().remote_endpoint(ec);
+                self->state_.auth_limits().failed(self->peer_address());
                 spdlog::warn("refused a sync connection from {}: bad or revoked device token",
-                             ec ? std::string("an unknown peer") : peer.address().to_string());
+                             self->peer_address());
                 return self->respond(401, "the device token is unknown or revoked\n", "text/plain");
             }
-            std::make_shared<websocket_session<Stream>>(std::move(self->stream_), std::move(*dev), self->state_)
+            std::make_shared<websocket_session<Stream>>(std::move(self->stream_), std::move(*dev),
+                                                        self->state_)
                 ->run(std::move(self->req_));
         });
     });
@@ -134,14 +161,19 @@ void http_session<Stream>::upgrade() {
 
 template <class Stream>
 void http_session<Stream>::respond(unsigned status, std::string body, const char* content_type) {
-    res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), req_.version());
+    res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
+                                                               req_.version());
     res_->set(http::field::server, "noi");
     res_->set(http::field::content_type, content_type);
-    res_->keep_alive(req_.keep_alive() && status != 401);
+    res_->keep_alive(req_.keep_alive() && status != 401 && status != 429);
+    if (status == 429)
+        res_->set(http::field::retry_after, std::to_string(res_headers_retry_after_));
     res_->body() = std::move(body);
     res_->prepare_payload();
     bool close = res_->need_eof();
-    http::async_write(stream_, *res_, beast::bind_front_handler(&http_session::on_write, this->shared_from_this(), close));
+    http::async_write(
+        stream_, *res_,
+        beast::bind_front_handler(&http_session::on_write, this->shared_from_this(), close));
 }
 
 template <class Stream>

@@ -24,6 +24,8 @@ private:
     void respond(unsigned status, std::string body, const char* content_type);
     void on_write(bool close, beast::error_code ec, std::size_t);
     void upgrade();
+    std::string peer_address();
+    bool refuse_if_limited();
 
     Stream stream_;
     server_state& state_;
@@ -31,6 +33,7 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> req_;
     std::shared_ptr<http::response<http::string_body>> res_;
+    int res_headers_retry_after_ = 0;
 };
 
 } // namespace noi::server

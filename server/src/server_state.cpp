@@ -7,10 +7,13 @@
 
 namespace noi::server {
 
-std::string database_path(const std::string& dir) { return dir + "/noi.db"; }
+std::string database_path(const std::string& dir) {
+    return dir + "/noi.db";
+}
 
 server_state::server_state(const server_config& cfg)
-    : cfg_(cfg), db_work_(asio::make_work_guard(db_ioc_)), read_work_(asio::make_work_guard(read_ioc_)) {
+    : cfg_(cfg), db_work_(asio::make_work_guard(db_ioc_)),
+      read_work_(asio::make_work_guard(read_ioc_)) {
     server_options so;
     so.clock_bound_ms = cfg.clock_bound_ms;
     // Opened here, used only on the database thread from now on.
@@ -21,7 +24,9 @@ server_state::server_state(const server_config& cfg)
     read_thread_ = std::thread([this] { read_ioc_.run(); });
 }
 
-server_state::~server_state() { stop_db(); }
+server_state::~server_state() {
+    stop_db();
+}
 
 void server_state::db(std::function<void(server_store&, auth_store&)> f) {
     asio::post(db_ioc_, [this, f = std::move(f)] { f(*store_, *auth_); });
@@ -51,15 +56,18 @@ void server_state::drain_group() {
         transaction tx(store_->rep().db());
         // Jobs answer their own errors (their parts roll back to a savepoint); what reaches
         // here is a failure of the group itself.
-        for (auto& j : jobs) outcomes.push_back(j(*store_, *auth_));
+        for (auto& j : jobs)
+            outcomes.push_back(j(*store_, *auth_));
         tx.commit();
         committed = true;
     } catch (const std::exception& e) {
         spdlog::error("a group commit of {} requests failed: {}", jobs.size(), e.what());
     }
     metrics_.commits++;
-    metrics_.commit_us += static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+    metrics_.commit_us +=
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - started)
+                                       .count());
     // A group that failed part-way still answers every job it ran, as failed.
     for (auto& o : outcomes) {
         auto& f = committed ? o.committed : o.failed;
@@ -96,8 +104,8 @@ std::size_t server_state::live_sessions() {
     return live_.size();
 }
 
-void server_state::notify(const std::set<std::string>& scopes, bool global, const sync_connection* except,
-                          std::uint64_t server_seq) {
+void server_state::notify(const std::set<std::string>& scopes, bool global,
+                          const sync_connection* except, std::uint64_t server_seq) {
     std::vector<std::shared_ptr<sync_connection>> targets;
     {
         std::lock_guard lock(mu_);
@@ -105,10 +113,12 @@ void server_state::notify(const std::set<std::string>& scopes, bool global, cons
             if (p == except) continue;
             auto s = w.lock();
             if (!s) continue;
-            if (global || s->dev().scope == "*" || scopes.count(s->dev().scope)) targets.push_back(std::move(s));
+            if (global || s->dev().scope == "*" || scopes.count(s->dev().scope))
+                targets.push_back(std::move(s));
         }
     }
-    for (auto& s : targets) s->send_notify(server_seq);
+    for (auto& s : targets)
+        s->send_notify(server_seq);
 }
 
 void server_state::close_device(const std::string& device_id) {
@@ -118,7 +128,8 @@ void server_state::close_device(const std::string& device_id) {
         for (auto& [p, w] : live_)
             if (auto s = w.lock(); s && s->dev().id == device_id) targets.push_back(std::move(s));
     }
-    for (auto& s : targets) s->close_revoked();
+    for (auto& s : targets)
+        s->close_revoked();
 }
 
 void server_state::close_all() {
@@ -128,14 +139,16 @@ void server_state::close_all() {
         for (auto& [p, w] : live_)
             if (auto s = w.lock()) targets.push_back(std::move(s));
     }
-    for (auto& s : targets) s->close_for_shutdown();
+    for (auto& s : targets)
+        s->close_for_shutdown();
 }
 
 std::string server_state::metrics_text(std::uint64_t conflicts, std::uint64_t quarantined) {
     auto& m = metrics_;
     std::ostringstream o;
     auto metric = [&](const char* name, const char* type, const char* help, auto v) {
-        o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << v << "\n";
+        o << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
+          << name << " " << v << "\n";
     };
     metric("noi_connections_total", "counter", "TCP connections accepted", m.connections.load());
     metric("noi_devices_connected", "gauge", "sync sessions open now", m.devices_connected.load());
@@ -151,7 +164,10 @@ std::string server_state::metrics_text(std::uint64_t conflicts, std::uint64_t qu
     metric("noi_commit_seconds_total", "counter", "time spent applying and committing pushes",
            static_cast<double>(m.commit_us.load()) / 1e6);
     metric("noi_auth_failures_total", "counter", "refused tokens", m.auth_failures.load());
-    metric("noi_refused_connections_total", "counter", "connections refused over the limit", m.refused_connections.load());
+    metric("noi_auth_limited_total", "counter",
+           "requests refused for too many failed authentications", m.auth_limited.load());
+    metric("noi_refused_connections_total", "counter", "connections refused over the limit",
+           m.refused_connections.load());
     return o.str();
 }
 

@@ -5,6 +5,7 @@
 
 #include "net.hpp"
 
+#include "auth_limiter.hpp"
 #include "auth_store.hpp"
 
 #include <noi/server/server.hpp>
@@ -37,7 +38,7 @@ public:
 struct metrics {
     std::atomic<std::uint64_t> connections{0}, devices_connected{0}, pushes{0}, rows_pushed{0},
         cells_merged{0}, pulls{0}, bytes_in{0}, bytes_out{0}, commits{0}, commit_us{0},
-        auth_failures{0}, refused_connections{0};
+        auth_failures{0}, auth_limited{0}, refused_connections{0};
 };
 
 class server_state {
@@ -47,6 +48,7 @@ public:
 
     const server_config& config() const { return cfg_; }
     metrics& stats() { return metrics_; }
+    auth_limiter& auth_limits() { return auth_limits_; }
 
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
@@ -84,6 +86,7 @@ private:
     server_config cfg_;
     system_clock wall_;
     metrics metrics_;
+    auth_limiter auth_limits_{cfg_.auth_failures_per_minute};
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;
     std::unique_ptr<server_store> store_;

@@ -24,6 +24,7 @@ struct server_config {
     std::chrono::seconds idle_timeout{300};
     std::int64_t clock_bound_ms = 10 * 60 * 1000;
     proto::deflate_settings deflate;
+    int auth_failures_per_minute = 30; // per client address; 0: no limit
 };
 
 // Creates a server in dir (made if missing): the database with the default schema and the
