@@ -1,7 +1,6 @@
 // The programs as a user runs them (CLI.md): real processes, exit codes, JSON fields, and the
 // server killed with SIGKILL in the middle of a large push.
-#include "child_process.hpp"
-#include "temp_dir.hpp"
+#include "server_process.hpp"
 
 #include <noi/sync/database.hpp>
 
@@ -17,58 +16,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct cli : ::testing::Test {
-    test::temp_dir dir;
-    std::string data = dir.file("server");
-    std::string admin_token;
-    std::unique_ptr<process::child_process> server;
-    std::string url;
-
-    void start_server(const std::string& listen = "127.0.0.1:0") {
-        server = std::make_unique<process::child_process>(
-            std::vector<std::string>{NOI_SERVER_BIN, "serve", "--data", data, "--listen", listen}, dir.path());
-        auto line = server->wait_for_stderr("listening on ", 20s);
-        ASSERT_TRUE(line) << server->stderr_text();
-        url = "http://" + line->substr(line->find("listening on ") + 13);
-    }
-
-    void SetUp() override {
-        auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-        admin_token = r.out.substr(0, r.out.find('\n'));
-        start_server();
-    }
-
-    process::run_result admin(std::vector<std::string> args) {
-        std::vector<std::string> argv{NOI_ADMIN_BIN, "--server", url, "--token", admin_token};
-        argv.insert(argv.end(), args.begin(), args.end());
-        return process::run(argv);
-    }
-    process::run_result client(std::vector<std::string> args) {
-        args.insert(args.begin(), NOI_CLIENT_BIN);
-        return process::run(args, 120s);
-    }
-    // The JSON a command printed; the command's stderr is reported when there is none.
-    static json parsed(const process::run_result& r) {
-        auto j = json::parse(r.out, nullptr, false);
-        if (j.is_discarded()) {
-            ADD_FAILURE() << "no JSON (exit " << r.exit_code << "): " << r.out << r.err;
-            return json::array();
-        }
-        return j;
-    }
-    json enrol(const std::string& commune) {
-        auto r = admin({"device", "add", "--commune", commune, "--json"});
-        EXPECT_EQ(r.exit_code, 0) << r.err;
-        return json::parse(r.out);
-    }
-    std::int64_t server_count(const std::string& sql) {
-        database db(data + "/noi.db", false);
-        auto st = db.prepare(sql);
-        st.step();
-        return st.column_int(0);
-    }
-};
+struct cli : test::server_process {};
 
 } // namespace
 
@@ -97,7 +45,8 @@ TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
     EXPECT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 1);
     ASSERT_EQ(client({"exec", "--db", db,
-                      "INSERT INTO militia_member(commune_code, full_name, birth_year) VALUES ('01849', 'Hoàng Thị Lan', 2001)"})
+                      "INSERT INTO militia_member(commune_code, full_name, birth_year) VALUES "
+                      "('01849', 'Hoàng Thị Lan', 2001)"})
                   .exit_code,
               0);
     auto st = parsed(client({"status", "--db", db, "--json"}));
@@ -110,7 +59,8 @@ TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
     EXPECT_EQ(st["rejected"], 0);
     EXPECT_TRUE(st["last_sync_at"].is_string());
     EXPECT_GT(st["server_seq"].get<int>(), 0);
-    auto q = parsed(client({"query", "--db", db, "SELECT full_name, birth_year FROM militia_member", "--json"}));
+    auto q = parsed(client(
+        {"query", "--db", db, "SELECT full_name, birth_year FROM militia_member", "--json"}));
     ASSERT_EQ(q.size(), 1u);
     EXPECT_EQ(q[0]["full_name"], "Hoàng Thị Lan");
     EXPECT_TRUE(q[0]["birth_year"].is_number_integer());
@@ -132,24 +82,35 @@ TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
 TEST_F(cli, an_unreachable_server_exits_3_and_a_bad_admin_token_exits_4) {
     auto dev = enrol("01849");
     auto db = dir.file("t.db");
-    ASSERT_EQ(client({"init", "--db", db, "--server", "http://127.0.0.1:1", "--token", dev["token"]}).exit_code, 0);
+    ASSERT_EQ(
+        client({"init", "--db", db, "--server", "http://127.0.0.1:1", "--token", dev["token"]})
+            .exit_code,
+        0);
     EXPECT_EQ(client({"sync", "--db", db, "--timeout", "1"}).exit_code, 3);
-    EXPECT_EQ(process::run({NOI_ADMIN_BIN, "--server", url, "--token", "wrong", "device", "list"}).exit_code, 4);
-    EXPECT_EQ(process::run({NOI_ADMIN_BIN, "--server", "http://127.0.0.1:1", "--token", "x", "device", "list"}).exit_code, 3);
+    EXPECT_EQ(process::run({NOI_ADMIN_BIN, "--server", url, "--token", "wrong", "device", "list"})
+                  .exit_code,
+              4);
+    EXPECT_EQ(process::run({NOI_ADMIN_BIN, "--server", "http://127.0.0.1:1", "--token", "x",
+                            "device", "list"})
+                  .exit_code,
+              3);
 }
 
 TEST_F(cli, a_server_killed_in_the_middle_of_a_large_push_loses_nothing_acknowledged) {
     auto dev = enrol("01849");
     auto db = dir.file("big.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
-    std::string sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
-                      "INSERT INTO household(commune_code, village, head_name, members) "
-                      "SELECT '01849', 'Thôn ' || (i % 12), 'Chủ hộ ' || i, i % 7 FROM n";
+    std::string sql =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+        "INSERT INTO household(commune_code, village, head_name, members) "
+        "SELECT '01849', 'Thôn ' || (i % 12), 'Chủ hộ ' || i, i % 7 FROM n";
     ASSERT_EQ(client({"exec", "--db", db, sql}).exit_code, 0);
-    process::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "180"}, dir.path());
+    process::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "180"},
+                                dir.path());
     // Kill the server once part of the backlog is in.
     auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline && server_count("SELECT count(*) FROM household") == 0)
+    while (std::chrono::steady_clock::now() < deadline &&
+           server_count("SELECT count(*) FROM household") == 0)
         std::this_thread::sleep_for(20ms);
     auto before = server_count("SELECT count(*) FROM household");
     server->signal(SIGKILL);
@@ -167,25 +128,35 @@ TEST_F(cli, watch_syncs_after_local_changes_and_server_notifications_until_inter
     auto a = enrol("01849"), other = enrol("01849");
     auto db = dir.file("watching.db"), db2 = dir.file("other.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", a["token"]}).exit_code, 0);
-    ASSERT_EQ(client({"init", "--db", db2, "--server", url, "--token", other["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"init", "--db", db2, "--server", url, "--token", other["token"]}).exit_code,
+              0);
     process::child_process watch({NOI_CLIENT_BIN, "watch", "--db", db}, dir.path());
     ASSERT_TRUE(watch.wait_for_stderr("synced", 20s)) << watch.stderr_text();
 
     auto wait_until = [](auto pred) {
         auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (std::chrono::steady_clock::now() < deadline && !pred()) std::this_thread::sleep_for(50ms);
+        while (std::chrono::steady_clock::now() < deadline && !pred())
+            std::this_thread::sleep_for(50ms);
         return pred();
     };
     // A change made elsewhere reaches the watching tablet through NOTIFY.
-    ASSERT_EQ(client({"exec", "--db", db2, "INSERT INTO incident(id, commune_code) VALUES ('from-other', '01849')"}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", db2,
+                      "INSERT INTO incident(id, commune_code) VALUES ('from-other', '01849')"})
+                  .exit_code,
+              0);
     ASSERT_EQ(client({"sync", "--db", db2}).exit_code, 0);
     EXPECT_TRUE(wait_until([&] {
-        auto r = client({"query", "--db", db, "SELECT count(*) AS n FROM incident WHERE id = 'from-other'", "--json"});
+        auto r = client({"query", "--db", db,
+                         "SELECT count(*) AS n FROM incident WHERE id = 'from-other'", "--json"});
         return r.exit_code == 0 && json::parse(r.out)[0]["n"] == 1;
     }));
     // A local change by another process goes up without anyone running sync.
-    ASSERT_EQ(client({"exec", "--db", db, "INSERT INTO incident(id, commune_code) VALUES ('local', '01849')"}).exit_code, 0);
-    EXPECT_TRUE(wait_until([&] { return server_count("SELECT count(*) FROM incident WHERE id = 'local'") == 1; }));
+    ASSERT_EQ(client({"exec", "--db", db,
+                      "INSERT INTO incident(id, commune_code) VALUES ('local', '01849')"})
+                  .exit_code,
+              0);
+    EXPECT_TRUE(wait_until(
+        [&] { return server_count("SELECT count(*) FROM incident WHERE id = 'local'") == 1; }));
     watch.signal(SIGINT);
     EXPECT_EQ(watch.wait(15s), 0);
 }
@@ -201,7 +172,10 @@ TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_val
     auto da = dir.file("a.db"), db = dir.file("b.db");
     ASSERT_EQ(client({"init", "--db", da, "--server", url, "--token", a["token"]}).exit_code, 0);
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", b["token"]}).exit_code, 0);
-    ASSERT_EQ(client({"exec", "--db", da, "INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)"}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", da,
+                      "INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)"})
+                  .exit_code,
+              0);
     ASSERT_EQ(client({"sync", "--db", da}).exit_code, 0);
     ASSERT_EQ(client({"sync", "--db", db}).exit_code, 0);
     ASSERT_EQ(client({"exec", "--db", da, "UPDATE household SET members = 5"}).exit_code, 0);
@@ -242,7 +216,9 @@ TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_val
     ASSERT_EQ(client({"sync", "--db", da}).exit_code, 0);
     ASSERT_EQ(client({"sync", "--db", db}).exit_code, 0);
     for (const auto& d : {da, db})
-        EXPECT_EQ(parsed(client({"query", "--db", d, "SELECT members FROM household", "--json"}))[0]["members"], 7);
+        EXPECT_EQ(parsed(client({"query", "--db", d, "SELECT members FROM household",
+                                 "--json"}))[0]["members"],
+                  7);
     EXPECT_EQ(parsed(admin({"conflicts", "list", "--json"})).size(), 0u);
     EXPECT_EQ(parsed(admin({"conflicts", "list", "--status", "resolved", "--json"})).size(), 1u);
 
@@ -251,7 +227,8 @@ TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_val
     for (const auto& h : hist) {
         saw_conflict |= h["kind"] == "conflict";
         saw_resolution |= h["kind"] == "resolution";
-        EXPECT_TRUE(h.contains("time") && h.contains("device_id") && h.contains("column") && h.contains("old") && h.contains("new"));
+        EXPECT_TRUE(h.contains("time") && h.contains("device_id") && h.contains("column") &&
+                    h.contains("old") && h.contains("new"));
     }
     EXPECT_GE(hist.size(), 4u);
     EXPECT_TRUE(saw_conflict);
@@ -274,12 +251,17 @@ TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tabl
     auto da = dir.file("a.db");
     ASSERT_EQ(client({"init", "--db", da, "--server", url, "--token", a["token"]}).exit_code, 0);
     // Before its first sync the tablet does not know its commune: this row is rejected.
-    ASSERT_EQ(client({"exec", "--db", da, "INSERT INTO incident(id, commune_code) VALUES ('x', '01852')"}).exit_code, 0);
-    ASSERT_EQ(client({"exec", "--db", da,
-                      "INSERT INTO assessment(commune_code, year, c19_1_met, c19_2_met, decided_on) VALUES "
-                      "('01849', 2022, 1, 1, '2022-11-30')"})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        client({"exec", "--db", da, "INSERT INTO incident(id, commune_code) VALUES ('x', '01852')"})
+            .exit_code,
+        0);
+    ASSERT_EQ(
+        client(
+            {"exec", "--db", da,
+             "INSERT INTO assessment(commune_code, year, c19_1_met, c19_2_met, decided_on) VALUES "
+             "('01849', 2022, 1, 1, '2022-11-30')"})
+            .exit_code,
+        0);
     ASSERT_EQ(client({"sync", "--db", da}).exit_code, 0);
     auto q = parsed(admin({"quarantine", "list", "--json"}));
     ASSERT_EQ(q.size(), 1u);
@@ -301,7 +283,8 @@ TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tabl
     EXPECT_EQ(rep["province"]["total"], 96);
     EXPECT_EQ(rep["province"]["met"], 1);
     int districts_total = 0;
-    for (const auto& d : rep["districts"]) districts_total += d["total"].get<int>();
+    for (const auto& d : rep["districts"])
+        districts_total += d["total"].get<int>();
     EXPECT_EQ(districts_total, 96);
     auto csv = admin({"report", "criterion19", "--year", "2022", "--csv"});
     EXPECT_EQ(csv.exit_code, 0);

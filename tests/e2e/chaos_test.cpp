@@ -1,0 +1,103 @@
+// Chaos on real processes (docs/reliability.md): noi-server SIGKILLed again and again while
+// tablets write, push and pull; noi-client sync SIGKILLed in the middle of its backlog. After
+// the last restart and a final round: every replica holds every row, each row reached the
+// server exactly once, nothing acknowledged is lost. Loopback only; every loop is bounded.
+#include "live_server.hpp"
+#include "server_process.hpp"
+
+#include <csignal>
+#include <random>
+#include <thread>
+
+using namespace noi;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct chaos : test::server_process {
+    std::mt19937 rng{std::random_device{}()};
+    int between(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+
+    void kill_and_restart() {
+        server->signal(SIGKILL);
+        ASSERT_EQ(server->wait(10s), 128 + SIGKILL);
+        start_server(url.substr(7)); // the same port: the tablets know no other
+    }
+};
+
+} // namespace
+
+TEST_F(chaos, a_server_killed_twenty_times_while_tablets_push_and_pull_loses_and_repeats_nothing) {
+    constexpr int tablets = 3, kills = 20;
+    std::vector<std::unique_ptr<test::test_tablet>> ts;
+    for (int i = 0; i < tablets; ++i)
+        ts.push_back(
+            std::make_unique<test::test_tablet>(dir.file("t" + std::to_string(i) + ".db"), url,
+                                                enrol("01849")["token"].get<std::string>()));
+    std::atomic<bool> stop{false};
+    std::vector<int> written(tablets, 0);
+    std::vector<std::thread> workers;
+    for (int i = 0; i < tablets; ++i)
+        workers.emplace_back([&, i] {
+            // Each pass: a few rows, then a sync that gives up after 2 s. At most 400 passes.
+            for (int pass = 0; pass < 400 && !stop; ++pass) {
+                for (int k = 0; k < 5; ++k, ++written[i])
+                    ts[i]->t->exec(
+                        "INSERT INTO household(id, commune_code, village, members) VALUES ('t" +
+                        std::to_string(i) + "-" + std::to_string(written[i]) +
+                        "', '01849', 'Bản Chang', " + std::to_string(k) + ")");
+                (void)ts[i]->sync(2s);
+            }
+        });
+    for (int k = 0; k < kills; ++k) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(between(100, 600)));
+        kill_and_restart();
+    }
+    stop = true;
+    for (auto& w : workers)
+        w.join();
+    // Two quiet rounds each: the first pushes what is left, the second pulls the others' rows.
+    for (int round = 0; round < 2; ++round)
+        for (auto& t : ts)
+            ASSERT_EQ(t->sync(60s).outcome, client::sync_outcome::done);
+    int total = 0;
+    for (int w : written)
+        total += w;
+    ASSERT_GT(total, kills);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), total);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), total)
+        << "a row was applied twice";
+    for (auto& t : ts) {
+        EXPECT_EQ(t->count("SELECT count(*) FROM household"), total);
+        EXPECT_EQ(t->t->status().pending, 0u);
+    }
+}
+
+TEST_F(chaos, a_sync_killed_ten_times_in_the_middle_of_its_backlog_sends_every_row_once) {
+    constexpr int rows = 3000, kills = 10;
+    auto dev = enrol("01849");
+    auto db = dir.file("killed.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", db,
+                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                          std::to_string(rows) +
+                          ") INSERT INTO household(commune_code, village, head_name, members) "
+                          "SELECT '01849', 'Thôn ' || (i % 9), 'Chủ hộ ' || i, i % 7 FROM n"})
+                  .exit_code,
+              0);
+    int killed_midway = 0;
+    for (int k = 0; k < kills; ++k) {
+        process::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "60"},
+                                    dir.path());
+        std::this_thread::sleep_for(std::chrono::milliseconds(between(20, 300)));
+        sync.signal(SIGKILL);
+        if (sync.wait(10s) == 128 + SIGKILL &&
+            server_count("SELECT count(*) FROM household") < rows)
+            ++killed_midway;
+    }
+    EXPECT_GT(killed_midway, 0) << "every sync finished before its kill; make the backlog larger";
+    ASSERT_EQ(client({"sync", "--db", db, "--timeout", "120"}).exit_code, 0);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), rows);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
+    EXPECT_EQ(parsed(client({"status", "--db", db, "--json"}))["pending"], 0);
+}

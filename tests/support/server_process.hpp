@@ -1,0 +1,76 @@
+// A real noi-server process in a fresh data directory, for tests of the programs as users run
+// them: start (and restart on the same port), the admin and client programs, and reading the
+// server's database directly. The test target defines NOI_SERVER_BIN, NOI_CLIENT_BIN and
+// NOI_ADMIN_BIN.
+#pragma once
+
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+
+#include <noi/sync/database.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace noi::test {
+
+struct server_process : ::testing::Test {
+    test::temp_dir dir;
+    std::string data = dir.file("server");
+    std::string admin_token;
+    std::unique_ptr<process::child_process> server;
+    std::string url;
+
+    void start_server(const std::string& listen = "127.0.0.1:0") {
+        server = std::make_unique<process::child_process>(
+            std::vector<std::string>{NOI_SERVER_BIN, "serve", "--data", data, "--listen", listen},
+            dir.path());
+        auto line = server->wait_for_stderr("listening on ", std::chrono::seconds(20));
+        ASSERT_TRUE(line) << server->stderr_text();
+        url = "http://" + line->substr(line->find("listening on ") + 13);
+    }
+
+    void SetUp() override {
+        auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        admin_token = r.out.substr(0, r.out.find('\n'));
+        start_server();
+    }
+
+    process::run_result admin(std::vector<std::string> args) {
+        std::vector<std::string> argv{NOI_ADMIN_BIN, "--server", url, "--token", admin_token};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return process::run(argv);
+    }
+    process::run_result client(std::vector<std::string> args) {
+        args.insert(args.begin(), NOI_CLIENT_BIN);
+        return process::run(args, std::chrono::seconds(120));
+    }
+    // The JSON a command printed; the command's stderr is reported when there is none.
+    static nlohmann::json parsed(const process::run_result& r) {
+        auto j = nlohmann::json::parse(r.out, nullptr, false);
+        if (j.is_discarded()) {
+            ADD_FAILURE() << "no JSON (exit " << r.exit_code << "): " << r.out << r.err;
+            return nlohmann::json::array();
+        }
+        return j;
+    }
+    nlohmann::json enrol(const std::string& commune) {
+        auto r = admin({"device", "add", "--commune", commune, "--json"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return nlohmann::json::parse(r.out);
+    }
+    std::int64_t server_count(const std::string& sql) {
+        database db(data + "/noi.db", false);
+        auto st = db.prepare(sql);
+        st.step();
+        return st.column_int(0);
+    }
+};
+
+} // namespace noi::test
