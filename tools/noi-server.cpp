@@ -59,6 +59,12 @@ int main(int argc, char** argv) {
                      "(0: no limit)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    std::size_t max_db_mib = 0;
+    serve
+        ->add_option("--max-db-mib", max_db_mib,
+                     "Refuse pushes once the database would grow past this many MiB (0: only the "
+                     "disk limits it)")
+        ->capture_default_str();
     noi::proto::deflate_settings deflate;
     serve
         ->add_option("--deflate-window-bits", deflate.window_bits,
@@ -107,6 +113,7 @@ int main(int argc, char** argv) {
         cfg.threads = threads;
         cfg.deflate = deflate;
         cfg.auth_failures_per_minute = auth_failures;
+        cfg.max_db_mib = max_db_mib;
 
         // Signals are taken by one thread with sigwait, so no handler runs inside Asio.
         sigset_t set;

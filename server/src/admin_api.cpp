@@ -14,7 +14,9 @@ namespace {
 
 using json = nlohmann::json;
 
-api_response error(unsigned status, const std::string& message) { return {status, json{{"error", message}}.dump()}; }
+api_response error(unsigned status, const std::string& message) {
+    return {status, json{{"error", message}}.dump()};
+}
 
 json time_or_null(const statement& st, int col) {
     if (st.column_is_null(col)) return nullptr;
@@ -22,8 +24,8 @@ json time_or_null(const statement& st, int col) {
 }
 
 api_response list_devices(server_store& store) {
-    auto st = store.rep().db().prepare(
-        "SELECT device_id, scope, name, last_sync_at, revoked FROM noi_devices ORDER BY created_at, device_id");
+    auto st = store.rep().db().prepare("SELECT device_id, scope, name, last_sync_at, revoked FROM "
+                                       "noi_devices ORDER BY created_at, device_id");
     json out = json::array();
     while (st.step())
         out.push_back({{"device_id", st.column_text(0)},
@@ -36,20 +38,27 @@ api_response list_devices(server_store& store) {
 
 api_response add_device(auth_store& auth, const std::string& body) {
     json req = json::parse(body, nullptr, false);
-    if (req.is_discarded() || !req.is_object()) return error(400, "the request body must be a JSON object");
+    if (req.is_discarded() || !req.is_object())
+        return error(400, "the request body must be a JSON object");
     std::string name = req.value("name", "");
     std::string scope;
     if (req.contains("commune")) {
-        if (!req["commune"].is_string()) return error(400, "\"commune\" must be a 5-digit commune code string");
+        if (!req["commune"].is_string())
+            return error(400, "\"commune\" must be a 5-digit commune code string");
         scope = req["commune"].get<std::string>();
     } else if (req.value("province", false)) {
         scope = "*";
     } else {
-        return error(400, "say which commune the device is for (\"commune\") or that it is province-wide (\"province\": true)");
+        return error(400, "say which commune the device is for (\"commune\") or that it is "
+                          "province-wide (\"province\": true)");
     }
     try {
         auto e = auth.enrol(scope, name);
-        return {201, json{{"device_id", e.dev.id}, {"token", e.token}, {"scope", e.dev.scope}, {"name", e.dev.name}}.dump()};
+        return {201, json{{"device_id", e.dev.id},
+                          {"token", e.token},
+                          {"scope", e.dev.scope},
+                          {"name", e.dev.name}}
+                         .dump()};
     } catch (const sync_error& e) {
         return error(e.code() == errc::refused ? 400 : 500, e.what());
     }
@@ -59,9 +68,12 @@ json to_json(const value& v) {
     return std::visit(
         [](const auto& x) -> json {
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
-            else if constexpr (std::is_same_v<T, blob>) return to_hex(x.bytes);
-            else return x;
+            if constexpr (std::is_same_v<T, std::monostate>)
+                return nullptr;
+            else if constexpr (std::is_same_v<T, blob>)
+                return to_hex(x.bytes);
+            else
+                return x;
         },
         v);
 }
@@ -97,7 +109,9 @@ std::map<std::string, std::string> query_of(const std::string& target) {
         auto end = rest.find('&', start);
         auto part = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
         auto eq = part.find('=');
-        if (!part.empty()) q[decode(part.substr(0, eq))] = eq == std::string::npos ? "" : decode(part.substr(eq + 1));
+        if (!part.empty())
+            q[decode(part.substr(0, eq))] =
+                eq == std::string::npos ? "" : decode(part.substr(eq + 1));
         if (end == std::string::npos) break;
         start = end + 1;
     }
@@ -108,12 +122,13 @@ json conflict_json(const conflict_record& c) {
     json versions = json::array();
     for (const auto* side : {&c.winner, &c.loser}) {
         bool open = c.status == "open";
-        versions.push_back({{"value", to_json(side->val)},
-                            {"device_id", side->device_id.empty() ? json("server") : json(side->device_id)},
-                            {"hlc", std::to_string(side->hlc)},
-                            {"time", iso8601_ms(hlc_to_ms(side->hlc))},
-                            {"winner", open && side == &c.winner},
-                            {"deleted", side->deleted}});
+        versions.push_back(
+            {{"value", to_json(side->val)},
+             {"device_id", side->device_id.empty() ? json("server") : json(side->device_id)},
+             {"hlc", std::to_string(side->hlc)},
+             {"time", iso8601_ms(hlc_to_ms(side->hlc))},
+             {"winner", open && side == &c.winner},
+             {"deleted", side->deleted}});
     }
     json j{{"id", c.id},
            {"kind", c.kind},
@@ -132,11 +147,15 @@ json conflict_json(const conflict_record& c) {
     return j;
 }
 
-std::optional<std::uint64_t> id_in(const std::string& path, const std::string& prefix, const std::string& suffix) {
-    if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size()) return std::nullopt;
+std::optional<std::uint64_t> id_in(const std::string& path, const std::string& prefix,
+                                   const std::string& suffix) {
+    if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size())
+        return std::nullopt;
     if (path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) return std::nullopt;
     auto digits = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) return std::nullopt;
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
+        digits.size() > 18)
+        return std::nullopt;
     return std::stoull(digits);
 }
 
@@ -164,7 +183,8 @@ api_response show_conflict(server_store& store, std::uint64_t id) {
             st.bind(1, c.row_id);
             if (st.step()) {
                 json row = json::object();
-                for (int i = 0; i < st.columns(); ++i) row[st.column_name(i)] = to_json(st.column(i));
+                for (int i = 0; i < st.columns(); ++i)
+                    row[st.column_name(i)] = to_json(st.column(i));
                 j["row"] = row;
             }
         }
@@ -175,7 +195,8 @@ api_response show_conflict(server_store& store, std::uint64_t id) {
 
 api_response resolve(server_store& store, std::uint64_t id, const std::string& body) {
     json req = json::parse(body, nullptr, false);
-    if (req.is_discarded() || !req.is_object()) return error(400, "the request body must be a JSON object");
+    if (req.is_discarded() || !req.is_object())
+        return error(400, "the request body must be a JSON object");
     server_store::resolution how;
     how.force = req.value("force", false);
     how.by = req.value("by", std::string("admin"));
@@ -191,10 +212,14 @@ api_response resolve(server_store& store, std::uint64_t id, const std::string& b
     auto r = store.resolve_conflict(id, how);
     using rs = server_store::resolve_status;
     switch (r.status) {
-    case rs::resolved: return {200, json{{"id", id}, {"status", "resolved"}, {"resolution", r.message}}.dump()};
-    case rs::not_found: return error(404, r.message);
-    case rs::bad_request: return error(400, r.message);
-    default: return error(409, r.message);
+    case rs::resolved:
+        return {200, json{{"id", id}, {"status", "resolved"}, {"resolution", r.message}}.dump()};
+    case rs::not_found:
+        return error(404, r.message);
+    case rs::bad_request:
+        return error(400, r.message);
+    default:
+        return error(409, r.message);
     }
 }
 
@@ -203,8 +228,13 @@ api_response list_quarantine(server_store& store, const std::map<std::string, st
     json out = json::array();
     for (const auto& r : store.quarantine()) {
         if (status != "all" && r.status != status) continue;
-        out.push_back({{"id", r.id}, {"device_id", r.device_id}, {"table", r.table}, {"row_id", r.row_id},
-                       {"reason", r.reason}, {"message", r.message}, {"status", r.status},
+        out.push_back({{"id", r.id},
+                       {"device_id", r.device_id},
+                       {"table", r.table},
+                       {"row_id", r.row_id},
+                       {"reason", r.reason},
+                       {"message", r.message},
+                       {"status", r.status},
                        {"received_at", iso8601_ms(r.received_at_ms)}});
     }
     return {200, out.dump()};
@@ -214,9 +244,12 @@ api_response quarantine_action(server_store& store, std::uint64_t id, bool relea
     auto r = release ? store.release_quarantined(id) : store.discard_quarantined(id);
     using qs = server_store::quarantine_status;
     switch (r.status) {
-    case qs::done: return {200, json{{"id", id}, {"status", release ? "released" : "discarded"}}.dump()};
-    case qs::not_found: return error(404, r.message);
-    default: return error(409, r.message);
+    case qs::done:
+        return {200, json{{"id", id}, {"status", release ? "released" : "discarded"}}.dump()};
+    case qs::not_found:
+        return error(404, r.message);
+    default:
+        return error(409, r.message);
     }
 }
 
@@ -230,32 +263,37 @@ api_response fleet_status(server_store& store, const std::map<std::string, std::
         }
     }
     const auto now = store.rep().clock().wall_ms();
-    auto st = store.rep().db().prepare(
-        "SELECT d.device_id, d.scope, d.name, d.last_contact_at, d.last_sync_at, d.pending, d.oldest_pending_at, "
-        "(SELECT count(*) FROM noi_quarantine q WHERE q.device_id = d.device_id AND q.status = 'open'), "
-        "d.clock_skew_ms, d.app_version, d.schema_version, d.revoked FROM noi_devices d ORDER BY d.scope, d.device_id");
+    auto st =
+        store.rep().db().prepare("SELECT d.device_id, d.scope, d.name, d.last_contact_at, "
+                                 "d.last_sync_at, d.pending, d.oldest_pending_at, "
+                                 "(SELECT count(*) FROM noi_quarantine q WHERE q.device_id = "
+                                 "d.device_id AND q.status = 'open'), "
+                                 "d.clock_skew_ms, d.app_version, d.schema_version, d.revoked FROM "
+                                 "noi_devices d ORDER BY d.scope, d.device_id");
     json out = json::array();
     while (st.step()) {
         bool silent = st.column_is_null(3) || now - st.column_int(3) > silent_days * 86'400'000;
-        out.push_back({{"device_id", st.column_text(0)},
-                       {"scope", st.column_text(1)},
-                       {"name", st.column_text(2)},
-                       {"last_contact_at", time_or_null(st, 3)},
-                       {"last_sync_at", time_or_null(st, 4)},
-                       {"pending", st.column_is_null(5) ? json(nullptr) : json(st.column_int(5))},
-                       {"oldest_pending_at", time_or_null(st, 6)},
-                       {"rejected", st.column_int(7)},
-                       {"clock_skew_ms", st.column_is_null(8) ? json(nullptr) : json(st.column_int(8))},
-                       {"app_version", st.column_is_null(9) ? json(nullptr) : json(st.column_text(9))},
-                       {"schema_version", st.column_is_null(10) ? json(nullptr) : json(st.column_int(10))},
-                       {"revoked", st.column_int(11) != 0},
-                       {"silent", silent}});
+        out.push_back(
+            {{"device_id", st.column_text(0)},
+             {"scope", st.column_text(1)},
+             {"name", st.column_text(2)},
+             {"last_contact_at", time_or_null(st, 3)},
+             {"last_sync_at", time_or_null(st, 4)},
+             {"pending", st.column_is_null(5) ? json(nullptr) : json(st.column_int(5))},
+             {"oldest_pending_at", time_or_null(st, 6)},
+             {"rejected", st.column_int(7)},
+             {"clock_skew_ms", st.column_is_null(8) ? json(nullptr) : json(st.column_int(8))},
+             {"app_version", st.column_is_null(9) ? json(nullptr) : json(st.column_text(9))},
+             {"schema_version", st.column_is_null(10) ? json(nullptr) : json(st.column_int(10))},
+             {"revoked", st.column_int(11) != 0},
+             {"silent", silent}});
     }
     return {200, out.dump()};
 }
 
 api_response row_history(server_store& store, const std::map<std::string, std::string>& q) {
-    if (!q.count("table") || !q.count("row")) return error(400, "give the table and the row id (?table=T&row=ID)");
+    if (!q.count("table") || !q.count("row"))
+        return error(400, "give the table and the row id (?table=T&row=ID)");
     const auto& table = q.at("table");
     if (!store.rep().tables().find(table)) return error(404, "no synced table named " + table);
     json out = json::array();
@@ -276,16 +314,24 @@ api_response row_history(server_store& store, const std::map<std::string, std::s
         }
     for (const auto& c : store.conflicts()) {
         if (c.table != table || c.row_id != q.at("row")) continue;
-        out.push_back({{"time", iso8601_ms(c.created_at_ms)}, {"device_id", c.loser.device_id}, {"kind", "conflict"},
-                       {"column", c.column ? json(*c.column) : json(nullptr)}, {"old", to_json(c.loser.val)},
-                       {"new", to_json(c.winner.val)}, {"conflict_id", c.id}});
+        out.push_back({{"time", iso8601_ms(c.created_at_ms)},
+                       {"device_id", c.loser.device_id},
+                       {"kind", "conflict"},
+                       {"column", c.column ? json(*c.column) : json(nullptr)},
+                       {"old", to_json(c.loser.val)},
+                       {"new", to_json(c.winner.val)},
+                       {"conflict_id", c.id}});
         if (c.resolved_at_ms)
-            out.push_back({{"time", iso8601_ms(*c.resolved_at_ms)}, {"device_id", c.resolved_by.value_or("admin")},
-                           {"kind", "resolution"}, {"column", c.column ? json(*c.column) : json(nullptr)},
-                           {"old", nullptr}, {"new", c.resolution ? json(*c.resolution) : json(nullptr)},
+            out.push_back({{"time", iso8601_ms(*c.resolved_at_ms)},
+                           {"device_id", c.resolved_by.value_or("admin")},
+                           {"kind", "resolution"},
+                           {"column", c.column ? json(*c.column) : json(nullptr)},
+                           {"old", nullptr},
+                           {"new", c.resolution ? json(*c.resolution) : json(nullptr)},
                            {"conflict_id", c.id}});
     }
-    std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["time"] < b["time"]; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const json& a, const json& b) { return a["time"] < b["time"]; });
     return {200, out.dump()};
 }
 
@@ -304,12 +350,16 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
         auto st = db.prepare("SELECT max(year) FROM assessment");
         if (st.step() && !st.column_is_null(0)) year = st.column_int(0);
     }
-    if (!year) return error(404, "no assessment has been recorded yet; give --year to report on a year anyway");
+    if (!year)
+        return error(404,
+                     "no assessment has been recorded yet; give --year to report on a year anyway");
     // Rank each commune's assessments of the year; the version order breaks ties on decided_on.
     std::map<std::string, bool> met;
     {
-        auto st = db.prepare("SELECT a.id, a.commune_code, a.c19_1_met, a.c19_2_met, coalesce(a.decided_on, ''), r.state "
-                             "FROM assessment a JOIN noi_rows r ON r.tbl = 'assessment' AND r.id = a.id WHERE a.year = ?1");
+        auto st = db.prepare("SELECT a.id, a.commune_code, a.c19_1_met, a.c19_2_met, "
+                             "coalesce(a.decided_on, ''), r.state "
+                             "FROM assessment a JOIN noi_rows r ON r.tbl = 'assessment' AND r.id = "
+                             "a.id WHERE a.year = ?1");
         st.bind(1, *year);
         std::map<std::string, std::pair<std::string, std::uint64_t>> best;
         const auto* def = store.rep().tables().find("assessment");
@@ -327,7 +377,8 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
     }
     json districts = json::array();
     int total = 0, total_met = 0;
-    auto st = db.prepare("SELECT district_code, district, id FROM commune WHERE kind = 'xa' ORDER BY district_code, id");
+    auto st = db.prepare("SELECT district_code, district, id FROM commune WHERE kind = 'xa' ORDER "
+                         "BY district_code, id");
     std::map<std::string, std::tuple<std::string, int, int>> by_district;
     std::vector<std::string> order;
     while (st.step()) {
@@ -348,13 +399,17 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
         const auto& [name, m, t] = by_district[code];
         districts.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
     }
-    return {200, json{{"year", *year}, {"province", {{"met", total_met}, {"total", total}}}, {"districts", districts}}.dump()};
+    return {200, json{{"year", *year},
+                      {"province", {{"met", total_met}, {"total", total}}},
+                      {"districts", districts}}
+                     .dump()};
 }
 
 } // namespace
 
-api_response handle_admin(server_state& state, server_store& store, auth_store& auth, const std::string& method,
-                          const std::string& target, const std::string& body) {
+api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
+                          const std::string& method, const std::string& target,
+                          const std::string& body) {
     const std::string prefix = "/admin/v1/devices";
     auto path = target.substr(0, target.find('?'));
     if (path == prefix) {
@@ -364,20 +419,28 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     }
     auto q = query_of(target);
     if (path == "/admin/v1/conflicts" && method == "GET") return list_conflicts(store, q);
-    if (auto id = id_in(path, "/admin/v1/conflicts/", ""); id && method == "GET") return show_conflict(store, *id);
-    if (auto id = id_in(path, "/admin/v1/conflicts/", "/resolve"); id && method == "POST") return resolve(store, *id, body);
+    if (auto id = id_in(path, "/admin/v1/conflicts/", ""); id && method == "GET")
+        return show_conflict(store, *id);
+    if (auto id = id_in(path, "/admin/v1/conflicts/", "/resolve"); id && method == "POST")
+        return resolve(store, *id, body);
     if (path == "/admin/v1/quarantine" && method == "GET") return list_quarantine(store, q);
-    if (auto id = id_in(path, "/admin/v1/quarantine/", "/discard"); id && method == "POST") return quarantine_action(store, *id, false);
-    if (auto id = id_in(path, "/admin/v1/quarantine/", "/release"); id && method == "POST") return quarantine_action(store, *id, true);
+    if (auto id = id_in(path, "/admin/v1/quarantine/", "/discard"); id && method == "POST")
+        return quarantine_action(store, *id, false);
+    if (auto id = id_in(path, "/admin/v1/quarantine/", "/release"); id && method == "POST")
+        return quarantine_action(store, *id, true);
     if (path == "/admin/v1/status" && method == "GET") return fleet_status(store, q);
     if (path == "/admin/v1/history" && method == "GET") return row_history(store, q);
     if (path == "/admin/v1/reports/criterion19" && method == "GET") return criterion19(store, q);
     const std::string revoke_suffix = "/revoke";
-    if (path.rfind(prefix + "/", 0) == 0 && path.size() > prefix.size() + revoke_suffix.size() + 1 &&
-        path.compare(path.size() - revoke_suffix.size(), revoke_suffix.size(), revoke_suffix) == 0) {
+    if (path.rfind(prefix + "/", 0) == 0 &&
+        path.size() > prefix.size() + revoke_suffix.size() + 1 &&
+        path.compare(path.size() - revoke_suffix.size(), revoke_suffix.size(), revoke_suffix) ==
+            0) {
         if (method != "POST") return error(405, "use POST to revoke a device");
-        auto id = path.substr(prefix.size() + 1, path.size() - prefix.size() - 1 - revoke_suffix.size());
-        if (!auth.revoke(id)) return error(404, "no device " + id + "; list devices to find its id");
+        auto id =
+            path.substr(prefix.size() + 1, path.size() - prefix.size() - 1 - revoke_suffix.size());
+        if (!auth.revoke(id))
+            return error(404, "no device " + id + "; list devices to find its id");
         state.close_device(id);
         return {200, json{{"device_id", id}, {"revoked", true}}.dump()};
     }

@@ -13,7 +13,8 @@ struct api_response {
     std::string body;
 };
 
-api_response handle_admin(server_state& state, server_store& store, auth_store& auth, const std::string& method,
-                          const std::string& target, const std::string& body);
+api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
+                          const std::string& method, const std::string& target,
+                          const std::string& body);
 
 } // namespace noi::server

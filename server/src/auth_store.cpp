@@ -32,7 +32,8 @@ std::string sha256(const std::string& s) {
 
 std::string random_token() {
     unsigned char b[24];
-    if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("the system has no randomness to make a token");
+    if (RAND_bytes(b, sizeof b) != 1)
+        throw std::runtime_error("the system has no randomness to make a token");
     return hex(b, sizeof b);
 }
 
@@ -45,7 +46,8 @@ auth_store::auth_store(server_store& store) : store_(store) {
 std::string auth_store::new_admin_token() {
     auto token = random_token();
     auto h = sha256(token);
-    auto& st = store_.rep().db().cached("INSERT INTO noi_tokens(hash, kind, created_at) VALUES (?1, 'admin', ?2)");
+    auto& st = store_.rep().db().cached(
+        "INSERT INTO noi_tokens(hash, kind, created_at) VALUES (?1, 'admin', ?2)");
     st.bind_blob(1, h.data(), h.size()).bind(2, store_.rep().clock().wall_ms());
     st.run();
     return token;
@@ -53,7 +55,8 @@ std::string auth_store::new_admin_token() {
 
 bool auth_store::is_admin(const std::string& token) {
     auto h = sha256(token);
-    auto& st = store_.rep().db().cached("SELECT 1 FROM noi_tokens WHERE hash = ?1 AND kind = 'admin'");
+    auto& st =
+        store_.rep().db().cached("SELECT 1 FROM noi_tokens WHERE hash = ?1 AND kind = 'admin'");
     st.bind_blob(1, h.data(), h.size());
     bool ok = st.step();
     st.reset();
@@ -67,8 +70,10 @@ enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
         bool known = st.step();
         st.reset();
         if (!known)
-            throw sync_error(errc::refused, "commune " + scope +
-                                                " is not in the province's reference data; check the 5-digit code");
+            throw sync_error(
+                errc::refused,
+                "commune " + scope +
+                    " is not in the province's reference data; check the 5-digit code");
     }
     transaction tx(store_.rep().db());
     enrolment e;
@@ -86,7 +91,8 @@ enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
 
 std::optional<device> auth_store::device_for(const std::string& token) {
     auto h = sha256(token);
-    auto& st = store_.rep().db().cached("SELECT device_id FROM noi_tokens WHERE hash = ?1 AND kind = 'device'");
+    auto& st = store_.rep().db().cached(
+        "SELECT device_id FROM noi_tokens WHERE hash = ?1 AND kind = 'device'");
     st.bind_blob(1, h.data(), h.size());
     std::optional<std::string> id;
     if (st.step()) id = st.column_text(0);

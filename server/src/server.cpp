@@ -16,7 +16,9 @@
 namespace noi::server {
 namespace {
 
-bool is_loopback(const asio::ip::address& a) { return a.is_loopback(); }
+bool is_loopback(const asio::ip::address& a) {
+    return a.is_loopback();
+}
 
 // A restored backup must get a new epoch (DESIGN.md §4): each start writes a fresh marker into
 // the database and beside it; a database whose marker differs from the file's was copied in.
@@ -39,7 +41,9 @@ void check_restored(const std::string& dir) {
         std::ofstream out(tmp, std::ios::trunc);
         out << fresh << "\n";
         out.flush();
-        if (!out) throw sync_error(errc::refused, "cannot write " + tmp + "; check the data directory's permissions");
+        if (!out)
+            throw sync_error(errc::refused,
+                             "cannot write " + tmp + "; check the data directory's permissions");
     }
     std::filesystem::rename(tmp, marker_file);
 }
@@ -49,7 +53,9 @@ void check_restored(const std::string& dir) {
 std::string init_data_dir(const std::string& dir) {
     namespace fs = std::filesystem;
     if (fs::exists(database_path(dir)))
-        throw sync_error(errc::already_exists, dir + " already holds a Nối server; use serve, or choose an empty directory");
+        throw sync_error(
+            errc::already_exists,
+            dir + " already holds a Nối server; use serve, or choose an empty directory");
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
@@ -64,14 +70,16 @@ std::string init_data_dir(const std::string& dir) {
 void backup(const std::string& dir, const std::string& file) {
     if (!std::filesystem::exists(database_path(dir)))
         throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
-    if (std::filesystem::exists(file)) throw sync_error(errc::already_exists, file + " exists; choose a new file name");
+    if (std::filesystem::exists(file))
+        throw sync_error(errc::already_exists, file + " exists; choose a new file name");
     database src(database_path(dir), false);
     database dst(file);
     auto* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
     if (!b) throw_sqlite(dst.handle(), "cannot start the backup");
     int rc;
     // Small steps let a running server's writer in between them.
-    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
+           rc == SQLITE_LOCKED)
         sqlite3_sleep(5);
     sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE) throw_sqlite(dst.handle(), "the backup failed");
@@ -88,29 +96,36 @@ struct server::impl {
     explicit impl(server_config c) : cfg(std::move(c)), ioc(std::max(1, cfg.threads)) {
         beast::error_code ec;
         auto addr = asio::ip::make_address(cfg.host, ec);
-        if (ec) throw sync_error(errc::refused, "cannot use " + cfg.host + " as a listening address; give an IP address");
+        if (ec)
+            throw sync_error(errc::refused, "cannot use " + cfg.host +
+                                                " as a listening address; give an IP address");
         bool tls = !cfg.tls_cert.empty();
         if (!tls && !cfg.behind_tls_proxy && !is_loopback(addr))
-            throw sync_error(errc::refused, "without TLS the server listens only on loopback; give --tls-cert and "
-                                            "--tls-key, or --behind-tls-proxy when a proxy terminates TLS");
+            throw sync_error(errc::refused,
+                             "without TLS the server listens only on loopback; give --tls-cert and "
+                             "--tls-key, or --behind-tls-proxy when a proxy terminates TLS");
         if (tls) {
             this->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-            this->tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                                   asio::ssl::context::no_tlsv1_1);
+            this->tls->set_options(asio::ssl::context::default_workarounds |
+                                   asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                                   asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
             try {
                 this->tls->use_certificate_chain_file(cfg.tls_cert);
                 this->tls->use_private_key_file(cfg.tls_key, asio::ssl::context::pem);
             } catch (const std::exception& e) {
-                throw sync_error(errc::refused, "cannot use the certificate " + cfg.tls_cert + " and key " + cfg.tls_key +
-                                                    ": " + e.what() + "; give PEM files that belong together");
+                throw sync_error(errc::refused, "cannot use the certificate " + cfg.tls_cert +
+                                                    " and key " + cfg.tls_key + ": " + e.what() +
+                                                    "; give PEM files that belong together");
             }
         }
         if (!std::filesystem::exists(database_path(cfg.data_dir)))
-            throw sync_error(errc::not_a_replica, cfg.data_dir + " holds no Nối server; create one with noi-server init");
+            throw sync_error(errc::not_a_replica,
+                             cfg.data_dir +
+                                 " holds no Nối server; create one with noi-server init");
         check_restored(cfg.data_dir);
         state = std::make_unique<server_state>(cfg);
-        lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, this->tls.get());
+        lst =
+            std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, this->tls.get());
         lst->run();
     }
 };
@@ -122,7 +137,9 @@ server::~server() {
     if (impl_->state) impl_->state->stop_db();
 }
 
-std::uint16_t server::port() const { return impl_->lst->local_endpoint().port(); }
+std::uint16_t server::port() const {
+    return impl_->lst->local_endpoint().port();
+}
 
 std::string server::listen_address() const {
     auto ep = impl_->lst->local_endpoint();
@@ -131,9 +148,11 @@ std::string server::listen_address() const {
 
 void server::run() {
     std::vector<std::thread> extra;
-    for (int i = 1; i < impl_->cfg.threads; ++i) extra.emplace_back([this] { impl_->ioc.run(); });
+    for (int i = 1; i < impl_->cfg.threads; ++i)
+        extra.emplace_back([this] { impl_->ioc.run(); });
     impl_->ioc.run();
-    for (auto& t : extra) t.join();
+    for (auto& t : extra)
+        t.join();
     // Whatever the database thread was committing finishes before we return.
     impl_->state->stop_db();
 }
@@ -149,7 +168,8 @@ void server::stop() {
         auto timer = std::make_shared<asio::steady_timer>(impl_->ioc);
         auto check = std::make_shared<std::function<void()>>();
         *check = [this, timer, deadline, check] {
-            if (impl_->state->live_sessions() == 0 || std::chrono::steady_clock::now() >= deadline) {
+            if (impl_->state->live_sessions() == 0 ||
+                std::chrono::steady_clock::now() >= deadline) {
                 impl_->ioc.stop();
                 *check = nullptr; // breaks the cycle between the handler and itself
                 return;

@@ -1,5 +1,7 @@
 #include "server_state.hpp"
 
+#include <noi/sync/error.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -18,6 +20,13 @@ server_state::server_state(const server_config& cfg)
     so.clock_bound_ms = cfg.clock_bound_ms;
     // Opened here, used only on the database thread from now on.
     store_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    if (cfg.max_db_mib > 0) {
+        auto page = store_->rep().db().prepare("PRAGMA page_size");
+        page.step();
+        auto pages = static_cast<std::int64_t>(cfg.max_db_mib) * (1 << 20) /
+                     std::max<std::int64_t>(1, page.column_int(0));
+        store_->rep().db().exec("PRAGMA max_page_count = " + std::to_string(pages));
+    }
     auth_ = std::make_unique<auth_store>(*store_);
     db_thread_ = std::thread([this] { db_ioc_.run(); });
     reader_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
@@ -52,26 +61,41 @@ void server_state::drain_group() {
     auto started = std::chrono::steady_clock::now();
     std::vector<outcome> outcomes;
     bool committed = false;
+    std::string why = "the server could not store the request; nothing of it was kept, retry later";
+    storage_full_ = false;
+    // Jobs before this index were rolled back by SQLite itself (it does so on a full disk):
+    // they are answered as failed whatever becomes of the rest.
+    std::size_t lost = 0;
     try {
-        transaction tx(store_->rep().db());
+        auto& db = store_->rep().db();
+        transaction tx(db);
         // Jobs answer their own errors (their parts roll back to a savepoint); what reaches
         // here is a failure of the group itself.
-        for (auto& j : jobs)
+        for (auto& j : jobs) {
             outcomes.push_back(j(*store_, *auth_));
+            if (!db.in_transaction()) {
+                lost = outcomes.size();
+                db.exec("BEGIN IMMEDIATE"); // the rest stay atomic, in a transaction of their own
+            }
+        }
         tx.commit();
         committed = true;
     } catch (const std::exception& e) {
         spdlog::error("a group commit of {} requests failed: {}", jobs.size(), e.what());
+        const auto* se = dynamic_cast<const sync_error*>(&e);
+        if (se && se->code() == errc::storage_full) storage_full_ = true;
     }
     metrics_.commits++;
     metrics_.commit_us +=
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                        std::chrono::steady_clock::now() - started)
                                        .count());
+    if (storage_full_) why = storage_full_message;
     // A group that failed part-way still answers every job it ran, as failed.
-    for (auto& o : outcomes) {
-        auto& f = committed ? o.committed : o.failed;
-        if (f) f();
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        auto& o = outcomes[i];
+        if (committed && i >= lost && o.committed) o.committed();
+        if ((!committed || i < lost) && o.failed) o.failed(why);
     }
 }
 

@@ -41,6 +41,12 @@ struct metrics {
         auth_failures{0}, auth_limited{0}, refused_connections{0};
 };
 
+// What a tablet is told when the server's disk (or its --max-db-mib) is full.
+inline constexpr const char* storage_full_message =
+    "the server's storage is full: nothing of this batch was kept, and the tablet keeps its data "
+    "and retries; "
+    "the province's operator must free space";
+
 class server_state {
 public:
     explicit server_state(const server_config& cfg);
@@ -48,6 +54,8 @@ public:
 
     const server_config& config() const { return cfg_; }
     metrics& stats() { return metrics_; }
+    // A job saw the disk full: SQLite then rolls the whole group back, and its answer says why.
+    void storage_was_full() { storage_full_ = true; }
     auth_limiter& auth_limits() { return auth_limits_; }
 
     // Runs f(store, auth) on the database thread, in order of posting.
@@ -60,7 +68,8 @@ public:
     // A sync request's work and what to do once it is durable or lost.
     struct outcome {
         std::function<void()> committed; // answers may be sent
-        std::function<void()> failed;    // the group's commit failed: nothing of it happened
+        // The group's commit failed: nothing of it happened. The argument says why, for the peer.
+        std::function<void(const std::string&)> failed;
     };
     using grouped_job = std::function<outcome(server_store&, auth_store&)>;
     // Runs job on the database thread inside one transaction with every other job queued by
@@ -87,6 +96,7 @@ private:
     system_clock wall_;
     metrics metrics_;
     auth_limiter auth_limits_{cfg_.auth_failures_per_minute};
+    bool storage_full_ = false; // set and read on the database thread
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;
     std::unique_ptr<server_store> store_;

@@ -1,6 +1,7 @@
 #include "websocket_session.hpp"
 
 #include <noi/protocol/codec.hpp>
+#include <noi/sync/error.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -18,14 +19,13 @@ template <class Stream>
 websocket_session<Stream>::websocket_session(Stream&& stream, device dev, server_state& state)
     : ws_(std::move(stream)), dev_(std::move(dev)), state_(state) {}
 
-template <class Stream>
-websocket_session<Stream>::~websocket_session() {
+template <class Stream> websocket_session<Stream>::~websocket_session() {
     // The core session releases its site in the store: that happens on the database thread.
-    if (core_) state_.db([core = std::move(core_)](server_store&, auth_store&) mutable { core.reset(); });
+    if (core_)
+        state_.db([core = std::move(core_)](server_store&, auth_store&) mutable { core.reset(); });
 }
 
-template <class Stream>
-void websocket_session<Stream>::run(http::request<http::string_body> req) {
+template <class Stream> void websocket_session<Stream>::run(http::request<http::string_body> req) {
     auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
     timeouts.handshake_timeout = state_.config().handshake_timeout;
     timeouts.idle_timeout = state_.config().idle_timeout;
@@ -42,11 +42,11 @@ void websocket_session<Stream>::run(http::request<http::string_body> req) {
     ws_.read_message_max(state_.config().max_message_bytes);
     ws_.binary(true);
     beast::get_lowest_layer(ws_).expires_never();
-    ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
+    ws_.async_accept(
+        req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
 }
 
-template <class Stream>
-void websocket_session<Stream>::on_accept(beast::error_code ec) {
+template <class Stream> void websocket_session<Stream>::on_accept(beast::error_code ec) {
     if (ec) return finish();
     state_.join(this->shared_from_this());
     state_.stats().devices_connected++;
@@ -57,17 +57,18 @@ void websocket_session<Stream>::on_accept(beast::error_code ec) {
     });
 }
 
-template <class Stream>
-void websocket_session<Stream>::do_read() {
+template <class Stream> void websocket_session<Stream>::do_read() {
     if (closing_) return;
-    ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
+    ws_.async_read(
+        buffer_, beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
 void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     if (ec) {
         // An oversized frame is refused by Beast itself, with close code 1009 (too big).
-        if (ec == websocket::error::message_too_big) spdlog::warn("device {} sent a message over the size limit", dev_.id);
+        if (ec == websocket::error::message_too_big)
+            spdlog::warn("device {} sent a message over the size limit", dev_.id);
         if (!benign(ec)) spdlog::debug("sync read from {}: {}", dev_.id, ec.message());
         return finish();
     }
@@ -84,14 +85,17 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
         queue(encoded(proto::error{e->code == proto::decode_errc::unsupported_version
                                        ? proto::error_code::unsupported_version
                                        : proto::error_code::malformed,
-                                   proto::condition::protocol, "the server could not read the message: " + e->detail,
+                                   proto::condition::protocol,
+                                   "the server could not read the message: " + e->detail,
                                    {proto::oldest_supported_version, proto::protocol_version}}));
         return;
     }
-    if (const auto* p = std::get_if<proto::pull>(&std::get<proto::message>(decoded)); p && welcomed_) return pull(*p);
+    if (const auto* p = std::get_if<proto::pull>(&std::get<proto::message>(decoded));
+        p && welcomed_)
+        return pull(*p);
     auto self = this->shared_from_this();
-    state_.db_grouped([self, msg = std::get<proto::message>(std::move(decoded))](server_store& store,
-                                                                                 auth_store&) -> server_state::outcome {
+    state_.db_grouped([self, msg = std::get<proto::message>(std::move(decoded))](
+                          server_store& store, auth_store&) -> server_state::outcome {
         std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out;
         bool close = true;
         std::set<std::string> scopes;
@@ -110,37 +114,51 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                         global = true;
                 }
             }
-            for (const auto& m : reply.send) out.push_back(encoded(m));
+            for (const auto& m : reply.send)
+                out.push_back(encoded(m));
             close = reply.close;
+        } catch (const sync_error& e) {
+            spdlog::error("sync request from device {} failed: {}", self->dev_.id, e.what());
+            if (e.code() == errc::storage_full) self->state_.storage_was_full();
+            out.push_back(
+                encoded(proto::error{proto::error_code::internal,
+                                     proto::condition::transient,
+                                     e.code() == errc::storage_full
+                                         ? storage_full_message
+                                         : "the server failed to handle the request; retry later",
+                                     {}}));
         } catch (const std::exception& e) {
             spdlog::error("sync request from device {} failed: {}", self->dev_.id, e.what());
-            out.push_back(encoded(proto::error{proto::error_code::internal, proto::condition::transient,
-                                               "the server failed to handle the request; retry later", {}}));
+            out.push_back(
+                encoded(proto::error{proto::error_code::internal,
+                                     proto::condition::transient,
+                                     "the server failed to handle the request; retry later",
+                                     {}}));
         }
         auto seq_after = store.server_seq();
-        auto committed = [self, out = std::move(out), close, scopes = std::move(scopes), global, seq_after,
-                          seq_before]() mutable {
-            asio::post(self->ws_.get_executor(), [self, out = std::move(out), close, scopes = std::move(scopes),
-                                                  global, seq_after, seq_before]() mutable {
-                self->on_answer(std::move(out), close, std::move(scopes), global && seq_after > seq_before,
-                                seq_after > seq_before ? seq_after : 0);
-            });
+        auto committed = [self, out = std::move(out), close, scopes = std::move(scopes), global,
+                          seq_after, seq_before]() mutable {
+            asio::post(self->ws_.get_executor(),
+                       [self, out = std::move(out), close, scopes = std::move(scopes), global,
+                        seq_after, seq_before]() mutable {
+                           self->on_answer(std::move(out), close, std::move(scopes),
+                                           global && seq_after > seq_before,
+                                           seq_after > seq_before ? seq_after : 0);
+                       });
         };
-        auto failed = [self] {
-            asio::post(self->ws_.get_executor(), [self] {
-                self->on_answer({encoded(proto::error{proto::error_code::internal, proto::condition::transient,
-                                                      "the server could not store the request (is its disk full?); "
-                                                      "nothing of it was kept, retry later",
-                                                      {}})},
-                                true, {}, false, 0);
+        auto failed = [self](const std::string& why) {
+            asio::post(self->ws_.get_executor(), [self, why] {
+                self->on_answer(
+                    {encoded(proto::error{
+                        proto::error_code::internal, proto::condition::transient, why, {}})},
+                    true, {}, false, 0);
             });
         };
         return {std::move(committed), std::move(failed)};
     });
 }
 
-template <class Stream>
-void websocket_session<Stream>::pull(const proto::pull& p) {
+template <class Stream> void websocket_session<Stream>::pull(const proto::pull& p) {
     state_.stats().pulls++;
     auto self = this->shared_from_this();
     state_.read([self, p](server_store& reader) {
@@ -150,12 +168,16 @@ void websocket_session<Stream>::pull(const proto::pull& p) {
             auto changes = reader.pull(self->dev_, p);
             // The last batch of a pull ends the device's round: that is its last full sync.
             if (!changes.more)
-                self->state_.db([id = self->dev_.id](server_store& store, auth_store&) { store.record_sync(id); });
+                self->state_.db([id = self->dev_.id](server_store& store, auth_store&) {
+                    store.record_sync(id);
+                });
             out = encoded(changes);
         } catch (const std::exception& e) {
             spdlog::error("pull for device {} failed: {}", self->dev_.id, e.what());
-            out = encoded(proto::error{proto::error_code::internal, proto::condition::transient,
-                                       "the server failed to read changes; retry later", {}});
+            out = encoded(proto::error{proto::error_code::internal,
+                                       proto::condition::transient,
+                                       "the server failed to read changes; retry later",
+                                       {}});
             close = true;
         }
         asio::post(self->ws_.get_executor(), [self, out = std::move(out), close]() mutable {
@@ -165,34 +187,36 @@ void websocket_session<Stream>::pull(const proto::pull& p) {
 }
 
 template <class Stream>
-void websocket_session<Stream>::on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
-                                  std::set<std::string> scopes, bool global, std::uint64_t seq) {
+void websocket_session<Stream>::on_answer(
+    std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
+    std::set<std::string> scopes, bool global, std::uint64_t seq) {
     if (seq) state_.notify(scopes, global, this, seq);
     if (close) closing_ = true;
     if (!close) welcomed_ = true; // every answer that keeps the connection follows a WELCOME
-    for (auto& b : out) queue(std::move(b));
+    for (auto& b : out)
+        queue(std::move(b));
     if (!closing_) do_read();
 }
 
-template <class Stream>
-void websocket_session<Stream>::send_notify(std::uint64_t server_seq) {
+template <class Stream> void websocket_session<Stream>::send_notify(std::uint64_t server_seq) {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), server_seq] {
         if (!self->closing_ && !self->finished_) self->queue(encoded(proto::notify{server_seq}));
     });
 }
 
-template <class Stream>
-void websocket_session<Stream>::close_revoked() {
+template <class Stream> void websocket_session<Stream>::close_revoked() {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         if (self->finished_) return;
         self->closing_ = true;
-        self->queue(encoded(proto::error{proto::error_code::unknown_device, proto::condition::permanent,
-                                         "this device was revoked; ask the province office to enrol it again", {}}));
+        self->queue(encoded(
+            proto::error{proto::error_code::unknown_device,
+                         proto::condition::permanent,
+                         "this device was revoked; ask the province office to enrol it again",
+                         {}}));
     });
 }
 
-template <class Stream>
-void websocket_session<Stream>::close_for_shutdown() {
+template <class Stream> void websocket_session<Stream>::close_for_shutdown() {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
         if (self->finished_ || self->closing_) return;
         self->closing_ = true;
@@ -209,11 +233,11 @@ void websocket_session<Stream>::queue(std::shared_ptr<const std::vector<std::uin
     if (queue_.size() == 1) do_write();
 }
 
-template <class Stream>
-void websocket_session<Stream>::do_write() {
+template <class Stream> void websocket_session<Stream>::do_write() {
     const auto& b = *queue_.front();
-    ws_.async_write(asio::buffer(b.data(), b.size()),
-                    beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
+    ws_.async_write(
+        asio::buffer(b.data(), b.size()),
+        beast::bind_front_handler(&websocket_session::on_write, this->shared_from_this()));
 }
 
 template <class Stream>
@@ -227,8 +251,7 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t n) {
                         [self = this->shared_from_this()](beast::error_code) { self->finish(); });
 }
 
-template <class Stream>
-void websocket_session<Stream>::finish() {
+template <class Stream> void websocket_session<Stream>::finish() {
     if (finished_) return;
     finished_ = true;
     state_.leave(this);

@@ -15,7 +15,8 @@ namespace noi::server {
 
 // Stream is beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> for TLS.
 template <class Stream>
-class websocket_session : public sync_connection, public std::enable_shared_from_this<websocket_session<Stream>> {
+class websocket_session : public sync_connection,
+                          public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
     websocket_session(Stream&& stream, device dev, server_state& state);
     ~websocket_session() override;
@@ -45,8 +46,9 @@ private:
     void pull(const proto::pull& p);
 
     bool closing_ = false;
-    websocket::close_code close_code_ = websocket::close_code::normal; // going_away when the server stops
-    bool welcomed_ = false; // a WELCOME went out: PULLs may go to the reader
+    websocket::close_code close_code_ =
+        websocket::close_code::normal; // going_away when the server stops
+    bool welcomed_ = false;            // a WELCOME went out: PULLs may go to the reader
     bool finished_ = false;
     // Lives on the database thread: created and destroyed there.
     std::shared_ptr<server_session> core_;

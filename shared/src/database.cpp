@@ -7,8 +7,20 @@
 
 namespace noi {
 
+namespace {
+
+[[noreturn]] void throw_sqlite_code(int code, std::string message) {
+    if ((code & 0xff) == SQLITE_FULL)
+        throw sync_error(errc::storage_full,
+                         message + "; free disk space (or raise the size limit) and retry");
+    throw sync_error(errc::sqlite, message);
+}
+
+} // namespace
+
 void throw_sqlite(sqlite3* db, std::string_view what) {
-    throw sync_error(errc::sqlite, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
+    if (!db) throw_sqlite_code(SQLITE_ERROR, std::string(what) + ": no connection");
+    throw_sqlite_code(sqlite3_errcode(db), std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 statement::statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -17,7 +29,9 @@ statement::statement(sqlite3* db, std::string_view sql) : db_(db) {
         throw_sqlite(db, "cannot prepare `" + std::string(sql.substr(0, 80)) + "`");
 }
 
-statement::statement(statement&& o) noexcept : stmt_(o.stmt_), db_(o.db_) { o.stmt_ = nullptr; }
+statement::statement(statement&& o) noexcept : stmt_(o.stmt_), db_(o.db_) {
+    o.stmt_ = nullptr;
+}
 
 statement& statement::operator=(statement&& o) noexcept {
     if (this != &o) {
@@ -29,7 +43,9 @@ statement& statement::operator=(statement&& o) noexcept {
     return *this;
 }
 
-statement::~statement() { sqlite3_finalize(stmt_); }
+statement::~statement() {
+    sqlite3_finalize(stmt_);
+}
 
 statement& statement::bind(int i, const value& v) {
     std::visit(
@@ -78,7 +94,7 @@ bool statement::step() {
     if (rc == SQLITE_DONE) return false;
     std::string msg = sqlite3_errmsg(db_);
     sqlite3_reset(stmt_);
-    throw sync_error(errc::sqlite, msg);
+    throw_sqlite_code(rc, msg);
 }
 
 void statement::reset() {
@@ -86,7 +102,9 @@ void statement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-int statement::columns() const { return sqlite3_column_count(stmt_); }
+int statement::columns() const {
+    return sqlite3_column_count(stmt_);
+}
 
 std::string statement::column_name(int i) const {
     const char* n = sqlite3_column_name(stmt_, i);
@@ -95,8 +113,10 @@ std::string statement::column_name(int i) const {
 
 value statement::column(int i) const {
     switch (sqlite3_column_type(stmt_, i)) {
-    case SQLITE_INTEGER: return static_cast<std::int64_t>(sqlite3_column_int64(stmt_, i));
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt_, i);
+    case SQLITE_INTEGER:
+        return static_cast<std::int64_t>(sqlite3_column_int64(stmt_, i));
+    case SQLITE_FLOAT:
+        return sqlite3_column_double(stmt_, i);
     case SQLITE_TEXT:
         return std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i)),
                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)));
@@ -105,11 +125,14 @@ value statement::column(int i) const {
         auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i));
         return blob{std::vector<std::uint8_t>(p, p + n)};
     }
-    default: return std::monostate{};
+    default:
+        return std::monostate{};
     }
 }
 
-std::int64_t statement::column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
+std::int64_t statement::column_int(int i) const {
+    return sqlite3_column_int64(stmt_, i);
+}
 
 std::string statement::column_text(int i) const {
     auto p = sqlite3_column_text(stmt_, i);
@@ -120,10 +143,13 @@ std::string statement::column_text(int i) const {
 
 std::string statement::column_blob(int i) const {
     auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, i));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i))) : std::string();
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
+             : std::string();
 }
 
-bool statement::column_is_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+bool statement::column_is_null(int i) const {
+    return sqlite3_column_type(stmt_, i) == SQLITE_NULL;
+}
 
 database::database(const std::string& path, bool create) {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -149,7 +175,7 @@ void database::exec(std::string_view sql) {
     if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errmsg(db_);
         sqlite3_free(err);
-        throw sync_error(errc::sqlite, msg);
+        throw_sqlite_code(sqlite3_errcode(db_), msg);
     }
 }
 
@@ -161,11 +187,17 @@ statement& database::cached(const std::string& sql) {
     return *it->second;
 }
 
-std::int64_t database::changes() const { return sqlite3_changes64(db_); }
+std::int64_t database::changes() const {
+    return sqlite3_changes64(db_);
+}
 
-std::int64_t database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t database::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(db_);
+}
 
-bool database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+bool database::in_transaction() const {
+    return sqlite3_get_autocommit(db_) == 0;
+}
 
 transaction::transaction(database& db) : db_(db), nested_(db.in_transaction()) {
     db_.exec(nested_ ? "SAVEPOINT noi_part" : "BEGIN IMMEDIATE");

@@ -101,3 +101,45 @@ TEST_F(chaos, a_sync_killed_ten_times_in_the_middle_of_its_backlog_sends_every_r
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
     EXPECT_EQ(parsed(client({"status", "--db", db, "--json"}))["pending"], 0);
 }
+
+TEST_F(chaos, a_full_disk_refuses_pushes_clearly_and_service_resumes_when_space_returns) {
+    constexpr int rows = 3000;
+    // A size limit two MiB above what the database holds now stands in for a full disk.
+    auto mib =
+        server_count("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size") /
+            (1 << 20) +
+        2;
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    start_server(url.substr(7), {"--max-db-mib", std::to_string(mib)});
+    auto dev = enrol("01849");
+    auto db = dir.file("full.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"exec", "--db", db,
+                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                          std::to_string(rows) +
+                          ") INSERT INTO household(commune_code, village, head_name, members) "
+                          "SELECT '01849', 'Thôn ' || i, 'Chủ hộ ' || i || ' ' || "
+                          "hex(randomblob(300)), i % 7 FROM n"})
+                  .exit_code,
+              0);
+    auto full = client({"sync", "--db", db, "--timeout", "8"});
+    EXPECT_NE(full.exit_code, 0);
+    EXPECT_NE(full.err.find("storage is full"), std::string::npos)
+        << full.err << server->stderr_text();
+    auto held = server_count("SELECT count(*) FROM household");
+    EXPECT_LT(held, rows);
+    // Nothing acknowledged is lost: what the server holds and what the tablet still has
+    // pending add up to every row.
+    EXPECT_EQ(held +
+                  parsed(client({"status", "--db", db, "--json"}))["pending"].get<std::int64_t>(),
+              rows);
+    EXPECT_EQ(admin({"status", "--json"}).exit_code, 0) << "the server stopped serving";
+
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    start_server(url.substr(7)); // space is back
+    ASSERT_EQ(client({"sync", "--db", db, "--timeout", "120"}).exit_code, 0);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), rows);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
+}

@@ -26,10 +26,11 @@ struct server_process : ::testing::Test {
     std::unique_ptr<process::child_process> server;
     std::string url;
 
-    void start_server(const std::string& listen = "127.0.0.1:0") {
-        server = std::make_unique<process::child_process>(
-            std::vector<std::string>{NOI_SERVER_BIN, "serve", "--data", data, "--listen", listen},
-            dir.path());
+    void start_server(const std::string& listen = "127.0.0.1:0",
+                      const std::vector<std::string>& options = {}) {
+        std::vector<std::string> argv{NOI_SERVER_BIN, "serve", "--data", data, "--listen", listen};
+        argv.insert(argv.end(), options.begin(), options.end());
+        server = std::make_unique<process::child_process>(argv, dir.path());
         auto line = server->wait_for_stderr("listening on ", std::chrono::seconds(20));
         ASSERT_TRUE(line) << server->stderr_text();
         url = "http://" + line->substr(line->find("listening on ") + 13);

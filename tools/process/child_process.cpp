@@ -96,7 +96,10 @@ child_process::~child_process() {
 std::optional<std::string> child_process::wait_for_stderr(const std::string& needle, std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
-        std::istringstream in(slurp(err_path_));
+        // Only whole lines: the child may be in the middle of writing the last one.
+        auto text = slurp(err_path_);
+        text.erase(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+        std::istringstream in(text);
         std::string line;
         while (std::getline(in, line))
             if (line.find(needle) != std::string::npos) return line;

@@ -25,6 +25,7 @@ struct server_config {
     std::int64_t clock_bound_ms = 10 * 60 * 1000;
     proto::deflate_settings deflate;
     int auth_failures_per_minute = 30; // per client address; 0: no limit
+    std::size_t max_db_mib = 0;        // a cap on the database's size (0: the disk's); pushes past it are refused
 };
 
 // Creates a server in dir (made if missing): the database with the default schema and the

@@ -66,6 +66,7 @@ public:
     statement& cached(const std::string& sql);
     std::int64_t changes() const;
     std::int64_t last_insert_rowid() const;
+    // False once SQLite has rolled a transaction back by itself (a full disk, for one).
     bool in_transaction() const;
 
 private:

@@ -17,6 +17,7 @@ enum class errc : std::uint16_t {
     corrupt_state = 6,    // internal state that does not decode
     protocol = 7,         // the peer broke the protocol
     refused = 8,          // the peer refused the request
+    storage_full = 9,     // the disk, or the database's size limit, is full
 };
 
 class sync_error : public std::runtime_error {
