@@ -1,5 +1,6 @@
 #include <noi/protocol/msgpack_values.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -62,6 +63,8 @@ std::optional<value> unpack_value(const msgpack::object& o) {
         return value{o.via.i64};
     case msgpack::type::FLOAT32:
     case msgpack::type::FLOAT64:
+        // SQLite stores NaN as NULL, and NaN equals nothing: no replica could hold it as sent.
+        if (std::isnan(o.via.f64)) return std::nullopt;
         return value{o.via.f64};
     case msgpack::type::STR:
         return value{std::string(o.via.str.ptr, o.via.str.size)};

@@ -234,7 +234,10 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
         upd.bind(4, static_cast<std::int64_t>(*h.oldest_pending_ms));
     else
         upd.bind_null(4);
-    upd.bind(5, static_cast<std::int64_t>(h.clock_ms) - now)
+    // A tablet's clock is whatever it says: the skew saturates instead of overflowing.
+    const auto clock_ms =
+        static_cast<std::int64_t>(std::min<std::uint64_t>(h.clock_ms, std::uint64_t{1} << 62));
+    upd.bind(5, clock_ms - now)
         .bind(6, h.app_version)
         .bind(7, static_cast<std::int64_t>(h.schema_version));
     upd.run();

@@ -55,6 +55,12 @@ TEST(codec, a_real_with_an_integral_value_stays_a_real) {
     }
 }
 
+TEST(codec, a_nan_is_refused_because_no_replica_could_store_it) {
+    auto r = test::sample_row();
+    r.cells[0].val = std::numeric_limits<double>::quiet_NaN();
+    EXPECT_TRUE(std::holds_alternative<decode_error>(decode(encode(changes{{r}, 1, false}))));
+}
+
 TEST(codec, every_truncation_is_a_typed_error) {
     for (const auto& [name, m] : test::sample_messages()) {
         auto bytes = encode(m);

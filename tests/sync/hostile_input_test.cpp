@@ -64,6 +64,16 @@ struct hostile_fixture : ::testing::Test {
 
 } // namespace
 
+TEST_F(hostile_fixture, an_absurd_tablet_clock_is_recorded_as_a_saturated_skew) {
+    device d{"tab-c", "01849", "Xã A, máy lạ"};
+    server->add_device(d);
+    proto::hello h;
+    h.site[0] = 0xc;
+    h.clock_ms = ~0ull; // found by the server-session fuzzer: the skew overflowed
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(server->hello(d, h)));
+    EXPECT_GT(count("SELECT clock_skew_ms FROM noi_devices WHERE device_id = 'tab-c'"), 0);
+}
+
 TEST_F(hostile_fixture, table_and_column_names_crafted_as_sql_are_quarantined_and_run_nothing) {
     auto ack = push_a({row("incident\"; DROP TABLE household; --", "x1", "01849", {}),
                        row("incident", "x2", "01849",
