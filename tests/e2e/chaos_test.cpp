@@ -6,6 +6,7 @@
 #include "server_process.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -142,4 +143,52 @@ TEST_F(chaos, a_full_disk_refuses_pushes_clearly_and_service_resumes_when_space_
     ASSERT_EQ(client({"sync", "--db", db, "--timeout", "120"}).exit_code, 0);
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), rows);
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
+}
+
+TEST_F(chaos, a_server_restored_from_a_backup_gets_back_everything_written_since_from_the_tablets) {
+    auto dev = enrol("01849"), dev2 = enrol("01849");
+    auto db = dir.file("writer.db"), db2 = dir.file("reader.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"init", "--db", db2, "--server", url, "--token", dev2["token"]}).exit_code,
+              0);
+    auto write = [&](int from, int to) {
+        ASSERT_EQ(client({"exec", "--db", db,
+                          "WITH RECURSIVE n(i) AS (SELECT " + std::to_string(from) +
+                              " UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(to) +
+                              ") INSERT INTO household(id, commune_code, village, members) "
+                              "SELECT 'h' || i, '01849', 'Nà Pài', i % 9 FROM n"})
+                      .exit_code,
+                  0);
+        ASSERT_EQ(client({"sync", "--db", db, "--timeout", "60"}).exit_code, 0);
+    };
+    write(1, 100);
+    auto snapshot = dir.file("snapshot.db");
+    auto b =
+        process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot}); // while it runs
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    write(101, 150);
+    ASSERT_EQ(
+        client({"exec", "--db", db, "UPDATE household SET members = 42 WHERE id = 'h7'"}).exit_code,
+        0);
+    ASSERT_EQ(client({"sync", "--db", db, "--timeout", "60"}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", db2, "--timeout", "60"}).exit_code, 0);
+
+    // The restore of docs/operations.md: stop, copy the snapshot back, start.
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    std::filesystem::remove(data + "/noi.db-wal");
+    std::filesystem::remove(data + "/noi.db-shm");
+    std::filesystem::copy_file(snapshot, data + "/noi.db",
+                               std::filesystem::copy_options::overwrite_existing);
+    start_server(url.substr(7));
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 100);
+
+    // A round of each tablet: the new epoch makes both re-push everything they hold.
+    for (const auto& d : {db2, db, db2})
+        ASSERT_EQ(client({"sync", "--db", d, "--timeout", "60"}).exit_code, 0);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 150);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h7'"), 42);
+    EXPECT_EQ(parsed(client(
+                  {"query", "--db", db2, "SELECT count(*) AS n FROM household", "--json"}))[0]["n"],
+              150);
 }
