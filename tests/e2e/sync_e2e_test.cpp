@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 using namespace noi;
 using client::sync_outcome;
 
@@ -19,7 +21,8 @@ struct e2e : ::testing::Test {
     test::temp_dir dir;
     test::live_server server;
 
-    std::unique_ptr<test::test_tablet> tablet_for(const std::string& scope, const std::string& name) {
+    std::unique_ptr<test::test_tablet> tablet_for(const std::string& scope,
+                                                  const std::string& name) {
         auto e = server.enrol(scope);
         return std::make_unique<test::test_tablet>(dir.file(name), server.url(), e.token);
     }
@@ -38,11 +41,16 @@ struct e2e : ::testing::Test {
 } // namespace
 
 TEST_F(e2e, tablets_of_two_communes_and_the_province_converge_over_websockets) {
-    auto a1 = tablet_for(A, "a1.db"), a2 = tablet_for(A, "a2.db"), b = tablet_for(B, "b.db"), p = tablet_for("*", "p.db");
-    a1->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', 'Nà Pài', 4)");
-    a1->t->exec("INSERT INTO incident(id, commune_code, category, summary) VALUES ('i1', '01849', 'drugs', 'Bí mật')");
-    b->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h2', '01852', 'Bản Chang', 2)");
-    for (auto* t : {a1.get(), a2.get(), b.get(), p.get()}) synced(*t);
+    auto a1 = tablet_for(A, "a1.db"), a2 = tablet_for(A, "a2.db"), b = tablet_for(B, "b.db"),
+         p = tablet_for("*", "p.db");
+    a1->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+                "'Nà Pài', 4)");
+    a1->t->exec("INSERT INTO incident(id, commune_code, category, summary) VALUES ('i1', '01849', "
+                "'drugs', 'Bí mật')");
+    b->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h2', '01852', "
+               "'Bản Chang', 2)");
+    for (auto* t : {a1.get(), a2.get(), b.get(), p.get()})
+        synced(*t);
     synced(*a1);
     EXPECT_EQ(a2->count("SELECT count(*) FROM household"), 1);
     EXPECT_EQ(b->count("SELECT count(*) FROM household"), 1);
@@ -76,7 +84,8 @@ TEST_F(e2e, tablets_of_two_communes_and_the_province_converge_over_websockets) {
     synced(*p);
     EXPECT_EQ(a1->count("SELECT count(*) FROM incident"), 0);
     EXPECT_EQ(p->count("SELECT count(*) FROM incident"), 0);
-    for (auto* t : {a1.get(), a2.get(), b.get(), p.get()}) EXPECT_EQ(t->t->status().pending, 0u);
+    for (auto* t : {a1.get(), a2.get(), b.get(), p.get()})
+        EXPECT_EQ(t->t->status().pending, 0u);
 }
 
 TEST_F(e2e, a_row_outside_the_scope_is_quarantined_while_the_rest_of_the_batch_applies) {
@@ -122,11 +131,14 @@ TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
     auto b = tablet_for(A, "b.db");
     a->t->exec("BEGIN");
     for (int i = 0; i < 3000; ++i)
-        a->t->exec("INSERT INTO militia_member(id, commune_code, full_name, village, birth_year) VALUES ('m" +
-                   std::to_string(i) + "', '01849', 'Chiến sĩ " + std::to_string(i) + "', 'Nà Pài', 1999)");
+        a->t->exec("INSERT INTO militia_member(id, commune_code, full_name, village, birth_year) "
+                   "VALUES ('m" +
+                   std::to_string(i) + "', '01849', 'Chiến sĩ " + std::to_string(i) +
+                   "', 'Nà Pài', 1999)");
     a->t->exec("COMMIT");
     sim::proxy_options po;
-    po.target_port = static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.target_port =
+        static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
     po.seed = 7;
     po.delay_ms = 1; // and every chunk waits, as on a slow link
     sim::cutting_proxy proxy(po);
@@ -137,8 +149,11 @@ TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
     auto rb = b->sync(std::chrono::seconds(120), via);
     ASSERT_EQ(rb.outcome, sync_outcome::done) << rb.message;
     EXPECT_EQ(server_count("SELECT count(*) FROM militia_member"), 3000);
-    EXPECT_EQ(server_count("SELECT count(DISTINCT row_id) FROM noi_audit WHERE tbl = 'militia_member'"), 3000);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'militia_member'"), 3000); // applied once each
+    EXPECT_EQ(
+        server_count("SELECT count(DISTINCT row_id) FROM noi_audit WHERE tbl = 'militia_member'"),
+        3000);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'militia_member'"),
+              3000); // applied once each
     EXPECT_EQ(b->count("SELECT count(*) FROM militia_member"), 3000);
     EXPECT_EQ(a->t->status().pending, 0u);
 }
@@ -222,11 +237,13 @@ TEST_F(e2e, batches_shrink_on_a_link_that_cuts_before_any_batch_returns) {
     auto a = tablet_for(A, "a.db");
     a->t->exec("BEGIN");
     for (int i = 0; i < 400; ++i)
-        a->t->exec("INSERT INTO household(id, commune_code, head_name) VALUES ('h" + std::to_string(i) +
-                   "', '01849', 'Chủ hộ có tên rất dài để làm lô lớn " + std::to_string(i) + "')");
+        a->t->exec("INSERT INTO household(id, commune_code, head_name) VALUES ('h" +
+                   std::to_string(i) + "', '01849', 'Chủ hộ có tên rất dài để làm lô lớn " +
+                   std::to_string(i) + "')");
     a->t->exec("COMMIT");
     sim::proxy_options po;
-    po.target_port = static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.target_port =
+        static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
     po.min_cut_bytes = 3'000; // less than one default batch of these rows, compressed
     po.max_cut_bytes = 6'000;
     sim::cutting_proxy proxy(po);
@@ -234,6 +251,65 @@ TEST_F(e2e, batches_shrink_on_a_link_that_cuts_before_any_batch_returns) {
     ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), 400);
     EXPECT_LT(a->t->rep().meta_int("push_rows", 200), 200);
+}
+
+TEST_F(e2e, a_backlog_crosses_a_2g_link_cut_every_few_seconds_making_progress_on_each_connection) {
+    constexpr int rows = 400;
+    auto a = tablet_for(A, "a.db");
+    a->t->exec("BEGIN");
+    for (int i = 0; i < rows; ++i)
+        a->t->exec(
+            "INSERT INTO household(id, commune_code, village, head_name, members) VALUES ('h" +
+            std::to_string(i) + "', '01849', 'Bản Nà " + std::to_string(i % 13) + "', 'Chủ hộ " +
+            std::to_string(i) + "', " + std::to_string(i % 7) + ")");
+    a->t->exec("COMMIT");
+    // 2G as the field has it, about 20 kbit/s with 300 ms latency and a cut every 30 s,
+    // scaled down in time by 15: the same rate, 20 ms latency, a cut every 2 s (5 KB a link).
+    sim::proxy_options po;
+    po.target_port =
+        static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.cut_share = 0;
+    po.rate_bytes_per_s = 2'500;
+    po.delay_ms = 20;
+    po.cut_after_ms = 2'000;
+    sim::cutting_proxy proxy(po);
+    // The rows still pending, seen after each message of each attempt.
+    std::map<int, std::pair<std::uint64_t, std::uint64_t>> pending_by_attempt; // first, last
+    std::uint64_t lowest = rows;
+    bool went_back = false;
+    client::replicator_options opt;
+    opt.url = "http://127.0.0.1:" + std::to_string(proxy.port());
+    opt.token = a->token;
+    opt.first_backoff = std::chrono::milliseconds(50);
+    opt.max_backoff = std::chrono::milliseconds(200);
+    client::replicator rep(
+        *a->t, [] { return client::make_websocket_transport(); }, opt);
+    auto r = rep.sync(std::chrono::seconds(150), [&](const client::sync_progress& p) {
+        auto pending = a->t->status().pending;
+        went_back = went_back || pending > lowest;
+        lowest = std::min(lowest, pending);
+        auto [it, fresh] = pending_by_attempt.try_emplace(p.attempt, pending, pending);
+        if (!fresh) it->second.second = pending;
+    });
+    ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), rows);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
+    EXPECT_FALSE(went_back) << "a round restarted from zero";
+    EXPECT_GT(proxy.cuts(), 3u) << "the link was not cut; make the backlog larger";
+    // Once the first connections have shrunk the batches to what the link carries (each cut
+    // before an ack halves them), every connection that got as far as pushing moved the
+    // backlog on.
+    int learning = 0, progressed = 0;
+    bool learnt = false;
+    for (const auto& [attempt, span] : pending_by_attempt) {
+        if (span.first == 0) continue;
+        bool moved = span.second < span.first;
+        if (!moved) EXPECT_FALSE(learnt) << "attempt " << attempt << " made no progress";
+        learnt = learnt || moved;
+        (moved ? progressed : learning)++;
+    }
+    EXPECT_LE(learning, 2);
+    EXPECT_GE(progressed, 2);
 }
 
 TEST_F(e2e, stopping_the_server_closes_open_sync_connections_with_a_close_frame) {
@@ -244,12 +320,14 @@ TEST_F(e2e, stopping_the_server_closes_open_sync_connections_with_a_close_frame)
         conn.next(std::chrono::seconds(5));
         FAIL() << "a message arrived after the stop";
     } catch (const client::transport_error& e) {
-        EXPECT_NE(std::string(e.what()).find("code 1001"), std::string::npos) << e.what(); // going away
+        EXPECT_NE(std::string(e.what()).find("code 1001"), std::string::npos)
+            << e.what(); // going away
     }
     stopper.join();
 }
 
-TEST(e2e_limits, an_oversized_message_is_refused_with_close_code_1009_and_the_connection_limit_holds) {
+TEST(e2e_limits,
+     an_oversized_message_is_refused_with_close_code_1009_and_the_connection_limit_holds) {
     test::temp_dir dir;
     test::live_server server(false, [](server::server_config& c) {
         c.max_message_bytes = 64 * 1024;
@@ -273,7 +351,8 @@ TEST(e2e_limits, an_oversized_message_is_refused_with_close_code_1009_and_the_co
 
     // Two sync sessions fill the server; a third connection is refused; the two keep working.
     auto other = server.enrol(A), third = server.enrol(A);
-    test::test_tablet b(dir.file("b.db"), server.url(), other.token), c(dir.file("c.db"), server.url(), third.token);
+    test::test_tablet b(dir.file("b.db"), server.url(), other.token),
+        c(dir.file("c.db"), server.url(), third.token);
     open_connection first(server.url(), e.token, *a.t);
     open_connection second(server.url(), other.token, *b.t);
     EXPECT_NE(c.sync(std::chrono::seconds(2)).outcome, sync_outcome::done);

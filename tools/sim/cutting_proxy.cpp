@@ -20,18 +20,28 @@ namespace {
 struct link : std::enable_shared_from_this<link> {
     tcp::socket client, server;
     std::size_t budget;
-    int delay_ms;
+    int delay_ms, rate;
+    asio::steady_timer deadline;
     std::atomic<std::uint64_t>& cuts;
     std::atomic<std::uint64_t>& bytes;
     std::array<char, 4096> up{}, down{};
     bool closed = false;
 
-    link(tcp::socket c, asio::io_context& ioc, std::size_t b, int d,
+    link(tcp::socket c, asio::io_context& ioc, std::size_t b, const proxy_options& o,
          std::atomic<std::uint64_t>& cuts_, std::atomic<std::uint64_t>& bytes_)
-        : client(std::move(c)), server(ioc), budget(b), delay_ms(d), cuts(cuts_), bytes(bytes_) {}
+        : client(std::move(c)), server(ioc), budget(b), delay_ms(o.delay_ms),
+          rate(o.rate_bytes_per_s), deadline(ioc), cuts(cuts_), bytes(bytes_) {}
 
-    void start(std::uint16_t port) {
+    void start(std::uint16_t port, int cut_after_ms) {
         auto self = shared_from_this();
+        if (cut_after_ms > 0) {
+            deadline.expires_after(std::chrono::milliseconds(cut_after_ms));
+            deadline.async_wait([self](boost::system::error_code ec) {
+                if (ec || self->closed) return;
+                self->cuts++;
+                self->close();
+            });
+        }
         server.async_connect({asio::ip::address_v4::loopback(), port},
                              [self](boost::system::error_code ec) {
                                  if (ec) return self->close();
@@ -57,8 +67,11 @@ struct link : std::enable_shared_from_this<link> {
             }
             self->budget -= n;
             self->bytes += n;
-            if (self->delay_ms)
-                std::this_thread::sleep_for(std::chrono::milliseconds(self->delay_ms));
+            // The proxy's one thread sleeps: every link through it shares the slow line.
+            auto wait = std::chrono::milliseconds(self->delay_ms);
+            if (self->rate > 0)
+                wait += std::chrono::milliseconds(static_cast<std::int64_t>(n) * 1000 / self->rate);
+            if (wait.count() > 0) std::this_thread::sleep_for(wait);
             asio::async_write(to, asio::buffer(buf.data(), n),
                               [self, &from, &to, &buf](boost::system::error_code e, std::size_t) {
                                   if (e) return self->close();
@@ -70,6 +83,7 @@ struct link : std::enable_shared_from_this<link> {
     void close() {
         if (closed) return;
         closed = true;
+        deadline.cancel();
         boost::system::error_code ignored;
         client.close(ignored);
         server.close(ignored);
@@ -99,8 +113,8 @@ struct cutting_proxy::impl {
             std::uniform_real_distribution<double> share(0, 1);
             auto budget =
                 share(rng) < opt.cut_share ? d(rng) : std::numeric_limits<std::size_t>::max();
-            std::make_shared<link>(std::move(s), ioc, budget, opt.delay_ms, cuts, bytes)
-                ->start(opt.target_port);
+            std::make_shared<link>(std::move(s), ioc, budget, opt, cuts, bytes)
+                ->start(opt.target_port, opt.cut_after_ms);
             accept();
         });
     }
