@@ -243,7 +243,7 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
     upd.run();
 
     proto::welcome w;
-    w.clock_ms = static_cast<std::uint64_t>(now);
+    w.clock_ms = static_cast<std::uint64_t>(hlc_now_ms());
     w.scope = d.scope;
     w.epoch = epoch();
     w.acked_seq = acked;
@@ -265,10 +265,16 @@ void server_store::release(const site_id& s) {
     live_.erase(s);
 }
 
+// The server's time as its stamps see it: its wall clock, or the HLC it has reached when the
+// wall stepped back (a tablet whose stamps follow the server's earlier time is not "ahead").
+std::int64_t server_store::hlc_now_ms() {
+    return std::max(rep_->clock().wall_ms(), hlc_to_ms(rep_->clock().floor()));
+}
+
 std::variant<proto::push_ack, proto::error> server_store::push(const device& d, const site_id& s,
                                                                const proto::push& p) {
     auto& db = rep_->db();
-    const auto now = rep_->clock().wall_ms();
+    const auto now = hlc_now_ms();
     // Only versions this site stamped itself are checked: cells it re-sends from others
     // were accepted under the server's own clock already.
     for (const auto& r : p.rows) {

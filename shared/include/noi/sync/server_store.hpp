@@ -93,15 +93,18 @@ public:
     // until release(); a second live session for one site is refused.
     std::variant<proto::welcome, proto::error> hello(const device& d, const proto::hello& h);
     void release(const site_id& s);
-    std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s, const proto::push& p);
+    std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s,
+                                                     const proto::push& p);
     proto::changes pull(const device& d, const proto::pull& p);
 
     // A write by the server itself (reference data, admin resolutions): stamped with the
     // server's clock, merged like any push.
-    void write_local(const std::string& table, const std::string& id, const std::vector<value>& values);
+    void write_local(const std::string& table, const std::string& id,
+                     const std::vector<value>& values);
     // The same for some cells and, optionally, the row's existence (true: bring it back).
     void write_cells(const std::string& table, const std::string& id,
-                     const std::vector<std::pair<std::size_t, value>>& cells, std::optional<bool> exists);
+                     const std::vector<std::pair<std::size_t, value>>& cells,
+                     std::optional<bool> exists);
 
     // An admin's decision on a conflict (DESIGN.md §6): keep one device's side, or a new value.
     struct resolution {
@@ -110,7 +113,14 @@ public:
         bool force = false;
         std::string by; // who resolved it
     };
-    enum class resolve_status { resolved, not_found, already_resolved, changed_since, row_deleted, bad_request };
+    enum class resolve_status {
+        resolved,
+        not_found,
+        already_resolved,
+        changed_since,
+        row_deleted,
+        bad_request
+    };
     struct resolve_result {
         resolve_status status;
         std::string message;
@@ -138,9 +148,11 @@ public:
     std::vector<quarantine_record> quarantine();
     std::vector<audit_record> audit(const std::string& table, const std::string& row_id);
     // The delete's base kept with a tombstone (for checks and the admin tool).
-    std::optional<std::vector<version>> tombstone_seen(const std::string& table, const std::string& id);
+    std::optional<std::vector<version>> tombstone_seen(const std::string& table,
+                                                       const std::string& id);
 
 private:
+    std::int64_t hlc_now_ms();
     struct apply_result {
         std::optional<proto::rejection> rejection;
     };
@@ -150,7 +162,8 @@ private:
     std::uint64_t next_seq() { return ++seq_; }
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
-    void record_feed(std::uint64_t seq, const std::string& table, const std::string& id, const value& scope);
+    void record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
+                     const value& scope);
 
     std::unique_ptr<replica> rep_;
     server_options opt_;
