@@ -19,6 +19,7 @@
 #include <boost/version.hpp>
 #include <sqlite3.h>
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -39,25 +40,39 @@ double seconds_since(clock_type::time_point t) {
     return std::chrono::duration<double>(clock_type::now() - t).count();
 }
 
-const char* militia_columns =
-    "commune_code, full_name, sex, birth_year, village, force_type, unit, position, joined_on, "
-    "term_end, status, trained_year, notes";
+// The militia_member shape every figure writes, and the values of its record k: the same
+// records everywhere here (and in bench/peers/pouchdb/bench.js).
+const std::array<const char*, 13> member_columns{
+    "commune_code", "full_name", "sex",      "birth_year", "village",      "force_type", "unit",
+    "position",     "joined_on", "term_end", "status",     "trained_year", "notes"};
+const std::string militia_columns = [] {
+    std::string out;
+    for (const char* c : member_columns)
+        out += std::string(out.empty() ? "" : ", ") + c;
+    return out;
+}();
 
-void bind_member(noi::statement& st, int first, std::size_t i,
+std::vector<noi::value> member_values(std::size_t k, const std::string& commune = "01849") {
+    return {commune,
+            "Hoàng Văn Thụ " + std::to_string(k),
+            std::string("nam"),
+            static_cast<std::int64_t>(1980 + k % 25),
+            std::string("Nà Pài"),
+            std::string("co_dong"),
+            std::string("Trung đội dân quân cơ động"),
+            std::string("chien_si"),
+            std::string("2022-03-01"),
+            std::string("2026-03-01"),
+            std::string("active"),
+            std::int64_t{2022},
+            std::string("Ghi chú")};
+}
+
+void bind_member(noi::statement& st, int first, std::size_t k,
                  const std::string& commune = "01849") {
-    st.bind(first, commune);
-    st.bind(first + 1, "Hoàng Văn Thụ " + std::to_string(i));
-    st.bind(first + 2, std::string("nam"));
-    st.bind(first + 3, static_cast<std::int64_t>(1980 + i % 25));
-    st.bind(first + 4, std::string("Nà Pài"));
-    st.bind(first + 5, std::string("co_dong"));
-    st.bind(first + 6, std::string("Trung đội dân quân cơ động"));
-    st.bind(first + 7, std::string("chien_si"));
-    st.bind(first + 8, std::string("2022-03-01"));
-    st.bind(first + 9, std::string("2026-03-01"));
-    st.bind(first + 10, std::string("active"));
-    st.bind(first + 11, std::int64_t{2022});
-    st.bind(first + 12, std::string("Ghi chú"));
+    auto values = member_values(k, commune);
+    for (std::size_t c = 0; c < values.size(); ++c)
+        st.bind(first + static_cast<int>(c), values[c]);
 }
 
 // Time-ordered ids, as the library makes them.
@@ -131,9 +146,6 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
         devices.push_back(d);
         site_ids.push_back(sid);
     }
-    const char* names[] = {"commune_code", "full_name",    "sex",      "birth_year", "village",
-                           "force_type",   "unit",         "position", "joined_on",  "term_end",
-                           "status",       "trained_year", "notes"};
     std::vector<std::vector<noi::proto::push>> batches(static_cast<std::size_t>(sites));
     std::uint64_t hlc = noi::hlc_from_ms(wall.now_ms());
     std::size_t per_site = n / static_cast<std::size_t>(sites);
@@ -152,21 +164,9 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
                 r.seq = ++seq;
                 noi::version v{++hlc, site_ids[static_cast<std::size_t>(s)]};
                 r.exists = noi::proto::existence_change{true, v, std::nullopt};
-                noi::value vals[] = {std::string("01849"),
-                                     "Hoàng Văn Thụ " + std::to_string(k),
-                                     std::string("nam"),
-                                     static_cast<std::int64_t>(1980 + k % 25),
-                                     std::string("Nà Pài"),
-                                     std::string("co_dong"),
-                                     std::string("Trung đội dân quân cơ động"),
-                                     std::string("chien_si"),
-                                     std::string("2022-03-01"),
-                                     std::string("2026-03-01"),
-                                     std::string("active"),
-                                     std::int64_t{2022},
-                                     std::string("Ghi chú")};
-                for (int c = 0; c < 13; ++c)
-                    r.cells.push_back({names[c], vals[c], v, std::nullopt});
+                auto vals = member_values(k);
+                for (std::size_t c = 0; c < vals.size(); ++c)
+                    r.cells.push_back({member_columns[c], vals[c], v, std::nullopt});
                 p.rows.push_back(std::move(r));
             }
             p.to_seq = seq;
@@ -283,23 +283,8 @@ void fill(noi::tablet& t, std::size_t k, const std::string& prefix,
 std::size_t raw_bytes(std::size_t k, const std::string& prefix) {
     std::size_t total = 0;
     for (std::size_t j = 0; j < k; ++j) {
-        noi::proto::row_change row;
-        row.id = prefix + std::to_string(j);
-        noi::value vals[] = {std::string("01849"),
-                             "Hoàng Văn Thụ " + std::to_string(j),
-                             std::string("nam"),
-                             static_cast<std::int64_t>(1980 + j % 25),
-                             std::string("Nà Pài"),
-                             std::string("co_dong"),
-                             std::string("Trung đội dân quân cơ động"),
-                             std::string("chien_si"),
-                             std::string("2022-03-01"),
-                             std::string("2026-03-01"),
-                             std::string("active"),
-                             std::int64_t{2022},
-                             std::string("Ghi chú")};
-        std::size_t bytes = row.id.size() + 1;
-        for (const auto& v : vals) {
+        std::size_t bytes = prefix.size() + std::to_string(j).size() + 1;
+        for (const auto& v : member_values(j)) {
             if (const auto* s = std::get_if<std::string>(&v))
                 bytes += s->size() + 1;
             else
@@ -478,7 +463,8 @@ json bench_connections(const fs::path& dir, const fs::path& server_bin, std::siz
             for (int r = 0; r < rounds; ++r) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(think(rng)));
                 tablets[i]->exec("INSERT INTO household(id, commune_code, village, members) VALUES "
-                                 "(noi_uuid(), '" + commune_of(i) + "', 'Nà Pài', 4)");
+                                 "(noi_uuid(), '" +
+                                 commune_of(i) + "', 'Nà Pài', 4)");
                 auto started = clock_type::now();
                 auto res = sync(*tablets[i], url, active_tokens[i], deflate);
                 ms[i].push_back(seconds_since(started) * 1000);

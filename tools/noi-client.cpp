@@ -20,15 +20,20 @@ constexpr const char* app_version = "noi-client/0.1.0";
 enum exit_code { ok = 0, failure = 1, usage = 2, network = 3, credentials = 4 };
 
 std::atomic<bool> stop_requested{false};
-extern "C" void on_signal(int) { stop_requested = true; }
+extern "C" void on_signal(int) {
+    stop_requested = true;
+}
 
 json to_json(const noi::value& v) {
     return std::visit(
         [](const auto& x) -> json {
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
-            else if constexpr (std::is_same_v<T, noi::blob>) return noi::to_hex(x.bytes);
-            else return x;
+            if constexpr (std::is_same_v<T, std::monostate>)
+                return nullptr;
+            else if constexpr (std::is_same_v<T, noi::blob>)
+                return noi::to_hex(x.bytes);
+            else
+                return x;
         },
         v);
 }
@@ -48,10 +53,12 @@ json time_or_null(const std::optional<std::int64_t>& ms) {
 int run_query(noi::tablet& t, const std::string& sql, bool as_json) {
     auto st = t.rep().db().prepare(sql);
     std::vector<std::string> names;
-    for (int i = 0; i < st.columns(); ++i) names.push_back(st.column_name(i));
+    for (int i = 0; i < st.columns(); ++i)
+        names.push_back(st.column_name(i));
     json rows = json::array();
     if (!as_json && !names.empty()) {
-        for (std::size_t i = 0; i < names.size(); ++i) std::cout << (i ? "\t" : "") << names[i];
+        for (std::size_t i = 0; i < names.size(); ++i)
+            std::cout << (i ? "\t" : "") << names[i];
         std::cout << "\n";
     }
     while (st.step()) {
@@ -62,8 +69,10 @@ int run_query(noi::tablet& t, const std::string& sql, bool as_json) {
             else
                 std::cout << (i ? "\t" : "") << to_text(st.column(i));
         }
-        if (as_json) rows.push_back(std::move(row));
-        else std::cout << "\n";
+        if (as_json)
+            rows.push_back(std::move(row));
+        else
+            std::cout << "\n";
     }
     if (as_json) std::cout << rows.dump() << "\n";
     return ok;
@@ -78,13 +87,17 @@ int main(int argc, char** argv) {
     bool as_json = false;
     int timeout = 60;
 
-    auto* init = app.add_subcommand("init", "Create the replica with the default schema; no network needed");
+    auto* init =
+        app.add_subcommand("init", "Create the replica with the default schema; no network needed");
     init->add_option("--db", db, "Replica file to create")->required();
-    init->add_option("--server", url, "Server address, http://HOST:PORT or https://HOST:PORT")->required();
+    init->add_option("--server", url, "Server address, http://HOST:PORT or https://HOST:PORT")
+        ->required();
     init->add_option("--token", token, "The device token from noi-admin device add")->required();
-    init->add_option("--ca-file", ca_file, "Extra trusted CA for https:// (a private provincial CA)");
+    init->add_option("--ca-file", ca_file,
+                     "Extra trusted CA for https:// (a private provincial CA)");
 
-    auto* exec = app.add_subcommand("exec", "Run SQL on the replica; writes to synced tables are captured");
+    auto* exec =
+        app.add_subcommand("exec", "Run SQL on the replica; writes to synced tables are captured");
     exec->add_option("--db", db, "Replica file")->required();
     exec->add_option("sql", sql, "One or more SQL statements")->required();
 
@@ -93,14 +106,20 @@ int main(int argc, char** argv) {
     query->add_option("sql", sql, "A SELECT statement")->required();
     query->add_flag("--json", as_json, "An array of objects keyed by column name");
 
-    auto* sync = app.add_subcommand("sync", "Run one full round (push everything, pull everything), retrying after cuts");
+    auto* sync = app.add_subcommand(
+        "sync", "Run one full round (push everything, pull everything), retrying after cuts");
     sync->add_option("--db", db, "Replica file")->required();
-    sync->add_option("--timeout", timeout, "Give up after this many seconds (exit 3)")->capture_default_str()->check(CLI::Range(1, 86400));
+    sync->add_option("--timeout", timeout, "Give up after this many seconds (exit 3)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
 
-    auto* watch = app.add_subcommand("watch", "Stay connected: sync after each local change and each server NOTIFY, until Ctrl-C");
+    auto* watch = app.add_subcommand(
+        "watch",
+        "Stay connected: sync after each local change and each server NOTIFY, until Ctrl-C");
     watch->add_option("--db", db, "Replica file")->required();
 
-    auto* status = app.add_subcommand("status", "What is pending, rejected and when the last round finished");
+    auto* status =
+        app.add_subcommand("status", "What is pending, rejected and when the last round finished");
     status->add_option("--db", db, "Replica file")->required();
     status->add_flag("--json", as_json, "One JSON object");
 
@@ -114,7 +133,8 @@ int main(int argc, char** argv) {
     try {
         if (*init) {
             if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-                std::cerr << "error: --server must start with http:// or https://, as in http://127.0.0.1:8080\n";
+                std::cerr << "error: --server must start with http:// or https://, as in "
+                             "http://127.0.0.1:8080\n";
                 return usage;
             }
             auto t = noi::tablet::create(db, wall);
@@ -123,7 +143,8 @@ int main(int argc, char** argv) {
             t->rep().set_meta_text("token", token);
             t->rep().set_meta_text("ca_file", ca_file);
             tx.commit();
-            std::cerr << "created " << db << "; run noi-client sync --db " << db << " when the network is up\n";
+            std::cerr << "created " << db << "; run noi-client sync --db " << db
+                      << " when the network is up\n";
             return ok;
         }
         auto t = noi::tablet::open(db, wall);
@@ -136,40 +157,51 @@ int main(int argc, char** argv) {
             auto s = t->status();
             auto rejected = t->rejected();
             if (as_json) {
-                json j{{"pending", s.pending}, {"rejected", s.rejected}, {"last_sync_at", time_or_null(s.last_sync_at_ms)},
-                       {"server_seq", s.server_seq}, {"scope", s.scope.empty() ? json(nullptr) : json(s.scope)},
+                json j{{"pending", s.pending},
+                       {"rejected", s.rejected},
+                       {"last_sync_at", time_or_null(s.last_sync_at_ms)},
+                       {"server_seq", s.server_seq},
+                       {"scope", s.scope.empty() ? json(nullptr) : json(s.scope)},
                        {"oldest_pending_at", time_or_null(s.oldest_pending_ms)}};
                 json rows = json::array();
                 for (const auto& r : rejected)
-                    rows.push_back({{"quarantine_id", r.quarantine_id}, {"table", r.table}, {"row_id", r.row_id},
-                                    {"reason", r.reason}, {"message", r.message}});
+                    rows.push_back({{"quarantine_id", r.quarantine_id},
+                                    {"table", r.table},
+                                    {"row_id", r.row_id},
+                                    {"reason", r.reason},
+                                    {"message", r.message}});
                 j["rejected_rows"] = rows;
                 std::cout << j.dump() << "\n";
                 return ok;
             }
-            std::cout << "pending       " << s.pending << (s.pending ? " row changes to send" : " (nothing to send)") << "\n"
-                      << "last sync     " << (s.last_sync_at_ms ? noi::iso8601_ms(*s.last_sync_at_ms) : "never") << "\n"
+            std::cout << "pending       " << s.pending
+                      << (s.pending ? " row changes to send" : " (nothing to send)") << "\n"
+                      << "last sync     "
+                      << (s.last_sync_at_ms ? noi::iso8601_ms(*s.last_sync_at_ms) : "never") << "\n"
                       << "server seq    " << s.server_seq << "\n"
-                      << "scope         " << (s.scope.empty() ? "not known yet (sync once)" : s.scope) << "\n"
+                      << "scope         "
+                      << (s.scope.empty() ? "not known yet (sync once)" : s.scope) << "\n"
                       << "rejected      " << s.rejected << "\n";
             for (const auto& r : rejected)
-                std::cout << "  #" << r.quarantine_id << " " << r.table << " " << r.row_id << ": " << r.reason << " — "
-                          << r.message << "\n";
+                std::cout << "  #" << r.quarantine_id << " " << r.table << " " << r.row_id << ": "
+                          << r.reason << " — " << r.message << "\n";
             return ok;
         }
         noi::client::replicator_options opt;
         opt.url = t->rep().meta_text("server_url").value_or("");
         opt.token = t->rep().meta_text("token").value_or("");
         opt.session.app_version = app_version;
-        noi::client::websocket_options wo{t->rep().meta_text("ca_file").value_or("")};
-        noi::client::replicator rep(*t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
+        noi::client::websocket_options wo;
+        wo.ca_file = t->rep().meta_text("ca_file").value_or("");
+        noi::client::replicator rep(
+            *t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
         if (*watch) {
             std::signal(SIGINT, on_signal);
             std::signal(SIGTERM, on_signal);
             auto r = rep.watch(stop_requested, [&](const noi::client::sync_result& round) {
                 if (round.outcome == noi::client::sync_outcome::done)
-                    std::cerr << "synced: pushed " << round.stats.rows_pushed << " rows, pulled " << round.stats.rows_pulled
-                              << " rows\n";
+                    std::cerr << "synced: pushed " << round.stats.rows_pushed << " rows, pulled "
+                              << round.stats.rows_pulled << " rows\n";
                 else
                     std::cerr << "not synced yet: " << round.message << "\n";
             });
@@ -180,20 +212,26 @@ int main(int argc, char** argv) {
         const bool tty = ::isatty(2);
         auto r = rep.sync(std::chrono::seconds(timeout), [&](const noi::client::sync_progress& p) {
             if (tty)
-                std::fprintf(stderr, "\rattempt %d: pushed %llu rows, pulled %llu rows   ", p.attempt,
-                             static_cast<unsigned long long>(p.stats.rows_pushed),
+                std::fprintf(stderr, "\rattempt %d: pushed %llu rows, pulled %llu rows   ",
+                             p.attempt, static_cast<unsigned long long>(p.stats.rows_pushed),
                              static_cast<unsigned long long>(p.stats.rows_pulled));
         });
         if (tty) std::fprintf(stderr, "\n");
         switch (r.outcome) {
         case noi::client::sync_outcome::done: {
             for (const auto& x : t->rejected())
-                std::cerr << "rejected by the server: " << x.table << " " << x.row_id << " (" << x.reason << "): " << x.message << "\n";
-            std::cerr << "synced: pushed " << r.stats.rows_pushed << " rows, pulled " << r.stats.rows_pulled << " rows\n";
+                std::cerr << "rejected by the server: " << x.table << " " << x.row_id << " ("
+                          << x.reason << "): " << x.message << "\n";
+            std::cerr << "synced: pushed " << r.stats.rows_pushed << " rows, pulled "
+                      << r.stats.rows_pulled << " rows\n";
             return ok;
         }
-        case noi::client::sync_outcome::credentials: std::cerr << "error: " << r.message << "\n"; return credentials;
-        case noi::client::sync_outcome::refused: std::cerr << "error: " << r.message << "\n"; return failure;
+        case noi::client::sync_outcome::credentials:
+            std::cerr << "error: " << r.message << "\n";
+            return credentials;
+        case noi::client::sync_outcome::refused:
+            std::cerr << "error: " << r.message << "\n";
+            return failure;
         case noi::client::sync_outcome::network:
             std::cerr << "error: could not finish a round in " << timeout << " s (" << r.message
                       << "); nothing was lost, run sync again when the network is better\n";

@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <noi/beast/deflate.hpp>
 
 #include <optional>
 #include <variant>
@@ -210,13 +211,7 @@ private:
                         "); check the server's certificate, or pass its CA with --ca-file");
         }
         beast::get_lowest_layer(ws).expires_never();
-        websocket::permessage_deflate pmd;
-        pmd.client_enable = true;
-        pmd.server_max_window_bits = opt_.deflate.window_bits;
-        pmd.client_max_window_bits = opt_.deflate.window_bits;
-        pmd.memLevel = opt_.deflate.mem_level;
-        pmd.compLevel = opt_.deflate.comp_level;
-        ws.set_option(pmd);
+        ws.set_option(beast_support::permessage_deflate(opt_.deflate, false));
         ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
             req.set(http::field::authorization, "Bearer " + token);
             req.set(http::field::user_agent, "noi-client");

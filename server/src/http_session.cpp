@@ -31,11 +31,10 @@ template <class Stream> bool http_session<Stream>::refuse_if_limited() {
     auto wait = state_.auth_limits().blocked_for(peer_address());
     if (wait == 0) return false;
     state_.stats().auth_limited++;
-    res_headers_retry_after_ = wait;
     respond(429,
             "too many failed authentications from this address; retry in " + std::to_string(wait) +
                 " s\n",
-            "text/plain");
+            "text/plain", wait);
     return true;
 }
 
@@ -160,14 +159,14 @@ template <class Stream> void http_session<Stream>::upgrade() {
 }
 
 template <class Stream>
-void http_session<Stream>::respond(unsigned status, std::string body, const char* content_type) {
+void http_session<Stream>::respond(unsigned status, std::string body, const char* content_type,
+                                   int retry_after_s) {
     res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
                                                                req_.version());
     res_->set(http::field::server, "noi");
     res_->set(http::field::content_type, content_type);
     res_->keep_alive(req_.keep_alive() && status != 401 && status != 429);
-    if (status == 429)
-        res_->set(http::field::retry_after, std::to_string(res_headers_retry_after_));
+    if (retry_after_s > 0) res_->set(http::field::retry_after, std::to_string(retry_after_s));
     res_->body() = std::move(body);
     res_->prepare_payload();
     bool close = res_->need_eof();

@@ -21,7 +21,8 @@ private:
     void do_read();
     void shutdown();
     void on_read(beast::error_code ec, std::size_t n);
-    void respond(unsigned status, std::string body, const char* content_type);
+    void respond(unsigned status, std::string body, const char* content_type,
+                 int retry_after_s = 0);
     void on_write(bool close, beast::error_code ec, std::size_t);
     void upgrade();
     std::string peer_address();
@@ -33,7 +34,6 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> req_;
     std::shared_ptr<http::response<http::string_body>> res_;
-    int res_headers_retry_after_ = 0;
 };
 
 } // namespace noi::server

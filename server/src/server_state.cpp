@@ -82,8 +82,7 @@ void server_state::drain_group() {
         committed = true;
     } catch (const std::exception& e) {
         spdlog::error("a group commit of {} requests failed: {}", jobs.size(), e.what());
-        const auto* se = dynamic_cast<const sync_error*>(&e);
-        if (se && se->code() == errc::storage_full) storage_full_ = true;
+        if (is_storage_full(e)) storage_full_ = true;
     }
     metrics_.commits++;
     metrics_.commit_us +=

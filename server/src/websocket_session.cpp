@@ -1,5 +1,6 @@
 #include "websocket_session.hpp"
 
+#include <noi/beast/deflate.hpp>
 #include <noi/protocol/codec.hpp>
 #include <noi/sync/error.hpp>
 
@@ -30,15 +31,7 @@ template <class Stream> void websocket_session<Stream>::run(http::request<http::
     timeouts.handshake_timeout = state_.config().handshake_timeout;
     timeouts.idle_timeout = state_.config().idle_timeout;
     ws_.set_option(timeouts);
-    const auto& d = state_.config().deflate;
-    websocket::permessage_deflate pmd;
-    pmd.server_enable = true;
-    pmd.client_enable = true;
-    pmd.server_max_window_bits = d.window_bits;
-    pmd.client_max_window_bits = d.window_bits;
-    pmd.memLevel = d.mem_level;
-    pmd.compLevel = d.comp_level;
-    ws_.set_option(pmd);
+    ws_.set_option(beast_support::permessage_deflate(state_.config().deflate, true));
     ws_.read_message_max(state_.config().max_message_bytes);
     ws_.binary(true);
     beast::get_lowest_layer(ws_).expires_never();
@@ -117,22 +110,15 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
             for (const auto& m : reply.send)
                 out.push_back(encoded(m));
             close = reply.close;
-        } catch (const sync_error& e) {
-            spdlog::error("sync request from device {} failed: {}", self->dev_.id, e.what());
-            if (e.code() == errc::storage_full) self->state_.storage_was_full();
-            out.push_back(
-                encoded(proto::error{proto::error_code::internal,
-                                     proto::condition::transient,
-                                     e.code() == errc::storage_full
-                                         ? storage_full_message
-                                         : "the server failed to handle the request; retry later",
-                                     {}}));
         } catch (const std::exception& e) {
             spdlog::error("sync request from device {} failed: {}", self->dev_.id, e.what());
+            const bool full = is_storage_full(e);
+            if (full) self->state_.storage_was_full();
             out.push_back(
                 encoded(proto::error{proto::error_code::internal,
                                      proto::condition::transient,
-                                     "the server failed to handle the request; retry later",
+                                     full ? storage_full_message
+                                          : "the server failed to handle the request; retry later",
                                      {}}));
         }
         auto seq_after = store.server_seq();

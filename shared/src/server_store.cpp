@@ -794,6 +794,7 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
     const std::size_t limit = std::clamp<std::size_t>(p.max_rows ? p.max_rows : opt_.max_pull_rows,
                                                       1, opt_.max_pull_rows);
     const bool all = d.scope == "*";
+    const value own_scope(d.scope);
     auto& q = db.cached(
         all ? "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
             : "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 AND (scope = ?3 OR scope IS NULL) "
@@ -820,7 +821,7 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
         if (!st) continue;
         auto values = row_values(*def, id, &*st);
         // The feed's scope decides what is read; the row's own scope decides what is sent.
-        if (!all && def->scope && values[*def->scope] != value(d.scope)) continue;
+        if (!all && def->scope && values[*def->scope] != own_scope) continue;
         proto::row_change r;
         r.table = table;
         r.id = id;

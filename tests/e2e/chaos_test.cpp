@@ -79,13 +79,13 @@ TEST_F(chaos, a_sync_killed_ten_times_in_the_middle_of_its_backlog_sends_every_r
     auto dev = enrol("01849");
     auto db = dir.file("killed.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
-    ASSERT_EQ(client({"exec", "--db", db,
-                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-                          std::to_string(rows) +
-                          ") INSERT INTO household(commune_code, village, head_name, members) "
-                          "SELECT '01849', 'Thôn ' || (i % 9), 'Chủ hộ ' || i, i % 7 FROM n"})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        client({"exec", "--db", db,
+                for_each_i(1, rows,
+                           "INSERT INTO household(commune_code, village, head_name, members) "
+                           "SELECT '01849', 'Thôn ' || (i % 9), 'Chủ hộ ' || i, i % 7 FROM n")})
+            .exit_code,
+        0);
     int killed_midway = 0;
     for (int k = 0; k < kills; ++k) {
         process::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "60"},
@@ -117,11 +117,10 @@ TEST_F(chaos, a_full_disk_refuses_pushes_clearly_and_service_resumes_when_space_
     auto db = dir.file("full.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
     ASSERT_EQ(client({"exec", "--db", db,
-                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
-                          std::to_string(rows) +
-                          ") INSERT INTO household(commune_code, village, head_name, members) "
-                          "SELECT '01849', 'Thôn ' || i, 'Chủ hộ ' || i || ' ' || "
-                          "hex(randomblob(300)), i % 7 FROM n"})
+                      for_each_i(1, rows,
+                                 "INSERT INTO household(commune_code, village, head_name, members) "
+                                 "SELECT '01849', 'Thôn ' || i, 'Chủ hộ ' || i || ' ' || "
+                                 "hex(randomblob(300)), i % 7 FROM n")})
                   .exit_code,
               0);
     auto full = client({"sync", "--db", db, "--timeout", "8"});
@@ -153,10 +152,9 @@ TEST_F(chaos, a_server_restored_from_a_backup_gets_back_everything_written_since
               0);
     auto write = [&](int from, int to) {
         ASSERT_EQ(client({"exec", "--db", db,
-                          "WITH RECURSIVE n(i) AS (SELECT " + std::to_string(from) +
-                              " UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(to) +
-                              ") INSERT INTO household(id, commune_code, village, members) "
-                              "SELECT 'h' || i, '01849', 'Nà Pài', i % 9 FROM n"})
+                          for_each_i(from, to,
+                                     "INSERT INTO household(id, commune_code, village, members) "
+                                     "SELECT 'h' || i, '01849', 'Nà Pài', i % 9 FROM n")})
                       .exit_code,
                   0);
         ASSERT_EQ(client({"sync", "--db", db, "--timeout", "60"}).exit_code, 0);

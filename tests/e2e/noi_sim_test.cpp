@@ -13,7 +13,8 @@ using namespace std::chrono_literals;
 namespace {
 
 json run_sim(const std::vector<std::string>& extra) {
-    std::vector<std::string> argv{NOI_SIM_BIN, "--tablets", "5", "--days", "3", "--loss", "0.5", "--offline", "0.3", "--json"};
+    std::vector<std::string> argv{NOI_SIM_BIN, "--tablets", "5",         "--days", "3",
+                                  "--loss",    "0.5",       "--offline", "0.3",    "--json"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto r = noi::process::run(argv, 300s);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -39,7 +40,8 @@ TEST(noi_sim, a_small_province_with_a_flaky_link_converges) {
 }
 
 TEST(noi_sim, the_same_seed_writes_the_same_records) {
-    auto a = run_sim({"--seed", "11"}), b = run_sim({"--seed", "11"}), c = run_sim({"--seed", "12"});
+    auto a = run_sim({"--seed", "11"}), b = run_sim({"--seed", "11"}),
+         c = run_sim({"--seed", "12"});
     EXPECT_EQ(a["records_digest"], b["records_digest"]);
     EXPECT_EQ(a["rows"].is_number(), true);
     EXPECT_NE(a["records_digest"], c["records_digest"]);

@@ -137,8 +137,7 @@ TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
                    "', 'Nà Pài', 1999)");
     a->t->exec("COMMIT");
     sim::proxy_options po;
-    po.target_port =
-        static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.target_port = server.port();
     po.seed = 7;
     po.delay_ms = 1; // and every chunk waits, as on a slow link
     sim::cutting_proxy proxy(po);
@@ -242,8 +241,7 @@ TEST_F(e2e, batches_shrink_on_a_link_that_cuts_before_any_batch_returns) {
                    std::to_string(i) + "')");
     a->t->exec("COMMIT");
     sim::proxy_options po;
-    po.target_port =
-        static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.target_port = server.port();
     po.min_cut_bytes = 3'000; // less than one default batch of these rows, compressed
     po.max_cut_bytes = 6'000;
     sim::cutting_proxy proxy(po);
@@ -266,8 +264,7 @@ TEST_F(e2e, a_backlog_crosses_a_2g_link_cut_every_few_seconds_making_progress_on
     // 2G as the field has it, about 20 kbit/s with 300 ms latency and a cut every 30 s,
     // scaled down in time by 15: the same rate, 20 ms latency, a cut every 2 s (5 KB a link).
     sim::proxy_options po;
-    po.target_port =
-        static_cast<std::uint16_t>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
+    po.target_port = server.port();
     po.cut_share = 0;
     po.rate_bytes_per_s = 2'500;
     po.delay_ms = 20;
@@ -304,7 +301,9 @@ TEST_F(e2e, a_backlog_crosses_a_2g_link_cut_every_few_seconds_making_progress_on
     for (const auto& [attempt, span] : pending_by_attempt) {
         if (span.first == 0) continue;
         bool moved = span.second < span.first;
-        if (!moved) EXPECT_FALSE(learnt) << "attempt " << attempt << " made no progress";
+        if (!moved) {
+            EXPECT_FALSE(learnt) << "attempt " << attempt << " made no progress";
+        }
         learnt = learnt || moved;
         (moved ? progressed : learning)++;
     }

@@ -26,7 +26,9 @@ live_server::live_server(bool tls, std::function<void(server::server_config&)> t
     thread_ = std::thread([this] { srv_->run(); });
 }
 
-live_server::~live_server() { stop(); }
+live_server::~live_server() {
+    stop();
+}
 
 void live_server::stop() {
     if (stopped_) return;
@@ -35,7 +37,9 @@ void live_server::stop() {
     thread_.join();
 }
 
-std::string live_server::url() const { return (ca_file_.empty() ? "http://" : "https://") + srv_->listen_address(); }
+std::string live_server::url() const {
+    return (ca_file_.empty() ? "http://" : "https://") + srv_->listen_address();
+}
 
 enrolled live_server::enrol(const std::string& commune) {
     nlohmann::json body{{"name", "test " + commune}};
@@ -50,7 +54,8 @@ enrolled live_server::enrol(const std::string& commune) {
 }
 
 void live_server::revoke(const std::string& device_id) {
-    auto r = admin::request(url(), "POST", "/admin/v1/devices/" + device_id + "/revoke", admin_, "", ca_file_);
+    auto r = admin::request(url(), "POST", "/admin/v1/devices/" + device_id + "/revoke", admin_, "",
+                            ca_file_);
     if (r.status != 200) throw std::runtime_error("revoke failed: " + r.body);
 }
 
@@ -64,7 +69,10 @@ client::sync_result test_tablet::sync(std::chrono::milliseconds timeout, std::st
     opt.first_backoff = std::chrono::milliseconds(50);
     opt.max_backoff = std::chrono::milliseconds(500);
     opt.message_timeout = std::chrono::milliseconds(5000);
-    client::replicator r(*t, [this] { return client::make_websocket_transport({ca_file}); }, opt);
+    client::websocket_options wo;
+    wo.ca_file = ca_file;
+    client::replicator r(
+        *t, [wo] { return client::make_websocket_transport(wo); }, opt);
     return r.sync(timeout);
 }
 

@@ -25,6 +25,7 @@ public:
     void stop(); // idempotent; the destructor stops too
     ~live_server();
     std::string url() const;
+    std::uint16_t port() const { return srv_->port(); }
     std::string data_dir() const { return dir_.path() + "/server"; }
     const std::string& admin_token() const { return admin_; }
     const std::string& ca_file() const { return ca_file_; }
@@ -46,7 +47,8 @@ struct test_tablet {
     std::string url, token, ca_file;
 
     test_tablet(const std::string& path, std::string url_, std::string token_);
-    client::sync_result sync(std::chrono::milliseconds timeout = std::chrono::seconds(30), std::string via_url = "");
+    client::sync_result sync(std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                             std::string via_url = "");
     std::int64_t count(const std::string& sql);
 };
 

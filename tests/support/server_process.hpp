@@ -43,6 +43,14 @@ struct server_process : ::testing::Test {
         start_server();
     }
 
+    // One statement that runs `insert_select` (reading i from n) for i in [from, to]: a large
+    // backlog written in one go.
+    static std::string for_each_i(int from, int to, const std::string& insert_select) {
+        return "WITH RECURSIVE n(i) AS (SELECT " + std::to_string(from) +
+               " UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(to) + ") " +
+               insert_select;
+    }
+
     process::run_result admin(std::vector<std::string> args) {
         std::vector<std::string> argv{NOI_ADMIN_BIN, "--server", url, "--token", admin_token};
         argv.insert(argv.end(), args.begin(), args.end());

@@ -1,5 +1,6 @@
 #include "idle_fleet.hpp"
 
+#include <noi/beast/deflate.hpp>
 #include <noi/protocol/codec.hpp>
 
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
@@ -41,13 +42,7 @@ struct idle_fleet::impl {
         beast::get_lowest_layer(c.ws).expires_after(opt.timeout);
         co_await beast::get_lowest_layer(c.ws).async_connect(
             tcp::endpoint(asio::ip::make_address(opt.host), opt.port), asio::use_awaitable);
-        websocket::permessage_deflate pmd;
-        pmd.client_enable = true;
-        pmd.server_max_window_bits = opt.deflate.window_bits;
-        pmd.client_max_window_bits = opt.deflate.window_bits;
-        pmd.memLevel = opt.deflate.mem_level;
-        pmd.compLevel = opt.deflate.comp_level;
-        c.ws.set_option(pmd);
+        c.ws.set_option(beast_support::permessage_deflate(opt.deflate, false));
         const auto& token = opt.tokens[i % opt.tokens.size()];
         c.ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
             req.set(beast::http::field::authorization, "Bearer " + token);
