@@ -795,10 +795,13 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
                                                       1, opt_.max_pull_rows);
     const bool all = d.scope == "*";
     const value own_scope(d.scope);
-    auto& q = db.cached(
-        all ? "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-            : "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 AND (scope = ?3 OR scope IS NULL) "
-              "ORDER BY seq LIMIT ?2");
+    // Two index ranges merged in seq order: with an OR, SQLite reads every later row of the
+    // commune and sorts them before the LIMIT, which made a bootstrap quadratic.
+    auto& q =
+        db.cached(all ? "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+                      : "SELECT seq, tbl, id FROM noi_feed WHERE scope = ?3 AND seq > ?1 UNION ALL "
+                        "SELECT seq, tbl, id FROM noi_feed WHERE scope IS NULL AND seq > ?1 "
+                        "ORDER BY seq LIMIT ?2");
     q.bind(1, static_cast<std::int64_t>(p.cursor)).bind(2, static_cast<std::int64_t>(limit + 1));
     if (!all) q.bind(3, d.scope);
     std::vector<std::tuple<std::uint64_t, std::string, std::string>> feed;

@@ -7,6 +7,7 @@
 #include <noi/sync/row_state.hpp>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 
@@ -483,4 +484,34 @@ TEST_F(round_fixture, cells_of_an_unknown_row_get_the_existence_they_were_writte
     ASSERT_TRUE(std::holds_alternative<proto::push_ack>(reply.send[0]));
     sync(*a2, dev_a2);
     EXPECT_EQ(text(*a2, "SELECT village FROM household WHERE id = 'h1'"), "Nà Pài");
+}
+
+TEST_F(round_fixture, a_pull_reads_about_what_it_sends_however_long_the_feed_after_it) {
+    a->exec("BEGIN");
+    for (int i = 0; i < 2000; ++i)
+        a->exec("INSERT INTO household(id, commune_code) VALUES ('h" + std::to_string(i) +
+                "', '01849')");
+    a->exec("COMMIT");
+    sync(*a, dev_a);
+    // SQLite's count of virtual-machine steps over every statement of the connection: the work
+    // a pull did, independent of the machine's speed.
+    auto steps_of_pull = [&](std::uint64_t cursor) {
+        auto* db = server->rep().db().handle();
+        for (auto* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st))
+            sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
+        auto ch = server->pull(dev_a2, {cursor, 10});
+        EXPECT_EQ(ch.rows.size(), 10u);
+        std::int64_t steps = 0;
+        for (auto* st = sqlite3_next_stmt(db, nullptr); st; st = sqlite3_next_stmt(db, st))
+            steps += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 0);
+        return steps;
+    };
+    auto head = server->pull(dev_a2, {0, 500});
+    ASSERT_TRUE(head.more);
+    auto with_long_feed = steps_of_pull(head.cursor);
+    auto last = server_count("SELECT max(seq) FROM noi_feed");
+    auto with_short_feed = steps_of_pull(static_cast<std::uint64_t>(last) - 10);
+    EXPECT_LT(with_long_feed, 2 * with_short_feed)
+        << with_long_feed << " steps with 1,500 rows after the cursor, " << with_short_feed
+        << " with 10";
 }
