@@ -13,7 +13,6 @@
 namespace noi::proto {
 namespace {
 
-
 void put_str(packer& p, const std::string& s) {
     p.pack_str(static_cast<std::uint32_t>(s.size()));
     p.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
@@ -49,7 +48,8 @@ void put_row(packer& p, const row_change& r) {
         p.pack_nil();
     }
     p.pack_array(static_cast<std::uint32_t>(r.seen.size()));
-    for (const auto& v : r.seen) pack_version(p, v);
+    for (const auto& v : r.seen)
+        pack_version(p, v);
     put_opt_version(p, r.existence_base);
     p.pack_array(static_cast<std::uint32_t>(r.cells.size()));
     for (const auto& c : r.cells) {
@@ -63,7 +63,8 @@ void put_row(packer& p, const row_change& r) {
 
 void put_rows(packer& p, const std::vector<row_change>& rows) {
     p.pack_array(static_cast<std::uint32_t>(rows.size()));
-    for (const auto& r : rows) put_row(p, r);
+    for (const auto& r : rows)
+        put_row(p, r);
 }
 
 void put_rejections(packer& p, const std::vector<rejection>& rs) {
@@ -120,10 +121,14 @@ struct encoder {
         put_rejections(p, m.rejections);
     }
     void operator()(const pull& m) {
-        p.pack_array(3);
+        p.pack_array(4);
         p.pack_uint8(static_cast<std::uint8_t>(msg_type::pull));
         p.pack_uint64(m.cursor);
         p.pack_uint32(m.max_rows);
+        if (m.own)
+            p.pack_true();
+        else
+            p.pack_false();
     }
     void operator()(const changes& m) {
         p.pack_array(4);
@@ -147,7 +152,8 @@ struct encoder {
         p.pack_uint8(static_cast<std::uint8_t>(m.cond));
         put_str(p, m.message);
         p.pack_array(static_cast<std::uint32_t>(m.supported_versions.size()));
-        for (auto v : m.supported_versions) p.pack_uint32(v);
+        for (auto v : m.supported_versions)
+            p.pack_uint32(v);
     }
 };
 
@@ -157,21 +163,23 @@ struct bad_input {
     std::string detail;
 };
 
-[[noreturn]] void fail(decode_errc c, std::string detail) { throw bad_input{c, std::move(detail)}; }
+[[noreturn]] void fail(decode_errc c, std::string detail) {
+    throw bad_input{c, std::move(detail)};
+}
 
 struct reader {
     const limits& lim;
 
     std::span<const msgpack::object> array(const msgpack::object& o, const char* what) const {
-        if (o.type != msgpack::type::ARRAY) fail(decode_errc::wrong_type, std::string(what) + " is not an array");
+        if (o.type != msgpack::type::ARRAY)
+            fail(decode_errc::wrong_type, std::string(what) + " is not an array");
         return {o.via.array.ptr, o.via.array.size};
     }
 
     std::span<const msgpack::object> fields(const msgpack::object& o, std::size_t n,
                                             const char* what) const {
         auto a = array(o, what);
-        if (a.size() < n)
-            fail(decode_errc::wrong_type, std::string(what) + " has too few fields");
+        if (a.size() < n) fail(decode_errc::wrong_type, std::string(what) + " has too few fields");
         return a;
     }
 
@@ -181,8 +189,7 @@ struct reader {
         return o.via.u64;
     }
 
-    template <class T>
-    T unsigned_as(const msgpack::object& o, const char* what) const {
+    template <class T> T unsigned_as(const msgpack::object& o, const char* what) const {
         auto v = u64(o, what);
         if (v > std::numeric_limits<T>::max())
             fail(decode_errc::wrong_type, std::string(what) + " is out of range");
@@ -190,12 +197,14 @@ struct reader {
     }
 
     bool boolean(const msgpack::object& o, const char* what) const {
-        if (o.type != msgpack::type::BOOLEAN) fail(decode_errc::wrong_type, std::string(what) + " is not a boolean");
+        if (o.type != msgpack::type::BOOLEAN)
+            fail(decode_errc::wrong_type, std::string(what) + " is not a boolean");
         return o.via.boolean;
     }
 
     std::string str(const msgpack::object& o, const char* what) const {
-        if (o.type != msgpack::type::STR) fail(decode_errc::wrong_type, std::string(what) + " is not a string");
+        if (o.type != msgpack::type::STR)
+            fail(decode_errc::wrong_type, std::string(what) + " is not a string");
         return std::string(o.via.str.ptr, o.via.str.size);
     }
 
@@ -220,7 +229,9 @@ struct reader {
 
     value val(const msgpack::object& o) const {
         auto v = unpack_value(o);
-        if (!v) fail(decode_errc::wrong_type, "a cell value is not a scalar in the 64-bit signed range");
+        if (!v)
+            fail(decode_errc::wrong_type,
+                 "a cell value is not a scalar in the 64-bit signed range");
         return *v;
     }
 
@@ -236,15 +247,19 @@ struct reader {
             r.exists = existence_change{boolean(e[0], "alive"), ver(e[1]), opt_ver(e[2])};
         }
         auto seen = array(f[5], "seen");
-        if (seen.size() > lim.max_cells_per_row) fail(decode_errc::too_large, "too many seen versions");
-        for (const auto& s : seen) r.seen.push_back(ver(s));
+        if (seen.size() > lim.max_cells_per_row)
+            fail(decode_errc::too_large, "too many seen versions");
+        for (const auto& s : seen)
+            r.seen.push_back(ver(s));
         r.existence_base = opt_ver(f[6]);
         auto cells = array(f[7], "cells");
-        if (cells.size() > lim.max_cells_per_row) fail(decode_errc::too_large, "too many cells in a row");
+        if (cells.size() > lim.max_cells_per_row)
+            fail(decode_errc::too_large, "too many cells in a row");
         r.cells.reserve(cells.size());
         for (const auto& c : cells) {
             auto cf = fields(c, 4, "cell");
-            r.cells.push_back(cell_change{str(cf[0], "column"), val(cf[1]), ver(cf[2]), opt_ver(cf[3])});
+            r.cells.push_back(
+                cell_change{str(cf[0], "column"), val(cf[1]), ver(cf[2]), opt_ver(cf[3])});
         }
         return r;
     }
@@ -254,7 +269,8 @@ struct reader {
         if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many rows in one message");
         std::vector<row_change> out;
         out.reserve(a.size());
-        for (const auto& r : a) out.push_back(row(r));
+        for (const auto& r : a)
+            out.push_back(row(r));
         return out;
     }
 
@@ -322,7 +338,8 @@ struct reader {
         }
         case msg_type::pull: {
             auto f = fields(o, 3, "PULL");
-            return pull{u64(f[1], "cursor"), unsigned_as<std::uint32_t>(f[2], "max rows")};
+            return pull{u64(f[1], "cursor"), unsigned_as<std::uint32_t>(f[2], "max rows"),
+                        f.size() < 4 || boolean(f[3], "own")};
         }
         case msg_type::changes: {
             auto f = fields(o, 4, "CHANGES");
@@ -343,7 +360,8 @@ struct reader {
             m.message = str(f[3], "message");
             auto vs = array(f[4], "supported versions");
             if (vs.size() > 16) fail(decode_errc::too_large, "too many versions");
-            for (const auto& v : vs) m.supported_versions.push_back(unsigned_as<std::uint32_t>(v, "version"));
+            for (const auto& v : vs)
+                m.supported_versions.push_back(unsigned_as<std::uint32_t>(v, "version"));
             return m;
         }
         }
@@ -375,14 +393,16 @@ std::variant<message, decode_error> decode(std::span<const std::uint8_t> bytes, 
         std::size_t off = 0;
         auto handle = msgpack::unpack(reinterpret_cast<const char*>(bytes.data()), n, off, nullptr,
                                       nullptr, ul);
-        if (off != n) return decode_error{decode_errc::malformed, "trailing bytes after the message"};
+        if (off != n)
+            return decode_error{decode_errc::malformed, "trailing bytes after the message"};
         return reader{lim}.msg(handle.get());
     } catch (const bad_input& e) {
         return decode_error{e.code, e.detail};
     } catch (const msgpack::insufficient_bytes&) {
         return decode_error{decode_errc::truncated, "the message ends early"};
     } catch (const msgpack::size_overflow&) {
-        return decode_error{decode_errc::too_large, "a part of the message exceeds a size or nesting limit"};
+        return decode_error{decode_errc::too_large,
+                            "a part of the message exceeds a size or nesting limit"};
     } catch (const msgpack::parse_error&) {
         return decode_error{decode_errc::malformed, "the bytes are not msgpack"};
     } catch (const msgpack::unpack_error& e) {
@@ -394,12 +414,18 @@ std::variant<message, decode_error> decode(std::span<const std::uint8_t> bytes, 
 
 const char* to_string(decode_errc e) {
     switch (e) {
-    case decode_errc::truncated: return "truncated";
-    case decode_errc::malformed: return "malformed";
-    case decode_errc::wrong_type: return "wrong_type";
-    case decode_errc::unknown_message: return "unknown_message";
-    case decode_errc::unsupported_version: return "unsupported_version";
-    case decode_errc::too_large: return "too_large";
+    case decode_errc::truncated:
+        return "truncated";
+    case decode_errc::malformed:
+        return "malformed";
+    case decode_errc::wrong_type:
+        return "wrong_type";
+    case decode_errc::unknown_message:
+        return "unknown_message";
+    case decode_errc::unsupported_version:
+        return "unsupported_version";
+    case decode_errc::too_large:
+        return "too_large";
     }
     return "unknown";
 }

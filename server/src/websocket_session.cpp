@@ -151,7 +151,8 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
         std::shared_ptr<const std::vector<std::uint8_t>> out;
         bool close = false;
         try {
-            auto changes = reader.pull(self->dev_, p);
+            // The site was set before the WELCOME went out, and a PULL comes here only after.
+            auto changes = reader.pull(self->dev_, p, self->core_->site());
             // The last batch of a pull ends the device's round: that is its last full sync.
             if (!changes.more)
                 self->state_.db([id = self->dev_.id](server_store& store, auth_store&) {

@@ -26,13 +26,14 @@ std::vector<proto::message> client_session::fill_pushes() {
         in_flight_.push_back(p->to_seq);
         stats_.batches_pushed++;
         stats_.rows_pushed += p->rows.size();
-        for (const auto& r : p->rows) stats_.cells_pushed += r.cells.size();
+        for (const auto& r : p->rows)
+            stats_.cells_pushed += r.cells.size();
         out.emplace_back(std::move(*p));
     }
     if (push_exhausted_ && in_flight_.empty()) {
         state_ = state::pulling;
         stats_.pulls_sent++;
-        out.emplace_back(proto::pull{t_.cursor(), opt_.pull_rows});
+        out.emplace_back(proto::pull{t_.cursor(), opt_.pull_rows, t_.pulls_own()});
     }
     return out;
 }
@@ -42,8 +43,10 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
     if (const auto* e = std::get_if<proto::error>(&m)) return fail(*e);
     if (std::holds_alternative<proto::notify>(m)) return {};
     auto unexpected = [&] {
-        return fail({proto::error_code::unexpected_message, proto::condition::protocol,
-                     "the server sent a message out of turn", {}});
+        return fail({proto::error_code::unexpected_message,
+                     proto::condition::protocol,
+                     "the server sent a message out of turn",
+                     {}});
     };
     switch (state_) {
     case state::await_welcome: {
@@ -61,7 +64,8 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
         t_.on_push_ack(*a);
         stats_.batches_acked++;
         stats_.rejected += a->rejections.size();
-        while (!in_flight_.empty() && in_flight_.front() <= a->acked_seq) in_flight_.pop_front();
+        while (!in_flight_.empty() && in_flight_.front() <= a->acked_seq)
+            in_flight_.pop_front();
         return fill_pushes();
     }
     case state::pulling: {
@@ -70,16 +74,18 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
         t_.apply_changes(*c);
         stats_.pull_batches++;
         stats_.rows_pulled += c->rows.size();
-        for (const auto& r : c->rows) stats_.cells_pulled += r.cells.size();
+        for (const auto& r : c->rows)
+            stats_.cells_pulled += r.cells.size();
         if (c->more) {
             stats_.pulls_sent++;
-            return {proto::pull{c->cursor, opt_.pull_rows}};
+            return {proto::pull{c->cursor, opt_.pull_rows, t_.pulls_own()}};
         }
         t_.finish_round();
         state_ = state::done;
         return {};
     }
-    default: return unexpected();
+    default:
+        return unexpected();
     }
 }
 

@@ -28,7 +28,7 @@ server_session::reply server_session::on_message(const proto::message& m) {
         if (auto* e = std::get_if<proto::error>(&r)) return refuse(std::move(*e));
         return {{std::get<proto::push_ack>(std::move(r))}, false};
     }
-    if (const auto* p = std::get_if<proto::pull>(&m)) return {{store_.pull(device_, *p)}, false};
+    if (const auto* p = std::get_if<proto::pull>(&m)) return {{store_.pull(device_, *p, site_)}, false};
     return refuse({proto::error_code::unexpected_message, proto::condition::protocol,
                    "only PUSH and PULL may follow HELLO", {}});
 }

@@ -15,7 +15,7 @@ namespace noi {
 namespace {
 
 constexpr const char* server_schema = R"sql(
-CREATE TABLE IF NOT EXISTS noi_feed (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, scope TEXT);
+CREATE TABLE IF NOT EXISTS noi_feed (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, scope TEXT, site BLOB);
 CREATE INDEX IF NOT EXISTS noi_feed_scope ON noi_feed (scope, seq);
 CREATE TABLE IF NOT EXISTS noi_devices (
   device_id TEXT PRIMARY KEY, scope TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
@@ -138,6 +138,11 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
     auto r = replica::open(path, wall, opt);
     if (r->role() != replica_role::server)
         throw sync_error(errc::not_a_replica, path + " is a tablet replica, not a server's");
+    // Databases from before the feed named the pushing site: their rows stay NULL, which
+    // only means they are sent to everyone, as they were.
+    auto has_site =
+        r->db().prepare("SELECT 1 FROM pragma_table_info('noi_feed') WHERE name = 'site'");
+    if (!has_site.step()) r->db().exec("ALTER TABLE noi_feed ADD COLUMN site BLOB");
     return std::make_unique<server_store>(std::move(r), so);
 }
 
@@ -422,7 +427,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             for (auto& c : st.cells)
                 if (c) c->seq = seq;
             store.save(r.table, r.id, st);
-            record_feed(seq, r.table, r.id, def->scope ? values[*def->scope] : value{});
+            record_feed(seq, r.table, r.id, def->scope ? values[*def->scope] : value{}, nullptr);
         }
         return {rej};
     }
@@ -450,10 +455,15 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     inc.existence_base = r.existence_base;
     for (const auto& c : r.cells)
         inc.cells.push_back({*def->column_index(c.column), c.val, c.ver, c.base});
+    // Whether this emission carries only versions the pusher sent, which it therefore holds:
+    // its own pulls skip it. Versions it did not send (kept ones re-emitted for it to learn, an
+    // existence made up here) make it false.
+    bool only_pushed = true;
     // Cells of a row the server has no existence for: the writer's insert, whose existence cell
     // moved on to a later change (a delete, a re-insert) that may never be accepted. The row
     // gets the existence it had when these cells were written, so every replica can hold it.
     if (!st.exists && !inc.exists && !inc.cells.empty()) {
+        only_pushed = false;
         auto top = std::max_element(inc.cells.begin(), inc.cells.end(),
                                     [](const auto& a, const auto& b) { return a.ver < b.ver; });
         inc.exists = proto::existence_change{true, top->ver, std::nullopt};
@@ -465,6 +475,10 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     auto emit = [&](std::optional<cell_state>& c) {
         if (!seq) seq = next_seq();
         if (c) c->seq = *seq;
+    };
+    auto reemit = [&](std::optional<cell_state>& c) {
+        only_pushed = false;
+        emit(c);
     };
     std::vector<audit_cell> audit;
     std::uint64_t seen_hlc = 0;
@@ -478,7 +492,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             st.alive = exists->alive;
             st.seen = exists->alive ? std::vector<version>{} : r.seen;
         } else if (dec.exists == merge::action::keep) {
-            emit(st.exists);
+            reemit(st.exists);
         }
     }
     std::vector<value> old_values = values;
@@ -493,16 +507,16 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             values[ic.column] = ic.val;
             emit(cell);
         } else if (dec.cells[k] == merge::action::keep) {
-            emit(cell);
+            reemit(cell);
         }
     }
-    if (dec.reemit_existence) emit(st.exists);
+    if (dec.reemit_existence) reemit(st.exists);
     // A row that comes back to life, or whose delete lost, is sent whole.
     const bool revived = st.alive && !was_alive;
     if (revived || (exists && !exists->alive && st.alive && dec.exists == merge::action::keep)) {
-        emit(st.exists);
+        reemit(st.exists);
         for (auto& c : st.cells)
-            emit(c);
+            reemit(c);
     }
     rep_->clock().observe(seen_hlc);
 
@@ -563,7 +577,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         a.bind_blob(6, packed.data(), packed.size());
         a.run();
     }
-    if (seq) record_feed(*seq, r.table, r.id, scope_value);
+    if (seq) record_feed(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr);
     if (seq || !loaded) store.save(r.table, r.id, st);
     return {};
 }
@@ -582,10 +596,14 @@ std::vector<value> server_store::row_values(const table_def& def, const std::str
 }
 
 void server_store::record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
-                               const value& scope) {
-    auto& f =
-        rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope) VALUES (?1, ?2, ?3, ?4)");
+                               const value& scope, const site_id* pusher) {
+    auto& f = rep_->db().cached(
+        "INSERT INTO noi_feed(seq, tbl, id, scope, site) VALUES (?1, ?2, ?3, ?4, ?5)");
     f.bind(1, static_cast<std::int64_t>(seq)).bind(2, table).bind(3, id).bind(4, scope);
+    if (pusher)
+        f.bind_blob(5, pusher->data(), pusher->size());
+    else
+        f.bind_null(5);
     f.run();
 }
 
@@ -787,39 +805,50 @@ void server_store::record_sync(const std::string& device_id) {
     st.run();
 }
 
-proto::changes server_store::pull(const device& d, const proto::pull& p) {
+proto::changes server_store::pull(const device& d, const proto::pull& p,
+                                  const std::optional<site_id>& puller) {
     auto& db = rep_->db();
     proto::changes out;
     out.cursor = p.cursor;
     const std::size_t limit = std::clamp<std::size_t>(p.max_rows ? p.max_rows : opt_.max_pull_rows,
                                                       1, opt_.max_pull_rows);
+    // Emissions of the puller's own pushes are left out unless it asks: it holds every version
+    // in them (DESIGN.md §4). They cost no bytes but are bounded too, so one PULL never scans
+    // a whole backlog.
+    const std::string skip = !p.own && puller ? site_bytes(*puller) : std::string();
+    const std::size_t scan_limit = skip.empty() ? limit : limit * 8;
     const bool all = d.scope == "*";
     const value own_scope(d.scope);
     // Two index ranges merged in seq order: with an OR, SQLite reads every later row of the
     // commune and sorts them before the LIMIT, which made a bootstrap quadratic.
-    auto& q =
-        db.cached(all ? "SELECT seq, tbl, id FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-                      : "SELECT seq, tbl, id FROM noi_feed WHERE scope = ?3 AND seq > ?1 UNION ALL "
-                        "SELECT seq, tbl, id FROM noi_feed WHERE scope IS NULL AND seq > ?1 "
-                        "ORDER BY seq LIMIT ?2");
-    q.bind(1, static_cast<std::int64_t>(p.cursor)).bind(2, static_cast<std::int64_t>(limit + 1));
+    auto& q = db.cached(
+        all ? "SELECT seq, tbl, id, site FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            : "SELECT seq, tbl, id, site FROM noi_feed WHERE scope = ?3 AND seq > ?1 UNION ALL "
+              "SELECT seq, tbl, id, site FROM noi_feed WHERE scope IS NULL AND seq > ?1 "
+              "ORDER BY seq LIMIT ?2");
+    q.bind(1, static_cast<std::int64_t>(p.cursor))
+        .bind(2, static_cast<std::int64_t>(scan_limit + 1));
     if (!all) q.bind(3, d.scope);
-    std::vector<std::tuple<std::uint64_t, std::string, std::string>> feed;
-    while (q.step())
-        feed.emplace_back(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1),
-                          q.column_text(2));
-    q.reset();
+    // Stepped while the rows are read, so the feed and the rows are one snapshot.
+    struct reset_after {
+        statement& st;
+        ~reset_after() { st.reset(); }
+    } feed_done{q};
     row_state_store store(db);
-    std::size_t bytes = 0, taken = 0;
-    for (const auto& [seq, table, id] : feed) {
-        if (taken == limit || bytes > opt_.max_pull_bytes) {
+    std::size_t bytes = 0, sent = 0, scanned = 0;
+    while (q.step()) {
+        if (sent == limit || scanned == scan_limit || bytes > opt_.max_pull_bytes) {
             out.more = true;
             break;
         }
-        ++taken;
+        ++scanned;
+        const auto seq = static_cast<std::uint64_t>(q.column_int(0));
         out.cursor = seq;
+        if (!skip.empty() && q.column_blob(3) == skip) continue;
+        const auto table = q.column_text(1);
         const auto* def = rep_->tables().find(table);
         if (!def) continue;
+        const auto id = q.column_text(2);
         auto st = store.load(table, id, def->columns.size());
         if (!st) continue;
         auto values = row_values(*def, id, &*st);
@@ -840,7 +869,10 @@ proto::changes server_store::pull(const device& d, const proto::pull& p) {
                 if (const auto* s = std::get_if<std::string>(&values[i])) bytes += s->size();
             }
         }
-        if (r.exists || !r.cells.empty()) out.rows.push_back(std::move(r));
+        if (r.exists || !r.cells.empty()) {
+            out.rows.push_back(std::move(r));
+            ++sent;
+        }
     }
     return out;
 }

@@ -66,11 +66,14 @@ std::vector<std::tuple<std::string, std::string, row_state>> tablet::all_rows() 
     auto all = rep_->db().prepare("SELECT tbl, id, state FROM noi_rows");
     while (all.step())
         if (const auto* def = rep_->tables().find(all.column_text(0)))
-            rows.emplace_back(all.column_text(0), all.column_text(1), unpack_row_state(all.column_blob(2), def->columns.size()));
+            rows.emplace_back(all.column_text(0), all.column_text(1),
+                              unpack_row_state(all.column_blob(2), def->columns.size()));
     return rows;
 }
 
-std::uint64_t tablet::acked() { return static_cast<std::uint64_t>(rep_->meta_int("acked_seq")); }
+std::uint64_t tablet::acked() {
+    return static_cast<std::uint64_t>(rep_->meta_int("acked_seq"));
+}
 
 void tablet::fold() {
     auto& db = rep_->db();
@@ -119,10 +122,11 @@ void tablet::fold() {
             mask = ~0ull;
         }
         if (op == op_delete) {
-            std::vector<version> seen = st.exists && st.exists->seq > acked_seq ? st.seen
-                                                                                 : std::vector<version>{};
+            std::vector<version> seen =
+                st.exists && st.exists->seq > acked_seq ? st.seen : std::vector<version>{};
             for (const auto& c : st.cells)
-                if (c && std::find(seen.begin(), seen.end(), c->ver) == seen.end()) seen.push_back(c->ver);
+                if (c && std::find(seen.begin(), seen.end(), c->ver) == seen.end())
+                    seen.push_back(c->ver);
             touch(st.exists);
             st.alive = false;
             st.seen = std::move(seen);
@@ -136,7 +140,8 @@ void tablet::fold() {
         add_pending.run();
     }
     if (!last_capture) return;
-    for (const auto& [key, st] : states) store.save(key.first, key.second, st);
+    for (const auto& [key, st] : states)
+        store.save(key.first, key.second, st);
     auto& del = db.cached("DELETE FROM noi_capture WHERE seq <= ?1");
     del.bind(1, last_capture);
     del.run();
@@ -169,7 +174,8 @@ void tablet::on_welcome(const proto::welcome& w) {
     auto offset = static_cast<std::int64_t>(w.clock_ms) - rep_->clock().wall_ms();
     rep_->clock().set_offset(offset);
     rep_->set_meta_int("clock_offset_ms", offset);
-    for (const auto& r : w.rejections) record_rejection(r);
+    for (const auto& r : w.rejections)
+        record_rejection(r);
 
     auto& db = rep_->db();
     std::string epoch(w.epoch.begin(), w.epoch.end());
@@ -194,10 +200,12 @@ void tablet::on_welcome(const proto::welcome& w) {
         auto local = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
         rep_->set_meta_int("local_seq", static_cast<std::int64_t>(std::max(local, w.acked_seq)));
         rep_->clock().observe(hlc_from_ms(static_cast<std::int64_t>(w.clock_ms)));
+        rep_->set_meta_int("pull_own", 1);
         repush = true;
     }
     if (repush) mark_all_pending();
-    if (w.acked_seq > acked()) rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(w.acked_seq));
+    if (w.acked_seq > acked())
+        rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(w.acked_seq));
     if (w.acked_seq > static_cast<std::uint64_t>(rep_->meta_int("sent_seq")))
         rep_->set_meta_int("sent_seq", static_cast<std::int64_t>(w.acked_seq));
     prune_pending();
@@ -221,7 +229,8 @@ void tablet::mark_all_pending() {
             c->seq = l;
         };
         mark(st.exists);
-        for (auto& c : st.cells) mark(c);
+        for (auto& c : st.cells)
+            mark(c);
         store.save(table, id, st);
         add_pending.bind(1, static_cast<std::int64_t>(l)).bind(2, table).bind(3, id);
         add_pending.run();
@@ -243,10 +252,13 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
     p.from_seq = from;
     p.to_seq = from;
     std::size_t entries = 0;
-    auto& q = db.cached("SELECT lseq, tbl, id FROM noi_pending WHERE lseq > ?1 ORDER BY lseq LIMIT ?2");
+    auto& q =
+        db.cached("SELECT lseq, tbl, id FROM noi_pending WHERE lseq > ?1 ORDER BY lseq LIMIT ?2");
     q.bind(1, static_cast<std::int64_t>(from)).bind(2, static_cast<std::int64_t>(max_rows));
     std::vector<std::tuple<std::uint64_t, std::string, std::string>> picked;
-    while (q.step()) picked.emplace_back(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2));
+    while (q.step())
+        picked.emplace_back(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1),
+                            q.column_text(2));
     q.reset();
     for (const auto& [l, table, id] : picked) {
         ++entries;
@@ -286,8 +298,10 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
 
 void tablet::on_push_ack(const proto::push_ack& a) {
     transaction tx(rep_->db());
-    for (const auto& r : a.rejections) record_rejection(r);
-    if (a.acked_seq > acked()) rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(a.acked_seq));
+    for (const auto& r : a.rejections)
+        record_rejection(r);
+    if (a.acked_seq > acked())
+        rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(a.acked_seq));
     prune_pending();
     rep_->fault_point("tablet.ack.before_commit");
     tx.commit();
@@ -312,8 +326,9 @@ void tablet::record_rejection(const proto::rejection& r) {
             store.erase(r.table, r.id);
         }
         auto packed = pack_values(values);
-        auto& ins = db.cached("INSERT INTO noi_rejected(quarantine_id, tbl, row_id, reason, message, "
-                              "row_values, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        auto& ins =
+            db.cached("INSERT INTO noi_rejected(quarantine_id, tbl, row_id, reason, message, "
+                      "row_values, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         ins.bind(1, static_cast<std::int64_t>(r.quarantine_id)).bind(2, r.table).bind(3, r.id);
         ins.bind(4, std::string_view(proto::to_string(r.reason))).bind(5, r.message);
         ins.bind_blob(6, packed.data(), packed.size()).bind(7, rep_->clock().wall_ms());
@@ -352,11 +367,14 @@ void tablet::apply_changes(const proto::changes& c) {
                                            st.exists->seq > acked_seq};
         view.cells.resize(def->columns.size());
         for (std::size_t i = 0; i < def->columns.size(); ++i)
-            if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], st.cells[i]->seq > acked_seq};
+            if (st.cells[i])
+                view.cells[i] =
+                    merge::cell_view{st.cells[i]->ver, values[i], st.cells[i]->seq > acked_seq};
         merge::incoming_row inc;
         inc.exists = r.exists;
         for (const auto& cc : r.cells)
-            if (auto i = def->column_index(cc.column)) inc.cells.push_back({*i, cc.val, cc.ver, std::nullopt});
+            if (auto i = def->column_index(cc.column))
+                inc.cells.push_back({*i, cc.val, cc.ver, std::nullopt});
         auto d = merge::decide_row(view, inc, merge::role::tablet);
 
         if (r.exists) {
@@ -372,9 +390,11 @@ void tablet::apply_changes(const proto::changes& c) {
         for (std::size_t k = 0; k < inc.cells.size(); ++k) {
             const auto& ic = inc.cells[k];
             received = std::max(received, ic.ver.hlc);
-            if (d.cells[k] == merge::action::apply) st.cells[ic.column] = cell_state{ic.ver, std::nullopt, 0};
+            if (d.cells[k] == merge::action::apply)
+                st.cells[ic.column] = cell_state{ic.ver, std::nullopt, 0};
             // A row coming back to life is sent whole: take every value it carries.
-            if (d.cells[k] == merge::action::apply || (revived && d.cells[k] != merge::action::skip))
+            if (d.cells[k] == merge::action::apply ||
+                (revived && d.cells[k] != merge::action::skip))
                 values[ic.column] = ic.val;
         }
         rep_->clock().observe(received);
@@ -399,6 +419,7 @@ void tablet::apply_changes(const proto::changes& c) {
 void tablet::finish_round() {
     transaction tx(rep_->db());
     rep_->set_meta_int("last_sync_at", rep_->clock().wall_ms());
+    rep_->set_meta_int("pull_own", 0);
     tx.commit();
 }
 
@@ -418,19 +439,23 @@ void tablet::on_clock_refused() {
     };
     for (const auto& [table, id, st] : rows) {
         accepted(st.exists);
-        for (const auto& c : st.cells) accepted(c);
+        for (const auto& c : st.cells)
+            accepted(c);
     }
     rep_->clock().reset_floor(floor);
     // New stamps keep the old ones' order and grouping: the cells of one change share one new
     // stamp, and a later change stays later (an insert's cells before its row's delete).
-    auto pending_own = [&](const std::optional<cell_state>& c) { return c && c->ver.site == me && c->seq > acked_seq; };
+    auto pending_own = [&](const std::optional<cell_state>& c) {
+        return c && c->ver.site == me && c->seq > acked_seq;
+    };
     std::map<std::uint64_t, std::uint64_t> restamped;
     for (const auto& [table, id, st] : rows) {
         if (pending_own(st.exists)) restamped[st.exists->ver.hlc] = 0;
         for (const auto& c : st.cells)
             if (pending_own(c)) restamped[c->ver.hlc] = 0;
     }
-    for (auto& [old_hlc, new_hlc] : restamped) new_hlc = rep_->clock().next();
+    for (auto& [old_hlc, new_hlc] : restamped)
+        new_hlc = rep_->clock().next();
     for (auto& [table, id, st] : rows) {
         bool changed = false;
         auto restamp = [&](std::optional<cell_state>& c) {
@@ -439,31 +464,41 @@ void tablet::on_clock_refused() {
             changed = true;
         };
         restamp(st.exists);
-        for (auto& c : st.cells) restamp(c);
+        for (auto& c : st.cells)
+            restamp(c);
         if (changed) store.save(table, id, st);
     }
     rep_->set_meta_int("hlc_floor", static_cast<std::int64_t>(rep_->clock().floor()));
     tx.commit();
 }
 
-std::uint64_t tablet::cursor() { return static_cast<std::uint64_t>(rep_->meta_int("cursor")); }
+std::uint64_t tablet::cursor() {
+    return static_cast<std::uint64_t>(rep_->meta_int("cursor"));
+}
+
+bool tablet::pulls_own() {
+    return rep_->meta_int("pull_own") != 0;
+}
 
 tablet_status tablet::status() {
     auto& db = rep_->db();
     tablet_status s;
-    auto& pending = db.cached(
-        "SELECT (SELECT count(*) FROM noi_pending WHERE lseq > ?1) + (SELECT count(*) FROM noi_capture), "
-        "(SELECT min(hlc) FROM noi_capture), (SELECT count(*) FROM noi_rejected)");
+    auto& pending =
+        db.cached("SELECT (SELECT count(*) FROM noi_pending WHERE lseq > ?1) + (SELECT count(*) "
+                  "FROM noi_capture), "
+                  "(SELECT min(hlc) FROM noi_capture), (SELECT count(*) FROM noi_rejected)");
     pending.bind(1, static_cast<std::int64_t>(acked()));
     if (pending.step()) {
         s.pending = static_cast<std::uint64_t>(pending.column_int(0));
-        if (!pending.column_is_null(1)) s.oldest_pending_ms = hlc_to_ms(static_cast<std::uint64_t>(pending.column_int(1)));
+        if (!pending.column_is_null(1))
+            s.oldest_pending_ms = hlc_to_ms(static_cast<std::uint64_t>(pending.column_int(1)));
         s.rejected = static_cast<std::uint64_t>(pending.column_int(2));
     }
     pending.reset();
     if (s.pending && !s.oldest_pending_ms) {
         // Folded but unacknowledged: the oldest pending row change's HLC is in its state.
-        auto& first = db.cached("SELECT p.tbl, p.id, p.lseq FROM noi_pending p WHERE p.lseq > ?1 ORDER BY p.lseq LIMIT 1");
+        auto& first = db.cached("SELECT p.tbl, p.id, p.lseq FROM noi_pending p WHERE p.lseq > ?1 "
+                                "ORDER BY p.lseq LIMIT 1");
         first.bind(1, static_cast<std::int64_t>(acked()));
         if (first.step()) {
             auto table = first.column_text(0), id = first.column_text(1);
@@ -492,9 +527,9 @@ std::vector<rejected_row> tablet::rejected() {
     auto st = rep_->db().prepare("SELECT quarantine_id, tbl, row_id, reason, message, row_values, "
                                  "recorded_at FROM noi_rejected ORDER BY quarantine_id");
     while (st.step())
-        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1), st.column_text(2),
-                       st.column_text(3), st.column_text(4), unpack_values(st.column_blob(5)),
-                       st.column_int(6)});
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
+                       st.column_text(2), st.column_text(3), st.column_text(4),
+                       unpack_values(st.column_blob(5)), st.column_int(6)});
     return out;
 }
 

@@ -33,3 +33,10 @@ TEST(golden, pinned_bytes_decode_to_the_sample_messages) {
         EXPECT_EQ(std::get<proto::message>(r), m) << name;
     }
 }
+
+TEST(golden, a_pull_without_the_own_field_asks_for_the_tablets_own_writes_too) {
+    // The three-field PULL of tablets from before the field: they get every cell, as then.
+    auto r = proto::decode(test::unhex("93052acd01f4"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(r));
+    EXPECT_EQ(std::get<proto::message>(r), proto::message(proto::pull{42, 500, true}));
+}

@@ -51,7 +51,7 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
                                      "commune is province reference data"}}}},
         {"push", proto::push{5, 10, {sample_row(), del, upd}}},
         {"push_ack", proto::push_ack{10, {{4, "incident", "x2", 8, proto::reject_reason::out_of_scope, "wrong commune"}}}},
-        {"pull", proto::pull{42, 500}},
+        {"pull", proto::pull{42, 500, false}},
         {"changes", proto::changes{{sample_row()}, 43, true}},
         {"notify", proto::notify{44}},
         {"error", proto::error{proto::error_code::unsupported_version, proto::condition::permanent,

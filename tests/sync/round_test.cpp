@@ -354,6 +354,89 @@ TEST_F(round_fixture, a_tablet_restored_from_backup_moves_its_sequence_above_the
     EXPECT_EQ(a->status().pending, 0u);
 }
 
+TEST_F(round_fixture, a_round_does_not_bring_the_tablets_own_writes_back) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
+    a2->exec("INSERT INTO household(id, commune_code, members) VALUES ('h2', '01849', 4)");
+    sync(*a2, dev_a2);
+    auto r = sync(*a, dev_a);
+    EXPECT_EQ(r.stats.rows_pushed, 1u);
+    // h2 and the reference communes; not h1.
+    EXPECT_EQ(r.stats.rows_pulled, 109u);
+    EXPECT_EQ(sync(*a, dev_a).stats.rows_pulled, 0u);
+    // Another tablet's edit of the row a wrote comes back, and only that cell.
+    sync(*a2, dev_a2);
+    a2->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    sync(*a2, dev_a2);
+    r = sync(*a, dev_a);
+    EXPECT_EQ(r.stats.rows_pulled, 1u);
+    EXPECT_EQ(r.stats.cells_pulled, 1u);
+    EXPECT_EQ(count(*a, "SELECT members FROM household WHERE id = 'h1'"), 5);
+}
+
+TEST_F(round_fixture, a_tablet_restored_from_backup_gets_back_its_own_later_writes) {
+    a->exec("INSERT INTO household(id, commune_code, members, village) VALUES ('h1', '01849', 3, "
+            "'Nà Pài')");
+    sync(*a, dev_a);
+    a.reset();
+    std::filesystem::copy_file(dir.file("a.db"), dir.file("a-backup.db"));
+    a = tablet::open(dir.file("a.db"), wall);
+    a->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
+    a->exec("DELETE FROM household WHERE id = 'h1'");
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h2', '01849', 2)");
+    a->exec("UPDATE household SET village = 'Bản Mới' WHERE id = 'h2'");
+    sync(*a, dev_a);
+    a.reset();
+    std::filesystem::remove(dir.file("a.db"));
+    std::filesystem::remove(dir.file("a.db-wal"));
+    std::filesystem::copy_file(dir.file("a-backup.db"), dir.file("a.db"));
+    a = tablet::open(dir.file("a.db"), wall);
+    auto r = sync(*a, dev_a);
+    EXPECT_GE(r.stats.rows_pulled, 2u);
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM household WHERE id = 'h1'"), 0);
+    EXPECT_EQ(text(*a, "SELECT village FROM household WHERE id = 'h2'"), "Bản Mới");
+    // Once a round has finished, the tablet's own writes stay home again.
+    a->exec("UPDATE household SET members = 9 WHERE id = 'h2'");
+    EXPECT_EQ(sync(*a, dev_a).stats.rows_pulled, 0u);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h2'"), 9);
+}
+
+TEST_F(round_fixture, a_server_database_whose_feed_names_no_sites_is_upgraded_on_open) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
+    sync(*a, dev_a);
+    server->rep().db().exec("ALTER TABLE noi_feed DROP COLUMN site");
+    server.reset();
+    server = server_store::open(dir.file("server.db"), wall, {12});
+    auto has = [](const proto::changes& ch, const std::string& id) {
+        return std::any_of(ch.rows.begin(), ch.rows.end(), [&](auto& r) { return r.id == id; });
+    };
+    // Rows from before the upgrade go to everyone, their writer too; later ones skip it.
+    EXPECT_TRUE(has(server->pull(dev_a, {0, 500, false}, a->rep().site()), "h1"));
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h2', '01849', 4)");
+    EXPECT_EQ(sync(*a, dev_a).stats.rows_pulled, 0u);
+    EXPECT_FALSE(has(server->pull(dev_a, {0, 500, false}, a->rep().site()), "h2"));
+    sync(*a2, dev_a2);
+    EXPECT_EQ(count(*a2, "SELECT count(*) FROM household"), 2);
+}
+
+TEST_F(round_fixture, a_push_that_loses_one_cell_still_brings_the_winner_back_to_its_writer) {
+    // One emission carries a's winning cell and a2's kept one: a must pull it although it
+    // comes from a's own push.
+    a->exec("INSERT INTO recruit(id, commune_code, stage, full_name) VALUES ('r1', '01849', "
+            "'registered', 'Lò Văn Tủa')");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE recruit SET stage = 'verified', full_name = 'Lò Văn Tủa (B)' WHERE id = 'r1'");
+    wall.advance(10);
+    a2->exec("UPDATE recruit SET stage = 'enlisted' WHERE id = 'r1'");
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    EXPECT_EQ(text(*a, "SELECT stage || ', ' || full_name FROM recruit WHERE id = 'r1'"),
+              "enlisted, Lò Văn Tủa (B)");
+    sync(*a2, dev_a2);
+    EXPECT_EQ(text(*a2, "SELECT stage || ', ' || full_name FROM recruit WHERE id = 'r1'"),
+              "enlisted, Lò Văn Tủa (B)");
+}
+
 TEST_F(round_fixture, vietnamese_text_round_trips_byte_for_byte) {
     const std::string s = "Mô hình \"Tiếng mõ an ninh trật tự\" — thôn Nà Pài, xã Cẩm Giàng 🇻🇳";
     auto st = a->rep().db().prepare(

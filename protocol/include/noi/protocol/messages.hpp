@@ -47,8 +47,8 @@ struct existence_change {
 struct row_change {
     std::string table;
     std::string id;
-    value scope;               // the scope column's value; null for a global table
-    std::uint64_t seq = 0;     // PUSH: the writer's local sequence; CHANGES: the server sequence
+    value scope;           // the scope column's value; null for a global table
+    std::uint64_t seq = 0; // PUSH: the writer's local sequence; CHANGES: the server sequence
     std::optional<existence_change> exists;
     std::vector<version> seen; // a delete's base: the versions of the row's cells it held
     std::optional<version> existence_base; // an update's view of the row's existence cell
@@ -94,9 +94,9 @@ struct hello {
 struct welcome {
     std::uint32_t version = protocol_version;
     std::uint64_t clock_ms = 0;
-    std::string scope;          // a commune code, or "*" for province-wide
+    std::string scope; // a commune code, or "*" for province-wide
     site_id epoch{};
-    std::uint64_t acked_seq = 0; // the highest local sequence the server holds from this site
+    std::uint64_t acked_seq = 0;       // the highest local sequence the server holds from this site
     std::vector<rejection> rejections; // not yet confirmed by the tablet
     friend bool operator==(const welcome&, const welcome&) = default;
 };
@@ -119,6 +119,9 @@ struct push_ack {
 struct pull {
     std::uint64_t cursor = 0;
     std::uint32_t max_rows = 0;
+    // Also the cells this site wrote itself. A tablet holds its own writes, so it asks for them
+    // only after a restore from a backup; a PULL without the field (older tablets) gets them.
+    bool own = true;
     friend bool operator==(const pull&, const pull&) = default;
 };
 

@@ -29,9 +29,9 @@ namespace noi {
 
 struct client_options {
     std::string app_version = "noi/0.1.0";
-    std::size_t push_rows = 200;    // rows per PUSH batch
-    std::size_t max_in_flight = 2;  // PUSH batches sent before their acks arrive
-    std::uint32_t pull_rows = 500;  // rows asked per PULL
+    std::size_t push_rows = 200;   // rows per PUSH batch
+    std::size_t max_in_flight = 2; // PUSH batches sent before their acks arrive
+    std::uint32_t pull_rows = 500; // rows asked per PULL
 };
 
 struct round_stats {

@@ -37,7 +37,10 @@ public:
     // Returns true while a row is available; false when done.
     bool step();
     void reset();
-    void run() { step(); reset(); }
+    void run() {
+        step();
+        reset();
+    }
 
     int columns() const;
     std::string column_name(int i) const;

@@ -35,14 +35,17 @@ private:
 inline constexpr std::uint64_t hlc_from_ms(std::int64_t ms) {
     return ms <= 0 ? 0 : static_cast<std::uint64_t>(ms) << 16;
 }
-inline constexpr std::int64_t hlc_to_ms(std::uint64_t hlc) { return static_cast<std::int64_t>(hlc >> 16); }
+inline constexpr std::int64_t hlc_to_ms(std::uint64_t hlc) {
+    return static_cast<std::int64_t>(hlc >> 16);
+}
 
 // ISO 8601 UTC with milliseconds, e.g. 2026-11-29T05:33:18.123Z.
 std::string iso8601_ms(std::int64_t ms);
 
 class hlc_clock {
 public:
-    explicit hlc_clock(const wall_clock& wall, std::int64_t offset_ms = 0) : wall_(wall), offset_(offset_ms) {}
+    explicit hlc_clock(const wall_clock& wall, std::int64_t offset_ms = 0)
+        : wall_(wall), offset_(offset_ms) {}
 
     // A fresh reading, strictly above every earlier reading and every observed one.
     std::uint64_t next() {

@@ -22,7 +22,7 @@ enum class action {
 
 struct cell_view {
     version ver;
-    value val;           // for the existence cell: 1 alive, 0 deleted
+    value val;            // for the existence cell: 1 alive, 0 deleted
     bool pending = false; // tablet only: changed here and not yet acknowledged
 };
 
@@ -58,11 +58,11 @@ struct conflict {
 };
 
 struct row_decision {
-    action exists = action::duplicate;   // meaningful only when the change carries existence
-    std::vector<action> cells;           // parallel to incoming_row::cells
-    std::vector<conflict> conflicts;     // server only
-    bool alive_after = true;             // the row's existence once the decision is applied
-    bool reemit_existence = false;       // server: the sender must learn the current existence
+    action exists = action::duplicate; // meaningful only when the change carries existence
+    std::vector<action> cells;         // parallel to incoming_row::cells
+    std::vector<conflict> conflicts;   // server only
+    bool alive_after = true;           // the row's existence once the decision is applied
+    bool reemit_existence = false;     // server: the sender must learn the current existence
 };
 
 struct cell_decision {
@@ -79,6 +79,8 @@ cell_decision decide_cell(const std::optional<cell_view>& cur, const value& inc_
 // conflict. On a tablet, pending cells are never overwritten.
 row_decision decide_row(const row_view& cur, const incoming_row& inc, role r);
 
-inline value existence_value(bool alive) { return static_cast<std::int64_t>(alive ? 1 : 0); }
+inline value existence_value(bool alive) {
+    return static_cast<std::int64_t>(alive ? 1 : 0);
+}
 
 } // namespace noi::merge

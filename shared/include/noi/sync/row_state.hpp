@@ -16,17 +16,18 @@ class database;
 
 struct cell_state {
     version ver;
-    std::optional<version> base; // tablet: what it held when it first changed the cell since the last ack
-    std::uint64_t seq = 0;       // tablet: local sequence of its last change; server: server sequence
+    std::optional<version>
+        base;              // tablet: what it held when it first changed the cell since the last ack
+    std::uint64_t seq = 0; // tablet: local sequence of its last change; server: server sequence
     friend bool operator==(const cell_state&, const cell_state&) = default;
 };
 
 struct row_state {
-    std::optional<cell_state> exists;            // the row-existence cell
+    std::optional<cell_state> exists; // the row-existence cell
     bool alive = true;
-    std::vector<version> seen;                   // the base of the row's last delete
+    std::vector<version> seen;                    // the base of the row's last delete
     std::vector<std::optional<cell_state>> cells; // by column index
-    std::vector<value> tomb;                     // a deleted row's last values
+    std::vector<value> tomb;                      // a deleted row's last values
     friend bool operator==(const row_state&, const row_state&) = default;
 };
 
@@ -40,7 +41,8 @@ row_state unpack_row_state(std::string_view bytes, std::size_t columns);
 class row_state_store {
 public:
     explicit row_state_store(database& db) : db_(db) {}
-    std::optional<row_state> load(const std::string& table, const std::string& id, std::size_t columns);
+    std::optional<row_state> load(const std::string& table, const std::string& id,
+                                  std::size_t columns);
     void save(const std::string& table, const std::string& id, const row_state& s);
     void erase(const std::string& table, const std::string& id);
 

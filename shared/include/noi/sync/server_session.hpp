@@ -29,6 +29,8 @@ public:
     reply on_message(const proto::message& m);
 
     bool ready() const { return site_.has_value(); }
+    // Set by HELLO and never changed after.
+    const std::optional<site_id>& site() const { return site_; }
     const device& dev() const { return device_; }
 
 private:

@@ -95,7 +95,9 @@ public:
     void release(const site_id& s);
     std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s,
                                                      const proto::push& p);
-    proto::changes pull(const device& d, const proto::pull& p);
+    // `puller`: the site asking, whose own cells are left out when the PULL says so.
+    proto::changes pull(const device& d, const proto::pull& p,
+                        const std::optional<site_id>& puller = std::nullopt);
 
     // A write by the server itself (reference data, admin resolutions): stamped with the
     // server's clock, merged like any push.
@@ -162,8 +164,9 @@ private:
     std::uint64_t next_seq() { return ++seq_; }
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
+    // `pusher`: the site whose push this emission applies, when it carries nothing else.
     void record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
-                     const value& scope);
+                     const value& scope, const site_id* pusher);
 
     std::unique_ptr<replica> rep_;
     server_options opt_;

@@ -58,6 +58,9 @@ public:
     void on_clock_refused();
 
     std::uint64_t cursor();
+    // Whether this round's pulls must bring the tablet's own writes too: only after a restore
+    // from a backup, which may have lost some the server holds, until a round finishes.
+    bool pulls_own();
     tablet_status status();
     std::vector<rejected_row> rejected();
 
