@@ -573,7 +573,9 @@ int main(int argc, char** argv) {
     std::string peers_dir = NOI_PEERS_DIR;
     app.add_option("--peers-dir", peers_dir, "Where the peers' benchmarks are")
         ->capture_default_str();
-    bool quick = false;
+    bool quick = false, keep = false;
+    app.add_flag("--keep", keep,
+                 "Keep the databases of the run (for sqlite3's dbstat) and print where they are");
     app.add_flag("--quick", quick,
                  "Small sizes: checks that every figure runs, not the speed (CI's smoke test)");
     app.add_option("--only", only,
@@ -630,10 +632,13 @@ int main(int argc, char** argv) {
         }
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << "\n";
-        fs::remove_all(dir);
+        if (!keep) fs::remove_all(dir);
         return 1;
     }
-    fs::remove_all(dir);
+    if (keep)
+        std::cerr << "the run's databases are kept in " << dir.string() << "\n";
+    else
+        fs::remove_all(dir);
     std::cout << out.dump(2) << "\n";
     return 0;
 }

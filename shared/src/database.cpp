@@ -165,6 +165,7 @@ database::database(const std::string& path, bool create) {
 }
 
 database::~database() {
+    literals_.clear();
     cache_.clear();
     sqlite3_close_v2(db_);
 }
@@ -185,6 +186,16 @@ statement& database::cached(const std::string& sql) {
     // A use cut short by an exception may have left the statement mid-step.
     it->second->reset();
     return *it->second;
+}
+
+statement& database::cached_literal(const char* sql, std::size_t n) {
+    if (auto it = literals_.find(sql); it != literals_.end()) {
+        it->second->reset();
+        return *it->second;
+    }
+    auto& st = cached(std::string(sql, n));
+    literals_.emplace(sql, &st);
+    return st;
 }
 
 std::int64_t database::changes() const {

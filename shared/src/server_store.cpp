@@ -7,9 +7,11 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/server_store.hpp>
 
+#include "audit_codec.hpp"
 #include "table_io.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace noi {
 namespace {
@@ -53,61 +55,6 @@ site_id to_site(const std::string& b) {
     site_id s{};
     std::copy_n(b.begin(), std::min(b.size(), s.size()), s.begin());
     return s;
-}
-
-// Audit cells are packed flat as [column, old, new, hlc, site, base-hlc, base-site]...: one
-// appended record per row change (DESIGN.md §3). A version or base equal to the previous
-// cell's is written as hlc 0 and no site (no real HLC is 0), so a row written in one change
-// carries its version once.
-std::string pack_audit(const std::vector<audit_cell>& cells) {
-    std::vector<value> flat;
-    flat.reserve(cells.size() * 7);
-    const version* prev_ver = nullptr;
-    const std::optional<version>* prev_base = nullptr;
-    auto put = [&](const version& v, bool same) {
-        flat.push_back(static_cast<std::int64_t>(same ? 0 : v.hlc));
-        flat.push_back(same ? value{} : value(blob{{v.site.begin(), v.site.end()}}));
-    };
-    for (const auto& c : cells) {
-        flat.push_back(c.column);
-        flat.push_back(c.old_value);
-        flat.push_back(c.new_value);
-        put(c.ver, prev_ver && *prev_ver == c.ver);
-        if (c.base)
-            put(*c.base, prev_base && *prev_base == c.base);
-        else
-            flat.insert(flat.end(), {value{}, value{}});
-        prev_ver = &c.ver;
-        prev_base = &c.base;
-    }
-    return pack_values(flat);
-}
-
-std::vector<audit_cell> unpack_audit(const std::string& bytes) {
-    auto flat = unpack_values(bytes);
-    std::vector<audit_cell> out;
-    auto version_of = [](const value& hlc, const value& site, const version* prev) {
-        auto h = static_cast<std::uint64_t>(std::get<std::int64_t>(hlc));
-        if (h == 0 && prev) return *prev;
-        version v{h, {}};
-        if (auto b = std::get_if<blob>(&site))
-            std::copy_n(b->bytes.begin(), std::min<std::size_t>(16, b->bytes.size()),
-                        v.site.begin());
-        return v;
-    };
-    for (std::size_t i = 0; i + 7 <= flat.size(); i += 7) {
-        audit_cell c;
-        const audit_cell* prev = out.empty() ? nullptr : &out.back();
-        c.column = std::get<std::string>(flat[i]);
-        c.old_value = flat[i + 1];
-        c.new_value = flat[i + 2];
-        c.ver = version_of(flat[i + 3], flat[i + 4], prev ? &prev->ver : nullptr);
-        if (!is_null(flat[i + 5]))
-            c.base =
-                version_of(flat[i + 5], flat[i + 6], prev && prev->base ? &*prev->base : nullptr);
-        out.push_back(std::move(c));
-    }
-    return out;
 }
 
 } // namespace
@@ -520,13 +467,12 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     }
     rep_->clock().observe(seen_hlc);
 
-    auto& cq = db.cached("INSERT INTO noi_conflicts(kind, tbl, row_id, col, scope, created_at, "
-                         "w_value, w_site, w_hlc, "
-                         "w_deleted, l_value, l_site, l_hlc, l_deleted) VALUES (?1, ?2, ?3, ?4, "
-                         "?5, ?6, ?7, ?8, ?9, ?10, "
-                         "?11, ?12, ?13, ?14)");
     const value scope_value = def->scope ? values[*def->scope] : value{};
     for (const auto& c : dec.conflicts) {
+        auto& cq = db.cached("INSERT INTO noi_conflicts(kind, tbl, row_id, col, scope, created_at, "
+                             "w_value, w_site, w_hlc, w_deleted, l_value, l_site, l_hlc, "
+                             "l_deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                             "?12, ?13, ?14)");
         value wv, lv;
         bool wdel = false, ldel = false;
         if (c.kind == merge::conflict_kind::update) {
@@ -924,13 +870,32 @@ std::vector<quarantine_record> server_store::quarantine() {
 
 std::vector<audit_record> server_store::audit(const std::string& table, const std::string& row_id) {
     std::vector<audit_record> out;
+    std::vector<std::vector<unpacked_audit_cell>> cells;
     auto st = rep_->db().prepare("SELECT id, at, device_id, site, cells FROM noi_audit "
                                  "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
     st.bind(1, table).bind(2, row_id);
-    while (st.step())
-        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_int(1),
-                       st.column_text(2), table, row_id, to_site(st.column_blob(3)),
-                       unpack_audit(st.column_blob(4))});
+    while (st.step()) {
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)),
+                       st.column_int(1),
+                       st.column_text(2),
+                       table,
+                       row_id,
+                       to_site(st.column_blob(3)),
+                       {}});
+        cells.push_back(unpack_audit(st.column_blob(4)));
+    }
+    // The values after each change are read back from the row as it is now.
+    std::map<std::string, value> current;
+    if (const auto* def = rep_->tables().find(table)) {
+        auto state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
+        auto values = row_values(*def, row_id, state ? &*state : nullptr);
+        for (std::size_t i = 0; i < def->columns.size(); ++i)
+            current[def->columns[i].name] = values[i];
+        if (state && state->exists) current[exists_column] = merge::existence_value(state->alive);
+    }
+    auto completed = complete_audit(std::move(cells), std::move(current));
+    for (std::size_t k = 0; k < out.size(); ++k)
+        out[k].cells = std::move(completed[k]);
     return out;
 }
 

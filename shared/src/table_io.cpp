@@ -27,25 +27,33 @@ table_io::table_io(database& db, const table_def& def) : db_(db), columns_(def.c
     delete_sql_ = "DELETE FROM " + t + " WHERE id = ?1";
 }
 
+statement& table_io::get(statement*& slot, const std::string& sql) {
+    if (!slot) return *(slot = &db_.cached(sql));
+    slot->reset();
+    return *slot;
+}
+
 std::optional<std::vector<value>> table_io::read(const std::string& id) {
-    auto& st = db_.cached(select_sql_);
+    auto& st = get(select_, select_sql_);
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     std::vector<value> out(columns_);
-    for (std::size_t i = 0; i < columns_; ++i) out[i] = st.column(static_cast<int>(i + 1));
+    for (std::size_t i = 0; i < columns_; ++i)
+        out[i] = st.column(static_cast<int>(i + 1));
     st.reset();
     return out;
 }
 
 void table_io::upsert(const std::string& id, const std::vector<value>& values) {
-    auto& st = db_.cached(upsert_sql_);
+    auto& st = get(upsert_, upsert_sql_);
     st.bind(1, id);
-    for (std::size_t i = 0; i < columns_; ++i) st.bind(static_cast<int>(i + 2), i < values.size() ? values[i] : value{});
+    for (std::size_t i = 0; i < columns_; ++i)
+        st.bind(static_cast<int>(i + 2), i < values.size() ? values[i] : value{});
     st.run();
 }
 
 void table_io::remove(const std::string& id) {
-    auto& st = db_.cached(delete_sql_);
+    auto& st = get(delete_, delete_sql_);
     st.bind(1, id);
     st.run();
 }

@@ -129,6 +129,69 @@ TEST_F(round_fixture, the_audit_keeps_each_cells_version_and_base) {
     EXPECT_EQ(std::get<std::string>(update[0].new_value), "Bản Chang");
 }
 
+// The audit stores each change's values before; the values after are read back from the next
+// change, or the row as it is now. A whole history, a delete and a re-insert included.
+TEST_F(round_fixture, the_audit_gives_every_changes_values_before_and_after) {
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+            "'Nà Pài', 4)");
+    sync(*a, dev_a);
+    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    sync(*a, dev_a);
+    a->exec("UPDATE household SET village = 'Bản Chang', members = 6 WHERE id = 'h1'");
+    a->exec("DELETE FROM household WHERE id = 'h1'");
+    sync(*a, dev_a);
+    auto records = server->audit("household", "h1");
+    ASSERT_EQ(records.size(), 4u);
+    auto cell = [&](std::size_t k, const std::string& column) {
+        for (const auto& c : records[k].cells)
+            if (c.column == column) return c;
+        ADD_FAILURE() << "record " << k << " has no " << column;
+        return audit_cell{};
+    };
+    EXPECT_EQ(cell(0, "*exists").new_value, value(std::int64_t{1}));
+    EXPECT_TRUE(is_null(cell(0, "village").old_value));
+    EXPECT_EQ(cell(0, "village").new_value, value(std::string("Nà Pài")));
+    EXPECT_EQ(cell(0, "members").new_value, value(std::int64_t{4}));
+    EXPECT_EQ(cell(1, "members").old_value, value(std::int64_t{4}));
+    EXPECT_EQ(cell(1, "members").new_value, value(std::int64_t{5}));
+    // The row is deleted now: its tombstone holds the values after the last update.
+    EXPECT_EQ(cell(2, "members").old_value, value(std::int64_t{5}));
+    EXPECT_EQ(cell(2, "members").new_value, value(std::int64_t{6}));
+    EXPECT_EQ(cell(2, "village").new_value, value(std::string("Bản Chang")));
+    EXPECT_EQ(cell(3, "*exists").old_value, value(std::int64_t{1}));
+    EXPECT_EQ(cell(3, "*exists").new_value, value(std::int64_t{0}));
+}
+
+TEST_F(round_fixture, audit_records_of_the_first_format_still_read) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
+    sync(*a, dev_a);
+    // Rewrite the insert's record as the first format stored it: every cell flat, with its
+    // value after, a repeated version as hlc 0.
+    auto insert = server->audit("household", "h1").at(0);
+    std::vector<value> flat;
+    bool first = true;
+    for (const auto& c : insert.cells) {
+        flat.insert(flat.end(), {c.column, c.old_value, c.new_value});
+        flat.push_back(static_cast<std::int64_t>(first ? c.ver.hlc : 0));
+        flat.push_back(first ? value(blob{{c.ver.site.begin(), c.ver.site.end()}}) : value{});
+        flat.insert(flat.end(), {value{}, value{}});
+        first = false;
+    }
+    auto old_format = pack_values(flat);
+    auto st = server->rep().db().prepare("UPDATE noi_audit SET cells = ?1 WHERE id = ?2");
+    st.bind_blob(1, old_format.data(), old_format.size())
+        .bind(2, static_cast<std::int64_t>(insert.id));
+    st.run();
+    a->exec("UPDATE household SET members = 7 WHERE id = 'h1'");
+    sync(*a, dev_a);
+    auto records = server->audit("household", "h1");
+    ASSERT_EQ(records.size(), 2u);
+    EXPECT_EQ(records[0].cells, insert.cells);
+    ASSERT_EQ(records[1].cells.size(), 1u);
+    EXPECT_EQ(records[1].cells[0].old_value, value(std::int64_t{4}));
+    EXPECT_EQ(records[1].cells[0].new_value, value(std::int64_t{7}));
+}
+
 TEST_F(round_fixture, concurrent_edits_of_one_cell_converge_and_record_a_conflict) {
     a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
     sync(*a, dev_a);

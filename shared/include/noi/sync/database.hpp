@@ -65,16 +65,24 @@ public:
     sqlite3* handle() const { return db_; }
     void exec(std::string_view sql);
     statement prepare(std::string_view sql) { return statement(db_, sql); }
-    // A statement prepared once per connection and reused: the hot paths call this.
+    // A statement prepared once per connection and reused: the hot paths call this. Either
+    // form returns it reset. A string literal is found by its address, without hashing or
+    // comparing its text (a merge asks for several statements per row).
     statement& cached(const std::string& sql);
+    template <std::size_t N> statement& cached(const char (&sql)[N]) {
+        return cached_literal(sql, N - 1);
+    }
     std::int64_t changes() const;
     std::int64_t last_insert_rowid() const;
     // False once SQLite has rolled a transaction back by itself (a full disk, for one).
     bool in_transaction() const;
 
 private:
+    statement& cached_literal(const char* sql, std::size_t n);
+
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
+    std::unordered_map<const char*, statement*> literals_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() was called. Inside

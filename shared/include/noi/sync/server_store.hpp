@@ -55,6 +55,7 @@ struct audit_cell {
     value old_value, new_value;
     version ver;
     std::optional<version> base;
+    friend bool operator==(const audit_cell&, const audit_cell&) = default;
 };
 
 struct audit_record {
