@@ -154,27 +154,26 @@ void replica::install_triggers(const table_def& t) {
     const auto prefix = "noi_" + t.name;
     for (const char* suffix : {"_ins", "_upd", "_del", "_key"})
         db_->exec("DROP TRIGGER IF EXISTS " + quote_ident(prefix + suffix));
-    // One function call checks the write's scope and stamps it, and the key check lives in
-    // the update trigger: each trigger program and each call costs on every captured write.
-    auto stamp = [&](const std::string& scope) {
-        return "noi_stamp(" + tname + ", " + scope + ", " + global + ")";
-    };
+    // One function call checks the write's scope and key and stamps it, and each trigger is
+    // one statement: each trigger statement and each call costs on every captured write.
     std::string key_changed = "NEW.id IS NOT OLD.id";
     if (t.scope) key_changed += " OR " + scope_new + " IS NOT " + scope_old;
+    auto stamp = [&](const std::string& scope, const std::string& key_check) {
+        return "noi_stamp(" + tname + ", " + scope + ", " + global + ", " + key_check + ")";
+    };
     db_->exec(
         "CREATE TRIGGER " + quote_ident(prefix + "_ins") + " AFTER INSERT ON " + tq +
         " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" +
-        tname + ", NEW.id, 1, -1, " + stamp(scope_new) + "); END");
+        tname + ", NEW.id, 1, -1, " + stamp(scope_new, "0") + "); END");
     db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_upd") + " AFTER UPDATE ON " + tq +
               " WHEN noi_capture_on() AND (" + key_changed + " OR " + changed +
-              ") BEGIN SELECT RAISE(ABORT, 'noi: the id and the scope of a synced row never "
-              "change; insert a new row and delete the old one instead') WHERE " +
-              key_changed + "; INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" + tname +
-              ", NEW.id, 2, " + mask + ", " + stamp(scope_new) + "); END");
+              ") BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" + tname +
+              ", NEW.id, 2, " + mask + ", " + stamp(scope_new, "(" + key_changed + ")") +
+              "); END");
     db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_del") + " AFTER DELETE ON " + tq +
               " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc, old) "
               "VALUES (" +
-              tname + ", OLD.id, 3, 0, " + stamp(scope_old) + ", noi_pack(" +
+              tname + ", OLD.id, 3, 0, " + stamp(scope_old, "0") + ", noi_pack(" +
               (old_values.empty() ? "" : old_values.substr(2)) + ")); END");
 }
 

@@ -212,3 +212,17 @@ TEST_F(capture_fixture, opening_a_file_that_is_not_a_replica_is_refused) {
     EXPECT_THROW(tablet::open(dir.file("plain.db"), wall), sync_error);
     EXPECT_THROW(tablet::create(dir.file("tablet.db"), wall), sync_error);
 }
+
+TEST_F(capture_fixture, triggers_of_replicas_made_before_the_key_check_moved_still_capture) {
+    // Their triggers call noi_stamp with three arguments and raise on a key change themselves.
+    t->exec("DROP TRIGGER noi_household_ins; CREATE TRIGGER noi_household_ins AFTER INSERT ON "
+            "household WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, "
+            "hlc) VALUES ('household', NEW.id, 1, -1, noi_stamp('household', NEW.commune_code, "
+            "0)); END");
+    t->rep().set_scope("01849");
+    t->exec("INSERT INTO household(id, commune_code, village) VALUES ('h1', '01849', 'Nà Pài')");
+    EXPECT_EQ(captured(), 1);
+    EXPECT_THROW(
+        t->exec("INSERT INTO household(id, commune_code, village) VALUES ('h2', '01852', 'x')"),
+        sync_error);
+}
