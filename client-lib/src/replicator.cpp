@@ -12,12 +12,14 @@ namespace noi::client {
 replicator::replicator(tablet& t, transport_factory factory, replicator_options opt)
     : t_(t), factory_(std::move(factory)), opt_(std::move(opt)) {}
 
-sync_result replicator::sync(std::chrono::milliseconds timeout, const std::function<void(const sync_progress&)>& progress) {
+sync_result replicator::sync(std::chrono::milliseconds timeout,
+                             const std::function<void(const sync_progress&)>& progress) {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + timeout;
     auto remaining = [&] {
-        return std::max(std::chrono::milliseconds(1),
-                        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()));
+        return std::max(
+            std::chrono::milliseconds(1),
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()));
     };
     sync_result result;
     auto backoff = opt_.first_backoff;
@@ -28,18 +30,25 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
         std::optional<client_session> session;
         try {
             auto tr = factory_();
-            tr->connect(opt_.url, opt_.token, std::min(remaining(), std::chrono::milliseconds(15'000)));
+            tr->connect(opt_.url, opt_.token,
+                        std::min(remaining(), std::chrono::milliseconds(15'000)));
             auto session_opt = opt_.session;
-            session_opt.push_rows = static_cast<std::size_t>(t_.rep().meta_int("push_rows", static_cast<std::int64_t>(opt_.session.push_rows)));
-            session_opt.pull_rows = static_cast<std::uint32_t>(t_.rep().meta_int("pull_rows", opt_.session.pull_rows));
+            session_opt.push_rows = static_cast<std::size_t>(
+                t_.rep().meta_int("push_rows", static_cast<std::int64_t>(opt_.session.push_rows)));
+            session_opt.pull_rows =
+                static_cast<std::uint32_t>(t_.rep().meta_int("pull_rows", opt_.session.pull_rows));
             session.emplace(t_, session_opt);
             tr->send(proto::encode(session->start()), remaining());
             while (!session->finished()) {
                 auto bytes = tr->receive(std::min(remaining(), opt_.message_timeout));
                 auto decoded = proto::decode(bytes);
                 if (auto* e = std::get_if<proto::decode_error>(&decoded))
-                    throw transport_error(transport_errc::unreachable, "the server sent an unreadable message: " + e->detail);
-                for (const auto& reply : session->on_message(std::get<proto::message>(decoded)))
+                    throw transport_error(transport_errc::unreachable,
+                                          "the server sent an unreadable message: " + e->detail);
+                const auto& msg = std::get<proto::message>(decoded);
+                for (const auto& early : session->ahead_of(msg))
+                    tr->send(proto::encode(early), remaining());
+                for (const auto& reply : session->on_message(msg))
                     tr->send(proto::encode(reply), remaining());
                 if (progress) progress({session->stats(), result.attempts});
             }
@@ -62,9 +71,11 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
             why = err.message;
         } catch (const transport_error& e) {
             if (session) adapt_batches(session->stats(), false);
-            if (e.code() == transport_errc::refused_credentials || e.code() == transport_errc::bad_url ||
-                e.code() == transport_errc::tls_failed) {
-                result.outcome = e.code() == transport_errc::refused_credentials ? sync_outcome::credentials : sync_outcome::refused;
+            if (e.code() == transport_errc::refused_credentials ||
+                e.code() == transport_errc::bad_url || e.code() == transport_errc::tls_failed) {
+                result.outcome = e.code() == transport_errc::refused_credentials
+                                     ? sync_outcome::credentials
+                                     : sync_outcome::refused;
                 result.message = e.what();
                 return result;
             }
@@ -75,7 +86,8 @@ sync_result replicator::sync(std::chrono::milliseconds timeout, const std::funct
         }
         result.message = why;
         std::uniform_real_distribution<double> jitter(0.5, 1.0);
-        auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(jitter_)));
+        auto wait = std::chrono::milliseconds(
+            static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(jitter_)));
         if (clock::now() + wait >= deadline) break;
         std::this_thread::sleep_for(wait);
         backoff = std::min(opt_.max_backoff, backoff * 2);
@@ -93,7 +105,8 @@ void replicator::adapt_batches(const round_stats& s, bool finished) {
         next_push = std::min<std::int64_t>(1000, push + push / 2 + 1);
         next_pull = std::min<std::int64_t>(2000, pull + pull / 2 + 1);
     } else {
-        if (s.batches_pushed > s.batches_acked && s.batches_acked == 0) next_push = std::max<std::int64_t>(10, push / 2);
+        if (s.batches_pushed > s.batches_acked && s.batches_acked == 0)
+            next_push = std::max<std::int64_t>(10, push / 2);
         if (s.pulls_sent > 0 && s.pull_batches == 0)
             next_pull = std::max<std::int64_t>(20, pull / 2);
     }
@@ -110,7 +123,8 @@ void replicator::adapt_batches(const round_stats& s, bool finished) {
 
 void replicator::pause(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
     auto until = std::chrono::steady_clock::now() + d;
-    while (!stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    while (!stop && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 void replicator::wait_for_change(const std::atomic<bool>& stop) {
@@ -123,7 +137,8 @@ void replicator::wait_for_change(const std::atomic<bool>& stop) {
     };
     auto tr = factory_();
     tr->connect(opt_.url, opt_.token, std::chrono::milliseconds(15'000));
-    tr->send(proto::encode(t_.begin_round(opt_.session.app_version)), std::chrono::milliseconds(15'000));
+    tr->send(proto::encode(t_.begin_round(opt_.session.app_version)),
+             std::chrono::milliseconds(15'000));
     const auto seen = data_version();
     while (!stop) {
         try {
@@ -140,13 +155,15 @@ void replicator::wait_for_change(const std::atomic<bool>& stop) {
     tr->close();
 }
 
-sync_result replicator::watch(const std::atomic<bool>& stop, const std::function<void(const sync_result&)>& on_round) {
+sync_result replicator::watch(const std::atomic<bool>& stop,
+                              const std::function<void(const sync_result&)>& on_round) {
     auto backoff = opt_.first_backoff;
     sync_result last;
     while (!stop) {
         last = sync(std::chrono::seconds(60));
         if (on_round) on_round(last);
-        if (last.outcome == sync_outcome::credentials || last.outcome == sync_outcome::refused) return last;
+        if (last.outcome == sync_outcome::credentials || last.outcome == sync_outcome::refused)
+            return last;
         if (last.outcome == sync_outcome::network) {
             pause(backoff, stop);
             backoff = std::min(opt_.max_backoff, backoff * 2);
@@ -157,7 +174,9 @@ sync_result replicator::watch(const std::atomic<bool>& stop, const std::function
             wait_for_change(stop);
         } catch (const std::exception&) {
             std::uniform_real_distribution<double> jitter(0.5, 1.0);
-            pause(std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(jitter_))), stop);
+            pause(std::chrono::milliseconds(static_cast<std::int64_t>(
+                      static_cast<double>(backoff.count()) * jitter(jitter_))),
+                  stop);
             backoff = std::min(opt_.max_backoff, backoff * 2);
         }
     }

@@ -1,5 +1,7 @@
 #include <noi/sync/client_session.hpp>
 
+#include <utility>
+
 namespace noi {
 
 proto::message client_session::start() {
@@ -36,6 +38,14 @@ std::vector<proto::message> client_session::fill_pushes() {
         out.emplace_back(proto::pull{t_.cursor(), opt_.pull_rows, t_.pulls_own()});
     }
     return out;
+}
+
+std::vector<proto::message> client_session::ahead_of(const proto::message& m) {
+    const auto* c = std::get_if<proto::changes>(&m);
+    if (state_ != state::pulling || !c || !c->more) return {};
+    pulled_ahead_ = true;
+    stats_.pulls_sent++;
+    return {proto::pull{c->cursor, opt_.pull_rows, t_.pulls_own()}};
 }
 
 std::vector<proto::message> client_session::on_message(const proto::message& m) {
@@ -77,6 +87,7 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
         for (const auto& r : c->rows)
             stats_.cells_pulled += r.cells.size();
         if (c->more) {
+            if (std::exchange(pulled_ahead_, false)) return {};
             stats_.pulls_sent++;
             return {proto::pull{c->cursor, opt_.pull_rows, t_.pulls_own()}};
         }

@@ -152,6 +152,10 @@ bool statement::column_is_null(int i) const {
 }
 
 database::database(const std::string& path, bool create) {
+    // SQLite counts every allocation under a process-wide mutex for statistics nothing here
+    // reads; it can only be turned off before SQLite starts, so the first connection does it.
+    static const bool memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+    (void)memstatus_off;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
         std::string msg = "cannot open database " + path + ": " + sqlite3_errmsg(db_) +

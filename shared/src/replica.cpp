@@ -168,8 +168,7 @@ void replica::install_triggers(const table_def& t) {
     db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_upd") + " AFTER UPDATE ON " + tq +
               " WHEN noi_capture_on() AND (" + key_changed + " OR " + changed +
               ") BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" + tname +
-              ", NEW.id, 2, " + mask + ", " + stamp(scope_new, "(" + key_changed + ")") +
-              "); END");
+              ", NEW.id, 2, " + mask + ", " + stamp(scope_new, "(" + key_changed + ")") + "); END");
     db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_del") + " AFTER DELETE ON " + tq +
               " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc, old) "
               "VALUES (" +

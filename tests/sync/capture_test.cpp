@@ -24,8 +24,8 @@ struct capture_fixture : ::testing::Test {
     }
     std::int64_t captured() { return count("SELECT count(*) FROM noi_capture"); }
     void insert_member(const std::string& id, const std::string& name = "Lý Thị Hoa") {
-        t->exec("INSERT INTO militia_member(id, commune_code, full_name, birth_year) VALUES ('" + id +
-                "', '01849', '" + name + "', 1999)");
+        t->exec("INSERT INTO militia_member(id, commune_code, full_name, birth_year) VALUES ('" +
+                id + "', '01849', '" + name + "', 1999)");
     }
     proto::push push_all() {
         t->begin_round("test");
@@ -45,7 +45,8 @@ TEST_F(capture_fixture, an_insert_is_captured_in_the_same_transaction) {
 }
 
 TEST_F(capture_fixture, a_rolled_back_transaction_leaves_no_capture) {
-    t->exec("BEGIN; INSERT INTO militia_member(id, commune_code) VALUES ('m1', '01849'); ROLLBACK;");
+    t->exec(
+        "BEGIN; INSERT INTO militia_member(id, commune_code) VALUES ('m1', '01849'); ROLLBACK;");
     EXPECT_EQ(captured(), 0);
     EXPECT_EQ(count("SELECT count(*) FROM militia_member"), 0);
 }
@@ -69,15 +70,18 @@ TEST_F(capture_fixture, an_update_records_exactly_the_changed_columns) {
     t->exec("UPDATE militia_member SET village = 'Nà Pài', notes = 'mới' WHERE id = 'm1'");
     const auto* def = t->rep().tables().find("militia_member");
     auto mask = count("SELECT cols FROM noi_capture WHERE op = 2");
-    std::uint64_t expected = (1ull << *def->column_index("village")) | (1ull << *def->column_index("notes"));
+    std::uint64_t expected =
+        (1ull << *def->column_index("village")) | (1ull << *def->column_index("notes"));
     EXPECT_EQ(static_cast<std::uint64_t>(mask), expected);
 }
 
 TEST_F(capture_fixture, updating_the_id_or_the_scope_is_refused) {
     insert_member("m1");
     EXPECT_THROW(t->exec("UPDATE militia_member SET id = 'm2' WHERE id = 'm1'"), sync_error);
-    EXPECT_THROW(t->exec("UPDATE militia_member SET commune_code = '01852' WHERE id = 'm1'"), sync_error);
-    EXPECT_EQ(count("SELECT count(*) FROM militia_member WHERE id = 'm1' AND commune_code = '01849'"), 1);
+    EXPECT_THROW(t->exec("UPDATE militia_member SET commune_code = '01852' WHERE id = 'm1'"),
+                 sync_error);
+    EXPECT_EQ(
+        count("SELECT count(*) FROM militia_member WHERE id = 'm1' AND commune_code = '01849'"), 1);
 }
 
 TEST_F(capture_fixture, a_connection_without_the_library_functions_fails_loudly) {
@@ -99,10 +103,12 @@ TEST_F(capture_fixture, a_cell_edited_ten_times_offline_is_sent_once) {
     insert_member("m1");
     auto first = push_all();
     t->on_push_ack({first.to_seq, {}});
-    for (int i = 0; i < 10; ++i) t->exec("UPDATE militia_member SET notes = 'lần " + std::to_string(i) + "'");
+    for (int i = 0; i < 10; ++i)
+        t->exec("UPDATE militia_member SET notes = 'lần " + std::to_string(i) + "'");
     auto p = push_all();
     std::size_t cells = 0;
-    for (const auto& r : p.rows) cells += r.cells.size();
+    for (const auto& r : p.rows)
+        cells += r.cells.size();
     EXPECT_EQ(cells, 1u);
     ASSERT_FALSE(p.rows.empty());
     EXPECT_EQ(std::get<std::string>(p.rows.back().cells[0].val), "lần 9");
@@ -130,7 +136,8 @@ TEST_F(capture_fixture, delete_then_reinsert_of_the_same_id_sends_a_live_row) {
     ASSERT_TRUE(last.exists);
     EXPECT_TRUE(last.exists->alive);
     bool has_name = false;
-    for (const auto& c : last.cells) has_name |= c.column == "full_name" && std::get<std::string>(c.val) == "Mới";
+    for (const auto& c : last.cells)
+        has_name |= c.column == "full_name" && std::get<std::string>(c.val) == "Mới";
     EXPECT_TRUE(has_name);
 }
 
@@ -167,7 +174,8 @@ TEST_F(capture_fixture, local_sequence_and_hlc_never_move_backwards_across_reope
 TEST_F(capture_fixture, hlc_floor_holds_across_processes_writing_the_same_file) {
     auto other = tablet::open(dir.file("tablet.db"), wall);
     wall.set(1'800'000'000'000);
-    other->exec("INSERT INTO recruit(id, commune_code, full_name) VALUES ('r1', '01849', 'Ma Văn Sơn')");
+    other->exec(
+        "INSERT INTO recruit(id, commune_code, full_name) VALUES ('r1', '01849', 'Ma Văn Sơn')");
     wall.set(1'700'000'000'000);
     insert_member("m1");
     auto st = t->rep().db().prepare("SELECT hlc FROM noi_capture ORDER BY seq");
@@ -183,7 +191,8 @@ TEST_F(capture_fixture, writes_outside_a_known_scope_are_refused_at_the_keyboard
         t->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01852')");
         FAIL() << "the write went through";
     } catch (const sync_error& e) {
-        EXPECT_NE(std::string(e.what()).find("enrolled for commune 01849"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("enrolled for commune 01849"), std::string::npos)
+            << e.what();
     }
     EXPECT_THROW(t->exec("INSERT INTO commune(id, name) VALUES ('09999', 'X')"), sync_error);
     EXPECT_NO_THROW(t->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01849')"));

@@ -661,3 +661,29 @@ TEST_F(round_fixture, a_pull_reads_about_what_it_sends_however_long_the_feed_aft
         << with_long_feed << " steps with 1,500 rows after the cursor, " << with_short_feed
         << " with 10";
 }
+
+TEST_F(round_fixture, the_next_pull_goes_out_before_a_batch_is_applied_and_only_once) {
+    client_options small;
+    small.pull_rows = 50;
+    client_session c(*b, small);
+    server_session s(*server, dev_b);
+    auto welcome = s.on_message(c.start()).send.at(0);
+    auto pull = c.on_message(welcome).at(0);
+    ASSERT_TRUE(std::holds_alternative<proto::pull>(pull));
+    auto first = s.on_message(pull).send.at(0);
+    const auto& batch = std::get<proto::changes>(first);
+    ASSERT_TRUE(batch.more);
+    auto early = c.ahead_of(first);
+    ASSERT_EQ(early.size(), 1u);
+    EXPECT_EQ(std::get<proto::pull>(early[0]).cursor, batch.cursor);
+    EXPECT_EQ(b->cursor(), 0u) << "nothing is applied before on_message";
+    EXPECT_TRUE(c.on_message(first).empty());
+    EXPECT_EQ(b->cursor(), batch.cursor);
+    // Without the early PULL, on_message asks for the next batch itself.
+    auto second = s.on_message(early[0]).send.at(0);
+    ASSERT_TRUE(std::get<proto::changes>(second).more);
+    auto next = c.on_message(second);
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(std::get<proto::pull>(next[0]).cursor, std::get<proto::changes>(second).cursor);
+    EXPECT_EQ(c.stats().pulls_sent, 3u);
+}

@@ -12,7 +12,8 @@ proto::message through_wire(const proto::message& m, std::uint64_t& bytes) {
     auto b = proto::encode(m);
     bytes += b.size();
     auto r = proto::decode(b);
-    if (auto* e = std::get_if<proto::decode_error>(&r)) throw std::runtime_error("codec failed: " + e->detail);
+    if (auto* e = std::get_if<proto::decode_error>(&r))
+        throw std::runtime_error("codec failed: " + e->detail);
     return std::get<proto::message>(std::move(r));
 }
 
@@ -36,7 +37,8 @@ round_result sync_once(tablet& t, server_store& s, const device& d, const client
             }
             res.sent_by_client.push_back(m);
             auto reply = server.on_message(through_wire(m, res.bytes));
-            for (auto& r : reply.send) to_client.push_back(std::move(r));
+            for (auto& r : reply.send)
+                to_client.push_back(std::move(r));
             if (reply.close) to_server.clear();
             continue;
         }
@@ -47,7 +49,11 @@ round_result sync_once(tablet& t, server_store& s, const device& d, const client
                 res.cut = true;
                 break;
             }
-            for (auto& r : client.on_message(through_wire(m, res.bytes))) to_server.push_back(std::move(r));
+            auto received = through_wire(m, res.bytes);
+            for (auto& r : client.ahead_of(received))
+                to_server.push_back(std::move(r));
+            for (auto& r : client.on_message(received))
+                to_server.push_back(std::move(r));
             continue;
         }
         break;

@@ -46,6 +46,10 @@ public:
     client_session(tablet& t, client_options opt = {}) : t_(t), opt_(std::move(opt)) {}
 
     proto::message start();
+    // Messages that may go out before m is handled, so that the server reads the next batch
+    // while the tablet applies this one: the PULL after a CHANGES that says there is more.
+    // on_message(m) does not repeat them.
+    std::vector<proto::message> ahead_of(const proto::message& m);
     // The messages to send in answer; none once the session is done or failed.
     std::vector<proto::message> on_message(const proto::message& m);
 
@@ -65,6 +69,7 @@ private:
     std::uint64_t next_from_ = 0;
     std::deque<std::uint64_t> in_flight_; // to_seq of each unacknowledged batch
     bool push_exhausted_ = false;
+    bool pulled_ahead_ = false; // the PULL after the next CHANGES went out already
     round_stats stats_;
 };
 
