@@ -1,6 +1,7 @@
-// Packing of row_state as msgpack: [alive, exists, seen, cells, tomb], where a cell is
-// [version, base-or-nil, seq], nil when absent, or true when it equals the existence cell: a
-// row written in one change (most rows) then costs one byte per column, not thirty.
+// Packing of row_state as msgpack: [alive, exists, seen, cells, tomb, audit-seq], where a cell
+// is [version, base-or-nil, seq], nil when absent, or true when it equals the existence cell: a
+// row written in one change (most rows) then costs one byte per column, not thirty. The audit
+// sequence is left out when 0 (every tablet row, and server rows of older databases).
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
@@ -84,7 +85,7 @@ std::vector<value> unpack_values(std::string_view bytes) {
 std::string pack_row_state(const row_state& s) {
     msgpack::sbuffer buf;
     packer p(buf);
-    p.pack_array(5);
+    p.pack_array(s.audit_seq ? 6 : 5);
     if (s.alive)
         p.pack_true();
     else
@@ -102,6 +103,7 @@ std::string pack_row_state(const row_state& s) {
     p.pack_array(static_cast<std::uint32_t>(s.tomb.size()));
     for (const auto& v : s.tomb)
         proto::pack_value(p, v);
+    if (s.audit_seq) p.pack_uint64(s.audit_seq);
     return std::string(buf.data(), buf.size());
 }
 
@@ -109,7 +111,8 @@ row_state unpack_row_state(std::string_view bytes, std::size_t columns) {
     try {
         auto h = msgpack::unpack(bytes.data(), bytes.size());
         const auto& o = h.get();
-        if (o.type != msgpack::type::ARRAY || o.via.array.size != 5) corrupt();
+        if (o.type != msgpack::type::ARRAY || o.via.array.size < 5 || o.via.array.size > 6)
+            corrupt();
         const auto* f = o.via.array.ptr;
         if (f[0].type != msgpack::type::BOOLEAN || f[2].type != msgpack::type::ARRAY ||
             f[3].type != msgpack::type::ARRAY || f[4].type != msgpack::type::ARRAY)
@@ -131,6 +134,10 @@ row_state unpack_row_state(std::string_view bytes, std::size_t columns) {
         s.cells.resize(columns);
         for (std::uint32_t i = 0; i < f[4].via.array.size; ++i)
             s.tomb.push_back(get_value(f[4].via.array.ptr[i]));
+        if (o.via.array.size == 6) {
+            if (f[5].type != msgpack::type::POSITIVE_INTEGER) corrupt();
+            s.audit_seq = f[5].via.u64;
+        }
         return s;
     } catch (const msgpack::unpack_error&) {
         corrupt();

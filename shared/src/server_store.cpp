@@ -17,7 +17,8 @@ namespace noi {
 namespace {
 
 constexpr const char* server_schema = R"sql(
-CREATE TABLE IF NOT EXISTS noi_feed (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, scope TEXT, site BLOB);
+CREATE TABLE IF NOT EXISTS noi_feed (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, scope TEXT, site BLOB,
+  at INTEGER, device_id TEXT, writer BLOB, cells BLOB, prev INTEGER);
 CREATE INDEX IF NOT EXISTS noi_feed_scope ON noi_feed (scope, seq);
 CREATE TABLE IF NOT EXISTS noi_devices (
   device_id TEXT PRIMARY KEY, scope TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
@@ -42,6 +43,14 @@ CREATE TABLE IF NOT EXISTS noi_audit (
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device_id TEXT NOT NULL, site BLOB NOT NULL,
   tbl TEXT NOT NULL, row_id TEXT NOT NULL, cells BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS noi_audit_row ON noi_audit (tbl, row_id);
+)sql";
+
+// Every audit record, for reading with SQL: those of databases from before the records moved
+// onto their feed entries, then the feed's.
+constexpr const char* audit_view = R"sql(
+CREATE VIEW IF NOT EXISTS noi_audit_log AS
+  SELECT id, at, device_id, site, tbl, row_id, cells FROM noi_audit
+  UNION ALL SELECT seq, at, device_id, writer, tbl, id, cells FROM noi_feed WHERE cells IS NOT NULL;
 )sql";
 
 const std::string exists_column = "*exists";
@@ -69,6 +78,7 @@ std::unique_ptr<server_store> server_store::create(const std::string& path, cons
                                                    replica_options opt, server_options so) {
     auto r = replica::create(path, replica_role::server, wall, opt);
     r->db().exec(server_schema);
+    r->db().exec(audit_view);
     r->install_default_schema();
     auto s = std::make_unique<server_store>(std::move(r), so);
     s->new_epoch();
@@ -85,11 +95,16 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
     auto r = replica::open(path, wall, opt);
     if (r->role() != replica_role::server)
         throw sync_error(errc::not_a_replica, path + " is a tablet replica, not a server's");
-    // Databases from before the feed named the pushing site: their rows stay NULL, which
-    // only means they are sent to everyone, as they were.
-    auto has_site =
-        r->db().prepare("SELECT 1 FROM pragma_table_info('noi_feed') WHERE name = 'site'");
-    if (!has_site.step()) r->db().exec("ALTER TABLE noi_feed ADD COLUMN site BLOB");
+    // Databases from before the feed named the pushing site and carried the audit records:
+    // their rows stay NULL there, which means sent to everyone, and audited in noi_audit.
+    for (const char* column : {"site BLOB", "at INTEGER", "device_id TEXT", "writer BLOB",
+                               "cells BLOB", "prev INTEGER"}) {
+        const std::string def(column);
+        auto has = r->db().prepare("SELECT 1 FROM pragma_table_info('noi_feed') WHERE name = ?1");
+        has.bind(1, def.substr(0, def.find(' ')));
+        if (!has.step()) r->db().exec("ALTER TABLE noi_feed ADD COLUMN " + def);
+    }
+    r->db().exec(audit_view);
     return std::make_unique<server_store>(std::move(r), so);
 }
 
@@ -374,7 +389,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             for (auto& c : st.cells)
                 if (c) c->seq = seq;
             store.save(r.table, r.id, st);
-            record_feed(seq, r.table, r.id, def->scope ? values[*def->scope] : value{}, nullptr);
+            record_feed(seq, r.table, r.id, def->scope ? values[*def->scope] : value{}, nullptr,
+                        nullptr);
         }
         return {rej};
     }
@@ -510,20 +526,16 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         st.tomb = values;
         if (was_alive && loaded) io.remove(r.id);
     }
-    if (!audit.empty()) {
-        auto packed = pack_audit(audit);
-        auto site = site_bytes(s);
-        auto& a = db.cached("INSERT INTO noi_audit(at, device_id, site, tbl, row_id, cells) VALUES "
-                            "(?1, ?2, ?3, ?4, ?5, ?6)");
-        a.bind(1, now)
-            .bind(2, d.id)
-            .bind_blob(3, site.data(), site.size())
-            .bind(4, r.table)
-            .bind(5, r.id);
-        a.bind_blob(6, packed.data(), packed.size());
-        a.run();
+    // Applied cells always emit, so an audit record always has its feed entry to live on.
+    if (seq) {
+        std::optional<feed_audit> record;
+        if (!audit.empty()) {
+            record.emplace(feed_audit{now, d.id, s, pack_audit(audit), st.audit_seq});
+            st.audit_seq = *seq;
+        }
+        record_feed(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
+                    record ? &*record : nullptr);
     }
-    if (seq) record_feed(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr);
     if (seq || !loaded) store.save(r.table, r.id, st);
     return {};
 }
@@ -542,14 +554,18 @@ std::vector<value> server_store::row_values(const table_def& def, const std::str
 }
 
 void server_store::record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
-                               const value& scope, const site_id* pusher) {
-    auto& f = rep_->db().cached(
-        "INSERT INTO noi_feed(seq, tbl, id, scope, site) VALUES (?1, ?2, ?3, ?4, ?5)");
+                               const value& scope, const site_id* pusher, const feed_audit* audit) {
+    auto& f = rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope, site, at, device_id, "
+                                "writer, cells, prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                                "?9, ?10)");
     f.bind(1, static_cast<std::int64_t>(seq)).bind(2, table).bind(3, id).bind(4, scope);
-    if (pusher)
-        f.bind_blob(5, pusher->data(), pusher->size());
-    else
-        f.bind_null(5);
+    if (pusher) f.bind_blob(5, pusher->data(), pusher->size());
+    if (audit) {
+        f.bind(6, audit->at).bind(7, audit->device_id);
+        f.bind_blob(8, audit->writer.data(), audit->writer.size());
+        f.bind_blob(9, audit->cells.data(), audit->cells.size());
+        if (audit->prev) f.bind(10, static_cast<std::int64_t>(audit->prev));
+    }
     f.run();
 }
 
@@ -871,23 +887,47 @@ std::vector<quarantine_record> server_store::quarantine() {
 std::vector<audit_record> server_store::audit(const std::string& table, const std::string& row_id) {
     std::vector<audit_record> out;
     std::vector<std::vector<unpacked_audit_cell>> cells;
-    auto st = rep_->db().prepare("SELECT id, at, device_id, site, cells FROM noi_audit "
-                                 "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
-    st.bind(1, table).bind(2, row_id);
-    while (st.step()) {
-        out.push_back({static_cast<std::uint64_t>(st.column_int(0)),
-                       st.column_int(1),
-                       st.column_text(2),
+    auto legacy = rep_->db().prepare("SELECT id, at, device_id, site, cells FROM noi_audit "
+                                     "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
+    legacy.bind(1, table).bind(2, row_id);
+    while (legacy.step()) {
+        out.push_back({static_cast<std::uint64_t>(legacy.column_int(0)),
+                       legacy.column_int(1),
+                       legacy.column_text(2),
                        table,
                        row_id,
-                       to_site(st.column_blob(3)),
+                       to_site(legacy.column_blob(3)),
                        {}});
-        cells.push_back(unpack_audit(st.column_blob(4)));
+        cells.push_back(unpack_audit(legacy.column_blob(4)));
     }
+    const auto* def = rep_->tables().find(table);
+    std::optional<row_state> state;
+    if (def) state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
+    // The row's records on the feed, newest first: each names the one before.
+    const auto first_chained = out.size();
+    auto& entry = rep_->db().cached(
+        "SELECT at, device_id, writer, cells, prev FROM noi_feed WHERE seq = ?1 AND cells IS "
+        "NOT NULL");
+    for (auto seq = state ? state->audit_seq : 0; seq;) {
+        entry.bind(1, static_cast<std::int64_t>(seq));
+        if (!entry.step()) break;
+        out.push_back({seq,
+                       entry.column_int(0),
+                       entry.column_text(1),
+                       table,
+                       row_id,
+                       to_site(entry.column_blob(2)),
+                       {}});
+        cells.push_back(unpack_audit(entry.column_blob(3)));
+        const auto prev = static_cast<std::uint64_t>(entry.column_int(4));
+        entry.reset();
+        seq = prev < seq ? prev : 0;
+    }
+    std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first_chained), out.end());
+    std::reverse(cells.begin() + static_cast<std::ptrdiff_t>(first_chained), cells.end());
     // The values after each change are read back from the row as it is now.
     std::map<std::string, value> current;
-    if (const auto* def = rep_->tables().find(table)) {
-        auto state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
+    if (def) {
         auto values = row_values(*def, row_id, state ? &*state : nullptr);
         for (std::size_t i = 0; i < def->columns.size(); ++i)
             current[def->columns[i].name] = values[i];

@@ -66,7 +66,7 @@ TEST_F(chaos, a_server_killed_twenty_times_while_tablets_push_and_pull_loses_and
         total += w;
     ASSERT_GT(total, kills);
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), total);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), total)
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'household'"), total)
         << "a row was applied twice";
     for (auto& t : ts) {
         EXPECT_EQ(t->count("SELECT count(*) FROM household"), total);
@@ -99,7 +99,7 @@ TEST_F(chaos, a_sync_killed_ten_times_in_the_middle_of_its_backlog_sends_every_r
     EXPECT_GT(killed_midway, 0) << "every sync finished before its kill; make the backlog larger";
     ASSERT_EQ(client({"sync", "--db", db, "--timeout", "120"}).exit_code, 0);
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), rows);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'household'"), rows);
     EXPECT_EQ(parsed(client({"status", "--db", db, "--json"}))["pending"], 0);
 }
 
@@ -141,7 +141,7 @@ TEST_F(chaos, a_full_disk_refuses_pushes_clearly_and_service_resumes_when_space_
     start_server(url.substr(7)); // space is back
     ASSERT_EQ(client({"sync", "--db", db, "--timeout", "120"}).exit_code, 0);
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), rows);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'household'"), rows);
 }
 
 TEST_F(chaos, a_server_restored_from_a_backup_gets_back_everything_written_since_from_the_tablets) {

@@ -119,7 +119,7 @@ TEST_F(cli, a_server_killed_in_the_middle_of_a_large_push_loses_nothing_acknowle
     start_server(url.substr(7));
     EXPECT_EQ(sync.wait(180s), 0) << sync.stderr_text();
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), 20000);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), 20000);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'household'"), 20000);
     auto st = parsed(client({"status", "--db", db, "--json"}));
     EXPECT_EQ(st["pending"], 0);
 }

@@ -148,10 +148,10 @@ TEST_F(e2e, a_backlog_arrives_exactly_once_through_a_link_cut_at_random_bytes) {
     auto rb = b->sync(std::chrono::seconds(120), via);
     ASSERT_EQ(rb.outcome, sync_outcome::done) << rb.message;
     EXPECT_EQ(server_count("SELECT count(*) FROM militia_member"), 3000);
-    EXPECT_EQ(
-        server_count("SELECT count(DISTINCT row_id) FROM noi_audit WHERE tbl = 'militia_member'"),
-        3000);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'militia_member'"),
+    EXPECT_EQ(server_count(
+                  "SELECT count(DISTINCT row_id) FROM noi_audit_log WHERE tbl = 'militia_member'"),
+              3000);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'militia_member'"),
               3000); // applied once each
     EXPECT_EQ(b->count("SELECT count(*) FROM militia_member"), 3000);
     EXPECT_EQ(a->t->status().pending, 0u);
@@ -290,7 +290,7 @@ TEST_F(e2e, a_backlog_crosses_a_2g_link_cut_every_few_seconds_making_progress_on
     });
     ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
     EXPECT_EQ(server_count("SELECT count(*) FROM household"), rows);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'household'"), rows);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'household'"), rows);
     EXPECT_FALSE(went_back) << "a round restarted from zero";
     EXPECT_GT(proxy.cuts(), 3u) << "the link was not cut; make the backlog larger";
     // Once the first connections have shrunk the batches to what the link carries (each cut

@@ -162,11 +162,11 @@ TEST_F(round_fixture, the_audit_gives_every_changes_values_before_and_after) {
     EXPECT_EQ(cell(3, "*exists").new_value, value(std::int64_t{0}));
 }
 
-TEST_F(round_fixture, audit_records_of_the_first_format_still_read) {
+TEST_F(round_fixture, audit_records_of_older_databases_still_read) {
     a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
     sync(*a, dev_a);
-    // Rewrite the insert's record as the first format stored it: every cell flat, with its
-    // value after, a repeated version as hlc 0.
+    // Move the insert's record where older databases kept it, as the first format stored it:
+    // in noi_audit, every cell flat with its value after, a repeated version as hlc 0.
     auto insert = server->audit("household", "h1").at(0);
     std::vector<value> flat;
     bool first = true;
@@ -178,18 +178,26 @@ TEST_F(round_fixture, audit_records_of_the_first_format_still_read) {
         first = false;
     }
     auto old_format = pack_values(flat);
-    auto st = server->rep().db().prepare("UPDATE noi_audit SET cells = ?1 WHERE id = ?2");
-    st.bind_blob(1, old_format.data(), old_format.size())
-        .bind(2, static_cast<std::int64_t>(insert.id));
+    auto& db = server->rep().db();
+    auto st = db.prepare("INSERT INTO noi_audit(at, device_id, site, tbl, row_id, cells) "
+                         "VALUES (?1, ?2, ?3, 'household', 'h1', ?4)");
+    st.bind(1, insert.at_ms).bind(2, insert.device_id);
+    st.bind_blob(3, insert.site.data(), insert.site.size());
+    st.bind_blob(4, old_format.data(), old_format.size());
     st.run();
+    db.exec("UPDATE noi_feed SET at = NULL, device_id = NULL, writer = NULL, cells = NULL WHERE "
+            "seq = " +
+            std::to_string(insert.id));
     a->exec("UPDATE household SET members = 7 WHERE id = 'h1'");
     sync(*a, dev_a);
     auto records = server->audit("household", "h1");
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[0].cells, insert.cells);
+    EXPECT_EQ(records[0].device_id, "tab-a");
     ASSERT_EQ(records[1].cells.size(), 1u);
     EXPECT_EQ(records[1].cells[0].old_value, value(std::int64_t{4}));
     EXPECT_EQ(records[1].cells[0].new_value, value(std::int64_t{7}));
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE row_id = 'h1'"), 2);
 }
 
 TEST_F(round_fixture, concurrent_edits_of_one_cell_converge_and_record_a_conflict) {
@@ -291,10 +299,10 @@ TEST_F(round_fixture,
     auto r = sync_once(*a, *server, dev_a, {}, cut_ack);
     EXPECT_TRUE(r.cut);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 1);
-    auto audits = server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'incident'");
+    auto audits = server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'incident'");
     auto again = sync(*a, dev_a);
     EXPECT_EQ(again.stats.rejected, 1u);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'incident'"), audits);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'incident'"), audits);
     EXPECT_EQ(a->rejected().size(), 1u);
     EXPECT_EQ(server->quarantine().size(), 1u);
 }
@@ -310,7 +318,7 @@ TEST_F(round_fixture, a_replayed_push_on_a_new_connection_changes_nothing) {
         EXPECT_FALSE(reply.close);
     }
     EXPECT_EQ(server->server_seq(), feed);
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit WHERE tbl = 'incident'"), 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE tbl = 'incident'"), 1);
 }
 
 TEST_F(round_fixture, a_push_that_leaves_a_gap_is_refused) {
@@ -463,10 +471,14 @@ TEST_F(round_fixture, a_tablet_restored_from_backup_gets_back_its_own_later_writ
     EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h2'"), 9);
 }
 
-TEST_F(round_fixture, a_server_database_whose_feed_names_no_sites_is_upgraded_on_open) {
+TEST_F(round_fixture, a_server_database_from_before_the_feed_named_sites_is_upgraded_on_open) {
     a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
     sync(*a, dev_a);
-    server->rep().db().exec("ALTER TABLE noi_feed DROP COLUMN site");
+    server->rep().db().exec(
+        "DROP VIEW noi_audit_log; ALTER TABLE noi_feed DROP COLUMN site; ALTER TABLE noi_feed "
+        "DROP COLUMN at; ALTER TABLE noi_feed DROP COLUMN device_id; ALTER TABLE noi_feed DROP "
+        "COLUMN writer; ALTER TABLE noi_feed DROP COLUMN cells; ALTER TABLE noi_feed DROP COLUMN "
+        "prev");
     server.reset();
     server = server_store::open(dir.file("server.db"), wall, {12});
     auto has = [](const proto::changes& ch, const std::string& id) {
@@ -479,6 +491,8 @@ TEST_F(round_fixture, a_server_database_whose_feed_names_no_sites_is_upgraded_on
     EXPECT_FALSE(has(server->pull(dev_a, {0, 500, false}, a->rep().site()), "h2"));
     sync(*a2, dev_a2);
     EXPECT_EQ(count(*a2, "SELECT count(*) FROM household"), 2);
+    EXPECT_EQ(server->audit("household", "h2").size(), 1u);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE row_id = 'h2'"), 1);
 }
 
 TEST_F(round_fixture, a_push_that_loses_one_cell_still_brings_the_winner_back_to_its_writer) {

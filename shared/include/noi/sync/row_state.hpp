@@ -28,6 +28,7 @@ struct row_state {
     std::vector<version> seen;                    // the base of the row's last delete
     std::vector<std::optional<cell_state>> cells; // by column index
     std::vector<value> tomb;                      // a deleted row's last values
+    std::uint64_t audit_seq = 0; // server: the feed entry with the row's newest audit record
     friend bool operator==(const row_state&, const row_state&) = default;
 };
 

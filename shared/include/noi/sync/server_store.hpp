@@ -165,9 +165,17 @@ private:
     std::uint64_t next_seq() { return ++seq_; }
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
+    // The audit record of the change an emission applies, kept on its feed entry.
+    struct feed_audit {
+        std::int64_t at;
+        const std::string& device_id;
+        const site_id& writer;
+        std::string cells;
+        std::uint64_t prev; // the row's previous record, 0 for none
+    };
     // `pusher`: the site whose push this emission applies, when it carries nothing else.
     void record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
-                     const value& scope, const site_id* pusher);
+                     const value& scope, const site_id* pusher, const feed_audit* audit);
 
     std::unique_ptr<replica> rep_;
     server_options opt_;
