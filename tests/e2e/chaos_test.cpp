@@ -75,7 +75,7 @@ TEST_F(chaos, a_server_killed_twenty_times_while_tablets_push_and_pull_loses_and
 }
 
 TEST_F(chaos, a_sync_killed_ten_times_in_the_middle_of_its_backlog_sends_every_row_once) {
-    constexpr int rows = 10000, kills = 10;
+    constexpr int rows = 30000, kills = 10;
     auto dev = enrol("01849");
     auto db = dir.file("killed.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
@@ -90,7 +90,7 @@ TEST_F(chaos, a_sync_killed_ten_times_in_the_middle_of_its_backlog_sends_every_r
     for (int k = 0; k < kills; ++k) {
         process::child_process sync({NOI_CLIENT_BIN, "sync", "--db", db, "--timeout", "60"},
                                     dir.path());
-        std::this_thread::sleep_for(std::chrono::milliseconds(between(20, 200)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(between(10, 120)));
         sync.signal(SIGKILL);
         if (sync.wait(10s) == 128 + SIGKILL &&
             server_count("SELECT count(*) FROM household") < rows)
