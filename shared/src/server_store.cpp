@@ -887,19 +887,22 @@ std::vector<quarantine_record> server_store::quarantine() {
 std::vector<audit_record> server_store::audit(const std::string& table, const std::string& row_id) {
     std::vector<audit_record> out;
     std::vector<std::vector<unpacked_audit_cell>> cells;
+    // Both queries give at, device, site and cells from column `first` on.
+    auto add = [&](std::uint64_t id, const statement& st, int first) {
+        out.push_back({id,
+                       st.column_int(first),
+                       st.column_text(first + 1),
+                       table,
+                       row_id,
+                       to_site(st.column_blob(first + 2)),
+                       {}});
+        cells.push_back(unpack_audit(st.column_blob(first + 3)));
+    };
     auto legacy = rep_->db().prepare("SELECT id, at, device_id, site, cells FROM noi_audit "
                                      "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
     legacy.bind(1, table).bind(2, row_id);
-    while (legacy.step()) {
-        out.push_back({static_cast<std::uint64_t>(legacy.column_int(0)),
-                       legacy.column_int(1),
-                       legacy.column_text(2),
-                       table,
-                       row_id,
-                       to_site(legacy.column_blob(3)),
-                       {}});
-        cells.push_back(unpack_audit(legacy.column_blob(4)));
-    }
+    while (legacy.step())
+        add(static_cast<std::uint64_t>(legacy.column_int(0)), legacy, 1);
     const auto* def = rep_->tables().find(table);
     std::optional<row_state> state;
     if (def) state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
@@ -911,14 +914,7 @@ std::vector<audit_record> server_store::audit(const std::string& table, const st
     for (auto seq = state ? state->audit_seq : 0; seq;) {
         entry.bind(1, static_cast<std::int64_t>(seq));
         if (!entry.step()) break;
-        out.push_back({seq,
-                       entry.column_int(0),
-                       entry.column_text(1),
-                       table,
-                       row_id,
-                       to_site(entry.column_blob(2)),
-                       {}});
-        cells.push_back(unpack_audit(entry.column_blob(3)));
+        add(seq, entry, 0);
         const auto prev = static_cast<std::uint64_t>(entry.column_int(4));
         entry.reset();
         seq = prev < seq ? prev : 0;
