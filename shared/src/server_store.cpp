@@ -416,6 +416,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     inc.exists = r.exists;
     inc.seen = r.seen;
     inc.existence_base = r.existence_base;
+    inc.cells.reserve(r.cells.size());
     for (const auto& c : r.cells)
         inc.cells.push_back({*def->column_index(c.column), c.val, c.ver, c.base});
     // Whether this emission carries only versions the pusher sent, which it therefore holds:
@@ -443,13 +444,15 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         only_pushed = false;
         emit(c);
     };
+    // The values after are not stored (audit_codec.hpp), so the audit cells leave them empty.
     std::vector<audit_cell> audit;
+    audit.reserve(inc.cells.size() + 1);
     std::uint64_t seen_hlc = 0;
     if (exists) {
         seen_hlc = std::max(seen_hlc, exists->ver.hlc);
         if (dec.exists == merge::action::apply) {
             audit.push_back({exists_column, st.exists ? merge::existence_value(st.alive) : value{},
-                             merge::existence_value(exists->alive), exists->ver, exists->base});
+                             value{}, exists->ver, exists->base});
             st.exists = cell_state{exists->ver, std::nullopt, 0};
             emit(st.exists);
             st.alive = exists->alive;
@@ -465,7 +468,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         auto& cell = st.cells[ic.column];
         if (dec.cells[k] == merge::action::apply) {
             audit.push_back(
-                {def->columns[ic.column].name, values[ic.column], ic.val, ic.ver, ic.base});
+                {def->columns[ic.column].name, values[ic.column], value{}, ic.ver, ic.base});
             cell = cell_state{ic.ver, std::nullopt, 0};
             values[ic.column] = ic.val;
             emit(cell);
