@@ -164,6 +164,16 @@ void row_state_store::save(const std::string& table, const std::string& id, cons
     st.run();
 }
 
+bool row_state_store::insert_new(const std::string& table, const std::string& id,
+                                 const row_state& s) {
+    auto bytes = pack_row_state(s);
+    auto& st = db_.cached("INSERT INTO noi_rows(tbl, id, state) VALUES (?1, ?2, ?3) "
+                          "ON CONFLICT(tbl, id) DO NOTHING");
+    st.bind(1, table).bind(2, id).bind_blob(3, bytes.data(), bytes.size());
+    st.run();
+    return db_.changes() == 1;
+}
+
 void row_state_store::erase(const std::string& table, const std::string& id) {
     auto& st = db_.cached("DELETE FROM noi_rows WHERE tbl = ?1 AND id = ?2");
     st.bind(1, table).bind(2, id);

@@ -348,7 +348,7 @@ std::optional<proto::reject_reason> server_store::validate(const device& d,
 }
 
 server_store::apply_result server_store::apply_row(const device& d, const site_id& s,
-                                                   const proto::row_change& r) {
+                                                   const proto::row_change& r, bool guess_new) {
     auto& db = rep_->db();
     const auto now = rep_->clock().wall_ms();
     row_state_store store(db);
@@ -356,10 +356,14 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     const table_def* def = nullptr;
     auto reason = validate(d, r, def, why);
 
+    // A tablet's insert is nearly always a row the server has never seen. It is merged as new
+    // without a lookup, and inserting its state, which fails on a row that has one, checks the
+    // guess in the same B-tree descent; a wrong guess merges the row again, looked up.
+    const bool as_new = guess_new && !reason && r.exists && r.exists->alive && !r.exists->base;
     std::optional<row_state> loaded;
     std::vector<value> values;
     if (def) {
-        loaded = store.load(r.table, r.id, def->columns.size());
+        if (!as_new) loaded = store.load(r.table, r.id, def->columns.size());
         values = row_values(*def, r.id, loaded ? &*loaded : nullptr);
         if (!reason && def->scope && loaded && !is_null(values[*def->scope]) &&
             values[*def->scope] != r.scope) {
@@ -486,6 +490,19 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     }
     rep_->clock().observe(seen_hlc);
 
+    if (st.alive)
+        st.tomb.clear();
+    else
+        st.tomb = values;
+    // Applied cells always emit, so an audit record always has its feed entry to live on.
+    const auto previous_audit = st.audit_seq;
+    if (seq && !audit.empty()) st.audit_seq = *seq;
+    if (as_new && !store.insert_new(r.table, r.id, st)) {
+        // Nothing is written yet, and no other change took a sequence since this one's.
+        if (seq) seq_ = *seq - 1;
+        return apply_row(d, s, r, false);
+    }
+
     const value scope_value = def->scope ? values[*def->scope] : value{};
     for (const auto& c : dec.conflicts) {
         auto& cq = db.cached("INSERT INTO noi_conflicts(kind, tbl, row_id, col, scope, created_at, "
@@ -523,23 +540,18 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
 
     auto& io = rep_->io(*def);
     if (st.alive) {
-        st.tomb.clear();
         if (!audit.empty() || revived) io.upsert(r.id, values);
-    } else {
-        st.tomb = values;
-        if (was_alive && loaded) io.remove(r.id);
+    } else if (was_alive && loaded) {
+        io.remove(r.id);
     }
-    // Applied cells always emit, so an audit record always has its feed entry to live on.
     if (seq) {
         std::optional<feed_audit> record;
-        if (!audit.empty()) {
-            record.emplace(feed_audit{now, d.id, s, pack_audit(audit), st.audit_seq});
-            st.audit_seq = *seq;
-        }
+        if (!audit.empty())
+            record.emplace(feed_audit{now, d.id, s, pack_audit(audit), previous_audit});
         record_feed(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
                     record ? &*record : nullptr);
     }
-    if (seq || !loaded) store.save(r.table, r.id, st);
+    if (!as_new && (seq || !loaded)) store.save(r.table, r.id, st);
     return {};
 }
 

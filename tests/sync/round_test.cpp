@@ -701,3 +701,30 @@ TEST_F(round_fixture, the_next_pull_goes_out_before_a_batch_is_applied_and_only_
     EXPECT_EQ(std::get<proto::pull>(next[0]).cursor, std::get<proto::changes>(second).cursor);
     EXPECT_EQ(c.stats().pulls_sent, 3u);
 }
+
+TEST_F(round_fixture, an_insert_of_a_row_the_server_already_has_merges_as_a_concurrent_write) {
+    // The server merges a tablet's insert as a new row without looking it up; a row it already
+    // has makes it merge again, looked up, with no trace of the first try.
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+            "'Nà Pài', 3)");
+    sync(*a, dev_a);
+    wall.advance(10);
+    a2->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+             "'Nà Pài', 4)");
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h1'"), 4);
+    EXPECT_EQ(count(*a, "SELECT members FROM household WHERE id = 'h1'"), 4);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_conflicts WHERE row_id = 'h1'"), 1);
+    auto history = server->audit("household", "h1");
+    ASSERT_EQ(history.size(), 2u);
+    // The later insert's versions win every cell; its record has the values before.
+    auto members = std::find_if(history[1].cells.begin(), history[1].cells.end(),
+                                [](const auto& c) { return c.column == "members"; });
+    ASSERT_NE(members, history[1].cells.end());
+    EXPECT_EQ(members->old_value, value(std::int64_t{3}));
+    EXPECT_EQ(members->new_value, value(std::int64_t{4}));
+    EXPECT_EQ(members->ver.site, a2->rep().site());
+    EXPECT_EQ(server_count("SELECT max(seq) - min(seq) + 1 - count(*) FROM noi_feed"), 0)
+        << "a server sequence was skipped";
+}

@@ -45,6 +45,8 @@ public:
     std::optional<row_state> load(const std::string& table, const std::string& id,
                                   std::size_t columns);
     void save(const std::string& table, const std::string& id, const row_state& s);
+    // Saves the state of a row that has none; false, writing nothing, when the row has one.
+    bool insert_new(const std::string& table, const std::string& id, const row_state& s);
     void erase(const std::string& table, const std::string& id);
 
 private:

@@ -159,7 +159,9 @@ private:
     struct apply_result {
         std::optional<proto::rejection> rejection;
     };
-    apply_result apply_row(const device& d, const site_id& s, const proto::row_change& r);
+    // guess_new: a tablet's insert is merged as a new row without looking its state up first.
+    apply_result apply_row(const device& d, const site_id& s, const proto::row_change& r,
+                           bool guess_new = true);
     std::optional<proto::reject_reason> validate(const device& d, const proto::row_change& r,
                                                  const table_def*& def, std::string& why);
     std::uint64_t next_seq() { return ++seq_; }
