@@ -313,12 +313,18 @@ std::optional<proto::reject_reason> server_store::validate(const device& d,
         why = "a row id must not be empty";
         return reject_reason::wrong_type;
     }
+    std::vector<bool> seen_column(def->columns.size());
     for (const auto& c : r.cells) {
         auto i = def->column_index(c.column);
         if (!i) {
             why = "table " + r.table + " has no column " + c.column;
             return reject_reason::unknown_column;
         }
+        if (seen_column[*i]) {
+            why = "column " + r.table + "." + c.column + " appears twice in one row";
+            return reject_reason::wrong_type;
+        }
+        seen_column[*i] = true;
         if (!value_fits(def->columns[*i].type, c.val)) {
             why = "column " + r.table + "." + c.column + " does not take a value of that type";
             return reject_reason::wrong_type;

@@ -372,9 +372,18 @@ void tablet::apply_changes(const proto::changes& c) {
                     merge::cell_view{st.cells[i]->ver, values[i], st.cells[i]->seq > acked_seq};
         merge::incoming_row inc;
         inc.exists = r.exists;
-        for (const auto& cc : r.cells)
-            if (auto i = def->column_index(cc.column))
+        for (const auto& cc : r.cells) {
+            auto i = def->column_index(cc.column);
+            if (!i) continue;
+            // A column twice in one row (no server sends it) keeps its newest version, so the
+            // batch means the same however often it is applied (found by fuzz/apply_changes).
+            auto same = std::find_if(inc.cells.begin(), inc.cells.end(),
+                                     [&](const auto& c) { return c.column == *i; });
+            if (same == inc.cells.end())
                 inc.cells.push_back({*i, cc.val, cc.ver, std::nullopt});
+            else if (cc.ver > same->ver)
+                *same = {*i, cc.val, cc.ver, std::nullopt};
+        }
         auto d = merge::decide_row(view, inc, merge::role::tablet);
 
         if (r.exists) {

@@ -118,3 +118,16 @@ TEST_F(hostile_fixture, no_cursor_reaches_another_communes_rows) {
             }
         }
 }
+
+TEST_F(hostile_fixture, a_row_naming_a_column_twice_is_quarantined) {
+    // Its two values would each be merged against the stored cell, and the later one win by
+    // position alone.
+    auto ack = push_a({row("incident", "i-2", "01849",
+                           {{"summary", std::string("một")}, {"summary", std::string("hai")}}),
+                       row("incident", "i-1", "01849", {{"summary", std::string("một lần")}})});
+    ASSERT_EQ(ack.rejections.size(), 1u);
+    EXPECT_EQ(ack.rejections[0].id, "i-2");
+    EXPECT_EQ(ack.rejections[0].reason, proto::reject_reason::wrong_type);
+    EXPECT_NE(ack.rejections[0].message.find("twice"), std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM incident"), 1);
+}
