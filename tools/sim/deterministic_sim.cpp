@@ -59,22 +59,29 @@ std::string render(const value& v) {
     return std::visit(
         [](const auto& x) -> std::string {
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::monostate>) return "NULL";
-            else if constexpr (std::is_same_v<T, std::int64_t>) return "i" + std::to_string(x);
-            else if constexpr (std::is_same_v<T, double>) return "r" + std::to_string(x);
-            else if constexpr (std::is_same_v<T, std::string>) return "'" + x + "'";
-            else return "blob";
+            if constexpr (std::is_same_v<T, std::monostate>)
+                return "NULL";
+            else if constexpr (std::is_same_v<T, std::int64_t>)
+                return "i" + std::to_string(x);
+            else if constexpr (std::is_same_v<T, double>)
+                return "r" + std::to_string(x);
+            else if constexpr (std::is_same_v<T, std::string>)
+                return "'" + x + "'";
+            else
+                return "blob";
         },
         v);
 }
 
 class world {
 public:
-    explicit world(const sim_options& opt) : opt_(opt), rng_(opt.seed), server_wall_(1'750'000'000'000) {}
+    explicit world(const sim_options& opt)
+        : opt_(opt), rng_(opt.seed), server_wall_(1'750'000'000'000) {}
 
     sim_summary run() {
         setup();
-        for (int i = 0; i < opt_.steps; ++i) step();
+        for (int i = 0; i < opt_.steps; ++i)
+            step();
         quiesce();
         check();
         summary_.tablets = static_cast<int>(tabs_.size());
@@ -91,7 +98,8 @@ private:
         arm_server();
         const std::string communes[] = {"01849", "01852"};
         for (const auto& c : communes)
-            for (int k = 0; k < opt_.tablets_per_commune; ++k) add_tablet(c);
+            for (int k = 0; k < opt_.tablets_per_commune; ++k)
+                add_tablet(c);
         add_tablet("");
     }
 
@@ -99,11 +107,13 @@ private:
         sim_tablet s;
         auto n = tabs_.size();
         s.path = opt_.dir + "/tablet" + std::to_string(n) + ".db";
-        s.dev = {"dev" + std::to_string(n), commune.empty() ? "*" : commune, "Máy " + std::to_string(n)};
+        s.dev = {"dev" + std::to_string(n), commune.empty() ? "*" : commune,
+                 "Máy " + std::to_string(n)};
         s.commune = commune;
         // A few tablets start with clocks hours or days wrong.
-        if (chance(0.25)) s.skew_ms = std::vector<std::int64_t>{-3 * 86'400'000LL, -7'200'000, 7'200'000,
-                                                                 3 * 86'400'000LL}[pick(4)];
+        if (chance(0.25))
+            s.skew_ms = std::vector<std::int64_t>{-3 * 86'400'000LL, -7'200'000, 7'200'000,
+                                                  3 * 86'400'000LL}[pick(4)];
         s.wall = std::make_unique<manual_clock>(server_wall_.now_ms() + s.skew_ms);
         s.t = tablet::create(s.path, *s.wall, {rng_()});
         server_->add_device(s.dev);
@@ -139,7 +149,8 @@ private:
 
     void advance(std::int64_t ms) {
         server_wall_.advance(ms);
-        for (auto& s : tabs_) s.wall->set(server_wall_.now_ms() + s.skew_ms);
+        for (auto& s : tabs_)
+            s.wall->set(server_wall_.now_ms() + s.skew_ms);
     }
 
     // Most values are unique to their write, so the checker can tell which write a value came
@@ -152,7 +163,8 @@ private:
                 return static_cast<std::int64_t>(100'000 + unique_);
             return std::string(villages[pick(4)]) + " #" + std::to_string(unique_);
         }
-        if (column == "members" || column == "persons") return static_cast<std::int64_t>(1 + pick(6));
+        if (column == "members" || column == "persons")
+            return static_cast<std::int64_t>(1 + pick(6));
         if (column == "is_safe") return static_cast<std::int64_t>(pick(2));
         if (column == "birth_year") return static_cast<std::int64_t>(1980 + pick(25));
         if (column == "village") return std::string(villages[pick(4)]);
@@ -178,7 +190,8 @@ private:
         }
         auto n = count_rows(t, table);
         if (!n) return std::nullopt;
-        auto st = t.rep().db().prepare("SELECT id FROM " + table + " ORDER BY id LIMIT 1 OFFSET ?1");
+        auto st =
+            t.rep().db().prepare("SELECT id FROM " + table + " ORDER BY id LIMIT 1 OFFSET ?1");
         st.bind(1, static_cast<std::int64_t>(pick(static_cast<std::size_t>(n))));
         if (!st.step()) return std::nullopt;
         return st.column_text(0);
@@ -193,9 +206,12 @@ private:
         auto roll = pick(10);
         try {
             if (roll < 2) {
-                std::string id = chance(0.3) ? table + "-s" + std::to_string(pick(4)) : s.t->rep().new_uuid();
-                std::string commune = s.commune.empty() ? (chance(0.5) ? "01849" : "01852") : s.commune;
-                if (chance(0.04)) commune = commune == "01849" ? "01852" : "01849"; // the wrong commune
+                std::string id =
+                    chance(0.3) ? table + "-s" + std::to_string(pick(4)) : s.t->rep().new_uuid();
+                std::string commune =
+                    s.commune.empty() ? (chance(0.5) ? "01849" : "01852") : s.commune;
+                if (chance(0.04))
+                    commune = commune == "01849" ? "01852" : "01849"; // the wrong commune
                 std::vector<value> vals;
                 std::string cols = "id, commune_code", params = "?1, ?2";
                 for (std::size_t c = 0; c < spec.columns.size(); ++c) {
@@ -203,9 +219,11 @@ private:
                     params += ", ?" + std::to_string(c + 3);
                     vals.push_back(chance(0.1) ? value{} : random_value(spec.columns[c]));
                 }
-                auto st = db.prepare("INSERT INTO " + table + " (" + cols + ") VALUES (" + params + ")");
+                auto st =
+                    db.prepare("INSERT INTO " + table + " (" + cols + ") VALUES (" + params + ")");
                 st.bind(1, id).bind(2, commune);
-                for (std::size_t c = 0; c < vals.size(); ++c) st.bind(static_cast<int>(c + 3), vals[c]);
+                for (std::size_t c = 0; c < vals.size(); ++c)
+                    st.bind(static_cast<int>(c + 3), vals[c]);
                 st.step();
                 // An insert writes every column of the row.
                 const auto* def = s.t->rep().tables().find(table);
@@ -313,7 +331,9 @@ private:
         else if (roll < 97)
             reopen_server();
         else
-            tabs_[i].skew_ms = chance(0.5) ? 0 : std::vector<std::int64_t>{-86'400'000, 3'600'000, 2 * 86'400'000LL}[pick(3)];
+            tabs_[i].skew_ms = chance(0.5) ? 0
+                                           : std::vector<std::int64_t>{-86'400'000, 3'600'000,
+                                                                       2 * 86'400'000LL}[pick(3)];
     }
 
     void quiesce() {
@@ -327,14 +347,16 @@ private:
                     done = last_done_;
                 }
                 if (!done)
-                    problem("tablet " + std::to_string(i) + " cannot finish a round without faults: " +
+                    problem("tablet " + std::to_string(i) +
+                            " cannot finish a round without faults: " +
                             (last_error_ ? last_error_->message : "no error"));
             }
     }
 
     void problem(std::string p) { summary_.problems.push_back(std::move(p)); }
 
-    std::vector<std::string> dump(database& db, const std::string& table, const std::string& commune) {
+    std::vector<std::string> dump(database& db, const std::string& table,
+                                  const std::string& commune) {
         std::string sql = "SELECT * FROM " + table;
         const auto* def = server_->rep().tables().find(table);
         if (!commune.empty() && !def->is_global()) sql += " WHERE commune_code = ?1";
@@ -343,7 +365,8 @@ private:
         std::vector<std::string> out;
         while (st.step()) {
             std::string row;
-            for (int c = 0; c < st.columns(); ++c) row += render(st.column(c)) + "|";
+            for (int c = 0; c < st.columns(); ++c)
+                row += render(st.column(c)) + "|";
             out.push_back(row);
         }
         return out;
@@ -355,19 +378,23 @@ private:
             auto& s = tabs_[i];
             auto& tdb = s.t->rep().db();
             if (auto p = s.t->status().pending)
-                problem("tablet " + std::to_string(i) + " still has " + std::to_string(p) + " pending");
+                problem("tablet " + std::to_string(i) + " still has " + std::to_string(p) +
+                        " pending");
             for (const auto& def : server_->rep().tables().tables) {
                 auto mine = dump(tdb, def.name, "");
                 auto theirs = dump(sdb, def.name, s.commune);
                 if (mine != theirs)
-                    problem("tablet " + std::to_string(i) + " diverges from the server in " + def.name + " (" +
-                            std::to_string(mine.size()) + " rows against " + std::to_string(theirs.size()) + ")");
+                    problem("tablet " + std::to_string(i) + " diverges from the server in " +
+                            def.name + " (" + std::to_string(mine.size()) + " rows against " +
+                            std::to_string(theirs.size()) + ")");
                 if (!s.commune.empty() && !def.is_global()) {
-                    auto st = tdb.prepare("SELECT count(*) FROM " + def.name + " WHERE commune_code != ?1");
+                    auto st = tdb.prepare("SELECT count(*) FROM " + def.name +
+                                          " WHERE commune_code != ?1");
                     st.bind(1, s.commune);
                     st.step();
                     if (st.column_int(0))
-                        problem("tablet " + std::to_string(i) + " holds rows of another commune in " + def.name);
+                        problem("tablet " + std::to_string(i) +
+                                " holds rows of another commune in " + def.name);
                 }
             }
         }
@@ -394,22 +421,27 @@ private:
         }
         std::set<std::tuple<std::string, std::string, std::string>> rejected; // device, table, id
         for (std::size_t i = 0; i < tabs_.size(); ++i)
-            for (const auto& r : tabs_[i].t->rejected()) rejected.insert({tabs_[i].dev.id, r.table, r.row_id});
+            for (const auto& r : tabs_[i].t->rejected())
+                rejected.insert({tabs_[i].dev.id, r.table, r.row_id});
         std::set<std::tuple<std::string, std::string, std::string>> quarantined;
-        for (const auto& q : server_->quarantine()) quarantined.insert({q.device_id, q.table, q.row_id});
+        for (const auto& q : server_->quarantine())
+            quarantined.insert({q.device_id, q.table, q.row_id});
         for (const auto& r : rejected)
             if (!quarantined.count(r))
-                problem("row " + std::get<2>(r) + " rejected on " + std::get<0>(r) + " is not in quarantine");
+                problem("row " + std::get<2>(r) + " rejected on " + std::get<0>(r) +
+                        " is not in quarantine");
 
         // The last write of each (tablet, cell); earlier ones were superseded by their own site.
-        std::map<std::tuple<std::size_t, std::string, std::string, std::string>, const write_rec*> last;
+        std::map<std::tuple<std::size_t, std::string, std::string, std::string>, const write_rec*>
+            last;
         for (const auto& w : log_) {
             last[{w.tablet, w.table, w.id, w.column}] = &w;
-            if (w.column == exists_col) // a delete or an insert supersedes the site's earlier cell writes
+            if (w.column ==
+                exists_col) // a delete or an insert supersedes the site's earlier cell writes
                 for (auto it = last.begin(); it != last.end();)
                     it = (std::get<0>(it->first) == w.tablet && std::get<1>(it->first) == w.table &&
-                          std::get<2>(it->first) == w.id && std::get<3>(it->first) != exists_col && it->second != &w &&
-                          it->second < &w)
+                          std::get<2>(it->first) == w.id && std::get<3>(it->first) != exists_col &&
+                          it->second != &w && it->second < &w)
                              ? last.erase(it)
                              : std::next(it);
         }
@@ -420,7 +452,8 @@ private:
             const auto* def = server_->rep().tables().find(w->table);
             auto st = states.load(w->table, w->id, def->columns.size());
             if (!st) {
-                problem("write to " + w->table + "/" + w->id + " by " + dev + " never reached the server");
+                problem("write to " + w->table + "/" + w->id + " by " + dev +
+                        " never reached the server");
                 continue;
             }
             std::optional<cell_state> cell;
@@ -431,16 +464,20 @@ private:
             } else {
                 auto ci = *def->column_index(w->column);
                 cell = st->cells[ci];
-                auto vals = server_->rep().db().prepare("SELECT " + w->column + " FROM " + w->table + " WHERE id = ?1");
+                auto vals = server_->rep().db().prepare("SELECT " + w->column + " FROM " +
+                                                        w->table + " WHERE id = ?1");
                 vals.bind(1, w->id);
-                final_value = vals.step() ? vals.column(0) : (ci < st->tomb.size() ? st->tomb[ci] : value{});
+                final_value =
+                    vals.step() ? vals.column(0) : (ci < st->tomb.size() ? st->tomb[ci] : value{});
             }
             if (final_value == w->val) continue;
-            bool recorded = std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& c) {
-                if (c.table != w->table || c.row_id != w->id) return false;
-                if (c.kind == "delete_update") return true;
-                return c.column == w->column && (c.winner.val == w->val || c.loser.val == w->val);
-            });
+            bool recorded =
+                std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& c) {
+                    if (c.table != w->table || c.row_id != w->id) return false;
+                    if (c.kind == "delete_update") return true;
+                    return c.column == w->column &&
+                           (c.winner.val == w->val || c.loser.val == w->val);
+                });
             if (recorded) continue;
             // The roots: the final version, every version a conflict on this cell recorded, and
             // every version carrying one of their values (an equal value replaces a version
@@ -449,7 +486,8 @@ private:
             std::vector<value> kept{final_value};
             if (cell) roots.insert(cell->ver);
             for (const auto& c : conflicts)
-                if (c.table == w->table && c.row_id == w->id && c.column == std::optional(w->column)) {
+                if (c.table == w->table && c.row_id == w->id &&
+                    c.column == std::optional(w->column)) {
                     roots.insert({c.winner.hlc, c.winner.site});
                     roots.insert({c.loser.hlc, c.loser.site});
                     kept.push_back(c.winner.val);
@@ -457,11 +495,13 @@ private:
                 }
             for (const auto& a : server_->audit(w->table, w->id))
                 for (const auto& c : a.cells)
-                    if (c.column == w->column && std::find(kept.begin(), kept.end(), c.new_value) != kept.end())
+                    if (c.column == w->column &&
+                        std::find(kept.begin(), kept.end(), c.new_value) != kept.end())
                         roots.insert(c.ver);
             if (saw(w->table, w->id, w->column, roots, w->val)) continue;
-            problem("write " + render(w->val) + " to " + w->table + "/" + w->id + "." + w->column + " by " + dev +
-                    " was lost silently (final " + render(final_value) + ")" + history_of(*w));
+            problem("write " + render(w->val) + " to " + w->table + "/" + w->id + "." + w->column +
+                    " by " + dev + " was lost silently (final " + render(final_value) + ")" +
+                    history_of(*w));
         }
         check_deletes_hide_nothing();
     }
@@ -469,26 +509,29 @@ private:
     // The cell's story, printed with a failure so that a replayed seed explains itself.
     std::string history_of(const write_rec& w) {
         std::map<site_id, std::string> names;
-        for (std::size_t i = 0; i < tabs_.size(); ++i) names[tabs_[i].t->rep().site()] = tabs_[i].dev.id;
+        for (std::size_t i = 0; i < tabs_.size(); ++i)
+            names[tabs_[i].t->rep().site()] = tabs_[i].dev.id;
         names[server_->rep().site()] = "server";
         auto ver = [&](const version& v) { return names[v.site] + "@" + std::to_string(v.hlc); };
         std::string out = "\n    writes:";
         for (const auto& x : log_)
-            if (x.table == w.table && x.id == w.id && (x.column == w.column || x.column == exists_col))
+            if (x.table == w.table && x.id == w.id &&
+                (x.column == w.column || x.column == exists_col))
                 out += " " + tabs_[x.tablet].dev.id + ":" + x.column + "=" + render(x.val);
         out += "\n    accepted:";
         for (const auto& a : server_->audit(w.table, w.id))
             for (const auto& c : a.cells)
                 if (c.column == w.column || c.column == exists_col)
-                    out += " [" + c.column + " " + render(c.new_value) + " " + ver(c.ver) + " base " +
-                           (c.base ? ver(*c.base) : "-") + "]";
+                    out += " [" + c.column + " " + render(c.new_value) + " " + ver(c.ver) +
+                           " base " + (c.base ? ver(*c.base) : "-") + "]";
         out += "\n    conflicts:";
         for (const auto& c : server_->conflicts())
             if (c.table == w.table && c.row_id == w.id)
-                out += " [" + c.kind + " " + c.column.value_or("-") + " " + render(c.winner.val) + " over " +
-                       render(c.loser.val) + "]";
+                out += " [" + c.kind + " " + c.column.value_or("-") + " " + render(c.winner.val) +
+                       " over " + render(c.loser.val) + "]";
         for (const auto& q : server_->quarantine())
-            if (q.table == w.table && q.row_id == w.id) out += "\n    quarantined from " + q.device_id + ": " + q.reason;
+            if (q.table == w.table && q.row_id == w.id)
+                out += "\n    quarantined from " + q.device_id + ": " + q.reason;
         return out;
     }
 
@@ -506,13 +549,19 @@ private:
             auto v = *todo.begin();
             todo.erase(todo.begin());
             if (!seen.insert(v).second) continue;
-            for (const auto& c : chain) {
+            for (std::size_t k = 0; k < chain.size(); ++k) {
+                const auto& c = chain[k];
                 if (c.ver == v && c.base) todo.insert(*c.base);
                 if (c.ver.site == v.site && c.ver < v) todo.insert(c.ver);
+                // An equal value replaced the version before it without a conflict and keeps
+                // what that one said (seed 264848: two sites wrote one value, one had seen more).
+                if (c.ver == v && k > 0 && c.old_value == c.new_value)
+                    todo.insert(chain[k - 1].ver);
             }
         }
-        return std::any_of(chain.begin(), chain.end(),
-                           [&](const audit_cell& c) { return seen.count(c.ver) && c.new_value == val; });
+        return std::any_of(chain.begin(), chain.end(), [&](const audit_cell& c) {
+            return seen.count(c.ver) && c.new_value == val;
+        });
     }
 
     // §6a: a delete never hides an update from another site that it had not seen, unless the
@@ -529,10 +578,12 @@ private:
             for (const auto& c : st->cells) {
                 if (!c || c->ver.site == st->exists->ver.site) continue;
                 if (std::find(st->seen.begin(), st->seen.end(), c->ver) != st->seen.end()) continue;
-                bool recorded = std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& r) {
-                    return r.kind == "delete_update" && r.table == table && r.row_id == id;
-                });
-                if (!recorded) problem("delete of " + table + "/" + id + " hides an unseen update silently");
+                bool recorded =
+                    std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& r) {
+                        return r.kind == "delete_update" && r.table == table && r.row_id == id;
+                    });
+                if (!recorded)
+                    problem("delete of " + table + "/" + id + " hides an unseen update silently");
                 break;
             }
         }
