@@ -13,11 +13,6 @@
 namespace noi::proto {
 namespace {
 
-void put_str(packer& p, const std::string& s) {
-    p.pack_str(static_cast<std::uint32_t>(s.size()));
-    p.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
-}
-
 void put_bin(packer& p, const std::uint8_t* data, std::size_t n) {
     p.pack_bin(static_cast<std::uint32_t>(n));
     p.pack_bin_body(reinterpret_cast<const char*>(data), static_cast<std::uint32_t>(n));
@@ -32,8 +27,8 @@ void put_opt_version(packer& p, const std::optional<version>& v) {
 
 void put_row(packer& p, const row_change& r) {
     p.pack_array(8);
-    put_str(p, r.table);
-    put_str(p, r.id);
+    pack_string(p, r.table);
+    pack_string(p, r.id);
     pack_value(p, r.scope);
     p.pack_uint64(r.seq);
     if (r.exists) {
@@ -54,7 +49,7 @@ void put_row(packer& p, const row_change& r) {
     p.pack_array(static_cast<std::uint32_t>(r.cells.size()));
     for (const auto& c : r.cells) {
         p.pack_array(4);
-        put_str(p, c.column);
+        pack_string(p, c.column);
         pack_value(p, c.val);
         pack_version(p, c.ver);
         put_opt_version(p, c.base);
@@ -72,11 +67,11 @@ void put_rejections(packer& p, const std::vector<rejection>& rs) {
     for (const auto& r : rs) {
         p.pack_array(6);
         p.pack_uint64(r.quarantine_id);
-        put_str(p, r.table);
-        put_str(p, r.id);
+        pack_string(p, r.table);
+        pack_string(p, r.id);
         p.pack_uint64(r.seq);
         p.pack_uint16(static_cast<std::uint16_t>(r.reason));
-        put_str(p, r.message);
+        pack_string(p, r.message);
     }
 }
 
@@ -88,7 +83,7 @@ struct encoder {
         p.pack_uint32(m.version);
         put_bin(p, m.site.data(), m.site.size());
         p.pack_uint32(m.schema_version);
-        put_str(p, m.app_version);
+        pack_string(p, m.app_version);
         p.pack_uint64(m.clock_ms);
         p.pack_uint64(m.pending);
         if (m.oldest_pending_ms)
@@ -102,7 +97,7 @@ struct encoder {
         p.pack_uint8(static_cast<std::uint8_t>(msg_type::welcome));
         p.pack_uint32(m.version);
         p.pack_uint64(m.clock_ms);
-        put_str(p, m.scope);
+        pack_string(p, m.scope);
         put_bin(p, m.epoch.data(), m.epoch.size());
         p.pack_uint64(m.acked_seq);
         put_rejections(p, m.rejections);
@@ -150,7 +145,7 @@ struct encoder {
         p.pack_uint8(static_cast<std::uint8_t>(msg_type::error));
         p.pack_uint16(static_cast<std::uint16_t>(m.code));
         p.pack_uint8(static_cast<std::uint8_t>(m.cond));
-        put_str(p, m.message);
+        pack_string(p, m.message);
         p.pack_array(static_cast<std::uint32_t>(m.supported_versions.size()));
         for (auto v : m.supported_versions)
             p.pack_uint32(v);

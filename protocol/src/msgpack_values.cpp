@@ -33,8 +33,7 @@ void pack_value(packer& p, const value& v) {
             } else if constexpr (std::is_same_v<T, double>) {
                 pack_float64(p, x);
             } else if constexpr (std::is_same_v<T, std::string>) {
-                p.pack_str(static_cast<std::uint32_t>(x.size()));
-                p.pack_str_body(x.data(), static_cast<std::uint32_t>(x.size()));
+                pack_string(p, x);
             } else {
                 p.pack_bin(static_cast<std::uint32_t>(x.bytes.size()));
                 p.pack_bin_body(reinterpret_cast<const char*>(x.bytes.data()),
@@ -42,6 +41,11 @@ void pack_value(packer& p, const value& v) {
             }
         },
         v);
+}
+
+void pack_string(packer& p, std::string_view s) {
+    p.pack_str(static_cast<std::uint32_t>(s.size()));
+    p.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
 }
 
 void pack_version(packer& p, const version& v) {

@@ -8,7 +8,6 @@
 
 #include <noi/protocol/msgpack_values.hpp>
 #include <noi/sync/error.hpp>
-#include <noi/sync/row_state.hpp>
 
 #include <algorithm>
 
@@ -22,11 +21,6 @@ constexpr std::uint64_t format_2 = 2;
 [[noreturn]] void corrupt() {
     throw sync_error(errc::corrupt_state,
                      "an audit record does not decode; restore the database from a backup");
-}
-
-void put_str(packer& p, const std::string& s) {
-    p.pack_str(static_cast<std::uint32_t>(s.size()));
-    p.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
 }
 
 void put_version(packer& p, const version& v) {
@@ -73,7 +67,11 @@ std::optional<version> get_base(const msgpack::object& hlc, const msgpack::objec
     return get_version(hlc, site);
 }
 
-std::vector<unpacked_audit_cell> unpack_format_1(const std::vector<value>& flat) {
+std::vector<unpacked_audit_cell> unpack_format_1(const msgpack::object* f, std::uint32_t n) {
+    std::vector<value> flat;
+    flat.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i)
+        flat.push_back(get_value(f[i]));
     std::vector<unpacked_audit_cell> out;
     auto version_of = [](const value& hlc, const value& site, const version* prev) {
         const auto* h = std::get_if<std::int64_t>(&hlc);
@@ -115,16 +113,16 @@ std::string pack_audit(const std::vector<audit_cell>& cells) {
     for (const auto& c : cells) {
         if (c.ver != head.ver || c.base != head.base) {
             p.pack_array(6);
-            put_str(p, c.column);
+            proto::pack_string(p, c.column);
             proto::pack_value(p, c.old_value);
             put_version(p, c.ver);
             put_base(p, c.base);
         } else if (!is_null(c.old_value)) {
             p.pack_array(2);
-            put_str(p, c.column);
+            proto::pack_string(p, c.column);
             proto::pack_value(p, c.old_value);
         } else {
-            put_str(p, c.column);
+            proto::pack_string(p, c.column);
         }
     }
     return {buf.data(), buf.size()};
@@ -141,7 +139,7 @@ std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes) {
     if (top.type != msgpack::type::ARRAY) corrupt();
     const auto* f = top.via.array.ptr;
     const auto n = top.via.array.size;
-    if (n > 0 && f[0].type == msgpack::type::STR) return unpack_format_1(unpack_values(bytes));
+    if (n > 0 && f[0].type == msgpack::type::STR) return unpack_format_1(f, n);
     if (n < 5 || get_u64(f[0]) != format_2) corrupt();
     const auto head = get_version(f[1], f[2]);
     const auto head_base = get_base(f[3], f[4]);

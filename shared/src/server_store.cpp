@@ -97,13 +97,18 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
         throw sync_error(errc::not_a_replica, path + " is a tablet replica, not a server's");
     // Databases from before the feed named the pushing site and carried the audit records:
     // their rows stay NULL there, which means sent to everyone, and audited in noi_audit.
-    for (const char* column : {"site BLOB", "at INTEGER", "device_id TEXT", "writer BLOB",
-                               "cells BLOB", "prev INTEGER"}) {
-        const std::string def(column);
-        auto has = r->db().prepare("SELECT 1 FROM pragma_table_info('noi_feed') WHERE name = ?1");
-        has.bind(1, def.substr(0, def.find(' ')));
-        if (!has.step()) r->db().exec("ALTER TABLE noi_feed ADD COLUMN " + def);
-    }
+    std::set<std::string> columns;
+    auto info = r->db().prepare("SELECT name FROM pragma_table_info('noi_feed')");
+    while (info.step())
+        columns.insert(info.column_text(0));
+    for (auto [name, type] : {std::pair{"site", "BLOB"},
+                              {"at", "INTEGER"},
+                              {"device_id", "TEXT"},
+                              {"writer", "BLOB"},
+                              {"cells", "BLOB"},
+                              {"prev", "INTEGER"}})
+        if (!columns.count(name))
+            r->db().exec(std::string("ALTER TABLE noi_feed ADD COLUMN ") + name + " " + type);
     r->db().exec(audit_view);
     return std::make_unique<server_store>(std::move(r), so);
 }

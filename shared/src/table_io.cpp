@@ -11,7 +11,7 @@ std::string quote_ident(const std::string& name) {
     return out + "\"";
 }
 
-table_io::table_io(database& db, const table_def& def) : db_(db), columns_(def.columns.size()) {
+table_io::table_io(database& db, const table_def& def) : columns_(def.columns.size()) {
     std::string cols, params, updates;
     for (std::size_t i = 0; i < def.columns.size(); ++i) {
         auto q = quote_ident(def.columns[i].name);
@@ -20,21 +20,16 @@ table_io::table_io(database& db, const table_def& def) : db_(db), columns_(def.c
         updates += (i ? ", " : "") + q + " = excluded." + q;
     }
     auto t = quote_ident(def.name);
-    select_sql_ = "SELECT id" + cols + " FROM " + t + " WHERE id = ?1";
-    upsert_sql_ = "INSERT INTO " + t + " (id" + cols + ") VALUES (?1" + params + ")" +
-                  (updates.empty() ? " ON CONFLICT(id) DO NOTHING"
-                                   : " ON CONFLICT(id) DO UPDATE SET " + updates);
-    delete_sql_ = "DELETE FROM " + t + " WHERE id = ?1";
-}
-
-statement& table_io::get(statement*& slot, const std::string& sql) {
-    if (!slot) return *(slot = &db_.cached(sql));
-    slot->reset();
-    return *slot;
+    select_ = &db.cached("SELECT id" + cols + " FROM " + t + " WHERE id = ?1");
+    upsert_ = &db.cached("INSERT INTO " + t + " (id" + cols + ") VALUES (?1" + params + ")" +
+                         (updates.empty() ? " ON CONFLICT(id) DO NOTHING"
+                                          : " ON CONFLICT(id) DO UPDATE SET " + updates));
+    delete_ = &db.cached("DELETE FROM " + t + " WHERE id = ?1");
 }
 
 std::optional<std::vector<value>> table_io::read(const std::string& id) {
-    auto& st = get(select_, select_sql_);
+    auto& st = *select_;
+    st.reset(); // a use cut short by an exception may have left it mid-step
     st.bind(1, id);
     if (!st.step()) return std::nullopt;
     std::vector<value> out(columns_);
@@ -45,7 +40,8 @@ std::optional<std::vector<value>> table_io::read(const std::string& id) {
 }
 
 void table_io::upsert(const std::string& id, const std::vector<value>& values) {
-    auto& st = get(upsert_, upsert_sql_);
+    auto& st = *upsert_;
+    st.reset();
     st.bind(1, id);
     for (std::size_t i = 0; i < columns_; ++i)
         st.bind(static_cast<int>(i + 2), i < values.size() ? values[i] : value{});
@@ -53,7 +49,8 @@ void table_io::upsert(const std::string& id, const std::vector<value>& values) {
 }
 
 void table_io::remove(const std::string& id) {
-    auto& st = get(delete_, delete_sql_);
+    auto& st = *delete_;
+    st.reset();
     st.bind(1, id);
     st.run();
 }

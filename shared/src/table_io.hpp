@@ -23,14 +23,10 @@ public:
     void remove(const std::string& id);
 
 private:
-    // The connection's cached statement for sql, found once and then kept here: the text is
-    // long, and looking it up by text costs more than the statement on every row.
-    statement& get(statement*& slot, const std::string& sql);
-
-    database& db_;
+    // The connection's cached statements, kept here: their texts are long, and looking one up
+    // by its text costs more than running it on every row.
     std::size_t columns_;
-    std::string select_sql_, upsert_sql_, delete_sql_;
-    statement *select_ = nullptr, *upsert_ = nullptr, *delete_ = nullptr;
+    statement *select_, *upsert_, *delete_;
 };
 
 } // namespace noi

@@ -8,12 +8,14 @@
 #include <msgpack.hpp>
 
 #include <optional>
+#include <string_view>
 
 namespace noi::proto {
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
 void pack_value(packer& p, const value& v);
+void pack_string(packer& p, std::string_view s);
 void pack_version(packer& p, const version& v);
 
 // Return none when the object has another shape; the caller says what that means.
