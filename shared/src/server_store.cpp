@@ -306,8 +306,8 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
 
 std::optional<proto::reject_reason> server_store::validate(const device& d,
                                                            const proto::row_change& r,
-                                                           const table_def*& def,
-                                                           std::string& why) {
+                                                           const table_def*& def, std::string& why,
+                                                           std::vector<std::size_t>& columns) {
     using proto::reject_reason;
     def = rep_->tables().find(r.table);
     if (!def) {
@@ -319,6 +319,7 @@ std::optional<proto::reject_reason> server_store::validate(const device& d,
         return reject_reason::wrong_type;
     }
     std::vector<bool> seen_column(def->columns.size());
+    columns.clear();
     for (const auto& c : r.cells) {
         auto i = def->column_index(c.column);
         if (!i) {
@@ -330,6 +331,7 @@ std::optional<proto::reject_reason> server_store::validate(const device& d,
             return reject_reason::wrong_type;
         }
         seen_column[*i] = true;
+        columns.push_back(*i);
         if (!value_fits(def->columns[*i].type, c.val)) {
             why = "column " + r.table + "." + c.column + " does not take a value of that type";
             return reject_reason::wrong_type;
@@ -365,7 +367,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     row_state_store store(db);
     std::string why;
     const table_def* def = nullptr;
-    auto reason = validate(d, r, def, why);
+    std::vector<std::size_t> columns;
+    auto reason = validate(d, r, def, why, columns);
 
     // A tablet's insert is nearly always a row the server has never seen. It is merged as new
     // without a lookup, and inserting its state, which fails on a row that has one, checks the
@@ -432,8 +435,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     inc.seen = r.seen;
     inc.existence_base = r.existence_base;
     inc.cells.reserve(r.cells.size());
-    for (const auto& c : r.cells)
-        inc.cells.push_back({*def->column_index(c.column), c.val, c.ver, c.base});
+    for (std::size_t k = 0; k < r.cells.size(); ++k)
+        inc.cells.push_back({columns[k], r.cells[k].val, r.cells[k].ver, r.cells[k].base});
     // Whether this emission carries only versions the pusher sent, which it therefore holds:
     // its own pulls skip it. Versions it did not send (kept ones re-emitted for it to learn, an
     // existence made up here) make it false.
@@ -476,16 +479,20 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             reemit(st.exists);
         }
     }
-    std::vector<value> old_values = values;
+    // Only a conflict record needs the values a change replaced, or an incoming value once
+    // it is in the row: without conflicts the values move instead of being copied.
+    const bool conflicted = !dec.conflicts.empty();
+    std::vector<value> old_values;
+    if (conflicted) old_values = values;
     for (std::size_t k = 0; k < inc.cells.size(); ++k) {
-        const auto& ic = inc.cells[k];
+        auto& ic = inc.cells[k];
         seen_hlc = std::max(seen_hlc, ic.ver.hlc);
         auto& cell = st.cells[ic.column];
         if (dec.cells[k] == merge::action::apply) {
-            audit.push_back(
-                {def->columns[ic.column].name, values[ic.column], value{}, ic.ver, ic.base});
+            audit.push_back({def->columns[ic.column].name, std::move(values[ic.column]), value{},
+                             ic.ver, ic.base});
             cell = cell_state{ic.ver, std::nullopt, 0};
-            values[ic.column] = ic.val;
+            values[ic.column] = conflicted ? ic.val : std::move(ic.val);
             emit(cell);
         } else if (dec.cells[k] == merge::action::keep) {
             reemit(cell);
@@ -771,7 +778,8 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
     const auto& row = std::get<proto::changes>(*ch).rows.front();
     std::string why;
     const table_def* def = nullptr;
-    if (validate(*d, row, def, why))
+    std::vector<std::size_t> columns;
+    if (validate(*d, row, def, why, columns))
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + why +
                     "; fix it first (for example the device's scope) or discard the row"};

@@ -162,8 +162,10 @@ private:
     // guess_new: a tablet's insert is merged as a new row without looking its state up first.
     apply_result apply_row(const device& d, const site_id& s, const proto::row_change& r,
                            bool guess_new = true);
+    // On success, columns holds each cell's column index, in the row's order.
     std::optional<proto::reject_reason> validate(const device& d, const proto::row_change& r,
-                                                 const table_def*& def, std::string& why);
+                                                 const table_def*& def, std::string& why,
+                                                 std::vector<std::size_t>& columns);
     std::uint64_t next_seq() { return ++seq_; }
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
