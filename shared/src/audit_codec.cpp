@@ -2,6 +2,8 @@
 // version and base (nil, nil: no base). A cell is its column name alone when it has the head's
 // version and base and no value before; [column, before] when it has the head's version and
 // base; [column, before, hlc, site, base-hlc, base-site] otherwise.
+// Format 3: [3, hlc, site, base-hlc, base-site, list]: a record of format 2 whose cells are
+// all names alone, those of column list number `list`.
 // Format 1 was flat: [column, before, after, hlc, site, base-hlc, base-site]..., a version or
 // base equal to the previous cell's written as hlc 0 and no site.
 #include "audit_codec.hpp"
@@ -17,6 +19,7 @@ namespace {
 using proto::packer;
 
 constexpr std::uint64_t format_2 = 2;
+constexpr std::uint64_t format_3 = 3;
 
 [[noreturn]] void corrupt() {
     throw sync_error(errc::corrupt_state,
@@ -102,12 +105,36 @@ std::vector<unpacked_audit_cell> unpack_format_1(const msgpack::object* f, std::
 
 } // namespace
 
-std::string pack_audit(const std::vector<audit_cell>& cells) {
-    msgpack::sbuffer buf;
+namespace {
+
+bool is_creation_of(const std::vector<audit_cell>& cells, const audit_column_list& list) {
+    if (cells.size() != list.names.size()) return false;
+    const auto& head = cells.front();
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const auto& c = cells[i];
+        if (c.column != list.names[i] || c.ver != head.ver || c.base != head.base ||
+            !is_null(c.old_value))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+std::string pack_audit(const std::vector<audit_cell>& cells, const audit_column_list* creation) {
+    msgpack::sbuffer buf(proto::small_record_bytes);
     packer p(buf);
+    const auto& head = cells.front();
+    if (creation && is_creation_of(cells, *creation)) {
+        p.pack_array(6);
+        p.pack_uint64(format_3);
+        put_version(p, head.ver);
+        put_base(p, head.base);
+        p.pack_uint64(creation->id);
+        return {buf.data(), buf.size()};
+    }
     p.pack_array(static_cast<std::uint32_t>(5 + cells.size()));
     p.pack_uint64(format_2);
-    const auto& head = cells.front();
     put_version(p, head.ver);
     put_base(p, head.base);
     for (const auto& c : cells) {
@@ -128,7 +155,8 @@ std::string pack_audit(const std::vector<audit_cell>& cells) {
     return {buf.data(), buf.size()};
 }
 
-std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes) {
+std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes,
+                                              const audit_column_lookup& lists) {
     msgpack::object_handle h;
     try {
         h = msgpack::unpack(bytes.data(), bytes.size());
@@ -140,10 +168,17 @@ std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes) {
     const auto* f = top.via.array.ptr;
     const auto n = top.via.array.size;
     if (n > 0 && f[0].type == msgpack::type::STR) return unpack_format_1(f, n);
-    if (n < 5 || get_u64(f[0]) != format_2) corrupt();
+    if (n < 5) corrupt();
+    const auto format = get_u64(f[0]);
+    if (format != format_2 && (format != format_3 || n != 6)) corrupt();
     const auto head = get_version(f[1], f[2]);
     const auto head_base = get_base(f[3], f[4]);
     std::vector<unpacked_audit_cell> out;
+    if (format == format_3) {
+        for (auto& name : lists(get_u64(f[5])))
+            out.push_back({audit_cell{std::move(name), {}, {}, head, head_base}, false});
+        return out;
+    }
     out.reserve(n - 5);
     for (std::uint32_t i = 5; i < n; ++i) {
         audit_cell c;
@@ -165,6 +200,30 @@ std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes) {
         }
         out.push_back({std::move(c), false});
     }
+    return out;
+}
+
+std::string pack_column_names(const std::vector<std::string>& names) {
+    msgpack::sbuffer buf(proto::small_record_bytes);
+    packer p(buf);
+    p.pack_array(static_cast<std::uint32_t>(names.size()));
+    for (const auto& n : names)
+        proto::pack_string(p, n);
+    return {buf.data(), buf.size()};
+}
+
+std::vector<std::string> unpack_column_names(const std::string& bytes) {
+    msgpack::object_handle h;
+    try {
+        h = msgpack::unpack(bytes.data(), bytes.size());
+    } catch (const msgpack::unpack_error&) {
+        corrupt();
+    }
+    const auto& top = h.get();
+    if (top.type != msgpack::type::ARRAY) corrupt();
+    std::vector<std::string> out;
+    for (std::uint32_t i = 0; i < top.via.array.size; ++i)
+        out.push_back(get_str(top.via.array.ptr[i]));
     return out;
 }
 

@@ -60,7 +60,7 @@ value get_value(const msgpack::object& o) {
 } // namespace
 
 std::string pack_values(const std::vector<value>& values) {
-    msgpack::sbuffer buf;
+    msgpack::sbuffer buf(proto::small_record_bytes);
     packer p(buf);
     p.pack_array(static_cast<std::uint32_t>(values.size()));
     for (const auto& v : values)
@@ -83,7 +83,7 @@ std::vector<value> unpack_values(std::string_view bytes) {
 }
 
 std::string pack_row_state(const row_state& s) {
-    msgpack::sbuffer buf;
+    msgpack::sbuffer buf(proto::small_record_bytes);
     packer p(buf);
     p.pack_array(s.audit_seq ? 6 : 5);
     if (s.alive)

@@ -14,6 +14,11 @@ std::optional<std::size_t> table_def::column_index(std::string_view n) const {
     return std::nullopt;
 }
 
+std::optional<std::size_t> table_def::column_index(std::string_view n, std::size_t hint) const {
+    if (hint < columns.size() && columns[hint].name == n) return hint;
+    return column_index(n);
+}
+
 const table_def* schema::find(std::string_view n) const {
     for (const auto& t : tables)
         if (t.name == n) return &t;
@@ -23,12 +28,16 @@ const table_def* schema::find(std::string_view n) const {
 bool value_fits(col_type t, const value& v) {
     if (is_null(v)) return true;
     switch (t) {
-    case col_type::integer: return std::holds_alternative<std::int64_t>(v);
+    case col_type::integer:
+        return std::holds_alternative<std::int64_t>(v);
     case col_type::real:
         return std::holds_alternative<double>(v) || std::holds_alternative<std::int64_t>(v);
-    case col_type::text: return std::holds_alternative<std::string>(v);
-    case col_type::blob: return std::holds_alternative<blob>(v);
-    case col_type::any: return true;
+    case col_type::text:
+        return std::holds_alternative<std::string>(v);
+    case col_type::blob:
+        return std::holds_alternative<blob>(v);
+    case col_type::any:
+        return true;
     }
     return false;
 }
@@ -51,7 +60,8 @@ col_type type_of(std::string decl) {
 } // namespace
 
 table_def describe_table(database& db, const std::string& table, const std::string& scope_column) {
-    auto strict = db.prepare("SELECT strict FROM pragma_table_list WHERE name = ?1 AND schema = 'main'");
+    auto strict =
+        db.prepare("SELECT strict FROM pragma_table_list WHERE name = ?1 AND schema = 'main'");
     strict.bind(1, table);
     if (!strict.step()) refuse(table, "no such table; create it first");
     if (strict.column_int(0) != 1) refuse(table, "it must be declared STRICT");

@@ -72,6 +72,35 @@ server_store::server_store(std::unique_ptr<replica> r, server_options so)
     : rep_(std::move(r)), opt_(so) {
     auto st = rep_->db().prepare("SELECT coalesce(max(seq), 0) FROM noi_feed");
     if (st.step()) seq_ = static_cast<std::uint64_t>(st.column_int(0));
+    register_creation_lists();
+}
+
+// Each table's insert record names its columns by a list number (audit_codec.hpp). The lists
+// are stored and committed here, before any push: one stored inside a push that then rolls
+// back to a savepoint would leave a number the cache holds but the database does not.
+void server_store::register_creation_lists() {
+    auto& db = rep_->db();
+    transaction tx(db);
+    db.exec("CREATE TABLE IF NOT EXISTS noi_audit_columns (id INTEGER PRIMARY KEY, names BLOB "
+            "NOT NULL UNIQUE)");
+    auto& add =
+        db.cached("INSERT INTO noi_audit_columns(names) VALUES (?1) ON CONFLICT DO NOTHING");
+    auto& find = db.cached("SELECT id FROM noi_audit_columns WHERE names = ?1");
+    for (const auto& t : rep_->tables().tables) {
+        audit_column_list list;
+        list.names.push_back(exists_column);
+        for (const auto& c : t.columns)
+            list.names.push_back(c.name);
+        const auto packed = pack_column_names(list.names);
+        add.bind_blob(1, packed.data(), packed.size());
+        add.run();
+        find.bind_blob(1, packed.data(), packed.size());
+        if (!find.step()) throw sync_error(errc::corrupt_state, "an audit column list was lost");
+        list.id = static_cast<std::uint64_t>(find.column_int(0));
+        find.reset();
+        creation_lists_[t.name] = std::move(list);
+    }
+    tx.commit();
 }
 
 std::unique_ptr<server_store> server_store::create(const std::string& path, const wall_clock& wall,
@@ -321,7 +350,7 @@ std::optional<proto::reject_reason> server_store::validate(const device& d,
     std::vector<bool> seen_column(def->columns.size());
     columns.clear();
     for (const auto& c : r.cells) {
-        auto i = def->column_index(c.column);
+        auto i = def->column_index(c.column, columns.size());
         if (!i) {
             why = "table " + r.table + " has no column " + c.column;
             return reject_reason::unknown_column;
@@ -489,8 +518,10 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         seen_hlc = std::max(seen_hlc, ic.ver.hlc);
         auto& cell = st.cells[ic.column];
         if (dec.cells[k] == merge::action::apply) {
-            audit.push_back({def->columns[ic.column].name, std::move(values[ic.column]), value{},
-                             ic.ver, ic.base});
+            // A new row had no values before, though its scope column is filled in already.
+            audit.push_back({def->columns[ic.column].name,
+                             loaded ? std::move(values[ic.column]) : value{}, value{}, ic.ver,
+                             ic.base});
             cell = cell_state{ic.ver, std::nullopt, 0};
             values[ic.column] = conflicted ? ic.val : std::move(ic.val);
             emit(cell);
@@ -558,14 +589,19 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
 
     auto& io = rep_->io(*def);
     if (st.alive) {
-        if (!audit.empty() || revived) io.upsert(r.id, values);
+        // A row merged as new had no state, so it is not in the table (row_values).
+        if (as_new)
+            io.insert(r.id, values);
+        else if (!audit.empty() || revived)
+            io.upsert(r.id, values);
     } else if (was_alive && loaded) {
         io.remove(r.id);
     }
     if (seq) {
         std::optional<feed_audit> record;
         if (!audit.empty())
-            record.emplace(feed_audit{now, d.id, s, pack_audit(audit), previous_audit});
+            record.emplace(feed_audit{now, d.id, s, pack_audit(audit, creation_list(r.table)),
+                                      previous_audit});
         record_feed(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
                     record ? &*record : nullptr);
     }
@@ -919,6 +955,18 @@ std::vector<quarantine_record> server_store::quarantine() {
 }
 
 std::vector<audit_record> server_store::audit(const std::string& table, const std::string& row_id) {
+    auto column_list = [this](std::uint64_t id) {
+        auto& st = rep_->db().cached("SELECT names FROM noi_audit_columns WHERE id = ?1");
+        st.bind(1, static_cast<std::int64_t>(id));
+        if (!st.step())
+            throw sync_error(errc::corrupt_state, "an audit record names column list " +
+                                                      std::to_string(id) +
+                                                      ", which is missing; restore the "
+                                                      "database from a backup");
+        auto names = unpack_column_names(st.column_blob(0));
+        st.reset();
+        return names;
+    };
     std::vector<audit_record> out;
     std::vector<std::vector<unpacked_audit_cell>> cells;
     // Both queries give at, device, site and cells from column `first` on.
@@ -930,7 +978,7 @@ std::vector<audit_record> server_store::audit(const std::string& table, const st
                        row_id,
                        to_site(st.column_blob(first + 2)),
                        {}});
-        cells.push_back(unpack_audit(st.column_blob(first + 3)));
+        cells.push_back(unpack_audit(st.column_blob(first + 3), column_list));
     };
     auto legacy = rep_->db().prepare("SELECT id, at, device_id, site, cells FROM noi_audit "
                                      "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");

@@ -21,9 +21,10 @@ table_io::table_io(database& db, const table_def& def) : columns_(def.columns.si
     }
     auto t = quote_ident(def.name);
     select_ = &db.cached("SELECT id" + cols + " FROM " + t + " WHERE id = ?1");
-    upsert_ = &db.cached("INSERT INTO " + t + " (id" + cols + ") VALUES (?1" + params + ")" +
-                         (updates.empty() ? " ON CONFLICT(id) DO NOTHING"
-                                          : " ON CONFLICT(id) DO UPDATE SET " + updates));
+    const auto insert = "INSERT INTO " + t + " (id" + cols + ") VALUES (?1" + params + ")";
+    insert_ = &db.cached(insert);
+    upsert_ = &db.cached(insert + (updates.empty() ? " ON CONFLICT(id) DO NOTHING"
+                                                   : " ON CONFLICT(id) DO UPDATE SET " + updates));
     delete_ = &db.cached("DELETE FROM " + t + " WHERE id = ?1");
 }
 
@@ -39,13 +40,25 @@ std::optional<std::vector<value>> table_io::read(const std::string& id) {
     return out;
 }
 
-void table_io::upsert(const std::string& id, const std::vector<value>& values) {
-    auto& st = *upsert_;
+namespace {
+
+void write_row(statement& st, std::size_t columns, const std::string& id,
+               const std::vector<value>& values) {
     st.reset();
     st.bind(1, id);
-    for (std::size_t i = 0; i < columns_; ++i)
+    for (std::size_t i = 0; i < columns; ++i)
         st.bind(static_cast<int>(i + 2), i < values.size() ? values[i] : value{});
     st.run();
+}
+
+} // namespace
+
+void table_io::insert(const std::string& id, const std::vector<value>& values) {
+    write_row(*insert_, columns_, id, values);
+}
+
+void table_io::upsert(const std::string& id, const std::vector<value>& values) {
+    write_row(*upsert_, columns_, id, values);
 }
 
 void table_io::remove(const std::string& id) {

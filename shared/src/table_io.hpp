@@ -20,13 +20,15 @@ public:
     // The row's values by column index, or none when the row is absent.
     std::optional<std::vector<value>> read(const std::string& id);
     void upsert(const std::string& id, const std::vector<value>& values);
+    // A row known to be absent: a plain insert, cheaper than the upsert's conflict clause.
+    void insert(const std::string& id, const std::vector<value>& values);
     void remove(const std::string& id);
 
 private:
     // The connection's cached statements, kept here: their texts are long, and looking one up
     // by its text costs more than running it on every row.
     std::size_t columns_;
-    statement *select_, *upsert_, *delete_;
+    statement *select_, *insert_, *upsert_, *delete_;
 };
 
 } // namespace noi

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 
 using namespace noi;
@@ -127,6 +128,46 @@ TEST_F(round_fixture, the_audit_keeps_each_cells_version_and_base) {
     EXPECT_LT(insert[0].ver, update[0].ver);
     EXPECT_EQ(std::get<std::string>(update[0].old_value), "Nà Pài");
     EXPECT_EQ(std::get<std::string>(update[0].new_value), "Bản Chang");
+}
+
+// An insert's record is most of the audit: it names its table's column list by number instead
+// of naming every column, and reads back whole.
+TEST_F(round_fixture, an_inserts_audit_record_names_its_tables_column_list) {
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+            "'Nà Pài', 4)");
+    sync(*a, dev_a);
+    EXPECT_LT(server_count("SELECT length(cells) FROM noi_feed WHERE id = 'h1' AND cells IS NOT "
+                           "NULL"),
+              40);
+    auto records = server->audit("household", "h1");
+    ASSERT_EQ(records.size(), 1u);
+    const auto* def = server->rep().tables().find("household");
+    ASSERT_TRUE(def);
+    const auto& cells = records[0].cells;
+    ASSERT_EQ(cells.size(), def->columns.size() + 1);
+    EXPECT_EQ(cells[0].column, "*exists");
+    for (std::size_t i = 0; i < def->columns.size(); ++i) {
+        EXPECT_EQ(cells[i + 1].column, def->columns[i].name);
+        EXPECT_TRUE(is_null(cells[i + 1].old_value)) << cells[i + 1].column;
+        EXPECT_EQ(cells[i + 1].ver, cells[0].ver) << cells[i + 1].column;
+    }
+    auto cell = [&](const std::string& column) {
+        return std::find_if(cells.begin(), cells.end(),
+                            [&](const auto& c) { return c.column == column; })
+            ->new_value;
+    };
+    EXPECT_EQ(cell("commune_code"), value(std::string("01849")));
+    EXPECT_EQ(cell("village"), value(std::string("Nà Pài")));
+    EXPECT_EQ(cell("members"), value(std::int64_t{4}));
+    // Without its list the record cannot be read, and the error says what to do.
+    server->rep().db().exec("DELETE FROM noi_audit_columns");
+    try {
+        server->audit("household", "h1");
+        ADD_FAILURE() << "a record naming a missing list was read";
+    } catch (const sync_error& e) {
+        EXPECT_EQ(e.code(), errc::corrupt_state);
+        EXPECT_NE(std::string(e.what()).find("restore the database"), std::string::npos);
+    }
 }
 
 // The audit stores each change's values before; the values after are read back from the next

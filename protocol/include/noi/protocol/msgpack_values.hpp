@@ -14,6 +14,10 @@ namespace noi::proto {
 
 using packer = msgpack::packer<msgpack::sbuffer>;
 
+// The buffer size for a record of a few hundred bytes (a row state, an audit record): an
+// sbuffer starts at 8 KiB, which malloc serves from its slow path on every record.
+inline constexpr std::size_t small_record_bytes = 256;
+
 void pack_value(packer& p, const value& v);
 void pack_string(packer& p, std::string_view s);
 void pack_version(packer& p, const version& v);

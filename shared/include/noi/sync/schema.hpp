@@ -28,6 +28,8 @@ struct table_def {
 
     bool is_global() const { return !scope.has_value(); }
     std::optional<std::size_t> column_index(std::string_view name) const;
+    // The same, looking at position hint first: a row's cells usually come in column order.
+    std::optional<std::size_t> column_index(std::string_view name, std::size_t hint) const;
 };
 
 // Whether v may be stored in a column of type t (STRICT's rules: a REAL column takes integers).

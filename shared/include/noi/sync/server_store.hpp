@@ -7,6 +7,7 @@
 #include <noi/protocol/messages.hpp>
 #include <noi/sync/replica.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -56,6 +57,13 @@ struct audit_cell {
     version ver;
     std::optional<version> base;
     friend bool operator==(const audit_cell&, const audit_cell&) = default;
+};
+
+// A list of audit column names stored under a number (noi_audit_columns), which an insert's
+// record names instead of its columns.
+struct audit_column_list {
+    std::uint64_t id = 0;
+    std::vector<std::string> names;
 };
 
 struct audit_record {
@@ -181,10 +189,18 @@ private:
     void record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
                      const value& scope, const site_id* pusher, const feed_audit* audit);
 
+    void register_creation_lists();
+    // The column list an insert's audit record of this table may name, if it has one.
+    const audit_column_list* creation_list(const std::string& table) const {
+        auto it = creation_lists_.find(table);
+        return it == creation_lists_.end() ? nullptr : &it->second;
+    }
+
     std::unique_ptr<replica> rep_;
     server_options opt_;
     std::uint64_t seq_ = 0;
     std::set<site_id> live_;
+    std::map<std::string, audit_column_list, std::less<>> creation_lists_;
 };
 
 } // namespace noi
