@@ -46,11 +46,15 @@ CREATE INDEX IF NOT EXISTS noi_audit_row ON noi_audit (tbl, row_id);
 )sql";
 
 // Every audit record, for reading with SQL: those of databases from before the records moved
-// onto their feed entries, then the feed's.
+// onto their feed entries, then the feed's. A feed entry's writer is NULL when it is the site
+// whose push the entry applies, which the entry holds already. Made anew on every open, so an
+// older database's view reads the writer that way too.
 constexpr const char* audit_view = R"sql(
-CREATE VIEW IF NOT EXISTS noi_audit_log AS
+DROP VIEW IF EXISTS noi_audit_log;
+CREATE VIEW noi_audit_log AS
   SELECT id, at, device_id, site, tbl, row_id, cells FROM noi_audit
-  UNION ALL SELECT seq, at, device_id, writer, tbl, id, cells FROM noi_feed WHERE cells IS NOT NULL;
+  UNION ALL SELECT seq, at, device_id, coalesce(writer, site), tbl, id, cells FROM noi_feed
+  WHERE cells IS NOT NULL;
 )sql";
 
 const std::string exists_column = "*exists";
@@ -631,7 +635,8 @@ void server_store::record_feed(std::uint64_t seq, const std::string& table, cons
     if (pusher) f.bind_blob(5, pusher->data(), pusher->size());
     if (audit) {
         f.bind(6, audit->at).bind(7, audit->device_id);
-        f.bind_blob(8, audit->writer.data(), audit->writer.size());
+        if (!pusher || *pusher != audit->writer)
+            f.bind_blob(8, audit->writer.data(), audit->writer.size());
         f.bind_blob(9, audit->cells.data(), audit->cells.size());
         if (audit->prev) f.bind(10, static_cast<std::int64_t>(audit->prev));
     }
@@ -991,8 +996,8 @@ std::vector<audit_record> server_store::audit(const std::string& table, const st
     // The row's records on the feed, newest first: each names the one before.
     const auto first_chained = out.size();
     auto& entry = rep_->db().cached(
-        "SELECT at, device_id, writer, cells, prev FROM noi_feed WHERE seq = ?1 AND cells IS "
-        "NOT NULL");
+        "SELECT at, device_id, coalesce(writer, site), cells, prev FROM noi_feed WHERE seq = ?1 "
+        "AND cells IS NOT NULL");
     for (auto seq = state ? state->audit_seq : 0; seq;) {
         entry.bind(1, static_cast<std::int64_t>(seq));
         if (!entry.step()) break;

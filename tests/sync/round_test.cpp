@@ -139,8 +139,17 @@ TEST_F(round_fixture, an_inserts_audit_record_names_its_tables_column_list) {
     EXPECT_LT(server_count("SELECT length(cells) FROM noi_feed WHERE id = 'h1' AND cells IS NOT "
                            "NULL"),
               40);
+    // Its writer is the pushing site, which the feed entry holds already.
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_feed WHERE id = 'h1' AND writer IS NULL AND "
+                           "site IS NOT NULL"),
+              1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log JOIN noi_feed ON noi_audit_log.id "
+                           "= noi_feed.seq WHERE row_id = 'h1' AND noi_audit_log.site = "
+                           "noi_feed.site"),
+              1);
     auto records = server->audit("household", "h1");
     ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].site, a->rep().site());
     const auto* def = server->rep().tables().find("household");
     ASSERT_TRUE(def);
     const auto& cells = records[0].cells;
