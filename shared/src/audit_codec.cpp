@@ -103,11 +103,7 @@ std::vector<unpacked_audit_cell> unpack_format_1(const msgpack::object* f, std::
     return out;
 }
 
-} // namespace
-
-namespace {
-
-bool is_creation_of(const std::vector<audit_cell>& cells, const audit_column_list& list) {
+bool is_creation_of(const std::vector<audit_change>& cells, const audit_column_list& list) {
     if (cells.size() != list.names.size()) return false;
     const auto& head = cells.front();
     for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -121,7 +117,7 @@ bool is_creation_of(const std::vector<audit_cell>& cells, const audit_column_lis
 
 } // namespace
 
-std::string pack_audit(const std::vector<audit_cell>& cells, const audit_column_list* creation) {
+std::string pack_audit(const std::vector<audit_change>& cells, const audit_column_list* creation) {
     msgpack::sbuffer buf(proto::small_record_bytes);
     packer p(buf);
     const auto& head = cells.front();

@@ -15,13 +15,22 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace noi {
 
+// A cell of a change as its record stores it: the value after is not stored.
+struct audit_change {
+    std::string_view column; // a name the schema holds, or "*exists"
+    value old_value;
+    version ver;
+    std::optional<version> base;
+};
+
 // `creation`: the list of a table's columns that an insert's record may name instead of its
 // columns, when the record is exactly that (no values before, one version); null for none.
-std::string pack_audit(const std::vector<audit_cell>& cells, const audit_column_list* creation);
+std::string pack_audit(const std::vector<audit_change>& cells, const audit_column_list* creation);
 
 // The names of a column list by its number (throws when there is none).
 using audit_column_lookup = std::function<std::vector<std::string>(std::uint64_t)>;

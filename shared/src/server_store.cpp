@@ -452,17 +452,20 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     if (def->scope && is_null(values[*def->scope])) values[*def->scope] = r.scope;
     row_state st;
     if (loaded)
-        st = *loaded;
+        st = std::move(*loaded);
     else
         st.cells.resize(def->columns.size());
     const bool was_alive = !loaded || st.alive;
 
+    // A row without a state has no cells to merge against: its view stays empty.
     merge::row_view view;
     if (st.exists)
         view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive), false};
-    view.cells.resize(def->columns.size());
-    for (std::size_t i = 0; i < def->columns.size(); ++i)
-        if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], false};
+    if (loaded) {
+        view.cells.resize(def->columns.size());
+        for (std::size_t i = 0; i < def->columns.size(); ++i)
+            if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], false};
+    }
     merge::incoming_row inc;
     inc.exists = r.exists;
     inc.seen = r.seen;
@@ -495,15 +498,14 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         only_pushed = false;
         emit(c);
     };
-    // The values after are not stored (audit_codec.hpp), so the audit cells leave them empty.
-    std::vector<audit_cell> audit;
+    std::vector<audit_change> audit;
     audit.reserve(inc.cells.size() + 1);
     std::uint64_t seen_hlc = 0;
     if (exists) {
         seen_hlc = std::max(seen_hlc, exists->ver.hlc);
         if (dec.exists == merge::action::apply) {
             audit.push_back({exists_column, st.exists ? merge::existence_value(st.alive) : value{},
-                             value{}, exists->ver, exists->base});
+                             exists->ver, exists->base});
             st.exists = cell_state{exists->ver, std::nullopt, 0};
             emit(st.exists);
             st.alive = exists->alive;
@@ -524,8 +526,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         if (dec.cells[k] == merge::action::apply) {
             // A new row had no values before, though its scope column is filled in already.
             audit.push_back({def->columns[ic.column].name,
-                             loaded ? std::move(values[ic.column]) : value{}, value{}, ic.ver,
-                             ic.base});
+                             loaded ? std::move(values[ic.column]) : value{}, ic.ver, ic.base});
             cell = cell_state{ic.ver, std::nullopt, 0};
             values[ic.column] = conflicted ? ic.val : std::move(ic.val);
             emit(cell);
