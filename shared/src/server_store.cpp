@@ -353,6 +353,7 @@ std::optional<proto::reject_reason> server_store::validate(const device& d,
     }
     std::vector<bool> seen_column(def->columns.size());
     columns.clear();
+    columns.reserve(r.cells.size());
     for (const auto& c : r.cells) {
         auto i = def->column_index(c.column, columns.size());
         if (!i) {
