@@ -42,6 +42,18 @@ void put_base(packer& p, const std::optional<version>& b) {
     }
 }
 
+// The msgpack array a stored record or list is, or a corrupt_state error.
+msgpack::object_handle unpack_array(const std::string& bytes) {
+    msgpack::object_handle h;
+    try {
+        h = msgpack::unpack(bytes.data(), bytes.size());
+    } catch (const msgpack::unpack_error&) {
+        corrupt();
+    }
+    if (h.get().type != msgpack::type::ARRAY) corrupt();
+    return h;
+}
+
 std::uint64_t get_u64(const msgpack::object& o) {
     if (o.type != msgpack::type::POSITIVE_INTEGER) corrupt();
     return o.via.u64;
@@ -153,14 +165,8 @@ std::string pack_audit(const std::vector<audit_change>& cells, const audit_colum
 
 std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes,
                                               const audit_column_lookup& lists) {
-    msgpack::object_handle h;
-    try {
-        h = msgpack::unpack(bytes.data(), bytes.size());
-    } catch (const msgpack::unpack_error&) {
-        corrupt();
-    }
+    const auto h = unpack_array(bytes);
     const auto& top = h.get();
-    if (top.type != msgpack::type::ARRAY) corrupt();
     const auto* f = top.via.array.ptr;
     const auto n = top.via.array.size;
     if (n > 0 && f[0].type == msgpack::type::STR) return unpack_format_1(f, n);
@@ -209,14 +215,8 @@ std::string pack_column_names(const std::vector<std::string>& names) {
 }
 
 std::vector<std::string> unpack_column_names(const std::string& bytes) {
-    msgpack::object_handle h;
-    try {
-        h = msgpack::unpack(bytes.data(), bytes.size());
-    } catch (const msgpack::unpack_error&) {
-        corrupt();
-    }
+    const auto h = unpack_array(bytes);
     const auto& top = h.get();
-    if (top.type != msgpack::type::ARRAY) corrupt();
     std::vector<std::string> out;
     for (std::uint32_t i = 0; i < top.via.array.size; ++i)
         out.push_back(get_str(top.via.array.ptr[i]));
