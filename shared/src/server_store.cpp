@@ -47,15 +47,24 @@ CREATE INDEX IF NOT EXISTS noi_audit_row ON noi_audit (tbl, row_id);
 
 // Every audit record, for reading with SQL: those of databases from before the records moved
 // onto their feed entries, then the feed's. A feed entry's writer is NULL when it is the site
-// whose push the entry applies, which the entry holds already. Made anew on every open, so an
-// older database's view reads the writer that way too.
-constexpr const char* audit_view = R"sql(
-DROP VIEW IF EXISTS noi_audit_log;
-CREATE VIEW noi_audit_log AS
+// whose push the entry applies, which the entry holds already.
+constexpr const char* audit_view = R"sql(CREATE VIEW noi_audit_log AS
   SELECT id, at, device_id, site, tbl, row_id, cells FROM noi_audit
   UNION ALL SELECT seq, at, device_id, coalesce(writer, site), tbl, id, cells FROM noi_feed
-  WHERE cells IS NOT NULL;
-)sql";
+  WHERE cells IS NOT NULL)sql";
+
+// Makes the view anew when an older one differs (it read the writer column alone).
+void ensure_audit_view(database& db) {
+    auto st = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = "
+                         "'noi_audit_log'");
+    const bool current = st.step() && st.column_text(0) == audit_view;
+    st.reset();
+    if (current) return;
+    transaction tx(db);
+    db.exec("DROP VIEW IF EXISTS noi_audit_log");
+    db.exec(audit_view);
+    tx.commit();
+}
 
 const std::string exists_column = "*exists";
 const device server_device{"", "*", "server", false};
@@ -84,25 +93,39 @@ server_store::server_store(std::unique_ptr<replica> r, server_options so)
 // back to a savepoint would leave a number the cache holds but the database does not.
 void server_store::register_creation_lists() {
     auto& db = rep_->db();
-    transaction tx(db);
     db.exec("CREATE TABLE IF NOT EXISTS noi_audit_columns (id INTEGER PRIMARY KEY, names BLOB "
             "NOT NULL UNIQUE)");
-    auto& add =
-        db.cached("INSERT INTO noi_audit_columns(names) VALUES (?1) ON CONFLICT DO NOTHING");
     auto& find = db.cached("SELECT id FROM noi_audit_columns WHERE names = ?1");
+    auto lookup = [&](audit_column_list& list, const std::string& packed) {
+        find.bind_blob(1, packed.data(), packed.size());
+        const bool found = find.step();
+        if (found) list.id = static_cast<std::uint64_t>(find.column_int(0));
+        find.reset();
+        return found;
+    };
+    // Only a list not stored yet writes, so an unchanged database opens without a write.
+    std::vector<std::pair<std::string, audit_column_list>> missing;
     for (const auto& t : rep_->tables().tables) {
         audit_column_list list;
         list.names.push_back(exists_column);
         for (const auto& c : t.columns)
             list.names.push_back(c.name);
+        if (lookup(list, pack_column_names(list.names)))
+            creation_lists_[t.name] = std::move(list);
+        else
+            missing.emplace_back(t.name, std::move(list));
+    }
+    if (missing.empty()) return;
+    transaction tx(db);
+    auto& add =
+        db.cached("INSERT INTO noi_audit_columns(names) VALUES (?1) ON CONFLICT DO NOTHING");
+    for (auto& [table, list] : missing) {
         const auto packed = pack_column_names(list.names);
         add.bind_blob(1, packed.data(), packed.size());
         add.run();
-        find.bind_blob(1, packed.data(), packed.size());
-        if (!find.step()) throw sync_error(errc::corrupt_state, "an audit column list was lost");
-        list.id = static_cast<std::uint64_t>(find.column_int(0));
-        find.reset();
-        creation_lists_[t.name] = std::move(list);
+        if (!lookup(list, packed))
+            throw sync_error(errc::corrupt_state, "an audit column list was lost");
+        creation_lists_[table] = std::move(list);
     }
     tx.commit();
 }
@@ -111,7 +134,7 @@ std::unique_ptr<server_store> server_store::create(const std::string& path, cons
                                                    replica_options opt, server_options so) {
     auto r = replica::create(path, replica_role::server, wall, opt);
     r->db().exec(server_schema);
-    r->db().exec(audit_view);
+    ensure_audit_view(r->db());
     r->install_default_schema();
     auto s = std::make_unique<server_store>(std::move(r), so);
     s->new_epoch();
@@ -142,7 +165,7 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
                               {"prev", "INTEGER"}})
         if (!columns.count(name))
             r->db().exec(std::string("ALTER TABLE noi_feed ADD COLUMN ") + name + " " + type);
-    r->db().exec(audit_view);
+    ensure_audit_view(r->db());
     return std::make_unique<server_store>(std::move(r), so);
 }
 

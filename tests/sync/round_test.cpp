@@ -528,7 +528,7 @@ TEST_F(round_fixture, a_server_database_from_before_the_feed_named_sites_is_upgr
         "DROP VIEW noi_audit_log; ALTER TABLE noi_feed DROP COLUMN site; ALTER TABLE noi_feed "
         "DROP COLUMN at; ALTER TABLE noi_feed DROP COLUMN device_id; ALTER TABLE noi_feed DROP "
         "COLUMN writer; ALTER TABLE noi_feed DROP COLUMN cells; ALTER TABLE noi_feed DROP COLUMN "
-        "prev");
+        "prev; DROP TABLE noi_audit_columns");
     server.reset();
     server = server_store::open(dir.file("server.db"), wall, {12});
     auto has = [](const proto::changes& ch, const std::string& id) {
@@ -543,6 +543,32 @@ TEST_F(round_fixture, a_server_database_from_before_the_feed_named_sites_is_upgr
     EXPECT_EQ(count(*a2, "SELECT count(*) FROM household"), 2);
     EXPECT_EQ(server->audit("household", "h2").size(), 1u);
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE row_id = 'h2'"), 1);
+    // The column lists came with the upgrade: a later insert's record names its list.
+    EXPECT_LT(server_count("SELECT length(cells) FROM noi_feed WHERE id = 'h2' AND cells IS NOT "
+                           "NULL"),
+              40);
+}
+
+TEST_F(round_fixture, an_older_audit_view_is_made_anew_on_open_and_a_current_one_is_kept) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
+    sync(*a, dev_a);
+    // The view of databases from before a feed entry's writer could be left NULL.
+    server->rep().db().exec(
+        "DROP VIEW noi_audit_log; CREATE VIEW noi_audit_log AS SELECT id, at, device_id, site, "
+        "tbl, row_id, cells FROM noi_audit UNION ALL SELECT seq, at, device_id, writer, tbl, id, "
+        "cells FROM noi_feed WHERE cells IS NOT NULL");
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE row_id = 'h1' AND site IS "
+                           "NOT NULL"),
+              0);
+    server.reset();
+    server = server_store::open(dir.file("server.db"), wall, {12});
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE row_id = 'h1' AND site IS "
+                           "NOT NULL"),
+              1);
+    const auto schema = server_count("PRAGMA schema_version");
+    server.reset();
+    server = server_store::open(dir.file("server.db"), wall, {12});
+    EXPECT_EQ(server_count("PRAGMA schema_version"), schema);
 }
 
 TEST_F(round_fixture, a_push_that_loses_one_cell_still_brings_the_winner_back_to_its_writer) {
