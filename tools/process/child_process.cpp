@@ -2,8 +2,8 @@
 
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -15,6 +15,13 @@ namespace noi::process {
 namespace {
 
 int spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
+    // Everything the child needs is made before the fork: a process with other threads (a test
+    // running a server in-process) may hold the allocator's lock at that moment, and a child
+    // that allocates before exec then waits for it forever (seen under ASan: one run in ~40).
+    std::vector<char*> args;
+    for (const auto& a : argv)
+        args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     int pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -24,9 +31,6 @@ int spawn(const std::vector<std::string>& argv, const std::string& out, const st
         dup2(n, 0);
         dup2(o, 1);
         dup2(e, 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
         execv(args[0], args.data());
         _exit(127);
     }
@@ -61,7 +65,8 @@ int reap(int pid, std::chrono::milliseconds limit, bool& reaped) {
 
 std::string temp_name(const std::string& dir, const char* what) {
     static int counter = 0;
-    return dir + "/" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + ".log";
+    return dir + "/" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(++counter) +
+           ".log";
 }
 
 } // namespace
@@ -93,7 +98,8 @@ child_process::~child_process() {
     }
 }
 
-std::optional<std::string> child_process::wait_for_stderr(const std::string& needle, std::chrono::milliseconds limit) {
+std::optional<std::string> child_process::wait_for_stderr(const std::string& needle,
+                                                          std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
         // Only whole lines: the child may be in the middle of writing the last one.
@@ -108,10 +114,16 @@ std::optional<std::string> child_process::wait_for_stderr(const std::string& nee
     return std::nullopt;
 }
 
-void child_process::signal(int sig) { kill(pid_, sig); }
+void child_process::signal(int sig) {
+    kill(pid_, sig);
+}
 
-int child_process::wait(std::chrono::milliseconds limit) { return reap(pid_, limit, reaped_); }
+int child_process::wait(std::chrono::milliseconds limit) {
+    return reap(pid_, limit, reaped_);
+}
 
-std::string child_process::stderr_text() const { return slurp(err_path_); }
+std::string child_process::stderr_text() const {
+    return slurp(err_path_);
+}
 
 } // namespace noi::process
