@@ -62,6 +62,13 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
     case state::await_welcome: {
         const auto* w = std::get_if<proto::welcome>(&m);
         if (!w) return unexpected();
+        // The tablet sets its clock by the server's: a time no HLC holds would overflow it.
+        if (w->clock_ms > hlc_max_ms)
+            return fail({proto::error_code::unexpected_message,
+                         proto::condition::protocol,
+                         "the server sent a clock reading no HLC can hold (" +
+                             std::to_string(w->clock_ms) + " ms); check the server's clock",
+                         {}});
         t_.on_welcome(*w);
         stats_.rejected += w->rejections.size();
         next_from_ = w->acked_seq;

@@ -778,6 +778,23 @@ TEST_F(round_fixture, the_next_pull_goes_out_before_a_batch_is_applied_and_only_
     EXPECT_EQ(c.stats().pulls_sent, 3u);
 }
 
+// A server's clock that no HLC holds (the wire field is 64 bits, an HLC keeps 48 of them)
+// ends the session with a protocol error and leaves the tablet's clock alone (found by
+// fuzz/client_session: the offset overflowed).
+TEST_F(round_fixture, a_welcome_with_a_clock_no_hlc_holds_is_refused) {
+    client_session c(*b, client_options{});
+    server_session s(*server, dev_b);
+    auto welcome = std::get<proto::welcome>(s.on_message(c.start()).send.at(0));
+    welcome.clock_ms = std::uint64_t{1} << 63;
+    const auto offset = b->rep().clock().offset();
+    EXPECT_TRUE(c.on_message(welcome).empty());
+    EXPECT_TRUE(c.finished());
+    ASSERT_TRUE(c.error());
+    EXPECT_EQ(c.error()->cond, proto::condition::protocol);
+    EXPECT_NE(c.error()->message.find("check the server's clock"), std::string::npos);
+    EXPECT_EQ(b->rep().clock().offset(), offset);
+}
+
 TEST_F(round_fixture, an_insert_of_a_row_the_server_already_has_merges_as_a_concurrent_write) {
     // The server merges a tablet's insert as a new row without looking it up; a row it already
     // has makes it merge again, looked up, with no trace of the first try.

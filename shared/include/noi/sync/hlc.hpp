@@ -32,6 +32,9 @@ private:
     std::int64_t now_;
 };
 
+// The greatest wall time an HLC holds (48 bits of milliseconds: the year 10889).
+inline constexpr std::uint64_t hlc_max_ms = (std::uint64_t{1} << 48) - 1;
+
 inline constexpr std::uint64_t hlc_from_ms(std::int64_t ms) {
     return ms <= 0 ? 0 : static_cast<std::uint64_t>(ms) << 16;
 }
