@@ -205,15 +205,6 @@ std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes,
     return out;
 }
 
-std::string pack_column_names(const std::vector<std::string>& names) {
-    msgpack::sbuffer buf(proto::small_record_bytes);
-    packer p(buf);
-    p.pack_array(static_cast<std::uint32_t>(names.size()));
-    for (const auto& n : names)
-        proto::pack_string(p, n);
-    return {buf.data(), buf.size()};
-}
-
 std::vector<std::string> unpack_column_names(const std::string& bytes) {
     const auto h = unpack_array(bytes);
     const auto& top = h.get();

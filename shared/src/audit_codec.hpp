@@ -42,8 +42,7 @@ struct unpacked_audit_cell {
 std::vector<unpacked_audit_cell> unpack_audit(const std::string& bytes,
                                               const audit_column_lookup& lists);
 
-// The packed form of a column list, its key in noi_audit_columns.
-std::string pack_column_names(const std::vector<std::string>& names);
+// A column list as noi_audit_columns keeps it (packed by pack_values: an array of strings).
 std::vector<std::string> unpack_column_names(const std::string& bytes);
 
 // Fills in the values after of a row's records, oldest first, walking back from the row's

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 namespace noi {
 namespace {
@@ -85,6 +86,7 @@ server_store::server_store(std::unique_ptr<replica> r, server_options so)
     : rep_(std::move(r)), opt_(so) {
     auto st = rep_->db().prepare("SELECT coalesce(max(seq), 0) FROM noi_feed");
     if (st.step()) seq_ = static_cast<std::uint64_t>(st.column_int(0));
+    ensure_audit_view(rep_->db());
     register_creation_lists();
 }
 
@@ -104,23 +106,23 @@ void server_store::register_creation_lists() {
         return found;
     };
     // Only a list not stored yet writes, so an unchanged database opens without a write.
-    std::vector<std::pair<std::string, audit_column_list>> missing;
+    std::vector<std::tuple<std::string, audit_column_list, std::string>> missing;
     for (const auto& t : rep_->tables().tables) {
         audit_column_list list;
         list.names.push_back(exists_column);
         for (const auto& c : t.columns)
             list.names.push_back(c.name);
-        if (lookup(list, pack_column_names(list.names)))
+        auto packed = pack_values({list.names.begin(), list.names.end()});
+        if (lookup(list, packed))
             creation_lists_[t.name] = std::move(list);
         else
-            missing.emplace_back(t.name, std::move(list));
+            missing.emplace_back(t.name, std::move(list), std::move(packed));
     }
     if (missing.empty()) return;
     transaction tx(db);
     auto& add =
         db.cached("INSERT INTO noi_audit_columns(names) VALUES (?1) ON CONFLICT DO NOTHING");
-    for (auto& [table, list] : missing) {
-        const auto packed = pack_column_names(list.names);
+    for (auto& [table, list, packed] : missing) {
         add.bind_blob(1, packed.data(), packed.size());
         add.run();
         if (!lookup(list, packed))
@@ -134,7 +136,6 @@ std::unique_ptr<server_store> server_store::create(const std::string& path, cons
                                                    replica_options opt, server_options so) {
     auto r = replica::create(path, replica_role::server, wall, opt);
     r->db().exec(server_schema);
-    ensure_audit_view(r->db());
     r->install_default_schema();
     auto s = std::make_unique<server_store>(std::move(r), so);
     s->new_epoch();
@@ -165,7 +166,6 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
                               {"prev", "INTEGER"}})
         if (!columns.count(name))
             r->db().exec(std::string("ALTER TABLE noi_feed ADD COLUMN ") + name + " " + type);
-    ensure_audit_view(r->db());
     return std::make_unique<server_store>(std::move(r), so);
 }
 

@@ -49,6 +49,10 @@ struct round_fixture : ::testing::Test {
         auto st = t.rep().db().prepare(sql);
         return st.step() ? st.column_text(0) : "<none>";
     }
+    void reopen_server() {
+        server.reset();
+        server = server_store::open(dir.file("server.db"), wall, {12});
+    }
     std::int64_t server_count(const std::string& sql) {
         auto st = server->rep().db().prepare(sql);
         st.step();
@@ -529,8 +533,7 @@ TEST_F(round_fixture, a_server_database_from_before_the_feed_named_sites_is_upgr
         "DROP COLUMN at; ALTER TABLE noi_feed DROP COLUMN device_id; ALTER TABLE noi_feed DROP "
         "COLUMN writer; ALTER TABLE noi_feed DROP COLUMN cells; ALTER TABLE noi_feed DROP COLUMN "
         "prev; DROP TABLE noi_audit_columns");
-    server.reset();
-    server = server_store::open(dir.file("server.db"), wall, {12});
+    reopen_server();
     auto has = [](const proto::changes& ch, const std::string& id) {
         return std::any_of(ch.rows.begin(), ch.rows.end(), [&](auto& r) { return r.id == id; });
     };
@@ -557,17 +560,13 @@ TEST_F(round_fixture, an_older_audit_view_is_made_anew_on_open_and_a_current_one
         "DROP VIEW noi_audit_log; CREATE VIEW noi_audit_log AS SELECT id, at, device_id, site, "
         "tbl, row_id, cells FROM noi_audit UNION ALL SELECT seq, at, device_id, writer, tbl, id, "
         "cells FROM noi_feed WHERE cells IS NOT NULL");
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE row_id = 'h1' AND site IS "
-                           "NOT NULL"),
-              0);
-    server.reset();
-    server = server_store::open(dir.file("server.db"), wall, {12});
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_audit_log WHERE row_id = 'h1' AND site IS "
-                           "NOT NULL"),
-              1);
+    const std::string with_writer =
+        "SELECT count(*) FROM noi_audit_log WHERE row_id = 'h1' AND site IS NOT NULL";
+    EXPECT_EQ(server_count(with_writer), 0);
+    reopen_server();
+    EXPECT_EQ(server_count(with_writer), 1);
     const auto schema = server_count("PRAGMA schema_version");
-    server.reset();
-    server = server_store::open(dir.file("server.db"), wall, {12});
+    reopen_server();
     EXPECT_EQ(server_count("PRAGMA schema_version"), schema);
 }
 
