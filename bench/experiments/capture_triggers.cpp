@@ -189,13 +189,18 @@ int main() {
         {"mask, clock from a virtual table (no function)", narrow,
          "INSERT INTO log(tbl, id, cols, hlc) SELECT 3, NEW.id, -1, hlc FROM noi_clock",
          "INSERT INTO log(tbl, id, cols, hlc) SELECT 3, NEW.id, " + mask + ", hlc FROM noi_clock"},
-        {"mask, function, NOT NULL text-keyed log (as shipped)",
+        {"mask, function, NOT NULL text-keyed log (format 1)",
          "CREATE TABLE log (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, op "
          "INTEGER NOT NULL, cols INTEGER NOT NULL, hlc INTEGER NOT NULL, old BLOB)",
          "INSERT INTO log(tbl, id, op, cols, hlc) VALUES ('militia_member', NEW.id, 1, -1, "
          "noi_next())",
          "INSERT INTO log(tbl, id, op, cols, hlc) VALUES ('militia_member', NEW.id, 2, " + mask +
              ", noi_next())"},
+        {"capture log format 2: no mask, no NOT NULLs (shipped)",
+         "CREATE TABLE log (seq INTEGER PRIMARY KEY, tbl TEXT, id TEXT, op INTEGER, cols INTEGER, "
+         "hlc INTEGER, old BLOB)",
+         "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 1, noi_next())",
+         "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 2, noi_next())"},
     };
     std::printf("%-55s %8s %8s %8s\n", "variant", "insert", "update", "both");
     for (const auto& v : variants) {

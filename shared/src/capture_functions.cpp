@@ -39,18 +39,10 @@ bool refuse_out_of_scope(sqlite3_context* c, const replica::capture_context& ctx
     return true;
 }
 
-// noi_stamp(table, scope, global, key_changed): checks the write against the tablet's scope
-// and its row's key, and returns its HLC. Replicas made before the key check moved here have
-// triggers that call it with three arguments and check the key themselves.
-void fn_stamp(sqlite3_context* c, int argc, sqlite3_value** argv) {
+// noi_stamp(table, scope, global): checks the write against the tablet's scope and returns its
+// HLC. (The key check is the `_key` trigger's, built only into updates that name the key.)
+void fn_stamp(sqlite3_context* c, int, sqlite3_value** argv) {
     auto& ctx = ctx_of(c);
-    if (argc == 4 && sqlite3_value_int(argv[3]) != 0) {
-        sqlite3_result_error(c,
-                             "noi: the id and the scope of a synced row never change; insert a "
-                             "new row and delete the old one instead",
-                             -1);
-        return;
-    }
     if (refuse_out_of_scope(c, ctx, argv)) return;
     try {
         // Another process may have written since our last transaction: read its floor once
@@ -118,7 +110,6 @@ void register_capture_functions(database& db, replica::capture_context& ctx) {
     };
     const fn fns[] = {
         {"noi_capture_on", 0, fn_capture_on, 0},
-        {"noi_stamp", 4, fn_stamp, 0},
         {"noi_stamp", 3, fn_stamp, 0},
         {"noi_uuid", 0, fn_uuid, 0},
         {"noi_pack", -1, fn_pack, SQLITE_DETERMINISTIC},

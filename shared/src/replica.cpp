@@ -3,6 +3,7 @@
 #include <noi/sync/replica.hpp>
 
 #include "capture_functions.hpp"
+#include "capture_log.hpp"
 #include "table_io.hpp"
 
 #include <filesystem>
@@ -17,11 +18,7 @@ CREATE TABLE IF NOT EXISTS noi_rows (
   tbl TEXT NOT NULL, id TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID;
 )sql";
 
-// The capture log is append-only with an integer key (DESIGN.md §3); folding empties it.
 constexpr const char* tablet_schema = R"sql(
-CREATE TABLE IF NOT EXISTS noi_capture (
-  seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, op INTEGER NOT NULL,
-  cols INTEGER NOT NULL, hlc INTEGER NOT NULL, old BLOB);
 CREATE TABLE IF NOT EXISTS noi_pending (lseq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS noi_rejected (
   quarantine_id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, row_id TEXT NOT NULL, reason TEXT NOT NULL,
@@ -52,7 +49,11 @@ std::unique_ptr<replica> replica::create(const std::string& path, replica_role r
     r->configure_connection();
     transaction tx(r->db());
     r->db().exec(internal_schema);
-    if (role == replica_role::tablet) r->db().exec(tablet_schema);
+    if (role == replica_role::tablet) {
+        r->db().exec(tablet_schema);
+        r->db().exec(capture_log_schema("noi_capture"));
+        r->set_meta_int("capture_format", capture_format);
+    }
     for (auto& b : r->site_)
         b = static_cast<std::uint8_t>(r->rng_());
     auto& st = r->db().cached("INSERT INTO noi_meta(key, value) VALUES ('site_id', ?1)");
@@ -71,12 +72,16 @@ std::unique_ptr<replica> replica::open(const std::string& path, const wall_clock
         throw sync_error(errc::not_a_replica, path + " does not exist; create it with init first");
     auto r =
         std::unique_ptr<replica>(new replica(std::make_unique<database>(path, false), wall, opt));
-    auto probe = r->db().prepare(
-        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'noi_meta'");
-    if (!probe.step() || probe.column_int(0) == 0)
-        throw sync_error(errc::not_a_replica, path + " is not a Nối replica");
+    {
+        auto probe = r->db().prepare(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'noi_meta'");
+        if (!probe.step() || probe.column_int(0) == 0)
+            throw sync_error(errc::not_a_replica, path + " is not a Nối replica");
+    }
     r->configure_connection();
     r->load();
+    if (r->role() == replica_role::tablet && r->meta_int("capture_format", 1) < capture_format)
+        r->upgrade_capture();
     return r;
 }
 
@@ -139,41 +144,43 @@ void replica::install_default_schema() {
 void replica::install_triggers(const table_def& t) {
     const auto tq = quote_ident(t.name);
     const auto tname = "'" + t.name + "'"; // a checked catalogue name without quotes
-    const std::string scope_new = t.scope ? "NEW." + quote_ident(t.columns[*t.scope].name) : "NULL";
-    const std::string scope_old = t.scope ? "OLD." + quote_ident(t.columns[*t.scope].name) : "NULL";
+    const auto scope_col = t.scope ? quote_ident(t.columns[*t.scope].name) : std::string();
+    const std::string scope_new = t.scope ? "NEW." + scope_col : "NULL";
+    const std::string scope_old = t.scope ? "OLD." + scope_col : "NULL";
     const std::string global = t.is_global() ? "1" : "0";
-    std::string mask, changed, old_values;
-    for (std::size_t i = 0; i < t.columns.size(); ++i) {
-        auto c = quote_ident(t.columns[i].name);
-        mask += (i ? " | " : "") + std::string("((NEW.") + c + " IS NOT OLD." + c + ") << " +
-                std::to_string(i) + ")";
-        changed += (i ? " OR " : "") + std::string("NEW.") + c + " IS NOT OLD." + c;
-        old_values += ", OLD." + c;
-    }
-    if (mask.empty()) mask = changed = "0";
+    std::string old_values;
+    for (const auto& c : t.columns)
+        old_values += ", OLD." + quote_ident(c.name);
     const auto prefix = "noi_" + t.name;
     for (const char* suffix : {"_ins", "_upd", "_del", "_key"})
         db_->exec("DROP TRIGGER IF EXISTS " + quote_ident(prefix + suffix));
-    // One function call checks the write's scope and key and stamps it, and each trigger is
-    // one statement: each trigger statement and each call costs on every captured write.
-    std::string key_changed = "NEW.id IS NOT OLD.id";
-    if (t.scope) key_changed += " OR " + scope_new + " IS NOT " + scope_old;
-    auto stamp = [&](const std::string& scope, const std::string& key_check) {
-        return "noi_stamp(" + tname + ", " + scope + ", " + global + ", " + key_check + ")";
+    // Each piece of a trigger costs on every captured write (docs/capture.md): one statement,
+    // one function call, and the update trigger reads no OLD column, so that SQLite loads none.
+    // What an update changed is found when the log is folded; the key check is a trigger of its
+    // own that SQLite builds only into updates that name the id or the scope.
+    auto stamp = [&](const std::string& scope) {
+        return "noi_stamp(" + tname + ", " + scope + ", " + global + ")";
     };
-    db_->exec(
-        "CREATE TRIGGER " + quote_ident(prefix + "_ins") + " AFTER INSERT ON " + tq +
-        " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" +
-        tname + ", NEW.id, 1, -1, " + stamp(scope_new, "0") + "); END");
+    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_ins") + " AFTER INSERT ON " + tq +
+              " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, hlc) VALUES (" +
+              tname + ", NEW.id, 1, " + stamp(scope_new) + "); END");
     db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_upd") + " AFTER UPDATE ON " + tq +
-              " WHEN noi_capture_on() AND (" + key_changed + " OR " + changed +
-              ") BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES (" + tname +
-              ", NEW.id, 2, " + mask + ", " + stamp(scope_new, "(" + key_changed + ")") + "); END");
+              " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, hlc) VALUES (" +
+              tname + ", NEW.id, 2, " + stamp(scope_new) + "); END");
     db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_del") + " AFTER DELETE ON " + tq +
-              " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc, old) "
+              " WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, hlc, old) "
               "VALUES (" +
-              tname + ", OLD.id, 3, 0, " + stamp(scope_old, "0") + ", noi_pack(" +
+              tname + ", OLD.id, 3, " + stamp(scope_old) + ", noi_pack(" +
               (old_values.empty() ? "" : old_values.substr(2)) + ")); END");
+    std::string key_columns = "id", key_changed = "NEW.id IS NOT OLD.id";
+    if (t.scope) {
+        key_columns += ", " + scope_col;
+        key_changed += " OR " + scope_new + " IS NOT " + scope_old;
+    }
+    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_key") + " BEFORE UPDATE OF " +
+              key_columns + " ON " + tq + " WHEN " + key_changed +
+              " BEGIN SELECT RAISE(ABORT, 'noi: the id and the scope of a synced row never "
+              "change; insert a new row and delete the old one instead'); END");
 }
 
 void replica::refresh_clock() {

@@ -1,7 +1,9 @@
-// Packing of row_state as msgpack: [alive, exists, seen, cells, tomb, audit-seq], where a cell
-// is [version, base-or-nil, seq], nil when absent, or true when it equals the existence cell: a
-// row written in one change (most rows) then costs one byte per column, not thirty. The audit
-// sequence is left out when 0 (every tablet row, and server rows of older databases).
+// Packing of row_state as msgpack: [alive, exists, seen, cells, tomb, audit-seq, digests], where
+// a cell is [version, base-or-nil, seq], nil when absent, or true when it equals the existence
+// cell: a row written in one change (most rows) then costs one byte per column, not thirty.
+// Trailing fields are left out when empty: the audit sequence when 0 (every tablet row, and
+// server rows of older databases), the digests (a bin of 8 little-endian bytes per column) on
+// servers and in tablet rows written before the capture log's format 2.
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
@@ -85,7 +87,7 @@ std::vector<value> unpack_values(std::string_view bytes) {
 std::string pack_row_state(const row_state& s) {
     msgpack::sbuffer buf(proto::small_record_bytes);
     packer p(buf);
-    p.pack_array(s.audit_seq ? 6 : 5);
+    p.pack_array(!s.digests.empty() ? 7 : s.audit_seq ? 6 : 5);
     if (s.alive)
         p.pack_true();
     else
@@ -103,7 +105,15 @@ std::string pack_row_state(const row_state& s) {
     p.pack_array(static_cast<std::uint32_t>(s.tomb.size()));
     for (const auto& v : s.tomb)
         proto::pack_value(p, v);
-    if (s.audit_seq) p.pack_uint64(s.audit_seq);
+    if (s.audit_seq || !s.digests.empty()) p.pack_uint64(s.audit_seq);
+    if (!s.digests.empty()) {
+        std::string bytes(8 * s.digests.size(), '\0');
+        for (std::size_t i = 0; i < s.digests.size(); ++i)
+            for (std::size_t b = 0; b < 8; ++b)
+                bytes[8 * i + b] = static_cast<char>(s.digests[i] >> (8 * b));
+        p.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+        p.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+    }
     return std::string(buf.data(), buf.size());
 }
 
@@ -111,7 +121,7 @@ row_state unpack_row_state(std::string_view bytes, std::size_t columns) {
     try {
         auto h = msgpack::unpack(bytes.data(), bytes.size());
         const auto& o = h.get();
-        if (o.type != msgpack::type::ARRAY || o.via.array.size < 5 || o.via.array.size > 6)
+        if (o.type != msgpack::type::ARRAY || o.via.array.size < 5 || o.via.array.size > 7)
             corrupt();
         const auto* f = o.via.array.ptr;
         if (f[0].type != msgpack::type::BOOLEAN || f[2].type != msgpack::type::ARRAY ||
@@ -134,9 +144,18 @@ row_state unpack_row_state(std::string_view bytes, std::size_t columns) {
         s.cells.resize(columns);
         for (std::uint32_t i = 0; i < f[4].via.array.size; ++i)
             s.tomb.push_back(get_value(f[4].via.array.ptr[i]));
-        if (o.via.array.size == 6) {
+        if (o.via.array.size >= 6) {
             if (f[5].type != msgpack::type::POSITIVE_INTEGER) corrupt();
             s.audit_seq = f[5].via.u64;
+        }
+        if (o.via.array.size == 7) {
+            const auto& d = f[6];
+            if (d.type != msgpack::type::BIN || d.via.bin.size % 8) corrupt();
+            const auto* p = reinterpret_cast<const unsigned char*>(d.via.bin.ptr);
+            s.digests.resize(d.via.bin.size / 8);
+            for (std::size_t i = 0; i < s.digests.size(); ++i)
+                for (std::size_t b = 0; b < 8; ++b)
+                    s.digests[i] |= std::uint64_t{p[8 * i + b]} << (8 * b);
         }
         return s;
     } catch (const msgpack::unpack_error&) {

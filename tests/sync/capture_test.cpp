@@ -3,10 +3,14 @@
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
+#include <noi/sync/row_state.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+
+#include <map>
+#include <set>
 
 using namespace noi;
 
@@ -40,8 +44,7 @@ struct capture_fixture : ::testing::Test {
 TEST_F(capture_fixture, an_insert_is_captured_in_the_same_transaction) {
     insert_member("m1");
     EXPECT_EQ(captured(), 1);
-    EXPECT_EQ(count("SELECT op FROM noi_capture"), 1);
-    EXPECT_EQ(count("SELECT cols FROM noi_capture"), -1);
+    EXPECT_EQ(count("SELECT op FROM noi_capture WHERE id = 'm1'"), 1);
 }
 
 TEST_F(capture_fixture, a_rolled_back_transaction_leaves_no_capture) {
@@ -59,20 +62,95 @@ TEST_F(capture_fixture, a_multi_row_statement_captures_every_row) {
     EXPECT_EQ(captured(), 6);
 }
 
-TEST_F(capture_fixture, an_update_that_changes_nothing_is_not_captured) {
+TEST_F(capture_fixture, an_update_that_changes_nothing_sends_nothing) {
     insert_member("m1");
-    t->exec("UPDATE militia_member SET full_name = full_name WHERE id = 'm1'");
-    EXPECT_EQ(captured(), 1);
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    t->exec("UPDATE militia_member SET full_name = full_name, notes = NULL WHERE id = 'm1'");
+    t->begin_round("test");
+    EXPECT_FALSE(t->next_push(first.to_seq, 1000).has_value());
+    EXPECT_EQ(t->status().pending, 0u);
 }
 
-TEST_F(capture_fixture, an_update_records_exactly_the_changed_columns) {
+TEST_F(capture_fixture, an_update_sends_exactly_the_changed_columns) {
     insert_member("m1");
-    t->exec("UPDATE militia_member SET village = 'Nà Pài', notes = 'mới' WHERE id = 'm1'");
-    const auto* def = t->rep().tables().find("militia_member");
-    auto mask = count("SELECT cols FROM noi_capture WHERE op = 2");
-    std::uint64_t expected =
-        (1ull << *def->column_index("village")) | (1ull << *def->column_index("notes"));
-    EXPECT_EQ(static_cast<std::uint64_t>(mask), expected);
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    t->exec("UPDATE militia_member SET full_name = 'Lý Thị Hoa', village = 'Nà Pài', "
+            "notes = 'mới', birth_year = 1999 WHERE id = 'm1'");
+    auto p = push_all();
+    ASSERT_EQ(p.rows.size(), 1u);
+    std::set<std::string> columns;
+    for (const auto& c : p.rows[0].cells)
+        columns.insert(c.column);
+    EXPECT_EQ(columns, (std::set<std::string>{"village", "notes"}));
+}
+
+// The fold finds what changed since the last fold: the net change, under the row's last write.
+TEST_F(capture_fixture, a_cell_changed_and_changed_back_before_a_fold_sends_nothing) {
+    insert_member("m1", "Hà");
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    t->exec("UPDATE militia_member SET full_name = 'Hương' WHERE id = 'm1'");
+    t->exec("UPDATE militia_member SET full_name = 'Hà' WHERE id = 'm1'");
+    t->begin_round("test");
+    EXPECT_FALSE(t->next_push(first.to_seq, 1000).has_value());
+}
+
+TEST_F(capture_fixture, cells_changed_by_several_updates_before_a_fold_share_the_last_version) {
+    insert_member("m1");
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    t->exec("UPDATE militia_member SET village = 'Bản Chang' WHERE id = 'm1'");
+    wall.advance(60'000);
+    t->exec("UPDATE militia_member SET notes = 'đã huấn luyện' WHERE id = 'm1'");
+    auto p = push_all();
+    ASSERT_EQ(p.rows.size(), 1u);
+    ASSERT_EQ(p.rows[0].cells.size(), 2u);
+    EXPECT_EQ(p.rows[0].cells[0].ver, p.rows[0].cells[1].ver);
+    EXPECT_GE(p.rows[0].cells[0].ver.hlc >> 16, 1'700'000'060'000u);
+    for (const auto& c : p.rows[0].cells)
+        EXPECT_EQ(c.base, first.rows[0].cells[0].ver) << c.column;
+}
+
+TEST_F(capture_fixture, an_update_then_a_delete_before_a_fold_keeps_the_updated_values) {
+    insert_member("m1", "Hà");
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    t->exec("UPDATE militia_member SET full_name = 'Hương' WHERE id = 'm1'");
+    t->exec("DELETE FROM militia_member WHERE id = 'm1'");
+    auto p = push_all();
+    ASSERT_FALSE(p.rows.empty());
+    ASSERT_TRUE(p.rows.back().exists);
+    EXPECT_FALSE(p.rows.back().exists->alive);
+    bool renamed = false;
+    for (const auto& r : p.rows)
+        for (const auto& c : r.cells)
+            renamed |= c.column == "full_name" && c.val == value{std::string("Hương")};
+    EXPECT_TRUE(renamed);
+}
+
+TEST_F(capture_fixture, a_pulled_change_is_not_taken_for_a_local_one) {
+    insert_member("m1", "Hà");
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    site_id other{};
+    other[0] = 9;
+    proto::row_change r;
+    r.table = "militia_member";
+    r.id = "m1";
+    r.scope = std::string("01849");
+    r.cells.push_back({"full_name",
+                       std::string("Hà Thị Lan"),
+                       {first.rows[0].cells[0].ver.hlc + 1, other},
+                       std::nullopt});
+    t->apply_changes({{r}, 1, false});
+    EXPECT_EQ(count("SELECT count(*) FROM militia_member WHERE full_name = 'Hà Thị Lan'"), 1);
+    t->exec("UPDATE militia_member SET notes = 'x' WHERE id = 'm1'");
+    auto p = push_all();
+    ASSERT_EQ(p.rows.size(), 1u);
+    ASSERT_EQ(p.rows[0].cells.size(), 1u);
+    EXPECT_EQ(p.rows[0].cells[0].column, "notes");
 }
 
 TEST_F(capture_fixture, updating_the_id_or_the_scope_is_refused) {
@@ -82,6 +160,9 @@ TEST_F(capture_fixture, updating_the_id_or_the_scope_is_refused) {
                  sync_error);
     EXPECT_EQ(
         count("SELECT count(*) FROM militia_member WHERE id = 'm1' AND commune_code = '01849'"), 1);
+    // A form that saves every field names the key with its own value: that is no change.
+    t->exec("UPDATE militia_member SET id = id, commune_code = commune_code, notes = 'x'");
+    EXPECT_EQ(count("SELECT count(*) FROM militia_member WHERE notes = 'x'"), 1);
 }
 
 TEST_F(capture_fixture, a_connection_without_the_library_functions_fails_loudly) {
@@ -222,16 +303,47 @@ TEST_F(capture_fixture, opening_a_file_that_is_not_a_replica_is_refused) {
     EXPECT_THROW(tablet::create(dir.file("tablet.db"), wall), sync_error);
 }
 
-TEST_F(capture_fixture, triggers_of_replicas_made_before_the_key_check_moved_still_capture) {
-    // Their triggers call noi_stamp with three arguments and raise on a key change themselves.
-    t->exec("DROP TRIGGER noi_household_ins; CREATE TRIGGER noi_household_ins AFTER INSERT ON "
-            "household WHEN noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, "
-            "hlc) VALUES ('household', NEW.id, 1, -1, noi_stamp('household', NEW.commune_code, "
+// A tablet made before format 2 (capture_log.hpp): NOT NULL log columns, update entries with
+// their masks, row states without digests, and triggers that call noi_stamp with four arguments.
+TEST_F(capture_fixture, a_format_1_log_is_upgraded_on_open_and_its_entries_still_fold) {
+    insert_member("m1", "Hà");
+    auto first = push_all();
+    t->on_push_ack({first.to_seq, {}});
+    const auto* def = t->rep().tables().find("militia_member");
+    const auto notes_bit = std::to_string(1ull << *def->column_index("notes"));
+    {
+        row_state_store store(t->rep().db());
+        auto st = *store.load("militia_member", "m1", def->columns.size());
+        ASSERT_FALSE(st.digests.empty());
+        st.digests.clear();
+        store.save("militia_member", "m1", st);
+    }
+    t->rep().set_capture(false);
+    t->exec("UPDATE militia_member SET notes = 'cũ' WHERE id = 'm1'");
+    t->rep().set_capture(true);
+    t->exec("DROP TABLE noi_capture; CREATE TABLE noi_capture (seq INTEGER PRIMARY KEY, tbl TEXT "
+            "NOT NULL, id TEXT NOT NULL, op INTEGER NOT NULL, cols INTEGER NOT NULL, hlc INTEGER "
+            "NOT NULL, old BLOB);"
+            "INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES ('militia_member', 'm1', 2, " +
+            notes_bit + ", " + std::to_string(first.rows[0].cells[0].ver.hlc + 5) +
+            "); DELETE FROM noi_meta WHERE key = 'capture_format';"
+            "DROP TRIGGER noi_militia_member_upd; DROP TRIGGER noi_militia_member_key;"
+            "CREATE TRIGGER noi_militia_member_upd AFTER UPDATE ON militia_member WHEN "
+            "noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES "
+            "('militia_member', NEW.id, 2, 0, noi_stamp('militia_member', NEW.commune_code, 0, "
             "0)); END");
-    t->rep().set_scope("01849");
-    t->exec("INSERT INTO household(id, commune_code, village) VALUES ('h1', '01849', 'Nà Pài')");
-    EXPECT_EQ(captured(), 1);
-    EXPECT_THROW(
-        t->exec("INSERT INTO household(id, commune_code, village) VALUES ('h2', '01852', 'x')"),
-        sync_error);
+    t.reset();
+    t = tablet::open(dir.file("tablet.db"), wall);
+    EXPECT_EQ(t->rep().meta_int("capture_format"), 2);
+    EXPECT_EQ(count("SELECT count(*) FROM pragma_table_info('noi_capture') WHERE \"notnull\""), 0);
+    EXPECT_EQ(count("SELECT cols FROM noi_capture"), std::stoll(notes_bit));
+    t->exec("UPDATE militia_member SET full_name = 'Hương' WHERE id = 'm1'");
+    EXPECT_THROW(t->exec("UPDATE militia_member SET id = 'm2' WHERE id = 'm1'"), sync_error);
+    auto p = push_all();
+    std::map<std::string, value> sent;
+    for (const auto& r : p.rows)
+        for (const auto& c : r.cells)
+            sent[c.column] = c.val;
+    EXPECT_EQ(sent, (std::map<std::string, value>{{"full_name", std::string("Hương")},
+                                                  {"notes", std::string("cũ")}}));
 }

@@ -49,7 +49,24 @@ TEST(row_state, a_table_that_gained_columns_reads_them_as_absent) {
     EXPECT_FALSE(back.cells[2]);
 }
 
+TEST(row_state, a_tablet_rows_cell_digests_round_trip_and_older_states_read_without) {
+    row_state s;
+    s.exists = cell_state{ver(100, 1), std::nullopt, 7};
+    s.cells.assign(3, s.exists);
+    auto without = pack_row_state(s);
+    s.digests = {0x0123456789abcdefull, 0, ~0ull};
+    auto with = pack_row_state(s);
+    EXPECT_EQ(with.size(), without.size() + 1 + 2 + 24); // audit sequence 0, bin header, bytes
+    EXPECT_EQ(unpack_row_state(with, 3), s);
+    EXPECT_TRUE(unpack_row_state(without, 3).digests.empty());
+    s.audit_seq = 42;
+    EXPECT_EQ(unpack_row_state(pack_row_state(s), 3), s);
+}
+
 TEST(row_state, bytes_that_do_not_decode_are_reported_as_corrupt) {
     EXPECT_THROW(unpack_row_state("\x93\x01", 2), sync_error);
     EXPECT_THROW(unpack_row_state("not msgpack at all", 2), sync_error);
+    // Seven fields whose digests are not a whole number of 8-byte digests.
+    EXPECT_THROW(unpack_row_state(std::string("\x97\xc3\xc0\x90\x90\x90\x00\xc4\x03abc", 11), 0),
+                 sync_error);
 }

@@ -89,6 +89,8 @@ private:
     void configure_connection();
     void load();
     void install_triggers(const table_def& t);
+    // Brings an older tablet's capture log and triggers to the current format (capture_log.hpp).
+    void upgrade_capture();
 
     std::unique_ptr<database> db_;
     hlc_clock clock_;

@@ -29,6 +29,9 @@ struct row_state {
     std::vector<std::optional<cell_state>> cells; // by column index
     std::vector<value> tomb;                      // a deleted row's last values
     std::uint64_t audit_seq = 0; // server: the feed entry with the row's newest audit record
+    // tablet: each cell's digest when the capture log was last folded or a pulled change
+    // applied, by column index; the fold finds what an update changed against it.
+    std::vector<std::uint64_t> digests;
     friend bool operator==(const row_state&, const row_state&) = default;
 };
 

@@ -1,0 +1,17 @@
+// The tablet's capture log (DESIGN.md §3, docs/capture.md): its table and its formats.
+//  1: every column NOT NULL; an update's entry carries its changed-columns mask (`cols`).
+//  2: no NOT NULLs (each is a check on every captured write); an update's `cols` is NULL and
+//     the fold finds what it changed against the cell digests kept in the row states.
+// A format 1 entry still folds by its mask: a log is upgraded without folding it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace noi {
+
+constexpr std::int64_t capture_format = 2;
+
+std::string capture_log_schema(const std::string& table);
+
+} // namespace noi
