@@ -37,6 +37,12 @@ struct capture_fixture : ::testing::Test {
         EXPECT_TRUE(p.has_value());
         return p ? *p : proto::push{};
     }
+    // Pushes everything pending and has the server acknowledge it.
+    proto::push push_acked() {
+        auto p = push_all();
+        t->on_push_ack({p.to_seq, {}});
+        return p;
+    }
 };
 
 } // namespace
@@ -64,8 +70,7 @@ TEST_F(capture_fixture, a_multi_row_statement_captures_every_row) {
 
 TEST_F(capture_fixture, an_update_that_changes_nothing_sends_nothing) {
     insert_member("m1");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     t->exec("UPDATE militia_member SET full_name = full_name, notes = NULL WHERE id = 'm1'");
     t->begin_round("test");
     EXPECT_FALSE(t->next_push(first.to_seq, 1000).has_value());
@@ -74,8 +79,7 @@ TEST_F(capture_fixture, an_update_that_changes_nothing_sends_nothing) {
 
 TEST_F(capture_fixture, an_update_sends_exactly_the_changed_columns) {
     insert_member("m1");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     t->exec("UPDATE militia_member SET full_name = 'Lý Thị Hoa', village = 'Nà Pài', "
             "notes = 'mới', birth_year = 1999 WHERE id = 'm1'");
     auto p = push_all();
@@ -89,8 +93,7 @@ TEST_F(capture_fixture, an_update_sends_exactly_the_changed_columns) {
 // The fold finds what changed since the last fold: the net change, under the row's last write.
 TEST_F(capture_fixture, a_cell_changed_and_changed_back_before_a_fold_sends_nothing) {
     insert_member("m1", "Hà");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     t->exec("UPDATE militia_member SET full_name = 'Hương' WHERE id = 'm1'");
     t->exec("UPDATE militia_member SET full_name = 'Hà' WHERE id = 'm1'");
     t->begin_round("test");
@@ -99,8 +102,7 @@ TEST_F(capture_fixture, a_cell_changed_and_changed_back_before_a_fold_sends_noth
 
 TEST_F(capture_fixture, cells_changed_by_several_updates_before_a_fold_share_the_last_version) {
     insert_member("m1");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     t->exec("UPDATE militia_member SET village = 'Bản Chang' WHERE id = 'm1'");
     wall.advance(60'000);
     t->exec("UPDATE militia_member SET notes = 'đã huấn luyện' WHERE id = 'm1'");
@@ -115,8 +117,7 @@ TEST_F(capture_fixture, cells_changed_by_several_updates_before_a_fold_share_the
 
 TEST_F(capture_fixture, an_update_then_a_delete_before_a_fold_keeps_the_updated_values) {
     insert_member("m1", "Hà");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     t->exec("UPDATE militia_member SET full_name = 'Hương' WHERE id = 'm1'");
     t->exec("DELETE FROM militia_member WHERE id = 'm1'");
     auto p = push_all();
@@ -132,8 +133,7 @@ TEST_F(capture_fixture, an_update_then_a_delete_before_a_fold_keeps_the_updated_
 
 TEST_F(capture_fixture, a_pulled_change_is_not_taken_for_a_local_one) {
     insert_member("m1", "Hà");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     site_id other{};
     other[0] = 9;
     proto::row_change r;
@@ -182,8 +182,7 @@ TEST_F(capture_fixture, a_connection_without_the_library_functions_fails_loudly)
 
 TEST_F(capture_fixture, a_cell_edited_ten_times_offline_is_sent_once) {
     insert_member("m1");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     for (int i = 0; i < 10; ++i)
         t->exec("UPDATE militia_member SET notes = 'lần " + std::to_string(i) + "'");
     auto p = push_all();
@@ -224,8 +223,7 @@ TEST_F(capture_fixture, delete_then_reinsert_of_the_same_id_sends_a_live_row) {
 
 TEST_F(capture_fixture, a_delete_keeps_the_rows_last_values_and_what_it_had_seen) {
     insert_member("m1", "Hà");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     t->exec("DELETE FROM militia_member WHERE id = 'm1'");
     auto p = push_all();
     ASSERT_EQ(p.rows.size(), 1u);
@@ -307,8 +305,7 @@ TEST_F(capture_fixture, opening_a_file_that_is_not_a_replica_is_refused) {
 // their masks, row states without digests, and triggers that call noi_stamp with four arguments.
 TEST_F(capture_fixture, a_format_1_log_is_upgraded_on_open_and_its_entries_still_fold) {
     insert_member("m1", "Hà");
-    auto first = push_all();
-    t->on_push_ack({first.to_seq, {}});
+    auto first = push_acked();
     const auto* def = t->rep().tables().find("militia_member");
     const auto notes_bit = std::to_string(1ull << *def->column_index("notes"));
     {
