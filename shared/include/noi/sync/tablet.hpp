@@ -49,6 +49,7 @@ public:
     proto::hello begin_round(const std::string& app_version);
     void on_welcome(const proto::welcome& w);
     // The next batch of pending rows after local sequence `from`, or none when all is sent.
+    // Folds the capture log first: writes made since the round began go in this round.
     std::optional<proto::push> next_push(std::uint64_t from, std::size_t max_rows);
     void on_push_ack(const proto::push_ack& a);
     void apply_changes(const proto::changes& c);
