@@ -88,11 +88,13 @@ void backup(const std::string& dir, const std::string& file) {
     dst.exec("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('instance', 'snapshot')");
 }
 
+// Members go in reverse order: the sessions that handlers still queued on `ioc` hold use the
+// TLS context and post their last job to the state, so both outlive the io_context.
 struct server::impl {
     server_config cfg;
-    asio::io_context ioc;
-    std::unique_ptr<asio::ssl::context> tls;
     std::unique_ptr<server_state> state;
+    std::unique_ptr<asio::ssl::context> tls;
+    asio::io_context ioc;
     std::shared_ptr<listener> lst;
     asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
 

@@ -35,6 +35,12 @@ server_state::server_state(const server_config& cfg)
 
 server_state::~server_state() {
     stop_db();
+    // Sessions destroyed after the threads stopped (their handlers were still queued when the
+    // network stopped) posted their last jobs here: run them while the store they use exists.
+    for (auto* ioc : {&read_ioc_, &db_ioc_}) {
+        ioc->restart();
+        ioc->poll();
+    }
 }
 
 void server_state::db(std::function<void(server_store&, auth_store&)> f) {

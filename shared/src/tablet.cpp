@@ -85,9 +85,9 @@ struct folding_row {
     // The version of the row's newest update whose changes are not found yet (format 2 entries
     // carry none): the cells it changed take it, and a local sequence if it changed any.
     std::optional<version> update;
-    // The local sequence of the row's insert in this fold, if any: its digests are not taken
-    // yet, and an update after it rewrites cells the insert sends anyway.
-    std::uint64_t inserted = 0;
+    // Inserted in this fold: its digests are not taken yet, and an update after the insert
+    // changes cells the insert sends anyway.
+    bool inserted = false;
 };
 
 } // namespace
@@ -132,7 +132,7 @@ void tablet::fold() {
         }
         r.st.digests = std::move(digests);
         r.update.reset();
-        r.inserted = 0;
+        r.inserted = false;
     };
 
     auto read = db.prepare("SELECT seq, tbl, id, op, cols, hlc, old FROM noi_capture ORDER BY seq");
@@ -148,8 +148,9 @@ void tablet::fold() {
         auto it = rows.find(key);
         if (it == rows.end()) {
             auto loaded = store.load(key.first, key.second, def->columns.size());
-            it = rows.emplace(key, folding_row{def, loaded ? *loaded : fresh_state(*def), {}, 0})
-                     .first;
+            it =
+                rows.emplace(key, folding_row{def, loaded ? *loaded : fresh_state(*def), {}, false})
+                    .first;
         }
         auto& r = it->second;
         auto& st = r.st;
@@ -178,7 +179,7 @@ void tablet::fold() {
             for (auto& c : st.cells)
                 touch(c, ver, l);
             r.update.reset();
-            r.inserted = l;
+            r.inserted = true;
         } else if (op == op_delete) {
             std::vector<version> seen =
                 st.exists && st.exists->seq > acked_seq ? st.seen : std::vector<version>{};
