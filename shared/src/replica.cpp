@@ -72,16 +72,12 @@ std::unique_ptr<replica> replica::open(const std::string& path, const wall_clock
         throw sync_error(errc::not_a_replica, path + " does not exist; create it with init first");
     auto r =
         std::unique_ptr<replica>(new replica(std::make_unique<database>(path, false), wall, opt));
-    {
-        auto probe = r->db().prepare(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'noi_meta'");
-        if (!probe.step() || probe.column_int(0) == 0)
-            throw sync_error(errc::not_a_replica, path + " is not a Nối replica");
-    }
+    auto probe = r->db().prepare(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'noi_meta'");
+    if (!probe.step() || probe.column_int(0) == 0)
+        throw sync_error(errc::not_a_replica, path + " is not a Nối replica");
     r->configure_connection();
     r->load();
-    if (r->role() == replica_role::tablet && r->meta_int("capture_format", 1) < capture_format)
-        r->upgrade_capture();
     return r;
 }
 

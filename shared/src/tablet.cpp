@@ -5,6 +5,7 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/tablet.hpp>
 
+#include "capture_log.hpp"
 #include "cell_digest.hpp"
 #include "table_io.hpp"
 
@@ -59,7 +60,25 @@ std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& 
     auto r = replica::open(path, wall, opt);
     if (r->role() != replica_role::tablet)
         throw sync_error(errc::not_a_replica, path + " is a server replica, not a tablet's");
-    return std::make_unique<tablet>(std::move(r));
+    auto t = std::make_unique<tablet>(std::move(r));
+    if (t->rep_->meta_int("capture_format", 1) < capture_format) t->upgrade_capture();
+    return t;
+}
+
+// One transaction, before anything can write: a crash leaves the tablet as it was, and the
+// next open upgrades it again.
+void tablet::upgrade_capture() {
+    transaction tx(rep_->db());
+    rep_->upgrade_capture_log();
+    // Every change up to now is in the log with its mask, so the rows' values as they stand
+    // are what the next update will be compared with.
+    row_state_store store(rep_->db());
+    for (auto& [table, id, st] : all_rows()) {
+        st.digests = cell_digests(current_values(*rep_, *rep_->tables().find(table), id, &st));
+        store.save(table, id, st);
+    }
+    rep_->set_meta_int("capture_format", capture_format);
+    tx.commit();
 }
 
 std::vector<std::tuple<std::string, std::string, row_state>> tablet::all_rows() {
@@ -94,6 +113,9 @@ struct folding_row {
 
 void tablet::fold() {
     auto& db = rep_->db();
+    // The fold stamps nothing but saves the clock's floor: read the one another process may
+    // have moved first.
+    rep_->refresh_clock();
     const auto me = rep_->site();
     const auto acked_seq = acked();
     auto lseq = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
@@ -212,7 +234,6 @@ void tablet::fold() {
 
 proto::hello tablet::begin_round(const std::string& app_version) {
     transaction tx(rep_->db());
-    rep_->refresh_clock();
     fold();
     tx.commit();
     auto s = status();
@@ -311,7 +332,6 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
     // folded first: the next fold compares with the digests of the values sent (found by the
     // simulation, seed 334594: a write made after a fold, sent with an earlier version, then
     // written back to the folded value, compared equal and was never sent).
-    rep_->refresh_clock();
     fold();
     row_state_store store(db);
     proto::push p;
@@ -407,7 +427,6 @@ void tablet::record_rejection(const proto::rejection& r) {
 void tablet::apply_changes(const proto::changes& c) {
     auto& db = rep_->db();
     transaction tx(db);
-    rep_->refresh_clock();
     // Local writes not yet folded must count as pending before anything pulled lands.
     fold();
     capture_off off(*rep_);

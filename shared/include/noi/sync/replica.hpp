@@ -81,6 +81,9 @@ public:
     }
 
     std::string new_uuid();
+    // Rebuilds an older tablet's capture log and triggers in the current format, inside the
+    // caller's transaction (tablet::open's upgrade, which also gives the rows their digests).
+    void upgrade_capture_log();
 
     struct capture_context; // the SQL functions' view of this replica
 
@@ -89,8 +92,6 @@ private:
     void configure_connection();
     void load();
     void install_triggers(const table_def& t);
-    // Brings an older tablet's capture log and triggers to the current format (capture_log.hpp).
-    void upgrade_capture();
 
     std::unique_ptr<database> db_;
     hlc_clock clock_;

@@ -66,6 +66,8 @@ public:
     std::vector<rejected_row> rejected();
 
 private:
+    // Brings a tablet from before capture format 2 to it (docs/capture.md).
+    void upgrade_capture();
     void fold();
     void record_rejection(const proto::rejection& r);
     void mark_all_pending();
