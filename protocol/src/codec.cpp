@@ -276,7 +276,8 @@ struct reader {
         for (const auto& x : a) {
             auto f = fields(x, 6, "rejection");
             auto reason = unsigned_as<std::uint16_t>(f[4], "reason");
-            if (reason < 1 || reason > 7) fail(decode_errc::wrong_type, "unknown rejection reason");
+            // A newer server may add reasons: any is a rejection (an unknown one reads "unknown").
+            if (reason < 1) fail(decode_errc::wrong_type, "unknown rejection reason");
             out.push_back(rejection{u64(f[0], "quarantine id"), str(f[1], "table"), str(f[2], "id"),
                                     u64(f[3], "seq"), static_cast<reject_reason>(reason),
                                     str(f[5], "message")});

@@ -25,6 +25,7 @@ const char* to_string(reject_reason r) {
     case reject_reason::scope_changed: return "scope_changed";
     case reject_reason::wrong_type: return "wrong_type";
     case reject_reason::missing_scope: return "missing_scope";
+    case reject_reason::foreign_version: return "foreign_version";
     }
     return "unknown";
 }

@@ -86,6 +86,8 @@ server_store::server_store(std::unique_ptr<replica> r, server_options so)
     : rep_(std::move(r)), opt_(so) {
     auto st = rep_->db().prepare("SELECT coalesce(max(seq), 0) FROM noi_feed");
     if (st.step()) seq_ = static_cast<std::uint64_t>(st.column_int(0));
+    st.reset();
+    saved_wall_high_ = wall_high_ = rep_->meta_int("wall_high_ms", 0);
     ensure_audit_view(rep_->db());
     register_creation_lists();
 }
@@ -220,6 +222,14 @@ std::vector<device> server_store::devices() {
 std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
                                                                const proto::hello& h) {
     using proto::error_code;
+    // The server's own site and the all-zero site are its own writers' (resolutions, released
+    // rows): a replica bound to either could stamp versions in their name.
+    if (h.site == rep_->site() || h.site == site_id{})
+        return proto::error{error_code::site_bound_elsewhere,
+                            proto::condition::permanent,
+                            "this replica's id is reserved for the server; make a new replica "
+                            "with noi-client init",
+                            {}};
     auto& db = rep_->db();
     transaction tx(db);
     auto site = site_bytes(h.site);
@@ -272,6 +282,7 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
 
     proto::welcome w;
     w.clock_ms = static_cast<std::uint64_t>(hlc_now_ms());
+    save_wall_high();
     w.scope = d.scope;
     w.epoch = epoch();
     w.acked_seq = acked;
@@ -293,22 +304,34 @@ void server_store::release(const site_id& s) {
     live_.erase(s);
 }
 
-// The server's time as its stamps see it: its wall clock, or the HLC it has reached when the
-// wall stepped back (a tablet whose stamps follow the server's earlier time is not "ahead").
+// The server's time as its stamps see it: the latest its wall clock has read. A wall that
+// stepped back does not make tablets that follow the server's earlier time "ahead", and no
+// tablet's stamp moves it: a floor raised by pushed stamps would let each push go one bound
+// further than the last.
 std::int64_t server_store::hlc_now_ms() {
-    return std::max(rep_->clock().wall_ms(), hlc_to_ms(rep_->clock().floor()));
+    wall_high_ = std::max(wall_high_, rep_->clock().wall_ms());
+    return wall_high_;
+}
+
+std::uint64_t server_store::stamp_limit() {
+    return hlc_from_ms(hlc_now_ms() + opt_.clock_bound_ms) | 0xffff;
+}
+
+void server_store::save_wall_high() {
+    if (wall_high_ > saved_wall_high_) {
+        rep_->set_meta_int("wall_high_ms", wall_high_);
+        saved_wall_high_ = wall_high_;
+    }
 }
 
 std::variant<proto::push_ack, proto::error> server_store::push(const device& d, const site_id& s,
                                                                const proto::push& p) {
     auto& db = rep_->db();
-    const auto now = hlc_now_ms();
-    // Only versions this site stamped itself are checked: cells it re-sends from others
-    // were accepted under the server's own clock already.
+    const auto limit = stamp_limit();
+    // A version of another site is quarantined (validate), never adopted: only the pushing
+    // site's own stamps can be ahead.
     for (const auto& r : p.rows) {
-        auto ahead = [&](const version& v) {
-            return v.site == s && hlc_to_ms(v.hlc) > now + opt_.clock_bound_ms;
-        };
+        auto ahead = [&](const version& v) { return v.site == s && v.hlc > limit; };
         bool bad = r.exists && ahead(r.exists->ver);
         for (const auto& c : r.cells)
             bad = bad || ahead(c.ver);
@@ -355,12 +378,13 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
     upd.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(ack.acked_seq));
     upd.run();
     rep_->save_clock();
+    save_wall_high();
     rep_->fault_point("server.push.before_commit");
     tx.commit();
     return ack;
 }
 
-std::optional<proto::reject_reason> server_store::validate(const device& d,
+std::optional<proto::reject_reason> server_store::validate(const device& d, const site_id& s,
                                                            const proto::row_change& r,
                                                            const table_def*& def, std::string& why,
                                                            std::vector<std::size_t>& columns) {
@@ -373,6 +397,15 @@ std::optional<proto::reject_reason> server_store::validate(const device& d,
     if (r.id.empty()) {
         why = "a row id must not be empty";
         return reject_reason::wrong_type;
+    }
+    // A replica stamps only its own changes: a version in another site's name would be taken
+    // for that writer's, and pass the merge's concurrency check as if it were.
+    auto foreign = [&](const version& v) { return v.site != s; };
+    if ((r.exists && foreign(r.exists->ver)) ||
+        std::any_of(r.cells.begin(), r.cells.end(), [&](const auto& c) { return foreign(c.ver); })) {
+        why = "the row carries a version stamped by another replica; a replica may send only "
+              "changes it made itself";
+        return reject_reason::foreign_version;
     }
     std::vector<bool> seen_column(def->columns.size());
     columns.clear();
@@ -425,7 +458,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     std::string why;
     const table_def* def = nullptr;
     std::vector<std::size_t> columns;
-    auto reason = validate(d, r, def, why, columns);
+    auto reason = validate(d, s, r, def, why, columns);
 
     // A tablet's insert is nearly always a row the server has never seen. It is merged as new
     // without a lookup, and inserting its state, which fails on a row that has one, checks the
@@ -490,13 +523,23 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         for (std::size_t i = 0; i < def->columns.size(); ++i)
             if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], false};
     }
+    // A base names what the writer held, which came from the server or was its own accepted
+    // stamp: one beyond the server's clock was never seen, and counts as no base (the change
+    // is then concurrent to whatever the server holds, so nothing is overwritten unrecorded).
+    const auto limit = stamp_limit();
+    auto seen_base = [limit](const std::optional<version>& b) {
+        return b && b->hlc > limit ? std::nullopt : b;
+    };
     merge::incoming_row inc;
     inc.exists = r.exists;
-    inc.seen = r.seen;
-    inc.existence_base = r.existence_base;
+    if (inc.exists) inc.exists->base = seen_base(inc.exists->base);
+    inc.seen.reserve(r.seen.size());
+    for (const auto& v : r.seen)
+        if (v.hlc <= limit) inc.seen.push_back(v);
+    inc.existence_base = seen_base(r.existence_base);
     inc.cells.reserve(r.cells.size());
     for (std::size_t k = 0; k < r.cells.size(); ++k)
-        inc.cells.push_back({columns[k], r.cells[k].val, r.cells[k].ver, r.cells[k].base});
+        inc.cells.push_back({columns[k], r.cells[k].val, r.cells[k].ver, seen_base(r.cells[k].base)});
     // Whether this emission carries only versions the pusher sent, which it therefore holds:
     // its own pulls skip it. Versions it did not send (kept ones re-emitted for it to learn, an
     // existence made up here) make it false.
@@ -533,7 +576,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             st.exists = cell_state{exists->ver, std::nullopt, 0};
             emit(st.exists);
             st.alive = exists->alive;
-            st.seen = exists->alive ? std::vector<version>{} : r.seen;
+            st.seen = exists->alive ? std::vector<version>{} : inc.seen;
         } else if (dec.exists == merge::action::keep) {
             reemit(st.exists);
         }
@@ -820,8 +863,8 @@ server_store::quarantine_result server_store::discard_quarantined(std::uint64_t 
 }
 
 server_store::quarantine_result server_store::release_quarantined(std::uint64_t id) {
-    auto& q =
-        rep_->db().cached("SELECT device_id, status, payload FROM noi_quarantine WHERE id = ?1");
+    auto& q = rep_->db().cached(
+        "SELECT device_id, status, payload, site FROM noi_quarantine WHERE id = ?1");
     q.bind(1, static_cast<std::int64_t>(id));
     if (!q.step()) {
         q.reset();
@@ -829,6 +872,7 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
                                                   "; list the quarantine to find its id"};
     }
     auto device_id = q.column_text(0), status = q.column_text(1), payload = q.column_blob(2);
+    const auto pusher = to_site(q.column_blob(3));
     q.reset();
     if (status != "open")
         return {quarantine_status::already_closed,
@@ -845,12 +889,12 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
     std::string why;
     const table_def* def = nullptr;
     std::vector<std::size_t> columns;
-    if (validate(*d, row, def, why, columns))
+    if (validate(*d, pusher, row, def, why, columns))
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + why +
                     "; fix it first (for example the device's scope) or discard the row"};
     transaction tx(rep_->db());
-    auto res = apply_row(*d, site_id{}, row);
+    auto res = apply_row(*d, pusher, row);
     if (res.rejection)
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + res.rejection->message};

@@ -252,9 +252,13 @@ void tablet::on_welcome(const proto::welcome& w) {
     transaction tx(rep_->db());
     rep_->refresh_clock();
     rep_->set_scope(w.scope);
-    auto offset = static_cast<std::int64_t>(w.clock_ms) - rep_->clock().wall_ms();
-    rep_->clock().set_offset(offset);
-    rep_->set_meta_int("clock_offset_ms", offset);
+    // A server reading outside sane years is not followed: the tablet keeps the offset it had.
+    const bool sane = is_sane_clock(static_cast<std::int64_t>(w.clock_ms));
+    if (sane) {
+        auto offset = static_cast<std::int64_t>(w.clock_ms) - rep_->clock().wall_ms();
+        rep_->clock().set_offset(offset);
+        rep_->set_meta_int("clock_offset_ms", offset);
+    }
     for (const auto& r : w.rejections)
         record_rejection(r);
 
@@ -280,7 +284,7 @@ void tablet::on_welcome(const proto::welcome& w) {
         // the server's and send everything again under new numbers.
         auto local = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
         rep_->set_meta_int("local_seq", static_cast<std::int64_t>(std::max(local, w.acked_seq)));
-        rep_->clock().observe(hlc_from_ms(static_cast<std::int64_t>(w.clock_ms)));
+        if (sane) rep_->clock().observe(hlc_from_ms(static_cast<std::int64_t>(w.clock_ms)));
         rep_->set_meta_int("pull_own", 1);
         repush = true;
     }
@@ -302,16 +306,23 @@ void tablet::mark_all_pending() {
     row_state_store store(db);
     auto rows = all_rows();
     auto& add_pending = db.cached("INSERT INTO noi_pending(lseq, tbl, id) VALUES (?1, ?2, ?3)");
+    const auto me = rep_->site();
+    // Only this replica's own versions go up again: the server takes a version only from the
+    // site that stamped it, and every other writer re-pushes its own.
     for (auto& [table, id, st] : rows) {
-        const std::uint64_t l = ++lseq;
+        const std::uint64_t l = lseq + 1;
+        bool marked = false;
         auto mark = [&](std::optional<cell_state>& c) {
-            if (!c) return;
+            if (!c || c->ver.site != me) return;
             if (c->seq <= acked_seq) c->base = c->ver;
             c->seq = l;
+            marked = true;
         };
         mark(st.exists);
         for (auto& c : st.cells)
             mark(c);
+        if (!marked) continue;
+        ++lseq;
         store.save(table, id, st);
         add_pending.bind(1, static_cast<std::int64_t>(l)).bind(2, table).bind(3, id);
         add_pending.run();

@@ -47,3 +47,25 @@ TEST(hlc, the_server_offset_corrects_a_wrong_wall_clock) {
 }
 
 TEST(hlc, formats_iso8601_utc) { EXPECT_EQ(iso8601_ms(1'700'000'000'123), "2023-11-14T22:13:20.123Z"); }
+
+TEST(hlc, refuses_to_issue_a_reading_past_the_greatest_instead_of_wrapping) {
+    manual_clock wall(1'000);
+    hlc_clock c(wall);
+    c.observe(hlc_max - 1);
+    EXPECT_EQ(c.next(), hlc_max);
+    try {
+        c.next();
+        FAIL() << "the clock wrapped";
+    } catch (const sync_error& e) {
+        EXPECT_EQ(e.code(), errc::clock_exhausted);
+        EXPECT_NE(std::string(e.what()).find("repair-clock"), std::string::npos);
+    }
+    EXPECT_EQ(c.floor(), hlc_max);
+}
+
+TEST(hlc, a_wall_time_past_the_year_10889_saturates_instead_of_losing_its_high_bits) {
+    EXPECT_EQ(hlc_from_ms(static_cast<std::int64_t>(hlc_max_ms) + 5), hlc_max_ms << 16);
+    manual_clock wall(static_cast<std::int64_t>(hlc_max_ms) + 1'000);
+    hlc_clock c(wall);
+    EXPECT_EQ(c.next(), hlc_max_ms << 16);
+}

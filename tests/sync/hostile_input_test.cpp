@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace noi;
 
 namespace {
@@ -130,4 +132,105 @@ TEST_F(hostile_fixture, a_row_naming_a_column_twice_is_quarantined) {
     EXPECT_EQ(ack.rejections[0].reason, proto::reject_reason::wrong_type);
     EXPECT_NE(ack.rejections[0].message.find("twice"), std::string::npos);
     EXPECT_EQ(count("SELECT count(*) FROM incident"), 1);
+}
+
+// Issue 14, item 1: a tablet of 01849 pushed a row stamped at the greatest HLC under a made-up
+// site; the server adopted the stamp, and its clock, every WELCOME and every later stamp with it.
+TEST_F(hostile_fixture, a_version_stamped_in_another_replicas_name_is_quarantined_not_adopted) {
+    const auto floor_before = server->rep().clock().floor();
+    site_id forged{};
+    forged[0] = 0xf0;
+    const version evil{((std::uint64_t{1} << 48) - 1) << 16 | 0xfffe, forged};
+    auto forged_row = row("household", "h9", "01849", {{"village", std::string("Bản Chang")}});
+    forged_row.exists->ver = evil;
+    for (auto& c : forged_row.cells)
+        c.ver = evil;
+    // A colleague's real site (item 9): its conflicts would name the wrong author.
+    auto colleague_row = row("household", "h8", "01849", {{"members", std::int64_t{3}}});
+    colleague_row.cells[0].ver.site = site_b;
+    auto ack = push_a({forged_row, colleague_row});
+    ASSERT_EQ(ack.rejections.size(), 2u);
+    for (const auto& r : ack.rejections)
+        EXPECT_EQ(r.reason, proto::reject_reason::foreign_version) << r.id;
+    EXPECT_EQ(count("SELECT count(*) FROM household"), 0);
+    EXPECT_EQ(server->rep().clock().floor(), floor_before);
+    proto::hello h;
+    h.site[0] = 0xb;
+    h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+    server->release(site_b);
+    auto w = server->hello(dev_b, h);
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(w));
+    EXPECT_EQ(std::get<proto::welcome>(w).clock_ms, static_cast<std::uint64_t>(wall.now_ms()));
+}
+
+TEST_F(hostile_fixture, a_stamp_beyond_the_clock_bound_is_refused_and_never_adopted) {
+    const auto floor_before = server->rep().clock().floor();
+    auto far = row("household", "h1", "01849", {{"members", std::int64_t{1}}});
+    far.exists->ver.hlc = ((std::uint64_t{1} << 48) - 1) << 16 | 0xfffe;
+    proto::push p{0, 1, {far}};
+    auto r = server->push(dev_a, site_a, p);
+    ASSERT_TRUE(std::holds_alternative<proto::error>(r));
+    EXPECT_EQ(std::get<proto::error>(r).code, proto::error_code::clock_ahead);
+    EXPECT_EQ(server->rep().clock().floor(), floor_before);
+    EXPECT_EQ(count("SELECT count(*) FROM household"), 0);
+}
+
+TEST_F(hostile_fixture, stamps_at_the_bound_do_not_carry_the_clock_further) {
+    const std::int64_t bound = server_options{}.clock_bound_ms;
+    // Just inside the bound: accepted, and the server's clock follows it...
+    auto edge = row("household", "h1", "01849", {{"members", std::int64_t{1}}});
+    edge.exists->ver.hlc = hlc_from_ms(wall.now_ms() + bound - 1000);
+    edge.cells[0].ver = edge.exists->ver;
+    push_a({edge});
+    // ...but the bound stays the wall's: a second stamp one bound further is refused.
+    auto further = row("household", "h2", "01849", {{"members", std::int64_t{2}}});
+    further.exists->ver.hlc = hlc_from_ms(wall.now_ms() + 2 * bound - 2000);
+    further.cells[0].ver = further.exists->ver;
+    auto r = server->push(dev_a, site_a, proto::push{further.seq - 1, further.seq, {further}});
+    ASSERT_TRUE(std::holds_alternative<proto::error>(r));
+    EXPECT_EQ(std::get<proto::error>(r).code, proto::error_code::clock_ahead);
+    // WELCOME tells the wall's time, not the stamp's.
+    proto::hello h;
+    h.site[0] = 0xb;
+    h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+    server->release(site_b);
+    auto w = server->hello(dev_b, h);
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(w));
+    EXPECT_EQ(std::get<proto::welcome>(w).clock_ms, static_cast<std::uint64_t>(wall.now_ms()));
+}
+
+TEST_F(hostile_fixture, a_base_from_beyond_the_servers_clock_is_stored_as_none) {
+    push_a({row("household", "h1", "01849", {{"members", std::int64_t{1}}})});
+    const version future{hlc_from_ms(wall.now_ms() + 365LL * 86'400'000), site_b};
+    auto upd = row("household", "h1", "01849", {{"members", std::int64_t{2}}});
+    upd.exists.reset();
+    upd.existence_base = future;
+    upd.cells[0].base = future;
+    auto del = row("incident", "i1", "01849", {{"summary", std::string("x")}});
+    push_a({upd, del});
+    auto gone = row("incident", "i1", "01849", {});
+    gone.exists->alive = false;
+    gone.seen = {future};
+    push_a({gone});
+    for (const auto& rec : server->audit("household", "h1"))
+        for (const auto& c : rec.cells)
+            EXPECT_FALSE(c.base && c.base->hlc >= future.hlc) << c.column;
+    auto seen = server->tombstone_seen("incident", "i1");
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_TRUE(std::find(seen->begin(), seen->end(), future) == seen->end());
+}
+
+TEST_F(hostile_fixture, the_servers_own_site_and_the_zero_site_cannot_be_bound) {
+    device d{"tab-c", "01849", "Xã A, máy 3"};
+    server->add_device(d);
+    for (const auto& s : {site_id{}, server->rep().site()}) {
+        proto::hello h;
+        h.site = s;
+        h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+        auto r = server->hello(d, h);
+        ASSERT_TRUE(std::holds_alternative<proto::error>(r));
+        EXPECT_EQ(std::get<proto::error>(r).code, proto::error_code::site_bound_elsewhere);
+        EXPECT_EQ(std::get<proto::error>(r).cond, proto::condition::permanent);
+    }
+    EXPECT_EQ(count("SELECT count(*) FROM noi_sites WHERE device_id = 'tab-c'"), 0);
 }

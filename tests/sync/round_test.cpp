@@ -455,6 +455,27 @@ TEST_F(round_fixture, a_new_server_epoch_makes_the_tablet_repush_and_pull_from_z
     sync(*a, dev_a);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE summary = 'giữ lại'"), 1);
     EXPECT_EQ(count(*a, "SELECT count(*) FROM commune"), 108);
+    // Only its own write went up again: the 108 reference communes it pulled are the
+    // server's, which a tablet may not send (they were quarantined, 108 rows per tablet).
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
+    EXPECT_EQ(a->status().rejected, 0u);
+}
+
+TEST_F(round_fixture, a_welcome_clock_outside_sane_years_does_not_set_the_tablets_clock) {
+    sync(*a, dev_a);
+    const auto offset = a->rep().clock().offset();
+    proto::welcome w;
+    w.clock_ms = hlc_max_ms; // year 10889: what a poisoned server said
+    w.scope = "01849";
+    w.epoch = server->epoch();
+    a->begin_round("test");
+    a->on_welcome(w);
+    EXPECT_EQ(a->rep().clock().offset(), offset);
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+            "'Nà Pài', 4)");
+    sync(*a, dev_a);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 1);
+    EXPECT_LT(a->rep().clock().floor(), hlc_from_ms(wall.now_ms() + 60'000));
 }
 
 TEST_F(round_fixture, a_tablet_restored_from_backup_moves_its_sequence_above_the_servers) {

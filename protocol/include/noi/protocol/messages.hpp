@@ -65,6 +65,7 @@ enum class reject_reason : std::uint16_t {
     scope_changed = 5,
     wrong_type = 6,
     missing_scope = 7,
+    foreign_version = 8, // a version names another replica's site
 };
 
 const char* to_string(reject_reason r);

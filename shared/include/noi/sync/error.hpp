@@ -18,6 +18,7 @@ enum class errc : std::uint16_t {
     protocol = 7,       // the peer broke the protocol
     refused = 8,        // the peer refused the request
     storage_full = 9,   // the disk, or the database's size limit, is full
+    clock_exhausted = 10, // the HLC is at its greatest value and cannot issue another
 };
 
 class sync_error : public std::runtime_error {

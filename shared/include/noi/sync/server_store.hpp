@@ -163,7 +163,12 @@ public:
                                                        const std::string& id);
 
 private:
+    // The latest wall time the server has read, in ms; every stamp it takes is bounded by it.
     std::int64_t hlc_now_ms();
+    // The greatest HLC a pushed stamp or base may hold: hlc_now_ms() plus the clock bound.
+    std::uint64_t stamp_limit();
+    // Keeps hlc_now_ms() across restarts (inside the caller's transaction).
+    void save_wall_high();
     struct apply_result {
         std::optional<proto::rejection> rejection;
     };
@@ -171,7 +176,9 @@ private:
     apply_result apply_row(const device& d, const site_id& s, const proto::row_change& r,
                            bool guess_new = true);
     // On success, columns holds each cell's column index, in the row's order.
-    std::optional<proto::reject_reason> validate(const device& d, const proto::row_change& r,
+    // `s`: the pushing site, the only one whose versions the row may carry.
+    std::optional<proto::reject_reason> validate(const device& d, const site_id& s,
+                                                 const proto::row_change& r,
                                                  const table_def*& def, std::string& why,
                                                  std::vector<std::size_t>& columns);
     std::uint64_t next_seq() { return ++seq_; }
@@ -199,6 +206,7 @@ private:
     std::unique_ptr<replica> rep_;
     server_options opt_;
     std::uint64_t seq_ = 0;
+    std::int64_t wall_high_ = 0, saved_wall_high_ = 0;
     std::set<site_id> live_;
     std::map<std::string, audit_column_list, std::less<>> creation_lists_;
 };
