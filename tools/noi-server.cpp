@@ -1,8 +1,10 @@
-// noi-server: init, serve and backup a provincial server (CLI.md).
+// noi-server: init, serve, back up and repair a provincial server (CLI.md).
 #include <noi/server/server.hpp>
 #include <noi/sync/error.hpp>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -31,6 +33,8 @@ bool split_host_port(const std::string& s, std::string& host, std::uint16_t& por
 } // namespace
 
 int main(int argc, char** argv) {
+    // The log goes to stderr with "listening on", so stdout holds only what a command prints.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("noi"));
     CLI::App app{"noi-server: the provincial Nối server"};
     app.require_subcommand(1);
     std::string dir, listen, cert, key, to;
@@ -81,6 +85,14 @@ int main(int argc, char** argv) {
     bak->add_option("--data", dir, "Data directory")->required();
     bak->add_option("--to", to, "The snapshot file to write (must not exist)")->required();
 
+    auto* repair = app.add_subcommand(
+        "repair-clock",
+        "Give every stamp beyond the server's clock a fresh one (a database a hostile device "
+        "poisoned under an earlier release); stop the server first");
+    repair->add_option("--data", dir, "Data directory")->required();
+    bool json = false;
+    repair->add_flag("--json", json, "Print what was repaired as JSON");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -90,6 +102,25 @@ int main(int argc, char** argv) {
     try {
         if (*init) {
             std::cout << noi::server::init_data_dir(dir) << std::endl;
+            return 0;
+        }
+        if (*repair) {
+            auto r = noi::server::repair_clock(dir);
+            if (json)
+                std::cout << nlohmann::json{{"versions", r.versions},
+                                            {"rows", r.rows},
+                                            {"conflicts", r.conflicts},
+                                            {"floor_before", std::to_string(r.floor_before)},
+                                            {"floor_after", std::to_string(r.floor_after)}}
+                                 .dump()
+                          << std::endl;
+            else if (r.versions == 0)
+                std::cerr << "the clock of " << dir << " is sound: nothing to repair\n";
+            else
+                std::cerr << "re-stamped " << r.versions << " stamps beyond the clock in "
+                          << r.rows << " rows and " << r.conflicts
+                          << " conflict sides; the server has a new epoch, so every tablet "
+                             "pulls all again at its next sync\n";
             return 0;
         }
         if (*bak) {

@@ -88,6 +88,13 @@ void backup(const std::string& dir, const std::string& file) {
     dst.exec("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('instance', 'snapshot')");
 }
 
+clock_repair repair_clock(const std::string& dir) {
+    if (!std::filesystem::exists(database_path(dir)))
+        throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    system_clock wall;
+    return server_store::open(database_path(dir), wall)->repair_clock();
+}
+
 // Members go in reverse order: the sessions that handlers still queued on `ioc` hold use the
 // TLS context and post their last job to the state, so both outlive the io_context.
 struct server::impl {

@@ -27,6 +27,10 @@ server_state::server_state(const server_config& cfg)
                      std::max<std::int64_t>(1, page.column_int(0));
         store_->rep().db().exec("PRAGMA max_page_count = " + std::to_string(pages));
     }
+    if (store_->holds_stamps_beyond_clock())
+        spdlog::error("the database holds stamps beyond the server's clock: a device poisoned it "
+                      "under an earlier release, and later edits of those rows can be lost; stop "
+                      "the server and run noi-server repair-clock (docs/operations.md)");
     auth_ = std::make_unique<auth_store>(*store_);
     db_thread_ = std::thread([this] { db_ioc_.run(); });
     reader_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);

@@ -7,6 +7,7 @@
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/schema.hpp>
 
 #include <noi/protocol/msgpack_values.hpp>
 
@@ -197,6 +198,17 @@ void row_state_store::erase(const std::string& table, const std::string& id) {
     auto& st = db_.cached("DELETE FROM noi_rows WHERE tbl = ?1 AND id = ?2");
     st.bind(1, table).bind(2, id);
     st.run();
+}
+
+std::vector<std::tuple<std::string, std::string, row_state>>
+row_state_store::all(const schema& tables) {
+    std::vector<std::tuple<std::string, std::string, row_state>> rows;
+    auto st = db_.prepare("SELECT tbl, id, state FROM noi_rows");
+    while (st.step())
+        if (const auto* def = tables.find(st.column_text(0)))
+            rows.emplace_back(st.column_text(0), st.column_text(1),
+                              unpack_row_state(st.column_blob(2), def->columns.size()));
+    return rows;
 }
 
 } // namespace noi

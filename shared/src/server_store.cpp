@@ -8,6 +8,7 @@
 #include <noi/sync/server_store.hpp>
 
 #include "audit_codec.hpp"
+#include "site_bytes.hpp"
 #include "table_io.hpp"
 
 #include <algorithm>
@@ -69,16 +70,6 @@ void ensure_audit_view(database& db) {
 
 const std::string exists_column = "*exists";
 const device server_device{"", "*", "server", false};
-
-std::string site_bytes(const site_id& s) {
-    return std::string(s.begin(), s.end());
-}
-
-site_id to_site(const std::string& b) {
-    site_id s{};
-    std::copy_n(b.begin(), std::min(b.size(), s.size()), s.begin());
-    return s;
-}
 
 } // namespace
 

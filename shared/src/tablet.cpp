@@ -73,22 +73,12 @@ void tablet::upgrade_capture() {
     // Every change up to now is in the log with its mask, so the rows' values as they stand
     // are what the next update will be compared with.
     row_state_store store(rep_->db());
-    for (auto& [table, id, st] : all_rows()) {
+    for (auto& [table, id, st] : row_state_store(rep_->db()).all(rep_->tables())) {
         st.digests = cell_digests(current_values(*rep_, *rep_->tables().find(table), id, &st));
         store.save(table, id, st);
     }
     rep_->set_meta_int("capture_format", capture_format);
     tx.commit();
-}
-
-std::vector<std::tuple<std::string, std::string, row_state>> tablet::all_rows() {
-    std::vector<std::tuple<std::string, std::string, row_state>> rows;
-    auto all = rep_->db().prepare("SELECT tbl, id, state FROM noi_rows");
-    while (all.step())
-        if (const auto* def = rep_->tables().find(all.column_text(0)))
-            rows.emplace_back(all.column_text(0), all.column_text(1),
-                              unpack_row_state(all.column_blob(2), def->columns.size()));
-    return rows;
 }
 
 std::uint64_t tablet::acked() {
@@ -258,6 +248,8 @@ void tablet::on_welcome(const proto::welcome& w) {
         auto offset = static_cast<std::int64_t>(w.clock_ms) - rep_->clock().wall_ms();
         rep_->clock().set_offset(offset);
         rep_->set_meta_int("clock_offset_ms", offset);
+        const auto limit = hlc_from_ms(static_cast<std::int64_t>(w.clock_ms) + trusted_ahead_ms);
+        if (rep_->clock().floor() > limit) forget_stamps_beyond(limit);
     }
     for (const auto& r : w.rejections)
         record_rejection(r);
@@ -304,7 +296,7 @@ void tablet::mark_all_pending() {
     auto acked_seq = acked();
     auto lseq = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
     row_state_store store(db);
-    auto rows = all_rows();
+    auto rows = store.all(rep_->tables());
     auto& add_pending = db.cached("INSERT INTO noi_pending(lseq, tbl, id) VALUES (?1, ?2, ?3)");
     const auto me = rep_->site();
     // Only this replica's own versions go up again: the server takes a version only from the
@@ -531,18 +523,24 @@ void tablet::finish_round() {
 }
 
 void tablet::on_clock_refused() {
-    auto& db = rep_->db();
-    transaction tx(db);
+    transaction tx(rep_->db());
     fold();
+    restamp_unacked(hlc_max);
+    tx.commit();
+}
+
+void tablet::restamp_unacked(std::uint64_t ceiling) {
     const auto acked_seq = acked();
     const auto me = rep_->site();
     // The floor falls back to the greatest HLC this replica received from others or had
     // accepted, so the corrected wall clock takes over again.
     std::uint64_t floor = static_cast<std::uint64_t>(rep_->meta_int("hlc_received"));
-    row_state_store store(db);
-    auto rows = all_rows();
+    if (floor > ceiling) floor = 0;
+    row_state_store store(rep_->db());
+    auto rows = store.all(rep_->tables());
     auto accepted = [&](const std::optional<cell_state>& c) {
-        if (c && c->ver.site == me && c->seq <= acked_seq) floor = std::max(floor, c->ver.hlc);
+        if (c && c->ver.site == me && c->seq <= acked_seq && c->ver.hlc <= ceiling)
+            floor = std::max(floor, c->ver.hlc);
     };
     for (const auto& [table, id, st] : rows) {
         accepted(st.exists);
@@ -576,7 +574,35 @@ void tablet::on_clock_refused() {
         if (changed) store.save(table, id, st);
     }
     rep_->set_meta_int("hlc_floor", static_cast<std::int64_t>(rep_->clock().floor()));
-    tx.commit();
+}
+
+void tablet::forget_stamps_beyond(std::uint64_t limit) {
+    const auto acked_seq = acked();
+    row_state_store store(rep_->db());
+    bool forgot = false;
+    for (auto& [table, id, st] : store.all(rep_->tables())) {
+        bool changed = false;
+        auto forget = [&](std::optional<cell_state>& c) {
+            if (!c || c->ver.hlc <= limit || c->seq > acked_seq) return;
+            c.reset();
+            changed = true;
+        };
+        // A pending delete's base is what it still has to push, whatever its stamps.
+        if (!st.exists || st.exists->seq <= acked_seq)
+            changed |= std::erase_if(st.seen, [&](const version& v) { return v.hlc > limit; }) > 0;
+        forget(st.exists);
+        for (auto& c : st.cells)
+            forget(c);
+        if (changed) store.save(table, id, st);
+        forgot |= changed;
+    }
+    // A tablet whose own clock runs fast holds only pending stamps beyond the limit: the
+    // server refuses them, and it re-stamps then (on_clock_refused).
+    if (!forgot) return;
+    if (static_cast<std::uint64_t>(rep_->meta_int("hlc_received")) > limit)
+        rep_->set_meta_int("hlc_received", 0);
+    rep_->set_meta_int("cursor", 0);
+    restamp_unacked(limit);
 }
 
 std::uint64_t tablet::cursor() {

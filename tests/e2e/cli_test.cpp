@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 using namespace noi;
@@ -290,4 +291,27 @@ TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tabl
     EXPECT_EQ(csv.exit_code, 0);
     EXPECT_EQ(csv.out.rfind("district,met,total\n", 0), 0u);
     EXPECT_NE(csv.out.find(",1,96"), std::string::npos) << csv.out;
+}
+
+TEST_F(cli, repair_clock_restamps_a_poisoned_server_and_serve_warns_until_then) {
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    const std::string poisoned = dir.file("poisoned");
+    std::filesystem::copy(NOI_FIXTURES_DIR "/poisoned-clock/server", poisoned);
+    data = poisoned;
+    start_server();
+    EXPECT_TRUE(server->wait_for_stderr("repair-clock", 5s)) << server->stderr_text();
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+
+    auto r = process::run({NOI_SERVER_BIN, "repair-clock", "--data", poisoned, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = parsed(r);
+    EXPECT_GE(j["versions"].get<int>(), 2);
+    EXPECT_EQ(j["floor_before"], std::to_string(~0ull));
+    r = process::run({NOI_SERVER_BIN, "repair-clock", "--data", poisoned});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.err.find("nothing to repair"), std::string::npos) << r.err;
+    EXPECT_EQ(process::run({NOI_SERVER_BIN, "repair-clock", "--data", dir.file("none")}).exit_code,
+              1);
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <noi/protocol/deflate.hpp>
+#include <noi/sync/server_store.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -35,6 +36,10 @@ std::string init_data_dir(const std::string& dir);
 
 // Copies a consistent snapshot of dir's database to file while a server may be running.
 void backup(const std::string& dir, const std::string& file);
+
+// Repairs a database whose clock a hostile device poisoned under a release before stamps were
+// bounded (server_store::repair_clock); the server must be stopped.
+clock_repair repair_clock(const std::string& dir);
 
 class server {
 public:

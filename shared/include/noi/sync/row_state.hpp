@@ -8,11 +8,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace noi {
 
 class database;
+struct schema;
 
 struct cell_state {
     version ver;
@@ -51,6 +53,8 @@ public:
     // Saves the state of a row that has none; false, writing nothing, when the row has one.
     bool insert_new(const std::string& table, const std::string& id, const row_state& s);
     void erase(const std::string& table, const std::string& id);
+    // Every row's state, for the rare whole-replica passes (re-push, re-stamp, clock repair).
+    std::vector<std::tuple<std::string, std::string, row_state>> all(const schema& tables);
 
 private:
     database& db_;

@@ -80,6 +80,14 @@ struct server_options {
     std::size_t max_pull_bytes = 64 * 1024; // a few seconds on a slow link, once compressed
 };
 
+// What noi-server repair-clock changed.
+struct clock_repair {
+    std::uint64_t versions = 0;  // distinct stamps beyond the clock, each given a fresh one
+    std::uint64_t rows = 0;      // rows whose state changed (and were emitted again)
+    std::uint64_t conflicts = 0; // conflict sides re-stamped like the cells they name
+    std::uint64_t floor_before = 0, floor_after = 0;
+};
+
 struct row_state;
 
 class server_store {
@@ -154,6 +162,13 @@ public:
     site_id epoch();
     // A restored backup gets a new epoch so tablets re-push and pull from zero (DESIGN.md §4).
     void new_epoch();
+
+    // A database poisoned before stamps were bounded holds a floor beyond the server's clock.
+    bool holds_stamps_beyond_clock();
+    // Gives every stored version beyond the clock a fresh stamp of the server's, emits the rows
+    // again and starts a new epoch, in one transaction (docs/operations.md). The server must
+    // not be running.
+    clock_repair repair_clock();
 
     std::vector<conflict_record> conflicts();
     std::vector<quarantine_record> quarantine();

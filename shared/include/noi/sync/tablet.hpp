@@ -66,15 +66,24 @@ public:
     std::vector<rejected_row> rejected();
 
 private:
+    // How far ahead of a sane server's clock a version may be: further, and it came from a
+    // server a hostile device had poisoned before stamps were bounded.
+    static constexpr std::int64_t trusted_ahead_ms = 24LL * 3600 * 1000;
+
     // Brings a tablet from before capture format 2 to it (docs/capture.md).
     void upgrade_capture();
     void fold();
     void record_rejection(const proto::rejection& r);
+    // Lowers the clock's floor to the greatest HLC received or accepted, at most `ceiling`, and
+    // re-stamps the cells the server has not accepted (inside the caller's transaction).
+    void restamp_unacked(std::uint64_t ceiling);
+    // After a poisoned server's repair (noi-server repair-clock): forgets every accepted
+    // version beyond `limit`, so the server's re-stamped ones apply, pulls all again and
+    // re-stamps what is still to push. Changes nothing when no accepted version is beyond.
+    void forget_stamps_beyond(std::uint64_t limit);
     void mark_all_pending();
     void prune_pending();
     std::uint64_t acked();
-    // Every row's state, for the rare whole-replica passes (re-push, re-stamp).
-    std::vector<std::tuple<std::string, std::string, row_state>> all_rows();
 
     std::unique_ptr<replica> rep_;
 };

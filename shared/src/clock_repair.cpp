@@ -1,0 +1,104 @@
+// Repairing a server whose clock a hostile device poisoned before stamps were bounded: every
+// stored version beyond the server's clock is given a fresh stamp of the server's own, in the
+// old stamps' order, and the rows are emitted again; a new epoch makes every tablet pull all
+// again and forget the stamps it took from the poisoned server (tablet::forget_stamps_beyond).
+#include <noi/sync/row_state.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include "site_bytes.hpp"
+
+#include <map>
+
+namespace noi {
+bool server_store::holds_stamps_beyond_clock() {
+    return rep_->clock().floor() > stamp_limit();
+}
+
+clock_repair server_store::repair_clock() {
+    auto& db = rep_->db();
+    transaction tx(db);
+    clock_repair out;
+    out.floor_before = rep_->clock().floor();
+    const auto limit = stamp_limit();
+    row_state_store store(db);
+    auto rows = store.all(rep_->tables());
+
+    // Every stamp beyond the limit, in order, and the greatest one within it.
+    std::map<version, version> restamped;
+    std::uint64_t sane = 0;
+    auto look = [&](const std::optional<cell_state>& c) {
+        if (!c) return;
+        if (c->ver.hlc > limit)
+            restamped[c->ver] = {};
+        else
+            sane = std::max(sane, c->ver.hlc);
+    };
+    for (const auto& [table, id, st] : rows) {
+        look(st.exists);
+        for (const auto& c : st.cells)
+            look(c);
+    }
+    struct side {
+        std::int64_t id;
+        bool winner;
+        version ver;
+    };
+    std::vector<side> sides;
+    auto cq = db.prepare("SELECT id, w_hlc, w_site, l_hlc, l_site FROM noi_conflicts");
+    while (cq.step())
+        for (int k : {0, 1}) {
+            const version v{static_cast<std::uint64_t>(cq.column_int(1 + 2 * k)),
+                            to_site(cq.column_blob(2 + 2 * k))};
+            if (v.hlc <= limit) continue;
+            sides.push_back({cq.column_int(0), k == 0, v});
+            restamped[v] = {};
+        }
+    cq.reset();
+
+    rep_->clock().reset_floor(sane);
+    for (auto& [old_ver, new_ver] : restamped)
+        new_ver = version{rep_->clock().next(), rep_->site()};
+    out.versions = restamped.size();
+
+    for (auto& [table, id, st] : rows) {
+        const auto* def = rep_->tables().find(table);
+        std::optional<std::uint64_t> seq;
+        auto fix = [&](std::optional<cell_state>& c) {
+            if (!c || c->ver.hlc <= limit) return;
+            if (!seq) seq = next_seq();
+            c->ver = restamped.at(c->ver);
+            c->seq = *seq;
+        };
+        fix(st.exists);
+        for (auto& c : st.cells)
+            fix(c);
+        const auto dropped =
+            std::erase_if(st.seen, [&](const version& v) { return v.hlc > limit; });
+        if (!seq && !dropped) continue;
+        ++out.rows;
+        store.save(table, id, st);
+        if (seq) {
+            auto values = row_values(*def, id, &st);
+            record_feed(*seq, table, id, def->scope ? values[*def->scope] : value{}, nullptr,
+                        nullptr);
+        }
+    }
+    for (const auto& s : sides) {
+        const auto& v = restamped.at(s.ver);
+        const auto site = site_bytes(v.site);
+        auto u = db.prepare(s.winner ? "UPDATE noi_conflicts SET w_hlc = ?2, w_site = ?3 WHERE id = ?1"
+                                     : "UPDATE noi_conflicts SET l_hlc = ?2, l_site = ?3 WHERE id = ?1");
+        u.bind(1, s.id).bind(2, static_cast<std::int64_t>(v.hlc)).bind_blob(3, site.data(),
+                                                                              site.size());
+        u.run();
+        ++out.conflicts;
+    }
+    out.floor_after = rep_->clock().floor();
+    rep_->save_clock();
+    save_wall_high();
+    new_epoch();
+    tx.commit();
+    return out;
+}
+
+} // namespace noi
