@@ -15,6 +15,8 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/version.hpp>
 #include <sqlite3.h>
@@ -526,6 +528,8 @@ json bench_peer(const fs::path& dir, const fs::path& peer_dir, int tablets, std:
 } // namespace
 
 int main(int argc, char** argv) {
+    // Logs go to stderr: with --json, stdout holds one JSON document and nothing else.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("noi"));
     CLI::App app{
         "noi-bench: measure Nối against baselines run beside it; prints one JSON document"};
     std::size_t capture_rows = 100'000, merge_rows = 100'000, push_rows = 10'000,

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdio>
@@ -165,6 +167,8 @@ int run_province(noi::sim::province_options opt, bool keep, bool as_json) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // Logs go to stderr: with --json, stdout holds one JSON document and nothing else.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("noi"));
     CLI::App app{"noi-sim: the province's main job on one machine — a real server and commune tablets over real "
                  "WebSockets, a flaky link, offline days, concurrent edits, conflicts settled by an admin — then a "
                  "check that every replica converged"};

@@ -2,14 +2,17 @@
 // stop that lets the database thread finish what it was committing.
 #include <noi/server/server.hpp>
 
+#include "data_dir_lock.hpp"
 #include "listener.hpp"
 #include "server_state.hpp"
 
 #include <noi/sync/error.hpp>
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <thread>
 
@@ -47,6 +50,8 @@ void check_restored(const std::string& dir) {
             throw sync_error(errc::refused,
                              "cannot write " + tmp + "; check the data directory's permissions");
     }
+    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write);
     std::filesystem::rename(tmp, marker_file);
 }
 
@@ -61,6 +66,7 @@ std::string init_data_dir(const std::string& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
+    restrict_dir_to_owner(dir);
     system_clock wall;
     auto store = server_store::create(database_path(dir), wall);
     auth_store auth(*store);
@@ -91,6 +97,7 @@ void backup(const std::string& dir, const std::string& file) {
 clock_repair repair_clock(const std::string& dir) {
     if (!std::filesystem::exists(database_path(dir)))
         throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    data_dir_lock lock(dir);
     system_clock wall;
     return server_store::open(database_path(dir), wall)->repair_clock();
 }
@@ -99,6 +106,7 @@ clock_repair repair_clock(const std::string& dir) {
 // TLS context and post their last job to the state, so both outlive the io_context.
 struct server::impl {
     server_config cfg;
+    std::optional<data_dir_lock> lock;
     std::unique_ptr<server_state> state;
     std::unique_ptr<asio::ssl::context> tls;
     asio::io_context ioc;
@@ -134,6 +142,9 @@ struct server::impl {
             throw sync_error(errc::not_a_replica,
                              cfg.data_dir +
                                  " holds no Nối server; create one with noi-server init");
+        lock.emplace(cfg.data_dir);
+        if (auto was = restrict_dir_to_owner(cfg.data_dir))
+            spdlog::info("made {} readable by its owner only (it was {:o})", cfg.data_dir, *was);
         check_restored(cfg.data_dir);
         state = std::make_unique<server_state>(cfg);
         lst =

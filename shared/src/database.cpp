@@ -5,9 +5,27 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace noi {
 
 namespace {
+
+// A replica holds a commune's defence records and, on a tablet, its token: only its owner may
+// read it, whatever the umask. SQLite gives the -wal and -shm files the database file's mode.
+void restrict_to_owner(const std::string& path, bool create) {
+    if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return;
+    if (create) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) ::close(fd);
+    }
+    for (const auto& f : {path, path + "-wal", path + "-shm", path + "-journal"}) {
+        struct stat st {};
+        if (::stat(f.c_str(), &st) == 0 && (st.st_mode & 077)) ::chmod(f.c_str(), st.st_mode & 0700);
+    }
+}
 
 [[noreturn]] void throw_sqlite_code(int code, std::string message) {
     if ((code & 0xff) == SQLITE_FULL)
@@ -157,6 +175,7 @@ database::database(const std::string& path, bool create) {
     static const bool memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
     (void)memstatus_off;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    restrict_to_owner(path, create);
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
         std::string msg = "cannot open database " + path + ": " + sqlite3_errmsg(db_) +
                           "; check the path and its permissions";

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS noi_rejected (
 } // namespace
 
 replica::replica(std::unique_ptr<database> db, const wall_clock& wall, replica_options opt)
-    : db_(std::move(db)), clock_(wall), rng_(opt.seed ? *opt.seed : std::random_device{}()),
+    : db_(std::move(db)), clock_(wall), random_(opt.seed),
       ctx_(std::make_unique<capture_context>()) {
     ctx_->owner = this;
 }
@@ -54,8 +54,7 @@ std::unique_ptr<replica> replica::create(const std::string& path, replica_role r
         r->db().exec(capture_log_schema("noi_capture"));
         r->set_meta_int("capture_format", capture_format);
     }
-    for (auto& b : r->site_)
-        b = static_cast<std::uint8_t>(r->rng_());
+    r->random_.fill(r->site_.data(), r->site_.size());
     auto& st = r->db().cached("INSERT INTO noi_meta(key, value) VALUES ('site_id', ?1)");
     st.bind_blob(1, r->site_.data(), r->site_.size());
     st.run();
@@ -233,7 +232,7 @@ void replica::set_scope(const std::string& scope) {
 std::string replica::new_uuid() {
     // UUIDv7: keys in time order keep B-tree inserts at the right edge (DESIGN.md §2).
     std::uint64_t ms = static_cast<std::uint64_t>(clock_.corrected_ms());
-    std::uint64_t a = rng_(), b = rng_();
+    std::uint64_t a = random_.next64(), b = random_.next64();
     std::uint8_t u[16];
     for (int i = 0; i < 6; ++i)
         u[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));

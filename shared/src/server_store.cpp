@@ -172,8 +172,7 @@ site_id server_store::epoch() {
 
 void server_store::new_epoch() {
     site_id e;
-    for (auto& b : e)
-        b = static_cast<std::uint8_t>(rep_->rng()());
+    rep_->random().fill(e.data(), e.size());
     auto& st =
         rep_->db().cached("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('epoch', ?1)");
     st.bind_blob(1, e.data(), e.size());

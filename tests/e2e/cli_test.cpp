@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <sys/stat.h>
 #include <filesystem>
 #include <thread>
 
@@ -314,4 +315,33 @@ TEST_F(cli, repair_clock_restamps_a_poisoned_server_and_serve_warns_until_then) 
     EXPECT_NE(r.err.find("nothing to repair"), std::string::npos) << r.err;
     EXPECT_EQ(process::run({NOI_SERVER_BIN, "repair-clock", "--data", dir.file("none")}).exit_code,
               1);
+}
+
+TEST_F(cli, data_files_are_private_whatever_the_umask_and_one_server_per_directory) {
+    const auto old_mask = ::umask(022); // children inherit it: what most systems start with
+    auto mode = [](const std::string& f) {
+        struct stat st {};
+        EXPECT_EQ(::stat(f.c_str(), &st), 0) << f;
+        return st.st_mode & 0777;
+    };
+    auto dev = enrol("01849");
+    auto db = dir.file("tablet.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
+    ASSERT_EQ(client({"sync", "--db", db}).exit_code, 0);
+    auto snapshot = dir.file("snapshot.db");
+    ASSERT_EQ(process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot}).exit_code,
+              0);
+    EXPECT_EQ(mode(data), 0700u);
+    for (const auto& f : {data + "/noi.db", data + "/noi.db-wal", data + "/noi.db-shm",
+                          data + "/instance", data + "/lock", snapshot, db})
+        EXPECT_EQ(mode(f), 0600u) << f;
+
+    // A second server on the same directory is refused, and the first keeps serving.
+    auto second = process::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"},
+                               10s);
+    EXPECT_EQ(second.exit_code, 1);
+    EXPECT_NE(second.err.find("another noi-server"), std::string::npos) << second.err;
+    EXPECT_EQ(process::run({NOI_SERVER_BIN, "repair-clock", "--data", data}).exit_code, 1);
+    EXPECT_EQ(client({"sync", "--db", db}).exit_code, 0);
+    ::umask(old_mask);
 }

@@ -11,13 +11,13 @@
 
 #include <noi/sync/database.hpp>
 #include <noi/sync/hlc.hpp>
+#include <noi/sync/random_bytes.hpp>
 #include <noi/sync/schema.hpp>
 
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 
@@ -28,7 +28,8 @@ class table_io;
 enum class replica_role : std::int64_t { tablet = 1, server = 2 };
 
 struct replica_options {
-    // Seeds ids and site ids, so a simulation replays byte for byte. Unset: truly random.
+    // Seeds ids and site ids, so a simulation replays byte for byte. Unset: the system's
+    // CSPRNG.
     std::optional<std::uint64_t> seed;
 };
 
@@ -56,7 +57,7 @@ public:
     const site_id& site() const { return site_; }
     replica_role role() const { return role_; }
     hlc_clock& clock() { return clock_; }
-    std::mt19937_64& rng() { return rng_; }
+    random_bytes& random() { return random_; }
     table_io& io(const table_def& t);
 
     // Re-reads the HLC floor another process may have advanced. Call at the start of every
@@ -95,7 +96,7 @@ private:
 
     std::unique_ptr<database> db_;
     hlc_clock clock_;
-    std::mt19937_64 rng_;
+    random_bytes random_;
     std::unique_ptr<capture_context> ctx_;
     site_id site_{};
     replica_role role_ = replica_role::tablet;
