@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
@@ -59,10 +60,25 @@ int main(int argc, char** argv) {
     int auth_failures = 30;
     serve
         ->add_option("--auth-failures-per-minute", auth_failures,
-                     "Failed authentications an address may make before it is refused for a while "
-                     "(0: no limit)")
+                     "Failed authentications an address may make (sync and admin tokens apart) "
+                     "before its failures are answered late with 429; a right token is always "
+                     "served (0: no limit)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
+    std::vector<std::string> trusted_proxies;
+    serve
+        ->add_option("--trusted-proxy", trusted_proxies,
+                     "Address of a proxy in front (repeatable): its X-Forwarded-For names the "
+                     "client, whose address the authentication budget then counts")
+        ->check(CLI::Validator(
+            [](std::string& a) -> std::string {
+                unsigned char buf[16];
+                return inet_pton(AF_INET, a.c_str(), buf) == 1 ||
+                               inet_pton(AF_INET6, a.c_str(), buf) == 1
+                           ? ""
+                           : "give the proxy's IP address, for example 10.0.0.5";
+            },
+            "IP"));
     std::size_t max_db_mib = 0;
     serve
         ->add_option("--max-db-mib", max_db_mib,
@@ -145,6 +161,7 @@ int main(int argc, char** argv) {
         cfg.deflate = deflate;
         cfg.auth_failures_per_minute = auth_failures;
         cfg.max_db_mib = max_db_mib;
+        cfg.trusted_proxies = trusted_proxies;
 
         // Signals are taken by one thread with sigwait, so no handler runs inside Asio.
         sigset_t set;

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace noi::server {
 namespace {
 
@@ -19,23 +21,53 @@ std::optional<std::string> bearer(const http::request<http::string_body>& req) {
 
 } // namespace
 
-template <class Stream> std::string http_session<Stream>::peer_address() {
+template <class Stream> std::string http_session<Stream>::client_address() {
     beast::error_code ec;
     auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    return ec ? std::string("an unknown peer") : peer.address().to_string();
+    if (ec) return "an unknown peer";
+    auto addr = peer.address().to_string();
+    const auto& trusted = state_.config().trusted_proxies;
+    auto is_trusted = [&](const std::string& a) {
+        return std::find(trusted.begin(), trusted.end(), a) != trusted.end();
+    };
+    if (!is_trusted(addr)) return addr;
+    // The rightmost address a trusted proxy did not add itself is the client's.
+    auto it = req_.find("X-Forwarded-For");
+    if (it == req_.end()) return addr;
+    std::string list(it->value());
+    while (!list.empty()) {
+        auto comma = list.rfind(',');
+        auto part = list.substr(comma == std::string::npos ? 0 : comma + 1);
+        list.resize(comma == std::string::npos ? 0 : comma);
+        part.erase(0, part.find_first_not_of(" \t"));
+        part.erase(part.find_last_not_of(" \t") + 1);
+        beast::error_code bad;
+        auto a = asio::ip::make_address(part, bad);
+        if (bad) return addr; // a forged or broken header names nobody: the proxy answers for it
+        if (!is_trusted(a.to_string())) return a.to_string();
+    }
+    return addr;
 }
 
-// Everything that needs a token goes through here first: an address that failed too often
-// gets 429 without its token being looked at.
-template <class Stream> bool http_session<Stream>::refuse_if_limited() {
-    auto wait = state_.auth_limits().blocked_for(peer_address());
-    if (wait == 0) return false;
+template <class Stream>
+void http_session<Stream>::refuse_credential(auth_limiter& limits, std::string body,
+                                             const char* content_type) {
+    const auto who = client_address();
+    state_.stats().auth_failures++;
+    const int wait = limits.blocked_for(who);
+    limits.failed(who);
+    if (wait == 0) return respond(401, std::move(body), content_type);
+    // Over its budget: the answer waits, and says when the address may try again.
     state_.stats().auth_limited++;
-    respond(429,
-            "too many failed authentications from this address; retry in " + std::to_string(wait) +
-                " s\n",
-            "text/plain", wait);
-    return true;
+    late_.emplace(stream_.get_executor());
+    late_->expires_after(std::min<std::chrono::seconds>(std::chrono::seconds(wait),
+                                                        state_.config().auth_failure_delay_max));
+    late_->async_wait([self = this->shared_from_this(), wait](beast::error_code) {
+        self->respond(429,
+                      "too many failed authentications from this address; retry in " +
+                          std::to_string(wait) + " s\n",
+                      "text/plain", wait);
+    });
 }
 
 template <class Stream>
@@ -103,7 +135,6 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
         return;
     }
     if (path.rfind("/admin/v1/", 0) == 0) {
-        if (refuse_if_limited()) return;
         auto token = bearer(req_);
         auto self = this->shared_from_this();
         std::string method(req_.method_string());
@@ -111,21 +142,21 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
                                                                     auth_store& auth) {
             api_response r;
             if (!token || !auth.is_admin(*token)) {
-                self->state_.stats().auth_failures++;
-                self->state_.auth_limits().failed(self->peer_address());
-                spdlog::warn("refused an admin request from {}: no admin token",
-                             self->peer_address());
-                r = {
-                    401,
-                    R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN"})"};
-            } else {
-                try {
-                    r = handle_admin(self->state_, store, auth, method, target, body);
-                } catch (const std::exception& e) {
-                    spdlog::error("admin request {} {} failed: {}", method, target, e.what());
-                    r = {500,
-                         R"({"error":"the server failed to handle the request; see its log"})"};
-                }
+                asio::post(self->stream_.get_executor(), [self] {
+                    spdlog::warn("refused an admin request from {}: no admin token",
+                                 self->client_address());
+                    self->refuse_credential(
+                        self->state_.admin_auth_limits(),
+                        R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN"})",
+                        "application/json");
+                });
+                return;
+            }
+            try {
+                r = handle_admin(self->state_, store, auth, method, target, body);
+            } catch (const std::exception& e) {
+                spdlog::error("admin request {} {} failed: {}", method, target, e.what());
+                r = {500, R"({"error":"the server failed to handle the request; see its log"})"};
             }
             asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
                 self->respond(r.status, std::move(r.body), "application/json");
@@ -137,7 +168,6 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
 }
 
 template <class Stream> void http_session<Stream>::upgrade() {
-    if (refuse_if_limited()) return;
     auto token = bearer(req_);
     auto self = this->shared_from_this();
     state_.db([self, token](server_store&, auth_store& auth) {
@@ -145,11 +175,11 @@ template <class Stream> void http_session<Stream>::upgrade() {
         if (token) dev = auth.device_for(*token);
         asio::post(self->stream_.get_executor(), [self, dev = std::move(dev)]() mutable {
             if (!dev) {
-                self->state_.stats().auth_failures++;
-                self->state_.auth_limits().failed(self->peer_address());
                 spdlog::warn("refused a sync connection from {}: bad or revoked device token",
-                             self->peer_address());
-                return self->respond(401, "the device token is unknown or revoked\n", "text/plain");
+                             self->client_address());
+                return self->refuse_credential(self->state_.sync_auth_limits(),
+                                               "the device token is unknown or revoked\n",
+                                               "text/plain");
             }
             std::make_shared<websocket_session<Stream>>(std::move(self->stream_), std::move(*dev),
                                                         self->state_)

@@ -25,8 +25,11 @@ private:
                  int retry_after_s = 0);
     void on_write(bool close, beast::error_code ec, std::size_t);
     void upgrade();
-    std::string peer_address();
-    bool refuse_if_limited();
+    // The client's address: the socket's peer, or the address a trusted proxy forwards for.
+    std::string client_address();
+    // A refused credential: counted against the client's address, and answered late (429)
+    // once that address has failed too often, so guessing costs time.
+    void refuse_credential(auth_limiter& limits, std::string body, const char* content_type);
 
     Stream stream_;
     server_state& state_;
@@ -34,6 +37,7 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> req_;
     std::shared_ptr<http::response<http::string_body>> res_;
+    std::optional<asio::steady_timer> late_;
 };
 
 } // namespace noi::server

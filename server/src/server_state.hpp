@@ -56,7 +56,8 @@ public:
     metrics& stats() { return metrics_; }
     // A job saw the disk full: SQLite then rolls the whole group back, and its answer says why.
     void storage_was_full() { storage_full_ = true; }
-    auth_limiter& auth_limits() { return auth_limits_; }
+    auth_limiter& sync_auth_limits() { return sync_auth_limits_; }
+    auth_limiter& admin_auth_limits() { return admin_auth_limits_; }
 
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
@@ -95,7 +96,8 @@ private:
     server_config cfg_;
     system_clock wall_;
     metrics metrics_;
-    auth_limiter auth_limits_{cfg_.auth_failures_per_minute};
+    auth_limiter sync_auth_limits_{cfg_.auth_failures_per_minute};
+    auth_limiter admin_auth_limits_{cfg_.auth_failures_per_minute};
     bool storage_full_ = false; // set and read on the database thread
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;

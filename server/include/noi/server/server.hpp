@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace noi::server {
 
@@ -25,7 +26,14 @@ struct server_config {
     std::chrono::seconds idle_timeout{300};
     std::int64_t clock_bound_ms = 10 * 60 * 1000;
     proto::deflate_settings deflate;
-    int auth_failures_per_minute = 30; // per client address; 0: no limit
+    // Failed authentications per client address before its failures are answered late (429);
+    // a right token is always served. Sync and admin tokens have separate budgets. 0: no limit.
+    int auth_failures_per_minute = 30;
+    // The longest a failure over the budget waits for its answer: long enough to slow a
+    // guesser, short enough that a flood holds few connections.
+    std::chrono::seconds auth_failure_delay_max{5};
+    // Proxies whose X-Forwarded-For names the client: only from these is the header believed.
+    std::vector<std::string> trusted_proxies;
     std::size_t max_db_mib = 0;        // a cap on the database's size (0: the disk's); pushes past it are refused
 };
 
