@@ -225,11 +225,16 @@ private:
                 throw transport_error(
                     transport_errc::refused_credentials,
                     "the server refused the device token; ask the province office for a new one");
-            if (res.result() == http::status::too_many_requests)
-                throw transport_error(
-                    transport_errc::unreachable,
-                    "the server refuses this network address for a while after too many "
-                    "failed authentications; the sync retries later");
+            if (res.result() == http::status::too_many_requests) {
+                // The server says why (too many failures from this address, or too many
+                // connections of this device) and when to retry.
+                auto why = res.body();
+                while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+                throw transport_error(transport_errc::unreachable,
+                                      "the server asks the tablet to wait: " +
+                                          (why.empty() ? std::string("too many requests") : why) +
+                                          "; the sync retries later");
+            }
             throw transport_error(transport_errc::unreachable,
                                   "the server did not open the sync connection: " + ec.message());
         }

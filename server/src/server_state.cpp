@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 
@@ -135,6 +136,14 @@ void server_state::leave(sync_connection* s) {
 std::size_t server_state::live_sessions() {
     std::lock_guard lock(mu_);
     return live_.size();
+}
+
+std::size_t server_state::sessions_of(const std::string& device_id) {
+    std::lock_guard lock(mu_);
+    return static_cast<std::size_t>(std::count_if(live_.begin(), live_.end(), [&](const auto& e) {
+        auto s = e.second.lock();
+        return s && s->dev().id == device_id;
+    }));
 }
 
 void server_state::notify(const std::set<std::string>& scopes, bool global,

@@ -7,6 +7,7 @@
 
 #include "auth_limiter.hpp"
 #include "auth_store.hpp"
+#include "request_limiter.hpp"
 
 #include <noi/server/server.hpp>
 #include <noi/sync/hlc.hpp>
@@ -58,6 +59,7 @@ public:
     void storage_was_full() { storage_full_ = true; }
     auth_limiter& sync_auth_limits() { return sync_auth_limits_; }
     auth_limiter& admin_auth_limits() { return admin_auth_limits_; }
+    request_limiter& request_limits() { return request_limits_; }
 
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
@@ -88,6 +90,7 @@ public:
     // Shutdown: every live session sends a close frame.
     void close_all();
     std::size_t live_sessions();
+    std::size_t sessions_of(const std::string& device_id);
 
     // Prometheus text; the two table counts come from the database thread.
     std::string metrics_text(std::uint64_t conflicts, std::uint64_t quarantined);
@@ -98,6 +101,7 @@ private:
     metrics metrics_;
     auth_limiter sync_auth_limits_{cfg_.auth_failures_per_minute};
     auth_limiter admin_auth_limits_{cfg_.auth_failures_per_minute};
+    request_limiter request_limits_{cfg_.max_requests_per_second};
     bool storage_full_ = false; // set and read on the database thread
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;

@@ -46,18 +46,65 @@ template <class Stream> void websocket_session<Stream>::on_accept(beast::error_c
     auto self = this->shared_from_this();
     state_.db([self](server_store& store, auth_store&) {
         self->core_ = std::make_shared<server_session>(store, self->dev_);
-        asio::post(self->ws_.get_executor(), [self] { self->do_read(); });
+        asio::post(self->ws_.get_executor(), [self] {
+            self->request_in_flight_ = false;
+            self->maybe_read();
+        });
     });
+}
+
+template <class Stream> void websocket_session<Stream>::maybe_read() {
+    if (closing_ || finished_ || request_in_flight_ || read_in_flight_ || throttled_) return;
+    if (unsent_bytes_ > state_.config().max_unsent_bytes) {
+        if (!drain_timer_) {
+            drain_timer_.emplace(ws_.get_executor());
+            drain_timer_->expires_after(state_.config().drain_timeout);
+            drain_timer_->async_wait(
+                [self = this->shared_from_this()](beast::error_code ec) {
+                    if (!ec) self->on_drain_deadline();
+                });
+        }
+        return;
+    }
+    if (drain_timer_) {
+        drain_timer_->cancel();
+        drain_timer_.reset();
+    }
+    auto wait = state_.request_limits().take(dev_.id);
+    if (wait > decltype(wait)::zero()) {
+        throttled_ = true;
+        throttle_timer_.emplace(ws_.get_executor());
+        throttle_timer_->expires_after(wait);
+        throttle_timer_->async_wait([self = this->shared_from_this()](beast::error_code) {
+            self->throttled_ = false;
+            if (!self->closing_ && !self->finished_) self->do_read();
+        });
+        return;
+    }
+    do_read();
+}
+
+// The answers have not drained: the client reads nothing and keeps its memory on the server.
+template <class Stream> void websocket_session<Stream>::on_drain_deadline() {
+    drain_timer_.reset();
+    if (finished_ || unsent_bytes_ <= state_.config().max_unsent_bytes) return;
+    spdlog::warn("closing the sync session of device {}: {} bytes of answers unread for {} s",
+                 dev_.id, unsent_bytes_, state_.config().drain_timeout.count());
+    closing_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
 template <class Stream> void websocket_session<Stream>::do_read() {
     if (closing_) return;
+    read_in_flight_ = true;
     ws_.async_read(
         buffer_, beast::bind_front_handler(&websocket_session::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
 void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
+    read_in_flight_ = false;
     if (ec) {
         // An oversized frame is refused by Beast itself, with close code 1009 (too big).
         if (ec == websocket::error::message_too_big)
@@ -83,6 +130,7 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                                    {proto::oldest_supported_version, proto::protocol_version}}));
         return;
     }
+    request_in_flight_ = true;
     if (const auto* p = std::get_if<proto::pull>(&std::get<proto::message>(decoded));
         p && welcomed_)
         return pull(*p);
@@ -178,16 +226,21 @@ void websocket_session<Stream>::on_answer(
     std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
     std::set<std::string> scopes, bool global, std::uint64_t seq) {
     if (seq) state_.notify(scopes, global, this, seq);
+    request_in_flight_ = false;
     if (close) closing_ = true;
     if (!close) welcomed_ = true; // every answer that keeps the connection follows a WELCOME
     for (auto& b : out)
         queue(std::move(b));
-    if (!closing_) do_read();
+    maybe_read();
 }
 
 template <class Stream> void websocket_session<Stream>::send_notify(std::uint64_t server_seq) {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), server_seq] {
-        if (!self->closing_ && !self->finished_) self->queue(encoded(proto::notify{server_seq}));
+        // A NOTIFY only says "pull": one behind unread answers adds nothing they do not say.
+        if (self->closing_ || self->finished_ ||
+            self->unsent_bytes_ > self->state_.config().max_unsent_bytes)
+            return;
+        self->queue(encoded(proto::notify{server_seq}));
     });
 }
 
@@ -216,6 +269,7 @@ template <class Stream> void websocket_session<Stream>::close_for_shutdown() {
 
 template <class Stream>
 void websocket_session<Stream>::queue(std::shared_ptr<const std::vector<std::uint8_t>> bytes) {
+    unsent_bytes_ += bytes->size();
     queue_.push_back(std::move(bytes));
     if (queue_.size() == 1) do_write();
 }
@@ -231,7 +285,9 @@ template <class Stream>
 void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t n) {
     if (ec) return finish();
     state_.stats().bytes_out += n;
+    unsent_bytes_ -= queue_.front()->size();
     queue_.pop_front();
+    maybe_read();
     if (!queue_.empty()) return do_write();
     if (closing_)
         ws_.async_close(close_code_,
@@ -241,6 +297,8 @@ void websocket_session<Stream>::on_write(beast::error_code ec, std::size_t n) {
 template <class Stream> void websocket_session<Stream>::finish() {
     if (finished_) return;
     finished_ = true;
+    for (auto* t : {&throttle_timer_, &drain_timer_})
+        if (*t) (*t)->cancel();
     state_.leave(this);
     if (state_.stats().devices_connected) state_.stats().devices_connected--;
 }

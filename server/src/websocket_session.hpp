@@ -1,6 +1,8 @@
 // One sync connection: reads a frame, decodes it, lets the core's server_session answer it on
 // the database thread, writes the answers, then reads the next. One frame is handled at a
-// time, so a client that floods is simply read slower (the TCP window fills).
+// time, and the next is read only while the answers not yet sent (NOTIFYs too) are under a
+// small bound and the device is within its request rate: a client that floods without reading
+// is read no more, and closed if its answers do not drain.
 #pragma once
 
 #include "server_state.hpp"
@@ -9,6 +11,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace noi::server {
@@ -29,7 +32,11 @@ public:
 
 private:
     void on_accept(beast::error_code ec);
+    // Reads the next request when nothing is in flight, the unsent answers are under the
+    // bound and the device's rate allows; otherwise waits for whichever of them is missing.
+    void maybe_read();
     void do_read();
+    void on_drain_deadline();
     void on_read(beast::error_code ec, std::size_t n);
     void on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
                    std::set<std::string> scopes, bool global, std::uint64_t seq);
@@ -45,6 +52,11 @@ private:
     std::deque<std::shared_ptr<const std::vector<std::uint8_t>>> queue_;
     void pull(const proto::pull& p);
 
+    std::size_t unsent_bytes_ = 0;
+    bool request_in_flight_ = true; // until the session's core exists
+    bool read_in_flight_ = false;
+    bool throttled_ = false;
+    std::optional<asio::steady_timer> throttle_timer_, drain_timer_;
     bool closing_ = false;
     websocket::close_code close_code_ =
         websocket::close_code::normal; // going_away when the server stops

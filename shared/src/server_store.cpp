@@ -239,6 +239,18 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
         acked = static_cast<std::uint64_t>(find.column_int(1));
         confirmed = static_cast<std::uint64_t>(find.column_int(2));
     } else {
+        find.reset();
+        auto& sites = db.cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
+        sites.bind(1, d.id);
+        const auto bound = sites.step() ? static_cast<std::size_t>(sites.column_int(0)) : 0;
+        sites.reset();
+        if (bound >= opt_.max_sites_per_device)
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
+                                "this device has made " + std::to_string(bound) +
+                                    " replicas already; ask the province office to enrol the "
+                                    "tablet as a new device",
+                                {}};
         auto& bind = db.cached("INSERT INTO noi_sites(site, device_id) VALUES (?1, ?2)");
         bind.bind_blob(1, site.data(), site.size()).bind(2, d.id);
         bind.run();

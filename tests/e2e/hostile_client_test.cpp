@@ -10,6 +10,10 @@
 
 #include <boost/asio.hpp>
 
+#include <fstream>
+#include <random>
+#include <thread>
+
 using namespace noi;
 using namespace std::chrono_literals;
 using client::sync_outcome;
@@ -164,4 +168,111 @@ TEST(hostile_client, a_flood_of_messages_is_read_one_at_a_time_and_others_are_se
                    "'01849', 'Nà Pài', 4)");
     auto r = honest.sync(20s);
     EXPECT_EQ(r.outcome, sync_outcome::done) << r.message;
+}
+
+namespace {
+
+std::size_t resident_kib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+    return 0;
+}
+
+std::uint64_t metric(const std::string& url, const std::string& name) {
+    auto text = admin::request(url, "GET", "/metrics", "", "").body;
+    auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? ~0ull : std::stoull(text.substr(at + name.size() + 2));
+}
+
+} // namespace
+
+// Issue 14, item 2: with one large row in its commune, 60 PULLs sent without reading grew the
+// server from 27 to 214 MiB: each answer was queued and the next request read at once.
+TEST(hostile_client, pulls_nobody_reads_stop_being_read_and_the_session_is_closed) {
+    test::temp_dir dir;
+    test::live_server server(false, [](server::server_config& c) {
+        c.drain_timeout = 2s;
+        c.max_unsent_bytes = 256 * 1024;
+    });
+    auto writer = server.enrol("01849"), flooder = server.enrol("01849");
+    test::test_tablet honest(dir.file("a.db"), server.url(), writer.token);
+    std::string big(1 << 20, 'x'); // letters at random: deflate cannot shrink it much
+    std::mt19937 letters(7);
+    for (auto& c : big)
+        c = static_cast<char>('a' + letters() % 26);
+    honest.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', '" +
+                   big + "')");
+    ASSERT_EQ(honest.sync().outcome, sync_outcome::done);
+
+    const auto before = resident_kib();
+    auto tr = client::make_websocket_transport();
+    tr->connect(server.url(), flooder.token, 5s);
+    proto::hello h;
+    h.site[0] = 0x77;
+    h.clock_ms = static_cast<std::uint64_t>(system_clock().now_ms());
+    tr->send(proto::encode(h), 5s);
+    // Each answer is the large row: the pull starts just before it.
+    auto pull = proto::encode(proto::pull{honest.t->status().server_seq - 1, 500, true});
+    for (int i = 0; i < 60; ++i)
+        tr->send(pull, 5s); // 60 small frames: the socket's buffers take them unread
+    std::this_thread::sleep_for(500ms);
+    const auto pulls = metric(server.url(), "noi_pulls_total");
+    EXPECT_LE(pulls, 8u) << "PULLs answered of 60 sent";
+    EXPECT_LT(resident_kib(), before + 30 * 1024) << "KiB before: " << before;
+    // Unread past the drain deadline: the server closes the connection. Bounded: 10 s.
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (metric(server.url(), "noi_devices_connected") != 0 &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(metric(server.url(), "noi_devices_connected"), 0u);
+    EXPECT_LE(metric(server.url(), "noi_pulls_total"), 8u);
+    EXPECT_EQ(honest.sync(10s).outcome, sync_outcome::done);
+}
+
+TEST(hostile_client, one_device_holds_a_bounded_number_of_sessions_and_requests) {
+    test::temp_dir dir;
+    test::live_server server(false, [](server::server_config& c) {
+        c.max_sessions_per_device = 3;
+        c.max_requests_per_second = 20;
+    });
+    auto dev = server.enrol("01849");
+    std::vector<std::unique_ptr<client::transport>> open;
+    for (int i = 0; i < 3; ++i) {
+        open.push_back(client::make_websocket_transport());
+        open.back()->connect(server.url(), dev.token, 5s);
+    }
+    std::this_thread::sleep_for(200ms); // the sessions join once their upgrade is done
+    auto extra = client::make_websocket_transport();
+    try {
+        extra->connect(server.url(), dev.token, 5s);
+        ADD_FAILURE() << "a fourth session of one device was let in";
+    } catch (const client::transport_error& e) {
+        EXPECT_NE(std::string(e.what()).find("connections open already"), std::string::npos)
+            << e.what();
+    }
+    open.pop_back();
+    std::this_thread::sleep_for(300ms);
+    auto again = client::make_websocket_transport();
+    EXPECT_NO_THROW(again->connect(server.url(), dev.token, 5s));
+
+    // Requests past the device's rate are read later: 20 a second after a burst of 40.
+    auto& tr = open.front();
+    proto::hello h;
+    h.site[0] = 0x78;
+    h.clock_ms = static_cast<std::uint64_t>(system_clock().now_ms());
+    tr->send(proto::encode(h), 5s);
+    tr->receive(5s);
+    auto pull = proto::encode(proto::pull{~0ull >> 1, 1});
+    const auto started = std::chrono::steady_clock::now();
+    int answered = 0;
+    for (; answered < 100 && std::chrono::steady_clock::now() - started < 10s; ++answered) {
+        tr->send(pull, 5s);
+        tr->receive(5s);
+    }
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(answered, 100);
+    EXPECT_GE(took, 2s) << "100 requests at 20 a second after a burst of 40 take 3 s";
+    EXPECT_LT(took, 8s);
 }

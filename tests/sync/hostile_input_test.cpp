@@ -234,3 +234,33 @@ TEST_F(hostile_fixture, the_servers_own_site_and_the_zero_site_cannot_be_bound) 
     }
     EXPECT_EQ(count("SELECT count(*) FROM noi_sites WHERE device_id = 'tab-c'"), 0);
 }
+
+// Issue 14, item 2: one token held 150 sessions, each HELLO binding a new site for good.
+TEST_F(hostile_fixture, a_device_binds_a_bounded_number_of_replicas) {
+    device d{"tab-c", "01849", "Xã A, máy 3"};
+    server->add_device(d);
+    const auto most = server_options{}.max_sites_per_device;
+    for (std::size_t i = 0; i <= most; ++i) {
+        proto::hello h;
+        h.site[0] = 0xc;
+        h.site[1] = static_cast<std::uint8_t>(i);
+        h.site[2] = static_cast<std::uint8_t>(i >> 8);
+        h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+        auto r = server->hello(d, h);
+        if (i < most) {
+            ASSERT_TRUE(std::holds_alternative<proto::welcome>(r)) << i;
+            server->release(h.site);
+            continue;
+        }
+        ASSERT_TRUE(std::holds_alternative<proto::error>(r));
+        EXPECT_EQ(std::get<proto::error>(r).cond, proto::condition::permanent);
+        EXPECT_NE(std::get<proto::error>(r).message.find("enrol"), std::string::npos);
+    }
+    EXPECT_EQ(count("SELECT count(*) FROM noi_sites WHERE device_id = 'tab-c'"),
+              static_cast<std::int64_t>(most));
+    // A replica it has already made keeps working.
+    proto::hello again;
+    again.site[0] = 0xc;
+    again.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+    EXPECT_TRUE(std::holds_alternative<proto::welcome>(server->hello(d, again)));
+}

@@ -22,6 +22,12 @@ struct server_config {
     int threads = 2;
     std::size_t max_message_bytes = 4u << 20;
     std::size_t max_connections = 20'000;
+    // A sync session stops reading requests while its unsent answers exceed this, and is
+    // closed when they have not drained below it within drain_timeout.
+    std::size_t max_unsent_bytes = 1u << 20;
+    std::chrono::seconds drain_timeout{30};
+    std::size_t max_sessions_per_device = 4;
+    int max_requests_per_second = 200; // per device; more are read later, not refused (0: none)
     std::chrono::seconds handshake_timeout{15};
     std::chrono::seconds idle_timeout{300};
     std::int64_t clock_bound_ms = 10 * 60 * 1000;

@@ -78,6 +78,9 @@ struct server_options {
     std::int64_t clock_bound_ms = 10 * 60 * 1000; // pushes stamped further ahead are refused
     std::size_t max_pull_rows = 500;
     std::size_t max_pull_bytes = 64 * 1024; // a few seconds on a slow link, once compressed
+    // Replicas one device may make (each HELLO of a new one binds a site for good): a tablet
+    // reinstalled now and then stays far below it.
+    std::size_t max_sites_per_device = 32;
 };
 
 // What noi-server repair-clock changed.
