@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
     init->add_option("--token", token, "The device token from noi-admin device add")->required();
     init->add_option("--ca-file", ca_file,
                      "Extra trusted CA for https:// (a private provincial CA)");
+    bool allow_plain_http = false;
+    init->add_flag("--allow-plain-http", allow_plain_http,
+                   "Send the token over http:// to a server beyond this machine (only on a "
+                   "network you trust: anyone on the path can read it)");
 
     auto* exec =
         app.add_subcommand("exec", "Run SQL on the replica; writes to synced tables are captured");
@@ -137,9 +141,16 @@ int main(int argc, char** argv) {
                              "http://127.0.0.1:8080\n";
                 return usage;
             }
+            if (!allow_plain_http && noi::client::plain_http_beyond_loopback(url)) {
+                std::cerr << "error: http:// would send the device token in clear text to a "
+                             "server beyond this machine; use https:// (docs/operations.md, TLS), "
+                             "or add --allow-plain-http if the network to the server is trusted\n";
+                return usage;
+            }
             auto t = noi::tablet::create(db, wall);
             noi::transaction tx(t->rep().db());
             t->rep().set_meta_text("server_url", url);
+            if (allow_plain_http) t->rep().set_meta_int("allow_plain_http", 1);
             t->rep().set_meta_text("token", token);
             t->rep().set_meta_text("ca_file", ca_file);
             tx.commit();
@@ -193,6 +204,7 @@ int main(int argc, char** argv) {
         opt.session.app_version = app_version;
         noi::client::websocket_options wo;
         wo.ca_file = t->rep().meta_text("ca_file").value_or("");
+        wo.allow_plain_http = t->rep().meta_int("allow_plain_http") != 0;
         noi::client::replicator rep(
             *t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
         if (*watch) {

@@ -51,6 +51,15 @@ endpoint parse_url(const std::string& url) {
     return e;
 }
 
+bool is_loopback(std::string host) {
+    if (host == "localhost") return true;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    beast::error_code ec;
+    auto a = asio::ip::make_address(host, ec);
+    return !ec && a.is_loopback();
+}
+
 using plain_ws = websocket::stream<beast::tcp_stream>;
 using tls_ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
@@ -62,6 +71,11 @@ public:
     void connect(const std::string& url, const std::string& token,
                  std::chrono::milliseconds timeout) override {
         auto ep = parse_url(url);
+        if (!opt_.allow_plain_http && plain_http_beyond_loopback(url))
+            throw transport_error(transport_errc::bad_url,
+                                  "refusing to send the device token in clear text to " + ep.host +
+                                      " over http://; use https://, or init the replica with "
+                                      "--allow-plain-http if the network to the server is trusted");
         if (ep.tls) {
             tls_ctx_.emplace(asio::ssl::context::tls_client);
             tls_ctx_->set_default_verify_paths();
@@ -268,6 +282,11 @@ private:
 };
 
 } // namespace
+
+bool plain_http_beyond_loopback(const std::string& url) {
+    auto ep = parse_url(url);
+    return !ep.tls && !is_loopback(ep.host);
+}
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt) {
     return std::make_unique<websocket_transport>(std::move(opt));

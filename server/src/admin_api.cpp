@@ -7,6 +7,8 @@
 #include <noi/sync/row_state.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <stdexcept>
 #include <map>
 
 namespace noi::server {
@@ -14,8 +16,29 @@ namespace {
 
 using json = nlohmann::json;
 
+// Text from tablets and requests may hold bytes that are not UTF-8: they are replaced in the
+// answer instead of failing it.
+std::string text(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 api_response error(unsigned status, const std::string& message) {
-    return {status, json{{"error", message}}.dump()};
+    return {status, text(json{{"error", message}})};
+}
+
+// A request's field of the expected type, or the reason it is not.
+template <class T>
+std::optional<std::string> field(const json& req, const char* name, T& out, const char* what) {
+    if (!req.contains(name) || req[name].is_null()) return std::nullopt;
+    const auto& v = req[name];
+    bool ok = false;
+    if constexpr (std::is_same_v<T, std::string>)
+        ok = v.is_string();
+    else if constexpr (std::is_same_v<T, bool>)
+        ok = v.is_boolean();
+    if (!ok) return "\"" + std::string(name) + "\" must be " + what;
+    out = v.get<T>();
+    return std::nullopt;
 }
 
 json time_or_null(const statement& st, int col) {
@@ -33,20 +56,23 @@ api_response list_devices(server_store& store) {
                        {"name", st.column_text(2)},
                        {"last_sync_at", time_or_null(st, 3)},
                        {"revoked", st.column_int(4) != 0}});
-    return {200, out.dump()};
+    return {200, text(out)};
 }
 
 api_response add_device(auth_store& auth, const std::string& body) {
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
-    std::string name = req.value("name", "");
+    std::string name, commune;
+    bool province = false;
+    for (auto bad : {field(req, "name", name, "a string"),
+                     field(req, "commune", commune, "a 5-digit commune code string"),
+                     field(req, "province", province, "true or false")})
+        if (bad) return error(400, *bad);
     std::string scope;
-    if (req.contains("commune")) {
-        if (!req["commune"].is_string())
-            return error(400, "\"commune\" must be a 5-digit commune code string");
-        scope = req["commune"].get<std::string>();
-    } else if (req.value("province", false)) {
+    if (!commune.empty()) {
+        scope = commune;
+    } else if (province) {
         scope = "*";
     } else {
         return error(400, "say which commune the device is for (\"commune\") or that it is "
@@ -54,11 +80,10 @@ api_response add_device(auth_store& auth, const std::string& body) {
     }
     try {
         auto e = auth.enrol(scope, name);
-        return {201, json{{"device_id", e.dev.id},
-                          {"token", e.token},
-                          {"scope", e.dev.scope},
-                          {"name", e.dev.name}}
-                         .dump()};
+        return {201, text(json{{"device_id", e.dev.id},
+                               {"token", e.token},
+                               {"scope", e.dev.scope},
+                               {"name", e.dev.name}})};
     } catch (const sync_error& e) {
         return error(e.code() == errc::refused ? 400 : 500, e.what());
     }
@@ -87,6 +112,11 @@ std::optional<value> from_json(const json& j) {
     return std::nullopt;
 }
 
+struct bad_query : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Throws bad_query on a malformed escape.
 std::map<std::string, std::string> query_of(const std::string& target) {
     std::map<std::string, std::string> q;
     auto pos = target.find('?');
@@ -95,12 +125,18 @@ std::map<std::string, std::string> query_of(const std::string& target) {
     auto decode = [](const std::string& s) {
         std::string out;
         for (std::size_t i = 0; i < s.size(); ++i) {
-            if (s[i] == '%' && i + 2 < s.size()) {
-                out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-                i += 2;
-            } else {
+            if (s[i] != '%') {
                 out += s[i] == '+' ? ' ' : s[i];
+                continue;
             }
+            auto hex = [](char c) {
+                return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+            };
+            if (i + 2 >= s.size() || !hex(s[i + 1]) || !hex(s[i + 2]))
+                throw bad_query("a query holds '%' not followed by two hex digits; encode it as "
+                                "%25");
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+            i += 2;
         }
         return out;
     };
@@ -170,7 +206,7 @@ api_response list_conflicts(server_store& store, const std::map<std::string, std
         if (q.count("table") && c.table != q.at("table")) continue;
         out.push_back(conflict_json(c));
     }
-    return {200, out.dump()};
+    return {200, text(out)};
 }
 
 api_response show_conflict(server_store& store, std::uint64_t id) {
@@ -188,7 +224,7 @@ api_response show_conflict(server_store& store, std::uint64_t id) {
                 j["row"] = row;
             }
         }
-        return {200, j.dump()};
+        return {200, text(j)};
     }
     return error(404, "no conflict " + std::to_string(id) + "; list conflicts to find its id");
 }
@@ -198,12 +234,13 @@ api_response resolve(server_store& store, std::uint64_t id, const std::string& b
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
     server_store::resolution how;
-    how.force = req.value("force", false);
-    how.by = req.value("by", std::string("admin"));
-    if (req.contains("keep")) {
-        if (!req["keep"].is_string()) return error(400, "\"keep\" must be a device id");
-        how.keep_device = req["keep"].get<std::string>();
-    }
+    how.by = "admin";
+    std::string keep;
+    for (auto bad : {field(req, "force", how.force, "true or false"),
+                     field(req, "by", how.by, "a string"),
+                     field(req, "keep", keep, "a device id string")})
+        if (bad) return error(400, *bad);
+    if (!keep.empty()) how.keep_device = keep;
     if (req.contains("value")) {
         auto v = from_json(req["value"]);
         if (!v) return error(400, "\"value\" must be a JSON scalar: a string, a number or null");
@@ -213,7 +250,7 @@ api_response resolve(server_store& store, std::uint64_t id, const std::string& b
     using rs = server_store::resolve_status;
     switch (r.status) {
     case rs::resolved:
-        return {200, json{{"id", id}, {"status", "resolved"}, {"resolution", r.message}}.dump()};
+        return {200, text(json{{"id", id}, {"status", "resolved"}, {"resolution", r.message}})};
     case rs::not_found:
         return error(404, r.message);
     case rs::bad_request:
@@ -237,7 +274,7 @@ api_response list_quarantine(server_store& store, const std::map<std::string, st
                        {"status", r.status},
                        {"received_at", iso8601_ms(r.received_at_ms)}});
     }
-    return {200, out.dump()};
+    return {200, text(out)};
 }
 
 api_response quarantine_action(server_store& store, std::uint64_t id, bool release) {
@@ -245,7 +282,7 @@ api_response quarantine_action(server_store& store, std::uint64_t id, bool relea
     using qs = server_store::quarantine_status;
     switch (r.status) {
     case qs::done:
-        return {200, json{{"id", id}, {"status", release ? "released" : "discarded"}}.dump()};
+        return {200, text(json{{"id", id}, {"status", release ? "released" : "discarded"}})};
     case qs::not_found:
         return error(404, r.message);
     default:
@@ -288,7 +325,7 @@ api_response fleet_status(server_store& store, const std::map<std::string, std::
              {"revoked", st.column_int(11) != 0},
              {"silent", silent}});
     }
-    return {200, out.dump()};
+    return {200, text(out)};
 }
 
 api_response row_history(server_store& store, const std::map<std::string, std::string>& q) {
@@ -332,7 +369,7 @@ api_response row_history(server_store& store, const std::map<std::string, std::s
     }
     std::stable_sort(out.begin(), out.end(),
                      [](const json& a, const json& b) { return a["time"] < b["time"]; });
-    return {200, out.dump()};
+    return {200, text(out)};
 }
 
 // DESIGN.md §9: communes of kind xa; met when their latest assessment of the year (greatest
@@ -399,10 +436,9 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
         const auto& [name, m, t] = by_district[code];
         districts.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
     }
-    return {200, json{{"year", *year},
-                      {"province", {{"met", total_met}, {"total", total}}},
-                      {"districts", districts}}
-                     .dump()};
+    return {200, text(json{{"year", *year},
+                           {"province", {{"met", total_met}, {"total", total}}},
+                           {"districts", districts}})};
 }
 
 } // namespace
@@ -417,7 +453,12 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         if (method == "POST") return add_device(auth, body);
         return error(405, "use GET to list devices or POST to enrol one");
     }
-    auto q = query_of(target);
+    std::map<std::string, std::string> q;
+    try {
+        q = query_of(target);
+    } catch (const bad_query& e) {
+        return error(400, e.what());
+    }
     if (path == "/admin/v1/conflicts" && method == "GET") return list_conflicts(store, q);
     if (auto id = id_in(path, "/admin/v1/conflicts/", ""); id && method == "GET")
         return show_conflict(store, *id);
@@ -442,7 +483,7 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         if (!auth.revoke(id))
             return error(404, "no device " + id + "; list devices to find its id");
         state.close_device(id);
-        return {200, json{{"device_id", id}, {"revoked", true}}.dump()};
+        return {200, text(json{{"device_id", id}, {"revoked", true}})};
     }
     return error(404, "no such admin endpoint: " + path);
 }

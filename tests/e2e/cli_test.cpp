@@ -2,14 +2,15 @@
 // server killed with SIGKILL in the middle of a large push.
 #include "server_process.hpp"
 
+#include <noi/client/transport.hpp>
 #include <noi/sync/database.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
-#include <sys/stat.h>
 #include <filesystem>
+#include <sys/stat.h>
 #include <thread>
 
 using namespace noi;
@@ -344,4 +345,29 @@ TEST_F(cli, data_files_are_private_whatever_the_umask_and_one_server_per_directo
     EXPECT_EQ(process::run({NOI_SERVER_BIN, "repair-clock", "--data", data}).exit_code, 1);
     EXPECT_EQ(client({"sync", "--db", db}).exit_code, 0);
     ::umask(old_mask);
+}
+
+// Issue 14, item 14: the token went over http:// to any host without a word.
+TEST_F(cli, a_replica_refuses_plain_http_beyond_loopback_unless_the_network_is_trusted) {
+    auto remote = "http://192.0.2.10:8080"; // TEST-NET-1: never reached, the refusal comes first
+    auto r = client({"init", "--db", dir.file("a.db"), "--server", remote, "--token", "t"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("clear text"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("a.db")));
+    EXPECT_EQ(client({"init", "--db", dir.file("b.db"), "--server", remote, "--token", "t",
+                      "--allow-plain-http"})
+                  .exit_code,
+              0);
+    EXPECT_EQ(client({"init", "--db", dir.file("c.db"), "--server", "http://localhost:8080",
+                      "--token", "t"})
+                  .exit_code,
+              0);
+    // The library refuses too, before any connection, for apps that skip the check.
+    auto tr = client::make_websocket_transport();
+    try {
+        tr->connect(remote, "t", 5s);
+        ADD_FAILURE() << "the transport connected over plain http beyond loopback";
+    } catch (const client::transport_error& e) {
+        EXPECT_EQ(e.code(), client::transport_errc::bad_url);
+    }
 }

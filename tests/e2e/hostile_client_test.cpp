@@ -6,12 +6,15 @@
 #include <admin/http_client.hpp>
 #include <noi/protocol/codec.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
 
 #include <fstream>
 #include <random>
+#include <tuple>
 #include <thread>
 
 using namespace noi;
@@ -275,4 +278,29 @@ TEST(hostile_client, one_device_holds_a_bounded_number_of_sessions_and_requests)
     EXPECT_EQ(answered, 100);
     EXPECT_GE(took, 2s) << "100 requests at 20 a second after a burst of 40 take 3 s";
     EXPECT_LT(took, 8s);
+}
+
+// Issue 14, item 13: these four answered 500.
+TEST(hostile_client, malformed_admin_requests_get_400_or_404_with_a_message_never_500) {
+    test::live_server server;
+    auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
+        return admin::request(server.url(), method, target, server.admin_token(), body);
+    };
+    for (const auto& [method, target, body, status] :
+         std::vector<std::tuple<std::string, std::string, std::string, unsigned>>{
+             {"GET", "/admin/v1/conflicts?status=%zz", "", 400},
+             {"GET", "/admin/v1/conflicts?status=open%", "", 400},
+             {"GET", "/admin/v1/%ff", "", 404},
+             {"POST", "/admin/v1/devices", R"({"name":5,"commune":"01849"})", 400},
+             {"POST", "/admin/v1/devices", R"({"commune":1849})", 400},
+             {"POST", "/admin/v1/devices", R"({"province":"yes"})", 400},
+             {"POST", "/admin/v1/conflicts/1/resolve", R"({"force":"yes","value":1})", 400},
+             {"POST", "/admin/v1/conflicts/1/resolve", R"({"keep":7})", 400},
+         }) {
+        auto r = call(method, target, body);
+        EXPECT_EQ(r.status, status) << method << " " << target << " " << body << ": " << r.body;
+        auto j = nlohmann::json::parse(r.body, nullptr, false);
+        EXPECT_TRUE(!j.is_discarded() && j.contains("error")) << r.body;
+    }
+    EXPECT_EQ(call("GET", "/admin/v1/devices", "").status, 200u);
 }

@@ -43,9 +43,16 @@ public:
 
 struct websocket_options {
     std::string ca_file; // extra trusted CA for https:// (a private provincial CA)
+    // The token travels in clear over http://: only to a loopback address, unless the operator
+    // says the network between tablet and server is trusted.
+    bool allow_plain_http = false;
     proto::deflate_settings deflate;
 };
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt = {});
+
+// Whether url is http:// to a host beyond loopback: the token would cross the network in clear.
+// Throws transport_error(bad_url) for an address that is not http:// or https://HOST:PORT.
+bool plain_http_beyond_loopback(const std::string& url);
 
 } // namespace noi::client
