@@ -1,5 +1,6 @@
 // noi-admin: the province administrator's tool, a thin client of /admin/v1 (CLI.md).
 #include "admin/http_client.hpp"
+#include "terminal_text.hpp"
 
 #include <noi/sync/hlc.hpp>
 
@@ -32,7 +33,11 @@ int call(const context& c, const std::string& method, const std::string& target,
         return credentials;
     }
     if (r.status >= 400) {
-        std::cerr << "error: " << (j.is_object() && j.contains("error") ? j["error"].get<std::string>() : r.body) << "\n";
+        std::cerr << "error: "
+                  << noi::tools::printable(j.is_object() && j.contains("error") && j["error"].is_string()
+                                               ? j["error"].get<std::string>()
+                                               : r.body)
+                  << "\n";
         return failure;
     }
     if (j.is_discarded()) {
@@ -43,7 +48,11 @@ int call(const context& c, const std::string& method, const std::string& target,
     return ok;
 }
 
-std::string text(const json& v) { return v.is_null() ? "-" : v.is_string() ? v.get<std::string>() : v.dump(); }
+// A JSON value as a table shows it; text from tablets is shown with its control characters escaped.
+std::string text(const json& v) {
+    if (v.is_null()) return "-";
+    return noi::tools::printable(v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace));
+}
 
 // Terminal columns of UTF-8 text: one per code point (Vietnamese letters are precomposed).
 std::size_t columns_of(const std::string& s) {
@@ -201,7 +210,7 @@ int main(int argc, char** argv) {
                     std::cout << (v["winner"].get<bool>() ? "  applied  " : "  lost     ") << text(v["value"])
                               << (v["deleted"].get<bool>() ? " (deleted the row)" : "") << " by " << text(v["device_id"])
                               << " at " << text(v["time"]) << "\n";
-                std::cout << "  row now  " << (out["row"].is_null() ? std::string("deleted") : out["row"].dump()) << "\n";
+                std::cout << "  row now  " << (out["row"].is_null() ? std::string("deleted") : text(out["row"])) << "\n";
             }
         } else if (*cresolve) {
             if (keep.empty() && value_json.empty()) {

@@ -1,4 +1,6 @@
 // noi-client: a tablet in a terminal (CLI.md): init, exec, query, sync, status.
+#include "terminal_text.hpp"
+
 #include <noi/client/replicator.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/tablet.hpp>
@@ -13,6 +15,8 @@
 #include <unistd.h>
 
 namespace {
+
+using noi::tools::printable;
 
 using json = nlohmann::json;
 constexpr const char* app_version = "noi-client/0.1.0";
@@ -194,8 +198,9 @@ int main(int argc, char** argv) {
                       << (s.scope.empty() ? "not known yet (sync once)" : s.scope) << "\n"
                       << "rejected      " << s.rejected << "\n";
             for (const auto& r : rejected)
-                std::cout << "  #" << r.quarantine_id << " " << r.table << " " << r.row_id << ": "
-                          << r.reason << " — " << r.message << "\n";
+                std::cout << "  #" << r.quarantine_id << " " << printable(r.table) << " "
+                          << printable(r.row_id) << ": " << r.reason << " — "
+                          << printable(r.message) << "\n";
             return ok;
         }
         noi::client::replicator_options opt;
@@ -232,8 +237,9 @@ int main(int argc, char** argv) {
         switch (r.outcome) {
         case noi::client::sync_outcome::done: {
             for (const auto& x : t->rejected())
-                std::cerr << "rejected by the server: " << x.table << " " << x.row_id << " ("
-                          << x.reason << "): " << x.message << "\n";
+                std::cerr << "rejected by the server: " << printable(x.table) << " "
+                          << printable(x.row_id) << " (" << x.reason << "): " << printable(x.message)
+                          << "\n";
             std::cerr << "synced: pushed " << r.stats.rows_pushed << " rows, pulled "
                       << r.stats.rows_pulled << " rows\n";
             return ok;

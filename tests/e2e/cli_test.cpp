@@ -3,7 +3,9 @@
 #include "server_process.hpp"
 
 #include <noi/client/transport.hpp>
+#include <noi/protocol/codec.hpp>
 #include <noi/sync/database.hpp>
+#include <noi/sync/hlc.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -370,4 +372,36 @@ TEST_F(cli, a_replica_refuses_plain_http_beyond_loopback_unless_the_network_is_t
     } catch (const client::transport_error& e) {
         EXPECT_EQ(e.code(), client::transport_errc::bad_url);
     }
+}
+
+TEST_F(cli, text_from_a_tablet_reaches_the_admins_terminal_with_its_escapes_shown_not_run) {
+    auto dev = enrol("01849");
+    ASSERT_EQ(admin({"device", "add", "--commune", "01849", "--name", "máy \x1b[2J lạ"}).exit_code, 0);
+    auto tr = client::make_websocket_transport();
+    tr->connect(url, dev["token"], 5s);
+    proto::hello h;
+    h.site[0] = 0x42;
+    h.clock_ms = static_cast<std::uint64_t>(noi::system_clock().now_ms());
+    tr->send(proto::encode(h), 5s);
+    tr->receive(5s);
+    proto::row_change r;
+    r.table = "\x1b[2J\x1b[Hincident";
+    r.id = "x\x1b]0;owned\x07";
+    r.scope = std::string("01849");
+    r.seq = 1;
+    r.exists = proto::existence_change{true, {hlc_from_ms(noi::system_clock().now_ms()), h.site}, {}};
+    tr->send(proto::encode(proto::push{0, 1, {r}}), 5s);
+    tr->receive(5s);
+    tr->close();
+    for (const auto& args : {std::vector<std::string>{"quarantine", "list"},
+                             std::vector<std::string>{"device", "list"},
+                             std::vector<std::string>{"status"}}) {
+        auto out = admin(args);
+        ASSERT_EQ(out.exit_code, 0) << out.err;
+        EXPECT_EQ(out.out.find('\x1b'), std::string::npos) << args[0];
+        EXPECT_EQ(out.out.find('\x07'), std::string::npos) << args[0];
+    }
+    auto q = admin({"quarantine", "list"}).out;
+    EXPECT_NE(q.find("\\x1b[2J\\x1b[Hincident"), std::string::npos) << q;
+    EXPECT_NE(admin({"device", "list"}).out.find("máy \\x1b[2J lạ"), std::string::npos);
 }
