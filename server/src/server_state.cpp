@@ -146,21 +146,19 @@ std::size_t server_state::sessions_of(const std::string& device_id) {
     }));
 }
 
-void server_state::notify(const std::set<std::string>& scopes, bool global,
-                          const sync_connection* except, std::uint64_t server_seq) {
-    std::vector<std::shared_ptr<sync_connection>> targets;
+void server_state::notify(const emissions& emitted, const sync_connection* except) {
+    std::vector<std::pair<std::shared_ptr<sync_connection>, std::uint64_t>> targets;
     {
         std::lock_guard lock(mu_);
         for (auto& [p, w] : live_) {
             if (p == except) continue;
             auto s = w.lock();
             if (!s) continue;
-            if (global || s->dev().scope == "*" || scopes.count(s->dev().scope))
-                targets.push_back(std::move(s));
+            if (auto seq = emitted.for_scope(s->dev().scope)) targets.emplace_back(std::move(s), seq);
         }
     }
-    for (auto& s : targets)
-        s->send_notify(server_seq);
+    for (auto& [s, seq] : targets)
+        s->send_notify(seq);
 }
 
 void server_state::close_device(const std::string& device_id) {

@@ -83,9 +83,8 @@ public:
 
     void join(const std::shared_ptr<sync_connection>& s);
     void leave(sync_connection* s);
-    // Tells live sessions whose scope received data (all of them when `global`).
-    void notify(const std::set<std::string>& scopes, bool global, const sync_connection* except,
-                std::uint64_t server_seq);
+    // Tells each live session whose scope received data, with its scope's newest sequence.
+    void notify(const emissions& emitted, const sync_connection* except);
     void close_device(const std::string& device_id);
     // Shutdown: every live session sends a close frame.
     void close_all();

@@ -136,28 +136,22 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
         return pull(*p);
     auto self = this->shared_from_this();
     state_.db_grouped([self, msg = std::get<proto::message>(std::move(decoded))](
-                          server_store& store, auth_store&) -> server_state::outcome {
+                          server_store&, auth_store&) -> server_state::outcome {
         std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out;
         bool close = true;
-        std::set<std::string> scopes;
-        bool global = false;
-        std::uint64_t seq_before = store.server_seq();
+        emissions emitted;
         try {
             auto reply = self->core_->on_message(msg);
             if (const auto* p = std::get_if<proto::push>(&msg)) {
                 self->state_.stats().pushes++;
                 self->state_.stats().rows_pushed += p->rows.size();
-                for (const auto& r : p->rows) {
+                for (const auto& r : p->rows)
                     self->state_.stats().cells_merged += r.cells.size();
-                    if (const auto* s = std::get_if<std::string>(&r.scope))
-                        scopes.insert(*s);
-                    else
-                        global = true;
-                }
             }
             for (const auto& m : reply.send)
                 out.push_back(encoded(m));
             close = reply.close;
+            emitted = std::move(reply.emitted);
         } catch (const std::exception& e) {
             spdlog::error("sync request from device {} failed: {}", self->dev_.id, e.what());
             const bool full = is_storage_full(e);
@@ -169,15 +163,11 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                                           : "the server failed to handle the request; retry later",
                                      {}}));
         }
-        auto seq_after = store.server_seq();
-        auto committed = [self, out = std::move(out), close, scopes = std::move(scopes), global,
-                          seq_after, seq_before]() mutable {
+        auto committed = [self, out = std::move(out), close,
+                          emitted = std::move(emitted)]() mutable {
             asio::post(self->ws_.get_executor(),
-                       [self, out = std::move(out), close, scopes = std::move(scopes), global,
-                        seq_after, seq_before]() mutable {
-                           self->on_answer(std::move(out), close, std::move(scopes),
-                                           global && seq_after > seq_before,
-                                           seq_after > seq_before ? seq_after : 0);
+                       [self, out = std::move(out), close, emitted = std::move(emitted)]() mutable {
+                           self->on_answer(std::move(out), close, emitted);
                        });
         };
         auto failed = [self](const std::string& why) {
@@ -185,7 +175,7 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                 self->on_answer(
                     {encoded(proto::error{
                         proto::error_code::internal, proto::condition::transient, why, {}})},
-                    true, {}, false, 0);
+                    true, {});
             });
         };
         return {std::move(committed), std::move(failed)};
@@ -216,7 +206,7 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
             close = true;
         }
         asio::post(self->ws_.get_executor(), [self, out = std::move(out), close]() mutable {
-            self->on_answer({std::move(out)}, close, {}, false, 0);
+            self->on_answer({std::move(out)}, close, {});
         });
     });
 }
@@ -224,8 +214,8 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
 template <class Stream>
 void websocket_session<Stream>::on_answer(
     std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
-    std::set<std::string> scopes, bool global, std::uint64_t seq) {
-    if (seq) state_.notify(scopes, global, this, seq);
+    const emissions& emitted) {
+    if (!emitted.scopes.empty() || emitted.global) state_.notify(emitted, this);
     request_in_flight_ = false;
     if (close) closing_ = true;
     if (!close) welcomed_ = true; // every answer that keeps the connection follows a WELCOME

@@ -39,7 +39,7 @@ private:
     void on_drain_deadline();
     void on_read(beast::error_code ec, std::size_t n);
     void on_answer(std::vector<std::shared_ptr<const std::vector<std::uint8_t>>> out, bool close,
-                   std::set<std::string> scopes, bool global, std::uint64_t seq);
+                   const emissions& emitted);
     void queue(std::shared_ptr<const std::vector<std::uint8_t>> bytes);
     void do_write();
     void on_write(beast::error_code ec, std::size_t n);

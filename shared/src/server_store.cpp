@@ -326,8 +326,25 @@ void server_store::save_wall_high() {
     }
 }
 
+std::uint64_t emissions::for_scope(const std::string& scope) const {
+    std::uint64_t top = global;
+    if (scope == "*") {
+        for (const auto& [s, seq] : scopes)
+            top = std::max(top, seq);
+    } else if (auto it = scopes.find(scope); it != scopes.end()) {
+        top = std::max(top, it->second);
+    }
+    return top;
+}
+
 std::variant<proto::push_ack, proto::error> server_store::push(const device& d, const site_id& s,
-                                                               const proto::push& p) {
+                                                               const proto::push& p,
+                                                               emissions* emitted) {
+    emitting_ = emitted;
+    struct stop_emitting {
+        emissions*& at;
+        ~stop_emitting() { at = nullptr; }
+    } done{emitting_};
     auto& db = rep_->db();
     const auto limit = stamp_limit();
     // A version of another site is quarantined (validate), never adopted: only the pushing
@@ -474,7 +491,10 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         if (!reason && def->scope && loaded && !is_null(values[*def->scope]) &&
             values[*def->scope] != r.scope) {
             reason = proto::reject_reason::scope_changed;
-            why = "row " + r.id + " already exists in another scope; a row's commune never changes";
+            why = "row " + r.id + " cannot take commune " +
+                  (std::holds_alternative<std::string>(r.scope) ? std::get<std::string>(r.scope)
+                                                                : std::string("(none)")) +
+                  "; a row's commune never changes, so a new record needs a new id";
         }
     }
     if (reason) {
@@ -491,8 +511,11 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         q.run();
         proto::rejection rej{
             static_cast<std::uint64_t>(db.last_insert_rowid()), r.table, r.id, r.seq, *reason, why};
-        // The tablet drops its version and takes the server's back by its next pull.
-        if (loaded) {
+        // The tablet drops its version and takes the server's back by its next pull; a row it
+        // cannot read (another commune's) is not emitted again, so no other device is woken.
+        const bool readable = !def || !def->scope || d.scope == "*" ||
+                              values[*def->scope] == value(d.scope);
+        if (loaded && readable) {
             auto st = *loaded;
             auto seq = next_seq();
             if (st.exists) st.exists->seq = seq;
@@ -698,6 +721,12 @@ std::vector<value> server_store::row_values(const table_def& def, const std::str
 
 void server_store::record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
                                const value& scope, const site_id* pusher, const feed_audit* audit) {
+    if (emitting_) {
+        if (const auto* s = std::get_if<std::string>(&scope))
+            emitting_->scopes[*s] = std::max(emitting_->scopes[*s], seq);
+        else
+            emitting_->global = std::max(emitting_->global, seq);
+    }
     auto& f = rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope, site, at, device_id, "
                                 "writer, cells, prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                                 "?9, ?10)");

@@ -264,3 +264,48 @@ TEST_F(hostile_fixture, a_device_binds_a_bounded_number_of_replicas) {
     again.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
     EXPECT_TRUE(std::holds_alternative<proto::welcome>(server->hello(d, again)));
 }
+
+// Issue 14, item 11: NOTIFY went to the scopes named in pushed rows before they were checked,
+// and to every device for a rejected row without scope.
+TEST_F(hostile_fixture, a_push_emits_only_into_scopes_it_may_write) {
+    push_a({row("incident", "i-b", "01849", {{"summary", std::string("mình")}})});
+    auto rows = std::vector<proto::row_change>{
+        row("incident", "i-x", "01852", {{"summary", std::string("viết hộ")}}),
+        row("commune", "09999", "", {{"name", std::string("Xã giả")}}),
+        row("incident", "i-y", "", {{"summary", std::string("không xã")}})};
+    rows[2].scope = value{};
+    proto::push p{rows.front().seq - 1, rows.back().seq, rows};
+    emissions emitted;
+    auto r = server->push(dev_a, site_a, p, &emitted);
+    ASSERT_TRUE(std::holds_alternative<proto::push_ack>(r));
+    EXPECT_EQ(std::get<proto::push_ack>(r).rejections.size(), 3u);
+    EXPECT_TRUE(emitted.scopes.empty());
+    EXPECT_EQ(emitted.global, 0u);
+
+    // A row of another commune under a known id is refused without waking that commune.
+    auto b_row = row("incident", "i-b2", "01852", {{"summary", std::string("của B")}});
+    b_row.exists->ver.site = site_b;
+    b_row.cells[0].ver.site = site_b;
+    proto::push pb{0, 1, {b_row}};
+    pb.rows[0].seq = 1;
+    ASSERT_TRUE(std::holds_alternative<proto::push_ack>(server->push(dev_b, site_b, pb)));
+    auto steal = row("incident", "i-b2", "01849", {{"summary", std::string("cướp")}});
+    emissions stolen;
+    const auto acked = std::get<proto::push_ack>(r).acked_seq; // b_row took a number of seq_a
+    auto r2 = server->push(dev_a, site_a, proto::push{acked, steal.seq, {steal}}, &stolen);
+    ASSERT_TRUE(std::holds_alternative<proto::push_ack>(r2));
+    ASSERT_EQ(std::get<proto::push_ack>(r2).rejections.size(), 1u);
+    EXPECT_EQ(std::get<proto::push_ack>(r2).rejections[0].message.find("another scope"),
+              std::string::npos);
+    EXPECT_TRUE(stolen.scopes.empty());
+
+    auto own = row("incident", "i-a9", "01849", {{"summary", std::string("mới")}});
+    emissions mine;
+    ASSERT_TRUE(std::holds_alternative<proto::push_ack>(
+        server->push(dev_a, site_a, proto::push{own.seq - 1, own.seq, {own}}, &mine)));
+    ASSERT_EQ(mine.scopes.size(), 1u);
+    EXPECT_EQ(mine.scopes.begin()->first, "01849");
+    EXPECT_EQ(mine.for_scope("01849"), server->server_seq());
+    EXPECT_EQ(mine.for_scope("01852"), 0u);
+    EXPECT_EQ(mine.for_scope("*"), server->server_seq());
+}

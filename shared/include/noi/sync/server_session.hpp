@@ -25,6 +25,7 @@ public:
     struct reply {
         std::vector<proto::message> send;
         bool close = false;
+        emissions emitted; // a PUSH's: who must be told (NOTIFY)
     };
     reply on_message(const proto::message& m);
 

@@ -91,6 +91,16 @@ struct clock_repair {
     std::uint64_t floor_before = 0, floor_after = 0;
 };
 
+// Where a push's emissions went: the newest server sequence of each scope that received one,
+// and of rows of global tables (which every device reads). NOTIFY is sent from it, so only the
+// devices whose scope received data hear of it, and each only of its own scope's sequence.
+struct emissions {
+    std::map<std::string, std::uint64_t> scopes;
+    std::uint64_t global = 0;
+    // The sequence a device of `scope` ("*": the province) would pull up to; 0 for none.
+    std::uint64_t for_scope(const std::string& scope) const;
+};
+
 struct row_state;
 
 class server_store {
@@ -113,8 +123,10 @@ public:
     // until release(); a second live session for one site is refused.
     std::variant<proto::welcome, proto::error> hello(const device& d, const proto::hello& h);
     void release(const site_id& s);
+    // `emitted`, when given, learns where the push's emissions went.
     std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s,
-                                                     const proto::push& p);
+                                                     const proto::push& p,
+                                                     emissions* emitted = nullptr);
     // `puller`: the site asking, whose own cells are left out when the PULL says so.
     proto::changes pull(const device& d, const proto::pull& p,
                         const std::optional<site_id>& puller = std::nullopt);
@@ -224,6 +236,7 @@ private:
     std::unique_ptr<replica> rep_;
     server_options opt_;
     std::uint64_t seq_ = 0;
+    emissions* emitting_ = nullptr; // set while a push runs
     std::int64_t wall_high_ = 0, saved_wall_high_ = 0;
     std::set<site_id> live_;
     std::map<std::string, audit_column_list, std::less<>> creation_lists_;
