@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <pthread.h>
 #include <thread>
@@ -79,6 +80,12 @@ int main(int argc, char** argv) {
                            : "give the proxy's IP address, for example 10.0.0.5";
             },
             "IP"));
+    std::string metrics_token_file;
+    serve
+        ->add_option("--metrics-token-file", metrics_token_file,
+                     "A file holding a token that /metrics then requires (Authorization: Bearer); "
+                     "without it /metrics is open to anyone who reaches the port")
+        ->check(CLI::ExistingFile);
     std::size_t max_db_mib = 0;
     serve
         ->add_option("--max-db-mib", max_db_mib,
@@ -162,6 +169,18 @@ int main(int argc, char** argv) {
         cfg.auth_failures_per_minute = auth_failures;
         cfg.max_db_mib = max_db_mib;
         cfg.trusted_proxies = trusted_proxies;
+        if (!metrics_token_file.empty()) {
+            std::ifstream in(metrics_token_file);
+            std::getline(in, cfg.metrics_token);
+            while (!cfg.metrics_token.empty() &&
+                   (cfg.metrics_token.back() == '\r' || cfg.metrics_token.back() == ' '))
+                cfg.metrics_token.pop_back();
+            if (cfg.metrics_token.empty()) {
+                std::cerr << "error: " << metrics_token_file
+                          << " holds no token; write one on its first line\n";
+                return 1;
+            }
+        }
 
         // Signals are taken by one thread with sigwait, so no handler runs inside Asio.
         sigset_t set;

@@ -3,6 +3,7 @@
 #include "admin_api.hpp"
 #include "websocket_session.hpp"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -120,15 +121,18 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
     }
     if (path == "/healthz") return respond(200, "ok\n", "text/plain");
     if (path == "/metrics") {
-        auto self = this->shared_from_this();
-        state_.db([self](server_store& store, auth_store&) {
-            auto count = [&](const char* sql) {
-                auto st = store.rep().db().prepare(sql);
-                return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
-            };
-            auto text = self->state_.metrics_text(count("SELECT count(*) FROM noi_conflicts"),
-                                                  count("SELECT count(*) FROM noi_quarantine"));
-            asio::post(self->stream_.get_executor(), [self, text = std::move(text)]() mutable {
+        const auto& want = state_.config().metrics_token;
+        if (!want.empty()) {
+            auto token = bearer(req_);
+            if (!token || token->size() != want.size() ||
+                CRYPTO_memcmp(token->data(), want.data(), want.size()) != 0)
+                return refuse_credential(state_.admin_auth_limits(),
+                                         "/metrics needs the metrics token; pass it as "
+                                         "Authorization: Bearer TOKEN\n",
+                                         "text/plain");
+        }
+        state_.counts([self = this->shared_from_this()](const server_state::table_counts& c) {
+            asio::post(self->stream_.get_executor(), [self, text = self->state_.metrics_text(c)]() mutable {
                 self->respond(200, std::move(text), "text/plain; version=0.0.4");
             });
         });

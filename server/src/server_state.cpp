@@ -183,7 +183,36 @@ void server_state::close_all() {
         s->close_for_shutdown();
 }
 
-std::string server_state::metrics_text(std::uint64_t conflicts, std::uint64_t quarantined) {
+void server_state::counts(std::function<void(const table_counts&)> done) {
+    auto fresh = [this] {
+        return std::chrono::steady_clock::now() - counted_at_ < std::chrono::seconds(1);
+    };
+    {
+        std::lock_guard lock(counts_mu_);
+        if (fresh()) return done(counts_);
+    }
+    read([this, done = std::move(done), fresh](server_store& store) {
+        std::unique_lock lock(counts_mu_);
+        if (!fresh()) {
+            lock.unlock();
+            auto count = [&](const char* sql) {
+                auto st = store.rep().db().prepare(sql);
+                return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+            };
+            table_counts c{count("SELECT count(*) FROM noi_conflicts"),
+                           count("SELECT count(*) FROM noi_conflicts WHERE status = 'open'"),
+                           count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'")};
+            lock.lock();
+            counts_ = c;
+            counted_at_ = std::chrono::steady_clock::now();
+        }
+        const auto c = counts_;
+        lock.unlock();
+        done(c);
+    });
+}
+
+std::string server_state::metrics_text(const table_counts& c) {
     auto& m = metrics_;
     std::ostringstream o;
     auto metric = [&](const char* name, const char* type, const char* help, auto v) {
@@ -196,8 +225,11 @@ std::string server_state::metrics_text(std::uint64_t conflicts, std::uint64_t qu
     metric("noi_rows_pushed_total", "counter", "row changes received", m.rows_pushed.load());
     metric("noi_cells_merged_total", "counter", "cells received and merged", m.cells_merged.load());
     metric("noi_pulls_total", "counter", "PULL requests answered", m.pulls.load());
-    metric("noi_conflicts_recorded", "gauge", "conflicts in the conflicts table", conflicts);
-    metric("noi_rows_quarantined", "gauge", "rejected rows in quarantine", quarantined);
+    metric("noi_conflicts_recorded", "gauge", "conflicts in the conflicts table", c.conflicts);
+    metric("noi_conflicts_open", "gauge", "conflicts no admin has resolved yet", c.conflicts_open);
+    metric("noi_rows_quarantined", "gauge",
+           "rejected rows in quarantine that are neither discarded nor released",
+           c.quarantined_open);
     metric("noi_bytes_in_total", "counter", "sync message bytes received", m.bytes_in.load());
     metric("noi_bytes_out_total", "counter", "sync message bytes sent", m.bytes_out.load());
     metric("noi_commits_total", "counter", "push transactions committed", m.commits.load());

@@ -14,6 +14,7 @@
 #include <noi/sync/server_store.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -91,8 +92,13 @@ public:
     std::size_t live_sessions();
     std::size_t sessions_of(const std::string& device_id);
 
-    // Prometheus text; the two table counts come from the database thread.
-    std::string metrics_text(std::uint64_t conflicts, std::uint64_t quarantined);
+    // What /metrics reads from the database: counted on the reader thread at most once a
+    // second, however often it is asked, so a flood of scrapes costs the writer nothing.
+    struct table_counts {
+        std::uint64_t conflicts = 0, conflicts_open = 0, quarantined_open = 0;
+    };
+    void counts(std::function<void(const table_counts&)> done);
+    std::string metrics_text(const table_counts& c);
 
 private:
     server_config cfg_;
@@ -113,6 +119,9 @@ private:
     std::thread read_thread_;
     void drain_group();
 
+    std::mutex counts_mu_;
+    table_counts counts_;
+    std::chrono::steady_clock::time_point counted_at_{};
     std::mutex group_mu_;
     std::vector<grouped_job> group_;
     bool group_scheduled_ = false;

@@ -304,3 +304,47 @@ TEST(hostile_client, malformed_admin_requests_get_400_or_404_with_a_message_neve
     }
     EXPECT_EQ(call("GET", "/admin/v1/devices", "").status, 200u);
 }
+
+// Issue 14, item 12: /metrics answered anyone, and counted on the writer thread per request.
+TEST(hostile_client, metrics_take_a_token_when_given_one_and_count_open_rows_once_a_second) {
+    test::temp_dir dir;
+    test::live_server server(false, [](server::server_config& c) {
+        c.metrics_token = "metrics-secret";
+        c.auth_failure_delay_max = 1s;
+    });
+    EXPECT_EQ(raw_status(server.port(), "/metrics", ""), 401u);
+    EXPECT_EQ(raw_status(server.port(), "/metrics", "wrong"), 401u);
+    EXPECT_EQ(raw_status(server.port(), "/metrics", server.admin_token()), 401u);
+    EXPECT_EQ(raw_status(server.port(), "/healthz", ""), 200u);
+    auto scrape = [&] {
+        return admin::request(server.url(), "GET", "/metrics", "metrics-secret", "").body;
+    };
+    auto gauge = [&](const std::string& text, const std::string& name) {
+        auto at = text.find("\n" + name + " ");
+        return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
+    };
+    auto dev = server.enrol("01849");
+    test::test_tablet t(dir.file("a.db"), server.url(), dev.token);
+    // Written before the tablet knows its scope: the server quarantines it.
+    t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'nhầm xã')");
+    ASSERT_EQ(t.sync().outcome, sync_outcome::done);
+    std::this_thread::sleep_for(1100ms);
+    auto before = scrape();
+    EXPECT_EQ(gauge(before, "noi_rows_quarantined"), 1) << before;
+    EXPECT_EQ(gauge(before, "noi_conflicts_open"), 0) << before;
+    auto q = nlohmann::json::parse(
+        admin::request(server.url(), "GET", "/admin/v1/quarantine", server.admin_token(), "").body);
+    ASSERT_EQ(q.size(), 1u);
+    ASSERT_EQ(admin::request(server.url(), "POST",
+                             "/admin/v1/quarantine/" + std::to_string(q[0]["id"].get<int>()) +
+                                 "/discard",
+                             server.admin_token(), "")
+                  .status,
+              200u);
+    // Within the second the counts are reused, however many scrapes come...
+    for (int i = 0; i < 5; ++i)
+        EXPECT_EQ(gauge(scrape(), "noi_rows_quarantined"), 1);
+    // ...then counted again: a discarded row is no longer in quarantine.
+    std::this_thread::sleep_for(1100ms);
+    EXPECT_EQ(gauge(scrape(), "noi_rows_quarantined"), 0);
+}

@@ -38,6 +38,8 @@ struct server_config {
     // The longest a failure over the budget waits for its answer: long enough to slow a
     // guesser, short enough that a flood holds few connections.
     std::chrono::seconds auth_failure_delay_max{5};
+    // When set, /metrics answers only requests that carry it as a bearer token.
+    std::string metrics_token;
     // Proxies whose X-Forwarded-For names the client: only from these is the header believed.
     std::vector<std::string> trusted_proxies;
     std::size_t max_db_mib = 0;        // a cap on the database's size (0: the disk's); pushes past it are refused
