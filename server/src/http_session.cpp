@@ -72,8 +72,9 @@ void http_session<Stream>::refuse_credential(auth_limiter& limits, std::string b
 }
 
 template <class Stream>
-http_session<Stream>::http_session(Stream&& stream, server_state& state)
-    : stream_(std::move(stream)), state_(state) {}
+http_session<Stream>::http_session(Stream&& stream, server_state& state,
+                                   std::shared_ptr<connection_slot> slot)
+    : stream_(std::move(stream)), state_(state), slot_(std::move(slot)) {}
 
 template <class Stream> void http_session<Stream>::run() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -193,8 +194,9 @@ template <class Stream> void http_session<Stream>::upgrade() {
                                      "this device has " + std::to_string(limit) +
                                          " sync connections open already; close one and retry\n",
                                      "text/plain", 5);
+            self->slot_->upgraded();
             std::make_shared<websocket_session<Stream>>(std::move(self->stream_), std::move(*dev),
-                                                        self->state_)
+                                                        self->state_, std::move(self->slot_))
                 ->run(std::move(self->req_));
         });
     });

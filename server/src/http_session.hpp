@@ -13,7 +13,7 @@ namespace noi::server {
 template <class Stream>
 class http_session : public std::enable_shared_from_this<http_session<Stream>> {
 public:
-    http_session(Stream&& stream, server_state& state);
+    http_session(Stream&& stream, server_state& state, std::shared_ptr<connection_slot> slot);
     void run();
 
 private:
@@ -33,6 +33,7 @@ private:
 
     Stream stream_;
     server_state& state_;
+    std::shared_ptr<connection_slot> slot_; // goes on to the sync session after an upgrade
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http::request<http::string_body> req_;

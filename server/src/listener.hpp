@@ -1,4 +1,4 @@
-// Accepts connections; each gets its own strand and an http_session.
+// Accepts connections; each gets its own strand, a counted slot and an http_session.
 #pragma once
 
 #include "server_state.hpp"
@@ -18,11 +18,18 @@ public:
 private:
     void do_accept();
     void on_accept(beast::error_code ec, tcp::socket socket);
+    // Out of file descriptors (or another accept error): wait before the next accept instead
+    // of failing at once in a loop, and say so at most once a minute.
+    void back_off(const beast::error_code& ec);
 
     asio::io_context& ioc_;
     tcp::acceptor acceptor_;
     server_state& state_;
     asio::ssl::context* tls_;
+    asio::steady_timer retry_;
+    std::chrono::milliseconds backoff_{0};
+    std::chrono::steady_clock::time_point last_warned_{};
+    std::uint64_t unwarned_ = 0;
 };
 
 } // namespace noi::server

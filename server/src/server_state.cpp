@@ -146,6 +146,41 @@ std::size_t server_state::sessions_of(const std::string& device_id) {
     }));
 }
 
+connection_slot::connection_slot(server_state& state, std::string address,
+                                 bool counted_per_address)
+    : state_(state), address_(std::move(address)), pending_(counted_per_address) {
+    state_.open_connections_++;
+}
+
+connection_slot::~connection_slot() {
+    upgraded();
+    state_.open_connections_--;
+}
+
+void connection_slot::upgraded() {
+    if (!pending_) return;
+    pending_ = false;
+    std::lock_guard lock(state_.pending_mu_);
+    auto it = state_.pending_by_address_.find(address_);
+    if (it != state_.pending_by_address_.end() && --it->second == 0)
+        state_.pending_by_address_.erase(it);
+}
+
+std::shared_ptr<connection_slot> server_state::admit(const std::string& address) {
+    if (open_connections_ >= cfg_.max_connections) return nullptr;
+    // A trusted proxy carries every client: its connections are told apart only by their
+    // requests, so the per-address bound would throttle the whole province.
+    const auto& proxies = cfg_.trusted_proxies;
+    const bool per_address = std::find(proxies.begin(), proxies.end(), address) == proxies.end();
+    if (per_address) {
+        std::lock_guard lock(pending_mu_);
+        auto& n = pending_by_address_[address];
+        if (n >= cfg_.max_pending_per_address) return nullptr;
+        ++n;
+    }
+    return std::make_shared<connection_slot>(*this, address, per_address);
+}
+
 void server_state::notify(const emissions& emitted, const sync_connection* except) {
     std::vector<std::pair<std::shared_ptr<sync_connection>, std::uint64_t>> targets;
     {

@@ -49,6 +49,26 @@ inline constexpr const char* storage_full_message =
     "and retries; "
     "the province's operator must free space";
 
+class server_state;
+
+// One open TCP connection, counted from its accept to its close; while it has not become a
+// sync session it also counts as pending for its address, so clients that connect and never
+// finish a request cannot take every connection or file descriptor.
+class connection_slot {
+public:
+    connection_slot(server_state& state, std::string address, bool counted_per_address);
+    ~connection_slot();
+    connection_slot(const connection_slot&) = delete;
+    connection_slot& operator=(const connection_slot&) = delete;
+    // The connection became a sync session: no longer pending for its address.
+    void upgraded();
+
+private:
+    server_state& state_;
+    std::string address_;
+    bool pending_;
+};
+
 class server_state {
 public:
     explicit server_state(const server_config& cfg);
@@ -90,6 +110,10 @@ public:
     // Shutdown: every live session sends a close frame.
     void close_all();
     std::size_t live_sessions();
+    // Whether a new connection from `address` may be taken: under max_connections in all, and
+    // under max_pending_per_address before it is a sync session. Makes its slot when it may.
+    std::shared_ptr<connection_slot> admit(const std::string& address);
+    std::size_t open_connections() const { return open_connections_; }
     std::size_t sessions_of(const std::string& device_id);
 
     // What /metrics reads from the database: counted on the reader thread at most once a
@@ -127,6 +151,10 @@ private:
     bool group_scheduled_ = false;
     std::mutex mu_;
     std::map<sync_connection*, std::weak_ptr<sync_connection>> live_;
+    friend class connection_slot;
+    std::atomic<std::size_t> open_connections_{0};
+    std::mutex pending_mu_;
+    std::map<std::string, std::size_t> pending_by_address_;
 };
 
 std::string database_path(const std::string& dir);

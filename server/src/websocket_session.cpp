@@ -17,8 +17,9 @@ std::shared_ptr<const std::vector<std::uint8_t>> encoded(const proto::message& m
 } // namespace
 
 template <class Stream>
-websocket_session<Stream>::websocket_session(Stream&& stream, device dev, server_state& state)
-    : ws_(std::move(stream)), dev_(std::move(dev)), state_(state) {}
+websocket_session<Stream>::websocket_session(Stream&& stream, device dev, server_state& state,
+                                             std::shared_ptr<connection_slot> slot)
+    : ws_(std::move(stream)), dev_(std::move(dev)), state_(state), slot_(std::move(slot)) {}
 
 template <class Stream> websocket_session<Stream>::~websocket_session() {
     // The core session releases its site in the store: that happens on the database thread.

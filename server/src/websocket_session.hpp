@@ -21,7 +21,8 @@ template <class Stream>
 class websocket_session : public sync_connection,
                           public std::enable_shared_from_this<websocket_session<Stream>> {
 public:
-    websocket_session(Stream&& stream, device dev, server_state& state);
+    websocket_session(Stream&& stream, device dev, server_state& state,
+                      std::shared_ptr<connection_slot> slot);
     ~websocket_session() override;
 
     void run(http::request<http::string_body> req);
@@ -48,6 +49,7 @@ private:
     websocket::stream<Stream> ws_;
     device dev_;
     server_state& state_;
+    std::shared_ptr<connection_slot> slot_;
     beast::flat_buffer buffer_;
     std::deque<std::shared_ptr<const std::vector<std::uint8_t>>> queue_;
     void pull(const proto::pull& p);

@@ -7,11 +7,17 @@
 #include <noi/sync/database.hpp>
 #include <noi/sync/hlc.hpp>
 
+#include <admin/http_client.hpp>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <boost/asio.hpp>
+
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <sys/stat.h>
 #include <thread>
 
@@ -404,4 +410,56 @@ TEST_F(cli, text_from_a_tablet_reaches_the_admins_terminal_with_its_escapes_show
     auto q = admin({"quarantine", "list"}).out;
     EXPECT_NE(q.find("\\x1b[2J\\x1b[Hincident"), std::string::npos) << q;
     EXPECT_NE(admin({"device", "list"}).out.find("máy \\x1b[2J lạ"), std::string::npos);
+}
+
+// Issue 14, item 4: under `ulimit -n 64` with 80 idle connections the accept loop spun at
+// 100 % CPU, wrote ~40 MB/s of log and left /healthz unanswered.
+TEST_F(cli, out_of_file_descriptors_the_server_backs_off_and_recovers) {
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    server = std::make_unique<process::child_process>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "ulimit -n 64 && exec " + std::string(NOI_SERVER_BIN) +
+                                     " serve --data " + data + " --listen 127.0.0.1:0"},
+        dir.path());
+    auto line = server->wait_for_stderr("listening on ", 20s);
+    ASSERT_TRUE(line) << server->stderr_text();
+    const auto addr = line->substr(line->find("listening on ") + 13);
+    const auto port = static_cast<std::uint16_t>(std::stoul(addr.substr(addr.rfind(':') + 1)));
+    auto cpu_ticks = [&] {
+        std::ifstream in("/proc/" + std::to_string(server->pid()) + "/stat");
+        std::string stat((std::istreambuf_iterator<char>(in)), {});
+        std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+        std::string f;
+        long long ticks = 0;
+        for (int i = 3; i <= 15 && fields >> f; ++i)
+            if (i >= 14) ticks += std::stoll(f); // utime and stime
+        return ticks;
+    };
+    boost::asio::io_context ioc;
+    std::vector<boost::asio::ip::tcp::socket> idle;
+    for (int i = 0; i < 80; ++i) {
+        idle.emplace_back(ioc);
+        boost::system::error_code ec;
+        idle.back().connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+    }
+    const auto before = cpu_ticks();
+    const auto log_before = server->stderr_text().size();
+    std::this_thread::sleep_for(2s);
+    const auto used = cpu_ticks() - before; // in 1/100 s: 200 would be a whole core
+    EXPECT_LT(used, 60) << "the server spent " << used << " ticks of 200 while out of descriptors";
+    EXPECT_LT(server->stderr_text().size() - log_before, 4096u) << server->stderr_text().substr(0, 2000);
+    idle.clear();
+    // Freed descriptors are taken up again: /healthz answers. Bounded: 10 s.
+    bool healthy = false;
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         !healthy && std::chrono::steady_clock::now() < until;
+         std::this_thread::sleep_for(200ms)) {
+        try {
+            healthy = admin::request("http://" + addr, "GET", "/healthz", "", "", "", 2s).status ==
+                      200;
+        } catch (const admin::unreachable&) {
+        }
+    }
+    EXPECT_TRUE(healthy);
 }

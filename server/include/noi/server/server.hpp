@@ -21,7 +21,9 @@ struct server_config {
     bool behind_tls_proxy = false;  // plain listening beyond loopback is allowed only then
     int threads = 2;
     std::size_t max_message_bytes = 4u << 20;
-    std::size_t max_connections = 20'000;
+    std::size_t max_connections = 20'000; // open TCP connections, sync sessions or not
+    // Connections from one address that are not sync sessions yet (handshakes, admin requests).
+    std::size_t max_pending_per_address = 64;
     // A sync session stops reading requests while its unsent answers exceed this, and is
     // closed when they have not drained below it within drain_timeout.
     std::size_t max_unsent_bytes = 1u << 20;
