@@ -7,7 +7,7 @@
 
 #include "auth_limiter.hpp"
 #include "auth_store.hpp"
-#include "request_limiter.hpp"
+#include "rate_limiter.hpp"
 
 #include <noi/server/server.hpp>
 #include <noi/sync/hlc.hpp>
@@ -80,7 +80,8 @@ public:
     void storage_was_full() { storage_full_ = true; }
     auth_limiter& sync_auth_limits() { return sync_auth_limits_; }
     auth_limiter& admin_auth_limits() { return admin_auth_limits_; }
-    request_limiter& request_limits() { return request_limits_; }
+    rate_limiter& request_limits() { return request_limits_; }
+    rate_limiter& push_byte_limits() { return push_byte_limits_; }
 
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
@@ -130,7 +131,9 @@ private:
     metrics metrics_;
     auth_limiter sync_auth_limits_{cfg_.auth_failures_per_minute};
     auth_limiter admin_auth_limits_{cfg_.auth_failures_per_minute};
-    request_limiter request_limits_{cfg_.max_requests_per_second};
+    rate_limiter request_limits_{static_cast<double>(cfg_.max_requests_per_second)};
+    rate_limiter push_byte_limits_{cfg_.max_push_mib_per_hour * 1048576.0 / 3600,
+                                   cfg_.max_push_mib_per_hour * 1048576.0};
     bool storage_full_ = false; // set and read on the database thread
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;

@@ -131,6 +131,19 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
                                    {proto::oldest_supported_version, proto::protocol_version}}));
         return;
     }
+    if (std::holds_alternative<proto::push>(std::get<proto::message>(decoded)) &&
+        !state_.push_byte_limits().try_take(dev_.id, static_cast<double>(n))) {
+        spdlog::warn("device {} pushed more than {} MiB within an hour; its push is refused for now",
+                     dev_.id, state_.config().max_push_mib_per_hour);
+        closing_ = true;
+        queue(encoded(proto::error{
+            proto::error_code::quota_exceeded, proto::condition::transient,
+            "this device pushed more than " + std::to_string(state_.config().max_push_mib_per_hour) +
+                " MiB within the last hour; nothing of this batch was kept, and the tablet keeps "
+                "its data and retries later",
+            {}}));
+        return;
+    }
     request_in_flight_ = true;
     if (const auto* p = std::get_if<proto::pull>(&std::get<proto::message>(decoded));
         p && welcomed_)

@@ -39,8 +39,10 @@ CREATE TABLE IF NOT EXISTS noi_conflicts (
 CREATE TABLE IF NOT EXISTS noi_quarantine (
   id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, site BLOB NOT NULL, tbl TEXT NOT NULL,
   row_id TEXT NOT NULL, seq INTEGER NOT NULL, reason INTEGER NOT NULL, message TEXT NOT NULL,
-  payload BLOB, received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open');
+  payload BLOB, received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',
+  repeats INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS noi_quarantine_site ON noi_quarantine (site, id);
+CREATE INDEX IF NOT EXISTS noi_quarantine_device ON noi_quarantine (device_id, status);
 CREATE TABLE IF NOT EXISTS noi_audit (
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device_id TEXT NOT NULL, site BLOB NOT NULL,
   tbl TEXT NOT NULL, row_id TEXT NOT NULL, cells BLOB NOT NULL);
@@ -151,6 +153,16 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
     auto info = r->db().prepare("SELECT name FROM pragma_table_info('noi_feed')");
     while (info.step())
         columns.insert(info.column_text(0));
+    // Databases from before repeated rejections collapsed into one entry.
+    auto quarantine_info = r->db().prepare(
+        "SELECT count(*) FROM pragma_table_info('noi_quarantine') WHERE name = 'repeats'");
+    const bool has_repeats = quarantine_info.step() && quarantine_info.column_int(0) > 0;
+    quarantine_info.reset();
+    if (!has_repeats) {
+        r->db().exec("ALTER TABLE noi_quarantine ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1");
+        r->db().exec("CREATE INDEX IF NOT EXISTS noi_quarantine_device ON noi_quarantine "
+                     "(device_id, status)");
+    }
     for (auto [name, type] : {std::pair{"site", "BLOB"},
                               {"at", "INTEGER"},
                               {"device_id", "TEXT"},
@@ -375,6 +387,7 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
     }
     auto acked = static_cast<std::uint64_t>(find.column_int(0));
     find.reset();
+    if (auto full = quarantine_full(d)) return *full;
     if (p.from_seq > acked)
         return proto::error{proto::error_code::sequence_gap,
                             proto::condition::transient,
@@ -401,6 +414,27 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
     rep_->fault_point("server.push.before_commit");
     tx.commit();
     return ack;
+}
+
+std::optional<proto::error> server_store::quarantine_full(const device& d) {
+    auto& st = rep_->db().cached("SELECT count(*), coalesce(sum(length(payload)), 0) FROM "
+                                 "noi_quarantine WHERE device_id = ?1 AND status = 'open'");
+    st.bind(1, d.id);
+    st.step();
+    const auto rows = static_cast<std::size_t>(st.column_int(0));
+    const auto bytes = static_cast<std::size_t>(st.column_int(1));
+    st.reset();
+    if (rows < opt_.max_quarantine_rows_per_device && bytes < opt_.max_quarantine_bytes_per_device)
+        return std::nullopt;
+    return proto::error{proto::error_code::quota_exceeded,
+                        proto::condition::transient,
+                        "the server holds " + std::to_string(rows) + " rejected rows (" +
+                            std::to_string(bytes / 1024) +
+                            " KiB) from this device already, its limit; nothing of this batch "
+                            "was kept, and the tablet keeps its data and retries; the province "
+                            "office must review this device's quarantine (noi-admin quarantine "
+                            "list) and discard or release its rows",
+                        {}};
 }
 
 std::optional<proto::reject_reason> server_store::validate(const device& d, const site_id& s,
@@ -499,15 +533,31 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     }
     if (reason) {
         auto payload = proto::encode(proto::changes{{r}, 0, false});
+        // A row too large to keep is still recorded; the tablet keeps its copy.
+        const bool keep = payload.size() <= opt_.max_quarantine_payload;
+        if (!keep) why += " (the row was too large for the server to keep: it stays in the "
+                          "tablet's rejected list)";
         auto site = site_bytes(s);
+        // The same row refused again for the same reason replaces its earlier entry, counted.
+        auto& prev = db.cached("DELETE FROM noi_quarantine WHERE device_id = ?1 AND tbl = ?2 AND "
+                               "row_id = ?3 AND reason = ?4 AND status = 'open' RETURNING repeats");
+        prev.bind(1, d.id).bind(2, r.table).bind(3, r.id).bind(4, static_cast<std::int64_t>(*reason));
+        std::int64_t repeats = 1;
+        while (prev.step())
+            repeats += prev.column_int(0);
+        prev.reset();
         auto& q = db.cached(
             "INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, reason, message, "
-            "payload, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+            "payload, received_at, repeats) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         q.bind(1, d.id).bind_blob(2, site.data(), site.size()).bind(3, r.table).bind(4, r.id);
         q.bind(5, static_cast<std::int64_t>(r.seq))
             .bind(6, static_cast<std::int64_t>(*reason))
             .bind(7, why);
-        q.bind_blob(8, payload.data(), payload.size()).bind(9, now);
+        if (keep)
+            q.bind_blob(8, payload.data(), payload.size());
+        else
+            q.bind_null(8);
+        q.bind(9, now).bind(10, repeats);
         q.run();
         proto::rejection rej{
             static_cast<std::uint64_t>(db.last_insert_rowid()), r.table, r.id, r.seq, *reason, why};
@@ -877,7 +927,8 @@ server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
 
 server_store::quarantine_result server_store::discard_quarantined(std::uint64_t id) {
     auto& st = rep_->db().cached(
-        "UPDATE noi_quarantine SET status = 'discarded' WHERE id = ?1 AND status = 'open'");
+        "UPDATE noi_quarantine SET status = 'discarded', payload = NULL WHERE id = ?1 AND "
+        "status = 'open'");
     st.bind(1, static_cast<std::int64_t>(id));
     st.run();
     if (rep_->db().changes()) return {quarantine_status::done, "discarded"};
@@ -912,6 +963,10 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
     auto decoded =
         proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
     const auto* ch = std::get_if<proto::message>(&decoded);
+    if (payload.empty())
+        return {quarantine_status::still_rejected,
+                "the row was too large for the server to keep, so it cannot be released here; "
+                "discard it, and have the tablet's officer enter it again"};
     if (!d || !ch || !std::holds_alternative<proto::changes>(*ch) ||
         std::get<proto::changes>(*ch).rows.empty())
         return {quarantine_status::still_rejected,

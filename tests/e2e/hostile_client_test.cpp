@@ -348,3 +348,21 @@ TEST(hostile_client, metrics_take_a_token_when_given_one_and_count_open_rows_onc
     std::this_thread::sleep_for(1100ms);
     EXPECT_EQ(gauge(scrape(), "noi_rows_quarantined"), 0);
 }
+
+TEST(hostile_client, a_device_pushing_past_its_hourly_bytes_is_told_to_retry_later_and_keeps_its_data) {
+    test::temp_dir dir;
+    test::live_server server(false, [](server::server_config& c) { c.max_push_mib_per_hour = 1; });
+    auto dev = server.enrol("01849");
+    test::test_tablet t(dir.file("a.db"), server.url(), dev.token);
+    std::string big(600'000, 'x');
+    std::mt19937 letters(3);
+    for (auto& c : big)
+        c = static_cast<char>('a' + letters() % 26);
+    t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', '" + big + "')");
+    ASSERT_EQ(t.sync(5s).outcome, sync_outcome::done); // the first fits the hour's megabyte
+    t.t->exec("UPDATE incident SET summary = summary || 'y'");
+    auto r = t.sync(3s);
+    EXPECT_NE(r.outcome, sync_outcome::done);
+    EXPECT_NE(r.message.find("within the last hour"), std::string::npos) << r.message;
+    EXPECT_GT(t.t->status().pending, 0u);
+}

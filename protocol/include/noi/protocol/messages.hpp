@@ -152,6 +152,7 @@ enum class error_code : std::uint16_t {
     internal = 8,
     too_large = 9,
     unknown_device = 10,
+    quota_exceeded = 11, // the device's rejected rows on the server are at their limit
 };
 
 struct error {

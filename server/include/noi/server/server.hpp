@@ -30,6 +30,9 @@ struct server_config {
     std::chrono::seconds drain_timeout{30};
     std::size_t max_sessions_per_device = 4;
     int max_requests_per_second = 200; // per device; more are read later, not refused (0: none)
+    // Bytes of PUSH one device may send in an hour (a burst of it at once): a commune's years
+    // of records fit many times over; past it the push is refused for now (0: no limit).
+    std::size_t max_push_mib_per_hour = 256;
     std::chrono::seconds handshake_timeout{15};
     std::chrono::seconds idle_timeout{300};
     std::int64_t clock_bound_ms = 10 * 60 * 1000;

@@ -81,6 +81,11 @@ struct server_options {
     // Replicas one device may make (each HELLO of a new one binds a site for good): a tablet
     // reinstalled now and then stays far below it.
     std::size_t max_sites_per_device = 32;
+    // A device whose open quarantine reaches either bound has its pushes refused (quota_exceeded)
+    // until an admin discards or releases rows: one tablet cannot fill the server's disk.
+    std::size_t max_quarantine_rows_per_device = 1000;
+    std::size_t max_quarantine_bytes_per_device = 4u << 20;
+    std::size_t max_quarantine_payload = 64 * 1024; // a larger rejected row is recorded, not kept
 };
 
 // What noi-server repair-clock changed.
@@ -212,6 +217,8 @@ private:
                                                  const table_def*& def, std::string& why,
                                                  std::vector<std::size_t>& columns);
     std::uint64_t next_seq() { return ++seq_; }
+    // The refusal of a push from a device whose open quarantine is at its quota.
+    std::optional<proto::error> quarantine_full(const device& d);
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
     // The audit record of the change an emission applies, kept on its feed entry.
