@@ -32,6 +32,13 @@ int call(const context& c, const std::string& method, const std::string& target,
         std::cerr << "error: the server refused the admin token; pass --token or set NOI_ADMIN_TOKEN\n";
         return credentials;
     }
+    if (r.status == 403) {
+        std::cerr << "error: " << noi::tools::printable(j.is_object() && j.contains("error") && j["error"].is_string()
+                                                            ? j["error"].get<std::string>()
+                                                            : r.body)
+                  << "\n";
+        return credentials;
+    }
     if (r.status >= 400) {
         std::cerr << "error: "
                   << noi::tools::printable(j.is_object() && j.contains("error") && j["error"].is_string()
@@ -103,6 +110,25 @@ int main(int argc, char** argv) {
     revoke->add_option("device_id", device_id, "The device to revoke")->required();
     revoke->add_flag("--json", c.as_json, "Print JSON");
 
+    auto* acct = app.add_subcommand("account", "Named admin and viewer accounts and their tokens");
+    acct->require_subcommand(1);
+    std::string account_name, role, communes_csv;
+    auto* aadd = acct->add_subcommand("add", "A new account; shows its first token once");
+    aadd->add_option("--name", account_name, "1 to 64 of A-Z a-z 0-9 . _ - @")->required();
+    aadd->add_option("--role", role, "admin (everything) or viewer (read-only)")
+        ->required()
+        ->check(CLI::IsMember({"admin", "viewer"}));
+    aadd->add_option("--communes", communes_csv, "A viewer sees only these communes: CODE,CODE,...");
+    aadd->add_flag("--json", c.as_json, "Print JSON");
+    auto* alist = acct->add_subcommand("list", "Every account, never its tokens");
+    alist->add_flag("--json", c.as_json, "Print JSON");
+    auto* adisable = acct->add_subcommand("disable", "Stop every token of an account at once");
+    adisable->add_option("name", account_name, "The account")->required();
+    adisable->add_flag("--json", c.as_json, "Print JSON");
+    auto* atoken = acct->add_subcommand("token", "A new token for an account (older ones keep working until it is disabled)");
+    atoken->add_option("name", account_name, "The account")->required();
+    atoken->add_flag("--json", c.as_json, "Print JSON");
+
     auto* conflicts = app.add_subcommand("conflicts", "The conflicts inbox: list, show and resolve");
     conflicts->require_subcommand(1);
     std::string status = "open", table, value_json, keep, row;
@@ -165,7 +191,38 @@ int main(int argc, char** argv) {
     try {
         json out;
         int rc = ok;
-        if (*add) {
+        if (*aadd) {
+            json body{{"name", account_name}, {"role", role}, {"communes", json::array()}};
+            for (std::size_t at = 0; at < communes_csv.size();) {
+                auto comma = communes_csv.find(',', at);
+                auto code = communes_csv.substr(at, comma == std::string::npos ? comma : comma - at);
+                if (!code.empty()) body["communes"].push_back(code);
+                at = comma == std::string::npos ? communes_csv.size() : comma + 1;
+            }
+            rc = call(c, "POST", "/admin/v1/accounts", body.dump(), out);
+            if (rc == ok && !c.as_json)
+                std::cout << "account " << text(out["name"]) << " (" << text(out["role"])
+                          << ")\ntoken (shown only now): " << text(out["token"]) << "\n";
+        } else if (*alist) {
+            rc = call(c, "GET", "/admin/v1/accounts", "", out);
+            if (rc == ok && !c.as_json) {
+                json rows = json::array();
+                for (const auto& a : out) {
+                    std::string list;
+                    for (const auto& x : a["communes"]) list += (list.empty() ? "" : ",") + x.get<std::string>();
+                    rows.push_back({{"name", a["name"]}, {"role", a["role"]}, {"communes", list.empty() ? "all" : list},
+                                    {"disabled", a["disabled"]}, {"created_at", a["created_at"]}});
+                }
+                print_table(rows, {"name", "role", "communes", "disabled", "created_at"});
+            }
+        } else if (*adisable) {
+            rc = call(c, "POST", "/admin/v1/accounts/" + account_name + "/disable", "", out);
+            if (rc == ok && !c.as_json) std::cout << "disabled account " << text(out["name"]) << "\n";
+        } else if (*atoken) {
+            rc = call(c, "POST", "/admin/v1/accounts/" + account_name + "/token", "", out);
+            if (rc == ok && !c.as_json)
+                std::cout << "new token for " << text(out["name"]) << " (shown only now): " << text(out["token"]) << "\n";
+        } else if (*add) {
             json body{{"name", name}};
             if (province)
                 body["province"] = true;

@@ -46,12 +46,13 @@ json time_or_null(const statement& st, int col) {
     return iso8601_ms(st.column_int(col));
 }
 
-api_response list_devices(server_store& store) {
+api_response list_devices(server_store& store, const account& who) {
     auto st = store.rep().db().prepare("SELECT device_id, scope, name, last_sync_at, revoked FROM "
                                        "noi_devices ORDER BY created_at, device_id");
     json out = json::array();
     while (st.step())
-        out.push_back({{"device_id", st.column_text(0)},
+        if (who.reads(st.column_text(1)))
+            out.push_back({{"device_id", st.column_text(0)},
                        {"scope", st.column_text(1)},
                        {"name", st.column_text(2)},
                        {"last_sync_at", time_or_null(st, 3)},
@@ -59,7 +60,7 @@ api_response list_devices(server_store& store) {
     return {200, text(out)};
 }
 
-api_response add_device(auth_store& auth, const std::string& body) {
+api_response add_device(auth_store& auth, const account& who, const std::string& body) {
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
@@ -80,6 +81,7 @@ api_response add_device(auth_store& auth, const std::string& body) {
     }
     try {
         auto e = auth.enrol(scope, name);
+        auth.record(who.name, "enrol", e.dev.id, "scope " + e.dev.scope);
         return {201, text(json{{"device_id", e.dev.id},
                                {"token", e.token},
                                {"scope", e.dev.scope},
@@ -195,13 +197,15 @@ std::optional<std::uint64_t> id_in(const std::string& path, const std::string& p
     return std::stoull(digits);
 }
 
-api_response list_conflicts(server_store& store, const std::map<std::string, std::string>& q) {
+api_response list_conflicts(server_store& store, const account& who,
+                            const std::map<std::string, std::string>& q) {
     auto status = q.count("status") ? q.at("status") : "open";
     if (status != "open" && status != "resolved" && status != "all")
         return error(400, "status must be open, resolved or all");
     json out = json::array();
     for (const auto& c : store.conflicts()) {
         if (status != "all" && c.status != status) continue;
+        if (!who.reads(c.scope)) continue;
         if (q.count("commune") && c.scope != q.at("commune")) continue;
         if (q.count("table") && c.table != q.at("table")) continue;
         out.push_back(conflict_json(c));
@@ -209,9 +213,9 @@ api_response list_conflicts(server_store& store, const std::map<std::string, std
     return {200, text(out)};
 }
 
-api_response show_conflict(server_store& store, std::uint64_t id) {
+api_response show_conflict(server_store& store, const account& who, std::uint64_t id) {
     for (const auto& c : store.conflicts()) {
-        if (c.id != id) continue;
+        if (c.id != id || !who.reads(c.scope)) continue;
         auto j = conflict_json(c);
         j["row"] = nullptr;
         if (const auto* def = store.rep().tables().find(c.table)) {
@@ -229,17 +233,20 @@ api_response show_conflict(server_store& store, std::uint64_t id) {
     return error(404, "no conflict " + std::to_string(id) + "; list conflicts to find its id");
 }
 
-api_response resolve(server_store& store, std::uint64_t id, const std::string& body) {
+api_response resolve(server_store& store, auth_store& auth, const account& who, std::uint64_t id,
+                     const std::string& body) {
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
     server_store::resolution how;
-    how.by = "admin";
-    std::string keep;
+    // The account resolves; a name the caller gives is kept beside it, never instead of it.
+    std::string keep, on_behalf;
     for (auto bad : {field(req, "force", how.force, "true or false"),
-                     field(req, "by", how.by, "a string"),
+                     field(req, "by", on_behalf, "a string"),
                      field(req, "keep", keep, "a device id string")})
         if (bad) return error(400, *bad);
+    how.by = who.name;
+    if (!on_behalf.empty() && on_behalf != who.name) how.by += " (for " + on_behalf + ")";
     if (!keep.empty()) how.keep_device = keep;
     if (req.contains("value")) {
         auto v = from_json(req["value"]);
@@ -250,6 +257,7 @@ api_response resolve(server_store& store, std::uint64_t id, const std::string& b
     using rs = server_store::resolve_status;
     switch (r.status) {
     case rs::resolved:
+        auth.record(who.name, "resolve", "conflict " + std::to_string(id), r.message);
         return {200, text(json{{"id", id}, {"status", "resolved"}, {"resolution", r.message}})};
     case rs::not_found:
         return error(404, r.message);
@@ -260,11 +268,16 @@ api_response resolve(server_store& store, std::uint64_t id, const std::string& b
     }
 }
 
-api_response list_quarantine(server_store& store, const std::map<std::string, std::string>& q) {
+api_response list_quarantine(server_store& store, const account& who,
+                             const std::map<std::string, std::string>& q) {
     auto status = q.count("status") ? q.at("status") : "open";
+    std::map<std::string, std::string> scope_of;
+    for (const auto& d : store.devices())
+        scope_of[d.id] = d.scope;
     json out = json::array();
     for (const auto& r : store.quarantine()) {
         if (status != "all" && r.status != status) continue;
+        if (!who.reads(scope_of[r.device_id])) continue;
         out.push_back({{"id", r.id},
                        {"device_id", r.device_id},
                        {"table", r.table},
@@ -277,11 +290,13 @@ api_response list_quarantine(server_store& store, const std::map<std::string, st
     return {200, text(out)};
 }
 
-api_response quarantine_action(server_store& store, std::uint64_t id, bool release) {
+api_response quarantine_action(server_store& store, auth_store& auth, const account& who,
+                               std::uint64_t id, bool release) {
     auto r = release ? store.release_quarantined(id) : store.discard_quarantined(id);
     using qs = server_store::quarantine_status;
     switch (r.status) {
     case qs::done:
+        auth.record(who.name, release ? "release" : "discard", "quarantine " + std::to_string(id));
         return {200, text(json{{"id", id}, {"status", release ? "released" : "discarded"}})};
     case qs::not_found:
         return error(404, r.message);
@@ -290,7 +305,8 @@ api_response quarantine_action(server_store& store, std::uint64_t id, bool relea
     }
 }
 
-api_response fleet_status(server_store& store, const std::map<std::string, std::string>& q) {
+api_response fleet_status(server_store& store, const account& who,
+                          const std::map<std::string, std::string>& q) {
     std::int64_t silent_days = 7;
     if (q.count("silent_days")) {
         try {
@@ -309,6 +325,7 @@ api_response fleet_status(server_store& store, const std::map<std::string, std::
                                  "noi_devices d ORDER BY d.scope, d.device_id");
     json out = json::array();
     while (st.step()) {
+        if (!who.reads(st.column_text(1))) continue;
         bool silent = st.column_is_null(3) || now - st.column_int(3) > silent_days * 86'400'000;
         out.push_back(
             {{"device_id", st.column_text(0)},
@@ -328,11 +345,21 @@ api_response fleet_status(server_store& store, const std::map<std::string, std::
     return {200, text(out)};
 }
 
-api_response row_history(server_store& store, const std::map<std::string, std::string>& q) {
+api_response row_history(server_store& store, const account& who,
+                         const std::map<std::string, std::string>& q) {
     if (!q.count("table") || !q.count("row"))
         return error(400, "give the table and the row id (?table=T&row=ID)");
     const auto& table = q.at("table");
-    if (!store.rep().tables().find(table)) return error(404, "no synced table named " + table);
+    const auto* def = store.rep().tables().find(table);
+    if (!def) return error(404, "no synced table named " + table);
+    // A viewer of some communes reads the history of a row of theirs that exists now.
+    if (!who.communes.empty() && def->scope) {
+        auto st = store.rep().db().prepare("SELECT \"" + def->columns[*def->scope].name +
+                                           "\" FROM \"" + def->name + "\" WHERE id = ?1");
+        st.bind(1, q.at("row"));
+        if (!st.step() || !who.reads(st.column_text(0)))
+            return error(404, "no row " + q.at("row") + " in " + table + " of your communes");
+    }
     json out = json::array();
     // The row-existence cell reads as "alive" or "deleted", with no column.
     auto existence = [](const value& v) -> json {
@@ -443,14 +470,63 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
 
 } // namespace
 
+namespace {
+
+json account_json(const account& a) {
+    return {{"name", a.name},
+            {"role", a.role},
+            {"communes", a.communes},
+            {"disabled", a.disabled},
+            {"created_at", iso8601_ms(a.created_at_ms)}};
+}
+
+api_response add_account(auth_store& auth, const account& who, const std::string& body) {
+    json req = json::parse(body, nullptr, false);
+    if (req.is_discarded() || !req.is_object())
+        return error(400, "the request body must be a JSON object");
+    std::string name, role;
+    for (auto bad : {field(req, "name", name, "a string"), field(req, "role", role, "a string")})
+        if (bad) return error(400, *bad);
+    std::vector<std::string> communes;
+    if (req.contains("communes") && !req["communes"].is_null()) {
+        if (!req["communes"].is_array())
+            return error(400, "\"communes\" must be an array of 5-digit commune codes");
+        for (const auto& c : req["communes"]) {
+            if (!c.is_string()) return error(400, "each commune is a 5-digit code string");
+            communes.push_back(c.get<std::string>());
+        }
+    }
+    try {
+        auto token = auth.add_account(name, role, communes);
+        auth.record(who.name, "account add", name, role);
+        return {201, text(json{{"name", name}, {"role", role}, {"token", token}})};
+    } catch (const sync_error& e) {
+        return error(e.code() == errc::already_exists ? 409 : 400, e.what());
+    }
+}
+
+// NAME in /admin/v1/accounts/NAME/ACTION, or nullopt.
+std::optional<std::string> account_in(const std::string& path, const std::string& action) {
+    const std::string prefix = "/admin/v1/accounts/", suffix = "/" + action;
+    if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size() ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return std::nullopt;
+    return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+}
+
+} // namespace
+
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
-                          const std::string& method, const std::string& target,
-                          const std::string& body) {
+                          const account& who, const std::string& method,
+                          const std::string& target, const std::string& body) {
     const std::string prefix = "/admin/v1/devices";
     auto path = target.substr(0, target.find('?'));
+    if (method != "GET" && !who.is_admin())
+        return error(403, "the account " + who.name +
+                              " may only read; ask an admin to make the change");
     if (path == prefix) {
-        if (method == "GET") return list_devices(store);
-        if (method == "POST") return add_device(auth, body);
+        if (method == "GET") return list_devices(store, who);
+        if (method == "POST") return add_device(auth, who, body);
         return error(405, "use GET to list devices or POST to enrol one");
     }
     std::map<std::string, std::string> q;
@@ -459,18 +535,38 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     } catch (const bad_query& e) {
         return error(400, e.what());
     }
-    if (path == "/admin/v1/conflicts" && method == "GET") return list_conflicts(store, q);
+    if (path == "/admin/v1/accounts") {
+        if (!who.is_admin()) return error(403, "only an admin may see the accounts");
+        if (method == "POST") return add_account(auth, who, body);
+        json out = json::array();
+        for (const auto& a : auth.accounts())
+            out.push_back(account_json(a));
+        return {200, text(out)};
+    }
+    if (auto name = account_in(path, "disable"); name && method == "POST") {
+        if (!auth.disable_account(*name))
+            return error(404, "no account " + *name + "; list accounts to find its name");
+        auth.record(who.name, "account disable", *name);
+        return {200, text(json{{"name", *name}, {"disabled", true}})};
+    }
+    if (auto name = account_in(path, "token"); name && method == "POST") {
+        auto token = auth.new_token(*name);
+        if (!token) return error(404, "no enabled account " + *name);
+        auth.record(who.name, "account token", *name);
+        return {200, text(json{{"name", *name}, {"token", *token}})};
+    }
+    if (path == "/admin/v1/conflicts" && method == "GET") return list_conflicts(store, who, q);
     if (auto id = id_in(path, "/admin/v1/conflicts/", ""); id && method == "GET")
-        return show_conflict(store, *id);
+        return show_conflict(store, who, *id);
     if (auto id = id_in(path, "/admin/v1/conflicts/", "/resolve"); id && method == "POST")
-        return resolve(store, *id, body);
-    if (path == "/admin/v1/quarantine" && method == "GET") return list_quarantine(store, q);
+        return resolve(store, auth, who, *id, body);
+    if (path == "/admin/v1/quarantine" && method == "GET") return list_quarantine(store, who, q);
     if (auto id = id_in(path, "/admin/v1/quarantine/", "/discard"); id && method == "POST")
-        return quarantine_action(store, *id, false);
+        return quarantine_action(store, auth, who, *id, false);
     if (auto id = id_in(path, "/admin/v1/quarantine/", "/release"); id && method == "POST")
-        return quarantine_action(store, *id, true);
-    if (path == "/admin/v1/status" && method == "GET") return fleet_status(store, q);
-    if (path == "/admin/v1/history" && method == "GET") return row_history(store, q);
+        return quarantine_action(store, auth, who, *id, true);
+    if (path == "/admin/v1/status" && method == "GET") return fleet_status(store, who, q);
+    if (path == "/admin/v1/history" && method == "GET") return row_history(store, who, q);
     if (path == "/admin/v1/reports/criterion19" && method == "GET") return criterion19(store, q);
     const std::string revoke_suffix = "/revoke";
     if (path.rfind(prefix + "/", 0) == 0 &&
@@ -482,6 +578,7 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
             path.substr(prefix.size() + 1, path.size() - prefix.size() - 1 - revoke_suffix.size());
         if (!auth.revoke(id))
             return error(404, "no device " + id + "; list devices to find its id");
+        auth.record(who.name, "revoke", id);
         state.close_device(id);
         return {200, text(json{{"device_id", id}, {"revoked", true}})};
     }

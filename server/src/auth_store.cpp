@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace noi::server {
@@ -37,30 +39,154 @@ std::string random_token() {
     return hex(b, sizeof b);
 }
 
-auth_store::auth_store(server_store& store) : store_(store) {
-    store_.rep().db().exec(
-        "CREATE TABLE IF NOT EXISTS noi_tokens (hash BLOB PRIMARY KEY, kind TEXT NOT NULL, "
-        "device_id TEXT, created_at INTEGER NOT NULL) WITHOUT ROWID");
+bool account::reads(const std::string& scope) const {
+    return communes.empty() || std::find(communes.begin(), communes.end(), scope) != communes.end();
 }
 
-std::string auth_store::new_admin_token() {
+auth_store::auth_store(server_store& store) : store_(store) {
+    auto& db = store_.rep().db();
+    db.exec("CREATE TABLE IF NOT EXISTS noi_tokens (hash BLOB PRIMARY KEY, kind TEXT NOT NULL, "
+            "device_id TEXT, created_at INTEGER NOT NULL, account TEXT) WITHOUT ROWID");
+    db.exec("CREATE TABLE IF NOT EXISTS noi_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
+            "communes TEXT NOT NULL DEFAULT '', disabled INTEGER NOT NULL DEFAULT 0, "
+            "created_at INTEGER NOT NULL) WITHOUT ROWID");
+    db.exec("CREATE TABLE IF NOT EXISTS noi_admin_log (id INTEGER PRIMARY KEY, at INTEGER NOT "
+            "NULL, account TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT "
+            "NOT NULL DEFAULT '')");
+    // Databases from before named accounts: their admin tokens become the account `admin`'s.
+    auto info = db.prepare(
+        "SELECT count(*) FROM pragma_table_info('noi_tokens') WHERE name = 'account'");
+    const bool has_account = info.step() && info.column_int(0) > 0;
+    info.reset();
+    if (has_account) return;
+    transaction tx(db);
+    db.exec("ALTER TABLE noi_tokens ADD COLUMN account TEXT");
+    auto& admin = db.cached("INSERT OR IGNORE INTO noi_accounts(name, role, created_at) VALUES "
+                            "('admin', 'admin', ?1)");
+    admin.bind(1, store_.rep().clock().wall_ms());
+    admin.run();
+    db.exec("UPDATE noi_tokens SET account = 'admin' WHERE kind = 'admin'");
+    tx.commit();
+}
+
+std::string auth_store::add_token(const std::string& account) {
     auto token = random_token();
     auto h = sha256(token);
     auto& st = store_.rep().db().cached(
-        "INSERT INTO noi_tokens(hash, kind, created_at) VALUES (?1, 'admin', ?2)");
-    st.bind_blob(1, h.data(), h.size()).bind(2, store_.rep().clock().wall_ms());
+        "INSERT INTO noi_tokens(hash, kind, account, created_at) VALUES (?1, 'admin', ?2, ?3)");
+    st.bind_blob(1, h.data(), h.size()).bind(2, account).bind(3, store_.rep().clock().wall_ms());
     st.run();
     return token;
 }
 
-bool auth_store::is_admin(const std::string& token) {
-    auto h = sha256(token);
-    auto& st =
-        store_.rep().db().cached("SELECT 1 FROM noi_tokens WHERE hash = ?1 AND kind = 'admin'");
-    st.bind_blob(1, h.data(), h.size());
-    bool ok = st.step();
+std::string auth_store::add_account(const std::string& name, const std::string& role,
+                                    const std::vector<std::string>& communes) {
+    const bool name_ok =
+        !name.empty() && name.size() <= 64 &&
+        std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                   c == '-' || c == '@';
+        });
+    if (!name_ok)
+        throw sync_error(errc::refused, "an account name is 1 to 64 of A-Z a-z 0-9 . _ - @, "
+                                        "for example hoa.nguyen");
+    if (role != "admin" && role != "viewer")
+        throw sync_error(errc::refused, "the role is admin or viewer");
+    if (role == "admin" && !communes.empty())
+        throw sync_error(errc::refused, "an admin sees every commune; give --communes to a viewer");
+    std::string list;
+    for (const auto& c : communes) {
+        auto& st = store_.rep().db().cached("SELECT 1 FROM commune WHERE id = ?1");
+        st.bind(1, c);
+        const bool known = st.step();
+        st.reset();
+        if (!known)
+            throw sync_error(errc::refused, "commune " + c +
+                                                " is not in the province's reference data; "
+                                                "check the 5-digit code");
+        list += (list.empty() ? "" : ",") + c;
+    }
+    transaction tx(store_.rep().db());
+    if (find_account(name))
+        throw sync_error(errc::already_exists, "there is an account named " + name +
+                                                   " already; choose another name");
+    auto& st = store_.rep().db().cached(
+        "INSERT INTO noi_accounts(name, role, communes, created_at) VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, name).bind(2, role).bind(3, list).bind(4, store_.rep().clock().wall_ms());
+    st.run();
+    auto token = add_token(name);
+    tx.commit();
+    return token;
+}
+
+namespace {
+
+account read_account(const statement& st) {
+    account a{st.column_text(0), st.column_text(1), {}, st.column_int(3) != 0, st.column_int(4)};
+    std::string list = st.column_text(2);
+    for (std::size_t at = 0; at < list.size();) {
+        auto comma = list.find(',', at);
+        a.communes.push_back(list.substr(at, comma == std::string::npos ? comma : comma - at));
+        at = comma == std::string::npos ? list.size() : comma + 1;
+    }
+    return a;
+}
+
+} // namespace
+
+std::optional<account> auth_store::find_account(const std::string& name) {
+    auto& st = store_.rep().db().cached("SELECT name, role, communes, disabled, created_at FROM "
+                                        "noi_accounts WHERE name = ?1");
+    st.bind(1, name);
+    std::optional<account> a;
+    if (st.step()) a = read_account(st);
     st.reset();
-    return ok;
+    return a;
+}
+
+std::vector<account> auth_store::accounts() {
+    std::vector<account> out;
+    auto st = store_.rep().db().prepare(
+        "SELECT name, role, communes, disabled, created_at FROM noi_accounts ORDER BY name");
+    while (st.step())
+        out.push_back(read_account(st));
+    return out;
+}
+
+bool auth_store::disable_account(const std::string& name) {
+    auto& st = store_.rep().db().cached("UPDATE noi_accounts SET disabled = 1 WHERE name = ?1");
+    st.bind(1, name);
+    st.run();
+    return store_.rep().db().changes() > 0;
+}
+
+std::optional<std::string> auth_store::new_token(const std::string& name) {
+    auto a = find_account(name);
+    if (!a || a->disabled) return std::nullopt;
+    return add_token(name);
+}
+
+std::optional<account> auth_store::account_for(const std::string& token) {
+    auto h = sha256(token);
+    auto& st = store_.rep().db().cached(
+        "SELECT account FROM noi_tokens WHERE hash = ?1 AND kind = 'admin'");
+    st.bind_blob(1, h.data(), h.size());
+    std::optional<std::string> name;
+    if (st.step() && !st.column_is_null(0)) name = st.column_text(0);
+    st.reset();
+    if (!name) return std::nullopt;
+    auto a = find_account(*name);
+    if (!a || a->disabled) return std::nullopt;
+    return a;
+}
+
+void auth_store::record(const std::string& account, const std::string& action,
+                        const std::string& target, const std::string& detail) {
+    auto& st = store_.rep().db().cached("INSERT INTO noi_admin_log(at, account, action, target, "
+                                        "detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+    st.bind(1, store_.rep().clock().wall_ms()).bind(2, account).bind(3, action).bind(4, target);
+    st.bind(5, detail);
+    st.run();
 }
 
 enrolment auth_store::enrol(const std::string& scope, const std::string& name) {

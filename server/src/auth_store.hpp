@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace noi::server {
 
@@ -14,12 +15,37 @@ struct enrolment {
     std::string token;
 };
 
+// A named person or program with admin tokens. `admin` may do everything; `viewer` only reads,
+// and when `communes` is not empty, only those communes' rows.
+struct account {
+    std::string name, role;
+    std::vector<std::string> communes;
+    bool disabled = false;
+    std::int64_t created_at_ms = 0;
+    bool is_admin() const { return role == "admin"; }
+    // Whether the account may read rows of `scope` ("" or "*": rows of no one commune).
+    bool reads(const std::string& scope) const;
+};
+
 class auth_store {
 public:
     explicit auth_store(server_store& store);
 
-    std::string new_admin_token();
-    bool is_admin(const std::string& token);
+    // Throws sync_error(refused) for a bad name, role or commune, already_exists for a taken
+    // name; returns the account's first token.
+    std::string add_account(const std::string& name, const std::string& role,
+                            const std::vector<std::string>& communes);
+    std::vector<account> accounts();
+    // False for an unknown account. Its tokens stop working at once.
+    bool disable_account(const std::string& name);
+    // A new token for an enabled account (rotation: its older tokens keep working until it is
+    // disabled); nullopt for an unknown or disabled one.
+    std::optional<std::string> new_token(const std::string& name);
+    // The enabled account a token belongs to.
+    std::optional<account> account_for(const std::string& token);
+    // What an account changed, for the record (noi_admin_log).
+    void record(const std::string& account, const std::string& action, const std::string& target,
+                const std::string& detail = "");
     // scope: a commune code of the reference data, or "*". Throws sync_error(refused) for an
     // unknown commune.
     enrolment enrol(const std::string& scope, const std::string& name);
@@ -29,6 +55,8 @@ public:
     bool revoke(const std::string& device_id);
 
 private:
+    std::optional<account> find_account(const std::string& name);
+    std::string add_token(const std::string& account);
     server_store& store_;
 };
 

@@ -146,7 +146,9 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
         state_.db([self, token, method, target, body = req_.body()](server_store& store,
                                                                     auth_store& auth) {
             api_response r;
-            if (!token || !auth.is_admin(*token)) {
+            std::optional<account> who;
+            if (token) who = auth.account_for(*token);
+            if (!who) {
                 asio::post(self->stream_.get_executor(), [self] {
                     spdlog::warn("refused an admin request from {}: no admin token",
                                  self->client_address());
@@ -158,7 +160,7 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
                 return;
             }
             try {
-                r = handle_admin(self->state_, store, auth, method, target, body);
+                r = handle_admin(self->state_, store, auth, *who, method, target, body);
             } catch (const std::exception& e) {
                 spdlog::error("admin request {} {} failed: {}", method, target, e.what());
                 r = {500, R"({"error":"the server failed to handle the request; see its log"})"};

@@ -70,7 +70,7 @@ std::string init_data_dir(const std::string& dir) {
     system_clock wall;
     auto store = server_store::create(database_path(dir), wall);
     auth_store auth(*store);
-    auto token = auth.new_admin_token();
+    auto token = auth.add_account("admin", "admin", {});
     store->rep().set_meta_text("instance", "");
     return token;
 }

@@ -231,7 +231,14 @@ TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_val
                                  "--json"}))[0]["members"],
                   7);
     EXPECT_EQ(parsed(admin({"conflicts", "list", "--json"})).size(), 0u);
-    EXPECT_EQ(parsed(admin({"conflicts", "list", "--status", "resolved", "--json"})).size(), 1u);
+    auto resolved_list = parsed(admin({"conflicts", "list", "--status", "resolved", "--json"}));
+    ASSERT_EQ(resolved_list.size(), 1u);
+    // The account that resolved it is on record, whatever --by said (default $USER).
+    EXPECT_EQ(resolved_list[0]["resolved_by"].get<std::string>().rfind("admin", 0), 0u)
+        << resolved_list[0];
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'admin' AND action "
+                           "= 'resolve'"),
+              1);
 
     auto hist = parsed(admin({"history", "--table", "household", "--row", "h1", "--json"}));
     bool saw_conflict = false, saw_resolution = false;
@@ -462,4 +469,67 @@ TEST_F(cli, out_of_file_descriptors_the_server_backs_off_and_recovers) {
         }
     }
     EXPECT_TRUE(healthy);
+}
+
+// Issue 14, item 8: one admin token for everyone, never rotated or revoked, and a resolution
+// recorded whatever name the caller sent.
+TEST_F(cli, named_accounts_read_write_rotate_and_stop_and_every_change_names_its_account) {
+    auto as = [&](const std::string& token, std::vector<std::string> args) {
+        std::vector<std::string> argv{NOI_ADMIN_BIN, "--server", url, "--token", token};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return process::run(argv);
+    };
+    auto accounts = parsed(admin({"account", "list", "--json"}));
+    ASSERT_EQ(accounts.size(), 1u);
+    EXPECT_EQ(accounts[0]["name"], "admin");
+    EXPECT_EQ(accounts[0]["role"], "admin");
+
+    auto hoa = parsed(admin({"account", "add", "--name", "hoa.nguyen", "--role", "admin", "--json"}));
+    auto chair = parsed(admin({"account", "add", "--name", "chu-tich-01849", "--role", "viewer",
+                               "--communes", "01849", "--json"}));
+    ASSERT_TRUE(hoa["token"].is_string());
+    EXPECT_EQ(admin({"account", "add", "--name", "hoa.nguyen", "--role", "viewer"}).exit_code, 1);
+    EXPECT_EQ(admin({"account", "add", "--name", "x", "--role", "viewer", "--communes", "99999"})
+                  .exit_code,
+              1);
+
+    auto mine = parsed(as(hoa["token"], {"device", "add", "--commune", "01849", "--json"}));
+    parsed(as(hoa["token"], {"device", "add", "--commune", "01852", "--json"}));
+    // The commune's chairman reads his commune only, and changes nothing.
+    auto seen = parsed(as(chair["token"], {"device", "list", "--json"}));
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0]["scope"], "01849");
+    auto denied = as(chair["token"], {"device", "revoke", mine["device_id"]});
+    EXPECT_EQ(denied.exit_code, 4);
+    EXPECT_NE(denied.err.find("may only read"), std::string::npos) << denied.err;
+    EXPECT_EQ(as(chair["token"], {"account", "list"}).exit_code, 4);
+
+    // Rotation: both tokens work until the account is disabled, then neither, at once.
+    auto rotated = parsed(admin({"account", "token", "hoa.nguyen", "--json"}));
+    EXPECT_EQ(as(rotated["token"], {"device", "list"}).exit_code, 0);
+    EXPECT_EQ(as(hoa["token"], {"device", "revoke", mine["device_id"]}).exit_code, 0);
+    EXPECT_EQ(admin({"account", "disable", "hoa.nguyen"}).exit_code, 0);
+    EXPECT_EQ(as(hoa["token"], {"device", "list"}).exit_code, 4);
+    EXPECT_EQ(as(rotated["token"], {"device", "list"}).exit_code, 4);
+    EXPECT_EQ(admin({"account", "token", "hoa.nguyen"}).exit_code, 1);
+
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'hoa.nguyen' AND "
+                           "action IN ('enrol', 'revoke')"),
+              3);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'admin' AND "
+                           "action = 'account disable' AND target = 'hoa.nguyen'"),
+              1);
+}
+
+TEST_F(cli, a_server_from_before_accounts_gives_its_admin_tokens_to_the_account_admin) {
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    data = dir.file("old");
+    std::filesystem::copy(NOI_FIXTURES_DIR "/poisoned-clock/server", data);
+    start_server();
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_accounts WHERE name = 'admin'"), 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_tokens WHERE kind = 'admin' AND account IS "
+                           "NOT 'admin'"),
+              0);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_tokens WHERE kind = 'admin'"), 1);
 }
