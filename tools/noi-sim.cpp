@@ -26,7 +26,7 @@ fs::path scratch_dir(const char* what) {
     return base / (std::string(what) + "-" + std::to_string(::getpid()));
 }
 
-int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune, double cut_rate, double crash_rate, bool as_json) {
+int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune, double cut_rate, double crash_rate, bool hostile, bool as_json) {
     auto dir = scratch_dir("noi-sim-core");
     const bool tty = !as_json && ::isatty(2);
     auto started = std::chrono::steady_clock::now();
@@ -37,6 +37,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
         opt.seed = s;
         opt.steps = steps;
         opt.tablets_per_commune = per_commune;
+        opt.hostile = hostile;
         opt.cut_rate = cut_rate;
         opt.crash_rate = crash_rate;
         opt.dir = (dir / std::to_string(s)).string();
@@ -194,12 +195,14 @@ int main(int argc, char** argv) {
     core->add_option("--tablets-per-commune", per_commune, "Tablets in each of two communes")->capture_default_str()->check(CLI::Range(1, 20));
     core->add_option("--loss", cut_rate, "Chance of a cut at each message")->capture_default_str()->check(CLI::Range(0.0, 0.9));
     core->add_option("--crash", crash_rate, "Chance of a crash at each fault point")->capture_default_str()->check(CLI::Range(0.0, 0.5));
+    bool no_hostile = false;
+    core->add_flag("--no-hostile", no_hostile, "Leave out the hostile tablet (forged sites and stamps, floods, other communes' rows)");
     core->add_flag("--json", core_json, "Print the summary as one JSON document");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : 2;
     }
-    if (*core) return run_core(seed, seeds, steps, per_commune, cut_rate, crash_rate, core_json);
+    if (*core) return run_core(seed, seeds, steps, per_commune, cut_rate, crash_rate, !no_hostile, core_json);
     return run_province(p, !p.data_dir.empty(), as_json);
 }

@@ -539,12 +539,14 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
                           "tablet's rejected list)";
         auto site = site_bytes(s);
         // The same row refused again for the same reason replaces its earlier entry, counted.
-        auto& prev = db.cached("DELETE FROM noi_quarantine WHERE device_id = ?1 AND tbl = ?2 AND "
-                               "row_id = ?3 AND reason = ?4 AND status = 'open' RETURNING repeats");
+        // The new entry is written first: it takes a number above the old one, never the old
+        // one's (SQLite would reuse the greatest id once deleted), and a tablet acts only on a
+        // rejection number it has not recorded yet.
+        auto& prev = db.cached("SELECT coalesce(sum(repeats), 0) FROM noi_quarantine WHERE "
+                               "device_id = ?1 AND tbl = ?2 AND row_id = ?3 AND reason = ?4 AND "
+                               "status = 'open'");
         prev.bind(1, d.id).bind(2, r.table).bind(3, r.id).bind(4, static_cast<std::int64_t>(*reason));
-        std::int64_t repeats = 1;
-        while (prev.step())
-            repeats += prev.column_int(0);
+        const std::int64_t repeats = 1 + (prev.step() ? prev.column_int(0) : 0);
         prev.reset();
         auto& q = db.cached(
             "INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, reason, message, "
@@ -559,8 +561,16 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             q.bind_null(8);
         q.bind(9, now).bind(10, repeats);
         q.run();
+        const auto quarantine_id = db.last_insert_rowid();
+        if (repeats > 1) {
+            auto& drop = db.cached("DELETE FROM noi_quarantine WHERE device_id = ?1 AND tbl = ?2 "
+                                   "AND row_id = ?3 AND reason = ?4 AND status = 'open' AND id != ?5");
+            drop.bind(1, d.id).bind(2, r.table).bind(3, r.id);
+            drop.bind(4, static_cast<std::int64_t>(*reason)).bind(5, quarantine_id);
+            drop.run();
+        }
         proto::rejection rej{
-            static_cast<std::uint64_t>(db.last_insert_rowid()), r.table, r.id, r.seq, *reason, why};
+            static_cast<std::uint64_t>(quarantine_id), r.table, r.id, r.seq, *reason, why};
         // The tablet drops its version and takes the server's back by its next pull; a row it
         // cannot read (another commune's) is not emitted again, so no other device is woken.
         const bool readable = !def || !def->scope || d.scope == "*" ||

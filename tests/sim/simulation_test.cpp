@@ -79,9 +79,12 @@ TEST(simulation, the_same_seed_replays_the_same_run) {
 TEST(simulation, faults_and_conflicts_actually_happen) {
     // Guards the simulation itself: over a few seeds it must cut, crash, replay and conflict,
     // or the seeds above would prove little.
-    std::uint64_t cuts = 0, crashes = 0, replays = 0, conflicts = 0, quarantined = 0;
+    std::uint64_t cuts = 0, crashes = 0, replays = 0, conflicts = 0, quarantined = 0,
+                  hostile_rounds = 0, hostile_refused = 0;
     for (std::uint64_t seed = 100; seed < 110; ++seed) {
         auto s = run_seed(seed);
+        hostile_rounds += s.hostile_rounds;
+        hostile_refused += s.hostile_refused;
         cuts += s.cuts;
         crashes += s.tablet_crashes + s.server_crashes;
         replays += s.replays;
@@ -93,4 +96,7 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     EXPECT_GT(replays, 0u);
     EXPECT_GT(conflicts, 0u);
     EXPECT_GT(quarantined, 0u);
+    // The hostile tablet attacked, and was refused (the seeds' checks say nothing it sent took).
+    EXPECT_GT(hostile_rounds, 5u);
+    EXPECT_GT(hostile_refused, hostile_rounds);
 }

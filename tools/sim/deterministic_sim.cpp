@@ -101,6 +101,98 @@ private:
             for (int k = 0; k < opt_.tablets_per_commune; ++k)
                 add_tablet(c);
         add_tablet("");
+        if (opt_.hostile) {
+            hostile_ = device{"hostile", "01849", "Máy lạ"};
+            server_->add_device(hostile_);
+            for (auto& b : hostile_site_)
+                b = static_cast<std::uint8_t>(rng_());
+        }
+    }
+
+    // What a marked value says: written by the hostile tablet, and never to be accepted.
+    static constexpr const char* forged_mark = "giả mạo #";
+
+    // One session of the hostile tablet, straight to the server's session state machine: each
+    // attack is refused, quarantined or harmless, and what it may pull stays in its commune.
+    void hostile_round() {
+        summary_.hostile_rounds++;
+        const auto now_hlc = hlc_from_ms(server_wall_.now_ms());
+        try {
+            server_session s(*server_, hostile_);
+            proto::hello h;
+            h.site = hostile_site_;
+            h.clock_ms = chance(0.2) ? ~0ull : static_cast<std::uint64_t>(server_wall_.now_ms());
+            if (s.on_message(h).close) return;
+            auto push = [&](std::vector<proto::row_change> rows) {
+                for (auto& r : rows)
+                    r.seq = ++hostile_seq_;
+                proto::push p{hostile_acked_, hostile_seq_, std::move(rows)};
+                auto reply = s.on_message(p);
+                if (const auto* ack = std::get_if<proto::push_ack>(&reply.send.at(0))) {
+                    hostile_acked_ = ack->acked_seq;
+                    summary_.hostile_refused += ack->rejections.size();
+                } else {
+                    summary_.hostile_refused++;
+                    hostile_seq_ = hostile_acked_;
+                }
+                return !reply.close;
+            };
+            auto row = [&](const std::string& table, const std::string& id, const std::string& scope,
+                           const version& v, value val) {
+                proto::row_change r;
+                r.table = table;
+                r.id = id;
+                r.scope = scope;
+                r.exists = proto::existence_change{true, v, std::nullopt};
+                r.cells.push_back({"commune_code", scope, v, std::nullopt});
+                r.cells.push_back({"village", std::move(val), v, std::nullopt});
+                return r;
+            };
+            auto marked = [&] { return std::string(forged_mark) + std::to_string(++unique_); };
+            const auto& spec = tables[pick(2)]; // household or incident: both have a village
+            const std::string table = spec.name;
+            // Another replica's name on a row every tablet shares, or on a new one.
+            const auto& victim = tabs_[pick(tabs_.size())].t->rep().site();
+            site_id made_up{};
+            for (auto& b : made_up)
+                b = static_cast<std::uint8_t>(rng_());
+            std::vector<proto::row_change> rows;
+            rows.push_back(row(table, table + "-s" + std::to_string(pick(4)), "01849",
+                               {now_hlc + pick(1000), chance(0.5) ? victim : made_up}, marked()));
+            rows.push_back(row(table, table + "-s" + std::to_string(pick(4)), "01852",
+                               {now_hlc, hostile_site_}, marked())); // another commune
+            rows.push_back(row("commune", "0" + std::to_string(9000 + pick(999)), "",
+                               {now_hlc, hostile_site_}, marked())); // reference data
+            rows.back().scope = value{};
+            // Its own rows, stamped in the past: accepted, and they lose to any later write.
+            rows.push_back(row(table, "hostile-" + std::to_string(pick(8)), "01849",
+                               {hlc_from_ms(1'000'000) + pick(1000), hostile_site_},
+                               std::string("cũ")));
+            if (chance(0.3)) // a row too large to keep in quarantine
+                rows.push_back(row("incident", "hostile-big", "01852", {now_hlc, hostile_site_},
+                                   std::string(100'000, 'x')));
+            if (!push(std::move(rows))) return;
+            // Stamps from far ahead, its own and in a made-up name: the push is refused whole.
+            if (chance(0.5)) {
+                const version far{chance(0.5) ? hlc_max - 1 : hlc_from_ms(server_wall_.now_ms() + 365LL * 86'400'000),
+                                  chance(0.5) ? hostile_site_ : made_up};
+                if (!push({row(table, "hostile-" + std::to_string(pick(8)), "01849", far, marked())}))
+                    return;
+            }
+            // A flood of pulls at forged cursors: nothing of another commune comes back.
+            for (int k = 0; k < 1 + static_cast<int>(pick(12)); ++k) {
+                const std::uint64_t cursors[] = {0, pick(200), ~0ull, server_->server_seq() / 2};
+                auto reply = s.on_message(proto::pull{cursors[pick(4)], static_cast<std::uint32_t>(pick(600)), chance(0.5)});
+                for (const auto& m : reply.send)
+                    if (const auto* ch = std::get_if<proto::changes>(&m))
+                        for (const auto& r : ch->rows)
+                            if (const auto* sc = std::get_if<std::string>(&r.scope); sc && *sc != "01849")
+                                problem("the hostile tablet pulled " + r.table + "/" + r.id + " of " + *sc);
+                if (reply.close) return;
+            }
+        } catch (const server_crash&) {
+            reopen_server();
+        }
     }
 
     void add_tablet(const std::string& commune) {
@@ -328,8 +420,10 @@ private:
             replay(i);
         else if (roll < 95)
             reopen_tablet(i);
-        else if (roll < 97)
+        else if (roll < 96)
             reopen_server();
+        else if (roll < 97 && opt_.hostile)
+            hostile_round();
         else
             tabs_[i].skew_ms = chance(0.5) ? 0
                                            : std::vector<std::int64_t>{-86'400'000, 3'600'000,
@@ -354,6 +448,34 @@ private:
     }
 
     void problem(std::string p) { summary_.problems.push_back(std::move(p)); }
+
+    // Nothing the hostile tablet forged was taken, and no clock went beyond the server's.
+    void check_hostile_left_no_trace() {
+        const auto limit = hlc_from_ms(server_wall_.now_ms() + server_options{}.clock_bound_ms) | 0xffff;
+        if (server_->rep().clock().floor() > limit)
+            problem("the server's clock went beyond its wall clock plus the bound");
+        for (std::size_t i = 0; i < tabs_.size(); ++i)
+            if (tabs_[i].t->rep().clock().floor() > hlc_from_ms(server_wall_.now_ms() + 4 * 86'400'000LL))
+                problem("tablet " + std::to_string(i) + "'s clock went days beyond the server's");
+        for (const auto* table : {"household", "incident", "commune"}) {
+            const std::string column = std::string(table) == "commune" ? "name" : "village";
+            for (auto* db : {&server_->rep().db()}) {
+                auto st = db->prepare(std::string("SELECT count(*) FROM ") + table + " WHERE " +
+                                      column + " LIKE '" + forged_mark + "%'");
+                st.step();
+                if (st.column_int(0))
+                    problem(std::string("a value the hostile tablet forged is in ") + table);
+            }
+        }
+        row_state_store states(server_->rep().db());
+        for (const auto& [table, id, st] : states.all(server_->rep().tables())) {
+            auto forged = [&](const std::optional<cell_state>& c) {
+                return c && c->ver.hlc > limit;
+            };
+            if (forged(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), forged))
+                problem("the server holds a stamp beyond its clock in " + table + "/" + id);
+        }
+    }
 
     std::vector<std::string> dump(database& db, const std::string& table,
                                   const std::string& commune) {
@@ -399,6 +521,7 @@ private:
             }
         }
         check_nothing_lost();
+        if (opt_.hostile) check_hostile_left_no_trace();
         summary_.conflicts = server_->conflicts().size();
         summary_.quarantined = server_->quarantine().size();
     }
@@ -592,6 +715,9 @@ private:
     sim_options opt_;
     std::mt19937_64 rng_;
     manual_clock server_wall_;
+    device hostile_;
+    site_id hostile_site_{};
+    std::uint64_t hostile_seq_ = 0, hostile_acked_ = 0;
     std::string server_path_;
     std::unique_ptr<server_store> server_;
     std::vector<sim_tablet> tabs_;

@@ -22,12 +22,16 @@ struct sim_options {
     double cut_rate = 0.08;      // per message crossing the link
     double crash_rate = 0.01;    // per fault point reached
     std::string dir;             // where the database files go (tmpfs keeps it fast)
+    // A hostile tablet of the first commune beside the honest ones: forged sites and stamps,
+    // far-future and past clocks, floods, oversized rows, other communes' rows and cursors.
+    bool hostile = true;
 };
 
 struct sim_summary {
     int tablets = 0;
     std::uint64_t writes = 0, rounds = 0, completed_rounds = 0, cuts = 0, tablet_crashes = 0,
-                  server_crashes = 0, replays = 0, conflicts = 0, quarantined = 0, bytes = 0;
+                  server_crashes = 0, replays = 0, conflicts = 0, quarantined = 0, bytes = 0,
+                  hostile_rounds = 0, hostile_refused = 0;
     std::vector<std::string> problems; // empty: converged, nothing lost, nothing out of scope
 };
 
