@@ -359,7 +359,7 @@ TEST(hostile_client, a_device_pushing_past_its_hourly_bytes_is_told_to_retry_lat
     for (auto& c : big)
         c = static_cast<char>('a' + letters() % 26);
     t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', '" + big + "')");
-    ASSERT_EQ(t.sync(5s).outcome, sync_outcome::done); // the first fits the hour's megabyte
+    ASSERT_EQ(t.sync(30s).outcome, sync_outcome::done); // the first fits the hour's megabyte
     t.t->exec("UPDATE incident SET summary = summary || 'y'");
     auto r = t.sync(3s);
     EXPECT_NE(r.outcome, sync_outcome::done);
