@@ -1,6 +1,8 @@
 // A server session fed arbitrary message sequences from a device of commune 01849, against an
-// in-memory store. Whatever arrives: no crash, and nothing sent back belongs to another
-// commune. Each input runs inside a transaction that is rolled back, so inputs are independent.
+// in-memory store. Whatever arrives: no crash, nothing sent back belongs to another commune, no
+// push wakes another commune's devices, and the server's clock never goes beyond its wall clock
+// plus the bound (a forged stamp is never adopted). Each input runs inside a transaction that
+// is rolled back, so inputs are independent.
 #include "framing.hpp"
 
 #include <noi/sync/database.hpp>
@@ -16,6 +18,8 @@ struct fixture {
     noi::manual_clock wall{1'700'000'000'000};
     std::unique_ptr<noi::server_store> store = noi::server_store::create(":memory:", wall, {1});
     noi::device dev{"tab", "01849", "fuzz"};
+    const std::uint64_t limit =
+        noi::hlc_from_ms(wall.now_ms() + noi::server_options{}.clock_bound_ms) | 0xffff;
     fixture() { store->add_device(dev); }
 };
 
@@ -44,6 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 if (const auto* c = std::get_if<noi::proto::changes>(&out))
                     for (const auto& row : c->rows)
                         if (!in_scope(row)) std::abort();
+            if (r.emitted.global ||
+                (!r.emitted.scopes.empty() &&
+                 (r.emitted.scopes.size() > 1 || r.emitted.scopes.begin()->first != "01849")))
+                std::abort();
+            if (f.store->rep().clock().floor() > f.limit) std::abort();
             if (r.close) break;
         }
     }

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <utility>
 
 namespace noi {
 namespace {
@@ -582,8 +583,12 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             for (auto& c : st.cells)
                 if (c) c->seq = seq;
             store.save(r.table, r.id, st);
+            // Every other replica holds these versions already: no NOTIFY for them (a rejected
+            // row of a global table would otherwise wake every device).
+            auto* quiet = std::exchange(emitting_, nullptr);
             record_feed(seq, r.table, r.id, def->scope ? values[*def->scope] : value{}, nullptr,
                         nullptr);
+            emitting_ = quiet;
         }
         return {rej};
     }
