@@ -361,8 +361,29 @@ TEST(hostile_client, a_device_pushing_past_its_hourly_bytes_is_told_to_retry_lat
     t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', '" + big + "')");
     ASSERT_EQ(t.sync(30s).outcome, sync_outcome::done); // the first fits the hour's megabyte
     t.t->exec("UPDATE incident SET summary = summary || 'y'");
-    auto r = t.sync(3s);
-    EXPECT_NE(r.outcome, sync_outcome::done);
-    EXPECT_NE(r.message.find("within the last hour"), std::string::npos) << r.message;
-    EXPECT_GT(t.t->status().pending, 0u);
+    EXPECT_NE(t.sync(3s).outcome, sync_outcome::done);
+    EXPECT_GT(t.t->status().pending, 0u); // kept, for a later hour
+    // What the server answers such a push, seen on the wire.
+    auto tr = client::make_websocket_transport();
+    tr->connect(server.url(), dev.token, 5s);
+    proto::hello h;
+    h.site[0] = 0x79;
+    h.clock_ms = static_cast<std::uint64_t>(system_clock().now_ms());
+    tr->send(proto::encode(h), 5s);
+    tr->receive(5s);
+    proto::row_change row;
+    row.table = "incident";
+    row.id = "i9";
+    row.scope = std::string("01849");
+    row.seq = 1;
+    row.exists = proto::existence_change{true, {hlc_from_ms(system_clock().now_ms()), h.site}, {}};
+    row.cells.push_back({"summary", big, row.exists->ver, std::nullopt});
+    tr->send(proto::encode(proto::push{0, 1, {row}}), 5s);
+    auto answer = proto::decode(tr->receive(10s));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(answer));
+    const auto* e = std::get_if<proto::error>(&std::get<proto::message>(answer));
+    ASSERT_NE(e, nullptr);
+    EXPECT_EQ(e->code, proto::error_code::quota_exceeded);
+    EXPECT_EQ(e->cond, proto::condition::transient);
+    EXPECT_NE(e->message.find("within the last hour"), std::string::npos) << e->message;
 }
