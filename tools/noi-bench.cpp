@@ -419,12 +419,12 @@ json bench_connections(const fs::path& dir, const fs::path& server_bin, std::siz
     const std::string url = "http://127.0.0.1:" + std::to_string(port);
 
     // Tablets spread over the province's communes, as in the field (every push NOTIFYs the
-    // tablets of its commune). Idle tablets share a few hundred device tokens; each has its
-    // own replica (site).
+    // tablets of its commune). Each is a device of its own, as the server's per-device session
+    // limit wants, with its own replica (site).
     const auto& communes = noi::reference_communes();
     auto commune_of = [&](std::size_t i) { return communes[i % communes.size()].code; };
     std::vector<std::string> idle_tokens, active_tokens;
-    for (std::size_t i = 0; i < std::min<std::size_t>(216, connections - active); ++i)
+    for (std::size_t i = 0; i < connections - active; ++i)
         idle_tokens.push_back(enrol_device(url, admin_token, commune_of(i)));
     for (std::size_t i = 0; i < active; ++i)
         active_tokens.push_back(enrol_device(url, admin_token, commune_of(i)));

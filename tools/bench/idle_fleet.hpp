@@ -18,7 +18,9 @@ struct idle_fleet_options {
     std::uint16_t port = 0;
     std::vector<std::string> tokens; // connection i uses tokens[i % size]
     std::size_t connections = 0;
-    std::size_t opening_at_once = 64; // handshakes in flight, to stay inside the listen backlog
+    // Handshakes in flight: inside the listen backlog, and under the server's bound on
+    // connections from one address that are not sync sessions yet (64).
+    std::size_t opening_at_once = 32;
     proto::deflate_settings deflate;
     std::chrono::seconds timeout{300};
 };
