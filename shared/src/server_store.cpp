@@ -332,8 +332,10 @@ std::uint64_t server_store::stamp_limit() {
     return hlc_from_ms(hlc_now_ms() + opt_.clock_bound_ms) | 0xffff;
 }
 
+// Kept once a minute at most: a restart then forgets at most a minute of it, well inside the
+// clock bound, and a push costs no extra write.
 void server_store::save_wall_high() {
-    if (wall_high_ > saved_wall_high_) {
+    if (wall_high_ >= saved_wall_high_ + 60'000) {
         rep_->set_meta_int("wall_high_ms", wall_high_);
         saved_wall_high_ = wall_high_;
     }
