@@ -23,6 +23,18 @@ using client::sync_outcome;
 
 namespace {
 
+// A sync connection of a device's replica `site0` (its first id byte) that has said HELLO.
+std::unique_ptr<client::transport> open_session(const test::live_server& server,
+                                                const std::string& token, std::uint8_t site0,
+                                                proto::hello& h) {
+    auto tr = client::make_websocket_transport();
+    tr->connect(server.url(), token, 5s);
+    h.site[0] = site0;
+    h.clock_ms = static_cast<std::uint64_t>(system_clock().now_ms());
+    tr->send(proto::encode(h), 5s);
+    return tr;
+}
+
 // One raw HTTP request, so a test can send what no client library would (X-Forwarded-For).
 unsigned raw_status(std::uint16_t port, const std::string& path, const std::string& token,
                     const std::string& forwarded_for = "") {
@@ -145,12 +157,8 @@ TEST(hostile_client, a_flood_of_messages_is_read_one_at_a_time_and_others_are_se
     test::live_server server;
     auto flooder = server.enrol("01849"), good = server.enrol("01849");
     test::test_tablet honest(dir.file("a.db"), server.url(), good.token);
-    auto tr = client::make_websocket_transport();
-    tr->connect(server.url(), flooder.token, 5s);
     proto::hello h;
-    h.site[0] = 0x77;
-    h.clock_ms = static_cast<std::uint64_t>(system_clock().now_ms());
-    tr->send(proto::encode(h), 5s);
+    auto tr = open_session(server, flooder.token, 0x77, h);
     // PULLs sent without reading a single answer: the server stops reading when its answers
     // back up, so the flood costs it bounded memory. Bounded: 100,000 sends or 10 s.
     auto pull = proto::encode(proto::pull{0, 500});
@@ -210,12 +218,8 @@ TEST(hostile_client, pulls_nobody_reads_stop_being_read_and_the_session_is_close
     ASSERT_EQ(honest.sync().outcome, sync_outcome::done);
 
     const auto before = resident_kib();
-    auto tr = client::make_websocket_transport();
-    tr->connect(server.url(), flooder.token, 5s);
     proto::hello h;
-    h.site[0] = 0x77;
-    h.clock_ms = static_cast<std::uint64_t>(system_clock().now_ms());
-    tr->send(proto::encode(h), 5s);
+    auto tr = open_session(server, flooder.token, 0x77, h);
     // Each answer is the large row: the pull starts just before it.
     auto pull = proto::encode(proto::pull{honest.t->status().server_seq - 1, 500, true});
     for (int i = 0; i < 60; ++i)
@@ -364,12 +368,8 @@ TEST(hostile_client, a_device_pushing_past_its_hourly_bytes_is_told_to_retry_lat
     EXPECT_NE(t.sync(3s).outcome, sync_outcome::done);
     EXPECT_GT(t.t->status().pending, 0u); // kept, for a later hour
     // What the server answers such a push, seen on the wire.
-    auto tr = client::make_websocket_transport();
-    tr->connect(server.url(), dev.token, 5s);
     proto::hello h;
-    h.site[0] = 0x79;
-    h.clock_ms = static_cast<std::uint64_t>(system_clock().now_ms());
-    tr->send(proto::encode(h), 5s);
+    auto tr = open_session(server, dev.token, 0x79, h);
     tr->receive(5s);
     proto::row_change row;
     row.table = "incident";
