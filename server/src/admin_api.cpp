@@ -544,6 +544,16 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         return {200, text(out)};
     }
     if (auto name = account_in(path, "disable"); name && method == "POST") {
+        const auto all = auth.accounts();
+        const auto admins = std::count_if(all.begin(), all.end(), [](const account& a) {
+            return a.is_admin() && !a.disabled;
+        });
+        const bool last_admin = std::any_of(all.begin(), all.end(), [&](const account& a) {
+            return a.name == *name && a.is_admin() && !a.disabled;
+        }) && admins == 1;
+        if (last_admin)
+            return error(409, "the account " + *name +
+                                  " is the last enabled admin; add another admin first");
         if (!auth.disable_account(*name))
             return error(404, "no account " + *name + "; list accounts to find its name");
         auth.record(who.name, "account disable", *name);
@@ -567,7 +577,12 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         return quarantine_action(store, auth, who, *id, true);
     if (path == "/admin/v1/status" && method == "GET") return fleet_status(store, who, q);
     if (path == "/admin/v1/history" && method == "GET") return row_history(store, who, q);
-    if (path == "/admin/v1/reports/criterion19" && method == "GET") return criterion19(store, q);
+    if (path == "/admin/v1/reports/criterion19" && method == "GET") {
+        if (!who.communes.empty())
+            return error(403, "the report covers the whole province; the account " + who.name +
+                                  " reads only its communes");
+        return criterion19(store, q);
+    }
     const std::string revoke_suffix = "/revoke";
     if (path.rfind(prefix + "/", 0) == 0 &&
         path.size() > prefix.size() + revoke_suffix.size() + 1 &&

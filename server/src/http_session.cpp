@@ -26,7 +26,7 @@ template <class Stream> std::string http_session<Stream>::client_address() {
     beast::error_code ec;
     auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (ec) return "an unknown peer";
-    auto addr = peer.address().to_string();
+    auto addr = plain_address(peer.address());
     const auto& trusted = state_.config().trusted_proxies;
     auto is_trusted = [&](const std::string& a) {
         return std::find(trusted.begin(), trusted.end(), a) != trusted.end();
@@ -45,7 +45,7 @@ template <class Stream> std::string http_session<Stream>::client_address() {
         beast::error_code bad;
         auto a = asio::ip::make_address(part, bad);
         if (bad) return addr; // a forged or broken header names nobody: the proxy answers for it
-        if (!is_trusted(a.to_string())) return a.to_string();
+        if (!is_trusted(plain_address(a))) return plain_address(a);
     }
     return addr;
 }

@@ -63,7 +63,7 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     backoff_ = std::chrono::milliseconds(0);
     beast::error_code ignored;
     auto peer = socket.remote_endpoint(ignored);
-    auto slot = state_.admit(ignored ? std::string() : peer.address().to_string());
+    auto slot = state_.admit(ignored ? std::string() : plain_address(peer.address()));
     if (!slot) {
         state_.stats().refused_connections++;
         socket.close(ignored);

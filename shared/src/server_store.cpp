@@ -545,10 +545,13 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         // The new entry is written first: it takes a number above the old one, never the old
         // one's (SQLite would reuse the greatest id once deleted), and a tablet acts only on a
         // rejection number it has not recorded yet.
+        // Only one replica's own entries collapse: another replica of the device must still
+        // hear of its rejection by its WELCOME.
         auto& prev = db.cached("SELECT coalesce(sum(repeats), 0) FROM noi_quarantine WHERE "
                                "device_id = ?1 AND tbl = ?2 AND row_id = ?3 AND reason = ?4 AND "
-                               "status = 'open'");
+                               "status = 'open' AND site = ?5");
         prev.bind(1, d.id).bind(2, r.table).bind(3, r.id).bind(4, static_cast<std::int64_t>(*reason));
+        prev.bind_blob(5, site.data(), site.size());
         const std::int64_t repeats = 1 + (prev.step() ? prev.column_int(0) : 0);
         prev.reset();
         auto& q = db.cached(
@@ -567,9 +570,11 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         const auto quarantine_id = db.last_insert_rowid();
         if (repeats > 1) {
             auto& drop = db.cached("DELETE FROM noi_quarantine WHERE device_id = ?1 AND tbl = ?2 "
-                                   "AND row_id = ?3 AND reason = ?4 AND status = 'open' AND id != ?5");
+                                   "AND row_id = ?3 AND reason = ?4 AND status = 'open' AND id != ?5 "
+                                   "AND site = ?6");
             drop.bind(1, d.id).bind(2, r.table).bind(3, r.id);
             drop.bind(4, static_cast<std::int64_t>(*reason)).bind(5, quarantine_id);
+            drop.bind_blob(6, site.data(), site.size());
             drop.run();
         }
         proto::rejection rej{
@@ -989,6 +994,14 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
         return {quarantine_status::still_rejected,
                 "the quarantined row can no longer be read; discard it"};
     const auto& row = std::get<proto::changes>(*ch).rows.front();
+    // Kept from a release before stamps were bounded, a stamp may be from beyond the clock.
+    const auto limit = stamp_limit();
+    auto beyond = [&](const version& v) { return v.hlc > limit; };
+    if ((row.exists && beyond(row.exists->ver)) ||
+        std::any_of(row.cells.begin(), row.cells.end(), [&](const auto& c) { return beyond(c.ver); }))
+        return {quarantine_status::still_rejected,
+                "the row is stamped beyond the server's clock, so it cannot be released; discard "
+                "it, and have the tablet's officer enter it again"};
     std::string why;
     const table_def* def = nullptr;
     std::vector<std::size_t> columns;

@@ -248,8 +248,15 @@ void tablet::on_welcome(const proto::welcome& w) {
         auto offset = static_cast<std::int64_t>(w.clock_ms) - rep_->clock().wall_ms();
         rep_->clock().set_offset(offset);
         rep_->set_meta_int("clock_offset_ms", offset);
+        // Only a repaired server (repair-clock takes a new epoch) sends stamps to trust again:
+        // against an unrepaired one, forgetting would pull everything back each round.
+        auto& known_epoch = rep_->db().cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
+        const bool new_epoch =
+            known_epoch.step() &&
+            known_epoch.column_blob(0) != std::string(w.epoch.begin(), w.epoch.end());
+        known_epoch.reset();
         const auto limit = hlc_from_ms(static_cast<std::int64_t>(w.clock_ms) + trusted_ahead_ms);
-        if (rep_->clock().floor() > limit) forget_stamps_beyond(limit);
+        if (new_epoch && rep_->clock().floor() > limit) forget_stamps_beyond(limit);
     }
     for (const auto& r : w.rejections)
         record_rejection(r);

@@ -503,6 +503,7 @@ TEST_F(cli, named_accounts_read_write_rotate_and_stop_and_every_change_names_its
     EXPECT_EQ(denied.exit_code, 4);
     EXPECT_NE(denied.err.find("may only read"), std::string::npos) << denied.err;
     EXPECT_EQ(as(chair["token"], {"account", "list"}).exit_code, 4);
+    EXPECT_EQ(as(chair["token"], {"report", "criterion19", "--year", "2022"}).exit_code, 4);
 
     // Rotation: both tokens work until the account is disabled, then neither, at once.
     auto rotated = parsed(admin({"account", "token", "hoa.nguyen", "--json"}));
@@ -512,6 +513,10 @@ TEST_F(cli, named_accounts_read_write_rotate_and_stop_and_every_change_names_its
     EXPECT_EQ(as(hoa["token"], {"device", "list"}).exit_code, 4);
     EXPECT_EQ(as(rotated["token"], {"device", "list"}).exit_code, 4);
     EXPECT_EQ(admin({"account", "token", "hoa.nguyen"}).exit_code, 1);
+    // The last enabled admin cannot lock everyone out.
+    auto last = admin({"account", "disable", "admin"});
+    EXPECT_EQ(last.exit_code, 1);
+    EXPECT_NE(last.err.find("last enabled admin"), std::string::npos) << last.err;
 
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'hoa.nguyen' AND "
                            "action IN ('enrol', 'revoke')"),
