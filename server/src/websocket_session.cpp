@@ -71,17 +71,21 @@ template <class Stream> void websocket_session<Stream>::maybe_read() {
         drain_timer_->cancel();
         drain_timer_.reset();
     }
-    auto wait = state_.request_limits().take(dev_.id);
+    // The request's share of the device's rate is taken once, before any wait for it.
+    auto wait = paid_ ? decltype(state_.request_limits().take(dev_.id)){}
+                      : state_.request_limits().take(dev_.id);
+    paid_ = true;
     if (wait > decltype(wait)::zero()) {
         throttled_ = true;
         throttle_timer_.emplace(ws_.get_executor());
         throttle_timer_->expires_after(wait);
         throttle_timer_->async_wait([self = this->shared_from_this()](beast::error_code) {
             self->throttled_ = false;
-            if (!self->closing_ && !self->finished_) self->do_read();
+            self->maybe_read(); // answers (NOTIFYs) may have backed up meanwhile
         });
         return;
     }
+    paid_ = false;
     do_read();
 }
 

@@ -58,6 +58,7 @@ private:
     bool request_in_flight_ = true; // until the session's core exists
     bool read_in_flight_ = false;
     bool throttled_ = false;
+    bool paid_ = false; // the next request's share of the device's rate is taken already
     std::optional<asio::steady_timer> throttle_timer_, drain_timer_;
     bool closing_ = false;
     websocket::close_code close_code_ =
