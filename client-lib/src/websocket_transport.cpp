@@ -71,7 +71,7 @@ public:
     void connect(const std::string& url, const std::string& token,
                  std::chrono::milliseconds timeout) override {
         auto ep = parse_url(url);
-        if (!opt_.allow_plain_http && plain_http_beyond_loopback(url))
+        if (!opt_.allow_plain_http && !ep.tls && !is_loopback(ep.host))
             throw transport_error(transport_errc::bad_url,
                                   "refusing to send the device token in clear text to " + ep.host +
                                       " over http://; use https://, or init the replica with "

@@ -53,10 +53,10 @@ api_response list_devices(server_store& store, const account& who) {
     while (st.step())
         if (who.reads(st.column_text(1)))
             out.push_back({{"device_id", st.column_text(0)},
-                       {"scope", st.column_text(1)},
-                       {"name", st.column_text(2)},
-                       {"last_sync_at", time_or_null(st, 3)},
-                       {"revoked", st.column_int(4) != 0}});
+                           {"scope", st.column_text(1)},
+                           {"name", st.column_text(2)},
+                           {"last_sync_at", time_or_null(st, 3)},
+                           {"revoked", st.column_int(4) != 0}});
     return {200, text(out)};
 }
 

@@ -96,14 +96,7 @@ std::string auth_store::add_account(const std::string& name, const std::string& 
         throw sync_error(errc::refused, "an admin sees every commune; give --communes to a viewer");
     std::string list;
     for (const auto& c : communes) {
-        auto& st = store_.rep().db().cached("SELECT 1 FROM commune WHERE id = ?1");
-        st.bind(1, c);
-        const bool known = st.step();
-        st.reset();
-        if (!known)
-            throw sync_error(errc::refused, "commune " + c +
-                                                " is not in the province's reference data; "
-                                                "check the 5-digit code");
+        check_commune(c);
         list += (list.empty() ? "" : ",") + c;
     }
     transaction tx(store_.rep().db());
@@ -189,18 +182,19 @@ void auth_store::record(const std::string& account, const std::string& action,
     st.run();
 }
 
+void auth_store::check_commune(const std::string& code) {
+    auto& st = store_.rep().db().cached("SELECT 1 FROM commune WHERE id = ?1");
+    st.bind(1, code);
+    const bool known = st.step();
+    st.reset();
+    if (!known)
+        throw sync_error(errc::refused, "commune " + code +
+                                            " is not in the province's reference data; check the "
+                                            "5-digit code");
+}
+
 enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
-    if (scope != "*") {
-        auto& st = store_.rep().db().cached("SELECT 1 FROM commune WHERE id = ?1");
-        st.bind(1, scope);
-        bool known = st.step();
-        st.reset();
-        if (!known)
-            throw sync_error(
-                errc::refused,
-                "commune " + scope +
-                    " is not in the province's reference data; check the 5-digit code");
-    }
+    if (scope != "*") check_commune(scope);
     transaction tx(store_.rep().db());
     enrolment e;
     e.dev = device{"dev-" + random_token().substr(0, 12), scope, name, false};

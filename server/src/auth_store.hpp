@@ -55,6 +55,8 @@ public:
     bool revoke(const std::string& device_id);
 
 private:
+    // Throws sync_error(refused) for a code that is not a reference commune.
+    void check_commune(const std::string& code);
     std::optional<account> find_account(const std::string& name);
     std::string add_token(const std::string& account);
     server_store& store_;

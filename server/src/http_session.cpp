@@ -51,13 +51,17 @@ template <class Stream> std::string http_session<Stream>::client_address() {
 }
 
 template <class Stream>
-void http_session<Stream>::refuse_credential(auth_limiter& limits, std::string body,
-                                             const char* content_type) {
+void http_session<Stream>::refuse_credential(auth_limiter& limits, const char* what,
+                                             std::string body, const char* content_type) {
     const auto who = client_address();
     state_.stats().auth_failures++;
     const int wait = limits.blocked_for(who);
     limits.failed(who);
-    if (wait == 0) return respond(401, std::move(body), content_type);
+    // Logged while within the budget only, so a guesser cannot flood the log.
+    if (wait == 0) {
+        spdlog::warn("refused {} from {}", what, who);
+        return respond(401, std::move(body), content_type);
+    }
     // Over its budget: the answer waits, and says when the address may try again.
     state_.stats().auth_limited++;
     late_.emplace(stream_.get_executor());
@@ -127,7 +131,7 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
             auto token = bearer(req_);
             if (!token || token->size() != want.size() ||
                 CRYPTO_memcmp(token->data(), want.data(), want.size()) != 0)
-                return refuse_credential(state_.admin_auth_limits(),
+                return refuse_credential(state_.admin_auth_limits(), "a scrape without the metrics token",
                                          "/metrics needs the metrics token; pass it as "
                                          "Authorization: Bearer TOKEN\n",
                                          "text/plain");
@@ -150,10 +154,8 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
             if (token) who = auth.account_for(*token);
             if (!who) {
                 asio::post(self->stream_.get_executor(), [self] {
-                    spdlog::warn("refused an admin request from {}: no admin token",
-                                 self->client_address());
                     self->refuse_credential(
-                        self->state_.admin_auth_limits(),
+                        self->state_.admin_auth_limits(), "an admin request without an admin token",
                         R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN"})",
                         "application/json");
                 });
@@ -182,9 +184,8 @@ template <class Stream> void http_session<Stream>::upgrade() {
         if (token) dev = auth.device_for(*token);
         asio::post(self->stream_.get_executor(), [self, dev = std::move(dev)]() mutable {
             if (!dev) {
-                spdlog::warn("refused a sync connection from {}: bad or revoked device token",
-                             self->client_address());
                 return self->refuse_credential(self->state_.sync_auth_limits(),
+                                               "a sync connection with a bad or revoked device token",
                                                "the device token is unknown or revoked\n",
                                                "text/plain");
             }

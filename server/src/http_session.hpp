@@ -28,8 +28,9 @@ private:
     // The client's address: the socket's peer, or the address a trusted proxy forwards for.
     std::string client_address();
     // A refused credential: counted against the client's address, and answered late (429)
-    // once that address has failed too often, so guessing costs time.
-    void refuse_credential(auth_limiter& limits, std::string body, const char* content_type);
+    // once that address has failed too often, so guessing costs time; `what` names it in the log.
+    void refuse_credential(auth_limiter& limits, const char* what, std::string body,
+                           const char* content_type);
 
     Stream stream_;
     server_state& state_;

@@ -12,8 +12,8 @@
 #include <sqlite3.h>
 
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 namespace noi::server {

@@ -55,7 +55,7 @@ template <class Stream> void websocket_session<Stream>::on_accept(beast::error_c
 }
 
 template <class Stream> void websocket_session<Stream>::maybe_read() {
-    if (closing_ || finished_ || request_in_flight_ || read_in_flight_ || throttled_) return;
+    if (closing_ || finished_ || request_in_flight_ || read_in_flight_ || throttle_timer_) return;
     if (unsent_bytes_ > state_.config().max_unsent_bytes) {
         if (!drain_timer_) {
             drain_timer_.emplace(ws_.get_executor());
@@ -71,21 +71,15 @@ template <class Stream> void websocket_session<Stream>::maybe_read() {
         drain_timer_->cancel();
         drain_timer_.reset();
     }
-    // The request's share of the device's rate is taken once, before any wait for it.
-    auto wait = paid_ ? decltype(state_.request_limits().take(dev_.id)){}
-                      : state_.request_limits().take(dev_.id);
-    paid_ = true;
-    if (wait > decltype(wait)::zero()) {
-        throttled_ = true;
+    if (std::chrono::steady_clock::now() < next_read_at_) {
         throttle_timer_.emplace(ws_.get_executor());
-        throttle_timer_->expires_after(wait);
+        throttle_timer_->expires_at(next_read_at_);
         throttle_timer_->async_wait([self = this->shared_from_this()](beast::error_code) {
-            self->throttled_ = false;
+            self->throttle_timer_.reset();
             self->maybe_read(); // answers (NOTIFYs) may have backed up meanwhile
         });
         return;
     }
-    paid_ = false;
     do_read();
 }
 
@@ -149,6 +143,8 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
         return;
     }
     request_in_flight_ = true;
+    // Each request takes its share of the device's rate: past it, the next one is read later.
+    next_read_at_ = std::chrono::steady_clock::now() + state_.request_limits().take(dev_.id);
     if (const auto* p = std::get_if<proto::pull>(&std::get<proto::message>(decoded));
         p && welcomed_)
         return pull(*p);

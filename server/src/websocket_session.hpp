@@ -57,8 +57,8 @@ private:
     std::size_t unsent_bytes_ = 0;
     bool request_in_flight_ = true; // until the session's core exists
     bool read_in_flight_ = false;
-    bool throttled_ = false;
-    bool paid_ = false; // the next request's share of the device's rate is taken already
+    // When the device's request rate lets this session read its next request.
+    std::chrono::steady_clock::time_point next_read_at_{};
     std::optional<asio::steady_timer> throttle_timer_, drain_timer_;
     bool closing_ = false;
     websocket::close_code close_code_ =

@@ -10,6 +10,7 @@
 #include <map>
 
 namespace noi {
+
 bool server_store::holds_stamps_beyond_clock() {
     return rep_->clock().floor() > stamp_limit();
 }
@@ -86,8 +87,9 @@ clock_repair server_store::repair_clock() {
     for (const auto& s : sides) {
         const auto& v = restamped.at(s.ver);
         const auto site = site_bytes(v.site);
-        auto u = db.prepare(s.winner ? "UPDATE noi_conflicts SET w_hlc = ?2, w_site = ?3 WHERE id = ?1"
-                                     : "UPDATE noi_conflicts SET l_hlc = ?2, l_site = ?3 WHERE id = ?1");
+        auto& u = db.cached(s.winner
+                                ? "UPDATE noi_conflicts SET w_hlc = ?2, w_site = ?3 WHERE id = ?1"
+                                : "UPDATE noi_conflicts SET l_hlc = ?2, l_site = ?3 WHERE id = ?1");
         u.bind(1, s.id).bind(2, static_cast<std::int64_t>(v.hlc)).bind_blob(3, site.data(),
                                                                               site.size());
         u.run();

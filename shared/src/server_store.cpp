@@ -14,7 +14,6 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
-#include <utility>
 
 namespace noi {
 namespace {
@@ -341,6 +340,13 @@ void server_store::save_wall_high() {
     }
 }
 
+void emissions::add(const value& scope, std::uint64_t seq) {
+    if (const auto* s = std::get_if<std::string>(&scope))
+        scopes[*s] = std::max(scopes[*s], seq);
+    else
+        global = std::max(global, seq);
+}
+
 std::uint64_t emissions::for_scope(const std::string& scope) const {
     std::uint64_t top = global;
     if (scope == "*") {
@@ -355,21 +361,12 @@ std::uint64_t emissions::for_scope(const std::string& scope) const {
 std::variant<proto::push_ack, proto::error> server_store::push(const device& d, const site_id& s,
                                                                const proto::push& p,
                                                                emissions* emitted) {
-    emitting_ = emitted;
-    struct stop_emitting {
-        emissions*& at;
-        ~stop_emitting() { at = nullptr; }
-    } done{emitting_};
     auto& db = rep_->db();
     const auto limit = stamp_limit();
     // A version of another site is quarantined (validate), never adopted: only the pushing
     // site's own stamps can be ahead.
     for (const auto& r : p.rows) {
-        auto ahead = [&](const version& v) { return v.site == s && v.hlc > limit; };
-        bool bad = r.exists && ahead(r.exists->ver);
-        for (const auto& c : r.cells)
-            bad = bad || ahead(c.ver);
-        if (bad)
+        if (stamped_beyond(r, limit, &s))
             return proto::error{proto::error_code::clock_ahead,
                                 proto::condition::transient,
                                 "the tablet's clock is ahead of the server's by more than " +
@@ -404,7 +401,7 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
         if (r.seq > acked && r.seq <= p.to_seq) rows.push_back(&r);
     std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->seq < b->seq; });
     for (const auto* r : rows) {
-        auto res = apply_row(d, s, *r);
+        auto res = apply_row(d, s, *r, limit, emitted);
         if (res.rejection) ack.rejections.push_back(*res.rejection);
         rep_->fault_point("server.push.row");
     }
@@ -506,8 +503,16 @@ std::optional<proto::reject_reason> server_store::validate(const device& d, cons
     return std::nullopt;
 }
 
+bool server_store::stamped_beyond(const proto::row_change& r, std::uint64_t limit,
+                                  const site_id* by) {
+    auto beyond = [&](const version& v) { return (!by || v.site == *by) && v.hlc > limit; };
+    return (r.exists && beyond(r.exists->ver)) ||
+           std::any_of(r.cells.begin(), r.cells.end(), [&](const auto& c) { return beyond(c.ver); });
+}
+
 server_store::apply_result server_store::apply_row(const device& d, const site_id& s,
-                                                   const proto::row_change& r, bool guess_new) {
+                                                   const proto::row_change& r, std::uint64_t limit,
+                                                   emissions* emitted, bool guess_new) {
     auto& db = rep_->db();
     const auto now = rep_->clock().wall_ms();
     row_state_store store(db);
@@ -590,12 +595,10 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             for (auto& c : st.cells)
                 if (c) c->seq = seq;
             store.save(r.table, r.id, st);
-            // Every other replica holds these versions already: no NOTIFY for them (a rejected
-            // row of a global table would otherwise wake every device).
-            auto* quiet = std::exchange(emitting_, nullptr);
+            // Every other replica holds these versions already, so this emission is not among
+            // the push's (no NOTIFY: a rejected row of a global table would wake every device).
             record_feed(seq, r.table, r.id, def->scope ? values[*def->scope] : value{}, nullptr,
                         nullptr);
-            emitting_ = quiet;
         }
         return {rej};
     }
@@ -623,7 +626,6 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     // A base names what the writer held, which came from the server or was its own accepted
     // stamp: one beyond the server's clock was never seen, and counts as no base (the change
     // is then concurrent to whatever the server holds, so nothing is overwritten unrecorded).
-    const auto limit = stamp_limit();
     auto seen_base = [limit](const std::optional<version>& b) {
         return b && b->hlc > limit ? std::nullopt : b;
     };
@@ -718,7 +720,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     if (as_new && !store.insert_new(r.table, r.id, st)) {
         // Nothing is written yet, and no other change took a sequence since this one's.
         if (seq) seq_ = *seq - 1;
-        return apply_row(d, s, r, false);
+        return apply_row(d, s, r, limit, emitted, false);
     }
 
     const value scope_value = def->scope ? values[*def->scope] : value{};
@@ -773,6 +775,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
                                       previous_audit});
         record_feed(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
                     record ? &*record : nullptr);
+        if (emitted) emitted->add(scope_value, *seq);
     }
     if (!as_new && (seq || !loaded)) store.save(r.table, r.id, st);
     return {};
@@ -793,12 +796,6 @@ std::vector<value> server_store::row_values(const table_def& def, const std::str
 
 void server_store::record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
                                const value& scope, const site_id* pusher, const feed_audit* audit) {
-    if (emitting_) {
-        if (const auto* s = std::get_if<std::string>(&scope))
-            emitting_->scopes[*s] = std::max(emitting_->scopes[*s], seq);
-        else
-            emitting_->global = std::max(emitting_->global, seq);
-    }
     auto& f = rep_->db().cached("INSERT INTO noi_feed(seq, tbl, id, scope, site, at, device_id, "
                                 "writer, cells, prev) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                                 "?9, ?10)");
@@ -836,7 +833,7 @@ void server_store::write_local(const std::string& table, const std::string& id,
         if (st && st->cells[i]) base = st->cells[i]->ver;
         r.cells.push_back({def->columns[i].name, values[i], ver, base});
     }
-    auto res = apply_row(server_device, rep_->site(), r);
+    auto res = apply_row(server_device, rep_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
 }
 
@@ -867,7 +864,7 @@ void server_store::write_cells(const std::string& table, const std::string& id,
         if (st->cells[col]) base = st->cells[col]->ver;
         r.cells.push_back({def->columns[col].name, val, ver, base});
     }
-    auto res = apply_row(server_device, rep_->site(), r);
+    auto res = apply_row(server_device, rep_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
 }
 
@@ -982,13 +979,13 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
         return {quarantine_status::already_closed,
                 "quarantined row " + std::to_string(id) + " is already " + status};
     auto d = find_device(device_id);
-    auto decoded =
-        proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
-    const auto* ch = std::get_if<proto::message>(&decoded);
     if (payload.empty())
         return {quarantine_status::still_rejected,
                 "the row was too large for the server to keep, so it cannot be released here; "
                 "discard it, and have the tablet's officer enter it again"};
+    auto decoded =
+        proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    const auto* ch = std::get_if<proto::message>(&decoded);
     if (!d || !ch || !std::holds_alternative<proto::changes>(*ch) ||
         std::get<proto::changes>(*ch).rows.empty())
         return {quarantine_status::still_rejected,
@@ -996,9 +993,7 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
     const auto& row = std::get<proto::changes>(*ch).rows.front();
     // Kept from a release before stamps were bounded, a stamp may be from beyond the clock.
     const auto limit = stamp_limit();
-    auto beyond = [&](const version& v) { return v.hlc > limit; };
-    if ((row.exists && beyond(row.exists->ver)) ||
-        std::any_of(row.cells.begin(), row.cells.end(), [&](const auto& c) { return beyond(c.ver); }))
+    if (stamped_beyond(row, limit, nullptr))
         return {quarantine_status::still_rejected,
                 "the row is stamped beyond the server's clock, so it cannot be released; discard "
                 "it, and have the tablet's officer enter it again"};
@@ -1010,7 +1005,7 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
                 "the reason still holds: " + why +
                     "; fix it first (for example the device's scope) or discard the row"};
     transaction tx(rep_->db());
-    auto res = apply_row(*d, pusher, row);
+    auto res = apply_row(*d, pusher, row, limit);
     if (res.rejection)
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + res.rejection->message};

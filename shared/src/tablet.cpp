@@ -73,7 +73,7 @@ void tablet::upgrade_capture() {
     // Every change up to now is in the log with its mask, so the rows' values as they stand
     // are what the next update will be compared with.
     row_state_store store(rep_->db());
-    for (auto& [table, id, st] : row_state_store(rep_->db()).all(rep_->tables())) {
+    for (auto& [table, id, st] : store.all(rep_->tables())) {
         st.digests = cell_digests(current_values(*rep_, *rep_->tables().find(table), id, &st));
         store.save(table, id, st);
     }
@@ -240,39 +240,33 @@ proto::hello tablet::begin_round(const std::string& app_version) {
 
 void tablet::on_welcome(const proto::welcome& w) {
     transaction tx(rep_->db());
+    auto& db = rep_->db();
     rep_->refresh_clock();
     rep_->set_scope(w.scope);
+    std::string epoch(w.epoch.begin(), w.epoch.end());
+    auto& get = db.cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
+    std::optional<std::string> known;
+    if (get.step()) known = get.column_blob(0);
+    get.reset();
+    // The server was restored from a backup, or repaired (noi-server repair-clock).
+    const bool new_epoch = known && *known != epoch;
     // A server reading outside sane years is not followed: the tablet keeps the offset it had.
     const bool sane = is_sane_clock(static_cast<std::int64_t>(w.clock_ms));
     if (sane) {
         auto offset = static_cast<std::int64_t>(w.clock_ms) - rep_->clock().wall_ms();
         rep_->clock().set_offset(offset);
         rep_->set_meta_int("clock_offset_ms", offset);
-        // Only a repaired server (repair-clock takes a new epoch) sends stamps to trust again:
-        // against an unrepaired one, forgetting would pull everything back each round.
-        auto& known_epoch = rep_->db().cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
-        const bool new_epoch =
-            known_epoch.step() &&
-            known_epoch.column_blob(0) != std::string(w.epoch.begin(), w.epoch.end());
-        known_epoch.reset();
+        // Only a repaired server (a new epoch) sends stamps to trust again: against an
+        // unrepaired one, forgetting would pull everything back each round.
         const auto limit = hlc_from_ms(static_cast<std::int64_t>(w.clock_ms) + trusted_ahead_ms);
         if (new_epoch && rep_->clock().floor() > limit) forget_stamps_beyond(limit);
     }
     for (const auto& r : w.rejections)
         record_rejection(r);
 
-    auto& db = rep_->db();
-    std::string epoch(w.epoch.begin(), w.epoch.end());
-    auto& get = db.cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
-    std::optional<std::string> known;
-    if (get.step()) known = get.column_blob(0);
-    get.reset();
-    bool repush = false;
-    if (known && *known != epoch) {
-        // The server was restored from a backup: it may lack anything we sent since.
-        rep_->set_meta_int("cursor", 0);
-        repush = true;
-    }
+    // After a restore the server may lack anything we sent since: pull all, send all again.
+    bool repush = new_epoch;
+    if (new_epoch) rep_->set_meta_int("cursor", 0);
     auto& put = db.cached("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('epoch', ?1)");
     put.bind_blob(1, epoch.data(), epoch.size());
     put.run();

@@ -102,6 +102,7 @@ struct clock_repair {
 struct emissions {
     std::map<std::string, std::uint64_t> scopes;
     std::uint64_t global = 0;
+    void add(const value& scope, std::uint64_t seq);
     // The sequence a device of `scope` ("*": the province) would pull up to; 0 for none.
     std::uint64_t for_scope(const std::string& scope) const;
 };
@@ -207,8 +208,13 @@ private:
     struct apply_result {
         std::optional<proto::rejection> rejection;
     };
-    // guess_new: a tablet's insert is merged as a new row without looking its state up first.
+    // Whether a version of the row (of site `by` only, when given) is beyond `limit`.
+    static bool stamped_beyond(const proto::row_change& r, std::uint64_t limit, const site_id* by);
+    // limit: stamp_limit(), taken once per push; bases beyond it count as none. emitted, when
+    // given, learns the emission of an accepted row. guess_new: a tablet's insert is merged as
+    // a new row without looking its state up first.
     apply_result apply_row(const device& d, const site_id& s, const proto::row_change& r,
+                           std::uint64_t limit, emissions* emitted = nullptr,
                            bool guess_new = true);
     // On success, columns holds each cell's column index, in the row's order.
     // `s`: the pushing site, the only one whose versions the row may carry.
@@ -243,7 +249,6 @@ private:
     std::unique_ptr<replica> rep_;
     server_options opt_;
     std::uint64_t seq_ = 0;
-    emissions* emitting_ = nullptr; // set while a push runs
     std::int64_t wall_high_ = 0, saved_wall_high_ = 0;
     std::set<site_id> live_;
     std::map<std::string, audit_column_list, std::less<>> creation_lists_;
