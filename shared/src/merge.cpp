@@ -9,8 +9,8 @@ cell_decision decide_cell(const std::optional<cell_view>& cur, const value& inc_
                           const version& inc_ver, const std::optional<version>& inc_base) {
     if (!cur) return {action::apply, false};
     if (inc_ver == cur->ver) return {action::duplicate, false};
-    bool concurrent = inc_base != cur->ver && cur->ver.site != inc_ver.site &&
-                      !same_value(inc_val, cur->val);
+    bool concurrent = inc_base != cur->ver && !is_resend(inc_ver, inc_base) &&
+                      cur->ver.site != inc_ver.site && !same_value(inc_val, cur->val);
     return {inc_ver > cur->ver ? action::apply : action::keep, concurrent};
 }
 
@@ -54,7 +54,7 @@ row_decision decide_row(const row_view& cur, const incoming_row& inc, role r) {
                 row_conflict = true;
             }
             // A delete meets cells of the row written elsewhere that it had not seen.
-            if (r == role::server && !e.alive && !row_conflict) {
+            if (r == role::server && !e.alive && !row_conflict && !is_resend(e.ver, e.base)) {
                 std::optional<version> unseen;
                 for (const auto& c : cur.cells) {
                     if (!c || c->ver.site == e.ver.site) continue;
@@ -92,7 +92,7 @@ row_decision decide_row(const row_view& cur, const incoming_row& inc, role r) {
         if (!d.alive_after && !carries_own_existence && cd.act != action::duplicate &&
             existence_after.site != ic.ver.site && inc.existence_base != existence_after) {
             d.reemit_existence = true;
-            if (!row_conflict) {
+            if (!row_conflict && !is_resend(ic.ver, ic.base)) {
                 d.conflicts.push_back({conflict_kind::delete_update, std::nullopt, existence_after,
                                        ic.ver, existence_after, ic.ver});
                 row_conflict = true;

@@ -75,6 +75,9 @@ std::unique_ptr<replica> replica::open(const std::string& path, const wall_clock
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'noi_meta'");
     if (!probe.step() || probe.column_int(0) == 0)
         throw sync_error(errc::not_a_replica, path + " is not a Nối replica");
+    // A statement left stepped holds a read transaction, in which a file copied out of WAL mode
+    // (VACUUM INTO, the sqlite3 shell's .backup) could not be switched back to it.
+    probe.reset();
     r->configure_connection();
     r->load();
     return r;

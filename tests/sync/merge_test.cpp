@@ -154,6 +154,30 @@ TEST(merge, update_that_knew_of_the_delete_does_not_conflict) {
     EXPECT_TRUE(d.conflicts.empty());
 }
 
+// After a restore a writer re-sends its versions with themselves as base (merge.hpp).
+TEST(merge, a_resend_takes_its_place_by_version_and_records_no_conflict) {
+    auto newer = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(9, B), v(9, B)),
+                            role::server);
+    EXPECT_EQ(newer.cells[0], action::apply);
+    EXPECT_TRUE(newer.conflicts.empty());
+    auto older = decide_row(row_with({cell(9, A, "x")}), update(0, "y", v(5, B), v(5, B)),
+                            role::server);
+    EXPECT_EQ(older.cells[0], action::keep);
+    EXPECT_TRUE(older.conflicts.empty());
+    auto deleted = decide_row(row_with({cell(5, A, "x")}, false, v(8, C)),
+                              update(0, "y", v(9, B), v(9, B), v(1, A)), role::server);
+    EXPECT_TRUE(deleted.reemit_existence);
+    EXPECT_TRUE(deleted.conflicts.empty());
+    auto del_resent =
+        decide_row(row_with({cell(5, B, "x")}), del(v(9, A), v(9, A), {}), role::server);
+    EXPECT_FALSE(del_resent.alive_after);
+    EXPECT_TRUE(del_resent.conflicts.empty());
+    // A base that only names another version of the writer's own site is no re-send.
+    auto genuine = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(9, B), v(7, B)),
+                              role::server);
+    EXPECT_EQ(genuine.conflicts.size(), 1u);
+}
+
 TEST(merge, concurrent_delete_and_reinsert_conflict_and_greater_wins) {
     // B re-inserted (alive at 9) while A deleted at 7 without having seen it.
     row_view cur{cell_view{v(9, B), existence_value(true), false}, {cell(9, B, "new")}};

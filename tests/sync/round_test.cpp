@@ -841,3 +841,42 @@ TEST_F(round_fixture, an_insert_of_a_row_the_server_already_has_merges_as_a_conc
     EXPECT_EQ(server_count("SELECT max(seq) - min(seq) + 1 - count(*) FROM noi_feed"), 0)
         << "a server sequence was skipped";
 }
+
+TEST_F(round_fixture, a_restore_records_no_conflict_for_changes_the_server_had_taken) {
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', 'Nà "
+            "Pài', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    server->rep().db().exec("VACUUM INTO '" + dir.file("snapshot.db") + "'");
+    // After the snapshot: a2 corrects a's row, a then corrects a2's value; both in order.
+    a2->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    a->exec("UPDATE household SET village = 'Bản Chang' WHERE id = 'h1'");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a2->exec("UPDATE household SET village = 'Bản Pjạc' WHERE id = 'h1'");
+    sync(*a2, dev_a2);
+    ASSERT_TRUE(server->conflicts().empty());
+
+    server.reset();
+    server = server_store::open(dir.file("snapshot.db"), wall, {13});
+    {
+        transaction tx(server->rep().db());
+        server->new_epoch();
+        tx.commit();
+    }
+    // The older writer syncs first: its re-sent values lose by version order, quietly.
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    sync(*a, dev_a);
+    for (const auto& c : server->conflicts())
+        ADD_FAILURE() << "a conflict from the restore: " << c.kind << " on " << c.row_id << "."
+                      << c.column.value_or("");
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
+    for (auto* t : {a.get(), a2.get()}) {
+        EXPECT_EQ(count(*t, "SELECT members FROM household WHERE id = 'h1'"), 5);
+        EXPECT_EQ(text(*t, "SELECT village FROM household WHERE id = 'h1'"), "Bản Pjạc");
+    }
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h1'"), 5);
+}

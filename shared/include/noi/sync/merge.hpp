@@ -70,6 +70,14 @@ struct cell_decision {
     bool concurrent; // base differs from the current version, another site, different value
 };
 
+// A version sent with itself as its base is a re-send: the writer re-pushes what it wrote
+// after the server lost it (a restore) and no longer knows what it had seen. The first push was
+// judged when it arrived (and its conflict recorded then, which a restore carries over), so a
+// re-send takes its place by version order and records no conflict of its own.
+inline bool is_resend(const version& ver, const std::optional<version>& base) {
+    return base && *base == ver;
+}
+
 // One cell, by versions (the rows of §6a's table that concern a single cell).
 cell_decision decide_cell(const std::optional<cell_view>& cur, const value& inc_val,
                           const version& inc_ver, const std::optional<version>& inc_base);
