@@ -109,6 +109,10 @@ int main(int argc, char** argv) {
     auto* revoke = dev->add_subcommand("revoke", "Stop a device's token at once and close its connections");
     revoke->add_option("device_id", device_id, "The device to revoke")->required();
     revoke->add_flag("--json", c.as_json, "Print JSON");
+    auto* dtoken = dev->add_subcommand(
+        "token", "A new token for a device in place of its old ones (lost, or seen by others); give it to the tablet with noi-client set-token");
+    dtoken->add_option("device_id", device_id, "The device")->required();
+    dtoken->add_flag("--json", c.as_json, "Print JSON");
 
     auto* acct = app.add_subcommand("account", "Named admin and viewer accounts and their tokens");
     acct->require_subcommand(1);
@@ -239,6 +243,11 @@ int main(int argc, char** argv) {
         } else if (*revoke) {
             rc = call(c, "POST", "/admin/v1/devices/" + device_id + "/revoke", "", out);
             if (rc == ok && !c.as_json) std::cout << "revoked " << device_id << "\n";
+        } else if (*dtoken) {
+            rc = call(c, "POST", "/admin/v1/devices/" + device_id + "/token", "", out);
+            if (rc == ok && !c.as_json)
+                std::cout << "new token for " << text(out["device_id"]) << " (shown only now; its older tokens no longer work): "
+                          << text(out["token"]) << "\n";
         } else if (*clist) {
             std::string target = "/admin/v1/conflicts?status=" + status;
             if (!commune.empty()) target += "&commune=" + commune;

@@ -104,6 +104,14 @@ int main(int argc, char** argv) {
                    "Send the token over http:// to a server beyond this machine (only on a "
                    "network you trust: anyone on the path can read it)");
 
+    auto* set_token = app.add_subcommand(
+        "set-token",
+        "Give the replica a new token: its own device's (noi-admin device token), or a new "
+        "device's, which takes the replica and its pending writes over once the old device is "
+        "revoked");
+    set_token->add_option("--db", db, "Replica file")->required();
+    set_token->add_option("--token", token, "The new device token")->required();
+
     auto* exec =
         app.add_subcommand("exec", "Run SQL on the replica; writes to synced tables are captured");
     exec->add_option("--db", db, "Replica file")->required();
@@ -163,6 +171,18 @@ int main(int argc, char** argv) {
             return ok;
         }
         auto t = noi::tablet::open(db, wall);
+        if (*set_token) {
+            if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
+                std::cerr << "error: that is not a device token; copy the whole token noi-admin "
+                             "device add or device token printed\n";
+                return usage;
+            }
+            t->rep().set_meta_text("token", token);
+            std::cerr << "the replica " << db << " now uses the new token; its "
+                      << t->status().pending
+                      << " pending changes stay and go up at the next sync\n";
+            return ok;
+        }
         if (*exec) {
             t->exec(sql);
             return ok;

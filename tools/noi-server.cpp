@@ -32,6 +32,57 @@ bool split_host_port(const std::string& s, std::string& host, std::uint16_t& por
     return true;
 }
 
+std::string iso_time(std::int64_t ms) {
+    auto t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void print_restore(const noi::server::restore_report& r, const std::string& dir, bool json) {
+    if (json) {
+        nlohmann::json j{{"snapshot_at", r.snapshot_at_ms ? nlohmann::json(iso_time(r.snapshot_at_ms))
+                                                          : nlohmann::json(nullptr)},
+                         {"carried_over", r.carried},
+                         {"devices_enrolled_since", r.devices_enrolled_since},
+                         {"devices_revoked_since", r.devices_revoked_since},
+                         {"conflicts_carried", r.conflicts_carried},
+                         {"quarantine_carried", r.quarantine_carried},
+                         {"server_writes_carried", r.server_writes_carried},
+                         {"replaced_kept_as", r.replaced_kept_as}};
+        if (!r.carry_failure.empty()) j["carry_failure"] = r.carry_failure;
+        std::cout << j.dump() << std::endl;
+        return;
+    }
+    std::cerr << "restored " << dir << " from the snapshot"
+              << (r.snapshot_at_ms ? " taken " + iso_time(r.snapshot_at_ms) : std::string())
+              << "; the server has a new epoch: at their next sync, tablets send again what "
+                 "they wrote since and pull everything\n";
+    if (r.carried)
+        std::cerr << "carried over from the replaced database: " << r.devices_enrolled_since
+                  << " devices enrolled and " << r.devices_revoked_since
+                  << " revoked since, every token and account, " << r.conflicts_carried
+                  << " conflicts and " << r.quarantine_carried
+                  << " quarantine entries new or decided since, and " << r.server_writes_carried
+                  << " rows the server itself wrote since\n";
+    else if (!r.carry_failure.empty())
+        std::cerr << "warning: the replaced database could not be read (" << r.carry_failure
+                  << "): enrolments, revocations and admin decisions made after the snapshot "
+                     "are not in it. Revoke lost tablets again (noi-admin device list), and give "
+                     "tablets enrolled since a new token (noi-client set-token)\n";
+    else
+        std::cerr << "there was no database in " << dir
+                  << " to carry over from: enrolments, revocations and admin decisions made "
+                     "after the snapshot are not in it. Revoke lost tablets again (noi-admin "
+                     "device list), and give tablets enrolled since a new token (noi-client "
+                     "set-token)\n";
+    if (!r.replaced_kept_as.empty())
+        std::cerr << "the replaced database is kept as " << r.replaced_kept_as
+                  << "; remove it once the tablets have synced\n";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -108,12 +159,21 @@ int main(int argc, char** argv) {
     bak->add_option("--data", dir, "Data directory")->required();
     bak->add_option("--to", to, "The snapshot file to write (must not exist)")->required();
 
+    bool json = false;
+    auto* restore = app.add_subcommand(
+        "restore",
+        "Put a snapshot back in place of DIR's database, carrying over what was enrolled, revoked "
+        "and decided since; stop the server first");
+    restore->add_option("--data", dir, "Data directory (made if missing: a new disk)")->required();
+    std::string from;
+    restore->add_option("--from", from, "The snapshot noi-server backup wrote")->required();
+    restore->add_flag("--json", json, "Print what was restored and carried over as JSON");
+
     auto* repair = app.add_subcommand(
         "repair-clock",
         "Give every stamp beyond the server's clock a fresh one (a database a hostile device "
         "poisoned under an earlier release); stop the server first");
     repair->add_option("--data", dir, "Data directory")->required();
-    bool json = false;
     repair->add_flag("--json", json, "Print what was repaired as JSON");
 
     try {
@@ -144,6 +204,10 @@ int main(int argc, char** argv) {
                           << r.rows << " rows and " << r.conflicts
                           << " conflict sides; the server has a new epoch, so every tablet "
                              "pulls all again at its next sync\n";
+            return 0;
+        }
+        if (*restore) {
+            print_restore(noi::server::restore(dir, from), dir, json);
             return 0;
         }
         if (*bak) {

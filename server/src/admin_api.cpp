@@ -185,16 +185,22 @@ json conflict_json(const conflict_record& c) {
     return j;
 }
 
+// The MIDDLE of PREFIX MIDDLE SUFFIX, when path has that shape with a non-empty middle.
+std::optional<std::string> text_in(const std::string& path, const std::string& prefix,
+                                   const std::string& suffix) {
+    if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size() ||
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
+        return std::nullopt;
+    return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+}
+
 std::optional<std::uint64_t> id_in(const std::string& path, const std::string& prefix,
                                    const std::string& suffix) {
-    if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size())
+    auto digits = text_in(path, prefix, suffix);
+    if (!digits || digits->find_first_not_of("0123456789") != std::string::npos ||
+        digits->size() > 18)
         return std::nullopt;
-    if (path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) return std::nullopt;
-    auto digits = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
-        digits.size() > 18)
-        return std::nullopt;
-    return std::stoull(digits);
+    return std::stoull(*digits);
 }
 
 api_response list_conflicts(server_store& store, const account& who,
@@ -505,15 +511,6 @@ api_response add_account(auth_store& auth, const account& who, const std::string
     }
 }
 
-// NAME in /admin/v1/accounts/NAME/ACTION, or nullopt.
-std::optional<std::string> account_in(const std::string& path, const std::string& action) {
-    const std::string prefix = "/admin/v1/accounts/", suffix = "/" + action;
-    if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size() ||
-        path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
-        return std::nullopt;
-    return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-}
-
 } // namespace
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
@@ -543,7 +540,7 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
             out.push_back(account_json(a));
         return {200, text(out)};
     }
-    if (auto name = account_in(path, "disable"); name && method == "POST") {
+    if (auto name = text_in(path, "/admin/v1/accounts/", "/disable"); name && method == "POST") {
         const auto all = auth.accounts();
         const auto admins = std::count_if(all.begin(), all.end(), [](const account& a) {
             return a.is_admin() && !a.disabled;
@@ -559,7 +556,7 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         auth.record(who.name, "account disable", *name);
         return {200, text(json{{"name", *name}, {"disabled", true}})};
     }
-    if (auto name = account_in(path, "token"); name && method == "POST") {
+    if (auto name = text_in(path, "/admin/v1/accounts/", "/token"); name && method == "POST") {
         auto token = auth.new_token(*name);
         if (!token) return error(404, "no enabled account " + *name);
         auth.record(who.name, "account token", *name);
@@ -583,19 +580,22 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
                                   " reads only its communes");
         return criterion19(store, q);
     }
-    const std::string revoke_suffix = "/revoke";
-    if (path.rfind(prefix + "/", 0) == 0 &&
-        path.size() > prefix.size() + revoke_suffix.size() + 1 &&
-        path.compare(path.size() - revoke_suffix.size(), revoke_suffix.size(), revoke_suffix) ==
-            0) {
+    if (auto id = text_in(path, prefix + "/", "/token"); id && method == "POST") {
+        auto token = auth.replace_device_token(*id);
+        if (!token)
+            return error(404, "no enrolled, unrevoked device " + *id +
+                                  "; list devices to find its id, or enrol a new one");
+        auth.record(who.name, "device token", *id);
+        state.close_device(*id);
+        return {200, text(json{{"device_id", *id}, {"token", *token}})};
+    }
+    if (auto id = text_in(path, prefix + "/", "/revoke"); id) {
         if (method != "POST") return error(405, "use POST to revoke a device");
-        auto id =
-            path.substr(prefix.size() + 1, path.size() - prefix.size() - 1 - revoke_suffix.size());
-        if (!auth.revoke(id))
-            return error(404, "no device " + id + "; list devices to find its id");
-        auth.record(who.name, "revoke", id);
-        state.close_device(id);
-        return {200, text(json{{"device_id", id}, {"revoked", true}})};
+        if (!auth.revoke(*id))
+            return error(404, "no device " + *id + "; list devices to find its id");
+        auth.record(who.name, "revoke", *id);
+        state.close_device(*id);
+        return {200, text(json{{"device_id", *id}, {"revoked", true}})};
     }
     return error(404, "no such admin endpoint: " + path);
 }

@@ -199,14 +199,32 @@ enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
     enrolment e;
     e.dev = device{"dev-" + random_token().substr(0, 12), scope, name, false};
     store_.add_device(e.dev);
-    e.token = random_token();
-    auto h = sha256(e.token);
-    auto& st = store_.rep().db().cached(
-        "INSERT INTO noi_tokens(hash, kind, device_id, created_at) VALUES (?1, 'device', ?2, ?3)");
-    st.bind_blob(1, h.data(), h.size()).bind(2, e.dev.id).bind(3, store_.rep().clock().wall_ms());
-    st.run();
+    e.token = add_device_token(e.dev.id);
     tx.commit();
     return e;
+}
+
+std::string auth_store::add_device_token(const std::string& device_id) {
+    auto token = random_token();
+    auto h = sha256(token);
+    auto& st = store_.rep().db().cached(
+        "INSERT INTO noi_tokens(hash, kind, device_id, created_at) VALUES (?1, 'device', ?2, ?3)");
+    st.bind_blob(1, h.data(), h.size()).bind(2, device_id).bind(3, store_.rep().clock().wall_ms());
+    st.run();
+    return token;
+}
+
+std::optional<std::string> auth_store::replace_device_token(const std::string& device_id) {
+    auto d = store_.find_device(device_id);
+    if (!d || d->revoked) return std::nullopt;
+    transaction tx(store_.rep().db());
+    auto& drop =
+        store_.rep().db().cached("DELETE FROM noi_tokens WHERE kind = 'device' AND device_id = ?1");
+    drop.bind(1, device_id);
+    drop.run();
+    auto token = add_device_token(device_id);
+    tx.commit();
+    return token;
 }
 
 std::optional<device> auth_store::device_for(const std::string& token) {

@@ -53,12 +53,16 @@ public:
     std::optional<device> device_for(const std::string& token);
     // Returns false for an unknown device.
     bool revoke(const std::string& device_id);
+    // A new token for an enrolled, unrevoked device, in place of every one it had (a token lost
+    // or seen by others); nullopt for an unknown or revoked device.
+    std::optional<std::string> replace_device_token(const std::string& device_id);
 
 private:
     // Throws sync_error(refused) for a code that is not a reference commune.
     void check_commune(const std::string& code);
     std::optional<account> find_account(const std::string& name);
     std::string add_token(const std::string& account);
+    std::string add_device_token(const std::string& device_id);
     server_store& store_;
 };
 

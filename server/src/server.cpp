@@ -3,6 +3,7 @@
 #include <noi/server/server.hpp>
 
 #include "data_dir_lock.hpp"
+#include "database_copy.hpp"
 #include "listener.hpp"
 #include "server_state.hpp"
 
@@ -80,18 +81,12 @@ void backup(const std::string& dir, const std::string& file) {
         throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
     if (std::filesystem::exists(file))
         throw sync_error(errc::already_exists, file + " exists; choose a new file name");
-    database src(database_path(dir), false);
-    database dst(file);
-    auto* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
-    if (!b) throw_sqlite(dst.handle(), "cannot start the backup");
-    int rc;
-    // Small steps let a running server's writer in between them.
-    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK || rc == SQLITE_BUSY ||
-           rc == SQLITE_LOCKED)
-        sqlite3_sleep(5);
-    sqlite3_backup_finish(b);
-    if (rc != SQLITE_DONE) throw_sqlite(dst.handle(), "the backup failed");
-    dst.exec("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('instance', 'snapshot')");
+    copy_database(database_path(dir), file);
+    database dst(file, false);
+    auto st = dst.prepare("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('instance', "
+                          "'snapshot'), ('snapshot_at_ms', ?1)");
+    st.bind(1, system_clock{}.now_ms());
+    st.run();
 }
 
 clock_repair repair_clock(const std::string& dir) {

@@ -239,19 +239,34 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
         "SELECT device_id, acked_seq, confirmed_rejection FROM noi_sites WHERE site = ?1");
     find.bind_blob(1, site.data(), site.size());
     std::uint64_t acked = 0, confirmed = 0;
+    std::optional<std::string> owner;
     if (find.step()) {
-        if (find.column_text(0) != d.id) {
-            find.reset();
-            return proto::error{error_code::site_bound_elsewhere,
-                                proto::condition::permanent,
-                                "this replica belongs to another device; make a new replica with "
-                                "noi-client init for this device",
-                                {}};
-        }
+        owner = find.column_text(0);
         acked = static_cast<std::uint64_t>(find.column_int(1));
         confirmed = static_cast<std::uint64_t>(find.column_int(2));
-    } else {
-        find.reset();
+    }
+    find.reset();
+    if (owner && *owner != d.id) {
+        // A replica given the token of a new device (noi-client set-token, after its own was
+        // lost or its device revoked) moves to it with its pending writes once the device it
+        // was bound to is revoked: only a revoked device's replica moves, within its commune.
+        auto was = find_device(*owner);
+        if (was && !was->revoked)
+            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+                                "this replica belongs to device " + *owner +
+                                    ", which still holds it; to move it to this device, revoke " +
+                                    *owner + " first (noi-admin device revoke)",
+                                {}};
+        if (was && was->scope != d.scope)
+            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+                                "this replica holds the data of " + was->scope +
+                                    ", and this device is enrolled for " + d.scope +
+                                    "; give it the token of a device of " + was->scope,
+                                {}};
+        auto& move = db.cached("UPDATE noi_sites SET device_id = ?2 WHERE site = ?1");
+        move.bind_blob(1, site.data(), site.size()).bind(2, d.id);
+        move.run();
+    } else if (!owner) {
         auto& sites = db.cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
         sites.bind(1, d.id);
         const auto bound = sites.step() ? static_cast<std::size_t>(sites.column_int(0)) : 0;
@@ -267,7 +282,6 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
         bind.bind_blob(1, site.data(), site.size()).bind(2, d.id);
         bind.run();
     }
-    find.reset();
     if (live_.count(h.site))
         return proto::error{error_code::site_busy,
                             proto::condition::transient,
@@ -866,6 +880,49 @@ void server_store::write_cells(const std::string& table, const std::string& id,
     }
     auto res = apply_row(server_device, rep_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+}
+
+std::uint64_t server_store::carry_own_writes(server_store& from) {
+    const auto me = rep_->site();
+    if (from.rep().site() != me)
+        throw sync_error(errc::refused, "the snapshot and the data directory belong to different "
+                                        "servers; restore a snapshot of this server");
+    const auto limit = stamp_limit();
+    row_state_store source(from.rep().db()), here(rep_->db());
+    auto own = [&](const std::optional<cell_state>& c) { return c && c->ver.site == me; };
+    std::uint64_t carried = 0;
+    for (const auto& [table, id, st] : source.all(from.rep().tables())) {
+        const auto* def = rep_->tables().find(table);
+        if (!def || !(own(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), own)))
+            continue;
+        const auto values = from.row_values(*def, id, &st);
+        const auto now = here.load(table, id, def->columns.size());
+        auto held = [&](const std::optional<cell_state>& mine, const std::optional<cell_state>& c) {
+            return c && c->ver == mine->ver;
+        };
+        bool changes = false;
+        proto::row_change r;
+        r.table = table;
+        r.id = id;
+        if (def->scope) r.scope = values[*def->scope];
+        if (own(st.exists)) {
+            r.exists = proto::existence_change{st.alive, st.exists->ver, st.exists->ver};
+            if (!st.alive) r.seen = st.seen;
+            changes |= !(now && held(st.exists, now->exists));
+        } else if (st.exists) {
+            r.existence_base = st.exists->ver;
+        }
+        for (std::size_t i = 0; i < st.cells.size() && i < def->columns.size(); ++i) {
+            if (!own(st.cells[i])) continue;
+            r.cells.push_back({def->columns[i].name, values[i], st.cells[i]->ver, st.cells[i]->ver});
+            changes |= !(now && i < now->cells.size() && held(st.cells[i], now->cells[i]));
+        }
+        if (!changes) continue;
+        auto res = apply_row(server_device, me, r, limit);
+        if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+        ++carried;
+    }
+    return carried;
 }
 
 server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,

@@ -58,6 +58,24 @@ std::string init_data_dir(const std::string& dir);
 // Copies a consistent snapshot of dir's database to file while a server may be running.
 void backup(const std::string& dir, const std::string& file);
 
+// What restore() did.
+struct restore_report {
+    std::int64_t snapshot_at_ms = 0; // when backup() took it; 0 for snapshots of older releases
+    bool carried = false;            // the replaced database was read and carried over
+    std::string carry_failure;       // why not, when a database was there but could not be read
+    std::uint64_t devices_enrolled_since = 0, devices_revoked_since = 0;
+    std::uint64_t conflicts_carried = 0, quarantine_carried = 0; // new or changed since
+    std::uint64_t server_writes_carried = 0;                     // rows
+    std::string replaced_kept_as; // where the replaced database now is (empty: there was none)
+};
+
+// Puts `snapshot` (made by backup()) in place of dir's database, the server stopped: checks it,
+// carries over from the database it replaces what only the server holds and was decided
+// since (devices, revocations, tokens, accounts, the admin log, conflicts and quarantine as
+// they stand, the server's own writes), takes a new epoch, and keeps the replaced database
+// beside it. Without a readable database in dir (a new disk) the snapshot goes in alone.
+restore_report restore(const std::string& dir, const std::string& snapshot);
+
 // Repairs a database whose clock a hostile device poisoned under a release before stamps were
 // bounded (server_store::repair_clock); the server must be stopped.
 clock_repair repair_clock(const std::string& dir);

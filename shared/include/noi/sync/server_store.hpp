@@ -146,6 +146,11 @@ public:
                      const std::vector<std::pair<std::size_t, value>>& cells,
                      std::optional<bool> exists);
 
+    // After a restore: re-applies the server's own writes (admin resolutions, releases) that
+    // `from`, the database the restore replaces, holds and this one lacks, with their original
+    // stamps, as re-sends (merge.hpp: no conflict of their own). Tablets re-push their own
+    // writes themselves; nobody else would re-push these. Returns the rows that changed.
+    std::uint64_t carry_own_writes(server_store& from);
     // An admin's decision on a conflict (DESIGN.md §6): keep one device's side, or a new value.
     struct resolution {
         std::optional<std::string> keep_device;

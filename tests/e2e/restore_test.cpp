@@ -1,0 +1,201 @@
+// What a province IT officer does around a restore (docs/operations.md): restore a snapshot
+// while tablets went on writing, enrolling and being revoked; restore onto a new disk; give a
+// replica a new token. Real processes, as the officer runs them.
+#include "server_process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <filesystem>
+
+using namespace noi;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct restore : test::server_process {
+    std::string snapshot = dir.file("snapshot.db");
+
+    std::string tablet(const json& dev, const std::string& name) {
+        auto db = dir.file(name + ".db");
+        EXPECT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code,
+                  0);
+        return db;
+    }
+    void exec(const std::string& db, const std::string& sql) {
+        auto r = client({"exec", "--db", db, sql});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    process::run_result sync(const std::string& db) {
+        return client({"sync", "--db", db, "--timeout", "30"});
+    }
+    void synced(const std::string& db) {
+        auto r = sync(db);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(r.err.find("rejected by the server"), std::string::npos) << r.err;
+    }
+    std::string value(const std::string& db, const std::string& sql) {
+        auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
+        if (rows.empty() || rows[0].empty()) return "<none>";
+        auto v = rows[0].begin().value();
+        return v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    void backup() {
+        auto b = process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot});
+        ASSERT_EQ(b.exit_code, 0) << b.err;
+    }
+    void stop() {
+        server->signal(SIGTERM);
+        ASSERT_EQ(server->wait(10s), 0);
+    }
+    json restore_from_snapshot() {
+        auto r = process::run(
+            {NOI_SERVER_BIN, "restore", "--data", data, "--from", snapshot, "--json"});
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return parsed(r);
+    }
+};
+
+} // namespace
+
+TEST_F(restore, a_restore_keeps_what_was_written_enrolled_revoked_and_resolved_since) {
+    auto a = enrol("01849"), a2 = enrol("01849"), b = enrol("01852"), lost = enrol("01849");
+    auto da = tablet(a, "a"), da2 = tablet(a2, "a2"), db = tablet(b, "b"), dl = tablet(lost, "l");
+    exec(da, "INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+             "'Nà Pài', 4)");
+    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01852', 'Trộm trâu')");
+    exec(dl, "INSERT INTO household(id, commune_code, members) VALUES ('h9', '01849', 2)");
+    for (const auto& t : {da, da2, db, dl, da2})
+        synced(t);
+    backup();
+
+    // A week goes by: a correction, a conflict an admin resolves, a tablet lost and revoked,
+    // a new one enrolled, more records.
+    exec(da2, "UPDATE household SET members = 5 WHERE id = 'h1'");
+    synced(da2);
+    synced(da);
+    exec(da, "UPDATE household SET village = 'Bản Pjạc' WHERE id = 'h1'");
+    exec(da2, "UPDATE household SET village = 'Bản Chang' WHERE id = 'h1'");
+    synced(da);
+    synced(da2);
+    auto open = parsed(admin({"conflicts", "list", "--json"}));
+    ASSERT_EQ(open.size(), 1u);
+    auto resolved = admin({"conflicts", "resolve", std::to_string(open[0]["id"].get<int>()),
+                           "--value", "\"Bản Chang Dưới\""});
+    ASSERT_EQ(resolved.exit_code, 0) << resolved.err;
+    ASSERT_EQ(admin({"device", "revoke", lost["device_id"]}).exit_code, 0);
+    auto n = enrol("01852");
+    auto dn = tablet(n, "n");
+    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i2', '01852', 'Cháy rừng')");
+    synced(dn);
+    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i3', '01852', 'Lũ quét')");
+    synced(db);
+    const auto households = server_count("SELECT count(*) FROM household");
+    const auto incidents = server_count("SELECT count(*) FROM incident");
+
+    stop();
+    auto report = restore_from_snapshot();
+    EXPECT_EQ(report["carried_over"], true);
+    EXPECT_EQ(report["devices_enrolled_since"], 1);
+    EXPECT_EQ(report["devices_revoked_since"], 1);
+    EXPECT_EQ(report["conflicts_carried"], 1);
+    EXPECT_EQ(report["server_writes_carried"], 1);
+    EXPECT_TRUE(report["snapshot_at"].is_string());
+    EXPECT_TRUE(std::filesystem::exists(report["replaced_kept_as"].get<std::string>()));
+    start_server(url.substr(7));
+
+    for (const auto& t : {da, da2, db, dn, da, da2, db, dn})
+        synced(t);
+    auto l = sync(dl);
+    EXPECT_EQ(l.exit_code, 4) << "the revocation was undone: " << l.err;
+
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
+    auto all = parsed(admin({"conflicts", "list", "--status", "all", "--json"}));
+    ASSERT_EQ(all.size(), 1u) << all.dump();
+    EXPECT_EQ(all[0]["status"], "resolved");
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), households);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), incidents);
+    for (const auto& t : {da, da2}) {
+        EXPECT_EQ(value(t, "SELECT village FROM household WHERE id = 'h1'"), "Bản Chang Dưới");
+        EXPECT_EQ(value(t, "SELECT members FROM household WHERE id = 'h1'"), "5");
+    }
+    for (const auto& t : {db, dn})
+        EXPECT_EQ(value(t, "SELECT count(*) FROM incident"), "3");
+    for (const auto& t : {da, da2, db, dn}) {
+        auto st = parsed(client({"status", "--db", t, "--json"}));
+        EXPECT_EQ(st["pending"], 0);
+        EXPECT_EQ(st["rejected"], 0);
+    }
+}
+
+TEST_F(restore, onto_a_new_disk_a_tablet_enrolled_since_takes_a_new_device_and_keeps_its_writes) {
+    auto a = enrol("01849");
+    auto da = tablet(a, "a");
+    exec(da, "INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
+    synced(da);
+    backup();
+    auto n = enrol("01852");
+    auto dn = tablet(n, "n");
+    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01852', 'Trộm trâu')");
+    synced(dn);
+
+    stop();
+    std::filesystem::remove_all(data); // the disk died
+    auto r = process::run({NOI_SERVER_BIN, "restore", "--data", data, "--from", snapshot});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("Revoke lost tablets again"), std::string::npos) << r.err;
+    start_server(url.substr(7));
+
+    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i2', '01852', 'Lũ quét')");
+    EXPECT_EQ(sync(dn).exit_code, 4); // its device is not in the snapshot
+    auto n2 = enrol("01852");
+    auto set = client({"set-token", "--db", dn, "--token", n2["token"]});
+    ASSERT_EQ(set.exit_code, 0) << set.err;
+    synced(dn);
+    synced(da);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 2);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
+}
+
+TEST_F(restore, a_replica_takes_a_new_token_of_its_device_or_moves_to_a_new_device_once_revoked) {
+    auto a = enrol("01849");
+    auto da = tablet(a, "a");
+    exec(da, "INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
+    synced(da);
+
+    // The token was seen by others: a new one for the same device; the old one stops.
+    auto fresh = admin({"device", "token", a["device_id"], "--json"});
+    ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+    exec(da, "UPDATE household SET members = 5");
+    EXPECT_EQ(sync(da).exit_code, 4);
+    ASSERT_EQ(client({"set-token", "--db", da, "--token", json::parse(fresh.out)["token"]})
+                  .exit_code,
+              0);
+    synced(da);
+    EXPECT_EQ(server_count("SELECT members FROM household"), 5);
+
+    // A new device takes the replica over only once the old one is revoked, and only in its
+    // own commune; the pending write goes up with it.
+    exec(da, "UPDATE household SET members = 6");
+    auto other = enrol("01852");
+    ASSERT_EQ(client({"set-token", "--db", da, "--token", other["token"]}).exit_code, 0);
+    auto wrong = sync(da);
+    EXPECT_EQ(wrong.exit_code, 1);
+    EXPECT_NE(wrong.err.find("revoke " + a["device_id"].get<std::string>()), std::string::npos)
+        << wrong.err;
+    ASSERT_EQ(admin({"device", "revoke", a["device_id"]}).exit_code, 0);
+    wrong = sync(da);
+    EXPECT_EQ(wrong.exit_code, 1);
+    EXPECT_NE(wrong.err.find("holds the data of 01849"), std::string::npos) << wrong.err;
+    auto b = enrol("01849");
+    ASSERT_EQ(client({"set-token", "--db", da, "--token", b["token"]}).exit_code, 0);
+    synced(da);
+    EXPECT_EQ(server_count("SELECT members FROM household"), 6);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_sites WHERE device_id = '" +
+                           b["device_id"].get<std::string>() + "'"),
+              1);
+    EXPECT_EQ(parsed(client({"status", "--db", da, "--json"}))["pending"], 0);
+}
