@@ -75,10 +75,16 @@ void put_rejections(packer& p, const std::vector<rejection>& rs) {
     }
 }
 
+void put_ids(packer& p, const std::vector<std::uint64_t>& ids) {
+    p.pack_array(static_cast<std::uint32_t>(ids.size()));
+    for (auto id : ids)
+        p.pack_uint64(id);
+}
+
 struct encoder {
     packer& p;
     void operator()(const hello& m) {
-        p.pack_array(9);
+        p.pack_array(10);
         p.pack_uint8(static_cast<std::uint8_t>(msg_type::hello));
         p.pack_uint32(m.version);
         put_bin(p, m.site.data(), m.site.size());
@@ -91,9 +97,10 @@ struct encoder {
         else
             p.pack_nil();
         p.pack_uint64(m.confirmed_rejection);
+        put_ids(p, m.rejected);
     }
     void operator()(const welcome& m) {
-        p.pack_array(7);
+        p.pack_array(8);
         p.pack_uint8(static_cast<std::uint8_t>(msg_type::welcome));
         p.pack_uint32(m.version);
         p.pack_uint64(m.clock_ms);
@@ -101,6 +108,7 @@ struct encoder {
         put_bin(p, m.epoch.data(), m.epoch.size());
         p.pack_uint64(m.acked_seq);
         put_rejections(p, m.rejections);
+        put_ids(p, m.settled);
     }
     void operator()(const push& m) {
         p.pack_array(4);
@@ -269,6 +277,16 @@ struct reader {
         return out;
     }
 
+    std::vector<std::uint64_t> ids(const msgpack::object& o, const char* what) const {
+        auto a = array(o, what);
+        if (a.size() > lim.max_rows) fail(decode_errc::too_large, std::string("too many ") + what);
+        std::vector<std::uint64_t> out;
+        out.reserve(a.size());
+        for (const auto& x : a)
+            out.push_back(u64(x, what));
+        return out;
+    }
+
     std::vector<rejection> rejections(const msgpack::object& o) const {
         auto a = array(o, "rejections");
         if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many rejections");
@@ -308,6 +326,7 @@ struct reader {
             m.pending = u64(f[6], "pending");
             if (f[7].type != msgpack::type::NIL) m.oldest_pending_ms = u64(f[7], "oldest pending");
             m.confirmed_rejection = u64(f[8], "confirmed rejection");
+            if (f.size() > 9) m.rejected = ids(f[9], "rejected");
             return m;
         }
         case msg_type::welcome: {
@@ -320,6 +339,7 @@ struct reader {
             m.epoch = site(f[4], "epoch");
             m.acked_seq = u64(f[5], "acked seq");
             m.rejections = rejections(f[6]);
+            if (f.size() > 7) m.settled = ids(f[7], "settled");
             return m;
         }
         case msg_type::push: {

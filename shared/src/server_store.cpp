@@ -323,6 +323,20 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
                                 static_cast<proto::reject_reason>(rej.column_int(4)),
                                 rej.column_text(5)});
     rej.reset();
+    // Rejections the tablet still lists that are settled: an admin discarded or released
+    // them, or a later rejection of the same row took their place (collapsed, so gone). An id
+    // below quarantine_id_floor may be one a lost database made (restore): never settled.
+    auto& settled = db.cached(
+        "SELECT EXISTS (SELECT 1 FROM noi_quarantine WHERE id = ?1 AND site = ?2 AND status != "
+        "'open') OR (NOT EXISTS (SELECT 1 FROM noi_quarantine WHERE id = ?1) AND ?1 >= "
+        "coalesce((SELECT value FROM noi_meta WHERE key = 'quarantine_id_floor'), 0) AND ?1 <= "
+        "(SELECT max(id) FROM noi_quarantine))");
+    for (std::size_t i = 0; i < h.rejected.size() && i < proto::max_rejected_listed; ++i) {
+        settled.bind(1, static_cast<std::int64_t>(h.rejected[i]))
+            .bind_blob(2, site.data(), site.size());
+        if (settled.step() && settled.column_int(0)) w.settled.push_back(h.rejected[i]);
+        settled.reset();
+    }
     tx.commit();
     live_.insert(h.site);
     return w;
@@ -420,6 +434,12 @@ std::variant<proto::push_ack, proto::error> server_store::push(const device& d, 
         rep_->fault_point("server.push.row");
     }
     ack.acked_seq = std::max(acked, p.to_seq);
+    // The fleet status shows what is still pending after the round, not at its HELLO: each
+    // row of a push is one of the changes the HELLO counted.
+    auto& pending = db.cached(
+        "UPDATE noi_devices SET pending = max(0, pending - ?2) WHERE device_id = ?1");
+    pending.bind(1, d.id).bind(2, static_cast<std::int64_t>(rows.size()));
+    pending.run();
     auto& upd = db.cached("UPDATE noi_sites SET acked_seq = ?2 WHERE site = ?1");
     upd.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(ack.acked_seq));
     upd.run();
@@ -574,8 +594,10 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         const std::int64_t repeats = 1 + (prev.step() ? prev.column_int(0) : 0);
         prev.reset();
         auto& q = db.cached(
-            "INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, reason, message, "
-            "payload, received_at, repeats) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+            "INSERT INTO noi_quarantine(id, device_id, site, tbl, row_id, seq, reason, message, "
+            "payload, received_at, repeats) VALUES (max(coalesce((SELECT max(id) FROM "
+            "noi_quarantine), 0) + 1, coalesce((SELECT value FROM noi_meta WHERE key = "
+            "'quarantine_id_floor'), 0)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
         q.bind(1, d.id).bind_blob(2, site.data(), site.size()).bind(3, r.table).bind(4, r.id);
         q.bind(5, static_cast<std::int64_t>(r.seq))
             .bind(6, static_cast<std::int64_t>(*reason))
@@ -1062,10 +1084,16 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
                 "the reason still holds: " + why +
                     "; fix it first (for example the device's scope) or discard the row"};
     transaction tx(rep_->db());
-    auto res = apply_row(*d, pusher, row, limit);
+    emissions emitted;
+    auto res = apply_row(*d, pusher, row, limit, &emitted);
     if (res.rejection)
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + res.rejection->message};
+    // The tablet that pushed the row dropped it when it was rejected, so the emission is for
+    // it too: a pull that leaves out its own pushes must not leave this one out.
+    auto& everyone = rep_->db().cached("UPDATE noi_feed SET site = NULL WHERE seq = ?1");
+    everyone.bind(1, static_cast<std::int64_t>(emitted.for_scope("*")));
+    everyone.run();
     auto& u = rep_->db().cached("UPDATE noi_quarantine SET status = 'released' WHERE id = ?1");
     u.bind(1, static_cast<std::int64_t>(id));
     u.run();

@@ -235,6 +235,12 @@ proto::hello tablet::begin_round(const std::string& app_version) {
     h.pending = s.pending;
     if (s.oldest_pending_ms) h.oldest_pending_ms = static_cast<std::uint64_t>(*s.oldest_pending_ms);
     h.confirmed_rejection = static_cast<std::uint64_t>(rep_->meta_int("confirmed_rejection"));
+    auto& kept = rep_->db().cached(
+        "SELECT quarantine_id FROM noi_rejected ORDER BY quarantine_id LIMIT ?1");
+    kept.bind(1, static_cast<std::int64_t>(proto::max_rejected_listed));
+    while (kept.step())
+        h.rejected.push_back(static_cast<std::uint64_t>(kept.column_int(0)));
+    kept.reset();
     return h;
 }
 
@@ -263,6 +269,12 @@ void tablet::on_welcome(const proto::welcome& w) {
     }
     for (const auto& r : w.rejections)
         record_rejection(r);
+    // An admin discarded or released these on the server: the officer need not see them.
+    auto& settle = db.cached("DELETE FROM noi_rejected WHERE quarantine_id = ?1");
+    for (auto id : w.settled) {
+        settle.bind(1, static_cast<std::int64_t>(id));
+        settle.run();
+    }
 
     // After a restore the server may lack anything we sent since: pull all, send all again.
     bool repush = new_epoch;

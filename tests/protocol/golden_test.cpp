@@ -40,3 +40,21 @@ TEST(golden, a_pull_without_the_own_field_asks_for_the_tablets_own_writes_too) {
     ASSERT_TRUE(std::holds_alternative<proto::message>(r));
     EXPECT_EQ(std::get<proto::message>(r), proto::message(proto::pull{42, 500, true}));
 }
+
+TEST(golden, a_hello_and_welcome_without_the_rejected_lists_mean_none) {
+    // The nine-field HELLO and seven-field WELCOME of releases before the lists.
+    auto h = proto::decode(test::unhex("990101c4100102030405060708090a0b0c0d0e0f1001a96e6f692f302e"
+                                       "312e30cf0000018bcfe568000ccf0000018bcf4cd18004"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(h));
+    auto hello = std::get<proto::hello>(std::get<proto::message>(h));
+    EXPECT_TRUE(hello.rejected.empty());
+    EXPECT_EQ(hello.confirmed_rejection, 4u);
+    auto w = proto::decode(test::unhex(
+        "970201cf0000018bcfe569f4a53031383439c410090a0b0c0d0e0f10111213141516171805919603a7636f6d"
+        "6d756e65a530313834390204d922636f6d6d756e652069732070726f76696e6365207265666572656e636520"
+        "64617461"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(w));
+    auto welcome = std::get<proto::welcome>(std::get<proto::message>(w));
+    EXPECT_TRUE(welcome.settled.empty());
+    EXPECT_EQ(welcome.rejections.size(), 1u);
+}

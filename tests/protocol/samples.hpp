@@ -45,10 +45,11 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
     upd.cells.push_back({"is_safe", 0.5, {0x30000, sample_site(1)}, std::nullopt});
     upd.cells.push_back({"pledge", blob{{0, 1, 2}}, {0x30000, sample_site(1)}, std::nullopt});
     return {
-        {"hello", proto::hello{1, sample_site(1), 1, "noi/0.1.0", 1700000000000, 12, 1699990000000, 4}},
+        {"hello", proto::hello{1, sample_site(1), 1, "noi/0.1.0", 1700000000000, 12, 1699990000000, 4, {3, 4}}},
         {"welcome", proto::welcome{1, 1700000000500, "01849", sample_site(9), 5,
                                    {{3, "commune", "01849", 2, proto::reject_reason::global_table,
-                                     "commune is province reference data"}}}},
+                                     "commune is province reference data"}},
+                                   {3}}},
         {"push", proto::push{5, 10, {sample_row(), del, upd}}},
         {"push_ack", proto::push_ack{10, {{4, "incident", "x2", 8, proto::reject_reason::out_of_scope, "wrong commune"}}}},
         {"pull", proto::pull{42, 500, false}},

@@ -880,3 +880,56 @@ TEST_F(round_fixture, a_restore_records_no_conflict_for_changes_the_server_had_t
     }
     EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h1'"), 5);
 }
+
+TEST_F(round_fixture, the_tablets_rejected_rows_clear_once_an_admin_settles_them) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'ghi nhầm xã')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('y', '01852', 'cũng nhầm')");
+    a->exec("INSERT INTO commune(id, name, kind) VALUES ('09999', 'Giả', 'xa')");
+    sync(*a, dev_a);
+    ASSERT_EQ(a->rejected().size(), 3u);
+    auto q = server->quarantine();
+    ASSERT_EQ(q.size(), 3u);
+    EXPECT_EQ(server->discard_quarantined(q[0].id).status, server_store::quarantine_status::done);
+    sync(*a, dev_a);
+    auto left = a->rejected();
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left[0].quarantine_id, q[1].id);
+    // A row rejected again takes the place of its earlier entry (a collapse, which deletes
+    // it; only a tablet that keeps writing rows its keyboard would refuse does that).
+    const auto old_id = std::to_string(q[2].id);
+    server->rep().db().exec("INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, "
+                            "reason, message, received_at, repeats) SELECT device_id, site, tbl, "
+                            "row_id, seq, reason, message, received_at, 2 FROM noi_quarantine "
+                            "WHERE id = " + old_id);
+    server->rep().db().exec("DELETE FROM noi_quarantine WHERE id = " + old_id);
+    sync(*a, dev_a);
+    left = a->rejected();
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left[0].row_id, "y");
+    EXPECT_EQ(left[1].row_id, "09999");
+    EXPECT_GT(left[1].quarantine_id, q[2].id);
+    // A release settles too: the row then comes down as the server took it.
+    server->rep().db().exec("UPDATE noi_devices SET scope = '*' WHERE device_id = 'tab-a'");
+    EXPECT_EQ(server->release_quarantined(q[1].id).status, server_store::quarantine_status::done);
+    auto wide = dev_a;
+    wide.scope = "*";
+    sync(*a, wide);
+    ASSERT_EQ(a->rejected().size(), 1u);
+    EXPECT_EQ(a->rejected()[0].row_id, "09999");
+    EXPECT_EQ(text(*a, "SELECT summary FROM incident WHERE id = 'y'"), "cũng nhầm");
+}
+
+TEST_F(round_fixture, the_fleet_status_counts_what_is_pending_after_the_round) {
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01849')");
+    sync(*a, dev_a);
+    EXPECT_EQ(server_count("SELECT pending FROM noi_devices WHERE device_id = 'tab-a'"), 0);
+    // A round cut after its HELLO leaves the count the tablet gave.
+    a->exec("INSERT INTO incident(id, commune_code) VALUES ('i3', '01849')");
+    sim::link_faults cut_push;
+    cut_push.cut = [](const proto::message& m, bool to_server) {
+        return to_server && std::holds_alternative<proto::push>(m);
+    };
+    EXPECT_TRUE(sync_once(*a, *server, dev_a, {}, cut_push).cut);
+    EXPECT_EQ(server_count("SELECT pending FROM noi_devices WHERE device_id = 'tab-a'"), 1);
+}

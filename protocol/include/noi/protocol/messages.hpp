@@ -80,6 +80,9 @@ struct rejection {
     friend bool operator==(const rejection&, const rejection&) = default;
 };
 
+// The most rejected rows a HELLO lists; a tablet with more lists the rest in later rounds.
+inline constexpr std::size_t max_rejected_listed = 1000;
+
 struct hello {
     std::uint32_t version = protocol_version;
     site_id site{};
@@ -89,6 +92,9 @@ struct hello {
     std::uint64_t pending = 0;
     std::optional<std::uint64_t> oldest_pending_ms;
     std::uint64_t confirmed_rejection = 0; // highest quarantine id the tablet has recorded
+    // Quarantine ids of the rejected rows the tablet still keeps (at most max_rejected_listed,
+    // oldest first), so the server can say which an admin has settled.
+    std::vector<std::uint64_t> rejected;
     friend bool operator==(const hello&, const hello&) = default;
 };
 
@@ -99,6 +105,7 @@ struct welcome {
     site_id epoch{};
     std::uint64_t acked_seq = 0;       // the highest local sequence the server holds from this site
     std::vector<rejection> rejections; // not yet confirmed by the tablet
+    std::vector<std::uint64_t> settled; // of HELLO's `rejected`: discarded or released since
     friend bool operator==(const welcome&, const welcome&) = default;
 };
 
