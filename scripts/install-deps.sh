@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev           # logs
   nlohmann-json3-dev      # the admin API's JSON
   libssl-dev              # TLS through Asio
+  libutf8proc-dev         # Unicode normalisation: names typed in NFD compare equal to NFC
   libxxhash-dev           # cell digests: what a tablet's update changed (docs/capture.md)
   clang-14 libclang-rt-14-dev  # libFuzzer for the fuzz targets' smoke runs (docs/reliability.md)
 )

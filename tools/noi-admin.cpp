@@ -1,8 +1,10 @@
 // noi-admin: the province administrator's tool, a thin client of /admin/v1 (CLI.md).
 #include "admin/http_client.hpp"
+#include "local_time.hpp"
 #include "terminal_text.hpp"
 
 #include <noi/sync/hlc.hpp>
+#include <noi/sync/unicode_text.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -61,19 +63,30 @@ std::string text(const json& v) {
     return noi::tools::printable(v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-// Terminal columns of UTF-8 text: one per code point (Vietnamese letters are precomposed).
-std::size_t columns_of(const std::string& s) {
-    std::size_t n = 0;
-    for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
-    return n;
+// A time as people here read it (Asia/Ho_Chi_Minh); "-" for none.
+std::string when(const json& v) {
+    if (!v.is_string()) return "-";
+    return noi::tools::vietnam_time(v.get<std::string>()).value_or(text(v));
 }
+
+// "Name (id)", or the id alone for a device without a name.
+std::string named(const json& name, const json& id) {
+    if (!name.is_string() || name.get<std::string>().empty()) return text(id);
+    return text(name) + " (" + text(id) + ")";
+}
+
+// Terminal columns: combining marks (text typed decomposed) take none.
+std::size_t columns_of(const std::string& s) { return noi::display_width(s); }
 
 void print_table(const json& rows, const std::vector<std::string>& cols) {
     std::vector<std::size_t> w(cols.size());
     for (std::size_t i = 0; i < cols.size(); ++i) w[i] = cols[i].size();
     for (const auto& r : rows)
         for (std::size_t i = 0; i < cols.size(); ++i) w[i] = std::max(w[i], columns_of(text(r[cols[i]])));
-    auto cell = [&](const std::string& s, std::size_t i) { std::cout << s << std::string(w[i] + 2 - columns_of(s), ' '); };
+    // The last column is not padded: no line ends in spaces.
+    auto cell = [&](const std::string& s, std::size_t i) {
+        std::cout << s << (i + 1 < cols.size() ? std::string(w[i] + 2 - columns_of(s), ' ') : "");
+    };
     for (std::size_t i = 0; i < cols.size(); ++i) cell(cols[i], i);
     std::cout << "\n";
     for (const auto& r : rows) {
@@ -82,16 +95,51 @@ void print_table(const json& rows, const std::vector<std::string>& cols) {
     }
 }
 
+std::string enc(const std::string& s) { return noi::admin::encode_component(s); }
+
+// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const json& v) {
+    auto s = v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return out + "\"";
+}
+
+// The report for a spreadsheet: one line per district, then the province; with by_commune,
+// one line per commune with its district. Excel takes a file without a BOM for the local
+// code page and garbles Vietnamese, so the BOM is written unless a script asks otherwise.
+void print_criterion19_csv(const json& report, bool bom, bool by_commune) {
+    if (bom) std::cout << "\xEF\xBB\xBF";
+    if (by_commune) {
+        std::cout << "commune_code,commune,district_code,district,met,decided_on\n";
+        for (const auto& c : report["communes"])
+            std::cout << csv_field(c["code"]) << "," << csv_field(c["name"]) << "," << csv_field(c["district_code"]) << ","
+                      << csv_field(c["district"]) << "," << (c["met"].get<bool>() ? 1 : 0) << "," << csv_field(c["decided_on"])
+                      << "\n";
+        return;
+    }
+    std::cout << "district_code,district,met,total\n";
+    for (const auto& d : report["districts"])
+        std::cout << csv_field(d["code"]) << "," << csv_field(d["name"]) << "," << d["met"] << "," << d["total"] << "\n";
+    std::cout << ",Tỉnh (province)," << report["province"]["met"] << "," << report["province"]["total"] << "\n";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"noi-admin: enrol and revoke tablets, and look after the province's data"};
+    app.set_version_flag("--version", std::string("noi-admin ") + NOI_VERSION);
+    // --server, --token and --ca-file may come anywhere, after the command too.
+    app.fallthrough();
     context c;
     if (const char* s = std::getenv("NOI_SERVER")) c.server = s;
     if (const char* t = std::getenv("NOI_ADMIN_TOKEN")) c.token = t;
-    app.add_option("--server", c.server, "Server URL, http://HOST:PORT (default $NOI_SERVER)");
+    if (const char* f = std::getenv("NOI_CA_FILE")) c.ca_file = f;
+    app.add_option("--server", c.server, "Server URL, http://HOST:PORT or https://HOST:PORT (default $NOI_SERVER)");
     app.add_option("--token", c.token, "Admin token (default $NOI_ADMIN_TOKEN)");
-    app.add_option("--ca-file", c.ca_file, "Extra trusted CA for https:// (a private provincial CA)");
+    app.add_option("--ca-file", c.ca_file, "Extra trusted CA for https://, a private provincial CA (default $NOI_CA_FILE)")
+        ->check(CLI::ExistingFile);
     app.require_subcommand(1);
 
     auto* dev = app.add_subcommand("device", "Enrol, list and revoke devices");
@@ -149,7 +197,7 @@ int main(int argc, char** argv) {
     cshow->add_flag("--json", c.as_json, "Print JSON");
     auto* cresolve = conflicts->add_subcommand("resolve", "Keep one device's side, or write a new value");
     cresolve->add_option("id", id, "Conflict id")->required();
-    auto* keep_opt = cresolve->add_option("--keep", keep, "The device whose side to keep");
+    auto* keep_opt = cresolve->add_option("--keep", keep, "The device whose side to keep: its id, or its name as listed");
     auto* value_opt = cresolve->add_option("--value", value_json, "A new value as a JSON scalar, e.g. 5 or '\"Nà Pài\"' or null");
     keep_opt->excludes(value_opt);
     cresolve->add_flag("--force", force, "Resolve even if the cell changed again since");
@@ -161,16 +209,30 @@ int main(int argc, char** argv) {
     quarantine->require_subcommand(1);
     auto* qlist = quarantine->add_subcommand("list", "Rejected rows still waiting for a decision");
     qlist->add_flag("--json", c.as_json, "Print JSON");
-    auto* qdiscard = quarantine->add_subcommand("discard", "Drop a rejected row");
-    qdiscard->add_option("id", id, "Quarantine id")->required();
+    auto* qshow = quarantine->add_subcommand("show", "A rejected row's values, its reason and who sent it");
+    qshow->add_option("id", id, "Quarantine id")->required();
+    qshow->add_flag("--json", c.as_json, "Print JSON");
+    auto* qdiscard = quarantine->add_subcommand("discard", "Drop a rejected row, or with --all every open one (of a device, of a reason)");
+    auto* qid_opt = qdiscard->add_option("id", id, "Quarantine id");
+    bool discard_all = false;
+    std::string reason;
+    auto* all_opt = qdiscard->add_flag("--all", discard_all, "Every open rejected row (narrow it with --device and --reason)");
+    qid_opt->excludes(all_opt);
+    qdiscard->add_option("--device", device_id, "With --all: only this device's")->needs(all_opt);
+    qdiscard->add_option("--reason", reason, "With --all: only this reason, e.g. global_table")->needs(all_opt);
     qdiscard->add_flag("--json", c.as_json, "Print JSON");
     auto* qrelease = quarantine->add_subcommand("release", "Apply a rejected row once its reason no longer holds");
     qrelease->add_option("id", id, "Quarantine id")->required();
     qrelease->add_flag("--json", c.as_json, "Print JSON");
 
     int silent_days = 7;
+    bool fail_if_any = false;
     auto* fleet = app.add_subcommand("status", "Fleet health, one row per device");
-    fleet->add_option("--silent-days", silent_days, "Flag devices not heard from for longer")->capture_default_str();
+    fleet->add_option("--silent-days", silent_days, "Flag devices not heard from for longer (1 to 3650)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3650));
+    fleet->add_flag("--fail-if-any", fail_if_any,
+                    "Exit 1 when a device is silent, revoked but still trying, behind the schema or has a wrong clock (for cron)");
     fleet->add_flag("--json", c.as_json, "Print JSON");
 
     auto* history = app.add_subcommand("history", "Every accepted change of a row, with conflicts and resolutions");
@@ -182,12 +244,16 @@ int main(int argc, char** argv) {
     report->require_subcommand(1);
     auto* c19 = report->add_subcommand("criterion19", "Communes meeting criterion 19 (19.1 and 19.2), per district");
     c19->add_option("--year", year, "The year (default: the latest with an assessment)");
-    c19->add_flag("--csv", csv, "CSV for a spreadsheet");
+    c19->add_flag("--csv", csv, "CSV for a spreadsheet (UTF-8 with a BOM, so Excel reads Vietnamese)");
+    bool no_bom = false, by_commune = false;
+    c19->add_flag("--no-bom", no_bom, "With --csv: no byte order mark (for scripts)");
+    c19->add_flag("--by-commune", by_commune, "With --csv: one line per commune, named, with its district");
     c19->add_flag("--json", c.as_json, "Print JSON");
 
     try {
         app.parse(argc, argv);
         if (*add && commune.empty() && !province) throw CLI::RequiredError("--commune or --province");
+        if (*qdiscard && !discard_all && qid_opt->count() == 0) throw CLI::RequiredError("a quarantine id, or --all");
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? ok : usage;
     }
@@ -220,10 +286,10 @@ int main(int argc, char** argv) {
                 print_table(rows, {"name", "role", "communes", "disabled", "created_at"});
             }
         } else if (*adisable) {
-            rc = call(c, "POST", "/admin/v1/accounts/" + account_name + "/disable", "", out);
+            rc = call(c, "POST", "/admin/v1/accounts/" + enc(account_name) + "/disable", "", out);
             if (rc == ok && !c.as_json) std::cout << "disabled account " << text(out["name"]) << "\n";
         } else if (*atoken) {
-            rc = call(c, "POST", "/admin/v1/accounts/" + account_name + "/token", "", out);
+            rc = call(c, "POST", "/admin/v1/accounts/" + enc(account_name) + "/token", "", out);
             if (rc == ok && !c.as_json)
                 std::cout << "new token for " << text(out["name"]) << " (shown only now): " << text(out["token"]) << "\n";
         } else if (*add) {
@@ -239,19 +305,25 @@ int main(int argc, char** argv) {
                           << "\ntoken (shown only now): " << out["token"].get<std::string>() << "\n";
         } else if (*list) {
             rc = call(c, "GET", "/admin/v1/devices", "", out);
-            if (rc == ok && !c.as_json) print_table(out, {"device_id", "scope", "name", "last_sync_at", "revoked"});
+            if (rc == ok && !c.as_json) {
+                json rows = json::array();
+                for (const auto& d : out)
+                    rows.push_back({{"device_id", d["device_id"]}, {"name", d["name"]}, {"commune", d["scope"]},
+                                    {"last sync", when(d["last_sync_at"])}, {"revoked", d["revoked"].get<bool>() ? "revoked" : ""}});
+                print_table(rows, {"device_id", "name", "commune", "last sync", "revoked"});
+            }
         } else if (*revoke) {
-            rc = call(c, "POST", "/admin/v1/devices/" + device_id + "/revoke", "", out);
+            rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/revoke", "", out);
             if (rc == ok && !c.as_json) std::cout << "revoked " << device_id << "\n";
         } else if (*dtoken) {
-            rc = call(c, "POST", "/admin/v1/devices/" + device_id + "/token", "", out);
+            rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/token", "", out);
             if (rc == ok && !c.as_json)
                 std::cout << "new token for " << text(out["device_id"]) << " (shown only now; its older tokens no longer work): "
                           << text(out["token"]) << "\n";
         } else if (*clist) {
-            std::string target = "/admin/v1/conflicts?status=" + status;
-            if (!commune.empty()) target += "&commune=" + commune;
-            if (!table.empty()) target += "&table=" + table;
+            std::string target = "/admin/v1/conflicts?status=" + enc(status);
+            if (!commune.empty()) target += "&commune=" + enc(commune);
+            if (!table.empty()) target += "&table=" + enc(table);
             rc = call(c, "GET", target, "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
@@ -260,8 +332,8 @@ int main(int argc, char** argv) {
                     const auto& l = x["versions"][1];
                     rows.push_back({{"id", x["id"]}, {"kind", x["kind"]}, {"table", x["table"]}, {"row_id", x["row_id"]},
                                     {"column", x["column"]}, {"commune", x["commune"]},
-                                    {"kept", text(w["value"]) + " (" + text(w["device_id"]) + ")"},
-                                    {"lost", text(l["value"]) + " (" + text(l["device_id"]) + ")"}});
+                                    {"kept", text(w["value"]) + " (" + named(w["device_name"], w["device_id"]) + ")"},
+                                    {"lost", text(l["value"]) + " (" + named(l["device_name"], l["device_id"]) + ")"}});
                 }
                 print_table(rows, {"id", "kind", "table", "row_id", "column", "commune", "kept", "lost"});
             }
@@ -273,9 +345,10 @@ int main(int argc, char** argv) {
                           << (out["column"].is_null() ? std::string() : " ." + text(out["column"])) << ", commune "
                           << text(out["commune"]) << "\n";
                 for (const auto& v : out["versions"])
-                    std::cout << (v["winner"].get<bool>() ? "  applied  " : "  lost     ") << text(v["value"])
-                              << (v["deleted"].get<bool>() ? " (deleted the row)" : "") << " by " << text(v["device_id"])
-                              << " at " << text(v["time"]) << "\n";
+                    std::cout << (v["winner"].get<bool>() ? "  applied  " : out["status"] == "open" ? "  lost     " : "  side     ")
+                              << text(v["value"]) << (v["deleted"].get<bool>() ? " (deleted the row)" : "") << " by "
+                              << named(v["device_name"], v["device_id"]) << " at " << when(v["time"]) << "\n";
+                std::cout << "  (resolve with --keep and a device's id or name, or --value)\n";
                 std::cout << "  row now  " << (out["row"].is_null() ? std::string("deleted") : text(out["row"])) << "\n";
             }
         } else if (*cresolve) {
@@ -297,24 +370,72 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json) std::cout << "resolved conflict " << id << ": " << text(out["resolution"]) << "\n";
         } else if (*qlist) {
             rc = call(c, "GET", "/admin/v1/quarantine", "", out);
-            if (rc == ok && !c.as_json) print_table(out, {"id", "device_id", "table", "row_id", "reason", "received_at"});
+            if (rc == ok && !c.as_json) {
+                json rows = json::array();
+                for (const auto& q : out)
+                    rows.push_back({{"id", q["id"]}, {"device", named(q["device_name"], q["device_id"])}, {"table", q["table"]},
+                                    {"row_id", q["row_id"]}, {"reason", q["reason"]}, {"times", q["repeats"]},
+                                    {"received", when(q["received_at"])}});
+                print_table(rows, {"id", "device", "table", "row_id", "reason", "times", "received"});
+            }
+        } else if (*qshow) {
+            rc = call(c, "GET", "/admin/v1/quarantine/" + std::to_string(id), "", out);
+            if (rc == ok && !c.as_json) {
+                std::cout << "quarantined row " << out["id"] << " (" << text(out["status"]) << "): " << text(out["table"]) << " "
+                          << text(out["row_id"]) << " from " << named(out["device_name"], out["device_id"]) << ", commune "
+                          << text(out["commune"]) << ", " << when(out["received_at"]) << "\n"
+                          << "  reason   " << text(out["reason"]) << ": " << text(out["message"]) << "\n"
+                          << "  times    " << out["repeats"] << "\n";
+                if (out["values"].is_object()) {
+                    json rows = json::array();
+                    for (const auto& [k, v] : out["values"].items()) rows.push_back({{"column", k}, {"value", v}});
+                    print_table(rows, {"column", "value"});
+                } else {
+                    std::cout << "  values   " << (out["values"].is_null() ? std::string("not kept (too large, or discarded)")
+                                                                           : text(out["values"])) << "\n";
+                }
+            }
+        } else if (*qdiscard && discard_all) {
+            json body = json::object();
+            if (!device_id.empty()) body["device_id"] = device_id;
+            if (!reason.empty()) body["reason"] = reason;
+            rc = call(c, "POST", "/admin/v1/quarantine/discard", body.dump(), out);
+            if (rc == ok && !c.as_json) std::cout << "discarded " << out["discarded"] << " quarantined rows\n";
         } else if (*qdiscard || *qrelease) {
             rc = call(c, "POST", "/admin/v1/quarantine/" + std::to_string(id) + (*qrelease ? "/release" : "/discard"), "", out);
             if (rc == ok && !c.as_json) std::cout << text(out["status"]) << " quarantined row " << id << "\n";
         } else if (*fleet) {
             rc = call(c, "GET", "/admin/v1/status?silent_days=" + std::to_string(silent_days), "", out);
-            if (rc == ok && !c.as_json)
-                print_table(out, {"device_id", "scope", "name", "last_contact_at", "last_sync_at", "pending", "rejected",
-                                  "clock_skew_ms", "silent"});
+            std::size_t alerting = 0;
+            if (rc == ok) {
+                json rows = json::array();
+                for (const auto& d : out) {
+                    std::string state;
+                    for (const auto& a : d["alerts"]) state += (state.empty() ? "" : ",") + a.get<std::string>();
+                    if (!d["alerts"].empty()) ++alerting;
+                    if (state.empty()) state = d["revoked"].get<bool>() ? "revoked" : "ok";
+                    rows.push_back({{"device", named(d["name"], d["device_id"])},
+                                    {"commune", d["scope"].get<std::string>() + (d["commune_name"].get<std::string>().empty() ? "" : " " + d["commune_name"].get<std::string>())},
+                                    {"last sync", when(d["last_sync_at"])}, {"pend/rej", text(d["pending"]) + "/" + text(d["rejected"])},
+                                    {"app/schema", text(d["app_version"]) + " s" + text(d["schema_version"])}, {"state", state}});
+                }
+                if (!c.as_json) print_table(rows, {"device", "commune", "last sync", "pend/rej", "app/schema", "state"});
+                if (fail_if_any && alerting) {
+                    if (c.as_json) std::cout << out.dump() << "\n";
+                    std::cerr << alerting << " of " << out.size() << " devices need attention (state above, or \"alerts\" in --json)\n";
+                    return failure;
+                }
+            }
         } else if (*history) {
-            rc = call(c, "GET", "/admin/v1/history?table=" + table + "&row=" + row, "", out);
-            if (rc == ok && !c.as_json) print_table(out, {"time", "device_id", "kind", "column", "old", "new"});
+            rc = call(c, "GET", "/admin/v1/history?table=" + enc(table) + "&row=" + enc(row), "", out);
+            if (rc == ok && !c.as_json) {
+                for (auto& h : out) h["time"] = when(h["time"]);
+                print_table(out, {"time", "device_id", "kind", "column", "old", "new"});
+            }
         } else if (*c19) {
             rc = call(c, "GET", "/admin/v1/reports/criterion19" + (year ? "?year=" + std::to_string(year) : std::string()), "", out);
             if (rc == ok && csv) {
-                std::cout << "district,met,total\n";
-                for (const auto& d : out["districts"]) std::cout << text(d["name"]) << "," << d["met"] << "," << d["total"] << "\n";
-                std::cout << "Tỉnh (province)," << out["province"]["met"] << "," << out["province"]["total"] << "\n";
+                print_criterion19_csv(out, !no_bom, by_commune);
                 return ok;
             }
             if (rc == ok && !c.as_json) {
@@ -328,6 +449,9 @@ int main(int argc, char** argv) {
     } catch (const noi::admin::unreachable& e) {
         std::cerr << "error: " << e.what() << "; check the address and that the server runs\n";
         return network;
+    } catch (const noi::admin::tls_refused& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return failure;
     } catch (const std::invalid_argument& e) {
         std::cerr << "error: " << e.what() << "\n";
         return usage;

@@ -532,6 +532,7 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("noi"));
     CLI::App app{
         "noi-bench: measure Nối against baselines run beside it; prints one JSON document"};
+    app.set_version_flag("--version", std::string("noi-bench ") + NOI_VERSION);
     std::size_t capture_rows = 100'000, merge_rows = 100'000, push_rows = 10'000,
                 bootstrap_rows = 50'000;
     int tablets = 8, sites = 4;

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
@@ -19,7 +21,7 @@ namespace {
 using noi::tools::printable;
 
 using json = nlohmann::json;
-constexpr const char* app_version = "noi-client/0.1.0";
+const std::string app_version = std::string("noi-client/") + NOI_VERSION;
 
 enum exit_code { ok = 0, failure = 1, usage = 2, network = 3, credentials = 4 };
 
@@ -86,6 +88,7 @@ int run_query(noi::tablet& t, const std::string& sql, bool as_json) {
 
 int main(int argc, char** argv) {
     CLI::App app{"noi-client: a Nối tablet replica in a terminal"};
+    app.set_version_flag("--version", std::string("noi-client ") + NOI_VERSION);
     app.require_subcommand(1);
     std::string db, url, token, ca_file, sql;
     bool as_json = false;
@@ -97,8 +100,11 @@ int main(int argc, char** argv) {
     init->add_option("--server", url, "Server address, http://HOST:PORT or https://HOST:PORT")
         ->required();
     init->add_option("--token", token, "The device token from noi-admin device add")->required();
+    if (const char* f = std::getenv("NOI_CA_FILE")) ca_file = f;
     init->add_option("--ca-file", ca_file,
-                     "Extra trusted CA for https:// (a private provincial CA)");
+                     "Extra trusted CA for https://, a private provincial CA (default "
+                     "$NOI_CA_FILE); the replica keeps its absolute path")
+        ->check(CLI::ExistingFile);
     bool allow_plain_http = false;
     init->add_flag("--allow-plain-http", allow_plain_http,
                    "Send the token over http:// to a server beyond this machine (only on a "
@@ -164,7 +170,9 @@ int main(int argc, char** argv) {
             t->rep().set_meta_text("server_url", url);
             if (allow_plain_http) t->rep().set_meta_int("allow_plain_http", 1);
             t->rep().set_meta_text("token", token);
-            t->rep().set_meta_text("ca_file", ca_file);
+            // Kept absolute: sync may run from any directory.
+            t->rep().set_meta_text(
+                "ca_file", ca_file.empty() ? ca_file : std::filesystem::absolute(ca_file).string());
             tx.commit();
             std::cerr << "created " << db << "; run noi-client sync --db " << db
                       << " when the network is up\n";

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
     // The log goes to stderr with "listening on", so stdout holds only what a command prints.
     spdlog::set_default_logger(spdlog::stderr_color_mt("noi"));
     CLI::App app{"noi-server: the provincial Nối server"};
+    app.set_version_flag("--version", std::string("noi-server ") + NOI_VERSION);
     app.require_subcommand(1);
     std::string dir, listen, cert, key, to;
     bool behind_proxy = false;

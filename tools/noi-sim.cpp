@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
     CLI::App app{"noi-sim: the province's main job on one machine — a real server and commune tablets over real "
                  "WebSockets, a flaky link, offline days, concurrent edits, conflicts settled by an admin — then a "
                  "check that every replica converged"};
+    app.set_version_flag("--version", std::string("noi-sim ") + NOI_VERSION);
     noi::sim::province_options p;
     bool as_json = false;
     app.add_option("--tablets", p.tablets, "Commune tablets (default: one per commune of kind xa, 96)")->check(CLI::Range(1, 96));

@@ -1,11 +1,11 @@
 // The default transport: a Beast WebSocket with permessage-deflate. Operations are
 // asynchronous underneath and driven by run_for, so every call has a deadline.
+#include <noi/client/tls_check.hpp>
 #include <noi/client/transport.hpp>
 
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
 
 #include <boost/asio.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -212,7 +212,7 @@ private:
             if (!SSL_set_tlsext_host_name(tls.native_handle(), ep.host.c_str()))
                 throw transport_error(transport_errc::unreachable,
                                       "cannot set the TLS server name " + ep.host);
-            tls.set_verify_callback(asio::ssl::host_name_verification(ep.host));
+            expect_peer_named(tls.native_handle(), ep.host);
             run([&](auto done) { tls.async_handshake(asio::ssl::stream_base::client, done); },
                 timeout, ec);
             if (ec == beast::error::timeout)
@@ -221,8 +221,7 @@ private:
             if (ec)
                 throw transport_error(
                     transport_errc::tls_failed,
-                    "the TLS handshake with " + ep.host + " failed (" + ec.message() +
-                        "); check the server's certificate, or pass its CA with --ca-file");
+                    explain_tls_failure(tls.native_handle(), ep.host, ec.message()));
         }
         beast::get_lowest_layer(ws).expires_never();
         ws.set_option(beast_support::permessage_deflate(opt_.deflate, false));

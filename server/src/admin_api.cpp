@@ -1,10 +1,12 @@
 #include "admin_api.hpp"
+#include "criterion19_report.hpp"
 
 #include <noi/sync/error.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/unicode_text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -15,6 +17,10 @@ namespace noi::server {
 namespace {
 
 using json = nlohmann::json;
+
+// A tablet clock further off than this is worth an officer's visit: the server's stamp bound
+// (10 minutes) refuses its pushes until it re-stamps.
+constexpr std::int64_t clock_alert_ms = 10 * 60 * 1000;
 
 // Text from tablets and requests may hold bytes that are not UTF-8: they are replaced in the
 // answer instead of failing it.
@@ -156,13 +162,25 @@ std::map<std::string, std::string> query_of(const std::string& target) {
     return q;
 }
 
-json conflict_json(const conflict_record& c) {
+// Device id → name, for answers that name devices: people know tablets by their names.
+std::map<std::string, std::string> device_names(server_store& store) {
+    std::map<std::string, std::string> names;
+    for (const auto& d : store.devices())
+        names[d.id] = d.name;
+    return names;
+}
+
+json conflict_json(const conflict_record& c, const std::map<std::string, std::string>& names) {
     json versions = json::array();
     for (const auto* side : {&c.winner, &c.loser}) {
         bool open = c.status == "open";
+        auto name = names.find(side->device_id);
         versions.push_back(
             {{"value", to_json(side->val)},
              {"device_id", side->device_id.empty() ? json("server") : json(side->device_id)},
+             {"device_name", side->device_id.empty() ? json("the server (an admin)")
+                             : name != names.end()   ? json(name->second)
+                                                     : json(nullptr)},
              {"hlc", std::to_string(side->hlc)},
              {"time", iso8601_ms(hlc_to_ms(side->hlc))},
              {"winner", open && side == &c.winner},
@@ -209,12 +227,13 @@ api_response list_conflicts(server_store& store, const account& who,
     if (status != "open" && status != "resolved" && status != "all")
         return error(400, "status must be open, resolved or all");
     json out = json::array();
+    const auto names = device_names(store);
     for (const auto& c : store.conflicts()) {
         if (status != "all" && c.status != status) continue;
         if (!who.reads(c.scope)) continue;
         if (q.count("commune") && c.scope != q.at("commune")) continue;
         if (q.count("table") && c.table != q.at("table")) continue;
-        out.push_back(conflict_json(c));
+        out.push_back(conflict_json(c, names));
     }
     return {200, text(out)};
 }
@@ -222,7 +241,7 @@ api_response list_conflicts(server_store& store, const account& who,
 api_response show_conflict(server_store& store, const account& who, std::uint64_t id) {
     for (const auto& c : store.conflicts()) {
         if (c.id != id || !who.reads(c.scope)) continue;
-        auto j = conflict_json(c);
+        auto j = conflict_json(c, device_names(store));
         j["row"] = nullptr;
         if (const auto* def = store.rep().tables().find(c.table)) {
             auto st = store.rep().db().prepare("SELECT * FROM \"" + def->name + "\" WHERE id = ?1");
@@ -239,6 +258,23 @@ api_response show_conflict(server_store& store, const account& who, std::uint64_
     return error(404, "no conflict " + std::to_string(id) + "; list conflicts to find its id");
 }
 
+// `keep` names a side of the conflict by device id or by the device's name (compared as NFC:
+// a name typed decomposed is the same name); anything else is passed on for the store to refuse.
+std::string device_of_side(server_store& store, std::uint64_t id, const std::string& keep) {
+    const auto names = device_names(store);
+    for (const auto& c : store.conflicts()) {
+        if (c.id != id) continue;
+        std::vector<std::string> matches;
+        for (const auto* side : {&c.winner, &c.loser}) {
+            if (side->device_id == keep) return keep;
+            auto n = names.find(side->device_id);
+            if (n != names.end() && same_text(n->second, keep)) matches.push_back(side->device_id);
+        }
+        if (matches.size() == 1) return matches.front();
+    }
+    return keep;
+}
+
 api_response resolve(server_store& store, auth_store& auth, const account& who, std::uint64_t id,
                      const std::string& body) {
     json req = json::parse(body, nullptr, false);
@@ -253,7 +289,7 @@ api_response resolve(server_store& store, auth_store& auth, const account& who, 
         if (bad) return error(400, *bad);
     how.by = who.name;
     if (!on_behalf.empty() && on_behalf != who.name) how.by += " (for " + on_behalf + ")";
-    if (!keep.empty()) how.keep_device = keep;
+    if (!keep.empty()) how.keep_device = device_of_side(store, id, keep);
     if (req.contains("value")) {
         auto v = from_json(req["value"]);
         if (!v) return error(400, "\"value\" must be a JSON scalar: a string, a number or null");
@@ -277,6 +313,7 @@ api_response resolve(server_store& store, auth_store& auth, const account& who, 
 api_response list_quarantine(server_store& store, const account& who,
                              const std::map<std::string, std::string>& q) {
     auto status = q.count("status") ? q.at("status") : "open";
+    const auto names = device_names(store);
     std::map<std::string, std::string> scope_of;
     for (const auto& d : store.devices())
         scope_of[d.id] = d.scope;
@@ -286,6 +323,9 @@ api_response list_quarantine(server_store& store, const account& who,
         if (!who.reads(scope_of[r.device_id])) continue;
         out.push_back({{"id", r.id},
                        {"device_id", r.device_id},
+                       {"device_name", names.count(r.device_id) ? json(names.at(r.device_id))
+                                                                : json(nullptr)},
+                       {"repeats", r.repeats},
                        {"table", r.table},
                        {"row_id", r.row_id},
                        {"reason", r.reason},
@@ -294,6 +334,62 @@ api_response list_quarantine(server_store& store, const account& who,
                        {"received_at", iso8601_ms(r.received_at_ms)}});
     }
     return {200, text(out)};
+}
+
+api_response show_quarantined(server_store& store, const account& who, std::uint64_t id) {
+    const auto names = device_names(store);
+    for (const auto& r : store.quarantine()) {
+        if (r.id != id) continue;
+        auto d = store.find_device(r.device_id);
+        if (!who.reads(d ? d->scope : "")) break;
+        json values = nullptr;
+        if (auto row = store.quarantined_row(id)) {
+            values = json::object();
+            for (const auto& c : row->cells)
+                values[c.column] = to_json(c.val);
+            if (row->exists && !row->exists->alive) values = "(the tablet deleted the row)";
+        }
+        auto name = names.find(r.device_id);
+        return {200, text(json{{"id", r.id},
+                               {"device_id", r.device_id},
+                               {"device_name", name != names.end() ? json(name->second) : json(nullptr)},
+                               {"commune", d ? json(d->scope) : json(nullptr)},
+                               {"table", r.table},
+                               {"row_id", r.row_id},
+                               {"reason", r.reason},
+                               {"message", r.message},
+                               {"status", r.status},
+                               {"repeats", r.repeats},
+                               {"received_at", iso8601_ms(r.received_at_ms)},
+                               {"values", values}})};
+    }
+    return error(404, "no quarantined row " + std::to_string(id) +
+                          "; list the quarantine to find its id");
+}
+
+// Discards every open rejection of one device, of one reason, or both (or all): a tablet that
+// pushed a thousand rows of reference data is cleaned up in one step.
+api_response discard_many(server_store& store, auth_store& auth, const account& who,
+                          const std::string& body) {
+    json req = json::parse(body.empty() ? "{}" : body, nullptr, false);
+    if (req.is_discarded() || !req.is_object())
+        return error(400, "the request body must be a JSON object");
+    std::string device_id, reason;
+    for (auto bad : {field(req, "device_id", device_id, "a device id string"),
+                     field(req, "reason", reason, "a reason such as global_table")})
+        if (bad) return error(400, *bad);
+    json ids = json::array();
+    for (const auto& r : store.quarantine()) {
+        if (r.status != "open") continue;
+        if (!device_id.empty() && r.device_id != device_id) continue;
+        if (!reason.empty() && r.reason != reason) continue;
+        if (store.discard_quarantined(r.id).status == server_store::quarantine_status::done)
+            ids.push_back(r.id);
+    }
+    auth.record(who.name, "discard", "quarantine (" + std::to_string(ids.size()) + " rows)",
+                (device_id.empty() ? "" : "device " + device_id + " ") +
+                    (reason.empty() ? "" : "reason " + reason));
+    return {200, text(json{{"discarded", ids.size()}, {"ids", ids}})};
 }
 
 api_response quarantine_action(server_store& store, auth_store& auth, const account& who,
@@ -316,26 +412,43 @@ api_response fleet_status(server_store& store, const account& who,
     std::int64_t silent_days = 7;
     if (q.count("silent_days")) {
         try {
-            silent_days = std::stoll(q.at("silent_days"));
+            std::size_t used = 0;
+            silent_days = std::stoll(q.at("silent_days"), &used);
+            if (used != q.at("silent_days").size()) throw std::invalid_argument("trailing");
         } catch (...) {
-            return error(400, "silent_days must be a whole number of days");
+            silent_days = 0;
         }
+        if (silent_days < 1 || silent_days > 3650)
+            return error(400, "silent_days must be a whole number of days from 1 to 3650");
     }
     const auto now = store.rep().clock().wall_ms();
-    auto st =
-        store.rep().db().prepare("SELECT d.device_id, d.scope, d.name, d.last_contact_at, "
-                                 "d.last_sync_at, d.pending, d.oldest_pending_at, "
-                                 "(SELECT count(*) FROM noi_quarantine q WHERE q.device_id = "
-                                 "d.device_id AND q.status = 'open'), "
-                                 "d.clock_skew_ms, d.app_version, d.schema_version, d.revoked FROM "
-                                 "noi_devices d ORDER BY d.scope, d.device_id");
+    const auto schema_version = store.rep().tables().version;
+    auto st = store.rep().db().prepare(
+        "SELECT d.device_id, d.scope, d.name, d.last_contact_at, d.last_sync_at, d.pending, "
+        "d.oldest_pending_at, (SELECT count(*) FROM noi_quarantine q WHERE q.device_id = "
+        "d.device_id AND q.status = 'open'), d.clock_skew_ms, d.app_version, d.schema_version, "
+        "d.revoked, d.refused_at, (SELECT name FROM commune c WHERE c.id = d.scope) FROM "
+        "noi_devices d ORDER BY d.scope, d.name, d.device_id");
     json out = json::array();
     while (st.step()) {
         if (!who.reads(st.column_text(1))) continue;
-        bool silent = st.column_is_null(3) || now - st.column_int(3) > silent_days * 86'400'000;
+        const bool revoked = st.column_int(11) != 0;
+        const bool silent = st.column_is_null(3) || now - st.column_int(3) > silent_days * 86'400'000;
+        // What a cron job should hear about (noi-admin status --fail-if-any).
+        json alerts = json::array();
+        if (silent && !revoked) alerts.push_back("silent");
+        if (revoked && !st.column_is_null(12) &&
+            (st.column_is_null(3) || st.column_int(12) > st.column_int(3)))
+            alerts.push_back("revoked_connecting");
+        if (!st.column_is_null(10) && st.column_int(10) < schema_version)
+            alerts.push_back("behind_schema");
+        if (!st.column_is_null(8) && std::abs(st.column_int(8)) > clock_alert_ms)
+            alerts.push_back("clock_wrong");
         out.push_back(
             {{"device_id", st.column_text(0)},
              {"scope", st.column_text(1)},
+             {"commune_name", st.column_is_null(13) ? json(st.column_text(1) == "*" ? "toàn tỉnh" : "")
+                                                    : json(st.column_text(13))},
              {"name", st.column_text(2)},
              {"last_contact_at", time_or_null(st, 3)},
              {"last_sync_at", time_or_null(st, 4)},
@@ -345,8 +458,10 @@ api_response fleet_status(server_store& store, const account& who,
              {"clock_skew_ms", st.column_is_null(8) ? json(nullptr) : json(st.column_int(8))},
              {"app_version", st.column_is_null(9) ? json(nullptr) : json(st.column_text(9))},
              {"schema_version", st.column_is_null(10) ? json(nullptr) : json(st.column_int(10))},
-             {"revoked", st.column_int(11) != 0},
-             {"silent", silent}});
+             {"revoked", revoked},
+             {"refused_at", time_or_null(st, 12)},
+             {"silent", silent},
+             {"alerts", alerts}});
     }
     return {200, text(out)};
 }
@@ -412,7 +527,9 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
     std::optional<std::int64_t> year;
     if (q.count("year")) {
         try {
-            year = std::stoll(q.at("year"));
+            std::size_t used = 0;
+            year = std::stoll(q.at("year"), &used);
+            if (used != q.at("year").size()) throw std::invalid_argument("trailing");
         } catch (...) {
             return error(400, "year must be a number such as 2022");
         }
@@ -423,55 +540,7 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
     if (!year)
         return error(404,
                      "no assessment has been recorded yet; give --year to report on a year anyway");
-    // Rank each commune's assessments of the year; the version order breaks ties on decided_on.
-    std::map<std::string, bool> met;
-    {
-        auto st = db.prepare("SELECT a.id, a.commune_code, a.c19_1_met, a.c19_2_met, "
-                             "coalesce(a.decided_on, ''), r.state "
-                             "FROM assessment a JOIN noi_rows r ON r.tbl = 'assessment' AND r.id = "
-                             "a.id WHERE a.year = ?1");
-        st.bind(1, *year);
-        std::map<std::string, std::pair<std::string, std::uint64_t>> best;
-        const auto* def = store.rep().tables().find("assessment");
-        while (st.step()) {
-            auto commune = st.column_text(1);
-            auto state = unpack_row_state(st.column_blob(5), def->columns.size());
-            std::uint64_t ver = 0;
-            for (const auto& c : state.cells)
-                if (c) ver = std::max(ver, c->ver.hlc);
-            auto key = std::make_pair(st.column_text(4), ver);
-            if (best.count(commune) && best[commune] >= key) continue;
-            best[commune] = key;
-            met[commune] = st.column_int(2) == 1 && st.column_int(3) == 1;
-        }
-    }
-    json districts = json::array();
-    int total = 0, total_met = 0;
-    auto st = db.prepare("SELECT district_code, district, id FROM commune WHERE kind = 'xa' ORDER "
-                         "BY district_code, id");
-    std::map<std::string, std::tuple<std::string, int, int>> by_district;
-    std::vector<std::string> order;
-    while (st.step()) {
-        auto code = st.column_text(0);
-        if (!by_district.count(code)) {
-            by_district[code] = {st.column_text(1), 0, 0};
-            order.push_back(code);
-        }
-        auto& [name, m, t] = by_district[code];
-        ++t;
-        ++total;
-        if (met.count(st.column_text(2)) && met[st.column_text(2)]) {
-            ++m;
-            ++total_met;
-        }
-    }
-    for (const auto& code : order) {
-        const auto& [name, m, t] = by_district[code];
-        districts.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
-    }
-    return {200, text(json{{"year", *year},
-                           {"province", {{"met", total_met}, {"total", total}}},
-                           {"districts", districts}})};
+    return {200, text(criterion19_report(store, *year))};
 }
 
 } // namespace
@@ -568,6 +637,10 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     if (auto id = id_in(path, "/admin/v1/conflicts/", "/resolve"); id && method == "POST")
         return resolve(store, auth, who, *id, body);
     if (path == "/admin/v1/quarantine" && method == "GET") return list_quarantine(store, who, q);
+    if (path == "/admin/v1/quarantine/discard" && method == "POST")
+        return discard_many(store, auth, who, body);
+    if (auto id = id_in(path, "/admin/v1/quarantine/", ""); id && method == "GET")
+        return show_quarantined(store, who, *id);
     if (auto id = id_in(path, "/admin/v1/quarantine/", "/discard"); id && method == "POST")
         return quarantine_action(store, auth, who, *id, false);
     if (auto id = id_in(path, "/admin/v1/quarantine/", "/release"); id && method == "POST")

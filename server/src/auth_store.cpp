@@ -237,6 +237,14 @@ std::optional<device> auth_store::device_for(const std::string& token) {
     st.reset();
     if (!id) return std::nullopt;
     auto d = store_.find_device(*id);
+    if (d && d->revoked) {
+        // The fleet status shows a revoked tablet that still tries (a lost one found by
+        // someone, or one nobody told): refused_at after its last contact.
+        auto& seen = store_.rep().db().cached(
+            "UPDATE noi_devices SET refused_at = ?2 WHERE device_id = ?1");
+        seen.bind(1, d->id).bind(2, store_.rep().clock().wall_ms());
+        seen.run();
+    }
     if (!d || d->revoked) return std::nullopt;
     return d;
 }

@@ -10,6 +10,11 @@
 
 namespace noi::server {
 
+namespace {
+// The /metrics view of silent devices uses the fleet status's default threshold.
+constexpr std::int64_t silent_after_ms = 7LL * 86'400'000;
+} // namespace
+
 std::string database_path(const std::string& dir) {
     return dir + "/noi.db";
 }
@@ -236,7 +241,15 @@ void server_state::counts(std::function<void(const table_counts&)> done) {
             };
             table_counts c{count("SELECT count(*) FROM noi_conflicts"),
                            count("SELECT count(*) FROM noi_conflicts WHERE status = 'open'"),
-                           count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'")};
+                           count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'"),
+                           {}};
+            auto silent = store.rep().db().prepare(
+                "SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
+                "(last_contact_at IS NULL OR last_contact_at < ?1) GROUP BY scope");
+            silent.bind(1, store.rep().clock().wall_ms() - silent_after_ms);
+            while (silent.step())
+                c.silent_by_commune[silent.column_text(0)] =
+                    static_cast<std::uint64_t>(silent.column_int(1));
             lock.lock();
             counts_ = c;
             counted_at_ = std::chrono::steady_clock::now();
@@ -265,6 +278,10 @@ std::string server_state::metrics_text(const table_counts& c) {
     metric("noi_rows_quarantined", "gauge",
            "rejected rows in quarantine that are neither discarded nor released",
            c.quarantined_open);
+    o << "# HELP noi_devices_silent unrevoked devices not heard from for 7 days, by commune\n"
+         "# TYPE noi_devices_silent gauge\n";
+    for (const auto& [commune, n] : c.silent_by_commune)
+        o << "noi_devices_silent{commune=\"" << commune << "\"} " << n << "\n";
     metric("noi_bytes_in_total", "counter", "sync message bytes received", m.bytes_in.load());
     metric("noi_bytes_out_total", "counter", "sync message bytes sent", m.bytes_out.load());
     metric("noi_commits_total", "counter", "push transactions committed", m.commits.load());

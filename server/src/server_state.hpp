@@ -121,6 +121,8 @@ public:
     // second, however often it is asked, so a flood of scrapes costs the writer nothing.
     struct table_counts {
         std::uint64_t conflicts = 0, conflicts_open = 0, quarantined_open = 0;
+        // Unrevoked devices not heard from for a week, by commune ("*": province-wide ones).
+        std::map<std::string, std::uint64_t> silent_by_commune;
     };
     void counts(std::function<void(const table_counts&)> done);
     std::string metrics_text(const table_counts& c);

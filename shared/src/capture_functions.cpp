@@ -1,5 +1,7 @@
 #include "capture_functions.hpp"
 
+#include <noi/sync/dates.hpp>
+
 #include <noi/sync/row_state.hpp>
 
 #include <sqlite3.h>
@@ -57,6 +59,16 @@ void fn_stamp(sqlite3_context* c, int, sqlite3_value** argv) {
     }
 }
 
+// noi_check_date(column, value): refuses a value of a date column that is not an ISO date.
+void fn_check_date(sqlite3_context* c, int, sqlite3_value** argv) {
+    if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) return sqlite3_result_null(c);
+    std::string_view v(reinterpret_cast<const char*>(sqlite3_value_text(argv[1])),
+                       static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
+    if (is_iso_date(v)) return sqlite3_result_null(c);
+    auto msg = "noi: " + date_refusal(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])), v);
+    sqlite3_result_error(c, msg.c_str(), -1);
+}
+
 void fn_uuid(sqlite3_context* c, int, sqlite3_value**) {
     auto id = ctx_of(c).owner->new_uuid();
     sqlite3_result_text(c, id.c_str(), static_cast<int>(id.size()), SQLITE_TRANSIENT);
@@ -112,6 +124,7 @@ void register_capture_functions(database& db, replica::capture_context& ctx) {
         {"noi_capture_on", 0, fn_capture_on, 0},
         {"noi_stamp", 3, fn_stamp, 0},
         {"noi_uuid", 0, fn_uuid, 0},
+        {"noi_check_date", 2, fn_check_date, SQLITE_DETERMINISTIC},
         {"noi_pack", -1, fn_pack, SQLITE_DETERMINISTIC},
     };
     for (const auto& f : fns)

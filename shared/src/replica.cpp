@@ -179,6 +179,27 @@ void replica::install_triggers(const table_def& t) {
               key_columns + " ON " + tq + " WHEN " + key_changed +
               " BEGIN SELECT RAISE(ABORT, 'noi: the id and the scope of a synced row never "
               "change; insert a new row and delete the old one instead'); END");
+    install_date_checks(t);
+}
+
+void replica::install_date_checks(const table_def& t) {
+    const auto prefix = "noi_" + t.name;
+    for (const char* suffix : {"_date_ins", "_date_upd"})
+        db_->exec("DROP TRIGGER IF EXISTS " + quote_ident(prefix + suffix));
+    std::string checks, columns;
+    for (const auto& c : t.columns) {
+        if (!c.date) continue;
+        checks += (checks.empty() ? "" : ", ") + std::string("noi_check_date('") + c.name +
+                  "', NEW." + quote_ident(c.name) + ")";
+        columns += (columns.empty() ? "" : ", ") + quote_ident(c.name);
+    }
+    if (checks.empty()) return;
+    // Only the officer's writes are checked: pulled rows were the server's to check.
+    const auto tq = quote_ident(t.name);
+    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_date_ins") + " BEFORE INSERT ON " + tq +
+              " WHEN noi_capture_on() BEGIN SELECT " + checks + "; END");
+    db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_date_upd") + " BEFORE UPDATE OF " +
+              columns + " ON " + tq + " WHEN noi_capture_on() BEGIN SELECT " + checks + "; END");
 }
 
 void replica::refresh_clock() {

@@ -1,5 +1,6 @@
 // Reading synced-table definitions from SQLite's catalogue and checking them.
 #include <noi/sync/database.hpp>
+#include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/schema.hpp>
 
@@ -40,6 +41,12 @@ bool value_fits(col_type t, const value& v) {
         return true;
     }
     return false;
+}
+
+bool value_fits(const column_def& c, const value& v) {
+    if (!value_fits(c.type, v)) return false;
+    const auto* text = std::get_if<std::string>(&v);
+    return !c.date || !text || is_iso_date(*text);
 }
 
 namespace {
@@ -88,7 +95,8 @@ table_def describe_table(database& db, const std::string& table, const std::stri
         if (pk) refuse(table, "its primary key must be the column `id` alone");
         if (notnull && name != scope_column)
             refuse(table, "column " + name + " is NOT NULL; only `id` and the scope column may be");
-        def.columns.push_back({name, type_of(type)});
+        def.columns.push_back(
+            {name, type_of(type), type_of(type) == col_type::text && is_date_column(name)});
     }
     if (!has_id) refuse(table, "it has no `id TEXT PRIMARY KEY` column");
     if (pk_columns != 1) refuse(table, "its primary key must be the column `id` alone");

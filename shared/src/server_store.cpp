@@ -2,6 +2,7 @@
 // cell's state records the seq it was last emitted at, so a pull sends each cell once, at its
 // newest emission, in scope order.
 #include <noi/protocol/codec.hpp>
+#include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/merge.hpp>
 #include <noi/sync/row_state.hpp>
@@ -26,7 +27,7 @@ CREATE TABLE IF NOT EXISTS noi_devices (
   device_id TEXT PRIMARY KEY, scope TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
   created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,
   last_contact_at INTEGER, last_sync_at INTEGER, pending INTEGER, oldest_pending_at INTEGER,
-  clock_skew_ms INTEGER, app_version TEXT, schema_version INTEGER) WITHOUT ROWID;
+  clock_skew_ms INTEGER, app_version TEXT, schema_version INTEGER, refused_at INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS noi_sites (
   site BLOB PRIMARY KEY, device_id TEXT NOT NULL, acked_seq INTEGER NOT NULL DEFAULT 0,
   confirmed_rejection INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
@@ -163,6 +164,12 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
         r->db().exec("CREATE INDEX IF NOT EXISTS noi_quarantine_device ON noi_quarantine "
                      "(device_id, status)");
     }
+    // Databases from before the fleet status showed a revoked tablet still trying to sync.
+    auto devices_info = r->db().prepare(
+        "SELECT count(*) FROM pragma_table_info('noi_devices') WHERE name = 'refused_at'");
+    const bool has_refused_at = devices_info.step() && devices_info.column_int(0) > 0;
+    devices_info.reset();
+    if (!has_refused_at) r->db().exec("ALTER TABLE noi_devices ADD COLUMN refused_at INTEGER");
     for (auto [name, type] : {std::pair{"site", "BLOB"},
                               {"at", "INTEGER"},
                               {"device_id", "TEXT"},
@@ -511,6 +518,10 @@ std::optional<proto::reject_reason> server_store::validate(const device& d, cons
         columns.push_back(*i);
         if (!value_fits(def->columns[*i].type, c.val)) {
             why = "column " + r.table + "." + c.column + " does not take a value of that type";
+            return reject_reason::wrong_type;
+        }
+        if (!value_fits(def->columns[*i], c.val)) {
+            why = r.table + "." + date_refusal(c.column, std::get<std::string>(c.val));
             return reject_reason::wrong_type;
         }
         if (def->scope && *i == *def->scope && c.val != r.scope) {
@@ -997,6 +1008,9 @@ server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
         if (!value_fits(def->columns[*col].type, v))
             return {resolve_status::bad_request,
                     "column " + *c.column + " does not take a value of that type"};
+        if (!value_fits(def->columns[*col], v))
+            return {resolve_status::bad_request,
+                    date_refusal(*c.column, std::get<std::string>(v))};
         write_cells(c.table, c.row_id, {{*col, v}}, std::nullopt);
         text = kept ? "kept " + *how.keep_device : "new value";
     } else {
@@ -1042,6 +1056,26 @@ server_store::quarantine_result server_store::discard_quarantined(std::uint64_t 
             "quarantined row " + std::to_string(id) + " is already " + status};
 }
 
+std::optional<proto::row_change> server_store::decode_quarantined(const std::string& payload) {
+    auto decoded =
+        proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    const auto* ch = std::get_if<proto::message>(&decoded);
+    if (!ch || !std::holds_alternative<proto::changes>(*ch) ||
+        std::get<proto::changes>(*ch).rows.empty())
+        return std::nullopt;
+    return std::get<proto::changes>(*ch).rows.front();
+}
+
+std::optional<proto::row_change> server_store::quarantined_row(std::uint64_t id) {
+    auto& q = rep_->db().cached("SELECT payload FROM noi_quarantine WHERE id = ?1");
+    q.bind(1, static_cast<std::int64_t>(id));
+    std::string payload;
+    if (q.step() && !q.column_is_null(0)) payload = q.column_blob(0);
+    q.reset();
+    if (payload.empty()) return std::nullopt;
+    return decode_quarantined(payload);
+}
+
 server_store::quarantine_result server_store::release_quarantined(std::uint64_t id) {
     auto& q = rep_->db().cached(
         "SELECT device_id, status, payload, site FROM noi_quarantine WHERE id = ?1");
@@ -1062,14 +1096,11 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
         return {quarantine_status::still_rejected,
                 "the row was too large for the server to keep, so it cannot be released here; "
                 "discard it, and have the tablet's officer enter it again"};
-    auto decoded =
-        proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
-    const auto* ch = std::get_if<proto::message>(&decoded);
-    if (!d || !ch || !std::holds_alternative<proto::changes>(*ch) ||
-        std::get<proto::changes>(*ch).rows.empty())
+    auto decoded = decode_quarantined(payload);
+    if (!d || !decoded)
         return {quarantine_status::still_rejected,
                 "the quarantined row can no longer be read; discard it"};
-    const auto& row = std::get<proto::changes>(*ch).rows.front();
+    const auto& row = *decoded;
     // Kept from a release before stamps were bounded, a stamp may be from beyond the clock.
     const auto limit = stamp_limit();
     if (stamped_beyond(row, limit, nullptr))
@@ -1214,13 +1245,14 @@ std::vector<conflict_record> server_store::conflicts() {
 std::vector<quarantine_record> server_store::quarantine() {
     std::vector<quarantine_record> out;
     auto st = rep_->db().prepare(
-        "SELECT id, device_id, tbl, row_id, reason, message, status, received_at "
+        "SELECT id, device_id, tbl, row_id, reason, message, status, received_at, repeats "
         "FROM noi_quarantine ORDER BY id");
     while (st.step())
         out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
                        st.column_text(2), st.column_text(3),
                        proto::to_string(static_cast<proto::reject_reason>(st.column_int(4))),
-                       st.column_text(5), st.column_text(6), st.column_int(7)});
+                       st.column_text(5), st.column_text(6), st.column_int(7),
+                       static_cast<std::uint64_t>(st.column_int(8))});
     return out;
 }
 

@@ -62,6 +62,13 @@ std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& 
         throw sync_error(errc::not_a_replica, path + " is a server replica, not a tablet's");
     auto t = std::make_unique<tablet>(std::move(r));
     if (t->rep_->meta_int("capture_format", 1) < capture_format) t->upgrade_capture();
+    if (t->rep_->meta_int("date_checks") < 1) {
+        transaction tx(t->rep_->db());
+        for (const auto& def : t->rep_->tables().tables)
+            t->rep_->install_date_checks(def);
+        t->rep_->set_meta_int("date_checks", 1);
+        tx.commit();
+    }
     return t;
 }
 

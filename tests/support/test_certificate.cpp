@@ -9,7 +9,7 @@
 
 namespace noi::test {
 
-certificate_files make_test_certificate(const std::string& dir) {
+certificate_files make_test_certificate(const std::string& dir, const std::string& names) {
     EVP_PKEY* key = EVP_EC_gen("P-256");
     if (!key) throw std::runtime_error("cannot make a test key");
     X509* x = X509_new();
@@ -24,7 +24,7 @@ certificate_files make_test_certificate(const std::string& dir) {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost"},
+    for (auto [nid, value] : {std::pair{NID_subject_alt_name, names.c_str()},
                               std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
         X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
         X509_add_ext(x, ext, -1);

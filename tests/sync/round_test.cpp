@@ -933,3 +933,25 @@ TEST_F(round_fixture, the_fleet_status_counts_what_is_pending_after_the_round) {
     EXPECT_TRUE(sync_once(*a, *server, dev_a, {}, cut_push).cut);
     EXPECT_EQ(server_count("SELECT pending FROM noi_devices WHERE device_id = 'tab-a'"), 1);
 }
+
+TEST_F(round_fixture, a_date_that_is_not_iso_is_refused_at_the_keyboard_and_by_the_server) {
+    EXPECT_THROW(a->exec("INSERT INTO assessment(commune_code, year, decided_on) VALUES ('01849', "
+                         "2026, '05/12/2026')"),
+                 std::exception);
+    a->exec("INSERT INTO assessment(id, commune_code, year, decided_on) VALUES ('ok', '01849', "
+            "2026, '2026-12-05')");
+    EXPECT_THROW(a->exec("UPDATE assessment SET decided_on = '2026-02-30' WHERE id = 'ok'"),
+                 std::exception);
+    // A tablet of an earlier release had no such check at its keyboard.
+    a->rep().db().exec("DROP TRIGGER noi_assessment_date_ins");
+    a->exec("INSERT INTO assessment(id, commune_code, year, decided_on) VALUES ('old', '01849', "
+            "2026, '05/12/2026')");
+    sync(*a, dev_a);
+    auto q = server->quarantine();
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0].row_id, "old");
+    EXPECT_EQ(q[0].reason, "wrong_type");
+    EXPECT_NE(q[0].message.find("write 2026-12-05, not 05/12/2026"), std::string::npos)
+        << q[0].message;
+    EXPECT_EQ(server_count("SELECT count(*) FROM assessment"), 1);
+}

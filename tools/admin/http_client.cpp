@@ -1,12 +1,15 @@
 #include "http_client.hpp"
 
+#include <noi/client/tls_check.hpp>
+
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
 
 #include <boost/asio.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include <cctype>
 
 namespace noi::admin {
 
@@ -22,6 +25,7 @@ template <class Stream>
 http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& host, const std::string& port,
                     http::request<http::string_body>& req, const std::string& base_url, std::chrono::milliseconds timeout) {
     beast::error_code ec;
+    std::string tls_failure;
     http::response<http::string_body> res;
     beast::flat_buffer buf;
     tcp::resolver resolver(ioc);
@@ -51,7 +55,8 @@ http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& ho
             } else {
                 stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e3) {
                     if (e3) {
-                        ec = e3;
+                        tls_failure = noi::client::explain_tls_failure(stream.native_handle(), host,
+                                                                       e3.message());
                         return;
                     }
                     write_read();
@@ -60,6 +65,7 @@ http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& ho
         });
     });
     ioc.run();
+    if (!tls_failure.empty()) throw tls_refused(tls_failure);
     if (ec) throw unreachable("cannot reach the server at " + base_url + ": " + ec.message());
     beast::error_code ignored;
     tcp_layer.socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -67,6 +73,21 @@ http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& ho
 }
 
 } // namespace
+
+std::string encode_component(const std::string& s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char ch : s) {
+        if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+            out += static_cast<char>(ch);
+        } else {
+            out += '%';
+            out += hex[ch >> 4];
+            out += hex[ch & 15];
+        }
+    }
+    return out;
+}
 
 http_reply request(const std::string& base_url, const std::string& method, const std::string& target,
                    const std::string& token, const std::string& body, const std::string& ca_file,
@@ -112,7 +133,7 @@ http_reply request(const std::string& base_url, const std::string& method, const
     ctx.set_verify_mode(asio::ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
     SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
-    stream.set_verify_callback(asio::ssl::host_name_verification(host));
+    noi::client::expect_peer_named(stream.native_handle(), host);
     return exchange(ioc, stream, host, port, req, base_url, timeout);
 }
 

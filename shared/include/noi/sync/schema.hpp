@@ -19,6 +19,7 @@ enum class col_type : std::uint8_t { integer, real, text, blob, any };
 struct column_def {
     std::string name;
     col_type type = col_type::any;
+    bool date = false; // a TEXT column named as dates are (dates.hpp): ISO 8601 dates only
 };
 
 struct table_def {
@@ -34,6 +35,9 @@ struct table_def {
 
 // Whether v may be stored in a column of type t (STRICT's rules: a REAL column takes integers).
 bool value_fits(col_type t, const value& v);
+
+// Whether v may be stored in column c: its type, and for a date column an ISO date (or NULL).
+bool value_fits(const column_def& c, const value& v);
 
 struct schema {
     std::uint32_t version = 0;

@@ -49,6 +49,7 @@ struct quarantine_record {
     std::uint64_t id = 0;
     std::string device_id, table, row_id, reason, message, status;
     std::int64_t received_at_ms = 0;
+    std::uint64_t repeats = 1; // rejections of the same row and reason it stands for
 };
 
 struct audit_cell {
@@ -179,6 +180,9 @@ public:
         std::string message;
     };
     quarantine_result discard_quarantined(std::uint64_t id);
+    // The row a rejection kept, as the tablet sent it; nullopt when it was too large to keep,
+    // was discarded, or cannot be read.
+    std::optional<proto::row_change> quarantined_row(std::uint64_t id);
     quarantine_result release_quarantined(std::uint64_t id);
 
     // A device finished a round (its last pull said "no more").
@@ -228,6 +232,7 @@ private:
                                                  const table_def*& def, std::string& why,
                                                  std::vector<std::size_t>& columns);
     std::uint64_t next_seq() { return ++seq_; }
+    static std::optional<proto::row_change> decode_quarantined(const std::string& payload);
     // The refusal of a push from a device whose open quarantine is at its quota.
     std::optional<proto::error> quarantine_full(const device& d);
     // A row's values: from its table while alive, from its tombstone when deleted.

@@ -1,0 +1,21 @@
+// Text as people compare and read it. Values are stored byte for byte as typed (some
+// keyboards type Vietnamese decomposed, NFD: "ươ" as u + horn + o + horn); what an admin
+// compares (a device's name, a search) and how wide a terminal shows it must not depend on that.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace noi {
+
+// The NFC form of UTF-8 text; bytes that are not UTF-8 come back unchanged.
+std::string nfc(std::string_view utf8);
+
+// Whether two texts are the same once both are NFC.
+bool same_text(std::string_view a, std::string_view b);
+
+// Terminal columns the text takes: combining marks take none, wide (CJK) characters two.
+std::size_t display_width(std::string_view utf8);
+
+} // namespace noi

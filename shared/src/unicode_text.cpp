@@ -1,0 +1,43 @@
+#include <noi/sync/unicode_text.hpp>
+
+#include <utf8proc.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace noi {
+
+std::string nfc(std::string_view utf8) {
+    utf8proc_uint8_t* out = nullptr;
+    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
+                                static_cast<utf8proc_ssize_t>(utf8.size()), &out,
+                                static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+    if (n < 0) return std::string(utf8);
+    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
+bool same_text(std::string_view a, std::string_view b) {
+    return a == b || nfc(a) == nfc(b);
+}
+
+std::size_t display_width(std::string_view utf8) {
+    std::size_t width = 0;
+    auto p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());
+    auto left = static_cast<utf8proc_ssize_t>(utf8.size());
+    while (left > 0) {
+        utf8proc_int32_t cp = 0;
+        auto n = utf8proc_iterate(p, left, &cp);
+        if (n <= 0) { // a byte that is not UTF-8 is shown escaped, as one column per byte
+            ++width;
+            n = 1;
+        } else {
+            width += static_cast<std::size_t>(std::max(0, utf8proc_charwidth(cp)));
+        }
+        p += n;
+        left -= n;
+    }
+    return width;
+}
+
+} // namespace noi
