@@ -252,13 +252,18 @@ int main(int argc, char** argv) {
         sigemptyset(&set);
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
         noi::server::server srv(cfg);
         std::thread waiter([&] {
-            int sig = 0;
-            sigwait(&set, &sig);
-            spdlog::info("signal {}: stopping", sig);
+            // SIGHUP (systemctl reload) loads a renewed certificate; the others stop.
+            for (int sig = SIGHUP; sig == SIGHUP;) {
+                sigwait(&set, &sig);
+                if (sig == SIGHUP && !srv.reload_tls())
+                    spdlog::warn("SIGHUP: nothing reloaded (no --tls-cert, or it failed)");
+            }
+            spdlog::info("stopping");
             srv.stop();
         });
         std::cerr << "listening on " << srv.listen_address() << std::endl;

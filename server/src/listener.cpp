@@ -11,7 +11,7 @@
 namespace noi::server {
 
 listener::listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state,
-                   asio::ssl::context* tls)
+                   const std::atomic<asio::ssl::context*>* tls)
     : ioc_(ioc), acceptor_(asio::make_strand(ioc)), state_(state), tls_(tls),
       retry_(acceptor_.get_executor()) {
     beast::error_code ec;
@@ -73,9 +73,9 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     // Small messages answer small messages: Nagle's wait for an ACK that the peer delays
     // cost a round trip its whole delayed-ACK time (up to 200 ms) per batch.
     socket.set_option(tcp::no_delay(true), ignored);
-    if (tls_)
+    if (auto* tls = tls_->load())
         std::make_shared<http_session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls_), state_,
+            beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), state_,
             std::move(slot))
             ->run();
     else

@@ -3,14 +3,17 @@
 
 #include "server_state.hpp"
 
+#include <atomic>
 #include <memory>
 
 namespace noi::server {
 
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    // tls: when set, every connection speaks TLS first (https:// and wss://).
-    listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state, asio::ssl::context* tls);
+    // tls: when it points to a context, every connection speaks TLS first (https:// and wss://)
+    // with the context it points to at accept (a reload points it to a new one).
+    listener(asio::io_context& ioc, tcp::endpoint ep, server_state& state,
+             const std::atomic<asio::ssl::context*>* tls);
     void run() { do_accept(); }
     void stop();
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -25,7 +28,7 @@ private:
     asio::io_context& ioc_;
     tcp::acceptor acceptor_;
     server_state& state_;
-    asio::ssl::context* tls_;
+    const std::atomic<asio::ssl::context*>* tls_;
     asio::steady_timer retry_;
     std::chrono::milliseconds backoff_{0};
     std::chrono::steady_clock::time_point last_warned_{};

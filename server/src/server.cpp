@@ -12,8 +12,10 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -97,13 +99,33 @@ clock_repair repair_clock(const std::string& dir) {
     return server_store::open(database_path(dir), wall)->repair_clock();
 }
 
+std::unique_ptr<asio::ssl::context> load_tls(const server_config& cfg) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    try {
+        ctx->use_certificate_chain_file(cfg.tls_cert);
+        ctx->use_private_key_file(cfg.tls_key, asio::ssl::context::pem);
+    } catch (const std::exception& e) {
+        throw sync_error(errc::refused, "cannot use the certificate " + cfg.tls_cert + " and key " +
+                                            cfg.tls_key + ": " + e.what() +
+                                            "; give PEM files that belong together");
+    }
+    return ctx;
+}
+
 // Members go in reverse order: the sessions that handlers still queued on `ioc` hold use the
 // TLS context and post their last job to the state, so both outlive the io_context.
 struct server::impl {
     server_config cfg;
     std::optional<data_dir_lock> lock;
     std::unique_ptr<server_state> state;
-    std::unique_ptr<asio::ssl::context> tls;
+    // Every certificate loaded (SIGHUP loads a new one): a connection keeps the context it was
+    // accepted with, so none is freed while the server runs; a reload a day costs little.
+    std::vector<std::unique_ptr<asio::ssl::context>> tls_generations;
+    std::atomic<asio::ssl::context*> tls{nullptr};
+    std::mutex reload_mu;
     asio::io_context ioc;
     std::shared_ptr<listener> lst;
     asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
@@ -120,18 +142,8 @@ struct server::impl {
                              "without TLS the server listens only on loopback; give --tls-cert and "
                              "--tls-key, or --behind-tls-proxy when a proxy terminates TLS");
         if (tls) {
-            this->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-            this->tls->set_options(asio::ssl::context::default_workarounds |
-                                   asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                                   asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-            try {
-                this->tls->use_certificate_chain_file(cfg.tls_cert);
-                this->tls->use_private_key_file(cfg.tls_key, asio::ssl::context::pem);
-            } catch (const std::exception& e) {
-                throw sync_error(errc::refused, "cannot use the certificate " + cfg.tls_cert +
-                                                    " and key " + cfg.tls_key + ": " + e.what() +
-                                                    "; give PEM files that belong together");
-            }
+            tls_generations.push_back(load_tls(cfg));
+            this->tls = tls_generations.back().get();
         }
         if (!std::filesystem::exists(database_path(cfg.data_dir)))
             throw sync_error(errc::not_a_replica,
@@ -143,7 +155,7 @@ struct server::impl {
         check_restored(cfg.data_dir);
         state = std::make_unique<server_state>(cfg);
         lst =
-            std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, this->tls.get());
+            std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, &this->tls);
         lst->run();
     }
 };
@@ -173,6 +185,21 @@ void server::run() {
         t.join();
     // Whatever the database thread was committing finishes before we return.
     impl_->state->stop_db();
+}
+
+bool server::reload_tls() {
+    if (impl_->cfg.tls_cert.empty()) return false;
+    try {
+        auto ctx = load_tls(impl_->cfg);
+        std::lock_guard lock(impl_->reload_mu);
+        impl_->tls_generations.push_back(std::move(ctx));
+        impl_->tls = impl_->tls_generations.back().get();
+        spdlog::info("reloaded the certificate {}; new connections use it", impl_->cfg.tls_cert);
+        return true;
+    } catch (const std::exception& e) {
+        spdlog::error("{}; new connections keep the certificate loaded before", e.what());
+        return false;
+    }
 }
 
 void server::stop() {

@@ -42,6 +42,7 @@ template <class Stream> void websocket_session<Stream>::run(http::request<http::
 
 template <class Stream> void websocket_session<Stream>::on_accept(beast::error_code ec) {
     if (ec) return finish();
+    accepted_at_ = std::chrono::steady_clock::now();
     state_.join(this->shared_from_this());
     state_.stats().devices_connected++;
     auto self = this->shared_from_this();
@@ -159,11 +160,15 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
             if (const auto* p = std::get_if<proto::push>(&msg)) {
                 self->state_.stats().pushes++;
                 self->state_.stats().rows_pushed += p->rows.size();
+                self->rows_in_ += p->rows.size();
                 for (const auto& r : p->rows)
                     self->state_.stats().cells_merged += r.cells.size();
             }
-            for (const auto& m : reply.send)
+            for (const auto& m : reply.send) {
+                if (const auto* e = std::get_if<proto::error>(&m))
+                    self->last_error_ = static_cast<std::uint16_t>(e->code);
                 out.push_back(encoded(m));
+            }
             close = reply.close;
             emitted = std::move(reply.emitted);
         } catch (const std::exception& e) {
@@ -206,10 +211,13 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
             // The site was set before the WELCOME went out, and a PULL comes here only after.
             auto changes = reader.pull(self->dev_, p, self->core_->site());
             // The last batch of a pull ends the device's round: that is its last full sync.
-            if (!changes.more)
+            self->rows_out_ += changes.rows.size();
+            if (!changes.more) {
+                ++self->rounds_;
                 self->state_.db([id = self->dev_.id](server_store& store, auth_store&) {
                     store.record_sync(id);
                 });
+            }
             out = encoded(changes);
         } catch (const std::exception& e) {
             spdlog::error("pull for device {} failed: {}", self->dev_.id, e.what());
@@ -305,6 +313,14 @@ template <class Stream> void websocket_session<Stream>::finish() {
         if (*t) (*t)->cancel();
     state_.leave(this);
     if (state_.stats().devices_connected) state_.stats().devices_connected--;
+    if (!accepted_at_) return;
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - *accepted_at_)
+                        .count();
+    std::string outcome = rounds_ ? "synced" : "no full round";
+    if (last_error_) outcome += ", last error code " + std::to_string(last_error_.load());
+    spdlog::info("sync session of device {} ({}): pushed {} rows, pulled {} rows in {} ms, {}",
+                 dev_.id, dev_.scope, rows_in_.load(), rows_out_.load(), ms, outcome);
 }
 
 template class websocket_session<beast::tcp_stream>;

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
@@ -255,4 +258,77 @@ TEST_F(operator_week, dates_are_iso_at_the_keyboard_and_the_report_follows_its_w
         << csv.out;
     auto plain = admin({"report", "criterion19", "--year", "2026", "--csv", "--no-bom"});
     EXPECT_EQ(plain.out.rfind("district_code,district,met,total\n", 0), 0u) << plain.out;
+}
+
+TEST_F(operator_week, the_service_installs_with_its_unit_and_the_unit_is_valid) {
+    const auto build = std::filesystem::path(NOI_SERVER_BIN).parent_path().parent_path();
+    test::temp_dir root;
+    auto r = process::run({"/bin/bash", std::string(NOI_SOURCE_DIR) + "/scripts/install-service.sh",
+                           "--root", root.path(), "--build", build.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* f : {"/usr/local/bin/noi-server", "/usr/local/bin/noi-admin",
+                          "/usr/local/bin/noi-client", "/etc/noi/noi-server.env",
+                          "/etc/systemd/system/noi-server.service"})
+        EXPECT_TRUE(std::filesystem::exists(root.path() + f)) << f;
+    std::ifstream in(root.path() + "/etc/systemd/system/noi-server.service");
+    std::string unit((std::istreambuf_iterator<char>(in)), {});
+    for (const char* line : {"User=noi", "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+                             "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID",
+                             "--data /var/lib/noi"})
+        EXPECT_NE(unit.find(line), std::string::npos) << line;
+    if (!std::filesystem::exists("/usr/bin/systemd-analyze"))
+        GTEST_SKIP() << "no systemd-analyze to check the unit with";
+    // The unit as installed, pointed at the programs under the test's root.
+    std::string local = unit;
+    for (auto at = local.find("/usr/local/bin/"); at != std::string::npos;
+         at = local.find("/usr/local/bin/", at + root.path().size() + 1))
+        local.insert(at, root.path());
+    const auto copy = root.file("noi-server.service");
+    std::ofstream(copy) << local;
+    auto verify = process::run({"/usr/bin/systemd-analyze", "verify", copy});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+TEST_F(operator_week, sighup_loads_a_renewed_certificate_and_each_session_leaves_one_log_line) {
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    test::temp_dir first, second;
+    auto old_cert = test::make_test_certificate(first.path(), "IP:127.0.0.1");
+    auto renewed = test::make_test_certificate(second.path(), "IP:127.0.0.1");
+    const auto cert = dir.file("cert.pem"), key = dir.file("key.pem");
+    std::filesystem::copy_file(old_cert.cert, cert);
+    std::filesystem::copy_file(old_cert.key, key);
+    start_server("127.0.0.1:0", {"--tls-cert", cert, "--tls-key", key});
+    const auto https = "https://" + url.substr(7);
+    auto list = [&](const std::string& ca) {
+        return process::run({NOI_ADMIN_BIN, "--server", https, "--token", admin_token,
+                             "--ca-file", ca, "device", "list"});
+    };
+    ASSERT_EQ(list(old_cert.cert).exit_code, 0);
+    EXPECT_EQ(list(renewed.cert).exit_code, 1);
+
+    std::filesystem::copy_file(renewed.cert, cert, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(renewed.key, key, std::filesystem::copy_options::overwrite_existing);
+    server->signal(SIGHUP);
+    ASSERT_TRUE(server->wait_for_stderr("reloaded the certificate", 10s)) << server->stderr_text();
+    EXPECT_EQ(list(renewed.cert).exit_code, 0);
+    EXPECT_EQ(list(old_cert.cert).exit_code, 1);
+
+    auto dev = parsed(process::run({NOI_ADMIN_BIN, "--server", https, "--token", admin_token,
+                                    "--ca-file", renewed.cert, "device", "add", "--commune",
+                                    "01849", "--json"}));
+    auto db = dir.file("t.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", https, "--token", dev["token"], "--ca-file",
+                      renewed.cert})
+                  .exit_code,
+              0);
+    exec(db, "INSERT INTO incident(commune_code, summary) VALUES ('01849', 'bí mật')");
+    synced(db);
+    auto line = server->wait_for_stderr("sync session of device " + dev["device_id"].get<std::string>(), 10s);
+    ASSERT_TRUE(line) << server->stderr_text();
+    EXPECT_NE(line->find("pushed 1 rows"), std::string::npos) << *line;
+    EXPECT_NE(line->find("synced"), std::string::npos) << *line;
+    const auto log = server->stderr_text();
+    EXPECT_EQ(log.find(dev["token"].get<std::string>()), std::string::npos);
+    EXPECT_EQ(log.find("bí mật"), std::string::npos);
 }

@@ -94,6 +94,10 @@ public:
     // Serves until stop() (callable from any thread or a signal handler's strand).
     void run();
     void stop();
+    // Loads the certificate and key files again (after a renewal); connections accepted from
+    // then on use them, open ones keep theirs. On an error the old ones stay and it is logged.
+    // Returns whether a new certificate is in use.
+    bool reload_tls();
 
 private:
     struct impl;
