@@ -417,7 +417,7 @@ int main(int argc, char** argv) {
                     rows.push_back({{"device", named(d["name"], d["device_id"])},
                                     {"commune", d["scope"].get<std::string>() + (d["commune_name"].get<std::string>().empty() ? "" : " " + d["commune_name"].get<std::string>())},
                                     {"last sync", when(d["last_sync_at"])}, {"pend/rej", text(d["pending"]) + "/" + text(d["rejected"])},
-                                    {"app/schema", text(d["app_version"]) + " s" + text(d["schema_version"])}, {"state", state}});
+                                    {"app/schema", d["app_version"].is_null() ? std::string("-") : text(d["app_version"]) + " s" + text(d["schema_version"])}, {"state", state}});
                 }
                 if (!c.as_json) print_table(rows, {"device", "commune", "last sync", "pend/rej", "app/schema", "state"});
                 if (fail_if_any && alerting) {
