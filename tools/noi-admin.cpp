@@ -153,6 +153,8 @@ int main(int argc, char** argv) {
     add->add_option("--name", name, "A name to recognise the device by");
     add->add_flag("--json", c.as_json, "Print JSON");
     auto* list = dev->add_subcommand("list", "Every device");
+    std::string name_part;
+    list->add_option("--name", name_part, "Only devices whose name contains this (typed NFC or NFD alike)");
     list->add_flag("--json", c.as_json, "Print JSON");
     auto* revoke = dev->add_subcommand("revoke", "Stop a device's token at once and close its connections");
     revoke->add_option("device_id", device_id, "The device to revoke")->required();
@@ -304,7 +306,7 @@ int main(int argc, char** argv) {
                           << (out["scope"] == "*" ? std::string("the whole province") : "commune " + out["scope"].get<std::string>())
                           << "\ntoken (shown only now): " << out["token"].get<std::string>() << "\n";
         } else if (*list) {
-            rc = call(c, "GET", "/admin/v1/devices", "", out);
+            rc = call(c, "GET", "/admin/v1/devices" + (name_part.empty() ? std::string() : "?name=" + enc(name_part)), "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& d : out)

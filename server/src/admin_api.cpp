@@ -52,12 +52,19 @@ json time_or_null(const statement& st, int col) {
     return iso8601_ms(st.column_int(col));
 }
 
-api_response list_devices(server_store& store, const account& who) {
+// Whether `text` contains `part` once both are NFC (a search typed either way finds the name).
+bool contains_text(const std::string& text, const std::string& part) {
+    return nfc(text).find(nfc(part)) != std::string::npos;
+}
+
+api_response list_devices(server_store& store, const account& who,
+                          const std::map<std::string, std::string>& q) {
     auto st = store.rep().db().prepare("SELECT device_id, scope, name, last_sync_at, revoked FROM "
                                        "noi_devices ORDER BY created_at, device_id");
     json out = json::array();
     while (st.step())
-        if (who.reads(st.column_text(1)))
+        if (who.reads(st.column_text(1)) &&
+            (!q.count("name") || contains_text(st.column_text(2), q.at("name"))))
             out.push_back({{"device_id", st.column_text(0)},
                            {"scope", st.column_text(1)},
                            {"name", st.column_text(2)},
@@ -66,7 +73,8 @@ api_response list_devices(server_store& store, const account& who) {
     return {200, text(out)};
 }
 
-api_response add_device(auth_store& auth, const account& who, const std::string& body) {
+api_response add_device(server_store& store, auth_store& auth, const account& who,
+                        const std::string& body) {
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
@@ -85,6 +93,13 @@ api_response add_device(auth_store& auth, const account& who, const std::string&
         return error(400, "say which commune the device is for (\"commune\") or that it is "
                           "province-wide (\"province\": true)");
     }
+    // Two unrevoked devices of one commune with one name (NFC or NFD alike) could not be told
+    // apart where a name stands for the device (conflicts resolve --keep NAME).
+    if (!name.empty())
+        for (const auto& d : store.devices())
+            if (!d.revoked && d.scope == scope && same_text(d.name, name))
+                return error(409, "device " + d.id + " of " + scope + " is already named " +
+                                      d.name + "; give this one another name (máy 2, …)");
     try {
         auto e = auth.enrol(scope, name);
         auth.record(who.name, "enrol", e.dev.id, "scope " + e.dev.scope);
@@ -591,8 +606,14 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         return error(403, "the account " + who.name +
                               " may only read; ask an admin to make the change");
     if (path == prefix) {
-        if (method == "GET") return list_devices(store, who);
-        if (method == "POST") return add_device(auth, who, body);
+        if (method == "GET") {
+            try {
+                return list_devices(store, who, query_of(target));
+            } catch (const bad_query& e) {
+                return error(400, e.what());
+            }
+        }
+        if (method == "POST") return add_device(store, auth, who, body);
         return error(405, "use GET to list devices or POST to enrol one");
     }
     std::map<std::string, std::string> q;

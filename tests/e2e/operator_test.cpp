@@ -207,8 +207,14 @@ TEST_F(operator_week, conflicts_name_their_devices_and_keep_takes_a_name_typed_e
     EXPECT_TRUE(named) << list[0];
     auto table = admin({"conflicts", "list"});
     EXPECT_NE(table.out.find("Dương Quang máy 1"), std::string::npos) << table.out;
-    // The name typed decomposed (NFD), as some keyboards do: u+031B, o+031B, a+0300.
+    // The name typed decomposed (NFD), as some keyboards do: u+031B, o+031B, a+0301.
     const std::string nfd = "D\x75\xcc\x9b\x6f\xcc\x9bng Quang ma\xcc\x81y 1";
+    auto found = parsed(admin({"device", "list", "--name", "D\x75\xcc\x9b\x6f\xcc\x9bng", "--json"}));
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0]["device_id"], a["device_id"]);
+    auto twin = admin({"device", "add", "--commune", "01849", "--name", nfd});
+    EXPECT_EQ(twin.exit_code, 1) << "the same name typed decomposed is a duplicate";
+    EXPECT_NE(twin.err.find("already named"), std::string::npos) << twin.err;
     auto kept = admin({"conflicts", "resolve", std::to_string(list[0]["id"].get<int>()), "--keep",
                        nfd, "--json"});
     ASSERT_EQ(kept.exit_code, 0) << kept.err;
