@@ -431,8 +431,11 @@ int main(int argc, char** argv) {
         } else if (*history) {
             rc = call(c, "GET", "/admin/v1/history?table=" + enc(table) + "&row=" + enc(row), "", out);
             if (rc == ok && !c.as_json) {
-                for (auto& h : out) h["time"] = when(h["time"]);
-                print_table(out, {"time", "device_id", "kind", "column", "old", "new"});
+                json rows = json::array();
+                for (const auto& h : out)
+                    rows.push_back({{"time", when(h["time"])}, {"by", named(h["device_name"], h["device_id"])}, {"kind", h["kind"]},
+                                    {"column", h["column"]}, {"old", h["old"]}, {"new", h["new"]}});
+                print_table(rows, {"time", "by", "kind", "column", "old", "new"});
             }
         } else if (*c19) {
             rc = call(c, "GET", "/admin/v1/reports/criterion19" + (year ? "?year=" + std::to_string(year) : std::string()), "", out);

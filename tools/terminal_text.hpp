@@ -13,7 +13,7 @@ inline std::string printable(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     auto escape = [&](unsigned v) {
-        char buf[8];
+        char buf[16]; // "\\xff" needs 5; the compiler cannot see that v < 256
         std::snprintf(buf, sizeof buf, "\\x%02x", v);
         out += buf;
     };

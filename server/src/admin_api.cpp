@@ -530,13 +530,18 @@ api_response row_history(server_store& store, const account& who,
                            {"new", c.resolution ? json(*c.resolution) : json(nullptr)},
                            {"conflict_id", c.id}});
     }
+    const auto names = device_names(store);
+    for (auto& h : out) {
+        auto n = h["device_id"].is_string() ? names.find(h["device_id"].get<std::string>())
+                                            : names.end();
+        h["device_name"] = n != names.end() ? json(n->second) : json(nullptr);
+    }
     std::stable_sort(out.begin(), out.end(),
                      [](const json& a, const json& b) { return a["time"] < b["time"]; });
     return {200, text(out)};
 }
 
-// DESIGN.md §9: communes of kind xa; met when their latest assessment of the year (greatest
-// decided_on, then greatest version) has both criteria met.
+// DESIGN.md §9 with the rules of criterion19_report.cpp.
 api_response criterion19(server_store& store, const std::map<std::string, std::string>& q) {
     auto& db = store.rep().db();
     std::optional<std::int64_t> year;
