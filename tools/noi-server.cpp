@@ -73,8 +73,8 @@ void print_restore(const noi::server::restore_report& r, const std::string& dir,
                      "are not in it. Revoke lost tablets again (noi-admin device list), and give "
                      "tablets enrolled since a new token (noi-client set-token)\n";
     else
-        std::cerr << "there was no database in " << dir
-                  << " to carry over from: enrolments, revocations and admin decisions made "
+        std::cerr << "nothing was carried over (no database in " << dir
+                  << ", or --without-carry): enrolments, revocations and admin decisions made "
                      "after the snapshot are not in it. Revoke lost tablets again (noi-admin "
                      "device list), and give tablets enrolled since a new token (noi-client "
                      "set-token)\n";
@@ -169,6 +169,10 @@ int main(int argc, char** argv) {
     std::string from;
     restore->add_option("--from", from, "The snapshot noi-server backup wrote")->required();
     restore->add_flag("--json", json, "Print what was restored and carried over as JSON");
+    bool without_carry = false;
+    restore->add_flag("--without-carry", without_carry,
+                      "Install the snapshot alone, losing what was enrolled, revoked and decided "
+                      "since (when the database in DIR opens but cannot be carried over)");
 
     auto* repair = app.add_subcommand(
         "repair-clock",
@@ -208,7 +212,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*restore) {
-            print_restore(noi::server::restore(dir, from), dir, json);
+            print_restore(noi::server::restore(dir, from, without_carry), dir, json);
             return 0;
         }
         if (*bak) {

@@ -139,6 +139,22 @@ struct bad_query : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// %XX escapes decoded (and '+' as a space in a query); nullopt for a '%' without two hex digits.
+std::optional<std::string> percent_decoded(const std::string& s, bool plus_is_space) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            out += plus_is_space && s[i] == '+' ? ' ' : s[i];
+            continue;
+        }
+        auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+        if (i + 2 >= s.size() || !hex(s[i + 1]) || !hex(s[i + 2])) return std::nullopt;
+        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+    }
+    return out;
+}
+
 // Throws bad_query on a malformed escape.
 std::map<std::string, std::string> query_of(const std::string& target) {
     std::map<std::string, std::string> q;
@@ -146,22 +162,10 @@ std::map<std::string, std::string> query_of(const std::string& target) {
     if (pos == std::string::npos) return q;
     std::string rest = target.substr(pos + 1);
     auto decode = [](const std::string& s) {
-        std::string out;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            if (s[i] != '%') {
-                out += s[i] == '+' ? ' ' : s[i];
-                continue;
-            }
-            auto hex = [](char c) {
-                return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-            };
-            if (i + 2 >= s.size() || !hex(s[i + 1]) || !hex(s[i + 2]))
-                throw bad_query("a query holds '%' not followed by two hex digits; encode it as "
-                                "%25");
-            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        }
-        return out;
+        auto d = percent_decoded(s, true);
+        if (!d)
+            throw bad_query("a query holds '%' not followed by two hex digits; encode it as %25");
+        return *d;
     };
     std::size_t start = 0;
     while (start <= rest.size()) {
@@ -218,13 +222,15 @@ json conflict_json(const conflict_record& c, const std::map<std::string, std::st
     return j;
 }
 
-// The MIDDLE of PREFIX MIDDLE SUFFIX, when path has that shape with a non-empty middle.
+// The MIDDLE of PREFIX MIDDLE SUFFIX, when path has that shape with a non-empty middle, its
+// %XX escapes decoded (noi-admin encodes every path segment: an account name may hold '@').
 std::optional<std::string> text_in(const std::string& path, const std::string& prefix,
                                    const std::string& suffix) {
     if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size() ||
         path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
         return std::nullopt;
-    return path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    return percent_decoded(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()),
+                           false);
 }
 
 std::optional<std::uint64_t> id_in(const std::string& path, const std::string& prefix,

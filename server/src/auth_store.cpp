@@ -240,8 +240,10 @@ std::optional<device> auth_store::device_for(const std::string& token) {
     if (d && d->revoked) {
         // The fleet status shows a revoked tablet that still tries (a lost one found by
         // someone, or one nobody told): refused_at after its last contact.
+        // At most a write a minute, however often a revoked token is tried.
         auto& seen = store_.rep().db().cached(
-            "UPDATE noi_devices SET refused_at = ?2 WHERE device_id = ?1");
+            "UPDATE noi_devices SET refused_at = ?2 WHERE device_id = ?1 AND (refused_at IS NULL "
+            "OR refused_at < ?2 - 60000)");
         seen.bind(1, d->id).bind(2, store_.rep().clock().wall_ms());
         seen.run();
     }

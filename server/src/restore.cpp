@@ -78,9 +78,15 @@ void carry_over(server_store& restored, server_store& current, const std::string
     report.quarantine_carried = static_cast<std::uint64_t>(
         count(db, "SELECT count(*) FROM cur.noi_quarantine c WHERE NOT EXISTS (SELECT 1 FROM "
                   "main.noi_quarantine m WHERE m.id = c.id AND m.status = c.status)"));
-    for (const auto* t : {"noi_devices", "noi_tokens", "noi_accounts", "noi_admin_log",
-                          "noi_conflicts", "noi_quarantine"})
+    for (const auto* t :
+         {"noi_devices", "noi_tokens", "noi_accounts", "noi_admin_log", "noi_conflicts"})
         take_table(db, t);
+    report.server_writes_carried = restored.carry_releases(current);
+    take_table(db, "noi_quarantine");
+    // Ids a database lost in an earlier restore gave out stay unsettled (server_store::hello).
+    restored.rep().set_meta_int("quarantine_id_floor",
+                                std::max(restored.rep().meta_int("quarantine_id_floor"),
+                                         current.rep().meta_int("quarantine_id_floor")));
     // A site bound since the snapshot is bound here too, with nothing acknowledged: its tablet
     // sees the new epoch and pushes from zero. Rejections confirmed are the replaced
     // database's, whose quarantine this one now holds.
@@ -92,7 +98,7 @@ void carry_over(server_store& restored, server_store& current, const std::string
     auto wall_high = std::max(restored.rep().meta_int("wall_high_ms"),
                               current.rep().meta_int("wall_high_ms"));
     restored.rep().set_meta_int("wall_high_ms", wall_high);
-    report.server_writes_carried = restored.carry_own_writes(current);
+    report.server_writes_carried += restored.carry_own_writes(current);
     // Stamps the server takes from now on stay above every one it took before the restore.
     restored.rep().clock().observe(current.rep().clock().floor());
     restored.rep().save_clock();
@@ -122,7 +128,7 @@ void remove_with_wal(const std::string& path) {
 
 } // namespace
 
-restore_report restore(const std::string& dir, const std::string& snapshot) {
+restore_report restore(const std::string& dir, const std::string& snapshot, bool without_carry) {
     if (!fs::is_regular_file(snapshot))
         throw sync_error(errc::not_a_replica,
                          snapshot + " is not a file; give a snapshot noi-server backup wrote");
@@ -152,13 +158,27 @@ restore_report restore(const std::string& dir, const std::string& snapshot) {
         auto restored = server_store::open(staging, wall);
         auth_store restored_auth(*restored);
         report.snapshot_at_ms = restored->rep().meta_int("snapshot_at_ms");
-        if (fs::exists(target)) {
+        if (fs::exists(target) && !without_carry) {
+            // A database that cannot be opened is what a restore is for: the snapshot goes in
+            // alone, and the report says so. One that opens must carry over whole, or nothing
+            // changes: revocations made since must not be undone quietly.
+            std::unique_ptr<server_store> current;
             try {
-                auto current = server_store::open(target, wall);
+                current = server_store::open(target, wall);
                 auth_store current_auth(*current);
-                carry_over(*restored, *current, target, report);
             } catch (const std::exception& e) {
                 report.carry_failure = e.what();
+            }
+            if (current) {
+                try {
+                    carry_over(*restored, *current, target, report);
+                } catch (const std::exception& e) {
+                    throw sync_error(errc::refused,
+                                     "nothing was restored: what was decided since the snapshot "
+                                     "cannot be carried over from " + target + " (" + e.what() +
+                                     "); fix that, or add --without-carry to install the "
+                                     "snapshot alone and lose it");
+                }
             }
         }
         transaction tx(restored->rep().db());

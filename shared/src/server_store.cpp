@@ -257,18 +257,29 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
         // A replica given the token of a new device (noi-client set-token, after its own was
         // lost or its device revoked) moves to it with its pending writes once the device it
         // was bound to is revoked: only a revoked device's replica moves, within its commune.
+        // The new device must be fresh (no replica of its own yet): a colleague's tablet that
+        // knows the site id, which every pulled version names, cannot take the replica over.
         auto was = find_device(*owner);
-        if (was && !was->revoked)
+        if (!was || !was->revoked)
             return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
                                 "this replica belongs to device " + *owner +
                                     ", which still holds it; to move it to this device, revoke " +
                                     *owner + " first (noi-admin device revoke)",
                                 {}};
-        if (was && was->scope != d.scope)
+        if (was->scope != d.scope)
             return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
                                 "this replica holds the data of " + was->scope +
                                     ", and this device is enrolled for " + d.scope +
                                     "; give it the token of a device of " + was->scope,
+                                {}};
+        auto& own_sites = db.cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
+        own_sites.bind(1, d.id);
+        const bool fresh = own_sites.step() && own_sites.column_int(0) == 0;
+        own_sites.reset();
+        if (!fresh)
+            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+                                "device " + d.id + " has a replica of its own already; a replica "
+                                "moves only to a newly enrolled device (noi-admin device add)",
                                 {}};
         auto& move = db.cached("UPDATE noi_sites SET device_id = ?2 WHERE site = ?1");
         move.bind_blob(1, site.data(), site.size()).bind(2, d.id);
@@ -520,7 +531,9 @@ std::optional<proto::reject_reason> server_store::validate(const device& d, cons
             why = "column " + r.table + "." + c.column + " does not take a value of that type";
             return reject_reason::wrong_type;
         }
-        if (!value_fits(def->columns[*i], c.val)) {
+        // A re-send after a restore carries what an earlier release let be typed: refusing it
+        // now would take the row from its tablet, so only a new value must be a date.
+        if (!value_fits(def->columns[*i], c.val) && !merge::is_resend(c.ver, c.base)) {
             why = r.table + "." + date_refusal(c.column, std::get<std::string>(c.val));
             return reject_reason::wrong_type;
         }
@@ -1056,6 +1069,48 @@ server_store::quarantine_result server_store::discard_quarantined(std::uint64_t 
             "quarantined row " + std::to_string(id) + " is already " + status};
 }
 
+// The tablet that pushed a released row dropped it when it was rejected, so the emission is for
+// it too: a pull that leaves out its own pushes must not leave this one out.
+void server_store::for_the_pusher_too(const emissions& emitted) {
+    auto& everyone = rep_->db().cached(
+        "UPDATE noi_feed SET writer = coalesce(writer, site), site = NULL WHERE seq = ?1");
+    everyone.bind(1, static_cast<std::int64_t>(emitted.for_scope("*")));
+    everyone.run();
+}
+
+std::uint64_t server_store::carry_releases(server_store& from) {
+    std::vector<std::tuple<std::int64_t, std::string, std::string, std::string>> released;
+    auto st = from.rep().db().prepare("SELECT id, device_id, site, payload FROM noi_quarantine "
+                                      "WHERE status = 'released' AND payload IS NOT NULL");
+    while (st.step())
+        released.emplace_back(st.column_int(0), st.column_text(1), st.column_blob(2),
+                              st.column_blob(3));
+    const auto limit = stamp_limit();
+    auto& here = rep_->db().cached("SELECT status FROM noi_quarantine WHERE id = ?1");
+    std::uint64_t carried = 0;
+    for (auto& [id, device_id, site, payload] : released) {
+        here.bind(1, id);
+        const bool already = here.step() && here.column_text(0) == "released";
+        here.reset();
+        auto d = find_device(device_id);
+        auto row = decode_quarantined(payload);
+        if (already || !d || !row) continue;
+        // Sent again as it was released, a re-send: it merges by its versions, no conflict.
+        if (row->exists) row->exists->base = row->exists->ver;
+        for (auto& c : row->cells)
+            c.base = c.ver;
+        emissions emitted;
+        auto res = apply_row(*d, to_site(site), *row, limit, &emitted);
+        if (res.rejection)
+            throw sync_error(errc::refused, "the row released as quarantine entry " +
+                                                std::to_string(id) + " cannot be applied again: " +
+                                                res.rejection->message);
+        for_the_pusher_too(emitted);
+        ++carried;
+    }
+    return carried;
+}
+
 std::optional<proto::row_change> server_store::decode_quarantined(const std::string& payload) {
     auto decoded =
         proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
@@ -1120,11 +1175,7 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
     if (res.rejection)
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + res.rejection->message};
-    // The tablet that pushed the row dropped it when it was rejected, so the emission is for
-    // it too: a pull that leaves out its own pushes must not leave this one out.
-    auto& everyone = rep_->db().cached("UPDATE noi_feed SET site = NULL WHERE seq = ?1");
-    everyone.bind(1, static_cast<std::int64_t>(emitted.for_scope("*")));
-    everyone.run();
+    for_the_pusher_too(emitted);
     auto& u = rep_->db().cached("UPDATE noi_quarantine SET status = 'released' WHERE id = ?1");
     u.bind(1, static_cast<std::int64_t>(id));
     u.run();

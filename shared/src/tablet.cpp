@@ -243,7 +243,7 @@ proto::hello tablet::begin_round(const std::string& app_version) {
     if (s.oldest_pending_ms) h.oldest_pending_ms = static_cast<std::uint64_t>(*s.oldest_pending_ms);
     h.confirmed_rejection = static_cast<std::uint64_t>(rep_->meta_int("confirmed_rejection"));
     auto& kept = rep_->db().cached(
-        "SELECT quarantine_id FROM noi_rejected ORDER BY quarantine_id LIMIT ?1");
+        "SELECT quarantine_id FROM noi_rejected ORDER BY quarantine_id DESC LIMIT ?1");
     kept.bind(1, static_cast<std::int64_t>(proto::max_rejected_listed));
     while (kept.step())
         h.rejected.push_back(static_cast<std::uint64_t>(kept.column_int(0)));

@@ -3,6 +3,8 @@
 // replica a new token. Real processes, as the officer runs them.
 #include "server_process.hpp"
 
+#include <noi/sync/database.hpp>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -92,26 +94,44 @@ TEST_F(restore, a_restore_keeps_what_was_written_enrolled_revoked_and_resolved_s
     synced(dn);
     exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i3', '01852', 'Lũ quét')");
     synced(db);
+    // A tablet enrolled since sends a row of another commune before its first sync; the
+    // province makes the device province-wide and releases the row. The tablet has not synced
+    // since: the released row exists only on the server when the restore comes.
+    auto x = enrol("01849");
+    auto dx = tablet(x, "x");
+    exec(dx, "INSERT INTO incident(id, commune_code, summary) VALUES ('i4', '01852', 'Nhầm xã')");
+    ASSERT_EQ(sync(dx).exit_code, 0);
+    auto q = parsed(admin({"quarantine", "list", "--json"}));
+    ASSERT_EQ(q.size(), 1u);
+    {
+        database server_db(data + "/noi.db", false);
+        server_db.exec("UPDATE noi_devices SET scope = '*' WHERE device_id = '" +
+                       x["device_id"].get<std::string>() + "'");
+    }
+    auto released = admin({"quarantine", "release", std::to_string(q[0]["id"].get<int>())});
+    ASSERT_EQ(released.exit_code, 0) << released.err;
     const auto households = server_count("SELECT count(*) FROM household");
     const auto incidents = server_count("SELECT count(*) FROM incident");
 
     stop();
     auto report = restore_from_snapshot();
     EXPECT_EQ(report["carried_over"], true);
-    EXPECT_EQ(report["devices_enrolled_since"], 1);
+    EXPECT_EQ(report["devices_enrolled_since"], 2);
     EXPECT_EQ(report["devices_revoked_since"], 1);
     EXPECT_EQ(report["conflicts_carried"], 1);
-    EXPECT_EQ(report["server_writes_carried"], 1);
+    EXPECT_EQ(report["server_writes_carried"], 2) << "the resolution and the release";
     EXPECT_TRUE(report["snapshot_at"].is_string());
     EXPECT_TRUE(std::filesystem::exists(report["replaced_kept_as"].get<std::string>()));
     start_server(url.substr(7));
 
-    for (const auto& t : {da, da2, db, dn, da, da2, db, dn})
+    for (const auto& t : {da, da2, db, dn, dx, da, da2, db, dn, dx})
         synced(t);
+    EXPECT_EQ(value(dx, "SELECT summary FROM incident WHERE id = 'i4'"), "Nhầm xã");
+    EXPECT_EQ(parsed(client({"status", "--db", dx, "--json"}))["rejected"], 0);
     auto l = sync(dl);
     EXPECT_EQ(l.exit_code, 4) << "the revocation was undone: " << l.err;
 
-    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'"), 0);
     auto all = parsed(admin({"conflicts", "list", "--status", "all", "--json"}));
     ASSERT_EQ(all.size(), 1u) << all.dump();
     EXPECT_EQ(all[0]["status"], "resolved");
@@ -122,8 +142,8 @@ TEST_F(restore, a_restore_keeps_what_was_written_enrolled_revoked_and_resolved_s
         EXPECT_EQ(value(t, "SELECT members FROM household WHERE id = 'h1'"), "5");
     }
     for (const auto& t : {db, dn})
-        EXPECT_EQ(value(t, "SELECT count(*) FROM incident"), "3");
-    for (const auto& t : {da, da2, db, dn}) {
+        EXPECT_EQ(value(t, "SELECT count(*) FROM incident"), "4");
+    for (const auto& t : {da, da2, db, dn, dx}) {
         auto st = parsed(client({"status", "--db", t, "--json"}));
         EXPECT_EQ(st["pending"], 0);
         EXPECT_EQ(st["rejected"], 0);
@@ -198,4 +218,28 @@ TEST_F(restore, a_replica_takes_a_new_token_of_its_device_or_moves_to_a_new_devi
                            b["device_id"].get<std::string>() + "'"),
               1);
     EXPECT_EQ(parsed(client({"status", "--db", da, "--json"}))["pending"], 0);
+}
+
+TEST_F(restore, a_database_that_opens_but_cannot_be_carried_over_changes_nothing) {
+    backup();
+    stop();
+    // Another server's snapshot: its devices are not this province's.
+    test::temp_dir other;
+    ASSERT_EQ(process::run({NOI_SERVER_BIN, "init", "--data", other.file("s")}).exit_code, 0);
+    const auto foreign = other.file("foreign.db");
+    ASSERT_EQ(process::run({NOI_SERVER_BIN, "backup", "--data", other.file("s"), "--to", foreign})
+                  .exit_code,
+              0);
+    const auto before = std::filesystem::file_size(data + "/noi.db");
+    auto r = process::run({NOI_SERVER_BIN, "restore", "--data", data, "--from", foreign});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("nothing was restored"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("different servers"), std::string::npos) << r.err;
+    EXPECT_EQ(std::filesystem::file_size(data + "/noi.db"), before);
+    EXPECT_FALSE(std::filesystem::exists(data + "/noi.db.restoring"));
+    // Its own snapshot goes in; --without-carry installs a snapshot alone on purpose.
+    auto own = process::run(
+        {NOI_SERVER_BIN, "restore", "--data", data, "--from", snapshot, "--without-carry"});
+    EXPECT_EQ(own.exit_code, 0) << own.err;
+    EXPECT_NE(own.err.find("nothing was carried over"), std::string::npos) << own.err;
 }

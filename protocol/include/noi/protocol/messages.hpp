@@ -80,7 +80,8 @@ struct rejection {
     friend bool operator==(const rejection&, const rejection&) = default;
 };
 
-// The most rejected rows a HELLO lists; a tablet with more lists the rest in later rounds.
+// The most rejected rows a HELLO lists, newest first: the newest are those an admin is working
+// through, and ids from before a restore onto a new disk can never be settled anyway.
 inline constexpr std::size_t max_rejected_listed = 1000;
 
 struct hello {
@@ -93,7 +94,7 @@ struct hello {
     std::optional<std::uint64_t> oldest_pending_ms;
     std::uint64_t confirmed_rejection = 0; // highest quarantine id the tablet has recorded
     // Quarantine ids of the rejected rows the tablet still keeps (at most max_rejected_listed,
-    // oldest first), so the server can say which an admin has settled.
+    // newest first), so the server can say which an admin has settled.
     std::vector<std::uint64_t> rejected;
     friend bool operator==(const hello&, const hello&) = default;
 };

@@ -73,8 +73,11 @@ struct restore_report {
 // carries over from the database it replaces what only the server holds and was decided
 // since (devices, revocations, tokens, accounts, the admin log, conflicts and quarantine as
 // they stand, the server's own writes), takes a new epoch, and keeps the replaced database
-// beside it. Without a readable database in dir (a new disk) the snapshot goes in alone.
-restore_report restore(const std::string& dir, const std::string& snapshot);
+// beside it. Without a database in dir that opens (a new disk, a damaged file), or with
+// without_carry, the snapshot goes in alone. A database that opens but cannot be carried over
+// (another server's, a read error) changes nothing: it throws.
+restore_report restore(const std::string& dir, const std::string& snapshot,
+                       bool without_carry = false);
 
 // Repairs a database whose clock a hostile device poisoned under a release before stamps were
 // bounded (server_store::repair_clock); the server must be stopped.

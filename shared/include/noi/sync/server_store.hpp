@@ -152,6 +152,11 @@ public:
     // stamps, as re-sends (merge.hpp: no conflict of their own). Tablets re-push their own
     // writes themselves; nobody else would re-push these. Returns the rows that changed.
     std::uint64_t carry_own_writes(server_store& from);
+    // After a restore: applies again, as re-sends, the rows `from` released from quarantine
+    // that this one has not (their tablets dropped them when they were rejected, so none
+    // would re-push them). Call it before this store takes over `from`'s quarantine. Returns
+    // the rows applied.
+    std::uint64_t carry_releases(server_store& from);
     // An admin's decision on a conflict (DESIGN.md §6): keep one device's side, or a new value.
     struct resolution {
         std::optional<std::string> keep_device;
@@ -233,6 +238,8 @@ private:
                                                  std::vector<std::size_t>& columns);
     std::uint64_t next_seq() { return ++seq_; }
     static std::optional<proto::row_change> decode_quarantined(const std::string& payload);
+    // Makes an emission of a released row reach the tablet that pushed it too.
+    void for_the_pusher_too(const emissions& emitted);
     // The refusal of a push from a device whose open quarantine is at its quota.
     std::optional<proto::error> quarantine_full(const device& d);
     // A row's values: from its table while alive, from its tombstone when deleted.
