@@ -301,6 +301,7 @@ int main(int argc, char** argv) {
             else
                 body["commune"] = commune;
             rc = call(c, "POST", "/admin/v1/devices", body.dump(), out);
+            if (rc == ok && out.contains("warning")) std::cerr << "warning: " << text(out["warning"]) << "\n";
             if (rc == ok && !c.as_json)
                 std::cout << "enrolled " << out["device_id"].get<std::string>() << " for "
                           << (out["scope"] == "*" ? std::string("the whole province") : "commune " + out["scope"].get<std::string>())

@@ -93,20 +93,23 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
         return error(400, "say which commune the device is for (\"commune\") or that it is "
                           "province-wide (\"province\": true)");
     }
-    // Two unrevoked devices of one commune with one name (NFC or NFD alike) could not be told
-    // apart where a name stands for the device (conflicts resolve --keep NAME).
+    // Two unrevoked devices of one commune with one name (NFC or NFD alike) cannot be told
+    // apart where a name stands for the device (conflicts resolve --keep NAME): say so.
+    std::string twin;
     if (!name.empty())
         for (const auto& d : store.devices())
-            if (!d.revoked && d.scope == scope && same_text(d.name, name))
-                return error(409, "device " + d.id + " of " + scope + " is already named " +
-                                      d.name + "; give this one another name (máy 2, …)");
+            if (!d.revoked && d.scope == scope && same_text(d.name, name)) twin = d.id;
     try {
         auto e = auth.enrol(scope, name);
         auth.record(who.name, "enrol", e.dev.id, "scope " + e.dev.scope);
-        return {201, text(json{{"device_id", e.dev.id},
-                               {"token", e.token},
-                               {"scope", e.dev.scope},
-                               {"name", e.dev.name}})};
+        json out{{"device_id", e.dev.id},
+                 {"token", e.token},
+                 {"scope", e.dev.scope},
+                 {"name", e.dev.name}};
+        if (!twin.empty())
+            out["warning"] = "device " + twin + " of " + scope + " has the same name; give one " +
+                             "of them another (máy 2, …), or name the device by its id";
+        return {201, text(out)};
     } catch (const sync_error& e) {
         return error(e.code() == errc::refused ? 400 : 500, e.what());
     }
