@@ -21,9 +21,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::int64_t count(database& db, const std::string& sql) {
+std::uint64_t count(database& db, const std::string& sql) {
     auto st = db.prepare(sql);
-    return st.step() ? st.column_int(0) : 0;
+    return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+}
+
+// Entries of cur's `table` (conflicts, quarantine) that main lacks or holds in another status:
+// made or decided since the snapshot.
+std::uint64_t new_or_decided_since(database& db, const std::string& table) {
+    return count(db, "SELECT count(*) FROM cur." + table + " c WHERE NOT EXISTS (SELECT 1 FROM main." +
+                         table + " m WHERE m.id = c.id AND m.status = c.status)");
 }
 
 // The columns `table` has in both databases (an older snapshot migrated at open has them all,
@@ -66,18 +73,14 @@ void carry_over(server_store& restored, server_store& current, const std::string
         }
     } detach_after{db};
     transaction tx(db);
-    report.devices_enrolled_since = static_cast<std::uint64_t>(
+    report.devices_enrolled_since =
         count(db, "SELECT count(*) FROM cur.noi_devices WHERE device_id NOT IN (SELECT "
-                  "device_id FROM main.noi_devices)"));
-    report.devices_revoked_since = static_cast<std::uint64_t>(
+                  "device_id FROM main.noi_devices)");
+    report.devices_revoked_since =
         count(db, "SELECT count(*) FROM cur.noi_devices c JOIN main.noi_devices m USING "
-                  "(device_id) WHERE c.revoked != 0 AND m.revoked = 0"));
-    report.conflicts_carried = static_cast<std::uint64_t>(
-        count(db, "SELECT count(*) FROM cur.noi_conflicts c WHERE NOT EXISTS (SELECT 1 FROM "
-                  "main.noi_conflicts m WHERE m.id = c.id AND m.status = c.status)"));
-    report.quarantine_carried = static_cast<std::uint64_t>(
-        count(db, "SELECT count(*) FROM cur.noi_quarantine c WHERE NOT EXISTS (SELECT 1 FROM "
-                  "main.noi_quarantine m WHERE m.id = c.id AND m.status = c.status)"));
+                  "(device_id) WHERE c.revoked != 0 AND m.revoked = 0");
+    report.conflicts_carried = new_or_decided_since(db, "noi_conflicts");
+    report.quarantine_carried = new_or_decided_since(db, "noi_quarantine");
     for (const auto* t :
          {"noi_devices", "noi_tokens", "noi_accounts", "noi_admin_log", "noi_conflicts"})
         take_table(db, t);

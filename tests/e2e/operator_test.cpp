@@ -19,20 +19,6 @@ using namespace std::chrono_literals;
 namespace {
 
 struct operator_week : test::server_process {
-    std::string tablet(const json& dev, const std::string& name) {
-        auto db = dir.file(name + ".db");
-        EXPECT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code,
-                  0);
-        return db;
-    }
-    void exec(const std::string& db, const std::string& sql) {
-        auto r = client({"exec", "--db", db, sql});
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
-    void synced(const std::string& db) {
-        auto r = client({"sync", "--db", db, "--timeout", "30"});
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
     static std::size_t widest_line(const std::string& text, std::size_t (*width)(const std::string&)) {
         std::istringstream in(text);
         std::size_t widest = 0;
@@ -166,7 +152,7 @@ TEST_F(operator_week, quarantine_shows_a_rejected_rows_values_and_discards_in_bu
     exec(da, "INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'ghi nhầm')");
     exec(da, "INSERT INTO commune(id, name, kind) VALUES ('09998', 'Giả một', 'xa')");
     exec(da, "INSERT INTO commune(id, name, kind) VALUES ('09999', 'Giả hai', 'xa')");
-    synced(da);
+    ASSERT_EQ(sync(da).exit_code, 0);
     auto q = parsed(admin({"quarantine", "list", "--json"}));
     ASSERT_EQ(q.size(), 3u);
     auto show = parsed(admin({"quarantine", "show", std::to_string(q[0]["id"].get<int>()), "--json"}));
@@ -180,7 +166,7 @@ TEST_F(operator_week, quarantine_shows_a_rejected_rows_values_and_discards_in_bu
                               "--json"}));
     EXPECT_EQ(bulk["discarded"], 2);
     EXPECT_EQ(parsed(admin({"quarantine", "list", "--json"})).size(), 1u);
-    synced(da);
+    ASSERT_EQ(sync(da).exit_code, 0);
     auto st = parsed(client({"status", "--db", da, "--json"}));
     EXPECT_EQ(st["rejected"], 1) << "the discarded rows left the tablet's list";
     auto later = client({"sync", "--db", da});

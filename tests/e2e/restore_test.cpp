@@ -20,24 +20,6 @@ namespace {
 struct restore : test::server_process {
     std::string snapshot = dir.file("snapshot.db");
 
-    std::string tablet(const json& dev, const std::string& name) {
-        auto db = dir.file(name + ".db");
-        EXPECT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code,
-                  0);
-        return db;
-    }
-    void exec(const std::string& db, const std::string& sql) {
-        auto r = client({"exec", "--db", db, sql});
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
-    process::run_result sync(const std::string& db) {
-        return client({"sync", "--db", db, "--timeout", "30"});
-    }
-    void synced(const std::string& db) {
-        auto r = sync(db);
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-        EXPECT_EQ(r.err.find("rejected by the server"), std::string::npos) << r.err;
-    }
     std::string value(const std::string& db, const std::string& sql) {
         auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
         if (rows.empty() || rows[0].empty()) return "<none>";

@@ -74,6 +74,26 @@ struct server_process : ::testing::Test {
         EXPECT_EQ(r.exit_code, 0) << r.err;
         return nlohmann::json::parse(r.out);
     }
+    // A tablet replica for an enrolment, made with noi-client init.
+    std::string tablet(const nlohmann::json& dev, const std::string& name) {
+        auto db = dir.file(name + ".db");
+        EXPECT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code,
+                  0);
+        return db;
+    }
+    void exec(const std::string& db, const std::string& sql) {
+        auto r = client({"exec", "--db", db, sql});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    process::run_result sync(const std::string& db) {
+        return client({"sync", "--db", db, "--timeout", "30"});
+    }
+    // A sync that must finish, with nothing rejected.
+    void synced(const std::string& db) {
+        auto r = sync(db);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(r.err.find("rejected by the server"), std::string::npos) << r.err;
+    }
     std::int64_t server_count(const std::string& sql) {
         database db(data + "/noi.db", false);
         auto st = db.prepare(sql);
