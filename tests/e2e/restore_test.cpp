@@ -225,3 +225,22 @@ TEST_F(restore, a_database_that_opens_but_cannot_be_carried_over_changes_nothing
     EXPECT_EQ(own.exit_code, 0) << own.err;
     EXPECT_NE(own.err.find("nothing was carried over"), std::string::npos) << own.err;
 }
+
+TEST_F(restore, a_snapshot_and_a_data_directory_of_an_earlier_release_restore_and_serve) {
+    stop();
+    // Release 166a116 made both (tests/fixtures/poisoned-clock): the snapshot is its database
+    // as it was, the directory the same server later.
+    const auto old_dir = dir.file("old"), old_snapshot = dir.file("old-snapshot.db");
+    std::filesystem::copy(NOI_FIXTURES_DIR "/poisoned-clock/server", old_dir);
+    std::filesystem::copy_file(old_dir + "/noi.db", old_snapshot);
+    data = old_dir;
+    const auto devices = server_count("SELECT count(*) FROM noi_devices");
+    auto r = process::run(
+        {NOI_SERVER_BIN, "restore", "--data", old_dir, "--from", old_snapshot, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(parsed(r)["carried_over"], true);
+    EXPECT_TRUE(parsed(r)["snapshot_at"].is_null()) << "that release did not mark its snapshots";
+    start_server();
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_devices"), devices);
+    EXPECT_EQ(server_count("SELECT count(*) FROM commune"), 108);
+}
