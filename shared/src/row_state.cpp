@@ -203,12 +203,20 @@ void row_state_store::erase(const std::string& table, const std::string& id) {
 std::vector<std::tuple<std::string, std::string, row_state>>
 row_state_store::all(const schema& tables) {
     std::vector<std::tuple<std::string, std::string, row_state>> rows;
+    for_each(tables, [&](const std::string& table, const std::string& id, const row_state& st) {
+        rows.emplace_back(table, id, st);
+    });
+    return rows;
+}
+
+void row_state_store::for_each(
+    const schema& tables,
+    const std::function<void(const std::string&, const std::string&, const row_state&)>& fn) {
     auto st = db_.prepare("SELECT tbl, id, state FROM noi_rows");
     while (st.step())
         if (const auto* def = tables.find(st.column_text(0)))
-            rows.emplace_back(st.column_text(0), st.column_text(1),
-                              unpack_row_state(st.column_blob(2), def->columns.size()));
-    return rows;
+            fn(st.column_text(0), st.column_text(1),
+               unpack_row_state(st.column_blob(2), def->columns.size()));
 }
 
 } // namespace noi

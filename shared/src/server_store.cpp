@@ -937,10 +937,11 @@ std::uint64_t server_store::carry_own_writes(server_store& from) {
     row_state_store source(from.rep().db()), here(rep_->db());
     auto own = [&](const std::optional<cell_state>& c) { return c && c->ver.site == me; };
     std::uint64_t carried = 0;
-    for (const auto& [table, id, st] : source.all(from.rep().tables())) {
+    source.for_each(from.rep().tables(), [&](const std::string& table, const std::string& id,
+                                             const row_state& st) {
         const auto* def = rep_->tables().find(table);
         if (!def || !(own(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), own)))
-            continue;
+            return;
         const auto values = from.row_values(*def, id, &st);
         const auto now = here.load(table, id, def->columns.size());
         auto held = [&](const std::optional<cell_state>& mine, const std::optional<cell_state>& c) {
@@ -963,11 +964,11 @@ std::uint64_t server_store::carry_own_writes(server_store& from) {
             r.cells.push_back({def->columns[i].name, values[i], st.cells[i]->ver, st.cells[i]->ver});
             changes |= !(now && i < now->cells.size() && held(st.cells[i], now->cells[i]));
         }
-        if (!changes) continue;
+        if (!changes) return;
         auto res = apply_row(server_device, me, r, limit);
         if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
         ++carried;
-    }
+    });
     return carried;
 }
 

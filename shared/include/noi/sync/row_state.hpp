@@ -5,6 +5,7 @@
 #include <noi/protocol/types.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,11 @@ public:
     void erase(const std::string& table, const std::string& id);
     // Every row's state, for the rare whole-replica passes (re-push, re-stamp, clock repair).
     std::vector<std::tuple<std::string, std::string, row_state>> all(const schema& tables);
+    // The same one row at a time, for a pass over a large database that writes elsewhere (a
+    // restore reading the database it replaces): fn must not write to this database.
+    void for_each(const schema& tables,
+                  const std::function<void(const std::string& table, const std::string& id,
+                                           const row_state&)>& fn);
 
 private:
     database& db_;
