@@ -171,6 +171,7 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
                 auth_store current_auth(*current);
             } catch (const std::exception& e) {
                 report.carry_failure = e.what();
+                current.reset();
             }
             if (current) {
                 try {
