@@ -41,11 +41,29 @@ bool refuse_out_of_scope(sqlite3_context* c, const replica::capture_context& ctx
     return true;
 }
 
-// noi_stamp(table, scope, global): checks the write against the tablet's scope and returns its
-// HLC. (The key check is the `_key` trigger's, built only into updates that name the key.)
-void fn_stamp(sqlite3_context* c, int, sqlite3_value** argv) {
+// From argv[first] on, (column, value) pairs of the row's date columns: a value that is not an
+// ISO date is refused at the keyboard, with the date it should be.
+bool refuse_bad_date(sqlite3_context* c, int argc, sqlite3_value** argv, int first) {
+    for (int i = first; i + 1 < argc; i += 2) {
+        if (sqlite3_value_type(argv[i + 1]) != SQLITE_TEXT) continue;
+        // The bytes as they are: sqlite3_value_text would copy each to end it with a NUL.
+        const auto* p = static_cast<const char*>(sqlite3_value_blob(argv[i + 1]));
+        std::string_view v(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[i + 1])));
+        if (is_iso_date(v)) continue;
+        auto msg = "noi: " +
+                   date_refusal(reinterpret_cast<const char*>(sqlite3_value_text(argv[i])), v);
+        sqlite3_result_error(c, msg.c_str(), -1);
+        return true;
+    }
+    return false;
+}
+
+// noi_stamp(table, scope, global[, date column, value]...): checks the write against the
+// tablet's scope and its dates, and returns its HLC. (The key check is the `_key` trigger's,
+// built only into updates that name the key.)
+void fn_stamp(sqlite3_context* c, int argc, sqlite3_value** argv) {
     auto& ctx = ctx_of(c);
-    if (refuse_out_of_scope(c, ctx, argv)) return;
+    if (refuse_out_of_scope(c, ctx, argv) || refuse_bad_date(c, argc, argv, 3)) return;
     try {
         // Another process may have written since our last transaction: read its floor once
         // per transaction (the commit and rollback hooks clear floor_fresh).
@@ -59,14 +77,9 @@ void fn_stamp(sqlite3_context* c, int, sqlite3_value** argv) {
     }
 }
 
-// noi_check_date(column, value): refuses a value of a date column that is not an ISO date.
-void fn_check_date(sqlite3_context* c, int, sqlite3_value** argv) {
-    if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) return sqlite3_result_null(c);
-    std::string_view v(reinterpret_cast<const char*>(sqlite3_value_text(argv[1])),
-                       static_cast<std::size_t>(sqlite3_value_bytes(argv[1])));
-    if (is_iso_date(v)) return sqlite3_result_null(c);
-    auto msg = "noi: " + date_refusal(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])), v);
-    sqlite3_result_error(c, msg.c_str(), -1);
+// noi_check_dates(column, value, ...): the date check of an update that names date columns.
+void fn_check_dates(sqlite3_context* c, int argc, sqlite3_value** argv) {
+    if (!refuse_bad_date(c, argc, argv, 0)) sqlite3_result_null(c);
 }
 
 void fn_uuid(sqlite3_context* c, int, sqlite3_value**) {
@@ -122,9 +135,9 @@ void register_capture_functions(database& db, replica::capture_context& ctx) {
     };
     const fn fns[] = {
         {"noi_capture_on", 0, fn_capture_on, 0},
-        {"noi_stamp", 3, fn_stamp, 0},
+        {"noi_stamp", -1, fn_stamp, 0},
         {"noi_uuid", 0, fn_uuid, 0},
-        {"noi_check_date", 2, fn_check_date, SQLITE_DETERMINISTIC},
+        {"noi_check_dates", -1, fn_check_dates, SQLITE_DETERMINISTIC},
         {"noi_pack", -1, fn_pack, SQLITE_DETERMINISTIC},
     };
     for (const auto& f : fns)

@@ -64,8 +64,7 @@ std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& 
     if (t->rep_->meta_int("capture_format", 1) < capture_format) t->upgrade_capture();
     if (t->rep_->meta_int("date_checks") < 1) {
         transaction tx(t->rep_->db());
-        for (const auto& def : t->rep_->tables().tables)
-            t->rep_->install_date_checks(def);
+        t->rep_->reinstall_triggers();
         t->rep_->set_meta_int("date_checks", 1);
         tx.commit();
     }

@@ -943,7 +943,11 @@ TEST_F(round_fixture, a_date_that_is_not_iso_is_refused_at_the_keyboard_and_by_t
     EXPECT_THROW(a->exec("UPDATE assessment SET decided_on = '2026-02-30' WHERE id = 'ok'"),
                  std::exception);
     // A tablet of an earlier release had no such check at its keyboard.
-    a->rep().db().exec("DROP TRIGGER noi_assessment_date_ins");
+    a->rep().db().exec("DROP TRIGGER noi_assessment_ins");
+    a->rep().db().exec("CREATE TRIGGER noi_assessment_ins AFTER INSERT ON assessment WHEN "
+                       "noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, hlc) VALUES "
+                       "('assessment', NEW.id, 1, noi_stamp('assessment', NEW.commune_code, 0)); "
+                       "END");
     a->exec("INSERT INTO assessment(id, commune_code, year, decided_on) VALUES ('old', '01849', "
             "2026, '05/12/2026')");
     sync(*a, dev_a);

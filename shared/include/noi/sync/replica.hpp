@@ -85,10 +85,9 @@ public:
     // Rebuilds an older tablet's capture log and triggers in the current format, inside the
     // caller's transaction (tablet::open's upgrade, which also gives the rows their digests).
     void upgrade_capture_log();
-    // The keyboard's refusal of a date column's value that is not an ISO date (dates.hpp),
-    // inside the caller's transaction: part of the triggers, and added on its own to tablets
-    // made before it (tablet::open).
-    void install_date_checks(const table_def& t);
+    // Makes every synced table's capture triggers anew in the current form, inside the
+    // caller's transaction (tablets made before the triggers checked dates: tablet::open).
+    void reinstall_triggers();
 
     struct capture_context; // the SQL functions' view of this replica
 
