@@ -1,4 +1,4 @@
-// noi-bench: the figures of DESIGN.md measured against a baseline in the same run (the
+// noi-bench: the figures of docs/performance.md measured against a baseline in the same run (the
 // machines are shared and noisy, so every figure is a ratio to something measured beside it).
 // Prints one JSON document.
 #include <bench/idle_fleet.hpp>

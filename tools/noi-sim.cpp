@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
     app.add_option("--data", p.data_dir, "Keep the server's data here, to look at afterwards with noi-server and noi-admin");
     app.add_flag("--json", as_json, "Print the summary as one JSON document");
 
-    auto* core = app.add_subcommand("core", "The deterministic simulation of the sync core (DESIGN.md §7) over many seeds");
+    auto* core = app.add_subcommand("core", "The deterministic simulation of the sync core (docs/design.md §7) over many seeds");
     std::uint64_t seed = 1, seeds = 200;
     int steps = 160, per_commune = 3;
     double cut_rate = 0.08, crash_rate = 0.01;

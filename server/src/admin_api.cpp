@@ -550,7 +550,7 @@ api_response row_history(server_store& store, const account& who,
     return {200, text(out)};
 }
 
-// DESIGN.md §9 with the rules of criterion19_report.cpp.
+// docs/design.md §9 with the rules of criterion19_report.cpp.
 api_response criterion19(server_store& store, const std::map<std::string, std::string>& q) {
     auto& db = store.rep().db();
     std::optional<std::int64_t> year;

@@ -1,4 +1,4 @@
-// The criterion-19 report (DESIGN.md §9, rules in docs/admin.md) over the server's data.
+// The criterion-19 report (docs/design.md §9, rules in docs/admin.md) over the server's data.
 #pragma once
 
 #include <noi/sync/server_store.hpp>

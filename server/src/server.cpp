@@ -26,7 +26,7 @@ bool is_loopback(const asio::ip::address& a) {
     return a.is_loopback();
 }
 
-// A restored backup must get a new epoch (DESIGN.md §4): each start writes a fresh marker into
+// A restored backup must get a new epoch (docs/design.md §4): each start writes a fresh marker into
 // the database and beside it; a database whose marker differs from the file's was copied in.
 // Snapshots made by backup() carry a marker no start ever writes, so even one restored
 // during the run it was taken in is seen.

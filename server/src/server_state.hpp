@@ -98,7 +98,7 @@ public:
     };
     using grouped_job = std::function<outcome(server_store&, auth_store&)>;
     // Runs job on the database thread inside one transaction with every other job queued by
-    // then (group commit, DESIGN.md §8): the fsync is shared, and no answer leaves before it.
+    // then (group commit, docs/design.md §8): the fsync is shared, and no answer leaves before it.
     void db_grouped(grouped_job job);
     // Drains queued database work and stops the database thread.
     void stop_db();

@@ -1,4 +1,4 @@
-// Packing of the server's audit records (DESIGN.md §3: one appended record per accepted row
+// Packing of the server's audit records (docs/design.md §3: one appended record per accepted row
 // change). A record stores each changed cell's column, its value before the change and its
 // version and base; the value after is not stored, because it is the value before of the
 // row's next record that changes the cell, or the row's current value when none does

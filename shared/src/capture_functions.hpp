@@ -1,4 +1,4 @@
-// The SQL functions the capture triggers call (DESIGN.md §3). Registered on every connection
+// The SQL functions the capture triggers call (docs/design.md §3). Registered on every connection
 // a replica opens; a connection without them cannot write a synced table.
 #pragma once
 

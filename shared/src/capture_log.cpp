@@ -4,7 +4,7 @@
 
 namespace noi {
 
-// Append-only with an integer key (DESIGN.md §3); folding empties it.
+// Append-only with an integer key (docs/design.md §3); folding empties it.
 std::string capture_log_schema(const std::string& table) {
     return "CREATE TABLE " + table +
            " (seq INTEGER PRIMARY KEY, tbl TEXT, id TEXT, op INTEGER, cols INTEGER, hlc INTEGER, "

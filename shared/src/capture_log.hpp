@@ -1,4 +1,4 @@
-// The tablet's capture log (DESIGN.md §3, docs/capture.md): its table and its formats.
+// The tablet's capture log (docs/design.md §3, docs/capture.md): its table and its formats.
 //  1: every column NOT NULL; an update's entry carries its changed-columns mask (`cols`).
 //  2: no NOT NULLs (each is a check on every captured write); an update's `cols` is NULL and
 //     the fold finds what it changed against the cell digests kept in the row states.

@@ -1,4 +1,4 @@
-// The default application's tables (DESIGN.md §9). Names and types here are an interface.
+// The default application's tables (docs/design.md §9). Names and types here are an interface.
 #include <noi/sync/schema.hpp>
 
 namespace noi {

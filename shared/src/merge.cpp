@@ -1,4 +1,4 @@
-// The merge rule (DESIGN.md §6a). Kept free of storage so it can be tested exhaustively.
+// The merge rule (docs/design.md §6a). Kept free of storage so it can be tested exhaustively.
 #include <noi/sync/merge.hpp>
 
 #include <algorithm>

@@ -254,7 +254,7 @@ void replica::set_scope(const std::string& scope) {
 }
 
 std::string replica::new_uuid() {
-    // UUIDv7: keys in time order keep B-tree inserts at the right edge (DESIGN.md §2).
+    // UUIDv7: keys in time order keep B-tree inserts at the right edge (docs/design.md §2).
     std::uint64_t ms = static_cast<std::uint64_t>(clock_.corrected_ms());
     std::uint64_t a = random_.next64(), b = random_.next64();
     std::uint8_t u[16];

@@ -1198,7 +1198,7 @@ proto::changes server_store::pull(const device& d, const proto::pull& p,
     const std::size_t limit = std::clamp<std::size_t>(p.max_rows ? p.max_rows : opt_.max_pull_rows,
                                                       1, opt_.max_pull_rows);
     // Emissions of the puller's own pushes are left out unless it asks: it holds every version
-    // in them (DESIGN.md §4). They cost no bytes but are bounded too, so one PULL never scans
+    // in them (docs/design.md §4). They cost no bytes but are bounded too, so one PULL never scans
     // a whole backlog.
     const std::string skip = !p.own && puller ? site_bytes(*puller) : std::string();
     const std::size_t scan_limit = skip.empty() ? limit : limit * 8;

@@ -1,4 +1,4 @@
-// Tablets, a real server and real WebSockets on 127.0.0.1 (DESIGN.md §4, §6).
+// Tablets, a real server and real WebSockets on 127.0.0.1 (docs/design.md §4, §6).
 #include "cutting_proxy.hpp"
 #include "live_server.hpp"
 

@@ -1,4 +1,4 @@
-// Runs the deterministic simulation (DESIGN.md §7) over a range of seeds.
+// Runs the deterministic simulation (docs/design.md §7) over a range of seeds.
 //   NOI_SIM_FIRST, NOI_SIM_COUNT: the seeds to run (CTest runs 500 in four shards)
 //   NOI_SIM_SEED: replay one seed, printing its summary
 #include "temp_dir.hpp"

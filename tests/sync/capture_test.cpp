@@ -1,4 +1,4 @@
-// Change capture (DESIGN.md §3): triggers append to the capture log in the writer's
+// Change capture (docs/design.md §3): triggers append to the capture log in the writer's
 // transaction; folding turns the log into per-cell versions and pending row changes.
 #include "temp_dir.hpp"
 

@@ -1,4 +1,4 @@
-// Wrong clocks (DESIGN.md §5): tablets a year ahead or behind, and a server whose clock steps
+// Wrong clocks (docs/design.md §5): tablets a year ahead or behind, and a server whose clock steps
 // back. No tablet is refused for ever, every write that loses to a concurrent one is a
 // recorded conflict, replicas converge, and the skew is on record for the admin.
 #include "loopback.hpp"

@@ -1,4 +1,4 @@
-// DESIGN.md §6a, row by row, for both roles.
+// docs/design.md §6a, row by row, for both roles.
 #include <noi/sync/merge.hpp>
 
 #include <gtest/gtest.h>

@@ -622,7 +622,7 @@ TEST_F(round_fixture, vietnamese_text_round_trips_byte_for_byte) {
 }
 
 TEST_F(round_fixture, a_pending_write_that_loses_learns_the_winner_by_re_emission) {
-    // DESIGN.md §4: the tablet pulled the winner while its own write was pending (so skipped
+    // docs/design.md §4: the tablet pulled the winner while its own write was pending (so skipped
     // it, and its cursor passed it); its write then loses at the server, which must re-emit.
     a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
     sync(*a, dev_a);

@@ -660,7 +660,7 @@ private:
 
     // Whether a write that holds or lost a recorded conflict had seen the value `val`: through
     // the chain of bases in the audit history and each site's own earlier writes (the rule of
-    // the executable model in DESIGN.md §7: seen by its overwriter, or its very value was).
+    // the executable model in docs/design.md §7: seen by its overwriter, or its very value was).
     bool saw(const std::string& table, const std::string& id, const std::string& column,
              std::set<version> todo, const value& val) {
         std::vector<audit_cell> chain;

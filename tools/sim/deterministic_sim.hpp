@@ -1,4 +1,4 @@
-// The deterministic simulation of DESIGN.md §7: one server replica and several tablets in one
+// The deterministic simulation of docs/design.md §7: one server replica and several tablets in one
 // process, a simulated network that cuts, replays and delays, crashes of any replica at fault
 // points inside its transactions, and wrong clocks, all driven by one seed. After the faults
 // stop and every tablet has run full rounds, check() tests the three properties of §7.

@@ -1,4 +1,4 @@
-// The province simulation. Records follow DESIGN.md §9's field rules; every random choice
+// The province simulation. Records follow docs/design.md §9's field rules; every random choice
 // comes from the seed (records and faults), so a seed writes the same records every time.
 #include "province_sim.hpp"
 

@@ -60,7 +60,7 @@ private:
     // connection breaks or `stop` is set.
     void wait_for_change(const std::atomic<bool>& stop);
     void pause(std::chrono::milliseconds d, const std::atomic<bool>& stop);
-    // Batch sizes follow what the last connections achieved (DESIGN.md §10): a connection cut
+    // Batch sizes follow what the last connections achieved (docs/design.md §10): a connection cut
     // before its first batch came back halves them; a finished round grows them again. They
     // are kept in the replica, so the next process starts where this one left off.
     void adapt_batches(const round_stats& s, bool finished);

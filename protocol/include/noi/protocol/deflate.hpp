@@ -1,4 +1,4 @@
-// The permessage-deflate settings both ends ask for (DESIGN.md §8). Beast's defaults (window
+// The permessage-deflate settings both ends ask for (docs/design.md §8). Beast's defaults (window
 // bits 15, memory level 8) keep about 168 KiB per connection once a message has passed; the
 // messages here are small and repetitive, so small windows lose little compression and keep
 // thousands of idle tablets cheap. docs/performance.md shows the trade.

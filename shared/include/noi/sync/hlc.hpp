@@ -1,4 +1,4 @@
-// Hybrid logical clock (DESIGN.md §5): wall-clock milliseconds in the high 48 bits, a counter
+// Hybrid logical clock (docs/design.md §5): wall-clock milliseconds in the high 48 bits, a counter
 // in the low 16. A reading never goes below the floor (the greatest HLC this replica issued or
 // received), and a counter overflow carries into the milliseconds by plain addition. The clock
 // never wraps: at the greatest HLC it refuses to issue another reading.

@@ -1,4 +1,4 @@
-// The merge decision of DESIGN.md §6a, as pure functions: no SQLite, no clock, no I/O.
+// The merge decision of docs/design.md §6a, as pure functions: no SQLite, no clock, no I/O.
 // Given what a receiver holds for one row and an incoming change of that row, it says what to
 // apply and, on the server, which conflicts to record. tests/sync/merge_test.cpp walks the
 // table of §6a row by row.

@@ -47,9 +47,9 @@ public:
                                          replica_options opt = {});
     ~replica();
 
-    // Makes an existing STRICT table synced (checks DESIGN.md §2's rules, installs capture).
+    // Makes an existing STRICT table synced (checks docs/design.md §2's rules, installs capture).
     void register_table(const std::string& table, const std::string& scope_column);
-    // Creates and registers the NTM criterion-19 tables (DESIGN.md §9).
+    // Creates and registers the NTM criterion-19 tables (docs/design.md §9).
     void install_default_schema();
 
     database& db() { return *db_; }

@@ -1,5 +1,5 @@
 // The folded version state of one row, stored packed in one column keyed like the row
-// (DESIGN.md §8: no extra B-tree keyed by a random id per cell).
+// (docs/design.md §8: no extra B-tree keyed by a random id per cell).
 #pragma once
 
 #include <noi/protocol/types.hpp>

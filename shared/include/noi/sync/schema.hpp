@@ -1,5 +1,5 @@
 // Synced-table definitions. A table is described from the SQLite catalogue and checked against
-// DESIGN.md §2's rules (TEXT `id` primary key, STRICT, scope column, no constraints that a
+// docs/design.md §2's rules (TEXT `id` primary key, STRICT, scope column, no constraints that a
 // merge could break), so a table that cannot sync is refused at registration, not at merge.
 #pragma once
 
@@ -49,7 +49,7 @@ struct schema {
 // Throws sync_error(errc::schema) with a message naming the rule the table breaks.
 table_def describe_table(database& db, const std::string& table, const std::string& scope_column);
 
-// The NTM criterion-19 application (DESIGN.md §9).
+// The NTM criterion-19 application (docs/design.md §9).
 inline constexpr std::uint32_t default_schema_version = 1;
 inline constexpr const char* default_scope_column = "commune_code";
 

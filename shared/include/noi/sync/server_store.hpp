@@ -1,4 +1,4 @@
-// The server role of a replica (DESIGN.md §4, §6, §6a): devices and their scopes, sites bound
+// The server role of a replica (docs/design.md §4, §6, §6a): devices and their scopes, sites bound
 // to devices, per-site acknowledged sequences, merging pushed rows with conflict records,
 // quarantine, re-emission of kept versions, the audit history, and pull by server sequence
 // filtered by scope. Each push is one transaction together with the site's new sequence.
@@ -157,7 +157,7 @@ public:
     // would re-push them). Call it before this store takes over `from`'s quarantine. Returns
     // the rows applied.
     std::uint64_t carry_releases(server_store& from);
-    // An admin's decision on a conflict (DESIGN.md §6): keep one device's side, or a new value.
+    // An admin's decision on a conflict (docs/design.md §6): keep one device's side, or a new value.
     struct resolution {
         std::optional<std::string> keep_device;
         std::optional<value> new_value;
@@ -195,7 +195,7 @@ public:
 
     std::uint64_t server_seq() const { return seq_; }
     site_id epoch();
-    // A restored backup gets a new epoch so tablets re-push and pull from zero (DESIGN.md §4).
+    // A restored backup gets a new epoch so tablets re-push and pull from zero (docs/design.md §4).
     void new_epoch();
 
     // A database poisoned before stamps were bounded holds a floor beyond the server's clock.

@@ -1,4 +1,4 @@
-// The client role of a replica (DESIGN.md §3–6): folding the capture log into per-cell
+// The client role of a replica (docs/design.md §3–6): folding the capture log into per-cell
 // versions, building PUSH batches of what is pending, applying pulled changes without ever
 // overwriting a pending cell, recording rejections, and following the server's epoch.
 // Every method that writes runs in one BEGIN IMMEDIATE transaction with the cursors it moves.
@@ -54,7 +54,7 @@ public:
     void on_push_ack(const proto::push_ack& a);
     void apply_changes(const proto::changes& c);
     void finish_round();
-    // The server refused our clock (DESIGN.md §5): lower the floor to what others sent us and
+    // The server refused our clock (docs/design.md §5): lower the floor to what others sent us and
     // re-stamp the cells it never accepted.
     void on_clock_refused();
 
