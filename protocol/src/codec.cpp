@@ -85,7 +85,7 @@ struct encoder {
     packer& p;
     void operator()(const hello& m) {
         p.pack_array(10);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::hello));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         put_bin(p, m.site.data(), m.site.size());
         p.pack_uint32(m.schema_version);
@@ -101,7 +101,7 @@ struct encoder {
     }
     void operator()(const welcome& m) {
         p.pack_array(8);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::welcome));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         p.pack_uint64(m.clock_ms);
         pack_string(p, m.scope);
@@ -112,20 +112,20 @@ struct encoder {
     }
     void operator()(const push& m) {
         p.pack_array(4);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::push));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint64(m.from_seq);
         p.pack_uint64(m.to_seq);
         put_rows(p, m.rows);
     }
     void operator()(const push_ack& m) {
         p.pack_array(3);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::push_ack));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint64(m.acked_seq);
         put_rejections(p, m.rejections);
     }
     void operator()(const pull& m) {
         p.pack_array(4);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::pull));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint64(m.cursor);
         p.pack_uint32(m.max_rows);
         if (m.own)
@@ -135,7 +135,7 @@ struct encoder {
     }
     void operator()(const changes& m) {
         p.pack_array(4);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::changes));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         put_rows(p, m.rows);
         p.pack_uint64(m.cursor);
         if (m.more)
@@ -145,12 +145,12 @@ struct encoder {
     }
     void operator()(const notify& m) {
         p.pack_array(2);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::notify));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint64(m.server_seq);
     }
     void operator()(const error& m) {
         p.pack_array(5);
-        p.pack_uint8(static_cast<std::uint8_t>(msg_type::error));
+        p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint16(static_cast<std::uint16_t>(m.code));
         p.pack_uint8(static_cast<std::uint8_t>(m.cond));
         pack_string(p, m.message);

@@ -30,7 +30,9 @@ const char* to_string(reject_reason r) {
     return "unknown";
 }
 
-msg_type type_of(const message& m) { return static_cast<msg_type>(m.index() + 1); }
+msg_type type_of(const message& m) {
+    return std::visit([](const auto& x) { return std::decay_t<decltype(x)>::type; }, m);
+}
 
 } // namespace proto
 } // namespace noi

@@ -15,6 +15,8 @@ namespace noi::proto {
 inline constexpr std::uint32_t protocol_version = 1;
 inline constexpr std::uint32_t oldest_supported_version = 1;
 
+// The wire numbers (docs/protocol.md, Framing). Each message struct names its own, so a
+// retired number leaves a hole instead of renumbering the messages after it.
 enum class msg_type : std::uint8_t {
     hello = 1,
     welcome = 2,
@@ -85,6 +87,7 @@ struct rejection {
 inline constexpr std::size_t max_rejected_listed = 1000;
 
 struct hello {
+    static constexpr msg_type type = msg_type::hello;
     std::uint32_t version = protocol_version;
     site_id site{};
     std::uint32_t schema_version = 0;
@@ -100,6 +103,7 @@ struct hello {
 };
 
 struct welcome {
+    static constexpr msg_type type = msg_type::welcome;
     std::uint32_t version = protocol_version;
     std::uint64_t clock_ms = 0;
     std::string scope; // a commune code, or "*" for province-wide
@@ -113,6 +117,7 @@ struct welcome {
 // Rows whose local sequences lie in (from_seq, to_seq]; applied only when from_seq does not
 // leave a gap after what the server holds.
 struct push {
+    static constexpr msg_type type = msg_type::push;
     std::uint64_t from_seq = 0;
     std::uint64_t to_seq = 0;
     std::vector<row_change> rows;
@@ -120,12 +125,14 @@ struct push {
 };
 
 struct push_ack {
+    static constexpr msg_type type = msg_type::push_ack;
     std::uint64_t acked_seq = 0;
     std::vector<rejection> rejections;
     friend bool operator==(const push_ack&, const push_ack&) = default;
 };
 
 struct pull {
+    static constexpr msg_type type = msg_type::pull;
     std::uint64_t cursor = 0;
     std::uint32_t max_rows = 0;
     // Also the cells this site wrote itself. A tablet holds its own writes, so it asks for them
@@ -135,6 +142,7 @@ struct pull {
 };
 
 struct changes {
+    static constexpr msg_type type = msg_type::changes;
     std::vector<row_change> rows;
     std::uint64_t cursor = 0;
     bool more = false;
@@ -142,6 +150,7 @@ struct changes {
 };
 
 struct notify {
+    static constexpr msg_type type = msg_type::notify;
     std::uint64_t server_seq = 0;
     friend bool operator==(const notify&, const notify&) = default;
 };
@@ -164,6 +173,7 @@ enum class error_code : std::uint16_t {
 };
 
 struct error {
+    static constexpr msg_type type = msg_type::error;
     error_code code = error_code::internal;
     condition cond = condition::permanent;
     std::string message;
