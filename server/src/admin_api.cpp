@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <noi/sync/row_state.hpp>
 #include <noi/sync/unicode_text.hpp>
 
 #include <algorithm>
@@ -184,25 +183,41 @@ std::map<std::string, std::string> query_of(const std::string& target) {
     return q;
 }
 
-// Device id → name, for answers that name devices: people know tablets by their names.
-std::map<std::string, std::string> device_names(server_store& store) {
-    std::map<std::string, std::string> names;
-    for (const auto& d : store.devices())
-        names[d.id] = d.name;
-    return names;
+// Every device by id: answers name devices (people know tablets by their names) and check
+// the reader's communes through them.
+using device_map = std::map<std::string, device>;
+device_map devices_by_id(server_store& store) {
+    device_map out;
+    for (auto& d : store.devices())
+        out.emplace(d.id, std::move(d));
+    return out;
 }
 
-json conflict_json(const conflict_record& c, const std::map<std::string, std::string>& names) {
+json name_of(const device_map& devices, const std::string& id) {
+    auto d = devices.find(id);
+    return d != devices.end() ? json(d->second.name) : json(nullptr);
+}
+
+// A whole number with nothing after it ("7", not "7d"); nullopt for anything else.
+std::optional<std::int64_t> whole_number(const std::string& s) {
+    try {
+        std::size_t used = 0;
+        const auto n = std::stoll(s, &used);
+        if (used == s.size()) return n;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+json conflict_json(const conflict_record& c, const device_map& devices) {
     json versions = json::array();
     for (const auto* side : {&c.winner, &c.loser}) {
         bool open = c.status == "open";
-        auto name = names.find(side->device_id);
         versions.push_back(
             {{"value", to_json(side->val)},
              {"device_id", side->device_id.empty() ? json("server") : json(side->device_id)},
              {"device_name", side->device_id.empty() ? json("the server (an admin)")
-                             : name != names.end()   ? json(name->second)
-                                                     : json(nullptr)},
+                                                     : name_of(devices, side->device_id)},
              {"hlc", std::to_string(side->hlc)},
              {"time", iso8601_ms(hlc_to_ms(side->hlc))},
              {"winner", open && side == &c.winner},
@@ -251,13 +266,13 @@ api_response list_conflicts(server_store& store, const account& who,
     if (status != "open" && status != "resolved" && status != "all")
         return error(400, "status must be open, resolved or all");
     json out = json::array();
-    const auto names = device_names(store);
+    const auto devices = devices_by_id(store);
     for (const auto& c : store.conflicts()) {
         if (status != "all" && c.status != status) continue;
         if (!who.reads(c.scope)) continue;
         if (q.count("commune") && c.scope != q.at("commune")) continue;
         if (q.count("table") && c.table != q.at("table")) continue;
-        out.push_back(conflict_json(c, names));
+        out.push_back(conflict_json(c, devices));
     }
     return {200, text(out)};
 }
@@ -265,7 +280,7 @@ api_response list_conflicts(server_store& store, const account& who,
 api_response show_conflict(server_store& store, const account& who, std::uint64_t id) {
     for (const auto& c : store.conflicts()) {
         if (c.id != id || !who.reads(c.scope)) continue;
-        auto j = conflict_json(c, device_names(store));
+        auto j = conflict_json(c, devices_by_id(store));
         j["row"] = nullptr;
         if (const auto* def = store.rep().tables().find(c.table)) {
             auto st = store.rep().db().prepare("SELECT * FROM \"" + def->name + "\" WHERE id = ?1");
@@ -285,14 +300,15 @@ api_response show_conflict(server_store& store, const account& who, std::uint64_
 // `keep` names a side of the conflict by device id or by the device's name (compared as NFC:
 // a name typed decomposed is the same name); anything else is passed on for the store to refuse.
 std::string device_of_side(server_store& store, std::uint64_t id, const std::string& keep) {
-    const auto names = device_names(store);
+    const auto devices = devices_by_id(store);
     for (const auto& c : store.conflicts()) {
         if (c.id != id) continue;
         std::vector<std::string> matches;
         for (const auto* side : {&c.winner, &c.loser}) {
             if (side->device_id == keep) return keep;
-            auto n = names.find(side->device_id);
-            if (n != names.end() && same_text(n->second, keep)) matches.push_back(side->device_id);
+            auto d = devices.find(side->device_id);
+            if (d != devices.end() && same_text(d->second.name, keep))
+                matches.push_back(side->device_id);
         }
         if (matches.size() == 1) return matches.front();
     }
@@ -334,38 +350,45 @@ api_response resolve(server_store& store, auth_store& auth, const account& who, 
     }
 }
 
+// What list and show both say of a quarantined row.
+json quarantine_json(const quarantine_record& r, const device_map& devices) {
+    return {{"id", r.id},
+            {"device_id", r.device_id},
+            {"device_name", name_of(devices, r.device_id)},
+            {"repeats", r.repeats},
+            {"table", r.table},
+            {"row_id", r.row_id},
+            {"reason", r.reason},
+            {"message", r.message},
+            {"status", r.status},
+            {"received_at", iso8601_ms(r.received_at_ms)}};
+}
+
+// The commune of a quarantined row's device ("" for a device no longer known).
+std::string scope_of(const device_map& devices, const std::string& id) {
+    auto d = devices.find(id);
+    return d != devices.end() ? d->second.scope : std::string();
+}
+
 api_response list_quarantine(server_store& store, const account& who,
                              const std::map<std::string, std::string>& q) {
     auto status = q.count("status") ? q.at("status") : "open";
-    const auto names = device_names(store);
-    std::map<std::string, std::string> scope_of;
-    for (const auto& d : store.devices())
-        scope_of[d.id] = d.scope;
+    const auto devices = devices_by_id(store);
     json out = json::array();
     for (const auto& r : store.quarantine()) {
         if (status != "all" && r.status != status) continue;
-        if (!who.reads(scope_of[r.device_id])) continue;
-        out.push_back({{"id", r.id},
-                       {"device_id", r.device_id},
-                       {"device_name", names.count(r.device_id) ? json(names.at(r.device_id))
-                                                                : json(nullptr)},
-                       {"repeats", r.repeats},
-                       {"table", r.table},
-                       {"row_id", r.row_id},
-                       {"reason", r.reason},
-                       {"message", r.message},
-                       {"status", r.status},
-                       {"received_at", iso8601_ms(r.received_at_ms)}});
+        if (!who.reads(scope_of(devices, r.device_id))) continue;
+        out.push_back(quarantine_json(r, devices));
     }
     return {200, text(out)};
 }
 
 api_response show_quarantined(server_store& store, const account& who, std::uint64_t id) {
-    const auto names = device_names(store);
+    const auto devices = devices_by_id(store);
     for (const auto& r : store.quarantine()) {
         if (r.id != id) continue;
-        auto d = store.find_device(r.device_id);
-        if (!who.reads(d ? d->scope : "")) break;
+        const auto scope = scope_of(devices, r.device_id);
+        if (!who.reads(scope)) break;
         json values = nullptr;
         if (auto row = store.quarantined_row(id)) {
             values = json::object();
@@ -373,19 +396,10 @@ api_response show_quarantined(server_store& store, const account& who, std::uint
                 values[c.column] = to_json(c.val);
             if (row->exists && !row->exists->alive) values = "(the tablet deleted the row)";
         }
-        auto name = names.find(r.device_id);
-        return {200, text(json{{"id", r.id},
-                               {"device_id", r.device_id},
-                               {"device_name", name != names.end() ? json(name->second) : json(nullptr)},
-                               {"commune", d ? json(d->scope) : json(nullptr)},
-                               {"table", r.table},
-                               {"row_id", r.row_id},
-                               {"reason", r.reason},
-                               {"message", r.message},
-                               {"status", r.status},
-                               {"repeats", r.repeats},
-                               {"received_at", iso8601_ms(r.received_at_ms)},
-                               {"values", values}})};
+        auto j = quarantine_json(r, devices);
+        j["commune"] = scope.empty() ? json(nullptr) : json(scope);
+        j["values"] = values;
+        return {200, text(j)};
     }
     return error(404, "no quarantined row " + std::to_string(id) +
                           "; list the quarantine to find its id");
@@ -435,13 +449,7 @@ api_response fleet_status(server_store& store, const account& who,
                           const std::map<std::string, std::string>& q) {
     std::int64_t silent_days = 7;
     if (q.count("silent_days")) {
-        try {
-            std::size_t used = 0;
-            silent_days = std::stoll(q.at("silent_days"), &used);
-            if (used != q.at("silent_days").size()) throw std::invalid_argument("trailing");
-        } catch (...) {
-            silent_days = 0;
-        }
+        silent_days = whole_number(q.at("silent_days")).value_or(0);
         if (silent_days < 1 || silent_days > 3650)
             return error(400, "silent_days must be a whole number of days from 1 to 3650");
     }
@@ -539,12 +547,10 @@ api_response row_history(server_store& store, const account& who,
                            {"new", c.resolution ? json(*c.resolution) : json(nullptr)},
                            {"conflict_id", c.id}});
     }
-    const auto names = device_names(store);
-    for (auto& h : out) {
-        auto n = h["device_id"].is_string() ? names.find(h["device_id"].get<std::string>())
-                                            : names.end();
-        h["device_name"] = n != names.end() ? json(n->second) : json(nullptr);
-    }
+    const auto devices = devices_by_id(store);
+    for (auto& h : out)
+        h["device_name"] =
+            h["device_id"].is_string() ? name_of(devices, h["device_id"].get<std::string>()) : json(nullptr);
     std::stable_sort(out.begin(), out.end(),
                      [](const json& a, const json& b) { return a["time"] < b["time"]; });
     return {200, text(out)};
@@ -555,13 +561,8 @@ api_response criterion19(server_store& store, const std::map<std::string, std::s
     auto& db = store.rep().db();
     std::optional<std::int64_t> year;
     if (q.count("year")) {
-        try {
-            std::size_t used = 0;
-            year = std::stoll(q.at("year"), &used);
-            if (used != q.at("year").size()) throw std::invalid_argument("trailing");
-        } catch (...) {
-            return error(400, "year must be a number such as 2022");
-        }
+        year = whole_number(q.at("year"));
+        if (!year) return error(400, "year must be a number such as 2022");
     } else {
         auto st = db.prepare("SELECT max(year) FROM assessment");
         if (st.step() && !st.column_is_null(0)) year = st.column_int(0);
@@ -619,22 +620,16 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     if (method != "GET" && !who.is_admin())
         return error(403, "the account " + who.name +
                               " may only read; ask an admin to make the change");
-    if (path == prefix) {
-        if (method == "GET") {
-            try {
-                return list_devices(store, who, query_of(target));
-            } catch (const bad_query& e) {
-                return error(400, e.what());
-            }
-        }
-        if (method == "POST") return add_device(store, auth, who, body);
-        return error(405, "use GET to list devices or POST to enrol one");
-    }
     std::map<std::string, std::string> q;
     try {
         q = query_of(target);
     } catch (const bad_query& e) {
         return error(400, e.what());
+    }
+    if (path == prefix) {
+        if (method == "GET") return list_devices(store, who, q);
+        if (method == "POST") return add_device(store, auth, who, body);
+        return error(405, "use GET to list devices or POST to enrol one");
     }
     if (path == "/admin/v1/accounts") {
         if (!who.is_admin()) return error(403, "only an admin may see the accounts");

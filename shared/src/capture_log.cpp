@@ -18,8 +18,7 @@ void replica::upgrade_capture_log() {
     db_->exec("INSERT INTO noi_capture(seq, tbl, id, op, cols, hlc, old) "
               "SELECT seq, tbl, id, op, cols, hlc, old FROM noi_capture_format1");
     db_->exec("DROP TABLE noi_capture_format1");
-    for (const auto& t : schema_.tables)
-        install_triggers(t);
+    reinstall_triggers();
 }
 
 } // namespace noi

@@ -12,6 +12,12 @@ namespace noi {
 
 constexpr std::int64_t capture_format = 2;
 
+// The capture triggers' form (replica::install_triggers), in `trigger_format` of noi_meta; a
+// tablet with an older one gets them anew when it opens.
+//  1: scope and key checks.
+//  2: also the date columns' (docs/capture.md).
+constexpr std::int64_t trigger_format = 2;
+
 std::string capture_log_schema(const std::string& table);
 
 } // namespace noi

@@ -53,6 +53,7 @@ std::unique_ptr<replica> replica::create(const std::string& path, replica_role r
         r->db().exec(tablet_schema);
         r->db().exec(capture_log_schema("noi_capture"));
         r->set_meta_int("capture_format", capture_format);
+        r->set_meta_int("trigger_format", trigger_format);
     }
     r->random_.fill(r->site_.data(), r->site_.size());
     auto& st = r->db().cached("INSERT INTO noi_meta(key, value) VALUES ('site_id', ?1)");
@@ -142,6 +143,7 @@ void replica::install_default_schema() {
 void replica::reinstall_triggers() {
     for (const auto& t : schema_.tables)
         install_triggers(t);
+    set_meta_int("trigger_format", trigger_format);
 }
 
 void replica::install_triggers(const table_def& t) {
@@ -200,7 +202,6 @@ void replica::install_triggers(const table_def& t) {
               " BEGIN SELECT RAISE(ABORT, 'noi: the id and the scope of a synced row never "
               "change; insert a new row and delete the old one instead'); END");
 }
-
 
 void replica::refresh_clock() {
     clock_.observe(static_cast<std::uint64_t>(meta_int("hlc_floor", 0)));

@@ -43,10 +43,9 @@ bool value_fits(col_type t, const value& v) {
     return false;
 }
 
-bool value_fits(const column_def& c, const value& v) {
-    if (!value_fits(c.type, v)) return false;
-    const auto* text = std::get_if<std::string>(&v);
-    return !c.date || !text || is_iso_date(*text);
+bool is_bad_date(const column_def& c, const value& v) {
+    const auto* text = c.date ? std::get_if<std::string>(&v) : nullptr;
+    return text && !is_iso_date(*text);
 }
 
 namespace {

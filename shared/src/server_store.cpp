@@ -253,6 +253,13 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
         confirmed = static_cast<std::uint64_t>(find.column_int(2));
     }
     find.reset();
+    auto sites_of_device = [&] {
+        auto& sites = db.cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
+        sites.bind(1, d.id);
+        const auto bound = sites.step() ? static_cast<std::size_t>(sites.column_int(0)) : 0;
+        sites.reset();
+        return bound;
+    };
     if (owner && *owner != d.id) {
         // A replica given the token of a new device (noi-client set-token, after its own was
         // lost or its device revoked) moves to it with its pending writes once the device it
@@ -272,11 +279,7 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
                                     ", and this device is enrolled for " + d.scope +
                                     "; give it the token of a device of " + was->scope,
                                 {}};
-        auto& own_sites = db.cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
-        own_sites.bind(1, d.id);
-        const bool fresh = own_sites.step() && own_sites.column_int(0) == 0;
-        own_sites.reset();
-        if (!fresh)
+        if (sites_of_device() != 0)
             return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
                                 "device " + d.id + " has a replica of its own already; a replica "
                                 "moves only to a newly enrolled device (noi-admin device add)",
@@ -285,11 +288,7 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
         move.bind_blob(1, site.data(), site.size()).bind(2, d.id);
         move.run();
     } else if (!owner) {
-        auto& sites = db.cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
-        sites.bind(1, d.id);
-        const auto bound = sites.step() ? static_cast<std::size_t>(sites.column_int(0)) : 0;
-        sites.reset();
-        if (bound >= opt_.max_sites_per_device)
+        if (const auto bound = sites_of_device(); bound >= opt_.max_sites_per_device)
             return proto::error{error_code::site_bound_elsewhere,
                                 proto::condition::permanent,
                                 "this device has made " + std::to_string(bound) +
@@ -344,16 +343,20 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
     // Rejections the tablet still lists that are settled: an admin discarded or released
     // them, or a later rejection of the same row took their place (collapsed, so gone). An id
     // below quarantine_id_floor may be one a lost database made (restore): never settled.
-    auto& settled = db.cached(
-        "SELECT EXISTS (SELECT 1 FROM noi_quarantine WHERE id = ?1 AND site = ?2 AND status != "
-        "'open') OR (NOT EXISTS (SELECT 1 FROM noi_quarantine WHERE id = ?1) AND ?1 >= "
-        "coalesce((SELECT value FROM noi_meta WHERE key = 'quarantine_id_floor'), 0) AND ?1 <= "
-        "(SELECT max(id) FROM noi_quarantine))");
-    for (std::size_t i = 0; i < h.rejected.size() && i < proto::max_rejected_listed; ++i) {
-        settled.bind(1, static_cast<std::int64_t>(h.rejected[i]))
-            .bind_blob(2, site.data(), site.size());
-        if (settled.step() && settled.column_int(0)) w.settled.push_back(h.rejected[i]);
-        settled.reset();
+    if (!h.rejected.empty()) {
+        const auto floor = static_cast<std::uint64_t>(rep_->meta_int("quarantine_id_floor"));
+        auto& newest = db.cached("SELECT coalesce(max(id), 0) FROM noi_quarantine");
+        const auto top = newest.step() ? static_cast<std::uint64_t>(newest.column_int(0)) : 0;
+        newest.reset();
+        auto& entry = db.cached("SELECT site = ?2 AND status != 'open' FROM noi_quarantine "
+                                "WHERE id = ?1");
+        for (std::size_t i = 0; i < h.rejected.size() && i < proto::max_rejected_listed; ++i) {
+            const auto id = h.rejected[i];
+            entry.bind(1, static_cast<std::int64_t>(id)).bind_blob(2, site.data(), site.size());
+            const bool settled = entry.step() ? entry.column_int(0) != 0 : id >= floor && id <= top;
+            entry.reset();
+            if (settled) w.settled.push_back(id);
+        }
     }
     tx.commit();
     live_.insert(h.site);
@@ -533,7 +536,7 @@ std::optional<proto::reject_reason> server_store::validate(const device& d, cons
         }
         // A re-send after a restore carries what an earlier release let be typed: refusing it
         // now would take the row from its tablet, so only a new value must be a date.
-        if (!value_fits(def->columns[*i], c.val) && !merge::is_resend(c.ver, c.base)) {
+        if (is_bad_date(def->columns[*i], c.val) && !merge::is_resend(c.ver, c.base)) {
             why = r.table + "." + date_refusal(c.column, std::get<std::string>(c.val));
             return reject_reason::wrong_type;
         }
@@ -1022,7 +1025,7 @@ server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
         if (!value_fits(def->columns[*col].type, v))
             return {resolve_status::bad_request,
                     "column " + *c.column + " does not take a value of that type"};
-        if (!value_fits(def->columns[*col], v))
+        if (is_bad_date(def->columns[*col], v))
             return {resolve_status::bad_request,
                     date_refusal(*c.column, std::get<std::string>(v))};
         write_cells(c.table, c.row_id, {{*col, v}}, std::nullopt);
@@ -1070,13 +1073,19 @@ server_store::quarantine_result server_store::discard_quarantined(std::uint64_t 
             "quarantined row " + std::to_string(id) + " is already " + status};
 }
 
-// The tablet that pushed a released row dropped it when it was rejected, so the emission is for
-// it too: a pull that leaves out its own pushes must not leave this one out.
-void server_store::for_the_pusher_too(const emissions& emitted) {
+server_store::apply_result server_store::apply_released(const device& d, const site_id& pusher,
+                                                        const proto::row_change& row,
+                                                        std::uint64_t limit) {
+    emissions emitted;
+    auto res = apply_row(d, pusher, row, limit, &emitted);
+    if (res.rejection) return res;
+    // The tablet that pushed the row dropped it when it was rejected, so the emission is for
+    // it too: a pull that leaves out its own pushes must not leave this one out.
     auto& everyone = rep_->db().cached(
         "UPDATE noi_feed SET writer = coalesce(writer, site), site = NULL WHERE seq = ?1");
     everyone.bind(1, static_cast<std::int64_t>(emitted.for_scope("*")));
     everyone.run();
+    return res;
 }
 
 std::uint64_t server_store::carry_releases(server_store& from) {
@@ -1100,13 +1109,10 @@ std::uint64_t server_store::carry_releases(server_store& from) {
         if (row->exists) row->exists->base = row->exists->ver;
         for (auto& c : row->cells)
             c.base = c.ver;
-        emissions emitted;
-        auto res = apply_row(*d, to_site(site), *row, limit, &emitted);
-        if (res.rejection)
+        if (auto res = apply_released(*d, to_site(site), *row, limit); res.rejection)
             throw sync_error(errc::refused, "the row released as quarantine entry " +
                                                 std::to_string(id) + " cannot be applied again: " +
                                                 res.rejection->message);
-        for_the_pusher_too(emitted);
         ++carried;
     }
     return carried;
@@ -1171,12 +1177,10 @@ server_store::quarantine_result server_store::release_quarantined(std::uint64_t 
                 "the reason still holds: " + why +
                     "; fix it first (for example the device's scope) or discard the row"};
     transaction tx(rep_->db());
-    emissions emitted;
-    auto res = apply_row(*d, pusher, row, limit, &emitted);
+    auto res = apply_released(*d, pusher, row, limit);
     if (res.rejection)
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + res.rejection->message};
-    for_the_pusher_too(emitted);
     auto& u = rep_->db().cached("UPDATE noi_quarantine SET status = 'released' WHERE id = ?1");
     u.bind(1, static_cast<std::int64_t>(id));
     u.run();

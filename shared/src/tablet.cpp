@@ -62,10 +62,9 @@ std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& 
         throw sync_error(errc::not_a_replica, path + " is a server replica, not a tablet's");
     auto t = std::make_unique<tablet>(std::move(r));
     if (t->rep_->meta_int("capture_format", 1) < capture_format) t->upgrade_capture();
-    if (t->rep_->meta_int("date_checks") < 1) {
+    if (t->rep_->meta_int("trigger_format", 1) < trigger_format) {
         transaction tx(t->rep_->db());
         t->rep_->reinstall_triggers();
-        t->rep_->set_meta_int("date_checks", 1);
         tx.commit();
     }
     return t;

@@ -85,8 +85,8 @@ public:
     // Rebuilds an older tablet's capture log and triggers in the current format, inside the
     // caller's transaction (tablet::open's upgrade, which also gives the rows their digests).
     void upgrade_capture_log();
-    // Makes every synced table's capture triggers anew in the current form, inside the
-    // caller's transaction (tablets made before the triggers checked dates: tablet::open).
+    // Makes every synced table's capture triggers anew in the current form (trigger_format,
+    // capture_log.hpp), inside the caller's transaction: tablets with older ones, at open.
     void reinstall_triggers();
 
     struct capture_context; // the SQL functions' view of this replica

@@ -36,8 +36,8 @@ struct table_def {
 // Whether v may be stored in a column of type t (STRICT's rules: a REAL column takes integers).
 bool value_fits(col_type t, const value& v);
 
-// Whether v may be stored in column c: its type, and for a date column an ISO date (or NULL).
-bool value_fits(const column_def& c, const value& v);
+// Whether v is text in a date column that is not an ISO date (refused with date_refusal).
+bool is_bad_date(const column_def& c, const value& v);
 
 struct schema {
     std::uint32_t version = 0;

@@ -238,8 +238,10 @@ private:
                                                  std::vector<std::size_t>& columns);
     std::uint64_t next_seq() { return ++seq_; }
     static std::optional<proto::row_change> decode_quarantined(const std::string& payload);
-    // Makes an emission of a released row reach the tablet that pushed it too.
-    void for_the_pusher_too(const emissions& emitted);
+    // Applies a row released from quarantine (apply_row), its emission for the tablet that
+    // pushed it too.
+    apply_result apply_released(const device& d, const site_id& pusher,
+                                const proto::row_change& row, std::uint64_t limit);
     // The refusal of a push from a device whose open quarantine is at its quota.
     std::optional<proto::error> quarantine_full(const device& d);
     // A row's values: from its table while alive, from its tombstone when deleted.
