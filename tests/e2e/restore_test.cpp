@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 
 using namespace noi;
 using json = nlohmann::json;
@@ -243,4 +244,56 @@ TEST_F(restore, a_snapshot_and_a_data_directory_of_an_earlier_release_restore_an
     start_server();
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_devices"), devices);
     EXPECT_EQ(server_count("SELECT count(*) FROM commune"), 108);
+}
+
+TEST_F(restore, a_server_and_tablets_of_release_12645d6_restore_and_sync_and_lose_nothing) {
+    stop();
+    const std::string from = NOI_FIXTURES_DIR "/release-12645d6";
+    const auto old_dir = dir.file("release"), old_snapshot = dir.file("release-snapshot.db");
+    std::filesystem::copy(from + "/server", old_dir);
+    std::filesystem::copy_file(from + "/snapshot.db", old_snapshot);
+    std::ifstream token_file(from + "/admin-token");
+    std::getline(token_file, admin_token);
+    data = old_dir;
+    auto r = process::run(
+        {NOI_SERVER_BIN, "restore", "--data", old_dir, "--from", old_snapshot, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto report = parsed(r);
+    EXPECT_EQ(report["carried_over"], true);
+    EXPECT_EQ(report["conflicts_carried"], 1);
+    EXPECT_TRUE(report["snapshot_at"].is_null()) << "that release did not mark its snapshots";
+    start_server();
+    std::vector<std::string> tablets;
+    for (const char* name : {"tablet-a.db", "tablet-b.db"}) {
+        const auto copy = dir.file(name);
+        std::filesystem::copy_file(from + "/" + name, copy);
+        database replica(copy, false);
+        auto point = replica.prepare("UPDATE noi_meta SET value = ?1 WHERE key = 'server_url'");
+        point.bind(1, url);
+        point.run();
+        tablets.push_back(copy);
+    }
+    for (const auto& t : {tablets[0], tablets[1], tablets[0]})
+        ASSERT_EQ(sync(t).exit_code, 0);
+
+    // The conflict made after the snapshot came across, and was not recorded again; the
+    // assessment with a date of that release was sent again, not quarantined.
+    EXPECT_EQ(parsed(admin({"conflicts", "list", "--status", "all", "--json"})).size(), 1u);
+    auto q = parsed(admin({"quarantine", "list", "--json"}));
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0]["row_id"], "x");
+    EXPECT_EQ(server_count("SELECT count(*) FROM assessment WHERE decided_on = '05/12/2026'"), 1);
+    for (const auto& t : tablets)
+        EXPECT_EQ(value(t, "SELECT members FROM household WHERE id = 'h1'"),
+                  value(tablets[0], "SELECT members FROM household WHERE id = 'h1'"));
+    EXPECT_EQ(value(tablets[0], "SELECT count(*) FROM assessment"), "1");
+
+    // The tablet's rejected row of that release clears once discarded.
+    ASSERT_EQ(admin({"quarantine", "discard", std::to_string(q[0]["id"].get<int>())}).exit_code, 0);
+    ASSERT_EQ(sync(tablets[0]).exit_code, 0);
+    EXPECT_EQ(parsed(client({"status", "--db", tablets[0], "--json"}))["rejected"], 0);
+    // Its keyboard now refuses a date that release took.
+    auto typed = client({"exec", "--db", tablets[1],
+                         "UPDATE assessment SET decided_on = '06/12/2026' WHERE id = 'a1'"});
+    EXPECT_EQ(typed.exit_code, 1);
 }
