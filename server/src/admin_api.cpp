@@ -46,9 +46,8 @@ std::optional<std::string> field(const json& req, const char* name, T& out, cons
     return std::nullopt;
 }
 
-json time_or_null(const statement& st, int col) {
-    if (st.column_is_null(col)) return nullptr;
-    return iso8601_ms(st.column_int(col));
+json time_or_null(const std::optional<std::int64_t>& ms) {
+    return ms ? json(iso8601_ms(*ms)) : json(nullptr);
 }
 
 // Whether `text` contains `part` once both are NFC (a search typed either way finds the name).
@@ -58,17 +57,18 @@ bool contains_text(const std::string& text, const std::string& part) {
 
 api_response list_devices(server_store& store, const account& who,
                           const std::map<std::string, std::string>& q) {
-    auto st = store.rep().db().prepare("SELECT device_id, scope, name, last_sync_at, revoked FROM "
-                                       "noi_devices ORDER BY created_at, device_id");
+    auto all = store.device_statuses();
+    std::stable_sort(all.begin(), all.end(), [](const device_status& a, const device_status& b) {
+        return std::tie(a.created_at_ms, a.dev.id) < std::tie(b.created_at_ms, b.dev.id);
+    });
     json out = json::array();
-    while (st.step())
-        if (who.reads(st.column_text(1)) &&
-            (!q.count("name") || contains_text(st.column_text(2), q.at("name"))))
-            out.push_back({{"device_id", st.column_text(0)},
-                           {"scope", st.column_text(1)},
-                           {"name", st.column_text(2)},
-                           {"last_sync_at", time_or_null(st, 3)},
-                           {"revoked", st.column_int(4) != 0}});
+    for (const auto& s : all)
+        if (who.reads(s.dev.scope) && (!q.count("name") || contains_text(s.dev.name, q.at("name"))))
+            out.push_back({{"device_id", s.dev.id},
+                           {"scope", s.dev.scope},
+                           {"name", s.dev.name},
+                           {"last_sync_at", time_or_null(s.last_sync_at_ms)},
+                           {"revoked", s.dev.revoked}});
     return {200, text(out)};
 }
 
@@ -212,7 +212,7 @@ std::optional<std::int64_t> whole_number(const std::string& s) {
 json conflict_json(const conflict_record& c, const device_map& devices) {
     json versions = json::array();
     for (const auto* side : {&c.winner, &c.loser}) {
-        bool open = c.status == "open";
+        bool open = c.status == conflict_status::open;
         versions.push_back(
             {{"value", to_json(side->val)},
              {"device_id", side->device_id.empty() ? json("server") : json(side->device_id)},
@@ -224,12 +224,12 @@ json conflict_json(const conflict_record& c, const device_map& devices) {
              {"deleted", side->deleted}});
     }
     json j{{"id", c.id},
-           {"kind", c.kind},
+           {"kind", to_string(c.kind)},
            {"table", c.table},
            {"row_id", c.row_id},
            {"column", c.column ? json(*c.column) : json(nullptr)},
            {"commune", c.scope.empty() ? json(nullptr) : json(c.scope)},
-           {"status", c.status},
+           {"status", to_string(c.status)},
            {"created_at", iso8601_ms(c.created_at_ms)},
            {"versions", versions}};
     if (c.resolved_by) {
@@ -265,32 +265,29 @@ api_response list_conflicts(server_store& store, const account& who,
     auto status = q.count("status") ? q.at("status") : "open";
     if (status != "open" && status != "resolved" && status != "all")
         return error(400, "status must be open, resolved or all");
+    conflict_filter f;
+    if (status != "all")
+        f.status = status == "open" ? conflict_status::open : conflict_status::resolved;
+    if (q.count("table")) f.table = q.at("table");
     json out = json::array();
     const auto devices = devices_by_id(store);
-    for (const auto& c : store.conflicts()) {
-        if (status != "all" && c.status != status) continue;
+    for (const auto& c : store.conflicts(f)) {
         if (!who.reads(c.scope)) continue;
         if (q.count("commune") && c.scope != q.at("commune")) continue;
-        if (q.count("table") && c.table != q.at("table")) continue;
         out.push_back(conflict_json(c, devices));
     }
     return {200, text(out)};
 }
 
 api_response show_conflict(server_store& store, const account& who, std::uint64_t id) {
-    for (const auto& c : store.conflicts()) {
-        if (c.id != id || !who.reads(c.scope)) continue;
+    for (const auto& c : store.conflicts({.id = id})) {
+        if (!who.reads(c.scope)) continue;
         auto j = conflict_json(c, devices_by_id(store));
         j["row"] = nullptr;
-        if (const auto* def = store.rep().tables().find(c.table)) {
-            auto st = store.rep().db().prepare("SELECT * FROM \"" + def->name + "\" WHERE id = ?1");
-            st.bind(1, c.row_id);
-            if (st.step()) {
-                json row = json::object();
-                for (int i = 0; i < st.columns(); ++i)
-                    row[st.column_name(i)] = to_json(st.column(i));
-                j["row"] = row;
-            }
+        if (auto row = store.read_row(c.table, c.row_id)) {
+            j["row"] = json::object();
+            for (const auto& [column, v] : *row)
+                j["row"][column] = to_json(v);
         }
         return {200, text(j)};
     }
@@ -301,8 +298,7 @@ api_response show_conflict(server_store& store, const account& who, std::uint64_
 // a name typed decomposed is the same name); anything else is passed on for the store to refuse.
 std::string device_of_side(server_store& store, std::uint64_t id, const std::string& keep) {
     const auto devices = devices_by_id(store);
-    for (const auto& c : store.conflicts()) {
-        if (c.id != id) continue;
+    for (const auto& c : store.conflicts({.id = id})) {
         std::vector<std::string> matches;
         for (const auto* side : {&c.winner, &c.loser}) {
             if (side->device_id == keep) return keep;
@@ -358,9 +354,9 @@ json quarantine_json(const quarantine_record& r, const device_map& devices) {
             {"repeats", r.repeats},
             {"table", r.table},
             {"row_id", r.row_id},
-            {"reason", r.reason},
+            {"reason", proto::to_string(r.reason)},
             {"message", r.message},
-            {"status", r.status},
+            {"status", to_string(r.status)},
             {"received_at", iso8601_ms(r.received_at_ms)}};
 }
 
@@ -376,7 +372,7 @@ api_response list_quarantine(server_store& store, const account& who,
     const auto devices = devices_by_id(store);
     json out = json::array();
     for (const auto& r : store.quarantine()) {
-        if (status != "all" && r.status != status) continue;
+        if (status != "all" && to_string(r.status) != status) continue;
         if (!who.reads(scope_of(devices, r.device_id))) continue;
         out.push_back(quarantine_json(r, devices));
     }
@@ -418,9 +414,9 @@ api_response discard_many(server_store& store, auth_store& auth, const account& 
         if (bad) return error(400, *bad);
     json ids = json::array();
     for (const auto& r : store.quarantine()) {
-        if (r.status != "open") continue;
+        if (r.status != quarantine_state::open) continue;
         if (!device_id.empty() && r.device_id != device_id) continue;
-        if (!reason.empty() && r.reason != reason) continue;
+        if (!reason.empty() && proto::to_string(r.reason) != reason) continue;
         if (store.discard_quarantined(r.id).status == server_store::quarantine_status::done)
             ids.push_back(r.id);
     }
@@ -453,45 +449,41 @@ api_response fleet_status(server_store& store, const account& who,
         if (silent_days < 1 || silent_days > 3650)
             return error(400, "silent_days must be a whole number of days from 1 to 3650");
     }
-    const auto now = store.rep().clock().wall_ms();
-    const auto schema_version = store.rep().tables().version;
-    auto st = store.rep().db().prepare(
-        "SELECT d.device_id, d.scope, d.name, d.last_contact_at, d.last_sync_at, d.pending, "
-        "d.oldest_pending_at, (SELECT count(*) FROM noi_quarantine q WHERE q.device_id = "
-        "d.device_id AND q.status = 'open'), d.clock_skew_ms, d.app_version, d.schema_version, "
-        "d.revoked, d.refused_at, (SELECT name FROM commune c WHERE c.id = d.scope) FROM "
-        "noi_devices d ORDER BY d.scope, d.name, d.device_id");
+    const auto now = store.now_ms();
+    const auto schema_version = store.schema_version();
     json out = json::array();
-    while (st.step()) {
-        if (!who.reads(st.column_text(1))) continue;
-        const bool revoked = st.column_int(11) != 0;
-        const bool silent = st.column_is_null(3) || now - st.column_int(3) > silent_days * 86'400'000;
+    auto number = [](const std::optional<std::int64_t>& n) { return n ? json(*n) : json(nullptr); };
+    for (const auto& s : store.device_statuses()) {
+        if (!who.reads(s.dev.scope)) continue;
+        const bool revoked = s.dev.revoked;
+        const bool silent =
+            !s.last_contact_at_ms || now - *s.last_contact_at_ms > silent_days * 86'400'000;
         // What a cron job should hear about (noi-admin status --fail-if-any).
         json alerts = json::array();
         if (silent && !revoked) alerts.push_back("silent");
-        if (revoked && !st.column_is_null(12) &&
-            (st.column_is_null(3) || st.column_int(12) > st.column_int(3)))
+        if (revoked && s.refused_at_ms &&
+            (!s.last_contact_at_ms || *s.refused_at_ms > *s.last_contact_at_ms))
             alerts.push_back("revoked_connecting");
-        if (!st.column_is_null(10) && st.column_int(10) < schema_version)
+        if (s.schema_version && *s.schema_version < schema_version)
             alerts.push_back("behind_schema");
-        if (!st.column_is_null(8) && std::abs(st.column_int(8)) > clock_alert_ms)
+        if (s.clock_skew_ms && std::abs(*s.clock_skew_ms) > clock_alert_ms)
             alerts.push_back("clock_wrong");
+        const bool province = s.dev.scope == "*";
         out.push_back(
-            {{"device_id", st.column_text(0)},
-             {"scope", st.column_text(1)},
-             {"commune_name", st.column_is_null(13) ? json(st.column_text(1) == "*" ? "toàn tỉnh" : "")
-                                                    : json(st.column_text(13))},
-             {"name", st.column_text(2)},
-             {"last_contact_at", time_or_null(st, 3)},
-             {"last_sync_at", time_or_null(st, 4)},
-             {"pending", st.column_is_null(5) ? json(nullptr) : json(st.column_int(5))},
-             {"oldest_pending_at", time_or_null(st, 6)},
-             {"rejected", st.column_int(7)},
-             {"clock_skew_ms", st.column_is_null(8) ? json(nullptr) : json(st.column_int(8))},
-             {"app_version", st.column_is_null(9) ? json(nullptr) : json(st.column_text(9))},
-             {"schema_version", st.column_is_null(10) ? json(nullptr) : json(st.column_int(10))},
+            {{"device_id", s.dev.id},
+             {"scope", s.dev.scope},
+             {"commune_name", s.commune_name.empty() && province ? "toàn tỉnh" : s.commune_name},
+             {"name", s.dev.name},
+             {"last_contact_at", time_or_null(s.last_contact_at_ms)},
+             {"last_sync_at", time_or_null(s.last_sync_at_ms)},
+             {"pending", number(s.pending)},
+             {"oldest_pending_at", time_or_null(s.oldest_pending_at_ms)},
+             {"rejected", s.rejected_open},
+             {"clock_skew_ms", number(s.clock_skew_ms)},
+             {"app_version", s.app_version ? json(*s.app_version) : json(nullptr)},
+             {"schema_version", number(s.schema_version)},
              {"revoked", revoked},
-             {"refused_at", time_or_null(st, 12)},
+             {"refused_at", time_or_null(s.refused_at_ms)},
              {"silent", silent},
              {"alerts", alerts}});
     }
@@ -503,14 +495,13 @@ api_response row_history(server_store& store, const account& who,
     if (!q.count("table") || !q.count("row"))
         return error(400, "give the table and the row id (?table=T&row=ID)");
     const auto& table = q.at("table");
-    const auto* def = store.rep().tables().find(table);
+    const auto* def = store.find_table(table);
     if (!def) return error(404, "no synced table named " + table);
-    // A viewer of some communes reads the history of a row of theirs that exists now.
+    // A viewer of some communes reads the history of a row of theirs.
     if (!who.communes.empty() && def->scope) {
-        auto st = store.rep().db().prepare("SELECT \"" + def->columns[*def->scope].name +
-                                           "\" FROM \"" + def->name + "\" WHERE id = ?1");
-        st.bind(1, q.at("row"));
-        if (!st.step() || !who.reads(st.column_text(0)))
+        const auto scope = store.row_scope(table, q.at("row"));
+        const auto* code = scope ? std::get_if<std::string>(&*scope) : nullptr;
+        if (!code || !who.reads(*code))
             return error(404, "no row " + q.at("row") + " in " + table + " of your communes");
     }
     json out = json::array();
@@ -529,8 +520,7 @@ api_response row_history(server_store& store, const account& who,
                            {"old", row_cell ? existence(c.old_value) : to_json(c.old_value)},
                            {"new", row_cell ? existence(c.new_value) : to_json(c.new_value)}});
         }
-    for (const auto& c : store.conflicts()) {
-        if (c.table != table || c.row_id != q.at("row")) continue;
+    for (const auto& c : store.conflicts({.table = table, .row_id = q.at("row")})) {
         out.push_back({{"time", iso8601_ms(c.created_at_ms)},
                        {"device_id", c.loser.device_id},
                        {"kind", "conflict"},
@@ -558,14 +548,12 @@ api_response row_history(server_store& store, const account& who,
 
 // docs/design.md §9 with the rules of criterion19_report.cpp.
 api_response criterion19(server_store& store, const std::map<std::string, std::string>& q) {
-    auto& db = store.rep().db();
     std::optional<std::int64_t> year;
     if (q.count("year")) {
         year = whole_number(q.at("year"));
         if (!year) return error(400, "year must be a number such as 2022");
     } else {
-        auto st = db.prepare("SELECT max(year) FROM assessment");
-        if (st.step() && !st.column_is_null(0)) year = st.column_int(0);
+        year = latest_assessment_year(store);
     }
     if (!year)
         return error(404,

@@ -11,8 +11,8 @@
 #include "criterion19_report.hpp"
 
 #include <noi/sync/dates.hpp>
-#include <noi/sync/row_state.hpp>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -20,8 +20,29 @@ namespace noi::server {
 
 using json = nlohmann::json;
 
+namespace {
+
+bool is_one(const value& v) {
+    const auto* n = std::get_if<std::int64_t>(&v);
+    return n && *n == 1;
+}
+
+std::string text_of(const value& v) {
+    const auto* s = std::get_if<std::string>(&v);
+    return s ? *s : std::string();
+}
+
+} // namespace
+
+std::optional<std::int64_t> latest_assessment_year(server_store& store) {
+    std::optional<std::int64_t> year;
+    for (const auto& a : store.live_rows("assessment"))
+        if (const auto* y = std::get_if<std::int64_t>(&a.values.at("year")))
+            year = std::max(year.value_or(*y), *y);
+    return year;
+}
+
 json criterion19_report(server_store& store, std::int64_t year) {
-    auto& db = store.rep().db();
     struct deciding {
         std::tuple<bool, std::string, std::uint64_t> rank; // dated, date, newest version
         std::string id, decided_on;
@@ -29,48 +50,43 @@ json criterion19_report(server_store& store, std::int64_t year) {
     };
     std::map<std::string, deciding> best;
     json warnings = json::array();
-    const auto* def = store.rep().tables().find("assessment");
-    auto st = db.prepare("SELECT a.id, a.commune_code, a.c19_1_met, a.c19_2_met, a.decided_on, "
-                         "r.state FROM assessment a JOIN noi_rows r ON r.tbl = 'assessment' AND "
-                         "r.id = a.id WHERE a.year = ?1");
-    st.bind(1, year);
-    while (st.step()) {
-        const auto commune = st.column_text(1);
-        const auto state = unpack_row_state(st.column_blob(5), def->columns.size());
-        std::uint64_t ver = 0;
-        for (const auto& c : state.cells)
-            if (c) ver = std::max(ver, c->ver.hlc);
+    for (const auto& a : store.live_rows("assessment", "year", value{year})) {
+        const auto& v = a.values;
+        const auto commune = text_of(v.at("commune_code"));
         std::optional<std::string> date;
-        if (!st.column_is_null(4)) {
-            const auto typed = st.column_text(4);
+        if (!is_null(v.at("decided_on"))) {
+            const auto typed = text_of(v.at("decided_on"));
             date = read_date(typed);
             if (!date || *date != typed)
                 warnings.push_back(
-                    "assessment " + st.column_text(0) + " of commune " + commune +
-                    " has decided_on '" + typed + "', " +
+                    "assessment " + a.id + " of commune " + commune + " has decided_on '" + typed +
+                    "', " +
                     (date ? "read as " + *date : std::string("which is not a date, so it ranks "
                                                              "below every dated assessment")) +
                     "; correct it to YYYY-MM-DD");
         }
-        deciding d{{date.has_value(), date.value_or(""), ver},
-                   st.column_text(0),
+        deciding d{{date.has_value(), date.value_or(""), a.newest_hlc},
+                   a.id,
                    date.value_or(""),
-                   !st.column_is_null(2) && st.column_int(2) == 1 && !st.column_is_null(3) &&
-                       st.column_int(3) == 1};
+                   is_one(v.at("c19_1_met")) && is_one(v.at("c19_2_met"))};
         auto it = best.find(commune);
         if (it == best.end() || it->second.rank < d.rank) best[commune] = std::move(d);
     }
 
     json districts = json::array(), communes = json::array();
     int total = 0, total_met = 0;
-    auto cs = db.prepare("SELECT district_code, district, id, name FROM commune WHERE kind = 'xa' "
-                         "ORDER BY district_code, id");
+    auto xa = store.live_rows("commune", "kind", value{std::string("xa")});
+    auto district_code = [](const stored_row& c) { return text_of(c.values.at("district_code")); };
+    std::stable_sort(xa.begin(), xa.end(), [&](const stored_row& a, const stored_row& b) {
+        return district_code(a) < district_code(b);
+    });
     std::map<std::string, std::tuple<std::string, int, int>> by_district;
     std::vector<std::string> order;
-    while (cs.step()) {
-        const auto code = cs.column_text(0), commune = cs.column_text(2);
+    for (const auto& c : xa) {
+        const auto code = district_code(c), commune = c.id;
+        const auto district = text_of(c.values.at("district"));
         if (!by_district.count(code)) {
-            by_district[code] = {cs.column_text(1), 0, 0};
+            by_district[code] = {district, 0, 0};
             order.push_back(code);
         }
         auto& [name, m, t] = by_district[code];
@@ -84,9 +100,9 @@ json criterion19_report(server_store& store, std::int64_t year) {
         }
         communes.push_back(
             {{"code", commune},
-             {"name", cs.column_text(3)},
+             {"name", text_of(c.values.at("name"))},
              {"district_code", code},
-             {"district", cs.column_text(1)},
+             {"district", district},
              {"met", met},
              {"assessment_id", it == best.end() ? json(nullptr) : json(it->second.id)},
              {"decided_on", it == best.end() || it->second.decided_on.empty()

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 
 namespace noi::server {
 
@@ -13,5 +14,7 @@ namespace noi::server {
 // that meet it (`met`), each commune with the assessment that decided it, and `warnings` for
 // assessments whose decided_on is not an ISO date.
 nlohmann::json criterion19_report(server_store& store, std::int64_t year);
+// The latest year any assessment is for; nullopt when none is recorded.
+std::optional<std::int64_t> latest_assessment_year(server_store& store);
 
 } // namespace noi::server

@@ -9,7 +9,7 @@
 // columns, still read.
 #pragma once
 
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/server_records.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -19,6 +19,13 @@
 #include <vector>
 
 namespace noi {
+
+// A list of audit column names stored under a number (noi_audit_columns), which an insert's
+// record names instead of its columns.
+struct audit_column_list {
+    std::uint64_t id = 0;
+    std::vector<std::string> names;
+};
 
 // A cell of a change as its record stores it: the value after is not stored.
 struct audit_change {

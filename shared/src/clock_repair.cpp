@@ -5,7 +5,8 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/server_store.hpp>
 
-#include "site_bytes.hpp"
+#include "conflict_book.hpp"
+#include "feed.hpp"
 
 #include <map>
 
@@ -40,21 +41,18 @@ clock_repair server_store::repair_clock() {
             look(c);
     }
     struct side {
-        std::int64_t id;
+        std::uint64_t id;
         bool winner;
         version ver;
     };
     std::vector<side> sides;
-    auto cq = db.prepare("SELECT id, w_hlc, w_site, l_hlc, l_site FROM noi_conflicts");
-    while (cq.step())
-        for (int k : {0, 1}) {
-            const version v{static_cast<std::uint64_t>(cq.column_int(1 + 2 * k)),
-                            to_site(cq.column_blob(2 + 2 * k))};
+    for (const auto& c : conflicts_->find())
+        for (const auto* s : {&c.winner, &c.loser}) {
+            const version v{s->hlc, s->site};
             if (v.hlc <= limit) continue;
-            sides.push_back({cq.column_int(0), k == 0, v});
+            sides.push_back({c.id, s == &c.winner, v});
             restamped[v] = {};
         }
-    cq.reset();
 
     rep_->clock().reset_floor(sane);
     for (auto& [old_ver, new_ver] : restamped)
@@ -66,7 +64,7 @@ clock_repair server_store::repair_clock() {
         std::optional<std::uint64_t> seq;
         auto fix = [&](std::optional<cell_state>& c) {
             if (!c || c->ver.hlc <= limit) return;
-            if (!seq) seq = next_seq();
+            if (!seq) seq = feed_->next();
             c->ver = restamped.at(c->ver);
             c->seq = *seq;
         };
@@ -80,19 +78,12 @@ clock_repair server_store::repair_clock() {
         store.save(table, id, st);
         if (seq) {
             auto values = row_values(*def, id, &st);
-            record_feed(*seq, table, id, def->scope ? values[*def->scope] : value{}, nullptr,
-                        nullptr);
+            feed_->record(*seq, table, id, def->scope ? values[*def->scope] : value{}, nullptr,
+                          nullptr);
         }
     }
     for (const auto& s : sides) {
-        const auto& v = restamped.at(s.ver);
-        const auto site = site_bytes(v.site);
-        auto& u = db.cached(s.winner
-                                ? "UPDATE noi_conflicts SET w_hlc = ?2, w_site = ?3 WHERE id = ?1"
-                                : "UPDATE noi_conflicts SET l_hlc = ?2, l_site = ?3 WHERE id = ?1");
-        u.bind(1, s.id).bind(2, static_cast<std::int64_t>(v.hlc)).bind_blob(3, site.data(),
-                                                                              site.size());
-        u.run();
+        conflicts_->restamp(s.id, s.winner, restamped.at(s.ver));
         ++out.conflicts;
     }
     out.floor_after = rep_->clock().floor();

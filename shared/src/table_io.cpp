@@ -11,7 +11,7 @@ std::string quote_ident(const std::string& name) {
     return out + "\"";
 }
 
-table_io::table_io(database& db, const table_def& def) : columns_(def.columns.size()) {
+table_io::table_io(database& db, const table_def& def) : db_(db), columns_(def.columns.size()) {
     std::string cols, params, updates;
     for (std::size_t i = 0; i < def.columns.size(); ++i) {
         auto q = quote_ident(def.columns[i].name);
@@ -21,6 +21,7 @@ table_io::table_io(database& db, const table_def& def) : columns_(def.columns.si
     }
     auto t = quote_ident(def.name);
     select_ = &db.cached("SELECT id" + cols + " FROM " + t + " WHERE id = ?1");
+    select_all_ = "SELECT id" + cols + " FROM " + t + " ORDER BY id";
     const auto insert = "INSERT INTO " + t + " (id" + cols + ") VALUES (?1" + params + ")";
     insert_ = &db.cached(insert);
     upsert_ = &db.cached(insert + (updates.empty() ? " ON CONFLICT(id) DO NOTHING"
@@ -59,6 +60,16 @@ void table_io::insert(const std::string& id, const std::vector<value>& values) {
 
 void table_io::upsert(const std::string& id, const std::vector<value>& values) {
     write_row(*upsert_, columns_, id, values);
+}
+
+void table_io::for_each(const std::function<void(const std::string&, std::vector<value>)>& fn) {
+    auto st = db_.prepare(select_all_);
+    while (st.step()) {
+        std::vector<value> row(columns_);
+        for (std::size_t i = 0; i < columns_; ++i)
+            row[i] = st.column(static_cast<int>(i + 1));
+        fn(st.column_text(0), std::move(row));
+    }
 }
 
 void table_io::remove(const std::string& id) {

@@ -5,6 +5,7 @@
 #include <noi/sync/database.hpp>
 #include <noi/sync/schema.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,10 +24,14 @@ public:
     // A row known to be absent: a plain insert, cheaper than the upsert's conflict clause.
     void insert(const std::string& id, const std::vector<value>& values);
     void remove(const std::string& id);
+    // Every row, in id order: fn(id, values by column index).
+    void for_each(const std::function<void(const std::string&, std::vector<value>)>& fn);
 
 private:
     // The connection's cached statements, kept here: their texts are long, and looking one up
     // by its text costs more than running it on every row.
+    database& db_;
+    std::string select_all_;
     std::size_t columns_;
     statement *select_, *insert_, *upsert_, *delete_;
 };

@@ -6,6 +6,7 @@
 #include <noi/sync/tablet.hpp>
 
 #include "capture_log.hpp"
+#include "migrations.hpp"
 #include "cell_digest.hpp"
 #include "table_io.hpp"
 
@@ -52,7 +53,9 @@ std::unique_ptr<tablet> tablet::create(const std::string& path, const wall_clock
                                        replica_options opt) {
     auto r = replica::create(path, replica_role::tablet, wall, opt);
     r->install_default_schema();
-    return std::make_unique<tablet>(std::move(r));
+    auto t = std::make_unique<tablet>(std::move(r));
+    migrate(t->rep_->db(), t->migrations());
+    return t;
 }
 
 std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& wall,
@@ -61,19 +64,26 @@ std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& 
     if (r->role() != replica_role::tablet)
         throw sync_error(errc::not_a_replica, path + " is a server replica, not a tablet's");
     auto t = std::make_unique<tablet>(std::move(r));
-    if (t->rep_->meta_int("capture_format", 1) < capture_format) t->upgrade_capture();
-    if (t->rep_->meta_int("trigger_format", 1) < trigger_format) {
-        transaction tx(t->rep_->db());
-        t->rep_->reinstall_triggers();
-        tx.commit();
-    }
+    migrate(t->rep_->db(), t->migrations());
     return t;
 }
 
-// One transaction, before anything can write: a crash leaves the tablet as it was, and the
-// next open upgrades it again.
+// Releases before the runner kept their own marks (capture_format, trigger_format): a step
+// checks its mark, so a tablet that made the change already is not changed again.
+std::vector<migration> tablet::migrations() {
+    return {{2,
+             [this](database&) {
+                 if (rep_->meta_int("capture_format", 1) < capture_format) upgrade_capture();
+             }},
+            {3, [this](database&) {
+                 if (rep_->meta_int("trigger_format", 1) < trigger_format)
+                     rep_->reinstall_triggers();
+             }}};
+}
+
+// Inside the runner's transaction, before anything can write: a crash leaves the tablet as
+// it was, and the next open upgrades it again.
 void tablet::upgrade_capture() {
-    transaction tx(rep_->db());
     rep_->upgrade_capture_log();
     // Every change up to now is in the log with its mask, so the rows' values as they stand
     // are what the next update will be compared with.
@@ -83,7 +93,6 @@ void tablet::upgrade_capture() {
         store.save(table, id, st);
     }
     rep_->set_meta_int("capture_format", capture_format);
-    tx.commit();
 }
 
 std::uint64_t tablet::acked() {

@@ -343,6 +343,7 @@ TEST_F(capture_fixture, a_format_1_log_is_upgraded_on_open_and_its_entries_still
             "INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES ('militia_member', 'm1', 2, " +
             notes_bit + ", " + std::to_string(first.rows[0].cells[0].ver.hlc + 5) +
             "); DELETE FROM noi_meta WHERE key = 'capture_format';"
+            "UPDATE noi_meta SET value = 1 WHERE key = 'format';"
             "DROP TRIGGER noi_militia_member_upd; DROP TRIGGER noi_militia_member_key;"
             "CREATE TRIGGER noi_militia_member_upd AFTER UPDATE ON militia_member WHEN "
             "noi_capture_on() BEGIN INSERT INTO noi_capture(tbl, id, op, cols, hlc) VALUES "

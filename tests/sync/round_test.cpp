@@ -268,7 +268,7 @@ TEST_F(round_fixture, concurrent_edits_of_one_cell_converge_and_record_a_conflic
     EXPECT_EQ(count(*a2, "SELECT members FROM household"), 6);
     auto c = server->conflicts();
     ASSERT_EQ(c.size(), 1u);
-    EXPECT_EQ(c[0].kind, "update");
+    EXPECT_EQ(c[0].kind, merge::conflict_kind::update);
     EXPECT_EQ(c[0].column, "members");
     EXPECT_EQ(c[0].winner.val, value(std::int64_t{6}));
     EXPECT_EQ(c[0].loser.val, value(std::int64_t{5}));
@@ -290,7 +290,7 @@ TEST_F(round_fixture, a_delete_against_an_unseen_update_records_delete_update) {
     EXPECT_EQ(count(*a2, "SELECT count(*) FROM recruit"), 0);
     auto c = server->conflicts();
     ASSERT_EQ(c.size(), 1u);
-    EXPECT_EQ(c[0].kind, "delete_update");
+    EXPECT_EQ(c[0].kind, merge::conflict_kind::delete_update);
     EXPECT_FALSE(c[0].column.has_value());
     EXPECT_TRUE(c[0].winner.deleted);
 }
@@ -308,7 +308,7 @@ TEST_F(round_fixture, an_update_into_a_row_deleted_elsewhere_stays_deleted_and_c
     EXPECT_EQ(count(*a2, "SELECT count(*) FROM recruit"), 0);
     auto c = server->conflicts();
     ASSERT_EQ(c.size(), 1u);
-    EXPECT_EQ(c[0].kind, "delete_update");
+    EXPECT_EQ(c[0].kind, merge::conflict_kind::delete_update);
     EXPECT_EQ(a2->status().pending, 0u);
 }
 
@@ -324,8 +324,8 @@ TEST_F(round_fixture, an_out_of_scope_row_is_quarantined_while_the_rest_of_the_b
     EXPECT_EQ(server_count("SELECT count(*) FROM commune WHERE id = '09999'"), 0);
     auto q = server->quarantine();
     ASSERT_EQ(q.size(), 2u);
-    EXPECT_EQ(q[0].reason, "out_of_scope");
-    EXPECT_EQ(q[1].reason, "global_table");
+    EXPECT_EQ(q[0].reason, proto::reject_reason::out_of_scope);
+    EXPECT_EQ(q[1].reason, proto::reject_reason::global_table);
     auto rej = a->rejected();
     ASSERT_EQ(rej.size(), 2u);
     EXPECT_EQ(rej[0].row_id, "bad");
@@ -553,7 +553,7 @@ TEST_F(round_fixture, a_server_database_from_before_the_feed_named_sites_is_upgr
         "DROP VIEW noi_audit_log; ALTER TABLE noi_feed DROP COLUMN site; ALTER TABLE noi_feed "
         "DROP COLUMN at; ALTER TABLE noi_feed DROP COLUMN device_id; ALTER TABLE noi_feed DROP "
         "COLUMN writer; ALTER TABLE noi_feed DROP COLUMN cells; ALTER TABLE noi_feed DROP COLUMN "
-        "prev; DROP TABLE noi_audit_columns");
+        "prev; DROP TABLE noi_audit_columns; UPDATE noi_meta SET value = 1 WHERE key = 'format'");
     reopen_server();
     auto has = [](const proto::changes& ch, const std::string& id) {
         return std::any_of(ch.rows.begin(), ch.rows.end(), [&](auto& r) { return r.id == id; });
@@ -580,7 +580,8 @@ TEST_F(round_fixture, an_older_audit_view_is_made_anew_on_open_and_a_current_one
     server->rep().db().exec(
         "DROP VIEW noi_audit_log; CREATE VIEW noi_audit_log AS SELECT id, at, device_id, site, "
         "tbl, row_id, cells FROM noi_audit UNION ALL SELECT seq, at, device_id, writer, tbl, id, "
-        "cells FROM noi_feed WHERE cells IS NOT NULL");
+        "cells FROM noi_feed WHERE cells IS NOT NULL; UPDATE noi_meta SET value = 1 WHERE key = "
+        "'format'");
     const std::string with_writer =
         "SELECT count(*) FROM noi_audit_log WHERE row_id = 'h1' AND site IS NOT NULL";
     EXPECT_EQ(server_count(with_writer), 0);
@@ -671,7 +672,7 @@ TEST_F(round_fixture, a_delete_against_an_update_is_resolved_by_keeping_the_row)
     sync(*a, dev_a);
     auto c = server->conflicts();
     ASSERT_EQ(c.size(), 1u);
-    ASSERT_EQ(c[0].kind, "delete_update");
+    ASSERT_EQ(c[0].kind, merge::conflict_kind::delete_update);
     server_store::resolution how;
     how.keep_device = "tab-a2";
     how.by = "test";
@@ -683,7 +684,7 @@ TEST_F(round_fixture, a_delete_against_an_update_is_resolved_by_keeping_the_row)
     sync(*a2, dev_a2);
     for (auto* t : {a.get(), a2.get()})
         EXPECT_EQ(text(*t, "SELECT stage FROM recruit WHERE id = 'r1'"), "verified");
-    EXPECT_EQ(server->conflicts()[0].status, "resolved");
+    EXPECT_EQ(server->conflicts()[0].status, conflict_status::resolved);
 }
 
 TEST_F(round_fixture, resolving_refuses_when_the_cell_changed_again_unless_forced) {
@@ -871,7 +872,7 @@ TEST_F(round_fixture, a_restore_records_no_conflict_for_changes_the_server_had_t
     sync(*a2, dev_a2);
     sync(*a, dev_a);
     for (const auto& c : server->conflicts())
-        ADD_FAILURE() << "a conflict from the restore: " << c.kind << " on " << c.row_id << "."
+        ADD_FAILURE() << "a conflict from the restore: " << to_string(c.kind) << " on " << c.row_id << "."
                       << c.column.value_or("");
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
     for (auto* t : {a.get(), a2.get()}) {
@@ -954,7 +955,7 @@ TEST_F(round_fixture, a_date_that_is_not_iso_is_refused_at_the_keyboard_and_by_t
     auto q = server->quarantine();
     ASSERT_EQ(q.size(), 1u);
     EXPECT_EQ(q[0].row_id, "old");
-    EXPECT_EQ(q[0].reason, "wrong_type");
+    EXPECT_EQ(q[0].reason, proto::reject_reason::wrong_type);
     EXPECT_NE(q[0].message.find("write 2026-12-05, not 05/12/2026"), std::string::npos)
         << q[0].message;
     EXPECT_EQ(server_count("SELECT count(*) FROM assessment"), 1);

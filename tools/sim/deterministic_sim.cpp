@@ -597,7 +597,7 @@ private:
             bool recorded =
                 std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& c) {
                     if (c.table != w->table || c.row_id != w->id) return false;
-                    if (c.kind == "delete_update") return true;
+                    if (c.kind == merge::conflict_kind::delete_update) return true;
                     return c.column == w->column &&
                            (c.winner.val == w->val || c.loser.val == w->val);
                 });
@@ -650,11 +650,11 @@ private:
         out += "\n    conflicts:";
         for (const auto& c : server_->conflicts())
             if (c.table == w.table && c.row_id == w.id)
-                out += " [" + c.kind + " " + c.column.value_or("-") + " " + render(c.winner.val) +
+                out += " [" + std::string(to_string(c.kind)) + " " + c.column.value_or("-") + " " + render(c.winner.val) +
                        " over " + render(c.loser.val) + "]";
         for (const auto& q : server_->quarantine())
             if (q.table == w.table && q.row_id == w.id)
-                out += "\n    quarantined from " + q.device_id + ": " + q.reason;
+                out += "\n    quarantined from " + q.device_id + ": " + std::string(proto::to_string(q.reason));
         return out;
     }
 
@@ -703,7 +703,7 @@ private:
                 if (std::find(st->seen.begin(), st->seen.end(), c->ver) != st->seen.end()) continue;
                 bool recorded =
                     std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& r) {
-                        return r.kind == "delete_update" && r.table == table && r.row_id == id;
+                        return r.kind == merge::conflict_kind::delete_update && r.table == table && r.row_id == id;
                     });
                 if (!recorded)
                     problem("delete of " + table + "/" + id + " hides an unseen update silently");

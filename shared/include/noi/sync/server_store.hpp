@@ -6,6 +6,7 @@
 
 #include <noi/protocol/messages.hpp>
 #include <noi/sync/replica.hpp>
+#include <noi/sync/server_records.hpp>
 
 #include <map>
 #include <memory>
@@ -16,64 +17,6 @@
 #include <vector>
 
 namespace noi {
-
-struct device {
-    std::string id;
-    std::string scope; // a commune code, or "*" for province-wide
-    std::string name;
-    bool revoked = false;
-};
-
-struct conflict_side {
-    value val;
-    site_id site{};
-    std::string device_id; // empty for the server's own writes
-    std::uint64_t hlc = 0;
-    bool deleted = false;
-};
-
-struct conflict_record {
-    std::uint64_t id = 0;
-    std::string kind; // "update" or "delete_update"
-    std::string table, row_id;
-    std::optional<std::string> column;
-    std::string scope;
-    std::string status;
-    conflict_side winner, loser;
-    std::int64_t created_at_ms = 0;
-    std::optional<std::string> resolved_by, resolution;
-    std::optional<std::int64_t> resolved_at_ms;
-};
-
-struct quarantine_record {
-    std::uint64_t id = 0;
-    std::string device_id, table, row_id, reason, message, status;
-    std::int64_t received_at_ms = 0;
-    std::uint64_t repeats = 1; // rejections of the same row and reason it stands for
-};
-
-struct audit_cell {
-    std::string column; // "*exists" for the row-existence cell
-    value old_value, new_value;
-    version ver;
-    std::optional<version> base;
-    friend bool operator==(const audit_cell&, const audit_cell&) = default;
-};
-
-// A list of audit column names stored under a number (noi_audit_columns), which an insert's
-// record names instead of its columns.
-struct audit_column_list {
-    std::uint64_t id = 0;
-    std::vector<std::string> names;
-};
-
-struct audit_record {
-    std::uint64_t id = 0;
-    std::int64_t at_ms = 0;
-    std::string device_id, table, row_id;
-    site_id site{};
-    std::vector<audit_cell> cells;
-};
 
 struct server_options {
     std::int64_t clock_bound_ms = 10 * 60 * 1000; // pushes stamped further ahead are refused
@@ -109,6 +52,11 @@ struct emissions {
 };
 
 struct row_state;
+class device_registry;
+class feed;
+class quarantine_book;
+class conflict_book;
+class audit_trail;
 
 class server_store {
 public:
@@ -118,6 +66,7 @@ public:
     static std::unique_ptr<server_store> open(const std::string& path, const wall_clock& wall,
                                               replica_options opt = {}, server_options so = {});
     server_store(std::unique_ptr<replica> r, server_options so);
+    ~server_store();
 
     replica& rep() { return *rep_; }
 
@@ -125,6 +74,12 @@ public:
     void add_device(const device& d);
     std::optional<device> find_device(const std::string& id);
     std::vector<device> devices();
+    // Every device as the fleet status shows it, by commune and name.
+    std::vector<device_status> device_statuses();
+    // Returns false for an unknown device.
+    bool revoke_device(const std::string& device_id);
+    // A revoked device's token was tried: the fleet status shows it (refused_at).
+    void record_refusal(const std::string& device_id);
 
     // One connection's requests. hello binds the site to the device and claims it as live
     // until release(); a second live session for one site is refused.
@@ -193,7 +148,7 @@ public:
     // A device finished a round (its last pull said "no more").
     void record_sync(const std::string& device_id);
 
-    std::uint64_t server_seq() const { return seq_; }
+    std::uint64_t server_seq() const;
     site_id epoch();
     // A restored backup gets a new epoch so tablets re-push and pull from zero (docs/design.md §4).
     void new_epoch();
@@ -205,8 +160,23 @@ public:
     // not be running.
     clock_repair repair_clock();
 
-    std::vector<conflict_record> conflicts();
+    std::vector<conflict_record> conflicts(const conflict_filter& f = {});
     std::vector<quarantine_record> quarantine();
+    // The counts behind /metrics; `silent_since_ms`: devices not heard from since count silent.
+    store_counts counts(std::int64_t silent_since_ms);
+    // The server's wall clock, in ms since the epoch.
+    std::int64_t now_ms() { return rep_->clock().wall_ms(); }
+    std::int64_t schema_version() const { return rep_->tables().version; }
+    const table_def* find_table(const std::string& name) const { return rep_->tables().find(name); }
+    // A row as it stands now, by column name; nullopt when the server holds no live row.
+    std::optional<std::map<std::string, value>> read_row(const std::string& table,
+                                                         const std::string& id);
+    // The live rows of `table` whose `column` holds `equals` (every live row when `column` is
+    // empty), in id order; none for an unknown table or column.
+    std::vector<stored_row> live_rows(const std::string& table, const std::string& column = {},
+                                      const value& equals = {});
+    // The row's scope value as it stands now (live or deleted); nullopt for an unknown row.
+    std::optional<value> row_scope(const std::string& table, const std::string& id);
     std::vector<audit_record> audit(const std::string& table, const std::string& row_id);
     // The delete's base kept with a tombstone (for checks and the admin tool).
     std::optional<std::vector<version>> tombstone_seen(const std::string& table,
@@ -236,41 +206,22 @@ private:
                                                  const proto::row_change& r,
                                                  const table_def*& def, std::string& why,
                                                  std::vector<std::size_t>& columns);
-    std::uint64_t next_seq() { return ++seq_; }
-    static std::optional<proto::row_change> decode_quarantined(const std::string& payload);
     // Applies a row released from quarantine (apply_row), its emission for the tablet that
     // pushed it too.
     apply_result apply_released(const device& d, const site_id& pusher,
                                 const proto::row_change& row, std::uint64_t limit);
-    // The refusal of a push from a device whose open quarantine is at its quota.
-    std::optional<proto::error> quarantine_full(const device& d);
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
-    // The audit record of the change an emission applies, kept on its feed entry.
-    struct feed_audit {
-        std::int64_t at;
-        const std::string& device_id;
-        const site_id& writer;
-        std::string cells;
-        std::uint64_t prev; // the row's previous record, 0 for none
-    };
-    // `pusher`: the site whose push this emission applies, when it carries nothing else.
-    void record_feed(std::uint64_t seq, const std::string& table, const std::string& id,
-                     const value& scope, const site_id* pusher, const feed_audit* audit);
-
-    void register_creation_lists();
-    // The column list an insert's audit record of this table may name, if it has one.
-    const audit_column_list* creation_list(const std::string& table) const {
-        auto it = creation_lists_.find(table);
-        return it == creation_lists_.end() ? nullptr : &it->second;
-    }
 
     std::unique_ptr<replica> rep_;
     server_options opt_;
-    std::uint64_t seq_ = 0;
     std::int64_t wall_high_ = 0, saved_wall_high_ = 0;
     std::set<site_id> live_;
-    std::map<std::string, audit_column_list, std::less<>> creation_lists_;
+    std::unique_ptr<device_registry> devices_;
+    std::unique_ptr<feed> feed_;
+    std::unique_ptr<quarantine_book> quarantine_;
+    std::unique_ptr<conflict_book> conflicts_;
+    std::unique_ptr<audit_trail> audit_;
 };
 
 } // namespace noi

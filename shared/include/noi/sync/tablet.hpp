@@ -16,6 +16,8 @@
 
 namespace noi {
 
+struct migration;
+
 struct tablet_status {
     std::uint64_t pending = 0;  // captured row changes not yet acknowledged
     std::uint64_t rejected = 0; // rows the server rejected, kept in noi_rejected
@@ -70,6 +72,8 @@ private:
     // server a hostile device had poisoned before stamps were bounded.
     static constexpr std::int64_t trusted_ahead_ms = 24LL * 3600 * 1000;
 
+    // The tablet's format history (migrations.hpp).
+    std::vector<migration> migrations();
     // Brings a tablet from before capture format 2 to it (docs/capture.md).
     void upgrade_capture();
     void fold();

@@ -1,0 +1,112 @@
+// What the server's store holds, in domain terms: devices, conflicts, quarantined rows, the
+// audit history, and the figures behind the fleet status and /metrics. The store interface
+// (server_store.hpp) reads and writes these; strings for the enums appear only at the edges
+// (JSON, the admin tool), through to_string / parse.
+#pragma once
+
+#include <noi/protocol/messages.hpp>
+#include <noi/sync/merge.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noi {
+
+struct device {
+    std::string id;
+    std::string scope; // a commune code, or "*" for province-wide
+    std::string name;
+    bool revoked = false;
+};
+
+// A device as the fleet status shows it: what its last HELLO said, and how it stands.
+struct device_status {
+    device dev;
+    std::string commune_name; // of the reference data; empty for an unknown code or "*"
+    std::int64_t created_at_ms = 0;
+    std::optional<std::int64_t> last_contact_at_ms, last_sync_at_ms, oldest_pending_at_ms;
+    std::optional<std::int64_t> pending, clock_skew_ms, schema_version, refused_at_ms;
+    std::optional<std::string> app_version;
+    std::uint64_t rejected_open = 0; // its quarantine entries neither discarded nor released
+};
+
+enum class conflict_status { open, resolved };
+std::string_view to_string(conflict_status s);
+std::string_view to_string(merge::conflict_kind k);
+
+struct conflict_side {
+    value val;
+    site_id site{};
+    std::string device_id; // empty for the server's own writes
+    std::uint64_t hlc = 0;
+    bool deleted = false;
+};
+
+struct conflict_record {
+    std::uint64_t id = 0;
+    merge::conflict_kind kind = merge::conflict_kind::update;
+    std::string table, row_id;
+    std::optional<std::string> column;
+    std::string scope;
+    conflict_status status = conflict_status::open;
+    conflict_side winner, loser;
+    std::int64_t created_at_ms = 0;
+    std::optional<std::string> resolved_by, resolution;
+    std::optional<std::int64_t> resolved_at_ms;
+};
+
+// Which conflicts a list wants; an unset field matches every conflict.
+struct conflict_filter {
+    std::optional<std::uint64_t> id;
+    std::optional<conflict_status> status;
+    std::optional<std::string> table, row_id;
+};
+
+enum class quarantine_state { open, discarded, released };
+std::string_view to_string(quarantine_state s);
+
+struct quarantine_record {
+    std::uint64_t id = 0;
+    std::string device_id, table, row_id;
+    proto::reject_reason reason = proto::reject_reason::unknown_table;
+    std::string message;
+    quarantine_state status = quarantine_state::open;
+    std::int64_t received_at_ms = 0;
+    std::uint64_t repeats = 1; // rejections of the same row and reason it stands for
+};
+
+struct audit_cell {
+    std::string column; // "*exists" for the row-existence cell
+    value old_value, new_value;
+    version ver;
+    std::optional<version> base;
+    friend bool operator==(const audit_cell&, const audit_cell&) = default;
+};
+
+struct audit_record {
+    std::uint64_t id = 0;
+    std::int64_t at_ms = 0;
+    std::string device_id, table, row_id;
+    site_id site{};
+    std::vector<audit_cell> cells;
+};
+
+// A live row of a synced table as a report reads it.
+struct stored_row {
+    std::string id;
+    std::map<std::string, value> values; // by column name
+    std::uint64_t newest_hlc = 0;        // its newest cell's version: the edit made last
+};
+
+// The counts behind /metrics.
+struct store_counts {
+    std::uint64_t conflicts = 0, conflicts_open = 0, quarantined_open = 0;
+    // Unrevoked devices not heard from since the time asked about, by commune.
+    std::map<std::string, std::uint64_t> silent_by_commune;
+};
+
+} // namespace noi

@@ -1,0 +1,231 @@
+#include "device_registry.hpp"
+
+#include <noi/sync/error.hpp>
+
+#include "site_bytes.hpp"
+
+#include <algorithm>
+
+namespace noi {
+namespace {
+
+device read_device(const statement& st) {
+    return {st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0};
+}
+
+std::optional<std::int64_t> int_or_none(const statement& st, int col) {
+    if (st.column_is_null(col)) return std::nullopt;
+    return st.column_int(col);
+}
+
+} // namespace
+
+void device_registry::add(const device& d) {
+    if (find(d.id))
+        throw sync_error(errc::already_exists, "device " + d.id + " is already enrolled");
+    auto& st = rep_.db().cached(
+        "INSERT INTO noi_devices(device_id, scope, name, created_at) VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, d.id).bind(2, d.scope).bind(3, d.name).bind(4, rep_.clock().wall_ms());
+    st.run();
+}
+
+std::optional<device> device_registry::find(const std::string& id) {
+    auto& st = rep_.db().cached(
+        "SELECT device_id, scope, name, revoked FROM noi_devices WHERE device_id = ?1");
+    st.bind(1, id);
+    std::optional<device> d;
+    if (st.step()) d = read_device(st);
+    st.reset();
+    return d;
+}
+
+std::vector<device> device_registry::all() {
+    std::vector<device> out;
+    auto st = rep_.db().prepare(
+        "SELECT device_id, scope, name, revoked FROM noi_devices ORDER BY created_at, device_id");
+    while (st.step())
+        out.push_back(read_device(st));
+    return out;
+}
+
+std::vector<device_status> device_registry::statuses() {
+    std::vector<device_status> out;
+    auto st = rep_.db().prepare(
+        "SELECT d.device_id, d.scope, d.name, d.revoked, d.created_at, d.last_contact_at, "
+        "d.last_sync_at, d.pending, d.oldest_pending_at, d.clock_skew_ms, d.app_version, "
+        "d.schema_version, d.refused_at, (SELECT count(*) FROM noi_quarantine q WHERE "
+        "q.device_id = d.device_id AND q.status = 'open'), (SELECT name FROM commune c WHERE "
+        "c.id = d.scope) FROM noi_devices d ORDER BY d.scope, d.name, d.device_id");
+    while (st.step()) {
+        device_status s;
+        s.dev = read_device(st);
+        s.created_at_ms = st.column_int(4);
+        s.last_contact_at_ms = int_or_none(st, 5);
+        s.last_sync_at_ms = int_or_none(st, 6);
+        s.pending = int_or_none(st, 7);
+        s.oldest_pending_at_ms = int_or_none(st, 8);
+        s.clock_skew_ms = int_or_none(st, 9);
+        if (!st.column_is_null(10)) s.app_version = st.column_text(10);
+        s.schema_version = int_or_none(st, 11);
+        s.refused_at_ms = int_or_none(st, 12);
+        s.rejected_open = static_cast<std::uint64_t>(st.column_int(13));
+        if (!st.column_is_null(14)) s.commune_name = st.column_text(14);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+bool device_registry::revoke(const std::string& device_id) {
+    auto& st = rep_.db().cached("UPDATE noi_devices SET revoked = 1 WHERE device_id = ?1");
+    st.bind(1, device_id);
+    st.run();
+    return rep_.db().changes() > 0;
+}
+
+// The fleet status shows a revoked tablet that still tries (a lost one found by someone, or
+// one nobody told): refused_at after its last contact.
+void device_registry::record_refusal(const std::string& device_id) {
+    auto& seen = rep_.db().cached(
+        "UPDATE noi_devices SET refused_at = ?2 WHERE device_id = ?1 AND (refused_at IS NULL "
+        "OR refused_at < ?2 - 60000)");
+    seen.bind(1, device_id).bind(2, rep_.clock().wall_ms());
+    seen.run();
+}
+
+std::size_t device_registry::sites_of(const std::string& device_id) {
+    auto& sites = rep_.db().cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
+    sites.bind(1, device_id);
+    const auto bound = sites.step() ? static_cast<std::size_t>(sites.column_int(0)) : 0;
+    sites.reset();
+    return bound;
+}
+
+std::variant<device_registry::binding, proto::error>
+device_registry::bind(const device& d, const site_id& s, std::size_t max_sites) {
+    using proto::error_code;
+    auto& db = rep_.db();
+    const auto site = site_bytes(s);
+    auto& find_site = db.cached(
+        "SELECT device_id, acked_seq, confirmed_rejection FROM noi_sites WHERE site = ?1");
+    find_site.bind_blob(1, site.data(), site.size());
+    binding b;
+    std::optional<std::string> owner;
+    if (find_site.step()) {
+        owner = find_site.column_text(0);
+        b.acked = static_cast<std::uint64_t>(find_site.column_int(1));
+        b.confirmed = static_cast<std::uint64_t>(find_site.column_int(2));
+    }
+    find_site.reset();
+    if (owner && *owner != d.id) {
+        // A replica given the token of a new device (noi-client set-token, after its own was
+        // lost or its device revoked) moves to it with its pending writes once the device it
+        // was bound to is revoked: only a revoked device's replica moves, within its commune.
+        // The new device must be fresh (no replica of its own yet): a colleague's tablet that
+        // knows the site id, which every pulled version names, cannot take the replica over.
+        auto was = find(*owner);
+        if (!was || !was->revoked)
+            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+                                "this replica belongs to device " + *owner +
+                                    ", which still holds it; to move it to this device, revoke " +
+                                    *owner + " first (noi-admin device revoke)",
+                                {}};
+        if (was->scope != d.scope)
+            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+                                "this replica holds the data of " + was->scope +
+                                    ", and this device is enrolled for " + d.scope +
+                                    "; give it the token of a device of " + was->scope,
+                                {}};
+        if (sites_of(d.id) != 0)
+            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+                                "device " + d.id + " has a replica of its own already; a replica "
+                                "moves only to a newly enrolled device (noi-admin device add)",
+                                {}};
+        auto& move = db.cached("UPDATE noi_sites SET device_id = ?2 WHERE site = ?1");
+        move.bind_blob(1, site.data(), site.size()).bind(2, d.id);
+        move.run();
+    } else if (!owner) {
+        if (const auto bound = sites_of(d.id); bound >= max_sites)
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
+                                "this device has made " + std::to_string(bound) +
+                                    " replicas already; ask the province office to enrol the "
+                                    "tablet as a new device",
+                                {}};
+        auto& add_site = db.cached("INSERT INTO noi_sites(site, device_id) VALUES (?1, ?2)");
+        add_site.bind_blob(1, site.data(), site.size()).bind(2, d.id);
+        add_site.run();
+    }
+    return b;
+}
+
+void device_registry::set_confirmed(const site_id& s, std::uint64_t confirmed) {
+    const auto site = site_bytes(s);
+    auto& st = rep_.db().cached("UPDATE noi_sites SET confirmed_rejection = ?2 WHERE site = ?1");
+    st.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(confirmed));
+    st.run();
+}
+
+std::optional<std::uint64_t> device_registry::acked(const site_id& s,
+                                                    const std::string& device_id) {
+    const auto site = site_bytes(s);
+    auto& st =
+        rep_.db().cached("SELECT acked_seq FROM noi_sites WHERE site = ?1 AND device_id = ?2");
+    st.bind_blob(1, site.data(), site.size()).bind(2, device_id);
+    std::optional<std::uint64_t> acked;
+    if (st.step()) acked = static_cast<std::uint64_t>(st.column_int(0));
+    st.reset();
+    return acked;
+}
+
+void device_registry::set_acked(const site_id& s, std::uint64_t acked) {
+    const auto site = site_bytes(s);
+    auto& st = rep_.db().cached("UPDATE noi_sites SET acked_seq = ?2 WHERE site = ?1");
+    st.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(acked));
+    st.run();
+}
+
+void device_registry::record_contact(const std::string& device_id, const proto::hello& h) {
+    const auto now = rep_.clock().wall_ms();
+    auto& upd = rep_.db().cached(
+        "UPDATE noi_devices SET last_contact_at = ?2, pending = ?3, oldest_pending_at = ?4, "
+        "clock_skew_ms = ?5, app_version = ?6, schema_version = ?7 WHERE device_id = ?1");
+    upd.bind(1, device_id).bind(2, now).bind(3, static_cast<std::int64_t>(h.pending));
+    if (h.oldest_pending_ms)
+        upd.bind(4, static_cast<std::int64_t>(*h.oldest_pending_ms));
+    else
+        upd.bind_null(4);
+    // A tablet's clock is whatever it says: the skew saturates instead of overflowing.
+    const auto clock_ms =
+        static_cast<std::int64_t>(std::min<std::uint64_t>(h.clock_ms, std::uint64_t{1} << 62));
+    upd.bind(5, clock_ms - now)
+        .bind(6, h.app_version)
+        .bind(7, static_cast<std::int64_t>(h.schema_version));
+    upd.run();
+}
+
+// The fleet status shows what is still pending after the round, not at its HELLO.
+void device_registry::lower_pending(const std::string& device_id, std::uint64_t rows) {
+    auto& pending = rep_.db().cached(
+        "UPDATE noi_devices SET pending = max(0, pending - ?2) WHERE device_id = ?1");
+    pending.bind(1, device_id).bind(2, static_cast<std::int64_t>(rows));
+    pending.run();
+}
+
+void device_registry::record_sync(const std::string& device_id) {
+    auto& st = rep_.db().cached("UPDATE noi_devices SET last_sync_at = ?2 WHERE device_id = ?1");
+    st.bind(1, device_id).bind(2, rep_.clock().wall_ms());
+    st.run();
+}
+
+std::map<std::string, std::uint64_t> device_registry::silent_by_commune(std::int64_t since_ms) {
+    std::map<std::string, std::uint64_t> out;
+    auto silent = rep_.db().prepare(
+        "SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
+        "(last_contact_at IS NULL OR last_contact_at < ?1) GROUP BY scope");
+    silent.bind(1, since_ms);
+    while (silent.step())
+        out[silent.column_text(0)] = static_cast<std::uint64_t>(silent.column_int(1));
+    return out;
+}
+
+} // namespace noi

@@ -1,0 +1,216 @@
+#include "quarantine_book.hpp"
+
+#include <noi/protocol/codec.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include "site_bytes.hpp"
+
+namespace noi {
+namespace {
+
+quarantine_state parse_state(const std::string& s) {
+    if (s == "discarded") return quarantine_state::discarded;
+    if (s == "released") return quarantine_state::released;
+    return quarantine_state::open;
+}
+
+} // namespace
+
+std::string_view to_string(quarantine_state s) {
+    switch (s) {
+    case quarantine_state::open: return "open";
+    case quarantine_state::discarded: return "discarded";
+    case quarantine_state::released: return "released";
+    }
+    return "open";
+}
+
+proto::rejection quarantine_book::record(const std::string& device_id, const site_id& s,
+                                         const proto::row_change& r, proto::reject_reason reason,
+                                         std::string why) {
+    auto& db = rep_.db();
+    auto payload = proto::encode(proto::changes{{r}, 0, false});
+    // A row too large to keep is still recorded; the tablet keeps its copy.
+    const bool keep = payload.size() <= opt_.max_quarantine_payload;
+    if (!keep)
+        why += " (the row was too large for the server to keep: it stays in the tablet's "
+               "rejected list)";
+    const auto site = site_bytes(s);
+    // The new entry is written first: it takes a number above the old one, never the old
+    // one's (SQLite would reuse the greatest id once deleted), and a tablet acts only on a
+    // rejection number it has not recorded yet. Only one replica's own entries collapse:
+    // another replica of the device must still hear of its rejection by its WELCOME.
+    auto& prev = db.cached("SELECT coalesce(sum(repeats), 0) FROM noi_quarantine WHERE "
+                           "device_id = ?1 AND tbl = ?2 AND row_id = ?3 AND reason = ?4 AND "
+                           "status = 'open' AND site = ?5");
+    prev.bind(1, device_id).bind(2, r.table).bind(3, r.id).bind(4, static_cast<std::int64_t>(reason));
+    prev.bind_blob(5, site.data(), site.size());
+    const std::int64_t repeats = 1 + (prev.step() ? prev.column_int(0) : 0);
+    prev.reset();
+    // After a restore onto a new disk the ids start at the floor, above any a lost database
+    // gave out (tablets may still list those).
+    auto& q = db.cached(
+        "INSERT INTO noi_quarantine(id, device_id, site, tbl, row_id, seq, reason, message, "
+        "payload, received_at, repeats) VALUES (max(coalesce((SELECT max(id) FROM "
+        "noi_quarantine), 0) + 1, coalesce((SELECT value FROM noi_meta WHERE key = "
+        "'quarantine_id_floor'), 0)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    q.bind(1, device_id).bind_blob(2, site.data(), site.size()).bind(3, r.table).bind(4, r.id);
+    q.bind(5, static_cast<std::int64_t>(r.seq)).bind(6, static_cast<std::int64_t>(reason)).bind(7, why);
+    if (keep)
+        q.bind_blob(8, payload.data(), payload.size());
+    else
+        q.bind_null(8);
+    q.bind(9, rep_.clock().wall_ms()).bind(10, repeats);
+    q.run();
+    const auto id = db.last_insert_rowid();
+    if (repeats > 1) {
+        auto& drop = db.cached("DELETE FROM noi_quarantine WHERE device_id = ?1 AND tbl = ?2 "
+                               "AND row_id = ?3 AND reason = ?4 AND status = 'open' AND id != ?5 "
+                               "AND site = ?6");
+        drop.bind(1, device_id).bind(2, r.table).bind(3, r.id);
+        drop.bind(4, static_cast<std::int64_t>(reason)).bind(5, id);
+        drop.bind_blob(6, site.data(), site.size());
+        drop.run();
+    }
+    return {static_cast<std::uint64_t>(id), r.table, r.id, r.seq, reason, std::move(why)};
+}
+
+std::optional<proto::error> quarantine_book::full(const std::string& device_id) {
+    auto& st = rep_.db().cached("SELECT count(*), coalesce(sum(length(payload)), 0) FROM "
+                                "noi_quarantine WHERE device_id = ?1 AND status = 'open'");
+    st.bind(1, device_id);
+    st.step();
+    const auto rows = static_cast<std::size_t>(st.column_int(0));
+    const auto bytes = static_cast<std::size_t>(st.column_int(1));
+    st.reset();
+    if (rows < opt_.max_quarantine_rows_per_device && bytes < opt_.max_quarantine_bytes_per_device)
+        return std::nullopt;
+    return proto::error{proto::error_code::quota_exceeded,
+                        proto::condition::transient,
+                        "the server holds " + std::to_string(rows) + " rejected rows (" +
+                            std::to_string(bytes / 1024) +
+                            " KiB) from this device already, its limit; nothing of this batch "
+                            "was kept, and the tablet keeps its data and retries; the province "
+                            "office must review this device's quarantine (noi-admin quarantine "
+                            "list) and discard or release its rows",
+                        {}};
+}
+
+std::vector<proto::rejection> quarantine_book::after(const site_id& s, std::uint64_t confirmed) {
+    const auto site = site_bytes(s);
+    std::vector<proto::rejection> out;
+    auto& rej = rep_.db().cached("SELECT id, tbl, row_id, seq, reason, message FROM noi_quarantine "
+                                 "WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT 1000");
+    rej.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(confirmed));
+    while (rej.step())
+        out.push_back({static_cast<std::uint64_t>(rej.column_int(0)), rej.column_text(1),
+                       rej.column_text(2), static_cast<std::uint64_t>(rej.column_int(3)),
+                       static_cast<proto::reject_reason>(rej.column_int(4)), rej.column_text(5)});
+    rej.reset();
+    return out;
+}
+
+// An id missing between the floor and the newest entry was collapsed into a later one; an id
+// below quarantine_id_floor may be one a lost database made (restore): never settled.
+std::vector<std::uint64_t> quarantine_book::settled(const site_id& s,
+                                                    const std::vector<std::uint64_t>& listed) {
+    std::vector<std::uint64_t> out;
+    if (listed.empty()) return out;
+    auto& db = rep_.db();
+    const auto site = site_bytes(s);
+    const auto floor = static_cast<std::uint64_t>(rep_.meta_int("quarantine_id_floor"));
+    auto& newest = db.cached("SELECT coalesce(max(id), 0) FROM noi_quarantine");
+    const auto top = newest.step() ? static_cast<std::uint64_t>(newest.column_int(0)) : 0;
+    newest.reset();
+    auto& entry =
+        db.cached("SELECT site = ?2 AND status != 'open' FROM noi_quarantine WHERE id = ?1");
+    for (std::size_t i = 0; i < listed.size() && i < proto::max_rejected_listed; ++i) {
+        const auto id = listed[i];
+        entry.bind(1, static_cast<std::int64_t>(id)).bind_blob(2, site.data(), site.size());
+        const bool done = entry.step() ? entry.column_int(0) != 0 : id >= floor && id <= top;
+        entry.reset();
+        if (done) out.push_back(id);
+    }
+    return out;
+}
+
+std::optional<proto::row_change> quarantine_book::decode(const std::string& payload) {
+    auto decoded =
+        proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    const auto* ch = std::get_if<proto::message>(&decoded);
+    if (!ch || !std::holds_alternative<proto::changes>(*ch) ||
+        std::get<proto::changes>(*ch).rows.empty())
+        return std::nullopt;
+    return std::get<proto::changes>(*ch).rows.front();
+}
+
+std::optional<quarantine_book::entry> quarantine_book::find(std::uint64_t id) {
+    auto& q = rep_.db().cached(
+        "SELECT device_id, status, payload, site FROM noi_quarantine WHERE id = ?1");
+    q.bind(1, static_cast<std::int64_t>(id));
+    std::optional<entry> e;
+    if (q.step()) {
+        e.emplace();
+        e->device_id = q.column_text(0);
+        e->status = parse_state(q.column_text(1));
+        e->kept = !q.column_is_null(2) && !q.column_blob(2).empty();
+        if (e->kept) e->row = decode(q.column_blob(2));
+        e->pusher = to_site(q.column_blob(3));
+    }
+    q.reset();
+    return e;
+}
+
+bool quarantine_book::discard(std::uint64_t id) {
+    auto& st = rep_.db().cached(
+        "UPDATE noi_quarantine SET status = 'discarded', payload = NULL WHERE id = ?1 AND "
+        "status = 'open'");
+    st.bind(1, static_cast<std::int64_t>(id));
+    st.run();
+    return rep_.db().changes() > 0;
+}
+
+void quarantine_book::mark_released(std::uint64_t id) {
+    auto& u = rep_.db().cached("UPDATE noi_quarantine SET status = 'released' WHERE id = ?1");
+    u.bind(1, static_cast<std::int64_t>(id));
+    u.run();
+}
+
+std::vector<quarantine_record> quarantine_book::all() {
+    std::vector<quarantine_record> out;
+    auto st = rep_.db().prepare(
+        "SELECT id, device_id, tbl, row_id, reason, message, status, received_at, repeats "
+        "FROM noi_quarantine ORDER BY id");
+    while (st.step())
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
+                       st.column_text(2), st.column_text(3),
+                       static_cast<proto::reject_reason>(st.column_int(4)), st.column_text(5),
+                       parse_state(st.column_text(6)), st.column_int(7),
+                       static_cast<std::uint64_t>(st.column_int(8))});
+    return out;
+}
+
+std::uint64_t quarantine_book::open_count() {
+    auto& st = rep_.db().cached("SELECT count(*) FROM noi_quarantine WHERE status = 'open'");
+    const auto n = st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+    st.reset();
+    return n;
+}
+
+std::vector<std::pair<std::uint64_t, quarantine_book::entry>> quarantine_book::released() {
+    std::vector<std::pair<std::uint64_t, entry>> out;
+    auto st = rep_.db().prepare("SELECT id, device_id, site, payload FROM noi_quarantine "
+                                "WHERE status = 'released' AND payload IS NOT NULL");
+    while (st.step()) {
+        entry e;
+        e.device_id = st.column_text(1);
+        e.pusher = to_site(st.column_blob(2));
+        e.status = quarantine_state::released;
+        e.kept = true;
+        e.row = decode(st.column_blob(3));
+        out.emplace_back(static_cast<std::uint64_t>(st.column_int(0)), std::move(e));
+    }
+    return out;
+}
+
+} // namespace noi

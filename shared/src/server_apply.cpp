@@ -1,0 +1,317 @@
+// Applying one pushed row on the server: checking it (validate), quarantining what fails, and
+// merging what passes with the row's stored state (docs/design.md §6a), which records the
+// conflicts, the feed entry and the audit record of the change.
+#include <noi/sync/dates.hpp>
+#include <noi/sync/merge.hpp>
+#include <noi/sync/row_state.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include "audit_trail.hpp"
+#include "conflict_book.hpp"
+#include "feed.hpp"
+#include "quarantine_book.hpp"
+#include "table_io.hpp"
+
+#include <algorithm>
+
+namespace noi {
+
+std::optional<proto::reject_reason> server_store::validate(const device& d, const site_id& s,
+                                                           const proto::row_change& r,
+                                                           const table_def*& def, std::string& why,
+                                                           std::vector<std::size_t>& columns) {
+    using proto::reject_reason;
+    def = rep_->tables().find(r.table);
+    if (!def) {
+        why = "the server has no synced table named " + r.table;
+        return reject_reason::unknown_table;
+    }
+    if (r.id.empty()) {
+        why = "a row id must not be empty";
+        return reject_reason::wrong_type;
+    }
+    // A replica stamps only its own changes: a version in another site's name would be taken
+    // for that writer's, and pass the merge's concurrency check as if it were.
+    auto foreign = [&](const version& v) { return v.site != s; };
+    if ((r.exists && foreign(r.exists->ver)) ||
+        std::any_of(r.cells.begin(), r.cells.end(), [&](const auto& c) { return foreign(c.ver); })) {
+        why = "the row carries a version stamped by another replica; a replica may send only "
+              "changes it made itself";
+        return reject_reason::foreign_version;
+    }
+    std::vector<bool> seen_column(def->columns.size());
+    columns.clear();
+    columns.reserve(r.cells.size());
+    for (const auto& c : r.cells) {
+        auto i = def->column_index(c.column, columns.size());
+        if (!i) {
+            why = "table " + r.table + " has no column " + c.column;
+            return reject_reason::unknown_column;
+        }
+        if (seen_column[*i]) {
+            why = "column " + r.table + "." + c.column + " appears twice in one row";
+            return reject_reason::wrong_type;
+        }
+        seen_column[*i] = true;
+        columns.push_back(*i);
+        if (!value_fits(def->columns[*i].type, c.val)) {
+            why = "column " + r.table + "." + c.column + " does not take a value of that type";
+            return reject_reason::wrong_type;
+        }
+        // A re-send after a restore carries what an earlier release let be typed: refusing it
+        // now would take the row from its tablet, so only a new value must be a date.
+        if (is_bad_date(def->columns[*i], c.val) && !merge::is_resend(c.ver, c.base)) {
+            why = r.table + "." + date_refusal(c.column, std::get<std::string>(c.val));
+            return reject_reason::wrong_type;
+        }
+        if (def->scope && *i == *def->scope && c.val != r.scope) {
+            why = "the row's scope column differs from its scope";
+            return reject_reason::scope_changed;
+        }
+    }
+    if (def->is_global()) {
+        if (d.scope != "*") {
+            why = r.table + " is province reference data; only province-wide devices write it";
+            return reject_reason::global_table;
+        }
+        return std::nullopt;
+    }
+    const auto* scope = std::get_if<std::string>(&r.scope);
+    if (!scope || scope->empty()) {
+        why = "the row has no commune code";
+        return reject_reason::missing_scope;
+    }
+    if (d.scope != "*" && *scope != d.scope) {
+        why = "the row belongs to commune " + *scope + " but the device is enrolled for " + d.scope;
+        return reject_reason::out_of_scope;
+    }
+    return std::nullopt;
+}
+
+bool server_store::stamped_beyond(const proto::row_change& r, std::uint64_t limit,
+                                  const site_id* by) {
+    auto beyond = [&](const version& v) { return (!by || v.site == *by) && v.hlc > limit; };
+    return (r.exists && beyond(r.exists->ver)) ||
+           std::any_of(r.cells.begin(), r.cells.end(), [&](const auto& c) { return beyond(c.ver); });
+}
+
+server_store::apply_result server_store::apply_row(const device& d, const site_id& s,
+                                                   const proto::row_change& r, std::uint64_t limit,
+                                                   emissions* emitted, bool guess_new) {
+    auto& db = rep_->db();
+    const auto now = rep_->clock().wall_ms();
+    row_state_store store(db);
+    std::string why;
+    const table_def* def = nullptr;
+    std::vector<std::size_t> columns;
+    auto reason = validate(d, s, r, def, why, columns);
+
+    // A tablet's insert is nearly always a row the server has never seen. It is merged as new
+    // without a lookup, and inserting its state, which fails on a row that has one, checks the
+    // guess in the same B-tree descent; a wrong guess merges the row again, looked up.
+    const bool as_new = guess_new && !reason && r.exists && r.exists->alive && !r.exists->base;
+    std::optional<row_state> loaded;
+    std::vector<value> values;
+    if (def) {
+        if (!as_new) loaded = store.load(r.table, r.id, def->columns.size());
+        values = row_values(*def, r.id, loaded ? &*loaded : nullptr);
+        if (!reason && def->scope && loaded && !is_null(values[*def->scope]) &&
+            values[*def->scope] != r.scope) {
+            reason = proto::reject_reason::scope_changed;
+            why = "row " + r.id + " cannot take commune " +
+                  (std::holds_alternative<std::string>(r.scope) ? std::get<std::string>(r.scope)
+                                                                : std::string("(none)")) +
+                  "; a row's commune never changes, so a new record needs a new id";
+        }
+    }
+    if (reason) {
+        auto rej = quarantine_->record(d.id, s, r, *reason, std::move(why));
+        // The tablet drops its version and takes the server's back by its next pull; a row it
+        // cannot read (another commune's) is not emitted again, so no other device is woken.
+        const bool readable = !def || !def->scope || d.scope == "*" ||
+                              values[*def->scope] == value(d.scope);
+        if (loaded && readable) {
+            auto st = *loaded;
+            auto seq = feed_->next();
+            if (st.exists) st.exists->seq = seq;
+            for (auto& c : st.cells)
+                if (c) c->seq = seq;
+            store.save(r.table, r.id, st);
+            // Every other replica holds these versions already, so this emission is not among
+            // the push's (no NOTIFY: a rejected row of a global table would wake every device).
+            feed_->record(seq, r.table, r.id, def->scope ? values[*def->scope] : value{}, nullptr,
+                          nullptr);
+        }
+        return {rej};
+    }
+
+    // The scope column holds the row's scope even when no cell for it came (a tablet that
+    // sent only some cells of a new row): the scope was checked above and never changes, and
+    // the feed files the row under it (a row filed under no scope would reach every commune).
+    if (def->scope && is_null(values[*def->scope])) values[*def->scope] = r.scope;
+    row_state st;
+    if (loaded)
+        st = std::move(*loaded);
+    else
+        st.cells.resize(def->columns.size());
+    const bool was_alive = !loaded || st.alive;
+
+    // A row without a state has no cells to merge against: its view stays empty.
+    merge::row_view view;
+    if (st.exists)
+        view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive), false};
+    if (loaded) {
+        view.cells.resize(def->columns.size());
+        for (std::size_t i = 0; i < def->columns.size(); ++i)
+            if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], false};
+    }
+    // A base names what the writer held, which came from the server or was its own accepted
+    // stamp: one beyond the server's clock was never seen, and counts as no base (the change
+    // is then concurrent to whatever the server holds, so nothing is overwritten unrecorded).
+    auto seen_base = [limit](const std::optional<version>& b) {
+        return b && b->hlc > limit ? std::nullopt : b;
+    };
+    merge::incoming_row inc;
+    inc.exists = r.exists;
+    if (inc.exists) inc.exists->base = seen_base(inc.exists->base);
+    inc.seen.reserve(r.seen.size());
+    for (const auto& v : r.seen)
+        if (v.hlc <= limit) inc.seen.push_back(v);
+    inc.existence_base = seen_base(r.existence_base);
+    inc.cells.reserve(r.cells.size());
+    for (std::size_t k = 0; k < r.cells.size(); ++k)
+        inc.cells.push_back({columns[k], r.cells[k].val, r.cells[k].ver, seen_base(r.cells[k].base)});
+    // Whether this emission carries only versions the pusher sent, which it therefore holds:
+    // its own pulls skip it. Versions it did not send (kept ones re-emitted for it to learn, an
+    // existence made up here) make it false.
+    bool only_pushed = true;
+    // Cells of a row the server has no existence for: the writer's insert, whose existence cell
+    // moved on to a later change (a delete, a re-insert) that may never be accepted. The row
+    // gets the existence it had when these cells were written, so every replica can hold it.
+    if (!st.exists && !inc.exists && !inc.cells.empty()) {
+        only_pushed = false;
+        auto top = std::max_element(inc.cells.begin(), inc.cells.end(),
+                                    [](const auto& a, const auto& b) { return a.ver < b.ver; });
+        inc.exists = proto::existence_change{true, top->ver, std::nullopt};
+    }
+    const auto& exists = inc.exists;
+    auto dec = merge::decide_row(view, inc, merge::role::server);
+
+    std::optional<std::uint64_t> seq;
+    auto emit = [&](std::optional<cell_state>& c) {
+        if (!seq) seq = feed_->next();
+        if (c) c->seq = *seq;
+    };
+    auto reemit = [&](std::optional<cell_state>& c) {
+        only_pushed = false;
+        emit(c);
+    };
+    std::vector<audit_change> audit;
+    audit.reserve(inc.cells.size() + 1);
+    std::uint64_t seen_hlc = 0;
+    if (exists) {
+        seen_hlc = std::max(seen_hlc, exists->ver.hlc);
+        if (dec.exists == merge::action::apply) {
+            audit.push_back({exists_column, st.exists ? merge::existence_value(st.alive) : value{},
+                             exists->ver, exists->base});
+            st.exists = cell_state{exists->ver, std::nullopt, 0};
+            emit(st.exists);
+            st.alive = exists->alive;
+            st.seen = exists->alive ? std::vector<version>{} : inc.seen;
+        } else if (dec.exists == merge::action::keep) {
+            reemit(st.exists);
+        }
+    }
+    // Only a conflict record needs the values a change replaced, or an incoming value once
+    // it is in the row: without conflicts the values move instead of being copied.
+    const bool conflicted = !dec.conflicts.empty();
+    std::vector<value> old_values;
+    if (conflicted) old_values = values;
+    for (std::size_t k = 0; k < inc.cells.size(); ++k) {
+        auto& ic = inc.cells[k];
+        seen_hlc = std::max(seen_hlc, ic.ver.hlc);
+        auto& cell = st.cells[ic.column];
+        if (dec.cells[k] == merge::action::apply) {
+            // A new row had no values before, though its scope column is filled in already.
+            audit.push_back({def->columns[ic.column].name,
+                             loaded ? std::move(values[ic.column]) : value{}, ic.ver, ic.base});
+            cell = cell_state{ic.ver, std::nullopt, 0};
+            values[ic.column] = conflicted ? ic.val : std::move(ic.val);
+            emit(cell);
+        } else if (dec.cells[k] == merge::action::keep) {
+            reemit(cell);
+        }
+    }
+    if (dec.reemit_existence) reemit(st.exists);
+    // A row that comes back to life, or whose delete lost, is sent whole.
+    const bool revived = st.alive && !was_alive;
+    if (revived || (exists && !exists->alive && st.alive && dec.exists == merge::action::keep)) {
+        reemit(st.exists);
+        for (auto& c : st.cells)
+            reemit(c);
+    }
+    rep_->clock().observe(seen_hlc);
+
+    if (st.alive)
+        st.tomb.clear();
+    else
+        st.tomb = values;
+    // Applied cells always emit, so an audit record always has its feed entry to live on.
+    const auto previous_audit = st.audit_seq;
+    if (seq && !audit.empty()) st.audit_seq = *seq;
+    if (as_new && !store.insert_new(r.table, r.id, st)) {
+        // Nothing is written yet, and no other change took a sequence since this one's.
+        if (seq) feed_->give_back(*seq);
+        return apply_row(d, s, r, limit, emitted, false);
+    }
+
+    const value scope_value = def->scope ? values[*def->scope] : value{};
+    for (const auto& c : dec.conflicts) {
+        conflict_record rec;
+        rec.kind = c.kind;
+        rec.table = r.table;
+        rec.row_id = r.id;
+        if (c.column) rec.column = def->columns[*c.column].name;
+        if (const auto* scope = std::get_if<std::string>(&scope_value)) rec.scope = *scope;
+        rec.created_at_ms = now;
+        rec.winner.site = c.winner.site;
+        rec.winner.hlc = c.winner.hlc;
+        rec.loser.site = c.loser.site;
+        rec.loser.hlc = c.loser.hlc;
+        if (c.kind == merge::conflict_kind::update) {
+            const auto& ic = *std::find_if(inc.cells.begin(), inc.cells.end(),
+                                           [&](const auto& x) { return x.column == *c.column; });
+            const auto& cur = old_values[*c.column];
+            rec.winner.val = c.winner == ic.ver ? ic.val : cur;
+            rec.loser.val = c.winner == ic.ver ? cur : ic.val;
+        } else {
+            rec.winner.deleted = c.winner == c.deleter;
+            rec.loser.deleted = !rec.winner.deleted;
+        }
+        conflicts_->record(rec);
+    }
+
+    auto& io = rep_->io(*def);
+    if (st.alive) {
+        // A row merged as new had no state, so it is not in the table (row_values).
+        if (as_new)
+            io.insert(r.id, values);
+        else if (!audit.empty() || revived)
+            io.upsert(r.id, values);
+    } else if (was_alive && loaded) {
+        io.remove(r.id);
+    }
+    if (seq) {
+        std::optional<feed_audit> record;
+        if (!audit.empty())
+            record.emplace(feed_audit{now, d.id, s, pack_audit(audit, audit_->creation_list(r.table)),
+                                      previous_audit});
+        feed_->record(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
+                      record ? &*record : nullptr);
+        if (emitted) emitted->add(scope_value, *seq);
+    }
+    if (!as_new && (seq || !loaded)) store.save(r.table, r.id, st);
+    return {};
+}
+
+} // namespace noi

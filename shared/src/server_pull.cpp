@@ -1,0 +1,84 @@
+// Answering a PULL: the feed read by cursor in the device's scope, each row sent with the
+// cells whose newest emission is the entry read (docs/design.md §4).
+#include <noi/sync/row_state.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include "site_bytes.hpp"
+
+#include <algorithm>
+
+namespace noi {
+
+proto::changes server_store::pull(const device& d, const proto::pull& p,
+                                  const std::optional<site_id>& puller) {
+    auto& db = rep_->db();
+    proto::changes out;
+    out.cursor = p.cursor;
+    const std::size_t limit = std::clamp<std::size_t>(p.max_rows ? p.max_rows : opt_.max_pull_rows,
+                                                      1, opt_.max_pull_rows);
+    // Emissions of the puller's own pushes are left out unless it asks: it holds every version
+    // in them (docs/design.md §4). They cost no bytes but are bounded too, so one PULL never scans
+    // a whole backlog.
+    const std::string skip = !p.own && puller ? site_bytes(*puller) : std::string();
+    const std::size_t scan_limit = skip.empty() ? limit : limit * 8;
+    const bool all = d.scope == "*";
+    const value own_scope(d.scope);
+    // Two index ranges merged in seq order: with an OR, SQLite reads every later row of the
+    // commune and sorts them before the LIMIT, which made a bootstrap quadratic.
+    auto& q = db.cached(
+        all ? "SELECT seq, tbl, id, site FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            : "SELECT seq, tbl, id, site FROM noi_feed WHERE scope = ?3 AND seq > ?1 UNION ALL "
+              "SELECT seq, tbl, id, site FROM noi_feed WHERE scope IS NULL AND seq > ?1 "
+              "ORDER BY seq LIMIT ?2");
+    q.bind(1, static_cast<std::int64_t>(p.cursor))
+        .bind(2, static_cast<std::int64_t>(scan_limit + 1));
+    if (!all) q.bind(3, d.scope);
+    // Stepped while the rows are read, so the feed and the rows are one snapshot.
+    struct reset_after {
+        statement& st;
+        ~reset_after() { st.reset(); }
+    } feed_done{q};
+    row_state_store store(db);
+    std::size_t bytes = 0, sent = 0, scanned = 0;
+    while (q.step()) {
+        if (sent == limit || scanned == scan_limit || bytes > opt_.max_pull_bytes) {
+            out.more = true;
+            break;
+        }
+        ++scanned;
+        const auto seq = static_cast<std::uint64_t>(q.column_int(0));
+        out.cursor = seq;
+        if (!skip.empty() && q.column_blob(3) == skip) continue;
+        const auto table = q.column_text(1);
+        const auto* def = rep_->tables().find(table);
+        if (!def) continue;
+        const auto id = q.column_text(2);
+        auto st = store.load(table, id, def->columns.size());
+        if (!st) continue;
+        auto values = row_values(*def, id, &*st);
+        // The feed's scope decides what is read; the row's own scope decides what is sent.
+        if (!all && def->scope && values[*def->scope] != own_scope) continue;
+        proto::row_change r;
+        r.table = table;
+        r.id = id;
+        r.seq = seq;
+        if (def->scope) r.scope = values[*def->scope];
+        if (st->exists && st->exists->seq == seq)
+            r.exists = proto::existence_change{st->alive, st->exists->ver, std::nullopt};
+        for (std::size_t i = 0; i < def->columns.size(); ++i) {
+            const auto& c = st->cells[i];
+            if (c && c->seq == seq) {
+                r.cells.push_back({def->columns[i].name, values[i], c->ver, std::nullopt});
+                bytes += 40 + def->columns[i].name.size();
+                if (const auto* s = std::get_if<std::string>(&values[i])) bytes += s->size();
+            }
+        }
+        if (r.exists || !r.cells.empty()) {
+            out.rows.push_back(std::move(r));
+            ++sent;
+        }
+    }
+    return out;
+}
+
+} // namespace noi

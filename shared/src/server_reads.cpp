@@ -1,0 +1,116 @@
+// The reads behind the fleet status, conflicts and quarantine lists, a row's history, the
+// reports and /metrics.
+#include <noi/sync/row_state.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include "audit_trail.hpp"
+#include "conflict_book.hpp"
+#include "device_registry.hpp"
+#include "quarantine_book.hpp"
+#include "table_io.hpp"
+
+#include <algorithm>
+
+namespace noi {
+
+std::vector<conflict_record> server_store::conflicts(const conflict_filter& f) {
+    return conflicts_->find(f);
+}
+
+std::vector<quarantine_record> server_store::quarantine() {
+    return quarantine_->all();
+}
+
+store_counts server_store::counts(std::int64_t silent_since_ms) {
+    store_counts c;
+    c.conflicts = conflicts_->count();
+    c.conflicts_open = conflicts_->count(conflict_status::open);
+    c.quarantined_open = quarantine_->open_count();
+    c.silent_by_commune = devices_->silent_by_commune(silent_since_ms);
+    return c;
+}
+
+std::vector<value> server_store::row_values(const table_def& def, const std::string& id,
+                                            const row_state* st) {
+    // Every server write keeps a row's state, so a row without one is not in the table: a
+    // new row (most pushed rows) costs no lookup.
+    std::vector<value> values;
+    if (st && !st->alive)
+        values = st->tomb;
+    else if (auto v = st ? rep_->io(def).read(id) : std::nullopt)
+        values = std::move(*v);
+    values.resize(def.columns.size());
+    return values;
+}
+
+std::optional<std::map<std::string, value>> server_store::read_row(const std::string& table,
+                                                                   const std::string& id) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) return std::nullopt;
+    auto values = rep_->io(*def).read(id);
+    if (!values) return std::nullopt;
+    std::map<std::string, value> out;
+    out["id"] = id;
+    for (std::size_t i = 0; i < def->columns.size() && i < values->size(); ++i)
+        out[def->columns[i].name] = (*values)[i];
+    return out;
+}
+
+std::vector<stored_row> server_store::live_rows(const std::string& table, const std::string& column,
+                                               const value& equals) {
+    std::vector<stored_row> out;
+    const auto* def = rep_->tables().find(table);
+    if (!def) return out;
+    std::optional<std::size_t> col;
+    if (!column.empty()) {
+        col = def->column_index(column);
+        if (!col) return out;
+    }
+    row_state_store states(rep_->db());
+    rep_->io(*def).for_each([&](const std::string& id, std::vector<value> values) {
+        if (col && values[*col] != equals) return;
+        stored_row r;
+        r.id = id;
+        if (auto st = states.load(table, id, def->columns.size()))
+            for (const auto& c : st->cells)
+                if (c) r.newest_hlc = std::max(r.newest_hlc, c->ver.hlc);
+        for (std::size_t i = 0; i < def->columns.size(); ++i)
+            r.values[def->columns[i].name] = std::move(values[i]);
+        out.push_back(std::move(r));
+    });
+    return out;
+}
+
+std::optional<value> server_store::row_scope(const std::string& table, const std::string& id) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) return std::nullopt;
+    auto st = row_state_store(rep_->db()).load(table, id, def->columns.size());
+    if (!st) return std::nullopt;
+    if (!def->scope) return value{};
+    return row_values(*def, id, &*st)[*def->scope];
+}
+
+std::vector<audit_record> server_store::audit(const std::string& table, const std::string& row_id) {
+    const auto* def = rep_->tables().find(table);
+    std::optional<row_state> state;
+    if (def) state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
+    std::map<std::string, value> current;
+    if (def) {
+        auto values = row_values(*def, row_id, state ? &*state : nullptr);
+        for (std::size_t i = 0; i < def->columns.size(); ++i)
+            current[def->columns[i].name] = values[i];
+        if (state && state->exists) current[exists_column] = merge::existence_value(state->alive);
+    }
+    return audit_->read(table, row_id, state ? &*state : nullptr, std::move(current));
+}
+
+std::optional<std::vector<version>> server_store::tombstone_seen(const std::string& table,
+                                                                 const std::string& id) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) return std::nullopt;
+    auto st = row_state_store(rep_->db()).load(table, id, def->columns.size());
+    if (!st || st->alive) return std::nullopt;
+    return st->seen;
+}
+
+} // namespace noi

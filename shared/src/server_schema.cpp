@@ -1,0 +1,98 @@
+#include "server_schema.hpp"
+
+namespace noi {
+namespace {
+
+// Format 2: the tables as they stand now. A database made before the runner (format 1) holds
+// them already, perhaps without the columns later steps add.
+constexpr const char* server_tables = R"sql(
+CREATE TABLE IF NOT EXISTS noi_feed (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL, scope TEXT, site BLOB,
+  at INTEGER, device_id TEXT, writer BLOB, cells BLOB, prev INTEGER);
+CREATE INDEX IF NOT EXISTS noi_feed_scope ON noi_feed (scope, seq);
+CREATE TABLE IF NOT EXISTS noi_devices (
+  device_id TEXT PRIMARY KEY, scope TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,
+  last_contact_at INTEGER, last_sync_at INTEGER, pending INTEGER, oldest_pending_at INTEGER,
+  clock_skew_ms INTEGER, app_version TEXT, schema_version INTEGER, refused_at INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS noi_sites (
+  site BLOB PRIMARY KEY, device_id TEXT NOT NULL, acked_seq INTEGER NOT NULL DEFAULT 0,
+  confirmed_rejection INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS noi_conflicts (
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT,
+  scope TEXT, status TEXT NOT NULL DEFAULT 'open', created_at INTEGER NOT NULL,
+  w_value, w_site BLOB, w_hlc INTEGER, w_deleted INTEGER,
+  l_value, l_site BLOB, l_hlc INTEGER, l_deleted INTEGER,
+  resolved_by TEXT, resolved_at INTEGER, resolution TEXT);
+CREATE TABLE IF NOT EXISTS noi_quarantine (
+  id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, site BLOB NOT NULL, tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL, seq INTEGER NOT NULL, reason INTEGER NOT NULL, message TEXT NOT NULL,
+  payload BLOB, received_at INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'open',
+  repeats INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS noi_quarantine_site ON noi_quarantine (site, id);
+CREATE TABLE IF NOT EXISTS noi_audit (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, device_id TEXT NOT NULL, site BLOB NOT NULL,
+  tbl TEXT NOT NULL, row_id TEXT NOT NULL, cells BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS noi_audit_row ON noi_audit (tbl, row_id);
+CREATE TABLE IF NOT EXISTS noi_audit_columns (id INTEGER PRIMARY KEY, names BLOB NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS noi_tokens (hash BLOB PRIMARY KEY, kind TEXT NOT NULL,
+  device_id TEXT, created_at INTEGER NOT NULL, account TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS noi_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL,
+  communes TEXT NOT NULL DEFAULT '', disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS noi_admin_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,
+  account TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');
+)sql";
+
+// Every audit record, for reading with SQL: those of databases from before the records moved
+// onto their feed entries, then the feed's. A feed entry's writer is NULL when it is the site
+// whose push the entry applies, which the entry holds already.
+constexpr const char* audit_view = R"sql(
+DROP VIEW IF EXISTS noi_audit_log;
+CREATE VIEW noi_audit_log AS
+  SELECT id, at, device_id, site, tbl, row_id, cells FROM noi_audit
+  UNION ALL SELECT seq, at, device_id, coalesce(writer, site), tbl, id, cells FROM noi_feed
+  WHERE cells IS NOT NULL)sql";
+
+} // namespace
+
+std::vector<migration> server_migrations(std::int64_t now_ms) {
+    return {
+        {2, [](database& db) { db.exec(server_tables); }},
+        // The feed names the pushing site and carries the audit records; older entries stay
+        // NULL there, which means sent to everyone, audited in noi_audit.
+        {3,
+         [](database& db) {
+             for (auto [name, type] : {std::pair{"site", "BLOB"},
+                                       {"at", "INTEGER"},
+                                       {"device_id", "TEXT"},
+                                       {"writer", "BLOB"},
+                                       {"cells", "BLOB"},
+                                       {"prev", "INTEGER"}})
+                 add_column_if_missing(db, "noi_feed", name, type);
+             db.exec(audit_view);
+         }},
+        // Repeated rejections of one row collapse into one counted entry.
+        {4,
+         [](database& db) {
+             add_column_if_missing(db, "noi_quarantine", "repeats", "INTEGER NOT NULL DEFAULT 1");
+             db.exec("CREATE INDEX IF NOT EXISTS noi_quarantine_device ON noi_quarantine "
+                     "(device_id, status)");
+         }},
+        // The fleet status shows a revoked tablet still trying to sync.
+        {5,
+         [](database& db) { add_column_if_missing(db, "noi_devices", "refused_at", "INTEGER"); }},
+        // Named accounts: admin tokens of older databases become the account `admin`'s.
+        {6,
+         [now_ms](database& db) {
+             if (has_column(db, "noi_tokens", "account")) return;
+             db.exec("ALTER TABLE noi_tokens ADD COLUMN account TEXT");
+             auto& admin = db.cached("INSERT OR IGNORE INTO noi_accounts(name, role, created_at) "
+                                     "VALUES ('admin', 'admin', ?1)");
+             admin.bind(1, now_ms);
+             admin.run();
+             db.exec("UPDATE noi_tokens SET account = 'admin' WHERE kind = 'admin'");
+         }},
+    };
+}
+
+} // namespace noi

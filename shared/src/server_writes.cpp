@@ -1,0 +1,153 @@
+// The server's own writes (reference data, admin resolutions), stamped with its clock and
+// merged like any push, and the writes a restore carries from the database it replaces.
+#include <noi/sync/error.hpp>
+#include <noi/sync/row_state.hpp>
+#include <noi/sync/server_store.hpp>
+
+#include "feed.hpp"
+#include "quarantine_book.hpp"
+
+#include <algorithm>
+
+namespace noi {
+namespace {
+
+const device server_device{"", "*", "server", false};
+
+} // namespace
+
+void server_store::write_local(const std::string& table, const std::string& id,
+                               const std::vector<value>& values) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) throw sync_error(errc::schema, "no synced table named " + table);
+    row_state_store store(rep_->db());
+    auto st = store.load(table, id, def->columns.size());
+    proto::row_change r;
+    r.table = table;
+    r.id = id;
+    if (def->scope && *def->scope < values.size()) r.scope = values[*def->scope];
+    const auto hlc = rep_->clock().next();
+    const version ver{hlc, rep_->site()};
+    if (!st || !st->alive)
+        r.exists = proto::existence_change{
+            true, ver, st && st->exists ? std::optional(st->exists->ver) : std::nullopt};
+    else if (st->exists)
+        r.existence_base = st->exists->ver;
+    for (std::size_t i = 0; i < def->columns.size() && i < values.size(); ++i) {
+        std::optional<version> base;
+        if (st && st->cells[i]) base = st->cells[i]->ver;
+        r.cells.push_back({def->columns[i].name, values[i], ver, base});
+    }
+    auto res = apply_row(server_device, rep_->site(), r, stamp_limit());
+    if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+}
+
+void server_store::write_cells(const std::string& table, const std::string& id,
+                               const std::vector<std::pair<std::size_t, value>>& cells,
+                               std::optional<bool> exists) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) throw sync_error(errc::schema, "no synced table named " + table);
+    row_state_store store(rep_->db());
+    auto st = store.load(table, id, def->columns.size());
+    if (!st) throw sync_error(errc::refused, "the server has no row " + id + " in " + table);
+    auto values = row_values(*def, id, &*st);
+    proto::row_change r;
+    r.table = table;
+    r.id = id;
+    if (def->scope) r.scope = values[*def->scope];
+    const version ver{rep_->clock().next(), rep_->site()};
+    if (exists)
+        r.exists = proto::existence_change{
+            *exists, ver, st->exists ? std::optional(st->exists->ver) : std::nullopt};
+    else if (st->exists)
+        r.existence_base = st->exists->ver;
+    if (exists && !*exists)
+        for (const auto& c : st->cells)
+            if (c) r.seen.push_back(c->ver);
+    for (const auto& [col, val] : cells) {
+        std::optional<version> base;
+        if (st->cells[col]) base = st->cells[col]->ver;
+        r.cells.push_back({def->columns[col].name, val, ver, base});
+    }
+    auto res = apply_row(server_device, rep_->site(), r, stamp_limit());
+    if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+}
+
+std::uint64_t server_store::carry_own_writes(server_store& from) {
+    const auto me = rep_->site();
+    if (from.rep().site() != me)
+        throw sync_error(errc::refused, "the snapshot and the data directory belong to different "
+                                        "servers; restore a snapshot of this server");
+    const auto limit = stamp_limit();
+    row_state_store source(from.rep().db()), here(rep_->db());
+    auto own = [&](const std::optional<cell_state>& c) { return c && c->ver.site == me; };
+    std::uint64_t carried = 0;
+    source.for_each(from.rep().tables(), [&](const std::string& table, const std::string& id,
+                                             const row_state& st) {
+        const auto* def = rep_->tables().find(table);
+        if (!def || !(own(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), own)))
+            return;
+        const auto values = from.row_values(*def, id, &st);
+        const auto now = here.load(table, id, def->columns.size());
+        auto held = [&](const std::optional<cell_state>& mine, const std::optional<cell_state>& c) {
+            return c && c->ver == mine->ver;
+        };
+        bool changes = false;
+        proto::row_change r;
+        r.table = table;
+        r.id = id;
+        if (def->scope) r.scope = values[*def->scope];
+        if (own(st.exists)) {
+            r.exists = proto::existence_change{st.alive, st.exists->ver, st.exists->ver};
+            if (!st.alive) r.seen = st.seen;
+            changes |= !(now && held(st.exists, now->exists));
+        } else if (st.exists) {
+            r.existence_base = st.exists->ver;
+        }
+        for (std::size_t i = 0; i < st.cells.size() && i < def->columns.size(); ++i) {
+            if (!own(st.cells[i])) continue;
+            r.cells.push_back({def->columns[i].name, values[i], st.cells[i]->ver, st.cells[i]->ver});
+            changes |= !(now && i < now->cells.size() && held(st.cells[i], now->cells[i]));
+        }
+        if (!changes) return;
+        auto res = apply_row(server_device, me, r, limit);
+        if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+        ++carried;
+    });
+    return carried;
+}
+
+server_store::apply_result server_store::apply_released(const device& d, const site_id& pusher,
+                                                        const proto::row_change& row,
+                                                        std::uint64_t limit) {
+    emissions emitted;
+    auto res = apply_row(d, pusher, row, limit, &emitted);
+    if (res.rejection) return res;
+    // The tablet that pushed the row dropped it when it was rejected, so the emission is for
+    // it too: a pull that leaves out its own pushes must not leave this one out.
+    feed_->for_everyone(emitted.for_scope("*"));
+    return res;
+}
+
+std::uint64_t server_store::carry_releases(server_store& from) {
+    const auto limit = stamp_limit();
+    std::uint64_t carried = 0;
+    for (auto& [id, released] : from.quarantine_->released()) {
+        const auto here = quarantine_->find(id);
+        auto d = find_device(released.device_id);
+        auto& row = released.row;
+        if ((here && here->status == quarantine_state::released) || !d || !row) continue;
+        // Sent again as it was released, a re-send: it merges by its versions, no conflict.
+        if (row->exists) row->exists->base = row->exists->ver;
+        for (auto& c : row->cells)
+            c.base = c.ver;
+        if (auto res = apply_released(*d, released.pusher, *row, limit); res.rejection)
+            throw sync_error(errc::refused, "the row released as quarantine entry " +
+                                                std::to_string(id) + " cannot be applied again: " +
+                                                res.rejection->message);
+        ++carried;
+    }
+    return carried;
+}
+
+} // namespace noi
