@@ -128,13 +128,7 @@ void replicator::pause(std::chrono::milliseconds d, const std::atomic<bool>& sto
 }
 
 void replicator::wait_for_change(const std::atomic<bool>& stop) {
-    auto data_version = [this] {
-        auto& st = t_.rep().db().cached("PRAGMA data_version");
-        st.step();
-        auto v = st.column_int(0);
-        st.reset();
-        return v;
-    };
+    auto data_version = [this] { return t_.others_commits(); };
     auto tr = factory_();
     tr->connect(opt_.url, opt_.token, std::chrono::milliseconds(15'000));
     tr->send(proto::encode(t_.begin_round(opt_.session.app_version)),

@@ -39,43 +39,11 @@ std::string random_token() {
     return hex(b, sizeof b);
 }
 
-bool account::reads(const std::string& scope) const {
-    return communes.empty() || std::find(communes.begin(), communes.end(), scope) != communes.end();
-}
-
-auth_store::auth_store(server_store& store) : store_(store) {
-    auto& db = store_.rep().db();
-    db.exec("CREATE TABLE IF NOT EXISTS noi_tokens (hash BLOB PRIMARY KEY, kind TEXT NOT NULL, "
-            "device_id TEXT, created_at INTEGER NOT NULL, account TEXT) WITHOUT ROWID");
-    db.exec("CREATE TABLE IF NOT EXISTS noi_accounts (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
-            "communes TEXT NOT NULL DEFAULT '', disabled INTEGER NOT NULL DEFAULT 0, "
-            "created_at INTEGER NOT NULL) WITHOUT ROWID");
-    db.exec("CREATE TABLE IF NOT EXISTS noi_admin_log (id INTEGER PRIMARY KEY, at INTEGER NOT "
-            "NULL, account TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT "
-            "NOT NULL DEFAULT '')");
-    // Databases from before named accounts: their admin tokens become the account `admin`'s.
-    auto info = db.prepare(
-        "SELECT count(*) FROM pragma_table_info('noi_tokens') WHERE name = 'account'");
-    const bool has_account = info.step() && info.column_int(0) > 0;
-    info.reset();
-    if (has_account) return;
-    transaction tx(db);
-    db.exec("ALTER TABLE noi_tokens ADD COLUMN account TEXT");
-    auto& admin = db.cached("INSERT OR IGNORE INTO noi_accounts(name, role, created_at) VALUES "
-                            "('admin', 'admin', ?1)");
-    admin.bind(1, store_.rep().clock().wall_ms());
-    admin.run();
-    db.exec("UPDATE noi_tokens SET account = 'admin' WHERE kind = 'admin'");
-    tx.commit();
-}
+auth_store::auth_store(server_store& store) : store_(store), access_(store) {}
 
 std::string auth_store::add_token(const std::string& account) {
     auto token = random_token();
-    auto h = sha256(token);
-    auto& st = store_.rep().db().cached(
-        "INSERT INTO noi_tokens(hash, kind, account, created_at) VALUES (?1, 'admin', ?2, ?3)");
-    st.bind_blob(1, h.data(), h.size()).bind(2, account).bind(3, store_.rep().clock().wall_ms());
-    st.run();
+    access_.add_token(sha256(token), token_kind::admin, account);
     return token;
 }
 
@@ -94,100 +62,47 @@ std::string auth_store::add_account(const std::string& name, const std::string& 
         throw sync_error(errc::refused, "the role is admin or viewer");
     if (role == "admin" && !communes.empty())
         throw sync_error(errc::refused, "an admin sees every commune; give --communes to a viewer");
-    std::string list;
-    for (const auto& c : communes) {
+    for (const auto& c : communes)
         check_commune(c);
-        list += (list.empty() ? "" : ",") + c;
-    }
-    transaction tx(store_.rep().db());
-    if (find_account(name))
+    auto tx = store_.begin();
+    if (access_.find_account(name))
         throw sync_error(errc::already_exists, "there is an account named " + name +
                                                    " already; choose another name");
-    auto& st = store_.rep().db().cached(
-        "INSERT INTO noi_accounts(name, role, communes, created_at) VALUES (?1, ?2, ?3, ?4)");
-    st.bind(1, name).bind(2, role).bind(3, list).bind(4, store_.rep().clock().wall_ms());
-    st.run();
+    access_.add_account({name, role, communes, false, 0});
     auto token = add_token(name);
     tx.commit();
     return token;
 }
 
-namespace {
-
-account read_account(const statement& st) {
-    account a{st.column_text(0), st.column_text(1), {}, st.column_int(3) != 0, st.column_int(4)};
-    std::string list = st.column_text(2);
-    for (std::size_t at = 0; at < list.size();) {
-        auto comma = list.find(',', at);
-        a.communes.push_back(list.substr(at, comma == std::string::npos ? comma : comma - at));
-        at = comma == std::string::npos ? list.size() : comma + 1;
-    }
-    return a;
-}
-
-} // namespace
-
-std::optional<account> auth_store::find_account(const std::string& name) {
-    auto& st = store_.rep().db().cached("SELECT name, role, communes, disabled, created_at FROM "
-                                        "noi_accounts WHERE name = ?1");
-    st.bind(1, name);
-    std::optional<account> a;
-    if (st.step()) a = read_account(st);
-    st.reset();
-    return a;
-}
-
 std::vector<account> auth_store::accounts() {
-    std::vector<account> out;
-    auto st = store_.rep().db().prepare(
-        "SELECT name, role, communes, disabled, created_at FROM noi_accounts ORDER BY name");
-    while (st.step())
-        out.push_back(read_account(st));
-    return out;
+    return access_.accounts();
 }
 
 bool auth_store::disable_account(const std::string& name) {
-    auto& st = store_.rep().db().cached("UPDATE noi_accounts SET disabled = 1 WHERE name = ?1");
-    st.bind(1, name);
-    st.run();
-    return store_.rep().db().changes() > 0;
+    return access_.disable_account(name);
 }
 
 std::optional<std::string> auth_store::new_token(const std::string& name) {
-    auto a = find_account(name);
+    auto a = access_.find_account(name);
     if (!a || a->disabled) return std::nullopt;
     return add_token(name);
 }
 
 std::optional<account> auth_store::account_for(const std::string& token) {
-    auto h = sha256(token);
-    auto& st = store_.rep().db().cached(
-        "SELECT account FROM noi_tokens WHERE hash = ?1 AND kind = 'admin'");
-    st.bind_blob(1, h.data(), h.size());
-    std::optional<std::string> name;
-    if (st.step() && !st.column_is_null(0)) name = st.column_text(0);
-    st.reset();
+    auto name = access_.token_owner(sha256(token), token_kind::admin);
     if (!name) return std::nullopt;
-    auto a = find_account(*name);
+    auto a = access_.find_account(*name);
     if (!a || a->disabled) return std::nullopt;
     return a;
 }
 
 void auth_store::record(const std::string& account, const std::string& action,
                         const std::string& target, const std::string& detail) {
-    auto& st = store_.rep().db().cached("INSERT INTO noi_admin_log(at, account, action, target, "
-                                        "detail) VALUES (?1, ?2, ?3, ?4, ?5)");
-    st.bind(1, store_.rep().clock().wall_ms()).bind(2, account).bind(3, action).bind(4, target);
-    st.bind(5, detail);
-    st.run();
+    access_.record(account, action, target, detail);
 }
 
 void auth_store::check_commune(const std::string& code) {
-    auto& st = store_.rep().db().cached("SELECT 1 FROM commune WHERE id = ?1");
-    st.bind(1, code);
-    const bool known = st.step();
-    st.reset();
-    if (!known)
+    if (!access_.is_commune(code))
         throw sync_error(errc::refused, "commune " + code +
                                             " is not in the province's reference data; check the "
                                             "5-digit code");
@@ -195,7 +110,7 @@ void auth_store::check_commune(const std::string& code) {
 
 enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
     if (scope != "*") check_commune(scope);
-    transaction tx(store_.rep().db());
+    auto tx = store_.begin();
     enrolment e;
     e.dev = device{"dev-" + random_token().substr(0, 12), scope, name, false};
     store_.add_device(e.dev);
@@ -206,56 +121,31 @@ enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
 
 std::string auth_store::add_device_token(const std::string& device_id) {
     auto token = random_token();
-    auto h = sha256(token);
-    auto& st = store_.rep().db().cached(
-        "INSERT INTO noi_tokens(hash, kind, device_id, created_at) VALUES (?1, 'device', ?2, ?3)");
-    st.bind_blob(1, h.data(), h.size()).bind(2, device_id).bind(3, store_.rep().clock().wall_ms());
-    st.run();
+    access_.add_token(sha256(token), token_kind::device, device_id);
     return token;
 }
 
 std::optional<std::string> auth_store::replace_device_token(const std::string& device_id) {
     auto d = store_.find_device(device_id);
     if (!d || d->revoked) return std::nullopt;
-    transaction tx(store_.rep().db());
-    auto& drop =
-        store_.rep().db().cached("DELETE FROM noi_tokens WHERE kind = 'device' AND device_id = ?1");
-    drop.bind(1, device_id);
-    drop.run();
+    auto tx = store_.begin();
+    access_.drop_device_tokens(device_id);
     auto token = add_device_token(device_id);
     tx.commit();
     return token;
 }
 
 std::optional<device> auth_store::device_for(const std::string& token) {
-    auto h = sha256(token);
-    auto& st = store_.rep().db().cached(
-        "SELECT device_id FROM noi_tokens WHERE hash = ?1 AND kind = 'device'");
-    st.bind_blob(1, h.data(), h.size());
-    std::optional<std::string> id;
-    if (st.step()) id = st.column_text(0);
-    st.reset();
+    auto id = access_.token_owner(sha256(token), token_kind::device);
     if (!id) return std::nullopt;
     auto d = store_.find_device(*id);
-    if (d && d->revoked) {
-        // The fleet status shows a revoked tablet that still tries (a lost one found by
-        // someone, or one nobody told): refused_at after its last contact.
-        // At most a write a minute, however often a revoked token is tried.
-        auto& seen = store_.rep().db().cached(
-            "UPDATE noi_devices SET refused_at = ?2 WHERE device_id = ?1 AND (refused_at IS NULL "
-            "OR refused_at < ?2 - 60000)");
-        seen.bind(1, d->id).bind(2, store_.rep().clock().wall_ms());
-        seen.run();
-    }
+    if (d && d->revoked) store_.record_refusal(d->id);
     if (!d || d->revoked) return std::nullopt;
     return d;
 }
 
 bool auth_store::revoke(const std::string& device_id) {
-    auto& st = store_.rep().db().cached("UPDATE noi_devices SET revoked = 1 WHERE device_id = ?1");
-    st.bind(1, device_id);
-    st.run();
-    return store_.rep().db().changes() > 0;
+    return store_.revoke_device(device_id);
 }
 
 } // namespace noi::server

@@ -2,6 +2,7 @@
 // is stored, so a copy of the database does not let anyone sync or administer.
 #pragma once
 
+#include <noi/sync/access_store.hpp>
 #include <noi/sync/server_store.hpp>
 
 #include <optional>
@@ -13,18 +14,6 @@ namespace noi::server {
 struct enrolment {
     device dev;
     std::string token;
-};
-
-// A named person or program with admin tokens. `admin` may do everything; `viewer` only reads,
-// and when `communes` is not empty, only those communes' rows.
-struct account {
-    std::string name, role;
-    std::vector<std::string> communes;
-    bool disabled = false;
-    std::int64_t created_at_ms = 0;
-    bool is_admin() const { return role == "admin"; }
-    // Whether the account may read rows of `scope` ("" or "*": rows of no one commune).
-    bool reads(const std::string& scope) const;
 };
 
 class auth_store {
@@ -60,10 +49,10 @@ public:
 private:
     // Throws sync_error(refused) for a code that is not a reference commune.
     void check_commune(const std::string& code);
-    std::optional<account> find_account(const std::string& name);
     std::string add_token(const std::string& account);
     std::string add_device_token(const std::string& device_id);
     server_store& store_;
+    access_store access_;
 };
 
 std::string random_token();

@@ -136,7 +136,7 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
                                          "Authorization: Bearer TOKEN\n",
                                          "text/plain");
         }
-        state_.counts([self = this->shared_from_this()](const server_state::table_counts& c) {
+        state_.counts([self = this->shared_from_this()](const store_counts& c) {
             asio::post(self->stream_.get_executor(), [self, text = self->state_.metrics_text(c)]() mutable {
                 self->respond(200, std::move(text), "text/plain; version=0.0.4");
             });

@@ -14,100 +14,11 @@
 
 #include <chrono>
 #include <filesystem>
-#include <set>
 
 namespace noi::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::uint64_t count(database& db, const std::string& sql) {
-    auto st = db.prepare(sql);
-    return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
-}
-
-// Entries of cur's `table` (conflicts, quarantine) that main lacks or holds in another status:
-// made or decided since the snapshot.
-std::uint64_t new_or_decided_since(database& db, const std::string& table) {
-    return count(db, "SELECT count(*) FROM cur." + table + " c WHERE NOT EXISTS (SELECT 1 FROM main." +
-                         table + " m WHERE m.id = c.id AND m.status = c.status)");
-}
-
-// The columns `table` has in both databases (an older snapshot migrated at open has them all,
-// but a newer release may have added some the snapshot's code did not know).
-std::string shared_columns(database& db, const std::string& table) {
-    std::set<std::string> theirs;
-    auto cur = db.prepare("SELECT name FROM pragma_table_info(?1, 'cur')");
-    cur.bind(1, table);
-    while (cur.step())
-        theirs.insert(cur.column_text(0));
-    std::string list;
-    auto main = db.prepare("SELECT name FROM pragma_table_info(?1, 'main')");
-    main.bind(1, table);
-    while (main.step())
-        if (theirs.count(main.column_text(0)))
-            list += (list.empty() ? "\"" : ", \"") + main.column_text(0) + "\"";
-    return list;
-}
-
-// Makes main's `table` what cur's holds: the replaced database is the truth for it.
-void take_table(database& db, const std::string& table) {
-    const auto cols = shared_columns(db, table);
-    db.exec("DELETE FROM main." + table);
-    db.exec("INSERT INTO main." + table + " (" + cols + ") SELECT " + cols + " FROM cur." + table);
-}
-
-void carry_over(server_store& restored, server_store& current, const std::string& current_path,
-                restore_report& report) {
-    auto& db = restored.rep().db();
-    auto attach = db.prepare("ATTACH DATABASE ?1 AS cur");
-    attach.bind(1, current_path);
-    attach.run();
-    struct detach {
-        database& db;
-        ~detach() {
-            try {
-                db.exec("DETACH DATABASE cur");
-            } catch (...) {
-            }
-        }
-    } detach_after{db};
-    transaction tx(db);
-    report.devices_enrolled_since =
-        count(db, "SELECT count(*) FROM cur.noi_devices WHERE device_id NOT IN (SELECT "
-                  "device_id FROM main.noi_devices)");
-    report.devices_revoked_since =
-        count(db, "SELECT count(*) FROM cur.noi_devices c JOIN main.noi_devices m USING "
-                  "(device_id) WHERE c.revoked != 0 AND m.revoked = 0");
-    report.conflicts_carried = new_or_decided_since(db, "noi_conflicts");
-    report.quarantine_carried = new_or_decided_since(db, "noi_quarantine");
-    for (const auto* t :
-         {"noi_devices", "noi_tokens", "noi_accounts", "noi_admin_log", "noi_conflicts"})
-        take_table(db, t);
-    report.server_writes_carried = restored.carry_releases(current);
-    take_table(db, "noi_quarantine");
-    // Ids a database lost in an earlier restore gave out stay unsettled (server_store::hello).
-    restored.rep().set_meta_int("quarantine_id_floor",
-                                std::max(restored.rep().meta_int("quarantine_id_floor"),
-                                         current.rep().meta_int("quarantine_id_floor")));
-    // A site bound since the snapshot is bound here too, with nothing acknowledged: its tablet
-    // sees the new epoch and pushes from zero. Rejections confirmed are the replaced
-    // database's, whose quarantine this one now holds.
-    db.exec("INSERT OR IGNORE INTO main.noi_sites(site, device_id, acked_seq) SELECT site, "
-            "device_id, 0 FROM cur.noi_sites");
-    db.exec("UPDATE main.noi_sites SET (device_id, confirmed_rejection) = (SELECT device_id, "
-            "confirmed_rejection FROM cur.noi_sites c WHERE c.site = main.noi_sites.site) WHERE "
-            "site IN (SELECT site FROM cur.noi_sites)");
-    auto wall_high = std::max(restored.rep().meta_int("wall_high_ms"),
-                              current.rep().meta_int("wall_high_ms"));
-    restored.rep().set_meta_int("wall_high_ms", wall_high);
-    report.server_writes_carried += restored.carry_own_writes(current);
-    // Stamps the server takes from now on stay above every one it took before the restore.
-    restored.rep().clock().observe(current.rep().clock().floor());
-    restored.rep().save_clock();
-    tx.commit();
-    report.carried = true;
-}
 
 std::string timestamp_now() {
     auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -160,7 +71,7 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
     try {
         auto restored = server_store::open(staging, wall);
         auth_store restored_auth(*restored);
-        report.snapshot_at_ms = restored->rep().meta_int("snapshot_at_ms");
+        report.snapshot_at_ms = restored->snapshot_at_ms();
         if (fs::exists(target) && !without_carry) {
             // A database that cannot be opened is what a restore is for: the snapshot goes in
             // alone, and the report says so. One that opens must carry over whole, or nothing
@@ -175,7 +86,13 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
             }
             if (current) {
                 try {
-                    carry_over(*restored, *current, target, report);
+                    const auto carried = restored->take_over(*current, target);
+                    report.devices_enrolled_since = carried.devices_enrolled_since;
+                    report.devices_revoked_since = carried.devices_revoked_since;
+                    report.conflicts_carried = carried.conflicts_carried;
+                    report.quarantine_carried = carried.quarantine_carried;
+                    report.server_writes_carried = carried.server_writes_carried;
+                    report.carried = true;
                 } catch (const std::exception& e) {
                     throw sync_error(errc::refused,
                                      "nothing was restored: what was decided since the snapshot "
@@ -185,14 +102,14 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
                 }
             }
         }
-        transaction tx(restored->rep().db());
+        auto tx = restored->begin();
         // Without the replaced database, the ids its quarantine reached are unknown, and
         // tablets hold some of them: new entries start above any it could have made (fewer
         // than one rejection per millisecond since the snapshot), so no id names two rows.
         if (!report.carried)
-            restored->rep().set_meta_int("quarantine_id_floor", system_clock{}.now_ms());
+            restored->start_quarantine_ids_at(system_clock{}.now_ms());
         restored->new_epoch();
-        restored->rep().set_meta_text("instance", "");
+        restored->set_instance("");
         tx.commit();
     } catch (...) {
         remove_with_wal(staging);

@@ -36,14 +36,14 @@ void check_restored(const std::string& dir) {
     auto marker_file = dir + "/instance";
     std::string on_disk;
     if (std::ifstream in(marker_file); in) std::getline(in, on_disk);
-    auto in_db = store->rep().meta_text("instance").value_or("");
+    auto in_db = store->instance();
     if (!on_disk.empty() && on_disk != in_db) {
-        transaction tx(store->rep().db());
+        auto tx = store->begin();
         store->new_epoch();
         tx.commit();
     }
     auto fresh = store->rep().new_uuid();
-    store->rep().set_meta_text("instance", fresh);
+    store->set_instance(fresh);
     auto tmp = marker_file + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
@@ -74,7 +74,7 @@ std::string init_data_dir(const std::string& dir) {
     auto store = server_store::create(database_path(dir), wall);
     auth_store auth(*store);
     auto token = auth.add_account("admin", "admin", {});
-    store->rep().set_meta_text("instance", "");
+    store->set_instance("");
     return token;
 }
 
@@ -84,11 +84,7 @@ void backup(const std::string& dir, const std::string& file) {
     if (std::filesystem::exists(file))
         throw sync_error(errc::already_exists, file + " exists; choose a new file name");
     copy_database(database_path(dir), file);
-    database dst(file, false);
-    auto st = dst.prepare("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('instance', "
-                          "'snapshot'), ('snapshot_at_ms', ?1)");
-    st.bind(1, system_clock{}.now_ms());
-    st.run();
+    mark_snapshot(file, system_clock{}.now_ms());
 }
 
 clock_repair repair_clock(const std::string& dir) {

@@ -26,13 +26,7 @@ server_state::server_state(const server_config& cfg)
     so.clock_bound_ms = cfg.clock_bound_ms;
     // Opened here, used only on the database thread from now on.
     store_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
-    if (cfg.max_db_mib > 0) {
-        auto page = store_->rep().db().prepare("PRAGMA page_size");
-        page.step();
-        auto pages = static_cast<std::int64_t>(cfg.max_db_mib) * (1 << 20) /
-                     std::max<std::int64_t>(1, page.column_int(0));
-        store_->rep().db().exec("PRAGMA max_page_count = " + std::to_string(pages));
-    }
+    store_->limit_size(cfg.max_db_mib);
     if (store_->holds_stamps_beyond_clock())
         spdlog::error("the database holds stamps beyond the server's clock: a device poisoned it "
                       "under an earlier release, and later edits of those rows can be lost; stop "
@@ -83,15 +77,14 @@ void server_state::drain_group() {
     // they are answered as failed whatever becomes of the rest.
     std::size_t lost = 0;
     try {
-        auto& db = store_->rep().db();
-        transaction tx(db);
+        auto tx = store_->begin();
         // Jobs answer their own errors (their parts roll back to a savepoint); what reaches
         // here is a failure of the group itself.
         for (auto& j : jobs) {
             outcomes.push_back(j(*store_, *auth_));
-            if (!db.in_transaction()) {
+            if (!store_->in_transaction()) {
                 lost = outcomes.size();
-                db.exec("BEGIN IMMEDIATE"); // the rest stay atomic, in a transaction of their own
+                store_->reopen_transaction();
             }
         }
         tx.commit();
@@ -223,7 +216,7 @@ void server_state::close_all() {
         s->close_for_shutdown();
 }
 
-void server_state::counts(std::function<void(const table_counts&)> done) {
+void server_state::counts(std::function<void(const store_counts&)> done) {
     auto fresh = [this] {
         return std::chrono::steady_clock::now() - counted_at_ < std::chrono::seconds(1);
     };
@@ -235,21 +228,7 @@ void server_state::counts(std::function<void(const table_counts&)> done) {
         std::unique_lock lock(counts_mu_);
         if (!fresh()) {
             lock.unlock();
-            auto count = [&](const char* sql) {
-                auto st = store.rep().db().prepare(sql);
-                return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
-            };
-            table_counts c{count("SELECT count(*) FROM noi_conflicts"),
-                           count("SELECT count(*) FROM noi_conflicts WHERE status = 'open'"),
-                           count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'"),
-                           {}};
-            auto silent = store.rep().db().prepare(
-                "SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
-                "(last_contact_at IS NULL OR last_contact_at < ?1) GROUP BY scope");
-            silent.bind(1, store.rep().clock().wall_ms() - silent_after_ms);
-            while (silent.step())
-                c.silent_by_commune[silent.column_text(0)] =
-                    static_cast<std::uint64_t>(silent.column_int(1));
+            const auto c = store.counts(store.now_ms() - silent_after_ms);
             lock.lock();
             counts_ = c;
             counted_at_ = std::chrono::steady_clock::now();
@@ -260,7 +239,7 @@ void server_state::counts(std::function<void(const table_counts&)> done) {
     });
 }
 
-std::string server_state::metrics_text(const table_counts& c) {
+std::string server_state::metrics_text(const store_counts& c) {
     auto& m = metrics_;
     std::ostringstream o;
     auto metric = [&](const char* name, const char* type, const char* help, auto v) {

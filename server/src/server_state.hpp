@@ -119,13 +119,8 @@ public:
 
     // What /metrics reads from the database: counted on the reader thread at most once a
     // second, however often it is asked, so a flood of scrapes costs the writer nothing.
-    struct table_counts {
-        std::uint64_t conflicts = 0, conflicts_open = 0, quarantined_open = 0;
-        // Unrevoked devices not heard from for a week, by commune ("*": province-wide ones).
-        std::map<std::string, std::uint64_t> silent_by_commune;
-    };
-    void counts(std::function<void(const table_counts&)> done);
-    std::string metrics_text(const table_counts& c);
+    void counts(std::function<void(const store_counts&)> done);
+    std::string metrics_text(const store_counts& c);
 
 private:
     server_config cfg_;
@@ -149,7 +144,7 @@ private:
     void drain_group();
 
     std::mutex counts_mu_;
-    table_counts counts_;
+    store_counts counts_;
     std::chrono::steady_clock::time_point counted_at_{};
     std::mutex group_mu_;
     std::vector<grouped_job> group_;

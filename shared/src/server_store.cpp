@@ -32,6 +32,14 @@ server_store::server_store(std::unique_ptr<replica> r, server_options so)
 
 server_store::~server_store() = default;
 
+void mark_snapshot(const std::string& file, std::int64_t at_ms) {
+    database dst(file, false);
+    auto st = dst.prepare("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('instance', "
+                          "'snapshot'), ('snapshot_at_ms', ?1)");
+    st.bind(1, at_ms);
+    st.run();
+}
+
 std::unique_ptr<server_store> server_store::create(const std::string& path, const wall_clock& wall,
                                                    replica_options opt, server_options so) {
     auto r = replica::create(path, replica_role::server, wall, opt);
@@ -52,6 +60,15 @@ std::unique_ptr<server_store> server_store::open(const std::string& path, const 
     if (r->role() != replica_role::server)
         throw sync_error(errc::not_a_replica, path + " is a tablet replica, not a server's");
     return std::make_unique<server_store>(std::move(r), so);
+}
+
+void server_store::limit_size(std::uint64_t mib) {
+    if (mib == 0) return;
+    auto page = rep_->db().prepare("PRAGMA page_size");
+    page.step();
+    const auto pages = static_cast<std::int64_t>(mib) * (1 << 20) /
+                       std::max<std::int64_t>(1, page.column_int(0));
+    rep_->db().exec("PRAGMA max_page_count = " + std::to_string(pages));
 }
 
 std::uint64_t server_store::server_seq() const {

@@ -640,6 +640,14 @@ bool tablet::pulls_own() {
     return rep_->meta_int("pull_own") != 0;
 }
 
+std::int64_t tablet::others_commits() {
+    auto& st = rep_->db().cached("PRAGMA data_version");
+    st.step();
+    const auto v = st.column_int(0);
+    st.reset();
+    return v;
+}
+
 tablet_status tablet::status() {
     auto& db = rep_->db();
     tablet_status s;

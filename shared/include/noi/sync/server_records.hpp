@@ -102,6 +102,13 @@ struct stored_row {
     std::uint64_t newest_hlc = 0;        // its newest cell's version: the edit made last
 };
 
+// What a restore carried over from the database it replaced (server_store::take_over).
+struct carry_report {
+    std::uint64_t devices_enrolled_since = 0, devices_revoked_since = 0;
+    std::uint64_t conflicts_carried = 0, quarantine_carried = 0; // new or changed since
+    std::uint64_t server_writes_carried = 0;                     // rows
+};
+
 // The counts behind /metrics.
 struct store_counts {
     std::uint64_t conflicts = 0, conflicts_open = 0, quarantined_open = 0;

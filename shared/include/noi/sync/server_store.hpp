@@ -58,6 +58,9 @@ class quarantine_book;
 class conflict_book;
 class audit_trail;
 
+// Marks the database copy `file` as a snapshot taken at `at_ms` (noi-server backup).
+void mark_snapshot(const std::string& file, std::int64_t at_ms);
+
 class server_store {
 public:
     // Creates a server replica with the default schema, the reference communes and an epoch.
@@ -69,6 +72,18 @@ public:
     ~server_store();
 
     replica& rep() { return *rep_; }
+
+    // Requests made inside one commit together or not at all; inside one open already (the
+    // server's group commit), they roll back alone, and the outer commit makes them durable.
+    transaction begin() { return transaction(rep_->db()); }
+    // Whether a transaction is still open: false once SQLite rolled one back by itself (a full
+    // disk, for one).
+    bool in_transaction() const { return rep_->db().in_transaction(); }
+    // After SQLite rolled the transaction back by itself, opens a new one for the outer
+    // begin() to commit, so the requests after stay atomic together.
+    void reopen_transaction() { rep_->db().exec("BEGIN IMMEDIATE"); }
+    // Caps the database's size (noi-server --max-db-mib); 0 leaves it unbounded.
+    void limit_size(std::uint64_t mib);
 
     // Throws sync_error(already_exists) for a known id.
     void add_device(const device& d);
@@ -112,6 +127,22 @@ public:
     // would re-push them). Call it before this store takes over `from`'s quarantine. Returns
     // the rows applied.
     std::uint64_t carry_releases(server_store& from);
+    // A restore (noi-server restore): this store, a snapshot, takes from `current`, the database
+    // at `current_path` that it replaces, what only the server holds and was decided since: the
+    // devices, tokens, accounts, admin log, conflicts and quarantine as they stand, the sites,
+    // and the server's own writes. One transaction; throws when it cannot be done.
+    carry_report take_over(server_store& current, const std::string& current_path);
+    // When backup took this snapshot (mark_snapshot); 0 for snapshots of older releases.
+    std::int64_t snapshot_at_ms() { return rep_->meta_int("snapshot_at_ms"); }
+    // After a restore without the database it replaced: quarantine ids start at `floor`.
+    void start_quarantine_ids_at(std::int64_t floor) {
+        rep_->set_meta_int("quarantine_id_floor", floor);
+    }
+    // The running server's instance mark (noi-server writes it beside the database too, so a
+    // database copied in behind its back is noticed); empty when no server runs it.
+    std::string instance() { return rep_->meta_text("instance").value_or(""); }
+    void set_instance(const std::string& mark) { rep_->set_meta_text("instance", mark); }
+
     // An admin's decision on a conflict (docs/design.md §6): keep one device's side, or a new value.
     struct resolution {
         std::optional<std::string> keep_device;

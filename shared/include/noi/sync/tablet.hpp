@@ -65,6 +65,9 @@ public:
     // from a backup, which may have lost some the server holds, until a round finishes.
     bool pulls_own();
     tablet_status status();
+    // A number that changes whenever another connection (the app) commits to the replica: a
+    // replicator waiting for local writes polls it, without reading any table.
+    std::int64_t others_commits();
     std::vector<rejected_row> rejected();
 
 private:
