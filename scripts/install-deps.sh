@@ -15,6 +15,7 @@ packages=(
   libutf8proc-dev         # Unicode normalisation: names typed in NFD compare equal to NFC
   libxxhash-dev           # cell digests: what a tablet's update changed (docs/capture.md)
   clang-14 libclang-rt-14-dev  # libFuzzer for the fuzz targets' smoke runs (docs/reliability.md)
+  clang-format-14         # the house format, checked by .ci/run (scripts/check-format.sh)
 )
 
 missing=()
