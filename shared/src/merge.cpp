@@ -37,7 +37,10 @@ row_decision decide_row(const row_view& cur, const incoming_row& inc, role r) {
         if (r == role::tablet && any_pending(cur)) {
             d.exists = action::skip;
         } else {
-            auto cd = decide_cell(cur.exists, existence_value(e.alive), e.ver, e.base);
+            // Named, not a temporary: GCC 12 at -O2 takes the temporary's destruction for a
+            // free of a non-heap pointer (-Wfree-nonheap-object), a false warning.
+            const value incoming = existence_value(e.alive);
+            auto cd = decide_cell(cur.exists, incoming, e.ver, e.base);
             d.exists = cd.act;
             if (cd.act == action::apply) {
                 d.alive_after = e.alive;

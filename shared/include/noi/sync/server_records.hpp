@@ -61,9 +61,9 @@ struct conflict_record {
 
 // Which conflicts a list wants; an unset field matches every conflict.
 struct conflict_filter {
-    std::optional<std::uint64_t> id;
-    std::optional<conflict_status> status;
-    std::optional<std::string> table, row_id;
+    std::optional<std::uint64_t> id = std::nullopt;
+    std::optional<conflict_status> status = std::nullopt;
+    std::optional<std::string> table = std::nullopt, row_id = std::nullopt;
 };
 
 enum class quarantine_state { open, discarded, released };
