@@ -23,7 +23,8 @@ struct context {
 };
 
 // Sends one request; prints the server's error and returns its exit code on failure.
-int call(const context& c, const std::string& method, const std::string& target, const std::string& body, json& out) {
+int call(const context& c, const std::string& method, const std::string& target,
+         const std::string& body, json& out) {
     if (c.server.empty()) {
         std::cerr << "error: give --server URL or set NOI_SERVER\n";
         return usage;
@@ -31,26 +32,31 @@ int call(const context& c, const std::string& method, const std::string& target,
     auto r = noi::admin::request(c.server, method, target, c.token, body, c.ca_file);
     json j = json::parse(r.body, nullptr, false);
     if (r.status == 401) {
-        std::cerr << "error: the server refused the admin token; pass --token or set NOI_ADMIN_TOKEN\n";
+        std::cerr
+            << "error: the server refused the admin token; pass --token or set NOI_ADMIN_TOKEN\n";
         return credentials;
     }
     if (r.status == 403) {
-        std::cerr << "error: " << noi::tools::printable(j.is_object() && j.contains("error") && j["error"].is_string()
-                                                            ? j["error"].get<std::string>()
-                                                            : r.body)
+        std::cerr << "error: "
+                  << noi::tools::printable(j.is_object() && j.contains("error") &&
+                                                   j["error"].is_string()
+                                               ? j["error"].get<std::string>()
+                                               : r.body)
                   << "\n";
         return credentials;
     }
     if (r.status >= 400) {
         std::cerr << "error: "
-                  << noi::tools::printable(j.is_object() && j.contains("error") && j["error"].is_string()
+                  << noi::tools::printable(j.is_object() && j.contains("error") &&
+                                                   j["error"].is_string()
                                                ? j["error"].get<std::string>()
                                                : r.body)
                   << "\n";
         return failure;
     }
     if (j.is_discarded()) {
-        std::cerr << "error: the server's answer is not JSON; is " << c.server << " a Nối server?\n";
+        std::cerr << "error: the server's answer is not JSON; is " << c.server
+                  << " a Nối server?\n";
         return failure;
     }
     out = std::move(j);
@@ -60,7 +66,9 @@ int call(const context& c, const std::string& method, const std::string& target,
 // A JSON value as a table shows it; text from tablets is shown with its control characters escaped.
 std::string text(const json& v) {
     if (v.is_null()) return "-";
-    return noi::tools::printable(v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace));
+    return noi::tools::printable(v.is_string()
+                                     ? v.get<std::string>()
+                                     : v.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 // A time as people here read it (Asia/Ho_Chi_Minh); "-" for none.
@@ -76,33 +84,42 @@ std::string named(const json& name, const json& id) {
 }
 
 // Terminal columns: combining marks (text typed decomposed) take none.
-std::size_t columns_of(const std::string& s) { return noi::display_width(s); }
+std::size_t columns_of(const std::string& s) {
+    return noi::display_width(s);
+}
 
 void print_table(const json& rows, const std::vector<std::string>& cols) {
     std::vector<std::size_t> w(cols.size());
-    for (std::size_t i = 0; i < cols.size(); ++i) w[i] = cols[i].size();
+    for (std::size_t i = 0; i < cols.size(); ++i)
+        w[i] = cols[i].size();
     for (const auto& r : rows)
-        for (std::size_t i = 0; i < cols.size(); ++i) w[i] = std::max(w[i], columns_of(text(r[cols[i]])));
+        for (std::size_t i = 0; i < cols.size(); ++i)
+            w[i] = std::max(w[i], columns_of(text(r[cols[i]])));
     // The last column is not padded: no line ends in spaces.
     auto cell = [&](const std::string& s, std::size_t i) {
         std::cout << s << (i + 1 < cols.size() ? std::string(w[i] + 2 - columns_of(s), ' ') : "");
     };
-    for (std::size_t i = 0; i < cols.size(); ++i) cell(cols[i], i);
+    for (std::size_t i = 0; i < cols.size(); ++i)
+        cell(cols[i], i);
     std::cout << "\n";
     for (const auto& r : rows) {
-        for (std::size_t i = 0; i < cols.size(); ++i) cell(text(r[cols[i]]), i);
+        for (std::size_t i = 0; i < cols.size(); ++i)
+            cell(text(r[cols[i]]), i);
         std::cout << "\n";
     }
 }
 
-std::string enc(const std::string& s) { return noi::admin::encode_component(s); }
+std::string enc(const std::string& s) {
+    return noi::admin::encode_component(s);
+}
 
 // One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
 std::string csv_field(const json& v) {
     auto s = v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
     if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
     std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    for (char ch : s)
+        out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
     return out + "\"";
 }
 
@@ -114,15 +131,18 @@ void print_criterion19_csv(const json& report, bool bom, bool by_commune) {
     if (by_commune) {
         std::cout << "commune_code,commune,district_code,district,met,decided_on\n";
         for (const auto& c : report["communes"])
-            std::cout << csv_field(c["code"]) << "," << csv_field(c["name"]) << "," << csv_field(c["district_code"]) << ","
-                      << csv_field(c["district"]) << "," << (c["met"].get<bool>() ? 1 : 0) << "," << csv_field(c["decided_on"])
+            std::cout << csv_field(c["code"]) << "," << csv_field(c["name"]) << ","
+                      << csv_field(c["district_code"]) << "," << csv_field(c["district"]) << ","
+                      << (c["met"].get<bool>() ? 1 : 0) << "," << csv_field(c["decided_on"])
                       << "\n";
         return;
     }
     std::cout << "district_code,district,met,total\n";
     for (const auto& d : report["districts"])
-        std::cout << csv_field(d["code"]) << "," << csv_field(d["name"]) << "," << d["met"] << "," << d["total"] << "\n";
-    std::cout << ",Tỉnh (province)," << report["province"]["met"] << "," << report["province"]["total"] << "\n";
+        std::cout << csv_field(d["code"]) << "," << csv_field(d["name"]) << "," << d["met"] << ","
+                  << d["total"] << "\n";
+    std::cout << ",Tỉnh (province)," << report["province"]["met"] << ","
+              << report["province"]["total"] << "\n";
 }
 
 } // namespace
@@ -136,9 +156,11 @@ int main(int argc, char** argv) {
     if (const char* s = std::getenv("NOI_SERVER")) c.server = s;
     if (const char* t = std::getenv("NOI_ADMIN_TOKEN")) c.token = t;
     if (const char* f = std::getenv("NOI_CA_FILE")) c.ca_file = f;
-    app.add_option("--server", c.server, "Server URL, http://HOST:PORT or https://HOST:PORT (default $NOI_SERVER)");
+    app.add_option("--server", c.server,
+                   "Server URL, http://HOST:PORT or https://HOST:PORT (default $NOI_SERVER)");
     app.add_option("--token", c.token, "Admin token (default $NOI_ADMIN_TOKEN)");
-    app.add_option("--ca-file", c.ca_file, "Extra trusted CA for https://, a private provincial CA (default $NOI_CA_FILE)")
+    app.add_option("--ca-file", c.ca_file,
+                   "Extra trusted CA for https://, a private provincial CA (default $NOI_CA_FILE)")
         ->check(CLI::ExistingFile);
     app.require_subcommand(1);
 
@@ -146,7 +168,8 @@ int main(int argc, char** argv) {
     dev->require_subcommand(1);
     std::string commune, name, device_id;
     bool province = false;
-    auto* add = dev->add_subcommand("add", "Enrol a tablet for one commune, or a province-wide device; shows its token once");
+    auto* add = dev->add_subcommand(
+        "add", "Enrol a tablet for one commune, or a province-wide device; shows its token once");
     auto* commune_opt = add->add_option("--commune", commune, "The commune's 5-digit code");
     auto* province_opt = add->add_flag("--province", province, "A province-wide device (scope *)");
     commune_opt->excludes(province_opt);
@@ -154,13 +177,16 @@ int main(int argc, char** argv) {
     add->add_flag("--json", c.as_json, "Print JSON");
     auto* list = dev->add_subcommand("list", "Every device");
     std::string name_part;
-    list->add_option("--name", name_part, "Only devices whose name contains this (typed NFC or NFD alike)");
+    list->add_option("--name", name_part,
+                     "Only devices whose name contains this (typed NFC or NFD alike)");
     list->add_flag("--json", c.as_json, "Print JSON");
-    auto* revoke = dev->add_subcommand("revoke", "Stop a device's token at once and close its connections");
+    auto* revoke =
+        dev->add_subcommand("revoke", "Stop a device's token at once and close its connections");
     revoke->add_option("device_id", device_id, "The device to revoke")->required();
     revoke->add_flag("--json", c.as_json, "Print JSON");
     auto* dtoken = dev->add_subcommand(
-        "token", "A new token for a device in place of its old ones (lost, or seen by others); give it to the tablet with noi-client set-token");
+        "token", "A new token for a device in place of its old ones (lost, or seen by others); "
+                 "give it to the tablet with noi-client set-token");
     dtoken->add_option("device_id", device_id, "The device")->required();
     dtoken->add_flag("--json", c.as_json, "Print JSON");
 
@@ -172,35 +198,43 @@ int main(int argc, char** argv) {
     aadd->add_option("--role", role, "admin (everything) or viewer (read-only)")
         ->required()
         ->check(CLI::IsMember({"admin", "viewer"}));
-    aadd->add_option("--communes", communes_csv, "A viewer sees only these communes: CODE,CODE,...");
+    aadd->add_option("--communes", communes_csv,
+                     "A viewer sees only these communes: CODE,CODE,...");
     aadd->add_flag("--json", c.as_json, "Print JSON");
     auto* alist = acct->add_subcommand("list", "Every account, never its tokens");
     alist->add_flag("--json", c.as_json, "Print JSON");
     auto* adisable = acct->add_subcommand("disable", "Stop every token of an account at once");
     adisable->add_option("name", account_name, "The account")->required();
     adisable->add_flag("--json", c.as_json, "Print JSON");
-    auto* atoken = acct->add_subcommand("token", "A new token for an account (older ones keep working until it is disabled)");
+    auto* atoken = acct->add_subcommand(
+        "token", "A new token for an account (older ones keep working until it is disabled)");
     atoken->add_option("name", account_name, "The account")->required();
     atoken->add_flag("--json", c.as_json, "Print JSON");
 
-    auto* conflicts = app.add_subcommand("conflicts", "The conflicts inbox: list, show and resolve");
+    auto* conflicts =
+        app.add_subcommand("conflicts", "The conflicts inbox: list, show and resolve");
     conflicts->require_subcommand(1);
     std::string status = "open", table, value_json, keep, row;
     std::uint64_t id = 0;
     bool force = false, csv = false;
     int year = 0;
     auto* clist = conflicts->add_subcommand("list", "Conflicts, open ones by default");
-    clist->add_option("--status", status, "open, resolved or all")->check(CLI::IsMember({"open", "resolved", "all"}));
+    clist->add_option("--status", status, "open, resolved or all")
+        ->check(CLI::IsMember({"open", "resolved", "all"}));
     clist->add_option("--commune", commune, "Only this commune");
     clist->add_option("--table", table, "Only this table");
     clist->add_flag("--json", c.as_json, "Print JSON");
-    auto* cshow = conflicts->add_subcommand("show", "Both versions, their devices and times, and the row as it is now");
+    auto* cshow = conflicts->add_subcommand(
+        "show", "Both versions, their devices and times, and the row as it is now");
     cshow->add_option("id", id, "Conflict id")->required();
     cshow->add_flag("--json", c.as_json, "Print JSON");
-    auto* cresolve = conflicts->add_subcommand("resolve", "Keep one device's side, or write a new value");
+    auto* cresolve =
+        conflicts->add_subcommand("resolve", "Keep one device's side, or write a new value");
     cresolve->add_option("id", id, "Conflict id")->required();
-    auto* keep_opt = cresolve->add_option("--keep", keep, "The device whose side to keep: its id, or its name as listed");
-    auto* value_opt = cresolve->add_option("--value", value_json, "A new value as a JSON scalar, e.g. 5 or '\"Nà Pài\"' or null");
+    auto* keep_opt = cresolve->add_option(
+        "--keep", keep, "The device whose side to keep: its id, or its name as listed");
+    auto* value_opt = cresolve->add_option(
+        "--value", value_json, "A new value as a JSON scalar, e.g. 5 or '\"Nà Pài\"' or null");
     keep_opt->excludes(value_opt);
     cresolve->add_flag("--force", force, "Resolve even if the cell changed again since");
     std::string by = std::getenv("USER") ? std::getenv("USER") : "admin";
@@ -211,51 +245,65 @@ int main(int argc, char** argv) {
     quarantine->require_subcommand(1);
     auto* qlist = quarantine->add_subcommand("list", "Rejected rows still waiting for a decision");
     qlist->add_flag("--json", c.as_json, "Print JSON");
-    auto* qshow = quarantine->add_subcommand("show", "A rejected row's values, its reason and who sent it");
+    auto* qshow =
+        quarantine->add_subcommand("show", "A rejected row's values, its reason and who sent it");
     qshow->add_option("id", id, "Quarantine id")->required();
     qshow->add_flag("--json", c.as_json, "Print JSON");
-    auto* qdiscard = quarantine->add_subcommand("discard", "Drop a rejected row, or with --all every open one (of a device, of a reason)");
+    auto* qdiscard = quarantine->add_subcommand(
+        "discard", "Drop a rejected row, or with --all every open one (of a device, of a reason)");
     auto* qid_opt = qdiscard->add_option("id", id, "Quarantine id");
     bool discard_all = false;
     std::string reason;
-    auto* all_opt = qdiscard->add_flag("--all", discard_all, "Every open rejected row (narrow it with --device and --reason)");
+    auto* all_opt = qdiscard->add_flag(
+        "--all", discard_all, "Every open rejected row (narrow it with --device and --reason)");
     qid_opt->excludes(all_opt);
     qdiscard->add_option("--device", device_id, "With --all: only this device's")->needs(all_opt);
-    qdiscard->add_option("--reason", reason, "With --all: only this reason, e.g. global_table")->needs(all_opt);
+    qdiscard->add_option("--reason", reason, "With --all: only this reason, e.g. global_table")
+        ->needs(all_opt);
     qdiscard->add_flag("--json", c.as_json, "Print JSON");
-    auto* qrelease = quarantine->add_subcommand("release", "Apply a rejected row once its reason no longer holds");
+    auto* qrelease = quarantine->add_subcommand(
+        "release", "Apply a rejected row once its reason no longer holds");
     qrelease->add_option("id", id, "Quarantine id")->required();
     qrelease->add_flag("--json", c.as_json, "Print JSON");
 
     int silent_days = 7;
     bool fail_if_any = false;
     auto* fleet = app.add_subcommand("status", "Fleet health, one row per device");
-    fleet->add_option("--silent-days", silent_days, "Flag devices not heard from for longer (1 to 3650)")
+    fleet
+        ->add_option("--silent-days", silent_days,
+                     "Flag devices not heard from for longer (1 to 3650)")
         ->capture_default_str()
         ->check(CLI::Range(1, 3650));
     fleet->add_flag("--fail-if-any", fail_if_any,
-                    "Exit 1 when a device is silent, revoked but still trying, behind the schema or has a wrong clock (for cron)");
+                    "Exit 1 when a device is silent, revoked but still trying, behind the schema "
+                    "or has a wrong clock (for cron)");
     fleet->add_flag("--json", c.as_json, "Print JSON");
 
-    auto* history = app.add_subcommand("history", "Every accepted change of a row, with conflicts and resolutions");
+    auto* history = app.add_subcommand(
+        "history", "Every accepted change of a row, with conflicts and resolutions");
     history->add_option("--table", table, "Table")->required();
     history->add_option("--row", row, "Row id")->required();
     history->add_flag("--json", c.as_json, "Print JSON");
 
     auto* report = app.add_subcommand("report", "Reports");
     report->require_subcommand(1);
-    auto* c19 = report->add_subcommand("criterion19", "Communes meeting criterion 19 (19.1 and 19.2), per district");
+    auto* c19 = report->add_subcommand(
+        "criterion19", "Communes meeting criterion 19 (19.1 and 19.2), per district");
     c19->add_option("--year", year, "The year (default: the latest with an assessment)");
-    c19->add_flag("--csv", csv, "CSV for a spreadsheet (UTF-8 with a BOM, so Excel reads Vietnamese)");
+    c19->add_flag("--csv", csv,
+                  "CSV for a spreadsheet (UTF-8 with a BOM, so Excel reads Vietnamese)");
     bool no_bom = false, by_commune = false;
     c19->add_flag("--no-bom", no_bom, "With --csv: no byte order mark (for scripts)");
-    c19->add_flag("--by-commune", by_commune, "With --csv: one line per commune, named, with its district");
+    c19->add_flag("--by-commune", by_commune,
+                  "With --csv: one line per commune, named, with its district");
     c19->add_flag("--json", c.as_json, "Print JSON");
 
     try {
         app.parse(argc, argv);
-        if (*add && commune.empty() && !province) throw CLI::RequiredError("--commune or --province");
-        if (*qdiscard && !discard_all && qid_opt->count() == 0) throw CLI::RequiredError("a quarantine id, or --all");
+        if (*add && commune.empty() && !province)
+            throw CLI::RequiredError("--commune or --province");
+        if (*qdiscard && !discard_all && qid_opt->count() == 0)
+            throw CLI::RequiredError("a quarantine id, or --all");
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? ok : usage;
     }
@@ -267,7 +315,8 @@ int main(int argc, char** argv) {
             json body{{"name", account_name}, {"role", role}, {"communes", json::array()}};
             for (std::size_t at = 0; at < communes_csv.size();) {
                 auto comma = communes_csv.find(',', at);
-                auto code = communes_csv.substr(at, comma == std::string::npos ? comma : comma - at);
+                auto code =
+                    communes_csv.substr(at, comma == std::string::npos ? comma : comma - at);
                 if (!code.empty()) body["communes"].push_back(code);
                 at = comma == std::string::npos ? communes_csv.size() : comma + 1;
             }
@@ -281,19 +330,25 @@ int main(int argc, char** argv) {
                 json rows = json::array();
                 for (const auto& a : out) {
                     std::string list;
-                    for (const auto& x : a["communes"]) list += (list.empty() ? "" : ",") + x.get<std::string>();
-                    rows.push_back({{"name", a["name"]}, {"role", a["role"]}, {"communes", list.empty() ? "all" : list},
-                                    {"disabled", a["disabled"]}, {"created_at", a["created_at"]}});
+                    for (const auto& x : a["communes"])
+                        list += (list.empty() ? "" : ",") + x.get<std::string>();
+                    rows.push_back({{"name", a["name"]},
+                                    {"role", a["role"]},
+                                    {"communes", list.empty() ? "all" : list},
+                                    {"disabled", a["disabled"]},
+                                    {"created_at", a["created_at"]}});
                 }
                 print_table(rows, {"name", "role", "communes", "disabled", "created_at"});
             }
         } else if (*adisable) {
             rc = call(c, "POST", "/admin/v1/accounts/" + enc(account_name) + "/disable", "", out);
-            if (rc == ok && !c.as_json) std::cout << "disabled account " << text(out["name"]) << "\n";
+            if (rc == ok && !c.as_json)
+                std::cout << "disabled account " << text(out["name"]) << "\n";
         } else if (*atoken) {
             rc = call(c, "POST", "/admin/v1/accounts/" + enc(account_name) + "/token", "", out);
             if (rc == ok && !c.as_json)
-                std::cout << "new token for " << text(out["name"]) << " (shown only now): " << text(out["token"]) << "\n";
+                std::cout << "new token for " << text(out["name"])
+                          << " (shown only now): " << text(out["token"]) << "\n";
         } else if (*add) {
             json body{{"name", name}};
             if (province)
@@ -301,18 +356,27 @@ int main(int argc, char** argv) {
             else
                 body["commune"] = commune;
             rc = call(c, "POST", "/admin/v1/devices", body.dump(), out);
-            if (rc == ok && out.contains("warning")) std::cerr << "warning: " << text(out["warning"]) << "\n";
+            if (rc == ok && out.contains("warning"))
+                std::cerr << "warning: " << text(out["warning"]) << "\n";
             if (rc == ok && !c.as_json)
                 std::cout << "enrolled " << out["device_id"].get<std::string>() << " for "
-                          << (out["scope"] == "*" ? std::string("the whole province") : "commune " + out["scope"].get<std::string>())
-                          << "\ntoken (shown only now): " << out["token"].get<std::string>() << "\n";
+                          << (out["scope"] == "*" ? std::string("the whole province")
+                                                  : "commune " + out["scope"].get<std::string>())
+                          << "\ntoken (shown only now): " << out["token"].get<std::string>()
+                          << "\n";
         } else if (*list) {
-            rc = call(c, "GET", "/admin/v1/devices" + (name_part.empty() ? std::string() : "?name=" + enc(name_part)), "", out);
+            rc = call(c, "GET",
+                      "/admin/v1/devices" +
+                          (name_part.empty() ? std::string() : "?name=" + enc(name_part)),
+                      "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& d : out)
-                    rows.push_back({{"device_id", d["device_id"]}, {"name", d["name"]}, {"commune", d["scope"]},
-                                    {"last sync", when(d["last_sync_at"])}, {"revoked", d["revoked"].get<bool>() ? "revoked" : ""}});
+                    rows.push_back({{"device_id", d["device_id"]},
+                                    {"name", d["name"]},
+                                    {"commune", d["scope"]},
+                                    {"last sync", when(d["last_sync_at"])},
+                                    {"revoked", d["revoked"].get<bool>() ? "revoked" : ""}});
                 print_table(rows, {"device_id", "name", "commune", "last sync", "revoked"});
             }
         } else if (*revoke) {
@@ -321,7 +385,8 @@ int main(int argc, char** argv) {
         } else if (*dtoken) {
             rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/token", "", out);
             if (rc == ok && !c.as_json)
-                std::cout << "new token for " << text(out["device_id"]) << " (shown only now; its older tokens no longer work): "
+                std::cout << "new token for " << text(out["device_id"])
+                          << " (shown only now; its older tokens no longer work): "
                           << text(out["token"]) << "\n";
         } else if (*clist) {
             std::string target = "/admin/v1/conflicts?status=" + enc(status);
@@ -333,26 +398,40 @@ int main(int argc, char** argv) {
                 for (const auto& x : out) {
                     const auto& w = x["versions"][0];
                     const auto& l = x["versions"][1];
-                    rows.push_back({{"id", x["id"]}, {"kind", x["kind"]}, {"table", x["table"]}, {"row_id", x["row_id"]},
-                                    {"column", x["column"]}, {"commune", x["commune"]},
-                                    {"kept", text(w["value"]) + " (" + named(w["device_name"], w["device_id"]) + ")"},
-                                    {"lost", text(l["value"]) + " (" + named(l["device_name"], l["device_id"]) + ")"}});
+                    rows.push_back({{"id", x["id"]},
+                                    {"kind", x["kind"]},
+                                    {"table", x["table"]},
+                                    {"row_id", x["row_id"]},
+                                    {"column", x["column"]},
+                                    {"commune", x["commune"]},
+                                    {"kept", text(w["value"]) + " (" +
+                                                 named(w["device_name"], w["device_id"]) + ")"},
+                                    {"lost", text(l["value"]) + " (" +
+                                                 named(l["device_name"], l["device_id"]) + ")"}});
                 }
-                print_table(rows, {"id", "kind", "table", "row_id", "column", "commune", "kept", "lost"});
+                print_table(rows,
+                            {"id", "kind", "table", "row_id", "column", "commune", "kept", "lost"});
             }
         } else if (*cshow) {
             rc = call(c, "GET", "/admin/v1/conflicts/" + std::to_string(id), "", out);
             if (rc == ok && !c.as_json) {
-                std::cout << "conflict " << out["id"] << " (" << text(out["kind"]) << ", " << text(out["status"]) << ") on "
-                          << text(out["table"]) << " " << text(out["row_id"])
-                          << (out["column"].is_null() ? std::string() : " ." + text(out["column"])) << ", commune "
-                          << text(out["commune"]) << "\n";
+                std::cout << "conflict " << out["id"] << " (" << text(out["kind"]) << ", "
+                          << text(out["status"]) << ") on " << text(out["table"]) << " "
+                          << text(out["row_id"])
+                          << (out["column"].is_null() ? std::string() : " ." + text(out["column"]))
+                          << ", commune " << text(out["commune"]) << "\n";
                 for (const auto& v : out["versions"])
-                    std::cout << (v["winner"].get<bool>() ? "  applied  " : out["status"] == "open" ? "  lost     " : "  side     ")
-                              << text(v["value"]) << (v["deleted"].get<bool>() ? " (deleted the row)" : "") << " by "
-                              << named(v["device_name"], v["device_id"]) << " at " << when(v["time"]) << "\n";
+                    std::cout << (v["winner"].get<bool>()   ? "  applied  "
+                                  : out["status"] == "open" ? "  lost     "
+                                                            : "  side     ")
+                              << text(v["value"])
+                              << (v["deleted"].get<bool>() ? " (deleted the row)" : "") << " by "
+                              << named(v["device_name"], v["device_id"]) << " at "
+                              << when(v["time"]) << "\n";
                 std::cout << "  (resolve with --keep and a device's id or name, or --value)\n";
-                std::cout << "  row now  " << (out["row"].is_null() ? std::string("deleted") : text(out["row"])) << "\n";
+                std::cout << "  row now  "
+                          << (out["row"].is_null() ? std::string("deleted") : text(out["row"]))
+                          << "\n";
             }
         } else if (*cresolve) {
             if (keep.empty() && value_json.empty()) {
@@ -364,38 +443,52 @@ int main(int argc, char** argv) {
             if (!value_json.empty()) {
                 json v = json::parse(value_json, nullptr, false);
                 if (v.is_discarded() || v.is_object() || v.is_array()) {
-                    std::cerr << "error: --value must be a JSON scalar, for example 5, \"Nà Pài\" (with the quotes) or null\n";
+                    std::cerr << "error: --value must be a JSON scalar, for example 5, \"Nà Pài\" "
+                                 "(with the quotes) or null\n";
                     return usage;
                 }
                 body["value"] = v;
             }
-            rc = call(c, "POST", "/admin/v1/conflicts/" + std::to_string(id) + "/resolve", body.dump(), out);
-            if (rc == ok && !c.as_json) std::cout << "resolved conflict " << id << ": " << text(out["resolution"]) << "\n";
+            rc = call(c, "POST", "/admin/v1/conflicts/" + std::to_string(id) + "/resolve",
+                      body.dump(), out);
+            if (rc == ok && !c.as_json)
+                std::cout << "resolved conflict " << id << ": " << text(out["resolution"]) << "\n";
         } else if (*qlist) {
             rc = call(c, "GET", "/admin/v1/quarantine", "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& q : out)
-                    rows.push_back({{"id", q["id"]}, {"device", named(q["device_name"], q["device_id"])}, {"table", q["table"]},
-                                    {"row_id", q["row_id"]}, {"reason", q["reason"]}, {"times", q["repeats"]},
+                    rows.push_back({{"id", q["id"]},
+                                    {"device", named(q["device_name"], q["device_id"])},
+                                    {"table", q["table"]},
+                                    {"row_id", q["row_id"]},
+                                    {"reason", q["reason"]},
+                                    {"times", q["repeats"]},
                                     {"received", when(q["received_at"])}});
-                print_table(rows, {"id", "device", "table", "row_id", "reason", "times", "received"});
+                print_table(rows,
+                            {"id", "device", "table", "row_id", "reason", "times", "received"});
             }
         } else if (*qshow) {
             rc = call(c, "GET", "/admin/v1/quarantine/" + std::to_string(id), "", out);
             if (rc == ok && !c.as_json) {
-                std::cout << "quarantined row " << out["id"] << " (" << text(out["status"]) << "): " << text(out["table"]) << " "
-                          << text(out["row_id"]) << " from " << named(out["device_name"], out["device_id"]) << ", commune "
+                std::cout << "quarantined row " << out["id"] << " (" << text(out["status"])
+                          << "): " << text(out["table"]) << " " << text(out["row_id"]) << " from "
+                          << named(out["device_name"], out["device_id"]) << ", commune "
                           << text(out["commune"]) << ", " << when(out["received_at"]) << "\n"
-                          << "  reason   " << text(out["reason"]) << ": " << text(out["message"]) << "\n"
+                          << "  reason   " << text(out["reason"]) << ": " << text(out["message"])
+                          << "\n"
                           << "  times    " << out["repeats"] << "\n";
                 if (out["values"].is_object()) {
                     json rows = json::array();
-                    for (const auto& [k, v] : out["values"].items()) rows.push_back({{"column", k}, {"value", v}});
+                    for (const auto& [k, v] : out["values"].items())
+                        rows.push_back({{"column", k}, {"value", v}});
                     print_table(rows, {"column", "value"});
                 } else {
-                    std::cout << "  values   " << (out["values"].is_null() ? std::string("not kept (too large, or discarded)")
-                                                                           : text(out["values"])) << "\n";
+                    std::cout << "  values   "
+                              << (out["values"].is_null()
+                                      ? std::string("not kept (too large, or discarded)")
+                                      : text(out["values"]))
+                              << "\n";
                 }
             }
         } else if (*qdiscard && discard_all) {
@@ -403,50 +496,76 @@ int main(int argc, char** argv) {
             if (!device_id.empty()) body["device_id"] = device_id;
             if (!reason.empty()) body["reason"] = reason;
             rc = call(c, "POST", "/admin/v1/quarantine/discard", body.dump(), out);
-            if (rc == ok && !c.as_json) std::cout << "discarded " << out["discarded"] << " quarantined rows\n";
+            if (rc == ok && !c.as_json)
+                std::cout << "discarded " << out["discarded"] << " quarantined rows\n";
         } else if (*qdiscard || *qrelease) {
-            rc = call(c, "POST", "/admin/v1/quarantine/" + std::to_string(id) + (*qrelease ? "/release" : "/discard"), "", out);
-            if (rc == ok && !c.as_json) std::cout << text(out["status"]) << " quarantined row " << id << "\n";
+            rc = call(c, "POST",
+                      "/admin/v1/quarantine/" + std::to_string(id) +
+                          (*qrelease ? "/release" : "/discard"),
+                      "", out);
+            if (rc == ok && !c.as_json)
+                std::cout << text(out["status"]) << " quarantined row " << id << "\n";
         } else if (*fleet) {
-            rc = call(c, "GET", "/admin/v1/status?silent_days=" + std::to_string(silent_days), "", out);
+            rc = call(c, "GET", "/admin/v1/status?silent_days=" + std::to_string(silent_days), "",
+                      out);
             std::size_t alerting = 0;
             if (rc == ok) {
                 json rows = json::array();
                 for (const auto& d : out) {
                     std::string state;
-                    for (const auto& a : d["alerts"]) state += (state.empty() ? "" : ",") + a.get<std::string>();
+                    for (const auto& a : d["alerts"])
+                        state += (state.empty() ? "" : ",") + a.get<std::string>();
                     if (!d["alerts"].empty()) ++alerting;
                     if (state.empty()) state = d["revoked"].get<bool>() ? "revoked" : "ok";
-                    rows.push_back({{"device", named(d["name"], d["device_id"])},
-                                    {"commune", d["scope"].get<std::string>() + (d["commune_name"].get<std::string>().empty() ? "" : " " + d["commune_name"].get<std::string>())},
-                                    {"last sync", when(d["last_sync_at"])}, {"pend/rej", text(d["pending"]) + "/" + text(d["rejected"])},
-                                    {"app/schema", d["app_version"].is_null() ? std::string("-") : text(d["app_version"]) + " s" + text(d["schema_version"])}, {"state", state}});
+                    rows.push_back(
+                        {{"device", named(d["name"], d["device_id"])},
+                         {"commune", d["scope"].get<std::string>() +
+                                         (d["commune_name"].get<std::string>().empty()
+                                              ? ""
+                                              : " " + d["commune_name"].get<std::string>())},
+                         {"last sync", when(d["last_sync_at"])},
+                         {"pend/rej", text(d["pending"]) + "/" + text(d["rejected"])},
+                         {"app/schema", d["app_version"].is_null() ? std::string("-")
+                                                                   : text(d["app_version"]) + " s" +
+                                                                         text(d["schema_version"])},
+                         {"state", state}});
                 }
-                if (!c.as_json) print_table(rows, {"device", "commune", "last sync", "pend/rej", "app/schema", "state"});
+                if (!c.as_json)
+                    print_table(rows, {"device", "commune", "last sync", "pend/rej", "app/schema",
+                                       "state"});
                 if (fail_if_any && alerting) {
                     if (c.as_json) std::cout << out.dump() << "\n";
-                    std::cerr << alerting << " of " << out.size() << " devices need attention (state above, or \"alerts\" in --json)\n";
+                    std::cerr << alerting << " of " << out.size()
+                              << " devices need attention (state above, or \"alerts\" in --json)\n";
                     return failure;
                 }
             }
         } else if (*history) {
-            rc = call(c, "GET", "/admin/v1/history?table=" + enc(table) + "&row=" + enc(row), "", out);
+            rc = call(c, "GET", "/admin/v1/history?table=" + enc(table) + "&row=" + enc(row), "",
+                      out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& h : out)
-                    rows.push_back({{"time", when(h["time"])}, {"by", named(h["device_name"], h["device_id"])}, {"kind", h["kind"]},
-                                    {"column", h["column"]}, {"old", h["old"]}, {"new", h["new"]}});
+                    rows.push_back({{"time", when(h["time"])},
+                                    {"by", named(h["device_name"], h["device_id"])},
+                                    {"kind", h["kind"]},
+                                    {"column", h["column"]},
+                                    {"old", h["old"]},
+                                    {"new", h["new"]}});
                 print_table(rows, {"time", "by", "kind", "column", "old", "new"});
             }
         } else if (*c19) {
-            rc = call(c, "GET", "/admin/v1/reports/criterion19" + (year ? "?year=" + std::to_string(year) : std::string()), "", out);
+            rc = call(c, "GET",
+                      "/admin/v1/reports/criterion19" +
+                          (year ? "?year=" + std::to_string(year) : std::string()),
+                      "", out);
             if (rc == ok && csv) {
                 print_criterion19_csv(out, !no_bom, by_commune);
                 return ok;
             }
             if (rc == ok && !c.as_json) {
-                std::cout << "Criterion 19, year " << out["year"] << ": " << out["province"]["met"] << " of "
-                          << out["province"]["total"] << " communes met\n";
+                std::cout << "Criterion 19, year " << out["year"] << ": " << out["province"]["met"]
+                          << " of " << out["province"]["total"] << " communes met\n";
                 print_table(out["districts"], {"name", "met", "total"});
             }
         }

@@ -266,8 +266,8 @@ int main(int argc, char** argv) {
         case noi::client::sync_outcome::done: {
             for (const auto& x : t->rejected())
                 std::cerr << "rejected by the server: " << printable(x.table) << " "
-                          << printable(x.row_id) << " (" << x.reason << "): " << printable(x.message)
-                          << "\n";
+                          << printable(x.row_id) << " (" << x.reason
+                          << "): " << printable(x.message) << "\n";
             std::cerr << "synced: pushed " << r.stats.rows_pushed << " rows, pulled "
                       << r.stats.rows_pulled << " rows\n";
             return ok;

@@ -43,8 +43,9 @@ std::string iso_time(std::int64_t ms) {
 
 void print_restore(const noi::server::restore_report& r, const std::string& dir, bool json) {
     if (json) {
-        nlohmann::json j{{"snapshot_at", r.snapshot_at_ms ? nlohmann::json(iso_time(r.snapshot_at_ms))
-                                                          : nlohmann::json(nullptr)},
+        nlohmann::json j{{"snapshot_at", r.snapshot_at_ms
+                                             ? nlohmann::json(iso_time(r.snapshot_at_ms))
+                                             : nlohmann::json(nullptr)},
                          {"carried_over", r.carried},
                          {"devices_enrolled_since", r.devices_enrolled_since},
                          {"devices_revoked_since", r.devices_revoked_since},
@@ -205,8 +206,8 @@ int main(int argc, char** argv) {
             else if (r.versions == 0)
                 std::cerr << "the clock of " << dir << " is sound: nothing to repair\n";
             else
-                std::cerr << "re-stamped " << r.versions << " stamps beyond the clock in "
-                          << r.rows << " rows and " << r.conflicts
+                std::cerr << "re-stamped " << r.versions << " stamps beyond the clock in " << r.rows
+                          << " rows and " << r.conflicts
                           << " conflict sides; the server has a new epoch, so every tablet "
                              "pulls all again at its next sync\n";
             return 0;

@@ -20,7 +20,11 @@ inline std::string printable(std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
         const auto c = static_cast<unsigned char>(s[i]);
         // The length of the UTF-8 sequence c starts, and the least code point it may encode.
-        const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        const std::size_t n = c < 0x80           ? 1
+                              : (c >> 5) == 0x6  ? 2
+                              : (c >> 4) == 0xe  ? 3
+                              : (c >> 3) == 0x1e ? 4
+                                                 : 0;
         bool valid = n > 0 && i + n <= s.size();
         unsigned cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
         for (std::size_t k = 1; valid && k < n; ++k) {
@@ -37,10 +41,14 @@ inline std::string printable(std::string_view s) {
             continue;
         }
         if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-            if (cp == '\n') out += "\\n";
-            else if (cp == '\t') out += "\\t";
-            else if (cp == '\r') out += "\\r";
-            else escape(cp);
+            if (cp == '\n')
+                out += "\\n";
+            else if (cp == '\t')
+                out += "\\t";
+            else if (cp == '\r')
+                out += "\\r";
+            else
+                escape(cp);
         } else if (cp == 0x2028 || cp == 0x2029 || cp == 0x202e || cp == 0x2066 || cp == 0x2067 ||
                    cp == 0x2068 || cp == 0x2069 || cp == 0x202a || cp == 0x202b || cp == 0x202c ||
                    cp == 0x202d) {

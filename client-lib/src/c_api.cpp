@@ -38,8 +38,7 @@ int ok(noi_error* err) {
     return NOI_OK;
 }
 
-template <class F>
-int guarded(noi_error* err, F f) noexcept {
+template <class F> int guarded(noi_error* err, F f) noexcept {
     try {
         return f();
     } catch (const noi::sync_error& e) {
@@ -56,7 +55,8 @@ noi::client::replicator make_replicator(noi::tablet& t) {
     opt.url = t.rep().meta_text("server_url").value_or("");
     opt.token = t.rep().meta_text("token").value_or("");
     opt.session.app_version = "noi-c/0.1.0";
-    return noi::client::replicator(t, [] { return noi::client::make_websocket_transport(); }, opt);
+    return noi::client::replicator(
+        t, [] { return noi::client::make_websocket_transport(); }, opt);
 }
 
 std::string json_escape(const std::string& s) {
@@ -80,8 +80,10 @@ std::string json_escape(const std::string& s) {
 
 extern "C" {
 
-int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out, noi_error* err) {
-    if (!path || !server_url || !token || !out) return fail(err, NOI_ERR_USAGE, "path, server_url, token and out are required");
+int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out,
+             noi_error* err) {
+    if (!path || !server_url || !token || !out)
+        return fail(err, NOI_ERR_USAGE, "path, server_url, token and out are required");
     return guarded(err, [&] {
         auto r = std::make_unique<noi_replica>();
         r->path = path;
@@ -115,7 +117,8 @@ int noi_exec(noi_replica* r, const char* sql, noi_error* err) {
 }
 
 int noi_query_json(noi_replica* r, const char* sql, char** json_out, noi_error* err) {
-    if (!r || !sql || !json_out) return fail(err, NOI_ERR_USAGE, "a replica, SQL and json_out are required");
+    if (!r || !sql || !json_out)
+        return fail(err, NOI_ERR_USAGE, "a replica, SQL and json_out are required");
     return guarded(err, [&] {
         auto st = r->t->rep().db().prepare(sql);
         std::string out = "[";
@@ -149,15 +152,20 @@ int noi_query_json(noi_replica* r, const char* sql, char** json_out, noi_error* 
 }
 
 int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {
-    if (!r || timeout_seconds <= 0) return fail(err, NOI_ERR_USAGE, "a replica and a positive timeout are required");
+    if (!r || timeout_seconds <= 0)
+        return fail(err, NOI_ERR_USAGE, "a replica and a positive timeout are required");
     return guarded(err, [&] {
         auto rep = make_replicator(*r->t);
         auto res = rep.sync(std::chrono::seconds(timeout_seconds));
         switch (res.outcome) {
-        case noi::client::sync_outcome::done: return ok(err);
-        case noi::client::sync_outcome::network: return fail(err, NOI_ERR_NETWORK, res.message + "; nothing was lost, retry later");
-        case noi::client::sync_outcome::credentials: return fail(err, NOI_ERR_CREDENTIALS, res.message);
-        case noi::client::sync_outcome::refused: return fail(err, NOI_ERR, res.message);
+        case noi::client::sync_outcome::done:
+            return ok(err);
+        case noi::client::sync_outcome::network:
+            return fail(err, NOI_ERR_NETWORK, res.message + "; nothing was lost, retry later");
+        case noi::client::sync_outcome::credentials:
+            return fail(err, NOI_ERR_CREDENTIALS, res.message);
+        case noi::client::sync_outcome::refused:
+            return fail(err, NOI_ERR, res.message);
         }
         return fail(err, NOI_ERR, "unexpected sync outcome");
     });
@@ -165,7 +173,8 @@ int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {
 
 int noi_start_background_sync(noi_replica* r, noi_error* err) {
     if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
-    if (r->background.joinable()) return fail(err, NOI_ERR_USAGE, "background sync is already running");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE, "background sync is already running");
     return guarded(err, [&] {
         r->stop = false;
         // Its own connection, so the app's writes on the handle show as changes to it.
@@ -209,6 +218,8 @@ void noi_close(noi_replica* r) {
     delete r;
 }
 
-void noi_free(char* p) { std::free(p); }
+void noi_free(char* p) {
+    std::free(p);
+}
 
 } // extern "C"

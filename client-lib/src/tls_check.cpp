@@ -9,7 +9,8 @@ namespace {
 
 bool is_ip_address(const std::string& host) {
     unsigned char buf[16];
-    return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+    return inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 } // namespace
@@ -29,11 +30,11 @@ std::string explain_tls_failure(SSL* ssl, const std::string& host, const std::st
                "); check that the address is the Nối server's and that it serves https";
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
-        return "the server's certificate does not name " + host +
-               ": it was made for another " + (is_ip_address(host) ? "address" : "name") +
+        return "the server's certificate does not name " + host + ": it was made for another " +
+               (is_ip_address(host) ? "address" : "name") +
                ". Use the address the certificate names, or make the certificate with "
-               "subjectAltName=" + (is_ip_address(host) ? "IP:" : "DNS:") + host +
-               " (docs/operations.md, TLS)";
+               "subjectAltName=" +
+               (is_ip_address(host) ? "IP:" : "DNS:") + host + " (docs/operations.md, TLS)";
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:

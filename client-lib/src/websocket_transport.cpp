@@ -242,7 +242,8 @@ private:
                 // The server says why (too many failures from this address, or too many
                 // connections of this device) and when to retry.
                 auto why = res.body();
-                while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+                while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+                    why.pop_back();
                 throw transport_error(transport_errc::unreachable,
                                       "the server asks the tablet to wait: " +
                                           (why.empty() ? std::string("too many requests") : why) +

@@ -18,14 +18,22 @@ namespace proto {
 
 const char* to_string(reject_reason r) {
     switch (r) {
-    case reject_reason::unknown_table: return "unknown_table";
-    case reject_reason::unknown_column: return "unknown_column";
-    case reject_reason::out_of_scope: return "out_of_scope";
-    case reject_reason::global_table: return "global_table";
-    case reject_reason::scope_changed: return "scope_changed";
-    case reject_reason::wrong_type: return "wrong_type";
-    case reject_reason::missing_scope: return "missing_scope";
-    case reject_reason::foreign_version: return "foreign_version";
+    case reject_reason::unknown_table:
+        return "unknown_table";
+    case reject_reason::unknown_column:
+        return "unknown_column";
+    case reject_reason::out_of_scope:
+        return "out_of_scope";
+    case reject_reason::global_table:
+        return "global_table";
+    case reject_reason::scope_changed:
+        return "scope_changed";
+    case reject_reason::wrong_type:
+        return "wrong_type";
+    case reject_reason::missing_scope:
+        return "missing_scope";
+    case reject_reason::foreign_version:
+        return "foreign_version";
     }
     return "unknown";
 }

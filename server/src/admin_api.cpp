@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
 #include <map>
+#include <stdexcept>
 
 namespace noi::server {
 namespace {
@@ -319,9 +319,9 @@ api_response resolve(server_store& store, auth_store& auth, const account& who, 
     server_store::resolution how;
     // The account resolves; a name the caller gives is kept beside it, never instead of it.
     std::string keep, on_behalf;
-    for (auto bad : {field(req, "force", how.force, "true or false"),
-                     field(req, "by", on_behalf, "a string"),
-                     field(req, "keep", keep, "a device id string")})
+    for (auto bad :
+         {field(req, "force", how.force, "true or false"), field(req, "by", on_behalf, "a string"),
+          field(req, "keep", keep, "a device id string")})
         if (bad) return error(400, *bad);
     how.by = who.name;
     if (!on_behalf.empty() && on_behalf != who.name) how.by += " (for " + on_behalf + ")";
@@ -539,8 +539,9 @@ api_response row_history(server_store& store, const account& who,
     }
     const auto devices = devices_by_id(store);
     for (auto& h : out)
-        h["device_name"] =
-            h["device_id"].is_string() ? name_of(devices, h["device_id"].get<std::string>()) : json(nullptr);
+        h["device_name"] = h["device_id"].is_string()
+                               ? name_of(devices, h["device_id"].get<std::string>())
+                               : json(nullptr);
     std::stable_sort(out.begin(), out.end(),
                      [](const json& a, const json& b) { return a["time"] < b["time"]; });
     return {200, text(out)};
@@ -601,13 +602,13 @@ api_response add_account(auth_store& auth, const account& who, const std::string
 } // namespace
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
-                          const account& who, const std::string& method,
-                          const std::string& target, const std::string& body) {
+                          const account& who, const std::string& method, const std::string& target,
+                          const std::string& body) {
     const std::string prefix = "/admin/v1/devices";
     auto path = target.substr(0, target.find('?'));
     if (method != "GET" && !who.is_admin())
-        return error(403, "the account " + who.name +
-                              " may only read; ask an admin to make the change");
+        return error(403,
+                     "the account " + who.name + " may only read; ask an admin to make the change");
     std::map<std::string, std::string> q;
     try {
         q = query_of(target);
@@ -629,12 +630,13 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     }
     if (auto name = text_in(path, "/admin/v1/accounts/", "/disable"); name && method == "POST") {
         const auto all = auth.accounts();
-        const auto admins = std::count_if(all.begin(), all.end(), [](const account& a) {
-            return a.is_admin() && !a.disabled;
-        });
-        const bool last_admin = std::any_of(all.begin(), all.end(), [&](const account& a) {
-            return a.name == *name && a.is_admin() && !a.disabled;
-        }) && admins == 1;
+        const auto admins = std::count_if(
+            all.begin(), all.end(), [](const account& a) { return a.is_admin() && !a.disabled; });
+        const bool last_admin =
+            std::any_of(
+                all.begin(), all.end(),
+                [&](const account& a) { return a.name == *name && a.is_admin() && !a.disabled; }) &&
+            admins == 1;
         if (last_admin)
             return error(409, "the account " + *name +
                                   " is the last enabled admin; add another admin first");

@@ -15,7 +15,7 @@ struct api_response {
 };
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
-                          const account& who, const std::string& method,
-                          const std::string& target, const std::string& body);
+                          const account& who, const std::string& method, const std::string& target,
+                          const std::string& body);
 
 } // namespace noi::server

@@ -50,8 +50,7 @@ std::string auth_store::add_token(const std::string& account) {
 std::string auth_store::add_account(const std::string& name, const std::string& role,
                                     const std::vector<std::string>& communes) {
     const bool name_ok =
-        !name.empty() && name.size() <= 64 &&
-        std::all_of(name.begin(), name.end(), [](char c) {
+        !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
             return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
                    c == '-' || c == '@';
         });
@@ -66,8 +65,8 @@ std::string auth_store::add_account(const std::string& name, const std::string& 
         check_commune(c);
     auto tx = store_.begin();
     if (access_.find_account(name))
-        throw sync_error(errc::already_exists, "there is an account named " + name +
-                                                   " already; choose another name");
+        throw sync_error(errc::already_exists,
+                         "there is an account named " + name + " already; choose another name");
     access_.add_account({name, role, communes, false, 0});
     auto token = add_token(name);
     tx.commit();

@@ -58,12 +58,12 @@ json criterion19_report(server_store& store, std::int64_t year) {
             const auto typed = text_of(v.at("decided_on"));
             date = read_date(typed);
             if (!date || *date != typed)
-                warnings.push_back(
-                    "assessment " + a.id + " of commune " + commune + " has decided_on '" + typed +
-                    "', " +
-                    (date ? "read as " + *date : std::string("which is not a date, so it ranks "
-                                                             "below every dated assessment")) +
-                    "; correct it to YYYY-MM-DD");
+                warnings.push_back("assessment " + a.id + " of commune " + commune +
+                                   " has decided_on '" + typed + "', " +
+                                   (date ? "read as " + *date
+                                         : std::string("which is not a date, so it ranks "
+                                                       "below every dated assessment")) +
+                                   "; correct it to YYYY-MM-DD");
         }
         deciding d{{date.has_value(), date.value_or(""), a.newest_hlc},
                    a.id,

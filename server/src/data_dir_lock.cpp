@@ -27,7 +27,8 @@ data_dir_lock::data_dir_lock(const std::string& dir) {
         ::close(fd_);
         fd_ = -1;
         std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : "";
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+        while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+            holder.pop_back();
         throw sync_error(errc::refused,
                          "another noi-server" + (holder.empty() ? "" : " (pid " + holder + ")") +
                              " is using " + dir + "; stop it first, or choose another directory");

@@ -131,15 +131,17 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
             auto token = bearer(req_);
             if (!token || token->size() != want.size() ||
                 CRYPTO_memcmp(token->data(), want.data(), want.size()) != 0)
-                return refuse_credential(state_.admin_auth_limits(), "a scrape without the metrics token",
+                return refuse_credential(state_.admin_auth_limits(),
+                                         "a scrape without the metrics token",
                                          "/metrics needs the metrics token; pass it as "
                                          "Authorization: Bearer TOKEN\n",
                                          "text/plain");
         }
         state_.counts([self = this->shared_from_this()](const store_counts& c) {
-            asio::post(self->stream_.get_executor(), [self, text = self->state_.metrics_text(c)]() mutable {
-                self->respond(200, std::move(text), "text/plain; version=0.0.4");
-            });
+            asio::post(self->stream_.get_executor(),
+                       [self, text = self->state_.metrics_text(c)]() mutable {
+                           self->respond(200, std::move(text), "text/plain; version=0.0.4");
+                       });
         });
         return;
     }
@@ -184,10 +186,10 @@ template <class Stream> void http_session<Stream>::upgrade() {
         if (token) dev = auth.device_for(*token);
         asio::post(self->stream_.get_executor(), [self, dev = std::move(dev)]() mutable {
             if (!dev) {
-                return self->refuse_credential(self->state_.sync_auth_limits(),
-                                               "a sync connection with a bad or revoked device token",
-                                               "the device token is unknown or revoked\n",
-                                               "text/plain");
+                return self->refuse_credential(
+                    self->state_.sync_auth_limits(),
+                    "a sync connection with a bad or revoked device token",
+                    "the device token is unknown or revoked\n", "text/plain");
             }
             // One tablet syncs over one connection; a few allow for a reconnect racing the old
             // one. More are a client that opens connections and never closes them.

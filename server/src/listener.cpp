@@ -39,7 +39,8 @@ void listener::do_accept() {
 }
 
 void listener::back_off(const beast::error_code& ec) {
-    backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+    backoff_ =
+        std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
     const auto now = std::chrono::steady_clock::now();
     if (now - last_warned_ >= std::chrono::minutes(1)) {
         spdlog::warn("cannot accept connections: {} ({} more such errors since the last "
@@ -75,8 +76,7 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     socket.set_option(tcp::no_delay(true), ignored);
     if (auto* tls = tls_->load())
         std::make_shared<http_session<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), state_,
-            std::move(slot))
+            beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), state_, std::move(slot))
             ->run();
     else
         std::make_shared<http_session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),

@@ -96,9 +96,10 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
                 } catch (const std::exception& e) {
                     throw sync_error(errc::refused,
                                      "nothing was restored: what was decided since the snapshot "
-                                     "cannot be carried over from " + target + " (" + e.what() +
-                                     "); fix that, or add --without-carry to install the "
-                                     "snapshot alone and lose it");
+                                     "cannot be carried over from " +
+                                         target + " (" + e.what() +
+                                         "); fix that, or add --without-carry to install the "
+                                         "snapshot alone and lose it");
                 }
             }
         }
@@ -106,8 +107,7 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
         // Without the replaced database, the ids its quarantine reached are unknown, and
         // tablets hold some of them: new entries start above any it could have made (fewer
         // than one rejection per millisecond since the snapshot), so no id names two rows.
-        if (!report.carried)
-            restored->start_quarantine_ids_at(system_clock{}.now_ms());
+        if (!report.carried) restored->start_quarantine_ids_at(system_clock{}.now_ms());
         restored->new_epoch();
         restored->set_instance("");
         tx.commit();

@@ -150,8 +150,7 @@ struct server::impl {
             spdlog::info("made {} readable by its owner only (it was {:o})", cfg.data_dir, *was);
         check_restored(cfg.data_dir);
         state = std::make_unique<server_state>(cfg);
-        lst =
-            std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, &this->tls);
+        lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, &this->tls);
         lst->run();
     }
 };

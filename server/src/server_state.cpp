@@ -144,8 +144,7 @@ std::size_t server_state::sessions_of(const std::string& device_id) {
     }));
 }
 
-connection_slot::connection_slot(server_state& state, std::string address,
-                                 bool counted_per_address)
+connection_slot::connection_slot(server_state& state, std::string address, bool counted_per_address)
     : state_(state), address_(std::move(address)), pending_(counted_per_address) {
     state_.open_connections_++;
 }
@@ -187,7 +186,8 @@ void server_state::notify(const emissions& emitted, const sync_connection* excep
             if (p == except) continue;
             auto s = w.lock();
             if (!s) continue;
-            if (auto seq = emitted.for_scope(s->dev().scope)) targets.emplace_back(std::move(s), seq);
+            if (auto seq = emitted.for_scope(s->dev().scope))
+                targets.emplace_back(std::move(s), seq);
         }
     }
     for (auto& [s, seq] : targets)

@@ -61,10 +61,9 @@ template <class Stream> void websocket_session<Stream>::maybe_read() {
         if (!drain_timer_) {
             drain_timer_.emplace(ws_.get_executor());
             drain_timer_->expires_after(state_.config().drain_timeout);
-            drain_timer_->async_wait(
-                [self = this->shared_from_this()](beast::error_code ec) {
-                    if (!ec) self->on_drain_deadline();
-                });
+            drain_timer_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
+                if (!ec) self->on_drain_deadline();
+            });
         }
         return;
     }
@@ -132,12 +131,15 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     }
     if (std::holds_alternative<proto::push>(std::get<proto::message>(decoded)) &&
         !state_.push_byte_limits().try_take(dev_.id, static_cast<double>(n))) {
-        spdlog::warn("device {} pushed more than {} MiB within an hour; its push is refused for now",
-                     dev_.id, state_.config().max_push_mib_per_hour);
+        spdlog::warn(
+            "device {} pushed more than {} MiB within an hour; its push is refused for now",
+            dev_.id, state_.config().max_push_mib_per_hour);
         closing_ = true;
         queue(encoded(proto::error{
-            proto::error_code::quota_exceeded, proto::condition::transient,
-            "this device pushed more than " + std::to_string(state_.config().max_push_mib_per_hour) +
+            proto::error_code::quota_exceeded,
+            proto::condition::transient,
+            "this device pushed more than " +
+                std::to_string(state_.config().max_push_mib_per_hour) +
                 " MiB within the last hour; nothing of this batch was kept, and the tablet keeps "
                 "its data and retries later",
             {}}));

@@ -60,8 +60,7 @@ server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
             return {resolve_status::bad_request,
                     "column " + *c.column + " does not take a value of that type"};
         if (is_bad_date(def->columns[*col], v))
-            return {resolve_status::bad_request,
-                    date_refusal(*c.column, std::get<std::string>(v))};
+            return {resolve_status::bad_request, date_refusal(*c.column, std::get<std::string>(v))};
         write_cells(c.table, c.row_id, {{*col, v}}, std::nullopt);
         text = kept ? "kept " + *how.keep_device : "new value";
     } else {

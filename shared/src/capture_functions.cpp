@@ -50,8 +50,8 @@ bool refuse_bad_date(sqlite3_context* c, int argc, sqlite3_value** argv, int fir
         const auto* p = static_cast<const char*>(sqlite3_value_blob(argv[i + 1]));
         std::string_view v(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[i + 1])));
         if (is_iso_date(v)) continue;
-        auto msg = "noi: " +
-                   date_refusal(reinterpret_cast<const char*>(sqlite3_value_text(argv[i])), v);
+        auto msg =
+            "noi: " + date_refusal(reinterpret_cast<const char*>(sqlite3_value_text(argv[i])), v);
         sqlite3_result_error(c, msg.c_str(), -1);
         return true;
     }

@@ -89,9 +89,9 @@ void conflict_book::mark_resolved(std::uint64_t id, const std::string& by,
 
 void conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
     const auto site = site_bytes(v.site);
-    auto& u = rep_.db().cached(winner
-                                   ? "UPDATE noi_conflicts SET w_hlc = ?2, w_site = ?3 WHERE id = ?1"
-                                   : "UPDATE noi_conflicts SET l_hlc = ?2, l_site = ?3 WHERE id = ?1");
+    auto& u =
+        rep_.db().cached(winner ? "UPDATE noi_conflicts SET w_hlc = ?2, w_site = ?3 WHERE id = ?1"
+                                : "UPDATE noi_conflicts SET l_hlc = ?2, l_site = ?3 WHERE id = ?1");
     u.bind(1, static_cast<std::int64_t>(id)).bind(2, static_cast<std::int64_t>(v.hlc));
     u.bind_blob(3, site.data(), site.size());
     u.run();
@@ -100,8 +100,10 @@ void conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
 std::uint64_t conflict_book::count(std::optional<conflict_status> status) {
     auto& st =
         rep_.db().cached("SELECT count(*) FROM noi_conflicts WHERE ?1 IS NULL OR status = ?1");
-    if (status) st.bind(1, to_string(*status));
-    else st.bind_null(1);
+    if (status)
+        st.bind(1, to_string(*status));
+    else
+        st.bind_null(1);
     const auto n = st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
     st.reset();
     return n;

@@ -23,7 +23,8 @@ void restrict_to_owner(const std::string& path, bool create) {
     }
     for (const auto& f : {path, path + "-wal", path + "-shm", path + "-journal"}) {
         struct stat st {};
-        if (::stat(f.c_str(), &st) == 0 && (st.st_mode & 077)) ::chmod(f.c_str(), st.st_mode & 0700);
+        if (::stat(f.c_str(), &st) == 0 && (st.st_mode & 077))
+            ::chmod(f.c_str(), st.st_mode & 0700);
     }
 }
 

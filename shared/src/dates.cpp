@@ -65,8 +65,7 @@ std::optional<std::string> read_date(std::string_view s) {
         auto d = s.substr(0, a), m = s.substr(a + 1, b - a - 1), y = s.substr(b + 1);
         if (d.size() > 2 || m.size() > 2 || y.size() != 4 || !digits(d) || !digits(m) || !digits(y))
             continue;
-        if (real_date(number(y), number(m), number(d)))
-            return iso(number(y), number(m), number(d));
+        if (real_date(number(y), number(m), number(d))) return iso(number(y), number(m), number(d));
     }
     return std::nullopt;
 }

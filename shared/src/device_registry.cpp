@@ -124,21 +124,25 @@ device_registry::bind(const device& d, const site_id& s, std::size_t max_sites) 
         // knows the site id, which every pulled version names, cannot take the replica over.
         auto was = find(*owner);
         if (!was || !was->revoked)
-            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
                                 "this replica belongs to device " + *owner +
                                     ", which still holds it; to move it to this device, revoke " +
                                     *owner + " first (noi-admin device revoke)",
                                 {}};
         if (was->scope != d.scope)
-            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
                                 "this replica holds the data of " + was->scope +
                                     ", and this device is enrolled for " + d.scope +
                                     "; give it the token of a device of " + was->scope,
                                 {}};
         if (sites_of(d.id) != 0)
-            return proto::error{error_code::site_bound_elsewhere, proto::condition::permanent,
-                                "device " + d.id + " has a replica of its own already; a replica "
-                                "moves only to a newly enrolled device (noi-admin device add)",
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
+                                "device " + d.id +
+                                    " has a replica of its own already; a replica "
+                                    "moves only to a newly enrolled device (noi-admin device add)",
                                 {}};
         auto& move = db.cached("UPDATE noi_sites SET device_id = ?2 WHERE site = ?1");
         move.bind_blob(1, site.data(), site.size()).bind(2, d.id);
@@ -219,9 +223,9 @@ void device_registry::record_sync(const std::string& device_id) {
 
 std::map<std::string, std::uint64_t> device_registry::silent_by_commune(std::int64_t since_ms) {
     std::map<std::string, std::uint64_t> out;
-    auto silent = rep_.db().prepare(
-        "SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
-        "(last_contact_at IS NULL OR last_contact_at < ?1) GROUP BY scope");
+    auto silent =
+        rep_.db().prepare("SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
+                          "(last_contact_at IS NULL OR last_contact_at < ?1) GROUP BY scope");
     silent.bind(1, since_ms);
     while (silent.step())
         out[silent.column_text(0)] = static_cast<std::uint64_t>(silent.column_int(1));

@@ -28,8 +28,8 @@ void feed::record(std::uint64_t seq, const std::string& table, const std::string
 }
 
 void feed::for_everyone(std::uint64_t seq) {
-    auto& everyone =
-        db_.cached("UPDATE noi_feed SET writer = coalesce(writer, site), site = NULL WHERE seq = ?1");
+    auto& everyone = db_.cached(
+        "UPDATE noi_feed SET writer = coalesce(writer, site), site = NULL WHERE seq = ?1");
     everyone.bind(1, static_cast<std::int64_t>(seq));
     everyone.run();
 }

@@ -49,10 +49,12 @@ row_decision decide_row(const row_view& cur, const incoming_row& inc, role r) {
             if (cd.act == action::keep) d.reemit_existence = true;
             if (r == role::server && cd.concurrent) {
                 bool inc_deletes = !e.alive;
-                conflict c{conflict_kind::delete_update, std::nullopt,
+                conflict c{conflict_kind::delete_update,
+                           std::nullopt,
                            cd.act == action::apply ? e.ver : cur.exists->ver,
                            cd.act == action::apply ? cur.exists->ver : e.ver,
-                           inc_deletes ? e.ver : cur.exists->ver, inc_deletes ? cur.exists->ver : e.ver};
+                           inc_deletes ? e.ver : cur.exists->ver,
+                           inc_deletes ? cur.exists->ver : e.ver};
                 d.conflicts.push_back(c);
                 row_conflict = true;
             }
@@ -61,7 +63,8 @@ row_decision decide_row(const row_view& cur, const incoming_row& inc, role r) {
                 std::optional<version> unseen;
                 for (const auto& c : cur.cells) {
                     if (!c || c->ver.site == e.ver.site) continue;
-                    if (std::find(inc.seen.begin(), inc.seen.end(), c->ver) != inc.seen.end()) continue;
+                    if (std::find(inc.seen.begin(), inc.seen.end(), c->ver) != inc.seen.end())
+                        continue;
                     if (!unseen || c->ver > *unseen) unseen = c->ver;
                 }
                 if (unseen) {
@@ -86,9 +89,12 @@ row_decision decide_row(const row_view& cur, const incoming_row& inc, role r) {
         d.cells.push_back(cd.act);
         if (r != role::server) continue;
         if (cd.concurrent)
-            d.conflicts.push_back({conflict_kind::update, ic.column,
+            d.conflicts.push_back({conflict_kind::update,
+                                   ic.column,
                                    cd.act == action::apply ? ic.ver : cur_cell->ver,
-                                   cd.act == action::apply ? cur_cell->ver : ic.ver, {}, {}});
+                                   cd.act == action::apply ? cur_cell->ver : ic.ver,
+                                   {},
+                                   {}});
         // An update lands in a row deleted elsewhere by a delete it had not seen: the cell goes
         // into the tombstone, the row stays deleted, and the updater must learn of the delete.
         bool carries_own_existence = inc.exists && inc.exists->ver == existence_after;

@@ -22,7 +22,8 @@ bool migrate(database& db, const std::vector<migration>& steps) {
     if (at > latest)
         throw sync_error(errc::schema, "this database is of format " + std::to_string(at) +
                                            ", made by a newer release of Nối (this one reads up "
-                                           "to " + std::to_string(latest) +
+                                           "to " +
+                                           std::to_string(latest) +
                                            "); open it with that release or a later one");
     if (at == latest) return false;
     transaction tx(db);

@@ -18,9 +18,12 @@ quarantine_state parse_state(const std::string& s) {
 
 std::string_view to_string(quarantine_state s) {
     switch (s) {
-    case quarantine_state::open: return "open";
-    case quarantine_state::discarded: return "discarded";
-    case quarantine_state::released: return "released";
+    case quarantine_state::open:
+        return "open";
+    case quarantine_state::discarded:
+        return "discarded";
+    case quarantine_state::released:
+        return "released";
     }
     return "open";
 }
@@ -43,7 +46,10 @@ proto::rejection quarantine_book::record(const std::string& device_id, const sit
     auto& prev = db.cached("SELECT coalesce(sum(repeats), 0) FROM noi_quarantine WHERE "
                            "device_id = ?1 AND tbl = ?2 AND row_id = ?3 AND reason = ?4 AND "
                            "status = 'open' AND site = ?5");
-    prev.bind(1, device_id).bind(2, r.table).bind(3, r.id).bind(4, static_cast<std::int64_t>(reason));
+    prev.bind(1, device_id)
+        .bind(2, r.table)
+        .bind(3, r.id)
+        .bind(4, static_cast<std::int64_t>(reason));
     prev.bind_blob(5, site.data(), site.size());
     const std::int64_t repeats = 1 + (prev.step() ? prev.column_int(0) : 0);
     prev.reset();
@@ -55,7 +61,9 @@ proto::rejection quarantine_book::record(const std::string& device_id, const sit
         "noi_quarantine), 0) + 1, coalesce((SELECT value FROM noi_meta WHERE key = "
         "'quarantine_id_floor'), 0)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     q.bind(1, device_id).bind_blob(2, site.data(), site.size()).bind(3, r.table).bind(4, r.id);
-    q.bind(5, static_cast<std::int64_t>(r.seq)).bind(6, static_cast<std::int64_t>(reason)).bind(7, why);
+    q.bind(5, static_cast<std::int64_t>(r.seq))
+        .bind(6, static_cast<std::int64_t>(reason))
+        .bind(7, why);
     if (keep)
         q.bind_blob(8, payload.data(), payload.size());
     else

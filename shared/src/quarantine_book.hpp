@@ -30,7 +30,8 @@ public:
     std::vector<proto::rejection> after(const site_id& site, std::uint64_t confirmed);
     // Those of `listed`, the rejections a replica still keeps, that are settled: discarded or
     // released, or collapsed into a later entry (WELCOME's `settled`).
-    std::vector<std::uint64_t> settled(const site_id& site, const std::vector<std::uint64_t>& listed);
+    std::vector<std::uint64_t> settled(const site_id& site,
+                                       const std::vector<std::uint64_t>& listed);
 
     struct entry {
         std::string device_id;

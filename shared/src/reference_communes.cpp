@@ -18,7 +18,8 @@ const std::vector<commune>& reference_communes() {
             std::vector<std::string> f;
             std::stringstream ls(line);
             std::string cell;
-            while (std::getline(ls, cell, ',')) f.push_back(cell);
+            while (std::getline(ls, cell, ','))
+                f.push_back(cell);
             if (f.size() < 6) continue;
             out.push_back({f[0], f[1], f[2], f[3], f[4], f[5]});
         }

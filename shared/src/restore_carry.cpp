@@ -18,8 +18,9 @@ std::uint64_t count(database& db, const std::string& sql) {
 // Entries of cur's `table` (conflicts, quarantine) that main lacks or holds in another status:
 // made or decided since the snapshot.
 std::uint64_t new_or_decided_since(database& db, const std::string& table) {
-    return count(db, "SELECT count(*) FROM cur." + table + " c WHERE NOT EXISTS (SELECT 1 FROM main." +
-                         table + " m WHERE m.id = c.id AND m.status = c.status)");
+    return count(db, "SELECT count(*) FROM cur." + table +
+                         " c WHERE NOT EXISTS (SELECT 1 FROM main." + table +
+                         " m WHERE m.id = c.id AND m.status = c.status)");
 }
 
 // The columns `table` has in both databases (an older snapshot migrated at open has them all,
@@ -90,8 +91,8 @@ carry_report server_store::take_over(server_store& current, const std::string& c
     db.exec("UPDATE main.noi_sites SET (device_id, confirmed_rejection) = (SELECT device_id, "
             "confirmed_rejection FROM cur.noi_sites c WHERE c.site = main.noi_sites.site) WHERE "
             "site IN (SELECT site FROM cur.noi_sites)");
-    auto wall_high = std::max(restored.rep().meta_int("wall_high_ms"),
-                              current.rep().meta_int("wall_high_ms"));
+    auto wall_high =
+        std::max(restored.rep().meta_int("wall_high_ms"), current.rep().meta_int("wall_high_ms"));
     restored.rep().set_meta_int("wall_high_ms", wall_high);
     report.server_writes_carried += restored.carry_own_writes(current);
     // Stamps the server takes from now on stay above every one it took before the restore.
@@ -100,6 +101,5 @@ carry_report server_store::take_over(server_store& current, const std::string& c
     tx.commit();
     return report;
 }
-
 
 } // namespace noi

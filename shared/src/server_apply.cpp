@@ -34,7 +34,8 @@ std::optional<proto::reject_reason> server_store::validate(const device& d, cons
     // for that writer's, and pass the merge's concurrency check as if it were.
     auto foreign = [&](const version& v) { return v.site != s; };
     if ((r.exists && foreign(r.exists->ver)) ||
-        std::any_of(r.cells.begin(), r.cells.end(), [&](const auto& c) { return foreign(c.ver); })) {
+        std::any_of(r.cells.begin(), r.cells.end(),
+                    [&](const auto& c) { return foreign(c.ver); })) {
         why = "the row carries a version stamped by another replica; a replica may send only "
               "changes it made itself";
         return reject_reason::foreign_version;
@@ -92,7 +93,8 @@ bool server_store::stamped_beyond(const proto::row_change& r, std::uint64_t limi
                                   const site_id* by) {
     auto beyond = [&](const version& v) { return (!by || v.site == *by) && v.hlc > limit; };
     return (r.exists && beyond(r.exists->ver)) ||
-           std::any_of(r.cells.begin(), r.cells.end(), [&](const auto& c) { return beyond(c.ver); });
+           std::any_of(r.cells.begin(), r.cells.end(),
+                       [&](const auto& c) { return beyond(c.ver); });
 }
 
 server_store::apply_result server_store::apply_row(const device& d, const site_id& s,
@@ -128,8 +130,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         auto rej = quarantine_->record(d.id, s, r, *reason, std::move(why));
         // The tablet drops its version and takes the server's back by its next pull; a row it
         // cannot read (another commune's) is not emitted again, so no other device is woken.
-        const bool readable = !def || !def->scope || d.scope == "*" ||
-                              values[*def->scope] == value(d.scope);
+        const bool readable =
+            !def || !def->scope || d.scope == "*" || values[*def->scope] == value(d.scope);
         if (loaded && readable) {
             auto st = *loaded;
             auto seq = feed_->next();
@@ -180,7 +182,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     inc.existence_base = seen_base(r.existence_base);
     inc.cells.reserve(r.cells.size());
     for (std::size_t k = 0; k < r.cells.size(); ++k)
-        inc.cells.push_back({columns[k], r.cells[k].val, r.cells[k].ver, seen_base(r.cells[k].base)});
+        inc.cells.push_back(
+            {columns[k], r.cells[k].val, r.cells[k].ver, seen_base(r.cells[k].base)});
     // Whether this emission carries only versions the pusher sent, which it therefore holds:
     // its own pulls skip it. Versions it did not send (kept ones re-emitted for it to learn, an
     // existence made up here) make it false.
@@ -304,8 +307,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     if (seq) {
         std::optional<feed_audit> record;
         if (!audit.empty())
-            record.emplace(feed_audit{now, d.id, s, pack_audit(audit, audit_->creation_list(r.table)),
-                                      previous_audit});
+            record.emplace(feed_audit{
+                now, d.id, s, pack_audit(audit, audit_->creation_list(r.table)), previous_audit});
         feed_->record(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
                       record ? &*record : nullptr);
         if (emitted) emitted->add(scope_value, *seq);

@@ -57,7 +57,7 @@ std::optional<std::map<std::string, value>> server_store::read_row(const std::st
 }
 
 std::vector<stored_row> server_store::live_rows(const std::string& table, const std::string& column,
-                                               const value& equals) {
+                                                const value& equals) {
     std::vector<stored_row> out;
     const auto* def = rep_->tables().find(table);
     if (!def) return out;

@@ -16,8 +16,10 @@ server_session::reply server_session::on_message(const proto::message& m) {
     if (!site_) {
         const auto* h = std::get_if<proto::hello>(&m);
         if (!h)
-            return refuse({proto::error_code::unexpected_message, proto::condition::protocol,
-                           "the first message must be HELLO", {}});
+            return refuse({proto::error_code::unexpected_message,
+                           proto::condition::protocol,
+                           "the first message must be HELLO",
+                           {}});
         auto r = store_.hello(device_, *h);
         if (auto* e = std::get_if<proto::error>(&r)) return refuse(std::move(*e));
         site_ = h->site;
@@ -31,8 +33,10 @@ server_session::reply server_session::on_message(const proto::message& m) {
     }
     if (const auto* p = std::get_if<proto::pull>(&m))
         return {{store_.pull(device_, *p, site_)}, false, {}};
-    return refuse({proto::error_code::unexpected_message, proto::condition::protocol,
-                   "only PUSH and PULL may follow HELLO", {}});
+    return refuse({proto::error_code::unexpected_message,
+                   proto::condition::protocol,
+                   "only PUSH and PULL may follow HELLO",
+                   {}});
 }
 
 } // namespace noi

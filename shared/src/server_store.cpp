@@ -66,8 +66,8 @@ void server_store::limit_size(std::uint64_t mib) {
     if (mib == 0) return;
     auto page = rep_->db().prepare("PRAGMA page_size");
     page.step();
-    const auto pages = static_cast<std::int64_t>(mib) * (1 << 20) /
-                       std::max<std::int64_t>(1, page.column_int(0));
+    const auto pages =
+        static_cast<std::int64_t>(mib) * (1 << 20) / std::max<std::int64_t>(1, page.column_int(0));
     rep_->db().exec("PRAGMA max_page_count = " + std::to_string(pages));
 }
 
@@ -182,9 +182,8 @@ void server_store::save_wall_high() {
     }
 }
 
-std::variant<proto::push_ack, proto::error> server_store::push(const device& d, const site_id& s,
-                                                               const proto::push& p,
-                                                               emissions* emitted) {
+std::variant<proto::push_ack, proto::error>
+server_store::push(const device& d, const site_id& s, const proto::push& p, emissions* emitted) {
     const auto limit = stamp_limit();
     // A version of another site is quarantined (validate), never adopted: only the pushing
     // site's own stamps can be ahead.

@@ -85,8 +85,7 @@ std::uint64_t server_store::carry_own_writes(server_store& from) {
     source.for_each(from.rep().tables(), [&](const std::string& table, const std::string& id,
                                              const row_state& st) {
         const auto* def = rep_->tables().find(table);
-        if (!def || !(own(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), own)))
-            return;
+        if (!def || !(own(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), own))) return;
         const auto values = from.row_values(*def, id, &st);
         const auto now = here.load(table, id, def->columns.size());
         auto held = [&](const std::optional<cell_state>& mine, const std::optional<cell_state>& c) {
@@ -106,7 +105,8 @@ std::uint64_t server_store::carry_own_writes(server_store& from) {
         }
         for (std::size_t i = 0; i < st.cells.size() && i < def->columns.size(); ++i) {
             if (!own(st.cells[i])) continue;
-            r.cells.push_back({def->columns[i].name, values[i], st.cells[i]->ver, st.cells[i]->ver});
+            r.cells.push_back(
+                {def->columns[i].name, values[i], st.cells[i]->ver, st.cells[i]->ver});
             changes |= !(now && i < now->cells.size() && held(st.cells[i], now->cells[i]));
         }
         if (!changes) return;
@@ -142,9 +142,9 @@ std::uint64_t server_store::carry_releases(server_store& from) {
         for (auto& c : row->cells)
             c.base = c.ver;
         if (auto res = apply_released(*d, released.pusher, *row, limit); res.rejection)
-            throw sync_error(errc::refused, "the row released as quarantine entry " +
-                                                std::to_string(id) + " cannot be applied again: " +
-                                                res.rejection->message);
+            throw sync_error(errc::refused,
+                             "the row released as quarantine entry " + std::to_string(id) +
+                                 " cannot be applied again: " + res.rejection->message);
         ++carried;
     }
     return carried;

@@ -6,8 +6,8 @@
 #include <noi/sync/tablet.hpp>
 
 #include "capture_log.hpp"
-#include "migrations.hpp"
 #include "cell_digest.hpp"
+#include "migrations.hpp"
 #include "table_io.hpp"
 
 #include <algorithm>

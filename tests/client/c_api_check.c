@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CHECK(cond, what)                                                  \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "FAILED: %s (%s)\n", what, err.message);       \
-            return 1;                                                      \
-        }                                                                  \
+#define CHECK(cond, what)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "FAILED: %s (%s)\n", what, err.message);                               \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
 int main(int argc, char** argv) {
@@ -24,12 +24,20 @@ int main(int argc, char** argv) {
     }
     CHECK(noi_init(argv[1], argv[2], argv[3], &r, &err) == NOI_OK, "init");
     CHECK(noi_init(argv[1], argv[2], argv[3], &r, &err) == NOI_ERR, "a second init refuses");
-    CHECK(noi_exec(r, "INSERT INTO household(id, commune_code, village) VALUES ('c1', '01849', 'Nà Pài')", &err) == NOI_OK, "exec");
-    CHECK(noi_exec(r, "NOT SQL", &err) == NOI_ERR && strlen(err.message) > 0, "bad SQL is an error with a message");
-    CHECK(noi_get_status(r, &st, &err) == NOI_OK && st.pending == 1 && st.last_sync_at_ms == -1, "status before sync");
+    CHECK(noi_exec(
+              r,
+              "INSERT INTO household(id, commune_code, village) VALUES ('c1', '01849', 'Nà Pài')",
+              &err) == NOI_OK,
+          "exec");
+    CHECK(noi_exec(r, "NOT SQL", &err) == NOI_ERR && strlen(err.message) > 0,
+          "bad SQL is an error with a message");
+    CHECK(noi_get_status(r, &st, &err) == NOI_OK && st.pending == 1 && st.last_sync_at_ms == -1,
+          "status before sync");
     CHECK(noi_sync(r, 30, &err) == NOI_OK, "sync");
-    CHECK(noi_get_status(r, &st, &err) == NOI_OK && st.pending == 0 && st.last_sync_at_ms > 0, "status after sync");
-    CHECK(noi_query_json(r, "SELECT village FROM household WHERE id = 'c1'", &json, &err) == NOI_OK, "query");
+    CHECK(noi_get_status(r, &st, &err) == NOI_OK && st.pending == 0 && st.last_sync_at_ms > 0,
+          "status after sync");
+    CHECK(noi_query_json(r, "SELECT village FROM household WHERE id = 'c1'", &json, &err) == NOI_OK,
+          "query");
     CHECK(strcmp(json, "[{\"village\":\"Nà Pài\"}]") == 0, "query result");
     noi_free(json);
     CHECK(noi_start_background_sync(r, &err) == NOI_OK, "start background sync");

@@ -306,7 +306,11 @@ TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tabl
     EXPECT_EQ(districts_total, 96);
     auto csv = admin({"report", "criterion19", "--year", "2022", "--csv"});
     EXPECT_EQ(csv.exit_code, 0);
-    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF" "district_code,district,met,total\n", 0), 0u) << csv.out;
+    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF"
+                            "district_code,district,met,total\n",
+                            0),
+              0u)
+        << csv.out;
     EXPECT_NE(csv.out.find(",1,96"), std::string::npos) << csv.out;
 }
 
@@ -353,8 +357,8 @@ TEST_F(cli, data_files_are_private_whatever_the_umask_and_one_server_per_directo
         EXPECT_EQ(mode(f), 0600u) << f;
 
     // A second server on the same directory is refused, and the first keeps serving.
-    auto second = process::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"},
-                               10s);
+    auto second =
+        process::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"}, 10s);
     EXPECT_EQ(second.exit_code, 1);
     EXPECT_NE(second.err.find("another noi-server"), std::string::npos) << second.err;
     EXPECT_EQ(process::run({NOI_SERVER_BIN, "repair-clock", "--data", data}).exit_code, 1);
@@ -389,7 +393,8 @@ TEST_F(cli, a_replica_refuses_plain_http_beyond_loopback_unless_the_network_is_t
 
 TEST_F(cli, text_from_a_tablet_reaches_the_admins_terminal_with_its_escapes_shown_not_run) {
     auto dev = enrol("01849");
-    ASSERT_EQ(admin({"device", "add", "--commune", "01849", "--name", "máy \x1b[2J lạ"}).exit_code, 0);
+    ASSERT_EQ(admin({"device", "add", "--commune", "01849", "--name", "máy \x1b[2J lạ"}).exit_code,
+              0);
     auto tr = client::make_websocket_transport();
     tr->connect(url, dev["token"], 5s);
     proto::hello h;
@@ -402,13 +407,14 @@ TEST_F(cli, text_from_a_tablet_reaches_the_admins_terminal_with_its_escapes_show
     r.id = "x\x1b]0;owned\x07";
     r.scope = std::string("01849");
     r.seq = 1;
-    r.exists = proto::existence_change{true, {hlc_from_ms(noi::system_clock().now_ms()), h.site}, {}};
+    r.exists =
+        proto::existence_change{true, {hlc_from_ms(noi::system_clock().now_ms()), h.site}, {}};
     tr->send(proto::encode(proto::push{0, 1, {r}}), 5s);
     tr->receive(5s);
     tr->close();
-    for (const auto& args : {std::vector<std::string>{"quarantine", "list"},
-                             std::vector<std::string>{"device", "list"},
-                             std::vector<std::string>{"status"}}) {
+    for (const auto& args :
+         {std::vector<std::string>{"quarantine", "list"},
+          std::vector<std::string>{"device", "list"}, std::vector<std::string>{"status"}}) {
         auto out = admin(args);
         ASSERT_EQ(out.exit_code, 0) << out.err;
         EXPECT_EQ(out.out.find('\x1b'), std::string::npos) << args[0];
@@ -455,16 +461,16 @@ TEST_F(cli, out_of_file_descriptors_the_server_backs_off_and_recovers) {
     std::this_thread::sleep_for(2s);
     const auto used = cpu_ticks() - before; // in 1/100 s: 200 would be a whole core
     EXPECT_LT(used, 60) << "the server spent " << used << " ticks of 200 while out of descriptors";
-    EXPECT_LT(server->stderr_text().size() - log_before, 4096u) << server->stderr_text().substr(0, 2000);
+    EXPECT_LT(server->stderr_text().size() - log_before, 4096u)
+        << server->stderr_text().substr(0, 2000);
     idle.clear();
     // Freed descriptors are taken up again: /healthz answers. Bounded: 10 s.
     bool healthy = false;
     for (auto until = std::chrono::steady_clock::now() + 10s;
-         !healthy && std::chrono::steady_clock::now() < until;
-         std::this_thread::sleep_for(200ms)) {
+         !healthy && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(200ms)) {
         try {
-            healthy = admin::request("http://" + addr, "GET", "/healthz", "", "", "", 2s).status ==
-                      200;
+            healthy =
+                admin::request("http://" + addr, "GET", "/healthz", "", "", "", 2s).status == 200;
         } catch (const admin::unreachable&) {
         }
     }
@@ -484,7 +490,8 @@ TEST_F(cli, named_accounts_read_write_rotate_and_stop_and_every_change_names_its
     EXPECT_EQ(accounts[0]["name"], "admin");
     EXPECT_EQ(accounts[0]["role"], "admin");
 
-    auto hoa = parsed(admin({"account", "add", "--name", "hoa.nguyen", "--role", "admin", "--json"}));
+    auto hoa =
+        parsed(admin({"account", "add", "--name", "hoa.nguyen", "--role", "admin", "--json"}));
     auto chair = parsed(admin({"account", "add", "--name", "chu-tich-01849", "--role", "viewer",
                                "--communes", "01849", "--json"}));
     ASSERT_TRUE(hoa["token"].is_string());

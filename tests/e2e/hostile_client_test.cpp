@@ -14,8 +14,8 @@
 
 #include <fstream>
 #include <random>
-#include <tuple>
 #include <thread>
+#include <tuple>
 
 using namespace noi;
 using namespace std::chrono_literals;
@@ -58,11 +58,10 @@ unsigned raw_status(std::uint16_t port, const std::string& path, const std::stri
 // tablet get 429; behind a TLS proxy every client shares its address.
 TEST(hostile_client, others_failures_slow_their_failures_but_never_refuse_a_right_token) {
     test::temp_dir dir;
-    test::live_server server(false,
-                             [](server::server_config& c) {
-                                 c.auth_failures_per_minute = 5;
-                                 c.auth_failure_delay_max = 1s;
-                             });
+    test::live_server server(false, [](server::server_config& c) {
+        c.auth_failures_per_minute = 5;
+        c.auth_failure_delay_max = 1s;
+    });
     auto good = server.enrol("01849");
     test::test_tablet honest(dir.file("a.db"), server.url(), good.token);
     ASSERT_EQ(honest.sync().outcome, sync_outcome::done);
@@ -339,12 +338,12 @@ TEST(hostile_client, metrics_take_a_token_when_given_one_and_count_open_rows_onc
     auto q = nlohmann::json::parse(
         admin::request(server.url(), "GET", "/admin/v1/quarantine", server.admin_token(), "").body);
     ASSERT_EQ(q.size(), 1u);
-    ASSERT_EQ(admin::request(server.url(), "POST",
-                             "/admin/v1/quarantine/" + std::to_string(q[0]["id"].get<int>()) +
-                                 "/discard",
-                             server.admin_token(), "")
-                  .status,
-              200u);
+    ASSERT_EQ(
+        admin::request(server.url(), "POST",
+                       "/admin/v1/quarantine/" + std::to_string(q[0]["id"].get<int>()) + "/discard",
+                       server.admin_token(), "")
+            .status,
+        200u);
     // Within the second the counts are reused, however many scrapes come...
     for (int i = 0; i < 5; ++i)
         EXPECT_EQ(gauge(scrape(), "noi_rows_quarantined"), 1);
@@ -353,7 +352,8 @@ TEST(hostile_client, metrics_take_a_token_when_given_one_and_count_open_rows_onc
     EXPECT_EQ(gauge(scrape(), "noi_rows_quarantined"), 0);
 }
 
-TEST(hostile_client, a_device_pushing_past_its_hourly_bytes_is_told_to_retry_later_and_keeps_its_data) {
+TEST(hostile_client,
+     a_device_pushing_past_its_hourly_bytes_is_told_to_retry_later_and_keeps_its_data) {
     test::temp_dir dir;
     test::live_server server(false, [](server::server_config& c) { c.max_push_mib_per_hour = 1; });
     auto dev = server.enrol("01849");
@@ -362,7 +362,8 @@ TEST(hostile_client, a_device_pushing_past_its_hourly_bytes_is_told_to_retry_lat
     std::mt19937 letters(3);
     for (auto& c : big)
         c = static_cast<char>('a' + letters() % 26);
-    t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', '" + big + "')");
+    t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', '" + big +
+              "')");
     ASSERT_EQ(t.sync(30s).outcome, sync_outcome::done); // the first fits the hour's megabyte
     t.t->exec("UPDATE incident SET summary = summary || 'y'");
     EXPECT_NE(t.sync(3s).outcome, sync_outcome::done);

@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 namespace {
 
 struct operator_week : test::server_process {
-    static std::size_t widest_line(const std::string& text, std::size_t (*width)(const std::string&)) {
+    static std::size_t widest_line(const std::string& text,
+                                   std::size_t (*width)(const std::string&)) {
         std::istringstream in(text);
         std::size_t widest = 0;
         for (std::string line; std::getline(in, line);)
@@ -46,8 +47,8 @@ TEST_F(operator_week, every_program_tells_its_version) {
 }
 
 TEST_F(operator_week, arguments_with_spaces_commas_ampersands_and_vietnamese_arrive_whole) {
-    auto dev = admin({"device", "add", "--commune", "01849", "--name", "Dương Quang, máy 1",
-                      "--json"});
+    auto dev =
+        admin({"device", "add", "--commune", "01849", "--name", "Dương Quang, máy 1", "--json"});
     ASSERT_EQ(dev.exit_code, 0) << dev.err;
     auto list = admin({"conflicts", "list", "--commune", "Dương Quang", "--json"});
     EXPECT_EQ(list.exit_code, 0) << list.err;
@@ -61,11 +62,11 @@ TEST_F(operator_week, arguments_with_spaces_commas_ampersands_and_vietnamese_arr
     // An HTTP error from a server that answers is exit 1 with its reason, never "unreachable".
     auto missing = admin({"history", "--table", "khong_co", "--row", "x"});
     EXPECT_EQ(missing.exit_code, 1);
-    EXPECT_NE(missing.err.find("no synced table named khong_co"), std::string::npos)
-        << missing.err;
+    EXPECT_NE(missing.err.find("no synced table named khong_co"), std::string::npos) << missing.err;
 }
 
-TEST_F(operator_week, a_certificate_for_an_ip_address_works_and_a_wrong_one_says_which_check_failed) {
+TEST_F(operator_week,
+       a_certificate_for_an_ip_address_works_and_a_wrong_one_says_which_check_failed) {
     server->signal(SIGTERM);
     ASSERT_EQ(server->wait(10s), 0);
     auto by_ip = test::make_test_certificate(dir.path(), "IP:127.0.0.1");
@@ -78,8 +79,8 @@ TEST_F(operator_week, a_certificate_for_an_ip_address_works_and_a_wrong_one_says
     // --ca-file after the command, or from the environment.
     auto after = as_admin({"device", "list", "--ca-file", by_ip.cert});
     EXPECT_EQ(after.exit_code, 0) << after.err;
-    auto env = process::run({"/usr/bin/env", "NOI_CA_FILE=" + by_ip.cert, NOI_ADMIN_BIN,
-                             "--server", https, "--token", admin_token, "device", "list"});
+    auto env = process::run({"/usr/bin/env", "NOI_CA_FILE=" + by_ip.cert, NOI_ADMIN_BIN, "--server",
+                             https, "--token", admin_token, "device", "list"});
     EXPECT_EQ(env.exit_code, 0) << env.err;
     auto no_ca = as_admin({"device", "list"});
     EXPECT_EQ(no_ca.exit_code, 1);
@@ -87,17 +88,17 @@ TEST_F(operator_week, a_certificate_for_an_ip_address_works_and_a_wrong_one_says
         << no_ca.err;
 
     // A replica keeps the CA's absolute path: sync works from any directory.
-    auto dev = parsed(as_admin({"device", "add", "--commune", "01849", "--json", "--ca-file",
-                                by_ip.cert}));
+    auto dev = parsed(
+        as_admin({"device", "add", "--commune", "01849", "--json", "--ca-file", by_ip.cert}));
     const auto relative = std::filesystem::relative(by_ip.cert, std::filesystem::current_path());
     auto db = dir.file("t.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", https, "--token", dev["token"], "--ca-file",
                       relative.string()})
                   .exit_code,
               0);
-    auto sync = process::run({"/bin/sh", "-c",
-                              "cd / && " + std::string(NOI_CLIENT_BIN) + " sync --db " + db +
-                                  " --timeout 20"});
+    auto sync = process::run(
+        {"/bin/sh", "-c",
+         "cd / && " + std::string(NOI_CLIENT_BIN) + " sync --db " + db + " --timeout 20"});
     EXPECT_EQ(sync.exit_code, 0) << sync.err;
 
     // The certificate names only a DNS name, and the server is reached by address.
@@ -155,15 +156,16 @@ TEST_F(operator_week, quarantine_shows_a_rejected_rows_values_and_discards_in_bu
     ASSERT_EQ(sync(da).exit_code, 0);
     auto q = parsed(admin({"quarantine", "list", "--json"}));
     ASSERT_EQ(q.size(), 3u);
-    auto show = parsed(admin({"quarantine", "show", std::to_string(q[0]["id"].get<int>()), "--json"}));
+    auto show =
+        parsed(admin({"quarantine", "show", std::to_string(q[0]["id"].get<int>()), "--json"}));
     EXPECT_EQ(show["reason"], "out_of_scope");
     EXPECT_EQ(show["values"]["summary"], "ghi nhầm");
     EXPECT_EQ(show["device_id"], a["device_id"]);
     auto text = admin({"quarantine", "show", std::to_string(q[0]["id"].get<int>())});
     EXPECT_NE(text.out.find("ghi nhầm"), std::string::npos) << text.out;
     EXPECT_EQ(admin({"quarantine", "discard"}).exit_code, 2);
-    auto bulk = parsed(admin({"quarantine", "discard", "--all", "--reason", "global_table",
-                              "--json"}));
+    auto bulk =
+        parsed(admin({"quarantine", "discard", "--all", "--reason", "global_table", "--json"}));
     EXPECT_EQ(bulk["discarded"], 2);
     EXPECT_EQ(parsed(admin({"quarantine", "list", "--json"})).size(), 1u);
     ASSERT_EQ(sync(da).exit_code, 0);
@@ -174,8 +176,8 @@ TEST_F(operator_week, quarantine_shows_a_rejected_rows_values_and_discards_in_bu
 }
 
 TEST_F(operator_week, conflicts_name_their_devices_and_keep_takes_a_name_typed_either_way) {
-    auto a = parsed(admin({"device", "add", "--commune", "01849", "--name",
-                           "Dương Quang máy 1", "--json"}));
+    auto a = parsed(
+        admin({"device", "add", "--commune", "01849", "--name", "Dương Quang máy 1", "--json"}));
     auto b = enrol("01849");
     auto da = tablet(a, "a"), db = tablet(b, "b");
     exec(da, "INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
@@ -195,7 +197,8 @@ TEST_F(operator_week, conflicts_name_their_devices_and_keep_takes_a_name_typed_e
     EXPECT_NE(table.out.find("Dương Quang máy 1"), std::string::npos) << table.out;
     // The name typed decomposed (NFD), as some keyboards do: u+031B, o+031B, a+0301.
     const std::string nfd = "D\x75\xcc\x9b\x6f\xcc\x9bng Quang ma\xcc\x81y 1";
-    auto found = parsed(admin({"device", "list", "--name", "D\x75\xcc\x9b\x6f\xcc\x9bng", "--json"}));
+    auto found =
+        parsed(admin({"device", "list", "--name", "D\x75\xcc\x9b\x6f\xcc\x9bng", "--json"}));
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0]["device_id"], a["device_id"]);
     auto twin = admin({"device", "add", "--commune", "01849", "--name", nfd});
@@ -206,8 +209,8 @@ TEST_F(operator_week, conflicts_name_their_devices_and_keep_takes_a_name_typed_e
                        nfd, "--json"});
     ASSERT_EQ(kept.exit_code, 0) << kept.err;
     synced(db);
-    EXPECT_EQ(parsed(client({"query", "--db", db, "SELECT members FROM household", "--json"}))[0]
-                  ["members"],
+    EXPECT_EQ(parsed(client(
+                  {"query", "--db", db, "SELECT members FROM household", "--json"}))[0]["members"],
               5);
 }
 
@@ -243,7 +246,9 @@ TEST_F(operator_week, dates_are_iso_at_the_keyboard_and_the_report_follows_its_w
         }
     EXPECT_TRUE(listed);
     auto csv = admin({"report", "criterion19", "--year", "2026", "--csv", "--by-commune"});
-    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF" "commune_code,commune,district_code,district,met", 0),
+    EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF"
+                            "commune_code,commune,district_code,district,met",
+                            0),
               0u)
         << csv.out;
     EXPECT_NE(csv.out.find("01849,Dương Quang,058,Thành phố Bắc Kạn,1,2026-12-05"),
@@ -259,15 +264,15 @@ TEST_F(operator_week, the_service_installs_with_its_unit_and_the_unit_is_valid) 
     auto r = process::run({"/bin/bash", std::string(NOI_SOURCE_DIR) + "/scripts/install-service.sh",
                            "--root", root.path(), "--build", build.string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    for (const char* f : {"/usr/local/bin/noi-server", "/usr/local/bin/noi-admin",
-                          "/usr/local/bin/noi-client", "/etc/noi/noi-server.env",
-                          "/etc/systemd/system/noi-server.service"})
+    for (const char* f :
+         {"/usr/local/bin/noi-server", "/usr/local/bin/noi-admin", "/usr/local/bin/noi-client",
+          "/etc/noi/noi-server.env", "/etc/systemd/system/noi-server.service"})
         EXPECT_TRUE(std::filesystem::exists(root.path() + f)) << f;
     std::ifstream in(root.path() + "/etc/systemd/system/noi-server.service");
     std::string unit((std::istreambuf_iterator<char>(in)), {});
-    for (const char* line : {"User=noi", "AmbientCapabilities=CAP_NET_BIND_SERVICE",
-                             "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID",
-                             "--data /var/lib/noi"})
+    for (const char* line :
+         {"User=noi", "AmbientCapabilities=CAP_NET_BIND_SERVICE", "Restart=on-failure",
+          "ExecReload=/bin/kill -HUP $MAINPID", "--data /var/lib/noi"})
         EXPECT_NE(unit.find(line), std::string::npos) << line;
     if (!std::filesystem::exists("/usr/bin/systemd-analyze"))
         GTEST_SKIP() << "no systemd-analyze to check the unit with";
@@ -294,22 +299,23 @@ TEST_F(operator_week, sighup_loads_a_renewed_certificate_and_each_session_leaves
     start_server("127.0.0.1:0", {"--tls-cert", cert, "--tls-key", key});
     const auto https = "https://" + url.substr(7);
     auto list = [&](const std::string& ca) {
-        return process::run({NOI_ADMIN_BIN, "--server", https, "--token", admin_token,
-                             "--ca-file", ca, "device", "list"});
+        return process::run({NOI_ADMIN_BIN, "--server", https, "--token", admin_token, "--ca-file",
+                             ca, "device", "list"});
     };
     ASSERT_EQ(list(old_cert.cert).exit_code, 0);
     EXPECT_EQ(list(renewed.cert).exit_code, 1);
 
-    std::filesystem::copy_file(renewed.cert, cert, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(renewed.cert, cert,
+                               std::filesystem::copy_options::overwrite_existing);
     std::filesystem::copy_file(renewed.key, key, std::filesystem::copy_options::overwrite_existing);
     server->signal(SIGHUP);
     ASSERT_TRUE(server->wait_for_stderr("reloaded the certificate", 10s)) << server->stderr_text();
     EXPECT_EQ(list(renewed.cert).exit_code, 0);
     EXPECT_EQ(list(old_cert.cert).exit_code, 1);
 
-    auto dev = parsed(process::run({NOI_ADMIN_BIN, "--server", https, "--token", admin_token,
-                                    "--ca-file", renewed.cert, "device", "add", "--commune",
-                                    "01849", "--json"}));
+    auto dev =
+        parsed(process::run({NOI_ADMIN_BIN, "--server", https, "--token", admin_token, "--ca-file",
+                             renewed.cert, "device", "add", "--commune", "01849", "--json"}));
     auto db = dir.file("t.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", https, "--token", dev["token"], "--ca-file",
                       renewed.cert})
@@ -317,7 +323,8 @@ TEST_F(operator_week, sighup_loads_a_renewed_certificate_and_each_session_leaves
               0);
     exec(db, "INSERT INTO incident(commune_code, summary) VALUES ('01849', 'bí mật')");
     synced(db);
-    auto line = server->wait_for_stderr("sync session of device " + dev["device_id"].get<std::string>(), 10s);
+    auto line = server->wait_for_stderr(
+        "sync session of device " + dev["device_id"].get<std::string>(), 10s);
     ASSERT_TRUE(line) << server->stderr_text();
     EXPECT_NE(line->find("pushed 1 rows"), std::string::npos) << *line;
     EXPECT_NE(line->find("synced"), std::string::npos) << *line;

@@ -36,8 +36,8 @@ struct restore : test::server_process {
         ASSERT_EQ(server->wait(10s), 0);
     }
     json restore_from_snapshot() {
-        auto r = process::run(
-            {NOI_SERVER_BIN, "restore", "--data", data, "--from", snapshot, "--json"});
+        auto r =
+            process::run({NOI_SERVER_BIN, "restore", "--data", data, "--from", snapshot, "--json"});
         EXPECT_EQ(r.exit_code, 0) << r.err;
         return parsed(r);
     }
@@ -174,9 +174,8 @@ TEST_F(restore, a_replica_takes_a_new_token_of_its_device_or_moves_to_a_new_devi
     ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
     exec(da, "UPDATE household SET members = 5");
     EXPECT_EQ(sync(da).exit_code, 4);
-    ASSERT_EQ(client({"set-token", "--db", da, "--token", json::parse(fresh.out)["token"]})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        client({"set-token", "--db", da, "--token", json::parse(fresh.out)["token"]}).exit_code, 0);
     synced(da);
     EXPECT_EQ(server_count("SELECT members FROM household"), 5);
 

@@ -61,9 +61,9 @@ TEST(golden, a_hello_and_welcome_without_the_rejected_lists_mean_none) {
 
 TEST(golden, each_message_names_its_own_wire_number) {
     // Fixed forever (docs/protocol.md): a retired message leaves its number unused.
-    const std::map<std::string, int> numbers = {{"hello", 1},   {"welcome", 2}, {"push", 3},
+    const std::map<std::string, int> numbers = {{"hello", 1},    {"welcome", 2}, {"push", 3},
                                                 {"push_ack", 4}, {"pull", 5},    {"changes", 6},
-                                                {"notify", 7},  {"error", 8}};
+                                                {"notify", 7},   {"error", 8}};
     for (const auto& [name, m] : test::sample_messages()) {
         EXPECT_EQ(static_cast<int>(proto::type_of(m)), numbers.at(name)) << name;
         EXPECT_EQ(test::unhex(golden.at(name)).at(1), numbers.at(name)) << name;

@@ -10,7 +10,8 @@ namespace noi::test {
 
 inline site_id sample_site(std::uint8_t seed) {
     site_id s;
-    for (std::size_t i = 0; i < s.size(); ++i) s[i] = static_cast<std::uint8_t>(seed + i);
+    for (std::size_t i = 0; i < s.size(); ++i)
+        s[i] = static_cast<std::uint8_t>(seed + i);
     return s;
 }
 
@@ -21,7 +22,10 @@ inline proto::row_change sample_row() {
     r.scope = std::string("01849");
     r.seq = 7;
     r.exists = proto::existence_change{true, {0x10000, sample_site(1)}, std::nullopt};
-    r.cells.push_back({"full_name", std::string("Hoàng Văn Thụ"), {0x10001, sample_site(1)}, version{0x5, sample_site(2)}});
+    r.cells.push_back({"full_name",
+                       std::string("Hoàng Văn Thụ"),
+                       {0x10001, sample_site(1)},
+                       version{0x5, sample_site(2)}});
     r.cells.push_back({"birth_year", std::int64_t{1998}, {0x10001, sample_site(1)}, std::nullopt});
     r.cells.push_back({"notes", value{}, {0x10001, sample_site(1)}, std::nullopt});
     return r;
@@ -33,7 +37,8 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
     del.id = "x1";
     del.scope = std::string("01849");
     del.seq = 9;
-    del.exists = proto::existence_change{false, {0x20000, sample_site(1)}, version{0x10000, sample_site(1)}};
+    del.exists =
+        proto::existence_change{false, {0x20000, sample_site(1)}, version{0x10000, sample_site(1)}};
     del.seen = {version{0x10001, sample_site(3)}};
     proto::row_change upd;
     upd.table = "household";
@@ -45,18 +50,28 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
     upd.cells.push_back({"is_safe", 0.5, {0x30000, sample_site(1)}, std::nullopt});
     upd.cells.push_back({"pledge", blob{{0, 1, 2}}, {0x30000, sample_site(1)}, std::nullopt});
     return {
-        {"hello", proto::hello{1, sample_site(1), 1, "noi/0.1.0", 1700000000000, 12, 1699990000000, 4, {3, 4}}},
-        {"welcome", proto::welcome{1, 1700000000500, "01849", sample_site(9), 5,
+        {"hello",
+         proto::hello{
+             1, sample_site(1), 1, "noi/0.1.0", 1700000000000, 12, 1699990000000, 4, {3, 4}}},
+        {"welcome", proto::welcome{1,
+                                   1700000000500,
+                                   "01849",
+                                   sample_site(9),
+                                   5,
                                    {{3, "commune", "01849", 2, proto::reject_reason::global_table,
                                      "commune is province reference data"}},
                                    {3}}},
         {"push", proto::push{5, 10, {sample_row(), del, upd}}},
-        {"push_ack", proto::push_ack{10, {{4, "incident", "x2", 8, proto::reject_reason::out_of_scope, "wrong commune"}}}},
+        {"push_ack",
+         proto::push_ack{
+             10, {{4, "incident", "x2", 8, proto::reject_reason::out_of_scope, "wrong commune"}}}},
         {"pull", proto::pull{42, 500, false}},
         {"changes", proto::changes{{sample_row()}, 43, true}},
         {"notify", proto::notify{44}},
-        {"error", proto::error{proto::error_code::unsupported_version, proto::condition::permanent,
-                               "protocol version 9 is not supported", {1}}},
+        {"error", proto::error{proto::error_code::unsupported_version,
+                               proto::condition::permanent,
+                               "protocol version 9 is not supported",
+                               {1}}},
     };
 }
 
@@ -72,7 +87,8 @@ inline std::string hex(const std::vector<std::uint8_t>& b) {
 
 inline std::vector<std::uint8_t> unhex(const std::string& s) {
     std::vector<std::uint8_t> out;
-    for (std::size_t i = 0; i + 1 < s.size(); i += 2) out.push_back(static_cast<std::uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
+    for (std::size_t i = 0; i + 1 < s.size(); i += 2)
+        out.push_back(static_cast<std::uint8_t>(std::stoi(s.substr(i, 2), nullptr, 16)));
     return out;
 }
 

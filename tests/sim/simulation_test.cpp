@@ -29,7 +29,8 @@ sim::sim_summary run_seed(std::uint64_t seed) {
 
 std::string describe(const sim::sim_summary& s) {
     std::string out;
-    for (const auto& p : s.problems) out += "\n  " + p;
+    for (const auto& p : s.problems)
+        out += "\n  " + p;
     return out;
 }
 
@@ -50,19 +51,19 @@ TEST(simulation, seed_range) {
                           << " ./tests/sim_tests --gtest_filter=simulation.replay" << describe(s);
         }
     }
-    std::cout << "seeds " << first << ".." << first + count - 1 << ": " << count - failed << " passed, "
-              << failed << " failed; " << writes << " writes, " << conflicts << " conflicts, " << crashes
-              << " crashes, " << cuts << " cuts\n";
+    std::cout << "seeds " << first << ".." << first + count - 1 << ": " << count - failed
+              << " passed, " << failed << " failed; " << writes << " writes, " << conflicts
+              << " conflicts, " << crashes << " crashes, " << cuts << " cuts\n";
 }
 
 TEST(simulation, replay) {
     auto seed = env("NOI_SIM_SEED", 1);
     auto s = run_seed(seed);
-    std::cout << "seed " << seed << ": tablets " << s.tablets << ", writes " << s.writes << ", rounds "
-              << s.rounds << " (" << s.completed_rounds << " complete), cuts " << s.cuts << ", replays "
-              << s.replays << ", crashes " << s.tablet_crashes << " tablet / " << s.server_crashes
-              << " server, conflicts " << s.conflicts << ", quarantined " << s.quarantined << ", bytes "
-              << s.bytes << describe(s) << "\n";
+    std::cout << "seed " << seed << ": tablets " << s.tablets << ", writes " << s.writes
+              << ", rounds " << s.rounds << " (" << s.completed_rounds << " complete), cuts "
+              << s.cuts << ", replays " << s.replays << ", crashes " << s.tablet_crashes
+              << " tablet / " << s.server_crashes << " server, conflicts " << s.conflicts
+              << ", quarantined " << s.quarantined << ", bytes " << s.bytes << describe(s) << "\n";
     EXPECT_TRUE(s.problems.empty());
 }
 

@@ -1,5 +1,5 @@
-// A self-signed certificate (for 127.0.0.1 and localhost unless told otherwise), made at test time with OpenSSL, so
-// TLS tests need no files in the repository and no openssl command.
+// A self-signed certificate (for 127.0.0.1 and localhost unless told otherwise), made at test time
+// with OpenSSL, so TLS tests need no files in the repository and no openssl command.
 #pragma once
 
 #include <string>

@@ -19,7 +19,8 @@ struct clock_repair_fixture : ::testing::Test {
     system_clock wall;
     std::unique_ptr<server_store> server;
     std::unique_ptr<tablet> honest, province;
-    device dev_honest{"dev-honest", "01849", "Dương Quang, máy 1"}, dev_prov{"dev-prov", "*", "Tỉnh"};
+    device dev_honest{"dev-honest", "01849", "Dương Quang, máy 1"},
+        dev_prov{"dev-prov", "*", "Tỉnh"};
 
     void SetUp() override {
         const std::string from = NOI_FIXTURES_DIR "/poisoned-clock";
@@ -69,9 +70,9 @@ TEST_F(clock_repair_fixture, the_fixture_is_poisoned_as_the_attack_left_it) {
     EXPECT_EQ(number(server->rep(), "SELECT members FROM household WHERE id = 'h1'"), 7);
     // Unrepaired, the server cannot stamp a resolution at all: it refuses instead of wrapping.
     try {
-        server->write_local("commune", "01849", {std::string("x"), std::string("xa"),
-                                                 std::string("d"), std::string("1"),
-                                                 std::string("p"), std::int64_t{0}});
+        server->write_local("commune", "01849",
+                            {std::string("x"), std::string("xa"), std::string("d"),
+                             std::string("1"), std::string("p"), std::int64_t{0}});
         FAIL() << "the server stamped past the greatest HLC";
     } catch (const sync_error& e) {
         EXPECT_EQ(e.code(), errc::clock_exhausted);

@@ -46,7 +46,9 @@ TEST(hlc, the_server_offset_corrects_a_wrong_wall_clock) {
     EXPECT_EQ(hlc_to_ms(c.next()), 86'401'000);
 }
 
-TEST(hlc, formats_iso8601_utc) { EXPECT_EQ(iso8601_ms(1'700'000'000'123), "2023-11-14T22:13:20.123Z"); }
+TEST(hlc, formats_iso8601_utc) {
+    EXPECT_EQ(iso8601_ms(1'700'000'000'123), "2023-11-14T22:13:20.123Z");
+}
 
 TEST(hlc, refuses_to_issue_a_reading_past_the_greatest_instead_of_wrapping) {
     manual_clock wall(1'000);

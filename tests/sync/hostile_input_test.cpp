@@ -326,17 +326,19 @@ TEST_F(hostile_fixture, repeated_rejections_collapse_and_large_ones_are_recorded
     EXPECT_EQ(count("SELECT count(*) FROM noi_quarantine"), 1);
     EXPECT_EQ(count("SELECT repeats FROM noi_quarantine"), 50);
 
-    auto ack = push_a({row("incident", "i-big", "01852", {{"summary", std::string(200'000, 'x')}})});
+    auto ack =
+        push_a({row("incident", "i-big", "01852", {{"summary", std::string(200'000, 'x')}})});
     ASSERT_EQ(ack.rejections.size(), 1u);
     EXPECT_NE(ack.rejections[0].message.find("too large"), std::string::npos);
-    EXPECT_EQ(count("SELECT count(*) FROM noi_quarantine WHERE row_id = 'i-big' AND payload IS NULL"),
-              1);
+    EXPECT_EQ(
+        count("SELECT count(*) FROM noi_quarantine WHERE row_id = 'i-big' AND payload IS NULL"), 1);
     auto rel = server->release_quarantined(ack.rejections[0].quarantine_id);
     EXPECT_EQ(rel.status, server_store::quarantine_status::still_rejected);
     EXPECT_NE(rel.message.find("discard"), std::string::npos);
     EXPECT_LT(count("SELECT coalesce(sum(length(payload)), 0) FROM noi_quarantine"), 4096);
 
-    const auto id = static_cast<std::uint64_t>(count("SELECT id FROM noi_quarantine WHERE row_id = 'i-b'"));
+    const auto id =
+        static_cast<std::uint64_t>(count("SELECT id FROM noi_quarantine WHERE row_id = 'i-b'"));
     EXPECT_EQ(server->discard_quarantined(id).status, server_store::quarantine_status::done);
     EXPECT_EQ(count("SELECT count(*) FROM noi_quarantine WHERE payload IS NOT NULL"), 0);
 }

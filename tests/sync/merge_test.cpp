@@ -15,13 +15,17 @@ site_id site(std::uint8_t n) {
 }
 const site_id A = site(1), B = site(2), C = site(3);
 
-version v(std::uint64_t hlc, const site_id& s) { return {hlc, s}; }
+version v(std::uint64_t hlc, const site_id& s) {
+    return {hlc, s};
+}
 
-std::optional<cell_view> cell(std::uint64_t hlc, const site_id& s, value val, bool pending = false) {
+std::optional<cell_view> cell(std::uint64_t hlc, const site_id& s, value val,
+                              bool pending = false) {
     return cell_view{v(hlc, s), std::move(val), pending};
 }
 
-row_view row_with(std::vector<std::optional<cell_view>> cells, bool alive = true, version ex = v(1, A)) {
+row_view row_with(std::vector<std::optional<cell_view>> cells, bool alive = true,
+                  version ex = v(1, A)) {
     return {cell_view{ex, existence_value(alive), false}, std::move(cells)};
 }
 
@@ -61,7 +65,8 @@ TEST(merge, greater_version_that_saw_current_applies_without_conflict) {
 }
 
 TEST(merge, concurrent_update_on_same_cell_records_conflict_when_greater) {
-    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(6, B), v(4, C)), role::server);
+    auto d =
+        decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(6, B), v(4, C)), role::server);
     ASSERT_EQ(d.cells.size(), 1u);
     EXPECT_EQ(d.cells[0], action::apply);
     ASSERT_EQ(d.conflicts.size(), 1u);
@@ -71,7 +76,8 @@ TEST(merge, concurrent_update_on_same_cell_records_conflict_when_greater) {
 }
 
 TEST(merge, concurrent_update_on_same_cell_records_conflict_when_smaller_and_keeps_current) {
-    auto d = decide_row(row_with({cell(7, A, "x")}), update(0, "y", v(6, B), std::nullopt), role::server);
+    auto d = decide_row(row_with({cell(7, A, "x")}), update(0, "y", v(6, B), std::nullopt),
+                        role::server);
     EXPECT_EQ(d.cells[0], action::keep);
     ASSERT_EQ(d.conflicts.size(), 1u);
     EXPECT_EQ(d.conflicts[0].winner, v(7, A));
@@ -80,27 +86,32 @@ TEST(merge, concurrent_update_on_same_cell_records_conflict_when_smaller_and_kee
 
 TEST(merge, smaller_version_that_saw_current_is_kept_out_without_conflict) {
     // A wrong clock can put an informed write below what it saw: it loses, but not as a conflict.
-    auto d = decide_row(row_with({cell(7, A, "x")}), update(0, "y", v(6, B), v(7, A)), role::server);
+    auto d =
+        decide_row(row_with({cell(7, A, "x")}), update(0, "y", v(6, B), v(7, A)), role::server);
     EXPECT_EQ(d.cells[0], action::keep);
     EXPECT_TRUE(d.conflicts.empty());
 }
 
 TEST(merge, equal_values_never_conflict_but_the_greater_version_is_applied) {
-    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "x", v(6, B), std::nullopt), role::server);
+    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "x", v(6, B), std::nullopt),
+                        role::server);
     EXPECT_EQ(d.cells[0], action::apply);
     EXPECT_TRUE(d.conflicts.empty());
 }
 
 TEST(merge, a_sites_own_successive_writes_never_conflict) {
-    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(6, A), v(2, B)), role::server);
+    auto d =
+        decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(6, A), v(2, B)), role::server);
     EXPECT_EQ(d.cells[0], action::apply);
     EXPECT_TRUE(d.conflicts.empty());
 }
 
 TEST(merge, ties_on_hlc_are_broken_by_site) {
-    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(5, B), std::nullopt), role::server);
+    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(5, B), std::nullopt),
+                        role::server);
     EXPECT_EQ(d.cells[0], action::apply);
-    auto e = decide_row(row_with({cell(5, B, "x")}), update(0, "y", v(5, A), std::nullopt), role::server);
+    auto e = decide_row(row_with({cell(5, B, "x")}), update(0, "y", v(5, A), std::nullopt),
+                        role::server);
     EXPECT_EQ(e.cells[0], action::keep);
     EXPECT_EQ(d.conflicts.size(), 1u);
     EXPECT_EQ(e.conflicts.size(), 1u);
@@ -114,14 +125,16 @@ TEST(merge, different_columns_of_one_row_both_apply) {
 }
 
 TEST(merge, delete_that_saw_every_cell_applies_without_conflict) {
-    auto d = decide_row(row_with({cell(5, B, "x")}), del(v(9, A), v(1, A), {v(5, B)}), role::server);
+    auto d =
+        decide_row(row_with({cell(5, B, "x")}), del(v(9, A), v(1, A), {v(5, B)}), role::server);
     EXPECT_EQ(d.exists, action::apply);
     EXPECT_FALSE(d.alive_after);
     EXPECT_TRUE(d.conflicts.empty());
 }
 
 TEST(merge, delete_against_unseen_update_from_another_site_records_delete_update) {
-    auto d = decide_row(row_with({cell(5, B, "x")}), del(v(9, A), v(1, A), {v(3, B)}), role::server);
+    auto d =
+        decide_row(row_with({cell(5, B, "x")}), del(v(9, A), v(1, A), {v(3, B)}), role::server);
     EXPECT_EQ(d.exists, action::apply);
     EXPECT_FALSE(d.alive_after);
     ASSERT_EQ(d.conflicts.size(), 1u);
@@ -156,12 +169,12 @@ TEST(merge, update_that_knew_of_the_delete_does_not_conflict) {
 
 // After a restore a writer re-sends its versions with themselves as base (merge.hpp).
 TEST(merge, a_resend_takes_its_place_by_version_and_records_no_conflict) {
-    auto newer = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(9, B), v(9, B)),
-                            role::server);
+    auto newer =
+        decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(9, B), v(9, B)), role::server);
     EXPECT_EQ(newer.cells[0], action::apply);
     EXPECT_TRUE(newer.conflicts.empty());
-    auto older = decide_row(row_with({cell(9, A, "x")}), update(0, "y", v(5, B), v(5, B)),
-                            role::server);
+    auto older =
+        decide_row(row_with({cell(9, A, "x")}), update(0, "y", v(5, B), v(5, B)), role::server);
     EXPECT_EQ(older.cells[0], action::keep);
     EXPECT_TRUE(older.conflicts.empty());
     auto deleted = decide_row(row_with({cell(5, A, "x")}, false, v(8, C)),
@@ -173,8 +186,8 @@ TEST(merge, a_resend_takes_its_place_by_version_and_records_no_conflict) {
     EXPECT_FALSE(del_resent.alive_after);
     EXPECT_TRUE(del_resent.conflicts.empty());
     // A base that only names another version of the writer's own site is no re-send.
-    auto genuine = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(9, B), v(7, B)),
-                              role::server);
+    auto genuine =
+        decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(9, B), v(7, B)), role::server);
     EXPECT_EQ(genuine.conflicts.size(), 1u);
 }
 
@@ -210,19 +223,22 @@ TEST(merge, two_concurrent_deletes_do_not_conflict) {
 }
 
 TEST(merge, tablet_never_overwrites_a_pending_cell) {
-    auto d = decide_row(row_with({cell(5, A, "mine", true)}), update(0, "theirs", v(9, B), std::nullopt), role::tablet);
+    auto d = decide_row(row_with({cell(5, A, "mine", true)}),
+                        update(0, "theirs", v(9, B), std::nullopt), role::tablet);
     EXPECT_EQ(d.cells[0], action::skip);
     EXPECT_TRUE(d.conflicts.empty());
 }
 
 TEST(merge, tablet_takes_no_pulled_existence_while_a_cell_is_pending) {
-    auto d = decide_row(row_with({cell(5, A, "mine", true)}), del(v(9, B), std::nullopt, {}), role::tablet);
+    auto d = decide_row(row_with({cell(5, A, "mine", true)}), del(v(9, B), std::nullopt, {}),
+                        role::tablet);
     EXPECT_EQ(d.exists, action::skip);
     EXPECT_TRUE(d.alive_after);
 }
 
 TEST(merge, tablet_records_no_conflicts) {
-    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(6, B), std::nullopt), role::tablet);
+    auto d = decide_row(row_with({cell(5, A, "x")}), update(0, "y", v(6, B), std::nullopt),
+                        role::tablet);
     EXPECT_EQ(d.cells[0], action::apply);
     EXPECT_TRUE(d.conflicts.empty());
 }
@@ -234,8 +250,10 @@ TEST(merge, decisions_are_symmetric_in_outcome_for_every_order_of_two_writes) {
             version va = v(ha, A), vb = v(hb, B);
             auto first = decide_cell(std::nullopt, std::string("a"), va, std::nullopt);
             ASSERT_EQ(first.act, action::apply);
-            auto second = decide_cell(cell_view{va, std::string("a"), false}, std::string("b"), vb, std::nullopt);
-            auto other = decide_cell(cell_view{vb, std::string("b"), false}, std::string("a"), va, std::nullopt);
+            auto second = decide_cell(cell_view{va, std::string("a"), false}, std::string("b"), vb,
+                                      std::nullopt);
+            auto other = decide_cell(cell_view{vb, std::string("b"), false}, std::string("a"), va,
+                                     std::nullopt);
             version held1 = second.act == action::apply ? vb : va;
             version held2 = other.act == action::apply ? va : vb;
             EXPECT_EQ(held1, held2);

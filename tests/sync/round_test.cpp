@@ -872,8 +872,8 @@ TEST_F(round_fixture, a_restore_records_no_conflict_for_changes_the_server_had_t
     sync(*a2, dev_a2);
     sync(*a, dev_a);
     for (const auto& c : server->conflicts())
-        ADD_FAILURE() << "a conflict from the restore: " << to_string(c.kind) << " on " << c.row_id << "."
-                      << c.column.value_or("");
+        ADD_FAILURE() << "a conflict from the restore: " << to_string(c.kind) << " on " << c.row_id
+                      << "." << c.column.value_or("");
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
     for (auto* t : {a.get(), a2.get()}) {
         EXPECT_EQ(count(*t, "SELECT members FROM household WHERE id = 'h1'"), 5);
@@ -901,7 +901,8 @@ TEST_F(round_fixture, the_tablets_rejected_rows_clear_once_an_admin_settles_them
     server->rep().db().exec("INSERT INTO noi_quarantine(device_id, site, tbl, row_id, seq, "
                             "reason, message, received_at, repeats) SELECT device_id, site, tbl, "
                             "row_id, seq, reason, message, received_at, 2 FROM noi_quarantine "
-                            "WHERE id = " + old_id);
+                            "WHERE id = " +
+                            old_id);
     server->rep().db().exec("DELETE FROM noi_quarantine WHERE id = " + old_id);
     sync(*a, dev_a);
     left = a->rejected();

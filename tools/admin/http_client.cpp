@@ -22,8 +22,9 @@ namespace {
 
 // Connect, (TLS handshake,) write, read: one chain of completions on one io_context.
 template <class Stream>
-http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& host, const std::string& port,
-                    http::request<http::string_body>& req, const std::string& base_url, std::chrono::milliseconds timeout) {
+http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& host,
+                    const std::string& port, http::request<http::string_body>& req,
+                    const std::string& base_url, std::chrono::milliseconds timeout) {
     beast::error_code ec;
     std::string tls_failure;
     http::response<http::string_body> res;
@@ -89,9 +90,9 @@ std::string encode_component(const std::string& s) {
     return out;
 }
 
-http_reply request(const std::string& base_url, const std::string& method, const std::string& target,
-                   const std::string& token, const std::string& body, const std::string& ca_file,
-                   std::chrono::milliseconds timeout) {
+http_reply request(const std::string& base_url, const std::string& method,
+                   const std::string& target, const std::string& token, const std::string& body,
+                   const std::string& ca_file, std::chrono::milliseconds timeout) {
     std::string rest;
     bool tls = false;
     if (base_url.rfind("http://", 0) == 0) {
@@ -128,7 +129,8 @@ http_reply request(const std::string& base_url, const std::string& method, const
     if (!ca_file.empty()) {
         beast::error_code ec;
         ctx.load_verify_file(ca_file, ec);
-        if (ec) throw std::invalid_argument("cannot read the CA file " + ca_file + ": " + ec.message());
+        if (ec)
+            throw std::invalid_argument("cannot read the CA file " + ca_file + ": " + ec.message());
     }
     ctx.set_verify_mode(asio::ssl::verify_peer);
     beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);

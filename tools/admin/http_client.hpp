@@ -29,8 +29,9 @@ std::string encode_component(const std::string& s);
 
 // base_url is http://HOST:PORT or https://HOST:PORT; for https the server's certificate is
 // verified against the system's CAs and ca_file when given.
-http_reply request(const std::string& base_url, const std::string& method, const std::string& target,
-                   const std::string& token, const std::string& body, const std::string& ca_file = "",
+http_reply request(const std::string& base_url, const std::string& method,
+                   const std::string& target, const std::string& token, const std::string& body,
+                   const std::string& ca_file = "",
                    std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 } // namespace noi::admin

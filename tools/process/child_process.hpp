@@ -16,14 +16,16 @@ struct run_result {
 };
 
 // Runs to completion (killed after `limit`).
-run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds limit = std::chrono::seconds(60));
+run_result run(const std::vector<std::string>& argv,
+               std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 class child_process {
 public:
     child_process(const std::vector<std::string>& argv, const std::string& log_dir);
     ~child_process();
     // Waits until stderr holds a line containing `needle`; returns that line.
-    std::optional<std::string> wait_for_stderr(const std::string& needle, std::chrono::milliseconds limit);
+    std::optional<std::string> wait_for_stderr(const std::string& needle,
+                                               std::chrono::milliseconds limit);
     void signal(int sig);
     // Waits for the exit; -1 when it had not exited in time (it is then killed).
     int wait(std::chrono::milliseconds limit);

@@ -137,8 +137,8 @@ private:
                 }
                 return !reply.close;
             };
-            auto row = [&](const std::string& table, const std::string& id, const std::string& scope,
-                           const version& v, value val) {
+            auto row = [&](const std::string& table, const std::string& id,
+                           const std::string& scope, const version& v, value val) {
                 proto::row_change r;
                 r.table = table;
                 r.id = id;
@@ -174,20 +174,26 @@ private:
             if (!push(std::move(rows))) return;
             // Stamps from far ahead, its own and in a made-up name: the push is refused whole.
             if (chance(0.5)) {
-                const version far{chance(0.5) ? hlc_max - 1 : hlc_from_ms(server_wall_.now_ms() + 365LL * 86'400'000),
+                const version far{chance(0.5)
+                                      ? hlc_max - 1
+                                      : hlc_from_ms(server_wall_.now_ms() + 365LL * 86'400'000),
                                   chance(0.5) ? hostile_site_ : made_up};
-                if (!push({row(table, "hostile-" + std::to_string(pick(8)), "01849", far, marked())}))
+                if (!push(
+                        {row(table, "hostile-" + std::to_string(pick(8)), "01849", far, marked())}))
                     return;
             }
             // A flood of pulls at forged cursors: nothing of another commune comes back.
             for (int k = 0; k < 1 + static_cast<int>(pick(12)); ++k) {
                 const std::uint64_t cursors[] = {0, pick(200), ~0ull, server_->server_seq() / 2};
-                auto reply = s.on_message(proto::pull{cursors[pick(4)], static_cast<std::uint32_t>(pick(600)), chance(0.5)});
+                auto reply = s.on_message(proto::pull{
+                    cursors[pick(4)], static_cast<std::uint32_t>(pick(600)), chance(0.5)});
                 for (const auto& m : reply.send)
                     if (const auto* ch = std::get_if<proto::changes>(&m))
                         for (const auto& r : ch->rows)
-                            if (const auto* sc = std::get_if<std::string>(&r.scope); sc && *sc != "01849")
-                                problem("the hostile tablet pulled " + r.table + "/" + r.id + " of " + *sc);
+                            if (const auto* sc = std::get_if<std::string>(&r.scope);
+                                sc && *sc != "01849")
+                                problem("the hostile tablet pulled " + r.table + "/" + r.id +
+                                        " of " + *sc);
                 if (reply.close) return;
             }
         } catch (const server_crash&) {
@@ -451,11 +457,13 @@ private:
 
     // Nothing the hostile tablet forged was taken, and no clock went beyond the server's.
     void check_hostile_left_no_trace() {
-        const auto limit = hlc_from_ms(server_wall_.now_ms() + server_options{}.clock_bound_ms) | 0xffff;
+        const auto limit =
+            hlc_from_ms(server_wall_.now_ms() + server_options{}.clock_bound_ms) | 0xffff;
         if (server_->rep().clock().floor() > limit)
             problem("the server's clock went beyond its wall clock plus the bound");
         for (std::size_t i = 0; i < tabs_.size(); ++i)
-            if (tabs_[i].t->rep().clock().floor() > hlc_from_ms(server_wall_.now_ms() + 4 * 86'400'000LL))
+            if (tabs_[i].t->rep().clock().floor() >
+                hlc_from_ms(server_wall_.now_ms() + 4 * 86'400'000LL))
                 problem("tablet " + std::to_string(i) + "'s clock went days beyond the server's");
         for (const auto* table : {"household", "incident", "commune"}) {
             const std::string column = std::string(table) == "commune" ? "name" : "village";
@@ -650,11 +658,12 @@ private:
         out += "\n    conflicts:";
         for (const auto& c : server_->conflicts())
             if (c.table == w.table && c.row_id == w.id)
-                out += " [" + std::string(to_string(c.kind)) + " " + c.column.value_or("-") + " " + render(c.winner.val) +
-                       " over " + render(c.loser.val) + "]";
+                out += " [" + std::string(to_string(c.kind)) + " " + c.column.value_or("-") + " " +
+                       render(c.winner.val) + " over " + render(c.loser.val) + "]";
         for (const auto& q : server_->quarantine())
             if (q.table == w.table && q.row_id == w.id)
-                out += "\n    quarantined from " + q.device_id + ": " + std::string(proto::to_string(q.reason));
+                out += "\n    quarantined from " + q.device_id + ": " +
+                       std::string(proto::to_string(q.reason));
         return out;
     }
 
@@ -703,7 +712,8 @@ private:
                 if (std::find(st->seen.begin(), st->seen.end(), c->ver) != st->seen.end()) continue;
                 bool recorded =
                     std::any_of(conflicts.begin(), conflicts.end(), [&](const conflict_record& r) {
-                        return r.kind == merge::conflict_kind::delete_update && r.table == table && r.row_id == id;
+                        return r.kind == merge::conflict_kind::delete_update && r.table == table &&
+                               r.row_id == id;
                     });
                 if (!recorded)
                     problem("delete of " + table + "/" + id + " hides an unseen update silently");

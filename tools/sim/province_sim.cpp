@@ -40,23 +40,36 @@ private:
     std::int64_t skew_;
 };
 
-const char* const family[] = {"Nguyễn", "Hoàng", "Nông", "Ma", "Lý", "Triệu", "Hà", "Đàm", "Lục", "Bế", "Lường", "Dương"};
+const char* const family[] = {"Nguyễn", "Hoàng", "Nông", "Ma", "Lý",    "Triệu",
+                              "Hà",     "Đàm",   "Lục",  "Bế", "Lường", "Dương"};
 const char* const middle_m[] = {"Văn", "Đức", "Minh", "Quang", "Xuân"};
 const char* const middle_f[] = {"Thị", "Thu", "Ngọc", "Hồng"};
-const char* const given_m[] = {"Thụ", "Sơn", "Hùng", "Dũng", "Tuấn", "Cường", "Lâm", "Phong", "Khánh", "Bình"};
+const char* const given_m[] = {"Thụ",   "Sơn", "Hùng",  "Dũng",  "Tuấn",
+                               "Cường", "Lâm", "Phong", "Khánh", "Bình"};
 const char* const given_f[] = {"Lan", "Hoa", "Mai", "Hương", "Thảo", "Nhung", "Yến", "Liên"};
-const char* const villages[] = {"Bản Chang", "Nà Pài", "Khuổi Bốc", "Pác Nặm", "Nà Đon", "Bản Đồn", "Phiêng Lủng", "Khuổi Mòn"};
-const char* const force_types[] = {"tai_cho", "co_dong", "thuong_truc", "phong_khong", "trinh_sat", "thong_tin", "y_te"};
-const char* const positions[] = {"chien_si", "chien_si", "chien_si", "tieu_doi_truong", "trung_doi_truong", "thon_doi_truong"};
-const char* const categories[] = {"drugs", "gambling", "illegal_logging", "illegal_mining", "human_trafficking", "environment", "theft"};
+const char* const villages[] = {"Bản Chang", "Nà Pài",  "Khuổi Bốc",   "Pác Nặm",
+                                "Nà Đon",    "Bản Đồn", "Phiêng Lủng", "Khuổi Mòn"};
+const char* const force_types[] = {"tai_cho",   "co_dong",   "thuong_truc", "phong_khong",
+                                   "trinh_sat", "thong_tin", "y_te"};
+const char* const positions[] = {"chien_si",        "chien_si",         "chien_si",
+                                 "tieu_doi_truong", "trung_doi_truong", "thon_doi_truong"};
+const char* const categories[] = {"drugs",          "gambling",          "illegal_logging",
+                                  "illegal_mining", "human_trafficking", "environment",
+                                  "theft"};
 const char* const severities[] = {"minor", "minor", "serious", "very_serious"};
 const char* const incident_stages[] = {"reported", "verified", "prosecuted", "fined", "closed"};
-const char* const recruit_stages[] = {"registered", "commune_screened", "district_exam", "verified", "final_list", "enlisted"};
-const char* const model_names[] = {"Tiếng mõ an ninh trật tự", "Hộ an toàn, thôn bản bình yên", "Tổ tự quản",
-                                   "Cụm an ninh liên hoàn", "Tổ hỗ trợ người lầm lỗi tái hòa nhập"};
-const char* const summaries[] = {"Phát hiện đánh bạc tại nhà văn hóa thôn", "Khai thác vàng trái phép ven suối",
-                                 "Tàng trữ trái phép chất ma túy", "Chặt phá rừng phòng hộ", "Trộm cắp gia súc",
-                                 "Đổ rác thải ra suối đầu nguồn", "Nghi vấn mua bán người qua biên giới"};
+const char* const recruit_stages[] = {"registered", "commune_screened", "district_exam",
+                                      "verified",   "final_list",       "enlisted"};
+const char* const model_names[] = {"Tiếng mõ an ninh trật tự", "Hộ an toàn, thôn bản bình yên",
+                                   "Tổ tự quản", "Cụm an ninh liên hoàn",
+                                   "Tổ hỗ trợ người lầm lỗi tái hòa nhập"};
+const char* const summaries[] = {"Phát hiện đánh bạc tại nhà văn hóa thôn",
+                                 "Khai thác vàng trái phép ven suối",
+                                 "Tàng trữ trái phép chất ma túy",
+                                 "Chặt phá rừng phòng hộ",
+                                 "Trộm cắp gia súc",
+                                 "Đổ rác thải ra suối đầu nguồn",
+                                 "Nghi vấn mua bán người qua biên giới"};
 
 struct sim_tablet {
     std::string path, commune; // commune empty: the province office
@@ -74,15 +87,19 @@ public:
         auto started = std::chrono::steady_clock::now();
         setup();
         for (int day = 0; day < opt_.days; ++day) {
-            say("day " + std::to_string(day + 1) + " of " + std::to_string(opt_.days) + ": officers write offline");
-            for (auto& t : tabs_) write_day(t, day);
-            say("day " + std::to_string(day + 1) + ": tablets with a link sync through the flaky proxy");
+            say("day " + std::to_string(day + 1) + " of " + std::to_string(opt_.days) +
+                ": officers write offline");
+            for (auto& t : tabs_)
+                write_day(t, day);
+            say("day " + std::to_string(day + 1) +
+                ": tablets with a link sync through the flaky proxy");
             sync_all(true);
         }
         say("the province admin resolves conflicts");
         resolve_some();
         say("every tablet runs a final round");
-        for (int pass = 0; pass < 2; ++pass) sync_all(false);
+        for (int pass = 0; pass < 2; ++pass)
+            sync_all(false);
         check();
         summary_.tablets = static_cast<int>(tabs_.size());
         summary_.bytes = proxy_->bytes();
@@ -91,7 +108,8 @@ public:
         summary_.report_json = admin("GET", "/admin/v1/reports/criterion19", "").dump();
         summary_.records_digest = digest_;
         summary_.admin_token = admin_token_;
-        summary_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        summary_.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         server_->stop();
         server_thread_.join();
         return summary_;
@@ -102,8 +120,12 @@ private:
         if (opt_.progress) opt_.progress(s);
     }
 
-    std::size_t pick(std::mt19937_64& r, std::size_t n) { return static_cast<std::size_t>(r() % n); }
-    bool chance(std::mt19937_64& r, double p) { return std::uniform_real_distribution<>(0, 1)(r) < p; }
+    std::size_t pick(std::mt19937_64& r, std::size_t n) {
+        return static_cast<std::size_t>(r() % n);
+    }
+    bool chance(std::mt19937_64& r, double p) {
+        return std::uniform_real_distribution<>(0, 1)(r) < p;
+    }
 
     json admin(const std::string& method, const std::string& target, const std::string& body) {
         auto r = admin::request(url_, method, target, admin_token_, body);
@@ -125,7 +147,8 @@ private:
         proxy_options po;
         po.target_port = server_->port();
         po.seed = opt_.seed;
-        // `loss` of the connections are cut somewhere in their first 300 B–20 KB; all are a little slow.
+        // `loss` of the connections are cut somewhere in their first 300 B–20 KB; all are a little
+        // slow.
         po.cut_share = opt_.loss;
         po.delay_ms = 1; // every chunk waits: a slow link
         po.min_cut_bytes = 300;
@@ -136,7 +159,10 @@ private:
         std::vector<commune> xa;
         for (const auto& c : reference_communes())
             if (c.kind == "xa") xa.push_back(c);
-        std::size_t n = opt_.tablets > 0 ? std::min<std::size_t>(xa.size(), static_cast<std::size_t>(opt_.tablets)) : xa.size();
+        std::size_t n =
+            opt_.tablets > 0
+                ? std::min<std::size_t>(xa.size(), static_cast<std::size_t>(opt_.tablets))
+                : xa.size();
         for (std::size_t i = 0; i < n; ++i) {
             add_tablet(xa[i].code, xa[i].name);
             if (i % 8 == 0) add_tablet(xa[i].code, xa[i].name + " (máy 2)"); // two officers here
@@ -159,7 +185,9 @@ private:
         s.rng.seed(rng_());
         // A few tablets have clocks hours or days wrong.
         std::int64_t skew = 0;
-        if (chance(rng_, 0.06)) skew = std::vector<std::int64_t>{-2 * 86'400'000LL, -3'600'000 * 5, 3'600'000 * 3, 86'400'000}[pick(rng_, 4)];
+        if (chance(rng_, 0.06))
+            skew = std::vector<std::int64_t>{-2 * 86'400'000LL, -3'600'000 * 5, 3'600'000 * 3,
+                                             86'400'000}[pick(rng_, 4)];
         s.wall = std::make_unique<skewed_clock>(skew);
         s.t = tablet::create(s.path, *s.wall, {s.rng()});
         tabs_.push_back(std::move(s));
@@ -167,7 +195,9 @@ private:
 
     std::string person(std::mt19937_64& r, bool male) {
         return std::string(family[pick(r, std::size(family))]) + " " +
-               (male ? middle_m[pick(r, std::size(middle_m))] : middle_f[pick(r, std::size(middle_f))]) + " " +
+               (male ? middle_m[pick(r, std::size(middle_m))]
+                     : middle_f[pick(r, std::size(middle_f))]) +
+               " " +
                (male ? given_m[pick(r, std::size(given_m))] : given_f[pick(r, std::size(given_f))]);
     }
 
@@ -176,16 +206,24 @@ private:
     bool exec(sim_tablet& s, const std::string& sql, const std::vector<value>& args) {
         std::string line = sql;
         for (const auto& a : args)
-            line += "|" + std::visit([](const auto& x) -> std::string {
-                using T = std::decay_t<decltype(x)>;
-                if constexpr (std::is_same_v<T, std::monostate>) return "null";
-                else if constexpr (std::is_same_v<T, std::string>) return x;
-                else if constexpr (std::is_same_v<T, blob>) return "blob";
-                else return std::to_string(x);
-            }, a);
-        for (unsigned char ch : line) digest_ = (digest_ ^ ch) * 1099511628211ull;
+            line += "|" + std::visit(
+                              [](const auto& x) -> std::string {
+                                  using T = std::decay_t<decltype(x)>;
+                                  if constexpr (std::is_same_v<T, std::monostate>)
+                                      return "null";
+                                  else if constexpr (std::is_same_v<T, std::string>)
+                                      return x;
+                                  else if constexpr (std::is_same_v<T, blob>)
+                                      return "blob";
+                                  else
+                                      return std::to_string(x);
+                              },
+                              a);
+        for (unsigned char ch : line)
+            digest_ = (digest_ ^ ch) * 1099511628211ull;
         auto st = s.t->rep().db().prepare(sql);
-        for (std::size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
+        for (std::size_t i = 0; i < args.size(); ++i)
+            st.bind(static_cast<int>(i + 1), args[i]);
         try {
             st.step();
         } catch (const sync_error&) {
@@ -199,20 +237,27 @@ private:
     // Ids from the tablet's own generator: time-ordered in spirit, and the same for a seed.
     std::string new_id(sim_tablet& s, const char* table) {
         std::array<std::uint8_t, 6> bytes;
-        for (auto& b : bytes) b = static_cast<std::uint8_t>(s.rng());
+        for (auto& b : bytes)
+            b = static_cast<std::uint8_t>(s.rng());
         return std::string(table).substr(0, 3) + "-" + to_hex(bytes);
     }
 
     // The rows of a commune that its officers (and the province office) know of and edit.
-    std::vector<std::string>& known(const std::string& commune, const std::string& table) { return registry_[commune + "/" + table]; }
+    std::vector<std::string>& known(const std::string& commune, const std::string& table) {
+        return registry_[commune + "/" + table];
+    }
 
-    void insert(sim_tablet& s, const char* table, const std::string& columns, std::vector<value> args,
-                const std::string& fixed_id = "") {
+    void insert(sim_tablet& s, const char* table, const std::string& columns,
+                std::vector<value> args, const std::string& fixed_id = "") {
         auto id = fixed_id.empty() ? new_id(s, table) : fixed_id;
         args.insert(args.begin(), id);
         std::string params;
-        for (std::size_t i = 0; i < args.size(); ++i) params += (i ? ",?" : "?") + std::to_string(i + 1);
-        if (exec(s, std::string("INSERT INTO ") + table + "(id, " + columns + ") VALUES (" + params + ")", args) &&
+        for (std::size_t i = 0; i < args.size(); ++i)
+            params += (i ? ",?" : "?") + std::to_string(i + 1);
+        if (exec(s,
+                 std::string("INSERT INTO ") + table + "(id, " + columns + ") VALUES (" + params +
+                     ")",
+                 args) &&
             std::get<std::string>(args[1]) == s.commune)
             known(s.commune, table).push_back(id);
     }
@@ -221,40 +266,59 @@ private:
         auto& r = s.rng;
         const std::int64_t year = 2022;
         if (s.commune.empty()) return province_edits(s);
-        auto v = [&](const char* const* arr, std::size_t n) { return value{std::string(arr[pick(r, n)])}; };
+        auto v = [&](const char* const* arr, std::size_t n) {
+            return value{std::string(arr[pick(r, n)])};
+        };
         if (day == 0 && !known(s.commune, "militia_member").empty()) {
             // The commune's second officer starts from what the first one enrolled: both edit it.
         } else if (day == 0) {
             for (int i = 0, n = 4 + static_cast<int>(pick(r, 5)); i < n; ++i) {
                 bool male = chance(r, 0.8);
-                auto age = 18 + static_cast<std::int64_t>(pick(r, male ? 28 : 23)); // 18–45 men, 18–40 women
+                auto age = 18 + static_cast<std::int64_t>(
+                                    pick(r, male ? 28 : 23)); // 18–45 men, 18–40 women
                 auto force = std::string(force_types[pick(r, std::size(force_types))]);
                 auto joined = 2018 + static_cast<std::int64_t>(pick(r, 5));
                 auto term = force == "thuong_truc" ? 2 : 4;
-                insert(s, "militia_member", "commune_code, full_name, sex, birth_year, village, force_type, unit, position, "
-                                            "joined_on, term_end, status, trained_year",
-                       {s.commune, person(r, male), std::string(male ? "nam" : "nu"), year - age, v(villages, std::size(villages)),
-                        force, std::string("Trung đội dân quân cơ động"), v(positions, std::size(positions)),
-                        std::to_string(joined) + "-03-01", std::to_string(joined + term) + "-03-01", std::string("active"), year});
+                insert(s, "militia_member",
+                       "commune_code, full_name, sex, birth_year, village, force_type, unit, "
+                       "position, "
+                       "joined_on, term_end, status, trained_year",
+                       {s.commune, person(r, male), std::string(male ? "nam" : "nu"), year - age,
+                        v(villages, std::size(villages)), force,
+                        std::string("Trung đội dân quân cơ động"),
+                        v(positions, std::size(positions)), std::to_string(joined) + "-03-01",
+                        std::to_string(joined + term) + "-03-01", std::string("active"), year});
             }
             for (int i = 0, n = 4 + static_cast<int>(pick(r, 5)); i < n; ++i)
-                insert(s, "household", "commune_code, village, head_name, members, assessed_year, pledge_signed, is_safe",
+                insert(s, "household",
+                       "commune_code, village, head_name, members, assessed_year, pledge_signed, "
+                       "is_safe",
                        {s.commune, v(villages, std::size(villages)), person(r, chance(r, 0.7)),
-                        static_cast<std::int64_t>(2 + pick(r, 6)), year, std::int64_t{1}, static_cast<std::int64_t>(chance(r, 0.9))});
+                        static_cast<std::int64_t>(2 + pick(r, 6)), year, std::int64_t{1},
+                        static_cast<std::int64_t>(chance(r, 0.9))});
             for (int i = 0, n = 2 + static_cast<int>(pick(r, 3)); i < n; ++i)
-                insert(s, "recruit", "commune_code, full_name, birth_year, village, stage, health_grade, status, intake_year",
-                       {s.commune, person(r, true), year - 18 - static_cast<std::int64_t>(pick(r, 8)), v(villages, std::size(villages)),
-                        std::string("registered"), static_cast<std::int64_t>(1 + pick(r, 4)), std::string("eligible"), year + 1});
-            insert(s, "training_session", "commune_code, kind, starts_on, ends_on, topic, attendees, days",
-                   {s.commune, std::string("quan_su"), std::string("2022-04-04"), std::string("2022-04-18"),
-                    std::string("Huấn luyện quân sự năm đầu"), static_cast<std::int64_t>(10 + pick(r, 20)), std::int64_t{15}});
-            insert(s, "security_model", "commune_code, model_type, name, village, established_on, active",
-                   {s.commune, std::string("tu_quan"), v(model_names, std::size(model_names)), v(villages, std::size(villages)),
-                    std::string("2021-06-15"), std::int64_t{1}});
+                insert(
+                    s, "recruit",
+                    "commune_code, full_name, birth_year, village, stage, health_grade, status, "
+                    "intake_year",
+                    {s.commune, person(r, true), year - 18 - static_cast<std::int64_t>(pick(r, 8)),
+                     v(villages, std::size(villages)), std::string("registered"),
+                     static_cast<std::int64_t>(1 + pick(r, 4)), std::string("eligible"), year + 1});
+            insert(s, "training_session",
+                   "commune_code, kind, starts_on, ends_on, topic, attendees, days",
+                   {s.commune, std::string("quan_su"), std::string("2022-04-04"),
+                    std::string("2022-04-18"), std::string("Huấn luyện quân sự năm đầu"),
+                    static_cast<std::int64_t>(10 + pick(r, 20)), std::int64_t{15}});
+            insert(s, "security_model",
+                   "commune_code, model_type, name, village, established_on, active",
+                   {s.commune, std::string("tu_quan"), v(model_names, std::size(model_names)),
+                    v(villages, std::size(villages)), std::string("2021-06-15"), std::int64_t{1}});
             if (chance(r, 0.3))
-                insert(s, "reintegration", "commune_code, person_name, released_on, supervisor, supervision_ends, status",
-                       {s.commune, person(r, true), std::string("2022-02-10"), person(r, true), std::string("2023-02-10"),
-                        std::string("supervised")});
+                insert(
+                    s, "reintegration",
+                    "commune_code, person_name, released_on, supervisor, supervision_ends, status",
+                    {s.commune, person(r, true), std::string("2022-02-10"), person(r, true),
+                     std::string("2023-02-10"), std::string("supervised")});
             // The yearly assessment (the province reported 76 of 96 communes met in 2022).
             insert(s, "assessment", "commune_code, year, c19_1_met, c19_2_met, note, decided_on",
                    {s.commune, year, std::int64_t{1}, static_cast<std::int64_t>(chance(r, 0.8)),
@@ -263,17 +327,25 @@ private:
             // Before its first sync a tablet does not know its commune: a slip of the keyboard
             // for a neighbour's code goes through here and is rejected by the server.
             if (chance(r, 0.05))
-                insert(s, "incident", "commune_code, occurred_on, category, severity, persons, stage, status, summary",
-                       {std::string("01852") == s.commune ? std::string("01849") : std::string("01852"), std::string("2022-05-02"),
-                        std::string("theft"), std::string("minor"), std::int64_t{1}, std::string("reported"), std::string("open"),
+                insert(s, "incident",
+                       "commune_code, occurred_on, category, severity, persons, stage, status, "
+                       "summary",
+                       {std::string("01852") == s.commune ? std::string("01849")
+                                                          : std::string("01852"),
+                        std::string("2022-05-02"), std::string("theft"), std::string("minor"),
+                        std::int64_t{1}, std::string("reported"), std::string("open"),
                         std::string("Ghi nhầm mã xã")});
             return;
         }
         for (int i = 0, n = static_cast<int>(pick(r, 3)); i < n; ++i)
-            insert(s, "incident", "commune_code, occurred_on, village, category, severity, persons, stage, status, summary, disqualifies_19_2",
-                   {s.commune, "2022-0" + std::to_string(5 + day % 4) + "-1" + std::to_string(pick(r, 9)),
-                    v(villages, std::size(villages)), v(categories, std::size(categories)), v(severities, std::size(severities)),
-                    static_cast<std::int64_t>(1 + pick(r, 4)), std::string("reported"), std::string("open"),
+            insert(s, "incident",
+                   "commune_code, occurred_on, village, category, severity, persons, stage, "
+                   "status, summary, disqualifies_19_2",
+                   {s.commune,
+                    "2022-0" + std::to_string(5 + day % 4) + "-1" + std::to_string(pick(r, 9)),
+                    v(villages, std::size(villages)), v(categories, std::size(categories)),
+                    v(severities, std::size(severities)), static_cast<std::int64_t>(1 + pick(r, 4)),
+                    std::string("reported"), std::string("open"),
                     v(summaries, std::size(summaries)), std::int64_t{0}});
         // Edits of the commune's records: both officers touch the same households.
         auto edit = [&](const char* table, const std::string& sql, value val) {
@@ -281,11 +353,14 @@ private:
             if (!ids.empty()) exec(s, sql, {std::move(val), ids[pick(r, ids.size())]});
         };
         for (int i = 0; i < 2; ++i)
-            edit("household", "UPDATE household SET members = ?1 WHERE id = ?2", static_cast<std::int64_t>(2 + pick(r, 7)));
+            edit("household", "UPDATE household SET members = ?1 WHERE id = ?2",
+                 static_cast<std::int64_t>(2 + pick(r, 7)));
         edit("recruit", "UPDATE recruit SET stage = ?1 WHERE id = ?2",
              std::string(recruit_stages[std::min<std::size_t>(static_cast<std::size_t>(day), 5)]));
-        edit("incident", "UPDATE incident SET stage = ?1 WHERE id = ?2", v(incident_stages, std::size(incident_stages)));
-        edit("militia_member", "UPDATE militia_member SET status = ?1 WHERE id = ?2", std::string(chance(r, 0.5) ? "absent" : "active"));
+        edit("incident", "UPDATE incident SET stage = ?1 WHERE id = ?2",
+             v(incident_stages, std::size(incident_stages)));
+        edit("militia_member", "UPDATE militia_member SET status = ?1 WHERE id = ?2",
+             std::string(chance(r, 0.5) ? "absent" : "active"));
         auto& members = known(s.commune, "militia_member");
         if (members.size() > 3 && chance(r, 0.3)) {
             auto at = pick(r, members.size());
@@ -294,7 +369,8 @@ private:
         }
     }
 
-    // The province office corrects records of random communes: the source of cross-device conflicts.
+    // The province office corrects records of random communes: the source of cross-device
+    // conflicts.
     void province_edits(sim_tablet& s) {
         auto& r = s.rng;
         std::vector<std::string> communes;
@@ -324,7 +400,8 @@ private:
                     ro.first_backoff = std::chrono::milliseconds(20);
                     ro.max_backoff = std::chrono::milliseconds(200);
                     ro.message_timeout = std::chrono::milliseconds(5000);
-                    client::replicator rep(*s.t, [] { return client::make_websocket_transport(); }, ro);
+                    client::replicator rep(
+                        *s.t, [] { return client::make_websocket_transport(); }, ro);
                     auto res = rep.sync(std::chrono::seconds(flaky ? 3 : 60));
                     std::lock_guard lock(mu);
                     summary_.rounds += static_cast<std::uint64_t>(res.attempts);
@@ -332,11 +409,15 @@ private:
                     summary_.cells_pulled += res.stats.cells_pulled;
                     if (res.outcome != client::sync_outcome::done) {
                         summary_.failed_rounds++;
-                        if (!flaky) summary_.problems.push_back("tablet " + s.device_id + " could not finish its final round: " + res.message);
+                        if (!flaky)
+                            summary_.problems.push_back(
+                                "tablet " + s.device_id +
+                                " could not finish its final round: " + res.message);
                     }
                 }
             });
-        for (auto& w : workers) w.join();
+        for (auto& w : workers)
+            w.join();
     }
 
     void resolve_some() {
@@ -344,10 +425,13 @@ private:
         summary_.conflicts = open.size();
         std::size_t n = 0;
         for (const auto& c : open) {
-            if (c["status"] != "open" || n++ % 2) continue; // an admin settles about half of them today
+            if (c["status"] != "open" || n++ % 2)
+                continue; // an admin settles about half of them today
             const auto& lost = c["versions"][1];
             json body{{"keep", lost["device_id"]}, {"by", "noi-sim"}};
-            auto r = admin::request(url_, "POST", "/admin/v1/conflicts/" + std::to_string(c["id"].get<long>()) + "/resolve",
+            auto r = admin::request(url_, "POST",
+                                    "/admin/v1/conflicts/" + std::to_string(c["id"].get<long>()) +
+                                        "/resolve",
                                     admin_token_, body.dump());
             if (r.status == 200) summary_.resolved++;
         }
@@ -365,13 +449,20 @@ private:
             std::string row;
             for (int c = 0; c < st.columns(); ++c) {
                 auto v = st.column(c);
-                row += std::visit([](const auto& x) -> std::string {
-                    using T = std::decay_t<decltype(x)>;
-                    if constexpr (std::is_same_v<T, std::monostate>) return "∅";
-                    else if constexpr (std::is_same_v<T, std::string>) return "'" + x + "'";
-                    else if constexpr (std::is_same_v<T, blob>) return "blob";
-                    else return std::to_string(x);
-                }, v) + "|";
+                row += std::visit(
+                           [](const auto& x) -> std::string {
+                               using T = std::decay_t<decltype(x)>;
+                               if constexpr (std::is_same_v<T, std::monostate>)
+                                   return "∅";
+                               else if constexpr (std::is_same_v<T, std::string>)
+                                   return "'" + x + "'";
+                               else if constexpr (std::is_same_v<T, blob>)
+                                   return "blob";
+                               else
+                                   return std::to_string(x);
+                           },
+                           v) +
+                       "|";
             }
             rows.push_back(std::move(row));
         }
@@ -382,16 +473,20 @@ private:
         database server_db(opt_.data_dir + "/server/noi.db", false);
         for (auto& s : tabs_) {
             if (auto p = s.t->status().pending)
-                summary_.problems.push_back(s.device_id + " still has " + std::to_string(p) + " row changes pending");
+                summary_.problems.push_back(s.device_id + " still has " + std::to_string(p) +
+                                            " row changes pending");
             for (const auto& def : s.t->rep().tables().tables) {
                 if (dump(s.t->rep().db(), def, "") != dump(server_db, def, s.commune))
-                    summary_.problems.push_back(s.device_id + " (commune " + (s.commune.empty() ? "*" : s.commune) +
+                    summary_.problems.push_back(s.device_id + " (commune " +
+                                                (s.commune.empty() ? "*" : s.commune) +
                                                 ") differs from the server in " + def.name);
                 if (!s.commune.empty() && !def.is_global()) {
-                    auto st = s.t->rep().db().prepare("SELECT count(*) FROM " + def.name + " WHERE commune_code != ?1");
+                    auto st = s.t->rep().db().prepare("SELECT count(*) FROM " + def.name +
+                                                      " WHERE commune_code != ?1");
                     st.bind(1, s.commune);
                     if (st.step() && st.column_int(0))
-                        summary_.problems.push_back(s.device_id + " holds another commune's rows in " + def.name);
+                        summary_.problems.push_back(s.device_id +
+                                                    " holds another commune's rows in " + def.name);
                 }
             }
         }
@@ -401,7 +496,6 @@ private:
     std::mt19937_64 rng_;
     std::map<std::string, std::vector<std::string>> registry_;
     std::uint64_t digest_ = 1469598103934665603ull;
-
 
     std::string admin_token_, url_, via_;
     std::unique_ptr<server::server> server_;
@@ -413,6 +507,8 @@ private:
 
 } // namespace
 
-province_summary run_province(const province_options& opt) { return province(opt).run(); }
+province_summary run_province(const province_options& opt) {
+    return province(opt).run();
+}
 
 } // namespace noi::sim

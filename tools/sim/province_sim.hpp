@@ -13,22 +13,22 @@ namespace noi::sim {
 
 struct province_options {
     std::uint64_t seed = 1;
-    int tablets = 0;       // commune tablets (0: one per commune of kind xa, 96)
-    int days = 4;          // days of offline work
-    double loss = 0.3;     // share of connections cut in the middle
-    double offline = 0.3;  // chance a tablet stays offline on a day
-    int threads = 4;       // tablets syncing at once
-    std::string data_dir;  // server data and tablet files; made if missing
+    int tablets = 0;      // commune tablets (0: one per commune of kind xa, 96)
+    int days = 4;         // days of offline work
+    double loss = 0.3;    // share of connections cut in the middle
+    double offline = 0.3; // chance a tablet stays offline on a day
+    int threads = 4;      // tablets syncing at once
+    std::string data_dir; // server data and tablet files; made if missing
     std::function<void(const std::string&)> progress;
 };
 
 struct province_summary {
     bool converged = false;
     int tablets = 0;
-    std::uint64_t rows = 0, cells_pushed = 0, cells_pulled = 0, conflicts = 0, resolved = 0, quarantined = 0,
-                  bytes = 0, rounds = 0, failed_rounds = 0, cuts = 0;
+    std::uint64_t rows = 0, cells_pushed = 0, cells_pulled = 0, conflicts = 0, resolved = 0,
+                  quarantined = 0, bytes = 0, rounds = 0, failed_rounds = 0, cuts = 0;
     double seconds = 0;
-    std::string report_json; // the criterion-19 report from the admin API
+    std::string report_json;          // the criterion-19 report from the admin API
     std::string admin_token;          // for noi-admin on the kept data
     std::uint64_t records_digest = 0; // of every write attempted: the same seed gives the same
     std::vector<std::string> problems;

@@ -16,9 +16,10 @@ extern "C" {
 
 enum noi_result {
     NOI_OK = 0,
-    NOI_ERR = 1,             /* an error; the message says what to do */
-    NOI_ERR_USAGE = 2,       /* a bad argument */
-    NOI_ERR_NETWORK = 3,     /* the server could not be reached in time; nothing was lost, retry later */
+    NOI_ERR = 1,       /* an error; the message says what to do */
+    NOI_ERR_USAGE = 2, /* a bad argument */
+    NOI_ERR_NETWORK =
+        3, /* the server could not be reached in time; nothing was lost, retry later */
     NOI_ERR_CREDENTIALS = 4, /* the server refused the device token */
 };
 
@@ -30,14 +31,15 @@ typedef struct noi_error {
 typedef struct noi_replica noi_replica;
 
 typedef struct noi_status {
-    uint64_t pending;         /* captured row changes not yet acknowledged */
-    uint64_t rejected;        /* rows the server rejected, kept on the tablet */
-    uint64_t server_seq;      /* the pull cursor */
-    int64_t last_sync_at_ms;  /* -1: never */
+    uint64_t pending;        /* captured row changes not yet acknowledged */
+    uint64_t rejected;       /* rows the server rejected, kept on the tablet */
+    uint64_t server_seq;     /* the pull cursor */
+    int64_t last_sync_at_ms; /* -1: never */
 } noi_status;
 
 /* Creates a replica with the default schema and keeps the server address and token in it. */
-int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out, noi_error* err);
+int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out,
+             noi_error* err);
 /* Opens an existing replica. */
 int noi_open(const char* path, noi_replica** out, noi_error* err);
 /* Runs SQL; writes to synced tables are captured. */

@@ -47,13 +47,15 @@ public:
     using transport_factory = std::function<std::unique_ptr<transport>()>;
     replicator(tablet& t, transport_factory factory, replicator_options opt);
 
-    sync_result sync(std::chrono::milliseconds timeout, const std::function<void(const sync_progress&)>& progress = {});
+    sync_result sync(std::chrono::milliseconds timeout,
+                     const std::function<void(const sync_progress&)>& progress = {});
 
     // Stays online until `stop`: a round at once, then another after each local change (a
     // commit by any connection to the replica) and each NOTIFY from the server, reconnecting
     // with backoff and jitter after a cut. Returns early only when the server refuses the
     // device (credentials or a permanent refusal), with that result.
-    sync_result watch(const std::atomic<bool>& stop, const std::function<void(const sync_result&)>& on_round = {});
+    sync_result watch(const std::atomic<bool>& stop,
+                      const std::function<void(const sync_result&)>& on_round = {});
 
 private:
     // Holds a connection open after HELLO until a NOTIFY arrives, the replica changes, the

@@ -18,12 +18,13 @@ enum class transport_errc {
     refused_credentials, // the server answered 401: the token is wrong or revoked
     timeout,             // nothing arrived in time
     bad_url,             // the server address cannot be used
-    tls_failed,          // the server's certificate could not be verified: a setting to fix, not a cut
+    tls_failed, // the server's certificate could not be verified: a setting to fix, not a cut
 };
 
 class transport_error : public std::runtime_error {
 public:
-    transport_error(transport_errc c, const std::string& what) : std::runtime_error(what), code_(c) {}
+    transport_error(transport_errc c, const std::string& what)
+        : std::runtime_error(what), code_(c) {}
     transport_errc code() const { return code_; }
 
 private:
@@ -34,8 +35,10 @@ class transport {
 public:
     virtual ~transport() = default;
     // Opens /sync at url (http://HOST:PORT or https://HOST:PORT) with the device token.
-    virtual void connect(const std::string& url, const std::string& token, std::chrono::milliseconds timeout) = 0;
-    virtual void send(const std::vector<std::uint8_t>& message, std::chrono::milliseconds timeout) = 0;
+    virtual void connect(const std::string& url, const std::string& token,
+                         std::chrono::milliseconds timeout) = 0;
+    virtual void send(const std::vector<std::uint8_t>& message,
+                      std::chrono::milliseconds timeout) = 0;
     // The next whole message; throws transport_error(timeout) when none arrives in time.
     virtual std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout) = 0;
     virtual void close() noexcept = 0;

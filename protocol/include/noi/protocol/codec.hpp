@@ -15,12 +15,12 @@
 namespace noi::proto {
 
 enum class decode_errc : std::uint8_t {
-    truncated = 1,      // the input ends inside a value
-    malformed = 2,      // not msgpack, or trailing bytes after the message
-    wrong_type = 3,     // a field has the wrong msgpack type or an out-of-range number
+    truncated = 1,  // the input ends inside a value
+    malformed = 2,  // not msgpack, or trailing bytes after the message
+    wrong_type = 3, // a field has the wrong msgpack type or an out-of-range number
     unknown_message = 4,
     unsupported_version = 5,
-    too_large = 6,      // the message or one of its parts exceeds a bound
+    too_large = 6, // the message or one of its parts exceeds a bound
 };
 
 const char* to_string(decode_errc e);

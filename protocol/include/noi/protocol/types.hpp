@@ -17,7 +17,9 @@ namespace noi {
 using site_id = std::array<std::uint8_t, 16>;
 
 std::string to_hex(std::span<const std::uint8_t> bytes);
-inline std::string to_hex(const site_id& s) { return to_hex(std::span<const std::uint8_t>(s)); }
+inline std::string to_hex(const site_id& s) {
+    return to_hex(std::span<const std::uint8_t>(s));
+}
 
 // The version of a cell: a hybrid logical clock reading and the site that wrote it.
 struct version {
@@ -37,9 +39,13 @@ struct blob {
 // A cell value with SQLite's storage classes. Integers and reals are distinct, as in SQLite.
 using value = std::variant<std::monostate, std::int64_t, double, std::string, blob>;
 
-inline bool is_null(const value& v) { return std::holds_alternative<std::monostate>(v); }
+inline bool is_null(const value& v) {
+    return std::holds_alternative<std::monostate>(v);
+}
 
 // Equal values never make a conflict; NaN never reaches us because SQLite stores it as NULL.
-inline bool same_value(const value& a, const value& b) { return a == b; }
+inline bool same_value(const value& a, const value& b) {
+    return a == b;
+}
 
 } // namespace noi

@@ -16,9 +16,9 @@ namespace noi::server {
 struct server_config {
     std::string data_dir;
     std::string host = "127.0.0.1";
-    std::uint16_t port = 0;         // 0 picks a free port
-    std::string tls_cert, tls_key;  // both set: wss:// and https://
-    bool behind_tls_proxy = false;  // plain listening beyond loopback is allowed only then
+    std::uint16_t port = 0;        // 0 picks a free port
+    std::string tls_cert, tls_key; // both set: wss:// and https://
+    bool behind_tls_proxy = false; // plain listening beyond loopback is allowed only then
     int threads = 2;
     std::size_t max_message_bytes = 4u << 20;
     std::size_t max_connections = 20'000; // open TCP connections, sync sessions or not
@@ -47,7 +47,8 @@ struct server_config {
     std::string metrics_token;
     // Proxies whose X-Forwarded-For names the client: only from these is the header believed.
     std::vector<std::string> trusted_proxies;
-    std::size_t max_db_mib = 0;        // a cap on the database's size (0: the disk's); pushes past it are refused
+    std::size_t max_db_mib =
+        0; // a cap on the database's size (0: the disk's); pushes past it are refused
 };
 
 // Creates a server in dir (made if missing): the database with the default schema and the

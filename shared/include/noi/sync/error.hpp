@@ -9,15 +9,15 @@
 namespace noi {
 
 enum class errc : std::uint16_t {
-    sqlite = 1,         // SQLite reported an error
-    schema = 2,         // a table cannot be synced as defined
-    not_a_replica = 3,  // the file is not a Nối replica
-    already_exists = 4, // init on a replica that exists
-    out_of_scope = 5,   // a write outside the device's scope
-    corrupt_state = 6,  // internal state that does not decode
-    protocol = 7,       // the peer broke the protocol
-    refused = 8,        // the peer refused the request
-    storage_full = 9,   // the disk, or the database's size limit, is full
+    sqlite = 1,           // SQLite reported an error
+    schema = 2,           // a table cannot be synced as defined
+    not_a_replica = 3,    // the file is not a Nối replica
+    already_exists = 4,   // init on a replica that exists
+    out_of_scope = 5,     // a write outside the device's scope
+    corrupt_state = 6,    // internal state that does not decode
+    protocol = 7,         // the peer broke the protocol
+    refused = 8,          // the peer refused the request
+    storage_full = 9,     // the disk, or the database's size limit, is full
     clock_exhausted = 10, // the HLC is at its greatest value and cannot issue another
 };
 

@@ -101,9 +101,8 @@ public:
     std::variant<proto::welcome, proto::error> hello(const device& d, const proto::hello& h);
     void release(const site_id& s);
     // `emitted`, when given, learns where the push's emissions went.
-    std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s,
-                                                     const proto::push& p,
-                                                     emissions* emitted = nullptr);
+    std::variant<proto::push_ack, proto::error>
+    push(const device& d, const site_id& s, const proto::push& p, emissions* emitted = nullptr);
     // `puller`: the site asking, whose own cells are left out when the PULL says so.
     proto::changes pull(const device& d, const proto::pull& p,
                         const std::optional<site_id>& puller = std::nullopt);
@@ -143,7 +142,8 @@ public:
     std::string instance() { return rep_->meta_text("instance").value_or(""); }
     void set_instance(const std::string& mark) { rep_->set_meta_text("instance", mark); }
 
-    // An admin's decision on a conflict (docs/design.md §6): keep one device's side, or a new value.
+    // An admin's decision on a conflict (docs/design.md §6): keep one device's side, or a new
+    // value.
     struct resolution {
         std::optional<std::string> keep_device;
         std::optional<value> new_value;
@@ -234,8 +234,8 @@ private:
     // On success, columns holds each cell's column index, in the row's order.
     // `s`: the pushing site, the only one whose versions the row may carry.
     std::optional<proto::reject_reason> validate(const device& d, const site_id& s,
-                                                 const proto::row_change& r,
-                                                 const table_def*& def, std::string& why,
+                                                 const proto::row_change& r, const table_def*& def,
+                                                 std::string& why,
                                                  std::vector<std::size_t>& columns);
     // Applies a row released from quarantine (apply_row), its emission for the tablet that
     // pushed it too.
