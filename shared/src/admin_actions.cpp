@@ -82,13 +82,13 @@ server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
 
 server_store::quarantine_result server_store::discard_quarantined(std::uint64_t id) {
     if (quarantine_->discard(id)) return {quarantine_status::done, "discarded"};
-    const auto e = quarantine_->find(id);
-    if (!e)
+    const auto status = quarantine_->status(id);
+    if (!status)
         return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) +
                                                   "; list the quarantine to find its id"};
     return {quarantine_status::already_closed, "quarantined row " + std::to_string(id) +
                                                    " is already " +
-                                                   std::string(to_string(e->status))};
+                                                   std::string(to_string(*status))};
 }
 
 std::optional<proto::row_change> server_store::quarantined_row(std::uint64_t id) {

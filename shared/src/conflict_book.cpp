@@ -39,15 +39,24 @@ void conflict_book::record(const conflict_record& c) {
 
 std::vector<conflict_record> conflict_book::find(const conflict_filter& f) {
     std::vector<conflict_record> out;
+    // Only the fields the filter sets become terms: a term that may be void ("?1 IS NULL OR
+    // c.id = ?1") keeps SQLite from using the primary key, so a look-up by id read every row.
+    std::string where;
+    auto term = [&](bool set, const char* sql) {
+        if (set) where += (where.empty() ? " WHERE " : " AND ") + std::string(sql);
+    };
+    term(f.id.has_value(), "c.id = ?1");
+    term(f.status.has_value(), "c.status = ?2");
+    term(f.table.has_value(), "c.tbl = ?3");
+    term(f.row_id.has_value(), "c.row_id = ?4");
     auto st = rep_.db().prepare(
         "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, "
         "c.created_at, c.w_value, c.w_site, c.w_hlc, c.w_deleted, coalesce(ws.device_id, ''), "
         "c.l_value, c.l_site, c.l_hlc, c.l_deleted, coalesce(ls.device_id, ''), c.resolved_by, "
         "c.resolved_at, c.resolution FROM noi_conflicts c "
         "LEFT JOIN noi_sites ws ON ws.site = c.w_site "
-        "LEFT JOIN noi_sites ls ON ls.site = c.l_site "
-        "WHERE (?1 IS NULL OR c.id = ?1) AND (?2 IS NULL OR c.status = ?2) "
-        "AND (?3 IS NULL OR c.tbl = ?3) AND (?4 IS NULL OR c.row_id = ?4) ORDER BY c.id");
+        "LEFT JOIN noi_sites ls ON ls.site = c.l_site" +
+        where + " ORDER BY c.id");
     if (f.id) st.bind(1, static_cast<std::int64_t>(*f.id));
     if (f.status) st.bind(2, to_string(*f.status));
     if (f.table) st.bind(3, *f.table);
@@ -97,16 +106,16 @@ void conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
     u.run();
 }
 
-std::uint64_t conflict_book::count(std::optional<conflict_status> status) {
+conflict_book::totals conflict_book::count() {
     auto& st =
-        rep_.db().cached("SELECT count(*) FROM noi_conflicts WHERE ?1 IS NULL OR status = ?1");
-    if (status)
-        st.bind(1, to_string(*status));
-    else
-        st.bind_null(1);
-    const auto n = st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+        rep_.db().cached("SELECT count(*), coalesce(sum(status = 'open'), 0) FROM noi_conflicts");
+    totals t;
+    if (st.step()) {
+        t.all = static_cast<std::uint64_t>(st.column_int(0));
+        t.open = static_cast<std::uint64_t>(st.column_int(1));
+    }
     st.reset();
-    return n;
+    return t;
 }
 
 } // namespace noi

@@ -20,7 +20,10 @@ public:
     void mark_resolved(std::uint64_t id, const std::string& by, const std::string& resolution);
     // Gives a side (the winner's, or the loser's) the version its cell was re-stamped with.
     void restamp(std::uint64_t id, bool winner, const version& v);
-    std::uint64_t count(std::optional<conflict_status> status = std::nullopt);
+    struct totals {
+        std::uint64_t all = 0, open = 0;
+    };
+    totals count();
 
 private:
     replica& rep_;

@@ -169,6 +169,15 @@ std::optional<quarantine_book::entry> quarantine_book::find(std::uint64_t id) {
     return e;
 }
 
+std::optional<quarantine_state> quarantine_book::status(std::uint64_t id) {
+    auto& q = rep_.db().cached("SELECT status FROM noi_quarantine WHERE id = ?1");
+    q.bind(1, static_cast<std::int64_t>(id));
+    std::optional<quarantine_state> s;
+    if (q.step()) s = parse_state(q.column_text(0));
+    q.reset();
+    return s;
+}
+
 bool quarantine_book::discard(std::uint64_t id) {
     auto& st = rep_.db().cached(
         "UPDATE noi_quarantine SET status = 'discarded', payload = NULL WHERE id = ?1 AND "

@@ -41,6 +41,8 @@ public:
         bool kept = false;                    // the payload was kept (it may still not read)
     };
     std::optional<entry> find(std::uint64_t id);
+    // An entry's status alone, without reading its row.
+    std::optional<quarantine_state> status(std::uint64_t id);
     // Marks an open entry discarded and drops its payload; false when it was not open.
     bool discard(std::uint64_t id);
     void mark_released(std::uint64_t id);

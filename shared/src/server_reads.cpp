@@ -12,6 +12,17 @@
 #include <algorithm>
 
 namespace noi {
+namespace {
+
+// A row's values by column name, as the admin answers and the reports read them.
+std::map<std::string, value> by_name(const table_def& def, std::vector<value> values) {
+    std::map<std::string, value> out;
+    for (std::size_t i = 0; i < def.columns.size() && i < values.size(); ++i)
+        out[def.columns[i].name] = std::move(values[i]);
+    return out;
+}
+
+} // namespace
 
 std::vector<conflict_record> server_store::conflicts(const conflict_filter& f) {
     return conflicts_->find(f);
@@ -23,24 +34,12 @@ std::vector<quarantine_record> server_store::quarantine() {
 
 store_counts server_store::counts(std::int64_t silent_since_ms) {
     store_counts c;
-    c.conflicts = conflicts_->count();
-    c.conflicts_open = conflicts_->count(conflict_status::open);
+    const auto conflicts = conflicts_->count();
+    c.conflicts = conflicts.all;
+    c.conflicts_open = conflicts.open;
     c.quarantined_open = quarantine_->open_count();
     c.silent_by_commune = devices_->silent_by_commune(silent_since_ms);
     return c;
-}
-
-std::vector<value> server_store::row_values(const table_def& def, const std::string& id,
-                                            const row_state* st) {
-    // Every server write keeps a row's state, so a row without one is not in the table: a
-    // new row (most pushed rows) costs no lookup.
-    std::vector<value> values;
-    if (st && !st->alive)
-        values = st->tomb;
-    else if (auto v = st ? rep_->io(def).read(id) : std::nullopt)
-        values = std::move(*v);
-    values.resize(def.columns.size());
-    return values;
 }
 
 std::optional<std::map<std::string, value>> server_store::read_row(const std::string& table,
@@ -49,10 +48,8 @@ std::optional<std::map<std::string, value>> server_store::read_row(const std::st
     if (!def) return std::nullopt;
     auto values = rep_->io(*def).read(id);
     if (!values) return std::nullopt;
-    std::map<std::string, value> out;
+    auto out = by_name(*def, std::move(*values));
     out["id"] = id;
-    for (std::size_t i = 0; i < def->columns.size() && i < values->size(); ++i)
-        out[def->columns[i].name] = (*values)[i];
     return out;
 }
 
@@ -74,8 +71,7 @@ std::vector<stored_row> server_store::live_rows(const std::string& table, const 
         if (auto st = states.load(table, id, def->columns.size()))
             for (const auto& c : st->cells)
                 if (c) r.newest_hlc = std::max(r.newest_hlc, c->ver.hlc);
-        for (std::size_t i = 0; i < def->columns.size(); ++i)
-            r.values[def->columns[i].name] = std::move(values[i]);
+        r.values = by_name(*def, std::move(values));
         out.push_back(std::move(r));
     });
     return out;
@@ -96,9 +92,7 @@ std::vector<audit_record> server_store::audit(const std::string& table, const st
     if (def) state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
     std::map<std::string, value> current;
     if (def) {
-        auto values = row_values(*def, row_id, state ? &*state : nullptr);
-        for (std::size_t i = 0; i < def->columns.size(); ++i)
-            current[def->columns[i].name] = values[i];
+        current = by_name(*def, row_values(*def, row_id, state ? &*state : nullptr));
         if (state && state->exists) current[exists_column] = merge::existence_value(state->alive);
     }
     return audit_->read(table, row_id, state ? &*state : nullptr, std::move(current));

@@ -156,6 +156,19 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
     return w;
 }
 
+std::vector<value> server_store::row_values(const table_def& def, const std::string& id,
+                                            const row_state* st) {
+    // Every server write keeps a row's state, so a row without one is not in the table: a
+    // new row (most pushed rows) costs no lookup.
+    std::vector<value> values;
+    if (st && !st->alive)
+        values = st->tomb;
+    else if (auto v = st ? rep_->io(def).read(id) : std::nullopt)
+        values = std::move(*v);
+    values.resize(def.columns.size());
+    return values;
+}
+
 void server_store::release(const site_id& s) {
     live_.erase(s);
 }

@@ -133,10 +133,10 @@ std::uint64_t server_store::carry_releases(server_store& from) {
     const auto limit = stamp_limit();
     std::uint64_t carried = 0;
     for (auto& [id, released] : from.quarantine_->released()) {
-        const auto here = quarantine_->find(id);
+        const auto here = quarantine_->status(id);
         auto d = find_device(released.device_id);
         auto& row = released.row;
-        if ((here && here->status == quarantine_state::released) || !d || !row) continue;
+        if (here == quarantine_state::released || !d || !row) continue;
         // Sent again as it was released, a re-send: it merges by its versions, no conflict.
         if (row->exists) row->exists->base = row->exists->ver;
         for (auto& c : row->cells)
