@@ -599,12 +599,155 @@ api_response add_account(auth_store& auth, const account& who, const std::string
     }
 }
 
+// One request as a handler sees it: who asks, the query, the body, and the part of the path
+// its route takes (a device id, an account name, a numeric id).
+struct request {
+    server_state& state;
+    server_store& store;
+    auth_store& auth;
+    const account& who;
+    const std::map<std::string, std::string>& query;
+    const std::string& body;
+    std::string name;     // a route of arg::text: the path's text between prefix and suffix
+    std::uint64_t id = 0; // a route of arg::id
+};
+
+enum class arg { none, id, text };
+
+// A path is PREFIX, or PREFIX ARG SUFFIX; the first route whose method (nullptr: any) and path
+// match answers. A route of any method after one of a given method answers the others.
+struct route {
+    const char* method;
+    const char* prefix;
+    arg takes;
+    const char* suffix;
+    api_response (*handle)(request&);
+};
+
+api_response accounts_list(request& r) {
+    if (!r.who.is_admin()) return error(403, "only an admin may see the accounts");
+    json out = json::array();
+    for (const auto& a : r.auth.accounts())
+        out.push_back(account_json(a));
+    return {200, text(out)};
+}
+
+api_response account_disable(request& r) {
+    const auto& name = r.name;
+    const auto all = r.auth.accounts();
+    const auto admins = std::count_if(all.begin(), all.end(),
+                                      [](const account& a) { return a.is_admin() && !a.disabled; });
+    const bool last_admin = std::any_of(all.begin(), all.end(),
+                                        [&](const account& a) {
+                                            return a.name == name && a.is_admin() && !a.disabled;
+                                        }) &&
+                            admins == 1;
+    if (last_admin)
+        return error(409,
+                     "the account " + name + " is the last enabled admin; add another admin first");
+    if (!r.auth.disable_account(name))
+        return error(404, "no account " + name + "; list accounts to find its name");
+    r.auth.record(r.who.name, "account disable", name);
+    return {200, text(json{{"name", name}, {"disabled", true}})};
+}
+
+api_response account_token(request& r) {
+    auto token = r.auth.new_token(r.name);
+    if (!token) return error(404, "no enabled account " + r.name);
+    r.auth.record(r.who.name, "account token", r.name);
+    return {200, text(json{{"name", r.name}, {"token", *token}})};
+}
+
+api_response report(request& r) {
+    if (!r.who.communes.empty())
+        return error(403, "the report covers the whole province; the account " + r.who.name +
+                              " reads only its communes");
+    return criterion19(r.store, r.query);
+}
+
+api_response device_token(request& r) {
+    auto token = r.auth.replace_device_token(r.name);
+    if (!token)
+        return error(404, "no enrolled, unrevoked device " + r.name +
+                              "; list devices to find its id, or enrol a new one");
+    r.auth.record(r.who.name, "device token", r.name);
+    r.state.close_device(r.name);
+    return {200, text(json{{"device_id", r.name}, {"token", *token}})};
+}
+
+api_response device_revoke(request& r) {
+    if (!r.auth.revoke(r.name))
+        return error(404, "no device " + r.name + "; list devices to find its id");
+    r.auth.record(r.who.name, "revoke", r.name);
+    r.state.close_device(r.name);
+    return {200, text(json{{"device_id", r.name}, {"revoked", true}})};
+}
+
+constexpr route routes[] = {
+    {"GET", "/admin/v1/devices", arg::none, "",
+     [](request& r) { return list_devices(r.store, r.who, r.query); }},
+    {"POST", "/admin/v1/devices", arg::none, "",
+     [](request& r) { return add_device(r.store, r.auth, r.who, r.body); }},
+    {nullptr, "/admin/v1/devices", arg::none, "",
+     [](request&) { return error(405, "use GET to list devices or POST to enrol one"); }},
+    {"POST", "/admin/v1/devices/", arg::text, "/token", device_token},
+    {"POST", "/admin/v1/devices/", arg::text, "/revoke", device_revoke},
+    {nullptr, "/admin/v1/devices/", arg::text, "/revoke",
+     [](request&) { return error(405, "use POST to revoke a device"); }},
+    {"POST", "/admin/v1/accounts", arg::none, "",
+     [](request& r) { return add_account(r.auth, r.who, r.body); }},
+    {nullptr, "/admin/v1/accounts", arg::none, "", accounts_list},
+    {"POST", "/admin/v1/accounts/", arg::text, "/disable", account_disable},
+    {"POST", "/admin/v1/accounts/", arg::text, "/token", account_token},
+    {"GET", "/admin/v1/conflicts", arg::none, "",
+     [](request& r) { return list_conflicts(r.store, r.who, r.query); }},
+    {"GET", "/admin/v1/conflicts/", arg::id, "",
+     [](request& r) { return show_conflict(r.store, r.who, r.id); }},
+    {"POST", "/admin/v1/conflicts/", arg::id, "/resolve",
+     [](request& r) { return resolve(r.store, r.auth, r.who, r.id, r.body); }},
+    {"GET", "/admin/v1/quarantine", arg::none, "",
+     [](request& r) { return list_quarantine(r.store, r.who, r.query); }},
+    {"POST", "/admin/v1/quarantine/discard", arg::none, "",
+     [](request& r) { return discard_many(r.store, r.auth, r.who, r.body); }},
+    {"GET", "/admin/v1/quarantine/", arg::id, "",
+     [](request& r) { return show_quarantined(r.store, r.who, r.id); }},
+    {"POST", "/admin/v1/quarantine/", arg::id, "/discard",
+     [](request& r) { return quarantine_action(r.store, r.auth, r.who, r.id, false); }},
+    {"POST", "/admin/v1/quarantine/", arg::id, "/release",
+     [](request& r) { return quarantine_action(r.store, r.auth, r.who, r.id, true); }},
+    {"GET", "/admin/v1/status", arg::none, "",
+     [](request& r) { return fleet_status(r.store, r.who, r.query); }},
+    {"GET", "/admin/v1/history", arg::none, "",
+     [](request& r) { return row_history(r.store, r.who, r.query); }},
+    {"GET", "/admin/v1/reports/criterion19", arg::none, "", report},
+};
+
+// Whether `path` has the route's shape; fills in the part of the path it takes.
+bool matches(const route& rt, const std::string& path, request& r) {
+    switch (rt.takes) {
+    case arg::none:
+        return path == rt.prefix;
+    case arg::id:
+        if (auto id = id_in(path, rt.prefix, rt.suffix)) {
+            r.id = *id;
+            return true;
+        }
+        return false;
+    case arg::text:
+        if (auto name = text_in(path, rt.prefix, rt.suffix)) {
+            r.name = std::move(*name);
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
 } // namespace
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
                           const account& who, const std::string& method, const std::string& target,
                           const std::string& body) {
-    const std::string prefix = "/admin/v1/devices";
     auto path = target.substr(0, target.find('?'));
     if (method != "GET" && !who.is_admin())
         return error(403,
@@ -615,81 +758,9 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     } catch (const bad_query& e) {
         return error(400, e.what());
     }
-    if (path == prefix) {
-        if (method == "GET") return list_devices(store, who, q);
-        if (method == "POST") return add_device(store, auth, who, body);
-        return error(405, "use GET to list devices or POST to enrol one");
-    }
-    if (path == "/admin/v1/accounts") {
-        if (!who.is_admin()) return error(403, "only an admin may see the accounts");
-        if (method == "POST") return add_account(auth, who, body);
-        json out = json::array();
-        for (const auto& a : auth.accounts())
-            out.push_back(account_json(a));
-        return {200, text(out)};
-    }
-    if (auto name = text_in(path, "/admin/v1/accounts/", "/disable"); name && method == "POST") {
-        const auto all = auth.accounts();
-        const auto admins = std::count_if(
-            all.begin(), all.end(), [](const account& a) { return a.is_admin() && !a.disabled; });
-        const bool last_admin =
-            std::any_of(
-                all.begin(), all.end(),
-                [&](const account& a) { return a.name == *name && a.is_admin() && !a.disabled; }) &&
-            admins == 1;
-        if (last_admin)
-            return error(409, "the account " + *name +
-                                  " is the last enabled admin; add another admin first");
-        if (!auth.disable_account(*name))
-            return error(404, "no account " + *name + "; list accounts to find its name");
-        auth.record(who.name, "account disable", *name);
-        return {200, text(json{{"name", *name}, {"disabled", true}})};
-    }
-    if (auto name = text_in(path, "/admin/v1/accounts/", "/token"); name && method == "POST") {
-        auto token = auth.new_token(*name);
-        if (!token) return error(404, "no enabled account " + *name);
-        auth.record(who.name, "account token", *name);
-        return {200, text(json{{"name", *name}, {"token", *token}})};
-    }
-    if (path == "/admin/v1/conflicts" && method == "GET") return list_conflicts(store, who, q);
-    if (auto id = id_in(path, "/admin/v1/conflicts/", ""); id && method == "GET")
-        return show_conflict(store, who, *id);
-    if (auto id = id_in(path, "/admin/v1/conflicts/", "/resolve"); id && method == "POST")
-        return resolve(store, auth, who, *id, body);
-    if (path == "/admin/v1/quarantine" && method == "GET") return list_quarantine(store, who, q);
-    if (path == "/admin/v1/quarantine/discard" && method == "POST")
-        return discard_many(store, auth, who, body);
-    if (auto id = id_in(path, "/admin/v1/quarantine/", ""); id && method == "GET")
-        return show_quarantined(store, who, *id);
-    if (auto id = id_in(path, "/admin/v1/quarantine/", "/discard"); id && method == "POST")
-        return quarantine_action(store, auth, who, *id, false);
-    if (auto id = id_in(path, "/admin/v1/quarantine/", "/release"); id && method == "POST")
-        return quarantine_action(store, auth, who, *id, true);
-    if (path == "/admin/v1/status" && method == "GET") return fleet_status(store, who, q);
-    if (path == "/admin/v1/history" && method == "GET") return row_history(store, who, q);
-    if (path == "/admin/v1/reports/criterion19" && method == "GET") {
-        if (!who.communes.empty())
-            return error(403, "the report covers the whole province; the account " + who.name +
-                                  " reads only its communes");
-        return criterion19(store, q);
-    }
-    if (auto id = text_in(path, prefix + "/", "/token"); id && method == "POST") {
-        auto token = auth.replace_device_token(*id);
-        if (!token)
-            return error(404, "no enrolled, unrevoked device " + *id +
-                                  "; list devices to find its id, or enrol a new one");
-        auth.record(who.name, "device token", *id);
-        state.close_device(*id);
-        return {200, text(json{{"device_id", *id}, {"token", *token}})};
-    }
-    if (auto id = text_in(path, prefix + "/", "/revoke"); id) {
-        if (method != "POST") return error(405, "use POST to revoke a device");
-        if (!auth.revoke(*id))
-            return error(404, "no device " + *id + "; list devices to find its id");
-        auth.record(who.name, "revoke", *id);
-        state.close_device(*id);
-        return {200, text(json{{"device_id", *id}, {"revoked", true}})};
-    }
+    request r{state, store, auth, who, q, body, {}, 0};
+    for (const auto& rt : routes)
+        if ((!rt.method || method == rt.method) && matches(rt, path, r)) return rt.handle(r);
     return error(404, "no such admin endpoint: " + path);
 }
 
