@@ -148,9 +148,10 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     request_in_flight_ = true;
     // Each request takes its share of the device's rate: past it, the next one is read later.
     next_read_at_ = std::chrono::steady_clock::now() + state_.request_limits().take(dev_.id);
-    if (const auto* p = std::get_if<proto::pull>(&std::get<proto::message>(decoded));
-        p && welcomed_)
-        return pull(*p);
+    // A WELCOME went out before this message was read (one request at a time), so the core's
+    // state is the database thread's as it answered.
+    if (core_->for_reader(std::get<proto::message>(decoded)))
+        return pull(std::get<proto::pull>(std::get<proto::message>(decoded)));
     auto self = this->shared_from_this();
     state_.db_grouped([self, msg = std::get<proto::message>(std::move(decoded))](
                           server_store&, auth_store&) -> server_state::outcome {
@@ -159,12 +160,11 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
         emissions emitted;
         try {
             auto reply = self->core_->on_message(msg);
-            if (const auto* p = std::get_if<proto::push>(&msg)) {
+            if (std::holds_alternative<proto::push>(msg)) {
                 self->state_.stats().pushes++;
-                self->state_.stats().rows_pushed += p->rows.size();
-                self->rows_in_ += p->rows.size();
-                for (const auto& r : p->rows)
-                    self->state_.stats().cells_merged += r.cells.size();
+                self->state_.stats().rows_pushed += reply.rows_pushed;
+                self->rows_in_ += reply.rows_pushed;
+                self->state_.stats().cells_merged += reply.cells_pushed;
             }
             for (const auto& m : reply.send) {
                 if (const auto* e = std::get_if<proto::error>(&m))
@@ -210,11 +210,9 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
         std::shared_ptr<const std::vector<std::uint8_t>> out;
         bool close = false;
         try {
-            // The site was set before the WELCOME went out, and a PULL comes here only after.
-            auto changes = reader.pull(self->dev_, p, self->core_->site());
-            // The last batch of a pull ends the device's round: that is its last full sync.
+            auto [changes, round_finished] = self->core_->answer_pull(reader, p);
             self->rows_out_ += changes.rows.size();
-            if (!changes.more) {
+            if (round_finished) {
                 ++self->rounds_;
                 self->state_.db([id = self->dev_.id](server_store& store, auth_store&) {
                     store.record_sync(id);
@@ -242,7 +240,6 @@ void websocket_session<Stream>::on_answer(
     if (!emitted.scopes.empty() || emitted.global) state_.notify(emitted, this);
     request_in_flight_ = false;
     if (close) closing_ = true;
-    if (!close) welcomed_ = true; // every answer that keeps the connection follows a WELCOME
     for (auto& b : out)
         queue(std::move(b));
     maybe_read();

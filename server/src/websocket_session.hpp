@@ -63,7 +63,6 @@ private:
     bool closing_ = false;
     websocket::close_code close_code_ =
         websocket::close_code::normal; // going_away when the server stops
-    bool welcomed_ = false;            // a WELCOME went out: PULLs may go to the reader
     bool finished_ = false;
     // For the one log line a session leaves (device, rows each way, duration, outcome): the
     // counters are written on the database and reader threads, read when the session ends.

@@ -12,6 +12,17 @@ server_session::reply server_session::refuse(proto::error e) {
 }
 
 server_session::reply server_session::on_message(const proto::message& m) {
+    auto r = answer(m);
+    // Counted whatever the answer: what the device sent, as the server's counters show it.
+    if (const auto* p = std::get_if<proto::push>(&m)) {
+        r.rows_pushed = p->rows.size();
+        for (const auto& row : p->rows)
+            r.cells_pushed += row.cells.size();
+    }
+    return r;
+}
+
+server_session::reply server_session::answer(const proto::message& m) {
     if (closed_) return {{}, true, {}};
     if (!site_) {
         const auto* h = std::get_if<proto::hello>(&m);
@@ -26,17 +37,26 @@ server_session::reply server_session::on_message(const proto::message& m) {
         return {{std::get<proto::welcome>(std::move(r))}, false, {}};
     }
     if (const auto* p = std::get_if<proto::push>(&m)) {
-        emissions emitted;
-        auto r = store_.push(device_, *site_, *p, &emitted);
+        reply out;
+        auto r = store_.push(device_, *site_, *p, &out.emitted);
         if (auto* e = std::get_if<proto::error>(&r)) return refuse(std::move(*e));
-        return {{std::get<proto::push_ack>(std::move(r))}, false, std::move(emitted)};
+        out.send.push_back(std::get<proto::push_ack>(std::move(r)));
+        return out;
     }
     if (const auto* p = std::get_if<proto::pull>(&m))
-        return {{store_.pull(device_, *p, site_)}, false, {}};
+        return {{answer_pull(store_, *p).changes}, false, {}};
     return refuse({proto::error_code::unexpected_message,
                    proto::condition::protocol,
                    "only PUSH and PULL may follow HELLO",
                    {}});
+}
+
+server_session::pull_reply server_session::answer_pull(server_store& reader,
+                                                       const proto::pull& p) const {
+    pull_reply r;
+    r.changes = reader.pull(device_, p, site_);
+    r.round_finished = !r.changes.more;
+    return r;
 }
 
 } // namespace noi

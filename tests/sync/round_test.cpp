@@ -385,6 +385,29 @@ TEST_F(round_fixture, a_push_that_leaves_a_gap_is_refused) {
     EXPECT_TRUE(reply.close);
 }
 
+TEST_F(round_fixture, a_session_says_what_follows_each_reply) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 3)");
+    server_session s(*server, dev_a);
+    const proto::message pull = proto::pull{0, 500, true};
+    // Before HELLO a PULL is the writer's to refuse, never the reader's to answer.
+    EXPECT_FALSE(s.for_reader(pull));
+    s.on_message(a->begin_round("test"));
+    EXPECT_TRUE(s.for_reader(pull));
+    auto push = a->next_push(0, 100);
+    ASSERT_TRUE(push);
+    EXPECT_FALSE(s.for_reader(*push));
+    auto reply = s.on_message(*push);
+    EXPECT_EQ(reply.rows_pushed, 1u);
+    EXPECT_EQ(reply.cells_pushed, push->rows[0].cells.size());
+    EXPECT_EQ(reply.emitted.for_scope("01849"), server->server_seq());
+    EXPECT_EQ(reply.emitted.for_scope("01852"), 0u);
+    auto answer = s.answer_pull(*server, std::get<proto::pull>(pull));
+    EXPECT_TRUE(answer.round_finished);
+    EXPECT_FALSE(answer.changes.rows.empty());
+    auto first = s.answer_pull(*server, proto::pull{0, 1, true});
+    EXPECT_FALSE(first.round_finished);
+}
+
 TEST_F(round_fixture, a_second_live_session_for_one_site_and_a_site_of_another_device_are_refused) {
     auto hello = a->begin_round("test");
     server_session first(*server, dev_a);
