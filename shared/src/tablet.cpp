@@ -9,6 +9,7 @@
 #include "cell_digest.hpp"
 #include "migrations.hpp"
 #include "table_io.hpp"
+#include "tablet_checkpoint.hpp"
 
 #include <algorithm>
 #include <map>
@@ -95,10 +96,6 @@ void tablet::upgrade_capture() {
     rep_->set_meta_int("capture_format", capture_format);
 }
 
-std::uint64_t tablet::acked() {
-    return static_cast<std::uint64_t>(rep_->meta_int("acked_seq"));
-}
-
 namespace {
 
 // A row as the fold carries it: its state, and what waits for the row's values to be known.
@@ -115,14 +112,14 @@ struct folding_row {
 
 } // namespace
 
-void tablet::fold() {
+void tablet::fold(tablet_checkpoint& cp) {
     auto& db = rep_->db();
     // The fold stamps nothing but saves the clock's floor: read the one another process may
     // have moved first.
     rep_->refresh_clock();
     const auto me = rep_->site();
-    const auto acked_seq = acked();
-    auto lseq = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
+    const auto acked_seq = cp.acked;
+    auto lseq = cp.local;
     row_state_store store(db);
     std::map<std::pair<std::string, std::string>, folding_row> rows;
     std::int64_t last_capture = 0;
@@ -231,14 +228,17 @@ void tablet::fold() {
     auto& del = db.cached("DELETE FROM noi_capture WHERE seq <= ?1");
     del.bind(1, last_capture);
     del.run();
-    rep_->set_meta_int("local_seq", static_cast<std::int64_t>(lseq));
+    cp.local = lseq;
     rep_->save_clock();
     rep_->fault_point("tablet.fold.before_commit");
 }
 
 proto::hello tablet::begin_round(const std::string& app_version) {
     transaction tx(rep_->db());
-    fold();
+    const auto was = read_checkpoint(rep_->db());
+    auto cp = was;
+    fold(cp);
+    write_checkpoint(rep_->db(), was, cp);
     tx.commit();
     auto s = status();
     proto::hello h;
@@ -248,7 +248,7 @@ proto::hello tablet::begin_round(const std::string& app_version) {
     h.clock_ms = static_cast<std::uint64_t>(rep_->clock().wall_ms());
     h.pending = s.pending;
     if (s.oldest_pending_ms) h.oldest_pending_ms = static_cast<std::uint64_t>(*s.oldest_pending_ms);
-    h.confirmed_rejection = static_cast<std::uint64_t>(rep_->meta_int("confirmed_rejection"));
+    h.confirmed_rejection = cp.confirmed_rejection;
     auto& kept = rep_->db().cached(
         "SELECT quarantine_id FROM noi_rejected ORDER BY quarantine_id DESC LIMIT ?1");
     kept.bind(1, static_cast<std::int64_t>(proto::max_rejected_listed));
@@ -261,6 +261,8 @@ proto::hello tablet::begin_round(const std::string& app_version) {
 void tablet::on_welcome(const proto::welcome& w) {
     transaction tx(rep_->db());
     auto& db = rep_->db();
+    const auto was = read_checkpoint(db);
+    auto cp = was;
     rep_->refresh_clock();
     rep_->set_scope(w.scope);
     std::string epoch(w.epoch.begin(), w.epoch.end());
@@ -279,10 +281,10 @@ void tablet::on_welcome(const proto::welcome& w) {
         // Only a repaired server (a new epoch) sends stamps to trust again: against an
         // unrepaired one, forgetting would pull everything back each round.
         const auto limit = hlc_from_ms(static_cast<std::int64_t>(w.clock_ms) + trusted_ahead_ms);
-        if (new_epoch && rep_->clock().floor() > limit) forget_stamps_beyond(limit);
+        if (new_epoch && rep_->clock().floor() > limit) forget_stamps_beyond(cp, limit);
     }
     for (const auto& r : w.rejections)
-        record_rejection(r);
+        record_rejection(cp, r);
     // An admin discarded or released these on the server: the officer need not see them.
     auto& settle = db.cached("DELETE FROM noi_rejected WHERE quarantine_id = ?1");
     for (auto id : w.settled) {
@@ -292,36 +294,34 @@ void tablet::on_welcome(const proto::welcome& w) {
 
     // After a restore the server may lack anything we sent since: pull all, send all again.
     bool repush = new_epoch;
-    if (new_epoch) rep_->set_meta_int("cursor", 0);
+    if (new_epoch) cp.cursor = 0;
     auto& put = db.cached("INSERT OR REPLACE INTO noi_meta(key, value) VALUES ('epoch', ?1)");
     put.bind_blob(1, epoch.data(), epoch.size());
     put.run();
 
-    if (w.acked_seq > static_cast<std::uint64_t>(rep_->meta_int("sent_seq"))) {
+    if (w.acked_seq > cp.sent) {
         // The server holds sequences this replica never sent as far as it remembers: it was
         // restored from a backup, and its own numbers since may name other changes. Move above
         // the server's and send everything again under new numbers.
-        auto local = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
-        rep_->set_meta_int("local_seq", static_cast<std::int64_t>(std::max(local, w.acked_seq)));
+        cp.local = std::max(cp.local, w.acked_seq);
         if (sane) rep_->clock().observe(hlc_from_ms(static_cast<std::int64_t>(w.clock_ms)));
-        rep_->set_meta_int("pull_own", 1);
+        cp.pulls_own = true;
         repush = true;
     }
-    if (repush) mark_all_pending();
-    if (w.acked_seq > acked())
-        rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(w.acked_seq));
-    if (w.acked_seq > static_cast<std::uint64_t>(rep_->meta_int("sent_seq")))
-        rep_->set_meta_int("sent_seq", static_cast<std::int64_t>(w.acked_seq));
-    prune_pending();
+    if (repush) mark_all_pending(cp);
+    cp.acked = std::max(cp.acked, w.acked_seq);
+    cp.sent = std::max(cp.sent, w.acked_seq);
+    prune_pending(cp.acked);
+    write_checkpoint(db, was, cp);
     rep_->save_clock();
     rep_->fault_point("tablet.welcome.before_commit");
     tx.commit();
 }
 
-void tablet::mark_all_pending() {
+void tablet::mark_all_pending(tablet_checkpoint& cp) {
     auto& db = rep_->db();
-    auto acked_seq = acked();
-    auto lseq = static_cast<std::uint64_t>(rep_->meta_int("local_seq"));
+    const auto acked_seq = cp.acked;
+    auto lseq = cp.local;
     row_state_store store(db);
     auto rows = store.all(rep_->tables());
     auto& add_pending = db.cached("INSERT INTO noi_pending(lseq, tbl, id) VALUES (?1, ?2, ?3)");
@@ -346,12 +346,12 @@ void tablet::mark_all_pending() {
         add_pending.bind(1, static_cast<std::int64_t>(l)).bind(2, table).bind(3, id);
         add_pending.run();
     }
-    rep_->set_meta_int("local_seq", static_cast<std::int64_t>(lseq));
+    cp.local = lseq;
 }
 
-void tablet::prune_pending() {
+void tablet::prune_pending(std::uint64_t acked) {
     auto& st = rep_->db().cached("DELETE FROM noi_pending WHERE lseq <= ?1");
-    st.bind(1, static_cast<std::int64_t>(acked()));
+    st.bind(1, static_cast<std::int64_t>(acked));
     st.run();
 }
 
@@ -362,7 +362,9 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
     // folded first: the next fold compares with the digests of the values sent (found by the
     // simulation, seed 334594: a write made after a fold, sent with an earlier version, then
     // written back to the folded value, compared equal and was never sent).
-    fold();
+    const auto was = read_checkpoint(db);
+    auto cp = was;
+    fold(cp);
     row_state_store store(db);
     proto::push p;
     p.from_seq = from;
@@ -402,11 +404,10 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
         }
         if (r.exists || !r.cells.empty()) p.rows.push_back(std::move(r));
     }
-    if (entries < max_rows)
-        p.to_seq = std::max(p.to_seq, static_cast<std::uint64_t>(rep_->meta_int("local_seq")));
+    if (entries < max_rows) p.to_seq = std::max(p.to_seq, cp.local);
     // Remembered before the batch leaves, so a restored backup can tell (on_welcome).
-    if (p.to_seq > static_cast<std::uint64_t>(rep_->meta_int("sent_seq")))
-        rep_->set_meta_int("sent_seq", static_cast<std::int64_t>(p.to_seq));
+    cp.sent = std::max(cp.sent, p.to_seq);
+    write_checkpoint(db, was, cp);
     tx.commit();
     if (p.to_seq <= from) return std::nullopt;
     return p;
@@ -414,16 +415,18 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
 
 void tablet::on_push_ack(const proto::push_ack& a) {
     transaction tx(rep_->db());
+    const auto was = read_checkpoint(rep_->db());
+    auto cp = was;
     for (const auto& r : a.rejections)
-        record_rejection(r);
-    if (a.acked_seq > acked())
-        rep_->set_meta_int("acked_seq", static_cast<std::int64_t>(a.acked_seq));
-    prune_pending();
+        record_rejection(cp, r);
+    cp.acked = std::max(cp.acked, a.acked_seq);
+    prune_pending(cp.acked);
+    write_checkpoint(rep_->db(), was, cp);
     rep_->fault_point("tablet.ack.before_commit");
     tx.commit();
 }
 
-void tablet::record_rejection(const proto::rejection& r) {
+void tablet::record_rejection(tablet_checkpoint& cp, const proto::rejection& r) {
     auto& db = rep_->db();
     auto& exists = db.cached("SELECT 1 FROM noi_rejected WHERE quarantine_id = ?1");
     exists.bind(1, static_cast<std::int64_t>(r.quarantine_id));
@@ -450,19 +453,20 @@ void tablet::record_rejection(const proto::rejection& r) {
         ins.bind_blob(6, packed.data(), packed.size()).bind(7, rep_->clock().wall_ms());
         ins.run();
     }
-    if (static_cast<std::int64_t>(r.quarantine_id) > rep_->meta_int("confirmed_rejection"))
-        rep_->set_meta_int("confirmed_rejection", static_cast<std::int64_t>(r.quarantine_id));
+    cp.confirmed_rejection = std::max(cp.confirmed_rejection, r.quarantine_id);
 }
 
 void tablet::apply_changes(const proto::changes& c) {
     auto& db = rep_->db();
     transaction tx(db);
     // Local writes not yet folded must count as pending before anything pulled lands.
-    fold();
+    const auto was = read_checkpoint(db);
+    auto cp = was;
+    fold(cp);
     capture_off off(*rep_);
-    const auto acked_seq = acked();
+    const auto acked_seq = cp.acked;
     row_state_store store(db);
-    std::uint64_t received = static_cast<std::uint64_t>(rep_->meta_int("hlc_received"));
+    std::uint64_t received = cp.hlc_received;
     for (const auto& r : c.rows) {
         const auto* def = rep_->tables().find(r.table);
         if (!def) continue;
@@ -535,8 +539,9 @@ void tablet::apply_changes(const proto::changes& c) {
         store.save(r.table, r.id, st);
         rep_->fault_point("tablet.pull.row");
     }
-    rep_->set_meta_int("hlc_received", static_cast<std::int64_t>(received));
-    rep_->set_meta_int("cursor", static_cast<std::int64_t>(c.cursor));
+    cp.hlc_received = received;
+    cp.cursor = c.cursor;
+    write_checkpoint(db, was, cp);
     rep_->save_clock();
     rep_->fault_point("tablet.pull.before_commit");
     tx.commit();
@@ -544,24 +549,30 @@ void tablet::apply_changes(const proto::changes& c) {
 
 void tablet::finish_round() {
     transaction tx(rep_->db());
-    rep_->set_meta_int("last_sync_at", rep_->clock().wall_ms());
-    rep_->set_meta_int("pull_own", 0);
+    const auto was = read_checkpoint(rep_->db());
+    auto cp = was;
+    cp.last_sync_at_ms = rep_->clock().wall_ms();
+    cp.pulls_own = false;
+    write_checkpoint(rep_->db(), was, cp);
     tx.commit();
 }
 
 void tablet::on_clock_refused() {
     transaction tx(rep_->db());
-    fold();
-    restamp_unacked(hlc_max);
+    const auto was = read_checkpoint(rep_->db());
+    auto cp = was;
+    fold(cp);
+    restamp_unacked(cp, hlc_max);
+    write_checkpoint(rep_->db(), was, cp);
     tx.commit();
 }
 
-void tablet::restamp_unacked(std::uint64_t ceiling) {
-    const auto acked_seq = acked();
+void tablet::restamp_unacked(const tablet_checkpoint& cp, std::uint64_t ceiling) {
+    const auto acked_seq = cp.acked;
     const auto me = rep_->site();
     // The floor falls back to the greatest HLC this replica received from others or had
     // accepted, so the corrected wall clock takes over again.
-    std::uint64_t floor = static_cast<std::uint64_t>(rep_->meta_int("hlc_received"));
+    std::uint64_t floor = cp.hlc_received;
     if (floor > ceiling) floor = 0;
     row_state_store store(rep_->db());
     auto rows = store.all(rep_->tables());
@@ -603,8 +614,8 @@ void tablet::restamp_unacked(std::uint64_t ceiling) {
     rep_->set_meta_int("hlc_floor", static_cast<std::int64_t>(rep_->clock().floor()));
 }
 
-void tablet::forget_stamps_beyond(std::uint64_t limit) {
-    const auto acked_seq = acked();
+void tablet::forget_stamps_beyond(tablet_checkpoint& cp, std::uint64_t limit) {
+    const auto acked_seq = cp.acked;
     row_state_store store(rep_->db());
     bool forgot = false;
     for (auto& [table, id, st] : store.all(rep_->tables())) {
@@ -626,18 +637,17 @@ void tablet::forget_stamps_beyond(std::uint64_t limit) {
     // A tablet whose own clock runs fast holds only pending stamps beyond the limit: the
     // server refuses them, and it re-stamps then (on_clock_refused).
     if (!forgot) return;
-    if (static_cast<std::uint64_t>(rep_->meta_int("hlc_received")) > limit)
-        rep_->set_meta_int("hlc_received", 0);
-    rep_->set_meta_int("cursor", 0);
-    restamp_unacked(limit);
+    if (cp.hlc_received > limit) cp.hlc_received = 0;
+    cp.cursor = 0;
+    restamp_unacked(cp, limit);
 }
 
 std::uint64_t tablet::cursor() {
-    return static_cast<std::uint64_t>(rep_->meta_int("cursor"));
+    return read_checkpoint(rep_->db()).cursor;
 }
 
 bool tablet::pulls_own() {
-    return rep_->meta_int("pull_own") != 0;
+    return read_checkpoint(rep_->db()).pulls_own;
 }
 
 std::int64_t tablet::others_commits() {
@@ -650,12 +660,13 @@ std::int64_t tablet::others_commits() {
 
 tablet_status tablet::status() {
     auto& db = rep_->db();
+    const auto cp = read_checkpoint(db);
     tablet_status s;
     auto& pending =
         db.cached("SELECT (SELECT count(*) FROM noi_pending WHERE lseq > ?1) + (SELECT count(*) "
                   "FROM noi_capture), "
                   "(SELECT min(hlc) FROM noi_capture), (SELECT count(*) FROM noi_rejected)");
-    pending.bind(1, static_cast<std::int64_t>(acked()));
+    pending.bind(1, static_cast<std::int64_t>(cp.acked));
     if (pending.step()) {
         s.pending = static_cast<std::uint64_t>(pending.column_int(0));
         if (!pending.column_is_null(1))
@@ -667,7 +678,7 @@ tablet_status tablet::status() {
         // Folded but unacknowledged: the oldest pending row change's HLC is in its state.
         auto& first = db.cached("SELECT p.tbl, p.id, p.lseq FROM noi_pending p WHERE p.lseq > ?1 "
                                 "ORDER BY p.lseq LIMIT 1");
-        first.bind(1, static_cast<std::int64_t>(acked()));
+        first.bind(1, static_cast<std::int64_t>(cp.acked));
         if (first.step()) {
             auto table = first.column_text(0), id = first.column_text(1);
             auto l = static_cast<std::uint64_t>(first.column_int(2));
@@ -683,9 +694,8 @@ tablet_status tablet::status() {
         }
         first.reset();
     }
-    auto last = rep_->meta_int("last_sync_at", -1);
-    if (last >= 0) s.last_sync_at_ms = last;
-    s.server_seq = cursor();
+    s.last_sync_at_ms = cp.last_sync_at_ms;
+    s.server_seq = cp.cursor;
     s.scope = rep_->meta_text("scope").value_or("");
     return s;
 }

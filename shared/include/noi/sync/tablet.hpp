@@ -17,6 +17,7 @@
 namespace noi {
 
 struct migration;
+struct tablet_checkpoint;
 
 struct tablet_status {
     std::uint64_t pending = 0;  // captured row changes not yet acknowledged
@@ -79,18 +80,18 @@ private:
     std::vector<migration> migrations();
     // Brings a tablet from before capture format 2 to it (docs/capture.md).
     void upgrade_capture();
-    void fold();
-    void record_rejection(const proto::rejection& r);
+    // Fold and the steps below work on the caller's checkpoint, which it writes back.
+    void fold(tablet_checkpoint& cp);
+    void record_rejection(tablet_checkpoint& cp, const proto::rejection& r);
     // Lowers the clock's floor to the greatest HLC received or accepted, at most `ceiling`, and
     // re-stamps the cells the server has not accepted (inside the caller's transaction).
-    void restamp_unacked(std::uint64_t ceiling);
+    void restamp_unacked(const tablet_checkpoint& cp, std::uint64_t ceiling);
     // After a poisoned server's repair (noi-server repair-clock): forgets every accepted
     // version beyond `limit`, so the server's re-stamped ones apply, pulls all again and
     // re-stamps what is still to push. Changes nothing when no accepted version is beyond.
-    void forget_stamps_beyond(std::uint64_t limit);
-    void mark_all_pending();
-    void prune_pending();
-    std::uint64_t acked();
+    void forget_stamps_beyond(tablet_checkpoint& cp, std::uint64_t limit);
+    void mark_all_pending(tablet_checkpoint& cp);
+    void prune_pending(std::uint64_t acked);
 
     std::unique_ptr<replica> rep_;
 };
