@@ -14,6 +14,13 @@ cell_decision decide_cell(const std::optional<cell_view>& cur, const value& inc_
     return {inc_ver > cur->ver ? action::apply : action::keep, concurrent};
 }
 
+std::optional<proto::existence_change> implied_existence(const incoming_row& inc) {
+    if (inc.exists || inc.cells.empty()) return std::nullopt;
+    const auto top = std::max_element(inc.cells.begin(), inc.cells.end(),
+                                      [](const auto& a, const auto& b) { return a.ver < b.ver; });
+    return proto::existence_change{true, top->ver, std::nullopt};
+}
+
 namespace {
 
 bool any_pending(const row_view& cur) {

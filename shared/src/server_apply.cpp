@@ -3,6 +3,7 @@
 // conflicts, the feed entry and the audit record of the change.
 #include <noi/sync/dates.hpp>
 #include <noi/sync/merge.hpp>
+#include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/server_store.hpp>
 
@@ -158,15 +159,7 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         st.cells.resize(def->columns.size());
     const bool was_alive = !loaded || st.alive;
 
-    // A row without a state has no cells to merge against: its view stays empty.
-    merge::row_view view;
-    if (st.exists)
-        view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive), false};
-    if (loaded) {
-        view.cells.resize(def->columns.size());
-        for (std::size_t i = 0; i < def->columns.size(); ++i)
-            if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], false};
-    }
+    const auto view = view_of(st, values, std::nullopt);
     // A base names what the writer held, which came from the server or was its own accepted
     // stamp: one beyond the server's clock was never seen, and counts as no base (the change
     // is then concurrent to whatever the server holds, so nothing is overwritten unrecorded).
@@ -188,15 +181,12 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     // its own pulls skip it. Versions it did not send (kept ones re-emitted for it to learn, an
     // existence made up here) make it false.
     bool only_pushed = true;
-    // Cells of a row the server has no existence for: the writer's insert, whose existence cell
-    // moved on to a later change (a delete, a re-insert) that may never be accepted. The row
-    // gets the existence it had when these cells were written, so every replica can hold it.
-    if (!st.exists && !inc.exists && !inc.cells.empty()) {
-        only_pushed = false;
-        auto top = std::max_element(inc.cells.begin(), inc.cells.end(),
-                                    [](const auto& a, const auto& b) { return a.ver < b.ver; });
-        inc.exists = proto::existence_change{true, top->ver, std::nullopt};
-    }
+    // An existence made up here is a version the pusher did not send (merge.hpp).
+    if (!st.exists)
+        if (auto implied = merge::implied_existence(inc)) {
+            only_pushed = false;
+            inc.exists = std::move(implied);
+        }
     const auto& exists = inc.exists;
     auto dec = merge::decide_row(view, inc, merge::role::server);
 
@@ -246,9 +236,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         }
     }
     if (dec.reemit_existence) reemit(st.exists);
-    // A row that comes back to life, or whose delete lost, is sent whole.
     const bool revived = st.alive && !was_alive;
-    if (revived || (exists && !exists->alive && st.alive && dec.exists == merge::action::keep)) {
+    if (merge::sent_whole(was_alive, st.alive, inc, dec)) {
         reemit(st.exists);
         for (auto& c : st.cells)
             reemit(c);

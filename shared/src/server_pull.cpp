@@ -1,5 +1,6 @@
 // Answering a PULL: the feed read by cursor in the device's scope, each row sent with the
 // cells whose newest emission is the entry read (docs/design.md §4).
+#include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/server_store.hpp>
 
@@ -58,25 +59,14 @@ proto::changes server_store::pull(const device& d, const proto::pull& p,
         auto values = row_values(*def, id, &*st);
         // The feed's scope decides what is read; the row's own scope decides what is sent.
         if (!all && def->scope && values[*def->scope] != own_scope) continue;
-        proto::row_change r;
-        r.table = table;
-        r.id = id;
-        r.seq = seq;
-        if (def->scope) r.scope = values[*def->scope];
-        if (st->exists && st->exists->seq == seq)
-            r.exists = proto::existence_change{st->alive, st->exists->ver, std::nullopt};
-        for (std::size_t i = 0; i < def->columns.size(); ++i) {
-            const auto& c = st->cells[i];
-            if (c && c->seq == seq) {
-                r.cells.push_back({def->columns[i].name, values[i], c->ver, std::nullopt});
-                bytes += 40 + def->columns[i].name.size();
-                if (const auto* s = std::get_if<std::string>(&values[i])) bytes += s->size();
-            }
+        auto r = change_at(*def, id, *st, std::move(values), seq, false);
+        if (!r) continue;
+        for (const auto& c : r->cells) {
+            bytes += 40 + c.column.size();
+            if (const auto* s = std::get_if<std::string>(&c.val)) bytes += s->size();
         }
-        if (r.exists || !r.cells.empty()) {
-            out.rows.push_back(std::move(r));
-            ++sent;
-        }
+        out.rows.push_back(std::move(*r));
+        ++sent;
     }
     return out;
 }

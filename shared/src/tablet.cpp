@@ -2,6 +2,7 @@
 // its lseq is above the acknowledged sequence (meta `acked_seq`).
 #include <noi/sync/error.hpp>
 #include <noi/sync/merge.hpp>
+#include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/tablet.hpp>
 
@@ -385,24 +386,8 @@ std::optional<proto::push> tablet::next_push(std::uint64_t from, std::size_t max
         if (!def) continue;
         auto st = store.load(table, id, def->columns.size());
         if (!st) continue; // dropped after a rejection
-        auto values = current_values(*rep_, *def, id, &*st);
-        proto::row_change r;
-        r.table = table;
-        r.id = id;
-        r.seq = l;
-        if (def->scope) r.scope = values[*def->scope];
-        if (st->exists && st->exists->seq == l) {
-            r.exists = proto::existence_change{st->alive, st->exists->ver, st->exists->base};
-            if (!st->alive) r.seen = st->seen;
-        } else if (st->exists) {
-            r.existence_base = st->exists->ver;
-        }
-        for (std::size_t i = 0; i < def->columns.size(); ++i) {
-            const auto& c = st->cells[i];
-            if (c && c->seq == l)
-                r.cells.push_back({def->columns[i].name, values[i], c->ver, c->base});
-        }
-        if (r.exists || !r.cells.empty()) p.rows.push_back(std::move(r));
+        if (auto r = change_at(*def, id, *st, current_values(*rep_, *def, id, &*st), l, true))
+            p.rows.push_back(std::move(*r));
     }
     if (entries < max_rows) p.to_seq = std::max(p.to_seq, cp.local);
     // Remembered before the batch leaves, so a restored backup can tell (on_welcome).
@@ -480,15 +465,7 @@ void tablet::apply_changes(const proto::changes& c) {
         auto values = in_table ? *in_table : tomb_values(*def, loaded ? &*loaded : nullptr);
         const bool was_alive = loaded && st.alive;
 
-        merge::row_view view;
-        if (st.exists)
-            view.exists = merge::cell_view{st.exists->ver, merge::existence_value(st.alive),
-                                           st.exists->seq > acked_seq};
-        view.cells.resize(def->columns.size());
-        for (std::size_t i = 0; i < def->columns.size(); ++i)
-            if (st.cells[i])
-                view.cells[i] =
-                    merge::cell_view{st.cells[i]->ver, values[i], st.cells[i]->seq > acked_seq};
+        const auto view = view_of(st, values, acked_seq);
         merge::incoming_row inc;
         inc.exists = r.exists;
         for (const auto& cc : r.cells) {

@@ -13,14 +13,22 @@ tablet_checkpoint read_checkpoint(database& db) {
         const auto key = st.column_text(0);
         const auto v = st.column_int(1);
         const auto u = static_cast<std::uint64_t>(v);
-        if (key == "acked_seq") cp.acked = u;
-        else if (key == "sent_seq") cp.sent = u;
-        else if (key == "local_seq") cp.local = u;
-        else if (key == "cursor") cp.cursor = u;
-        else if (key == "pull_own") cp.pulls_own = v != 0;
-        else if (key == "hlc_received") cp.hlc_received = u;
-        else if (key == "confirmed_rejection") cp.confirmed_rejection = u;
-        else if (key == "last_sync_at" && v >= 0) cp.last_sync_at_ms = v;
+        if (key == "acked_seq")
+            cp.acked = u;
+        else if (key == "sent_seq")
+            cp.sent = u;
+        else if (key == "local_seq")
+            cp.local = u;
+        else if (key == "cursor")
+            cp.cursor = u;
+        else if (key == "pull_own")
+            cp.pulls_own = v != 0;
+        else if (key == "hlc_received")
+            cp.hlc_received = u;
+        else if (key == "confirmed_rejection")
+            cp.confirmed_rejection = u;
+        else if (key == "last_sync_at" && v >= 0)
+            cp.last_sync_at_ms = v;
     }
     st.reset();
     return cp;

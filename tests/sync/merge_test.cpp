@@ -262,3 +262,34 @@ TEST(merge, decisions_are_symmetric_in_outcome_for_every_order_of_two_writes) {
             EXPECT_TRUE(other.concurrent);
         }
 }
+
+namespace {
+
+TEST(merge_rules, cells_sent_without_their_existence_take_the_newest_of_them_as_an_insert) {
+    incoming_row inc;
+    EXPECT_FALSE(implied_existence(inc));
+    inc.cells.push_back({0, std::int64_t{3}, v(5, A), std::nullopt});
+    inc.cells.push_back({1, std::string("Nà Phặc"), v(9, A), std::nullopt});
+    const auto e = implied_existence(inc);
+    ASSERT_TRUE(e);
+    EXPECT_TRUE(e->alive);
+    EXPECT_EQ(e->ver, v(9, A));
+    EXPECT_FALSE(e->base);
+    inc.exists = proto::existence_change{false, v(10, A), std::nullopt};
+    EXPECT_FALSE(implied_existence(inc));
+}
+
+TEST(merge_rules, a_row_back_to_life_or_whose_delete_lost_goes_out_whole) {
+    incoming_row none;
+    row_decision kept;
+    kept.exists = action::keep;
+    EXPECT_TRUE(sent_whole(false, true, none, kept));
+    EXPECT_FALSE(sent_whole(true, true, none, kept));
+    auto lost_delete = del(v(4, B), v(1, A), {});
+    EXPECT_TRUE(sent_whole(true, true, lost_delete, kept));
+    row_decision applied;
+    applied.exists = action::apply;
+    EXPECT_FALSE(sent_whole(true, false, lost_delete, applied));
+}
+
+} // namespace

@@ -87,6 +87,20 @@ cell_decision decide_cell(const std::optional<cell_view>& cur, const value& inc_
 // conflict. On a tablet, pending cells are never overwritten.
 row_decision decide_row(const row_view& cur, const incoming_row& inc, role r);
 
+// Cells of a row the receiver has no existence for, sent without one: the writer's insert, whose
+// existence cell moved on to a later change (a delete, a re-insert) that may never be accepted.
+// The row takes the existence it had when these cells were written, so every replica can hold
+// it. None when the change carries its existence, or no cells.
+std::optional<proto::existence_change> implied_existence(const incoming_row& inc);
+
+// Whether the whole row must go out again after the change: it came back to life, or a delete
+// of it lost (the sender must learn every cell of the row it thought gone).
+inline bool sent_whole(bool was_alive, bool alive_after, const incoming_row& inc,
+                       const row_decision& d) {
+    return (alive_after && !was_alive) ||
+           (inc.exists && !inc.exists->alive && alive_after && d.exists == action::keep);
+}
+
 inline value existence_value(bool alive) {
     return static_cast<std::int64_t>(alive ? 1 : 0);
 }
