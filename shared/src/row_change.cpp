@@ -42,7 +42,8 @@ merge::row_view view_of(const row_state& st, const std::vector<value>& values,
         return view;
     view.cells.resize(st.cells.size());
     for (std::size_t i = 0; i < st.cells.size(); ++i)
-        if (st.cells[i]) view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], pending(*st.cells[i])};
+        if (st.cells[i])
+            view.cells[i] = merge::cell_view{st.cells[i]->ver, values[i], pending(*st.cells[i])};
     return view;
 }
 
