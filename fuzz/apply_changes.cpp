@@ -1,6 +1,7 @@
 // Arbitrary cell batches applied to a tablet's replica (as pulled CHANGES): no crash, no
 // exception other than a sync_error, and applying the same batch again changes nothing.
-#include <noi/protocol/codec.hpp>
+#include "harness.hpp"
+
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/tablet.hpp>
@@ -10,7 +11,7 @@
 namespace {
 
 struct fixture {
-    noi::manual_clock wall{1'700'000'000'000};
+    noi::manual_clock wall{noi::fuzz::fixed_now_ms};
     std::unique_ptr<noi::tablet> t = noi::tablet::create(":memory:", wall, {3});
     fixture() {
         t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
@@ -45,15 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto* m = std::get_if<noi::proto::message>(&decoded);
     if (!m || !std::holds_alternative<noi::proto::changes>(*m)) return 0;
     const auto& c = std::get<noi::proto::changes>(*m);
-    auto& db = f.t->rep().db();
-    db.exec("BEGIN");
-    try {
-        f.t->apply_changes(c);
-        auto once = snapshot(*f.t);
-        f.t->apply_changes(c);
-        if (snapshot(*f.t) != once) std::abort();
-    } catch (const noi::sync_error&) {
-    }
-    db.exec("ROLLBACK");
+    noi::fuzz::rolled_back(f.t->rep().db(), [&] {
+        try {
+            f.t->apply_changes(c);
+            auto once = snapshot(*f.t);
+            f.t->apply_changes(c);
+            if (snapshot(*f.t) != once) std::abort();
+        } catch (const noi::sync_error&) {
+        }
+    });
     return 0;
 }

@@ -1,6 +1,6 @@
 // A tablet's client session fed arbitrary server answers after its HELLO: no crash, and the
 // replica stays consistent (SQLite's integrity check) whatever the server says.
-#include "framing.hpp"
+#include "harness.hpp"
 
 #include <noi/sync/client_session.hpp>
 #include <noi/sync/database.hpp>
@@ -12,7 +12,7 @@
 namespace {
 
 struct fixture {
-    noi::manual_clock wall{1'700'000'000'000};
+    noi::manual_clock wall{noi::fuzz::fixed_now_ms};
     std::unique_ptr<noi::tablet> t = noi::tablet::create(":memory:", wall, {2});
     fixture() {
         t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
@@ -28,8 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static fixture f;
     auto messages = noi::fuzz::split_messages(data, size);
     auto& db = f.t->rep().db();
-    db.exec("BEGIN");
-    {
+    noi::fuzz::rolled_back(db, [&] {
         noi::client_session session(*f.t);
         (void)session.start();
         for (const auto& m : messages) {
@@ -40,10 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
             if (session.finished()) break;
         }
-    }
-    auto check = db.prepare("PRAGMA integrity_check");
-    if (!check.step() || check.column_text(0) != "ok") std::abort();
-    check.reset();
-    db.exec("ROLLBACK");
+        auto check = db.prepare("PRAGMA integrity_check");
+        if (!check.step() || check.column_text(0) != "ok") std::abort();
+    });
     return 0;
 }

@@ -3,7 +3,7 @@
 // push wakes another commune's devices, and the server's clock never goes beyond its wall clock
 // plus the bound (a forged stamp is never adopted). Each input runs inside a transaction that
 // is rolled back, so inputs are independent.
-#include "framing.hpp"
+#include "harness.hpp"
 
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
@@ -15,7 +15,7 @@
 namespace {
 
 struct fixture {
-    noi::manual_clock wall{1'700'000'000'000};
+    noi::manual_clock wall{noi::fuzz::fixed_now_ms};
     std::unique_ptr<noi::server_store> store = noi::server_store::create(":memory:", wall, {1});
     noi::device dev{"tab", "01849", "fuzz"};
     const std::uint64_t limit =
@@ -33,9 +33,7 @@ bool in_scope(const noi::proto::row_change& r) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static fixture f;
     auto messages = noi::fuzz::split_messages(data, size);
-    auto& db = f.store->rep().db();
-    db.exec("BEGIN");
-    {
+    noi::fuzz::rolled_back(f.store->rep().db(), [&] {
         noi::server_session session(*f.store, f.dev);
         for (const auto& m : messages) {
             noi::server_session::reply r;
@@ -55,7 +53,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (f.store->rep().clock().floor() > f.limit) std::abort();
             if (r.close) break;
         }
-    }
-    db.exec("ROLLBACK");
+    });
     return 0;
 }
