@@ -3,9 +3,9 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/tablet.hpp>
 
+#include "cell_digest.hpp"
 #include "tablet_checkpoint.hpp"
 #include "tablet_rows.hpp"
-#include "cell_digest.hpp"
 
 #include <algorithm>
 #include <map>

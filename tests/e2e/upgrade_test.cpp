@@ -1,0 +1,103 @@
+// A server directory and tablet replicas made by an earlier release, served by this one as they
+// are (no restore): they open through the format runner, every pending write arrives, and
+// conflicts, quarantine, history and the report still read.
+#include "server_process.hpp"
+
+#include <noi/sync/database.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace noi;
+using json = nlohmann::json;
+
+namespace {
+
+struct upgrade : test::server_process {
+    const std::string from = NOI_FIXTURES_DIR "/release-b3f6042";
+    std::vector<std::string> tablets;
+
+    void SetUp() override {
+        std::filesystem::copy(from + "/server", data);
+        std::ifstream token_file(from + "/admin-token");
+        std::getline(token_file, admin_token);
+        start_server();
+        for (const char* name : {"tablet-a.db", "tablet-b.db"}) {
+            const auto copy = dir.file(name);
+            std::filesystem::copy_file(from + "/" + name, copy);
+            database replica(copy, false);
+            auto point = replica.prepare("UPDATE noi_meta SET value = ?1 WHERE key = 'server_url'");
+            point.bind(1, url);
+            point.run();
+            tablets.push_back(copy);
+        }
+    }
+    std::string value(const std::string& db, const std::string& sql) {
+        auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
+        if (rows.empty() || rows[0].empty()) return "<none>";
+        auto v = rows[0].begin().value();
+        return v.is_string() ? v.get<std::string>() : v.dump();
+    }
+};
+
+} // namespace
+
+TEST_F(upgrade, a_server_and_tablets_of_release_b3f6042_are_served_and_lose_nothing) {
+    for (const auto& t : tablets)
+        EXPECT_EQ(parsed(client({"status", "--db", t, "--json"}))["pending"], 1) << t;
+    for (const auto& t : {tablets[0], tablets[1], tablets[0]})
+        ASSERT_EQ(sync(t).exit_code, 0);
+
+    // The writes each tablet held offline arrived, on the server and on the other tablet.
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h4'"), 7);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h2'"), 8);
+    for (const auto& t : tablets) {
+        EXPECT_EQ(value(t, "SELECT members FROM household WHERE id = 'h4'"), "7") << t;
+        EXPECT_EQ(value(t, "SELECT village FROM household WHERE id = 'h2'"), "Bản Chang Giữa");
+        EXPECT_EQ(value(t, "SELECT count(*) FROM household WHERE id = 'h3'"), "0") << "deleted";
+        EXPECT_EQ(value(t, "SELECT members FROM household WHERE id = 'h1'"),
+                  value(tablets[0], "SELECT members FROM household WHERE id = 'h1'"));
+        EXPECT_EQ(parsed(client({"status", "--db", t, "--json"}))["pending"], 0) << t;
+    }
+    EXPECT_EQ(server_count("SELECT count(*) FROM household WHERE id = 'h3'"), 0);
+
+    // The open and the resolved conflict read as they were, and no new one was recorded.
+    auto all = parsed(admin({"conflicts", "list", "--status", "all", "--json"}));
+    ASSERT_EQ(all.size(), 2u);
+    std::map<std::string, json> by_row;
+    for (const auto& c : all)
+        by_row[c["row_id"].get<std::string>()] = c;
+    EXPECT_EQ(by_row["h1"]["status"], "open");
+    EXPECT_EQ(by_row["h2"]["status"], "resolved");
+    EXPECT_EQ(by_row["h2"]["resolved_by"], "admin");
+    auto q = parsed(admin({"quarantine", "list", "--json"}));
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0]["row_id"], "x");
+
+    // History: the records of that release (the insert, the conflict, its resolution) and the
+    // offline write made there and accepted here, by the device that made it.
+    auto history = parsed(admin({"history", "--table", "household", "--row", "h2", "--json"}));
+    std::size_t inserted = 0, resolved = 0, resolutions = 0, offline = 0;
+    for (const auto& h : history) {
+        inserted += h["kind"] == "change" && h["column"] == "village" && h["new"] == "Bản Chang";
+        resolved += h["kind"] == "change" && h["new"] == "Bản Chang Giữa";
+        resolutions += h["kind"] == "resolution";
+        offline += h["kind"] == "change" && h["column"] == "members" && h["new"] == 8 &&
+                   h["device_name"] == "Dương Quang, máy 2";
+    }
+    EXPECT_EQ(inserted, 1u) << history.dump(1);
+    EXPECT_EQ(resolved, 1u) << history.dump(1);
+    EXPECT_EQ(resolutions, 1u) << history.dump(1);
+    EXPECT_EQ(offline, 1u) << history.dump(1);
+    auto report = parsed(admin({"report", "criterion19", "--year", "2026", "--json"}));
+    EXPECT_EQ(report["province"]["met"], 1);
+    bool met = false;
+    for (const auto& c : report["communes"])
+        met |= c["code"] == "01849" && c["met"] == true && c["assessment_id"] == "a1";
+    EXPECT_TRUE(met) << report.dump(1);
+    // The database was brought to this release's format once, at the first open.
+    EXPECT_GT(server_count("SELECT value FROM noi_meta WHERE key = 'format'"), 1);
+}
