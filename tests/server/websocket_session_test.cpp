@@ -92,7 +92,8 @@ struct websocket_session_test : ::testing::Test {
         });
         ASSERT_TRUE(run_until([&] { return read; }));
         auto slot = std::make_shared<connection_slot>(*state, "test", false);
-        std::make_shared<websocket_session<memory_stream>>(std::move(server_side), dev, *state, slot)
+        std::make_shared<websocket_session<memory_stream>>(std::move(server_side), dev, *state,
+                                                           slot)
             ->run(std::move(req));
         ASSERT_TRUE(run_until([&] { return shaken; }));
         ASSERT_FALSE(shake_ec) << shake_ec.message();
@@ -127,7 +128,8 @@ struct websocket_session_test : ::testing::Test {
 
     void TearDown() override {
         bool closed = false;
-        client.async_close(websocket::close_code::normal, [&](beast::error_code) { closed = true; });
+        client.async_close(websocket::close_code::normal,
+                           [&](beast::error_code) { closed = true; });
         run_until([&] { return closed; });
         run_until([&] { return state->live_sessions() == 0; });
         state->stop_db();
