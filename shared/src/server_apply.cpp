@@ -11,6 +11,7 @@
 #include "conflict_book.hpp"
 #include "feed.hpp"
 #include "quarantine_book.hpp"
+#include "row_apply.hpp"
 #include "table_io.hpp"
 
 #include <algorithm>
@@ -187,70 +188,22 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
             only_pushed = false;
             inc.exists = std::move(implied);
         }
-    const auto& exists = inc.exists;
     auto dec = merge::decide_row(view, inc, merge::role::server);
-
+    // Taken before it is known whether the change emits, and given back if it does not.
+    const auto stamp = feed_->next();
+    const row_before before{loaded.has_value(), was_alive};
+    auto out = apply_decision(*def, st, values, before, inc, dec, merge::role::server, stamp);
+    only_pushed = only_pushed && out.only_pushed;
     std::optional<std::uint64_t> seq;
-    auto emit = [&](std::optional<cell_state>& c) {
-        if (!seq) seq = feed_->next();
-        if (c) c->seq = *seq;
-    };
-    auto reemit = [&](std::optional<cell_state>& c) {
-        only_pushed = false;
-        emit(c);
-    };
-    std::vector<audit_change> audit;
-    audit.reserve(inc.cells.size() + 1);
-    std::uint64_t seen_hlc = 0;
-    if (exists) {
-        seen_hlc = std::max(seen_hlc, exists->ver.hlc);
-        if (dec.exists == merge::action::apply) {
-            audit.push_back({exists_column, st.exists ? merge::existence_value(st.alive) : value{},
-                             exists->ver, exists->base});
-            st.exists = cell_state{exists->ver, std::nullopt, 0};
-            emit(st.exists);
-            st.alive = exists->alive;
-            st.seen = exists->alive ? std::vector<version>{} : inc.seen;
-        } else if (dec.exists == merge::action::keep) {
-            reemit(st.exists);
-        }
-    }
-    // Only a conflict record needs the values a change replaced, or an incoming value once
-    // it is in the row: without conflicts the values move instead of being copied.
-    const bool conflicted = !dec.conflicts.empty();
-    std::vector<value> old_values;
-    if (conflicted) old_values = values;
-    for (std::size_t k = 0; k < inc.cells.size(); ++k) {
-        auto& ic = inc.cells[k];
-        seen_hlc = std::max(seen_hlc, ic.ver.hlc);
-        auto& cell = st.cells[ic.column];
-        if (dec.cells[k] == merge::action::apply) {
-            // A new row had no values before, though its scope column is filled in already.
-            audit.push_back({def->columns[ic.column].name,
-                             loaded ? std::move(values[ic.column]) : value{}, ic.ver, ic.base});
-            cell = cell_state{ic.ver, std::nullopt, 0};
-            values[ic.column] = conflicted ? ic.val : std::move(ic.val);
-            emit(cell);
-        } else if (dec.cells[k] == merge::action::keep) {
-            reemit(cell);
-        }
-    }
-    if (dec.reemit_existence) reemit(st.exists);
-    const bool revived = st.alive && !was_alive;
-    if (merge::sent_whole(was_alive, st.alive, inc, dec)) {
-        reemit(st.exists);
-        for (auto& c : st.cells)
-            reemit(c);
-    }
-    rep_->clock().observe(seen_hlc);
-
-    if (st.alive)
-        st.tomb.clear();
+    if (out.emits)
+        seq = stamp;
     else
-        st.tomb = values;
+        feed_->give_back(stamp);
+    rep_->clock().observe(out.newest_hlc);
+
     // Applied cells always emit, so an audit record always has its feed entry to live on.
     const auto previous_audit = st.audit_seq;
-    if (seq && !audit.empty()) st.audit_seq = *seq;
+    if (seq && !out.audit.empty()) st.audit_seq = *seq;
     if (as_new && !store.insert_new(r.table, r.id, st)) {
         // Nothing is written yet, and no other change took a sequence since this one's.
         if (seq) feed_->give_back(*seq);
@@ -258,7 +211,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     }
 
     const value scope_value = def->scope ? values[*def->scope] : value{};
-    for (const auto& c : dec.conflicts) {
+    for (std::size_t k = 0; k < dec.conflicts.size(); ++k) {
+        const auto& c = dec.conflicts[k];
         conflict_record rec;
         rec.kind = c.kind;
         rec.table = r.table;
@@ -271,11 +225,8 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
         rec.loser.site = c.loser.site;
         rec.loser.hlc = c.loser.hlc;
         if (c.kind == merge::conflict_kind::update) {
-            const auto& ic = *std::find_if(inc.cells.begin(), inc.cells.end(),
-                                           [&](const auto& x) { return x.column == *c.column; });
-            const auto& cur = old_values[*c.column];
-            rec.winner.val = c.winner == ic.ver ? ic.val : cur;
-            rec.loser.val = c.winner == ic.ver ? cur : ic.val;
+            rec.winner.val = std::move(out.conflicts[k].winner);
+            rec.loser.val = std::move(out.conflicts[k].loser);
         } else {
             rec.winner.deleted = c.winner == c.deleter;
             rec.loser.deleted = !rec.winner.deleted;
@@ -284,20 +235,21 @@ server_store::apply_result server_store::apply_row(const device& d, const site_i
     }
 
     auto& io = rep_->io(*def);
-    if (st.alive) {
+    if (out.in_table) {
         // A row merged as new had no state, so it is not in the table (row_values).
         if (as_new)
             io.insert(r.id, values);
-        else if (!audit.empty() || revived)
+        else if (!out.audit.empty() || out.revived)
             io.upsert(r.id, values);
     } else if (was_alive && loaded) {
         io.remove(r.id);
     }
     if (seq) {
         std::optional<feed_audit> record;
-        if (!audit.empty())
-            record.emplace(feed_audit{
-                now, d.id, s, pack_audit(audit, audit_->creation_list(r.table)), previous_audit});
+        if (!out.audit.empty())
+            record.emplace(feed_audit{now, d.id, s,
+                                      pack_audit(out.audit, audit_->creation_list(r.table)),
+                                      previous_audit});
         feed_->record(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
                       record ? &*record : nullptr);
         if (emitted) emitted->add(scope_value, *seq);

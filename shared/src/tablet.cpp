@@ -11,6 +11,7 @@
 #include "capture_log.hpp"
 #include "cell_digest.hpp"
 #include "migrations.hpp"
+#include "row_apply.hpp"
 #include "table_io.hpp"
 #include "tablet_checkpoint.hpp"
 #include "tablet_rows.hpp"
@@ -310,37 +311,15 @@ void tablet::apply_changes(const proto::changes& c) {
             else if (cc.ver > same->ver)
                 *same = {*i, cc.val, cc.ver, std::nullopt};
         }
-        auto d = merge::decide_row(view, inc, merge::role::tablet);
-
-        if (r.exists) {
-            received = std::max(received, r.exists->ver.hlc);
-            if (d.exists == merge::action::apply) {
-                st.exists = cell_state{r.exists->ver, std::nullopt, 0};
-                st.alive = r.exists->alive;
-                st.seen.clear();
-            }
-        }
-        const bool alive_now = st.alive;
-        const bool revived = alive_now && !was_alive;
-        for (std::size_t k = 0; k < inc.cells.size(); ++k) {
-            const auto& ic = inc.cells[k];
-            received = std::max(received, ic.ver.hlc);
-            if (d.cells[k] == merge::action::apply)
-                st.cells[ic.column] = cell_state{ic.ver, std::nullopt, 0};
-            // A row coming back to life is sent whole: take every value it carries.
-            if (d.cells[k] == merge::action::apply ||
-                (revived && d.cells[k] != merge::action::skip))
-                values[ic.column] = ic.val;
-        }
+        const auto d = merge::decide_row(view, inc, merge::role::tablet);
+        const auto out = apply_decision(*def, st, values, {loaded.has_value(), was_alive}, inc, d,
+                                        merge::role::tablet, 0);
+        received = std::max(received, out.newest_hlc);
         rep_->clock().observe(received);
-        // A live row enters the table once its scope value has arrived too.
-        if (alive_now && (!def->scope || !is_null(values[*def->scope]))) {
-            st.tomb.clear();
+        if (out.in_table)
             io.upsert(r.id, values);
-        } else {
-            st.tomb = values;
-            if (in_table) io.remove(r.id);
-        }
+        else if (in_table)
+            io.remove(r.id);
         // What the pulled change wrote is not a local change: the next fold compares with it.
         st.digests = cell_digests(values);
         store.save(r.table, r.id, st);
