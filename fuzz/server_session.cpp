@@ -8,7 +8,7 @@
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/server_session.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <cstdlib>
 
@@ -16,7 +16,7 @@ namespace {
 
 struct fixture {
     noi::manual_clock wall{noi::fuzz::fixed_now_ms};
-    std::unique_ptr<noi::server_store> store = noi::server_store::create(":memory:", wall, {1});
+    std::unique_ptr<noi::sqlite_store> store = noi::sqlite_store::create(":memory:", wall, {1});
     noi::device dev{"tab", "01849", "fuzz"};
     const std::uint64_t limit =
         noi::hlc_from_ms(wall.now_ms() + noi::server_options{}.clock_bound_ms) | 0xffff;

@@ -10,7 +10,7 @@
 #include <noi/protocol/codec.hpp>
 #include <noi/server/server.hpp>
 #include <noi/sync/database.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include <CLI/CLI.hpp>
@@ -132,7 +132,7 @@ json bench_capture(const fs::path& dir, std::size_t n) {
 
 json bench_merge(const fs::path& dir, std::size_t n, int sites) {
     noi::system_clock wall;
-    auto store = noi::server_store::create((dir / "merge.db").string(), wall);
+    auto store = noi::sqlite_store::create((dir / "merge.db").string(), wall);
     // Rows as tablets push them: 13 cells each, new rows, batches of 200 per site in turn.
     std::vector<noi::device> devices;
     std::vector<noi::site_id> site_ids;

@@ -39,7 +39,7 @@ std::string random_token() {
     return hex(b, sizeof b);
 }
 
-auth_store::auth_store(server_store& store) : store_(store), access_(store) {}
+auth_store::auth_store(server_store& store) : store_(store), access_(store.access()) {}
 
 std::string auth_store::add_token(const std::string& account) {
     auto token = random_token();
@@ -69,7 +69,7 @@ std::string auth_store::add_account(const std::string& name, const std::string& 
                          "there is an account named " + name + " already; choose another name");
     access_.add_account({name, role, communes, false, 0});
     auto token = add_token(name);
-    tx.commit();
+    tx->commit();
     return token;
 }
 
@@ -114,7 +114,7 @@ enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
     e.dev = device{"dev-" + random_token().substr(0, 12), scope, name, false};
     store_.add_device(e.dev);
     e.token = add_device_token(e.dev.id);
-    tx.commit();
+    tx->commit();
     return e;
 }
 
@@ -130,7 +130,7 @@ std::optional<std::string> auth_store::replace_device_token(const std::string& d
     auto tx = store_.begin();
     access_.drop_device_tokens(device_id);
     auto token = add_device_token(device_id);
-    tx.commit();
+    tx->commit();
     return token;
 }
 

@@ -52,7 +52,7 @@ private:
     std::string add_token(const std::string& account);
     std::string add_device_token(const std::string& device_id);
     server_store& store_;
-    access_store access_;
+    access_store& access_;
 };
 
 std::string random_token();

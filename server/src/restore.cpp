@@ -4,6 +4,7 @@
 // here: enrolments, revocations, tokens, accounts and their log, the conflicts and quarantine
 // as they stand, and the server's own writes. The replaced database is kept beside, renamed.
 #include <noi/server/server.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "auth_store.hpp"
 #include "data_dir_lock.hpp"
@@ -69,16 +70,16 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
     restore_report report;
     system_clock wall;
     try {
-        auto restored = server_store::open(staging, wall);
+        auto restored = sqlite_store::open(staging, wall);
         auth_store restored_auth(*restored);
         report.snapshot_at_ms = restored->snapshot_at_ms();
         if (fs::exists(target) && !without_carry) {
             // A database that cannot be opened is what a restore is for: the snapshot goes in
             // alone, and the report says so. One that opens must carry over whole, or nothing
             // changes: revocations made since must not be undone quietly.
-            std::unique_ptr<server_store> current;
+            std::unique_ptr<sqlite_store> current;
             try {
-                current = server_store::open(target, wall);
+                current = sqlite_store::open(target, wall);
                 auth_store current_auth(*current);
             } catch (const std::exception& e) {
                 report.carry_failure = e.what();
@@ -110,7 +111,7 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
         if (!report.carried) restored->start_quarantine_ids_at(system_clock{}.now_ms());
         restored->new_epoch();
         restored->set_instance("");
-        tx.commit();
+        tx->commit();
     } catch (...) {
         remove_with_wal(staging);
         throw;

@@ -1,6 +1,7 @@
 // The server's life: opening the data directory, binding, serving on N threads, and a clean
 // stop that lets the database thread finish what it was committing.
 #include <noi/server/server.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "data_dir_lock.hpp"
 #include "database_copy.hpp"
@@ -32,7 +33,7 @@ bool is_loopback(const asio::ip::address& a) {
 // during the run it was taken in is seen.
 void check_restored(const std::string& dir) {
     system_clock wall;
-    auto store = server_store::open(database_path(dir), wall);
+    auto store = sqlite_store::open(database_path(dir), wall);
     auto marker_file = dir + "/instance";
     std::string on_disk;
     if (std::ifstream in(marker_file); in) std::getline(in, on_disk);
@@ -40,7 +41,7 @@ void check_restored(const std::string& dir) {
     if (!on_disk.empty() && on_disk != in_db) {
         auto tx = store->begin();
         store->new_epoch();
-        tx.commit();
+        tx->commit();
     }
     auto fresh = store->rep().new_uuid();
     store->set_instance(fresh);
@@ -71,7 +72,7 @@ std::string init_data_dir(const std::string& dir) {
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
     restrict_dir_to_owner(dir);
     system_clock wall;
-    auto store = server_store::create(database_path(dir), wall);
+    auto store = sqlite_store::create(database_path(dir), wall);
     auth_store auth(*store);
     auto token = auth.add_account("admin", "admin", {});
     store->set_instance("");
@@ -92,7 +93,7 @@ clock_repair repair_clock(const std::string& dir) {
         throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
     data_dir_lock lock(dir);
     system_clock wall;
-    return server_store::open(database_path(dir), wall)->repair_clock();
+    return sqlite_store::open(database_path(dir), wall)->repair_clock();
 }
 
 std::unique_ptr<asio::ssl::context> load_tls(const server_config& cfg) {

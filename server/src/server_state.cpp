@@ -1,6 +1,7 @@
 #include "server_state.hpp"
 
 #include <noi/sync/error.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -25,7 +26,7 @@ server_state::server_state(const server_config& cfg)
     server_options so;
     so.clock_bound_ms = cfg.clock_bound_ms;
     // Opened here, used only on the database thread from now on.
-    store_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    store_ = sqlite_store::open(database_path(cfg.data_dir), wall_, {}, so);
     store_->limit_size(cfg.max_db_mib);
     if (store_->holds_stamps_beyond_clock())
         spdlog::error("the database holds stamps beyond the server's clock: a device poisoned it "
@@ -33,7 +34,7 @@ server_state::server_state(const server_config& cfg)
                       "the server and run noi-server repair-clock (docs/operations.md)");
     auth_ = std::make_unique<auth_store>(*store_);
     db_thread_ = std::thread([this] { db_ioc_.run(); });
-    reader_ = server_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    reader_ = sqlite_store::open(database_path(cfg.data_dir), wall_, {}, so);
     read_thread_ = std::thread([this] { read_ioc_.run(); });
 }
 
@@ -87,7 +88,7 @@ void server_state::drain_group() {
                 store_->reopen_transaction();
             }
         }
-        tx.commit();
+        tx->commit();
         committed = true;
     } catch (const std::exception& e) {
         spdlog::error("a group commit of {} requests failed: {}", jobs.size(), e.what());

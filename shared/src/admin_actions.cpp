@@ -2,7 +2,7 @@
 // discarding or releasing a quarantined row.
 #include <noi/sync/dates.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "conflict_book.hpp"
 #include "quarantine_book.hpp"
@@ -11,7 +11,7 @@
 
 namespace noi {
 
-server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
+sqlite_store::resolve_result sqlite_store::resolve_conflict(std::uint64_t id,
                                                             const resolution& how) {
     if (how.keep_device.has_value() == how.new_value.has_value())
         return {resolve_status::bad_request,
@@ -80,7 +80,7 @@ server_store::resolve_result server_store::resolve_conflict(std::uint64_t id,
     return {resolve_status::resolved, text};
 }
 
-server_store::quarantine_result server_store::discard_quarantined(std::uint64_t id) {
+sqlite_store::quarantine_result sqlite_store::discard_quarantined(std::uint64_t id) {
     if (quarantine_->discard(id)) return {quarantine_status::done, "discarded"};
     const auto status = quarantine_->status(id);
     if (!status)
@@ -91,13 +91,13 @@ server_store::quarantine_result server_store::discard_quarantined(std::uint64_t 
                                                    std::string(to_string(*status))};
 }
 
-std::optional<proto::row_change> server_store::quarantined_row(std::uint64_t id) {
+std::optional<proto::row_change> sqlite_store::quarantined_row(std::uint64_t id) {
     auto e = quarantine_->find(id);
     if (!e) return std::nullopt;
     return e->row;
 }
 
-server_store::quarantine_result server_store::release_quarantined(std::uint64_t id) {
+sqlite_store::quarantine_result sqlite_store::release_quarantined(std::uint64_t id) {
     const auto e = quarantine_->find(id);
     if (!e)
         return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) +

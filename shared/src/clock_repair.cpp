@@ -3,7 +3,7 @@
 // old stamps' order, and the rows are emitted again; a new epoch makes every tablet pull all
 // again and forget the stamps it took from the poisoned server (tablet::forget_stamps_beyond).
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "conflict_book.hpp"
 #include "feed.hpp"
@@ -12,11 +12,11 @@
 
 namespace noi {
 
-bool server_store::holds_stamps_beyond_clock() {
+bool sqlite_store::holds_stamps_beyond_clock() {
     return rep_->clock().floor() > stamp_limit();
 }
 
-clock_repair server_store::repair_clock() {
+clock_repair sqlite_store::repair_clock() {
     auto& db = rep_->db();
     transaction tx(db);
     clock_repair out;

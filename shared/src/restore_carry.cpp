@@ -3,7 +3,7 @@
 // re-push their own writes at the new epoch; enrolments, revocations, tokens, accounts and
 // their log, the conflicts and quarantine as they stand, and the server's own writes come
 // across here.
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <set>
 
@@ -49,7 +49,7 @@ void take_table(database& db, const std::string& table) {
 
 } // namespace
 
-carry_report server_store::take_over(server_store& current, const std::string& current_path) {
+carry_report sqlite_store::take_over(sqlite_store& current, const std::string& current_path) {
     carry_report report;
     auto& db = rep_->db();
     auto attach = db.prepare("ATTACH DATABASE ?1 AS cur");
@@ -78,7 +78,7 @@ carry_report server_store::take_over(server_store& current, const std::string& c
         take_table(db, t);
     report.server_writes_carried = carry_releases(current);
     take_table(db, "noi_quarantine");
-    // Ids a database lost in an earlier restore gave out stay unsettled (server_store::hello).
+    // Ids a database lost in an earlier restore gave out stay unsettled (sqlite_store::hello).
     rep_->set_meta_int("quarantine_id_floor",
                        std::max(rep_->meta_int("quarantine_id_floor"),
                                 current.rep().meta_int("quarantine_id_floor")));

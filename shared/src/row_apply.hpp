@@ -31,10 +31,10 @@ struct conflict_values {
 struct row_outcome {
     std::vector<audit_change> audit; // server: each applied version and the value it replaced
     std::vector<conflict_values> conflicts; // parallel to the decision's; set for update ones
-    bool emits = false;         // server: a version goes out again under the stamp
-    bool only_pushed = true;    // server: every version emitted is one the pusher sent
-    bool revived = false;       // the row came back to life
-    bool in_table = false;      // the row belongs in its table: live, with its scope known
+    bool emits = false;                     // server: a version goes out again under the stamp
+    bool only_pushed = true;                // server: every version emitted is one the pusher sent
+    bool revived = false;                   // the row came back to life
+    bool in_table = false;        // the row belongs in its table: live, with its scope known
     std::uint64_t newest_hlc = 0; // the newest version the change carried
 };
 

@@ -5,7 +5,7 @@
 #include <noi/sync/merge.hpp>
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "audit_trail.hpp"
 #include "conflict_book.hpp"
@@ -18,7 +18,7 @@
 
 namespace noi {
 
-std::optional<proto::reject_reason> server_store::validate(const device& d, const site_id& s,
+std::optional<proto::reject_reason> sqlite_store::validate(const device& d, const site_id& s,
                                                            const proto::row_change& r,
                                                            const table_def*& def, std::string& why,
                                                            std::vector<std::size_t>& columns) {
@@ -91,7 +91,7 @@ std::optional<proto::reject_reason> server_store::validate(const device& d, cons
     return std::nullopt;
 }
 
-bool server_store::stamped_beyond(const proto::row_change& r, std::uint64_t limit,
+bool sqlite_store::stamped_beyond(const proto::row_change& r, std::uint64_t limit,
                                   const site_id* by) {
     auto beyond = [&](const version& v) { return (!by || v.site == *by) && v.hlc > limit; };
     return (r.exists && beyond(r.exists->ver)) ||
@@ -99,7 +99,7 @@ bool server_store::stamped_beyond(const proto::row_change& r, std::uint64_t limi
                        [&](const auto& c) { return beyond(c.ver); });
 }
 
-server_store::apply_result server_store::apply_row(const device& d, const site_id& s,
+sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_id& s,
                                                    const proto::row_change& r, std::uint64_t limit,
                                                    emissions* emitted, bool guess_new) {
     auto& db = rep_->db();

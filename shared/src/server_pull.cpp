@@ -2,7 +2,7 @@
 // cells whose newest emission is the entry read (docs/design.md §4).
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "site_bytes.hpp"
 
@@ -10,7 +10,7 @@
 
 namespace noi {
 
-proto::changes server_store::pull(const device& d, const proto::pull& p,
+proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
                                   const std::optional<site_id>& puller) {
     auto& db = rep_->db();
     proto::changes out;

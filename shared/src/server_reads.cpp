@@ -1,7 +1,7 @@
 // The reads behind the fleet status, conflicts and quarantine lists, a row's history, the
 // reports and /metrics.
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "audit_trail.hpp"
 #include "conflict_book.hpp"
@@ -24,15 +24,15 @@ std::map<std::string, value> by_name(const table_def& def, std::vector<value> va
 
 } // namespace
 
-std::vector<conflict_record> server_store::conflicts(const conflict_filter& f) {
+std::vector<conflict_record> sqlite_store::conflicts(const conflict_filter& f) {
     return conflicts_->find(f);
 }
 
-std::vector<quarantine_record> server_store::quarantine() {
+std::vector<quarantine_record> sqlite_store::quarantine() {
     return quarantine_->all();
 }
 
-store_counts server_store::counts(std::int64_t silent_since_ms) {
+store_counts sqlite_store::counts(std::int64_t silent_since_ms) {
     store_counts c;
     const auto conflicts = conflicts_->count();
     c.conflicts = conflicts.all;
@@ -42,7 +42,7 @@ store_counts server_store::counts(std::int64_t silent_since_ms) {
     return c;
 }
 
-std::optional<std::map<std::string, value>> server_store::read_row(const std::string& table,
+std::optional<std::map<std::string, value>> sqlite_store::read_row(const std::string& table,
                                                                    const std::string& id) {
     const auto* def = rep_->tables().find(table);
     if (!def) return std::nullopt;
@@ -53,7 +53,7 @@ std::optional<std::map<std::string, value>> server_store::read_row(const std::st
     return out;
 }
 
-std::vector<stored_row> server_store::live_rows(const std::string& table, const std::string& column,
+std::vector<stored_row> sqlite_store::live_rows(const std::string& table, const std::string& column,
                                                 const value& equals) {
     std::vector<stored_row> out;
     const auto* def = rep_->tables().find(table);
@@ -77,7 +77,7 @@ std::vector<stored_row> server_store::live_rows(const std::string& table, const 
     return out;
 }
 
-std::optional<value> server_store::row_scope(const std::string& table, const std::string& id) {
+std::optional<value> sqlite_store::row_scope(const std::string& table, const std::string& id) {
     const auto* def = rep_->tables().find(table);
     if (!def) return std::nullopt;
     auto st = row_state_store(rep_->db()).load(table, id, def->columns.size());
@@ -86,7 +86,7 @@ std::optional<value> server_store::row_scope(const std::string& table, const std
     return row_values(*def, id, &*st)[*def->scope];
 }
 
-std::vector<audit_record> server_store::audit(const std::string& table, const std::string& row_id) {
+std::vector<audit_record> sqlite_store::audit(const std::string& table, const std::string& row_id) {
     const auto* def = rep_->tables().find(table);
     std::optional<row_state> state;
     if (def) state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
@@ -98,7 +98,7 @@ std::vector<audit_record> server_store::audit(const std::string& table, const st
     return audit_->read(table, row_id, state ? &*state : nullptr, std::move(current));
 }
 
-std::optional<std::vector<version>> server_store::tombstone_seen(const std::string& table,
+std::optional<std::vector<version>> sqlite_store::tombstone_seen(const std::string& table,
                                                                  const std::string& id) {
     const auto* def = rep_->tables().find(table);
     if (!def) return std::nullopt;

@@ -1,10 +1,11 @@
-// The server role's door: opening and creating the store, HELLO and PUSH as transactions over
-// the registry, the quarantine and the row apply (server_apply.cpp), and the reads the server
-// need. PULL is in server_pull.cpp, the server's own writes in server_writes.cpp, the admin's
-// decisions in admin_actions.cpp, the reads for status, history and reports in server_reads.cpp.
+// The SQLite store's door (sqlite_store.hpp): opening and creating it, HELLO and PUSH as
+// transactions over the registry, the quarantine and the row apply (server_apply.cpp), and the
+// reads the server need. PULL is in server_pull.cpp, the server's own writes in server_writes.cpp,
+// the admin's decisions in admin_actions.cpp, the reads for status, history and reports in
+// server_reads.cpp.
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "audit_trail.hpp"
 #include "conflict_book.hpp"
@@ -13,13 +14,14 @@
 #include "quarantine_book.hpp"
 #include "server_schema.hpp"
 #include "site_bytes.hpp"
+#include "sqlite_access_store.hpp"
 #include "table_io.hpp"
 
 #include <algorithm>
 
 namespace noi {
 
-server_store::server_store(std::unique_ptr<replica> r, server_options so)
+sqlite_store::sqlite_store(std::unique_ptr<replica> r, server_options so)
     : rep_(std::move(r)), opt_(so) {
     migrate(rep_->db(), server_migrations(rep_->clock().wall_ms()));
     saved_wall_high_ = wall_high_ = rep_->meta_int("wall_high_ms", 0);
@@ -28,9 +30,31 @@ server_store::server_store(std::unique_ptr<replica> r, server_options so)
     quarantine_ = std::make_unique<quarantine_book>(*rep_, opt_);
     conflicts_ = std::make_unique<conflict_book>(*rep_);
     audit_ = std::make_unique<audit_trail>(rep_->db(), rep_->tables());
+    access_ = std::make_unique<sqlite_access_store>(*rep_);
 }
 
-server_store::~server_store() = default;
+sqlite_store::~sqlite_store() = default;
+
+namespace {
+
+class sqlite_group final : public store_group {
+public:
+    explicit sqlite_group(database& db) : tx_(db) {}
+    void commit() override { tx_.commit(); }
+
+private:
+    transaction tx_;
+};
+
+} // namespace
+
+std::unique_ptr<store_group> sqlite_store::begin() {
+    return std::make_unique<sqlite_group>(rep_->db());
+}
+
+access_store& sqlite_store::access() {
+    return *access_;
+}
 
 void mark_snapshot(const std::string& file, std::int64_t at_ms) {
     database dst(file, false);
@@ -40,11 +64,11 @@ void mark_snapshot(const std::string& file, std::int64_t at_ms) {
     st.run();
 }
 
-std::unique_ptr<server_store> server_store::create(const std::string& path, const wall_clock& wall,
+std::unique_ptr<sqlite_store> sqlite_store::create(const std::string& path, const wall_clock& wall,
                                                    replica_options opt, server_options so) {
     auto r = replica::create(path, replica_role::server, wall, opt);
     r->install_default_schema();
-    auto s = std::make_unique<server_store>(std::move(r), so);
+    auto s = std::make_unique<sqlite_store>(std::move(r), so);
     s->new_epoch();
     transaction tx(s->rep().db());
     for (const auto& c : reference_communes())
@@ -54,15 +78,15 @@ std::unique_ptr<server_store> server_store::create(const std::string& path, cons
     return s;
 }
 
-std::unique_ptr<server_store> server_store::open(const std::string& path, const wall_clock& wall,
+std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, const wall_clock& wall,
                                                  replica_options opt, server_options so) {
     auto r = replica::open(path, wall, opt);
     if (r->role() != replica_role::server)
         throw sync_error(errc::not_a_replica, path + " is a tablet replica, not a server's");
-    return std::make_unique<server_store>(std::move(r), so);
+    return std::make_unique<sqlite_store>(std::move(r), so);
 }
 
-void server_store::limit_size(std::uint64_t mib) {
+void sqlite_store::limit_size(std::uint64_t mib) {
     if (mib == 0) return;
     auto page = rep_->db().prepare("PRAGMA page_size");
     page.step();
@@ -71,11 +95,11 @@ void server_store::limit_size(std::uint64_t mib) {
     rep_->db().exec("PRAGMA max_page_count = " + std::to_string(pages));
 }
 
-std::uint64_t server_store::server_seq() const {
+std::uint64_t sqlite_store::server_seq() const {
     return feed_->head();
 }
 
-site_id server_store::epoch() {
+site_id sqlite_store::epoch() {
     auto& st = rep_->db().cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
     site_id e{};
     if (st.step()) e = to_site(st.column_blob(0));
@@ -83,7 +107,7 @@ site_id server_store::epoch() {
     return e;
 }
 
-void server_store::new_epoch() {
+void sqlite_store::new_epoch() {
     site_id e;
     rep_->random().fill(e.data(), e.size());
     auto& st =
@@ -92,35 +116,35 @@ void server_store::new_epoch() {
     st.run();
 }
 
-void server_store::add_device(const device& d) {
+void sqlite_store::add_device(const device& d) {
     devices_->add(d);
 }
 
-std::optional<device> server_store::find_device(const std::string& id) {
+std::optional<device> sqlite_store::find_device(const std::string& id) {
     return devices_->find(id);
 }
 
-std::vector<device> server_store::devices() {
+std::vector<device> sqlite_store::devices() {
     return devices_->all();
 }
 
-std::vector<device_status> server_store::device_statuses() {
+std::vector<device_status> sqlite_store::device_statuses() {
     return devices_->statuses();
 }
 
-bool server_store::revoke_device(const std::string& device_id) {
+bool sqlite_store::revoke_device(const std::string& device_id) {
     return devices_->revoke(device_id);
 }
 
-void server_store::record_refusal(const std::string& device_id) {
+void sqlite_store::record_refusal(const std::string& device_id) {
     devices_->record_refusal(device_id);
 }
 
-void server_store::record_sync(const std::string& device_id) {
+void sqlite_store::record_sync(const std::string& device_id) {
     devices_->record_sync(device_id);
 }
 
-std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
+std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
                                                                const proto::hello& h) {
     // The server's own site and the all-zero site are its own writers' (resolutions, released
     // rows): a replica bound to either could stamp versions in their name.
@@ -156,7 +180,7 @@ std::variant<proto::welcome, proto::error> server_store::hello(const device& d,
     return w;
 }
 
-std::vector<value> server_store::row_values(const table_def& def, const std::string& id,
+std::vector<value> sqlite_store::row_values(const table_def& def, const std::string& id,
                                             const row_state* st) {
     // Every server write keeps a row's state, so a row without one is not in the table: a
     // new row (most pushed rows) costs no lookup.
@@ -169,7 +193,7 @@ std::vector<value> server_store::row_values(const table_def& def, const std::str
     return values;
 }
 
-void server_store::release(const site_id& s) {
+void sqlite_store::release(const site_id& s) {
     live_.erase(s);
 }
 
@@ -177,18 +201,18 @@ void server_store::release(const site_id& s) {
 // stepped back does not make tablets that follow the server's earlier time "ahead", and no
 // tablet's stamp moves it: a floor raised by pushed stamps would let each push go one bound
 // further than the last.
-std::int64_t server_store::hlc_now_ms() {
+std::int64_t sqlite_store::hlc_now_ms() {
     wall_high_ = std::max(wall_high_, rep_->clock().wall_ms());
     return wall_high_;
 }
 
-std::uint64_t server_store::stamp_limit() {
+std::uint64_t sqlite_store::stamp_limit() {
     return hlc_from_ms(hlc_now_ms() + opt_.clock_bound_ms) | 0xffff;
 }
 
 // Kept once a minute at most: a restart then forgets at most a minute of it, well inside the
 // clock bound, and a push costs no extra write.
-void server_store::save_wall_high() {
+void sqlite_store::save_wall_high() {
     if (wall_high_ >= saved_wall_high_ + 60'000) {
         rep_->set_meta_int("wall_high_ms", wall_high_);
         saved_wall_high_ = wall_high_;
@@ -196,7 +220,7 @@ void server_store::save_wall_high() {
 }
 
 std::variant<proto::push_ack, proto::error>
-server_store::push(const device& d, const site_id& s, const proto::push& p, emissions* emitted) {
+sqlite_store::push(const device& d, const site_id& s, const proto::push& p, emissions* emitted) {
     const auto limit = stamp_limit();
     // A version of another site is quarantined (validate), never adopted: only the pushing
     // site's own stamps can be ahead.

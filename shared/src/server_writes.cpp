@@ -2,7 +2,7 @@
 // merged like any push, and the writes a restore carries from the database it replaces.
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include "feed.hpp"
 #include "quarantine_book.hpp"
@@ -16,7 +16,7 @@ const device server_device{"", "*", "server", false};
 
 } // namespace
 
-void server_store::write_local(const std::string& table, const std::string& id,
+void sqlite_store::write_local(const std::string& table, const std::string& id,
                                const std::vector<value>& values) {
     const auto* def = rep_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
@@ -42,7 +42,7 @@ void server_store::write_local(const std::string& table, const std::string& id,
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
 }
 
-void server_store::write_cells(const std::string& table, const std::string& id,
+void sqlite_store::write_cells(const std::string& table, const std::string& id,
                                const std::vector<std::pair<std::size_t, value>>& cells,
                                std::optional<bool> exists) {
     const auto* def = rep_->tables().find(table);
@@ -73,7 +73,7 @@ void server_store::write_cells(const std::string& table, const std::string& id,
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
 }
 
-std::uint64_t server_store::carry_own_writes(server_store& from) {
+std::uint64_t sqlite_store::carry_own_writes(sqlite_store& from) {
     const auto me = rep_->site();
     if (from.rep().site() != me)
         throw sync_error(errc::refused, "the snapshot and the data directory belong to different "
@@ -117,7 +117,7 @@ std::uint64_t server_store::carry_own_writes(server_store& from) {
     return carried;
 }
 
-server_store::apply_result server_store::apply_released(const device& d, const site_id& pusher,
+sqlite_store::apply_result sqlite_store::apply_released(const device& d, const site_id& pusher,
                                                         const proto::row_change& row,
                                                         std::uint64_t limit) {
     emissions emitted;
@@ -129,7 +129,7 @@ server_store::apply_result server_store::apply_released(const device& d, const s
     return res;
 }
 
-std::uint64_t server_store::carry_releases(server_store& from) {
+std::uint64_t sqlite_store::carry_releases(sqlite_store& from) {
     const auto limit = stamp_limit();
     std::uint64_t carried = 0;
     for (auto& [id, released] : from.quarantine_->released()) {

@@ -5,6 +5,7 @@
 #include "temp_dir.hpp"
 
 #include <noi/protocol/codec.hpp>
+#include <noi/sync/sqlite_store.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include <boost/beast/_experimental/test/stream.hpp>
@@ -57,7 +58,7 @@ struct websocket_session_test : ::testing::Test {
     websocket::stream<beast::test::stream> client{ioc};
 
     void SetUp() override {
-        server_store::create(database_path(dir.path()), wall, {1})->add_device(dev);
+        sqlite_store::create(database_path(dir.path()), wall, {1})->add_device(dev);
         server_config cfg;
         cfg.data_dir = dir.path();
         state = std::make_unique<server_state>(cfg);

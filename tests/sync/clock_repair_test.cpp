@@ -5,6 +5,7 @@
 #include "temp_dir.hpp"
 
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <gtest/gtest.h>
 
@@ -17,7 +18,7 @@ namespace {
 struct clock_repair_fixture : ::testing::Test {
     test::temp_dir dir;
     system_clock wall;
-    std::unique_ptr<server_store> server;
+    std::unique_ptr<sqlite_store> server;
     std::unique_ptr<tablet> honest, province;
     device dev_honest{"dev-honest", "01849", "Dương Quang, máy 1"},
         dev_prov{"dev-prov", "*", "Tỉnh"};
@@ -28,7 +29,7 @@ struct clock_repair_fixture : ::testing::Test {
             std::filesystem::create_directories(std::filesystem::path(dir.file(f)).parent_path());
             std::filesystem::copy_file(from + "/" + f, dir.file(f));
         }
-        server = server_store::open(dir.file("server/noi.db"), wall);
+        server = sqlite_store::open(dir.file("server/noi.db"), wall);
         honest = tablet::open(dir.file("tablet-01849.db"), wall);
         province = tablet::open(dir.file("tablet-province.db"), wall);
     }

@@ -3,6 +3,7 @@
 // recorded conflict, replicas converge, and the skew is on record for the admin.
 #include "loopback.hpp"
 #include "temp_dir.hpp"
+#include <noi/sync/sqlite_store.hpp>
 
 #include <gtest/gtest.h>
 
@@ -16,8 +17,8 @@ struct clock_fixture : ::testing::Test {
     test::temp_dir dir;
     manual_clock server_wall{1'700'000'000'000};
     manual_clock wall_a{1'700'000'000'000}, wall_a2{1'700'000'000'000};
-    std::unique_ptr<server_store> server =
-        server_store::create(dir.file("server.db"), server_wall, {1});
+    std::unique_ptr<sqlite_store> server =
+        sqlite_store::create(dir.file("server.db"), server_wall, {1});
     device dev_a{"tab-a", "01849", "Xã A, máy 1"}, dev_a2{"tab-a2", "01849", "Xã A, máy 2"};
     std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall_a, {2});
     std::unique_ptr<tablet> a2 = tablet::create(dir.file("a2.db"), wall_a2, {3});

@@ -3,7 +3,7 @@
 // quarantined, and nothing of another commune comes back.
 #include "temp_dir.hpp"
 
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@ namespace {
 struct hostile_fixture : ::testing::Test {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
-    std::unique_ptr<server_store> server = server_store::create(dir.file("server.db"), wall, {1});
+    std::unique_ptr<sqlite_store> server = sqlite_store::create(dir.file("server.db"), wall, {1});
     device dev_a{"tab-a", "01849", "Xã A"}, dev_b{"tab-b", "01852", "Xã B"};
     site_id site_a{}, site_b{};
     std::uint64_t seq_a = 0;
@@ -348,7 +348,7 @@ TEST(hostile_quota, a_device_at_its_quarantine_quota_has_its_pushes_refused_unti
     manual_clock wall{1'700'000'000'000};
     server_options so;
     so.max_quarantine_rows_per_device = 5;
-    auto server = server_store::create(dir.file("server.db"), wall, {1}, so);
+    auto server = sqlite_store::create(dir.file("server.db"), wall, {1}, so);
     device bad{"tab-bad", "01849", "Xã A"}, good{"tab-good", "01849", "Xã A, máy 2"};
     site_id sb{}, sg{};
     sb[0] = 0xba;

@@ -3,7 +3,7 @@
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include <gtest/gtest.h>
@@ -23,7 +23,7 @@ TEST(migrations, a_server_of_format_1_without_a_later_column_gains_it_once_and_k
     const auto path = dir.file("noi.db");
     std::int64_t latest = 0;
     {
-        auto s = server_store::create(path, wall, {1});
+        auto s = sqlite_store::create(path, wall, {1});
         s->add_device({"dev-a", "01849", "Máy 1", false});
         latest = s->rep().meta_int("format");
         EXPECT_GT(latest, 1);
@@ -32,7 +32,7 @@ TEST(migrations, a_server_of_format_1_without_a_later_column_gains_it_once_and_k
                            "UPDATE noi_meta SET value = 1 WHERE key = 'format'");
     }
     {
-        auto s = server_store::open(path, wall);
+        auto s = sqlite_store::open(path, wall);
         EXPECT_EQ(s->rep().meta_int("format"), latest);
         EXPECT_EQ(one(s->rep().db(), "SELECT count(*) FROM pragma_table_info('noi_devices') "
                                      "WHERE name = 'refused_at'"),
@@ -48,7 +48,7 @@ TEST(migrations, a_server_of_format_1_without_a_later_column_gains_it_once_and_k
         database db(path, false);
         schema_before = one(db, "PRAGMA schema_version");
     }
-    server_store::open(path, wall);
+    sqlite_store::open(path, wall);
     database db(path, false);
     EXPECT_EQ(one(db, "PRAGMA schema_version"), schema_before);
 }
@@ -59,12 +59,12 @@ TEST(migrations, a_database_of_a_newer_release_is_refused_and_left_as_it_is) {
     for (const bool server : {true, false}) {
         const auto path = dir.file(server ? "noi.db" : "tablet.db");
         if (server)
-            server_store::create(path, wall, {1})->rep().set_meta_int("format", 99);
+            sqlite_store::create(path, wall, {1})->rep().set_meta_int("format", 99);
         else
             tablet::create(path, wall, {2})->rep().set_meta_int("format", 99);
         try {
             if (server)
-                server_store::open(path, wall);
+                sqlite_store::open(path, wall);
             else
                 tablet::open(path, wall);
             ADD_FAILURE() << "a format-99 database opened";

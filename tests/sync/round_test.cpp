@@ -5,6 +5,7 @@
 
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -20,7 +21,7 @@ namespace {
 struct round_fixture : ::testing::Test {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
-    std::unique_ptr<server_store> server = server_store::create(dir.file("server.db"), wall, {1});
+    std::unique_ptr<sqlite_store> server = sqlite_store::create(dir.file("server.db"), wall, {1});
     device dev_a{"tab-a", "01849", "Xã A, máy 1"}, dev_a2{"tab-a2", "01849", "Xã A, máy 2"},
         dev_b{"tab-b", "01852", "Xã B"}, province{"prov", "*", "Tỉnh"};
     std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall, {2});
@@ -51,7 +52,7 @@ struct round_fixture : ::testing::Test {
     }
     void reopen_server() {
         server.reset();
-        server = server_store::open(dir.file("server.db"), wall, {12});
+        server = sqlite_store::open(dir.file("server.db"), wall, {12});
     }
     std::int64_t server_count(const std::string& sql) {
         auto st = server->rep().db().prepare(sql);
@@ -478,7 +479,7 @@ TEST_F(round_fixture, a_new_server_epoch_makes_the_tablet_repush_and_pull_from_z
     // Restore an old backup: a fresh server that knows the device but not the data.
     server.reset();
     test::temp_dir other;
-    server = server_store::create(other.file("restored.db"), wall, {11});
+    server = sqlite_store::create(other.file("restored.db"), wall, {11});
     server->add_device(dev_a);
     sync(*a, dev_a);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE summary = 'giữ lại'"), 1);
@@ -889,7 +890,7 @@ TEST_F(round_fixture, a_restore_records_no_conflict_for_changes_the_server_had_t
     ASSERT_TRUE(server->conflicts().empty());
 
     server.reset();
-    server = server_store::open(dir.file("snapshot.db"), wall, {13});
+    server = sqlite_store::open(dir.file("snapshot.db"), wall, {13});
     {
         transaction tx(server->rep().db());
         server->new_epoch();

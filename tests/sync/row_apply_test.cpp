@@ -147,8 +147,8 @@ TEST(row_apply, tablet_never_overwrites_a_pending_cell) {
     inc.cells.push_back({0, std::string("from server"), v(9, B), std::nullopt});
     auto st = live_row(v(1, A), v(5, A), v(1, A));
     st.cells[0]->seq = 12; // written here after the last acknowledgement (10)
-    auto r = run(st, {std::string("mine"), "x001"}, {true, true}, std::move(inc), role::tablet, 10,
-                 0);
+    auto r =
+        run(st, {std::string("mine"), "x001"}, {true, true}, std::move(inc), role::tablet, 10, 0);
     EXPECT_EQ(r.dec.cells[0], action::skip);
     EXPECT_EQ(r.values[0], value(std::string("mine")));
     EXPECT_EQ(r.st.cells[0]->ver, v(5, A));

@@ -6,6 +6,7 @@
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <gtest/gtest.h>
 
@@ -166,7 +167,7 @@ TEST_P(store_contract, requests_not_committed_leave_nothing) {
     {
         auto tx = store->begin();
         store->add_device({"tab-y", "01849", "kept", false});
-        tx.commit();
+        tx->commit();
     }
     EXPECT_TRUE(store->find_device("tab-y"));
 }
@@ -174,7 +175,7 @@ TEST_P(store_contract, requests_not_committed_leave_nothing) {
 const store_kind kinds[] = {
     {"sqlite",
      [](const std::string& dir, const wall_clock& wall) {
-         return server_store::create(dir + "/server.db", wall, {1});
+         return sqlite_store::create(dir + "/server.db", wall, {1});
      }},
 };
 

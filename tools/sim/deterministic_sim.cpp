@@ -94,7 +94,7 @@ private:
 
     void setup() {
         server_path_ = opt_.dir + "/server.db";
-        server_ = server_store::create(server_path_, server_wall_, {rng_()});
+        server_ = sqlite_store::create(server_path_, server_wall_, {rng_()});
         arm_server();
         const std::string communes[] = {"01849", "01852"};
         for (const auto& c : communes)
@@ -240,7 +240,7 @@ private:
     }
     void reopen_server() {
         server_.reset();
-        server_ = server_store::open(server_path_, server_wall_, {rng_()});
+        server_ = sqlite_store::open(server_path_, server_wall_, {rng_()});
         arm_server();
         summary_.server_crashes++;
     }
@@ -729,7 +729,7 @@ private:
     site_id hostile_site_{};
     std::uint64_t hostile_seq_ = 0, hostile_acked_ = 0;
     std::string server_path_;
-    std::unique_ptr<server_store> server_;
+    std::unique_ptr<sqlite_store> server_;
     std::vector<sim_tablet> tabs_;
     std::vector<write_rec> log_;
     sim_summary summary_;

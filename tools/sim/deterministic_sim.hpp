@@ -4,7 +4,7 @@
 // stop and every tablet has run full rounds, check() tests the three properties of §7.
 #pragma once
 
-#include <noi/sync/server_store.hpp>
+#include <noi/sync/sqlite_store.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include <cstdint>

@@ -1,17 +1,16 @@
 // Who may sync and who may administer, as the server's store keeps it: token hashes (a token
 // itself is never stored), named accounts, and the log of admin actions. The server makes and
-// hashes tokens (server/src/auth_store.cpp); this only stores and finds them.
+// hashes tokens (server/src/auth_store.cpp); this only stores and finds them. A server_store
+// gives its own (server_store::access()).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace noi {
-
-class server_store;
-class database;
 
 // A named person or program with admin tokens. `admin` may do everything; `viewer` only reads,
 // and when `communes` is not empty, only those communes' rows.
@@ -22,35 +21,34 @@ struct account {
     std::int64_t created_at_ms = 0;
     bool is_admin() const { return role == "admin"; }
     // Whether the account may read rows of `scope` ("" or "*": rows of no one commune).
-    bool reads(const std::string& scope) const;
+    bool reads(const std::string& scope) const {
+        return communes.empty() ||
+               std::find(communes.begin(), communes.end(), scope) != communes.end();
+    }
 };
 
 enum class token_kind { device, admin };
 
 class access_store {
 public:
-    explicit access_store(server_store& store);
+    virtual ~access_store() = default;
 
     // `owner`: the device id of a device token, the account name of an admin one.
-    void add_token(const std::string& hash, token_kind kind, const std::string& owner);
+    virtual void add_token(const std::string& hash, token_kind kind, const std::string& owner) = 0;
     // The owner of a token of that kind, if the hash is known.
-    std::optional<std::string> token_owner(const std::string& hash, token_kind kind);
-    void drop_device_tokens(const std::string& device_id);
+    virtual std::optional<std::string> token_owner(const std::string& hash, token_kind kind) = 0;
+    virtual void drop_device_tokens(const std::string& device_id) = 0;
 
-    void add_account(const account& a);
-    std::optional<account> find_account(const std::string& name);
-    std::vector<account> accounts();
+    virtual void add_account(const account& a) = 0;
+    virtual std::optional<account> find_account(const std::string& name) = 0;
+    virtual std::vector<account> accounts() = 0;
     // False for an unknown account.
-    bool disable_account(const std::string& name);
+    virtual bool disable_account(const std::string& name) = 0;
 
-    void record(const std::string& account, const std::string& action, const std::string& target,
-                const std::string& detail);
+    virtual void record(const std::string& account, const std::string& action,
+                        const std::string& target, const std::string& detail) = 0;
     // Whether `code` is a commune of the reference data.
-    bool is_commune(const std::string& code);
-
-private:
-    server_store& store_;
-    database& db_;
+    virtual bool is_commune(const std::string& code) = 0;
 };
 
 } // namespace noi

@@ -1,5 +1,4 @@
-#include <noi/sync/access_store.hpp>
-#include <noi/sync/server_store.hpp>
+#include "sqlite_access_store.hpp"
 
 #include <algorithm>
 
@@ -23,23 +22,21 @@ account read_account(const statement& st) {
 
 } // namespace
 
-bool account::reads(const std::string& scope) const {
-    return communes.empty() || std::find(communes.begin(), communes.end(), scope) != communes.end();
-}
+sqlite_access_store::sqlite_access_store(replica& rep) : rep_(rep), db_(rep.db()) {}
 
-access_store::access_store(server_store& store) : store_(store), db_(store.rep().db()) {}
-
-void access_store::add_token(const std::string& hash, token_kind kind, const std::string& owner) {
+void sqlite_access_store::add_token(const std::string& hash, token_kind kind,
+                                    const std::string& owner) {
     auto& st = db_.cached(kind == token_kind::device
                               ? "INSERT INTO noi_tokens(hash, kind, device_id, created_at) VALUES "
                                 "(?1, 'device', ?2, ?3)"
                               : "INSERT INTO noi_tokens(hash, kind, account, created_at) VALUES "
                                 "(?1, 'admin', ?2, ?3)");
-    st.bind_blob(1, hash.data(), hash.size()).bind(2, owner).bind(3, store_.now_ms());
+    st.bind_blob(1, hash.data(), hash.size()).bind(2, owner).bind(3, rep_.clock().wall_ms());
     st.run();
 }
 
-std::optional<std::string> access_store::token_owner(const std::string& hash, token_kind kind) {
+std::optional<std::string> sqlite_access_store::token_owner(const std::string& hash,
+                                                            token_kind kind) {
     auto& st = db_.cached("SELECT CASE kind WHEN 'device' THEN device_id ELSE account END FROM "
                           "noi_tokens WHERE hash = ?1 AND kind = ?2");
     st.bind_blob(1, hash.data(), hash.size()).bind(2, kind_text(kind));
@@ -49,23 +46,23 @@ std::optional<std::string> access_store::token_owner(const std::string& hash, to
     return owner;
 }
 
-void access_store::drop_device_tokens(const std::string& device_id) {
+void sqlite_access_store::drop_device_tokens(const std::string& device_id) {
     auto& drop = db_.cached("DELETE FROM noi_tokens WHERE kind = 'device' AND device_id = ?1");
     drop.bind(1, device_id);
     drop.run();
 }
 
-void access_store::add_account(const account& a) {
+void sqlite_access_store::add_account(const account& a) {
     std::string list;
     for (const auto& c : a.communes)
         list += (list.empty() ? "" : ",") + c;
     auto& st = db_.cached(
         "INSERT INTO noi_accounts(name, role, communes, created_at) VALUES (?1, ?2, ?3, ?4)");
-    st.bind(1, a.name).bind(2, a.role).bind(3, list).bind(4, store_.now_ms());
+    st.bind(1, a.name).bind(2, a.role).bind(3, list).bind(4, rep_.clock().wall_ms());
     st.run();
 }
 
-std::optional<account> access_store::find_account(const std::string& name) {
+std::optional<account> sqlite_access_store::find_account(const std::string& name) {
     auto& st = db_.cached("SELECT name, role, communes, disabled, created_at FROM noi_accounts "
                           "WHERE name = ?1");
     st.bind(1, name);
@@ -75,7 +72,7 @@ std::optional<account> access_store::find_account(const std::string& name) {
     return a;
 }
 
-std::vector<account> access_store::accounts() {
+std::vector<account> sqlite_access_store::accounts() {
     std::vector<account> out;
     auto st = db_.prepare(
         "SELECT name, role, communes, disabled, created_at FROM noi_accounts ORDER BY name");
@@ -84,22 +81,26 @@ std::vector<account> access_store::accounts() {
     return out;
 }
 
-bool access_store::disable_account(const std::string& name) {
+bool sqlite_access_store::disable_account(const std::string& name) {
     auto& st = db_.cached("UPDATE noi_accounts SET disabled = 1 WHERE name = ?1");
     st.bind(1, name);
     st.run();
     return db_.changes() > 0;
 }
 
-void access_store::record(const std::string& account, const std::string& action,
-                          const std::string& target, const std::string& detail) {
+void sqlite_access_store::record(const std::string& account, const std::string& action,
+                                 const std::string& target, const std::string& detail) {
     auto& st = db_.cached("INSERT INTO noi_admin_log(at, account, action, target, detail) VALUES "
                           "(?1, ?2, ?3, ?4, ?5)");
-    st.bind(1, store_.now_ms()).bind(2, account).bind(3, action).bind(4, target).bind(5, detail);
+    st.bind(1, rep_.clock().wall_ms())
+        .bind(2, account)
+        .bind(3, action)
+        .bind(4, target)
+        .bind(5, detail);
     st.run();
 }
 
-bool access_store::is_commune(const std::string& code) {
+bool sqlite_access_store::is_commune(const std::string& code) {
     auto& st = db_.cached("SELECT 1 FROM commune WHERE id = ?1");
     st.bind(1, code);
     const bool known = st.step();
