@@ -446,4 +446,22 @@ const char* to_string(decode_errc e) {
     return "unknown";
 }
 
+error refusal_for(const decode_error& e) {
+    error out{error_code::malformed,
+              condition::protocol,
+              "the server could not read the message: " + e.detail,
+              {oldest_supported_version, protocol_version}};
+    if (e.code == decode_errc::too_large) {
+        out.code = error_code::too_large;
+        out.message = "the message is over a limit of the protocol (" + e.detail +
+                      "); send fewer rows per message";
+    } else if (e.code == decode_errc::unsupported_version) {
+        out.code = error_code::unsupported_version;
+        out.cond = condition::permanent;
+        out.message = "the server does not speak this protocol version (" + e.detail +
+                      "); update the app to one that speaks a version in supported_versions";
+    }
+    return out;
+}
+
 } // namespace noi::proto

@@ -112,6 +112,17 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
         return finish();
     }
     state_.stats().bytes_in += n;
+    if (ws_.got_text()) {
+        buffer_.consume(buffer_.size());
+        spdlog::warn("device {} sent a text frame; the protocol is binary only", dev_.id);
+        closing_ = true;
+        queue(encoded(proto::error{proto::error_code::malformed,
+                                   proto::condition::protocol,
+                                   "the sync protocol sends each message as one binary frame; "
+                                   "text frames are refused",
+                                   {}}));
+        return;
+    }
     auto data = buffer_.cdata();
     std::span<const std::uint8_t> bytes(static_cast<const std::uint8_t*>(data.data()), data.size());
     proto::limits lim;
@@ -121,12 +132,7 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     if (auto* e = std::get_if<proto::decode_error>(&decoded)) {
         spdlog::warn("malformed message from device {}: {}", dev_.id, e->detail);
         closing_ = true;
-        queue(encoded(proto::error{e->code == proto::decode_errc::unsupported_version
-                                       ? proto::error_code::unsupported_version
-                                       : proto::error_code::malformed,
-                                   proto::condition::protocol,
-                                   "the server could not read the message: " + e->detail,
-                                   {proto::oldest_supported_version, proto::protocol_version}}));
+        queue(encoded(proto::refusal_for(*e)));
         return;
     }
     if (std::holds_alternative<proto::push>(std::get<proto::message>(decoded)) &&
@@ -210,15 +216,21 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
         std::shared_ptr<const std::vector<std::uint8_t>> out;
         bool close = false;
         try {
-            auto [changes, round_finished] = self->core_->answer_pull(reader, p);
-            self->rows_out_ += changes.rows.size();
-            if (round_finished) {
-                ++self->rounds_;
-                self->state_.db([id = self->dev_.id](server_store& store, auth_store&) {
-                    store.record_sync(id);
-                });
+            auto [changes, round_finished, refused] = self->core_->answer_pull(reader, p);
+            if (refused) {
+                spdlog::warn("device {}: {}", self->dev_.id, refused->message);
+                out = encoded(*refused);
+                close = true;
+            } else {
+                self->rows_out_ += changes.rows.size();
+                if (round_finished) {
+                    ++self->rounds_;
+                    self->state_.db([id = self->dev_.id](server_store& store, auth_store&) {
+                        store.record_sync(id);
+                    });
+                }
+                out = encoded(changes);
             }
-            out = encoded(changes);
         } catch (const std::exception& e) {
             spdlog::error("pull for device {} failed: {}", self->dev_.id, e.what());
             out = encoded(proto::error{proto::error_code::internal,

@@ -43,8 +43,11 @@ server_session::reply server_session::answer(const proto::message& m) {
         out.send.push_back(std::get<proto::push_ack>(std::move(r)));
         return out;
     }
-    if (const auto* p = std::get_if<proto::pull>(&m))
-        return {{answer_pull(store_, *p).changes}, false, {}};
+    if (const auto* p = std::get_if<proto::pull>(&m)) {
+        auto r = answer_pull(store_, *p);
+        if (r.refused) return refuse(std::move(*r.refused));
+        return {{std::move(r.changes)}, false, {}};
+    }
     return refuse({proto::error_code::unexpected_message,
                    proto::condition::protocol,
                    "only PUSH and PULL may follow HELLO",
@@ -54,6 +57,20 @@ server_session::reply server_session::answer(const proto::message& m) {
 server_session::pull_reply server_session::answer_pull(server_store& reader,
                                                        const proto::pull& p) const {
     pull_reply r;
+    // A cursor is a server sequence this server sent; one beyond its head would be echoed back
+    // and stored, and the client would miss every change up to it.
+    if (const auto head = reader.committed_head(); p.cursor > head) {
+        r.refused = proto::error{proto::error_code::bad_cursor,
+                                 proto::condition::protocol,
+                                 "the PULL's cursor " + std::to_string(p.cursor) +
+                                     " is beyond the server's newest "
+                                     "sequence " +
+                                     std::to_string(head) +
+                                     "; a cursor must be one a CHANGES of this "
+                                     "server's epoch gave (or 0 to pull everything)",
+                                 {}};
+        return r;
+    }
     r.changes = reader.pull(device_, p, site_);
     r.round_finished = !r.changes.more;
     return r;

@@ -99,6 +99,14 @@ std::uint64_t sqlite_store::server_seq() const {
     return feed_->head();
 }
 
+std::uint64_t sqlite_store::committed_head() {
+    auto& st = rep_->db().cached("SELECT coalesce(max(seq), 0) FROM noi_feed");
+    std::uint64_t head = 0;
+    if (st.step()) head = static_cast<std::uint64_t>(st.column_int(0));
+    st.reset();
+    return head;
+}
+
 site_id sqlite_store::epoch() {
     auto& st = rep_->db().cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
     site_id e{};
@@ -154,6 +162,18 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
                             "this replica's id is reserved for the server; make a new replica "
                             "with noi-client init",
                             {}};
+    // A server behind its tablet's schema (restored from an older backup) would refuse or
+    // misplace the rows of what it lacks: the tablet keeps everything until it is fixed.
+    if (h.schema_version > rep_->tables().version)
+        return proto::error{
+            proto::error_code::schema_ahead,
+            proto::condition::permanent,
+            "this tablet's schema is version " + std::to_string(h.schema_version) +
+                " but the server's is " + std::to_string(rep_->tables().version) +
+                ": the server was restored from an older backup or lost a schema change; restore "
+                "the newer backup or apply the schema again (noi-admin schema apply). The "
+                "tablet keeps all its data meanwhile",
+            {}};
     transaction tx(rep_->db());
     auto bound = devices_->bind(d, h.site, opt_.max_sites_per_device);
     if (auto* refused = std::get_if<proto::error>(&bound)) return *refused;

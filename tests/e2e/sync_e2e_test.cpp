@@ -205,8 +205,16 @@ TEST_F(e2e, malformed_frames_get_an_error_and_a_close_while_others_are_served) {
     auto a = tablet_for(A, "a.db");
     auto tr = client::make_websocket_transport();
     tr->connect(server.url(), a->token, std::chrono::seconds(5));
+    // An array claiming four billion elements: a count past the decoder's bounds.
     tr->send({0xdd, 0xff, 0xff, 0xff, 0xff}, std::chrono::seconds(5));
     auto m = std::get<proto::message>(proto::decode(tr->receive(std::chrono::seconds(5))));
+    ASSERT_TRUE(std::holds_alternative<proto::error>(m));
+    EXPECT_EQ(std::get<proto::error>(m).code, proto::error_code::too_large);
+    // Bytes that are not msgpack at all.
+    tr = client::make_websocket_transport();
+    tr->connect(server.url(), a->token, std::chrono::seconds(5));
+    tr->send({0xc1}, std::chrono::seconds(5));
+    m = std::get<proto::message>(proto::decode(tr->receive(std::chrono::seconds(5))));
     ASSERT_TRUE(std::holds_alternative<proto::error>(m));
     EXPECT_EQ(std::get<proto::error>(m).code, proto::error_code::malformed);
     EXPECT_THROW(tr->receive(std::chrono::seconds(2)), client::transport_error);

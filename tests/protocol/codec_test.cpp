@@ -139,3 +139,22 @@ TEST(codec, random_bytes_never_crash) {
     }
     SUCCEED();
 }
+
+TEST(codec, an_undecodable_message_gets_the_error_its_failure_names) {
+    const auto too_large = proto::refusal_for({proto::decode_errc::too_large, "too many rows"});
+    EXPECT_EQ(too_large.code, proto::error_code::too_large);
+    EXPECT_EQ(too_large.cond, proto::condition::protocol);
+    const auto version =
+        proto::refusal_for({proto::decode_errc::unsupported_version, "protocol version 9"});
+    EXPECT_EQ(version.code, proto::error_code::unsupported_version);
+    EXPECT_EQ(version.cond, proto::condition::permanent) << "an update fixes it, not a retry";
+    EXPECT_EQ(
+        version.supported_versions,
+        (std::vector<std::uint32_t>{proto::oldest_supported_version, proto::protocol_version}));
+    for (auto c : {proto::decode_errc::truncated, proto::decode_errc::malformed,
+                   proto::decode_errc::wrong_type, proto::decode_errc::unknown_message}) {
+        const auto e = proto::refusal_for({c, "x"});
+        EXPECT_EQ(e.code, proto::error_code::malformed) << proto::to_string(c);
+        EXPECT_EQ(e.cond, proto::condition::protocol);
+    }
+}

@@ -175,3 +175,49 @@ TEST_F(websocket_session_test, a_pull_before_hello_is_refused_by_the_writer_and_
     ASSERT_TRUE(run_until([&] { return ended; }));
     EXPECT_EQ(read_ec, websocket::error::closed) << read_ec.message();
 }
+
+TEST_F(websocket_session_test, a_text_frame_is_refused_as_not_part_of_the_protocol) {
+    connect();
+    // Valid UTF-8 (Beast itself closes a text frame that is not, with code 1007): a client
+    // that took the protocol for JSON.
+    client.text(true);
+    const std::string json = R"({"type": "hello", "version": 1})";
+    bool written = false;
+    client.async_write(asio::buffer(json), [&](beast::error_code ec, std::size_t) {
+        EXPECT_FALSE(ec) << ec.message();
+        written = true;
+    });
+    ASSERT_TRUE(run_until([&] { return written; }));
+    auto refused = receive();
+    ASSERT_TRUE(std::holds_alternative<proto::error>(refused));
+    const auto& e = std::get<proto::error>(refused);
+    EXPECT_EQ(e.code, proto::error_code::malformed);
+    EXPECT_NE(e.message.find("binary"), std::string::npos) << e.message;
+}
+
+TEST_F(websocket_session_test, a_message_over_a_decoder_limit_is_refused_as_too_large) {
+    connect();
+    auto welcome = exchange(t->begin_round("test"));
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(welcome));
+    proto::push p{0, 1, {}};
+    proto::row_change r;
+    r.table = "household";
+    r.id = "h1";
+    r.seen.resize(257); // a row holds at most 256 seen versions (the decoder's limit)
+    r.exists = proto::existence_change{false, {1, {}}, std::nullopt};
+    p.rows.push_back(r);
+    auto refused = exchange(p);
+    ASSERT_TRUE(std::holds_alternative<proto::error>(refused));
+    EXPECT_EQ(std::get<proto::error>(refused).code, proto::error_code::too_large);
+}
+
+TEST_F(websocket_session_test, a_pull_cursor_beyond_the_feed_is_refused_by_the_reader) {
+    connect();
+    auto welcome = exchange(t->begin_round("test"));
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(welcome));
+    auto refused = exchange(proto::pull{std::uint64_t{1} << 63, 500, true});
+    ASSERT_TRUE(std::holds_alternative<proto::error>(refused));
+    const auto& e = std::get<proto::error>(refused);
+    EXPECT_EQ(e.code, proto::error_code::bad_cursor);
+    EXPECT_NE(e.message.find("9223372036854775808"), std::string::npos) << e.message;
+}

@@ -3,6 +3,7 @@
 // quarantined, and nothing of another commune comes back.
 #include "temp_dir.hpp"
 
+#include <noi/sync/server_session.hpp>
 #include <noi/sync/sqlite_store.hpp>
 
 #include <gtest/gtest.h>
@@ -388,4 +389,41 @@ TEST(hostile_quota, a_device_at_its_quarantine_quota_has_its_pushes_refused_unti
         server->discard_quarantined(q.id);
     EXPECT_TRUE(std::holds_alternative<proto::push_ack>(
         server->push(bad, sb, proto::push{5, 6, {row(sb, 6, "01849")}})));
+}
+
+TEST_F(hostile_fixture, a_tablet_ahead_of_the_servers_schema_is_refused_and_nothing_is_bound) {
+    device d{"tab-c", "01849", "Xã A, máy mới"};
+    server->add_device(d);
+    proto::hello h;
+    h.site[0] = 0xc;
+    h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+    h.schema_version = static_cast<std::uint32_t>(server->schema_version()) + 1;
+    auto r = server->hello(d, h);
+    ASSERT_TRUE(std::holds_alternative<proto::error>(r));
+    const auto& e = std::get<proto::error>(r);
+    EXPECT_EQ(e.code, proto::error_code::schema_ahead);
+    EXPECT_EQ(e.cond, proto::condition::permanent);
+    EXPECT_NE(e.message.find("noi-admin schema apply"), std::string::npos) << e.message;
+    EXPECT_EQ(count("SELECT count(*) FROM noi_sites WHERE device_id = 'tab-c'"), 0);
+    h.schema_version = static_cast<std::uint32_t>(server->schema_version());
+    EXPECT_TRUE(std::holds_alternative<proto::welcome>(server->hello(d, h)));
+}
+
+TEST_F(hostile_fixture, a_pull_cursor_beyond_the_feed_is_refused_and_its_head_is_accepted) {
+    push_a({row("household", "h1", "01849", {{"commune_code", std::string("01849")}})});
+    server_session s(*server, dev_a);
+    proto::hello h;
+    h.site = site_a;
+    h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
+    server->release(site_a);
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(s.on_message(h).send.at(0)));
+    const auto head = server->committed_head();
+    ASSERT_GT(head, 0u);
+    EXPECT_FALSE(s.answer_pull(*server, {head, 500, true}).refused);
+    for (std::uint64_t cursor : {head + 1, std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
+        auto r = s.answer_pull(*server, {cursor, 500, true});
+        ASSERT_TRUE(r.refused) << cursor;
+        EXPECT_EQ(r.refused->code, proto::error_code::bad_cursor);
+        EXPECT_TRUE(r.changes.rows.empty());
+    }
 }

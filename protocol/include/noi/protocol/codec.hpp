@@ -40,6 +40,11 @@ struct limits {
 
 std::vector<std::uint8_t> encode(const message& m);
 
+// The ERROR a receiver answers a message it cannot decode with, before it closes: too_large
+// for a bound passed, unsupported_version (permanent: the peer must be updated) for a HELLO of
+// a version it does not speak, malformed for the rest (a bug in the peer).
+error refusal_for(const decode_error& e);
+
 std::variant<message, decode_error> decode(std::span<const std::uint8_t> bytes,
                                            const limits& lim = {});
 

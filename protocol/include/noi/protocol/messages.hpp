@@ -170,6 +170,8 @@ enum class error_code : std::uint16_t {
     too_large = 9,
     unknown_device = 10,
     quota_exceeded = 11, // the device's rejected rows on the server are at their limit
+    bad_cursor = 12,     // a PULL's cursor beyond the server's newest sequence
+    schema_ahead = 13,   // the tablet's schema is newer than the server's
 };
 
 struct error {

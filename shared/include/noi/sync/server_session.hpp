@@ -41,6 +41,8 @@ public:
     struct pull_reply {
         proto::changes changes;
         bool round_finished = false; // the last batch: the device's round is a full sync now
+        // A PULL the server will not answer (a cursor it never sent): send this, then close.
+        std::optional<proto::error> refused;
     };
     pull_reply answer_pull(server_store& reader, const proto::pull& p) const;
 

@@ -154,6 +154,9 @@ public:
     virtual void record_sync(const std::string& device_id) = 0;
 
     virtual std::uint64_t server_seq() const = 0;
+    // The newest server sequence committed, as a reader sees it now (server_seq() is the
+    // writer's, with what the open group took).
+    virtual std::uint64_t committed_head() = 0;
     virtual site_id epoch() = 0;
     // A restored backup gets a new epoch so tablets re-push and pull from zero (docs/design.md §4).
     virtual void new_epoch() = 0;

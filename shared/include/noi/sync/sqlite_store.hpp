@@ -48,10 +48,12 @@ public:
     std::vector<device_status> device_statuses() override;
     bool revoke_device(const std::string& device_id) override;
     void record_refusal(const std::string& device_id) override;
-    std::variant<proto::welcome, proto::error> hello(const device& d, const proto::hello& h) override;
+    std::variant<proto::welcome, proto::error> hello(const device& d,
+                                                     const proto::hello& h) override;
     void release(const site_id& s) override;
-    std::variant<proto::push_ack, proto::error>
-    push(const device& d, const site_id& s, const proto::push& p, emissions* emitted = nullptr) override;
+    std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s,
+                                                     const proto::push& p,
+                                                     emissions* emitted = nullptr) override;
     proto::changes pull(const device& d, const proto::pull& p,
                         const std::optional<site_id>& puller = std::nullopt) override;
     void write_local(const std::string& table, const std::string& id,
@@ -67,6 +69,7 @@ public:
     quarantine_result release_quarantined(std::uint64_t id) override;
     void record_sync(const std::string& device_id) override;
     std::uint64_t server_seq() const override;
+    std::uint64_t committed_head() override;
     site_id epoch() override;
     void new_epoch() override;
     bool holds_stamps_beyond_clock() override;
@@ -76,7 +79,9 @@ public:
     store_counts counts(std::int64_t silent_since_ms) override;
     std::int64_t now_ms() override { return rep_->clock().wall_ms(); }
     std::int64_t schema_version() const override { return rep_->tables().version; }
-    const table_def* find_table(const std::string& name) const override { return rep_->tables().find(name); }
+    const table_def* find_table(const std::string& name) const override {
+        return rep_->tables().find(name);
+    }
     std::optional<std::map<std::string, value>> read_row(const std::string& table,
                                                          const std::string& id) override;
     std::vector<stored_row> live_rows(const std::string& table, const std::string& column = {},
@@ -109,6 +114,7 @@ public:
     void start_quarantine_ids_at(std::int64_t floor) {
         rep_->set_meta_int("quarantine_id_floor", floor);
     }
+
 private:
     // The latest wall time the server has read, in ms; every stamp it takes is bounded by it.
     std::int64_t hlc_now_ms();
