@@ -34,6 +34,8 @@ const char* to_string(reject_reason r) {
         return "missing_scope";
     case reject_reason::foreign_version:
         return "foreign_version";
+    case reject_reason::unknown_row:
+        return "unknown_row";
     }
     return "unknown";
 }

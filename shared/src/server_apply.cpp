@@ -17,6 +17,13 @@
 #include <algorithm>
 
 namespace noi {
+namespace {
+
+bool carries_column(const std::vector<std::size_t>& columns, std::size_t column) {
+    return std::find(columns.begin(), columns.end(), column) != columns.end();
+}
+
+} // namespace
 
 std::optional<proto::reject_reason> sqlite_store::validate(const device& d, const site_id& s,
                                                            const proto::row_change& r,
@@ -84,6 +91,13 @@ std::optional<proto::reject_reason> sqlite_store::validate(const device& d, cons
         why = "the row has no commune code";
         return reject_reason::missing_scope;
     }
+    // A tablet places a row by its scope cell, which only the row's insert carries: a first
+    // insert without it would be stored where no tablet ever shows it.
+    if (r.exists && r.exists->alive && !r.exists->base && !carries_column(columns, *def->scope)) {
+        why = "the new row " + r.id + " carries no " + def->columns[*def->scope].name +
+              " cell; an insert must send its commune code as a cell";
+        return reject_reason::missing_scope;
+    }
     if (d.scope != "*" && *scope != d.scope) {
         why = "the row belongs to commune " + *scope + " but the device is enrolled for " + d.scope;
         return reject_reason::out_of_scope;
@@ -127,6 +141,18 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
                                                                 : std::string("(none)")) +
                   "; a row's commune never changes, so a new record needs a new id";
         }
+    }
+    // An update of a row the server never held (its insert refused, or never sent) has no
+    // scope cell to place it by. A re-send after a restore is taken: its insert is re-sent by
+    // its own writer, and refusing it would take the update from its tablet.
+    if (!reason && def && def->scope && !loaded && !as_new && !r.exists &&
+        !carries_column(columns, *def->scope) &&
+        std::none_of(r.cells.begin(), r.cells.end(),
+                     [](const auto& c) { return merge::is_resend(c.ver, c.base); })) {
+        reason = proto::reject_reason::unknown_row;
+        why = "the server holds no row " + r.id + " of " + r.table +
+              "; an update must follow the row's insert (if the insert is in quarantine, release "
+              "it first, then this)";
     }
     if (reason) {
         auto rej = quarantine_->record(d.id, s, r, *reason, std::move(why));

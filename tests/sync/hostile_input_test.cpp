@@ -43,6 +43,12 @@ struct hostile_fixture : ::testing::Test {
         r.seq = ++seq_a;
         version v{hlc_from_ms(wall.now_ms()) + seq_a, site_a};
         r.exists = proto::existence_change{true, v, std::nullopt};
+        // An insert carries its scope cell, as a tablet's does.
+        const table_def* def = server->find_table(table);
+        if (def && def->scope && !scope.empty() &&
+            std::none_of(cells.begin(), cells.end(),
+                         [&](const auto& c) { return c.first == def->columns[*def->scope].name; }))
+            cells.emplace_back(def->columns[*def->scope].name, scope);
         for (auto& [c, val] : cells)
             r.cells.push_back({c, val, v, std::nullopt});
         return r;
@@ -287,7 +293,8 @@ TEST_F(hostile_fixture, a_push_emits_only_into_scopes_it_may_write) {
     // A row of another commune under a known id is refused without waking that commune.
     auto b_row = row("incident", "i-b2", "01852", {{"summary", std::string("của B")}});
     b_row.exists->ver.site = site_b;
-    b_row.cells[0].ver.site = site_b;
+    for (auto& c : b_row.cells)
+        c.ver.site = site_b;
     proto::push pb{0, 1, {b_row}};
     pb.rows[0].seq = 1;
     ASSERT_TRUE(std::holds_alternative<proto::push_ack>(server->push(dev_b, site_b, pb)));
@@ -426,4 +433,46 @@ TEST_F(hostile_fixture, a_pull_cursor_beyond_the_feed_is_refused_and_its_head_is
         EXPECT_EQ(r.refused->code, proto::error_code::bad_cursor);
         EXPECT_TRUE(r.changes.rows.empty());
     }
+}
+
+// Issue 17: a new row without its scope cell was stored where no tablet could show it.
+TEST_F(hostile_fixture, an_insert_without_its_scope_cell_is_quarantined) {
+    auto r = row("incident", "i-noscope", "01849", {{"summary", std::string("không mã xã")}});
+    std::erase_if(r.cells, [](const auto& c) { return c.column == "commune_code"; });
+    auto ack = push_a({r});
+    ASSERT_EQ(ack.rejections.size(), 1u);
+    EXPECT_EQ(ack.rejections[0].reason, proto::reject_reason::missing_scope);
+    EXPECT_NE(ack.rejections[0].message.find("commune_code"), std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM incident WHERE id = 'i-noscope'"), 0);
+    EXPECT_EQ(count("SELECT count(*) FROM noi_quarantine WHERE row_id = 'i-noscope'"), 1);
+}
+
+// Issue 17: an update of a row the server never held created a row no tablet could show.
+TEST_F(hostile_fixture, an_update_of_a_row_the_server_never_held_is_quarantined) {
+    const version earlier{hlc_from_ms(wall.now_ms() - 1000), site_a};
+    auto upd = row("household", "h-never", "01849", {{"members", std::int64_t{4}}});
+    std::erase_if(upd.cells, [](const auto& c) { return c.column == "commune_code"; });
+    upd.exists.reset();
+    upd.existence_base = earlier;
+    upd.cells[0].base = earlier;
+    auto ack = push_a({upd});
+    ASSERT_EQ(ack.rejections.size(), 1u);
+    EXPECT_EQ(ack.rejections[0].reason, proto::reject_reason::unknown_row);
+    EXPECT_NE(ack.rejections[0].message.find("release"), std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM noi_rows WHERE id = 'h-never'"), 0);
+}
+
+// After a restore a tablet re-sends what the server lost; an update's re-send is taken, and the
+// insert's re-send from its writer places the row.
+TEST_F(hostile_fixture, a_resent_update_of_a_row_the_server_lost_is_accepted) {
+    auto upd = row("household", "h-lost", "01849", {{"members", std::int64_t{5}}});
+    std::erase_if(upd.cells, [](const auto& c) { return c.column == "commune_code"; });
+    upd.exists.reset();
+    upd.cells[0].base = upd.cells[0].ver;
+    auto ack = push_a({upd});
+    EXPECT_TRUE(ack.rejections.empty());
+    auto ins = row("household", "h-lost", "01849", {});
+    ack = push_a({ins});
+    EXPECT_TRUE(ack.rejections.empty());
+    EXPECT_EQ(count("SELECT members FROM household WHERE id = 'h-lost'"), 5);
 }

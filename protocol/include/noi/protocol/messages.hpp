@@ -68,6 +68,7 @@ enum class reject_reason : std::uint16_t {
     wrong_type = 6,
     missing_scope = 7,
     foreign_version = 8, // a version names another replica's site
+    unknown_row = 9,     // an update of a row the server does not hold
 };
 
 const char* to_string(reject_reason r);
