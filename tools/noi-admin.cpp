@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -143,6 +144,31 @@ void print_criterion19_csv(const json& report, bool bom, bool by_commune) {
                   << d["total"] << "\n";
     std::cout << ",Tỉnh (province)," << report["province"]["met"] << ","
               << report["province"]["total"] << "\n";
+}
+
+// The schema as people read it: each table with its scope, its columns under it.
+void print_schema(const json& s) {
+    std::cout << "schema version " << s["version"] << "\n";
+    for (const auto& t : s["tables"]) {
+        std::cout << "\n"
+                  << text(t["name"])
+                  << (t["scope"].is_null() ? std::string(" (global)")
+                                           : " (scope " + text(t["scope"]) + ")")
+                  << "\n";
+        json rows = json::array();
+        for (const auto& col : t["columns"])
+            rows.push_back({{"  column", "  " + text(col["name"])}, {"type", col["type"]}});
+        print_table(rows, {"  column", "type"});
+    }
+    if (s["history"].empty()) return;
+    std::cout << "\nhistory (version 1 is the default NTM criterion-19 schema)\n";
+    json rows = json::array();
+    for (const auto& h : s["history"])
+        rows.push_back({{"version", h["version"]},
+                        {"applied", when(h["applied_at"])},
+                        {"by", h["applied_by"]},
+                        {"added", h["changes"]}});
+    print_table(rows, {"version", "applied", "by", "added"});
 }
 
 } // namespace
@@ -297,6 +323,22 @@ int main(int argc, char** argv) {
     c19->add_flag("--by-commune", by_commune,
                   "With --csv: one line per commune, named, with its district");
     c19->add_flag("--json", c.as_json, "Print JSON");
+
+    auto* schema_cmd = app.add_subcommand(
+        "schema", "The application's tables and columns, and publishing a new version of them");
+    schema_cmd->require_subcommand(1);
+    auto* sshow =
+        schema_cmd->add_subcommand("show", "The current version, every table and column, history");
+    sshow->add_flag("--json", c.as_json, "Print JSON, the shape schema apply takes");
+    std::string schema_file;
+    auto* sapply = schema_cmd->add_subcommand(
+        "apply", "Publish a new version: new tables and new columns only; tablets follow it");
+    sapply
+        ->add_option("FILE", schema_file,
+                     "The new version as JSON, as show --json prints it, with version + 1")
+        ->required()
+        ->check(CLI::ExistingFile);
+    sapply->add_flag("--json", c.as_json, "Print JSON");
 
     try {
         app.parse(argc, argv);
@@ -554,6 +596,22 @@ int main(int argc, char** argv) {
                                     {"new", h["new"]}});
                 print_table(rows, {"time", "by", "kind", "column", "old", "new"});
             }
+        } else if (*sshow) {
+            rc = call(c, "GET", "/admin/v1/schema", "", out);
+            if (rc == ok && !c.as_json) print_schema(out);
+        } else if (*sapply) {
+            std::ifstream in(schema_file, std::ios::binary);
+            std::string body((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+            if (json::parse(body, nullptr, false).is_discarded()) {
+                std::cerr << "error: " << schema_file
+                          << " is not JSON; start from what noi-admin schema show --json prints\n";
+                return failure;
+            }
+            rc = call(c, "POST", "/admin/v1/schema", body, out);
+            if (rc == ok && !c.as_json)
+                std::cout << "published schema version " << out["version"] << ": "
+                          << text(out["changes"]) << "\ntablets take it at their next sync\n";
         } else if (*c19) {
             rc = call(c, "GET",
                       "/admin/v1/reports/criterion19" +

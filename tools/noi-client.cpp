@@ -205,7 +205,8 @@ int main(int argc, char** argv) {
                        {"last_sync_at", time_or_null(s.last_sync_at_ms)},
                        {"server_seq", s.server_seq},
                        {"scope", s.scope.empty() ? json(nullptr) : json(s.scope)},
-                       {"oldest_pending_at", time_or_null(s.oldest_pending_ms)}};
+                       {"oldest_pending_at", time_or_null(s.oldest_pending_ms)},
+                       {"schema_version", t->schema_version()}};
                 json rows = json::array();
                 for (const auto& r : rejected)
                     rows.push_back({{"quarantine_id", r.quarantine_id},
@@ -222,6 +223,7 @@ int main(int argc, char** argv) {
                       << "last sync     "
                       << (s.last_sync_at_ms ? noi::iso8601_ms(*s.last_sync_at_ms) : "never") << "\n"
                       << "server seq    " << s.server_seq << "\n"
+                      << "schema        version " << t->schema_version() << "\n"
                       << "scope         "
                       << (s.scope.empty() ? "not known yet (sync once)" : s.scope) << "\n"
                       << "rejected      " << s.rejected << "\n";
@@ -240,6 +242,10 @@ int main(int argc, char** argv) {
         wo.allow_plain_http = t->rep().meta_int("allow_plain_http") != 0;
         noi::client::replicator rep(
             *t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
+        t->set_schema_listener([](std::uint32_t from, std::uint32_t to) {
+            std::cerr << "schema: the replica moved from version " << from << " to " << to
+                      << " (the server published new tables or columns)\n";
+        });
         if (*watch) {
             std::signal(SIGINT, on_signal);
             std::signal(SIGTERM, on_signal);

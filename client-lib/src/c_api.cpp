@@ -18,6 +18,8 @@ struct noi_replica {
     std::unique_ptr<noi::tablet> t;
     std::atomic<bool> stop{false};
     std::thread background;
+    noi_schema_callback on_schema = nullptr;
+    void* schema_user = nullptr;
 };
 
 namespace {
@@ -50,7 +52,12 @@ template <class F> int guarded(noi_error* err, F f) noexcept {
     }
 }
 
-noi::client::replicator make_replicator(noi::tablet& t) {
+noi::client::replicator make_replicator(noi::tablet& t, const noi_replica& r) {
+    if (r.on_schema)
+        t.set_schema_listener([cb = r.on_schema, user = r.schema_user](
+                                  std::uint32_t from, std::uint32_t to) { cb(from, to, user); });
+    else
+        t.set_schema_listener(nullptr);
     noi::client::replicator_options opt;
     opt.url = t.rep().meta_text("server_url").value_or("");
     opt.token = t.rep().meta_text("token").value_or("");
@@ -155,7 +162,7 @@ int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {
     if (!r || timeout_seconds <= 0)
         return fail(err, NOI_ERR_USAGE, "a replica and a positive timeout are required");
     return guarded(err, [&] {
-        auto rep = make_replicator(*r->t);
+        auto rep = make_replicator(*r->t, *r);
         auto res = rep.sync(std::chrono::seconds(timeout_seconds));
         switch (res.outcome) {
         case noi::client::sync_outcome::done:
@@ -183,7 +190,7 @@ int noi_start_background_sync(noi_replica* r, noi_error* err) {
             try {
                 noi::system_clock wall;
                 auto t = noi::tablet::open(path, wall);
-                auto rep = make_replicator(*t);
+                auto rep = make_replicator(*t, *r);
                 rep.watch(r->stop);
             } catch (...) {
                 // The app sees the state through noi_get_status; a dead background sync is
@@ -210,6 +217,24 @@ int noi_get_status(noi_replica* r, noi_status* out, noi_error* err) {
         out->last_sync_at_ms = s.last_sync_at_ms.value_or(-1);
         return ok(err);
     });
+}
+
+int noi_get_schema_version(noi_replica* r, uint32_t* out, noi_error* err) {
+    if (!r || !out) return fail(err, NOI_ERR_USAGE, "a replica and out are required");
+    return guarded(err, [&] {
+        *out = r->t->schema_version();
+        return ok(err);
+    });
+}
+
+int noi_set_schema_callback(noi_replica* r, noi_schema_callback cb, void* user, noi_error* err) {
+    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE,
+                    "set the schema callback before noi_start_background_sync, or stop it first");
+    r->on_schema = cb;
+    r->schema_user = user;
+    return ok(err);
 }
 
 void noi_close(noi_replica* r) {

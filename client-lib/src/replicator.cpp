@@ -23,6 +23,7 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
     };
     sync_result result;
     auto backoff = opt_.first_backoff;
+    bool schema_retried = false;
     while (clock::now() < deadline) {
         ++result.attempts;
         std::string why;
@@ -81,7 +82,19 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
             }
             why = e.what();
         } catch (const sync_error& e) {
-            // The replica was busy or failed: the round rolled back; try again.
+            // The round rolled back. A row the replica's schema cannot place comes when a
+            // version was published during the session: a new HELLO brings the schema. A second
+            // time, or a schema the replica cannot take, stays so however often it is tried.
+            if (e.code() == errc::schema) {
+                if (!schema_retried) {
+                    schema_retried = true;
+                    continue;
+                }
+                result.outcome = sync_outcome::refused;
+                result.message = e.what();
+                return result;
+            }
+            // The replica was busy or failed: try again.
             why = e.what();
         }
         result.message = why;

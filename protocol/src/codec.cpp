@@ -81,6 +81,30 @@ void put_ids(packer& p, const std::vector<std::uint64_t>& ids) {
         p.pack_uint64(id);
 }
 
+void put_schema(packer& p, const std::optional<schema_offer>& s) {
+    if (!s) {
+        p.pack_nil();
+        return;
+    }
+    p.pack_array(2);
+    p.pack_uint64(s->since);
+    p.pack_array(static_cast<std::uint32_t>(s->tables.size()));
+    for (const auto& t : s->tables) {
+        p.pack_array(3);
+        pack_string(p, t.name);
+        if (t.scope.empty())
+            p.pack_nil();
+        else
+            pack_string(p, t.scope);
+        p.pack_array(static_cast<std::uint32_t>(t.columns.size()));
+        for (const auto& c : t.columns) {
+            p.pack_array(2);
+            pack_string(p, c.name);
+            pack_string(p, c.type);
+        }
+    }
+}
+
 struct encoder {
     packer& p;
     void operator()(const hello& m) {
@@ -100,7 +124,7 @@ struct encoder {
         put_ids(p, m.rejected);
     }
     void operator()(const welcome& m) {
-        p.pack_array(8);
+        p.pack_array(10);
         p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         p.pack_uint64(m.clock_ms);
@@ -109,6 +133,8 @@ struct encoder {
         p.pack_uint64(m.acked_seq);
         put_rejections(p, m.rejections);
         put_ids(p, m.settled);
+        p.pack_uint32(m.schema_version);
+        put_schema(p, m.schema);
     }
     void operator()(const push& m) {
         p.pack_array(4);
@@ -287,6 +313,30 @@ struct reader {
         return out;
     }
 
+    std::optional<schema_offer> schema(const msgpack::object& o) const {
+        if (o.type == msgpack::type::NIL) return std::nullopt;
+        auto f = fields(o, 2, "schema");
+        schema_offer s{u64(f[0], "schema since"), {}};
+        auto tables = array(f[1], "schema tables");
+        if (tables.size() > lim.max_rows) fail(decode_errc::too_large, "too many tables");
+        for (const auto& t : tables) {
+            auto tf = fields(t, 3, "schema table");
+            table_spec spec{str(tf[0], "table name"),
+                            tf[1].type == msgpack::type::NIL ? std::string()
+                                                             : str(tf[1], "scope column"),
+                            {}};
+            auto columns = array(tf[2], "schema columns");
+            if (columns.size() > lim.max_cells_per_row)
+                fail(decode_errc::too_large, "too many columns in a table");
+            for (const auto& c : columns) {
+                auto cf = fields(c, 2, "schema column");
+                spec.columns.push_back({str(cf[0], "column name"), str(cf[1], "column type")});
+            }
+            s.tables.push_back(std::move(spec));
+        }
+        return s;
+    }
+
     std::vector<rejection> rejections(const msgpack::object& o) const {
         auto a = array(o, "rejections");
         if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many rejections");
@@ -340,6 +390,8 @@ struct reader {
             m.acked_seq = u64(f[5], "acked seq");
             m.rejections = rejections(f[6]);
             if (f.size() > 7) m.settled = ids(f[7], "settled");
+            if (f.size() > 8) m.schema_version = unsigned_as<std::uint32_t>(f[8], "schema version");
+            if (f.size() > 9) m.schema = schema(f[9]);
             return m;
         }
         case msg_type::push: {

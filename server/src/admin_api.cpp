@@ -1,5 +1,7 @@
 #include "admin_api.hpp"
+#include "api_reply.hpp"
 #include "criterion19_report.hpp"
+#include "schema_api.hpp"
 
 #include <noi/sync/error.hpp>
 
@@ -15,21 +17,9 @@
 namespace noi::server {
 namespace {
 
-using json = nlohmann::json;
-
 // A tablet clock further off than this is worth an officer's visit: the server's stamp bound
 // (10 minutes) refuses its pushes until it re-stamps.
 constexpr std::int64_t clock_alert_ms = 10 * 60 * 1000;
-
-// Text from tablets and requests may hold bytes that are not UTF-8: they are replaced in the
-// answer instead of failing it.
-std::string text(const json& j) {
-    return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-api_response error(unsigned status, const std::string& message) {
-    return {status, text(json{{"error", message}})};
-}
 
 // A request's field of the expected type, or the reason it is not.
 template <class T>
@@ -720,6 +710,11 @@ constexpr route routes[] = {
     {"GET", "/admin/v1/history", arg::none, "",
      [](request& r) { return row_history(r.store, r.who, r.query); }},
     {"GET", "/admin/v1/reports/criterion19", arg::none, "", report},
+    {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
+    {"POST", "/admin/v1/schema", arg::none, "",
+     [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body); }},
+    {nullptr, "/admin/v1/schema", arg::none, "",
+     [](request&) { return error(405, "use GET to show the schema or POST to apply a version"); }},
 };
 
 // Whether `path` has the route's shape; fills in the part of the path it takes.

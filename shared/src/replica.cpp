@@ -1,6 +1,7 @@
 // Opening and creating replicas, their metadata, and capture triggers.
 #include <noi/sync/error.hpp>
 #include <noi/sync/replica.hpp>
+#include <noi/sync/schema_change.hpp>
 
 #include "capture_functions.hpp"
 #include "capture_log.hpp"
@@ -138,6 +139,44 @@ void replica::install_default_schema() {
             install_triggers(t);
         tx2.commit();
     }
+}
+
+void replica::adopt_schema(const schema& next) {
+    check_compatible(schema_, next);
+    std::vector<std::string> changed;
+    for (const auto& t : next.tables) {
+        const auto* held = schema_.find(t.name);
+        if (!held) {
+            std::string sql = "CREATE TABLE " + quote_ident(t.name) +
+                              " (\n  id TEXT PRIMARY KEY NOT NULL DEFAULT (noi_uuid())";
+            for (std::size_t i = 0; i < t.columns.size(); ++i)
+                sql += ",\n  " + quote_ident(t.columns[i].name) + " " +
+                       type_name(t.columns[i].type) + (t.scope == i ? " NOT NULL" : "");
+            db_->exec(sql + "\n) STRICT");
+            auto& st = db_->cached("INSERT INTO noi_tables(name, scope_column) VALUES (?1, ?2)");
+            st.bind(1, t.name).bind(2, t.scope ? t.columns[*t.scope].name : std::string());
+            st.run();
+            changed.push_back(t.name);
+            continue;
+        }
+        for (const auto& c : t.columns)
+            if (!held->column_index(c.name)) {
+                db_->exec("ALTER TABLE " + quote_ident(t.name) + " ADD COLUMN " +
+                          quote_ident(c.name) + " " + type_name(c.type));
+                if (changed.empty() || changed.back() != t.name) changed.push_back(t.name);
+            }
+    }
+    set_meta_int("schema_version", next.version);
+    load();
+    if (role_ != replica_role::tablet) return;
+    for (const auto& name : changed)
+        install_triggers(*schema_.find(name));
+}
+
+bool replica::refresh_schema() {
+    if (meta_int("schema_version", 0) == schema_.version) return false;
+    load();
+    return true;
 }
 
 void replica::reinstall_triggers() {

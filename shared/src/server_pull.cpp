@@ -1,5 +1,6 @@
 // Answering a PULL: the feed read by cursor in the device's scope, each row sent with the
 // cells whose newest emission is the entry read (docs/design.md §4).
+#include <noi/sync/error.hpp>
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/sqlite_store.hpp>
@@ -41,7 +42,11 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
     } feed_done{q};
     row_state_store store(db);
     std::size_t bytes = 0, sent = 0, scanned = 0;
-    while (q.step()) {
+    bool stepped = q.step();
+    // The schema of the snapshot the feed is read in: a reader's connection read it before a
+    // version may have been published, and would leave the new tables and columns out.
+    rep_->refresh_schema();
+    for (; stepped; stepped = q.step()) {
         if (sent == limit || scanned == scan_limit || bytes > opt_.max_pull_bytes) {
             out.more = true;
             break;
@@ -52,7 +57,9 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
         if (!skip.empty() && q.column_blob(3) == skip) continue;
         const auto table = q.column_text(1);
         const auto* def = rep_->tables().find(table);
-        if (!def) continue;
+        if (!def)
+            throw sync_error(errc::corrupt_state,
+                             "the feed names table " + table + ", which the server's schema lacks");
         const auto id = q.column_text(2);
         auto st = store.load(table, id, def->columns.size());
         if (!st) continue;

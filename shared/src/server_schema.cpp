@@ -92,6 +92,13 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
              admin.run();
              db.exec("UPDATE noi_tokens SET account = 'admin' WHERE kind = 'admin'");
          }},
+        // Published versions of the application schema (version 1, the default, is implied).
+        {7,
+         [](database& db) {
+             db.exec("CREATE TABLE IF NOT EXISTS noi_schema_history (version INTEGER PRIMARY KEY, "
+                     "applied_at INTEGER NOT NULL, applied_by TEXT NOT NULL, feed_head INTEGER "
+                     "NOT NULL, changes TEXT NOT NULL)");
+         }},
     };
 }
 

@@ -5,6 +5,7 @@
 // server_reads.cpp.
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/schema_change.hpp>
 #include <noi/sync/sqlite_store.hpp>
 
 #include "audit_trail.hpp"
@@ -195,6 +196,11 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
     w.acked_seq = binding.acked;
     w.rejections = quarantine_->after(h.site, confirmed);
     w.settled = quarantine_->settled(h.site, h.rejected);
+    w.schema_version = rep_->tables().version;
+    // A tablet behind adopts the whole schema before it pulls; 0 makes no claim (an app
+    // that registers its own tables).
+    if (h.schema_version != 0 && h.schema_version < w.schema_version)
+        w.schema = proto::schema_offer{schema_since(h.schema_version), specs_of(rep_->tables())};
     tx.commit();
     live_.insert(h.site);
     return w;

@@ -6,6 +6,7 @@
 #include <noi/sync/merge.hpp>
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/schema_change.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include "capture_log.hpp"
@@ -67,6 +68,7 @@ void tablet::upgrade_capture() {
 
 proto::hello tablet::begin_round(const std::string& app_version) {
     transaction tx(rep_->db());
+    rep_->refresh_schema();
     const auto was = read_checkpoint(rep_->db());
     auto cp = was;
     fold(cp);
@@ -124,6 +126,16 @@ void tablet::on_welcome(const proto::welcome& w) {
         settle.run();
     }
 
+    // The server's schema is newer: the replica takes it before anything is pulled, and pulls
+    // again from where it changed (a release before schema versions skipped what it could not
+    // place, and moved its cursor past it).
+    std::optional<std::uint32_t> adopted_from;
+    if (w.schema && w.schema_version > rep_->tables().version) {
+        adopted_from = rep_->tables().version;
+        rep_->adopt_schema(schema_of(w.schema_version, w.schema->tables));
+        cp.cursor = std::min(cp.cursor, w.schema->since);
+    }
+
     // After a restore the server may lack anything we sent since: pull all, send all again.
     bool repush = new_epoch;
     if (new_epoch) cp.cursor = 0;
@@ -148,6 +160,11 @@ void tablet::on_welcome(const proto::welcome& w) {
     rep_->save_clock();
     rep_->fault_point("tablet.welcome.before_commit");
     tx.commit();
+    if (adopted_from && schema_listener_) schema_listener_(*adopted_from, w.schema_version);
+}
+
+std::uint32_t tablet::schema_version() {
+    return static_cast<std::uint32_t>(rep_->meta_int("schema_version", 0));
 }
 
 void tablet::mark_all_pending(tablet_checkpoint& cp) {
@@ -272,6 +289,18 @@ void tablet::record_rejection(tablet_checkpoint& cp, const proto::rejection& r) 
     cp.confirmed_rejection = std::max(cp.confirmed_rejection, r.quarantine_id);
 }
 
+namespace {
+
+[[noreturn]] void cannot_place(const replica& rep, const std::string& what) {
+    throw sync_error(errc::schema, "the server sent " + what +
+                                       ", which this replica's schema (version " +
+                                       std::to_string(rep.tables().version) +
+                                       ") lacks; nothing of the batch was applied. Sync again to "
+                                       "take the server's schema, or update the app");
+}
+
+} // namespace
+
 void tablet::apply_changes(const proto::changes& c) {
     auto& db = rep_->db();
     transaction tx(db);
@@ -285,7 +314,8 @@ void tablet::apply_changes(const proto::changes& c) {
     std::uint64_t received = cp.hlc_received;
     for (const auto& r : c.rows) {
         const auto* def = rep_->tables().find(r.table);
-        if (!def) continue;
+        // Skipping it would move the cursor past it for good: the whole batch waits instead.
+        if (!def) cannot_place(*rep_, "a row of table " + r.table);
         auto loaded = store.load(r.table, r.id, def->columns.size());
         row_state st = loaded ? *loaded : fresh_state(*def);
         // A row's cells can arrive in several server sequences, the existence cell not first:
@@ -301,7 +331,7 @@ void tablet::apply_changes(const proto::changes& c) {
         inc.exists = r.exists;
         for (const auto& cc : r.cells) {
             auto i = def->column_index(cc.column);
-            if (!i) continue;
+            if (!i) cannot_place(*rep_, "a cell of column " + r.table + "." + cc.column);
             // A column twice in one row (no server sends it) keeps its newest version, so the
             // batch means the same however often it is applied (found by fuzz/apply_changes).
             auto same = std::find_if(inc.cells.begin(), inc.cells.end(),

@@ -59,6 +59,19 @@ TEST(golden, a_hello_and_welcome_without_the_rejected_lists_mean_none) {
     EXPECT_EQ(welcome.rejections.size(), 1u);
 }
 
+TEST(golden, a_welcome_without_the_schema_fields_names_no_schema) {
+    // The eight-field WELCOME of servers before schema versions: version 0, nothing to adopt.
+    auto w = proto::decode(test::unhex(
+        "980201cf0000018bcfe569f4a53031383439c410090a0b0c0d0e0f10111213141516171805919603a7636f6d"
+        "6d756e65a530313834390204d922636f6d6d756e652069732070726f76696e6365207265666572656e636520"
+        "646174619103"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(w));
+    auto welcome = std::get<proto::welcome>(std::get<proto::message>(w));
+    EXPECT_EQ(welcome.settled, std::vector<std::uint64_t>{3});
+    EXPECT_EQ(welcome.schema_version, 0u);
+    EXPECT_FALSE(welcome.schema.has_value());
+}
+
 TEST(golden, each_message_names_its_own_wire_number) {
     // Fixed forever (docs/protocol.md): a retired message leaves its number unused.
     const std::map<std::string, int> numbers = {{"hello", 1},    {"welcome", 2}, {"push", 3},

@@ -53,6 +53,16 @@ int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err);
 int noi_start_background_sync(noi_replica* r, noi_error* err);
 void noi_stop_background_sync(noi_replica* r);
 int noi_get_status(noi_replica* r, noi_status* out, noi_error* err);
+
+/* The application schema version the replica holds: 1 for the default schema, higher once a
+ * sync took the new tables or columns the server published. */
+int noi_get_schema_version(noi_replica* r, uint32_t* out, noi_error* err);
+
+/* Called after a sync took a newer schema from the server, with the versions before and after,
+ * on the thread that synced (the background sync's own one too): the app shows its new forms.
+ * Set it before noi_start_background_sync; NULL removes it. */
+typedef void (*noi_schema_callback)(uint32_t from_version, uint32_t to_version, void* user);
+int noi_set_schema_callback(noi_replica* r, noi_schema_callback cb, void* user, noi_error* err);
 /* Stops any background sync and closes the replica. NULL is allowed. */
 void noi_close(noi_replica* r);
 void noi_free(char* p);

@@ -103,6 +103,29 @@ struct hello {
     friend bool operator==(const hello&, const hello&) = default;
 };
 
+// A synced table as the server's application schema describes it (WELCOME's `schema`).
+struct column_spec {
+    std::string name;
+    std::string type; // TEXT, INTEGER, REAL, BLOB or ANY
+    friend bool operator==(const column_spec&, const column_spec&) = default;
+};
+
+struct table_spec {
+    std::string name;
+    std::string scope;                // the scope column (commune_code); empty for a global table
+    std::vector<column_spec> columns; // every column but `id`, in table order
+    friend bool operator==(const table_spec&, const table_spec&) = default;
+};
+
+// The server's whole schema, sent to a tablet whose HELLO named an older version.
+struct schema_offer {
+    // The server sequence from which rows of the tables and columns the tablet lacks can appear:
+    // a tablet that adopts the schema pulls again from here if its cursor is beyond.
+    std::uint64_t since = 0;
+    std::vector<table_spec> tables;
+    friend bool operator==(const schema_offer&, const schema_offer&) = default;
+};
+
 struct welcome {
     static constexpr msg_type type = msg_type::welcome;
     std::uint32_t version = protocol_version;
@@ -112,6 +135,8 @@ struct welcome {
     std::uint64_t acked_seq = 0;       // the highest local sequence the server holds from this site
     std::vector<rejection> rejections; // not yet confirmed by the tablet
     std::vector<std::uint64_t> settled; // of HELLO's `rejected`: discarded or released since
+    std::uint32_t schema_version = 0;   // the server's; 0 from a server before schema versions
+    std::optional<schema_offer> schema; // when HELLO's schema_version is older than the server's
     friend bool operator==(const welcome&, const welcome&) = default;
 };
 

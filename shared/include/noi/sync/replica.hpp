@@ -51,6 +51,14 @@ public:
     void register_table(const std::string& table, const std::string& scope_column);
     // Creates and registers the NTM criterion-19 tables (docs/design.md §9).
     void install_default_schema();
+    // Brings the synced tables to `next`, a version the server published (schema_change.hpp):
+    // creates the tables the replica lacks, adds the columns, installs a tablet's capture
+    // triggers anew for what changed and records the version, inside the caller's transaction.
+    // Refuses (errc::schema) a table or column the replica holds with another scope or type.
+    void adopt_schema(const schema& next);
+    // Reads the synced tables again when another connection adopted a schema since; returns
+    // whether it did.
+    bool refresh_schema();
 
     database& db() { return *db_; }
     const schema& tables() const { return schema_; }

@@ -109,6 +109,15 @@ struct carry_report {
     std::uint64_t server_writes_carried = 0;                     // rows
 };
 
+// One published version of the application schema (noi-admin schema apply).
+struct schema_version_record {
+    std::uint32_t version = 0;
+    std::int64_t applied_at_ms = 0;
+    std::string applied_by;      // the admin account
+    std::uint64_t feed_head = 0; // rows of what it added have server sequences above this
+    std::string changes;         // what it added, in words: "table x; column t.c"
+};
+
 // The counts behind /metrics.
 struct store_counts {
     std::uint64_t conflicts = 0, conflicts_open = 0, quarantined_open = 0;

@@ -175,6 +175,14 @@ public:
     // The server's wall clock, in ms since the epoch.
     virtual std::int64_t now_ms() = 0;
     virtual std::int64_t schema_version() const = 0;
+    virtual const schema& current_schema() const = 0;
+    // Publishes the next version of the application schema, in one transaction: it must be
+    // the current version + 1 and only add (schema_change.hpp); refused with errc::schema, the
+    // schema unchanged. Sessions already open keep the tables they were told of until their
+    // next HELLO.
+    virtual schema_version_record apply_schema(const schema& next, const std::string& by) = 0;
+    // The published versions after the first, oldest first.
+    virtual std::vector<schema_version_record> schema_history() = 0;
     virtual const table_def* find_table(const std::string& name) const = 0;
     // A row as it stands now, by column name; nullopt when the server holds no live row.
     virtual std::optional<std::map<std::string, value>> read_row(const std::string& table,

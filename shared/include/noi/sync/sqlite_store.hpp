@@ -79,6 +79,9 @@ public:
     store_counts counts(std::int64_t silent_since_ms) override;
     std::int64_t now_ms() override { return rep_->clock().wall_ms(); }
     std::int64_t schema_version() const override { return rep_->tables().version; }
+    const schema& current_schema() const override { return rep_->tables(); }
+    schema_version_record apply_schema(const schema& next, const std::string& by) override;
+    std::vector<schema_version_record> schema_history() override;
     const table_def* find_table(const std::string& name) const override {
         return rep_->tables().find(name);
     }
@@ -116,6 +119,8 @@ public:
     }
 
 private:
+    // The server sequence from which rows of what a tablet at `version` lacks can appear.
+    std::uint64_t schema_since(std::uint32_t version);
     // The latest wall time the server has read, in ms; every stamp it takes is bounded by it.
     std::int64_t hlc_now_ms();
     // The greatest HLC a pushed stamp or base may hold: hlc_now_ms() plus the clock bound.

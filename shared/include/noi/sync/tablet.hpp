@@ -8,6 +8,7 @@
 #include <noi/sync/replica.hpp>
 #include <noi/sync/row_state.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,13 @@ public:
     // replicator waiting for local writes polls it, without reading any table.
     std::int64_t others_commits();
     std::vector<rejected_row> rejected();
+    // The application schema version the replica holds (0: its tables were registered by the
+    // app, not published by a server).
+    std::uint32_t schema_version();
+    // Called after a WELCOME's schema was adopted and committed, with the versions before and
+    // after: the app shows the new forms.
+    using schema_listener = std::function<void(std::uint32_t from, std::uint32_t to)>;
+    void set_schema_listener(schema_listener l) { schema_listener_ = std::move(l); }
 
 private:
     // How far ahead of a sane server's clock a version may be: further, and it came from a
@@ -94,6 +102,7 @@ private:
     void prune_pending(std::uint64_t acked);
 
     std::unique_ptr<replica> rep_;
+    schema_listener schema_listener_;
 };
 
 } // namespace noi

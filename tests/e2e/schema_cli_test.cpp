@@ -1,0 +1,178 @@
+// Schema versions as an admin and an officer meet them (issue 17): noi-admin schema show and
+// apply against a real server, tablets following it with noi-client, and a server restored
+// behind its tablets.
+#include "server_process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+
+using namespace noi;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct schema_cli : test::server_process {
+    json shown() { return parsed(admin({"schema", "show", "--json"})); }
+
+    // The current schema as the next version, edited by `edit`, written to a file.
+    int files = 0;
+    template <class F> std::string next_version(F edit) {
+        auto s = shown();
+        s.erase("history");
+        s["version"] = s["version"].get<int>() + 1;
+        edit(s);
+        auto path = dir.file("version-" + std::to_string(++files) + ".json");
+        std::ofstream(path) << s.dump();
+        return path;
+    }
+    static json& table(json& s, const std::string& name) {
+        for (auto& t : s["tables"])
+            if (t["name"] == name) return t;
+        throw std::runtime_error("no table " + name);
+    }
+    static void add_patrols(json& s) {
+        table(s, "militia_member")["columns"].push_back({{"name", "phone"}, {"type", "TEXT"}});
+        s["tables"].push_back({{"name", "border_patrol"},
+                               {"scope", "commune_code"},
+                               {"columns", {{{"name", "route"}, {"type", "TEXT"}}}}});
+    }
+    std::string value(const std::string& db, const std::string& sql) {
+        auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
+        if (rows.empty() || rows[0].empty()) return "<none>";
+        auto v = rows[0].begin().value();
+        return v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    json status_of(const std::string& db) { return parsed(client({"status", "--db", db, "--json"})); }
+};
+
+} // namespace
+
+TEST_F(schema_cli, show_prints_version_1_and_apply_publishes_only_additive_versions) {
+    auto v1 = shown();
+    EXPECT_EQ(v1["version"], 1);
+    EXPECT_EQ(v1["tables"].size(), 9u);
+    EXPECT_TRUE(v1["history"].empty());
+    EXPECT_TRUE(table(v1, "commune")["scope"].is_null());
+    EXPECT_EQ(table(v1, "incident")["scope"], "commune_code");
+
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {next_version([](json& s) {
+             auto& t = s["tables"];
+             t.erase(std::remove_if(t.begin(), t.end(),
+                                    [](const json& x) { return x["name"] == "incident"; }),
+                     t.end());
+         }),
+         "table incident is missing"},
+        {next_version([](json& s) { table(s, "household")["columns"].erase(1); }),
+         "is never dropped or renamed"},
+        {next_version([](json& s) { table(s, "household")["columns"][2]["type"] = "BLOB"; }),
+         "would change type"},
+        {next_version([](json& s) { table(s, "commune")["scope"] = "commune_code"; }), "scope"},
+        {next_version([](json& s) {
+             table(s, "incident")["columns"].push_back(
+                 {{"name", "x"}, {"type", "TEXT"}, {"not_null", true}});
+         }),
+         "cannot be NOT NULL"},
+        {next_version([](json& s) { s["version"] = 5; }), "must be version 2"},
+    };
+    for (const auto& [file, words] : refused) {
+        auto r = admin({"schema", "apply", file});
+        EXPECT_EQ(r.exit_code, 1) << words;
+        EXPECT_NE(r.err.find(words), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("the schema stays at version 1"), std::string::npos) << r.err;
+    }
+    auto not_json = dir.file("broken.json");
+    std::ofstream(not_json) << "{\"version\": 2, \"tables\": [";
+    auto r = admin({"schema", "apply", not_json});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("is not JSON"), std::string::npos) << r.err;
+    EXPECT_EQ(shown()["version"], 1);
+
+    auto applied = admin({"schema", "apply", next_version(add_patrols), "--json"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.err;
+    EXPECT_EQ(parsed(applied)["version"], 2);
+    auto v2 = shown();
+    EXPECT_EQ(v2["version"], 2);
+    EXPECT_EQ(table(v2, "border_patrol")["columns"][0]["name"], "commune_code");
+    ASSERT_EQ(v2["history"].size(), 1u);
+    EXPECT_EQ(v2["history"][0]["changes"], "column militia_member.phone TEXT; table border_patrol");
+    EXPECT_EQ(v2["history"][0]["applied_by"], "admin");
+    // The text form names each table with its scope and columns.
+    auto text = admin({"schema", "show"});
+    EXPECT_NE(text.out.find("schema version 2"), std::string::npos);
+    EXPECT_NE(text.out.find("border_patrol (scope commune_code)"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("commune (global)"), std::string::npos);
+}
+
+TEST_F(schema_cli, an_old_tablet_follows_and_status_flags_the_one_still_behind) {
+    auto a = enrol("01849"), b = enrol("01849");
+    auto da = tablet(a, "a"), db = tablet(b, "b");
+    synced(da);
+    synced(db);
+    exec(db, "INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01849', 'Bế "
+             "Văn Đàn')");
+    ASSERT_EQ(admin({"schema", "apply", next_version(add_patrols)}).exit_code, 0);
+
+    auto r = sync(da);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("moved from version 1 to 2"), std::string::npos) << r.err;
+    EXPECT_EQ(status_of(da)["schema_version"], 2);
+    exec(da, "INSERT INTO border_patrol(id, commune_code, route) VALUES ('bp1', '01849', 'Mốc "
+             "120 – Pò Hèn')");
+    synced(da);
+
+    auto fleet = parsed(admin({"status", "--json"}));
+    auto alerts_of = [&](const json& dev) {
+        for (const auto& d : fleet)
+            if (d["device_id"] == dev["device_id"]) return d;
+        return json();
+    };
+    EXPECT_EQ(alerts_of(a)["schema_version"], 2);
+    EXPECT_TRUE(alerts_of(a)["app_version"].get<std::string>().starts_with("noi-client/"));
+    EXPECT_EQ(alerts_of(b)["schema_version"], 1);
+    EXPECT_NE(alerts_of(b)["alerts"].dump().find("behind_schema"), std::string::npos);
+    EXPECT_EQ(admin({"status", "--fail-if-any"}).exit_code, 1);
+
+    // The tablet behind keeps its offline write, takes the schema and gets the new table's row.
+    synced(db);
+    EXPECT_EQ(status_of(db)["schema_version"], 2);
+    EXPECT_EQ(value(db, "SELECT route FROM border_patrol WHERE id = 'bp1'"), "Mốc 120 – Pò Hèn");
+    EXPECT_EQ(server_count("SELECT count(*) FROM militia_member WHERE id = 'm1'"), 1);
+}
+
+TEST_F(schema_cli, a_server_restored_behind_its_tablet_refuses_it_and_the_tablet_keeps_its_writes) {
+    auto a = enrol("01849");
+    auto da = tablet(a, "a");
+    synced(da);
+    auto snapshot = dir.file("snapshot.db");
+    ASSERT_EQ(process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot}).exit_code,
+              0);
+    auto v2 = next_version(add_patrols);
+    ASSERT_EQ(admin({"schema", "apply", v2}).exit_code, 0);
+    synced(da);
+    exec(da, "INSERT INTO border_patrol(id, commune_code, route) VALUES ('bp1', '01849', 'Mốc 7')");
+
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    auto restored =
+        process::run({NOI_SERVER_BIN, "restore", "--data", data, "--from", snapshot, "--json"});
+    ASSERT_EQ(restored.exit_code, 0) << restored.err;
+    start_server(url.substr(7));
+
+    auto r = sync(da);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("schema is version 2 but the server's is 1"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("noi-admin schema apply"), std::string::npos) << r.err;
+    auto st = status_of(da);
+    EXPECT_EQ(st["pending"], 1);
+    EXPECT_EQ(st["rejected"], 0);
+
+    ASSERT_EQ(admin({"schema", "apply", v2}).exit_code, 0);
+    synced(da);
+    EXPECT_EQ(status_of(da)["pending"], 0);
+    EXPECT_EQ(server_count("SELECT count(*) FROM border_patrol WHERE id = 'bp1'"), 1);
+}
