@@ -32,7 +32,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
     const bool tty = !as_json && ::isatty(2);
     auto started = std::chrono::steady_clock::now();
     noi::sim::sim_summary total;
-    std::uint64_t failed = 0;
+    std::uint64_t failed = 0, schema_runs = 0; // runs whose server published version 2
     for (std::uint64_t s = seed; s < seed + seeds; ++s) {
         noi::sim::sim_options opt;
         opt.seed = s;
@@ -55,6 +55,9 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
         total.conflicts += r.conflicts;
         total.quarantined += r.quarantined;
         total.bytes += r.bytes;
+        schema_runs += r.schema_published_at >= 0;
+        total.apps_upgraded += r.apps_upgraded;
+        total.new_schema_writes += r.new_schema_writes;
         if (!r.problems.empty()) {
             ++failed;
             std::cerr << "seed " << s << " FAILED (replay: noi-sim core --seed " << s
@@ -83,6 +86,9 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                           {"cuts", total.cuts},
                           {"crashes", total.tablet_crashes + total.server_crashes},
                           {"bytes", total.bytes},
+                          {"schema_changes", schema_runs},
+                          {"apps_upgraded", total.apps_upgraded},
+                          {"new_schema_writes", total.new_schema_writes},
                           {"seconds", secs}}
                          .dump()
                   << "\n";
@@ -105,6 +111,10 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
             static_cast<unsigned long long>(total.conflicts),
             static_cast<unsigned long long>(total.quarantined),
             static_cast<unsigned long long>(total.bytes));
+        std::printf("  schema changes     %llu runs published version 2 mid-run; %d apps "
+                    "upgraded, %llu writes to the new table and column\n",
+                    static_cast<unsigned long long>(schema_runs), total.apps_upgraded,
+                    static_cast<unsigned long long>(total.new_schema_writes));
         std::printf("  result             %s\n",
                     failed ? "DIVERGED (see above)"
                            : "every replica converged; nothing lost; no row outside its scope");
@@ -156,6 +166,9 @@ int run_province(noi::sim::province_options opt, bool keep, bool as_json) {
                           {"cells_pulled", s.cells_pulled},
                           {"rounds", s.rounds},
                           {"cuts", s.cuts},
+                          {"schema_version", s.schema_version},
+                          {"apps_upgraded", s.apps_upgraded},
+                          {"new_schema_rows", s.new_schema_rows},
                           {"seconds", s.seconds},
                           {"problems", s.problems},
                           {"criterion19", report},
@@ -184,6 +197,11 @@ int run_province(noi::sim::province_options opt, bool keep, bool as_json) {
                     static_cast<unsigned long long>(s.resolved));
         std::printf("  rows quarantined     %llu\n",
                     static_cast<unsigned long long>(s.quarantined));
+        std::printf("  schema               version %d published mid-run; %d of %d apps upgraded, "
+                    "%llu border patrols written%s\n",
+                    s.schema_version, s.apps_upgraded, s.tablets,
+                    static_cast<unsigned long long>(s.new_schema_rows),
+                    s.converged ? "; every replica holds it" : "");
         if (report.is_object()) {
             std::printf("  criterion 19, %d     %d of %d communes met\n", report["year"].get<int>(),
                         report["province"]["met"].get<int>(),

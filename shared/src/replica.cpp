@@ -173,6 +173,15 @@ void replica::adopt_schema(const schema& next) {
         install_triggers(*schema_.find(name));
 }
 
+schema_adoption::~schema_adoption() {
+    if (committed_) return;
+    try {
+        r_.refresh_schema();
+    } catch (const std::exception&) {
+        // The connection failed too: the next open reads the tables afresh.
+    }
+}
+
 bool replica::refresh_schema() {
     if (meta_int("schema_version", 0) == schema_.version) return false;
     load();

@@ -9,11 +9,13 @@
 namespace noi {
 namespace {
 
-[[noreturn]] void refuse(const std::string& why) { throw sync_error(errc::schema, why); }
+[[noreturn]] void refuse(const std::string& why) {
+    throw sync_error(errc::schema, why);
+}
 
 std::optional<col_type> type_named(const std::string& name) {
-    for (auto t : {col_type::text, col_type::integer, col_type::real, col_type::blob,
-                   col_type::any})
+    for (auto t :
+         {col_type::text, col_type::integer, col_type::real, col_type::blob, col_type::any})
         if (name == type_name(t)) return t;
     return std::nullopt;
 }

@@ -30,13 +30,15 @@ schema_version_record sqlite_store::apply_schema(const schema& next, const std::
     const auto& current = rep_->tables();
     if (next.version != current.version + 1)
         throw sync_error(errc::schema, "the schema is at version " +
-                                           std::to_string(current.version) + "; the new one must "
+                                           std::to_string(current.version) +
+                                           "; the new one must "
                                            "be version " +
                                            std::to_string(current.version + 1) + ", not " +
                                            std::to_string(next.version));
     check_additive(current, next);
     schema_version_record rec{next.version, now_ms(), by, committed_head(),
                               additions(current, next)};
+    schema_adoption adopting(*rep_);
     transaction tx(rep_->db());
     rep_->adopt_schema(next);
     auto& st = rep_->db().cached("INSERT INTO noi_schema_history(version, applied_at, applied_by, "
@@ -48,6 +50,7 @@ schema_version_record sqlite_store::apply_schema(const schema& next, const std::
         .bind(5, rec.changes);
     st.run();
     tx.commit();
+    adopting.committed();
     return rec;
 }
 

@@ -93,6 +93,7 @@ proto::hello tablet::begin_round(const std::string& app_version) {
 }
 
 void tablet::on_welcome(const proto::welcome& w) {
+    schema_adoption adopting(*rep_);
     transaction tx(rep_->db());
     auto& db = rep_->db();
     const auto was = read_checkpoint(db);
@@ -160,6 +161,7 @@ void tablet::on_welcome(const proto::welcome& w) {
     rep_->save_clock();
     rep_->fault_point("tablet.welcome.before_commit");
     tx.commit();
+    adopting.committed();
     if (adopted_from && schema_listener_) schema_listener_(*adopted_from, w.schema_version);
 }
 

@@ -46,7 +46,9 @@ struct schema_cli : test::server_process {
         auto v = rows[0].begin().value();
         return v.is_string() ? v.get<std::string>() : v.dump();
     }
-    json status_of(const std::string& db) { return parsed(client({"status", "--db", db, "--json"})); }
+    json status_of(const std::string& db) {
+        return parsed(client({"status", "--db", db, "--json"}));
+    }
 };
 
 } // namespace

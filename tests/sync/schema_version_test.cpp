@@ -87,17 +87,26 @@ struct schema_versions : ::testing::Test {
 } // namespace
 
 TEST(schema_change, a_new_tables_names_types_and_scope_are_checked) {
-    EXPECT_NE(refusal([] { schema_of(2, {{"Bad-Name", "", {}}}); }).find("Bad-Name"),
+    EXPECT_NE(refusal([] {
+                  schema_of(2, {{"Bad-Name", "", {}}});
+              }).find("Bad-Name"),
               std::string::npos);
     EXPECT_NE(refusal([] { schema_of(2, {{"noi_x", "", {}}}); }).find("noi_"), std::string::npos);
-    EXPECT_NE(refusal([] { schema_of(2, {{"t", "district", {}}}); }).find("commune_code"),
+    EXPECT_NE(refusal([] {
+                  schema_of(2, {{"t", "district", {}}});
+              }).find("commune_code"),
               std::string::npos);
-    EXPECT_NE(refusal([] { schema_of(2, {{"t", "", {{"x", "VARCHAR"}}}}); }).find("VARCHAR"),
+    EXPECT_NE(refusal([] {
+                  schema_of(2, {{"t", "", {{"x", "VARCHAR"}}}});
+              }).find("VARCHAR"),
               std::string::npos);
-    EXPECT_NE(refusal([] { schema_of(2, {{"t", "", {{"id", "TEXT"}}}}); }).find("id"),
+    EXPECT_NE(refusal([] {
+                  schema_of(2, {{"t", "", {{"id", "TEXT"}}}});
+              }).find("id"),
               std::string::npos);
-    EXPECT_NE(refusal([] { schema_of(2, {{"t", "", {{"x", "TEXT"}, {"x", "TEXT"}}}}); })
-                  .find("twice"),
+    EXPECT_NE(refusal([] {
+                  schema_of(2, {{"t", "", {{"x", "TEXT"}, {"x", "TEXT"}}}});
+              }).find("twice"),
               std::string::npos);
     // A scoped table that does not list its scope column gets it, as TEXT, first.
     auto s = schema_of(2, {{"t", "commune_code", {{"x", "INTEGER"}}}});
@@ -155,8 +164,7 @@ TEST_F(schema_versions, only_additive_changes_are_published_and_a_refusal_change
     ASSERT_EQ(history.size(), 1u);
     EXPECT_EQ(history[0].version, 2u);
     EXPECT_EQ(history[0].applied_by, "admin");
-    EXPECT_EQ(history[0].changes,
-              "column militia_member.phone TEXT; table border_patrol");
+    EXPECT_EQ(history[0].changes, "column militia_member.phone TEXT; table border_patrol");
 
     // A reopened server holds the version and its tables.
     server.reset();
@@ -184,7 +192,9 @@ TEST_F(schema_versions, an_old_tablet_with_offline_writes_follows_the_server_to_
     EXPECT_EQ(a->status().pending, 2u);
 
     std::vector<std::pair<std::uint32_t, std::uint32_t>> told;
-    a->set_schema_listener([&](std::uint32_t from, std::uint32_t to) { told.push_back({from, to}); });
+    a->set_schema_listener([&](std::uint32_t from, std::uint32_t to) {
+        told.push_back({from, to});
+    });
     sync(*a, dev_a);
     EXPECT_EQ(a->schema_version(), 3u);
     EXPECT_EQ(told, (std::vector<std::pair<std::uint32_t, std::uint32_t>>{{1, 3}}));
@@ -227,7 +237,8 @@ TEST_F(schema_versions, a_pulled_row_of_an_unknown_table_is_never_passed_by_the_
     r.id = "bp9";
     r.scope = std::string("01849");
     r.seq = cursor + 1;
-    r.exists = proto::existence_change{true, {hlc_from_ms(wall.now_ms()), server->rep().site()}, {}};
+    r.exists =
+        proto::existence_change{true, {hlc_from_ms(wall.now_ms()), server->rep().site()}, {}};
     r.cells = {{"commune_code", std::string("01849"), r.exists->ver, {}},
                {"route", std::string("Mốc 119"), r.exists->ver, {}}};
     const proto::changes batch{{r}, cursor + 1, false};
@@ -245,8 +256,8 @@ TEST_F(schema_versions, a_pulled_row_of_an_unknown_table_is_never_passed_by_the_
     EXPECT_EQ(count(*a, "SELECT count(*) FROM militia_member"), 0);
 
     // Once the replica holds the schema, the same batch lands.
-    a->rep().adopt_schema(extended(a->rep().tables(), 2, {border_patrol},
-                                   {{"militia_member", {"phone", "TEXT"}}}));
+    a->rep().adopt_schema(
+        extended(a->rep().tables(), 2, {border_patrol}, {{"militia_member", {"phone", "TEXT"}}}));
     a->apply_changes(batch);
     EXPECT_EQ(text(*a, "SELECT route FROM border_patrol WHERE id = 'bp9'"), "Mốc 119");
     EXPECT_EQ(a->cursor(), cursor + 1);
@@ -276,4 +287,25 @@ TEST_F(schema_versions, a_server_behind_its_tablet_refuses_it_and_the_tablet_kee
     EXPECT_EQ(a->status().pending, 0u);
     EXPECT_TRUE(server->read_row("border_patrol", "bp1").has_value());
     EXPECT_TRUE(server->read_row("militia_member", "m1").has_value());
+}
+
+TEST_F(schema_versions, a_welcome_that_rolls_back_leaves_the_replica_at_its_version) {
+    sync(*a, dev_a);
+    publish_2();
+    struct crash {};
+    a->rep().set_fault_hook([](std::string_view point) {
+        if (point == "tablet.welcome.before_commit") throw crash{};
+    });
+    EXPECT_THROW(sync_once(*a, *server, dev_a), crash);
+    EXPECT_EQ(a->schema_version(), 1u);
+    EXPECT_EQ(a->rep().tables().version, 1u);
+    EXPECT_EQ(a->rep().tables().find("border_patrol"), nullptr);
+    a->rep().set_fault_hook(nullptr);
+    server->release(a->rep().site());
+    sync(*a, dev_a);
+    EXPECT_EQ(a->schema_version(), 2u);
+    ASSERT_NE(a->rep().tables().find("border_patrol"), nullptr);
+    a->exec("INSERT INTO border_patrol(id, commune_code, route) VALUES ('bp1', '01849', 'Mốc 2')");
+    sync(*a, dev_a);
+    EXPECT_TRUE(server->read_row("border_patrol", "bp1").has_value());
 }

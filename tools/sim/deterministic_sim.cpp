@@ -2,11 +2,14 @@
 // run's seed: record ids, values, clocks, cuts, crashes and replays.
 #include "deterministic_sim.hpp"
 
+#include <noi/sync/schema_change.hpp>
+
 #include "loopback.hpp"
 
 #include <noi/protocol/codec.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/schema_change.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -37,6 +40,8 @@ struct sim_tablet {
     std::unique_ptr<manual_clock> wall;
     std::unique_ptr<tablet> t;
     std::vector<std::vector<proto::message>> history; // what it sent, round by round
+    bool app_upgraded = false;                        // its app writes what schema version 2 added
+    bool never_upgrades = false; // its officer never installs the new app during the run
 };
 
 struct table_spec {
@@ -49,6 +54,19 @@ const std::vector<table_spec> tables = {
     {"incident", {"summary", "persons", "stage", "village"}},
     {"militia_member", {"full_name", "status", "birth_year", "village"}},
 };
+
+// What schema version 2 adds: a column the simulation edits, and a table of its own.
+const table_spec militia_v2{"militia_member",
+                            {"full_name", "status", "birth_year", "village", "phone"}};
+const table_spec border_patrol{"border_patrol", {"route", "leader"}};
+
+schema version_2(const schema& v1) {
+    auto specs = specs_of(v1);
+    for (auto& t : specs)
+        if (t.name == "militia_member") t.columns.push_back({"phone", "TEXT"});
+    specs.push_back({"border_patrol", "commune_code", {{"route", "TEXT"}, {"leader", "TEXT"}}});
+    return schema_of(2, specs);
+}
 
 const char* const villages[] = {"Nà Pài", "Bản Chang", "Khuổi Bốc", "Pác Nặm"};
 const char* const names[] = {"Hoàng Văn Thụ", "Lý Thị Hoa", "Ma Văn Sơn", "Nông Thị Lan"};
@@ -80,8 +98,12 @@ public:
 
     sim_summary run() {
         setup();
-        for (int i = 0; i < opt_.steps; ++i)
+        const int publish_at =
+            opt_.schema_change ? opt_.steps / 4 + static_cast<int>(pick(opt_.steps / 2 + 1)) : -1;
+        for (int i = 0; i < opt_.steps; ++i) {
+            if (i == publish_at) publish_schema(i);
             step();
+        }
         quiesce();
         check();
         summary_.tablets = static_cast<int>(tabs_.size());
@@ -201,6 +223,34 @@ private:
         }
     }
 
+    void publish_schema(int at) {
+        server_->apply_schema(version_2(server_->current_schema()), "sim");
+        summary_.schema_published_at = at;
+        // A third of the officers never install the new app during the run.
+        for (std::size_t i = 0; i < tabs_.size(); ++i)
+            tabs_[i].never_upgrades = i % 3 == 1;
+    }
+
+    // An officer installs the new app: from now on its forms write the new table and column,
+    // once the replica holds them (its library takes them at the next sync).
+    void upgrade_app(std::size_t i) {
+        auto& s = tabs_[i];
+        if (summary_.schema_published_at < 0 || s.app_upgraded || s.never_upgrades) return;
+        s.app_upgraded = true;
+        summary_.apps_upgraded++;
+    }
+
+    // The tables an officer's app edits: version 2's once it is installed and the replica
+    // holds them.
+    std::vector<const table_spec*> forms_of(sim_tablet& s) {
+        std::vector<const table_spec*> out{&tables[0], &tables[1], &tables[2]};
+        if (s.app_upgraded && s.t->rep().tables().find("border_patrol")) {
+            out[2] = &militia_v2;
+            out.push_back(&border_patrol);
+        }
+        return out;
+    }
+
     void add_tablet(const std::string& commune) {
         sim_tablet s;
         auto n = tabs_.size();
@@ -299,8 +349,10 @@ private:
     void random_write(std::size_t i) {
         auto& s = tabs_[i];
         auto& db = s.t->rep().db();
-        const auto& spec = tables[pick(tables.size())];
+        const auto forms = forms_of(s);
+        const auto& spec = *forms[pick(forms.size())];
         const std::string table = spec.name;
+        const bool new_form = &spec == &militia_v2 || &spec == &border_patrol;
         auto roll = pick(10);
         try {
             if (roll < 2) {
@@ -354,6 +406,7 @@ private:
                 if (db.changes() == 1) log_.push_back({i, table, *id, exists_col, std::int64_t{0}});
             }
             summary_.writes++;
+            if (new_form) summary_.new_schema_writes++;
         } catch (const sync_error&) {
             // Refused at the keyboard: nothing was written.
         }
@@ -416,6 +469,7 @@ private:
 
     void step() {
         advance(static_cast<std::int64_t>(pick(5000)));
+        if (summary_.schema_published_at >= 0 && chance(0.05)) upgrade_app(pick(tabs_.size()));
         auto i = pick(tabs_.size());
         auto roll = pick(100);
         if (roll < 52)

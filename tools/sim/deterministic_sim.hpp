@@ -25,6 +25,9 @@ struct sim_options {
     // A hostile tablet of the first commune beside the honest ones: forged sites and stamps,
     // far-future and past clocks, floods, oversized rows, other communes' rows and cursors.
     bool hostile = true;
+    // The server publishes schema version 2 (militia_member.phone, the table border_patrol) at
+    // a random step; tablets' apps upgrade to write them at random moments after, some never.
+    bool schema_change = true;
 };
 
 struct sim_summary {
@@ -32,6 +35,9 @@ struct sim_summary {
     std::uint64_t writes = 0, rounds = 0, completed_rounds = 0, cuts = 0, tablet_crashes = 0,
                   server_crashes = 0, replays = 0, conflicts = 0, quarantined = 0, bytes = 0,
                   hostile_rounds = 0, hostile_refused = 0;
+    int schema_published_at = -1; // the step; -1: not during the run
+    int apps_upgraded = 0;        // tablets whose app writes the new table and column
+    std::uint64_t new_schema_writes = 0;
     std::vector<std::string> problems; // empty: converged, nothing lost, nothing out of scope
 };
 

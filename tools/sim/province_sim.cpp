@@ -77,6 +77,8 @@ struct sim_tablet {
     std::unique_ptr<skewed_clock> wall;
     std::unique_ptr<tablet> t;
     std::mt19937_64 rng;
+    bool app_upgraded = false;   // its app has the forms of schema version 2
+    bool never_upgrades = false; // its officer does not install the new app during the run
 };
 
 class province {
@@ -87,6 +89,8 @@ public:
         auto started = std::chrono::steady_clock::now();
         setup();
         for (int day = 0; day < opt_.days; ++day) {
+            if (day == opt_.days / 2) publish_schema();
+            upgrade_apps();
             say("day " + std::to_string(day + 1) + " of " + std::to_string(opt_.days) +
                 ": officers write offline");
             for (auto& t : tabs_)
@@ -183,6 +187,7 @@ private:
         s.token = e["token"];
         s.path = opt_.data_dir + "/tablets/" + s.device_id + ".db";
         s.rng.seed(rng_());
+        s.never_upgrades = chance(s.rng, 0.2);
         // A few tablets have clocks hours or days wrong.
         std::int64_t skew = 0;
         if (chance(rng_, 0.06))
@@ -221,13 +226,15 @@ private:
                               a);
         for (unsigned char ch : line)
             digest_ = (digest_ ^ ch) * 1099511628211ull;
-        auto st = s.t->rep().db().prepare(sql);
-        for (std::size_t i = 0; i < args.size(); ++i)
-            st.bind(static_cast<int>(i + 1), args[i]);
         try {
+            auto st = s.t->rep().db().prepare(sql);
+            for (std::size_t i = 0; i < args.size(); ++i)
+                st.bind(static_cast<int>(i + 1), args[i]);
             st.step();
         } catch (const sync_error&) {
-            return false; // refused at the keyboard (a commune the tablet is not enrolled for)
+            // Refused at the keyboard: a commune the tablet is not enrolled for, or a form of
+            // the new app whose table the replica takes only at its next sync.
+            return false;
         }
         if (s.t->rep().db().changes() == 0) return false;
         summary_.rows++;
@@ -245,6 +252,55 @@ private:
     // The rows of a commune that its officers (and the province office) know of and edit.
     std::vector<std::string>& known(const std::string& commune, const std::string& table) {
         return registry_[commune + "/" + table];
+    }
+
+    // Mid-run the province adds a phone number to the militia roster and a border-patrol
+    // register, through the admin API as noi-admin schema apply does.
+    void publish_schema() {
+        say("the province publishes schema version 2: militia_member.phone, border_patrol");
+        auto next = admin("GET", "/admin/v1/schema", "");
+        next.erase("history");
+        next["version"] = 2;
+        for (auto& t : next["tables"])
+            if (t["name"] == "militia_member")
+                t["columns"].push_back({{"name", "phone"}, {"type", "TEXT"}});
+        next["tables"].push_back({{"name", "border_patrol"},
+                                  {"scope", "commune_code"},
+                                  {"columns",
+                                   {{{"name", "route"}, {"type", "TEXT"}},
+                                    {{"name", "patrolled_on"}, {"type", "TEXT"}},
+                                    {{"name", "members"}, {"type", "INTEGER"}}}}});
+        admin("POST", "/admin/v1/schema", next.dump());
+        summary_.schema_version = 2;
+    }
+
+    // Officers install the new app at random days after the version; some never do.
+    void upgrade_apps() {
+        if (summary_.schema_version < 2) return;
+        for (auto& t : tabs_)
+            if (!t.app_upgraded && !t.never_upgrades && chance(t.rng, 0.5)) {
+                t.app_upgraded = true;
+                summary_.apps_upgraded++;
+            }
+    }
+
+    // A day's work in the forms version 2 added, once the app has them (refused until the
+    // replica does too).
+    void write_new_forms(sim_tablet& s, int day) {
+        if (!s.app_upgraded) return;
+        auto& r = s.rng;
+        if (s.t->rep().tables().find("border_patrol")) summary_.new_schema_rows++;
+        insert(s, "border_patrol", "commune_code, route, patrolled_on, members",
+               {s.commune,
+                std::string(villages[pick(r, std::size(villages))]) + " – mốc " +
+                    std::to_string(100 + pick(r, 60)),
+                "2022-0" + std::to_string(5 + day % 4) + "-2" + std::to_string(pick(r, 9)),
+                static_cast<std::int64_t>(2 + pick(r, 5))});
+        auto& members = known(s.commune, "militia_member");
+        if (!members.empty())
+            exec(s, "UPDATE militia_member SET phone = ?1 WHERE id = ?2",
+                 {"09" + std::to_string(10'000'000 + pick(r, 89'999'999)),
+                  members[pick(r, members.size())]});
     }
 
     void insert(sim_tablet& s, const char* table, const std::string& columns,
@@ -266,6 +322,7 @@ private:
         auto& r = s.rng;
         const std::int64_t year = 2022;
         if (s.commune.empty()) return province_edits(s);
+        write_new_forms(s, day);
         auto v = [&](const char* const* arr, std::size_t n) {
             return value{std::string(arr[pick(r, n)])};
         };
@@ -475,6 +532,10 @@ private:
             if (auto p = s.t->status().pending)
                 summary_.problems.push_back(s.device_id + " still has " + std::to_string(p) +
                                             " row changes pending");
+            if (s.t->schema_version() != static_cast<std::uint32_t>(summary_.schema_version))
+                summary_.problems.push_back(s.device_id + " holds schema version " +
+                                            std::to_string(s.t->schema_version()) +
+                                            ", not the server's");
             for (const auto& def : s.t->rep().tables().tables) {
                 if (dump(s.t->rep().db(), def, "") != dump(server_db, def, s.commune))
                     summary_.problems.push_back(s.device_id + " (commune " +

@@ -27,6 +27,9 @@ struct province_summary {
     int tablets = 0;
     std::uint64_t rows = 0, cells_pushed = 0, cells_pulled = 0, conflicts = 0, resolved = 0,
                   quarantined = 0, bytes = 0, rounds = 0, failed_rounds = 0, cuts = 0;
+    int schema_version = 1;            // the server's at the end (2 once published mid-run)
+    int apps_upgraded = 0;             // tablets whose officer installed the app of version 2
+    std::uint64_t new_schema_rows = 0; // border-patrol rows written in the new forms
     double seconds = 0;
     std::string report_json;          // the criterion-19 report from the admin API
     std::string admin_token;          // for noi-admin on the kept data

@@ -37,6 +37,23 @@ struct replica_options {
 // simulate a crash there (the transaction rolls back, as after power loss).
 using fault_hook = std::function<void(std::string_view point)>;
 
+class replica;
+
+// Made before a transaction that may adopt a schema: if the transaction does not commit, the
+// replica's tables are read again from the file, which kept the version before.
+class schema_adoption {
+public:
+    explicit schema_adoption(replica& r) : r_(r) {}
+    ~schema_adoption();
+    schema_adoption(const schema_adoption&) = delete;
+    schema_adoption& operator=(const schema_adoption&) = delete;
+    void committed() { committed_ = true; }
+
+private:
+    replica& r_;
+    bool committed_ = false;
+};
+
 class replica {
 public:
     // Creates a replica file; refuses (errc::already_exists) when one is already there.
@@ -56,8 +73,8 @@ public:
     // triggers anew for what changed and records the version, inside the caller's transaction.
     // Refuses (errc::schema) a table or column the replica holds with another scope or type.
     void adopt_schema(const schema& next);
-    // Reads the synced tables again when another connection adopted a schema since; returns
-    // whether it did.
+    // Reads the synced tables again when another connection adopted a schema since, or a
+    // transaction that adopted one rolled back; returns whether it did.
     bool refresh_schema();
 
     database& db() { return *db_; }
