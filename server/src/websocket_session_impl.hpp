@@ -274,7 +274,9 @@ template <class Stream> void websocket_session<Stream>::close_revoked() {
         self->queue(encoded(
             proto::error{proto::error_code::unknown_device,
                          proto::condition::permanent,
-                         "this device was revoked; ask the province office to enrol it again",
+                         "this device's token was revoked or replaced: a revoked device is "
+                         "enrolled again by the province office, a replaced token is given to "
+                         "the tablet (noi-client set-token)",
                          {}}));
     });
 }
