@@ -1,6 +1,7 @@
 // Whole sync rounds between tablets and a server store through the session state machines
 // and the real codec, in one process.
 #include "loopback.hpp"
+#include "replica_query.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
@@ -14,6 +15,8 @@
 #include <filesystem>
 
 using namespace noi;
+using noi::test::count;
+using noi::test::text;
 using sim::sync_once;
 
 namespace {
@@ -41,15 +44,6 @@ struct round_fixture : ::testing::Test {
         return r;
     }
 
-    static std::int64_t count(tablet& t, const std::string& sql) {
-        auto st = t.rep().db().prepare(sql);
-        st.step();
-        return st.column_int(0);
-    }
-    static std::string text(tablet& t, const std::string& sql) {
-        auto st = t.rep().db().prepare(sql);
-        return st.step() ? st.column_text(0) : "<none>";
-    }
     void reopen_server() {
         server.reset();
         server = sqlite_store::open(dir.file("server.db"), wall, {12});

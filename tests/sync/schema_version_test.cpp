@@ -1,6 +1,7 @@
 // Schema versions (issue 17): what a new version may change, the server publishing one, and
 // tablets of older versions following it without losing a row, through whole sync rounds.
 #include "loopback.hpp"
+#include "replica_query.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
@@ -10,6 +11,8 @@
 #include <gtest/gtest.h>
 
 using namespace noi;
+using noi::test::count;
+using noi::test::text;
 using sim::sync_once;
 
 namespace {
@@ -71,16 +74,6 @@ struct schema_versions : ::testing::Test {
     }
     void publish_3() {
         server->apply_schema(extended(server->current_schema(), 3, {patrol_kind}), "admin");
-    }
-
-    static std::int64_t count(tablet& t, const std::string& sql) {
-        auto st = t.rep().db().prepare(sql);
-        st.step();
-        return st.column_int(0);
-    }
-    static std::string text(tablet& t, const std::string& sql) {
-        auto st = t.rep().db().prepare(sql);
-        return st.step() ? st.column_text(0) : "<none>";
     }
 };
 

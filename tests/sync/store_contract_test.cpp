@@ -3,6 +3,7 @@
 // runs by adding its factory to the list at the end. Tablets are real; they reach the store
 // through the session state machines and the codec.
 #include "loopback.hpp"
+#include "replica_query.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
@@ -13,6 +14,7 @@
 #include <functional>
 
 using namespace noi;
+using noi::test::count;
 using sim::sync_once;
 
 namespace {
@@ -41,11 +43,6 @@ struct store_contract : ::testing::TestWithParam<store_kind> {
         wall.advance(1000);
         auto r = sync_once(t, *store, d);
         ASSERT_TRUE(r.done) << (r.error ? r.error->message : "cut");
-    }
-    static std::int64_t count(tablet& t, const std::string& sql) {
-        auto st = t.rep().db().prepare(sql);
-        st.step();
-        return st.column_int(0);
     }
 };
 
