@@ -57,10 +57,15 @@ void tablet::fold(tablet_checkpoint& cp) {
         c = cell_state{ver, base, l};
     };
     // Compares the row's values, as they stood at its last entry, with its digests: the cells
-    // that differ are what its pending update changed. A cell without a digest counts as changed.
+    // that differ are what its pending update changed. Digests fewer than the columns are
+    // those of a row held before its table gained columns, which it gained holding NULL; a
+    // row without any digest counts as changed everywhere.
+    const auto null_digest = cell_digest(value{});
     auto settle = [&](const std::pair<std::string, std::string>& key, folding_row& r,
                       const std::vector<value>& values) {
         auto digests = cell_digests(values);
+        if (!r.st.digests.empty() && r.st.digests.size() < digests.size())
+            r.st.digests.resize(digests.size(), null_digest);
         if (r.update && r.inserted) {
             // The insert sends every cell, so the update's cells go with it, under its version.
             for (auto& c : r.st.cells)

@@ -302,3 +302,25 @@ TEST_F(schema_versions, a_welcome_that_rolls_back_leaves_the_replica_at_its_vers
     sync(*a, dev_a);
     EXPECT_TRUE(server->read_row("border_patrol", "bp1").has_value());
 }
+
+// A row the tablet held before a column was added has no digest for it: an edit of another of
+// its cells must not send the new column as changed (NULL, beating a colleague's value).
+TEST_F(schema_versions, an_edit_of_a_row_held_before_a_new_column_leaves_that_column_alone) {
+    a->exec("INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01849', "
+            "'Hà Văn Pao')");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    publish_2();
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a2->exec("UPDATE militia_member SET phone = '0911' WHERE id = 'm1'");
+    sync(*a2, dev_a2);
+    a->exec("UPDATE militia_member SET unit = 'Tiểu đội 1' WHERE id = 'm1'");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    for (auto* t : {a.get(), a2.get()}) {
+        EXPECT_EQ(text(*t, "SELECT phone FROM militia_member WHERE id = 'm1'"), "0911");
+        EXPECT_EQ(text(*t, "SELECT unit FROM militia_member WHERE id = 'm1'"), "Tiểu đội 1");
+    }
+    EXPECT_TRUE(server->conflicts().empty());
+}
