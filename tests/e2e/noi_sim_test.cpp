@@ -35,6 +35,9 @@ TEST(noi_sim, a_small_province_with_a_flaky_link_converges) {
     EXPECT_TRUE(j["conflicts"].is_number());
     EXPECT_EQ(j["problems"].size(), 0u);
     EXPECT_EQ(j["criterion19"]["province"]["total"], 96);
+    // The schema gained a table and a column mid-run; every replica holds them (converged).
+    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_GT(j["apps_upgraded"].get<int>(), 0);
     // --data keeps the server's data for noi-server and noi-admin.
     EXPECT_TRUE(std::filesystem::exists(dir.file("run") + "/server/noi.db"));
 }

@@ -81,9 +81,13 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     // Guards the simulation itself: over a few seeds it must cut, crash, replay and conflict,
     // or the seeds above would prove little.
     std::uint64_t cuts = 0, crashes = 0, replays = 0, conflicts = 0, quarantined = 0,
-                  hostile_rounds = 0, hostile_refused = 0;
+                  hostile_rounds = 0, hostile_refused = 0, schema_changes = 0, upgrades = 0,
+                  new_schema_writes = 0;
     for (std::uint64_t seed = 100; seed < 110; ++seed) {
         auto s = run_seed(seed);
+        schema_changes += s.schema_published_at >= 0;
+        upgrades += static_cast<std::uint64_t>(s.apps_upgraded);
+        new_schema_writes += s.new_schema_writes;
         hostile_rounds += s.hostile_rounds;
         hostile_refused += s.hostile_refused;
         cuts += s.cuts;
@@ -100,4 +104,8 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     // The hostile tablet attacked, and was refused (the seeds' checks say nothing it sent took).
     EXPECT_GT(hostile_rounds, 5u);
     EXPECT_GT(hostile_refused, hostile_rounds);
+    // Every run's schema changed mid-run, apps upgraded and wrote the new forms offline.
+    EXPECT_EQ(schema_changes, 10u);
+    EXPECT_GT(upgrades, 10u);
+    EXPECT_GT(new_schema_writes, 10u);
 }
