@@ -66,6 +66,8 @@ std::vector<schema_version_record> sqlite_store::schema_history() {
 }
 
 std::uint64_t sqlite_store::schema_since(std::uint32_t version) {
+    // The first version's tables have rows from the start of the feed.
+    if (version < default_schema_version) return 0;
     auto& st = rep_->db().cached(
         "SELECT feed_head FROM noi_schema_history WHERE version > ?1 ORDER BY version LIMIT 1");
     st.bind(1, static_cast<std::int64_t>(version));

@@ -197,9 +197,9 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
     w.rejections = quarantine_->after(h.site, confirmed);
     w.settled = quarantine_->settled(h.site, h.rejected);
     w.schema_version = rep_->tables().version;
-    // A tablet behind adopts the whole schema before it pulls; 0 makes no claim (an app
-    // that registers its own tables).
-    if (h.schema_version != 0 && h.schema_version < w.schema_version)
+    // A tablet behind adopts the whole schema before it pulls; 0 is a replica with no schema
+    // yet (a client made without the default tables), which takes all of it.
+    if (h.schema_version < w.schema_version)
         w.schema = proto::schema_offer{schema_since(h.schema_version), specs_of(rep_->tables())};
     tx.commit();
     live_.insert(h.site);

@@ -324,3 +324,18 @@ TEST_F(schema_versions, an_edit_of_a_row_held_before_a_new_column_leaves_that_co
     }
     EXPECT_TRUE(server->conflicts().empty());
 }
+
+// A client made with no tables at all (a third party's first run) is sent the whole schema.
+TEST_F(schema_versions, a_replica_with_no_schema_yet_takes_the_servers_and_its_rows) {
+    publish_2();
+    auto bare = std::make_unique<tablet>(
+        replica::create(dir.file("bare.db"), replica_role::tablet, wall, {11}));
+    EXPECT_EQ(bare->schema_version(), 0u);
+    sync(*bare, dev_a);
+    EXPECT_EQ(bare->schema_version(), 2u);
+    EXPECT_EQ(bare->rep().tables().tables.size(), server->current_schema().tables.size());
+    EXPECT_EQ(count(*bare, "SELECT count(*) FROM commune"), 108);
+    bare->exec("INSERT INTO border_patrol(id, commune_code, route) VALUES ('bp1', '01849', 'x')");
+    sync(*bare, dev_a);
+    EXPECT_TRUE(server->read_row("border_patrol", "bp1").has_value());
+}
