@@ -101,3 +101,35 @@ TEST_F(upgrade, a_server_and_tablets_of_release_b3f6042_are_served_and_lose_noth
     // The database was brought to this release's format once, at the first open.
     EXPECT_GT(server_count("SELECT value FROM noi_meta WHERE key = 'format'"), 1);
 }
+
+// Issue 17: the earlier release's server takes a new schema version, and that release's
+// tablets, with their offline writes, follow it without losing them.
+TEST_F(upgrade, a_server_of_release_b3f6042_publishes_a_version_its_old_tablets_follow) {
+    auto v1 = parsed(admin({"schema", "show", "--json"}));
+    EXPECT_EQ(v1["version"], 1);
+    EXPECT_TRUE(v1["history"].empty());
+    v1.erase("history");
+    v1["version"] = 2;
+    v1["tables"].push_back({{"name", "border_patrol"},
+                            {"scope", "commune_code"},
+                            {"columns", {{{"name", "route"}, {"type", "TEXT"}}}}});
+    const auto file = dir.file("v2.json");
+    std::ofstream(file) << v1.dump();
+    auto applied = admin({"schema", "apply", file});
+    ASSERT_EQ(applied.exit_code, 0) << applied.err;
+
+    for (const auto& t : tablets) {
+        ASSERT_EQ(sync(t).exit_code, 0);
+        EXPECT_EQ(parsed(client({"status", "--db", t, "--json"}))["schema_version"], 2) << t;
+        EXPECT_EQ(parsed(client({"status", "--db", t, "--json"}))["pending"], 0) << t;
+    }
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h4'"), 7);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h2'"), 8);
+    auto r = client({"exec", "--db", tablets[0],
+                     "INSERT INTO border_patrol(id, commune_code, route) VALUES ('bp1', '01849', "
+                     "'Mốc 9')"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const auto& t : {tablets[0], tablets[1]})
+        ASSERT_EQ(sync(t).exit_code, 0);
+    EXPECT_EQ(value(tablets[1], "SELECT route FROM border_patrol WHERE id = 'bp1'"), "Mốc 9");
+}
