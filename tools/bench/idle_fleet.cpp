@@ -2,6 +2,7 @@
 
 #include <noi/beast/deflate.hpp>
 #include <noi/protocol/codec.hpp>
+#include <noi/sync/schema.hpp>
 
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
 
@@ -54,6 +55,7 @@ struct idle_fleet::impl {
         for (auto& b : h.site)
             b = static_cast<std::uint8_t>(rng());
         h.app_version = "noi-bench idle";
+        h.schema_version = default_schema_version; // a tablet made by init, as the server is
         h.clock_ms =
             static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
