@@ -147,15 +147,15 @@ void replicator::wait_for_change(const std::atomic<bool>& stop) {
     tr->send(proto::encode(t_.begin_round(opt_.session.app_version)),
              std::chrono::milliseconds(15'000));
     const auto seen = data_version();
+    // The connection stays open between polls: a receive that timed out would close it, and
+    // the tablet would run a round every second while idle.
     while (!stop) {
-        try {
-            auto decoded = proto::decode(tr->receive(std::chrono::milliseconds(500)));
+        if (auto bytes = tr->poll(std::chrono::milliseconds(500))) {
+            auto decoded = proto::decode(*bytes);
             if (auto* m = std::get_if<proto::message>(&decoded)) {
                 if (std::holds_alternative<proto::notify>(*m)) break;
                 if (std::holds_alternative<proto::error>(*m)) break;
             }
-        } catch (const transport_error& e) {
-            if (e.code() != transport_errc::timeout) throw;
         }
         if (data_version() != seen) break;
     }

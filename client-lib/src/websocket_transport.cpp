@@ -117,17 +117,32 @@ public:
     }
 
     std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout) override {
-        beast::error_code ec;
-        buffer_.clear();
-        with_ws([&](auto& ws) {
-            run(
-                [&](auto done) {
-                    ws.async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); });
-                },
-                timeout, ec);
-        });
-        if (ec == beast::error::timeout)
-            throw transport_error(transport_errc::timeout, "the server did not answer in time");
+        if (auto m = poll(timeout)) return std::move(*m);
+        // The read left pending is cancelled with the connection.
+        close_socket();
+        ioc_.restart();
+        ioc_.run_for(std::chrono::milliseconds(500));
+        reading_ = false;
+        throw transport_error(transport_errc::timeout, "the server did not answer in time");
+    }
+
+    std::optional<std::vector<std::uint8_t>> poll(std::chrono::milliseconds timeout) override {
+        if (!reading_) {
+            buffer_.clear();
+            read_done_ = false;
+            with_ws([&](auto& ws) {
+                ws.async_read(buffer_, [this](beast::error_code e, std::size_t) {
+                    read_done_ = true;
+                    read_ec_ = e;
+                });
+            });
+            reading_ = true;
+        }
+        ioc_.restart();
+        ioc_.run_for(timeout);
+        if (!read_done_) return std::nullopt;
+        reading_ = false;
+        const auto ec = read_ec_;
         if (ec == websocket::error::closed) {
             std::string why = "the server closed the connection";
             with_ws([&](auto& ws) {
@@ -144,11 +159,17 @@ public:
                                   "the connection broke while receiving: " + ec.message());
         auto d = buffer_.cdata();
         auto p = static_cast<const std::uint8_t*>(d.data());
-        return {p, p + d.size()};
+        return std::vector<std::uint8_t>{p, p + d.size()};
     }
 
     void close() noexcept override {
         close_socket();
+        if (reading_) {
+            // The pending read completes, cancelled, before its stream goes.
+            ioc_.restart();
+            ioc_.run_for(std::chrono::milliseconds(500));
+            reading_ = false;
+        }
         ws_.emplace<std::monostate>();
     }
 
@@ -279,6 +300,9 @@ private:
     std::optional<asio::ssl::context> tls_ctx_;
     std::variant<std::monostate, plain_ws, tls_ws> ws_;
     beast::flat_buffer buffer_;
+    // A read outlives a poll that timed out: the next poll or receive waits for it.
+    bool reading_ = false, read_done_ = false;
+    beast::error_code read_ec_;
 };
 
 } // namespace

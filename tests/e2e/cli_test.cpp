@@ -143,6 +143,17 @@ TEST_F(cli, watch_syncs_after_local_changes_and_server_notifications_until_inter
               0);
     process::child_process watch({NOI_CLIENT_BIN, "watch", "--db", db}, dir.path());
     ASSERT_TRUE(watch.wait_for_stderr("synced", 20s)) << watch.stderr_text();
+    // Idle, it waits on one open connection instead of running rounds (it ran one a second).
+    std::this_thread::sleep_for(3s);
+    auto rounds = [&] {
+        const auto text = watch.stderr_text();
+        std::size_t n = 0;
+        for (auto at = text.find("synced:"); at != std::string::npos;
+             at = text.find("synced:", at + 1))
+            ++n;
+        return n;
+    };
+    EXPECT_LE(rounds(), 2u) << watch.stderr_text();
 
     auto wait_until = [](auto pred) {
         auto deadline = std::chrono::steady_clock::now() + 20s;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -39,8 +40,21 @@ public:
                          std::chrono::milliseconds timeout) = 0;
     virtual void send(const std::vector<std::uint8_t>& message,
                       std::chrono::milliseconds timeout) = 0;
-    // The next whole message; throws transport_error(timeout) when none arrives in time.
+    // The next whole message; throws transport_error(timeout) when none arrives in time, and
+    // the connection may be gone after it.
     virtual std::vector<std::uint8_t> receive(std::chrono::milliseconds timeout) = 0;
+    // The next whole message if one arrives within `timeout`, else nullopt with the connection
+    // kept and the wait taken up again by the next poll or receive: a tablet idling for NOTIFY
+    // looks at its own writes between polls. A transport without that ability gets receive's
+    // behaviour from this default.
+    virtual std::optional<std::vector<std::uint8_t>> poll(std::chrono::milliseconds timeout) {
+        try {
+            return receive(timeout);
+        } catch (const transport_error& e) {
+            if (e.code() == transport_errc::timeout) return std::nullopt;
+            throw;
+        }
+    }
     virtual void close() noexcept = 0;
 };
 
