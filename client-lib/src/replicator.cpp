@@ -24,6 +24,9 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
     sync_result result;
     auto backoff = opt_.first_backoff;
     bool schema_retried = false;
+    // The server's refusal of this device's pushes (quota_exceeded): the next attempts only
+    // pull, and the sync ends once one has, with the refusal as its message.
+    std::string pushes_held;
     while (clock::now() < deadline) {
         ++result.attempts;
         std::string why;
@@ -38,6 +41,7 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
                 t_.rep().meta_int("push_rows", static_cast<std::int64_t>(opt_.session.push_rows)));
             session_opt.pull_rows =
                 static_cast<std::uint32_t>(t_.rep().meta_int("pull_rows", opt_.session.pull_rows));
+            session_opt.pull_only = !pushes_held.empty();
             session.emplace(t_, session_opt);
             tr->send(proto::encode(session->start()), remaining());
             while (!session->finished()) {
@@ -56,6 +60,11 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
             tr->close();
             result.stats = session->stats();
             adapt_batches(result.stats, session->current() == client_session::state::done);
+            if (session->current() == client_session::state::done && session_opt.pull_only) {
+                result.outcome = sync_outcome::network;
+                result.message = pushes_held + " (the others' changes were pulled meanwhile)";
+                return result;
+            }
             if (session->current() == client_session::state::done) {
                 result.outcome = sync_outcome::done;
                 result.message.clear();
@@ -69,6 +78,10 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
             }
             // A transient refusal (a re-stamped clock, a busy site): go again at once.
             if (err.code == proto::error_code::clock_ahead) continue;
+            if (err.code == proto::error_code::quota_exceeded && pushes_held.empty()) {
+                pushes_held = err.message;
+                continue;
+            }
             why = err.message;
         } catch (const transport_error& e) {
             if (session) adapt_batches(session->stats(), false);

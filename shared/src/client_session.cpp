@@ -18,6 +18,7 @@ std::vector<proto::message> client_session::fail(proto::error e) {
 
 std::vector<proto::message> client_session::fill_pushes() {
     std::vector<proto::message> out;
+    if (opt_.pull_only) push_exhausted_ = true;
     while (!push_exhausted_ && in_flight_.size() < opt_.max_in_flight) {
         auto p = t_.next_push(next_from_, opt_.push_rows);
         if (!p) {
@@ -98,7 +99,7 @@ std::vector<proto::message> client_session::on_message(const proto::message& m) 
             stats_.pulls_sent++;
             return {proto::pull{c->cursor, opt_.pull_rows, t_.pulls_own()}};
         }
-        t_.finish_round();
+        if (!opt_.pull_only) t_.finish_round();
         state_ = state::done;
         return {};
     }

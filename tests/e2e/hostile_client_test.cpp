@@ -367,7 +367,19 @@ TEST(hostile_client,
               "')");
     ASSERT_EQ(t.sync(30s).outcome, sync_outcome::done); // the first fits the hour's megabyte
     t.t->exec("UPDATE incident SET summary = summary || 'y'");
-    EXPECT_NE(t.sync(3s).outcome, sync_outcome::done);
+    // A colleague's record still reaches the held-back tablet: it pulls without pushing.
+    auto colleague = server.enrol("01849");
+    test::test_tablet c(dir.file("c.db"), server.url(), colleague.token);
+    c.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i-c', '01849', 'Mất trộm "
+              "bò')");
+    ASSERT_EQ(c.sync(30s).outcome, sync_outcome::done);
+    const auto held = t.sync(10s);
+    EXPECT_EQ(held.outcome, sync_outcome::network);
+    EXPECT_NE(held.message.find("within the last hour"), std::string::npos) << held.message;
+    EXPECT_NE(held.message.find("pulled"), std::string::npos) << held.message;
+    auto got = t.t->rep().db().prepare("SELECT summary FROM incident WHERE id = 'i-c'");
+    ASSERT_TRUE(got.step());
+    EXPECT_EQ(got.column_text(0), "Mất trộm bò");
     EXPECT_GT(t.t->status().pending, 0u); // kept, for a later hour
     // What the server answers such a push, seen on the wire.
     proto::hello h;

@@ -32,6 +32,9 @@ struct client_options {
     std::size_t push_rows = 200;   // rows per PUSH batch
     std::size_t max_in_flight = 2; // PUSH batches sent before their acks arrive
     std::uint32_t pull_rows = 500; // rows asked per PULL
+    // Pull without pushing: the server holds this device's pushes back (quota_exceeded), and
+    // the tablet should still get the others' changes. Not a full round: the last sync stays.
+    bool pull_only = false;
 };
 
 struct round_stats {
