@@ -14,6 +14,10 @@ packages=(
   libssl-dev              # TLS through Asio
   libutf8proc-dev         # Unicode normalisation: names typed in NFD compare equal to NFC
   libxxhash-dev           # cell digests: what a tablet's update changed (docs/capture.md)
+  libsodium-dev           # console passwords, hashed with Argon2id
+  libqrencode-dev         # the console's enrolment QR code
+  libxlsxwriter-dev       # the console's report as an Excel workbook
+  chromium chromium-driver python3-selenium  # the console's tests in a headless browser
   clang-14 libclang-rt-14-dev  # libFuzzer for the fuzz targets' smoke runs (docs/reliability.md)
   clang-format-14         # the house format, checked by .ci/run (scripts/check-format.sh)
 )

@@ -10,8 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <optional>
+
 #include <fstream>
 #include <iostream>
+#include <termios.h>
+#include <unistd.h>
 
 namespace {
 
@@ -24,37 +28,38 @@ struct context {
 };
 
 // Sends one request; prints the server's error and returns its exit code on failure.
-int call(const context& c, const std::string& method, const std::string& target,
-         const std::string& body, json& out) {
+int fetch(const context& c, const std::string& method, const std::string& target,
+          const std::string& body, std::string& answer) {
     if (c.server.empty()) {
         std::cerr << "error: give --server URL or set NOI_SERVER\n";
         return usage;
     }
     auto r = noi::admin::request(c.server, method, target, c.token, body, c.ca_file);
-    json j = json::parse(r.body, nullptr, false);
     if (r.status == 401) {
         std::cerr
             << "error: the server refused the admin token; pass --token or set NOI_ADMIN_TOKEN\n";
         return credentials;
     }
-    if (r.status == 403) {
-        std::cerr << "error: "
-                  << noi::tools::printable(j.is_object() && j.contains("error") &&
-                                                   j["error"].is_string()
-                                               ? j["error"].get<std::string>()
-                                               : r.body)
-                  << "\n";
-        return credentials;
-    }
     if (r.status >= 400) {
+        json j = json::parse(r.body, nullptr, false);
         std::cerr << "error: "
                   << noi::tools::printable(j.is_object() && j.contains("error") &&
                                                    j["error"].is_string()
                                                ? j["error"].get<std::string>()
                                                : r.body)
                   << "\n";
-        return failure;
+        return r.status == 403 ? credentials : failure;
     }
+    answer = std::move(r.body);
+    return ok;
+}
+
+// A request whose answer is JSON.
+int call(const context& c, const std::string& method, const std::string& target,
+         const std::string& body, json& out) {
+    std::string answer;
+    if (int rc = fetch(c, method, target, body, answer); rc != ok) return rc;
+    json j = json::parse(answer, nullptr, false);
     if (j.is_discarded()) {
         std::cerr << "error: the server's answer is not JSON; is " << c.server
                   << " a Nối server?\n";
@@ -114,36 +119,42 @@ std::string enc(const std::string& s) {
     return noi::admin::encode_component(s);
 }
 
-// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
-std::string csv_field(const json& v) {
-    auto s = v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s)
-        out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-}
-
-// The report for a spreadsheet: one line per district, then the province; with by_commune,
-// one line per commune with its district. Excel takes a file without a BOM for the local
-// code page and garbles Vietnamese, so the BOM is written unless a script asks otherwise.
-void print_criterion19_csv(const json& report, bool bom, bool by_commune) {
-    if (bom) std::cout << "\xEF\xBB\xBF";
-    if (by_commune) {
-        std::cout << "commune_code,commune,district_code,district,met,decided_on\n";
-        for (const auto& c : report["communes"])
-            std::cout << csv_field(c["code"]) << "," << csv_field(c["name"]) << ","
-                      << csv_field(c["district_code"]) << "," << csv_field(c["district"]) << ","
-                      << (c["met"].get<bool>() ? 1 : 0) << "," << csv_field(c["decided_on"])
-                      << "\n";
-        return;
+// A password from standard input's first line, or typed twice at the terminal without echo;
+// nullopt (with the reason printed) when there is neither or the two differ.
+std::optional<std::string> read_password(bool from_stdin, const std::string& account) {
+    std::string pw;
+    if (from_stdin) {
+        if (!std::getline(std::cin, pw)) {
+            std::cerr << "error: --password-stdin found no line on standard input\n";
+            return std::nullopt;
+        }
+        if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+        return pw;
     }
-    std::cout << "district_code,district,met,total\n";
-    for (const auto& d : report["districts"])
-        std::cout << csv_field(d["code"]) << "," << csv_field(d["name"]) << "," << d["met"] << ","
-                  << d["total"] << "\n";
-    std::cout << ",Tỉnh (province)," << report["province"]["met"] << ","
-              << report["province"]["total"] << "\n";
+    if (!isatty(STDIN_FILENO)) {
+        std::cerr << "error: standard input is not a terminal; give --password-stdin to read the "
+                     "password from it\n";
+        return std::nullopt;
+    }
+    auto ask = [](const char* prompt) {
+        std::cerr << prompt << std::flush;
+        termios before{};
+        tcgetattr(STDIN_FILENO, &before);
+        termios quiet = before;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        std::string line;
+        std::getline(std::cin, line);
+        tcsetattr(STDIN_FILENO, TCSANOW, &before);
+        std::cerr << "\n";
+        return line;
+    };
+    pw = ask(("console password for " + account + ": ").c_str());
+    if (ask("the same again: ") != pw) {
+        std::cerr << "error: the two passwords differ; nothing was changed\n";
+        return std::nullopt;
+    }
+    return pw;
 }
 
 // The schema as people read it: each table with its scope, its columns under it.
@@ -226,7 +237,16 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"admin", "viewer"}));
     aadd->add_option("--communes", communes_csv,
                      "A viewer sees only these communes: CODE,CODE,...");
+    bool password_stdin = false;
+    aadd->add_flag("--password-stdin", password_stdin,
+                   "Read a web console password from standard input's first line");
     aadd->add_flag("--json", c.as_json, "Print JSON");
+    auto* apasswd = acct->add_subcommand(
+        "passwd", "Set an account's web console password (asked twice at the terminal)");
+    apasswd->add_option("name", account_name, "The account")->required();
+    apasswd->add_flag("--password-stdin", password_stdin,
+                      "Read the password from standard input's first line");
+    apasswd->add_flag("--json", c.as_json, "Print JSON");
     auto* alist = acct->add_subcommand("list", "Every account, never its tokens");
     alist->add_flag("--json", c.as_json, "Print JSON");
     auto* adisable = acct->add_subcommand("disable", "Stop every token of an account at once");
@@ -236,6 +256,13 @@ int main(int argc, char** argv) {
         "token", "A new token for an account (older ones keep working until it is disabled)");
     atoken->add_option("name", account_name, "The account")->required();
     atoken->add_flag("--json", c.as_json, "Print JSON");
+
+    auto* log = app.add_subcommand("log", "What accounts changed, newest first");
+    int log_limit = 50;
+    log->add_option("--limit", log_limit, "How many entries (1 to 500)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 500));
+    log->add_flag("--json", c.as_json, "Print JSON");
 
     auto* conflicts =
         app.add_subcommand("conflicts", "The conflicts inbox: list, show and resolve");
@@ -362,6 +389,11 @@ int main(int argc, char** argv) {
                 if (!code.empty()) body["communes"].push_back(code);
                 at = comma == std::string::npos ? communes_csv.size() : comma + 1;
             }
+            if (password_stdin) {
+                auto pw = read_password(true, account_name);
+                if (!pw) return usage;
+                body["password"] = *pw;
+            }
             rc = call(c, "POST", "/admin/v1/accounts", body.dump(), out);
             if (rc == ok && !c.as_json)
                 std::cout << "account " << text(out["name"]) << " (" << text(out["role"])
@@ -378,9 +410,30 @@ int main(int argc, char** argv) {
                                     {"role", a["role"]},
                                     {"communes", list.empty() ? "all" : list},
                                     {"disabled", a["disabled"]},
+                                    {"password", a.value("password", false) ? "set" : "-"},
                                     {"created_at", a["created_at"]}});
                 }
-                print_table(rows, {"name", "role", "communes", "disabled", "created_at"});
+                print_table(rows,
+                            {"name", "role", "communes", "disabled", "password", "created_at"});
+            }
+        } else if (*apasswd) {
+            auto pw = read_password(password_stdin, account_name);
+            if (!pw) return usage;
+            rc = call(c, "POST", "/admin/v1/accounts/" + enc(account_name) + "/password",
+                      json{{"password", *pw}}.dump(), out);
+            if (rc == ok && !c.as_json)
+                std::cout << "set the console password of " << text(out["name"]) << "\n";
+        } else if (*log) {
+            rc = call(c, "GET", "/admin/v1/log?limit=" + std::to_string(log_limit), "", out);
+            if (rc == ok && !c.as_json) {
+                json rows = json::array();
+                for (const auto& e : out)
+                    rows.push_back({{"at", when(e["at"])},
+                                    {"account", e["account"]},
+                                    {"action", e["action"]},
+                                    {"target", e["target"]},
+                                    {"detail", e["detail"]}});
+                print_table(rows, {"at", "account", "action", "target", "detail"});
             }
         } else if (*adisable) {
             rc = call(c, "POST", "/admin/v1/accounts/" + enc(account_name) + "/disable", "", out);
@@ -612,15 +665,20 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json)
                 std::cout << "published schema version " << out["version"] << ": "
                           << text(out["changes"]) << "\ntablets take it at their next sync\n";
+        } else if (*c19 && csv) {
+            std::string file;
+            rc = fetch(c, "GET",
+                       std::string("/admin/v1/reports/criterion19.csv?bom=") +
+                           (no_bom ? "0" : "1") + "&by_commune=" + (by_commune ? "1" : "0") +
+                           (year ? "&year=" + std::to_string(year) : std::string()),
+                       "", file);
+            if (rc == ok) std::cout << file;
+            return rc;
         } else if (*c19) {
             rc = call(c, "GET",
                       "/admin/v1/reports/criterion19" +
                           (year ? "?year=" + std::to_string(year) : std::string()),
                       "", out);
-            if (rc == ok && csv) {
-                print_criterion19_csv(out, !no_bom, by_commune);
-                return ok;
-            }
             if (rc == ok && !c.as_json) {
                 std::cout << "Criterion 19, year " << out["year"] << ": " << out["province"]["met"]
                           << " of " << out["province"]["total"] << " communes met\n";

@@ -1,6 +1,10 @@
 #include "admin_api.hpp"
+#include "api_query.hpp"
 #include "api_reply.hpp"
 #include "criterion19_report.hpp"
+#include "fleet_api.hpp"
+#include "qr_code.hpp"
+#include "report_files.hpp"
 #include "schema_api.hpp"
 
 #include <noi/sync/error.hpp>
@@ -10,16 +14,11 @@
 #include <noi/sync/unicode_text.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <stdexcept>
 
 namespace noi::server {
 namespace {
-
-// A tablet clock further off than this is worth an officer's visit: the server's stamp bound
-// (10 minutes) refuses its pushes until it re-stamps.
-constexpr std::int64_t clock_alert_ms = 10 * 60 * 1000;
 
 // A request's field of the expected type, or the reason it is not.
 template <class T>
@@ -36,30 +35,25 @@ std::optional<std::string> field(const json& req, const char* name, T& out, cons
     return std::nullopt;
 }
 
-json time_or_null(const std::optional<std::int64_t>& ms) {
-    return ms ? json(iso8601_ms(*ms)) : json(nullptr);
-}
-
-// Whether `text` contains `part` once both are NFC (a search typed either way finds the name).
-bool contains_text(const std::string& text, const std::string& part) {
-    return nfc(text).find(nfc(part)) != std::string::npos;
-}
-
 api_response list_devices(server_store& store, const account& who,
                           const std::map<std::string, std::string>& q) {
     auto all = store.device_statuses();
     std::stable_sort(all.begin(), all.end(), [](const device_status& a, const device_status& b) {
         return std::tie(a.created_at_ms, a.dev.id) < std::tie(b.created_at_ms, b.dev.id);
     });
-    json out = json::array();
-    for (const auto& s : all)
-        if (who.reads(s.dev.scope) && (!q.count("name") || contains_text(s.dev.name, q.at("name"))))
-            out.push_back({{"device_id", s.dev.id},
-                           {"scope", s.dev.scope},
-                           {"name", s.dev.name},
-                           {"last_sync_at", time_or_null(s.last_sync_at_ms)},
-                           {"revoked", s.dev.revoked}});
-    return {200, text(out)};
+    auto p = page_of(q);
+    if (!p.problem.empty()) return error(400, p.problem);
+    std::erase_if(all, [&](const device_status& s) {
+        return !who.reads(s.dev.scope) ||
+               (q.count("name") && !contains_text(s.dev.name, q.at("name")));
+    });
+    return paged(all, p, [](const device_status& s) {
+        return json{{"device_id", s.dev.id},
+                    {"scope", s.dev.scope},
+                    {"name", s.dev.name},
+                    {"last_sync_at", time_or_null(s.last_sync_at_ms)},
+                    {"revoked", s.dev.revoked}};
+    });
 }
 
 api_response add_device(server_store& store, auth_store& auth, const account& who,
@@ -67,12 +61,17 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
-    std::string name, commune;
+    std::string name, commune, server_url;
     bool province = false;
     for (auto bad : {field(req, "name", name, "a string"),
                      field(req, "commune", commune, "a 5-digit commune code string"),
-                     field(req, "province", province, "true or false")})
+                     field(req, "province", province, "true or false"),
+                     field(req, "server_url", server_url, "the tablets' ws:// or wss:// address")})
         if (bad) return error(400, *bad);
+    if (!server_url.empty() && server_url.rfind("ws://", 0) != 0 &&
+        server_url.rfind("wss://", 0) != 0)
+        return error(400, "server_url is the address tablets sync with, ws://HOST:PORT/sync or "
+                          "wss://HOST:PORT/sync");
     std::string scope;
     if (!commune.empty()) {
         scope = commune;
@@ -95,6 +94,13 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
                  {"token", e.token},
                  {"scope", e.dev.scope},
                  {"name", e.dev.name}};
+        // What the tablet app scans instead of typing a 48-digit token (docs/protocol.md).
+        if (!server_url.empty())
+            out["qr"] = qr_code(json{
+                {"noi", "enrol"},
+                {"server", server_url},
+                {"device_id", e.dev.id},
+                {"token", e.token}}.dump());
         if (!twin.empty())
             out["warning"] = "device " + twin + " of " + scope + " has the same name; give one " +
                              "of them another (máy 2, …), or name the device by its id";
@@ -127,52 +133,6 @@ std::optional<value> from_json(const json& j) {
     return std::nullopt;
 }
 
-struct bad_query : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// %XX escapes decoded (and '+' as a space in a query); nullopt for a '%' without two hex digits.
-std::optional<std::string> percent_decoded(const std::string& s, bool plus_is_space) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out += plus_is_space && s[i] == '+' ? ' ' : s[i];
-            continue;
-        }
-        auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-        if (i + 2 >= s.size() || !hex(s[i + 1]) || !hex(s[i + 2])) return std::nullopt;
-        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-    }
-    return out;
-}
-
-// Throws bad_query on a malformed escape.
-std::map<std::string, std::string> query_of(const std::string& target) {
-    std::map<std::string, std::string> q;
-    auto pos = target.find('?');
-    if (pos == std::string::npos) return q;
-    std::string rest = target.substr(pos + 1);
-    auto decode = [](const std::string& s) {
-        auto d = percent_decoded(s, true);
-        if (!d)
-            throw bad_query("a query holds '%' not followed by two hex digits; encode it as %25");
-        return *d;
-    };
-    std::size_t start = 0;
-    while (start <= rest.size()) {
-        auto end = rest.find('&', start);
-        auto part = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        auto eq = part.find('=');
-        if (!part.empty())
-            q[decode(part.substr(0, eq))] =
-                eq == std::string::npos ? "" : decode(part.substr(eq + 1));
-        if (end == std::string::npos) break;
-        start = end + 1;
-    }
-    return q;
-}
-
 // Every device by id: answers name devices (people know tablets by their names) and check
 // the reader's communes through them.
 using device_map = std::map<std::string, device>;
@@ -186,17 +146,6 @@ device_map devices_by_id(server_store& store) {
 json name_of(const device_map& devices, const std::string& id) {
     auto d = devices.find(id);
     return d != devices.end() ? json(d->second.name) : json(nullptr);
-}
-
-// A whole number with nothing after it ("7", not "7d"); nullopt for anything else.
-std::optional<std::int64_t> whole_number(const std::string& s) {
-    try {
-        std::size_t used = 0;
-        const auto n = std::stoll(s, &used);
-        if (used == s.size()) return n;
-    } catch (const std::exception&) {
-    }
-    return std::nullopt;
 }
 
 json conflict_json(const conflict_record& c, const device_map& devices) {
@@ -259,14 +208,22 @@ api_response list_conflicts(server_store& store, const account& who,
     if (status != "all")
         f.status = status == "open" ? conflict_status::open : conflict_status::resolved;
     if (q.count("table")) f.table = q.at("table");
-    json out = json::array();
-    const auto devices = devices_by_id(store);
-    for (const auto& c : store.conflicts(f)) {
-        if (!who.reads(c.scope)) continue;
-        if (q.count("commune") && c.scope != q.at("commune")) continue;
-        out.push_back(conflict_json(c, devices));
+    auto p = page_of(q);
+    if (!p.problem.empty()) return error(400, p.problem);
+    std::optional<std::int64_t> older_than_ms;
+    if (q.count("older_than_days")) {
+        auto days = whole_number(q.at("older_than_days"));
+        if (!days || *days < 0 || *days > 3650)
+            return error(400, "older_than_days must be a whole number of days from 0 to 3650");
+        older_than_ms = store.now_ms() - *days * 86'400'000;
     }
-    return {200, text(out)};
+    auto all = store.conflicts(f);
+    std::erase_if(all, [&](const conflict_record& c) {
+        return !who.reads(c.scope) || (q.count("commune") && c.scope != q.at("commune")) ||
+               (older_than_ms && c.created_at_ms > *older_than_ms);
+    });
+    const auto devices = devices_by_id(store);
+    return paged(all, p, [&](const conflict_record& c) { return conflict_json(c, devices); });
 }
 
 api_response show_conflict(server_store& store, const account& who, std::uint64_t id) {
@@ -359,14 +316,15 @@ std::string scope_of(const device_map& devices, const std::string& id) {
 api_response list_quarantine(server_store& store, const account& who,
                              const std::map<std::string, std::string>& q) {
     auto status = q.count("status") ? q.at("status") : "open";
+    auto p = page_of(q);
+    if (!p.problem.empty()) return error(400, p.problem);
     const auto devices = devices_by_id(store);
-    json out = json::array();
-    for (const auto& r : store.quarantine()) {
-        if (status != "all" && to_string(r.status) != status) continue;
-        if (!who.reads(scope_of(devices, r.device_id))) continue;
-        out.push_back(quarantine_json(r, devices));
-    }
-    return {200, text(out)};
+    auto all = store.quarantine();
+    std::erase_if(all, [&](const quarantine_record& r) {
+        return (status != "all" && to_string(r.status) != status) ||
+               !who.reads(scope_of(devices, r.device_id));
+    });
+    return paged(all, p, [&](const quarantine_record& r) { return quarantine_json(r, devices); });
 }
 
 api_response show_quarantined(server_store& store, const account& who, std::uint64_t id) {
@@ -429,55 +387,6 @@ api_response quarantine_action(server_store& store, auth_store& auth, const acco
     default:
         return error(409, r.message);
     }
-}
-
-api_response fleet_status(server_store& store, const account& who,
-                          const std::map<std::string, std::string>& q) {
-    std::int64_t silent_days = 7;
-    if (q.count("silent_days")) {
-        silent_days = whole_number(q.at("silent_days")).value_or(0);
-        if (silent_days < 1 || silent_days > 3650)
-            return error(400, "silent_days must be a whole number of days from 1 to 3650");
-    }
-    const auto now = store.now_ms();
-    const auto schema_version = store.schema_version();
-    json out = json::array();
-    auto number = [](const std::optional<std::int64_t>& n) { return n ? json(*n) : json(nullptr); };
-    for (const auto& s : store.device_statuses()) {
-        if (!who.reads(s.dev.scope)) continue;
-        const bool revoked = s.dev.revoked;
-        const bool silent =
-            !s.last_contact_at_ms || now - *s.last_contact_at_ms > silent_days * 86'400'000;
-        // What a cron job should hear about (noi-admin status --fail-if-any).
-        json alerts = json::array();
-        if (silent && !revoked) alerts.push_back("silent");
-        if (revoked && s.refused_at_ms &&
-            (!s.last_contact_at_ms || *s.refused_at_ms > *s.last_contact_at_ms))
-            alerts.push_back("revoked_connecting");
-        if (s.schema_version && *s.schema_version < schema_version)
-            alerts.push_back("behind_schema");
-        if (s.clock_skew_ms && std::abs(*s.clock_skew_ms) > clock_alert_ms)
-            alerts.push_back("clock_wrong");
-        const bool province = s.dev.scope == "*";
-        out.push_back(
-            {{"device_id", s.dev.id},
-             {"scope", s.dev.scope},
-             {"commune_name", s.commune_name.empty() && province ? "toàn tỉnh" : s.commune_name},
-             {"name", s.dev.name},
-             {"last_contact_at", time_or_null(s.last_contact_at_ms)},
-             {"last_sync_at", time_or_null(s.last_sync_at_ms)},
-             {"pending", number(s.pending)},
-             {"oldest_pending_at", time_or_null(s.oldest_pending_at_ms)},
-             {"rejected", s.rejected_open},
-             {"clock_skew_ms", number(s.clock_skew_ms)},
-             {"app_version", s.app_version ? json(*s.app_version) : json(nullptr)},
-             {"schema_version", number(s.schema_version)},
-             {"revoked", revoked},
-             {"refused_at", time_or_null(s.refused_at_ms)},
-             {"silent", silent},
-             {"alerts", alerts}});
-    }
-    return {200, text(out)};
 }
 
 api_response row_history(server_store& store, const account& who,
@@ -561,6 +470,7 @@ json account_json(const account& a) {
             {"role", a.role},
             {"communes", a.communes},
             {"disabled", a.disabled},
+            {"password", a.has_password},
             {"created_at", iso8601_ms(a.created_at_ms)}};
 }
 
@@ -568,8 +478,9 @@ api_response add_account(auth_store& auth, const account& who, const std::string
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
-    std::string name, role;
-    for (auto bad : {field(req, "name", name, "a string"), field(req, "role", role, "a string")})
+    std::string name, role, password;
+    for (auto bad : {field(req, "name", name, "a string"), field(req, "role", role, "a string"),
+                     field(req, "password", password, "a string")})
         if (bad) return error(400, *bad);
     std::vector<std::string> communes;
     if (req.contains("communes") && !req["communes"].is_null()) {
@@ -581,8 +492,8 @@ api_response add_account(auth_store& auth, const account& who, const std::string
         }
     }
     try {
-        auto token = auth.add_account(name, role, communes);
-        auth.record(who.name, "account add", name, role);
+        auto token = auth.add_account(name, role, communes, password);
+        auth.record(who.name, "account add", name, role + (password.empty() ? "" : ", password"));
         return {201, text(json{{"name", name}, {"role", role}, {"token", token}})};
     } catch (const sync_error& e) {
         return error(e.code() == errc::already_exists ? 409 : 400, e.what());
@@ -638,6 +549,7 @@ api_response account_disable(request& r) {
     if (!r.auth.disable_account(name))
         return error(404, "no account " + name + "; list accounts to find its name");
     r.auth.record(r.who.name, "account disable", name);
+    r.state.console().close_account(name);
     return {200, text(json{{"name", name}, {"disabled", true}})};
 }
 
@@ -648,11 +560,62 @@ api_response account_token(request& r) {
     return {200, text(json{{"name", r.name}, {"token", *token}})};
 }
 
+api_response account_password(request& r) {
+    json req = json::parse(r.body, nullptr, false);
+    std::string password;
+    if (req.is_discarded() || !req.is_object())
+        return error(400, "the request body must be a JSON object");
+    if (auto bad = field(req, "password", password, "a string")) return error(400, *bad);
+    try {
+        if (!r.auth.set_password(r.name, password))
+            return error(404, "no account " + r.name + "; list accounts to find its name");
+    } catch (const sync_error& e) {
+        return error(400, e.what());
+    }
+    r.auth.record(r.who.name, "account passwd", r.name);
+    r.state.console().close_account(r.name);
+    return {200, text(json{{"name", r.name}})};
+}
+
+// The admin log, newest first (?offset=N&limit=N, at most 500 a page).
+api_response admin_log(request& r) {
+    if (!r.who.is_admin()) return error(403, "only an admin may read the log of admin actions");
+    auto p = page_of(r.query);
+    if (!p.problem.empty()) return error(400, p.problem);
+    json out = json::array();
+    for (const auto& e :
+         r.store.access().admin_log(static_cast<std::int64_t>(p.offset),
+                                    p.limit ? static_cast<std::int64_t>(p.limit) : -1))
+        out.push_back({{"id", e.id},
+                       {"at", iso8601_ms(e.at_ms)},
+                       {"account", e.account},
+                       {"action", e.action},
+                       {"target", e.target},
+                       {"detail", e.detail}});
+    return {200, text(out), r.store.access().admin_log_size()};
+}
+
 api_response report(request& r) {
     if (!r.who.communes.empty())
         return error(403, "the report covers the whole province; the account " + r.who.name +
                               " reads only its communes");
     return criterion19(r.store, r.query);
+}
+
+// The report as a file: ?by_commune=1 for a line per commune, ?bom=0 for scripts.
+api_response report_file(request& r, bool xlsx) {
+    auto a = report(r);
+    if (a.status != 200) return a;
+    const auto j = json::parse(a.body);
+    const auto name = "tieu-chi-19-" + std::to_string(j["year"].get<std::int64_t>());
+    if (xlsx)
+        return {200, criterion19_xlsx(j), std::nullopt,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                name + ".xlsx"};
+    const bool by_commune = r.query.count("by_commune") && r.query.at("by_commune") == "1";
+    const bool bom = !r.query.count("bom") || r.query.at("bom") != "0";
+    return {200, criterion19_csv(j, bom, by_commune), std::nullopt, "text/csv; charset=utf-8",
+            name + (by_commune ? "-xa" : "") + ".csv"};
 }
 
 api_response device_token(request& r) {
@@ -689,6 +652,8 @@ constexpr route routes[] = {
     {nullptr, "/admin/v1/accounts", arg::none, "", accounts_list},
     {"POST", "/admin/v1/accounts/", arg::text, "/disable", account_disable},
     {"POST", "/admin/v1/accounts/", arg::text, "/token", account_token},
+    {"POST", "/admin/v1/accounts/", arg::text, "/password", account_password},
+    {"GET", "/admin/v1/log", arg::none, "", admin_log},
     {"GET", "/admin/v1/conflicts", arg::none, "",
      [](request& r) { return list_conflicts(r.store, r.who, r.query); }},
     {"GET", "/admin/v1/conflicts/", arg::id, "",
@@ -707,9 +672,17 @@ constexpr route routes[] = {
      [](request& r) { return quarantine_action(r.store, r.auth, r.who, r.id, true); }},
     {"GET", "/admin/v1/status", arg::none, "",
      [](request& r) { return fleet_status(r.store, r.who, r.query); }},
+    {"GET", "/admin/v1/status/communes", arg::none, "",
+     [](request& r) { return fleet_by_commune(r.store, r.who, r.query); }},
+    {"GET", "/admin/v1/summary", arg::none, "",
+     [](request& r) { return attention_summary(r.store, r.who, r.query); }},
     {"GET", "/admin/v1/history", arg::none, "",
      [](request& r) { return row_history(r.store, r.who, r.query); }},
     {"GET", "/admin/v1/reports/criterion19", arg::none, "", report},
+    {"GET", "/admin/v1/reports/criterion19.csv", arg::none, "",
+     [](request& r) { return report_file(r, false); }},
+    {"GET", "/admin/v1/reports/criterion19.xlsx", arg::none, "",
+     [](request& r) { return report_file(r, true); }},
     {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
     {"POST", "/admin/v1/schema", arg::none, "",
      [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body); }},

@@ -5,6 +5,8 @@
 
 #include "server_state.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace noi::server {
@@ -12,6 +14,10 @@ namespace noi::server {
 struct api_response {
     unsigned status = 200;
     std::string body;
+    // A page of a list: how many items the whole list holds (sent as X-Total-Count).
+    std::optional<std::int64_t> total = std::nullopt;
+    std::string content_type = "application/json";
+    std::string filename = ""; // a download, sent as an attachment of this name
 };
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,

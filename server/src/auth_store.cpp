@@ -1,4 +1,5 @@
 #include "auth_store.hpp"
+#include "password_hash.hpp"
 
 #include <noi/sync/error.hpp>
 
@@ -47,8 +48,19 @@ std::string auth_store::add_token(const std::string& account) {
     return token;
 }
 
+namespace {
+
+// The hash of a password that may be set; throws sync_error(refused) saying why not.
+std::string checked_hash(const std::string& password) {
+    if (auto problem = password_problem(password)) throw sync_error(errc::refused, *problem);
+    return hash_password(password);
+}
+
+} // namespace
+
 std::string auth_store::add_account(const std::string& name, const std::string& role,
-                                    const std::vector<std::string>& communes) {
+                                    const std::vector<std::string>& communes,
+                                    const std::string& password) {
     const bool name_ok =
         !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
             return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
@@ -63,11 +75,13 @@ std::string auth_store::add_account(const std::string& name, const std::string& 
         throw sync_error(errc::refused, "an admin sees every commune; give --communes to a viewer");
     for (const auto& c : communes)
         check_commune(c);
+    const auto hash = password.empty() ? std::string() : checked_hash(password);
     auto tx = store_.begin();
     if (access_.find_account(name))
         throw sync_error(errc::already_exists,
                          "there is an account named " + name + " already; choose another name");
     access_.add_account({name, role, communes, false, 0});
+    if (!hash.empty()) access_.set_password_hash(name, hash);
     auto token = add_token(name);
     tx->commit();
     return token;
@@ -81,18 +95,31 @@ bool auth_store::disable_account(const std::string& name) {
     return access_.disable_account(name);
 }
 
+bool auth_store::set_password(const std::string& name, const std::string& password) {
+    if (!access_.find_account(name)) return false;
+    return access_.set_password_hash(name, checked_hash(password));
+}
+
+std::optional<std::string> auth_store::password_hash(const std::string& name) {
+    return access_.password_hash(name);
+}
+
 std::optional<std::string> auth_store::new_token(const std::string& name) {
     auto a = access_.find_account(name);
     if (!a || a->disabled) return std::nullopt;
     return add_token(name);
 }
 
+std::optional<account> auth_store::enabled_account(const std::string& name) {
+    auto a = access_.find_account(name);
+    if (!a || a->disabled) return std::nullopt;
+    return a;
+}
+
 std::optional<account> auth_store::account_for(const std::string& token) {
     auto name = access_.token_owner(sha256(token), token_kind::admin);
     if (!name) return std::nullopt;
-    auto a = access_.find_account(*name);
-    if (!a || a->disabled) return std::nullopt;
-    return a;
+    return enabled_account(*name);
 }
 
 void auth_store::record(const std::string& account, const std::string& action,

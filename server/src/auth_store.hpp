@@ -20,16 +20,25 @@ class auth_store {
 public:
     explicit auth_store(server_store& store);
 
-    // Throws sync_error(refused) for a bad name, role or commune, already_exists for a taken
-    // name; returns the account's first token.
+    // Throws sync_error(refused) for a bad name, role, commune or password, already_exists for
+    // a taken name; returns the account's first token. An empty password sets none.
     std::string add_account(const std::string& name, const std::string& role,
-                            const std::vector<std::string>& communes);
+                            const std::vector<std::string>& communes,
+                            const std::string& password = "");
+    // The console password; throws sync_error(refused) for one that may not be set. False for
+    // an unknown account.
+    bool set_password(const std::string& name, const std::string& password);
+    // The stored hash of an enabled account's password, for a sign-in to check (the check takes
+    // a fraction of a second, so it runs off the database thread).
+    std::optional<std::string> password_hash(const std::string& name);
     std::vector<account> accounts();
     // False for an unknown account. Its tokens stop working at once.
     bool disable_account(const std::string& name);
     // A new token for an enabled account (rotation: its older tokens keep working until it is
     // disabled); nullopt for an unknown or disabled one.
     std::optional<std::string> new_token(const std::string& name);
+    // An enabled account by name (a console session's).
+    std::optional<account> enabled_account(const std::string& name);
     // The enabled account a token belongs to.
     std::optional<account> account_for(const std::string& token);
     // What an account changed, for the record (noi_admin_log).

@@ -3,7 +3,6 @@
 #include "admin_api.hpp"
 #include "websocket_session.hpp"
 
-#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -52,7 +51,7 @@ template <class Stream> std::string http_session<Stream>::client_address() {
 
 template <class Stream>
 void http_session<Stream>::refuse_credential(auth_limiter& limits, const char* what,
-                                             std::string body, const char* content_type) {
+                                             std::string body, const std::string& content_type) {
     const auto who = client_address();
     state_.stats().auth_failures++;
     const int wait = limits.blocked_for(who);
@@ -129,8 +128,7 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
         const auto& want = state_.config().metrics_token;
         if (!want.empty()) {
             auto token = bearer(req_);
-            if (!token || token->size() != want.size() ||
-                CRYPTO_memcmp(token->data(), want.data(), want.size()) != 0)
+            if (!token || !same_secret(*token, want))
                 return refuse_credential(state_.admin_auth_limits(),
                                          "a scrape without the metrics token",
                                          "/metrics needs the metrics token; pass it as "
@@ -145,37 +143,55 @@ template <class Stream> void http_session<Stream>::on_read(beast::error_code ec,
         });
         return;
     }
-    if (path.rfind("/admin/v1/", 0) == 0) {
-        auto token = bearer(req_);
-        auto self = this->shared_from_this();
-        std::string method(req_.method_string());
-        state_.db([self, token, method, target, body = req_.body()](server_store& store,
-                                                                    auth_store& auth) {
-            api_response r;
-            std::optional<account> who;
-            if (token) who = auth.account_for(*token);
-            if (!who) {
-                asio::post(self->stream_.get_executor(), [self] {
-                    self->refuse_credential(
-                        self->state_.admin_auth_limits(), "an admin request without an admin token",
-                        R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN"})",
-                        "application/json");
-                });
-                return;
-            }
-            try {
-                r = handle_admin(self->state_, store, auth, *who, method, target, body);
-            } catch (const std::exception& e) {
-                spdlog::error("admin request {} {} failed: {}", method, target, e.what());
-                r = {500, R"({"error":"the server failed to handle the request; see its log"})"};
-            }
-            asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
-                self->respond(r.status, std::move(r.body), "application/json");
-            });
-        });
-        return;
-    }
+    if (path.rfind("/admin/v1/", 0) == 0) return admin_request(target);
+    if (console_request(path)) return;
     respond(404, "not found\n", "text/plain");
+}
+
+template <class Stream> void http_session<Stream>::admin_request(const std::string& target) {
+    auto token = bearer(req_);
+    std::string method(req_.method_string());
+    // Without a bearer token, a console session's cookie stands for its account; a change must
+    // then carry the session's CSRF token too, which another site's page cannot read.
+    std::optional<console_session> session;
+    if (!token)
+        if (auto id = cookie_of(req_, session_cookie_name)) session = state_.console().use(*id);
+    if (session && method != "GET" && !carries_csrf(req_, session->csrf))
+        return respond(
+            403,
+            R"({"error":"the request lacks the console's CSRF token; reload the page and try again"})",
+            "application/json");
+    auto self = this->shared_from_this();
+    state_.db([self, token, session, method, target, body = req_.body()](server_store& store,
+                                                                         auth_store& auth) {
+        api_response r;
+        std::optional<account> who;
+        if (token) who = auth.account_for(*token);
+        if (session) who = auth.enabled_account(session->account);
+        if (!who) {
+            asio::post(self->stream_.get_executor(), [self] {
+                self->refuse_credential(
+                    self->state_.admin_auth_limits(), "an admin request without an admin token",
+                    R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN, or sign in to the console"})",
+                    "application/json");
+            });
+            return;
+        }
+        try {
+            r = handle_admin(self->state_, store, auth, *who, method, target, body);
+        } catch (const std::exception& e) {
+            spdlog::error("admin request {} {} failed: {}", method, target, e.what());
+            r = {500, R"({"error":"the server failed to handle the request; see its log"})"};
+        }
+        asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+            header_list extra;
+            if (r.total) extra.emplace_back("X-Total-Count", std::to_string(*r.total));
+            if (!r.filename.empty())
+                extra.emplace_back("Content-Disposition",
+                                   "attachment; filename=\"" + r.filename + "\"");
+            self->respond(r.status, std::move(r.body), r.content_type, 0, extra);
+        });
+    });
 }
 
 template <class Stream> void http_session<Stream>::upgrade() {
@@ -208,14 +224,18 @@ template <class Stream> void http_session<Stream>::upgrade() {
 }
 
 template <class Stream>
-void http_session<Stream>::respond(unsigned status, std::string body, const char* content_type,
-                                   int retry_after_s) {
+void http_session<Stream>::respond(unsigned status, std::string body,
+                                   const std::string& content_type, int retry_after_s,
+                                   const header_list& extra) {
     res_ = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status),
                                                                req_.version());
     res_->set(http::field::server, "noi");
     res_->set(http::field::content_type, content_type);
     res_->keep_alive(req_.keep_alive() && status != 401 && status != 429);
     if (retry_after_s > 0) res_->set(http::field::retry_after, std::to_string(retry_after_s));
+    add_security_headers(*res_);
+    for (const auto& [name, v] : extra)
+        res_->insert(name, v);
     res_->body() = std::move(body);
     res_->prepare_payload();
     bool close = res_->need_eof();

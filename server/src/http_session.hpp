@@ -1,8 +1,9 @@
-// One HTTP connection: /healthz, /metrics, the admin API, and the upgrade of /sync to a
-// WebSocket once the device token checks out (401 otherwise, and no WebSocket).
+// One HTTP connection: /healthz, /metrics, the admin API, the web console, and the upgrade of
+// /sync to a WebSocket once the device token checks out (401 otherwise, and no WebSocket).
 #pragma once
 
 #include "server_state.hpp"
+#include "web_headers.hpp"
 
 #include <memory>
 #include <optional>
@@ -21,8 +22,19 @@ private:
     void do_read();
     void shutdown();
     void on_read(beast::error_code ec, std::size_t n);
-    void respond(unsigned status, std::string body, const char* content_type,
-                 int retry_after_s = 0);
+    void respond(unsigned status, std::string body, const std::string& content_type,
+                 int retry_after_s = 0, const header_list& extra = {});
+    // The admin API, for an account's bearer token or a console session's cookie.
+    void admin_request(const std::string& target);
+    // The web console (http_console.cpp): its files, signing in and out, who is signed in.
+    // False when the path is not the console's.
+    bool console_request(const std::string& path);
+    void sign_in();
+    void check_password(std::string name, std::string password, std::optional<account> who,
+                        std::string hash);
+    void sign_out();
+    void whoami();
+    bool secure_cookies() const;
     void on_write(bool close, beast::error_code ec, std::size_t);
     void upgrade();
     // The client's address: the socket's peer, or the address a trusted proxy forwards for.
@@ -30,7 +42,7 @@ private:
     // A refused credential: counted against the client's address, and answered late (429)
     // once that address has failed too often, so guessing costs time; `what` names it in the log.
     void refuse_credential(auth_limiter& limits, const char* what, std::string body,
-                           const char* content_type);
+                           const std::string& content_type);
 
     Stream stream_;
     server_state& state_;

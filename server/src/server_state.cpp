@@ -112,7 +112,13 @@ void server_state::read(std::function<void(server_store&)> f) {
     asio::post(read_ioc_, [this, f = std::move(f)] { f(*reader_); });
 }
 
+void server_state::hashing(std::function<void()> f) {
+    asio::post(hashing_, std::move(f));
+}
+
 void server_state::stop_db() {
+    // A sign-in being checked posts its answer to the database thread: let it finish first.
+    hashing_.join();
     if (read_thread_.joinable()) {
         read_work_.reset();
         read_thread_.join();

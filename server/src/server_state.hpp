@@ -7,6 +7,7 @@
 
 #include "auth_limiter.hpp"
 #include "auth_store.hpp"
+#include "console_sessions.hpp"
 #include "rate_limiter.hpp"
 
 #include <noi/server/server.hpp>
@@ -86,6 +87,11 @@ public:
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
 
+    // Runs f off the I/O and database threads, one at a time: a password check takes a
+    // fraction of a second and 64 MiB, which neither syncs nor other sign-ins should wait on.
+    void hashing(std::function<void()> f);
+    console_sessions& console() { return console_; }
+
     // Runs f(store) on the reader thread, with its own connection: pulls never wait for the
     // writer (WAL readers see the last commit).
     void read(std::function<void(server_store&)> f);
@@ -132,6 +138,8 @@ private:
     rate_limiter push_byte_limits_{cfg_.max_push_mib_per_hour * 1048576.0 / 3600,
                                    cfg_.max_push_mib_per_hour * 1048576.0};
     bool storage_full_ = false; // set and read on the database thread
+    console_sessions console_{cfg_.console_idle};
+    asio::thread_pool hashing_{1};
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;
     std::unique_ptr<server_store> store_;

@@ -99,6 +99,9 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
                      "applied_at INTEGER NOT NULL, applied_by TEXT NOT NULL, feed_head INTEGER "
                      "NOT NULL, changes TEXT NOT NULL)");
          }},
+        // Console passwords (Argon2id strings); an account without one signs in with tokens only.
+        {8,
+         [](database& db) { add_column_if_missing(db, "noi_accounts", "password_hash", "TEXT"); }},
     };
 }
 

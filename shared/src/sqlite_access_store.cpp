@@ -10,7 +10,8 @@ std::string_view kind_text(token_kind k) {
 }
 
 account read_account(const statement& st) {
-    account a{st.column_text(0), st.column_text(1), {}, st.column_int(3) != 0, st.column_int(4)};
+    account a{st.column_text(0),     st.column_text(1), {},
+              st.column_int(3) != 0, st.column_int(4),  st.column_int(5) != 0};
     std::string list = st.column_text(2);
     for (std::size_t at = 0; at < list.size();) {
         auto comma = list.find(',', at);
@@ -63,8 +64,9 @@ void sqlite_access_store::add_account(const account& a) {
 }
 
 std::optional<account> sqlite_access_store::find_account(const std::string& name) {
-    auto& st = db_.cached("SELECT name, role, communes, disabled, created_at FROM noi_accounts "
-                          "WHERE name = ?1");
+    auto& st =
+        db_.cached("SELECT name, role, communes, disabled, created_at, password_hash IS NOT NULL "
+                   "FROM noi_accounts WHERE name = ?1");
     st.bind(1, name);
     std::optional<account> a;
     if (st.step()) a = read_account(st);
@@ -75,7 +77,8 @@ std::optional<account> sqlite_access_store::find_account(const std::string& name
 std::vector<account> sqlite_access_store::accounts() {
     std::vector<account> out;
     auto st = db_.prepare(
-        "SELECT name, role, communes, disabled, created_at FROM noi_accounts ORDER BY name");
+        "SELECT name, role, communes, disabled, created_at, password_hash IS NOT NULL FROM "
+        "noi_accounts ORDER BY name");
     while (st.step())
         out.push_back(read_account(st));
     return out;
@@ -88,6 +91,23 @@ bool sqlite_access_store::disable_account(const std::string& name) {
     return db_.changes() > 0;
 }
 
+bool sqlite_access_store::set_password_hash(const std::string& name, const std::string& hash) {
+    auto& st = db_.cached("UPDATE noi_accounts SET password_hash = ?2 WHERE name = ?1");
+    st.bind(1, name).bind(2, hash);
+    st.run();
+    return db_.changes() > 0;
+}
+
+std::optional<std::string> sqlite_access_store::password_hash(const std::string& name) {
+    auto& st = db_.cached("SELECT password_hash FROM noi_accounts WHERE name = ?1 AND disabled = 0 "
+                          "AND password_hash IS NOT NULL");
+    st.bind(1, name);
+    std::optional<std::string> hash;
+    if (st.step()) hash = st.column_text(0);
+    st.reset();
+    return hash;
+}
+
 void sqlite_access_store::record(const std::string& account, const std::string& action,
                                  const std::string& target, const std::string& detail) {
     auto& st = db_.cached("INSERT INTO noi_admin_log(at, account, action, target, detail) VALUES "
@@ -98,6 +118,27 @@ void sqlite_access_store::record(const std::string& account, const std::string& 
         .bind(4, target)
         .bind(5, detail);
     st.run();
+}
+
+std::vector<admin_log_entry> sqlite_access_store::admin_log(std::int64_t offset,
+                                                            std::int64_t limit) {
+    auto& st = db_.cached("SELECT id, at, account, action, target, detail FROM noi_admin_log "
+                          "ORDER BY id DESC LIMIT ?1 OFFSET ?2");
+    st.bind(1, limit).bind(2, offset);
+    std::vector<admin_log_entry> out;
+    while (st.step())
+        out.push_back({st.column_int(0), st.column_int(1), st.column_text(2), st.column_text(3),
+                       st.column_text(4), st.column_text(5)});
+    st.reset();
+    return out;
+}
+
+std::int64_t sqlite_access_store::admin_log_size() {
+    auto& st = db_.cached("SELECT count(*) FROM noi_admin_log");
+    st.step();
+    const auto n = st.column_int(0);
+    st.reset();
+    return n;
 }
 
 bool sqlite_access_store::is_commune(const std::string& code) {

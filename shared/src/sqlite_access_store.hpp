@@ -18,6 +18,10 @@ public:
     std::optional<account> find_account(const std::string& name) override;
     std::vector<account> accounts() override;
     bool disable_account(const std::string& name) override;
+    bool set_password_hash(const std::string& name, const std::string& hash) override;
+    std::optional<std::string> password_hash(const std::string& name) override;
+    std::vector<admin_log_entry> admin_log(std::int64_t offset, std::int64_t limit) override;
+    std::int64_t admin_log_size() override;
     void record(const std::string& account, const std::string& action, const std::string& target,
                 const std::string& detail) override;
     bool is_commune(const std::string& code) override;

@@ -49,6 +49,8 @@ struct server_config {
     std::vector<std::string> trusted_proxies;
     std::size_t max_db_mib =
         0; // a cap on the database's size (0: the disk's); pushes past it are refused
+    // A web console session ends after this long without a request.
+    std::chrono::seconds console_idle{30 * 60};
 };
 
 // Creates a server in dir (made if missing): the database with the default schema and the

@@ -19,12 +19,19 @@ struct account {
     std::vector<std::string> communes;
     bool disabled = false;
     std::int64_t created_at_ms = 0;
+    bool has_password = false; // may sign in to the web console
     bool is_admin() const { return role == "admin"; }
     // Whether the account may read rows of `scope` ("" or "*": rows of no one commune).
     bool reads(const std::string& scope) const {
         return communes.empty() ||
                std::find(communes.begin(), communes.end(), scope) != communes.end();
     }
+};
+
+// One action an account took (noi_admin_log).
+struct admin_log_entry {
+    std::int64_t id = 0, at_ms = 0;
+    std::string account, action, target, detail;
 };
 
 enum class token_kind { device, admin };
@@ -44,9 +51,16 @@ public:
     virtual std::vector<account> accounts() = 0;
     // False for an unknown account.
     virtual bool disable_account(const std::string& name) = 0;
+    // `hash`: an Argon2id string (server/src/password_hash.hpp). False for an unknown account.
+    virtual bool set_password_hash(const std::string& name, const std::string& hash) = 0;
+    // The stored hash of an enabled account with a password.
+    virtual std::optional<std::string> password_hash(const std::string& name) = 0;
 
     virtual void record(const std::string& account, const std::string& action,
                         const std::string& target, const std::string& detail) = 0;
+    // The newest entries first, `limit` of them from `offset`, and how many there are in all.
+    virtual std::vector<admin_log_entry> admin_log(std::int64_t offset, std::int64_t limit) = 0;
+    virtual std::int64_t admin_log_size() = 0;
     // Whether `code` is a commune of the reference data.
     virtual bool is_commune(const std::string& code) = 0;
 };

@@ -1,0 +1,52 @@
+// What an admin API request asks for beyond its path: the query's fields, whole numbers in
+// them, and which page of a list it wants.
+#pragma once
+
+#include "api_reply.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace noi::server {
+
+using query = std::map<std::string, std::string>;
+
+struct bad_query : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// %XX escapes decoded (and '+' as a space in a query); nullopt for a '%' without two hex digits.
+std::optional<std::string> percent_decoded(const std::string& s, bool plus_is_space);
+// The fields of the target's query; throws bad_query on a malformed escape.
+query query_of(const std::string& target);
+// A whole number with nothing after it ("7", not "7d"); nullopt for anything else.
+std::optional<std::int64_t> whole_number(const std::string& s);
+// Whether `text` contains `part` once both are NFC (a search typed either way finds the name).
+bool contains_text(const std::string& text, const std::string& part);
+// A time for JSON: ISO 8601 UTC, or null.
+json time_or_null(const std::optional<std::int64_t>& ms);
+
+// Which part of a list a request wants: ?offset=N&limit=N. Without a limit, the whole list
+// (what noi-admin reads); a page is at most max_page items.
+struct page {
+    std::size_t offset = 0, limit = 0;
+    std::string problem; // why the query is refused, when it is
+};
+constexpr std::size_t max_page = 500;
+page page_of(const query& q);
+
+// The page's part of a list as the answer, with the whole list's size beside it.
+template <class T, class ToJson>
+api_response paged(const std::vector<T>& items, const page& p, ToJson&& to_json_item) {
+    json out = json::array();
+    const auto end = p.limit ? std::min(items.size(), p.offset + p.limit) : items.size();
+    for (auto i = p.offset; i < end; ++i)
+        out.push_back(to_json_item(items[i]));
+    return {200, text(out), static_cast<std::int64_t>(items.size())};
+}
+
+} // namespace noi::server
