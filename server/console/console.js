@@ -104,7 +104,7 @@ function table(columns, rows, opts) {
   opts = opts || {};
   const head = el("tr", {}, columns.map(c => {
     const sortable = opts.onSort && c.sort;
-    const mark = opts.sort === c.sort ? " ▲" : opts.sort === "-" + c.sort ? " ▼" : "";
+    const mark = !sortable ? "" : opts.sort === c.sort ? " ▲" : opts.sort === "-" + c.sort ? " ▼" : "";
     return el("th", {
       class: sortable ? "sortable" : null,
       onclick: sortable ? () => opts.onSort(opts.sort === c.sort ? "-" + c.sort : c.sort) : null,
@@ -328,7 +328,7 @@ async function conflictView(view, id) {
       el("div", { class: "value" }, v.deleted ? t("deleted") : shown(v.value)),
       el("p", {}, `${t("written_by")}: ${deviceName(v.device_name, v.device_id)}`),
       el("p", {}, `${t("time")}: ${when(v.time)}`),
-      v.base_time ? el("p", {}, `${t("based_on")}: ${when(v.base_time)}`) : null,
+      v.base_time ? el("p", { class: "base" }, `${t("based_on")}: ${shown(v.base_value)} (${when(v.base_time)})`) : null,
       el("p", {}, el("span", { class: "tag" }, v.winner ? t("won") : t("lost"))),
       open && v.device_id !== "server" ? el("button", { type: "button", class: "primary", "data-keep": v.device_id, onclick: () => resolve({ keep: v.device_id }) }, t("keep_this")) : null))));
   if (open) {

@@ -226,10 +226,31 @@ api_response list_conflicts(server_store& store, const account& who,
     return paged(all, p, [&](const conflict_record& c) { return conflict_json(c, devices); });
 }
 
+// Each version's base, the version its writer had seen, as the row's audit trail tells it
+// (a version the server never applied has no audit record, and so no base to show).
+void add_bases(server_store& store, const conflict_record& c, json& j) {
+    const auto audit = store.audit(c.table, c.row_id);
+    const std::string column = c.column.value_or("*exists");
+    auto cell_of = [&](std::uint64_t hlc) -> const audit_cell* {
+        for (const auto& a : audit)
+            for (const auto& cell : a.cells)
+                if (cell.column == column && cell.ver.hlc == hlc) return &cell;
+        return nullptr;
+    };
+    for (auto& v : j["versions"]) {
+        const auto* cell = cell_of(std::stoull(v["hlc"].get<std::string>()));
+        if (!cell || !cell->base) continue;
+        v["base_time"] = iso8601_ms(hlc_to_ms(cell->base->hlc));
+        const auto* base = cell_of(cell->base->hlc);
+        v["base_value"] = base ? to_json(base->new_value) : json(nullptr);
+    }
+}
+
 api_response show_conflict(server_store& store, const account& who, std::uint64_t id) {
     for (const auto& c : store.conflicts({.id = id})) {
         if (!who.reads(c.scope)) continue;
         auto j = conflict_json(c, devices_by_id(store));
+        add_bases(store, c, j);
         j["row"] = nullptr;
         if (auto row = store.read_row(c.table, c.row_id)) {
             j["row"] = json::object();

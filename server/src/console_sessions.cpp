@@ -29,8 +29,7 @@ void console_sessions::drop_expired(clock::time_point now) {
     std::erase_if(by_hash_, [&](const auto& kv) { return now - kv.second.last_used > idle_; });
 }
 
-console_sessions::opened console_sessions::open(const std::string& account,
-                                                clock::time_point now) {
+console_sessions::opened console_sessions::open(const std::string& account, clock::time_point now) {
     opened o{random_token() + random_token(), {account, random_token()}};
     std::lock_guard lock(mu_);
     drop_expired(now);
@@ -44,8 +43,7 @@ console_sessions::opened console_sessions::open(const std::string& account,
     return o;
 }
 
-std::optional<console_session> console_sessions::use(const std::string& id,
-                                                     clock::time_point now) {
+std::optional<console_session> console_sessions::use(const std::string& id, clock::time_point now) {
     std::lock_guard lock(mu_);
     auto it = by_hash_.find(key_of(id));
     if (it == by_hash_.end()) return std::nullopt;

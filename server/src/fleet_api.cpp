@@ -85,10 +85,10 @@ bool has_flag(const json& row, const std::string& flag) {
     return std::find(a.begin(), a.end(), flag) != a.end();
 }
 
-const char* const sort_fields[] = {"device_id",   "scope",          "commune_name", "name",
-                                   "last_contact_at", "last_sync_at", "pending",
-                                   "oldest_pending_at", "clock_skew_ms", "app_version",
-                                   "schema_version", "rejected"};
+const char* const sort_fields[] = {
+    "device_id",       "scope",        "commune_name",   "name",
+    "last_contact_at", "last_sync_at", "pending",        "oldest_pending_at",
+    "clock_skew_ms",   "app_version",  "schema_version", "rejected"};
 
 } // namespace
 
@@ -138,10 +138,10 @@ api_response fleet_by_commune(server_store& store, const account& who, const que
     for (const auto& r : fleet_rows(store, who, o)) {
         auto& c = by[r["scope"].get<std::string>()];
         if (c.is_null())
-            c = {{"scope", r["scope"]},   {"commune_name", r["commune_name"]},
-                 {"devices", 0},          {"revoked", 0},
-                 {"silent", 0},           {"piling_up", 0},
-                 {"pending", 0},          {"last_contact_at", nullptr}};
+            c = {{"scope", r["scope"]}, {"commune_name", r["commune_name"]},
+                 {"devices", 0},        {"revoked", 0},
+                 {"silent", 0},         {"piling_up", 0},
+                 {"pending", 0},        {"last_contact_at", nullptr}};
         c["devices"] = c["devices"].get<int>() + 1;
         for (const char* flag : {"revoked", "silent", "piling_up"})
             if (r[flag].get<bool>()) c[flag] = c[flag].get<int>() + 1;
@@ -164,8 +164,8 @@ api_response attention_summary(server_store& store, const account& who, const qu
                 {"clock_wrong", 0}, {"behind_schema", 0}, {"revoked_connecting", 0}};
     for (const auto& r : fleet_rows(store, who, o)) {
         if (!r["revoked"].get<bool>()) counts["devices"] = counts["devices"].get<int>() + 1;
-        for (const char* flag : {"silent", "piling_up", "clock_wrong", "behind_schema",
-                                 "revoked_connecting"})
+        for (const char* flag :
+             {"silent", "piling_up", "clock_wrong", "behind_schema", "revoked_connecting"})
             if (has_flag(r, flag)) counts[flag] = counts[flag].get<int>() + 1;
     }
     std::int64_t conflicts = 0, quarantined = 0;

@@ -84,10 +84,9 @@ void http_session<Stream>::check_password(std::string name, std::string password
     auto self = this->shared_from_this();
     asio::post(stream_.get_executor(), [self, right, name, who] {
         if (!right)
-            return self->refuse_credential(self->state_.admin_auth_limits(),
-                                           "a console sign-in with a wrong name or password",
-                                           R"({"error":"the name or the password is wrong"})",
-                                           "application/json");
+            return self->refuse_credential(
+                self->state_.admin_auth_limits(), "a console sign-in with a wrong name or password",
+                R"({"error":"the name or the password is wrong"})", "application/json");
         auto opened = self->state_.console().open(who->name);
         self->state_.db(
             [name](server_store&, auth_store& auth) { auth.record(name, "sign in", "console"); });
@@ -126,7 +125,8 @@ template <class Stream> void http_session<Stream>::whoami() {
 // The rest of each member is instantiated where it is called from, console_request.
 template bool http_session<beast::tcp_stream>::console_request(const std::string&);
 template bool http_session<beast::tcp_stream>::secure_cookies() const;
-template bool http_session<beast::ssl_stream<beast::tcp_stream>>::console_request(const std::string&);
+template bool
+http_session<beast::ssl_stream<beast::tcp_stream>>::console_request(const std::string&);
 template bool http_session<beast::ssl_stream<beast::tcp_stream>>::secure_cookies() const;
 
 } // namespace noi::server

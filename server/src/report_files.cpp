@@ -86,7 +86,8 @@ std::string criterion19_xlsx(const json& report) {
     worksheet_set_column(districts, 1, 1, 28, nullptr);
 
     lxw_worksheet* communes = workbook_add_worksheet(wb, "Xã");
-    const char* chead[] = {"Mã xã", "Xã", "Mã huyện", "Huyện", "Đạt tiêu chí 19", "Ngày quyết định"};
+    const char* chead[] = {"Mã xã",          "Xã", "Mã huyện", "Huyện", "Đạt tiêu chí 19",
+                           "Ngày quyết định"};
     for (lxw_col_t c = 0; c < 6; ++c)
         worksheet_write_string(communes, 0, c, chead[c], bold);
     row = 1;

@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""The web console in a real browser (headless Chromium driven by Selenium) against a real
+noi-server, with real tablets synced by noi-client. Run by CTest:
+
+    console_test.py --bin-dir BUILD/tools --shots DIR
+
+Each step saves a screenshot of its page in DIR. The steps run in order (their names are
+numbered) and share one server: the state one step leaves is the next one's start."""
+
+import argparse
+import base64
+import io
+import json
+import os
+import re
+import select
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import zipfile
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+ARGS = None
+COMMUNE_A, COMMUNE_B = "01849", "01852"  # Xã Vĩnh Yên and Xã Việt Tiến (Lào Cai, 2022 codes)
+XSS = "<img src=x onerror=alert(1)>"
+ADMIN_PASSWORD = "mật khẩu của chị Hoa"
+VIEWER_PASSWORD = "chủ tịch xã đọc thôi"
+WAIT_S = 20
+
+
+def run(*argv, stdin=None, timeout=120):
+    r = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=timeout)
+    return r
+
+
+def binary(name):
+    return os.path.join(ARGS.bin_dir, name)
+
+
+def checked(*argv, stdin=None):
+    r = run(*argv, stdin=stdin)
+    if r.returncode != 0:
+        raise AssertionError(f"{argv} exited {r.returncode}: {r.stdout}{r.stderr}")
+    return r.stdout
+
+
+class Console(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="noi-console-")
+        cls.data = os.path.join(cls.tmp, "server")
+        cls.admin_token = checked(binary("noi-server"), "init", "--data", cls.data).split("\n")[0]
+        cls.server = subprocess.Popen(
+            [binary("noi-server"), "serve", "--data", cls.data, "--listen", "127.0.0.1:0"],
+            stderr=subprocess.PIPE, text=True)
+        cls.url = cls.listening_url()
+        cls.admin("account", "add", "--name", "hoa", "--role", "admin", "--password-stdin",
+                  stdin=ADMIN_PASSWORD + "\n")
+        cls.admin("account", "add", "--name", "chu.tich", "--role", "viewer", "--communes",
+                  COMMUNE_A, "--password-stdin", stdin=VIEWER_PASSWORD + "\n")
+        # Two tablets of one commune that edit one household (a conflict), one whose name is
+        # markup, one that sends a row of another commune before its first sync (quarantined).
+        cls.a = cls.tablet(COMMUNE_A, "Máy chị Lò Thị Mai")
+        cls.b = cls.tablet(COMMUNE_A, XSS)
+        cls.x = cls.tablet(COMMUNE_A, "Máy mới")
+        cls.c = cls.tablet(COMMUNE_B, "Máy xã Việt Tiến")
+        cls.exec(cls.a, "INSERT INTO household(id, commune_code, members, village) VALUES "
+                        "('h1', '01849', 4, 'Bản Pjạc')")
+        cls.exec(cls.a, "INSERT INTO assessment(commune_code, year, c19_1_met, c19_2_met, "
+                        "decided_on) VALUES ('01849', 2024, 1, 1, '2024-11-30')")
+        cls.sync(cls.a)
+        cls.sync(cls.b)
+        cls.exec(cls.a, "UPDATE household SET members = 5 WHERE id = 'h1'")
+        cls.exec(cls.b, "UPDATE household SET members = 6 WHERE id = 'h1'")
+        cls.exec(cls.b, f"INSERT INTO incident(id, commune_code, summary) VALUES "
+                        f"('i-xss', '01849', '{XSS}')")
+        cls.sync(cls.a)
+        cls.sync(cls.b)
+        cls.exec(cls.x, "INSERT INTO incident(id, commune_code, summary) VALUES "
+                        "('i-wrong', '01852', 'Nhầm xã')")
+        cls.sync(cls.x)
+        cls.sync(cls.c)
+
+        cls.downloads = os.path.join(cls.tmp, "downloads")
+        os.makedirs(cls.downloads)
+        os.makedirs(ARGS.shots, exist_ok=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+        options.add_argument("--headless=new")
+        if os.geteuid() == 0:
+            options.add_argument("--no-sandbox")
+        options.add_argument("--window-size=1400,1000")
+        options.add_argument("--lang=vi")
+        options.add_experimental_option("prefs", {"download.default_directory": cls.downloads,
+                                                  "download.prompt_for_download": False})
+        cls.driver = webdriver.Chrome(
+            service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
+            options=options)
+        cls.driver.set_page_load_timeout(WAIT_S)
+        cls.driver.set_script_timeout(WAIT_S)
+        cls.driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                                   {"behavior": "allow", "downloadPath": cls.downloads})
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "driver", None):
+            cls.driver.quit()
+        cls.server.terminate()
+        try:
+            cls.server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            cls.server.kill()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    @classmethod
+    def listening_url(cls):
+        deadline = time.monotonic() + WAIT_S
+        seen = ""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([cls.server.stderr], [], [], 1)
+            if not ready:
+                continue
+            line = cls.server.stderr.readline()
+            seen += line
+            m = re.search(r"listening on (\S+)", line)
+            if m:
+                return "http://" + m.group(1)
+        raise AssertionError("noi-server did not start: " + seen)
+
+    @classmethod
+    def admin(cls, *args, stdin=None):
+        return checked(binary("noi-admin"), "--server", cls.url, "--token", cls.admin_token,
+                       *args, stdin=stdin)
+
+    @classmethod
+    def tablet(cls, commune, name):
+        dev = json.loads(cls.admin("device", "add", "--commune", commune, "--name", name, "--json"))
+        db = os.path.join(cls.tmp, dev["device_id"] + ".db")
+        checked(binary("noi-client"), "init", "--db", db, "--server", cls.url, "--token",
+                dev["token"])
+        return {"db": db, "id": dev["device_id"], "name": name}
+
+    @classmethod
+    def exec(cls, t, sql):
+        checked(binary("noi-client"), "exec", "--db", t["db"], sql)
+
+    @classmethod
+    def sync(cls, t):
+        checked(binary("noi-client"), "sync", "--db", t["db"])
+
+    @classmethod
+    def query(cls, t, sql):
+        return json.loads(checked(binary("noi-client"), "query", "--db", t["db"], "--json", sql))
+
+    # ---- browser helpers ----------------------------------------------------------------
+
+    def wait(self, condition, timeout=WAIT_S):
+        return WebDriverWait(self.driver, timeout).until(condition)
+
+    loads = 0
+
+    def open(self, hash_path, loaded):
+        # A new query makes a new document, so the view is never one left from before.
+        Console.loads += 1
+        self.driver.get(f"{self.url}/?load={Console.loads}#{hash_path}")
+        self.wait(lambda d: d.find_element(By.ID, "view").get_attribute("data-loaded") == loaded)
+
+    def find(self, css):
+        return self.wait(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def shot(self, name):
+        self.driver.save_screenshot(os.path.join(ARGS.shots, name + ".png"))
+
+    def sign_in(self, name, password):
+        Console.loads += 1
+        self.driver.get(f"{self.url}/?load={Console.loads}#/home")
+        self.find("#signin-name").send_keys(name)
+        self.driver.find_element(By.ID, "signin-password").send_keys(password)
+        self.driver.find_element(By.CSS_SELECTOR, "#signin button").click()
+        self.wait(lambda d: d.find_element(By.ID, "view").get_attribute("data-loaded") == "home")
+
+    def sign_out(self):
+        self.driver.find_element(By.ID, "sign-out").click()
+        self.find("#signin")
+
+    def fetch(self, method, path, body=None, csrf=True):
+        """A request from the signed-in page itself: its status and JSON answer."""
+        return self.driver.execute_async_script("""
+            const [method, path, body, csrf, done] = arguments;
+            fetch('/console/v1/me').then(r => r.json()).then(me => {
+              const headers = {'Content-Type': 'application/json'};
+              if (csrf) headers['X-CSRF-Token'] = me.csrf;
+              return fetch(path, {method, headers, body: body === null ? undefined : JSON.stringify(body)});
+            }).then(async r => done([r.status, await r.text()]));
+        """, method, path, body, csrf)
+
+    def no_alert(self):
+        try:
+            self.driver.switch_to.alert
+        except NoAlertPresentException:
+            return True
+        return False
+
+    def cells(self, css):
+        return [td.text for td in self.driver.find_elements(By.CSS_SELECTOR, css)]
+
+    # ---- the steps ------------------------------------------------------------------------
+
+    def test_01_a_wrong_password_is_refused_and_the_right_one_signs_in(self):
+        self.driver.get(self.url + "/")
+        self.find("#signin-name").send_keys("hoa")
+        self.driver.find_element(By.ID, "signin-password").send_keys("not her password")
+        self.driver.find_element(By.CSS_SELECTOR, "#signin button").click()
+        self.wait(lambda d: d.find_element(By.ID, "notice").is_displayed())
+        self.assertIn("không đúng", self.driver.find_element(By.ID, "notice").text)
+        self.shot("01-sign-in")
+        self.sign_in("hoa", ADMIN_PASSWORD)
+        cookie = self.driver.get_cookie("noi_session")
+        self.assertTrue(cookie["httpOnly"])
+        self.assertEqual(cookie["sameSite"], "Strict")
+        # Scripts cannot read the session cookie.
+        self.assertNotIn("noi_session", self.driver.execute_script("return document.cookie"))
+
+    def test_02_the_home_page_counts_what_needs_attention(self):
+        self.open("/home", "home")
+        self.assertEqual(self.find("#count-open_conflicts .count").text, "1")
+        self.assertEqual(self.find("#count-quarantined .count").text, "1")
+        self.assertEqual(self.find("#count-devices .count").text, "4")
+        self.assertEqual(self.find("#count-silent .count").text, "0")
+        self.shot("02-home")
+
+    def test_03_the_fleet_shows_a_device_that_just_synced_and_its_name_as_text(self):
+        late = self.tablet(COMMUNE_B, "Máy đồng bộ sau")
+        self.open("/fleet", "fleet")
+        row = f"//tr[td[contains(., '{late['id']}')]]"
+        self.assertEqual(self.driver.find_element(By.XPATH, row + "/td[3]").text, "–")
+        self.sync(late)
+        # The page follows the tablets by itself (every 5 s).
+        self.wait(lambda d: re.match(r"\d\d/\d\d/\d{4} \d\d:\d\d",
+                                     d.find_element(By.XPATH, row + "/td[3]").text))
+        # The device named with markup shows those characters, and nothing ran.
+        names = self.cells("#fleet-list td:nth-child(2)")
+        self.assertIn(f"{XSS} ({self.b['id']})", names)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#fleet-list img"), [])
+        self.assertTrue(self.no_alert())
+        self.shot("03-fleet")
+        self.open(f"/fleet?commune={COMMUNE_B}", "fleet")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#fleet-list tbody tr")), 2)
+
+    def test_04_enrolling_a_device_shows_its_token_once_and_a_qr_code(self):
+        self.open("/fleet", "fleet")
+        self.find("#enrol-commune").send_keys(COMMUNE_B)
+        self.driver.find_element(By.ID, "enrol-name").send_keys("Máy của ông Hùng")
+        self.driver.find_element(By.CSS_SELECTOR, "#enrol button").click()
+        qr = self.find("#enrol-qr")
+        self.assertGreaterEqual(int(qr.get_attribute("data-size")), 21)
+        # The canvas is drawn: its pixels are not all white.
+        dark = self.driver.execute_script("""
+            const c = document.getElementById('enrol-qr');
+            const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 0; i < px.length; i += 4) n += px[i] < 128; return n;""")
+        self.assertGreater(dark, 1000)
+        token = self.find("#enrol-token").text
+        self.assertRegex(token, r"^[0-9a-f]{48}$")
+        self.driver.execute_script("document.getElementById('enrol-qr').scrollIntoView()")
+        self.shot("04-enrol")
+        # The token works: a tablet made with it syncs.
+        db = os.path.join(self.tmp, "enrolled.db")
+        checked(binary("noi-client"), "init", "--db", db, "--server", self.url, "--token", token)
+        checked(binary("noi-client"), "sync", "--db", db)
+
+    def test_05_resolving_a_conflict_reaches_both_tablets(self):
+        self.open("/conflicts", "conflicts")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#view tbody tr")), 1)
+        self.shot("05-conflicts")
+        self.driver.find_element(By.CSS_SELECTOR, "#view tbody a").click()
+        versions = self.wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".version"))
+        self.assertEqual(len(versions), 2)
+        self.assertEqual(sorted(v.find_element(By.CSS_SELECTOR, ".value").text for v in versions),
+                         ["5", "6"])
+        self.assertTrue(any("Lò Thị Mai" in v.text for v in versions))
+        # Both wrote against the household as it was synced: 4 members.
+        bases = [v.find_element(By.CSS_SELECTOR, ".base").text for v in versions]
+        self.assertTrue(all(": 4 (" in b for b in bases), bases)
+        self.shot("06-conflict")
+        self.find("#resolve-value").send_keys("7")
+        self.driver.find_element(By.CSS_SELECTOR, "#resolve-form button").click()
+        by = self.find("#resolved-by")
+        self.assertIn("hoa", by.text)
+        for t in (self.a, self.b):
+            self.sync(t)
+            self.assertEqual(self.query(t, "SELECT members FROM household WHERE id = 'h1'"),
+                             [{"members": 7}])
+        log = json.loads(self.admin("log", "--json"))
+        self.assertTrue(any(e["account"] == "hoa" and e["action"] == "resolve" for e in log))
+
+    def test_06_a_quarantined_row_is_released(self):
+        self.open("/quarantine", "quarantine")
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "#view tbody tr")
+        self.assertEqual(len(rows), 1)
+        self.assertIn("dữ liệu của xã khác", rows[0].text)
+        self.shot("07-quarantine")
+        # The province makes the device province-wide (as restore_test does), so the row's
+        # reason no longer holds.
+        with sqlite3.connect(os.path.join(self.data, "noi.db"), timeout=10) as db:
+            db.execute("UPDATE noi_devices SET scope = '*' WHERE device_id = ?", (self.x["id"],))
+        self.driver.find_element(By.CSS_SELECTOR, "[data-release]").click()
+        self.wait(lambda d: "Đã chấp nhận lại" in d.find_element(By.ID, "notice").text)
+        self.sync(self.c)
+        self.assertEqual(self.query(self.c, "SELECT summary FROM incident WHERE id = 'i-wrong'"),
+                         [{"summary": "Nhầm xã"}])
+
+    def test_07_a_record_shows_its_history_and_markup_as_text(self):
+        self.open("/history?table=household&row=h1", "history")
+        text = self.driver.find_element(By.ID, "view").text
+        self.assertIn("Lò Thị Mai", text)
+        self.assertIn("#1", text)  # the conflict, linked
+        self.shot("08-history")
+        self.open("/history?table=incident&row=i-xss", "history")
+        self.assertIn(XSS, self.driver.find_element(By.ID, "view").text)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#view img"), [])
+        self.assertTrue(self.no_alert())
+
+    def test_08_the_report_downloads_as_csv_and_xlsx(self):
+        self.open("/reports", "reports")
+        self.assertIn("1/", self.find("#report-province").text)
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#report-chart rect.met")),
+                         len(self.driver.find_elements(By.CSS_SELECTOR, "#report-chart rect.total")))
+        self.shot("09-report")
+        for link, name in (("download-csv-communes", "tieu-chi-19-2024-xa.csv"),
+                           ("download-xlsx", "tieu-chi-19-2024.xlsx")):
+            self.driver.find_element(By.ID, link).click()
+            path = os.path.join(self.downloads, name)
+            deadline = time.monotonic() + WAIT_S
+            while not os.path.exists(path) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.assertTrue(os.path.exists(path), os.listdir(self.downloads))
+        with open(os.path.join(self.downloads, "tieu-chi-19-2024-xa.csv"), encoding="utf-8-sig") as f:
+            lines = f.read().splitlines()
+        self.assertEqual(lines[0], "commune_code,commune,district_code,district,met,decided_on")
+        met = [l for l in lines[1:] if l.split(",")[4] == "1"]
+        self.assertEqual(len(met), 1)
+        self.assertTrue(met[0].startswith("01849,"), met[0])
+        with zipfile.ZipFile(os.path.join(self.downloads, "tieu-chi-19-2024.xlsx")) as z:
+            workbook = z.read("xl/workbook.xml").decode()
+            strings = z.read("xl/sharedStrings.xml").decode()
+        self.assertIn('name="Huyện"', workbook)
+        self.assertIn('name="Xã"', workbook)
+        self.assertIn("Toàn tỉnh, năm 2024", strings)
+        self.assertIn("Đạt", strings)
+
+    def test_09_the_english_switch_and_the_accounts_and_log(self):
+        self.open("/accounts", "accounts")
+        self.driver.find_element(By.ID, "lang").click()
+        self.wait(lambda d: d.find_element(By.ID, "nav-accounts").text == "Accounts")
+        self.assertIn("chu.tich", self.driver.find_element(By.ID, "view").text)
+        self.shot("10-accounts")
+        self.open("/log", "log")
+        self.assertIn("resolve", self.driver.find_element(By.ID, "view").text)
+        self.shot("11-log")
+        self.driver.find_element(By.ID, "lang").click()
+        self.wait(lambda d: d.find_element(By.ID, "nav-log").text == "Nhật ký quản trị")
+
+    def test_10_a_change_without_the_csrf_token_is_refused(self):
+        status, body = self.fetch("POST", f"/admin/v1/devices/{self.c['id']}/revoke", None, False)
+        self.assertEqual(status, 403, body)
+        self.assertIn("CSRF", body)
+        fleet = json.loads(self.admin("status", "--json"))
+        self.assertFalse(next(d for d in fleet if d["device_id"] == self.c["id"])["revoked"])
+        # With the token the same request goes through: the refusal was the token's.
+        status, body = self.fetch("POST", f"/admin/v1/devices/{self.c['id']}/revoke", None, True)
+        self.assertEqual(status, 200, body)
+        self.sign_out()
+
+    def test_11_a_viewer_sees_only_its_communes_and_changes_nothing(self):
+        self.sign_in("chu.tich", VIEWER_PASSWORD)
+        self.assertEqual(self.driver.find_elements(By.ID, "nav-accounts"), [])
+        self.open("/fleet", "fleet")
+        scopes = self.cells("#fleet-list td:nth-child(1)")
+        self.assertTrue(scopes)
+        self.assertTrue(all(COMMUNE_A in s for s in scopes), scopes)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "[data-revoke]"), [])
+        self.assertEqual(self.driver.find_elements(By.ID, "enrol"), [])
+        self.shot("12-viewer-fleet")
+        status, body = self.fetch("POST", f"/admin/v1/devices/{self.a['id']}/revoke", None, True)
+        self.assertEqual(status, 403, body)
+        status, body = self.fetch("GET", "/admin/v1/accounts", None, True)
+        self.assertEqual(status, 403, body)
+        self.sign_out()
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bin-dir", required=True, help="where noi-server, noi-admin, noi-client are")
+    parser.add_argument("--shots", required=True, help="where to save a screenshot of each page")
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, failfast=True, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
