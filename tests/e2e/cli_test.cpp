@@ -556,3 +556,48 @@ TEST_F(cli, a_server_from_before_accounts_gives_its_admin_tokens_to_the_account_
               0);
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_tokens WHERE kind = 'admin'"), 1);
 }
+
+TEST_F(cli, console_passwords_are_set_from_standard_input_and_the_log_shows_who_did_what) {
+    auto base = std::vector<std::string>{NOI_ADMIN_BIN, "--server", url, "--token", admin_token};
+    auto with_input = [&](std::vector<std::string> args, const std::string& input) {
+        args.insert(args.begin(), base.begin(), base.end());
+        return process::run(args, std::chrono::seconds(60), input);
+    };
+    auto added = with_input(
+        {"account", "add", "--name", "hoa", "--role", "admin", "--password-stdin", "--json"},
+        "mật khẩu của chị Hoa\n");
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+    EXPECT_EQ(json::parse(added.out)["name"], "hoa");
+    auto too_short = with_input({"account", "passwd", "hoa", "--password-stdin"}, "ngắn\n");
+    EXPECT_EQ(too_short.exit_code, 1);
+    EXPECT_NE(too_short.err.find("at least 10 characters"), std::string::npos) << too_short.err;
+    auto no_line = with_input({"account", "passwd", "hoa", "--password-stdin"}, "");
+    EXPECT_EQ(no_line.exit_code, 2);
+    // Standard input is not a terminal here: without --password-stdin nothing is asked.
+    auto no_terminal = admin({"account", "passwd", "hoa"});
+    EXPECT_EQ(no_terminal.exit_code, 2);
+    EXPECT_NE(no_terminal.err.find("--password-stdin"), std::string::npos) << no_terminal.err;
+    auto unknown =
+        with_input({"account", "passwd", "ghost", "--password-stdin"}, "một mật khẩu đủ dài\n");
+    EXPECT_EQ(unknown.exit_code, 1);
+    auto set = with_input({"account", "passwd", "hoa", "--password-stdin", "--json"},
+                          "một mật khẩu đủ dài\r\n");
+    ASSERT_EQ(set.exit_code, 0) << set.err;
+    EXPECT_EQ(json::parse(set.out), (json{{"name", "hoa"}}));
+
+    auto accounts = parsed(admin({"account", "list", "--json"}));
+    for (const auto& a : accounts)
+        EXPECT_EQ(a["password"], a["name"] == "hoa") << a;
+    auto table = admin({"account", "list"});
+    EXPECT_NE(table.out.find("password"), std::string::npos) << table.out;
+    auto log = parsed(admin({"log", "--json", "--limit", "2"}));
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_EQ(log[0]["action"], "account passwd");
+    EXPECT_EQ(log[0]["target"], "hoa");
+    EXPECT_EQ(log[0]["account"], "admin");
+    EXPECT_EQ(log[1]["action"], "account add");
+    EXPECT_EQ(log[1]["detail"], "admin, password");
+    auto printed = admin({"log"});
+    EXPECT_EQ(printed.exit_code, 0);
+    EXPECT_NE(printed.out.find("account passwd"), std::string::npos) << printed.out;
+}

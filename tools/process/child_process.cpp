@@ -14,7 +14,9 @@
 namespace noi::process {
 namespace {
 
-int spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
+// in: the file the child reads as standard input ("" for /dev/null).
+int spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err,
+          const std::string& in = "") {
     // Everything the child needs is made before the fork: a process with other threads (a test
     // running a server in-process) may hold the allocator's lock at that moment, and a child
     // that allocates before exec then waits for it forever (seen under ASan: one run in ~40).
@@ -27,7 +29,7 @@ int spawn(const std::vector<std::string>& argv, const std::string& out, const st
     if (pid == 0) {
         int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int n = open("/dev/null", O_RDONLY);
+        int n = open(in.empty() ? "/dev/null" : in.c_str(), O_RDONLY);
         dup2(n, 0);
         dup2(o, 1);
         dup2(e, 2);
@@ -71,10 +73,13 @@ std::string temp_name(const std::string& dir, const char* what) {
 
 } // namespace
 
-run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds limit) {
+run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds limit,
+               const std::optional<std::string>& input) {
     auto dir = std::string(std::filesystem::temp_directory_path());
     auto out = temp_name(dir, "out"), err = temp_name(dir, "err");
-    int pid = spawn(argv, out, err);
+    const auto in = input ? temp_name(dir, "in") : std::string();
+    if (input) std::ofstream(in, std::ios::binary) << *input;
+    int pid = spawn(argv, out, err, in);
     bool reaped = false;
     run_result r;
     r.exit_code = reap(pid, limit, reaped);
@@ -82,6 +87,7 @@ run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds l
     r.err = slurp(err);
     std::remove(out.c_str());
     std::remove(err.c_str());
+    if (input) std::remove(in.c_str());
     return r;
 }
 

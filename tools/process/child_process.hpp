@@ -15,9 +15,11 @@ struct run_result {
     std::string out, err;
 };
 
-// Runs to completion (killed after `limit`).
+// Runs to completion (killed after `limit`), reading `input` as its standard input (none:
+// /dev/null).
 run_result run(const std::vector<std::string>& argv,
-               std::chrono::milliseconds limit = std::chrono::seconds(60));
+               std::chrono::milliseconds limit = std::chrono::seconds(60),
+               const std::optional<std::string>& input = std::nullopt);
 
 class child_process {
 public:

@@ -1,0 +1,296 @@
+// The web console's server side over real HTTP: passwords, sign-in, the session cookie, CSRF,
+// the security headers, slowed failures, and the API additions its pages read (pages of lists,
+// the fleet's filters, the enrolment QR code, the report's files). The pages themselves are
+// tested in a browser (tests/console/console_test.py).
+#include "http_probe.hpp"
+#include "live_server.hpp"
+
+#include <admin/http_client.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+using namespace noi;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* password = "mật khẩu của chị Hoa";
+
+struct console_api : ::testing::Test {
+    test::live_server server;
+
+    admin::http_reply as_admin(const std::string& method, const std::string& target,
+                               const json& body = nullptr) {
+        return admin::request(server.url(), method, target, server.admin_token(),
+                              body.is_null() ? "" : body.dump());
+    }
+    void add_account(const std::string& name, const std::string& role,
+                     const std::vector<std::string>& communes = {}) {
+        auto r = as_admin("POST", "/admin/v1/accounts",
+                          {{"name", name}, {"role", role}, {"communes", communes},
+                           {"password", password}});
+        ASSERT_EQ(r.status, 201u) << r.body;
+    }
+    test::http_answer sign_in(const std::string& name, const std::string& pw) {
+        return test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
+                                json{{"name", name}, {"password", pw}}.dump());
+    }
+    // The cookie pair ("noi_session=…") a sign-in set.
+    static std::string cookie_of(const test::http_answer& a) {
+        auto set = a.header("set-cookie");
+        return set.substr(0, set.find(';'));
+    }
+    test::http_answer with_cookie(const std::string& cookie, const std::string& method,
+                                  const std::string& target, const std::string& csrf = "",
+                                  const std::string& body = "") {
+        std::vector<std::pair<std::string, std::string>> h{{"Cookie", cookie}};
+        if (!csrf.empty()) h.emplace_back("X-CSRF-Token", csrf);
+        return test::http_probe(server.url(), method, target, h, body);
+    }
+};
+
+TEST_F(console_api, a_sign_in_gives_a_strict_cookie_and_changes_need_its_csrf_token) {
+    add_account("hoa", "admin");
+    auto in = sign_in("hoa", password);
+    ASSERT_EQ(in.status, 200u) << in.body;
+    const auto set = in.header("set-cookie");
+    EXPECT_NE(set.find("HttpOnly"), std::string::npos) << set;
+    EXPECT_NE(set.find("SameSite=Strict"), std::string::npos) << set;
+    EXPECT_EQ(set.find("Secure"), std::string::npos) << "plain HTTP on loopback: " << set;
+    const auto me = json::parse(in.body);
+    EXPECT_EQ(me["name"], "hoa");
+    EXPECT_EQ(me["role"], "admin");
+    const auto csrf = me["csrf"].get<std::string>();
+    const auto cookie = cookie_of(in);
+
+    EXPECT_EQ(json::parse(with_cookie(cookie, "GET", "/console/v1/me").body)["csrf"], csrf);
+    EXPECT_EQ(with_cookie(cookie, "GET", "/admin/v1/summary").status, 200u);
+    const auto enrol = json{{"commune", "01849"}, {"name", "Máy chị Mai"}}.dump();
+    auto no_token = with_cookie(cookie, "POST", "/admin/v1/devices", "", enrol);
+    EXPECT_EQ(no_token.status, 403u);
+    EXPECT_NE(no_token.body.find("CSRF"), std::string::npos) << no_token.body;
+    EXPECT_EQ(with_cookie(cookie, "POST", "/admin/v1/devices", csrf + "0", enrol).status, 403u);
+    auto devices = json::parse(as_admin("GET", "/admin/v1/devices").body);
+    EXPECT_TRUE(devices.empty()) << "a refused change changed nothing";
+    EXPECT_EQ(with_cookie(cookie, "POST", "/admin/v1/devices", csrf, enrol).status, 201u);
+    // The change is recorded with the signed-in account.
+    auto log = json::parse(as_admin("GET", "/admin/v1/log?limit=1").body);
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_EQ(log[0]["account"], "hoa");
+    EXPECT_EQ(log[0]["action"], "enrol");
+
+    EXPECT_EQ(with_cookie(cookie, "POST", "/console/v1/sign-out").status, 403u);
+    auto out = with_cookie(cookie, "POST", "/console/v1/sign-out", csrf);
+    EXPECT_EQ(out.status, 200u);
+    EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
+    EXPECT_EQ(with_cookie(cookie, "GET", "/admin/v1/summary").status, 401u);
+}
+
+TEST_F(console_api, wrong_passwords_and_unknown_names_are_refused_alike) {
+    add_account("hoa", "admin");
+    auto wrong = sign_in("hoa", "not her password");
+    auto unknown = sign_in("nobody", password);
+    EXPECT_EQ(wrong.status, 401u);
+    EXPECT_EQ(unknown.status, 401u);
+    EXPECT_EQ(wrong.body, unknown.body);
+    EXPECT_EQ(wrong.header("set-cookie"), "");
+    // An account without a password signs in with tokens only.
+    ASSERT_EQ(as_admin("POST", "/admin/v1/accounts", {{"name", "bot"}, {"role", "viewer"}}).status,
+              201u);
+    EXPECT_EQ(sign_in("bot", "").status, 401u);
+    EXPECT_EQ(test::http_probe(server.url(), "POST", "/console/v1/sign-in", {}, "{}").status, 400u);
+}
+
+TEST(console_api_limits, failed_sign_ins_are_slowed_but_the_right_password_still_signs_in) {
+    test::live_server server(false, [](server::server_config& cfg) {
+        cfg.auth_failures_per_minute = 2;
+        cfg.auth_failure_delay_max = std::chrono::seconds(1);
+    });
+    ASSERT_EQ(admin::request(server.url(), "POST", "/admin/v1/accounts", server.admin_token(),
+                             json{{"name", "hoa"}, {"role", "admin"}, {"password", password}}.dump())
+                  .status,
+              201u);
+    auto attempt = [&](const std::string& pw) {
+        return test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
+                                json{{"name", "hoa"}, {"password", pw}}.dump());
+    };
+    unsigned limited = 0;
+    for (int i = 0; i < 4; ++i)
+        limited += attempt("guess " + std::to_string(i)).status == 429;
+    EXPECT_GE(limited, 1u) << "failures past the budget are answered late, with 429";
+    EXPECT_EQ(attempt(password).status, 200u);
+}
+
+TEST_F(console_api, a_password_is_checked_set_and_ends_the_accounts_sessions) {
+    add_account("hoa", "admin");
+    auto short_one = as_admin("POST", "/admin/v1/accounts/hoa/password", {{"password", "ngắn"}});
+    EXPECT_EQ(short_one.status, 400u);
+    EXPECT_NE(short_one.body.find("at least 10"), std::string::npos) << short_one.body;
+    EXPECT_EQ(as_admin("POST", "/admin/v1/accounts/ghost/password",
+                       {{"password", "long enough password"}})
+                  .status,
+              404u);
+    auto in = sign_in("hoa", password);
+    const auto cookie = cookie_of(in);
+    ASSERT_EQ(as_admin("POST", "/admin/v1/accounts/hoa/password",
+                       {{"password", "một mật khẩu mới dài"}})
+                  .status,
+              200u);
+    EXPECT_EQ(with_cookie(cookie, "GET", "/admin/v1/summary").status, 401u);
+    EXPECT_EQ(sign_in("hoa", password).status, 401u);
+    auto again = sign_in("hoa", "một mật khẩu mới dài");
+    ASSERT_EQ(again.status, 200u);
+    ASSERT_EQ(as_admin("POST", "/admin/v1/accounts/hoa/disable").status, 200u);
+    EXPECT_EQ(with_cookie(cookie_of(again), "GET", "/admin/v1/summary").status, 401u);
+    auto accounts = json::parse(as_admin("GET", "/admin/v1/accounts").body);
+    for (const auto& a : accounts)
+        EXPECT_EQ(a["password"], a["name"] == "hoa") << a;
+}
+
+TEST_F(console_api, a_viewers_session_reads_its_communes_and_changes_nothing) {
+    server.enrol("01849");
+    server.enrol("01852");
+    add_account("chu.tich", "viewer", {"01849"});
+    auto in = sign_in("chu.tich", password);
+    ASSERT_EQ(in.status, 200u);
+    const auto csrf = json::parse(in.body)["csrf"].get<std::string>();
+    auto fleet = json::parse(with_cookie(cookie_of(in), "GET", "/admin/v1/status").body);
+    ASSERT_EQ(fleet.size(), 1u);
+    EXPECT_EQ(fleet[0]["scope"], "01849");
+    EXPECT_EQ(json::parse(with_cookie(cookie_of(in), "GET", "/admin/v1/summary").body)["devices"],
+              1);
+    auto change = with_cookie(cookie_of(in), "POST", "/admin/v1/devices", csrf,
+                              json{{"commune", "01849"}}.dump());
+    EXPECT_EQ(change.status, 403u);
+    EXPECT_EQ(with_cookie(cookie_of(in), "GET", "/admin/v1/log").status, 403u);
+}
+
+TEST_F(console_api, every_answer_carries_the_security_headers_and_the_page_is_built_in) {
+    for (const char* target : {"/", "/console.js", "/console.css", "/admin/v1/summary"}) {
+        auto a = test::http_probe(server.url(), "GET", target);
+        const auto csp = a.header("content-security-policy");
+        EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << target;
+        EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << target;
+        EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << target;
+        EXPECT_EQ(a.header("x-content-type-options"), "nosniff") << target;
+    }
+    auto page = test::http_probe(server.url(), "GET", "/");
+    EXPECT_EQ(page.status, 200u);
+    EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
+    EXPECT_NE(page.body.find("<script src=\"/console.js\">"), std::string::npos);
+    EXPECT_EQ(page.body.find("<script>"), std::string::npos) << "no inline script";
+    EXPECT_EQ(page.body.find("http"), std::string::npos) << "nothing from outside the server";
+    EXPECT_EQ(test::http_probe(server.url(), "GET", "/nothing.js").status, 404u);
+}
+
+TEST(console_api_tls, the_session_cookie_is_secure_under_tls) {
+    test::live_server server(true);
+    ASSERT_EQ(admin::request(server.url(), "POST", "/admin/v1/accounts", server.admin_token(),
+                             json{{"name", "hoa"}, {"role", "admin"}, {"password", password}}.dump(),
+                             server.ca_file())
+                  .status,
+              201u);
+    auto in = test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
+                               json{{"name", "hoa"}, {"password", password}}.dump(),
+                               server.ca_file());
+    ASSERT_EQ(in.status, 200u) << in.body;
+    EXPECT_NE(in.header("set-cookie").find("; Secure"), std::string::npos)
+        << in.header("set-cookie");
+}
+
+TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_and_sorts) {
+    for (int i = 0; i < 5; ++i)
+        server.enrol(i < 3 ? "01849" : "01852");
+    auto page = test::http_probe(server.url(), "GET", "/admin/v1/status?limit=2&offset=2",
+                                 {{"Authorization", "Bearer " + server.admin_token()}});
+    ASSERT_EQ(page.status, 200u) << page.body;
+    EXPECT_EQ(json::parse(page.body).size(), 2u);
+    EXPECT_EQ(page.header("x-total-count"), "5");
+    auto status = [&](const std::string& q) { return as_admin("GET", "/admin/v1/status" + q); };
+    EXPECT_EQ(json::parse(status("?offset=4&limit=2").body).size(), 1u);
+    EXPECT_EQ(json::parse(status("?commune=01852").body).size(), 2u);
+    EXPECT_EQ(json::parse(status("?flag=silent").body).size(), 5u) << "never heard from";
+    EXPECT_EQ(json::parse(status("?flag=revoked").body).size(), 0u);
+    auto sorted = json::parse(status("?sort=-scope").body);
+    EXPECT_EQ(sorted.front()["scope"], "01852");
+    EXPECT_EQ(sorted.back()["scope"], "01849");
+    EXPECT_EQ(status("?limit=0").status, 400u);
+    EXPECT_EQ(status("?limit=501").status, 400u);
+    EXPECT_EQ(status("?flag=tired").status, 400u);
+    EXPECT_EQ(status("?sort=colour").status, 400u);
+    auto communes = json::parse(as_admin("GET", "/admin/v1/status/communes").body);
+    ASSERT_EQ(communes.size(), 2u);
+    EXPECT_EQ(communes[0]["devices"], 3);
+    EXPECT_EQ(communes[0]["silent"], 3);
+    auto summary = json::parse(as_admin("GET", "/admin/v1/summary").body);
+    EXPECT_EQ(summary["devices"], 5);
+    EXPECT_EQ(summary["silent"], 5);
+    EXPECT_EQ(summary["conflicts_open"], 0);
+}
+
+// The three finder patterns of a QR code: 7×7 squares of dark border, light ring, dark core.
+bool finder_at(const json& modules, int top, int left) {
+    auto dark = [&](int y, int x) { return modules[top + y].get<std::string>()[left + x] == '1'; };
+    for (int i = 0; i < 7; ++i)
+        if (!dark(0, i) || !dark(6, i) || !dark(i, 0) || !dark(i, 6)) return false;
+    for (int i = 1; i < 6; ++i)
+        if (dark(1, i) || dark(5, i) || dark(i, 1) || dark(i, 5)) return false;
+    for (int y = 2; y < 5; ++y)
+        for (int x = 2; x < 5; ++x)
+            if (!dark(y, x)) return false;
+    return true;
+}
+
+TEST_F(console_api, an_enrolment_for_the_console_carries_a_qr_code_of_the_address_and_token) {
+    auto r = as_admin("POST", "/admin/v1/devices",
+                      {{"commune", "01849"}, {"server_url", "ws://127.0.0.1:8443/sync"}});
+    ASSERT_EQ(r.status, 201u) << r.body;
+    auto dev = json::parse(r.body);
+    const auto& qr = dev["qr"];
+    auto text = json::parse(qr["text"].get<std::string>());
+    EXPECT_EQ(text["noi"], "enrol");
+    EXPECT_EQ(text["server"], "ws://127.0.0.1:8443/sync");
+    EXPECT_EQ(text["token"], dev["token"]);
+    EXPECT_EQ(text["device_id"], dev["device_id"]);
+    const int n = qr["size"];
+    ASSERT_GE(n, 21);
+    ASSERT_EQ(qr["modules"].size(), static_cast<std::size_t>(n));
+    EXPECT_TRUE(finder_at(qr["modules"], 0, 0));
+    EXPECT_TRUE(finder_at(qr["modules"], 0, n - 7));
+    EXPECT_TRUE(finder_at(qr["modules"], n - 7, 0));
+    EXPECT_FALSE(finder_at(qr["modules"], n - 7, n - 7));
+    EXPECT_EQ(as_admin("POST", "/admin/v1/devices",
+                       {{"commune", "01849"}, {"server_url", "http://wrong"}})
+                  .status,
+              400u);
+    EXPECT_FALSE(json::parse(as_admin("POST", "/admin/v1/devices", {{"commune", "01849"}}).body)
+                     .contains("qr"));
+}
+
+TEST_F(console_api, the_report_downloads_as_csv_and_as_an_excel_workbook) {
+    const auto auth = std::vector<std::pair<std::string, std::string>>{
+        {"Authorization", "Bearer " + server.admin_token()}};
+    auto csv = test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv?year=2024",
+                                auth);
+    ASSERT_EQ(csv.status, 200u) << csv.body;
+    EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
+    EXPECT_EQ(csv.header("content-disposition"), "attachment; filename=\"tieu-chi-19-2024.csv\"");
+    EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF"
+                             "district_code,district,met,total\n",
+                             0),
+              0u);
+    EXPECT_NE(csv.body.find(",Tỉnh (province),0,96\n"), std::string::npos) << csv.body;
+    auto xlsx = test::http_probe(server.url(), "GET",
+                                 "/admin/v1/reports/criterion19.xlsx?year=2024", auth);
+    ASSERT_EQ(xlsx.status, 200u);
+    EXPECT_EQ(xlsx.body.rfind("PK", 0), 0u) << "an XLSX file is a zip";
+    EXPECT_GT(xlsx.body.size(), 3000u);
+    EXPECT_EQ(xlsx.header("content-disposition"), "attachment; filename=\"tieu-chi-19-2024.xlsx\"");
+    EXPECT_EQ(test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv", auth)
+                  .status,
+              404u)
+        << "no assessment yet and no year given";
+}
+
+} // namespace
