@@ -334,7 +334,7 @@ int main(int argc, char** argv) {
 
     auto* history = app.add_subcommand(
         "history", "Every accepted change of a row, with conflicts and resolutions");
-    history->add_option("--table", table, "Table")->required();
+    history->add_option("--table", table, "Table (found from the row id when left out)");
     history->add_option("--row", row, "Row id")->required();
     history->add_flag("--json", c.as_json, "Print JSON");
 
@@ -636,8 +636,10 @@ int main(int argc, char** argv) {
                 }
             }
         } else if (*history) {
-            rc = call(c, "GET", "/admin/v1/history?table=" + enc(table) + "&row=" + enc(row), "",
-                      out);
+            rc = call(c, "GET",
+                      "/admin/v1/history?row=" + enc(row) +
+                          (table.empty() ? std::string() : "&table=" + enc(table)),
+                      "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& h : out)

@@ -1,6 +1,7 @@
 // noi-bench: the figures of docs/performance.md measured against a baseline in the same run (the
 // machines are shared and noisy, so every figure is a ratio to something measured beside it).
 // Prints one JSON document.
+#include <bench/console_pages.hpp>
 #include <bench/idle_fleet.hpp>
 #include <child_process.hpp>
 #include <cutting_proxy.hpp>
@@ -583,8 +584,15 @@ int main(int argc, char** argv) {
                  "Keep the databases of the run (for sqlite3's dbstat) and print where they are");
     app.add_flag("--quick", quick,
                  "Small sizes: checks that every figure runs, not the speed (CI's smoke test)");
+    std::size_t console_devices = 1'000, console_conflicts = 10'000;
+    app.add_option("--console-devices", console_devices, "Devices the console's pages list")
+        ->capture_default_str();
+    app.add_option("--console-conflicts", console_conflicts,
+                   "Open conflicts the console's pages list")
+        ->capture_default_str();
     app.add_option("--only", only,
-                   "Run only these figures (capture, merge, push, bootstrap, connections)");
+                   "Run only these figures (capture, merge, push, bootstrap, connections, "
+                   "console)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -599,6 +607,8 @@ int main(int argc, char** argv) {
         active = 10;
         rounds = 2;
         think_ms = 100;
+        console_devices = 50;
+        console_conflicts = 200;
     }
     if (server_bin.empty())
         server_bin = (fs::canonical("/proc/self/exe").parent_path() / "noi-server").string();
@@ -622,6 +632,9 @@ int main(int argc, char** argv) {
         if (want("connections"))
             out["connections"] =
                 bench_connections(dir, server_bin, connections, active, rounds, think_ms, deflate);
+        if (want("console"))
+            out["console"] =
+                noi::bench::bench_console(dir, console_devices, console_conflicts, quick ? 3 : 15);
         if (!peer.empty()) {
             auto p =
                 bench_peer(dir, fs::path(peers_dir) / peer, tablets, push_rows, bootstrap_rows);

@@ -301,7 +301,7 @@ async function conflictsView(view, q) {
       { title: "created", cell: c => when(c.created_at) },
       { title: "commune", cell: c => c.commune },
       { title: "table", cell: c => c.table },
-      { title: "row", cell: c => c.row_id },
+      { title: "row", cell: c => link(`#/history?table=${encodeURIComponent(c.table)}&row=${encodeURIComponent(c.row_id)}`, c.row_id) },
       { title: "column", cell: c => c.column },
       { title: "value", cell: c => c.versions.map(v => shown(v.value)).join(" ⟷ ") },
       { title: "status", cell: c => t(c.status) },
@@ -408,8 +408,11 @@ async function historyView(view, q) {
     el("button", { type: "submit" }, t("show")));
   form.addEventListener("submit", ev => { ev.preventDefault(); go("/history", { table: tableName.value.trim(), row: row.value.trim() }); });
   view.append(el("h1", {}, t("history_title")), form);
-  if (!q.get("table") || !q.get("row")) return;
-  const { data } = await api("GET", `/admin/v1/history?table=${encodeURIComponent(q.get("table"))}&row=${encodeURIComponent(q.get("row"))}`);
+  if (!q.get("row")) return;
+  // A row id alone is enough: the server finds its table.
+  const query = new URLSearchParams({ row: q.get("row") });
+  if (q.get("table")) query.set("table", q.get("table"));
+  const { data } = await api("GET", "/admin/v1/history?" + query);
   const kinds = { change: "change", conflict: "conflict", resolution: "resolution_kind" };
   view.append(data.length === 0 ? el("p", {}, t("none")) : table([
     { title: "time", cell: h => when(h.time) },

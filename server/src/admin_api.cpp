@@ -412,9 +412,16 @@ api_response quarantine_action(server_store& store, auth_store& auth, const acco
 
 api_response row_history(server_store& store, const account& who,
                          const std::map<std::string, std::string>& q) {
-    if (!q.count("table") || !q.count("row"))
-        return error(400, "give the table and the row id (?table=T&row=ID)");
-    const auto& table = q.at("table");
+    if (!q.count("row") || q.at("row").empty())
+        return error(400, "give the row id, and its table if you know it (?row=ID&table=T)");
+    // Ids are made to be unique across tables: an id alone finds its table.
+    std::string table = q.count("table") ? q.at("table") : "";
+    if (table.empty()) {
+        for (const auto& t : store.current_schema().tables)
+            if (store.row_scope(t.name, q.at("row")) || !store.audit(t.name, q.at("row")).empty())
+                table = t.name;
+        if (table.empty()) return error(404, "no table holds a row " + q.at("row"));
+    }
     const auto* def = store.find_table(table);
     if (!def) return error(404, "no synced table named " + table);
     // A viewer of some communes reads the history of a row of theirs.

@@ -326,7 +326,11 @@ class Console(unittest.TestCase):
         self.assertIn("Lò Thị Mai", text)
         self.assertIn("#1", text)  # the conflict, linked
         self.shot("08-history")
-        self.open("/history?table=incident&row=i-xss", "history")
+        # An id alone finds its record, typed into the search.
+        self.open("/history", "history")
+        self.find("#history-row").send_keys("i-xss")
+        self.driver.find_element(By.CSS_SELECTOR, "#view form button").click()
+        self.wait(lambda d: "i-xss" in d.current_url and d.find_elements(By.CSS_SELECTOR, "#view table"))
         self.assertIn(XSS, self.driver.find_element(By.ID, "view").text)
         self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#view img"), [])
         self.assertTrue(self.no_alert())

@@ -252,6 +252,9 @@ TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_val
               1);
 
     auto hist = parsed(admin({"history", "--table", "household", "--row", "h1", "--json"}));
+    EXPECT_EQ(parsed(admin({"history", "--row", "h1", "--json"})), hist)
+        << "a row id alone finds its table";
+    EXPECT_EQ(admin({"history", "--row", "no-such-row"}).exit_code, 1);
     bool saw_conflict = false, saw_resolution = false;
     for (const auto& h : hist) {
         saw_conflict |= h["kind"] == "conflict";

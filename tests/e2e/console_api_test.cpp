@@ -27,9 +27,9 @@ struct console_api : ::testing::Test {
     }
     void add_account(const std::string& name, const std::string& role,
                      const std::vector<std::string>& communes = {}) {
-        auto r = as_admin("POST", "/admin/v1/accounts",
-                          {{"name", name}, {"role", role}, {"communes", communes},
-                           {"password", password}});
+        auto r = as_admin(
+            "POST", "/admin/v1/accounts",
+            {{"name", name}, {"role", role}, {"communes", communes}, {"password", password}});
         ASSERT_EQ(r.status, 201u) << r.body;
     }
     test::http_answer sign_in(const std::string& name, const std::string& pw) {
@@ -107,10 +107,11 @@ TEST(console_api_limits, failed_sign_ins_are_slowed_but_the_right_password_still
         cfg.auth_failures_per_minute = 2;
         cfg.auth_failure_delay_max = std::chrono::seconds(1);
     });
-    ASSERT_EQ(admin::request(server.url(), "POST", "/admin/v1/accounts", server.admin_token(),
-                             json{{"name", "hoa"}, {"role", "admin"}, {"password", password}}.dump())
-                  .status,
-              201u);
+    ASSERT_EQ(
+        admin::request(server.url(), "POST", "/admin/v1/accounts", server.admin_token(),
+                       json{{"name", "hoa"}, {"role", "admin"}, {"password", password}}.dump())
+            .status,
+        201u);
     auto attempt = [&](const std::string& pw) {
         return test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
                                 json{{"name", "hoa"}, {"password", pw}}.dump());
@@ -133,10 +134,10 @@ TEST_F(console_api, a_password_is_checked_set_and_ends_the_accounts_sessions) {
               404u);
     auto in = sign_in("hoa", password);
     const auto cookie = cookie_of(in);
-    ASSERT_EQ(as_admin("POST", "/admin/v1/accounts/hoa/password",
-                       {{"password", "một mật khẩu mới dài"}})
-                  .status,
-              200u);
+    ASSERT_EQ(
+        as_admin("POST", "/admin/v1/accounts/hoa/password", {{"password", "một mật khẩu mới dài"}})
+            .status,
+        200u);
     EXPECT_EQ(with_cookie(cookie, "GET", "/admin/v1/summary").status, 401u);
     EXPECT_EQ(sign_in("hoa", password).status, 401u);
     auto again = sign_in("hoa", "một mật khẩu mới dài");
@@ -186,14 +187,15 @@ TEST_F(console_api, every_answer_carries_the_security_headers_and_the_page_is_bu
 
 TEST(console_api_tls, the_session_cookie_is_secure_under_tls) {
     test::live_server server(true);
-    ASSERT_EQ(admin::request(server.url(), "POST", "/admin/v1/accounts", server.admin_token(),
-                             json{{"name", "hoa"}, {"role", "admin"}, {"password", password}}.dump(),
-                             server.ca_file())
-                  .status,
-              201u);
-    auto in = test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
-                               json{{"name", "hoa"}, {"password", password}}.dump(),
-                               server.ca_file());
+    ASSERT_EQ(
+        admin::request(server.url(), "POST", "/admin/v1/accounts", server.admin_token(),
+                       json{{"name", "hoa"}, {"role", "admin"}, {"password", password}}.dump(),
+                       server.ca_file())
+            .status,
+        201u);
+    auto in =
+        test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
+                         json{{"name", "hoa"}, {"password", password}}.dump(), server.ca_file());
     ASSERT_EQ(in.status, 200u) << in.body;
     EXPECT_NE(in.header("set-cookie").find("; Secure"), std::string::npos)
         << in.header("set-cookie");
@@ -271,8 +273,8 @@ TEST_F(console_api, an_enrolment_for_the_console_carries_a_qr_code_of_the_addres
 TEST_F(console_api, the_report_downloads_as_csv_and_as_an_excel_workbook) {
     const auto auth = std::vector<std::pair<std::string, std::string>>{
         {"Authorization", "Bearer " + server.admin_token()}};
-    auto csv = test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv?year=2024",
-                                auth);
+    auto csv =
+        test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv?year=2024", auth);
     ASSERT_EQ(csv.status, 200u) << csv.body;
     EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
     EXPECT_EQ(csv.header("content-disposition"), "attachment; filename=\"tieu-chi-19-2024.csv\"");
@@ -281,15 +283,15 @@ TEST_F(console_api, the_report_downloads_as_csv_and_as_an_excel_workbook) {
                              0),
               0u);
     EXPECT_NE(csv.body.find(",Tỉnh (province),0,96\n"), std::string::npos) << csv.body;
-    auto xlsx = test::http_probe(server.url(), "GET",
-                                 "/admin/v1/reports/criterion19.xlsx?year=2024", auth);
+    auto xlsx =
+        test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.xlsx?year=2024", auth);
     ASSERT_EQ(xlsx.status, 200u);
     EXPECT_EQ(xlsx.body.rfind("PK", 0), 0u) << "an XLSX file is a zip";
     EXPECT_GT(xlsx.body.size(), 3000u);
     EXPECT_EQ(xlsx.header("content-disposition"), "attachment; filename=\"tieu-chi-19-2024.xlsx\"");
-    EXPECT_EQ(test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv", auth)
-                  .status,
-              404u)
+    EXPECT_EQ(
+        test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv", auth).status,
+        404u)
         << "no assessment yet and no year given";
 }
 

@@ -27,5 +27,11 @@ TEST(noi_bench, reports_each_figure_beside_its_baseline) {
     EXPECT_GT(c["rss_bytes_per_connection"].get<double>(), 0);
     EXPECT_GT(c["p99_ms"].get<double>(), 0);
     EXPECT_EQ(c["compression"]["window_bits"], 10);
+    const auto& console = j["console"];
+    EXPECT_EQ(console["devices"], 50);
+    EXPECT_EQ(console["conflicts"], 200);
+    EXPECT_EQ(console["page_ms"].size(), 7u);
+    EXPECT_GT(console["slowest_page_ms"].get<double>(), 0);
+    EXPECT_GT(console["whole_conflicts_ms"].get<double>(), 0);
     EXPECT_EQ(j["machine"]["sqlite"].get<std::string>().rfind("3.", 0), 0u);
 }

@@ -45,8 +45,7 @@ std::string http_answer::header(const std::string& lower_name) const {
     return it == headers.end() ? std::string() : it->second;
 }
 
-http_answer http_probe(const std::string& url, const std::string& method,
-                       const std::string& target,
+http_answer http_probe(const std::string& url, const std::string& method, const std::string& target,
                        const std::vector<std::pair<std::string, std::string>>& headers,
                        const std::string& body, const std::string& ca_file) {
     const bool tls = url.rfind("https://", 0) == 0;

@@ -16,8 +16,7 @@ struct http_answer {
 };
 
 // url: http://HOST:PORT or https://HOST:PORT (https trusts ca_file only). Bounded by 30 s.
-http_answer http_probe(const std::string& url, const std::string& method,
-                       const std::string& target,
+http_answer http_probe(const std::string& url, const std::string& method, const std::string& target,
                        const std::vector<std::pair<std::string, std::string>>& headers = {},
                        const std::string& body = "", const std::string& ca_file = "");
 
