@@ -106,7 +106,7 @@ function table(columns, rows, opts) {
     const sortable = opts.onSort && c.sort;
     const mark = !sortable ? "" : opts.sort === c.sort ? " ▲" : opts.sort === "-" + c.sort ? " ▼" : "";
     return el("th", {
-      class: sortable ? "sortable" : null,
+      class: [sortable ? "sortable" : "", c.num ? "num" : ""].join(" ").trim() || null,
       onclick: sortable ? () => opts.onSort(opts.sort === c.sort ? "-" + c.sort : c.sort) : null,
     }, t(c.title) + mark);
   }));
@@ -114,7 +114,8 @@ function table(columns, rows, opts) {
     const v = c.cell(r);
     return el("td", { class: c.num ? "num" : null }, v instanceof Node ? v : shown(v));
   })));
-  return el("table", { "data-rows": rows.length }, el("thead", {}, head), el("tbody", {}, body));
+  return el("div", { class: "scroll" },
+    el("table", { "data-rows": rows.length }, el("thead", {}, head), el("tbody", {}, body)));
 }
 
 function pager(offset, total, onPage) {
@@ -208,7 +209,7 @@ function enrolForm(onDone) {
         el("h2", {}, t("enrolled") + ": " + deviceName(data.name, data.device_id)),
         el("p", {}, t("token_once")), el("p", { class: "secret", id: "enrol-token" }, data.token),
         el("p", {}, t("scan_qr")), drawQr(data.qr),
-        data.warning ? el("p", { class: "muted" }, data.warning) : null);
+        ...(data.warning ? [el("p", { class: "muted" }, data.warning)] : []));
       onDone();
     });
   });
