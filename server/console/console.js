@@ -458,6 +458,7 @@ async function reportsView(view, q) {
   form.addEventListener("submit", ev => { ev.preventDefault(); go("/reports", { year: input.value.trim() }); });
   view.append(el("h1", {}, t("reports_title")), form);
   const { data: r } = await api("GET", "/admin/v1/reports/criterion19" + (year ? "?year=" + encodeURIComponent(year) : ""));
+  if (!input.value) input.value = String(r.year);
   const y = "year=" + r.year;
   view.append(
     el("p", { id: "report-province" }, el("strong", {}, t("province_figure", r.province.met, r.province.total)), ` (${t("year")} ${r.year})`),

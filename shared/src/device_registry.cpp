@@ -207,10 +207,12 @@ void device_registry::record_contact(const std::string& device_id, const proto::
     upd.run();
 }
 
-// The fleet status shows what is still pending after the round, not at its HELLO.
+// The fleet status shows what is still pending after the round, not at its HELLO. Once nothing
+// is, nothing has waited since any time.
 void device_registry::lower_pending(const std::string& device_id, std::uint64_t rows) {
     auto& pending = rep_.db().cached(
-        "UPDATE noi_devices SET pending = max(0, pending - ?2) WHERE device_id = ?1");
+        "UPDATE noi_devices SET pending = max(0, pending - ?2), oldest_pending_at = "
+        "CASE WHEN pending > ?2 THEN oldest_pending_at END WHERE device_id = ?1");
     pending.bind(1, device_id).bind(2, static_cast<std::int64_t>(rows));
     pending.run();
 }

@@ -127,6 +127,7 @@ TEST_F(operator_week, the_fleet_status_is_narrow_local_and_alerts_a_cron_job) {
     auto fleet = parsed(admin({"status", "--json"}));
     ASSERT_EQ(fleet.size(), 2u);
     EXPECT_EQ(fleet[0]["pending"], 0) << "what is pending after the round, not at its HELLO";
+    EXPECT_TRUE(fleet[0]["oldest_pending_at"].is_null()) << "nothing waits since any time";
     EXPECT_EQ(fleet[0]["commune_name"], "Dương Quang");
     EXPECT_TRUE(fleet[0]["alerts"].empty()) << fleet[0];
     EXPECT_EQ(admin({"status", "--fail-if-any"}).exit_code, 0);
