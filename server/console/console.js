@@ -480,10 +480,17 @@ async function reportsView(view, q) {
 
 async function accountsView(view) {
   const { data } = await api("GET", "/admin/v1/accounts");
+  // A password is typed into a password field, never into prompt(), which shows it in clear.
   const setPassword = a => {
-    const pw = prompt(t("new_password_for", a.name));
-    if (pw === null) return;
-    act(async () => { await api("POST", `/admin/v1/accounts/${encodeURIComponent(a.name)}/password`, { password: pw }); render(); }, t("password_set", a.name));
+    const pw = el("input", { id: "account-new-password", type: "password", autocomplete: "new-password" });
+    const form = el("form", { class: "inline", id: "account-password-form" },
+      el("label", {}, t("new_password_for", a.name), pw), el("button", { class: "primary", type: "submit" }, t("set_password")));
+    form.addEventListener("submit", ev => {
+      ev.preventDefault();
+      act(async () => { await api("POST", `/admin/v1/accounts/${encodeURIComponent(a.name)}/password`, { password: pw.value }); render(); }, t("password_set", a.name));
+    });
+    document.getElementById("account-result").replaceChildren(form);
+    pw.focus();
   };
   view.append(el("h1", {}, t("accounts_title")), table([
     { title: "name", cell: a => a.name },
@@ -493,7 +500,7 @@ async function accountsView(view) {
     { title: "has_password", cell: a => a.password ? "✓" : "" },
     { title: "created_at", cell: a => when(a.created_at) },
     { title: "", cell: a => a.disabled ? "" : el("span", {},
-        el("button", { type: "button", onclick: () => setPassword(a) }, t("set_password")), " ",
+        el("button", { type: "button", "data-password": a.name, onclick: () => setPassword(a) }, t("set_password")), " ",
         el("button", { type: "button", class: "danger", onclick: () => {
           if (!confirm(t("confirm_disable", a.name))) return;
           act(async () => { await api("POST", `/admin/v1/accounts/${encodeURIComponent(a.name)}/disable`); render(); });
@@ -539,8 +546,10 @@ const views = {
   history: (v, r) => historyView(v, r.query), reports: (v, r) => reportsView(v, r.query),
   accounts: v => accountsView(v), log: (v, r) => logView(v, r.query),
 };
+// The report covers the whole province, so a viewer of some communes is not offered it.
+const wholeProvince = () => state.me.communes.length === 0;
 const navItems = [["home", "nav_home"], ["fleet", "nav_fleet"], ["conflicts", "nav_conflicts"], ["quarantine", "nav_quarantine"],
-  ["history", "nav_history"], ["reports", "nav_reports"], ["accounts", "nav_accounts", true], ["log", "nav_log", true]];
+  ["history", "nav_history"], ["reports", "nav_reports", wholeProvince], ["accounts", "nav_accounts", isAdmin], ["log", "nav_log", isAdmin]];
 
 async function render() {
   clearInterval(state.timer);
@@ -561,7 +570,7 @@ async function render() {
   const name = views[r.parts[0]] ? r.parts[0] : "home";
   nav.hidden = false;
   signOut.hidden = false;
-  nav.replaceChildren(...navItems.filter(([, , adminOnly]) => !adminOnly || isAdmin()).map(([key, word]) =>
+  nav.replaceChildren(...navItems.filter(([, , shown]) => !shown || shown()).map(([key, word]) =>
     el("a", { href: "#/" + key, id: "nav-" + key, class: key === name ? "current" : null }, t(word))));
   document.getElementById("who").textContent = `${state.me.name} · ${t(state.me.role)}` + (state.me.communes.length ? ` · ${state.me.communes.join(", ")}` : "");
   if (!isAdmin()) notice(t("read_only"), false);

@@ -100,7 +100,7 @@ const NOI_WORDS = {
     has_password: "Password", created_at: "Created", add_account: "Add an account", admin: "Admin",
     viewer: "Viewer", set_password: "Set password", disable: "Disable",
     confirm_disable: "Disable the account {0}?", account_added: "Added the account {0}.",
-    password_set: "Set the password of {0}.", new_password_for: "New password for {0}:",
+    password_set: "The password of {0} is set.", new_password_for: "New password for {0}:",
     log_title: "Admin log", at: "At", account: "Account", action: "Action", target: "Target",
     detail: "Detail", read_only: "This account may only read.",
     session_ended: "The session ended; sign in again.", failed: "Could not do it: {0}",

@@ -35,6 +35,7 @@ COMMUNE_A, COMMUNE_B = "01849", "01852"  # Xã Vĩnh Yên and Xã Việt Tiến 
 XSS = "<img src=x onerror=alert(1)>"
 ADMIN_PASSWORD = "mật khẩu của chị Hoa"
 VIEWER_PASSWORD = "chủ tịch xã đọc thôi"
+NEW_VIEWER_PASSWORD = "mật khẩu mới của chủ tịch"
 WAIT_S = 20
 
 
@@ -369,6 +370,14 @@ class Console(unittest.TestCase):
         self.wait(lambda d: d.find_element(By.ID, "nav-accounts").text == "Accounts")
         self.assertIn("chu.tich", self.driver.find_element(By.ID, "view").text)
         self.shot("10-accounts")
+        # The viewer's new password is typed in a password field; test_11 signs in with it.
+        self.driver.find_element(By.CSS_SELECTOR, '[data-password="chu.tich"]').click()
+        field = self.wait(lambda d: d.find_element(By.ID, "account-new-password"))
+        self.assertEqual(field.get_attribute("type"), "password")
+        field.send_keys(NEW_VIEWER_PASSWORD)
+        self.driver.find_element(By.CSS_SELECTOR, "#account-password-form button").click()
+        self.wait(lambda d: "chu.tich" in d.find_element(By.ID, "notice").text)
+        self.assertTrue(self.no_alert())
         self.open("/log", "log")
         self.assertIn("resolve", self.driver.find_element(By.ID, "view").text)
         self.shot("11-log")
@@ -387,8 +396,10 @@ class Console(unittest.TestCase):
         self.sign_out()
 
     def test_11_a_viewer_sees_only_its_communes_and_changes_nothing(self):
-        self.sign_in("chu.tich", VIEWER_PASSWORD)
+        self.sign_in("chu.tich", NEW_VIEWER_PASSWORD)
         self.assertEqual(self.driver.find_elements(By.ID, "nav-accounts"), [])
+        self.assertEqual(self.driver.find_elements(By.ID, "nav-reports"), [])
+        self.assertTrue(self.driver.find_elements(By.ID, "nav-fleet"))
         self.open("/fleet", "fleet")
         scopes = self.cells("#fleet-list td:nth-child(1)")
         self.assertTrue(scopes)
