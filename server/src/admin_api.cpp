@@ -448,13 +448,14 @@ api_response row_history(server_store& store, const account& who,
                            {"new", row_cell ? existence(c.new_value) : to_json(c.new_value)}});
         }
     for (const auto& c : store.conflicts({.table = table, .row_id = q.at("row")})) {
-        out.push_back({{"time", iso8601_ms(c.created_at_ms)},
-                       {"device_id", c.loser.device_id},
-                       {"kind", "conflict"},
-                       {"column", c.column ? json(*c.column) : json(nullptr)},
-                       {"old", to_json(c.loser.val)},
-                       {"new", to_json(c.winner.val)},
-                       {"conflict_id", c.id}});
+        out.push_back(
+            {{"time", iso8601_ms(c.created_at_ms)},
+             {"device_id", c.loser.device_id.empty() ? json("server") : json(c.loser.device_id)},
+             {"kind", "conflict"},
+             {"column", c.column ? json(*c.column) : json(nullptr)},
+             {"old", to_json(c.loser.val)},
+             {"new", to_json(c.winner.val)},
+             {"conflict_id", c.id}});
         if (c.resolved_at_ms)
             out.push_back({{"time", iso8601_ms(*c.resolved_at_ms)},
                            {"device_id", c.resolved_by.value_or("admin")},
@@ -669,15 +670,11 @@ constexpr route routes[] = {
      [](request& r) { return list_devices(r.store, r.who, r.query); }},
     {"POST", "/admin/v1/devices", arg::none, "",
      [](request& r) { return add_device(r.store, r.auth, r.who, r.body); }},
-    {nullptr, "/admin/v1/devices", arg::none, "",
-     [](request&) { return error(405, "use GET to list devices or POST to enrol one"); }},
     {"POST", "/admin/v1/devices/", arg::text, "/token", device_token},
     {"POST", "/admin/v1/devices/", arg::text, "/revoke", device_revoke},
-    {nullptr, "/admin/v1/devices/", arg::text, "/revoke",
-     [](request&) { return error(405, "use POST to revoke a device"); }},
     {"POST", "/admin/v1/accounts", arg::none, "",
      [](request& r) { return add_account(r.auth, r.who, r.body); }},
-    {nullptr, "/admin/v1/accounts", arg::none, "", accounts_list},
+    {"GET", "/admin/v1/accounts", arg::none, "", accounts_list},
     {"POST", "/admin/v1/accounts/", arg::text, "/disable", account_disable},
     {"POST", "/admin/v1/accounts/", arg::text, "/token", account_token},
     {"POST", "/admin/v1/accounts/", arg::text, "/password", account_password},
@@ -714,8 +711,6 @@ constexpr route routes[] = {
     {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
     {"POST", "/admin/v1/schema", arg::none, "",
      [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body); }},
-    {nullptr, "/admin/v1/schema", arg::none, "",
-     [](request&) { return error(405, "use GET to show the schema or POST to apply a version"); }},
 };
 
 // Whether `path` has the route's shape; fills in the part of the path it takes.
@@ -755,8 +750,13 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
         return error(400, e.what());
     }
     request r{state, store, auth, who, q, body, {}, 0};
-    for (const auto& rt : routes)
-        if ((!rt.method || method == rt.method) && matches(rt, path, r)) return rt.handle(r);
+    std::string allowed;
+    for (const auto& rt : routes) {
+        if (!matches(rt, path, r)) continue;
+        if (method == rt.method) return rt.handle(r);
+        allowed += (allowed.empty() ? "" : " or ") + std::string(rt.method);
+    }
+    if (!allowed.empty()) return error(405, "use " + allowed + " for " + path);
     return error(404, "no such admin endpoint: " + path);
 }
 

@@ -202,18 +202,22 @@ TEST(console_api_tls, the_session_cookie_is_secure_under_tls) {
 }
 
 TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_and_sorts) {
-    for (int i = 0; i < 5; ++i)
-        server.enrol(i < 3 ? "01849" : "01852");
+    std::vector<test::enrolled> devices;
+    for (int i = 0; i < 6; ++i)
+        devices.push_back(server.enrol(i < 4 ? "01849" : "01852"));
+    // A revoked device is not silent, nor counted among the devices at work, anywhere.
+    ASSERT_EQ(as_admin("POST", "/admin/v1/devices/" + devices[0].device_id + "/revoke").status,
+              200u);
     auto page = test::http_probe(server.url(), "GET", "/admin/v1/status?limit=2&offset=2",
                                  {{"Authorization", "Bearer " + server.admin_token()}});
     ASSERT_EQ(page.status, 200u) << page.body;
     EXPECT_EQ(json::parse(page.body).size(), 2u);
-    EXPECT_EQ(page.header("x-total-count"), "5");
+    EXPECT_EQ(page.header("x-total-count"), "6");
     auto status = [&](const std::string& q) { return as_admin("GET", "/admin/v1/status" + q); };
-    EXPECT_EQ(json::parse(status("?offset=4&limit=2").body).size(), 1u);
+    EXPECT_EQ(json::parse(status("?offset=4&limit=3").body).size(), 2u);
     EXPECT_EQ(json::parse(status("?commune=01852").body).size(), 2u);
     EXPECT_EQ(json::parse(status("?flag=silent").body).size(), 5u) << "never heard from";
-    EXPECT_EQ(json::parse(status("?flag=revoked").body).size(), 0u);
+    EXPECT_EQ(json::parse(status("?flag=revoked").body).size(), 1u);
     auto sorted = json::parse(status("?sort=-scope").body);
     EXPECT_EQ(sorted.front()["scope"], "01852");
     EXPECT_EQ(sorted.back()["scope"], "01849");
@@ -223,12 +227,23 @@ TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_a
     EXPECT_EQ(status("?sort=colour").status, 400u);
     auto communes = json::parse(as_admin("GET", "/admin/v1/status/communes").body);
     ASSERT_EQ(communes.size(), 2u);
-    EXPECT_EQ(communes[0]["devices"], 3);
+    EXPECT_EQ(communes[0]["devices"], 4);
+    EXPECT_EQ(communes[0]["revoked"], 1);
     EXPECT_EQ(communes[0]["silent"], 3);
     auto summary = json::parse(as_admin("GET", "/admin/v1/summary").body);
     EXPECT_EQ(summary["devices"], 5);
     EXPECT_EQ(summary["silent"], 5);
     EXPECT_EQ(summary["conflicts_open"], 0);
+}
+
+TEST_F(console_api, a_known_endpoint_called_with_the_wrong_method_says_which_to_use) {
+    auto put = as_admin("PUT", "/admin/v1/accounts");
+    EXPECT_EQ(put.status, 405u) << put.body;
+    EXPECT_NE(put.body.find("use POST or GET"), std::string::npos) << put.body;
+    auto get = as_admin("GET", "/admin/v1/devices/dev-0123/token");
+    EXPECT_EQ(get.status, 405u) << get.body;
+    EXPECT_NE(get.body.find("POST"), std::string::npos) << get.body;
+    EXPECT_EQ(as_admin("GET", "/admin/v1/nothing").status, 404u);
 }
 
 // The three finder patterns of a QR code: 7×7 squares of dark border, light ring, dark core.
