@@ -334,9 +334,18 @@ std::string scope_of(const device_map& devices, const std::string& id) {
     return d != devices.end() ? d->second.scope : std::string();
 }
 
+// A reason as the wire names it (proto::reject_reason's numbers run from 1 to 9).
+bool known_reason(const std::string& name) {
+    for (std::uint16_t n = 1; n <= 9; ++n)
+        if (name == proto::to_string(static_cast<proto::reject_reason>(n))) return true;
+    return false;
+}
+
 api_response list_quarantine(server_store& store, const account& who,
                              const std::map<std::string, std::string>& q) {
     auto status = q.count("status") ? q.at("status") : "open";
+    if (status != "open" && status != "discarded" && status != "released" && status != "all")
+        return error(400, "status must be open, discarded, released or all");
     auto p = page_of(q);
     if (!p.problem.empty()) return error(400, p.problem);
     const auto devices = devices_by_id(store);
@@ -381,6 +390,11 @@ api_response discard_many(server_store& store, auth_store& auth, const account& 
     for (auto bad : {field(req, "device_id", device_id, "a device id string"),
                      field(req, "reason", reason, "a reason such as global_table")})
         if (bad) return error(400, *bad);
+    if (!reason.empty() && !known_reason(reason))
+        return error(400, "no rejection reason " + reason +
+                              "; the reasons are unknown_table, unknown_column, out_of_scope, "
+                              "global_table, scope_changed, wrong_type, missing_scope, "
+                              "foreign_version and unknown_row");
     json ids = json::array();
     for (const auto& r : store.quarantine()) {
         if (r.status != quarantine_state::open) continue;

@@ -246,6 +246,18 @@ TEST_F(console_api, a_known_endpoint_called_with_the_wrong_method_says_which_to_
     EXPECT_EQ(as_admin("GET", "/admin/v1/nothing").status, 404u);
 }
 
+TEST_F(console_api, the_quarantines_filters_refuse_what_matches_nothing_by_mistake) {
+    auto status = as_admin("GET", "/admin/v1/quarantine?status=closed");
+    EXPECT_EQ(status.status, 400u) << status.body;
+    EXPECT_EQ(as_admin("GET", "/admin/v1/quarantine?status=released").status, 200u);
+    auto typo = as_admin("POST", "/admin/v1/quarantine/discard", {{"reason", "global_tabel"}});
+    EXPECT_EQ(typo.status, 400u) << typo.body;
+    EXPECT_NE(typo.body.find("global_table"), std::string::npos) << typo.body;
+    auto known = as_admin("POST", "/admin/v1/quarantine/discard", {{"reason", "global_table"}});
+    EXPECT_EQ(known.status, 200u) << known.body;
+    EXPECT_EQ(json::parse(known.body)["discarded"], 0);
+}
+
 // The three finder patterns of a QR code: 7×7 squares of dark border, light ring, dark core.
 bool finder_at(const json& modules, int top, int left) {
     auto dark = [&](int y, int x) { return modules[top + y].get<std::string>()[left + x] == '1'; };
