@@ -334,18 +334,28 @@ std::string scope_of(const device_map& devices, const std::string& id) {
     return d != devices.end() ? d->second.scope : std::string();
 }
 
-// A reason as the wire names it (proto::reject_reason's numbers run from 1 to 9).
-bool known_reason(const std::string& name) {
-    for (std::uint16_t n = 1; n <= 9; ++n)
-        if (name == proto::to_string(static_cast<proto::reject_reason>(n))) return true;
-    return false;
+// The rejection reasons as the wire names them, comma-separated, when `name` is not one of them;
+// nothing when it is. proto::reject_reason's numbers run from 1 to its last, unknown_row.
+std::optional<std::string> unknown_reason(const std::string& name) {
+    std::string all;
+    for (auto n = 1; n <= static_cast<int>(proto::reject_reason::unknown_row); ++n) {
+        const std::string known = proto::to_string(static_cast<proto::reject_reason>(n));
+        if (name == known) return std::nullopt;
+        all += (all.empty() ? "" : ", ") + known;
+    }
+    return all;
+}
+
+bool known_status(const std::string& status) {
+    for (auto s : {quarantine_state::open, quarantine_state::discarded, quarantine_state::released})
+        if (status == to_string(s)) return true;
+    return status == "all";
 }
 
 api_response list_quarantine(server_store& store, const account& who,
                              const std::map<std::string, std::string>& q) {
     auto status = q.count("status") ? q.at("status") : "open";
-    if (status != "open" && status != "discarded" && status != "released" && status != "all")
-        return error(400, "status must be open, discarded, released or all");
+    if (!known_status(status)) return error(400, "status must be open, discarded, released or all");
     auto p = page_of(q);
     if (!p.problem.empty()) return error(400, p.problem);
     const auto devices = devices_by_id(store);
@@ -390,11 +400,9 @@ api_response discard_many(server_store& store, auth_store& auth, const account& 
     for (auto bad : {field(req, "device_id", device_id, "a device id string"),
                      field(req, "reason", reason, "a reason such as global_table")})
         if (bad) return error(400, *bad);
-    if (!reason.empty() && !known_reason(reason))
-        return error(400, "no rejection reason " + reason +
-                              "; the reasons are unknown_table, unknown_column, out_of_scope, "
-                              "global_table, scope_changed, wrong_type, missing_scope, "
-                              "foreign_version and unknown_row");
+    if (!reason.empty())
+        if (auto reasons = unknown_reason(reason))
+            return error(400, "no rejection reason " + reason + "; the reasons are " + *reasons);
     json ids = json::array();
     for (const auto& r : store.quarantine()) {
         if (r.status != quarantine_state::open) continue;
@@ -446,6 +454,10 @@ api_response row_history(server_store& store, const account& who,
             return error(404, "no row " + q.at("row") + " in " + table + " of your communes");
     }
     json out = json::array();
+    // The server's own writes (and sides of conflicts) carry no device id.
+    auto writer = [](const std::string& device_id) {
+        return device_id.empty() ? json("server") : json(device_id);
+    };
     // The row-existence cell reads as "alive" or "deleted", with no column.
     auto existence = [](const value& v) -> json {
         if (const auto* alive = std::get_if<std::int64_t>(&v)) return *alive ? "alive" : "deleted";
@@ -455,21 +467,20 @@ api_response row_history(server_store& store, const account& who,
         for (const auto& c : a.cells) {
             bool row_cell = c.column == "*exists";
             out.push_back({{"time", iso8601_ms(a.at_ms)},
-                           {"device_id", a.device_id.empty() ? json("server") : json(a.device_id)},
+                           {"device_id", writer(a.device_id)},
                            {"kind", "change"},
                            {"column", row_cell ? json(nullptr) : json(c.column)},
                            {"old", row_cell ? existence(c.old_value) : to_json(c.old_value)},
                            {"new", row_cell ? existence(c.new_value) : to_json(c.new_value)}});
         }
     for (const auto& c : store.conflicts({.table = table, .row_id = q.at("row")})) {
-        out.push_back(
-            {{"time", iso8601_ms(c.created_at_ms)},
-             {"device_id", c.loser.device_id.empty() ? json("server") : json(c.loser.device_id)},
-             {"kind", "conflict"},
-             {"column", c.column ? json(*c.column) : json(nullptr)},
-             {"old", to_json(c.loser.val)},
-             {"new", to_json(c.winner.val)},
-             {"conflict_id", c.id}});
+        out.push_back({{"time", iso8601_ms(c.created_at_ms)},
+                       {"device_id", writer(c.loser.device_id)},
+                       {"kind", "conflict"},
+                       {"column", c.column ? json(*c.column) : json(nullptr)},
+                       {"old", to_json(c.loser.val)},
+                       {"new", to_json(c.winner.val)},
+                       {"conflict_id", c.id}});
         if (c.resolved_at_ms)
             out.push_back({{"time", iso8601_ms(*c.resolved_at_ms)},
                            {"device_id", c.resolved_by.value_or("admin")},

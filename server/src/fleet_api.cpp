@@ -43,16 +43,20 @@ std::vector<json> fleet_rows(server_store& store, const account& who, const flee
         // A revoked device is expected to fall silent and its replica no longer matters.
         const bool silent = !revoked && (!s.last_contact_at_ms ||
                                          now - *s.last_contact_at_ms > o.silent_days * day_ms);
-        // What a cron job should hear about (noi-admin status --fail-if-any).
+        // What a cron job should hear about (noi-admin status --fail-if-any). Of a revoked
+        // device, only that its token is still being presented.
         json alerts = json::array();
-        if (silent) alerts.push_back("silent");
-        if (revoked && s.refused_at_ms &&
-            (!s.last_contact_at_ms || *s.refused_at_ms > *s.last_contact_at_ms))
-            alerts.push_back("revoked_connecting");
-        if (!revoked && s.schema_version && *s.schema_version < schema_version)
-            alerts.push_back("behind_schema");
-        if (!revoked && s.clock_skew_ms && std::abs(*s.clock_skew_ms) > clock_alert_ms)
-            alerts.push_back("clock_wrong");
+        if (revoked) {
+            if (s.refused_at_ms &&
+                (!s.last_contact_at_ms || *s.refused_at_ms > *s.last_contact_at_ms))
+                alerts.push_back("revoked_connecting");
+        } else {
+            if (silent) alerts.push_back("silent");
+            if (s.schema_version && *s.schema_version < schema_version)
+                alerts.push_back("behind_schema");
+            if (s.clock_skew_ms && std::abs(*s.clock_skew_ms) > clock_alert_ms)
+                alerts.push_back("clock_wrong");
+        }
         // Writes a round left behind (refused, or the link cut) and old enough that the
         // tablet is not merely between rounds.
         const bool piling_up = !revoked && s.pending && *s.pending > 0 && s.oldest_pending_at_ms &&
