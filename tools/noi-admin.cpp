@@ -338,6 +338,12 @@ int main(int argc, char** argv) {
     history->add_option("--row", row, "Row id")->required();
     history->add_flag("--json", c.as_json, "Print JSON");
 
+    auto* rows_cmd = app.add_subcommand("rows", "Rows that need an admin's eye");
+    rows_cmd->require_subcommand(1);
+    auto* too_large = rows_cmd->add_subcommand(
+        "too-large", "Rows larger than a tablet may send now; those no pull carries come first");
+    too_large->add_flag("--json", c.as_json, "Print JSON");
+
     auto* report = app.add_subcommand("report", "Reports");
     report->require_subcommand(1);
     auto* c19 = report->add_subcommand(
@@ -650,6 +656,19 @@ int main(int argc, char** argv) {
                                     {"old", h["old"]},
                                     {"new", h["new"]}});
                 print_table(rows, {"time", "by", "kind", "column", "old", "new"});
+            }
+        } else if (*too_large) {
+            rc = call(c, "GET", "/admin/v1/rows/too-large", "", out);
+            if (rc == ok && !c.as_json) {
+                json rows = json::array();
+                for (const auto& r : out)
+                    rows.push_back({{"table", r["table"]},
+                                    {"id", r["id"]},
+                                    {"commune", r["commune"]},
+                                    {"KiB", r["bytes"].get<std::uint64_t>() / 1024},
+                                    {"pulled", r["pulled"].get<bool>() ? "alone" : "never"}});
+                print_table(rows, {"table", "id", "commune", "KiB", "pulled"});
+                if (out.empty()) std::cout << "no row is too large\n";
             }
         } else if (*sshow) {
             rc = call(c, "GET", "/admin/v1/schema", "", out);

@@ -36,6 +36,8 @@ const char* to_string(reject_reason r) {
         return "foreign_version";
     case reject_reason::unknown_row:
         return "unknown_row";
+    case reject_reason::too_large:
+        return "too_large";
     }
     return "unknown";
 }

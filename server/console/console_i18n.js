@@ -58,6 +58,7 @@ const NOI_WORDS = {
     reason_foreign_version: "phiên bản ghi của thiết bị khác",
     reason_missing_scope: "thiếu mã xã của bản ghi mới",
     reason_unknown_row: "sửa một bản ghi máy chủ không có",
+    reason_too_large: "bản ghi quá lớn để gửi tới các máy tính bảng",
   },
   en: {
     lang_switch: "Tiếng Việt", sign_in: "Sign in", sign_out: "Sign out", name: "Account name",
@@ -114,5 +115,6 @@ const NOI_WORDS = {
     reason_foreign_version: "a version stamped as another device's",
     reason_missing_scope: "a new row without its commune code",
     reason_unknown_row: "a change to a row the server does not hold",
+    reason_too_large: "a row too large to send to the tablets",
   },
 };

@@ -335,10 +335,10 @@ std::string scope_of(const device_map& devices, const std::string& id) {
 }
 
 // The rejection reasons as the wire names them, comma-separated, when `name` is not one of them;
-// nothing when it is. proto::reject_reason's numbers run from 1 to its last, unknown_row.
+// nothing when it is. proto::reject_reason's numbers run from 1 to its last.
 std::optional<std::string> unknown_reason(const std::string& name) {
     std::string all;
-    for (auto n = 1; n <= static_cast<int>(proto::reject_reason::unknown_row); ++n) {
+    for (auto n = 1; n <= static_cast<int>(proto::last_reject_reason); ++n) {
         const std::string known = proto::to_string(static_cast<proto::reject_reason>(n));
         if (name == known) return std::nullopt;
         all += (all.empty() ? "" : ", ") + known;
@@ -430,6 +430,22 @@ api_response quarantine_action(server_store& store, auth_store& auth, const acco
     default:
         return error(409, r.message);
     }
+}
+
+// Rows larger than a push may make one now; those a pull passes over first (`pulled` false).
+api_response oversized_list(server_store& store, const account& who) {
+    json out = json::array();
+    for (const auto& r : store.oversized_rows()) {
+        const auto* scope = std::get_if<std::string>(&r.scope);
+        if (!who.communes.empty() && (!scope || !who.reads(*scope))) continue;
+        out.push_back({{"table", r.table},
+                       {"id", r.id},
+                       {"commune", to_json(r.scope)},
+                       {"bytes", r.bytes},
+                       {"pulled", r.pulled}});
+    }
+    std::stable_partition(out.begin(), out.end(), [](const json& j) { return !j["pulled"]; });
+    return {200, text(out)};
 }
 
 api_response row_history(server_store& store, const account& who,
@@ -726,6 +742,8 @@ constexpr route routes[] = {
      [](request& r) { return fleet_by_commune(r.store, r.who, r.query); }},
     {"GET", "/admin/v1/summary", arg::none, "",
      [](request& r) { return attention_summary(r.store, r.who, r.query); }},
+    {"GET", "/admin/v1/rows/too-large", arg::none, "",
+     [](request& r) { return oversized_list(r.store, r.who); }},
     {"GET", "/admin/v1/history", arg::none, "",
      [](request& r) { return row_history(r.store, r.who, r.query); }},
     {"GET", "/admin/v1/reports/criterion19", arg::none, "", report},

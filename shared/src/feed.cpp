@@ -34,6 +34,45 @@ void feed::for_everyone(std::uint64_t seq) {
     everyone.run();
 }
 
+void feed::answer(std::uint64_t seq, const std::string& table, const std::string& id,
+                  const value& scope, const site_id& site) {
+    auto& older = db_.cached("UPDATE noi_feed SET dead = 1 WHERE only_site = ?1 AND tbl = ?2 AND "
+                             "id = ?3 AND dead IS NULL");
+    older.bind_blob(1, site.data(), site.size()).bind(2, table).bind(3, id);
+    older.run();
+    auto& f = db_.cached(
+        "INSERT INTO noi_feed(seq, tbl, id, scope, only_site) VALUES (?1, ?2, ?3, ?4, ?5)");
+    f.bind(1, static_cast<std::int64_t>(seq)).bind(2, table).bind(3, id).bind(4, scope);
+    f.bind_blob(5, site.data(), site.size());
+    f.run();
+}
+
+std::vector<std::uint64_t> sequences_of(const row_state& st) {
+    std::vector<std::uint64_t> out;
+    if (st.exists) out.push_back(st.exists->seq);
+    for (const auto& c : st.cells)
+        if (c) out.push_back(c->seq);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+void stamp_all(row_state& st, std::uint64_t seq) {
+    if (st.exists) st.exists->seq = seq;
+    for (auto& c : st.cells)
+        if (c) c->seq = seq;
+}
+
+void feed::supersede(const std::vector<std::uint64_t>& held, const row_state& after) {
+    const auto kept = sequences_of(after);
+    auto& dead = db_.cached("UPDATE noi_feed SET dead = 1 WHERE seq = ?1");
+    for (auto seq : held)
+        if (!std::binary_search(kept.begin(), kept.end(), seq)) {
+            dead.bind(1, static_cast<std::int64_t>(seq));
+            dead.run();
+        }
+}
+
 void emissions::add(const value& scope, std::uint64_t seq) {
     if (const auto* s = std::get_if<std::string>(&scope))
         scopes[*s] = std::max(scopes[*s], seq);

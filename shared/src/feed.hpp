@@ -1,12 +1,17 @@
 // The feed (docs/design.md §4): server sequences number row emissions, and noi_feed appends
 // (seq, row) with the row's scope, so a pull reads one scope's entries in order. An entry also
 // carries the audit record of the change it applies (audit_trail.hpp).
+// Invariants: an entry is `dead` only when nothing of its row still has its sequence, so a pull
+// that skips dead entries sends what one that reads them would; an *answer* (`only_site`) is
+// read by that one replica alone, and sends its row whole.
 #pragma once
 
 #include <noi/sync/database.hpp>
+#include <noi/sync/row_state.hpp>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace noi {
 
@@ -18,6 +23,12 @@ struct feed_audit {
     std::string cells;
     std::uint64_t prev; // the row's previous record, 0 for none
 };
+
+// The sequences of the feed entries a row's state holds cells of, ascending.
+std::vector<std::uint64_t> sequences_of(const row_state& st);
+
+// Gives the state's existence and every cell sequence `seq`: an answer sends them all.
+void stamp_all(row_state& st, std::uint64_t seq);
 
 class feed {
 public:
@@ -34,6 +45,13 @@ public:
                 const value& scope, const site_id* pusher, const feed_audit* audit);
     // Makes an entry one for every reader, its pusher too, keeping who wrote it.
     void for_everyone(std::uint64_t seq);
+    // Records an answer to `site` alone: its next pull brings the row as the server holds it.
+    // The site's earlier answer of the row dies.
+    void answer(std::uint64_t seq, const std::string& table, const std::string& id,
+                const value& scope, const site_id& site);
+    // Marks dead the entries of `held` (sequences_of the row's state before a change) that
+    // `after`, its new state, no longer holds: no pull reads them again.
+    void supersede(const std::vector<std::uint64_t>& held, const row_state& after);
 
 private:
     database& db_;

@@ -5,6 +5,8 @@
 
 #include "site_bytes.hpp"
 
+#include <noi/sync/unicode_text.hpp>
+
 namespace noi {
 namespace {
 
@@ -38,6 +40,12 @@ proto::rejection quarantine_book::record(const std::string& device_id, const sit
     if (!keep)
         why += " (the row was too large for the server to keep: it stays in the tablet's "
                "rejected list)";
+    // Every field is bounded, the payload above and the names and message here: a million-byte
+    // table name or id cost the quota nothing and every WELCOME its size (issue 28). No honest
+    // table name or id comes near the bounds; a clipped one ends in "…".
+    const auto table = clipped(r.table, max_name_bytes);
+    const auto row_id = clipped(r.id, max_id_bytes);
+    why = clipped(why, max_message_bytes);
     const auto site = site_bytes(s);
     // The new entry is written first: it takes a number above the old one, never the old
     // one's (SQLite would reuse the greatest id once deleted), and a tablet acts only on a
@@ -47,8 +55,8 @@ proto::rejection quarantine_book::record(const std::string& device_id, const sit
                            "device_id = ?1 AND tbl = ?2 AND row_id = ?3 AND reason = ?4 AND "
                            "status = 'open' AND site = ?5");
     prev.bind(1, device_id)
-        .bind(2, r.table)
-        .bind(3, r.id)
+        .bind(2, table)
+        .bind(3, row_id)
         .bind(4, static_cast<std::int64_t>(reason));
     prev.bind_blob(5, site.data(), site.size());
     const std::int64_t repeats = 1 + (prev.step() ? prev.column_int(0) : 0);
@@ -60,7 +68,7 @@ proto::rejection quarantine_book::record(const std::string& device_id, const sit
         "payload, received_at, repeats) VALUES (max(coalesce((SELECT max(id) FROM "
         "noi_quarantine), 0) + 1, coalesce((SELECT value FROM noi_meta WHERE key = "
         "'quarantine_id_floor'), 0)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-    q.bind(1, device_id).bind_blob(2, site.data(), site.size()).bind(3, r.table).bind(4, r.id);
+    q.bind(1, device_id).bind_blob(2, site.data(), site.size()).bind(3, table).bind(4, row_id);
     q.bind(5, static_cast<std::int64_t>(r.seq))
         .bind(6, static_cast<std::int64_t>(reason))
         .bind(7, why);
@@ -75,17 +83,21 @@ proto::rejection quarantine_book::record(const std::string& device_id, const sit
         auto& drop = db.cached("DELETE FROM noi_quarantine WHERE device_id = ?1 AND tbl = ?2 "
                                "AND row_id = ?3 AND reason = ?4 AND status = 'open' AND id != ?5 "
                                "AND site = ?6");
-        drop.bind(1, device_id).bind(2, r.table).bind(3, r.id);
+        drop.bind(1, device_id).bind(2, table).bind(3, row_id);
         drop.bind(4, static_cast<std::int64_t>(reason)).bind(5, id);
         drop.bind_blob(6, site.data(), site.size());
         drop.run();
     }
-    return {static_cast<std::uint64_t>(id), r.table, r.id, r.seq, reason, std::move(why)};
+    return {static_cast<std::uint64_t>(id), table, row_id, r.seq, reason, std::move(why)};
 }
 
 std::optional<proto::error> quarantine_book::full(const std::string& device_id) {
-    auto& st = rep_.db().cached("SELECT count(*), coalesce(sum(length(payload)), 0) FROM "
-                                "noi_quarantine WHERE device_id = ?1 AND status = 'open'");
+    // Each collapsed repeat counts as a rejection, and every stored byte counts, not only the
+    // payloads: a flood of one refused row, or of long names, reaches the quota too.
+    auto& st = rep_.db().cached(
+        "SELECT coalesce(sum(repeats), 0), coalesce(sum(coalesce(length(payload), 0) + "
+        "length(CAST(tbl AS BLOB)) + length(CAST(row_id AS BLOB)) + length(CAST(message AS "
+        "BLOB))), 0) FROM noi_quarantine WHERE device_id = ?1 AND status = 'open'");
     st.bind(1, device_id);
     st.step();
     const auto rows = static_cast<std::size_t>(st.column_int(0));
@@ -95,7 +107,7 @@ std::optional<proto::error> quarantine_book::full(const std::string& device_id) 
         return std::nullopt;
     return proto::error{proto::error_code::quota_exceeded,
                         proto::condition::transient,
-                        "the server holds " + std::to_string(rows) + " rejected rows (" +
+                        "the server holds " + std::to_string(rows) + " rejections (" +
                             std::to_string(bytes / 1024) +
                             " KiB) from this device already, its limit; nothing of this batch "
                             "was kept, and the tablet keeps its data and retries; the province "
@@ -107,8 +119,11 @@ std::optional<proto::error> quarantine_book::full(const std::string& device_id) 
 std::vector<proto::rejection> quarantine_book::after(const site_id& s, std::uint64_t confirmed) {
     const auto site = site_bytes(s);
     std::vector<proto::rejection> out;
+    // A discarded or released rejection is not sent: the admin has decided, and a tablet that
+    // never heard of it keeps its row as the officer entered it.
     auto& rej = rep_.db().cached("SELECT id, tbl, row_id, seq, reason, message FROM noi_quarantine "
-                                 "WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT 1000");
+                                 "WHERE site = ?1 AND id > ?2 AND status = 'open' ORDER BY id "
+                                 "LIMIT 1000");
     rej.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(confirmed));
     while (rej.step())
         out.push_back({static_cast<std::uint64_t>(rej.column_int(0)), rej.column_text(1),

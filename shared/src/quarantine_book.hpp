@@ -15,6 +15,11 @@ struct server_options;
 
 class quarantine_book {
 public:
+    // The most bytes an entry keeps of a table name, a row id and a message.
+    static constexpr std::size_t max_name_bytes = 256;
+    static constexpr std::size_t max_id_bytes = 1024;
+    static constexpr std::size_t max_message_bytes = 2048;
+
     quarantine_book(replica& rep, const server_options& opt) : rep_(rep), opt_(opt) {}
 
     // Records a refused row of `device_id`'s replica `site` and returns the rejection the

@@ -1,3 +1,4 @@
+#include <noi/protocol/row_size.hpp>
 #include <noi/sync/row_change.hpp>
 
 #include <algorithm>
@@ -27,6 +28,18 @@ std::optional<proto::row_change> change_at(const table_def& def, const std::stri
     }
     if (!r.exists && r.cells.empty()) return std::nullopt;
     return r;
+}
+
+std::size_t pulled_bound(const table_def& def, const std::string& id,
+                         const std::vector<value>& values) {
+    proto::row_change empty;
+    empty.table = def.name;
+    empty.id = id;
+    if (def.scope) empty.scope = values[*def.scope];
+    auto n = proto::encoded_bound(empty);
+    for (std::size_t i = 0; i < def.columns.size(); ++i)
+        n += proto::cell_bound(def.columns[i].name, values[i]);
+    return n;
 }
 
 merge::row_view view_of(const row_state& st, const std::vector<value>& values,

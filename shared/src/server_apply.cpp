@@ -1,6 +1,7 @@
 // Applying one pushed row on the server: checking it (validate), quarantining what fails, and
 // merging what passes with the row's stored state (docs/design.md §6a), which records the
 // conflicts, the feed entry and the audit record of the change.
+#include <noi/protocol/row_size.hpp>
 #include <noi/sync/dates.hpp>
 #include <noi/sync/merge.hpp>
 #include <noi/sync/row_change.hpp>
@@ -21,6 +22,19 @@ namespace {
 
 bool carries_column(const std::vector<std::size_t>& columns, std::size_t column) {
     return std::find(columns.begin(), columns.end(), column) != columns.end();
+}
+
+// How many bytes merging `r` into `values` could add to the row in a CHANGES: each cell may end
+// up the larger of the one held and the one pushed, whichever the merge keeps.
+std::size_t growth_bound(const proto::row_change& r, const std::vector<std::size_t>& columns,
+                         const std::vector<value>& values) {
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < r.cells.size(); ++k) {
+        const auto held = proto::encoded_bound(values[columns[k]]);
+        const auto pushed = proto::encoded_bound(r.cells[k].val);
+        if (pushed > held) n += pushed - held;
+    }
+    return n;
 }
 
 } // namespace
@@ -154,24 +168,30 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
               "; an update must follow the row's insert (if the insert is in quarantine, release "
               "it first, then this)";
     }
+    // A row every replica of its scope must be able to receive: one past the message limit
+    // stopped every pull of its commune for good (issue 28). A change that does not grow the
+    // row is taken, so a row too large from an earlier release can still shrink or go.
+    if (const auto grows = !reason && def ? growth_bound(r, columns, values) : 0; grows > 0) {
+        if (const auto bytes = pulled_bound(*def, r.id, values) + grows;
+            bytes > opt_.max_row_bytes) {
+            reason = proto::reject_reason::too_large;
+            why = "row " + r.id + " of " + r.table + " would hold " + std::to_string(bytes / 1024) +
+                  " KiB, more than the " + std::to_string(opt_.max_row_bytes / 1024) +
+                  " KiB a row may hold so that every tablet can receive it; shorten its longest "
+                  "fields and save it again";
+        }
+    }
     if (reason) {
         auto rej = quarantine_->record(d.id, s, r, *reason, std::move(why));
         // The tablet drops its version and takes the server's back by its next pull; a row it
         // cannot read (another commune's) is not emitted again, so no other device is woken.
         const bool readable =
             !def || !def->scope || d.scope == "*" || values[*def->scope] == value(d.scope);
-        if (loaded && readable) {
-            auto st = *loaded;
-            auto seq = feed_->next();
-            if (st.exists) st.exists->seq = seq;
-            for (auto& c : st.cells)
-                if (c) c->seq = seq;
-            store.save(r.table, r.id, st);
-            // Every other replica holds these versions already, so this emission is not among
-            // the push's (no NOTIFY: a rejected row of a global table would wake every device).
-            feed_->record(seq, r.table, r.id, def->scope ? values[*def->scope] : value{}, nullptr,
-                          nullptr);
-        }
+        // Only the pusher lacks the server's copy now: the answer is read by it alone, so
+        // refused writes cannot fill every device's feed (issue 28).
+        if (loaded && readable)
+            feed_->answer(feed_->next(), r.table, r.id, def->scope ? values[*def->scope] : value{},
+                          s);
         return {rej};
     }
 
@@ -180,10 +200,13 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
     // the feed files the row under it (a row filed under no scope would reach every commune).
     if (def->scope && is_null(values[*def->scope])) values[*def->scope] = r.scope;
     row_state st;
-    if (loaded)
+    std::vector<std::uint64_t> held;
+    if (loaded) {
         st = std::move(*loaded);
-    else
+        held = sequences_of(st);
+    } else {
         st.cells.resize(def->columns.size());
+    }
     const bool was_alive = !loaded || st.alive;
 
     const auto view = view_of(st, values, std::nullopt);
@@ -281,6 +304,7 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         if (emitted) emitted->add(scope_value, *seq);
     }
     if (!as_new && (seq || !loaded)) store.save(r.table, r.id, st);
+    if (seq && !held.empty()) feed_->supersede(held, st);
     return {};
 }
 

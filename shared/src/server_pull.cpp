@@ -1,10 +1,12 @@
 // Answering a PULL: the feed read by cursor in the device's scope, each row sent with the
 // cells whose newest emission is the entry read (docs/design.md §4).
+#include <noi/protocol/row_size.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/sqlite_store.hpp>
 
+#include "feed.hpp"
 #include "site_bytes.hpp"
 
 #include <algorithm>
@@ -25,16 +27,27 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
     const std::size_t scan_limit = skip.empty() ? limit : limit * 8;
     const bool all = d.scope == "*";
     const value own_scope(d.scope);
-    // Two index ranges merged in seq order: with an OR, SQLite reads every later row of the
-    // commune and sorts them before the LIMIT, which made a bootstrap quadratic.
+    // Index ranges merged in seq order: with an OR, SQLite reads every later row of the commune
+    // and sorts them before the LIMIT, which made a bootstrap quadratic. Dead entries and
+    // others' answers are outside the ranges (partial indexes), so no pull pages through them.
     auto& q = db.cached(
-        all ? "SELECT seq, tbl, id, site FROM noi_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-            : "SELECT seq, tbl, id, site FROM noi_feed WHERE scope = ?3 AND seq > ?1 UNION ALL "
-              "SELECT seq, tbl, id, site FROM noi_feed WHERE scope IS NULL AND seq > ?1 "
-              "ORDER BY seq LIMIT ?2");
+        all ? "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE seq > ?1 AND dead IS NULL AND "
+              "only_site IS NULL UNION ALL "
+              "SELECT seq, tbl, id, site, 1 FROM noi_feed WHERE only_site = ?4 AND dead IS NULL "
+              "AND seq > ?1 ORDER BY seq LIMIT ?2"
+            : "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE scope = ?3 AND seq > ?1 AND dead "
+              "IS NULL AND only_site IS NULL UNION ALL "
+              "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE scope IS NULL AND seq > ?1 AND "
+              "dead IS NULL AND only_site IS NULL UNION ALL "
+              "SELECT seq, tbl, id, site, 1 FROM noi_feed WHERE only_site = ?4 AND dead IS NULL "
+              "AND seq > ?1 ORDER BY seq LIMIT ?2");
     q.bind(1, static_cast<std::int64_t>(p.cursor))
         .bind(2, static_cast<std::int64_t>(scan_limit + 1));
     if (!all) q.bind(3, d.scope);
+    if (puller)
+        q.bind_blob(4, puller->data(), puller->size());
+    else
+        q.bind_null(4);
     // Stepped while the rows are read, so the feed and the rows are one snapshot.
     struct reset_after {
         statement& st;
@@ -47,14 +60,16 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
     // version may have been published, and would leave the new tables and columns out.
     rep_->refresh_schema();
     for (; stepped; stepped = q.step()) {
-        if (sent == limit || scanned == scan_limit || bytes > opt_.max_pull_bytes) {
+        if (sent == limit || scanned == scan_limit) {
             out.more = true;
             break;
         }
         ++scanned;
         const auto seq = static_cast<std::uint64_t>(q.column_int(0));
-        out.cursor = seq;
-        if (!skip.empty() && q.column_blob(3) == skip) continue;
+        if (!skip.empty() && q.column_blob(3) == skip) {
+            out.cursor = seq;
+            continue;
+        }
         const auto table = q.column_text(1);
         const auto* def = rep_->tables().find(table);
         if (!def)
@@ -62,16 +77,32 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
                              "the feed names table " + table + ", which the server's schema lacks");
         const auto id = q.column_text(2);
         auto st = store.load(table, id, def->columns.size());
-        if (!st) continue;
-        auto values = row_values(*def, id, &*st);
-        // The feed's scope decides what is read; the row's own scope decides what is sent.
-        if (!all && def->scope && values[*def->scope] != own_scope) continue;
-        auto r = change_at(*def, id, *st, std::move(values), seq, false);
-        if (!r) continue;
-        for (const auto& c : r->cells) {
-            bytes += 40 + c.column.size();
-            if (const auto* s = std::get_if<std::string>(&c.val)) bytes += s->size();
+        std::optional<proto::row_change> r;
+        if (st) {
+            auto values = row_values(*def, id, &*st);
+            // The feed's scope decides what is read; the row's own scope decides what is sent.
+            if (all || !def->scope || values[*def->scope] == own_scope) {
+                // An answer sends the row whole, as the server holds it.
+                if (q.column_int(4)) stamp_all(*st, seq);
+                r = change_at(*def, id, *st, std::move(values), seq, false);
+            }
         }
+        // A row no replica could decode (stored before rows were bounded) is passed over, so
+        // it cannot stop every pull of its scope; noi-admin rows too-large names it.
+        if (r && !proto::fits_alone(*r)) r.reset();
+        if (!r) {
+            out.cursor = seq;
+            continue;
+        }
+        // The batch ends before a row that would take it past its size; a row larger than the
+        // batch's size travels alone, and every row fits a message alone (above).
+        const auto size = proto::encoded_bound(*r);
+        if (sent > 0 && bytes + size > opt_.max_pull_bytes) {
+            out.more = true;
+            break;
+        }
+        bytes += size;
+        out.cursor = seq;
         out.rows.push_back(std::move(*r));
         ++sent;
     }

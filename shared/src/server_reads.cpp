@@ -1,5 +1,7 @@
 // The reads behind the fleet status, conflicts and quarantine lists, a row's history, the
 // reports and /metrics.
+#include <noi/protocol/row_size.hpp>
+#include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/sqlite_store.hpp>
 
@@ -74,6 +76,24 @@ std::vector<stored_row> sqlite_store::live_rows(const std::string& table, const 
         r.values = by_name(*def, std::move(values));
         out.push_back(std::move(r));
     });
+    return out;
+}
+
+std::vector<oversized_row> sqlite_store::oversized_rows() {
+    std::vector<oversized_row> out;
+    for (const auto& def : rep_->tables().tables)
+        rep_->io(def).for_each([&](const std::string& id, std::vector<value> values) {
+            const auto bytes = pulled_bound(def, id, values);
+            proto::row_change whole;
+            whole.table = def.name;
+            whole.id = id;
+            if (def.scope) whole.scope = values[*def.scope];
+            for (std::size_t i = 0; i < def.columns.size(); ++i)
+                whole.cells.push_back({def.columns[i].name, std::move(values[i]), {}, {}});
+            const bool pulled = proto::fits_alone(whole);
+            if (bytes <= opt_.max_row_bytes && pulled) return;
+            out.push_back({def.name, id, std::move(whole.scope), bytes, pulled});
+        });
     return out;
 }
 

@@ -102,6 +102,19 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
         // Console passwords (Argon2id strings); an account without one signs in with tokens only.
         {8,
          [](database& db) { add_column_if_missing(db, "noi_accounts", "password_hash", "TEXT"); }},
+        // Answers read by one replica alone, and dead entries no pull reads (feed.hpp); a pull
+        // reads the live ranges by partial indexes. Older entries stay live: nothing is lost,
+        // a pull reads them as before.
+        {9,
+         [](database& db) {
+             add_column_if_missing(db, "noi_feed", "only_site", "BLOB");
+             add_column_if_missing(db, "noi_feed", "dead", "INTEGER");
+             db.exec("DROP INDEX IF EXISTS noi_feed_scope;"
+                     "CREATE INDEX IF NOT EXISTS noi_feed_live ON noi_feed (scope, seq) WHERE "
+                     "dead IS NULL AND only_site IS NULL;"
+                     "CREATE INDEX IF NOT EXISTS noi_feed_answers ON noi_feed (only_site, seq) "
+                     "WHERE only_site IS NOT NULL AND dead IS NULL");
+         }},
     };
 }
 

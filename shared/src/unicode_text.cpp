@@ -21,6 +21,16 @@ bool same_text(std::string_view a, std::string_view b) {
     return a == b || nfc(a) == nfc(b);
 }
 
+std::string clipped(std::string_view utf8, std::size_t max_bytes) {
+    if (utf8.size() <= max_bytes) return std::string(utf8);
+    static constexpr std::string_view ellipsis = "…";
+    auto cut = max_bytes - ellipsis.size();
+    // A UTF-8 continuation byte is 10xxxxxx: back off to the character it continues.
+    while (cut > 0 && (static_cast<unsigned char>(utf8[cut]) & 0xc0) == 0x80)
+        --cut;
+    return std::string(utf8.substr(0, cut)) + std::string(ellipsis);
+}
+
 std::size_t display_width(std::string_view utf8) {
     std::size_t width = 0;
     auto p = reinterpret_cast<const utf8proc_uint8_t*>(utf8.data());

@@ -6,6 +6,7 @@
 #include <noi/protocol/codec.hpp>
 #include <noi/sync/database.hpp>
 #include <noi/sync/hlc.hpp>
+#include <noi/sync/sqlite_store.hpp>
 
 #include <admin/http_client.hpp>
 
@@ -349,6 +350,57 @@ TEST_F(cli, repair_clock_restamps_a_poisoned_server_and_serve_warns_until_then) 
     EXPECT_NE(r.err.find("nothing to repair"), std::string::npos) << r.err;
     EXPECT_EQ(process::run({NOI_SERVER_BIN, "repair-clock", "--data", dir.file("none")}).exit_code,
               1);
+}
+
+TEST_F(cli, rows_too_large_lists_what_no_pull_carries) {
+    // Four fields of a million characters: a PUSH under the message limit, a row over it.
+    auto dev = enrol("01849");
+    auto db = tablet(dev, "tablet");
+    const std::string mb = "replace(hex(zeroblob(500000)), '0', 'x')";
+    exec(db, "INSERT INTO incident(commune_code, summary, village, category, stage) VALUES "
+             "('01849', " +
+                 mb + ", " + mb + ", " + mb + ", " + mb + ")");
+    auto s = sync(db);
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    EXPECT_NE(s.err.find("too_large"), std::string::npos) << s.err;
+    EXPECT_EQ(parsed(client({"status", "--db", db, "--json"}))["rejected"], 1);
+
+    // A row an earlier release took whole: written past the bound with the server stopped.
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    {
+        system_clock wall;
+        server_options unbounded;
+        unbounded.max_row_bytes = ~std::size_t{0};
+        auto store = sqlite_store::open(data + "/noi.db", wall, {}, unbounded);
+        std::vector<value> values(store->find_table("incident")->columns.size());
+        const auto& def = *store->find_table("incident");
+        for (std::size_t i = 0; i < def.columns.size(); ++i)
+            if (def.columns[i].type == col_type::text && !def.columns[i].date)
+                values[i] = std::string(1'000'000, 'y');
+        values[*def.scope] = std::string("01849");
+        auto group = store->begin();
+        store->write_local("incident", "i-from-before", values);
+        group->commit();
+    }
+    start_server(url.substr(std::string("http://").size()));
+    auto r = admin({"rows", "too-large", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto rows = parsed(r);
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0]["id"], "i-from-before");
+    EXPECT_EQ(rows[0]["commune"], "01849");
+    EXPECT_EQ(rows[0]["pulled"], false);
+    r = admin({"rows", "too-large"});
+    EXPECT_NE(r.out.find("i-from-before"), std::string::npos);
+    EXPECT_NE(r.out.find("never"), std::string::npos);
+    // The commune's tablet still finishes its rounds, without the row no message could carry.
+    s = sync(db);
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    auto q =
+        parsed(client({"query", "--db", db,
+                       "SELECT count(*) AS n FROM incident WHERE id = 'i-from-before'", "--json"}));
+    EXPECT_EQ(q[0]["n"], 0);
 }
 
 TEST_F(cli, data_files_are_private_whatever_the_umask_and_one_server_per_directory) {

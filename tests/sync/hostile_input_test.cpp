@@ -1,89 +1,14 @@
 // What a hostile or broken tablet can send the server store directly, past any client library:
 // crafted names, other communes' rows, global tables, forged cursors. Each is refused or
 // quarantined, and nothing of another commune comes back.
-#include "temp_dir.hpp"
+#include "hostile_fixture.hpp"
 
 #include <noi/sync/server_session.hpp>
-#include <noi/sync/sqlite_store.hpp>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 
 using namespace noi;
-
-namespace {
-
-struct hostile_fixture : ::testing::Test {
-    test::temp_dir dir;
-    manual_clock wall{1'700'000'000'000};
-    std::unique_ptr<sqlite_store> server = sqlite_store::create(dir.file("server.db"), wall, {1});
-    device dev_a{"tab-a", "01849", "Xã A"}, dev_b{"tab-b", "01852", "Xã B"};
-    site_id site_a{}, site_b{};
-    std::uint64_t seq_a = 0;
-
-    void SetUp() override {
-        site_a[0] = 0xa;
-        site_b[0] = 0xb;
-        for (auto [d, s] : {std::pair{&dev_a, &site_a}, std::pair{&dev_b, &site_b}}) {
-            server->add_device(*d);
-            proto::hello h;
-            h.site = *s;
-            h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
-            ASSERT_TRUE(std::holds_alternative<proto::welcome>(server->hello(*d, h)));
-        }
-    }
-
-    proto::row_change row(const std::string& table, const std::string& id, const std::string& scope,
-                          std::vector<std::pair<std::string, value>> cells) {
-        proto::row_change r;
-        r.table = table;
-        r.id = id;
-        r.scope = scope;
-        r.seq = ++seq_a;
-        version v{hlc_from_ms(wall.now_ms()) + seq_a, site_a};
-        r.exists = proto::existence_change{true, v, std::nullopt};
-        // An insert carries its scope cell, as a tablet's does.
-        const table_def* def = server->find_table(table);
-        if (def && def->scope && !scope.empty() &&
-            std::none_of(cells.begin(), cells.end(),
-                         [&](const auto& c) { return c.first == def->columns[*def->scope].name; }))
-            cells.emplace_back(def->columns[*def->scope].name, scope);
-        for (auto& [c, val] : cells)
-            r.cells.push_back({c, val, v, std::nullopt});
-        return r;
-    }
-
-    proto::push_ack push_a(std::vector<proto::row_change> rows) {
-        proto::push p;
-        p.from_seq = rows.front().seq - 1;
-        p.to_seq = rows.back().seq;
-        p.rows = std::move(rows);
-        auto r = server->push(dev_a, site_a, p);
-        EXPECT_TRUE(std::holds_alternative<proto::push_ack>(r));
-        return std::get<proto::push_ack>(r);
-    }
-
-    // Device B's replica says HELLO again; its WELCOME.
-    proto::welcome welcome_b_again() {
-        proto::hello h;
-        h.site = site_b;
-        h.clock_ms = static_cast<std::uint64_t>(wall.now_ms());
-        server->release(site_b);
-        auto w = server->hello(dev_b, h);
-        EXPECT_TRUE(std::holds_alternative<proto::welcome>(w));
-        return std::holds_alternative<proto::welcome>(w) ? std::get<proto::welcome>(w)
-                                                         : proto::welcome{};
-    }
-
-    std::int64_t count(const std::string& sql) {
-        auto st = server->rep().db().prepare(sql);
-        st.step();
-        return st.column_int(0);
-    }
-};
-
-} // namespace
+using noi::test::hostile_fixture;
 
 TEST_F(hostile_fixture, an_absurd_tablet_clock_is_recorded_as_a_saturated_skew) {
     device d{"tab-c", "01849", "Xã A, máy lạ"};

@@ -193,6 +193,28 @@ private:
             if (chance(0.3)) // a row too large to keep in quarantine
                 rows.push_back(row("incident", "hostile-big", "01852", {now_hlc, hostile_site_},
                                    std::string(100'000, 'x')));
+            if (chance(0.1)) { // a row no CHANGES could carry: it must not stop the commune's pulls
+                const version v{now_hlc, hostile_site_};
+                auto huge = row("incident", "hostile-huge", "01849", v, marked());
+                for (const char* c : {"summary", "category", "stage", "status"})
+                    huge.cells.push_back({c, std::string(1'000'000, 'h'), v, std::nullopt});
+                rows.push_back(std::move(huge));
+            }
+            // The commune's own reference row, refused again and again: answered to this tablet
+            // alone, and counted against its quota.
+            for (int k = 0, n = static_cast<int>(pick(20)); k < n; ++k) {
+                proto::row_change r;
+                r.table = "commune";
+                r.id = "01849";
+                r.cells.push_back({"name", marked(), {now_hlc, hostile_site_}, std::nullopt});
+                rows.push_back(std::move(r));
+            }
+            if (chance(0.2)) { // names of a hundred thousand bytes: clipped in the quarantine
+                rows.push_back(row(std::string(100'000, 't'), "hostile-name", "01849",
+                                   {now_hlc, hostile_site_}, marked()));
+                rows.push_back(row(table, std::string(100'000, 'i'), "01852",
+                                   {now_hlc, hostile_site_}, marked()));
+            }
             if (!push(std::move(rows))) return;
             // Stamps from far ahead, its own and in a made-up name: the push is refused whole.
             if (chance(0.5)) {

@@ -69,7 +69,9 @@ enum class reject_reason : std::uint16_t {
     missing_scope = 7,
     foreign_version = 8, // a version names another replica's site
     unknown_row = 9,     // an update of a row the server does not hold
+    too_large = 10,      // the row would grow past what a replica can receive (row_size.hpp)
 };
+inline constexpr reject_reason last_reject_reason = reject_reason::too_large;
 
 const char* to_string(reject_reason r);
 

@@ -23,6 +23,11 @@ std::optional<proto::row_change> change_at(const table_def& def, const std::stri
                                            const row_state& st, std::vector<value> values,
                                            std::uint64_t seq, bool with_bases);
 
+// The bytes a CHANGES spends at most on the row with all its `values` (one per column) in one
+// entry, as a re-emission sends it: what the server keeps under proto::max_row_bytes.
+std::size_t pulled_bound(const table_def& def, const std::string& id,
+                         const std::vector<value>& values);
+
 // What a receiver holds of the row, as the merge sees it. `pending_above`: on a tablet, the
 // acknowledged local sequence, above which a cell is pending; the server has none.
 merge::row_view view_of(const row_state& st, const std::vector<value>& values,

@@ -79,6 +79,16 @@ struct quarantine_record {
     std::uint64_t repeats = 1; // rejections of the same row and reason it stands for
 };
 
+// A live row larger than a push may make one now (proto::max_row_bytes), stored by an earlier
+// release or before its limit: `pulled` says whether a pull still carries it (alone in its
+// CHANGES); one that is not is passed over by every pull until it shrinks.
+struct oversized_row {
+    std::string table, id;
+    value scope;
+    std::uint64_t bytes = 0; // what a CHANGES would spend on it with all its cells, at most
+    bool pulled = false;
+};
+
 struct audit_cell {
     std::string column; // "*exists" for the row-existence cell
     value old_value, new_value;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <noi/protocol/messages.hpp>
+#include <noi/protocol/row_size.hpp>
 #include <noi/sync/access_store.hpp>
 #include <noi/sync/schema.hpp>
 #include <noi/sync/server_records.hpp>
@@ -33,6 +34,9 @@ struct server_options {
     std::size_t max_quarantine_rows_per_device = 1000;
     std::size_t max_quarantine_bytes_per_device = 4u << 20;
     std::size_t max_quarantine_payload = 64 * 1024; // a larger rejected row is recorded, not kept
+    // A push that would make a row larger is rejected (too_large); tests raise it to make the
+    // rows an earlier release let in.
+    std::size_t max_row_bytes = proto::max_row_bytes;
 };
 
 // What noi-server repair-clock changed.
@@ -192,6 +196,8 @@ public:
     virtual std::vector<stored_row> live_rows(const std::string& table,
                                               const std::string& column = {},
                                               const value& equals = {}) = 0;
+    // Every live row over proto::max_row_bytes, by table and id: a full scan, for the admin.
+    virtual std::vector<oversized_row> oversized_rows() = 0;
     // The row's scope value as it stands now (live or deleted); nullopt for an unknown row.
     virtual std::optional<value> row_scope(const std::string& table, const std::string& id) = 0;
     virtual std::vector<audit_record> audit(const std::string& table,

@@ -89,6 +89,7 @@ public:
                                                          const std::string& id) override;
     std::vector<stored_row> live_rows(const std::string& table, const std::string& column = {},
                                       const value& equals = {}) override;
+    std::vector<oversized_row> oversized_rows() override;
     std::optional<value> row_scope(const std::string& table, const std::string& id) override;
     std::vector<audit_record> audit(const std::string& table, const std::string& row_id) override;
     std::optional<std::vector<version>> tombstone_seen(const std::string& table,

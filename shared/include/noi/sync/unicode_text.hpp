@@ -15,6 +15,10 @@ std::string nfc(std::string_view utf8);
 // Whether two texts are the same once both are NFC.
 bool same_text(std::string_view a, std::string_view b);
 
+// The text cut to at most `max_bytes` bytes (at least 4) at a character's start, ending in
+// "…" when it was cut; shorter text comes back whole.
+std::string clipped(std::string_view utf8, std::size_t max_bytes);
+
 // Terminal columns the text takes: combining marks take none, wide (CJK) characters two.
 std::size_t display_width(std::string_view utf8);
 
