@@ -5,6 +5,8 @@
 #include "http_probe.hpp"
 #include "live_server.hpp"
 
+#include <noi/sync/database.hpp>
+
 #include <admin/http_client.hpp>
 
 #include <gtest/gtest.h>
@@ -31,6 +33,13 @@ struct console_api : ::testing::Test {
             "POST", "/admin/v1/accounts",
             {{"name", name}, {"role", role}, {"communes", communes}, {"password", password}});
         ASSERT_EQ(r.status, 201u) << r.body;
+    }
+    // Moves every enrolment `days` back: what waiting would do to the fleet's silence, without
+    // the wait (the server reads it from its database at each request).
+    void days_pass(int days) {
+        database db(server.data_dir() + "/noi.db", false);
+        db.exec("UPDATE noi_devices SET created_at = created_at - " +
+                std::to_string(days * 86'400'000LL));
     }
     test::http_answer sign_in(const std::string& name, const std::string& pw) {
         return test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
@@ -208,6 +217,9 @@ TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_a
     // A revoked device is not silent, nor counted among the devices at work, anywhere.
     ASSERT_EQ(as_admin("POST", "/admin/v1/devices/" + devices[0].device_id + "/revoke").status,
               200u);
+    EXPECT_EQ(json::parse(as_admin("GET", "/admin/v1/summary").body)["silent"], 0)
+        << "enrolled now: not silent before the threshold has passed since";
+    days_pass(8);
     auto page = test::http_probe(server.url(), "GET", "/admin/v1/status?limit=2&offset=2",
                                  {{"Authorization", "Bearer " + server.admin_token()}});
     ASSERT_EQ(page.status, 200u) << page.body;
@@ -216,7 +228,8 @@ TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_a
     auto status = [&](const std::string& q) { return as_admin("GET", "/admin/v1/status" + q); };
     EXPECT_EQ(json::parse(status("?offset=4&limit=3").body).size(), 2u);
     EXPECT_EQ(json::parse(status("?commune=01852").body).size(), 2u);
-    EXPECT_EQ(json::parse(status("?flag=silent").body).size(), 5u) << "never heard from";
+    EXPECT_EQ(json::parse(status("?flag=silent").body).size(), 5u)
+        << "never heard from in the 8 days since their enrolment";
     EXPECT_EQ(json::parse(status("?flag=revoked").body).size(), 1u);
     auto sorted = json::parse(status("?sort=-scope").body);
     EXPECT_EQ(sorted.front()["scope"], "01852");
