@@ -618,7 +618,12 @@ TEST_F(cli, named_accounts_read_write_rotate_and_stop_and_every_change_names_its
     EXPECT_EQ(denied.exit_code, 4);
     EXPECT_NE(denied.err.find("may only read"), std::string::npos) << denied.err;
     EXPECT_EQ(as(chair["token"], {"account", "list"}).exit_code, 4);
-    EXPECT_EQ(as(chair["token"], {"report", "criterion19", "--year", "2022"}).exit_code, 4);
+    // Its commune's report, never the province's (issue 28, item 15).
+    auto report = as(chair["token"], {"report", "criterion19", "--year", "2022"});
+    EXPECT_EQ(report.exit_code, 0) << report.err;
+    EXPECT_NE(report.out.find("Criterion 19, year 2022, your communes 01849: 0 of 1 communes met"),
+              std::string::npos)
+        << report.out;
 
     // Rotation: both tokens work until the account is disabled, then neither, at once.
     auto rotated = parsed(admin({"account", "token", "hoa.nguyen", "--json"}));
