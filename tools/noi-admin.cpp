@@ -701,8 +701,14 @@ int main(int argc, char** argv) {
                           (year ? "?year=" + std::to_string(year) : std::string()),
                       "", out);
             if (rc == ok && !c.as_json) {
-                std::cout << "Criterion 19, year " << out["year"] << ": " << out["province"]["met"]
-                          << " of " << out["province"]["total"] << " communes met\n";
+                // A limited account's figures are its communes', never the province's.
+                std::string shown;
+                if (out["limited_to"].is_array())
+                    for (const auto& code : out["limited_to"])
+                        shown += (shown.empty() ? ", your communes " : " ") + text(code);
+                std::cout << "Criterion 19, year " << out["year"] << shown << ": "
+                          << out["province"]["met"] << " of " << out["province"]["total"]
+                          << " communes met\n";
                 print_table(out["districts"], {"name", "met", "total"});
             }
         }

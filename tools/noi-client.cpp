@@ -1,7 +1,9 @@
-// noi-client: a tablet in a terminal (CLI.md): init, exec, query, sync, status.
+// noi-client: a tablet in a terminal (CLI.md): init, set-token, set-server, exec, query, sync,
+// status, watch.
 #include "terminal_text.hpp"
 
 #include <noi/client/replicator.hpp>
+#include <noi/client/server_settings.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/tablet.hpp>
 
@@ -12,7 +14,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
@@ -103,12 +104,11 @@ int main(int argc, char** argv) {
     if (const char* f = std::getenv("NOI_CA_FILE")) ca_file = f;
     init->add_option("--ca-file", ca_file,
                      "Extra trusted CA for https://, a private provincial CA (default "
-                     "$NOI_CA_FILE); the replica keeps its absolute path")
-        ->check(CLI::ExistingFile);
+                     "$NOI_CA_FILE); the replica keeps its absolute path");
     bool allow_plain_http = false;
-    init->add_flag("--allow-plain-http", allow_plain_http,
-                   "Send the token over http:// to a server beyond this machine (only on a "
-                   "network you trust: anyone on the path can read it)");
+    const auto plain_http_help = "Send the token over http:// to a server beyond this machine "
+                                 "(only on a network you trust: anyone on the path can read it)";
+    init->add_flag("--allow-plain-http", allow_plain_http, plain_http_help);
 
     auto* set_token = app.add_subcommand(
         "set-token",
@@ -117,6 +117,24 @@ int main(int argc, char** argv) {
         "revoked");
     set_token->add_option("--db", db, "Replica file")->required();
     set_token->add_option("--token", token, "The new device token")->required();
+
+    auto* set_server = app.add_subcommand(
+        "set-server",
+        "Change the replica's server address or the CA it trusts; its pending writes, token and "
+        "pull cursor stay (a replica made without --ca-file is repaired here)");
+    set_server->add_option("--db", db, "Replica file")->required();
+    auto* new_url = set_server->add_option(
+        "--server", url, "The new address, http://HOST:PORT or https://HOST:PORT");
+    // Not $NOI_CA_FILE: set-server changes only what its command line names.
+    auto* new_ca =
+        set_server->add_option("--ca-file", ca_file,
+                               "The province's CA for https:// (the replica keeps its absolute "
+                               "path)");
+    bool system_cas_only = false;
+    auto* no_ca = set_server->add_flag("--no-ca-file", system_cas_only,
+                                       "Forget the CA file: trust only this machine's CAs");
+    no_ca->excludes(new_ca);
+    set_server->add_flag("--allow-plain-http", allow_plain_http, plain_http_help);
 
     auto* exec =
         app.add_subcommand("exec", "Run SQL on the replica; writes to synced tables are captured");
@@ -154,31 +172,40 @@ int main(int argc, char** argv) {
     noi::system_clock wall;
     try {
         if (*init) {
-            if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-                std::cerr << "error: --server must start with http:// or https://, as in "
-                             "http://127.0.0.1:8080\n";
-                return usage;
-            }
-            if (!allow_plain_http && noi::client::plain_http_beyond_loopback(url)) {
-                std::cerr << "error: http:// would send the device token in clear text to a "
-                             "server beyond this machine; use https:// (docs/operations.md, TLS), "
-                             "or add --allow-plain-http if the network to the server is trusted\n";
-                return usage;
-            }
+            // Checked before the file exists, so a refusal leaves nothing behind.
+            const auto settings =
+                noi::client::check_server_settings({url, ca_file, allow_plain_http});
             auto t = noi::tablet::create(db, wall);
             noi::transaction tx(t->rep().db());
-            t->rep().set_meta_text("server_url", url);
-            if (allow_plain_http) t->rep().set_meta_int("allow_plain_http", 1);
+            noi::client::store_server_settings(t->rep(), settings);
             t->rep().set_meta_text("token", token);
-            // Kept absolute: sync may run from any directory.
-            t->rep().set_meta_text(
-                "ca_file", ca_file.empty() ? ca_file : std::filesystem::absolute(ca_file).string());
             tx.commit();
             std::cerr << "created " << db << "; run noi-client sync --db " << db
                       << " when the network is up\n";
             return ok;
         }
         auto t = noi::tablet::open(db, wall);
+        if (*set_server) {
+            if (!*new_url && !*new_ca && !system_cas_only && !allow_plain_http) {
+                std::cerr << "error: nothing to change; give --server URL, --ca-file FILE, "
+                             "--no-ca-file or --allow-plain-http\n";
+                return usage;
+            }
+            std::optional<std::string> new_url_text, new_ca_file;
+            if (*new_url) new_url_text = url;
+            if (*new_ca) new_ca_file = ca_file;
+            if (system_cas_only) new_ca_file = "";
+            noi::client::store_server_settings(
+                t->rep(),
+                noi::client::changed_settings(noi::client::stored_server_settings(t->rep()),
+                                              new_url_text, new_ca_file, allow_plain_http));
+            const auto now = noi::client::stored_server_settings(t->rep());
+            std::cerr << "the replica " << db << " now syncs with " << now.url << " trusting "
+                      << (now.ca_file.empty() ? "this machine's CAs" : "the CA in " + now.ca_file)
+                      << "; its " << t->status().pending
+                      << " pending changes stay and go up at the next sync\n";
+            return ok;
+        }
         if (*set_token) {
             if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
                 std::cerr << "error: that is not a device token; copy the whole token noi-admin "
@@ -199,6 +226,7 @@ int main(int argc, char** argv) {
         if (*status) {
             auto s = t->status();
             auto rejected = t->rejected();
+            const auto server = noi::client::stored_server_settings(t->rep());
             if (as_json) {
                 json j{{"pending", s.pending},
                        {"rejected", s.rejected},
@@ -206,7 +234,10 @@ int main(int argc, char** argv) {
                        {"server_seq", s.server_seq},
                        {"scope", s.scope.empty() ? json(nullptr) : json(s.scope)},
                        {"oldest_pending_at", time_or_null(s.oldest_pending_ms)},
-                       {"schema_version", t->schema_version()}};
+                       {"schema_version", t->schema_version()},
+                       {"server", server.url},
+                       {"ca_file", server.ca_file.empty() ? json(nullptr) : json(server.ca_file)},
+                       {"allow_plain_http", server.allow_plain_http}};
                 json rows = json::array();
                 for (const auto& r : rejected)
                     rows.push_back({{"quarantine_id", r.quarantine_id},
@@ -226,6 +257,11 @@ int main(int argc, char** argv) {
                       << "schema        version " << t->schema_version() << "\n"
                       << "scope         "
                       << (s.scope.empty() ? "not known yet (sync once)" : s.scope) << "\n"
+                      << "server        " << server.url << "\n"
+                      << "trusts        "
+                      << (server.ca_file.empty() ? "this machine's CAs"
+                                                 : "this machine's CAs and " + server.ca_file)
+                      << "\n"
                       << "rejected      " << s.rejected << "\n";
             for (const auto& r : rejected)
                 std::cout << "  #" << r.quarantine_id << " " << printable(r.table) << " "
@@ -233,13 +269,13 @@ int main(int argc, char** argv) {
                           << printable(r.message) << "\n";
             return ok;
         }
+        const auto settings = noi::client::stored_server_settings(t->rep());
         noi::client::replicator_options opt;
-        opt.url = t->rep().meta_text("server_url").value_or("");
+        opt.url = settings.url;
         opt.token = t->rep().meta_text("token").value_or("");
         opt.session.app_version = app_version;
-        noi::client::websocket_options wo;
-        wo.ca_file = t->rep().meta_text("ca_file").value_or("");
-        wo.allow_plain_http = t->rep().meta_int("allow_plain_http") != 0;
+        const auto wo = noi::client::transport_options(settings, "noi-client set-server --db " +
+                                                                     db + " --ca-file FILE");
         noi::client::replicator rep(
             *t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
         t->set_schema_listener([](std::uint32_t from, std::uint32_t to) {
@@ -289,6 +325,9 @@ int main(int argc, char** argv) {
                       << "); nothing was lost, run sync again when the network is better\n";
             return network;
         }
+    } catch (const noi::client::settings_error& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return usage;
     } catch (const noi::sync_error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return failure;

@@ -2,6 +2,7 @@
 #include <noi/noi.h>
 
 #include <noi/client/replicator.hpp>
+#include <noi/client/server_settings.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/tablet.hpp>
 
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -43,6 +45,8 @@ int ok(noi_error* err) {
 template <class F> int guarded(noi_error* err, F f) noexcept {
     try {
         return f();
+    } catch (const noi::client::settings_error& e) {
+        return fail(err, NOI_ERR_USAGE, e.what());
     } catch (const noi::sync_error& e) {
         return fail(err, NOI_ERR, e.what());
     } catch (const std::exception& e) {
@@ -58,12 +62,15 @@ noi::client::replicator make_replicator(noi::tablet& t, const noi_replica& r) {
                                   std::uint32_t from, std::uint32_t to) { cb(from, to, user); });
     else
         t.set_schema_listener(nullptr);
+    const auto settings = noi::client::stored_server_settings(t.rep());
     noi::client::replicator_options opt;
-    opt.url = t.rep().meta_text("server_url").value_or("");
+    opt.url = settings.url;
     opt.token = t.rep().meta_text("token").value_or("");
     opt.session.app_version = "noi-c/0.1.0";
+    const auto wo =
+        noi::client::transport_options(settings, "noi_set_server(replica, NULL, CA_FILE, 0, &err)");
     return noi::client::replicator(
-        t, [] { return noi::client::make_websocket_transport(); }, opt);
+        t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
 }
 
 std::string json_escape(const std::string& s) {
@@ -111,6 +118,24 @@ int noi_open(const char* path, noi_replica** out, noi_error* err) {
         r->path = path;
         r->t = noi::tablet::open(path, r->wall);
         *out = r.release();
+        return ok(err);
+    });
+}
+
+int noi_set_server(noi_replica* r, const char* server_url, const char* ca_file,
+                   int allow_plain_http, noi_error* err) {
+    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE,
+                    "stop the background sync (noi_stop_background_sync) before changing the "
+                    "server, then start it again");
+    return guarded(err, [&] {
+        auto& rep = r->t->rep();
+        auto given = [](const char* s) { return s ? std::optional<std::string>(s) : std::nullopt; };
+        noi::client::store_server_settings(
+            rep, noi::client::changed_settings(noi::client::stored_server_settings(rep),
+                                               given(server_url), given(ca_file),
+                                               allow_plain_http != 0));
         return ok(err);
     });
 }

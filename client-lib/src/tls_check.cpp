@@ -23,7 +23,8 @@ void expect_peer_named(SSL* ssl, const std::string& host) {
         X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
 }
 
-std::string explain_tls_failure(SSL* ssl, const std::string& host, const std::string& fallback) {
+std::string explain_tls_failure(SSL* ssl, const std::string& host, const std::string& fallback,
+                                const std::string& give_ca_with) {
     switch (const long r = SSL_get_verify_result(ssl)) {
     case X509_V_OK:
         return "the TLS handshake with " + host + " failed (" + fallback +
@@ -41,7 +42,8 @@ std::string explain_tls_failure(SSL* ssl, const std::string& host, const std::st
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
         return "the server's certificate is not signed by a CA this machine trusts; give the "
-               "province's CA with --ca-file FILE (or NOI_CA_FILE)";
+               "province's CA with " +
+               give_ca_with;
     case X509_V_ERR_CERT_HAS_EXPIRED:
         return "the server's certificate has expired; renew it on the server (or, if it is "
                "not old, check this machine's clock)";
@@ -50,7 +52,7 @@ std::string explain_tls_failure(SSL* ssl, const std::string& host, const std::st
     default:
         return "the server's certificate was refused: " +
                std::string(X509_verify_cert_error_string(r)) +
-               "; check the certificate on the server, or pass its CA with --ca-file";
+               "; check the certificate on the server, or give its CA with " + give_ca_with;
     }
 }
 

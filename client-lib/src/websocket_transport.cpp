@@ -72,10 +72,12 @@ public:
                  std::chrono::milliseconds timeout) override {
         auto ep = parse_url(url);
         if (!opt_.allow_plain_http && !ep.tls && !is_loopback(ep.host))
-            throw transport_error(transport_errc::bad_url,
-                                  "refusing to send the device token in clear text to " + ep.host +
-                                      " over http://; use https://, or init the replica with "
-                                      "--allow-plain-http if the network to the server is trusted");
+            throw transport_error(
+                transport_errc::bad_url,
+                "refusing to send the device token in clear text to " + ep.host +
+                    " over http://; use https://, or, if the network to the server is trusted, "
+                    "allow plain http for this replica (noi-client set-server --allow-plain-http, "
+                    "or noi_set_server's allow_plain_http)");
         if (ep.tls) {
             tls_ctx_.emplace(asio::ssl::context::tls_client);
             tls_ctx_->set_default_verify_paths();
@@ -83,9 +85,10 @@ public:
                 beast::error_code ec;
                 tls_ctx_->load_verify_file(opt_.ca_file, ec);
                 if (ec)
-                    throw transport_error(transport_errc::bad_url, "cannot read the CA file " +
-                                                                       opt_.ca_file + ": " +
-                                                                       ec.message());
+                    throw transport_error(transport_errc::bad_url,
+                                          "cannot read the CA file " + opt_.ca_file + " (" +
+                                              ec.message() + "); give the province's CA with " +
+                                              opt_.give_ca_with);
             }
             tls_ctx_->set_verify_mode(asio::ssl::verify_peer);
             ws_.emplace<tls_ws>(asio::make_strand(ioc_), *tls_ctx_);
@@ -240,9 +243,9 @@ private:
                 throw transport_error(transport_errc::unreachable,
                                       "the TLS handshake with " + ep.host + " timed out");
             if (ec)
-                throw transport_error(
-                    transport_errc::tls_failed,
-                    explain_tls_failure(tls.native_handle(), ep.host, ec.message()));
+                throw transport_error(transport_errc::tls_failed,
+                                      explain_tls_failure(tls.native_handle(), ep.host,
+                                                          ec.message(), opt_.give_ca_with));
         }
         beast::get_lowest_layer(ws).expires_never();
         ws.set_option(beast_support::permessage_deflate(opt_.deflate, false));

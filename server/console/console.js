@@ -461,7 +461,10 @@ async function reportsView(view, q) {
   if (!input.value) input.value = String(r.year);
   const y = "year=" + r.year;
   view.append(
-    el("p", { id: "report-province" }, el("strong", {}, t("province_figure", r.province.met, r.province.total)), ` (${t("year")} ${r.year})`),
+    // A limited account's total is of its communes alone: never shown as the province's.
+    el("p", { id: "report-province" }, el("strong", {}, r.limited_to
+      ? t("communes_figure", r.limited_to.join(", "), r.province.met, r.province.total)
+      : t("province_figure", r.province.met, r.province.total)), ` (${t("year")} ${r.year})`),
     el("p", {},
       el("a", { id: "download-csv", href: `/admin/v1/reports/criterion19.csv?${y}`, download: "" }, t("download_csv")), " · ",
       el("a", { id: "download-csv-communes", href: `/admin/v1/reports/criterion19.csv?${y}&by_commune=1`, download: "" }, t("download_csv_communes")), " · ",
@@ -546,10 +549,8 @@ const views = {
   history: (v, r) => historyView(v, r.query), reports: (v, r) => reportsView(v, r.query),
   accounts: v => accountsView(v), log: (v, r) => logView(v, r.query),
 };
-// The report covers the whole province, so a viewer of some communes is not offered it.
-const wholeProvince = () => state.me.communes.length === 0;
 const navItems = [["home", "nav_home"], ["fleet", "nav_fleet"], ["conflicts", "nav_conflicts"], ["quarantine", "nav_quarantine"],
-  ["history", "nav_history"], ["reports", "nav_reports", wholeProvince], ["accounts", "nav_accounts", isAdmin], ["log", "nav_log", isAdmin]];
+  ["history", "nav_history"], ["reports", "nav_reports"], ["accounts", "nav_accounts", isAdmin], ["log", "nav_log", isAdmin]];
 
 async function render() {
   clearInterval(state.timer);

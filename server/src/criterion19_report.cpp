@@ -8,6 +8,8 @@
 // 3. The commune meets the criterion when that assessment has both c19_1_met and c19_2_met
 //    equal to 1. A later assessment that withdraws the rating (a 0, or NULL) decides against
 //    it; a commune with no assessment does not meet it.
+// 4. A reader limited to some communes gets a report of those alone: every other commune's
+//    assessments are skipped before they are read, so none of their figures can reach it.
 #include "criterion19_report.hpp"
 
 #include <noi/sync/dates.hpp>
@@ -34,15 +36,17 @@ std::string text_of(const value& v) {
 
 } // namespace
 
-std::optional<std::int64_t> latest_assessment_year(server_store& store) {
+std::optional<std::int64_t> latest_assessment_year(server_store& store, const account& reader) {
     std::optional<std::int64_t> year;
-    for (const auto& a : store.live_rows("assessment"))
+    for (const auto& a : store.live_rows("assessment")) {
+        if (!reader.reads(text_of(a.values.at("commune_code")))) continue;
         if (const auto* y = std::get_if<std::int64_t>(&a.values.at("year")))
             year = std::max(year.value_or(*y), *y);
+    }
     return year;
 }
 
-json criterion19_report(server_store& store, std::int64_t year) {
+json criterion19_report(server_store& store, std::int64_t year, const account& reader) {
     struct deciding {
         std::tuple<bool, std::string, std::uint64_t> rank; // dated, date, newest version
         std::string id, decided_on;
@@ -53,6 +57,7 @@ json criterion19_report(server_store& store, std::int64_t year) {
     for (const auto& a : store.live_rows("assessment", "year", value{year})) {
         const auto& v = a.values;
         const auto commune = text_of(v.at("commune_code"));
+        if (!reader.reads(commune)) continue;
         std::optional<std::string> date;
         if (!is_null(v.at("decided_on"))) {
             const auto typed = text_of(v.at("decided_on"));
@@ -83,6 +88,7 @@ json criterion19_report(server_store& store, std::int64_t year) {
     std::map<std::string, std::tuple<std::string, int, int>> by_district;
     std::vector<std::string> order;
     for (const auto& c : xa) {
+        if (!reader.reads(c.id)) continue;
         const auto code = district_code(c), commune = c.id;
         const auto district = text_of(c.values.at("district"));
         if (!by_district.count(code)) {
@@ -114,6 +120,7 @@ json criterion19_report(server_store& store, std::int64_t year) {
         districts.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
     }
     return {{"year", year},
+            {"limited_to", reader.communes.empty() ? json(nullptr) : json(reader.communes)},
             {"province", {{"met", total_met}, {"total", total}}},
             {"districts", districts},
             {"communes", communes},

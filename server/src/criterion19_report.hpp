@@ -1,6 +1,7 @@
 // The criterion-19 report (docs/design.md §9, rules in docs/admin.md) over the server's data.
 #pragma once
 
+#include <noi/sync/access_store.hpp>
 #include <noi/sync/server_store.hpp>
 
 #include <nlohmann/json.hpp>
@@ -12,9 +13,12 @@ namespace noi::server {
 
 // For `year`: per district and for the province, the communes of kind `xa` (`total`) and those
 // that meet it (`met`), each commune with the assessment that decided it, and `warnings` for
-// assessments whose decided_on is not an ISO date.
-nlohmann::json criterion19_report(server_store& store, std::int64_t year);
-// The latest year any assessment is for; nullopt when none is recorded.
-std::optional<std::int64_t> latest_assessment_year(server_store& store);
+// assessments whose decided_on is not an ISO date. Only the communes `reader` reads take part:
+// for an account limited to some communes, `limited_to` lists them, the districts are theirs,
+// and `province` counts them alone, so no figure or warning comes from another commune (for an
+// account of the whole province `limited_to` is null).
+nlohmann::json criterion19_report(server_store& store, std::int64_t year, const account& reader);
+// The latest year an assessment of a commune `reader` reads is for; nullopt when none is.
+std::optional<std::int64_t> latest_assessment_year(server_store& store, const account& reader);
 
 } // namespace noi::server

@@ -40,9 +40,11 @@ std::vector<json> fleet_rows(server_store& store, const account& who, const flee
     for (const auto& s : store.device_statuses()) {
         if (!who.reads(s.dev.scope)) continue;
         const bool revoked = s.dev.revoked;
-        // A revoked device is expected to fall silent and its replica no longer matters.
-        const bool silent = !revoked && (!s.last_contact_at_ms ||
-                                         now - *s.last_contact_at_ms > o.silent_days * day_ms);
+        // A revoked device is expected to fall silent and its replica no longer matters. One
+        // that never made contact is silent once the threshold has passed since its enrolment:
+        // a tablet enrolled a minute ago has not yet had the time to sync (issue 28).
+        const bool silent = !revoked && now - s.last_contact_at_ms.value_or(s.created_at_ms) >
+                                            o.silent_days * day_ms;
         // What a cron job should hear about (noi-admin status --fail-if-any). Of a revoked
         // device, only that its token is still being presented.
         json alerts = json::array();

@@ -29,6 +29,17 @@ std::string text_of(const json& v) {
     return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
 }
 
+// What the total line adds up: the province, or only the communes a limited account reads
+// (a reader must not take their sum for the province's).
+std::string total_label(const json& report, const std::string& province, const char* shown) {
+    const auto limited = report.find("limited_to");
+    if (limited == report.end() || !limited->is_array()) return province;
+    std::string codes;
+    for (const auto& c : *limited)
+        codes += (codes.empty() ? "" : " ") + c.get<std::string>();
+    return shown + codes;
+}
+
 } // namespace
 
 std::string criterion19_csv(const json& report, bool bom, bool by_commune) {
@@ -46,8 +57,9 @@ std::string criterion19_csv(const json& report, bool bom, bool by_commune) {
     for (const auto& d : report["districts"])
         out << csv_field(d["code"]) << "," << csv_field(d["name"]) << "," << d["met"] << ","
             << d["total"] << "\n";
-    out << ",Tỉnh (province)," << report["province"]["met"] << "," << report["province"]["total"]
-        << "\n";
+    out << ","
+        << csv_field(total_label(report, "Tỉnh (province)", "Các xã được xem (communes shown): "))
+        << "," << report["province"]["met"] << "," << report["province"]["total"] << "\n";
     return out.str();
 }
 
@@ -80,7 +92,8 @@ std::string criterion19_xlsx(const json& report) {
         worksheet_write_number(districts, row, 3, d["total"].get<double>(), nullptr);
         ++row;
     }
-    worksheet_write_string(districts, row, 1, ("Toàn tỉnh, năm " + year).c_str(), bold);
+    const auto total = total_label(report, "Toàn tỉnh", "Các xã được xem: ") + ", năm " + year;
+    worksheet_write_string(districts, row, 1, total.c_str(), bold);
     worksheet_write_number(districts, row, 2, report["province"]["met"].get<double>(), bold);
     worksheet_write_number(districts, row, 3, report["province"]["total"].get<double>(), bold);
     worksheet_set_column(districts, 1, 1, 28, nullptr);

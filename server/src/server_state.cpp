@@ -264,7 +264,8 @@ std::string server_state::metrics_text(const store_counts& c) {
     metric("noi_rows_quarantined", "gauge",
            "rejected rows in quarantine that are neither discarded nor released",
            c.quarantined_open);
-    o << "# HELP noi_devices_silent unrevoked devices not heard from for 7 days, by commune\n"
+    o << "# HELP noi_devices_silent unrevoked devices not heard from for 7 days (since their "
+         "enrolment if never), by commune\n"
          "# TYPE noi_devices_silent gauge\n";
     for (const auto& [commune, n] : c.silent_by_commune)
         o << "noi_devices_silent{commune=\"" << commune << "\"} " << n << "\n";

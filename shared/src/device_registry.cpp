@@ -225,9 +225,8 @@ void device_registry::record_sync(const std::string& device_id) {
 
 std::map<std::string, std::uint64_t> device_registry::silent_by_commune(std::int64_t since_ms) {
     std::map<std::string, std::uint64_t> out;
-    auto silent =
-        rep_.db().prepare("SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
-                          "(last_contact_at IS NULL OR last_contact_at < ?1) GROUP BY scope");
+    auto silent = rep_.db().prepare("SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
+                                    "coalesce(last_contact_at, created_at) < ?1 GROUP BY scope");
     silent.bind(1, since_ms);
     while (silent.step())
         out[silent.column_text(0)] = static_cast<std::uint64_t>(silent.column_int(1));

@@ -398,7 +398,7 @@ class Console(unittest.TestCase):
     def test_11_a_viewer_sees_only_its_communes_and_changes_nothing(self):
         self.sign_in("chu.tich", NEW_VIEWER_PASSWORD)
         self.assertEqual(self.driver.find_elements(By.ID, "nav-accounts"), [])
-        self.assertEqual(self.driver.find_elements(By.ID, "nav-reports"), [])
+        self.assertTrue(self.driver.find_elements(By.ID, "nav-reports"))
         self.assertTrue(self.driver.find_elements(By.ID, "nav-fleet"))
         self.open("/fleet", "fleet")
         scopes = self.cells("#fleet-list td:nth-child(1)")
@@ -411,6 +411,25 @@ class Console(unittest.TestCase):
         self.assertEqual(status, 403, body)
         status, body = self.fetch("GET", "/admin/v1/accounts", None, True)
         self.assertEqual(status, 403, body)
+        self.sign_out()
+
+    def test_12_a_viewer_of_one_commune_gets_its_report_and_nothing_of_another(self):
+        # Issue 28, item 15: the report was refused to a viewer of some communes.
+        self.sign_in("chu.tich", NEW_VIEWER_PASSWORD)
+        self.open("/reports", "reports")
+        figure = self.find("#report-province").text
+        self.assertIn(f"({COMMUNE_A}): 1/1", figure)
+        self.assertNotIn("Toàn tỉnh", figure)
+        view = self.driver.find_element(By.ID, "view").text
+        self.assertIn(f"({COMMUNE_A})", view)
+        self.assertNotIn(f"({COMMUNE_B})", view)
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#report-chart rect.total")), 1)
+        self.shot("13-viewer-report")
+        status, body = self.fetch("GET", "/admin/v1/reports/criterion19.csv?year=2024&by_commune=1",
+                                  None, True)
+        self.assertEqual(status, 200, body)
+        codes = [line.split(",")[0] for line in body.lstrip("\ufeff").splitlines()[1:]]
+        self.assertEqual(codes, [COMMUNE_A])
         self.sign_out()
 
 

@@ -1,6 +1,7 @@
 // The programs as a user runs them (CLI.md): real processes, exit codes, JSON fields, and the
 // server killed with SIGKILL in the middle of a large push.
 #include "server_process.hpp"
+#include "test_certificate.hpp"
 
 #include <noi/client/transport.hpp>
 #include <noi/protocol/codec.hpp>
@@ -457,6 +458,99 @@ TEST_F(cli, a_replica_refuses_plain_http_beyond_loopback_unless_the_network_is_t
     }
 }
 
+// Issue 28, item 13: a replica made without --ca-file was told to use --ca-file or NOI_CA_FILE,
+// which sync does not take; nothing could repair it but a new replica, losing its writes.
+TEST_F(cli, a_replica_made_without_its_ca_is_repaired_by_set_server_and_keeps_its_pending_writes) {
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    auto ca = test::make_test_certificate(dir.path()); // names 127.0.0.1 and localhost
+    start_server("127.0.0.1:0", {"--tls-cert", ca.cert, "--tls-key", ca.key});
+    const auto port = url.substr(url.rfind(':') + 1);
+    const auto https = "https://127.0.0.1:" + port;
+    auto enrolled =
+        process::run({NOI_ADMIN_BIN, "--server", https, "--token", admin_token, "--ca-file",
+                      ca.cert, "device", "add", "--commune", "01849", "--json"});
+    ASSERT_EQ(enrolled.exit_code, 0) << enrolled.err;
+    const auto dev = json::parse(enrolled.out);
+    const auto db = dir.file("t.db");
+    ASSERT_EQ(client({"init", "--db", db, "--server", https, "--token", dev["token"]}).exit_code,
+              0);
+    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', 'một')");
+
+    auto refused = client({"sync", "--db", db, "--timeout", "10"});
+    EXPECT_EQ(refused.exit_code, 1) << "a setting to fix, not a network to wait for";
+    EXPECT_NE(refused.err.find("noi-client set-server --db " + db + " --ca-file FILE"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_EQ(refused.err.find("NOI_CA_FILE"), std::string::npos) << refused.err;
+
+    // Each refusal exits 2, says what to do, and leaves the replica as it was.
+    auto settings = [&] {
+        auto st = parsed(client({"status", "--db", db, "--json"}));
+        return std::tuple{st["server"], st["ca_file"], st["allow_plain_http"], st["pending"]};
+    };
+    const auto before = settings();
+    EXPECT_EQ(std::get<0>(before), https);
+    EXPECT_TRUE(std::get<1>(before).is_null());
+    EXPECT_EQ(std::get<3>(before), 1);
+    { std::ofstream(dir.file("not-a-cert.pem")) << "xin chào\n"; }
+    const std::vector<std::pair<std::vector<std::string>, std::string>> refusals{
+        {{"--ca-file", dir.file("missing.pem")}, "does not exist"},
+        {{"--ca-file", dir.path()}, "is not a file"},
+        {{"--ca-file", dir.file("not-a-cert.pem")}, "holds no certificate"},
+        {{"--ca-file", ca.key}, "holds no certificate"},
+        {{"--server", "http://192.0.2.10:8080"}, "clear text"},
+        {{"--server", "https://127.0.0.1"}, "needs a port"},
+        {{"--server", "wss://127.0.0.1:" + port}, "must start with http:// or https://"},
+        {{}, "nothing to change"},
+    };
+    for (const auto& [args, why] : refusals) {
+        std::vector<std::string> argv{"set-server", "--db", db};
+        argv.insert(argv.end(), args.begin(), args.end());
+        auto r = client(argv);
+        EXPECT_EQ(r.exit_code, 2) << why << ": " << r.err;
+        EXPECT_NE(r.err.find(why), std::string::npos) << r.err;
+        EXPECT_EQ(settings(), before) << why;
+    }
+    // Also init checks the CA file, before it makes the replica.
+    auto bad_init = client({"init", "--db", dir.file("u.db"), "--server", https, "--token",
+                            dev["token"], "--ca-file", dir.file("not-a-cert.pem")});
+    EXPECT_EQ(bad_init.exit_code, 2) << bad_init.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("u.db")));
+
+    // The repair: a relative path, kept absolute, and the pending write arrives.
+    const auto relative = std::filesystem::relative(ca.cert, std::filesystem::current_path());
+    auto repaired = client({"set-server", "--db", db, "--ca-file", relative.string()});
+    ASSERT_EQ(repaired.exit_code, 0) << repaired.err;
+    const auto kept = std::filesystem::canonical(ca.cert).string();
+    EXPECT_EQ(std::get<1>(settings()), kept);
+    EXPECT_EQ(std::get<3>(settings()), 1) << "the pending write stays";
+    synced(db);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE id = 'i1'"), 1);
+
+    // A new address keeps the CA and what is pending, and the writes arrive by it.
+    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i2', '01849', 'hai')");
+    auto moved = client({"set-server", "--db", db, "--server", "https://localhost:" + port});
+    ASSERT_EQ(moved.exit_code, 0) << moved.err;
+    const auto after = settings();
+    EXPECT_EQ(std::get<0>(after), "https://localhost:" + port);
+    EXPECT_EQ(std::get<1>(after), kept);
+    EXPECT_EQ(std::get<3>(after), 1);
+    synced(db);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE id = 'i2'"), 1);
+
+    // Plain http beyond loopback only with consent, which a later new address must give again.
+    ASSERT_EQ(client({"set-server", "--db", db, "--server", "http://192.0.2.10:8080",
+                      "--allow-plain-http", "--no-ca-file"})
+                  .exit_code,
+              0);
+    EXPECT_EQ(std::get<2>(settings()), true);
+    EXPECT_TRUE(std::get<1>(settings()).is_null());
+    EXPECT_EQ(client({"set-server", "--db", db, "--server", "http://192.0.2.11:8080"}).exit_code,
+              2);
+    EXPECT_EQ(std::get<0>(settings()), "http://192.0.2.10:8080");
+}
+
 TEST_F(cli, text_from_a_tablet_reaches_the_admins_terminal_with_its_escapes_shown_not_run) {
     auto dev = enrol("01849");
     ASSERT_EQ(admin({"device", "add", "--commune", "01849", "--name", "máy \x1b[2J lạ"}).exit_code,
@@ -576,7 +670,12 @@ TEST_F(cli, named_accounts_read_write_rotate_and_stop_and_every_change_names_its
     EXPECT_EQ(denied.exit_code, 4);
     EXPECT_NE(denied.err.find("may only read"), std::string::npos) << denied.err;
     EXPECT_EQ(as(chair["token"], {"account", "list"}).exit_code, 4);
-    EXPECT_EQ(as(chair["token"], {"report", "criterion19", "--year", "2022"}).exit_code, 4);
+    // Its commune's report, never the province's (issue 28, item 15).
+    auto report = as(chair["token"], {"report", "criterion19", "--year", "2022"});
+    EXPECT_EQ(report.exit_code, 0) << report.err;
+    EXPECT_NE(report.out.find("Criterion 19, year 2022, your communes 01849: 0 of 1 communes met"),
+              std::string::npos)
+        << report.out;
 
     // Rotation: both tokens work until the account is disabled, then neither, at once.
     auto rotated = parsed(admin({"account", "token", "hoa.nguyen", "--json"}));

@@ -5,6 +5,8 @@
 #include "http_probe.hpp"
 #include "live_server.hpp"
 
+#include <noi/sync/database.hpp>
+
 #include <admin/http_client.hpp>
 
 #include <gtest/gtest.h>
@@ -31,6 +33,13 @@ struct console_api : ::testing::Test {
             "POST", "/admin/v1/accounts",
             {{"name", name}, {"role", role}, {"communes", communes}, {"password", password}});
         ASSERT_EQ(r.status, 201u) << r.body;
+    }
+    // Moves every enrolment `days` back: what waiting would do to the fleet's silence, without
+    // the wait (the server reads it from its database at each request).
+    void days_pass(int days) {
+        database db(server.data_dir() + "/noi.db", false);
+        db.exec("UPDATE noi_devices SET created_at = created_at - " +
+                std::to_string(days * 86'400'000LL));
     }
     test::http_answer sign_in(const std::string& name, const std::string& pw) {
         return test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
@@ -208,6 +217,9 @@ TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_a
     // A revoked device is not silent, nor counted among the devices at work, anywhere.
     ASSERT_EQ(as_admin("POST", "/admin/v1/devices/" + devices[0].device_id + "/revoke").status,
               200u);
+    EXPECT_EQ(json::parse(as_admin("GET", "/admin/v1/summary").body)["silent"], 0)
+        << "enrolled now: not silent before the threshold has passed since";
+    days_pass(8);
     auto page = test::http_probe(server.url(), "GET", "/admin/v1/status?limit=2&offset=2",
                                  {{"Authorization", "Bearer " + server.admin_token()}});
     ASSERT_EQ(page.status, 200u) << page.body;
@@ -216,7 +228,8 @@ TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_a
     auto status = [&](const std::string& q) { return as_admin("GET", "/admin/v1/status" + q); };
     EXPECT_EQ(json::parse(status("?offset=4&limit=3").body).size(), 2u);
     EXPECT_EQ(json::parse(status("?commune=01852").body).size(), 2u);
-    EXPECT_EQ(json::parse(status("?flag=silent").body).size(), 5u) << "never heard from";
+    EXPECT_EQ(json::parse(status("?flag=silent").body).size(), 5u)
+        << "never heard from in the 8 days since their enrolment";
     EXPECT_EQ(json::parse(status("?flag=revoked").body).size(), 1u);
     auto sorted = json::parse(status("?sort=-scope").body);
     EXPECT_EQ(sorted.front()["scope"], "01852");
@@ -320,6 +333,85 @@ TEST_F(console_api, the_report_downloads_as_csv_and_as_an_excel_workbook) {
         test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv", auth).status,
         404u)
         << "no assessment yet and no year given";
+}
+
+// Issue 28, item 15: the report was refused to a viewer limited to some communes, which could
+// see its own commune's report nowhere.
+TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing_of_another) {
+    // Dương Quang (01849) and Nông Thượng (01852): two communes of one district, both met;
+    // Nông Thượng has a later year too, and a date typed day first (a warning) as an earlier
+    // release let through, written into the server's database as that release left it.
+    test::temp_dir dir;
+    const auto a = server.enrol("01849"), b = server.enrol("01852");
+    test::test_tablet ta(dir.file("a.db"), server.url(), a.token),
+        tb(dir.file("b.db"), server.url(), b.token);
+    ta.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+               "VALUES ('a1', '01849', 2024, 1, 1, '2024-11-30')");
+    tb.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+               "VALUES ('b1', '01852', 2024, 1, 1, '2024-11-30'), "
+               "('b2', '01852', 2025, 1, 1, '2025-06-01')");
+    ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
+    ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
+    database(server.data_dir() + "/noi.db", false)
+        .exec("UPDATE assessment SET decided_on = '30/11/2024' WHERE id = 'b1'");
+    auto viewer_of = [&](const std::vector<std::string>& communes) {
+        auto r = as_admin(
+            "POST", "/admin/v1/accounts",
+            {{"name", "xem-" + communes.at(0)}, {"role", "viewer"}, {"communes", communes}});
+        EXPECT_EQ(r.status, 201u) << r.body;
+        return json::parse(r.body)["token"].get<std::string>();
+    };
+    const auto viewer = viewer_of({"01849"});
+    auto as = [&](const std::string& token, const std::string& target) {
+        return test::http_probe(server.url(), "GET", target,
+                                {{"Authorization", "Bearer " + token}});
+    };
+
+    const auto whole = json::parse(as(server.admin_token(), "/admin/v1/reports/criterion19").body);
+    EXPECT_EQ(whole["year"], 2025);
+    EXPECT_TRUE(whole["limited_to"].is_null());
+
+    // Its latest year is its own commune's, not the province's.
+    auto answer = as(viewer, "/admin/v1/reports/criterion19");
+    ASSERT_EQ(answer.status, 200u) << answer.body;
+    const auto own = json::parse(answer.body);
+    EXPECT_EQ(own["year"], 2024);
+    EXPECT_EQ(own["limited_to"], json::array({"01849"}));
+    EXPECT_EQ(own["province"], (json{{"met", 1}, {"total", 1}}));
+    ASSERT_EQ(own["districts"].size(), 1u);
+    EXPECT_EQ(own["districts"][0]["code"], "058");
+    EXPECT_EQ(own["districts"][0]["met"], 1);
+    EXPECT_EQ(own["districts"][0]["total"], 1) << "its district counts only its commune";
+    ASSERT_EQ(own["communes"].size(), 1u);
+    EXPECT_EQ(own["communes"][0]["code"], "01849");
+    EXPECT_EQ(own["communes"][0]["assessment_id"], "a1");
+    EXPECT_TRUE(own["warnings"].empty()) << "the other commune's warning is not its";
+    EXPECT_EQ(answer.body.find("01852"), std::string::npos) << answer.body;
+
+    const auto province =
+        json::parse(as(server.admin_token(), "/admin/v1/reports/criterion19?year=2024").body);
+    EXPECT_EQ(province["province"]["met"], 2);
+    EXPECT_EQ(province["warnings"].size(), 1u);
+    EXPECT_EQ(province["districts"][0]["total"], 2) << province["districts"][0];
+
+    auto csv = as(viewer, "/admin/v1/reports/criterion19.csv?year=2024&bom=0");
+    ASSERT_EQ(csv.status, 200u) << csv.body;
+    EXPECT_EQ(csv.body, "district_code,district,met,total\n"
+                        "058,Thành phố Bắc Kạn,1,1\n"
+                        ",Các xã được xem (communes shown): 01849,1,1\n");
+    auto by_commune = as(viewer, "/admin/v1/reports/criterion19.csv?year=2025&bom=0&by_commune=1");
+    ASSERT_EQ(by_commune.status, 200u) << by_commune.body;
+    EXPECT_EQ(by_commune.body, "commune_code,commune,district_code,district,met,decided_on\n"
+                               "01849,Dương Quang,058,Thành phố Bắc Kạn,0,\n")
+        << "2025 has only the other commune's assessment";
+    auto xlsx = as(viewer, "/admin/v1/reports/criterion19.xlsx?year=2024");
+    EXPECT_EQ(xlsx.status, 200u);
+    EXPECT_EQ(xlsx.body.rfind("PK", 0), 0u) << "an XLSX file is a zip";
+
+    // A viewer whose communes have no assessment is told so, not given another's year.
+    auto none = as(viewer_of({"01858"}), "/admin/v1/reports/criterion19");
+    EXPECT_EQ(none.status, 404u);
+    EXPECT_NE(none.body.find("for your communes"), std::string::npos) << none.body;
 }
 
 } // namespace

@@ -3,6 +3,8 @@
 #include "server_process.hpp"
 #include "test_certificate.hpp"
 
+#include <admin/http_client.hpp>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 using namespace noi;
 using json = nlohmann::json;
@@ -145,6 +148,59 @@ TEST_F(operator_week, the_fleet_status_is_narrow_local_and_alerts_a_cron_job) {
     auto cron = admin({"status", "--silent-days", "7", "--fail-if-any"});
     EXPECT_EQ(cron.exit_code, 1);
     EXPECT_NE(cron.err.find("1 of 2 devices need attention"), std::string::npos) << cron.err;
+}
+
+// Issue 28, item 15: a tablet enrolled a minute ago was silent on the home page, in /metrics
+// and for status --fail-if-any, before it could have synced once.
+TEST_F(operator_week, a_device_enrolled_now_is_silent_only_once_the_threshold_passed_since) {
+    const auto dev = enrol("01849");
+    const auto id = dev["device_id"].get<std::string>();
+    // What waiting would do, without the wait: the server reads the enrolment time from its
+    // database at each request.
+    auto days_pass = [&](int days) {
+        database db(data + "/noi.db", false);
+        db.exec("UPDATE noi_devices SET created_at = created_at - " +
+                std::to_string(days * 86'400'000LL) + " WHERE device_id = '" + id + "'");
+    };
+    auto row = [&] { return parsed(admin({"status", "--json"})).at(0); };
+    auto summary_silent = [&] {
+        auto r = noi::admin::request(url, "GET", "/admin/v1/summary", admin_token, "");
+        return json::parse(r.body).at("silent").get<int>();
+    };
+    auto metrics_silent = [&] {
+        const auto text = noi::admin::request(url, "GET", "/metrics", "", "").body;
+        const std::string line = "\nnoi_devices_silent{commune=\"01849\"} ";
+        const auto at = text.find(line);
+        return at == std::string::npos ? 0 : std::stoi(text.substr(at + line.size()));
+    };
+
+    EXPECT_EQ(row()["silent"], false);
+    EXPECT_TRUE(row()["alerts"].empty()) << row();
+    EXPECT_EQ(admin({"status", "--fail-if-any"}).exit_code, 0);
+    EXPECT_EQ(summary_silent(), 0);
+    EXPECT_EQ(metrics_silent(), 0);
+
+    // Six days on, a day of the default seven is left; a five-day threshold finds it silent.
+    days_pass(6);
+    EXPECT_EQ(admin({"status", "--fail-if-any"}).exit_code, 0);
+    auto strict = admin({"status", "--silent-days", "5", "--fail-if-any"});
+    EXPECT_EQ(strict.exit_code, 1);
+    EXPECT_NE(strict.err.find("1 of 1 devices need attention"), std::string::npos) << strict.err;
+
+    // Eight days on and never heard from: silent everywhere.
+    days_pass(2);
+    EXPECT_EQ(row()["silent"], true);
+    EXPECT_EQ(row()["alerts"], json::array({"silent"}));
+    EXPECT_EQ(admin({"status", "--fail-if-any"}).exit_code, 1);
+    EXPECT_EQ(summary_silent(), 1);
+    std::this_thread::sleep_for(1100ms); // /metrics counts at most once a second
+    EXPECT_EQ(metrics_silent(), 1);
+
+    // Its first sync is a contact: not silent any more, whenever it was enrolled.
+    synced(tablet(dev, "late"));
+    EXPECT_EQ(row()["silent"], false);
+    EXPECT_EQ(admin({"status", "--fail-if-any"}).exit_code, 0);
+    EXPECT_EQ(summary_silent(), 0);
 }
 
 TEST_F(operator_week, quarantine_shows_a_rejected_rows_values_and_discards_in_bulk) {

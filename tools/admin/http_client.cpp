@@ -56,8 +56,9 @@ http_reply exchange(asio::io_context& ioc, Stream& stream, const std::string& ho
             } else {
                 stream.async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e3) {
                     if (e3) {
-                        tls_failure = noi::client::explain_tls_failure(stream.native_handle(), host,
-                                                                       e3.message());
+                        tls_failure = noi::client::explain_tls_failure(
+                            stream.native_handle(), host, e3.message(),
+                            "--ca-file FILE (or NOI_CA_FILE)");
                         return;
                     }
                     write_read();

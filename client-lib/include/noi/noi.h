@@ -42,6 +42,20 @@ int noi_init(const char* path, const char* server_url, const char* token, noi_re
              noi_error* err);
 /* Opens an existing replica. */
 int noi_open(const char* path, noi_replica** out, noi_error* err);
+/* Changes the server a replica syncs with, or the CA it trusts, keeping its pending writes, its
+ * token and its pull cursor (what noi-client set-server does).
+ * - server_url: http://HOST:PORT or https://HOST:PORT; NULL keeps the current one.
+ * - ca_file: a PEM file of the province's CA, kept as an absolute path; "" goes back to the
+ *   system's CAs only; NULL keeps the current one.
+ * - allow_plain_http: non-zero lets the token cross the network over http:// to a server
+ *   beyond loopback (a trusted network only). A new server_url needs it again; NULL keeps
+ *   the current address's.
+ * A URL that is not http(s)://HOST:PORT, plain http beyond loopback without allow_plain_http,
+ * and a CA file that is missing or holds no PEM certificate are refused with NOI_ERR_USAGE and
+ * change nothing. Refused while the background sync runs (NOI_ERR_USAGE): stop it, change,
+ * start it again. */
+int noi_set_server(noi_replica* r, const char* server_url, const char* ca_file,
+                   int allow_plain_http, noi_error* err);
 /* Runs SQL; writes to synced tables are captured. */
 int noi_exec(noi_replica* r, const char* sql, noi_error* err);
 /* Runs a query and returns its rows as a JSON array of objects (UTF-8); free it with noi_free. */

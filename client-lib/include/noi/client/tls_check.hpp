@@ -15,6 +15,9 @@ void expect_peer_named(SSL* ssl, const std::string& host);
 
 // After a failed handshake: which check failed (the name, the CA, the dates) and what to do.
 // `fallback` is the handshake's own error, used when the certificate was not the cause.
-std::string explain_tls_failure(SSL* ssl, const std::string& host, const std::string& fallback);
+// `give_ca_with` is how this program takes the province's CA ("--ca-file FILE" for noi-admin,
+// "noi-client set-server --db PATH --ca-file FILE" for a replica): the refusal names it.
+std::string explain_tls_failure(SSL* ssl, const std::string& host, const std::string& fallback,
+                                const std::string& give_ca_with);
 
 } // namespace noi::client

@@ -64,6 +64,9 @@ struct websocket_options {
     // says the network between tablet and server is trusted.
     bool allow_plain_http = false;
     proto::deflate_settings deflate;
+    // What a refused certificate (or an unreadable CA file) tells the user to run to give the
+    // province's CA: noi-client names its replica's path, the C API noi_set_server.
+    std::string give_ca_with = "noi-client set-server --db PATH --ca-file FILE";
 };
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt = {});

@@ -174,7 +174,8 @@ public:
 
     virtual std::vector<conflict_record> conflicts(const conflict_filter& f = {}) = 0;
     virtual std::vector<quarantine_record> quarantine() = 0;
-    // The counts behind /metrics; `silent_since_ms`: devices not heard from since count silent.
+    // The counts behind /metrics; `silent_since_ms`: devices not heard from since (or, never
+    // heard from, enrolled before it) count silent.
     virtual store_counts counts(std::int64_t silent_since_ms) = 0;
     // The server's wall clock, in ms since the epoch.
     virtual std::int64_t now_ms() = 0;
