@@ -276,6 +276,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"open", "resolved", "all"}));
     clist->add_option("--commune", commune, "Only this commune");
     clist->add_option("--table", table, "Only this table");
+    std::string conflict_device;
+    clist->add_option("--device", conflict_device, "Only those this device's pushes made");
     clist->add_flag("--json", c.as_json, "Print JSON");
     auto* cshow = conflicts->add_subcommand(
         "show", "Both versions, their devices and times, and the row as it is now");
@@ -283,12 +285,18 @@ int main(int argc, char** argv) {
     cshow->add_flag("--json", c.as_json, "Print JSON");
     auto* cresolve =
         conflicts->add_subcommand("resolve", "Keep one device's side, or write a new value");
-    cresolve->add_option("id", id, "Conflict id")->required();
+    auto* cid_opt = cresolve->add_option("id", id, "Conflict id");
+    auto* cdevice_opt = cresolve->add_option(
+        "--device", conflict_device,
+        "Instead of an id: every open conflict this device's pushes made, each row kept as it "
+        "stands");
+    cid_opt->excludes(cdevice_opt);
     auto* keep_opt = cresolve->add_option(
         "--keep", keep, "The device whose side to keep: its id, or its name as listed");
     auto* value_opt = cresolve->add_option(
         "--value", value_json, "A new value as a JSON scalar, e.g. 5 or '\"Nà Pài\"' or null");
     keep_opt->excludes(value_opt);
+    cdevice_opt->excludes(keep_opt)->excludes(value_opt);
     cresolve->add_flag("--force", force, "Resolve even if the cell changed again since");
     std::string by = std::getenv("USER") ? std::getenv("USER") : "admin";
     cresolve->add_option("--by", by, "Who resolves it, for the record (default $USER)");
@@ -379,6 +387,8 @@ int main(int argc, char** argv) {
             throw CLI::RequiredError("--commune or --province");
         if (*qdiscard && !discard_all && qid_opt->count() == 0)
             throw CLI::RequiredError("a quarantine id, or --all");
+        if (*cresolve && cid_opt->count() == 0 && cdevice_opt->count() == 0)
+            throw CLI::RequiredError("a conflict id, or --device");
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? ok : usage;
     }
@@ -493,6 +503,7 @@ int main(int argc, char** argv) {
             std::string target = "/admin/v1/conflicts?status=" + enc(status);
             if (!commune.empty()) target += "&commune=" + enc(commune);
             if (!table.empty()) target += "&table=" + enc(table);
+            if (!conflict_device.empty()) target += "&device_id=" + enc(conflict_device);
             rc = call(c, "GET", target, "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
@@ -534,6 +545,12 @@ int main(int argc, char** argv) {
                           << (out["row"].is_null() ? std::string("deleted") : text(out["row"]))
                           << "\n";
             }
+        } else if (*cresolve && !conflict_device.empty()) {
+            rc = call(c, "POST", "/admin/v1/conflicts/resolve",
+                      json{{"device_id", conflict_device}}.dump(), out);
+            if (rc == ok && !c.as_json)
+                std::cout << "resolved " << out["resolved"] << " conflicts of device "
+                          << text(out["device_id"]) << ", each row kept as it stands\n";
         } else if (*cresolve) {
             if (keep.empty() && value_json.empty()) {
                 std::cerr << "error: give --keep DEVICE_ID or --value JSON\n";

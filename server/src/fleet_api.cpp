@@ -175,9 +175,9 @@ api_response attention_summary(server_store& store, const account& who, const qu
              {"silent", "piling_up", "clock_wrong", "behind_schema", "revoked_connecting"})
             if (has_flag(r, flag)) counts[flag] = counts[flag].get<int>() + 1;
     }
-    std::int64_t conflicts = 0, quarantined = 0;
-    for (const auto& c : store.conflicts({.status = conflict_status::open}))
-        conflicts += who.reads(c.scope);
+    const auto conflicts =
+        store.count_conflicts({.status = conflict_status::open, .scopes = who.communes});
+    std::int64_t quarantined = 0;
     std::map<std::string, std::string> scope_of;
     for (const auto& d : store.devices())
         scope_of[d.id] = d.scope;

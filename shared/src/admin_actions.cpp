@@ -11,6 +11,12 @@
 
 namespace noi {
 
+std::uint64_t sqlite_store::resolve_device_conflicts(const std::string& device_id,
+                                                     const std::string& by) {
+    return conflicts_->resolve_open_of(
+        device_id, by, "kept every row as it stood (all of device " + device_id + ")");
+}
+
 sqlite_store::resolve_result sqlite_store::resolve_conflict(std::uint64_t id,
                                                             const resolution& how) {
     if (how.keep_device.has_value() == how.new_value.has_value())

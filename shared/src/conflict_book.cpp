@@ -2,6 +2,7 @@
 
 #include "site_bytes.hpp"
 
+#include <functional>
 #include <string>
 
 namespace noi {
@@ -15,10 +16,14 @@ std::string_view to_string(merge::conflict_kind k) {
 }
 
 void conflict_book::record(const conflict_record& c) {
+    // A side without its device is looked up by its site now, when the conflict is recorded:
+    // who wrote a value is fixed when it is written.
     auto& cq = rep_.db().cached(
         "INSERT INTO noi_conflicts(kind, tbl, row_id, col, scope, created_at, w_value, w_site, "
-        "w_hlc, w_deleted, l_value, l_site, l_hlc, l_deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-        "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+        "w_hlc, w_deleted, l_value, l_site, l_hlc, l_deleted, device_id, w_device, l_device) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+        "coalesce(?16, (SELECT device_id FROM noi_sites WHERE site = ?8)), "
+        "coalesce(?17, (SELECT device_id FROM noi_sites WHERE site = ?12)))");
     const auto ws = site_bytes(c.winner.site), ls = site_bytes(c.loser.site);
     cq.bind(1, to_string(c.kind)).bind(2, c.table).bind(3, c.row_id);
     if (c.column)
@@ -34,33 +39,83 @@ void conflict_book::record(const conflict_record& c) {
     cq.bind(9, static_cast<std::int64_t>(c.winner.hlc)).bind(10, std::int64_t{c.winner.deleted});
     cq.bind(11, c.loser.val).bind_blob(12, ls.data(), ls.size());
     cq.bind(13, static_cast<std::int64_t>(c.loser.hlc)).bind(14, std::int64_t{c.loser.deleted});
+    auto text_or_null = [&](int i, const std::string& t) {
+        if (t.empty())
+            cq.bind_null(i);
+        else
+            cq.bind(i, t);
+    };
+    text_or_null(15, c.device_id);
+    text_or_null(16, c.winner.device_id);
+    text_or_null(17, c.loser.device_id);
     cq.run();
 }
 
+namespace {
+
+// The WHERE clause of a filter, numbered from ?1, and the binding of its values. Only the
+// fields the filter sets become terms: a term that may be void ("?1 IS NULL OR c.id = ?1")
+// keeps SQLite from using the primary key, so a look-up by id read every row.
+struct conflict_query {
+    const conflict_filter& f;
+    std::string where;
+    std::vector<std::function<void(statement&, int)>> binds;
+
+    explicit conflict_query(const conflict_filter& filter) : f(filter) {
+        auto term = [&](bool set, const std::string& sql, std::function<void(statement&, int)> b) {
+            if (!set) return;
+            where += (where.empty() ? " WHERE " : " AND ") + sql;
+            binds.push_back(std::move(b));
+        };
+        auto n = [&] { return "?" + std::to_string(binds.size() + 1); };
+        term(f.id.has_value(), "c.id = " + n(),
+             [&](statement& st, int i) { st.bind(i, static_cast<std::int64_t>(*f.id)); });
+        term(f.status.has_value(), "c.status = " + n(),
+             [&](statement& st, int i) { st.bind(i, to_string(*f.status)); });
+        term(f.table.has_value(), "c.tbl = " + n(),
+             [&](statement& st, int i) { st.bind(i, *f.table); });
+        term(f.row_id.has_value(), "c.row_id = " + n(),
+             [&](statement& st, int i) { st.bind(i, *f.row_id); });
+        term(f.scope.has_value(), "c.scope = " + n(),
+             [&](statement& st, int i) { st.bind(i, *f.scope); });
+        term(f.device_id.has_value(), "c.device_id = " + n(),
+             [&](statement& st, int i) { st.bind(i, *f.device_id); });
+        term(f.created_before_ms.has_value(), "c.created_at <= " + n(),
+             [&](statement& st, int i) { st.bind(i, *f.created_before_ms); });
+        // A viewer's communes: a conflict of a global table (no scope) is none of them.
+        if (!f.scopes.empty()) {
+            std::string in;
+            for (const auto& sc : f.scopes) {
+                in += (in.empty() ? "" : ", ") + n();
+                binds.push_back([&sc](statement& st, int i) { st.bind(i, sc); });
+            }
+            where += (where.empty() ? " WHERE " : " AND ") + ("c.scope IN (" + in + ")");
+        }
+    }
+
+    void bind(statement& st) const {
+        for (std::size_t i = 0; i < binds.size(); ++i)
+            binds[i](st, static_cast<int>(i + 1));
+    }
+};
+
+} // namespace
+
 std::vector<conflict_record> conflict_book::find(const conflict_filter& f) {
     std::vector<conflict_record> out;
-    // Only the fields the filter sets become terms: a term that may be void ("?1 IS NULL OR
-    // c.id = ?1") keeps SQLite from using the primary key, so a look-up by id read every row.
-    std::string where;
-    auto term = [&](bool set, const char* sql) {
-        if (set) where += (where.empty() ? " WHERE " : " AND ") + std::string(sql);
-    };
-    term(f.id.has_value(), "c.id = ?1");
-    term(f.status.has_value(), "c.status = ?2");
-    term(f.table.has_value(), "c.tbl = ?3");
-    term(f.row_id.has_value(), "c.row_id = ?4");
+    const conflict_query q(f);
     auto st = rep_.db().prepare(
         "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, "
-        "c.created_at, c.w_value, c.w_site, c.w_hlc, c.w_deleted, coalesce(ws.device_id, ''), "
-        "c.l_value, c.l_site, c.l_hlc, c.l_deleted, coalesce(ls.device_id, ''), c.resolved_by, "
-        "c.resolved_at, c.resolution FROM noi_conflicts c "
+        "c.created_at, c.w_value, c.w_site, c.w_hlc, c.w_deleted, "
+        "coalesce(c.w_device, ws.device_id, ''), c.l_value, c.l_site, c.l_hlc, c.l_deleted, "
+        "coalesce(c.l_device, ls.device_id, ''), c.resolved_by, c.resolved_at, c.resolution, "
+        "coalesce(c.device_id, '') FROM noi_conflicts c "
         "LEFT JOIN noi_sites ws ON ws.site = c.w_site "
         "LEFT JOIN noi_sites ls ON ls.site = c.l_site" +
-        where + " ORDER BY c.id");
-    if (f.id) st.bind(1, static_cast<std::int64_t>(*f.id));
-    if (f.status) st.bind(2, to_string(*f.status));
-    if (f.table) st.bind(3, *f.table);
-    if (f.row_id) st.bind(4, *f.row_id);
+        q.where + " ORDER BY c.id LIMIT " +
+        (f.limit ? std::to_string(f.limit) : std::string("-1")) + " OFFSET " +
+        std::to_string(f.offset));
+    q.bind(st);
     while (st.step()) {
         conflict_record c;
         c.id = static_cast<std::uint64_t>(st.column_int(0));
@@ -79,6 +134,7 @@ std::vector<conflict_record> conflict_book::find(const conflict_filter& f) {
         if (!st.column_is_null(18)) c.resolved_by = st.column_text(18);
         if (!st.column_is_null(19)) c.resolved_at_ms = st.column_int(19);
         if (!st.column_is_null(20)) c.resolution = st.column_text(20);
+        c.device_id = st.column_text(21);
         out.push_back(std::move(c));
     }
     return out;
@@ -96,6 +152,30 @@ void conflict_book::mark_resolved(std::uint64_t id, const std::string& by,
     u.run();
 }
 
+std::uint64_t conflict_book::resolve_open_of(const std::string& device_id, const std::string& by,
+                                             const std::string& resolution) {
+    auto& u = rep_.db().cached(
+        "UPDATE noi_conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, "
+        "resolution = ?4 WHERE device_id = ?1 AND status = 'open'");
+    u.bind(1, device_id).bind(2, by).bind(3, rep_.clock().wall_ms()).bind(4, resolution);
+    u.run();
+    return static_cast<std::uint64_t>(rep_.db().changes());
+}
+
+std::optional<proto::error> conflict_book::full(const std::string& device_id, std::size_t limit) {
+    const auto open = count({.status = conflict_status::open, .device_id = device_id});
+    if (open < limit) return std::nullopt;
+    return proto::error{proto::error_code::quota_exceeded,
+                        proto::condition::transient,
+                        "this device's changes have made " + std::to_string(open) +
+                            " conflicts the province office has not settled yet, its limit; "
+                            "nothing of this batch was kept, and the tablet keeps its data and "
+                            "retries; the province office must resolve them (noi-admin conflicts "
+                            "list, or noi-admin conflicts resolve --device " +
+                            device_id + ")",
+                        {}};
+}
+
 void conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
     const auto site = site_bytes(v.site);
     auto& u =
@@ -104,6 +184,13 @@ void conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
     u.bind(1, static_cast<std::int64_t>(id)).bind(2, static_cast<std::int64_t>(v.hlc));
     u.bind_blob(3, site.data(), site.size());
     u.run();
+}
+
+std::uint64_t conflict_book::count(const conflict_filter& f) {
+    const conflict_query q(f);
+    auto st = rep_.db().prepare("SELECT count(*) FROM noi_conflicts c" + q.where);
+    q.bind(st);
+    return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
 }
 
 conflict_book::totals conflict_book::count() {

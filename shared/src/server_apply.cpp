@@ -263,6 +263,7 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
     for (std::size_t k = 0; k < dec.conflicts.size(); ++k) {
         const auto& c = dec.conflicts[k];
         conflict_record rec;
+        rec.device_id = d.id;
         rec.kind = c.kind;
         rec.table = r.table;
         rec.row_id = r.id;
@@ -273,6 +274,8 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         rec.winner.hlc = c.winner.hlc;
         rec.loser.site = c.loser.site;
         rec.loser.hlc = c.loser.hlc;
+        if (c.winner.site == s) rec.winner.device_id = d.id;
+        if (c.loser.site == s) rec.loser.device_id = d.id;
         if (c.kind == merge::conflict_kind::update) {
             rec.winner.val = std::move(out.conflicts[k].winner);
             rec.loser.val = std::move(out.conflicts[k].loser);

@@ -30,6 +30,10 @@ std::vector<conflict_record> sqlite_store::conflicts(const conflict_filter& f) {
     return conflicts_->find(f);
 }
 
+std::uint64_t sqlite_store::count_conflicts(const conflict_filter& f) {
+    return conflicts_->count(f);
+}
+
 std::vector<quarantine_record> sqlite_store::quarantine() {
     return quarantine_->all();
 }

@@ -115,6 +115,19 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
                      "CREATE INDEX IF NOT EXISTS noi_feed_answers ON noi_feed (only_site, seq) "
                      "WHERE only_site IS NOT NULL AND dead IS NULL");
          }},
+        // Who each side of a conflict was, fixed when it is recorded (a replica that moves to
+        // another device later does not change who wrote before), and the device whose push
+        // made it, whose open conflicts are bounded. Older conflicts name the device the site
+        // is bound to now, as before.
+        {10,
+         [](database& db) {
+             for (const char* name : {"device_id", "w_device", "l_device"})
+                 add_column_if_missing(db, "noi_conflicts", name, "TEXT");
+             db.exec("CREATE INDEX IF NOT EXISTS noi_conflicts_device ON noi_conflicts "
+                     "(device_id, status);"
+                     "CREATE INDEX IF NOT EXISTS noi_conflicts_status ON noi_conflicts "
+                     "(status, id)");
+         }},
     };
 }
 

@@ -268,6 +268,7 @@ sqlite_store::push(const device& d, const site_id& s, const proto::push& p, emis
                             {}};
     const auto acked = *held;
     if (auto full = quarantine_->full(d.id)) return *full;
+    if (auto full = conflicts_->full(d.id, opt_.max_open_conflicts_per_device)) return *full;
     if (p.from_seq > acked)
         return proto::error{proto::error_code::sequence_gap,
                             proto::condition::transient,

@@ -48,6 +48,7 @@ struct conflict_side {
 
 struct conflict_record {
     std::uint64_t id = 0;
+    std::string device_id; // whose push recorded it; empty for the server's own writes
     merge::conflict_kind kind = merge::conflict_kind::update;
     std::string table, row_id;
     std::optional<std::string> column;
@@ -59,11 +60,18 @@ struct conflict_record {
     std::optional<std::int64_t> resolved_at_ms;
 };
 
-// Which conflicts a list wants; an unset field matches every conflict.
+// Which conflicts a list wants; an unset field matches every conflict. The filter, the order
+// (oldest first) and the page are applied by the store, never in memory.
 struct conflict_filter {
     std::optional<std::uint64_t> id = std::nullopt;
     std::optional<conflict_status> status = std::nullopt;
     std::optional<std::string> table = std::nullopt, row_id = std::nullopt;
+    // Conflicts of these communes only (a viewer's); empty: every commune and global tables.
+    std::vector<std::string> scopes = {};
+    std::optional<std::string> scope = std::nullopt;     // one commune
+    std::optional<std::string> device_id = std::nullopt; // made by this device's pushes
+    std::optional<std::int64_t> created_before_ms = std::nullopt;
+    std::uint64_t offset = 0, limit = 0; // limit 0: all
 };
 
 enum class quarantine_state { open, discarded, released };

@@ -34,6 +34,10 @@ struct server_options {
     std::size_t max_quarantine_rows_per_device = 1000;
     std::size_t max_quarantine_bytes_per_device = 4u << 20;
     std::size_t max_quarantine_payload = 64 * 1024; // a larger rejected row is recorded, not kept
+    // A device whose pushes made this many open conflicts has its pushes refused
+    // (quota_exceeded) until an admin resolves some: two replicas of one device cannot bury
+    // the inbox and stall every push behind it.
+    std::size_t max_open_conflicts_per_device = 1000;
     // A push that would make a row larger is rejected (too_large); tests raise it to make the
     // rows an earlier release let in.
     std::size_t max_row_bytes = proto::max_row_bytes;
@@ -173,6 +177,12 @@ public:
     virtual clock_repair repair_clock() = 0;
 
     virtual std::vector<conflict_record> conflicts(const conflict_filter& f = {}) = 0;
+    // How many conflicts the filter matches, its page aside.
+    virtual std::uint64_t count_conflicts(const conflict_filter& f) = 0;
+    // Resolves every open conflict the pushes of `device_id` made, keeping every row as it
+    // stands now (nothing is written); returns how many.
+    virtual std::uint64_t resolve_device_conflicts(const std::string& device_id,
+                                                   const std::string& by) = 0;
     virtual std::vector<quarantine_record> quarantine() = 0;
     // The counts behind /metrics; `silent_since_ms`: devices not heard from since (or, never
     // heard from, enrolled before it) count silent.

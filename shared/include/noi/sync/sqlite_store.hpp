@@ -75,6 +75,9 @@ public:
     bool holds_stamps_beyond_clock() override;
     clock_repair repair_clock() override;
     std::vector<conflict_record> conflicts(const conflict_filter& f = {}) override;
+    std::uint64_t count_conflicts(const conflict_filter& f) override;
+    std::uint64_t resolve_device_conflicts(const std::string& device_id,
+                                           const std::string& by) override;
     std::vector<quarantine_record> quarantine() override;
     store_counts counts(std::int64_t silent_since_ms) override;
     std::int64_t now_ms() override { return rep_->clock().wall_ms(); }
