@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -54,20 +55,30 @@ class server_state;
 
 // One open TCP connection, counted from its accept to its close; while it has not become a
 // sync session it also counts as pending for its address, so clients that connect and never
-// finish a request cannot take every connection or file descriptor.
+// finish a request cannot take every connection or file descriptor. Once it is a sync session
+// it counts against its device's sessions instead, from the moment it is admitted (before the
+// WebSocket handshake) until the session ends or the slot goes, whichever is first: admitting
+// only after the handshake let a device reconnecting in a loop hold 16 sessions where 4 are
+// allowed (issue 28, item 7).
 class connection_slot {
 public:
     connection_slot(server_state& state, std::string address, bool counted_per_address);
     ~connection_slot();
     connection_slot(const connection_slot&) = delete;
     connection_slot& operator=(const connection_slot&) = delete;
-    // The connection became a sync session: no longer pending for its address.
-    void upgraded();
+    // The connection becomes a sync session of `device_id`, no longer pending for its address;
+    // false, and nothing changes, when that device holds max_sessions_per_device already.
+    bool become_session(const std::string& device_id);
+    // The sync session is over: its device may open another. Only the first call counts.
+    void session_ended();
 
 private:
+    void no_longer_pending();
+
     server_state& state_;
     std::string address_;
     bool pending_;
+    std::optional<std::string> device_; // while it counts as a session of this device
 };
 
 class server_state {
@@ -109,6 +120,8 @@ public:
     // Drains queued database work and stops the database thread.
     void stop_db();
 
+    // The registry of live sessions (after their handshake), which NOTIFY and revocation
+    // reach; a session leaves exactly once, and leaving twice changes nothing.
     void join(const std::shared_ptr<sync_connection>& s);
     void leave(sync_connection* s);
     // Tells each live session whose scope received data, with its scope's newest sequence.
@@ -121,7 +134,9 @@ public:
     // under max_pending_per_address before it is a sync session. Makes its slot when it may.
     std::shared_ptr<connection_slot> admit(const std::string& address);
     std::size_t open_connections() const { return open_connections_; }
-    std::size_t sessions_of(const std::string& device_id);
+    // The most live sessions one device has held at once since the server started (/metrics):
+    // taken from the registry, apart from the admission count that bounds it.
+    std::size_t device_sessions_peak();
 
     // What /metrics reads from the database: counted on the reader thread at most once a
     // second, however often it is asked, so a flood of scrapes costs the writer nothing.
@@ -157,8 +172,11 @@ private:
     std::mutex group_mu_;
     std::vector<grouped_job> group_;
     bool group_scheduled_ = false;
-    std::mutex mu_;
+    std::mutex mu_; // guards the four below
     std::map<sync_connection*, std::weak_ptr<sync_connection>> live_;
+    std::map<std::string, std::size_t> live_by_device_;
+    std::size_t device_sessions_peak_ = 0;
+    std::map<std::string, std::size_t> admitted_by_device_; // connection_slot's sessions
     friend class connection_slot;
     std::atomic<std::size_t> open_connections_{0};
     std::mutex pending_mu_;

@@ -44,7 +44,6 @@ template <class Stream> void websocket_session<Stream>::on_accept(beast::error_c
     if (ec) return finish();
     accepted_at_ = std::chrono::steady_clock::now();
     state_.join(this->shared_from_this());
-    state_.stats().devices_connected++;
     auto self = this->shared_from_this();
     state_.db([self](server_store& store, auth_store&) {
         self->core_ = std::make_shared<server_session>(store, self->dev_);
@@ -325,7 +324,9 @@ template <class Stream> void websocket_session<Stream>::finish() {
     for (auto* t : {&throttle_timer_, &drain_timer_})
         if (*t) (*t)->cancel();
     state_.leave(this);
-    if (state_.stats().devices_connected) state_.stats().devices_connected--;
+    // The device may open another session now, though this object may live a little longer
+    // (handlers still queued hold it); a session that never got here ends with its slot.
+    slot_->session_ended();
     if (!accepted_at_) return;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - *accepted_at_)
