@@ -14,6 +14,18 @@ namespace noi::server {
 namespace {
 // The /metrics view of silent devices uses the fleet status's default threshold.
 constexpr std::int64_t silent_after_ms = 7LL * 86'400'000;
+
+void tell_held_sessions(const std::string& device_id, std::size_t n) {
+    spdlog::info("{} more sync sessions of device {} within a minute were not logged one by one", n,
+                 device_id);
+}
+
+void tell_held_problems(const std::string& device_id, std::size_t n) {
+    spdlog::warn("{} more warnings about device {} within a minute were not logged; the first "
+                 "ones of that minute say what it did",
+                 n, device_id);
+}
+
 } // namespace
 
 std::string database_path(const std::string& dir) {
@@ -106,6 +118,26 @@ void server_state::drain_group() {
         if (committed && i >= lost && o.committed) o.committed();
         if ((!committed || i < lost) && o.failed) o.failed(why);
     }
+}
+
+void server_state::log_session(const std::string& device_id, const std::string& line) {
+    const auto v = session_lines_.allow(device_id);
+    if (v.held_back) tell_held_sessions(device_id, v.held_back);
+    if (v.write) spdlog::info("{}", line);
+}
+
+void server_state::log_problem(const std::string& device_id, spdlog::level::level_enum level,
+                               const std::string& line) {
+    const auto v = problem_lines_.allow(device_id);
+    if (v.held_back) tell_held_problems(device_id, v.held_back);
+    if (v.write) spdlog::log(level, "{}", line);
+}
+
+void server_state::log_held_back() {
+    for (const auto& s : session_lines_.ended())
+        tell_held_sessions(s.key, s.held_back);
+    for (const auto& s : problem_lines_.ended())
+        tell_held_problems(s.key, s.held_back);
 }
 
 void server_state::read(std::function<void(server_store&)> f) {

@@ -8,11 +8,14 @@
 #include "auth_limiter.hpp"
 #include "auth_store.hpp"
 #include "console_sessions.hpp"
+#include "log_throttle.hpp"
 #include "rate_limiter.hpp"
 
 #include <noi/server/server.hpp>
 #include <noi/sync/hlc.hpp>
 #include <noi/sync/server_store.hpp>
+
+#include <spdlog/common.h>
 
 #include <atomic>
 #include <chrono>
@@ -95,6 +98,16 @@ public:
     rate_limiter& request_limits() { return request_limits_; }
     rate_limiter& push_byte_limits() { return push_byte_limits_; }
 
+    // A line about a device's sync sessions: `log_session` for a session's end (info),
+    // `log_problem` for what a session did wrong or could not do. Each kind is throttled per
+    // device (server_config::device_log_lines_per_minute); what is held back is told in one
+    // line once its minute is over. Thread-safe.
+    void log_session(const std::string& device_id, const std::string& line);
+    void log_problem(const std::string& device_id, spdlog::level::level_enum level,
+                     const std::string& line);
+    // Tells what was held back in minutes that are over; the server calls it every few seconds.
+    void log_held_back();
+
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
 
@@ -152,6 +165,8 @@ private:
     rate_limiter request_limits_{static_cast<double>(cfg_.max_requests_per_second)};
     rate_limiter push_byte_limits_{cfg_.max_push_mib_per_hour * 1048576.0 / 3600,
                                    cfg_.max_push_mib_per_hour * 1048576.0};
+    log_throttle session_lines_{cfg_.device_log_lines_per_minute};
+    log_throttle problem_lines_{cfg_.device_log_lines_per_minute};
     bool storage_full_ = false; // set and read on the database thread
     console_sessions console_{cfg_.console_idle};
     asio::thread_pool hashing_{1};

@@ -49,6 +49,9 @@ struct server_config {
     std::vector<std::string> trusted_proxies;
     std::size_t max_db_mib =
         0; // a cap on the database's size (0: the disk's); pushes past it are refused
+    // Log lines one device's sync sessions may write in a minute: this many for the sessions'
+    // ends, and as many for their warnings; the rest are told in one line a minute.
+    std::size_t device_log_lines_per_minute = 10;
     // A web console session ends after this long without a request.
     std::chrono::seconds console_idle{30 * 60};
 };
