@@ -341,6 +341,14 @@ std::string server_state::metrics_text(const store_counts& c) {
            "requests refused for too many failed authentications", m.auth_limited.load());
     metric("noi_refused_connections_total", "counter", "connections refused over the limit",
            m.refused_connections.load());
+    metric("noi_password_checks_total", "counter", "console passwords checked (Argon2id)",
+           m.password_checks.load());
+    metric("noi_password_checks_pending", "gauge",
+           "console sign-ins waiting for their password's check or being checked",
+           sign_ins_.pending());
+    metric("noi_sign_ins_shed_total", "counter",
+           "console sign-ins refused at once (503) because too many were waiting",
+           m.sign_ins_shed.load());
     return o.str();
 }
 

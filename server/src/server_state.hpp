@@ -10,6 +10,7 @@
 #include "console_sessions.hpp"
 #include "log_throttle.hpp"
 #include "rate_limiter.hpp"
+#include "sign_in_queue.hpp"
 
 #include <noi/server/server.hpp>
 #include <noi/sync/hlc.hpp>
@@ -45,7 +46,8 @@ public:
 struct metrics {
     std::atomic<std::uint64_t> connections{0}, devices_connected{0}, pushes{0}, rows_pushed{0},
         cells_merged{0}, pulls{0}, bytes_in{0}, bytes_out{0}, commits{0}, commit_us{0},
-        auth_failures{0}, auth_limited{0}, refused_connections{0};
+        auth_failures{0}, auth_limited{0}, refused_connections{0}, password_checks{0},
+        sign_ins_shed{0};
 };
 
 // What a tablet is told when the server's disk (or its --max-db-mib) is full.
@@ -115,6 +117,8 @@ public:
     // fraction of a second and 64 MiB, which neither syncs nor other sign-ins should wait on.
     void hashing(std::function<void()> f);
     console_sessions& console() { return console_; }
+    // The sign-ins whose passwords wait for the hashing thread (bounded, one per address).
+    sign_in_queue& sign_ins() { return sign_ins_; }
 
     // Runs f(store) on the reader thread, with its own connection: pulls never wait for the
     // writer (WAL readers see the last commit).
@@ -169,6 +173,8 @@ private:
     log_throttle problem_lines_{cfg_.device_log_lines_per_minute};
     bool storage_full_ = false; // set and read on the database thread
     console_sessions console_{cfg_.console_idle};
+    // Before the threads: places in it are held by jobs still queued on them.
+    sign_in_queue sign_ins_{cfg_.max_pending_password_checks};
     asio::thread_pool hashing_{1};
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;

@@ -52,6 +52,9 @@ struct server_config {
     // Log lines one device's sync sessions may write in a minute: this many for the sessions'
     // ends, and as many for their warnings; the rest are told in one line a minute.
     std::size_t device_log_lines_per_minute = 10;
+    // Console sign-ins waiting for their password's check (Argon2id, one at a time) or being
+    // checked, one per client address at most; beyond it a sign-in gets 503 at once.
+    std::size_t max_pending_password_checks = 8;
     // A web console session ends after this long without a request.
     std::chrono::seconds console_idle{30 * 60};
 };
