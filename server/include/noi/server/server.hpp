@@ -38,7 +38,8 @@ struct server_config {
     std::int64_t clock_bound_ms = 10 * 60 * 1000;
     proto::deflate_settings deflate;
     // Failed authentications per client address before its failures are answered late (429);
-    // a right token is always served. Sync and admin tokens have separate budgets. 0: no limit.
+    // a right token is always served, while a console sign-in past it is refused unchecked until
+    // the budget refills. Sync and admin tokens have separate budgets. 0: no limit.
     int auth_failures_per_minute = 30;
     // The longest a failure over the budget waits for its answer: long enough to slow a
     // guesser, short enough that a flood holds few connections.
