@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
         ->add_option("--auth-failures-per-minute", auth_failures,
                      "Failed authentications an address may make (sync and admin tokens apart) "
                      "before its failures are answered late with 429; a right token is always "
-                     "served (0: no limit)")
+                     "served, but a console sign-in past it is refused until the budget refills "
+                     "(0: no limit)")
         ->capture_default_str()
         ->check(CLI::NonNegativeNumber);
     std::vector<std::string> trusted_proxies;

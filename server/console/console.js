@@ -54,7 +54,7 @@ function notice(text, isError) {
 }
 
 class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, retryAfter) { super(message); this.status = status; this.retryAfter = retryAfter; }
 }
 
 async function api(method, path, body) {
@@ -72,7 +72,10 @@ async function api(method, path, body) {
     render();
     throw new ApiError(401, t("session_ended"));
   }
-  if (!res.ok) throw new ApiError(res.status, data && data.error ? data.error : res.statusText);
+  if (!res.ok) {
+    throw new ApiError(res.status, data && data.error ? data.error : res.statusText,
+      Number(res.headers.get("Retry-After")) || 1);
+  }
   const total = res.headers.get("X-Total-Count");
   return { data, total: total === null ? null : Number(total) };
 }
@@ -142,15 +145,27 @@ function signInView(view) {
     el("label", {}, t("name"), name),
     el("label", {}, t("password"), password),
     el("button", { class: "primary", type: "submit" }, t("sign_in")));
+  // One sign-in at a time: the server checks one per address and refuses a second meanwhile.
+  let signingIn = false;
   form.addEventListener("submit", async ev => {
     ev.preventDefault();
+    if (signingIn) return;
+    signingIn = true;
     try {
       const r = await api("POST", "/console/v1/sign-in", { name: name.value, password: password.value });
       state.me = r.data;
       notice("", false);
       render();
     } catch (e) {
-      notice(e.status === 401 || e.status === 429 ? t("wrong_password") : t("failed", e.message), true);
+      // Past the address's budget even the right password is refused until it refills: say
+      // so, or the admin would take a right password for a wrong one.
+      const why = e.status === 401 ? t("wrong_password")
+        : e.status === 429 ? t("sign_in_later", e.retryAfter)
+        : e.status === 503 ? t("sign_in_busy")
+        : t("failed", e.message);
+      notice(why, true);
+    } finally {
+      signingIn = false;
     }
   });
   view.append(form);

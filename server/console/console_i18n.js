@@ -5,6 +5,8 @@ const NOI_WORDS = {
   vi: {
     lang_switch: "English", sign_in: "Đăng nhập", sign_out: "Đăng xuất", name: "Tên tài khoản",
     password: "Mật khẩu", wrong_password: "Tên hoặc mật khẩu không đúng.",
+    sign_in_later: "Địa chỉ này đã đăng nhập sai quá nhiều lần; hãy thử lại sau {0} giây.",
+    sign_in_busy: "Máy chủ đang kiểm tra các lần đăng nhập khác; hãy thử lại sau vài giây.",
     nav_home: "Tổng quan", nav_fleet: "Thiết bị", nav_conflicts: "Xung đột",
     nav_quarantine: "Dữ liệu bị từ chối", nav_history: "Lịch sử bản ghi", nav_reports: "Báo cáo",
     nav_accounts: "Tài khoản", nav_log: "Nhật ký quản trị",
@@ -64,6 +66,8 @@ const NOI_WORDS = {
   en: {
     lang_switch: "Tiếng Việt", sign_in: "Sign in", sign_out: "Sign out", name: "Account name",
     password: "Password", wrong_password: "The name or the password is wrong.",
+    sign_in_later: "Too many failed sign-ins from this address; try again in {0} s.",
+    sign_in_busy: "The server is checking other sign-ins; try again in a few seconds.",
     nav_home: "Home", nav_fleet: "Fleet", nav_conflicts: "Conflicts", nav_quarantine: "Quarantine",
     nav_history: "Record history", nav_reports: "Reports", nav_accounts: "Accounts", nav_log: "Admin log",
     home_title: "What needs attention", open_conflicts: "Open conflicts", quarantined: "Quarantined rows",

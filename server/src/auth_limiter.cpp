@@ -12,6 +12,17 @@ void auth_limiter::refill(bucket& b, clock::time_point now) const {
     b.at = now;
 }
 
+int auth_limiter::seconds_until_one(const bucket& b) const {
+    return static_cast<int>(std::ceil((1.0 - b.tokens) * 60.0 / per_minute_));
+}
+
+auth_limiter::bucket& auth_limiter::bucket_of(const std::string& address, clock::time_point now) {
+    if (buckets_.size() >= max_addresses_) forget_full_buckets(now);
+    auto [it, fresh] = buckets_.try_emplace(address, bucket{static_cast<double>(per_minute_), now});
+    if (!fresh) refill(it->second, now);
+    return it->second;
+}
+
 int auth_limiter::blocked_for(const std::string& address, clock::time_point now) {
     if (per_minute_ <= 0) return 0;
     std::lock_guard lock(mu_);
@@ -19,16 +30,33 @@ int auth_limiter::blocked_for(const std::string& address, clock::time_point now)
     if (it == buckets_.end()) return 0;
     refill(it->second, now);
     if (it->second.tokens >= 1.0) return 0;
-    return static_cast<int>(std::ceil((1.0 - it->second.tokens) * 60.0 / per_minute_));
+    return seconds_until_one(it->second);
 }
 
 void auth_limiter::failed(const std::string& address, clock::time_point now) {
     if (per_minute_ <= 0) return;
     std::lock_guard lock(mu_);
-    if (buckets_.size() >= max_addresses_) forget_full_buckets(now);
-    auto [it, fresh] = buckets_.try_emplace(address, bucket{static_cast<double>(per_minute_), now});
-    if (!fresh) refill(it->second, now);
-    it->second.tokens = std::max(0.0, it->second.tokens - 1.0);
+    auto& b = bucket_of(address, now);
+    b.tokens = std::max(0.0, b.tokens - 1.0);
+}
+
+int auth_limiter::take(const std::string& address, clock::time_point now) {
+    if (per_minute_ <= 0) return 0;
+    std::lock_guard lock(mu_);
+    auto& b = bucket_of(address, now);
+    if (b.tokens < 1.0) return seconds_until_one(b);
+    b.tokens -= 1.0;
+    return 0;
+}
+
+void auth_limiter::give_back(const std::string& address, clock::time_point now) {
+    if (per_minute_ <= 0) return;
+    std::lock_guard lock(mu_);
+    // An address forgotten meanwhile starts with a full budget anyway.
+    auto it = buckets_.find(address);
+    if (it == buckets_.end()) return;
+    refill(it->second, now);
+    it->second.tokens = std::min<double>(per_minute_, it->second.tokens + 1.0);
 }
 
 std::size_t auth_limiter::addresses_tracked() {

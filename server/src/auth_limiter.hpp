@@ -23,6 +23,13 @@ public:
     // Seconds until the address may try again; 0 when it may now. Thread-safe.
     int blocked_for(const std::string& address, clock::time_point now = clock::now());
     void failed(const std::string& address, clock::time_point now = clock::now());
+    // For a check whose outcome is not known yet (a console password): takes one failure from
+    // the address's budget ahead of it and returns 0, or, with nothing left, takes nothing and
+    // returns the seconds until the address may try again. Taken before the check, so checks
+    // running at once cannot pass the budget between them. Thread-safe.
+    int take(const std::string& address, clock::time_point now = clock::now());
+    // Gives back what take() took: the check succeeded, and success costs no budget.
+    void give_back(const std::string& address, clock::time_point now = clock::now());
     std::size_t addresses_tracked();
 
 private:
@@ -31,6 +38,9 @@ private:
         clock::time_point at;
     };
     void refill(bucket& b, clock::time_point now) const;
+    int seconds_until_one(const bucket& b) const;
+    // The address's bucket, refilled to `now`; an unknown address gets a full one.
+    bucket& bucket_of(const std::string& address, clock::time_point now);
     void forget_full_buckets(clock::time_point now);
 
     const int per_minute_; // 0: no limit

@@ -208,14 +208,15 @@ template <class Stream> void http_session<Stream>::upgrade() {
                     "the device token is unknown or revoked\n", "text/plain");
             }
             // One tablet syncs over one connection; a few allow for a reconnect racing the old
-            // one. More are a client that opens connections and never closes them.
-            const auto limit = self->state_.config().max_sessions_per_device;
-            if (self->state_.sessions_of(dev->id) >= limit)
-                return self->respond(429,
-                                     "this device has " + std::to_string(limit) +
-                                         " sync connections open already; close one and retry\n",
-                                     "text/plain", 5);
-            self->slot_->upgraded();
+            // one. More are a client that opens connections and never closes them. The session
+            // counts from here, before its handshake, so a burst of upgrades cannot overshoot.
+            if (!self->slot_->become_session(dev->id))
+                return self->respond(
+                    429,
+                    "this device has " +
+                        std::to_string(self->state_.config().max_sessions_per_device) +
+                        " sync connections open already; close one and retry\n",
+                    "text/plain", 5);
             std::make_shared<websocket_session<Stream>>(std::move(self->stream_), std::move(*dev),
                                                         self->state_, std::move(self->slot_))
                 ->run(std::move(self->req_));

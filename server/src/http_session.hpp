@@ -30,7 +30,10 @@ private:
     // False when the path is not the console's.
     bool console_request(const std::string& path);
     void sign_in();
-    void check_password(std::string name, std::string password, std::optional<account> who,
+    // On the hashing thread, holding the sign-in's place in the queue until the check is over;
+    // `address` gets back the failure its sign-in took when the password is right.
+    void check_password(std::shared_ptr<sign_in_queue::place> place, std::string address,
+                        std::string name, std::string password, std::optional<account> who,
                         std::string hash);
     void sign_out();
     void whoami();

@@ -126,6 +126,18 @@ struct server::impl {
     asio::io_context ioc;
     std::shared_ptr<listener> lst;
     asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
+    // Tells the log lines about devices held back in minutes that are over (server_state);
+    // stop() ends it with the io_context.
+    asio::steady_timer held_back_timer{ioc};
+
+    void tell_held_back_lines() {
+        held_back_timer.expires_after(std::chrono::seconds(10));
+        held_back_timer.async_wait([this](beast::error_code ec) {
+            if (ec) return;
+            state->log_held_back();
+            tell_held_back_lines();
+        });
+    }
 
     explicit impl(server_config c) : cfg(std::move(c)), ioc(std::max(1, cfg.threads)) {
         beast::error_code ec;
@@ -153,6 +165,7 @@ struct server::impl {
         state = std::make_unique<server_state>(cfg);
         lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, &this->tls);
         lst->run();
+        tell_held_back_lines();
     }
 };
 

@@ -14,6 +14,18 @@ namespace noi::server {
 namespace {
 // The /metrics view of silent devices uses the fleet status's default threshold.
 constexpr std::int64_t silent_after_ms = 7LL * 86'400'000;
+
+void tell_held_sessions(const std::string& device_id, std::size_t n) {
+    spdlog::info("{} more sync sessions of device {} within a minute were not logged one by one", n,
+                 device_id);
+}
+
+void tell_held_problems(const std::string& device_id, std::size_t n) {
+    spdlog::warn("{} more warnings about device {} within a minute were not logged; the first "
+                 "ones of that minute say what it did",
+                 n, device_id);
+}
+
 } // namespace
 
 std::string database_path(const std::string& dir) {
@@ -108,6 +120,26 @@ void server_state::drain_group() {
     }
 }
 
+void server_state::log_session(const std::string& device_id, const std::string& line) {
+    const auto v = session_lines_.allow(device_id);
+    if (v.held_back) tell_held_sessions(device_id, v.held_back);
+    if (v.write) spdlog::info("{}", line);
+}
+
+void server_state::log_problem(const std::string& device_id, spdlog::level::level_enum level,
+                               const std::string& line) {
+    const auto v = problem_lines_.allow(device_id);
+    if (v.held_back) tell_held_problems(device_id, v.held_back);
+    if (v.write) spdlog::log(level, "{}", line);
+}
+
+void server_state::log_held_back() {
+    for (const auto& s : session_lines_.ended())
+        tell_held_sessions(s.key, s.held_back);
+    for (const auto& s : problem_lines_.ended())
+        tell_held_problems(s.key, s.held_back);
+}
+
 void server_state::read(std::function<void(server_store&)> f) {
     asio::post(read_ioc_, [this, f = std::move(f)] { f(*reader_); });
 }
@@ -130,12 +162,17 @@ void server_state::stop_db() {
 
 void server_state::join(const std::shared_ptr<sync_connection>& s) {
     std::lock_guard lock(mu_);
-    live_[s.get()] = s;
+    if (!live_.emplace(s.get(), s).second) return;
+    metrics_.devices_connected++;
+    device_sessions_peak_ = std::max(device_sessions_peak_, ++live_by_device_[s->dev().id]);
 }
 
 void server_state::leave(sync_connection* s) {
     std::lock_guard lock(mu_);
-    live_.erase(s);
+    if (!live_.erase(s)) return;
+    metrics_.devices_connected--;
+    auto it = live_by_device_.find(s->dev().id);
+    if (it != live_by_device_.end() && --it->second == 0) live_by_device_.erase(it);
 }
 
 std::size_t server_state::live_sessions() {
@@ -143,12 +180,9 @@ std::size_t server_state::live_sessions() {
     return live_.size();
 }
 
-std::size_t server_state::sessions_of(const std::string& device_id) {
+std::size_t server_state::device_sessions_peak() {
     std::lock_guard lock(mu_);
-    return static_cast<std::size_t>(std::count_if(live_.begin(), live_.end(), [&](const auto& e) {
-        auto s = e.second.lock();
-        return s && s->dev().id == device_id;
-    }));
+    return device_sessions_peak_;
 }
 
 connection_slot::connection_slot(server_state& state, std::string address, bool counted_per_address)
@@ -157,17 +191,43 @@ connection_slot::connection_slot(server_state& state, std::string address, bool 
 }
 
 connection_slot::~connection_slot() {
-    upgraded();
+    no_longer_pending();
+    session_ended();
     state_.open_connections_--;
 }
 
-void connection_slot::upgraded() {
+void connection_slot::no_longer_pending() {
     if (!pending_) return;
     pending_ = false;
     std::lock_guard lock(state_.pending_mu_);
     auto it = state_.pending_by_address_.find(address_);
     if (it != state_.pending_by_address_.end() && --it->second == 0)
         state_.pending_by_address_.erase(it);
+}
+
+bool connection_slot::become_session(const std::string& device_id) {
+    {
+        // Counted and checked under one lock, so concurrent upgrades of a device cannot all
+        // see room for one more.
+        std::lock_guard lock(state_.mu_);
+        auto& admitted = state_.admitted_by_device_;
+        auto it = admitted.find(device_id);
+        const std::size_t n = it == admitted.end() ? 0 : it->second;
+        if (n >= state_.cfg_.max_sessions_per_device) return false;
+        admitted[device_id] = n + 1;
+        device_ = device_id;
+    }
+    no_longer_pending();
+    return true;
+}
+
+void connection_slot::session_ended() {
+    if (!device_) return;
+    std::lock_guard lock(state_.mu_);
+    auto it = state_.admitted_by_device_.find(*device_);
+    if (it != state_.admitted_by_device_.end() && --it->second == 0)
+        state_.admitted_by_device_.erase(it);
+    device_.reset();
 }
 
 std::shared_ptr<connection_slot> server_state::admit(const std::string& address) {
@@ -255,6 +315,9 @@ std::string server_state::metrics_text(const store_counts& c) {
     };
     metric("noi_connections_total", "counter", "TCP connections accepted", m.connections.load());
     metric("noi_devices_connected", "gauge", "sync sessions open now", m.devices_connected.load());
+    metric("noi_device_sessions_peak", "gauge",
+           "the most sync sessions one device has held at once since the server started",
+           device_sessions_peak());
     metric("noi_pushes_total", "counter", "PUSH batches handled", m.pushes.load());
     metric("noi_rows_pushed_total", "counter", "row changes received", m.rows_pushed.load());
     metric("noi_cells_merged_total", "counter", "cells received and merged", m.cells_merged.load());
@@ -279,6 +342,14 @@ std::string server_state::metrics_text(const store_counts& c) {
            "requests refused for too many failed authentications", m.auth_limited.load());
     metric("noi_refused_connections_total", "counter", "connections refused over the limit",
            m.refused_connections.load());
+    metric("noi_password_checks_total", "counter", "console passwords checked (Argon2id)",
+           m.password_checks.load());
+    metric("noi_password_checks_pending", "gauge",
+           "console sign-ins waiting for their password's check or being checked",
+           sign_ins_.pending());
+    metric("noi_sign_ins_shed_total", "counter",
+           "console sign-ins refused at once (503) because too many were waiting",
+           m.sign_ins_shed.load());
     return o.str();
 }
 

@@ -8,11 +8,15 @@
 #include "auth_limiter.hpp"
 #include "auth_store.hpp"
 #include "console_sessions.hpp"
+#include "log_throttle.hpp"
 #include "rate_limiter.hpp"
+#include "sign_in_queue.hpp"
 
 #include <noi/server/server.hpp>
 #include <noi/sync/hlc.hpp>
 #include <noi/sync/server_store.hpp>
+
+#include <spdlog/common.h>
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -41,7 +46,8 @@ public:
 struct metrics {
     std::atomic<std::uint64_t> connections{0}, devices_connected{0}, pushes{0}, rows_pushed{0},
         cells_merged{0}, pulls{0}, bytes_in{0}, bytes_out{0}, commits{0}, commit_us{0},
-        auth_failures{0}, auth_limited{0}, refused_connections{0};
+        auth_failures{0}, auth_limited{0}, refused_connections{0}, password_checks{0},
+        sign_ins_shed{0};
 };
 
 // What a tablet is told when the server's disk (or its --max-db-mib) is full.
@@ -54,20 +60,30 @@ class server_state;
 
 // One open TCP connection, counted from its accept to its close; while it has not become a
 // sync session it also counts as pending for its address, so clients that connect and never
-// finish a request cannot take every connection or file descriptor.
+// finish a request cannot take every connection or file descriptor. Once it is a sync session
+// it counts against its device's sessions instead, from the moment it is admitted (before the
+// WebSocket handshake) until the session ends or the slot goes, whichever is first: admitting
+// only after the handshake let a device reconnecting in a loop hold 16 sessions where 4 are
+// allowed (issue 28, item 7).
 class connection_slot {
 public:
     connection_slot(server_state& state, std::string address, bool counted_per_address);
     ~connection_slot();
     connection_slot(const connection_slot&) = delete;
     connection_slot& operator=(const connection_slot&) = delete;
-    // The connection became a sync session: no longer pending for its address.
-    void upgraded();
+    // The connection becomes a sync session of `device_id`, no longer pending for its address;
+    // false, and nothing changes, when that device holds max_sessions_per_device already.
+    bool become_session(const std::string& device_id);
+    // The sync session is over: its device may open another. Only the first call counts.
+    void session_ended();
 
 private:
+    void no_longer_pending();
+
     server_state& state_;
     std::string address_;
     bool pending_;
+    std::optional<std::string> device_; // while it counts as a session of this device
 };
 
 class server_state {
@@ -84,6 +100,16 @@ public:
     rate_limiter& request_limits() { return request_limits_; }
     rate_limiter& push_byte_limits() { return push_byte_limits_; }
 
+    // A line about a device's sync sessions: `log_session` for a session's end (info),
+    // `log_problem` for what a session did wrong or could not do. Each kind is throttled per
+    // device (server_config::device_log_lines_per_minute); what is held back is told in one
+    // line once its minute is over. Thread-safe.
+    void log_session(const std::string& device_id, const std::string& line);
+    void log_problem(const std::string& device_id, spdlog::level::level_enum level,
+                     const std::string& line);
+    // Tells what was held back in minutes that are over; the server calls it every few seconds.
+    void log_held_back();
+
     // Runs f(store, auth) on the database thread, in order of posting.
     void db(std::function<void(server_store&, auth_store&)> f);
 
@@ -91,6 +117,8 @@ public:
     // fraction of a second and 64 MiB, which neither syncs nor other sign-ins should wait on.
     void hashing(std::function<void()> f);
     console_sessions& console() { return console_; }
+    // The sign-ins whose passwords wait for the hashing thread (bounded, one per address).
+    sign_in_queue& sign_ins() { return sign_ins_; }
 
     // Runs f(store) on the reader thread, with its own connection: pulls never wait for the
     // writer (WAL readers see the last commit).
@@ -109,6 +137,8 @@ public:
     // Drains queued database work and stops the database thread.
     void stop_db();
 
+    // The registry of live sessions (after their handshake), which NOTIFY and revocation
+    // reach; a session leaves exactly once, and leaving twice changes nothing.
     void join(const std::shared_ptr<sync_connection>& s);
     void leave(sync_connection* s);
     // Tells each live session whose scope received data, with its scope's newest sequence.
@@ -121,7 +151,9 @@ public:
     // under max_pending_per_address before it is a sync session. Makes its slot when it may.
     std::shared_ptr<connection_slot> admit(const std::string& address);
     std::size_t open_connections() const { return open_connections_; }
-    std::size_t sessions_of(const std::string& device_id);
+    // The most live sessions one device has held at once since the server started (/metrics):
+    // taken from the registry, apart from the admission count that bounds it.
+    std::size_t device_sessions_peak();
 
     // What /metrics reads from the database: counted on the reader thread at most once a
     // second, however often it is asked, so a flood of scrapes costs the writer nothing.
@@ -137,8 +169,12 @@ private:
     rate_limiter request_limits_{static_cast<double>(cfg_.max_requests_per_second)};
     rate_limiter push_byte_limits_{cfg_.max_push_mib_per_hour * 1048576.0 / 3600,
                                    cfg_.max_push_mib_per_hour * 1048576.0};
+    log_throttle session_lines_{cfg_.device_log_lines_per_minute};
+    log_throttle problem_lines_{cfg_.device_log_lines_per_minute};
     bool storage_full_ = false; // set and read on the database thread
     console_sessions console_{cfg_.console_idle};
+    // Before the threads: places in it are held by jobs still queued on them.
+    sign_in_queue sign_ins_{cfg_.max_pending_password_checks};
     asio::thread_pool hashing_{1};
     asio::io_context db_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> db_work_;
@@ -157,8 +193,11 @@ private:
     std::mutex group_mu_;
     std::vector<grouped_job> group_;
     bool group_scheduled_ = false;
-    std::mutex mu_;
+    std::mutex mu_; // guards the four below
     std::map<sync_connection*, std::weak_ptr<sync_connection>> live_;
+    std::map<std::string, std::size_t> live_by_device_;
+    std::size_t device_sessions_peak_ = 0;
+    std::map<std::string, std::size_t> admitted_by_device_; // connection_slot's sessions
     friend class connection_slot;
     std::atomic<std::size_t> open_connections_{0};
     std::mutex pending_mu_;

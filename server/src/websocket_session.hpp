@@ -64,8 +64,9 @@ private:
     websocket::close_code close_code_ =
         websocket::close_code::normal; // going_away when the server stops
     bool finished_ = false;
-    // For the one log line a session leaves (device, rows each way, duration, outcome): the
-    // counters are written on the database and reader threads, read when the session ends.
+    // For the one log line a session leaves (device, rows each way, duration, outcome; throttled
+    // per device by server_state::log_session): the counters are written on the database and
+    // reader threads, read when the session ends.
     std::optional<std::chrono::steady_clock::time_point> accepted_at_;
     std::atomic<std::uint64_t> rows_in_{0}, rows_out_{0}, rounds_{0};
     std::atomic<std::uint16_t> last_error_{0}; // the code of the last ERROR sent, 0 for none

@@ -44,7 +44,6 @@ template <class Stream> void websocket_session<Stream>::on_accept(beast::error_c
     if (ec) return finish();
     accepted_at_ = std::chrono::steady_clock::now();
     state_.join(this->shared_from_this());
-    state_.stats().devices_connected++;
     auto self = this->shared_from_this();
     state_.db([self](server_store& store, auth_store&) {
         self->core_ = std::make_shared<server_session>(store, self->dev_);
@@ -87,8 +86,10 @@ template <class Stream> void websocket_session<Stream>::maybe_read() {
 template <class Stream> void websocket_session<Stream>::on_drain_deadline() {
     drain_timer_.reset();
     if (finished_ || unsent_bytes_ <= state_.config().max_unsent_bytes) return;
-    spdlog::warn("closing the sync session of device {}: {} bytes of answers unread for {} s",
-                 dev_.id, unsent_bytes_, state_.config().drain_timeout.count());
+    state_.log_problem(
+        dev_.id, spdlog::level::warn,
+        fmt::format("closing the sync session of device {}: {} bytes of answers unread for {} s",
+                    dev_.id, unsent_bytes_, state_.config().drain_timeout.count()));
     closing_ = true;
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
@@ -107,14 +108,18 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     if (ec) {
         // An oversized frame is refused by Beast itself, with close code 1009 (too big).
         if (ec == websocket::error::message_too_big)
-            spdlog::warn("device {} sent a message over the size limit", dev_.id);
+            state_.log_problem(
+                dev_.id, spdlog::level::warn,
+                fmt::format("device {} sent a message over the size limit", dev_.id));
         if (!benign(ec)) spdlog::debug("sync read from {}: {}", dev_.id, ec.message());
         return finish();
     }
     state_.stats().bytes_in += n;
     if (ws_.got_text()) {
         buffer_.consume(buffer_.size());
-        spdlog::warn("device {} sent a text frame; the protocol is binary only", dev_.id);
+        state_.log_problem(
+            dev_.id, spdlog::level::warn,
+            fmt::format("device {} sent a text frame; the protocol is binary only", dev_.id));
         closing_ = true;
         queue(encoded(proto::error{proto::error_code::malformed,
                                    proto::condition::protocol,
@@ -130,16 +135,19 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     auto decoded = proto::decode(bytes, lim);
     buffer_.consume(buffer_.size());
     if (auto* e = std::get_if<proto::decode_error>(&decoded)) {
-        spdlog::warn("malformed message from device {}: {}", dev_.id, e->detail);
+        state_.log_problem(dev_.id, spdlog::level::warn,
+                           fmt::format("malformed message from device {}: {}", dev_.id, e->detail));
         closing_ = true;
         queue(encoded(proto::refusal_for(*e)));
         return;
     }
     if (std::holds_alternative<proto::push>(std::get<proto::message>(decoded)) &&
         !state_.push_byte_limits().try_take(dev_.id, static_cast<double>(n))) {
-        spdlog::warn(
-            "device {} pushed more than {} MiB within an hour; its push is refused for now",
-            dev_.id, state_.config().max_push_mib_per_hour);
+        state_.log_problem(
+            dev_.id, spdlog::level::warn,
+            fmt::format(
+                "device {} pushed more than {} MiB within an hour; its push is refused for now",
+                dev_.id, state_.config().max_push_mib_per_hour));
         closing_ = true;
         queue(encoded(proto::error{
             proto::error_code::quota_exceeded,
@@ -180,7 +188,9 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
             close = reply.close;
             emitted = std::move(reply.emitted);
         } catch (const std::exception& e) {
-            spdlog::error("sync request from device {} failed: {}", self->dev_.id, e.what());
+            self->state_.log_problem(
+                self->dev_.id, spdlog::level::err,
+                fmt::format("sync request from device {} failed: {}", self->dev_.id, e.what()));
             const bool full = is_storage_full(e);
             if (full) self->state_.storage_was_full();
             out.push_back(
@@ -218,7 +228,9 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
         try {
             auto [changes, round_finished, refused] = self->core_->answer_pull(reader, p);
             if (refused) {
-                spdlog::warn("device {}: {}", self->dev_.id, refused->message);
+                self->state_.log_problem(
+                    self->dev_.id, spdlog::level::warn,
+                    fmt::format("device {}: {}", self->dev_.id, refused->message));
                 out = encoded(*refused);
                 close = true;
             } else {
@@ -232,7 +244,9 @@ template <class Stream> void websocket_session<Stream>::pull(const proto::pull& 
                 out = encoded(changes);
             }
         } catch (const std::exception& e) {
-            spdlog::error("pull for device {} failed: {}", self->dev_.id, e.what());
+            self->state_.log_problem(
+                self->dev_.id, spdlog::level::err,
+                fmt::format("pull for device {} failed: {}", self->dev_.id, e.what()));
             out = encoded(proto::error{proto::error_code::internal,
                                        proto::condition::transient,
                                        "the server failed to read changes; retry later",
@@ -325,15 +339,19 @@ template <class Stream> void websocket_session<Stream>::finish() {
     for (auto* t : {&throttle_timer_, &drain_timer_})
         if (*t) (*t)->cancel();
     state_.leave(this);
-    if (state_.stats().devices_connected) state_.stats().devices_connected--;
+    // The device may open another session now, though this object may live a little longer
+    // (handlers still queued hold it); a session that never got here ends with its slot.
+    slot_->session_ended();
     if (!accepted_at_) return;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - *accepted_at_)
                         .count();
     std::string outcome = rounds_ ? "synced" : "no full round";
     if (last_error_) outcome += ", last error code " + std::to_string(last_error_.load());
-    spdlog::info("sync session of device {} ({}): pushed {} rows, pulled {} rows in {} ms, {}",
-                 dev_.id, dev_.scope, rows_in_.load(), rows_out_.load(), ms, outcome);
+    state_.log_session(
+        dev_.id, fmt::format("sync session of device {} ({}): pushed {} rows, pulled {} rows in "
+                             "{} ms, {}",
+                             dev_.id, dev_.scope, rows_in_.load(), rows_out_.load(), ms, outcome));
 }
 
 } // namespace noi::server

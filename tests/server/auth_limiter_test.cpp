@@ -39,3 +39,26 @@ TEST(auth_limiter, a_flood_of_addresses_keeps_memory_bounded_and_recent_offender
     EXPECT_GT(l.blocked_for("10.9.9.9", t0 + 20s), 0);
     EXPECT_LE(l.addresses_tracked(), 100u);
 }
+
+// Issue 28, item 4: sign-ins checked at once all passed the budget check before any failed.
+TEST(auth_limiter, checks_take_their_failure_ahead_so_concurrent_ones_cannot_pass_the_budget) {
+    auth_limiter l(3);
+    auto t0 = auth_limiter::clock::time_point{} + 1h;
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(l.take("10.0.0.1", t0), 0) << "check " << i + 1 << ", none answered yet";
+    EXPECT_EQ(l.take("10.0.0.1", t0), 20) << "a fourth waits for the budget to refill";
+    EXPECT_EQ(l.take("10.0.0.2", t0), 0) << "another address has its own budget";
+    // A right password gives its failure back: success costs nothing.
+    l.give_back("10.0.0.1", t0);
+    EXPECT_EQ(l.take("10.0.0.1", t0), 0);
+    EXPECT_GT(l.take("10.0.0.1", t0), 0);
+    // Refused takes took nothing: the budget refills at its rate, one every 20 s.
+    EXPECT_EQ(l.take("10.0.0.1", t0 + 15s), 5);
+    EXPECT_EQ(l.take("10.0.0.1", t0 + 20s), 0);
+    // Giving back never fills a bucket past its budget.
+    for (int i = 0; i < 10; ++i)
+        l.give_back("10.0.0.2", t0 + 21s);
+    for (int i = 0; i < 3; ++i)
+        EXPECT_EQ(l.take("10.0.0.2", t0 + 21s), 0);
+    EXPECT_GT(l.take("10.0.0.2", t0 + 21s), 0);
+}

@@ -38,7 +38,8 @@ struct server_config {
     std::int64_t clock_bound_ms = 10 * 60 * 1000;
     proto::deflate_settings deflate;
     // Failed authentications per client address before its failures are answered late (429);
-    // a right token is always served. Sync and admin tokens have separate budgets. 0: no limit.
+    // a right token is always served, while a console sign-in past it is refused unchecked until
+    // the budget refills. Sync and admin tokens have separate budgets. 0: no limit.
     int auth_failures_per_minute = 30;
     // The longest a failure over the budget waits for its answer: long enough to slow a
     // guesser, short enough that a flood holds few connections.
@@ -49,6 +50,12 @@ struct server_config {
     std::vector<std::string> trusted_proxies;
     std::size_t max_db_mib =
         0; // a cap on the database's size (0: the disk's); pushes past it are refused
+    // Log lines one device's sync sessions may write in a minute: this many for the sessions'
+    // ends, and as many for their warnings; the rest are told in one line a minute.
+    std::size_t device_log_lines_per_minute = 10;
+    // Console sign-ins waiting for their password's check (Argon2id, one at a time) or being
+    // checked, one per client address at most; beyond it a sign-in gets 503 at once.
+    std::size_t max_pending_password_checks = 8;
     // A web console session ends after this long without a request.
     std::chrono::seconds console_idle{30 * 60};
 };
