@@ -146,6 +146,13 @@ int main(int argc, char** argv) {
                      "Refuse pushes once the database would grow past this many MiB (0: only the "
                      "disk limits it)")
         ->capture_default_str();
+    std::size_t max_open_conflicts = 1000;
+    serve
+        ->add_option("--max-open-conflicts", max_open_conflicts,
+                     "Open conflicts one device's pushes may have made before its pushes wait "
+                     "for the province office to resolve some")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
     noi::proto::deflate_settings deflate;
     serve
         ->add_option("--deflate-window-bits", deflate.window_bits,
@@ -239,6 +246,7 @@ int main(int argc, char** argv) {
         cfg.deflate = deflate;
         cfg.auth_failures_per_minute = auth_failures;
         cfg.max_db_mib = max_db_mib;
+        cfg.max_open_conflicts_per_device = max_open_conflicts;
         cfg.trusted_proxies = trusted_proxies;
         if (!metrics_token_file.empty()) {
             std::ifstream in(metrics_token_file);

@@ -170,6 +170,7 @@ json conflict_json(const conflict_record& c, const device_map& devices) {
            {"commune", c.scope.empty() ? json(nullptr) : json(c.scope)},
            {"status", to_string(c.status)},
            {"created_at", iso8601_ms(c.created_at_ms)},
+           {"recorded_by", c.device_id.empty() ? json(nullptr) : json(c.device_id)},
            {"versions", versions}};
     if (c.resolved_by) {
         j["resolved_by"] = *c.resolved_by;

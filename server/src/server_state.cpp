@@ -37,6 +37,7 @@ server_state::server_state(const server_config& cfg)
       read_work_(asio::make_work_guard(read_ioc_)) {
     server_options so;
     so.clock_bound_ms = cfg.clock_bound_ms;
+    so.max_open_conflicts_per_device = cfg.max_open_conflicts_per_device;
     // Opened here, used only on the database thread from now on.
     store_ = sqlite_store::open(database_path(cfg.data_dir), wall_, {}, so);
     store_->limit_size(cfg.max_db_mib);

@@ -404,6 +404,50 @@ TEST_F(cli, rows_too_large_lists_what_no_pull_carries) {
     EXPECT_EQ(q[0]["n"], 0);
 }
 
+TEST_F(cli, a_device_at_its_conflict_quota_waits_until_the_admin_resolves_its_conflicts) {
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(10s), 0);
+    start_server("127.0.0.1:0", {"--max-open-conflicts", "2"});
+    auto first = tablet(enrol("01849"), "first");
+    const auto second_dev = enrol("01849");
+    auto second = tablet(second_dev, "second");
+    exec(first,
+         "INSERT INTO household(id, commune_code, village) VALUES ('h1', '01849', 'Nà Pài')");
+    synced(first);
+    synced(second);
+    // Both officers edit the same field offline, the second syncs last: its push records a
+    // conflict (and the first's next push one more, against the second's value).
+    auto clash = [&](int round) {
+        exec(first, "UPDATE household SET village = 'A" + std::to_string(round) + "'");
+        exec(second, "UPDATE household SET village = 'B" + std::to_string(round) + "'");
+        synced(first);
+        return sync(second);
+    };
+    ASSERT_EQ(clash(1).exit_code, 0);
+    ASSERT_EQ(clash(2).exit_code, 0);
+    auto held = clash(3);
+    EXPECT_NE(
+        held.err.find("conflicts resolve --device " + second_dev["device_id"].get<std::string>()),
+        std::string::npos)
+        << held.err;
+    EXPECT_EQ(parsed(client({"status", "--db", second, "--json"}))["pending"], 1);
+
+    const std::string dev = second_dev["device_id"];
+    auto listed = parsed(admin({"conflicts", "list", "--device", dev, "--json"}));
+    EXPECT_EQ(listed.size(), 2u);
+    auto r = admin({"conflicts", "resolve", "--device", dev});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("resolved 2 conflicts"), std::string::npos) << r.out;
+    EXPECT_EQ(parsed(admin({"conflicts", "list", "--device", dev, "--json"})).size(), 0u);
+    auto log = parsed(admin({"log", "--json"}));
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log[0]["target"], "conflicts of device " + dev);
+    // Its data waited on the tablet; now it goes up (and makes the third conflict).
+    synced(second);
+    EXPECT_EQ(parsed(client({"status", "--db", second, "--json"}))["pending"], 0);
+    EXPECT_EQ(parsed(admin({"conflicts", "list", "--device", dev, "--json"})).size(), 1u);
+}
+
 TEST_F(cli, data_files_are_private_whatever_the_umask_and_one_server_per_directory) {
     const auto old_mask = ::umask(022); // children inherit it: what most systems start with
     auto mode = [](const std::string& f) {

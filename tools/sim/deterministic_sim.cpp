@@ -126,8 +126,9 @@ private:
         if (opt_.hostile) {
             hostile_ = device{"hostile", "01849", "Máy lạ"};
             server_->add_device(hostile_);
-            for (auto& b : hostile_site_)
-                b = static_cast<std::uint8_t>(rng_());
+            for (auto* site : {&hostile_site_, &hostile_site2_})
+                for (auto& b : *site)
+                    b = static_cast<std::uint8_t>(rng_());
         }
     }
 
@@ -240,6 +241,40 @@ private:
                                         " of " + *sc);
                 if (reply.close) return;
             }
+        } catch (const server_crash&) {
+            reopen_server();
+        }
+        if (chance(0.5)) hostile_conflict_flood();
+    }
+
+    // A second replica of the hostile device writes the cells the first wrote, blind to them:
+    // each change records a conflict, until the device's conflict quota holds its pushes back.
+    void hostile_conflict_flood() {
+        try {
+            server_session s(*server_, hostile_);
+            proto::hello h;
+            h.site = hostile_site2_;
+            h.clock_ms = static_cast<std::uint64_t>(server_wall_.now_ms());
+            if (s.on_message(h).close) return;
+            const auto now_hlc = hlc_from_ms(server_wall_.now_ms());
+            proto::push p{hostile2_acked_, hostile2_acked_, {}};
+            for (int k = 0, n = 1 + static_cast<int>(pick(40)); k < n; ++k) {
+                proto::row_change r;
+                r.table = tables[pick(2)].name;
+                r.id = "hostile-" + std::to_string(pick(8));
+                r.scope = std::string("01849");
+                r.seq = ++p.to_seq;
+                r.cells.push_back({"village",
+                                   "xung đột " + std::to_string(++unique_),
+                                   {now_hlc + static_cast<std::uint64_t>(k), hostile_site2_},
+                                   std::nullopt});
+                p.rows.push_back(std::move(r));
+            }
+            auto reply = s.on_message(p);
+            if (const auto* ack = std::get_if<proto::push_ack>(&reply.send.at(0)))
+                hostile2_acked_ = ack->acked_seq;
+            else
+                summary_.hostile_refused++;
         } catch (const server_crash&) {
             reopen_server();
         }
@@ -802,8 +837,8 @@ private:
     std::mt19937_64 rng_;
     manual_clock server_wall_;
     device hostile_;
-    site_id hostile_site_{};
-    std::uint64_t hostile_seq_ = 0, hostile_acked_ = 0;
+    site_id hostile_site_{}, hostile_site2_{};
+    std::uint64_t hostile_seq_ = 0, hostile_acked_ = 0, hostile2_acked_ = 0;
     std::string server_path_;
     std::unique_ptr<sqlite_store> server_;
     std::vector<sim_tablet> tabs_;

@@ -50,6 +50,9 @@ struct server_config {
     std::vector<std::string> trusted_proxies;
     std::size_t max_db_mib =
         0; // a cap on the database's size (0: the disk's); pushes past it are refused
+    // Open conflicts one device's pushes may have made before its pushes are refused
+    // (server_options::max_open_conflicts_per_device).
+    std::size_t max_open_conflicts_per_device = 1000;
     // Log lines one device's sync sessions may write in a minute: this many for the sessions'
     // ends, and as many for their warnings; the rest are told in one line a minute.
     std::size_t device_log_lines_per_minute = 10;
