@@ -89,15 +89,9 @@ TEST_F(hostile_fixture, a_pull_never_pages_through_superseded_entries) {
                     .rejections.empty());
     std::uint64_t last = 0;
     for (int i = 1; i <= 2000; ++i) {
-        proto::row_change r;
-        r.table = "incident";
-        r.id = "i-1";
-        r.scope = std::string("01849");
-        r.seq = ++seq_a;
-        const version v{hlc_from_ms(wall.now_ms()) + seq_a, site_a};
-        r.cells.push_back({"summary", "bản " + std::to_string(i), v, std::nullopt});
+        auto r = update("incident", "i-1", "01849", "summary", "bản " + std::to_string(i));
+        last = r.cells[0].ver.hlc;
         ASSERT_TRUE(push_a({r}).rejections.empty());
-        last = v.hlc;
     }
     EXPECT_GE(count("SELECT count(*) FROM noi_feed WHERE dead = 1"), 1999);
     device newcomer{"tab-a2", "01849", "Xã A, máy 2"};

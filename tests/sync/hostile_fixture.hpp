@@ -64,6 +64,19 @@ struct hostile_fixture : ::testing::Test {
         return r;
     }
 
+    // Tablet A's change of one cell of a row, with no base and no existence: an update.
+    proto::row_change update(const std::string& table, const std::string& id,
+                             const std::string& scope, const std::string& column, value val) {
+        proto::row_change r;
+        r.table = table;
+        r.id = id;
+        r.scope = scope;
+        r.seq = ++seq_a;
+        const version v{hlc_from_ms(wall.now_ms()) + seq_a, site_a};
+        r.cells.push_back({column, std::move(val), v, std::nullopt});
+        return r;
+    }
+
     proto::push_ack push_a(std::vector<proto::row_change> rows) {
         proto::push p;
         p.from_seq = rows.front().seq - 1;

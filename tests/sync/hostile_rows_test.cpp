@@ -71,22 +71,15 @@ TEST_F(hostile_fixture, a_row_grown_past_the_limit_by_updates_is_refused_and_may
     ASSERT_TRUE(push_a({row("incident", "i-grow", "01849",
                             {{"summary", text_of(900, 's')}, {"village", text_of(900, 'v')}})})
                     .rejections.empty());
-    auto update = [&](const std::string& column, std::string text) {
-        proto::row_change r;
-        r.table = "incident";
-        r.id = "i-grow";
-        r.scope = std::string("01849");
-        r.seq = ++seq_a;
-        const version v{hlc_from_ms(wall.now_ms()) + seq_a, site_a};
-        r.cells.push_back({column, std::move(text), v, std::nullopt});
-        return push_a({r});
+    auto set = [&](const std::string& column, std::string text) {
+        return push_a({update("incident", "i-grow", "01849", column, std::move(text))});
     };
     // Each cell alone is small enough; together with the two held they pass the limit.
-    auto grown = update("category", text_of(400, 'c'));
+    auto grown = set("category", text_of(400, 'c'));
     ASSERT_EQ(grown.rejections.size(), 1u);
     EXPECT_EQ(grown.rejections[0].reason, proto::reject_reason::too_large);
-    EXPECT_TRUE(update("summary", "đã rút gọn").rejections.empty());
-    EXPECT_TRUE(update("category", text_of(400, 'c')).rejections.empty());
+    EXPECT_TRUE(set("summary", "đã rút gọn").rejections.empty());
+    EXPECT_TRUE(set("category", text_of(400, 'c')).rejections.empty());
 }
 
 TEST_F(hostile_fixture, a_pull_ends_its_batch_before_its_size_and_a_large_row_travels_alone) {
