@@ -27,6 +27,7 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
     const std::size_t scan_limit = skip.empty() ? limit : limit * 8;
     const bool all = d.scope == "*";
     const value own_scope(d.scope);
+    const proto::limits lim; // what every replica decodes
     // Index ranges merged in seq order: with an OR, SQLite reads every later row of the commune
     // and sorts them before the LIMIT, which made a bootstrap quadratic. Dead entries and
     // others' answers are outside the ranges (partial indexes), so no pull pages through them.
@@ -87,16 +88,21 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
                 r = change_at(*def, id, *st, std::move(values), seq, false);
             }
         }
-        // A row no replica could decode (stored before rows were bounded) is passed over, so
-        // it cannot stop every pull of its scope; noi-admin rows too-large names it.
-        if (r && !proto::fits_alone(*r)) r.reset();
         if (!r) {
+            out.cursor = seq;
+            continue;
+        }
+        // A row no replica could decode (stored before rows were bounded) is passed over, so
+        // it cannot stop every pull of its scope; noi-admin rows too-large names it. Only a
+        // row over a MiB, or of very many cells, can be one.
+        const auto size = proto::encoded_bound(*r);
+        if ((size > lim.max_string_bytes || r->cells.size() > lim.max_cells_per_row) &&
+            !proto::fits_alone(*r, lim)) {
             out.cursor = seq;
             continue;
         }
         // The batch ends before a row that would take it past its size; a row larger than the
         // batch's size travels alone, and every row fits a message alone (above).
-        const auto size = proto::encoded_bound(*r);
         if (sent > 0 && bytes + size > opt_.max_pull_bytes) {
             out.more = true;
             break;
