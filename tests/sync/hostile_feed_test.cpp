@@ -57,8 +57,8 @@ TEST_F(hostile_fixture, refused_writes_to_reference_rows_are_answered_to_the_pus
     // The pusher gets the server's row back, whole, once.
     const auto mine = pull_all(*server, dev_a, site_a);
     ASSERT_EQ(rows_of(mine, "01849"), 2u); // its bootstrap entry, and the answer
-    const auto& answer =
-        *std::find_if(mine.rows.rbegin(), mine.rows.rend(), [](const auto& r) { return r.id == "01849"; });
+    const auto& answer = *std::find_if(mine.rows.rbegin(), mine.rows.rend(),
+                                       [](const auto& r) { return r.id == "01849"; });
     const auto name = std::find_if(answer.cells.begin(), answer.cells.end(),
                                    [](const auto& c) { return c.column == "name"; });
     ASSERT_NE(name, answer.cells.end());
@@ -109,8 +109,8 @@ TEST_F(hostile_fixture, a_pull_never_pages_through_superseded_entries) {
     bool newest = false;
     for (const auto& r : p.rows)
         for (const auto& c : r.cells)
-            newest |= r.id == "i-1" && c.column == "summary" && c.val == value(std::string("bản 2000")) &&
-                      c.ver.hlc == last;
+            newest |= r.id == "i-1" && c.column == "summary" &&
+                      c.val == value(std::string("bản 2000")) && c.ver.hlc == last;
     EXPECT_TRUE(newest);
 }
 

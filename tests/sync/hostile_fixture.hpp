@@ -95,5 +95,4 @@ struct hostile_fixture : ::testing::Test {
     }
 };
 
-
 } // namespace noi::test
