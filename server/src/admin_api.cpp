@@ -452,23 +452,28 @@ api_response row_history(server_store& store, const account& who,
                          const std::map<std::string, std::string>& q) {
     if (!q.count("row") || q.at("row").empty())
         return error(400, "give the row id, and its table if you know it (?row=ID&table=T)");
+    const auto& row = q.at("row");
+    // A viewer of some communes reads the rows of global tables and of its communes. Any other
+    // row is answered as one that does not exist, in both forms of the request, by the same
+    // bytes: the answers do not repeat the id (issue 28, item 9: the search by id alone told
+    // "in another commune" from "nowhere" by its message).
+    auto readable = [&](const table_def& def) {
+        if (who.communes.empty() || !def.scope) return true;
+        const auto scope = store.row_scope(def.name, row);
+        const auto* code = scope ? std::get_if<std::string>(&*scope) : nullptr;
+        return code && who.reads(*code);
+    };
     // Ids are made to be unique across tables: an id alone finds its table.
     std::string table = q.count("table") ? q.at("table") : "";
     if (table.empty()) {
         for (const auto& t : store.current_schema().tables)
-            if (store.row_scope(t.name, q.at("row")) || !store.audit(t.name, q.at("row")).empty())
+            if ((store.row_scope(t.name, row) || !store.audit(t.name, row).empty()) && readable(t))
                 table = t.name;
-        if (table.empty()) return error(404, "no table holds a row " + q.at("row"));
+        if (table.empty()) return error(404, "no table holds a row with that id; check the id");
     }
     const auto* def = store.find_table(table);
     if (!def) return error(404, "no synced table named " + table);
-    // A viewer of some communes reads the history of a row of theirs.
-    if (!who.communes.empty() && def->scope) {
-        const auto scope = store.row_scope(table, q.at("row"));
-        const auto* code = scope ? std::get_if<std::string>(&*scope) : nullptr;
-        if (!code || !who.reads(*code))
-            return error(404, "no row " + q.at("row") + " in " + table + " of your communes");
-    }
+    if (!readable(*def)) return error(404, "no row with that id in " + table + " of your communes");
     json out = json::array();
     // The server's own writes (and sides of conflicts) carry no device id.
     auto writer = [](const std::string& device_id) {
@@ -479,7 +484,7 @@ api_response row_history(server_store& store, const account& who,
         if (const auto* alive = std::get_if<std::int64_t>(&v)) return *alive ? "alive" : "deleted";
         return nullptr;
     };
-    for (const auto& a : store.audit(table, q.at("row")))
+    for (const auto& a : store.audit(table, row))
         for (const auto& c : a.cells) {
             bool row_cell = c.column == "*exists";
             out.push_back({{"time", iso8601_ms(a.at_ms)},
@@ -489,7 +494,7 @@ api_response row_history(server_store& store, const account& who,
                            {"old", row_cell ? existence(c.old_value) : to_json(c.old_value)},
                            {"new", row_cell ? existence(c.new_value) : to_json(c.new_value)}});
         }
-    for (const auto& c : store.conflicts({.table = table, .row_id = q.at("row")})) {
+    for (const auto& c : store.conflicts({.table = table, .row_id = row})) {
         out.push_back({{"time", iso8601_ms(c.created_at_ms)},
                        {"device_id", writer(c.loser.device_id)},
                        {"kind", "conflict"},
