@@ -529,7 +529,7 @@ api_response criterion19(server_store& store, const account& who,
         year = whole_number(q.at("year"));
         if (!year) return error(400, "year must be a number such as 2022");
     } else {
-        year = latest_assessment_year(store, who);
+        year = default_report_year(store, who);
     }
     if (!year)
         return error(404, std::string("no assessment has been recorded yet") +

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
 using namespace noi;
 using json = nlohmann::json;
 
@@ -457,6 +459,38 @@ TEST_F(console_api, a_viewer_cannot_tell_another_communes_row_from_one_that_does
     const auto whole = as(server.admin_token(), "/admin/v1/history?row=h-b");
     ASSERT_EQ(whole.status, 200u) << whole.body;
     EXPECT_NE(whole.body.find("Bản Giềng"), std::string::npos) << whole.body;
+}
+
+// Issue 28, item 10: one assessment for the year 9999, from any tablet, made 9999 the report's
+// year for the whole province (its latest year), where nothing else was recorded.
+TEST_F(console_api, an_assessment_for_a_year_to_come_never_becomes_the_reports_default_year) {
+    test::temp_dir dir;
+    const auto a = server.enrol("01849"), b = server.enrol("01852");
+    test::test_tablet ta(dir.file("a.db"), server.url(), a.token),
+        tb(dir.file("b.db"), server.url(), b.token);
+    ta.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+               "VALUES ('a1', '01849', 2024, 1, 1, '2024-11-30')");
+    tb.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+               "VALUES ('b1', '01852', 9999, 1, 1, '2024-12-01')");
+    ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
+    ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
+    auto year_of = [&](const std::string& target) {
+        auto r = as_admin("GET", target);
+        EXPECT_EQ(r.status, 200u) << r.body;
+        return json::parse(r.body)["year"].get<std::int64_t>();
+    };
+    EXPECT_EQ(year_of("/admin/v1/reports/criterion19"), 2024);
+    EXPECT_EQ(year_of("/admin/v1/reports/criterion19?year=9999"), 9999) << "still reachable";
+    auto csv = test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv",
+                                {{"Authorization", "Bearer " + server.admin_token()}});
+    EXPECT_NE(csv.header("content-disposition").find("tieu-chi-19-2024.csv"), std::string::npos);
+
+    // With only years to come recorded, the default is the year it is now in the province.
+    database(server.data_dir() + "/noi.db", false).exec("UPDATE assessment SET year = 9999");
+    const auto now = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
+                                                           std::chrono::hours(7));
+    const auto this_year = static_cast<int>(std::chrono::year_month_day(now).year());
+    EXPECT_EQ(year_of("/admin/v1/reports/criterion19"), this_year);
 }
 
 } // namespace
