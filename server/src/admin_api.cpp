@@ -586,6 +586,7 @@ struct request {
     const account& who;
     const std::map<std::string, std::string>& query;
     const std::string& body;
+    const std::optional<std::string>& refused_early; // by the HTTP session, before the queue
     std::string name;     // a route of arg::text: the path's text between prefix and suffix
     std::uint64_t id = 0; // a route of arg::id
 };
@@ -757,7 +758,7 @@ constexpr route routes[] = {
      [](request& r) { return report_file(r, true); }},
     {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
     {"POST", "/admin/v1/schema", arg::none, "",
-     [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body); }},
+     [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body, r.refused_early); }},
 };
 
 // Whether `path` has the route's shape; fills in the part of the path it takes.
@@ -785,7 +786,8 @@ bool matches(const route& rt, const std::string& path, request& r) {
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
                           const account& who, const std::string& method, const std::string& target,
-                          const std::string& body) {
+                          const std::string& body,
+                          const std::optional<std::string>& refused_early) {
     auto path = target.substr(0, target.find('?'));
     if (method != "GET" && !who.is_admin())
         return error(403,
@@ -796,7 +798,7 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     } catch (const bad_query& e) {
         return error(400, e.what());
     }
-    request r{state, store, auth, who, q, body, {}, 0};
+    request r{state, store, auth, who, q, body, refused_early, {}, 0};
     std::string allowed;
     for (const auto& rt : routes) {
         if (!matches(rt, path, r)) continue;
