@@ -163,9 +163,11 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
             R"({"error":"the request lacks the console's CSRF token; reload the page and try again"})",
             "application/json");
     // A schema to publish is read here: one no tablet could take is refused without waiting
-    // for the database thread, behind pushes, nor holding it (issue 28, item 6).
+    // for the database thread, behind pushes, nor holding it (issue 28, item 6). A request
+    // with no credential at all is not read: it gets its 401.
     std::optional<std::string> refused_early;
-    if (method == "POST" && target.substr(0, target.find('?')) == "/admin/v1/schema")
+    if ((token || session) && method == "POST" &&
+        target.substr(0, target.find('?')) == "/admin/v1/schema")
         refused_early = schema_refusal(req_.body());
     auto self = this->shared_from_this();
     state_.db([self, token, session, method, target, refused_early,
