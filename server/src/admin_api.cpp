@@ -8,6 +8,7 @@
 #include "schema_api.hpp"
 
 #include <noi/sync/error.hpp>
+#include <noi/sync/schema_change.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -251,6 +252,12 @@ api_response show_conflict(server_store& store, const account& who, std::uint64_
         if (!who.reads(c.scope)) continue;
         auto j = conflict_json(c, devices_by_id(store));
         add_bases(store, c, j);
+        // What a new value must be: the console types what the admin enters by it, so that
+        // "02" stays text on a TEXT column (issue 28, item 14).
+        const auto* def = store.find_table(c.table);
+        const auto col = def && c.column ? def->column_index(*c.column) : std::nullopt;
+        j["column_type"] = col ? json(type_name(def->columns[*col].type)) : json(nullptr);
+        j["column_date"] = col && def->columns[*col].date;
         j["row"] = nullptr;
         if (auto row = store.read_row(c.table, c.row_id)) {
             j["row"] = json::object();
