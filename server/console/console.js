@@ -325,6 +325,28 @@ async function conflictsView(view, q) {
     pager(offset, total, o => go("/conflicts", { ...params, offset: o })));
 }
 
+// What the admin typed as a conflict's new value, as its column takes it (the conflict's
+// column_type): a TEXT column takes the text as typed, so "02" stays "02" and is not the number
+// 2; INTEGER a whole number and REAL a number, or the refusal in the page's language, before
+// anything is sent. An empty box is refused: "no value" says NULL.
+function typedValue(typed, c) {
+  const s = typed.trim();
+  if (s === "") return { problem: t("value_empty") };
+  switch (c.column_type) {
+    case "INTEGER":
+      return /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s))
+        ? { value: Number(s) } : { problem: t("value_not_integer", typed, c.column) };
+    case "REAL":
+      return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) && Number.isFinite(Number(s))
+        ? { value: Number(s) } : { problem: t("value_not_number", typed, c.column) };
+    case "BLOB":
+      return { problem: t("value_blob", c.column) };
+    default:
+      if (c.column_date) return /^\d{4}-\d{2}-\d{2}$/.test(s) ? { value: s } : { problem: t("value_not_date", typed, c.column) };
+      return { value: typed };
+  }
+}
+
 async function conflictView(view, id) {
   const { data: c } = await api("GET", `/admin/v1/conflicts/${id}`);
   view.append(el("h1", {}, `${t("conflict")} #${c.id}: ${c.table} · ${c.row_id}${c.column ? " · " + c.column : ""}`),
@@ -347,15 +369,19 @@ async function conflictView(view, id) {
       v.base_time ? el("p", { class: "base" }, `${t("based_on")}: ${shown(v.base_value)} (${when(v.base_time)})`) : null,
       el("p", {}, el("span", { class: "tag" }, v.winner ? t("won") : t("lost"))),
       open && v.device_id !== "server" ? el("button", { type: "button", class: "primary", "data-keep": v.device_id, onclick: () => resolve({ keep: v.device_id }) }, t("keep_this")) : null))));
-  if (open) {
+  if (open && c.kind === "update") {
     const value = el("input", { id: "resolve-value", size: 30 });
-    const form = el("form", { class: "inline", id: "resolve-form" }, el("label", {}, t("new_value"), value),
+    const none = el("input", { id: "resolve-null", type: "checkbox", onchange: () => { value.disabled = none.checked; } });
+    const kind = c.column_date ? "type_date" : "type_" + c.column_type;
+    const form = el("form", { class: "inline", id: "resolve-form" },
+      el("label", {}, `${t("new_value")} (${t(kind) === kind ? shown(c.column_type) : t(kind)})`, value),
+      el("label", { class: "check" }, none, t("no_value")),
       el("button", { type: "submit" }, t("resolve_with")));
     form.addEventListener("submit", ev => {
       ev.preventDefault();
-      // A number typed stays a number; anything else is text, as typed.
-      const typed = value.value.trim();
-      resolve({ value: typed !== "" && !isNaN(Number(typed)) ? Number(typed) : value.value });
+      const typed = none.checked ? { value: null } : typedValue(value.value, c);
+      if (typed.problem) return notice(t("failed", typed.problem), true);
+      resolve({ value: typed.value });
     });
     view.append(form);
   }

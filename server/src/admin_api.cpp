@@ -8,6 +8,7 @@
 #include "schema_api.hpp"
 
 #include <noi/sync/error.hpp>
+#include <noi/sync/schema_change.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -277,6 +278,12 @@ api_response show_conflict(server_store& store, const account& who, std::uint64_
         if (!who.reads(c.scope)) continue;
         auto j = conflict_json(c, devices_by_id(store));
         add_bases(store, c, j);
+        // What a new value must be: the console types what the admin enters by it, so that
+        // "02" stays text on a TEXT column (issue 28, item 14).
+        const auto* def = store.find_table(c.table);
+        const auto col = def && c.column ? def->column_index(*c.column) : std::nullopt;
+        j["column_type"] = col ? json(type_name(def->columns[*col].type)) : json(nullptr);
+        j["column_date"] = col && def->columns[*col].date;
         j["row"] = nullptr;
         if (auto row = store.read_row(c.table, c.row_id)) {
             j["row"] = json::object();
@@ -478,23 +485,28 @@ api_response row_history(server_store& store, const account& who,
                          const std::map<std::string, std::string>& q) {
     if (!q.count("row") || q.at("row").empty())
         return error(400, "give the row id, and its table if you know it (?row=ID&table=T)");
+    const auto& row = q.at("row");
+    // A viewer of some communes reads the rows of global tables and of its communes. Any other
+    // row is answered as one that does not exist, in both forms of the request, by the same
+    // bytes: the answers do not repeat the id (issue 28, item 9: the search by id alone told
+    // "in another commune" from "nowhere" by its message).
+    auto readable = [&](const table_def& def) {
+        if (who.communes.empty() || !def.scope) return true;
+        const auto scope = store.row_scope(def.name, row);
+        const auto* code = scope ? std::get_if<std::string>(&*scope) : nullptr;
+        return code && who.reads(*code);
+    };
     // Ids are made to be unique across tables: an id alone finds its table.
     std::string table = q.count("table") ? q.at("table") : "";
     if (table.empty()) {
         for (const auto& t : store.current_schema().tables)
-            if (store.row_scope(t.name, q.at("row")) || !store.audit(t.name, q.at("row")).empty())
+            if ((store.row_scope(t.name, row) || !store.audit(t.name, row).empty()) && readable(t))
                 table = t.name;
-        if (table.empty()) return error(404, "no table holds a row " + q.at("row"));
+        if (table.empty()) return error(404, "no table holds a row with that id; check the id");
     }
     const auto* def = store.find_table(table);
     if (!def) return error(404, "no synced table named " + table);
-    // A viewer of some communes reads the history of a row of theirs.
-    if (!who.communes.empty() && def->scope) {
-        const auto scope = store.row_scope(table, q.at("row"));
-        const auto* code = scope ? std::get_if<std::string>(&*scope) : nullptr;
-        if (!code || !who.reads(*code))
-            return error(404, "no row " + q.at("row") + " in " + table + " of your communes");
-    }
+    if (!readable(*def)) return error(404, "no row with that id in " + table + " of your communes");
     json out = json::array();
     // The server's own writes (and sides of conflicts) carry no device id.
     auto writer = [](const std::string& device_id) {
@@ -505,7 +517,7 @@ api_response row_history(server_store& store, const account& who,
         if (const auto* alive = std::get_if<std::int64_t>(&v)) return *alive ? "alive" : "deleted";
         return nullptr;
     };
-    for (const auto& a : store.audit(table, q.at("row")))
+    for (const auto& a : store.audit(table, row))
         for (const auto& c : a.cells) {
             bool row_cell = c.column == "*exists";
             out.push_back({{"time", iso8601_ms(a.at_ms)},
@@ -515,7 +527,7 @@ api_response row_history(server_store& store, const account& who,
                            {"old", row_cell ? existence(c.old_value) : to_json(c.old_value)},
                            {"new", row_cell ? existence(c.new_value) : to_json(c.new_value)}});
         }
-    for (const auto& c : store.conflicts({.table = table, .row_id = q.at("row")})) {
+    for (const auto& c : store.conflicts({.table = table, .row_id = row})) {
         out.push_back({{"time", iso8601_ms(c.created_at_ms)},
                        {"device_id", writer(c.loser.device_id)},
                        {"kind", "conflict"},
@@ -550,7 +562,7 @@ api_response criterion19(server_store& store, const account& who,
         year = whole_number(q.at("year"));
         if (!year) return error(400, "year must be a number such as 2022");
     } else {
-        year = latest_assessment_year(store, who);
+        year = default_report_year(store, who);
     }
     if (!year)
         return error(404, std::string("no assessment has been recorded yet") +
@@ -607,6 +619,7 @@ struct request {
     const account& who;
     const std::map<std::string, std::string>& query;
     const std::string& body;
+    const std::optional<std::string>& refused_early; // by the HTTP session, before the queue
     std::string name;     // a route of arg::text: the path's text between prefix and suffix
     std::uint64_t id = 0; // a route of arg::id
 };
@@ -780,7 +793,7 @@ constexpr route routes[] = {
      [](request& r) { return report_file(r, true); }},
     {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
     {"POST", "/admin/v1/schema", arg::none, "",
-     [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body); }},
+     [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body, r.refused_early); }},
 };
 
 // Whether `path` has the route's shape; fills in the part of the path it takes.
@@ -808,7 +821,8 @@ bool matches(const route& rt, const std::string& path, request& r) {
 
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
                           const account& who, const std::string& method, const std::string& target,
-                          const std::string& body) {
+                          const std::string& body,
+                          const std::optional<std::string>& refused_early) {
     auto path = target.substr(0, target.find('?'));
     if (method != "GET" && !who.is_admin())
         return error(403,
@@ -819,7 +833,7 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     } catch (const bad_query& e) {
         return error(400, e.what());
     }
-    request r{state, store, auth, who, q, body, {}, 0};
+    request r{state, store, auth, who, q, body, refused_early, {}, 0};
     std::string allowed;
     for (const auto& rt : routes) {
         if (!matches(rt, path, r)) continue;

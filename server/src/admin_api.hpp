@@ -20,8 +20,10 @@ struct api_response {
     std::string filename = ""; // a download, sent as an attachment of this name
 };
 
+// `refused_early`: a refusal the HTTP session decided before it queued the request to the
+// database thread (schema_refusal), answered once the account may make the change.
 api_response handle_admin(server_state& state, server_store& store, auth_store& auth,
                           const account& who, const std::string& method, const std::string& target,
-                          const std::string& body);
+                          const std::string& body, const std::optional<std::string>& refused_early);
 
 } // namespace noi::server

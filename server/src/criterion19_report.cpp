@@ -10,11 +10,14 @@
 //    it; a commune with no assessment does not meet it.
 // 4. A reader limited to some communes gets a report of those alone: every other commune's
 //    assessments are skipped before they are read, so none of their figures can reach it.
+// 5. A report asked for without a year is for the latest year with an assessment that is not
+//    after the current one; a year to come is reported only when asked for.
 #include "criterion19_report.hpp"
 
 #include <noi/sync/dates.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <tuple>
 
@@ -34,15 +37,29 @@ std::string text_of(const value& v) {
     return s ? *s : std::string();
 }
 
+// The calendar year in Asia/Ho_Chi_Minh (UTC+7, no summer time) at `ms` since 1970.
+std::int64_t year_in_the_province(std::int64_t ms) {
+    using namespace std::chrono;
+    const auto day = floor<days>(sys_time<milliseconds>(milliseconds(ms) + hours(7)));
+    return static_cast<int>(year_month_day(day).year());
+}
+
 } // namespace
 
-std::optional<std::int64_t> latest_assessment_year(server_store& store, const account& reader) {
+std::optional<std::int64_t> default_report_year(server_store& store, const account& reader) {
+    const auto now = year_in_the_province(store.now_ms());
     std::optional<std::int64_t> year;
+    bool any = false;
     for (const auto& a : store.live_rows("assessment")) {
         if (!reader.reads(text_of(a.values.at("commune_code")))) continue;
-        if (const auto* y = std::get_if<std::int64_t>(&a.values.at("year")))
-            year = std::max(year.value_or(*y), *y);
+        const auto* y = std::get_if<std::int64_t>(&a.values.at("year"));
+        if (!y) continue;
+        any = true;
+        // A year still to come is what a tablet typed, not what the province reports on
+        // (issue 28, item 10: an assessment for 9999 became everyone's default).
+        if (*y <= now) year = std::max(year.value_or(*y), *y);
     }
+    if (any && !year) return now;
     return year;
 }
 

@@ -18,7 +18,9 @@ namespace noi::server {
 // and `province` counts them alone, so no figure or warning comes from another commune (for an
 // account of the whole province `limited_to` is null).
 nlohmann::json criterion19_report(server_store& store, std::int64_t year, const account& reader);
-// The latest year an assessment of a commune `reader` reads is for; nullopt when none is.
-std::optional<std::int64_t> latest_assessment_year(server_store& store, const account& reader);
+// The year a report without one is for: the latest year of an assessment of a commune `reader`
+// reads, among years not after the current one in the province (UTC+7); the current year when
+// every such assessment is for a later year; nullopt when there is none.
+std::optional<std::int64_t> default_report_year(server_store& store, const account& reader);
 
 } // namespace noi::server

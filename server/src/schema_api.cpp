@@ -3,9 +3,13 @@
 #include "schema_api.hpp"
 #include "api_reply.hpp"
 
+#include <noi/protocol/codec.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/hlc.hpp>
 #include <noi/sync/schema_change.hpp>
+
+#include <limits>
+#include <variant>
 
 namespace noi::server {
 namespace {
@@ -51,7 +55,56 @@ std::optional<std::string> specs_from(const json& tables, std::vector<proto::tab
     return std::nullopt;
 }
 
+// The size of the WELCOME that brings `s` to a tablet behind it, with no rejection and the
+// largest numbers: what the schema alone asks of the tablet's decoder.
+std::size_t welcome_bytes(const schema& s) {
+    constexpr auto most = std::numeric_limits<std::uint64_t>::max();
+    proto::welcome w;
+    w.clock_ms = most;
+    w.scope = "00000";
+    w.acked_seq = most;
+    w.schema_version = s.version;
+    w.schema = proto::schema_offer{most, specs_of(s)};
+    return proto::encode(w).size();
+}
+
+// The schema a request to publish one describes, or why it is refused whatever the store holds.
+std::variant<schema, std::string> schema_requested(const std::string& body) {
+    json req = json::parse(body, nullptr, false);
+    if (req.is_discarded() || !req.is_object())
+        return "the schema must be a JSON object, as noi-admin schema show --json prints it";
+    if (!req.contains("version") || !req["version"].is_number_unsigned() ||
+        req["version"].get<std::uint64_t>() > 0xffffffffu)
+        return "\"version\" must be a whole number: the current version + 1";
+    const json tables = req.contains("tables") ? req["tables"] : json();
+    if (tables.is_array() && tables.size() > max_schema_tables)
+        return "the schema lists " + std::to_string(tables.size()) + " tables; a schema holds at " +
+               "most " + std::to_string(max_schema_tables) +
+               " (max_schema_tables), so that every tablet can take it";
+    std::vector<proto::table_spec> specs;
+    if (auto bad = specs_from(tables, specs)) return *bad;
+    try {
+        auto next = schema_of(req["version"].get<std::uint32_t>(), specs);
+        if (const auto bytes = welcome_bytes(next); bytes > max_schema_welcome_bytes)
+            return "the schema would take " + std::to_string(bytes / 1024) +
+                   " KiB of the WELCOME that brings it to a tablet, more than its " +
+                   std::to_string(max_schema_welcome_bytes / 1024) +
+                   " KiB (max_schema_welcome_bytes); use shorter names, or fewer tables and "
+                   "columns";
+        return next;
+    } catch (const sync_error& e) {
+        if (e.code() != errc::schema) throw;
+        return std::string(e.what());
+    }
+}
+
 } // namespace
+
+std::optional<std::string> schema_refusal(const std::string& body) {
+    auto read = schema_requested(body);
+    if (auto* why = std::get_if<std::string>(&read)) return std::move(*why);
+    return std::nullopt;
+}
 
 api_response schema_show(server_store& store) {
     auto out = schema_json(store.current_schema());
@@ -66,21 +119,14 @@ api_response schema_show(server_store& store) {
 }
 
 api_response schema_apply(server_store& store, auth_store& auth, const account& who,
-                          const std::string& body) {
-    json req = json::parse(body, nullptr, false);
-    if (req.is_discarded() || !req.is_object())
-        return error(400, "the schema must be a JSON object, as noi-admin schema show --json "
-                          "prints it");
+                          const std::string& body,
+                          const std::optional<std::string>& refused_early) {
     const auto stays = "; the schema stays at version " + std::to_string(store.schema_version());
-    if (!req.contains("version") || !req["version"].is_number_unsigned() ||
-        req["version"].get<std::uint64_t>() > 0xffffffffu)
-        return error(400, "\"version\" must be a whole number: the current version + 1" + stays);
-    std::vector<proto::table_spec> specs;
-    if (auto bad = specs_from(req.contains("tables") ? req["tables"] : json(), specs))
-        return error(400, *bad + stays);
+    if (refused_early) return error(400, *refused_early + stays);
+    auto read = schema_requested(body);
+    if (auto* why = std::get_if<std::string>(&read)) return error(400, *why + stays);
     try {
-        auto next = schema_of(req["version"].get<std::uint32_t>(), specs);
-        auto rec = store.apply_schema(next, who.name);
+        auto rec = store.apply_schema(std::get<schema>(read), who.name);
         auth.record(who.name, "schema apply", std::to_string(rec.version), rec.changes);
         auto out = schema_json(store.current_schema());
         out["changes"] = rec.changes;

@@ -1,6 +1,7 @@
 #include "device_registry.hpp"
 
 #include <noi/sync/error.hpp>
+#include <noi/sync/unicode_text.hpp>
 
 #include "site_bytes.hpp"
 
@@ -52,10 +53,14 @@ std::vector<device_status> device_registry::statuses() {
     std::vector<device_status> out;
     auto st = rep_.db().prepare(
         "SELECT d.device_id, d.scope, d.name, d.revoked, d.created_at, d.last_contact_at, "
-        "d.last_sync_at, d.pending, d.oldest_pending_at, d.clock_skew_ms, d.app_version, "
+        "d.last_sync_at, d.pending, d.oldest_pending_at, d.clock_skew_ms, "
+        "substr(d.app_version, 1, ?1), "
         "d.schema_version, d.refused_at, (SELECT count(*) FROM noi_quarantine q WHERE "
         "q.device_id = d.device_id AND q.status = 'open'), (SELECT name FROM commune c WHERE "
         "c.id = d.scope) FROM noi_devices d ORDER BY d.scope, d.name, d.device_id");
+    // An earlier release kept app_version whole: read only the characters that can be shown,
+    // one more than fit, so that a longer one is still cut with its "…".
+    st.bind(1, static_cast<std::int64_t>(max_app_version_bytes + 1));
     while (st.step()) {
         device_status s;
         s.dev = read_device(st);
@@ -65,7 +70,8 @@ std::vector<device_status> device_registry::statuses() {
         s.pending = int_or_none(st, 7);
         s.oldest_pending_at_ms = int_or_none(st, 8);
         s.clock_skew_ms = int_or_none(st, 9);
-        if (!st.column_is_null(10)) s.app_version = st.column_text(10);
+        if (!st.column_is_null(10))
+            s.app_version = clipped(st.column_text(10), max_app_version_bytes);
         s.schema_version = int_or_none(st, 11);
         s.refused_at_ms = int_or_none(st, 12);
         s.rejected_open = static_cast<std::uint64_t>(st.column_int(13));
@@ -202,7 +208,7 @@ void device_registry::record_contact(const std::string& device_id, const proto::
     const auto clock_ms =
         static_cast<std::int64_t>(std::min<std::uint64_t>(h.clock_ms, std::uint64_t{1} << 62));
     upd.bind(5, clock_ms - now)
-        .bind(6, h.app_version)
+        .bind(6, clipped(h.app_version, max_app_version_bytes))
         .bind(7, static_cast<std::int64_t>(h.schema_version));
     upd.run();
 }

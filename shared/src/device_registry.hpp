@@ -40,6 +40,10 @@ public:
     std::optional<std::uint64_t> acked(const site_id& site, const std::string& device_id);
     void set_acked(const site_id& site, std::uint64_t acked);
 
+    // A HELLO's app_version is kept to this many bytes (cut at a character, ending in "…"): it
+    // is the tablet's to say, and every fleet page shows it (issue 28, item 10: 1 MiB was kept).
+    static constexpr std::size_t max_app_version_bytes = 64;
+
     // What a HELLO says of the device, for the fleet status.
     void record_contact(const std::string& device_id, const proto::hello& h);
     // A push applied `rows` of the changes the round's HELLO counted as pending.

@@ -52,8 +52,8 @@ table_def table_of(const proto::table_spec& spec) {
     for (const auto& c : spec.columns) {
         if (!is_plain_name(c.name) || c.name == "id")
             refuse("column \"" + c.name + "\" of table " + name +
-                   " is not allowed; use lower-case letters, digits and _ (not id, which every "
-                   "table has)");
+                   " is not allowed; use lower-case letters, digits and _ (at most 63, starting "
+                   "with a letter; not id, which every table has)");
         if (!seen.insert(c.name).second)
             refuse("column " + c.name + " appears twice in table " + name);
         auto type = type_named(c.type);

@@ -432,6 +432,53 @@ class Console(unittest.TestCase):
         self.assertEqual(codes, [COMMUNE_A])
         self.sign_out()
 
+    def test_13_a_new_value_is_typed_by_its_column_and_refused_in_the_pages_language(self):
+        # Issue 28, item 14: "02" typed for a text column was sent as the number 2, and a value
+        # a column could not take was refused by the server, in English.
+        self.exec(self.a, "UPDATE household SET village = 'Bản 01', members = 8 WHERE id = 'h1'")
+        self.exec(self.b, "UPDATE household SET village = 'Bản 03', members = 9 WHERE id = 'h1'")
+        self.sync(self.a)
+        self.sync(self.b)
+        conflicts = json.loads(self.admin("conflicts", "list", "--json"))
+        village = next(c for c in conflicts if c["column"] == "village")
+        members = next(c for c in conflicts if c["column"] == "members")
+        self.sign_in("hoa", ADMIN_PASSWORD)
+        status, body = self.fetch("GET", f"/admin/v1/conflicts/{village['id']}")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["column_type"], "TEXT")
+
+        # A whole-number column: text, a fraction and an empty box are refused on the page, in
+        # Vietnamese, and nothing is sent.
+        self.open(f"/conflicts/{members['id']}", "conflicts")
+        value = self.find("#resolve-value")
+        for typed, words in (("tám", "không phải số nguyên"), ("8.5", "không phải số nguyên"),
+                             ("", "ô giá trị còn trống")):
+            value.clear()
+            value.send_keys(typed)
+            self.driver.find_element(By.CSS_SELECTOR, "#resolve-form button").click()
+            self.wait(lambda d: words in d.find_element(By.ID, "notice").text)
+            self.assertIn("Không thực hiện được", self.driver.find_element(By.ID, "notice").text)
+        self.shot("14-conflict-refused-value")
+        status, body = self.fetch("GET", f"/admin/v1/conflicts/{members['id']}")
+        self.assertEqual(json.loads(body)["status"], "open")
+        # "No value" says NULL, and only it: the box is set aside.
+        self.driver.find_element(By.ID, "resolve-null").click()
+        self.assertFalse(value.is_enabled())
+        self.driver.find_element(By.CSS_SELECTOR, "#resolve-form button").click()
+        self.find("#resolved-by")
+
+        # A text column keeps what was typed: "02" stays the text "02".
+        self.open(f"/conflicts/{village['id']}", "conflicts")
+        self.find("#resolve-value").send_keys("02")
+        self.driver.find_element(By.CSS_SELECTOR, "#resolve-form button").click()
+        self.find("#resolved-by")
+        for t in (self.a, self.b):
+            self.sync(t)
+            self.assertEqual(self.query(t, "SELECT village, typeof(village) AS type, members "
+                                           "FROM household WHERE id = 'h1'"),
+                             [{"village": "02", "type": "text", "members": None}])
+        self.sign_out()
+
 
 def main():
     global ARGS

@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
 using namespace noi;
 using json = nlohmann::json;
 
@@ -414,6 +416,83 @@ TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing
     auto none = as(viewer_of({"01858"}), "/admin/v1/reports/criterion19");
     EXPECT_EQ(none.status, 404u);
     EXPECT_NE(none.body.find("for your communes"), std::string::npos) << none.body;
+}
+
+// Issue 28, item 9: a viewer of one commune asked for another commune's row by its id alone and
+// was told its table ("no row h-b in household of your communes"), where an id no row has got
+// "no table holds a row": whether an id exists elsewhere, and where, leaked.
+TEST_F(console_api, a_viewer_cannot_tell_another_communes_row_from_one_that_does_not_exist) {
+    test::temp_dir dir;
+    const auto a = server.enrol("01849"), b = server.enrol("01852");
+    test::test_tablet ta(dir.file("a.db"), server.url(), a.token),
+        tb(dir.file("b.db"), server.url(), b.token);
+    ta.t->exec("INSERT INTO household(id, commune_code, members, village) VALUES "
+               "('h-a', '01849', 4, 'Nà Pài')");
+    tb.t->exec("INSERT INTO household(id, commune_code, members, village) VALUES "
+               "('h-b', '01852', 3, 'Bản Giềng'), ('h-gone', '01852', 2, 'Bản Giềng')");
+    ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
+    ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
+    tb.t->exec("DELETE FROM household WHERE id = 'h-gone'"); // a tombstone answers too
+    ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
+    auto r = as_admin("POST", "/admin/v1/accounts",
+                      {{"name", "xem-01849"}, {"role", "viewer"}, {"communes", {"01849"}}});
+    ASSERT_EQ(r.status, 201u) << r.body;
+    const auto viewer = json::parse(r.body)["token"].get<std::string>();
+    auto as = [&](const std::string& token, const std::string& target) {
+        return test::http_probe(server.url(), "GET", target,
+                                {{"Authorization", "Bearer " + token}});
+    };
+
+    // Its own commune's row it reads, by id alone and with its table.
+    EXPECT_EQ(as(viewer, "/admin/v1/history?row=h-a").status, 200u);
+    EXPECT_EQ(as(viewer, "/admin/v1/history?row=h-a&table=household").status, 200u);
+    for (const std::string table : {"", "&table=household", "&table=incident", "&table="}) {
+        const auto none = as(viewer, "/admin/v1/history?row=h-none" + table);
+        EXPECT_EQ(none.status, 404u) << table;
+        for (const std::string other : {"h-b", "h-gone"}) {
+            const auto answer = as(viewer, "/admin/v1/history?row=" + other + table);
+            EXPECT_EQ(answer.status, none.status) << other << table;
+            EXPECT_EQ(answer.body, none.body) << other << table;
+            EXPECT_EQ(answer.header("content-type"), none.header("content-type"));
+            EXPECT_EQ(answer.body.find("Bản Giềng"), std::string::npos);
+        }
+    }
+    // The province's admin still finds the row by its id alone.
+    const auto whole = as(server.admin_token(), "/admin/v1/history?row=h-b");
+    ASSERT_EQ(whole.status, 200u) << whole.body;
+    EXPECT_NE(whole.body.find("Bản Giềng"), std::string::npos) << whole.body;
+}
+
+// Issue 28, item 10: one assessment for the year 9999, from any tablet, made 9999 the report's
+// year for the whole province (its latest year), where nothing else was recorded.
+TEST_F(console_api, an_assessment_for_a_year_to_come_never_becomes_the_reports_default_year) {
+    test::temp_dir dir;
+    const auto a = server.enrol("01849"), b = server.enrol("01852");
+    test::test_tablet ta(dir.file("a.db"), server.url(), a.token),
+        tb(dir.file("b.db"), server.url(), b.token);
+    ta.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+               "VALUES ('a1', '01849', 2024, 1, 1, '2024-11-30')");
+    tb.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+               "VALUES ('b1', '01852', 9999, 1, 1, '2024-12-01')");
+    ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
+    ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
+    auto year_of = [&](const std::string& target) {
+        auto r = as_admin("GET", target);
+        EXPECT_EQ(r.status, 200u) << r.body;
+        return json::parse(r.body)["year"].get<std::int64_t>();
+    };
+    EXPECT_EQ(year_of("/admin/v1/reports/criterion19"), 2024);
+    EXPECT_EQ(year_of("/admin/v1/reports/criterion19?year=9999"), 9999) << "still reachable";
+    auto csv = test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.csv",
+                                {{"Authorization", "Bearer " + server.admin_token()}});
+    EXPECT_NE(csv.header("content-disposition").find("tieu-chi-19-2024.csv"), std::string::npos);
+
+    // With only years to come recorded, the default is the year it is now in the province.
+    database(server.data_dir() + "/noi.db", false).exec("UPDATE assessment SET year = 9999");
+    const auto now = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
+                                                           std::chrono::hours(7));
+    const auto this_year = static_cast<int>(std::chrono::year_month_day(now).year());
+    EXPECT_EQ(year_of("/admin/v1/reports/criterion19"), this_year);
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 
 #include <admin/http_client.hpp>
 #include <noi/protocol/codec.hpp>
+#include <noi/sync/database.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -400,4 +401,42 @@ TEST(hostile_client,
     EXPECT_EQ(e->code, proto::error_code::quota_exceeded);
     EXPECT_EQ(e->cond, proto::condition::transient);
     EXPECT_NE(e->message.find("within the last hour"), std::string::npos) << e->message;
+}
+
+// Issue 28, item 10: a HELLO's app_version of 1 MiB was stored whole and sent in every fleet
+// page, to the console and to noi-admin status. It is cut at a character, and one an earlier
+// release stored whole is cut when read.
+TEST(hostile_client, a_tablets_long_app_version_is_kept_short_in_the_fleet) {
+    test::live_server server;
+    auto dev = server.enrol("01849");
+    proto::hello h;
+    h.app_version = "noi-client/1 "; // so that byte 61, where the cut falls, is inside "ả"
+    while (h.app_version.size() < (1u << 20) - 16)
+        h.app_version += "phiên bản ";
+    auto tr = open_session(server, dev.token, 0x7a, h);
+    auto welcome = proto::decode(tr->receive(10s));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(welcome));
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(std::get<proto::message>(welcome)));
+    tr->close();
+    auto shown = [&] {
+        auto r = admin::request(server.url(), "GET", "/admin/v1/status", server.admin_token(), "");
+        EXPECT_EQ(r.status, 200u);
+        EXPECT_LT(r.body.size(), 2000u);
+        return nlohmann::json::parse(r.body).at(0)["app_version"].get<std::string>();
+    };
+    const auto kept = shown();
+    EXPECT_LE(kept.size(), 64u);
+    EXPECT_TRUE(kept.starts_with("noi-client/1 phiên bản")) << kept;
+    EXPECT_TRUE(kept.ends_with("…")) << kept;
+    EXPECT_EQ(kept.find("\xef\xbf\xbd"), std::string::npos) << "cut inside a character: " << kept;
+    database db(server.data_dir() + "/noi.db", false);
+    auto stored = db.prepare("SELECT app_version FROM noi_devices");
+    ASSERT_TRUE(stored.step());
+    EXPECT_EQ(stored.column_text(0), kept);
+    stored.reset();
+
+    db.exec("UPDATE noi_devices SET app_version = 'noi/1 ' || hex(randomblob(500000))");
+    const auto old = shown();
+    EXPECT_LE(old.size(), 64u);
+    EXPECT_TRUE(old.starts_with("noi/1 ") && old.ends_with("…")) << old;
 }

@@ -1,6 +1,7 @@
 // Schema versions as an admin and an officer meet them (issue 17): noi-admin schema show and
 // apply against a real server, tablets following it with noi-client, and a server restored
 // behind its tablets.
+#include "http_probe.hpp"
 #include "server_process.hpp"
 
 #include <gtest/gtest.h>
@@ -177,4 +178,84 @@ TEST_F(schema_cli, a_server_restored_behind_its_tablet_refuses_it_and_the_tablet
     synced(da);
     EXPECT_EQ(status_of(da)["pending"], 0);
     EXPECT_EQ(server_count("SELECT count(*) FROM border_patrol WHERE id = 'bp1'"), 1);
+}
+
+// Issue 28, item 6: a schema of 10,100 empty tables was published (the database thread busy for
+// 46.7 s), and then every tablet refused the WELCOME that carried it. A schema beyond what a
+// tablet takes is refused with the limit named, before the database thread, and nothing changes.
+TEST_F(schema_cli, a_schema_beyond_what_tablets_take_is_refused_and_tablets_go_on_syncing) {
+    auto db = tablet(enrol("01849"), "a");
+    synced(db);
+    auto base = shown();
+    base.erase("history");
+    base["version"] = 2;
+    auto with = [&](auto edit) {
+        json s = base;
+        edit(s["tables"]);
+        return s.dump();
+    };
+    auto a_table = [](const std::string& name, int columns, std::size_t name_bytes = 1) {
+        json t{{"name", name}, {"scope", nullptr}, {"columns", json::array()}};
+        for (int i = 0; i < columns; ++i) {
+            auto column = "c" + std::to_string(i);
+            column.resize(std::max(column.size(), name_bytes), 'x');
+            t["columns"].push_back({{"name", column}, {"type", "TEXT"}});
+        }
+        return t;
+    };
+    const std::vector<std::pair<std::string, std::string>> refused = {
+        {with([&](json& t) {
+             for (int i = 0; i < 10'100; ++i)
+                 t.push_back(a_table("t" + std::to_string(i), 0));
+         }),
+         "a schema holds at most 200 (max_schema_tables)"},
+        {with([&](json& t) { t.push_back(a_table("wide", 64)); }), "more than 63 columns"},
+        {with([&](json& t) { t.push_back(a_table(std::string(64, 'n'), 1)); }), "at most 63"},
+        {with([&](json& t) { t.push_back(a_table("long_columns", 1, 64)); }), "at most 63"},
+        {with([&](json& t) { t.push_back(a_table("Bảng-mới", 1)); }), "lower-case letters"},
+        // Each table and name within its limit, all of them too much for one WELCOME.
+        {with([&](json& t) {
+             for (int i = 0; i < 60; ++i) {
+                 auto name = "w" + std::to_string(i);
+                 name.resize(63, 'x');
+                 t.push_back(a_table(name, 63, 63));
+             }
+         }),
+         "KiB (max_schema_welcome_bytes)"},
+    };
+    const std::vector<std::pair<std::string, std::string>> as_admin{
+        {"Authorization", "Bearer " + admin_token}, {"Content-Type", "application/json"}};
+    for (const auto& [body, words] : refused) {
+        ASSERT_LT(body.size(), 1u << 20) << words << ": the request must fit the HTTP limit";
+        const auto started = std::chrono::steady_clock::now();
+        auto a = test::http_probe(url, "POST", "/admin/v1/schema", as_admin, body);
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << words;
+        EXPECT_EQ(a.status, 400u) << words;
+        EXPECT_NE(a.body.find(words), std::string::npos) << a.body;
+        EXPECT_NE(a.body.find("the schema stays at version 1"), std::string::npos) << a.body;
+        EXPECT_EQ(shown()["version"], 1) << words;
+        // Read before the queue, answered only once the credential is: none is still 401.
+        EXPECT_EQ(test::http_probe(url, "POST", "/admin/v1/schema", {}, body).status, 401u);
+    }
+    auto file = dir.file("too-many.json");
+    std::ofstream(file) << refused.front().first;
+    auto cli = admin({"schema", "apply", file});
+    EXPECT_EQ(cli.exit_code, 1);
+    EXPECT_NE(cli.err.find("at most 200"), std::string::npos) << cli.err;
+
+    exec(db, "INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01849', 'Lò "
+             "Văn Pọm')");
+    synced(db);
+    EXPECT_EQ(status_of(db)["schema_version"], 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM militia_member WHERE id = 'm1'"), 1);
+
+    // At the limit, it is published, and the tablet takes it.
+    auto at_limit = next_version([&](json& s) {
+        for (auto i = s["tables"].size(); i < 200; ++i)
+            s["tables"].push_back(a_table("register_" + std::to_string(i), 2));
+    });
+    auto applied = admin({"schema", "apply", at_limit});
+    ASSERT_EQ(applied.exit_code, 0) << applied.err;
+    synced(db);
+    EXPECT_EQ(status_of(db)["schema_version"], 2);
 }
