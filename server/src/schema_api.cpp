@@ -76,7 +76,8 @@ std::variant<schema, std::string> schema_requested(const std::string& body) {
     if (!req.contains("version") || !req["version"].is_number_unsigned() ||
         req["version"].get<std::uint64_t>() > 0xffffffffu)
         return "\"version\" must be a whole number: the current version + 1";
-    const json tables = req.contains("tables") ? req["tables"] : json();
+    const json none;
+    const json& tables = req.contains("tables") ? req["tables"] : none;
     if (tables.is_array() && tables.size() > max_schema_tables)
         return "the schema lists " + std::to_string(tables.size()) + " tables; a schema holds at " +
                "most " + std::to_string(max_schema_tables) +
