@@ -31,7 +31,8 @@ struct reference_fixture : hostile_fixture {
 
 } // namespace
 
-TEST_F(reference_fixture, a_province_wide_devices_push_of_reference_data_is_quarantined_and_changes_nothing) {
+TEST_F(reference_fixture,
+       a_province_wide_devices_push_of_reference_data_is_quarantined_and_changes_nothing) {
     const version v{hlc_from_ms(wall.now_ms()) + 1, site_p};
     proto::row_change rename; // what a stolen province token would send: every commune renamed
     rename.table = "commune";
@@ -59,8 +60,8 @@ TEST_F(reference_fixture, a_province_wide_devices_push_of_reference_data_is_quar
     const auto seq_before = server->server_seq();
     const auto audit_before = server->audit("commune", "01849").size();
     emissions emitted;
-    auto r = server->push(prov, site_p, proto::push{0, 4, {rename, made_up, removed, own}},
-                          &emitted);
+    auto r =
+        server->push(prov, site_p, proto::push{0, 4, {rename, made_up, removed, own}}, &emitted);
     ASSERT_TRUE(std::holds_alternative<proto::push_ack>(r));
     const auto& ack = std::get<proto::push_ack>(r);
     ASSERT_EQ(ack.rejections.size(), 3u);
@@ -87,7 +88,8 @@ TEST_F(reference_fixture, a_province_wide_devices_push_of_reference_data_is_quar
     EXPECT_EQ(text("SELECT name FROM commune WHERE id = '01849'"), "Dương Quang");
 }
 
-TEST_F(reference_fixture, an_admins_write_of_reference_data_names_the_account_and_reaches_every_device) {
+TEST_F(reference_fixture,
+       an_admins_write_of_reference_data_names_the_account_and_reaches_every_device) {
     const auto before = server->server_seq();
     server->write_cells("commune", "01849", {{name_col, std::string("Phường Dương Quang")}},
                         std::nullopt, "admin:hoa.nguyen");
@@ -118,11 +120,11 @@ TEST_F(reference_fixture, an_admins_write_of_reference_data_names_the_account_an
 // next edit still wins over the last (it would be kept as the older version otherwise).
 TEST_F(reference_fixture, an_edit_after_a_restart_with_the_wall_clock_behind_still_wins) {
     wall.advance(3'600'000);
-    server->write_cells("commune", "01849", {{name_col, std::string("Tên thứ nhất")}},
-                        std::nullopt, "admin:a");
+    server->write_cells("commune", "01849", {{name_col, std::string("Tên thứ nhất")}}, std::nullopt,
+                        "admin:a");
     wall.set(wall.now_ms() - 3'000'000);
     restart({});
-    server->write_cells("commune", "01849", {{name_col, std::string("Tên thứ hai")}},
-                        std::nullopt, "admin:b");
+    server->write_cells("commune", "01849", {{name_col, std::string("Tên thứ hai")}}, std::nullopt,
+                        "admin:b");
     EXPECT_EQ(text("SELECT name FROM commune WHERE id = '01849'"), "Tên thứ hai");
 }
