@@ -764,6 +764,8 @@ constexpr route routes[] = {
     {"GET", "/admin/v1/reports/criterion19.xlsx", arg::none, "",
      [](request& r) { return report_file(r, true); }},
     {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
+    {"POST", "/admin/v1/schema", arg::none, "",
+     [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body); }},
     {"GET", "/admin/v1/reference/", arg::text, "",
      [](request& r) { return reference_list(r.store, r.name, r.query); }},
     {"GET", "/admin/v1/reference/", arg::table_row, "",
@@ -776,8 +778,6 @@ constexpr route routes[] = {
      [](request& r) {
          return reference_delete(r.state, r.store, r.auth, r.who, r.name, r.row_id);
      }},
-    {"POST", "/admin/v1/schema", arg::none, "",
-     [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body); }},
 };
 
 // Whether `path` has the route's shape; fills in the part of the path it takes.
