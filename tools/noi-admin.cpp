@@ -77,6 +77,11 @@ std::string text(const json& v) {
                                      : v.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+// A value as JSON writes it (text in quotes), its control characters escaped.
+std::string as_json(const json& v) {
+    return noi::tools::printable(v.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 // A time as people here read it (Asia/Ho_Chi_Minh); "-" for none.
 std::string when(const json& v) {
     if (!v.is_string()) return "-";
@@ -365,6 +370,35 @@ int main(int argc, char** argv) {
                   "With --csv: one line per commune, named, with its district");
     c19->add_flag("--json", c.as_json, "Print JSON");
 
+    auto* reference = app.add_subcommand(
+        "reference", "The province's reference data (the communes): read it, and change it as "
+                     "no tablet may; every change is in the admin log");
+    reference->require_subcommand(1);
+    std::string ref_table, ref_id, ref_object;
+    std::vector<std::string> ref_values;
+    auto* rlist = reference->add_subcommand("list", "Every row of a reference table");
+    rlist->add_option("TABLE", ref_table, "The table, e.g. commune")->required();
+    rlist->add_flag("--json", c.as_json, "Print JSON");
+    auto* rshow = reference->add_subcommand("show", "One row of a reference table");
+    rshow->add_option("TABLE", ref_table, "The table, e.g. commune")->required();
+    rshow->add_option("ID", ref_id, "The row's id, e.g. a commune's code")->required();
+    rshow->add_flag("--json", c.as_json, "Print JSON");
+    auto* rset = reference->add_subcommand(
+        "set", "Make a row or change its cells; every tablet takes it at its next sync");
+    rset->add_option("TABLE", ref_table, "The table, e.g. commune")->required();
+    rset->add_option("ID", ref_id, "The row's id, e.g. a commune's code")->required();
+    rset->add_option("--value", ref_values,
+                     "COLUMN=JSON, once per column: name='\"Phường Dương Quang\"', key_area=1");
+    rset->add_option("--values", ref_object,
+                     "Instead or as well: a JSON object of column → value, e.g. "
+                     "'{\"name\": \"Phường Dương Quang\", \"kind\": \"phuong\"}'");
+    rset->add_flag("--json", c.as_json, "Print JSON");
+    auto* rdelete = reference->add_subcommand(
+        "delete", "Delete a row; every tablet drops it at its next sync (set brings it back)");
+    rdelete->add_option("TABLE", ref_table, "The table, e.g. commune")->required();
+    rdelete->add_option("ID", ref_id, "The row's id")->required();
+    rdelete->add_flag("--json", c.as_json, "Print JSON");
+
     auto* schema_cmd = app.add_subcommand(
         "schema", "The application's tables and columns, and publishing a new version of them");
     schema_cmd->require_subcommand(1);
@@ -389,6 +423,8 @@ int main(int argc, char** argv) {
             throw CLI::RequiredError("a quarantine id, or --all");
         if (*cresolve && cid_opt->count() == 0 && cdevice_opt->count() == 0)
             throw CLI::RequiredError("a conflict id, or --device");
+        if (*rset && ref_values.empty() && ref_object.empty())
+            throw CLI::RequiredError("--value COLUMN=JSON, or --values with a JSON object");
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? ok : usage;
     }
@@ -687,6 +723,61 @@ int main(int argc, char** argv) {
                 print_table(rows, {"table", "id", "commune", "KiB", "pulled"});
                 if (out.empty()) std::cout << "no row is too large\n";
             }
+        } else if (*rlist) {
+            rc = call(c, "GET", "/admin/v1/reference/" + enc(ref_table), "", out);
+            if (rc == ok && !c.as_json) {
+                std::vector<std::string> cols{"id"};
+                if (!out.empty())
+                    for (const auto& [column, v] : out[0].items())
+                        if (column != "id") cols.push_back(column);
+                print_table(out, cols);
+            }
+        } else if (*rshow) {
+            rc = call(c, "GET", "/admin/v1/reference/" + enc(ref_table) + "/" + enc(ref_id), "",
+                      out);
+            if (rc == ok && !c.as_json)
+                for (const auto& [column, v] : out.items())
+                    std::cout << column << ": " << text(v) << "\n";
+        } else if (*rset) {
+            auto body =
+                ref_object.empty() ? json::object() : json::parse(ref_object, nullptr, false);
+            if (!body.is_object()) {
+                std::cerr << "error: --values must be a JSON object of column → value, for example "
+                             "'{\"name\": \"Phường Dương Quang\"}'\n";
+                return usage;
+            }
+            for (const auto& arg : ref_values) {
+                const auto eq = arg.find('=');
+                json v = eq == std::string::npos ? json(nullptr)
+                                                 : json::parse(arg.substr(eq + 1), nullptr, false);
+                if (eq == 0 || eq == std::string::npos || v.is_discarded() || v.is_object() ||
+                    v.is_array()) {
+                    std::cerr << "error: --value " << noi::tools::printable(arg)
+                              << " is not COLUMN=JSON; the value is a JSON scalar, text in its "
+                                 "quotes: --value 'name=\"Phường Dương Quang\"', --value "
+                                 "key_area=1\n";
+                    return usage;
+                }
+                body[arg.substr(0, eq)] = v;
+            }
+            rc = call(c, "PUT", "/admin/v1/reference/" + enc(ref_table) + "/" + enc(ref_id),
+                      body.dump(), out);
+            if (rc == ok && !c.as_json) {
+                const auto what = text(out["table"]) + " " + text(out["id"]);
+                if (out["changed"].empty()) std::cout << what << ": nothing to change\n";
+                if (out["created"].get<bool>()) std::cout << "made " << what << "\n";
+                for (const auto& ch : out["changed"])
+                    std::cout << what << ": " << text(ch["column"]) << " " << as_json(ch["old"])
+                              << " → " << as_json(ch["new"]) << "\n";
+                if (!out["changed"].empty())
+                    std::cout << "every tablet takes it at its next sync\n";
+            }
+        } else if (*rdelete) {
+            rc = call(c, "DELETE", "/admin/v1/reference/" + enc(ref_table) + "/" + enc(ref_id), "",
+                      out);
+            if (rc == ok && !c.as_json)
+                std::cout << "deleted " << text(out["table"]) << " " << text(out["id"])
+                          << "; every tablet drops it at its next sync\n";
         } else if (*sshow) {
             rc = call(c, "GET", "/admin/v1/schema", "", out);
             if (rc == ok && !c.as_json) print_schema(out);

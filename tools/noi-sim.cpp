@@ -58,6 +58,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
         schema_runs += r.schema_published_at >= 0;
         total.apps_upgraded += r.apps_upgraded;
         total.new_schema_writes += r.new_schema_writes;
+        total.reference_edits += r.reference_edits;
         if (!r.problems.empty()) {
             ++failed;
             std::cerr << "seed " << s << " FAILED (replay: noi-sim core --seed " << s
@@ -89,6 +90,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                           {"schema_changes", schema_runs},
                           {"apps_upgraded", total.apps_upgraded},
                           {"new_schema_writes", total.new_schema_writes},
+                          {"reference_edits", total.reference_edits},
                           {"seconds", secs}}
                          .dump()
                   << "\n";
@@ -115,6 +117,8 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                     "upgraded, %llu writes to the new table and column\n",
                     static_cast<unsigned long long>(schema_runs), total.apps_upgraded,
                     static_cast<unsigned long long>(total.new_schema_writes));
+        std::printf("  reference edits    %llu by an admin, taken by every tablet\n",
+                    static_cast<unsigned long long>(total.reference_edits));
         std::printf("  result             %s\n",
                     failed ? "DIVERGED (see above)"
                            : "every replica converged; nothing lost; no row outside its scope");

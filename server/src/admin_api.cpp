@@ -1,9 +1,11 @@
 #include "admin_api.hpp"
 #include "api_query.hpp"
 #include "api_reply.hpp"
+#include "cell_json.hpp"
 #include "criterion19_report.hpp"
 #include "fleet_api.hpp"
 #include "qr_code.hpp"
+#include "reference_api.hpp"
 #include "report_files.hpp"
 #include "schema_api.hpp"
 
@@ -15,6 +17,7 @@
 #include <noi/sync/unicode_text.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -111,29 +114,6 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
     }
 }
 
-json to_json(const value& v) {
-    return std::visit(
-        [](const auto& x) -> json {
-            using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, std::monostate>)
-                return nullptr;
-            else if constexpr (std::is_same_v<T, blob>)
-                return to_hex(x.bytes);
-            else
-                return x;
-        },
-        v);
-}
-
-std::optional<value> from_json(const json& j) {
-    if (j.is_null()) return value{};
-    if (j.is_boolean()) return value{std::int64_t{j.get<bool>() ? 1 : 0}};
-    if (j.is_number_integer()) return value{j.get<std::int64_t>()};
-    if (j.is_number_float()) return value{j.get<double>()};
-    if (j.is_string()) return value{j.get<std::string>()};
-    return std::nullopt;
-}
-
 // Every device by id: answers name devices (people know tablets by their names) and check
 // the reader's communes through them.
 using device_map = std::map<std::string, device>;
@@ -181,15 +161,17 @@ json conflict_json(const conflict_record& c, const device_map& devices) {
     return j;
 }
 
-// The MIDDLE of PREFIX MIDDLE SUFFIX, when path has that shape with a non-empty middle, its
-// %XX escapes decoded (noi-admin encodes every path segment: an account name may hold '@').
+// The MIDDLE of PREFIX MIDDLE SUFFIX, when path has that shape with a non-empty middle of one
+// segment, its %XX escapes decoded (noi-admin encodes every path segment: an account name may
+// hold '@'). A capture never spans '/', so /reference/TABLE and /reference/TABLE/ID differ.
 std::optional<std::string> text_in(const std::string& path, const std::string& prefix,
                                    const std::string& suffix) {
     if (path.rfind(prefix, 0) != 0 || path.size() <= prefix.size() + suffix.size() ||
         path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0)
         return std::nullopt;
-    return percent_decoded(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()),
-                           false);
+    const auto middle = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+    if (middle.find('/') != std::string::npos) return std::nullopt;
+    return percent_decoded(middle, false);
 }
 
 std::optional<std::uint64_t> id_in(const std::string& path, const std::string& prefix,
@@ -620,11 +602,15 @@ struct request {
     const std::map<std::string, std::string>& query;
     const std::string& body;
     const std::optional<std::string>& refused_early; // by the HTTP session, before the queue
-    std::string name;     // a route of arg::text: the path's text between prefix and suffix
+    std::string name;     // a route of arg::text: the path's text between prefix and suffix;
+                          // of arg::table_row: the table
     std::uint64_t id = 0; // a route of arg::id
+    std::string row_id;   // a route of arg::table_row: the row's id, after the table
 };
 
-enum class arg { none, id, text };
+// A route's path is PREFIX, or PREFIX ARG SUFFIX with ARG one segment: a number (id), text, or
+// two segments TABLE/ID (table_row, with no suffix).
+enum class arg { none, id, text, table_row };
 
 // A path is PREFIX, or PREFIX ARG SUFFIX; the first route whose method (nullptr: any) and path
 // match answers. A route of any method after one of a given method answers the others.
@@ -794,6 +780,18 @@ constexpr route routes[] = {
     {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
     {"POST", "/admin/v1/schema", arg::none, "",
      [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body, r.refused_early); }},
+    {"GET", "/admin/v1/reference/", arg::text, "",
+     [](request& r) { return reference_list(r.store, r.name, r.query); }},
+    {"GET", "/admin/v1/reference/", arg::table_row, "",
+     [](request& r) { return reference_show(r.store, r.name, r.row_id); }},
+    {"PUT", "/admin/v1/reference/", arg::table_row, "",
+     [](request& r) {
+         return reference_set(r.state, r.store, r.auth, r.who, r.name, r.row_id, r.body);
+     }},
+    {"DELETE", "/admin/v1/reference/", arg::table_row, "",
+     [](request& r) {
+         return reference_delete(r.state, r.store, r.auth, r.who, r.name, r.row_id);
+     }},
 };
 
 // Whether `path` has the route's shape; fills in the part of the path it takes.
@@ -813,6 +811,17 @@ bool matches(const route& rt, const std::string& path, request& r) {
             return true;
         }
         return false;
+    case arg::table_row: {
+        if (path.rfind(rt.prefix, 0) != 0) return false;
+        const auto slash = path.find('/', std::strlen(rt.prefix));
+        if (slash == std::string::npos) return false;
+        auto table = text_in(path.substr(0, slash + 1), rt.prefix, "/");
+        auto row = text_in(path, path.substr(0, slash + 1), "");
+        if (!table || !row) return false;
+        r.name = std::move(*table);
+        r.row_id = std::move(*row);
+        return true;
+    }
     }
     return false;
 }
@@ -833,7 +842,7 @@ api_response handle_admin(server_state& state, server_store& store, auth_store& 
     } catch (const bad_query& e) {
         return error(400, e.what());
     }
-    request r{state, store, auth, who, q, body, refused_early, {}, 0};
+    request r{state, store, auth, who, q, body, refused_early, {}, 0, {}};
     std::string allowed;
     for (const auto& rt : routes) {
         if (!matches(rt, path, r)) continue;

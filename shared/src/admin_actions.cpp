@@ -81,7 +81,6 @@ sqlite_store::resolve_result sqlite_store::resolve_conflict(std::uint64_t id,
                         : "kept the delete (" + *how.keep_device + ")";
     }
     conflicts_->mark_resolved(id, how.by, text);
-    rep_->save_clock();
     tx.commit();
     return {resolve_status::resolved, text};
 }
@@ -132,10 +131,15 @@ sqlite_store::quarantine_result sqlite_store::release_quarantined(std::uint64_t 
     std::string why;
     const table_def* def = nullptr;
     std::vector<std::size_t> columns;
-    if (validate(*d, pusher, row, def, why, columns))
+    if (auto reason = validate(*d, pusher, row, def, why, columns)) {
+        // No device may write reference data, so no change of its scope makes the row pass.
+        if (*reason == proto::reject_reason::global_table)
+            return {quarantine_status::still_rejected,
+                    "the reason still holds: " + why + "; discard the row"};
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + why +
                     "; fix it first (for example the device's scope) or discard the row"};
+    }
     transaction tx(rep_->db());
     auto res = apply_released(*d, pusher, row, limit);
     if (res.rejection)

@@ -17,19 +17,23 @@ void fn_capture_on(sqlite3_context* c, int, sqlite3_value**) {
     sqlite3_result_int(c, ctx_of(c).capture_on ? 1 : 0);
 }
 
-// Refuses a write outside the tablet's scope with a message that says what to do.
+// Refuses a write outside the tablet's scope with a message that says what to do. A
+// province-wide tablet writes every commune's rows, but reference data no more than any other:
+// the server would quarantine it (global_table).
 bool refuse_out_of_scope(sqlite3_context* c, const replica::capture_context& ctx,
                          sqlite3_value** argv) {
-    if (ctx.scope.empty() || ctx.scope == "*") return false;
+    if (ctx.scope.empty()) return false;
     std::string_view table(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
     if (sqlite3_value_type(argv[1]) == SQLITE_NULL && sqlite3_value_int(argv[2]) == 1) {
         auto msg = "noi: " + std::string(table) +
-                   " is province reference data; only the province office "
-                   "can change it (this tablet is enrolled for commune " +
-                   ctx.scope + ")";
+                   " is province reference data, which no tablet writes; the province office "
+                   "changes it with noi-admin reference set (this tablet is enrolled for " +
+                   (ctx.scope == "*" ? std::string("the whole province") : "commune " + ctx.scope) +
+                   ")";
         sqlite3_result_error(c, msg.c_str(), -1);
         return true;
     }
+    if (ctx.scope == "*") return false;
     const auto* v = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
     std::string_view row_scope(v ? v : "",
                                v ? static_cast<std::size_t>(sqlite3_value_bytes(argv[1])) : 0);

@@ -93,12 +93,14 @@ std::optional<proto::reject_reason> sqlite_store::validate(const device& d, cons
             return reject_reason::scope_changed;
         }
     }
+    // Reference data changes only by the server's own writes, an admin's through the audited
+    // admin path: a stolen province-wide token could otherwise rename every commune and change
+    // the criterion-19 report with no trace in the admin log (issue 28).
     if (def->is_global()) {
-        if (d.scope != "*") {
-            why = r.table + " is province reference data; only province-wide devices write it";
-            return reject_reason::global_table;
-        }
-        return std::nullopt;
+        if (s == rep_->site()) return std::nullopt;
+        why = r.table + " is province reference data, which no device writes; the province " +
+              "office changes it with its admin tool (noi-admin reference set)";
+        return reject_reason::global_table;
     }
     const auto* scope = std::get_if<std::string>(&r.scope);
     if (!scope || scope->empty()) {

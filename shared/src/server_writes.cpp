@@ -14,10 +14,17 @@ namespace {
 
 const device server_device{"", "*", "server", false};
 
+// The server as the writer a row's audit record names (server_store::write_local).
+device writer_named(const std::string& writer) {
+    auto d = server_device;
+    d.id = writer;
+    return d;
+}
+
 } // namespace
 
 void sqlite_store::write_local(const std::string& table, const std::string& id,
-                               const std::vector<value>& values) {
+                               const std::vector<value>& values, const std::string& writer) {
     const auto* def = rep_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
     row_state_store store(rep_->db());
@@ -38,39 +45,43 @@ void sqlite_store::write_local(const std::string& table, const std::string& id,
         if (st && st->cells[i]) base = st->cells[i]->ver;
         r.cells.push_back({def->columns[i].name, values[i], ver, base});
     }
-    auto res = apply_row(server_device, rep_->site(), r, stamp_limit());
+    auto res = apply_row(writer_named(writer), rep_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+    // A restart must stamp above this write, or the next one would lose to it.
+    rep_->save_clock();
 }
 
 void sqlite_store::write_cells(const std::string& table, const std::string& id,
                                const std::vector<std::pair<std::size_t, value>>& cells,
-                               std::optional<bool> exists) {
+                               std::optional<bool> exists, const std::string& writer) {
     const auto* def = rep_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
     row_state_store store(rep_->db());
     auto st = store.load(table, id, def->columns.size());
-    if (!st) throw sync_error(errc::refused, "the server has no row " + id + " in " + table);
-    auto values = row_values(*def, id, &*st);
+    if (!st && exists != true)
+        throw sync_error(errc::refused, "the server has no row " + id + " in " + table);
+    auto values = row_values(*def, id, st ? &*st : nullptr);
     proto::row_change r;
     r.table = table;
     r.id = id;
     if (def->scope) r.scope = values[*def->scope];
     const version ver{rep_->clock().next(), rep_->site()};
+    const auto held = [&](std::size_t col) {
+        return st && st->cells[col] ? std::optional(st->cells[col]->ver) : std::nullopt;
+    };
     if (exists)
         r.exists = proto::existence_change{
-            *exists, ver, st->exists ? std::optional(st->exists->ver) : std::nullopt};
+            *exists, ver, st && st->exists ? std::optional(st->exists->ver) : std::nullopt};
     else if (st->exists)
         r.existence_base = st->exists->ver;
     if (exists && !*exists)
         for (const auto& c : st->cells)
             if (c) r.seen.push_back(c->ver);
-    for (const auto& [col, val] : cells) {
-        std::optional<version> base;
-        if (st->cells[col]) base = st->cells[col]->ver;
-        r.cells.push_back({def->columns[col].name, val, ver, base});
-    }
-    auto res = apply_row(server_device, rep_->site(), r, stamp_limit());
+    for (const auto& [col, val] : cells)
+        r.cells.push_back({def->columns[col].name, val, ver, held(col)});
+    auto res = apply_row(writer_named(writer), rep_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
+    rep_->save_clock();
 }
 
 std::uint64_t sqlite_store::carry_own_writes(sqlite_store& from) {

@@ -82,12 +82,13 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     // or the seeds above would prove little.
     std::uint64_t cuts = 0, crashes = 0, replays = 0, conflicts = 0, quarantined = 0,
                   hostile_rounds = 0, hostile_refused = 0, schema_changes = 0, upgrades = 0,
-                  new_schema_writes = 0;
+                  new_schema_writes = 0, reference_edits = 0;
     for (std::uint64_t seed = 100; seed < 110; ++seed) {
         auto s = run_seed(seed);
         schema_changes += s.schema_published_at >= 0;
         upgrades += static_cast<std::uint64_t>(s.apps_upgraded);
         new_schema_writes += s.new_schema_writes;
+        reference_edits += s.reference_edits;
         hostile_rounds += s.hostile_rounds;
         hostile_refused += s.hostile_refused;
         cuts += s.cuts;
@@ -108,4 +109,6 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     EXPECT_EQ(schema_changes, 10u);
     EXPECT_GT(upgrades, 10u);
     EXPECT_GT(new_schema_writes, 10u);
+    // The province office changed reference data, which only its admin path may.
+    EXPECT_GT(reference_edits, 0u);
 }

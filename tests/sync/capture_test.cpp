@@ -297,6 +297,34 @@ TEST_F(capture_fixture, writes_outside_a_known_scope_are_refused_at_the_keyboard
     EXPECT_EQ(count("SELECT count(*) FROM incident"), 1);
 }
 
+// Issue 28, item 12: a province-wide tablet writes every commune's rows, but reference data no
+// more than a commune's tablet does; the province office changes it with noi-admin.
+TEST_F(capture_fixture, a_province_wide_tablet_refuses_reference_data_at_the_keyboard) {
+    t->rep().set_scope("*");
+    // A commune as a pull brings it (capture off).
+    t->rep().set_capture(false);
+    t->exec("INSERT INTO commune(id, name) VALUES ('01849', 'Dương Quang')");
+    t->rep().set_capture(true);
+    for (const char* sql : {"INSERT INTO commune(id, name) VALUES ('09999', 'X')",
+                            "UPDATE commune SET name = 'Y' WHERE id = '01849'",
+                            "DELETE FROM commune WHERE id = '01849'"}) {
+        try {
+            t->exec(sql);
+            ADD_FAILURE() << "the write went through: " << sql;
+        } catch (const sync_error& e) {
+            EXPECT_NE(std::string(e.what()).find("noi-admin reference set"), std::string::npos)
+                << e.what();
+            EXPECT_NE(std::string(e.what()).find("the whole province"), std::string::npos)
+                << e.what();
+        }
+    }
+    EXPECT_EQ(count("SELECT count(*) FROM commune WHERE name = 'Dương Quang'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM commune"), 1);
+    EXPECT_NO_THROW(t->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01852')"));
+    EXPECT_NO_THROW(t->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01849')"));
+    EXPECT_EQ(captured(), 2);
+}
+
 TEST_F(capture_fixture, default_ids_are_time_ordered_uuids) {
     t->exec("INSERT INTO incident(commune_code, summary) VALUES ('01849', 'a')");
     wall.advance(5);

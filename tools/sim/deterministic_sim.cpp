@@ -280,6 +280,25 @@ private:
         }
     }
 
+    // An admin renames a commune or marks it a key area, as noi-admin reference set does: one
+    // server write in its own group, which a crash may cut off whole.
+    void edit_reference() {
+        const auto* def = server_->find_table("commune");
+        const std::string code = chance(0.5) ? "01849" : "01852";
+        const bool rename = chance(0.5);
+        const auto col = *def->column_index(rename ? "name" : "key_area");
+        const value v = rename ? value{"Xã đổi tên #" + std::to_string(++unique_)}
+                               : value{static_cast<std::int64_t>(pick(2))};
+        try {
+            auto group = server_->begin();
+            server_->write_cells("commune", code, {{col, v}}, std::nullopt, "admin:sim");
+            group->commit();
+            summary_.reference_edits++;
+        } catch (const server_crash&) {
+            reopen_server();
+        }
+    }
+
     void publish_schema(int at) {
         server_->apply_schema(version_2(server_->current_schema()), "sim");
         summary_.schema_published_at = at;
@@ -541,6 +560,8 @@ private:
             reopen_server();
         else if (roll < 97 && opt_.hostile)
             hostile_round();
+        else if (roll < 98)
+            edit_reference();
         else
             tabs_[i].skew_ms = chance(0.5) ? 0
                                            : std::vector<std::int64_t>{-86'400'000, 3'600'000,

@@ -38,6 +38,9 @@ struct sim_summary {
     int schema_published_at = -1; // the step; -1: not during the run
     int apps_upgraded = 0;        // tablets whose app writes the new table and column
     std::uint64_t new_schema_writes = 0;
+    // The province office's changes of a commune (noi-admin reference set): server writes every
+    // tablet must take, since none may write reference data itself.
+    std::uint64_t reference_edits = 0;
     std::vector<std::string> problems; // empty: converged, nothing lost, nothing out of scope
 };
 

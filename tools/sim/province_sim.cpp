@@ -89,7 +89,10 @@ public:
         auto started = std::chrono::steady_clock::now();
         setup();
         for (int day = 0; day < opt_.days; ++day) {
-            if (day == opt_.days / 2) publish_schema();
+            if (day == opt_.days / 2) {
+                publish_schema();
+                mark_key_areas();
+            }
             upgrade_apps();
             say("day " + std::to_string(day + 1) + " of " + std::to_string(opt_.days) +
                 ": officers write offline");
@@ -272,6 +275,22 @@ private:
                                     {{"name", "members"}, {"type", "INTEGER"}}}}});
         admin("POST", "/admin/v1/schema", next.dump());
         summary_.schema_version = 2;
+    }
+
+    // The province office marks the first two communes as key areas for security, through the
+    // admin API as noi-admin reference set does (no tablet may change reference data): every
+    // tablet must hold the change by the end (check).
+    void mark_key_areas() {
+        std::vector<std::string> communes;
+        for (const auto& t : tabs_)
+            if (!t.commune.empty() && communes.size() < 2 &&
+                std::find(communes.begin(), communes.end(), t.commune) == communes.end())
+                communes.push_back(t.commune);
+        for (const auto& code : communes) {
+            say("the province office marks commune " + code +
+                " a key area (noi-admin reference set)");
+            admin("PUT", "/admin/v1/reference/commune/" + code, R"({"key_area": 1})");
+        }
     }
 
     // Officers install the new app at random days after the version; some never do.

@@ -111,13 +111,17 @@ public:
                                 const std::optional<site_id>& puller = std::nullopt) = 0;
 
     // A write by the server itself (reference data, admin resolutions): stamped with the
-    // server's clock, merged like any push.
+    // server's clock (kept in the same transaction), merged like any push. The only writes of
+    // global tables there are. `writer` is who the row's audit record names: empty for the
+    // server itself, "admin:NAME" for an account's edit of reference data (its history then
+    // shows the account, not "server").
     virtual void write_local(const std::string& table, const std::string& id,
-                             const std::vector<value>& values) = 0;
-    // The same for some cells and, optionally, the row's existence (true: bring it back).
+                             const std::vector<value>& values, const std::string& writer = {}) = 0;
+    // The same for some cells and, optionally, the row's existence (true: bring it back, or
+    // make a row the server never held).
     virtual void write_cells(const std::string& table, const std::string& id,
                              const std::vector<std::pair<std::size_t, value>>& cells,
-                             std::optional<bool> exists) = 0;
+                             std::optional<bool> exists, const std::string& writer = {}) = 0;
 
     // The running server's instance mark (noi-server writes it beside the database too, so a
     // database copied in behind its back is noticed); empty when no server runs it.

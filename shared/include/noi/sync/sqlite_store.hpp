@@ -57,10 +57,10 @@ public:
     proto::changes pull(const device& d, const proto::pull& p,
                         const std::optional<site_id>& puller = std::nullopt) override;
     void write_local(const std::string& table, const std::string& id,
-                     const std::vector<value>& values) override;
+                     const std::vector<value>& values, const std::string& writer = {}) override;
     void write_cells(const std::string& table, const std::string& id,
                      const std::vector<std::pair<std::size_t, value>>& cells,
-                     std::optional<bool> exists) override;
+                     std::optional<bool> exists, const std::string& writer = {}) override;
     std::string instance() override { return rep_->meta_text("instance").value_or(""); }
     void set_instance(const std::string& mark) override { rep_->set_meta_text("instance", mark); }
     resolve_result resolve_conflict(std::uint64_t id, const resolution& r) override;
