@@ -116,6 +116,27 @@ std::string writer_of(const account& who) {
     return "admin:" + who.name;
 }
 
+// Writes the cells (and the row's existence) as the account, with its admin-log entry, in one
+// transaction, then wakes every device; a write the store refuses is a 400 with its reason.
+std::optional<api_response> write_logged(server_state& state, server_store& store, auth_store& auth,
+                                         const account& who, const std::string& table,
+                                         const std::string& id,
+                                         const std::vector<std::pair<std::size_t, value>>& cells,
+                                         std::optional<bool> exists, const std::string& action,
+                                         const std::string& detail) {
+    try {
+        auto group = store.begin();
+        store.write_cells(table, id, cells, exists, writer_of(who));
+        auth.record(who.name, action, table + "/" + id, detail);
+        group->commit();
+    } catch (const sync_error& e) {
+        if (e.code() != errc::refused) throw;
+        return error(400, e.what());
+    }
+    tell_everyone(state, store);
+    return std::nullopt;
+}
+
 } // namespace
 
 api_response reference_list(server_store& store, const std::string& table, const query& q) {
@@ -191,17 +212,10 @@ api_response reference_set(server_state& state, server_store& store, auth_store&
                                {"created", false},
                                {"changed", changed},
                                {"row", row_json(id, *before)}})};
-    try {
-        auto group = store.begin();
-        store.write_cells(table, id, cells, alive ? std::nullopt : std::optional(true),
-                          writer_of(who));
-        auth.record(who.name, "reference set", table + "/" + id, detail);
-        group->commit();
-    } catch (const sync_error& e) {
-        if (e.code() != errc::refused) throw;
-        return error(400, e.what());
-    }
-    tell_everyone(state, store);
+    if (auto refused =
+            write_logged(state, store, auth, who, table, id, cells,
+                         alive ? std::nullopt : std::optional(true), "reference set", detail))
+        return *refused;
     auto after = store.read_row(table, id).value_or(std::map<std::string, value>{});
     after.erase("id");
     return {known ? 200u : 201u, text(json{{"table", table},
@@ -223,16 +237,9 @@ api_response reference_delete(server_state& state, server_store& store, auth_sto
     std::string detail = "deleted; it held ";
     for (const auto& c : def->columns)
         detail += (detail.back() == ' ' ? "" : ", ") + c.name + ": " + shown(before->at(c.name));
-    try {
-        auto group = store.begin();
-        store.write_cells(table, id, {}, false, writer_of(who));
-        auth.record(who.name, "reference delete", table + "/" + id, detail);
-        group->commit();
-    } catch (const sync_error& e) {
-        if (e.code() != errc::refused) throw;
-        return error(400, e.what());
-    }
-    tell_everyone(state, store);
+    if (auto refused =
+            write_logged(state, store, auth, who, table, id, {}, false, "reference delete", detail))
+        return *refused;
     return {200, text(json{{"table", table}, {"id", id}, {"deleted", true}})};
 }
 

@@ -2,7 +2,6 @@
 
 #include "site_bytes.hpp"
 
-#include <functional>
 #include <string>
 
 namespace noi {
@@ -53,49 +52,40 @@ void conflict_book::record(const conflict_record& c) {
 
 namespace {
 
-// The WHERE clause of a filter, numbered from ?1, and the binding of its values. Only the
-// fields the filter sets become terms: a term that may be void ("?1 IS NULL OR c.id = ?1")
-// keeps SQLite from using the primary key, so a look-up by id read every row.
+// The WHERE clause of a filter, numbered from ?1, and the values it binds. Only the fields the
+// filter sets become terms: a term that may be void ("?1 IS NULL OR c.id = ?1") keeps SQLite
+// from using the primary key, so a look-up by id read every row.
 struct conflict_query {
-    const conflict_filter& f;
     std::string where;
-    std::vector<std::function<void(statement&, int)>> binds;
+    std::vector<value> params;
 
-    explicit conflict_query(const conflict_filter& filter) : f(filter) {
-        auto term = [&](bool set, const std::string& sql, std::function<void(statement&, int)> b) {
-            if (!set) return;
-            where += (where.empty() ? " WHERE " : " AND ") + sql;
-            binds.push_back(std::move(b));
+    explicit conflict_query(const conflict_filter& f) {
+        auto term = [&](const std::string& sql, value v) {
+            params.push_back(std::move(v));
+            where +=
+                (where.empty() ? " WHERE " : " AND ") + sql + "?" + std::to_string(params.size());
         };
-        auto n = [&] { return "?" + std::to_string(binds.size() + 1); };
-        term(f.id.has_value(), "c.id = " + n(),
-             [&](statement& st, int i) { st.bind(i, static_cast<std::int64_t>(*f.id)); });
-        term(f.status.has_value(), "c.status = " + n(),
-             [&](statement& st, int i) { st.bind(i, to_string(*f.status)); });
-        term(f.table.has_value(), "c.tbl = " + n(),
-             [&](statement& st, int i) { st.bind(i, *f.table); });
-        term(f.row_id.has_value(), "c.row_id = " + n(),
-             [&](statement& st, int i) { st.bind(i, *f.row_id); });
-        term(f.scope.has_value(), "c.scope = " + n(),
-             [&](statement& st, int i) { st.bind(i, *f.scope); });
-        term(f.device_id.has_value(), "c.device_id = " + n(),
-             [&](statement& st, int i) { st.bind(i, *f.device_id); });
-        term(f.created_before_ms.has_value(), "c.created_at <= " + n(),
-             [&](statement& st, int i) { st.bind(i, *f.created_before_ms); });
+        if (f.id) term("c.id = ", static_cast<std::int64_t>(*f.id));
+        if (f.status) term("c.status = ", std::string(to_string(*f.status)));
+        if (f.table) term("c.tbl = ", *f.table);
+        if (f.row_id) term("c.row_id = ", *f.row_id);
+        if (f.scope) term("c.scope = ", *f.scope);
+        if (f.device_id) term("c.device_id = ", *f.device_id);
+        if (f.created_before_ms) term("c.created_at <= ", *f.created_before_ms);
         // A viewer's communes: a conflict of a global table (no scope) is none of them.
         if (!f.scopes.empty()) {
             std::string in;
             for (const auto& sc : f.scopes) {
-                in += (in.empty() ? "" : ", ") + n();
-                binds.push_back([&sc](statement& st, int i) { st.bind(i, sc); });
+                params.emplace_back(sc);
+                in += (in.empty() ? "?" : ", ?") + std::to_string(params.size());
             }
             where += (where.empty() ? " WHERE " : " AND ") + ("c.scope IN (" + in + ")");
         }
     }
 
     void bind(statement& st) const {
-        for (std::size_t i = 0; i < binds.size(); ++i)
-            binds[i](st, static_cast<int>(i + 1));
+        for (std::size_t i = 0; i < params.size(); ++i)
+            st.bind(static_cast<int>(i + 1), params[i]);
     }
 };
 

@@ -36,6 +36,19 @@ struct console_api : ::testing::Test {
             {{"name", name}, {"role", role}, {"communes", communes}, {"password", password}});
         ASSERT_EQ(r.status, 201u) << r.body;
     }
+    // A viewer account of `communes` (named after the first) and its token.
+    std::string viewer_of(const std::vector<std::string>& communes) {
+        auto r = as_admin(
+            "POST", "/admin/v1/accounts",
+            {{"name", "xem-" + communes.at(0)}, {"role", "viewer"}, {"communes", communes}});
+        EXPECT_EQ(r.status, 201u) << r.body;
+        return json::parse(r.body)["token"].get<std::string>();
+    }
+    // A GET with `token` as its bearer token, answered as it came (status, headers, body).
+    test::http_answer get_as(const std::string& token, const std::string& target) {
+        return test::http_probe(server.url(), "GET", target,
+                                {{"Authorization", "Bearer " + token}});
+    }
     // Moves every enrolment `days` back: what waiting would do to the fleet's silence, without
     // the wait (the server reads it from its database at each request).
     void days_pass(int days) {
@@ -358,25 +371,15 @@ TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing
     ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
     database(server.data_dir() + "/noi.db", false)
         .exec("UPDATE assessment SET decided_on = '30/11/2024' WHERE id = 'b1'");
-    auto viewer_of = [&](const std::vector<std::string>& communes) {
-        auto r = as_admin(
-            "POST", "/admin/v1/accounts",
-            {{"name", "xem-" + communes.at(0)}, {"role", "viewer"}, {"communes", communes}});
-        EXPECT_EQ(r.status, 201u) << r.body;
-        return json::parse(r.body)["token"].get<std::string>();
-    };
     const auto viewer = viewer_of({"01849"});
-    auto as = [&](const std::string& token, const std::string& target) {
-        return test::http_probe(server.url(), "GET", target,
-                                {{"Authorization", "Bearer " + token}});
-    };
 
-    const auto whole = json::parse(as(server.admin_token(), "/admin/v1/reports/criterion19").body);
+    const auto whole =
+        json::parse(get_as(server.admin_token(), "/admin/v1/reports/criterion19").body);
     EXPECT_EQ(whole["year"], 2025);
     EXPECT_TRUE(whole["limited_to"].is_null());
 
     // Its latest year is its own commune's, not the province's.
-    auto answer = as(viewer, "/admin/v1/reports/criterion19");
+    auto answer = get_as(viewer, "/admin/v1/reports/criterion19");
     ASSERT_EQ(answer.status, 200u) << answer.body;
     const auto own = json::parse(answer.body);
     EXPECT_EQ(own["year"], 2024);
@@ -393,27 +396,28 @@ TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing
     EXPECT_EQ(answer.body.find("01852"), std::string::npos) << answer.body;
 
     const auto province =
-        json::parse(as(server.admin_token(), "/admin/v1/reports/criterion19?year=2024").body);
+        json::parse(get_as(server.admin_token(), "/admin/v1/reports/criterion19?year=2024").body);
     EXPECT_EQ(province["province"]["met"], 2);
     EXPECT_EQ(province["warnings"].size(), 1u);
     EXPECT_EQ(province["districts"][0]["total"], 2) << province["districts"][0];
 
-    auto csv = as(viewer, "/admin/v1/reports/criterion19.csv?year=2024&bom=0");
+    auto csv = get_as(viewer, "/admin/v1/reports/criterion19.csv?year=2024&bom=0");
     ASSERT_EQ(csv.status, 200u) << csv.body;
     EXPECT_EQ(csv.body, "district_code,district,met,total\n"
                         "058,Thành phố Bắc Kạn,1,1\n"
                         ",Các xã được xem (communes shown): 01849,1,1\n");
-    auto by_commune = as(viewer, "/admin/v1/reports/criterion19.csv?year=2025&bom=0&by_commune=1");
+    auto by_commune =
+        get_as(viewer, "/admin/v1/reports/criterion19.csv?year=2025&bom=0&by_commune=1");
     ASSERT_EQ(by_commune.status, 200u) << by_commune.body;
     EXPECT_EQ(by_commune.body, "commune_code,commune,district_code,district,met,decided_on\n"
                                "01849,Dương Quang,058,Thành phố Bắc Kạn,0,\n")
         << "2025 has only the other commune's assessment";
-    auto xlsx = as(viewer, "/admin/v1/reports/criterion19.xlsx?year=2024");
+    auto xlsx = get_as(viewer, "/admin/v1/reports/criterion19.xlsx?year=2024");
     EXPECT_EQ(xlsx.status, 200u);
     EXPECT_EQ(xlsx.body.rfind("PK", 0), 0u) << "an XLSX file is a zip";
 
     // A viewer whose communes have no assessment is told so, not given another's year.
-    auto none = as(viewer_of({"01858"}), "/admin/v1/reports/criterion19");
+    auto none = get_as(viewer_of({"01858"}), "/admin/v1/reports/criterion19");
     EXPECT_EQ(none.status, 404u);
     EXPECT_NE(none.body.find("for your communes"), std::string::npos) << none.body;
 }
@@ -434,23 +438,16 @@ TEST_F(console_api, a_viewer_cannot_tell_another_communes_row_from_one_that_does
     ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
     tb.t->exec("DELETE FROM household WHERE id = 'h-gone'"); // a tombstone answers too
     ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
-    auto r = as_admin("POST", "/admin/v1/accounts",
-                      {{"name", "xem-01849"}, {"role", "viewer"}, {"communes", {"01849"}}});
-    ASSERT_EQ(r.status, 201u) << r.body;
-    const auto viewer = json::parse(r.body)["token"].get<std::string>();
-    auto as = [&](const std::string& token, const std::string& target) {
-        return test::http_probe(server.url(), "GET", target,
-                                {{"Authorization", "Bearer " + token}});
-    };
+    const auto viewer = viewer_of({"01849"});
 
     // Its own commune's row it reads, by id alone and with its table.
-    EXPECT_EQ(as(viewer, "/admin/v1/history?row=h-a").status, 200u);
-    EXPECT_EQ(as(viewer, "/admin/v1/history?row=h-a&table=household").status, 200u);
+    EXPECT_EQ(get_as(viewer, "/admin/v1/history?row=h-a").status, 200u);
+    EXPECT_EQ(get_as(viewer, "/admin/v1/history?row=h-a&table=household").status, 200u);
     for (const std::string table : {"", "&table=household", "&table=incident", "&table="}) {
-        const auto none = as(viewer, "/admin/v1/history?row=h-none" + table);
+        const auto none = get_as(viewer, "/admin/v1/history?row=h-none" + table);
         EXPECT_EQ(none.status, 404u) << table;
         for (const std::string other : {"h-b", "h-gone"}) {
-            const auto answer = as(viewer, "/admin/v1/history?row=" + other + table);
+            const auto answer = get_as(viewer, "/admin/v1/history?row=" + other + table);
             EXPECT_EQ(answer.status, none.status) << other << table;
             EXPECT_EQ(answer.body, none.body) << other << table;
             EXPECT_EQ(answer.header("content-type"), none.header("content-type"));
@@ -458,7 +455,7 @@ TEST_F(console_api, a_viewer_cannot_tell_another_communes_row_from_one_that_does
         }
     }
     // The province's admin still finds the row by its id alone.
-    const auto whole = as(server.admin_token(), "/admin/v1/history?row=h-b");
+    const auto whole = get_as(server.admin_token(), "/admin/v1/history?row=h-b");
     ASSERT_EQ(whole.status, 200u) << whole.body;
     EXPECT_NE(whole.body.find("Bản Giềng"), std::string::npos) << whole.body;
 }
