@@ -11,6 +11,8 @@
 
 #include <cstdlib>
 #include <optional>
+#include <set>
+#include <utility>
 
 #include <fstream>
 #include <iostream>
@@ -187,6 +189,93 @@ void print_schema(const json& s) {
     print_table(rows, {"version", "applied", "by", "added"});
 }
 
+// A reorganisation file's lines as the API takes them: the shipped lineage file
+// (new_code,new_name,old_code,old_name,share) or old_code,new_code[,new_name[,whole|part]], with
+// or without its header. Only lines whose old code is in `codes` are kept: the country's file
+// names every province's units. nullopt (with the reason printed) for a file it cannot read.
+std::optional<json> reorganisation_lines(const std::string& file,
+                                         const std::set<std::string>& codes) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        std::cerr << "error: cannot read " << noi::tools::printable(file) << "\n";
+        return std::nullopt;
+    }
+    json lines = json::array();
+    std::string line;
+    bool lineage = false, first = true;
+    for (std::size_t n = 1; std::getline(in, line); ++n) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+        std::vector<std::string> f;
+        for (std::size_t at = 0;;) {
+            auto comma = line.find(',', at);
+            f.push_back(line.substr(at, comma == std::string::npos ? comma : comma - at));
+            if (comma == std::string::npos) break;
+            at = comma + 1;
+        }
+        if (std::exchange(first, false) && !f.empty() &&
+            (f[0] == "new_code" || f[0] == "old_code")) {
+            lineage = f[0] == "new_code";
+            continue;
+        }
+        if (line.empty()) continue;
+        if (f.size() < 2 || (lineage && f.size() < 5)) {
+            std::cerr << "error: line " << n << " of " << noi::tools::printable(file)
+                      << " is not old_code,new_code[,new_name[,whole|part]] (or the shipped "
+                         "lineage file's new_code,new_name,old_code,old_name,share)\n";
+            return std::nullopt;
+        }
+        json l =
+            lineage
+                ? json{{"old_code", f[2]}, {"new_code", f[0]}, {"new_name", f[1]}, {"share", f[4]}}
+                : json{{"old_code", f[0]},
+                       {"new_code", f[1]},
+                       {"new_name", f.size() > 2 ? f[2] : ""},
+                       {"share", f.size() > 3 ? f[3] : "whole"}};
+        if (codes.count(l["old_code"].get<std::string>())) lines.push_back(std::move(l));
+    }
+    return lines;
+}
+
+// A change's impact: the new units, the rows and devices it moves, what it left out.
+void print_impact(const json& m) {
+    if (m["dry_run"].get<bool>())
+        std::cout << "dry run: nothing was changed\n";
+    else
+        std::cout << "change " << m["change_id"] << " applied\n";
+    for (const auto& u : m["units"]) {
+        std::string from;
+        for (const auto& f : u["from"])
+            from += (from.empty() ? "" : ", ") + text(f);
+        std::cout << "  " << text(u["id"]) << " " << text(u["name"]) << " (" << text(u["kind"])
+                  << ") ← " << from << "\n";
+    }
+    std::uint64_t rows = 0;
+    for (const auto& [table, n] : m["rows"].items())
+        rows += n.get<std::uint64_t>();
+    std::cout << rows << " rows change unit";
+    for (const auto& [table, n] : m["rows"].items())
+        std::cout << (table == m["rows"].begin().key() ? ": " : ", ") << table << " " << n;
+    std::cout << "\n";
+    if (!m["devices"].empty()) {
+        json rows_out = json::array();
+        for (const auto& d : m["devices"])
+            rows_out.push_back(
+                {{"device", named(d["name"], d["device_id"])},
+                 {"from", d["from"]},
+                 {"to", d["to"]},
+                 {"pending", d["pending"]},
+                 {"last contact", when(d["last_contact_at"])},
+                 {"download",
+                  std::to_string(d["download_rows"].get<std::uint64_t>()) + " rows, ~" +
+                      std::to_string((d["download_bytes"].get<std::uint64_t>() + 1023) / 1024) +
+                      " KiB"}});
+        print_table(rows_out, {"device", "from", "to", "pending", "last contact", "download"});
+    }
+    for (const auto& note : m["skipped"])
+        std::cout << "not applied: " << text(note) << "\n";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -231,6 +320,13 @@ int main(int argc, char** argv) {
                  "give it to the tablet with noi-client set-token");
     dtoken->add_option("device_id", device_id, "The device")->required();
     dtoken->add_flag("--json", c.as_json, "Print JSON");
+    std::string move_to;
+    auto* dmove = dev->add_subcommand(
+        "move", "The device serves another commune from now on (its officer moved); what it wrote "
+                "for the old one still syncs, then the tablet holds the new commune's rows");
+    dmove->add_option("device_id", device_id, "The device")->required();
+    dmove->add_option("--commune", move_to, "The code of the commune it serves now")->required();
+    dmove->add_flag("--json", c.as_json, "Print JSON");
 
     auto* acct = app.add_subcommand("account", "Named admin and viewer accounts and their tokens");
     acct->require_subcommand(1);
@@ -360,8 +456,15 @@ int main(int argc, char** argv) {
     auto* report = app.add_subcommand("report", "Reports");
     report->require_subcommand(1);
     auto* c19 = report->add_subcommand(
-        "criterion19", "Communes meeting criterion 19 (19.1 and 19.2), per district");
+        "criterion19",
+        "Communes meeting criterion 19 (19.1 and 19.2), per district (per province after 2025)");
     c19->add_option("--year", year, "The year (default: the latest with an assessment)");
+    std::string geography = "historical";
+    c19->add_option("--geography", geography,
+                    "historical: the communes of the year's map (by district before 2025-07-01); "
+                    "current: today's units, older assessments counted where theirs went")
+        ->check(CLI::IsMember({"historical", "current"}))
+        ->default_val("historical");
     c19->add_flag("--csv", csv,
                   "CSV for a spreadsheet (UTF-8 with a BOM, so Excel reads Vietnamese)");
     bool no_bom = false, by_commune = false;
@@ -414,6 +517,40 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::ExistingFile);
     sapply->add_flag("--json", c.as_json, "Print JSON");
+
+    auto* scope = app.add_subcommand(
+        "scope", "The province's map: its units, and merging them when the map changes");
+    scope->require_subcommand(1);
+    bool all_units = false, dry_run = false;
+    std::string on_day, from_codes, into_code, effective, unit_name, unit_kind, basis, map_file;
+    auto* sunits = scope->add_subcommand("units", "The units valid today, with their lineage");
+    sunits->add_flag("--all", all_units, "Retired units too");
+    sunits->add_option("--on", on_day, "The units valid on a day, YYYY-MM-DD");
+    sunits->add_flag("--json", c.as_json, "Print JSON");
+    auto* schanges =
+        scope->add_subcommand("changes", "The changes of the map applied, oldest first");
+    schanges->add_flag("--json", c.as_json, "Print JSON");
+    auto* smerge = scope->add_subcommand(
+        "merge", "Merge units into one from a day on; their rows, devices and tablets follow");
+    smerge->add_option("--from", from_codes, "The codes of the units that go in, CODE[,CODE…]")
+        ->required();
+    smerge->add_option("--into", into_code, "The code of the unit they make")->required();
+    smerge->add_option("--effective", effective, "The day it takes effect, YYYY-MM-DD")->required();
+    smerge->add_option("--name", unit_name,
+                       "The new unit's name (default: the unit with its code)");
+    smerge->add_option("--kind", unit_kind,
+                       "xa, phuong or dac_khu (default: the unit with its code)");
+    smerge->add_option("--basis", basis, "The legal basis, e.g. Nghị quyết 1683/NQ-UBTVQH15");
+    smerge->add_flag("--dry-run", dry_run, "Change nothing; print what would change");
+    smerge->add_flag("--json", c.as_json, "Print JSON");
+    auto* sreorg = scope->add_subcommand(
+        "reorganise", "Apply a whole new map from a lineage file (shared/data/"
+                      "vietnam-2025-07-lineage.csv, or old_code,new_code[,new_name])");
+    sreorg->add_option("FILE", map_file, "The lineage file")->required()->check(CLI::ExistingFile);
+    sreorg->add_option("--effective", effective, "The day it takes effect, YYYY-MM-DD")->required();
+    sreorg->add_option("--basis", basis, "The legal basis");
+    sreorg->add_flag("--dry-run", dry_run, "Change nothing; print what would change");
+    sreorg->add_flag("--json", c.as_json, "Print JSON");
 
     try {
         app.parse(argc, argv);
@@ -529,6 +666,14 @@ int main(int argc, char** argv) {
         } else if (*revoke) {
             rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/revoke", "", out);
             if (rc == ok && !c.as_json) std::cout << "revoked " << device_id << "\n";
+        } else if (*dmove) {
+            rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/move",
+                      json{{"commune", move_to}}.dump(), out);
+            if (rc == ok && !c.as_json)
+                std::cout << "moved " << text(out["device_id"]) << " from " << text(out["from"])
+                          << " to " << text(out["scope"]) << "; its tablet sends what it wrote for "
+                          << text(out["from"])
+                          << ", then takes its new commune's rows at its next sync\n";
         } else if (*dtoken) {
             rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/token", "", out);
             if (rc == ok && !c.as_json)
@@ -723,6 +868,79 @@ int main(int argc, char** argv) {
                 print_table(rows, {"table", "id", "commune", "KiB", "pulled"});
                 if (out.empty()) std::cout << "no row is too large\n";
             }
+        } else if (*sunits) {
+            std::string q = all_units ? "?all=1" : on_day.empty() ? "" : "?on=" + enc(on_day);
+            rc = call(c, "GET", "/admin/v1/map/units" + q, "", out);
+            if (rc == ok && !c.as_json) {
+                json rows = json::array();
+                for (const auto& u : out) {
+                    std::string into, from;
+                    for (const auto& e : u["went_into"])
+                        into += (into.empty() ? "" : ", ") + text(e["unit"]);
+                    for (const auto& e : u["made_from"])
+                        from += (from.empty() ? "" : ", ") + text(e["unit"]);
+                    rows.push_back({{"id", u["id"]},
+                                    {"name", u["name"]},
+                                    {"kind", u["kind"]},
+                                    {"from", u["valid_from"]},
+                                    {"until", u["valid_until"]},
+                                    {"made from", from.empty() ? "-" : from},
+                                    {"went into", into.empty() ? "-" : into}});
+                }
+                print_table(rows,
+                            {"id", "name", "kind", "from", "until", "made from", "went into"});
+            }
+        } else if (*schanges) {
+            rc = call(c, "GET", "/admin/v1/map/changes", "", out);
+            if (rc == ok && !c.as_json) {
+                if (out.empty()) std::cout << "the map has not changed since the server was made\n";
+                for (const auto& ch : out) {
+                    std::cout << "change " << ch["id"] << " (" << text(ch["kind"])
+                              << "), effective " << text(ch["effective"]) << ", by "
+                              << text(ch["account"]) << " on " << when(ch["applied_at"])
+                              << (ch["basis"].get<std::string>().empty()
+                                      ? std::string()
+                                      : ", basis: " + text(ch["basis"]))
+                              << "\n";
+                    for (const auto& e : ch["lineage"])
+                        std::cout << "  " << text(e["old_unit"]) << " → " << text(e["new_unit"])
+                                  << " (" << text(e["share"]) << ")\n";
+                }
+            }
+        } else if (*smerge) {
+            json from = json::array();
+            for (std::size_t at = 0; at < from_codes.size();) {
+                auto comma = from_codes.find(',', at);
+                auto code = from_codes.substr(at, comma == std::string::npos ? comma : comma - at);
+                if (!code.empty()) from.push_back(code);
+                at = comma == std::string::npos ? from_codes.size() : comma + 1;
+            }
+            json body{{"kind", "merge"},
+                      {"effective", effective},
+                      {"basis", basis},
+                      {"dry_run", dry_run},
+                      {"groups", json::array({{{"from", from},
+                                               {"code", into_code},
+                                               {"name", unit_name},
+                                               {"kind", unit_kind}}})}};
+            rc = call(c, "POST", "/admin/v1/map/changes", body.dump(), out);
+            if (rc == ok && !c.as_json) print_impact(out);
+        } else if (*sreorg) {
+            json units;
+            rc = call(c, "GET", "/admin/v1/map/units", "", units);
+            if (rc != ok) return rc;
+            std::set<std::string> codes;
+            for (const auto& u : units)
+                codes.insert(u["code"].get<std::string>());
+            auto lines = reorganisation_lines(map_file, codes);
+            if (!lines) return failure;
+            json body{{"kind", "reorganise"},
+                      {"effective", effective},
+                      {"basis", basis},
+                      {"dry_run", dry_run},
+                      {"lines", *lines}};
+            rc = call(c, "POST", "/admin/v1/map/changes", body.dump(), out);
+            if (rc == ok && !c.as_json) print_impact(out);
         } else if (*rlist) {
             rc = call(c, "GET", "/admin/v1/reference/" + enc(ref_table), "", out);
             if (rc == ok && !c.as_json) {
@@ -799,14 +1017,15 @@ int main(int argc, char** argv) {
             rc = fetch(c, "GET",
                        std::string("/admin/v1/reports/criterion19.csv?bom=") +
                            (no_bom ? "0" : "1") + "&by_commune=" + (by_commune ? "1" : "0") +
-                           (year ? "&year=" + std::to_string(year) : std::string()),
+                           (year ? "&year=" + std::to_string(year) : std::string()) +
+                           "&geography=" + geography,
                        "", file);
             if (rc == ok) std::cout << file;
             return rc;
         } else if (*c19) {
             rc = call(c, "GET",
-                      "/admin/v1/reports/criterion19" +
-                          (year ? "?year=" + std::to_string(year) : std::string()),
+                      "/admin/v1/reports/criterion19?geography=" + geography +
+                          (year ? "&year=" + std::to_string(year) : std::string()),
                       "", out);
             if (rc == ok && !c.as_json) {
                 // A limited account's figures are its communes', never the province's.

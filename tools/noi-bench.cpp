@@ -11,6 +11,8 @@
 #include <noi/protocol/codec.hpp>
 #include <noi/server/server.hpp>
 #include <noi/sync/database.hpp>
+#include <noi/sync/dates.hpp>
+#include <noi/sync/national_map.hpp>
 #include <noi/sync/sqlite_store.hpp>
 #include <noi/sync/tablet.hpp>
 
@@ -41,6 +43,16 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t) {
     return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+// The codes of the units a server made today serves (noi-server init's default map).
+std::vector<std::string> todays_communes() {
+    std::vector<std::string> out;
+    const auto today = noi::vietnam_day(noi::system_clock().now_ms());
+    for (const auto* u :
+         noi::national_map::shipped().province_units(noi::map_choice{}.province, today))
+        out.push_back(u->code);
+    return out;
 }
 
 // The militia_member shape every figure writes, and the values of its record k: the same
@@ -232,8 +244,9 @@ struct live {
     std::thread thread;
     std::unique_ptr<noi::sim::cutting_proxy> proxy;
     std::string via;
-    live(const fs::path& dir, const noi::proto::deflate_settings& deflate) {
-        admin_token = noi::server::init_data_dir((dir / "server").string());
+    live(const fs::path& dir, const noi::proto::deflate_settings& deflate,
+         const noi::map_choice& map = {}) {
+        admin_token = noi::server::init_data_dir((dir / "server").string(), map);
         noi::server::server_config cfg;
         cfg.data_dir = (dir / "server").string();
         cfg.deflate = deflate;
@@ -306,9 +319,9 @@ json bench_push(const fs::path& dir, int tablets, std::size_t k,
     noi::system_clock wall;
     // One commune per tablet, so the figure is the push alone: tablets of one commune would
     // also pull each other's rows.
-    const auto& communes = noi::reference_communes();
+    const auto communes = todays_communes();
     for (int i = 0; i < tablets; ++i) {
-        const auto& commune = communes[static_cast<std::size_t>(i) % communes.size()].code;
+        const auto& commune = communes[static_cast<std::size_t>(i) % communes.size()];
         ts.push_back(
             noi::tablet::create((dir / ("push-" + std::to_string(i) + ".db")).string(), wall));
         tokens.push_back(server.enrol(commune));
@@ -362,6 +375,51 @@ json bench_bootstrap(const fs::path& dir, std::size_t k,
             {"wire_bytes_per_row",
              static_cast<double>(server.proxy->bytes() - before) / static_cast<double>(k)},
             {"done", r.outcome == noi::client::sync_outcome::done}};
+}
+
+// Three communes of `k` rows each merge into one (docs/design.md §11): the seconds the server
+// takes to commit the change, and what a tablet of one of them then downloads against the
+// size of the rows it lacked (its own rows stay as they are and cost nothing).
+json bench_map_change(const fs::path& dir, std::size_t k,
+                      const noi::proto::deflate_settings& deflate) {
+    live server(dir / "map", deflate, noi::map_choice{"06", "2025-06-30"});
+    noi::system_clock wall;
+    const std::string direct = "http://" + server.srv->listen_address();
+    const std::array<std::string, 3> communes{"01834", "01840", "01846"};
+    std::vector<std::unique_ptr<noi::tablet>> ts;
+    std::vector<std::string> tokens;
+    for (std::size_t i = 0; i < communes.size(); ++i) {
+        ts.push_back(noi::tablet::create((dir / ("map-" + communes[i] + ".db")).string(), wall));
+        tokens.push_back(server.enrol(communes[i]));
+        fill(*ts.back(), k, "m" + std::to_string(i) + "-", communes[i]);
+        if (sync(*ts.back(), direct, tokens.back(), deflate).outcome !=
+            noi::client::sync_outcome::done)
+            throw std::runtime_error("map: a commune's first sync did not finish");
+    }
+    const json change{{"kind", "merge"},
+                      {"effective", "2025-07-01"},
+                      {"groups", json::array({{{"from", communes}, {"code", "01840"}}})}};
+    auto started = clock_type::now();
+    auto r = noi::admin::request(direct, "POST", "/admin/v1/map/changes", server.admin_token,
+                                 change.dump());
+    const double commit_s = seconds_since(started);
+    if (r.status != 201) throw std::runtime_error("map: the merge failed: " + r.body);
+    const auto before = server.proxy->bytes();
+    auto done = sync(*ts[0], server.via, tokens[0], deflate);
+    const auto downloaded = server.proxy->bytes() - before;
+    auto held = ts[0]->rep().db().prepare("SELECT count(*) FROM militia_member");
+    held.step();
+    if (done.outcome != noi::client::sync_outcome::done ||
+        held.column_int(0) != static_cast<std::int64_t>(3 * k))
+        throw std::runtime_error("map: the merged tablet holds " +
+                                 std::to_string(held.column_int(0)) + " rows, not " +
+                                 std::to_string(3 * k));
+    const auto lacked = raw_bytes(k, "m1-") + raw_bytes(k, "m2-");
+    return {{"rows_per_commune", k},
+            {"commit_s", commit_s},
+            {"download_bytes", downloaded},
+            {"lacked_raw_bytes", lacked},
+            {"download_vs_lacked", static_cast<double>(downloaded) / static_cast<double>(lacked)}};
 }
 
 std::int64_t rss_bytes(int pid) {
@@ -422,8 +480,8 @@ json bench_connections(const fs::path& dir, const fs::path& server_bin, std::siz
     // Tablets spread over the province's communes, as in the field (every push NOTIFYs the
     // tablets of its commune). Each is a device of its own, as the server's per-device session
     // limit wants, with its own replica (site).
-    const auto& communes = noi::reference_communes();
-    auto commune_of = [&](std::size_t i) { return communes[i % communes.size()].code; };
+    const auto communes = todays_communes();
+    auto commune_of = [&](std::size_t i) { return communes[i % communes.size()]; };
     std::vector<std::string> idle_tokens, active_tokens;
     for (std::size_t i = 0; i < connections - active; ++i)
         idle_tokens.push_back(enrol_device(url, admin_token, commune_of(i)));
@@ -535,7 +593,7 @@ int main(int argc, char** argv) {
         "noi-bench: measure Nối against baselines run beside it; prints one JSON document"};
     app.set_version_flag("--version", std::string("noi-bench ") + NOI_VERSION);
     std::size_t capture_rows = 100'000, merge_rows = 100'000, push_rows = 10'000,
-                bootstrap_rows = 50'000;
+                bootstrap_rows = 50'000, map_rows = 20'000;
     int tablets = 8, sites = 4;
     std::vector<std::string> only;
     app.add_option("--capture-rows", capture_rows, "Rows inserted and updated for capture")
@@ -549,6 +607,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 64));
     app.add_option("--push-rows", push_rows, "Rows each tablet pushes")->capture_default_str();
     app.add_option("--bootstrap-rows", bootstrap_rows, "Rows a new tablet pulls")
+        ->capture_default_str();
+    app.add_option("--map-rows", map_rows, "Rows of each of the three communes merged")
         ->capture_default_str();
     std::size_t connections = 5'000, active = 100;
     int rounds = 5, think_ms = 2'000;
@@ -591,7 +651,7 @@ int main(int argc, char** argv) {
                    "Open conflicts the console's pages list")
         ->capture_default_str();
     app.add_option("--only", only,
-                   "Run only these figures (capture, merge, push, bootstrap, connections, "
+                   "Run only these figures (capture, merge, push, bootstrap, map, connections, "
                    "console)");
     try {
         app.parse(argc, argv);
@@ -603,6 +663,7 @@ int main(int argc, char** argv) {
         push_rows = 300;
         tablets = 2;
         bootstrap_rows = 1'000;
+        map_rows = 300;
         connections = 200;
         active = 10;
         rounds = 2;
@@ -629,6 +690,7 @@ int main(int argc, char** argv) {
         if (want("merge")) out["merge"] = bench_merge(dir, merge_rows, sites);
         if (want("push")) out["push"] = bench_push(dir, tablets, push_rows, deflate);
         if (want("bootstrap")) out["bootstrap"] = bench_bootstrap(dir, bootstrap_rows, deflate);
+        if (want("map")) out["map"] = bench_map_change(dir, map_rows, deflate);
         if (want("connections"))
             out["connections"] =
                 bench_connections(dir, server_bin, connections, active, rounds, think_ms, deflate);

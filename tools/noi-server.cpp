@@ -99,6 +99,13 @@ int main(int argc, char** argv) {
     auto* init =
         app.add_subcommand("init", "Create a server in DIR and print the first admin token");
     init->add_option("--data", dir, "Data directory (made if missing)")->required();
+    noi::map_choice map;
+    init->add_option("--province", map.province,
+                     "The province served, by its 2-digit code on the map of --as-of")
+        ->default_val(map.province);
+    init->add_option("--as-of", map.as_of,
+                     "The day whose map is used, YYYY-MM-DD (default: today; before 2025-07-01 "
+                     "the units before the reform, with their districts)");
 
     auto* serve = app.add_subcommand("serve", "Serve /sync, /admin/v1, /healthz and /metrics");
     serve->add_option("--data", dir, "Data directory made by init")->required();
@@ -198,7 +205,7 @@ int main(int argc, char** argv) {
 
     try {
         if (*init) {
-            std::cout << noi::server::init_data_dir(dir) << std::endl;
+            std::cout << noi::server::init_data_dir(dir, map) << std::endl;
             return 0;
         }
         if (*repair) {

@@ -58,6 +58,8 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
         schema_runs += r.schema_published_at >= 0;
         total.apps_upgraded += r.apps_upgraded;
         total.new_schema_writes += r.new_schema_writes;
+        total.map_changes += r.map_changes;
+        total.device_moves += r.device_moves;
         total.reference_edits += r.reference_edits;
         if (!r.problems.empty()) {
             ++failed;
@@ -91,6 +93,8 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                           {"apps_upgraded", total.apps_upgraded},
                           {"new_schema_writes", total.new_schema_writes},
                           {"reference_edits", total.reference_edits},
+                          {"map_changes", total.map_changes},
+                          {"device_moves", total.device_moves},
                           {"seconds", secs}}
                          .dump()
                   << "\n";
@@ -119,6 +123,9 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                     static_cast<unsigned long long>(total.new_schema_writes));
         std::printf("  reference edits    %llu by an admin, taken by every tablet\n",
                     static_cast<unsigned long long>(total.reference_edits));
+        std::printf("  map changes        %llu merges, %llu device moves, tablets offline\n",
+                    static_cast<unsigned long long>(total.map_changes),
+                    static_cast<unsigned long long>(total.device_moves));
         std::printf("  result             %s\n",
                     failed ? "DIVERGED (see above)"
                            : "every replica converged; nothing lost; no row outside its scope");

@@ -108,7 +108,9 @@ void put_schema(packer& p, const std::optional<schema_offer>& s) {
 struct encoder {
     packer& p;
     void operator()(const hello& m) {
-        p.pack_array(10);
+        // A field added later is sent only when it says something, so the bytes of a message
+        // without it are those an older peer sent.
+        p.pack_array(m.scope.empty() && !m.scope_version ? 10 : 12);
         p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         put_bin(p, m.site.data(), m.site.size());
@@ -122,9 +124,13 @@ struct encoder {
             p.pack_nil();
         p.pack_uint64(m.confirmed_rejection);
         put_ids(p, m.rejected);
+        if (!m.scope.empty() || m.scope_version) {
+            pack_string(p, m.scope);
+            p.pack_uint64(m.scope_version);
+        }
     }
     void operator()(const welcome& m) {
-        p.pack_array(10);
+        p.pack_array(m.units.empty() && !m.scope_version ? 10 : 12);
         p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         p.pack_uint64(m.clock_ms);
@@ -135,6 +141,12 @@ struct encoder {
         put_ids(p, m.settled);
         p.pack_uint32(m.schema_version);
         put_schema(p, m.schema);
+        if (!m.units.empty() || m.scope_version) {
+            p.pack_array(static_cast<std::uint32_t>(m.units.size()));
+            for (const auto& u : m.units)
+                pack_string(p, u);
+            p.pack_uint64(m.scope_version);
+        }
     }
     void operator()(const push& m) {
         p.pack_array(4);
@@ -313,6 +325,16 @@ struct reader {
         return out;
     }
 
+    std::vector<std::string> strings(const msgpack::object& o, const char* what) const {
+        auto a = array(o, what);
+        if (a.size() > lim.max_rows) fail(decode_errc::too_large, std::string("too many ") + what);
+        std::vector<std::string> out;
+        out.reserve(a.size());
+        for (const auto& x : a)
+            out.push_back(str(x, what));
+        return out;
+    }
+
     std::optional<schema_offer> schema(const msgpack::object& o) const {
         if (o.type == msgpack::type::NIL) return std::nullopt;
         auto f = fields(o, 2, "schema");
@@ -377,6 +399,8 @@ struct reader {
             if (f[7].type != msgpack::type::NIL) m.oldest_pending_ms = u64(f[7], "oldest pending");
             m.confirmed_rejection = u64(f[8], "confirmed rejection");
             if (f.size() > 9) m.rejected = ids(f[9], "rejected");
+            if (f.size() > 10) m.scope = str(f[10], "scope");
+            if (f.size() > 11) m.scope_version = u64(f[11], "scope version");
             return m;
         }
         case msg_type::welcome: {
@@ -392,6 +416,8 @@ struct reader {
             if (f.size() > 7) m.settled = ids(f[7], "settled");
             if (f.size() > 8) m.schema_version = unsigned_as<std::uint32_t>(f[8], "schema version");
             if (f.size() > 9) m.schema = schema(f[9]);
+            if (f.size() > 10) m.units = strings(f[10], "units");
+            if (f.size() > 11) m.scope_version = u64(f[11], "scope version");
             return m;
         }
         case msg_type::push: {

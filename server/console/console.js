@@ -476,7 +476,7 @@ function svg(tag, attrs, text) {
   return e;
 }
 
-// A bar per district: communes in all (grey) and those that met the criterion (green).
+// A bar per district (per province after 2025): communes in all (grey) and those that met the criterion (green).
 function chart(districts) {
   const bar = 22, gap = 8, label = 170, width = 720;
   const most = Math.max(1, ...districts.map(d => d.total));
@@ -501,6 +501,8 @@ async function reportsView(view, q) {
   const { data: r } = await api("GET", "/admin/v1/reports/criterion19" + (year ? "?year=" + encodeURIComponent(year) : ""));
   if (!input.value) input.value = String(r.year);
   const y = "year=" + r.year;
+  // A map after 1 July 2025 has no districts: its communes are grouped by province.
+  const group = r.grouped_by === "province" ? "province" : "district";
   view.append(
     // A limited account's total is of its communes alone: never shown as the province's.
     el("p", { id: "report-province" }, el("strong", {}, r.limited_to
@@ -511,11 +513,11 @@ async function reportsView(view, q) {
       el("a", { id: "download-csv-communes", href: `/admin/v1/reports/criterion19.csv?${y}&by_commune=1`, download: "" }, t("download_csv_communes")), " · ",
       el("a", { id: "download-xlsx", href: `/admin/v1/reports/criterion19.xlsx?${y}`, download: "" }, t("download_xlsx"))),
     chart(r.districts),
-    el("h2", {}, t("district")),
-    table([{ title: "district", cell: d => d.name }, { title: "met", num: true, cell: d => d.met }, { title: "total", num: true, cell: d => d.total }], r.districts),
+    el("h2", {}, t(group)),
+    table([{ title: group, cell: d => d.name }, { title: "met", num: true, cell: d => d.met }, { title: "total", num: true, cell: d => d.total }], r.districts),
     el("h2", {}, t("commune")),
     table([
-      { title: "commune", cell: c => `${c.name} (${c.code})` }, { title: "district", cell: c => c.district },
+      { title: "commune", cell: c => `${c.name} (${c.code})` }, { title: group, cell: c => c[group] },
       { title: "met", cell: c => c.met ? t("yes") : t("no") }, { title: "decided_on", cell: c => c.decided_on },
     ], r.communes));
 }

@@ -4,6 +4,7 @@
 #include "cell_json.hpp"
 #include "criterion19_report.hpp"
 #include "fleet_api.hpp"
+#include "map_api.hpp"
 #include "qr_code.hpp"
 #include "reference_api.hpp"
 #include "report_files.hpp"
@@ -85,15 +86,17 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
         return error(400, "say which commune the device is for (\"commune\") or that it is "
                           "province-wide (\"province\": true)");
     }
-    // Two unrevoked devices of one commune with one name (NFC or NFD alike) cannot be told
-    // apart where a name stands for the device (conflicts resolve --keep NAME): say so.
-    std::string twin;
-    if (!name.empty())
-        for (const auto& d : store.devices())
-            if (!d.revoked && d.scope == scope && same_text(d.name, name)) twin = d.id;
     try {
         auto e = auth.enrol(scope, name);
         auth.record(who.name, "enrol", e.dev.id, "scope " + e.dev.scope);
+        // Two unrevoked devices of one commune with one name (NFC or NFD alike) cannot be told
+        // apart where a name stands for the device (conflicts resolve --keep NAME): say so.
+        std::string twin;
+        if (!name.empty())
+            for (const auto& d : store.devices())
+                if (!d.revoked && d.id != e.dev.id && d.scope == e.dev.scope &&
+                    same_text(d.name, name))
+                    twin = d.id;
         json out{{"device_id", e.dev.id},
                  {"token", e.token},
                  {"scope", e.dev.scope},
@@ -106,7 +109,8 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
                 {"device_id", e.dev.id},
                 {"token", e.token}}.dump());
         if (!twin.empty())
-            out["warning"] = "device " + twin + " of " + scope + " has the same name; give one " +
+            out["warning"] = "device " + twin + " of " + e.dev.scope +
+                             " has the same name; give one " +
                              "of them another (máy 2, …), or name the device by its id";
         return {201, text(out)};
     } catch (const sync_error& e) {
@@ -550,7 +554,11 @@ api_response criterion19(server_store& store, const account& who,
         return error(404, std::string("no assessment has been recorded yet") +
                               (who.communes.empty() ? "" : " for your communes") +
                               "; give --year to report on a year anyway");
-    return {200, text(criterion19_report(store, *year, who))};
+    const auto geography = q.count("geography") ? q.at("geography") : std::string("historical");
+    if (geography != "historical" && geography != "current")
+        return error(400, "geography is historical (the map of the year, the default) or current "
+                          "(today's units)");
+    return {200, text(criterion19_report(store, *year, who, geography == "current"))};
 }
 
 } // namespace
@@ -730,6 +738,31 @@ api_response device_revoke(request& r) {
     return {200, text(json{{"device_id", r.name}, {"revoked", true}})};
 }
 
+// An officer moved: the device serves another commune from now on (docs/admin.md, "When the
+// map changes"). It is disconnected, so an online tablet learns it at once.
+api_response device_move(request& r) {
+    const json req = json::parse(r.body, nullptr, false);
+    std::string commune;
+    if (req.is_discarded() || !req.is_object() ||
+        field(req, "commune", commune, "a 5-digit commune code string") || commune.empty())
+        return error(400, "the request body is {\"commune\": \"CODE\"}, the code of the commune "
+                          "the device serves from now on");
+    try {
+        auto group = r.store.begin();
+        const auto before = r.store.move_device(r.name, commune);
+        const auto after = r.store.find_device(r.name);
+        r.auth.record(r.who.name, "device move", r.name,
+                      "scope " + before.scope + " → " + after->scope);
+        group->commit();
+        r.state.close_device(r.name);
+        return {200,
+                text(json{{"device_id", r.name}, {"from", before.scope}, {"scope", after->scope}})};
+    } catch (const sync_error& e) {
+        if (e.code() != errc::refused) throw;
+        return error(400, e.what());
+    }
+}
+
 constexpr route routes[] = {
     {"GET", "/admin/v1/devices", arg::none, "",
      [](request& r) { return list_devices(r.store, r.who, r.query); }},
@@ -737,6 +770,7 @@ constexpr route routes[] = {
      [](request& r) { return add_device(r.store, r.auth, r.who, r.body); }},
     {"POST", "/admin/v1/devices/", arg::text, "/token", device_token},
     {"POST", "/admin/v1/devices/", arg::text, "/revoke", device_revoke},
+    {"POST", "/admin/v1/devices/", arg::text, "/move", device_move},
     {"POST", "/admin/v1/accounts", arg::none, "",
      [](request& r) { return add_account(r.auth, r.who, r.body); }},
     {"GET", "/admin/v1/accounts", arg::none, "", accounts_list},
@@ -780,6 +814,12 @@ constexpr route routes[] = {
     {"GET", "/admin/v1/schema", arg::none, "", [](request& r) { return schema_show(r.store); }},
     {"POST", "/admin/v1/schema", arg::none, "",
      [](request& r) { return schema_apply(r.store, r.auth, r.who, r.body, r.refused_early); }},
+    {"GET", "/admin/v1/map/units", arg::none, "",
+     [](request& r) { return map_units(r.store, r.query); }},
+    {"GET", "/admin/v1/map/changes", arg::none, "",
+     [](request& r) { return map_changes(r.store); }},
+    {"POST", "/admin/v1/map/changes", arg::none, "",
+     [](request& r) { return map_change(r.state, r.store, r.auth, r.who, r.body); }},
     {"GET", "/admin/v1/reference/", arg::text, "",
      [](request& r) { return reference_list(r.store, r.name, r.query); }},
     {"GET", "/admin/v1/reference/", arg::table_row, "",

@@ -1,6 +1,7 @@
 #include "auth_store.hpp"
 #include "password_hash.hpp"
 
+#include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
 
 #include <openssl/evp.h>
@@ -128,14 +129,27 @@ void auth_store::record(const std::string& account, const std::string& action,
 }
 
 void auth_store::check_commune(const std::string& code) {
-    if (!access_.is_commune(code))
-        throw sync_error(errc::refused, "commune " + code +
-                                            " is not in the province's reference data; check the "
-                                            "5-digit code");
+    if (access_.is_commune(code)) return;
+    std::string why;
+    if (auto u = store_.unit_on(code, vietnam_day(store_.now_ms()), why))
+        why = "commune " + code + " " + u->name + " is named " + u->id + " since " + u->valid_from +
+              " (the code named another unit before); give " + u->id;
+    throw sync_error(errc::refused, why.empty() ? "commune " + code +
+                                                      " is not in the province's reference "
+                                                      "data; check the 5-digit code"
+                                                : why);
 }
 
-enrolment auth_store::enrol(const std::string& scope, const std::string& name) {
-    if (scope != "*") check_commune(scope);
+enrolment auth_store::enrol(const std::string& commune, const std::string& name) {
+    // The code names the unit valid today: the same five digits named another territory
+    // before a change of the map (docs/design.md §11).
+    std::string scope = "*";
+    if (commune != "*") {
+        std::string why;
+        auto u = store_.unit_on(commune, vietnam_day(store_.now_ms()), why);
+        if (!u) throw sync_error(errc::refused, why);
+        scope = u->id;
+    }
     auto tx = store_.begin();
     enrolment e;
     e.dev = device{"dev-" + random_token().substr(0, 12), scope, name, false};

@@ -12,6 +12,10 @@
 //    assessments are skipped before they are read, so none of their figures can reach it.
 // 5. A report asked for without a year is for the latest year with an assessment that is not
 //    after the current one; a year to come is reported only when asked for.
+// 6. The communes are the units valid at the end of the year (today for the current year), or
+//    today's with `current` geography; an assessment made under a unit that has since gone into
+//    another counts for the unit it went into (docs/design.md §11). Units with districts (before
+//    1 July 2025) are grouped by district, the others by province.
 #include "criterion19_report.hpp"
 
 #include <noi/sync/dates.hpp>
@@ -63,7 +67,26 @@ std::optional<std::int64_t> default_report_year(server_store& store, const accou
     return year;
 }
 
-json criterion19_report(server_store& store, std::int64_t year, const account& reader) {
+json criterion19_report(server_store& store, std::int64_t year, const account& reader,
+                        bool current_geography) {
+    const auto today = vietnam_day(store.now_ms());
+    auto day = std::to_string(year) + "-12-31";
+    auto all = store.units();
+    // A server made on a later map knows no unit of an earlier year: its assessments of that
+    // year were made under today's units, and are counted by them.
+    const bool known = std::any_of(all.begin(), all.end(), [&](const auto& u) {
+        return u.valid_from.empty() || u.valid_from <= day;
+    });
+    if (current_geography || today < day || !known) day = today;
+    // The report's units, and for each unit id an assessment may name, the one it counts for.
+    std::vector<unit_record> units;
+    std::map<std::string, std::string> counts_for;
+    for (auto& u : all)
+        if (u.valid_on(day) && u.kind == "xa") {
+            for (const auto& m : store.unit_members(u.id))
+                counts_for.emplace(m, u.id);
+            units.push_back(std::move(u));
+        }
     struct deciding {
         std::tuple<bool, std::string, std::uint64_t> rank; // dated, date, newest version
         std::string id, decided_on;
@@ -74,7 +97,16 @@ json criterion19_report(server_store& store, std::int64_t year, const account& r
     for (const auto& a : store.live_rows("assessment", "year", value{year})) {
         const auto& v = a.values;
         const auto commune = text_of(v.at("commune_code"));
-        if (!reader.reads(commune)) continue;
+        const auto owner = counts_for.find(commune);
+        if (!reader.reads(commune) && (owner == counts_for.end() || !reader.reads(owner->second)))
+            continue;
+        if (owner == counts_for.end()) {
+            warnings.push_back("assessment " + a.id + " of unit " + commune + " is for " +
+                               std::to_string(year) + ", but its unit is not one of the " +
+                               "communes of the map of " + day +
+                               " nor went into one; report with the current geography to count it");
+            continue;
+        }
         std::optional<std::string> date;
         if (!is_null(v.at("decided_on"))) {
             const auto typed = text_of(v.at("decided_on"));
@@ -91,41 +123,49 @@ json criterion19_report(server_store& store, std::int64_t year, const account& r
                    a.id,
                    date.value_or(""),
                    is_one(v.at("c19_1_met")) && is_one(v.at("c19_2_met"))};
-        auto it = best.find(commune);
-        if (it == best.end() || it->second.rank < d.rank) best[commune] = std::move(d);
+        auto it = best.find(owner->second);
+        if (it == best.end() || it->second.rank < d.rank) best[owner->second] = std::move(d);
     }
 
-    json districts = json::array(), communes = json::array();
-    int total = 0, total_met = 0;
-    auto xa = store.live_rows("commune", "kind", value{std::string("xa")});
-    auto district_code = [](const stored_row& c) { return text_of(c.values.at("district_code")); };
-    std::stable_sort(xa.begin(), xa.end(), [&](const stored_row& a, const stored_row& b) {
-        return district_code(a) < district_code(b);
+    // Districts were abolished on 1 July 2025: a unit without one is grouped by its province.
+    auto group_of = [](const unit_record& u) {
+        return u.district_code.empty() ? std::pair{u.province_code, u.province}
+                                       : std::pair{u.district_code, u.district};
+    };
+    std::stable_sort(units.begin(), units.end(), [&](const auto& a, const auto& b) {
+        return std::pair(group_of(a).first, a.code) < std::pair(group_of(b).first, b.code);
     });
-    std::map<std::string, std::tuple<std::string, int, int>> by_district;
+    json groups = json::array(), communes = json::array();
+    int total = 0, total_met = 0;
+    std::map<std::string, std::tuple<std::string, int, int>> by_group;
     std::vector<std::string> order;
-    for (const auto& c : xa) {
-        if (!reader.reads(c.id)) continue;
-        const auto code = district_code(c), commune = c.id;
-        const auto district = text_of(c.values.at("district"));
-        if (!by_district.count(code)) {
-            by_district[code] = {district, 0, 0};
+    bool districts = false;
+    for (const auto& u : units) {
+        if (!reader.reads(u.id)) continue;
+        const auto [code, name] = group_of(u);
+        districts = districts || !u.district_code.empty();
+        if (!by_group.count(code)) {
+            by_group[code] = {name, 0, 0};
             order.push_back(code);
         }
-        auto& [name, m, t] = by_district[code];
+        auto& [group, m, t] = by_group[code];
         ++t;
         ++total;
-        auto it = best.find(commune);
+        auto it = best.find(u.id);
         const bool met = it != best.end() && it->second.met;
         if (met) {
             ++m;
             ++total_met;
         }
+        auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
         communes.push_back(
-            {{"code", commune},
-             {"name", text_of(c.values.at("name"))},
-             {"district_code", code},
-             {"district", district},
+            {{"code", u.code},
+             {"unit", u.id},
+             {"name", u.name},
+             {"district_code", or_null(u.district_code)},
+             {"district", or_null(u.district)},
+             {"province_code", u.province_code},
+             {"province", u.province},
              {"met", met},
              {"assessment_id", it == best.end() ? json(nullptr) : json(it->second.id)},
              {"decided_on", it == best.end() || it->second.decided_on.empty()
@@ -133,13 +173,16 @@ json criterion19_report(server_store& store, std::int64_t year, const account& r
                                 : json(it->second.decided_on)}});
     }
     for (const auto& code : order) {
-        const auto& [name, m, t] = by_district[code];
-        districts.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
+        const auto& [name, m, t] = by_group[code];
+        groups.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
     }
     return {{"year", year},
+            {"map_of", day},
+            {"geography", current_geography ? "current" : "historical"},
+            {"grouped_by", districts ? "district" : "province"},
             {"limited_to", reader.communes.empty() ? json(nullptr) : json(reader.communes)},
             {"province", {{"met", total_met}, {"total", total}}},
-            {"districts", districts},
+            {"districts", groups},
             {"communes", communes},
             {"warnings", warnings}};
 }

@@ -17,7 +17,11 @@ namespace noi::server {
 // for an account limited to some communes, `limited_to` lists them, the districts are theirs,
 // and `province` counts them alone, so no figure or warning comes from another commune (for an
 // account of the whole province `limited_to` is null).
-nlohmann::json criterion19_report(server_store& store, std::int64_t year, const account& reader);
+// The communes are the units of the map at the end of the year (`map_of`), grouped by district
+// before 1 July 2025 and by province after (`grouped_by`); with `current_geography`, today's
+// units, older assessments counted for the units theirs went into.
+nlohmann::json criterion19_report(server_store& store, std::int64_t year, const account& reader,
+                                  bool current_geography = false);
 // The year a report without one is for: the latest year of an assessment of a commune `reader`
 // reads, among years not after the current one in the province (UTC+7); the current year when
 // every such assessment is for a later year; nullopt when there is none.

@@ -45,15 +45,18 @@ std::string total_label(const json& report, const std::string& province, const c
 std::string criterion19_csv(const json& report, bool bom, bool by_commune) {
     std::ostringstream out;
     if (bom) out << "\xEF\xBB\xBF";
+    // After 1 July 2025 there are no districts: the groups are the province.
+    const bool by_province = report.value("grouped_by", "district") == "province";
+    const std::string group = by_province ? "province" : "district";
     if (by_commune) {
-        out << "commune_code,commune,district_code,district,met,decided_on\n";
+        out << "commune_code,commune," << group << "_code," << group << ",met,decided_on\n";
         for (const auto& c : report["communes"])
             out << csv_field(c["code"]) << "," << csv_field(c["name"]) << ","
-                << csv_field(c["district_code"]) << "," << csv_field(c["district"]) << ","
+                << csv_field(c[group + "_code"]) << "," << csv_field(c[group]) << ","
                 << (c["met"].get<bool>() ? 1 : 0) << "," << csv_field(c["decided_on"]) << "\n";
         return out.str();
     }
-    out << "district_code,district,met,total\n";
+    out << group << "_code," << group << ",met,total\n";
     for (const auto& d : report["districts"])
         out << csv_field(d["code"]) << "," << csv_field(d["name"]) << "," << d["met"] << ","
             << d["total"] << "\n";
@@ -80,8 +83,10 @@ std::string criterion19_xlsx(const json& report) {
     format_set_bold(bold);
     const auto year = std::to_string(report["year"].get<std::int64_t>());
 
-    lxw_worksheet* districts = workbook_add_worksheet(wb, "Huyện");
-    const char* dhead[] = {"Mã huyện", "Huyện", "Số xã đạt", "Tổng số xã"};
+    const bool by_province = report.value("grouped_by", "district") == "province";
+    lxw_worksheet* districts = workbook_add_worksheet(wb, by_province ? "Tỉnh" : "Huyện");
+    const char* dhead[] = {by_province ? "Mã tỉnh" : "Mã huyện", by_province ? "Tỉnh" : "Huyện",
+                           "Số xã đạt", "Tổng số xã"};
     for (lxw_col_t c = 0; c < 4; ++c)
         worksheet_write_string(districts, 0, c, dhead[c], bold);
     lxw_row_t row = 1;
@@ -99,7 +104,11 @@ std::string criterion19_xlsx(const json& report) {
     worksheet_set_column(districts, 1, 1, 28, nullptr);
 
     lxw_worksheet* communes = workbook_add_worksheet(wb, "Xã");
-    const char* chead[] = {"Mã xã",          "Xã", "Mã huyện", "Huyện", "Đạt tiêu chí 19",
+    const char* chead[] = {"Mã xã",
+                           "Xã",
+                           by_province ? "Mã tỉnh" : "Mã huyện",
+                           by_province ? "Tỉnh" : "Huyện",
+                           "Đạt tiêu chí 19",
                            "Ngày quyết định"};
     for (lxw_col_t c = 0; c < 6; ++c)
         worksheet_write_string(communes, 0, c, chead[c], bold);
@@ -107,8 +116,9 @@ std::string criterion19_xlsx(const json& report) {
     for (const auto& c : report["communes"]) {
         worksheet_write_string(communes, row, 0, text_of(c["code"]).c_str(), nullptr);
         worksheet_write_string(communes, row, 1, text_of(c["name"]).c_str(), nullptr);
-        worksheet_write_string(communes, row, 2, text_of(c["district_code"]).c_str(), nullptr);
-        worksheet_write_string(communes, row, 3, text_of(c["district"]).c_str(), nullptr);
+        const std::string group = by_province ? "province" : "district";
+        worksheet_write_string(communes, row, 2, text_of(c[group + "_code"]).c_str(), nullptr);
+        worksheet_write_string(communes, row, 3, text_of(c[group]).c_str(), nullptr);
         worksheet_write_string(communes, row, 4, c["met"].get<bool>() ? "Đạt" : "Chưa đạt",
                                nullptr);
         worksheet_write_string(communes, row, 5, text_of(c["decided_on"]).c_str(), nullptr);

@@ -61,7 +61,7 @@ void check_restored(const std::string& dir) {
 
 } // namespace
 
-std::string init_data_dir(const std::string& dir) {
+std::string init_data_dir(const std::string& dir, const map_choice& map) {
     namespace fs = std::filesystem;
     if (fs::exists(database_path(dir)))
         throw sync_error(
@@ -72,7 +72,7 @@ std::string init_data_dir(const std::string& dir) {
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
     restrict_dir_to_owner(dir);
     system_clock wall;
-    auto store = sqlite_store::create(database_path(dir), wall);
+    auto store = sqlite_store::create(database_path(dir), wall, {}, {}, map);
     auth_store auth(*store);
     auto token = auth.add_account("admin", "admin", {});
     store->set_instance("");

@@ -254,8 +254,7 @@ void server_state::notify(const emissions& emitted, const sync_connection* excep
             if (p == except) continue;
             auto s = w.lock();
             if (!s) continue;
-            if (auto seq = emitted.for_scope(s->dev().scope))
-                targets.emplace_back(std::move(s), seq);
+            if (auto seq = emitted.for_device(s->dev())) targets.emplace_back(std::move(s), seq);
         }
     }
     for (auto& [s, seq] : targets)

@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace noi {
 namespace {
 
@@ -37,7 +39,9 @@ bool refuse_out_of_scope(sqlite3_context* c, const replica::capture_context& ctx
     const auto* v = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
     std::string_view row_scope(v ? v : "",
                                v ? static_cast<std::size_t>(sqlite3_value_bytes(argv[1])) : 0);
-    if (row_scope == ctx.scope) return false;
+    if (row_scope == ctx.scope ||
+        std::find(ctx.units.begin(), ctx.units.end(), row_scope) != ctx.units.end())
+        return false;
     auto msg = "noi: this row of " + std::string(table) + " belongs to commune " +
                std::string(row_scope) + ", but this tablet is enrolled for commune " + ctx.scope +
                "; write only rows of commune " + ctx.scope;

@@ -2,6 +2,9 @@
 // a replica opens; a connection without them cannot write a synced table.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <noi/sync/replica.hpp>
 
 namespace noi {
@@ -11,6 +14,8 @@ struct replica::capture_context {
     bool capture_on = true;
     bool floor_fresh = false; // the clock's floor was read in the current transaction
     std::string scope;        // empty until the server has told the tablet its scope
+    // The units whose rows it writes: the scope's and those merged into it (replica::set_scope).
+    std::vector<std::string> units;
 };
 
 void register_capture_functions(database& db, replica::capture_context& ctx);

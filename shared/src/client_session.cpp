@@ -34,6 +34,7 @@ std::vector<proto::message> client_session::fill_pushes() {
         out.emplace_back(std::move(*p));
     }
     if (push_exhausted_ && in_flight_.empty()) {
+        t_.finish_move();
         state_ = state::pulling;
         stats_.pulls_sent++;
         out.emplace_back(proto::pull{t_.cursor(), opt_.pull_rows, t_.pulls_own()});

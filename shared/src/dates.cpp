@@ -1,5 +1,6 @@
 #include <noi/sync/dates.hpp>
 
+#include <chrono>
 #include <cstdio>
 
 namespace noi {
@@ -74,6 +75,13 @@ std::string date_refusal(std::string_view column, std::string_view value) {
     std::string why = std::string(column) + " must be a date written YYYY-MM-DD (ISO 8601)";
     if (auto d = read_date(value)) return why + ": write " + *d + ", not " + std::string(value);
     return why + ", such as 2026-12-05; " + std::string(value) + " is not one";
+}
+
+std::string vietnam_day(std::int64_t unix_ms) {
+    using namespace std::chrono;
+    const year_month_day d{floor<days>(sys_time<milliseconds>(milliseconds(unix_ms) + hours(7)))};
+    return iso(static_cast<int>(d.year()), static_cast<int>(static_cast<unsigned>(d.month())),
+               static_cast<int>(static_cast<unsigned>(d.day())));
 }
 
 } // namespace noi

@@ -14,12 +14,54 @@ device read_device(const statement& st) {
     return {st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0};
 }
 
+// A device with the scopes its tablet may hold and its scope's version, read after the four
+// columns above.
+device read_held_device(const statement& st) {
+    auto d = read_device(st);
+    if (!st.column_is_null(4)) d.held_scope = st.column_text(4);
+    d.scope_version = static_cast<std::uint64_t>(st.column_int(5));
+    return d;
+}
+
 std::optional<std::int64_t> int_or_none(const statement& st, int col) {
     if (st.column_is_null(col)) return std::nullopt;
     return st.column_int(col);
 }
 
 } // namespace
+
+bool device::reads(const std::string& unit) const {
+    return scope == "*" || unit == scope ||
+           std::find(units.begin(), units.end(), unit) != units.end();
+}
+
+bool device::writes(const std::string& unit) const {
+    return reads(unit) || std::find(held_units.begin(), held_units.end(), unit) != held_units.end();
+}
+
+void device_registry::move(const std::string& device_id, const std::string& scope) {
+    // The tablet may hold rows of every scope the device had since it last confirmed one: a
+    // second move before it heard of the first adds to them.
+    auto& st = rep_.db().cached(
+        "UPDATE noi_devices SET held_scope = CASE WHEN held_scope IS NULL THEN scope WHEN "
+        "instr(',' || held_scope || ',', ',' || scope || ',') > 0 THEN held_scope ELSE "
+        "held_scope || ',' || scope END, scope = ?2, scope_version = scope_version + 1 WHERE "
+        "device_id = ?1");
+    st.bind(1, device_id).bind(2, scope);
+    st.run();
+    auto& same = rep_.db().cached(
+        "UPDATE noi_devices SET held_scope = NULL WHERE device_id = ?1 AND held_scope = scope");
+    same.bind(1, device_id);
+    same.run();
+}
+
+void device_registry::confirm_scope(const std::string& device_id, const std::string& scope,
+                                    std::uint64_t version) {
+    auto& st = rep_.db().cached("UPDATE noi_devices SET held_scope = NULL WHERE device_id = ?1 "
+                                "AND scope = ?2 AND scope_version = ?3 AND held_scope IS NOT NULL");
+    st.bind(1, device_id).bind(2, scope).bind(3, static_cast<std::int64_t>(version));
+    st.run();
+}
 
 void device_registry::add(const device& d) {
     if (find(d.id))
@@ -32,10 +74,11 @@ void device_registry::add(const device& d) {
 
 std::optional<device> device_registry::find(const std::string& id) {
     auto& st = rep_.db().cached(
-        "SELECT device_id, scope, name, revoked FROM noi_devices WHERE device_id = ?1");
+        "SELECT device_id, scope, name, revoked, held_scope, scope_version FROM noi_devices WHERE "
+        "device_id = ?1");
     st.bind(1, id);
     std::optional<device> d;
-    if (st.step()) d = read_device(st);
+    if (st.step()) d = read_held_device(st);
     st.reset();
     return d;
 }
@@ -43,9 +86,10 @@ std::optional<device> device_registry::find(const std::string& id) {
 std::vector<device> device_registry::all() {
     std::vector<device> out;
     auto st = rep_.db().prepare(
-        "SELECT device_id, scope, name, revoked FROM noi_devices ORDER BY created_at, device_id");
+        "SELECT device_id, scope, name, revoked, held_scope, scope_version FROM noi_devices ORDER "
+        "BY created_at, device_id");
     while (st.step())
-        out.push_back(read_device(st));
+        out.push_back(read_held_device(st));
     return out;
 }
 

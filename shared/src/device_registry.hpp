@@ -22,6 +22,13 @@ public:
     std::optional<device> find(const std::string& id);
     std::vector<device> all();
     std::vector<device_status> statuses();
+    // The device now serves `scope`; its tablet may still push rows of the scope it holds
+    // until it confirms the new one.
+    void move(const std::string& device_id, const std::string& scope);
+    // A HELLO said the tablet holds `scope` alone, as of the WELCOME of `version`: when both are
+    // the device's, nothing older is held.
+    void confirm_scope(const std::string& device_id, const std::string& scope,
+                       std::uint64_t version);
     // False for an unknown device.
     bool revoke(const std::string& device_id);
     // A revoked device's token was tried (at most one write a minute).

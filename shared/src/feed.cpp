@@ -80,14 +80,15 @@ void emissions::add(const value& scope, std::uint64_t seq) {
         global = std::max(global, seq);
 }
 
-std::uint64_t emissions::for_scope(const std::string& scope) const {
+std::uint64_t emissions::for_device(const device& d) const {
     std::uint64_t top = global;
-    if (scope == "*") {
+    if (d.scope == "*") {
         for (const auto& [s, seq] : scopes)
             top = std::max(top, seq);
-    } else if (auto it = scopes.find(scope); it != scopes.end()) {
-        top = std::max(top, it->second);
+        return top;
     }
+    for (const auto& unit : d.units.empty() ? std::vector<std::string>{d.scope} : d.units)
+        if (auto it = scopes.find(unit); it != scopes.end()) top = std::max(top, it->second);
     return top;
 }
 

@@ -6,6 +6,7 @@
 #include "capture_functions.hpp"
 #include "capture_log.hpp"
 #include "table_io.hpp"
+#include "unit_list.hpp"
 
 #include <filesystem>
 
@@ -100,6 +101,7 @@ void replica::load() {
     while (t.step())
         schema_.tables.push_back(describe_table(*db_, t.column_text(0), t.column_text(1)));
     ctx_->scope = meta_text("scope").value_or("");
+    ctx_->units = split_units(meta_text("scope_units").value_or(""));
     clock_.set_offset(meta_int("clock_offset_ms", 0));
     refresh_clock();
 }
@@ -297,9 +299,16 @@ void replica::set_capture(bool on) {
     ctx_->capture_on = on;
 }
 
-void replica::set_scope(const std::string& scope) {
+void replica::set_scope(const std::string& scope, const std::vector<std::string>& units) {
     ctx_->scope = scope;
+    ctx_->units = units;
     set_meta_text("scope", scope);
+    set_meta_text("scope_units", join_units(units));
+}
+
+std::vector<std::string> replica::scope_units() const {
+    if (ctx_->units.empty() && !ctx_->scope.empty()) return {ctx_->scope};
+    return ctx_->units;
 }
 
 std::string replica::new_uuid() {

@@ -114,7 +114,7 @@ std::optional<proto::reject_reason> sqlite_store::validate(const device& d, cons
               " cell; an insert must send its commune code as a cell";
         return reject_reason::missing_scope;
     }
-    if (d.scope != "*" && *scope != d.scope) {
+    if (!d.writes(*scope)) {
         why = "the row belongs to commune " + *scope + " but the device is enrolled for " + d.scope;
         return reject_reason::out_of_scope;
     }
@@ -187,8 +187,9 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         auto rej = quarantine_->record(d.id, s, r, *reason, std::move(why));
         // The tablet drops its version and takes the server's back by its next pull; a row it
         // cannot read (another commune's) is not emitted again, so no other device is woken.
-        const bool readable =
-            !def || !def->scope || d.scope == "*" || values[*def->scope] == value(d.scope);
+        const auto* held =
+            def && def->scope ? std::get_if<std::string>(&values[*def->scope]) : nullptr;
+        const bool readable = !def || !def->scope || (held && d.reads(*held));
         // Only the pusher lacks the server's copy now: the answer is read by it alone, so
         // refused writes cannot fill every device's feed (issue 28).
         if (loaded && readable)

@@ -26,29 +26,36 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
     const std::string skip = !p.own && puller ? site_bytes(*puller) : std::string();
     const std::size_t scan_limit = skip.empty() ? limit : limit * 8;
     const bool all = d.scope == "*";
-    const value own_scope(d.scope);
     const proto::limits lim; // what every replica decodes
     // Index ranges merged in seq order: with an OR, SQLite reads every later row of the commune
     // and sorts them before the LIMIT, which made a bootstrap quadratic. Dead entries and
     // others' answers are outside the ranges (partial indexes), so no pull pages through them.
-    auto& q = db.cached(
-        all ? "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE seq > ?1 AND dead IS NULL AND "
-              "only_site IS NULL UNION ALL "
-              "SELECT seq, tbl, id, site, 1 FROM noi_feed WHERE only_site = ?4 AND dead IS NULL "
-              "AND seq > ?1 ORDER BY seq LIMIT ?2"
-            : "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE scope = ?3 AND seq > ?1 AND dead "
-              "IS NULL AND only_site IS NULL UNION ALL "
-              "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE scope IS NULL AND seq > ?1 AND "
-              "dead IS NULL AND only_site IS NULL UNION ALL "
-              "SELECT seq, tbl, id, site, 1 FROM noi_feed WHERE only_site = ?4 AND dead IS NULL "
-              "AND seq > ?1 ORDER BY seq LIMIT ?2");
+    // A unit merged into the device's reads its own range (docs/design.md §11).
+    const auto& units = d.units.empty() ? std::vector<std::string>{d.scope} : d.units;
+    std::string sql;
+    if (all) {
+        sql = "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE seq > ?1 AND dead IS NULL AND "
+              "only_site IS NULL UNION ALL ";
+    } else {
+        for (std::size_t i = 0; i < units.size(); ++i)
+            sql += "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE scope = ?" +
+                   std::to_string(4 + i) +
+                   " AND seq > ?1 AND dead IS NULL AND only_site IS NULL UNION ALL ";
+        sql += "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE scope IS NULL AND seq > ?1 AND "
+               "dead IS NULL AND only_site IS NULL UNION ALL ";
+    }
+    sql += "SELECT seq, tbl, id, site, 1 FROM noi_feed WHERE only_site = ?3 AND dead IS NULL AND "
+           "seq > ?1 ORDER BY seq LIMIT ?2";
+    auto& q = db.cached(sql);
     q.bind(1, static_cast<std::int64_t>(p.cursor))
         .bind(2, static_cast<std::int64_t>(scan_limit + 1));
-    if (!all) q.bind(3, d.scope);
+    if (!all)
+        for (std::size_t i = 0; i < units.size(); ++i)
+            q.bind(static_cast<int>(4 + i), units[i]);
     if (puller)
-        q.bind_blob(4, puller->data(), puller->size());
+        q.bind_blob(3, puller->data(), puller->size());
     else
-        q.bind_null(4);
+        q.bind_null(3);
     // Stepped while the rows are read, so the feed and the rows are one snapshot.
     struct reset_after {
         statement& st;
@@ -82,7 +89,9 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
         if (st) {
             auto values = row_values(*def, id, &*st);
             // The feed's scope decides what is read; the row's own scope decides what is sent.
-            if (all || !def->scope || values[*def->scope] == own_scope) {
+            const auto* scope =
+                def->scope ? std::get_if<std::string>(&values[*def->scope]) : nullptr;
+            if (all || !def->scope || (scope && d.reads(*scope))) {
                 // An answer sends the row whole, as the server holds it.
                 if (q.column_int(4)) stamp_all(*st, seq);
                 r = change_at(*def, id, *st, std::move(values), seq, false);

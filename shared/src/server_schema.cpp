@@ -1,5 +1,7 @@
 #include "server_schema.hpp"
 
+#include <noi/sync/national_map.hpp>
+
 namespace noi {
 namespace {
 
@@ -52,6 +54,20 @@ CREATE VIEW noi_audit_log AS
   SELECT id, at, device_id, site, tbl, row_id, cells FROM noi_audit
   UNION ALL SELECT seq, at, device_id, coalesce(writer, site), tbl, id, cells FROM noi_feed
   WHERE cells IS NOT NULL)sql";
+
+constexpr const char* map_tables = R"sql(
+CREATE TABLE IF NOT EXISTS noi_units (id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT '', province_code TEXT NOT NULL DEFAULT '',
+  province TEXT NOT NULL DEFAULT '', district_code TEXT, district TEXT, valid_from TEXT,
+  valid_until TEXT, change_id INTEGER) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS noi_units_code ON noi_units (code);
+CREATE TABLE IF NOT EXISTS noi_map_changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+  effective TEXT NOT NULL, basis TEXT NOT NULL DEFAULT '', account TEXT NOT NULL,
+  at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS noi_lineage (change_id INTEGER NOT NULL, old_unit TEXT NOT NULL,
+  new_unit TEXT NOT NULL, share TEXT NOT NULL, PRIMARY KEY (old_unit, new_unit)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS noi_lineage_new ON noi_lineage (new_unit);
+)sql";
 
 } // namespace
 
@@ -127,6 +143,37 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
                      "(device_id, status);"
                      "CREATE INDEX IF NOT EXISTS noi_conflicts_status ON noi_conflicts "
                      "(status, id)");
+         }},
+        // The administrative map with its history (docs/design.md §11). A server made before
+        // holds its communes in the reference table only: they become its first map, each
+        // unit valid until a change retires it, its province found in the built-in list.
+        {11,
+         [](database& db) {
+             db.exec(map_tables);
+             add_column_if_missing(db, "noi_devices", "held_scope", "TEXT");
+             add_column_if_missing(db, "noi_devices", "scope_version",
+                                   "INTEGER NOT NULL DEFAULT 0");
+             if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'commune'").step()) return;
+             auto rows = db.prepare("SELECT id, coalesce(name, ''), coalesce(kind, ''), "
+                                    "coalesce(province, ''), district_code, district FROM commune");
+             auto& add = db.cached(
+                 "INSERT OR IGNORE INTO noi_units(id, code, name, kind, province_code, province, "
+                 "district_code, district) VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+             const std::string before = "2025-06-30"; // the last day of the earlier map
+             while (rows.step()) {
+                 const auto id = rows.column_text(0);
+                 const auto* known = national_map::shipped().unit(id, before);
+                 add.bind(1, id).bind(2, rows.column_text(1)).bind(3, rows.column_text(2));
+                 add.bind(4, known ? known->province_code : std::string());
+                 add.bind(5, rows.column_text(3));
+                 for (int i : {4, 5}) {
+                     if (rows.column_is_null(i))
+                         add.bind_null(i + 2);
+                     else
+                         add.bind(i + 2, rows.column_text(i));
+                 }
+                 add.run();
+             }
          }},
     };
 }

@@ -3,7 +3,9 @@
 // reads the server need. PULL is in server_pull.cpp, the server's own writes in server_writes.cpp,
 // the admin's decisions in admin_actions.cpp, the reads for status, history and reports in
 // server_reads.cpp.
+#include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
+#include <noi/sync/national_map.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/schema_change.hpp>
 #include <noi/sync/sqlite_store.hpp>
@@ -17,6 +19,7 @@
 #include "site_bytes.hpp"
 #include "sqlite_access_store.hpp"
 #include "table_io.hpp"
+#include "unit_registry.hpp"
 
 #include <algorithm>
 
@@ -32,6 +35,7 @@ sqlite_store::sqlite_store(std::unique_ptr<replica> r, server_options so)
     conflicts_ = std::make_unique<conflict_book>(*rep_);
     audit_ = std::make_unique<audit_trail>(rep_->db(), rep_->tables());
     access_ = std::make_unique<sqlite_access_store>(*rep_);
+    units_ = std::make_unique<unit_registry>(rep_->db());
 }
 
 sqlite_store::~sqlite_store() = default;
@@ -66,15 +70,23 @@ void mark_snapshot(const std::string& file, std::int64_t at_ms) {
 }
 
 std::unique_ptr<sqlite_store> sqlite_store::create(const std::string& path, const wall_clock& wall,
-                                                   replica_options opt, server_options so) {
+                                                   replica_options opt, server_options so,
+                                                   const map_choice& map) {
+    // Checked before a file is made: a refused province leaves nothing behind.
+    auto chosen = map;
+    if (chosen.as_of.empty()) chosen.as_of = vietnam_day(wall.now_ms());
+    if (!is_iso_date(chosen.as_of))
+        throw sync_error(errc::refused,
+                         "--as-of takes a date written YYYY-MM-DD, not " + chosen.as_of);
+    const auto& country = national_map::shipped();
+    if (country.province_units(chosen.province, chosen.as_of).empty())
+        throw sync_error(errc::refused, country.province_refusal(chosen.province, chosen.as_of));
     auto r = replica::create(path, replica_role::server, wall, opt);
     r->install_default_schema();
     auto s = std::make_unique<sqlite_store>(std::move(r), so);
     s->new_epoch();
     transaction tx(s->rep().db());
-    for (const auto& c : reference_communes())
-        s->write_local("commune", c.code,
-                       {c.name, c.kind, c.district, c.district_code, c.province, std::int64_t{0}});
+    s->start_map(chosen);
     tx.commit();
     return s;
 }
@@ -130,7 +142,9 @@ void sqlite_store::add_device(const device& d) {
 }
 
 std::optional<device> sqlite_store::find_device(const std::string& id) {
-    return devices_->find(id);
+    auto d = devices_->find(id);
+    if (d) d = with_units(std::move(*d));
+    return d;
 }
 
 std::vector<device> sqlite_store::devices() {
@@ -187,11 +201,17 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
     const auto confirmed = std::max(binding.confirmed, h.confirmed_rejection);
     devices_->set_confirmed(h.site, confirmed);
     devices_->record_contact(d.id, h);
+    // The tablet acts on its new scope now: rows of the one it held are no longer its to push.
+    if (!d.held_scope.empty() && h.scope == d.scope)
+        devices_->confirm_scope(d.id, d.scope, h.scope_version);
 
     proto::welcome w;
     w.clock_ms = static_cast<std::uint64_t>(hlc_now_ms());
     save_wall_high();
     w.scope = d.scope;
+    w.scope_version = d.scope_version;
+    if (d.units.size() > 1 || (d.units.size() == 1 && d.units.front() != d.scope))
+        w.units = d.units;
     w.epoch = epoch();
     w.acked_seq = binding.acked;
     w.rejections = quarantine_->after(h.site, confirmed);

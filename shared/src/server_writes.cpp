@@ -136,7 +136,7 @@ sqlite_store::apply_result sqlite_store::apply_released(const device& d, const s
     if (res.rejection) return res;
     // The tablet that pushed the row dropped it when it was rejected, so the emission is for
     // it too: a pull that leaves out its own pushes must not leave this one out.
-    feed_->for_everyone(emitted.for_scope("*"));
+    feed_->for_everyone(emitted.for_device(server_device));
     return res;
 }
 

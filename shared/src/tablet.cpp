@@ -16,6 +16,7 @@
 #include "table_io.hpp"
 #include "tablet_checkpoint.hpp"
 #include "tablet_rows.hpp"
+#include "unit_list.hpp"
 
 #include <algorithm>
 
@@ -83,6 +84,14 @@ proto::hello tablet::begin_round(const std::string& app_version) {
     h.pending = s.pending;
     if (s.oldest_pending_ms) h.oldest_pending_ms = static_cast<std::uint64_t>(*s.oldest_pending_ms);
     h.confirmed_rejection = cp.confirmed_rejection;
+    // A move is learned only once its old commune's rows are gone: until then the server still
+    // takes what the tablet wrote for it.
+    if (auto leaving = rep_->meta_text("scope_leaving")) {
+        h.scope = *leaving;
+    } else {
+        h.scope = rep_->meta_text("scope").value_or("");
+        h.scope_version = static_cast<std::uint64_t>(rep_->meta_int("scope_version", 0));
+    }
     auto& kept = rep_->db().cached(
         "SELECT quarantine_id FROM noi_rejected ORDER BY quarantine_id DESC LIMIT ?1");
     kept.bind(1, static_cast<std::int64_t>(proto::max_rejected_listed));
@@ -99,7 +108,7 @@ void tablet::on_welcome(const proto::welcome& w) {
     const auto was = read_checkpoint(db);
     auto cp = was;
     rep_->refresh_clock();
-    rep_->set_scope(w.scope);
+    adopt_scope(cp, w);
     std::string epoch(w.epoch.begin(), w.epoch.end());
     auto& get = db.cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
     std::optional<std::string> known;
@@ -167,6 +176,88 @@ void tablet::on_welcome(const proto::welcome& w) {
 
 std::uint32_t tablet::schema_version() {
     return static_cast<std::uint32_t>(rep_->meta_int("schema_version", 0));
+}
+
+void tablet::adopt_scope(tablet_checkpoint& cp, const proto::welcome& w) {
+    const auto held = rep_->meta_text("scope").value_or("");
+    const auto had = rep_->scope_units();
+    const auto units = w.units.empty() ? std::vector<std::string>{w.scope} : w.units;
+    auto among = [](const std::vector<std::string>& set, const std::string& u) {
+        return std::find(set.begin(), set.end(), u) != set.end();
+    };
+    if (!held.empty() && held != w.scope) {
+        const bool widened = w.scope == "*" ||
+                             (held != "*" && std::all_of(had.begin(), had.end(),
+                                                         [&](auto& u) { return among(units, u); }));
+        // Merged with other units: every row it held is still its own, and the rows of the
+        // units merged with it lie behind its cursor. A move: the old commune's rows stay
+        // until everything written for them is acknowledged (finish_move), which lets go of
+        // every row outside the new scope, those of a move it had not finished too. Its HELLO
+        // names the scope it leaves, so the server takes what it wrote there until then.
+        if (widened)
+            pull_again(cp, units);
+        else
+            rep_->set_meta_text("scope_leaving", held);
+    } else if (held.empty() && w.scope != "*") {
+        // Its first scope: writes made before it knew one (some perhaps not folded yet) may be
+        // of a commune the device served before a move, so it holds them as a scope it leaves,
+        // named by no HELLO, until they are acknowledged.
+        rep_->set_meta_text("scope_leaving", "");
+    } else if (held == w.scope && w.scope != "*" &&
+               std::any_of(units.begin(), units.end(), [&](auto& u) { return !among(had, u); })) {
+        pull_again(cp, units);
+    }
+    rep_->set_scope(w.scope, w.units);
+    rep_->set_meta_int("scope_version", static_cast<std::int64_t>(w.scope_version));
+}
+
+void tablet::pull_again(tablet_checkpoint& cp, const std::vector<std::string>& units) {
+    cp.cursor = 0;
+    // Its own pushes are left out of a pull, as rows it holds: not those of a unit whose rows
+    // it let go when it moved away (a stint there before), and now reads again.
+    auto dropped = split_units(rep_->meta_text("units_dropped").value_or(""));
+    const auto before = dropped.size();
+    std::erase_if(dropped, [&](const std::string& u) {
+        return std::find(units.begin(), units.end(), u) != units.end();
+    });
+    if (dropped.size() == before) return;
+    cp.pulls_own = true;
+    rep_->set_meta_text("units_dropped", join_units(dropped));
+}
+
+void tablet::finish_move() {
+    auto& db = rep_->db();
+    transaction tx(db);
+    if (!rep_->meta_text("scope_leaving")) return;
+    auto& pending = db.cached("SELECT 1 FROM noi_pending LIMIT 1");
+    const bool any = pending.step();
+    pending.reset();
+    if (any) return;
+    const auto was = read_checkpoint(db);
+    auto cp = was;
+    fold(cp);
+    if (cp.local > cp.acked) return; // written since the push ended: the next round sends it
+    const auto units = rep_->scope_units();
+    auto dropped = split_units(rep_->meta_text("units_dropped").value_or(""));
+    capture_off off(*rep_);
+    row_state_store store(db);
+    for (auto& [table, id, st] : store.all(rep_->tables())) {
+        const auto* def = rep_->tables().find(table);
+        if (!def || !def->scope) continue;
+        const auto values = current_values(*rep_, *def, id, &st);
+        const auto* unit = std::get_if<std::string>(&values[*def->scope]);
+        if (unit && std::find(units.begin(), units.end(), *unit) != units.end()) continue;
+        if (unit && std::find(dropped.begin(), dropped.end(), *unit) == dropped.end())
+            dropped.push_back(*unit);
+        rep_->io(*def).remove(id);
+        store.erase(table, id);
+    }
+    rep_->set_meta_text("units_dropped", join_units(dropped));
+    pull_again(cp, units);
+    db.cached("DELETE FROM noi_meta WHERE key = 'scope_leaving'").run();
+    write_checkpoint(db, was, cp);
+    rep_->fault_point("tablet.move.before_commit");
+    tx.commit();
 }
 
 void tablet::mark_all_pending(tablet_checkpoint& cp) {

@@ -31,7 +31,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 ARGS = None
-COMMUNE_A, COMMUNE_B = "01849", "01852"  # Xã Vĩnh Yên and Xã Việt Tiến (Lào Cai, 2022 codes)
+COMMUNE_A, COMMUNE_B = "01849", "01864"  # Xã Vĩnh Yên and Xã Việt Tiến (Lào Cai, 2022 codes)
 XSS = "<img src=x onerror=alert(1)>"
 ADMIN_PASSWORD = "mật khẩu của chị Hoa"
 VIEWER_PASSWORD = "chủ tịch xã đọc thôi"
@@ -88,7 +88,7 @@ class Console(unittest.TestCase):
         cls.sync(cls.a)
         cls.sync(cls.b)
         cls.exec(cls.x, "INSERT INTO incident(id, commune_code, summary) VALUES "
-                        "('i-wrong', '01852', 'Nhầm xã')")
+                        "('i-wrong', '01864', 'Nhầm xã')")
         cls.sync(cls.x)
         cls.sync(cls.c)
 
@@ -352,14 +352,15 @@ class Console(unittest.TestCase):
             self.assertTrue(os.path.exists(path), os.listdir(self.downloads))
         with open(os.path.join(self.downloads, "tieu-chi-19-2024-xa.csv"), encoding="utf-8-sig") as f:
             lines = f.read().splitlines()
-        self.assertEqual(lines[0], "commune_code,commune,district_code,district,met,decided_on")
+        # Today's map has no districts: the communes are grouped by province.
+        self.assertEqual(lines[0], "commune_code,commune,province_code,province,met,decided_on")
         met = [l for l in lines[1:] if l.split(",")[4] == "1"]
         self.assertEqual(len(met), 1)
         self.assertTrue(met[0].startswith("01849,"), met[0])
         with zipfile.ZipFile(os.path.join(self.downloads, "tieu-chi-19-2024.xlsx")) as z:
             workbook = z.read("xl/workbook.xml").decode()
             strings = z.read("xl/sharedStrings.xml").decode()
-        self.assertIn('name="Huyện"', workbook)
+        self.assertIn('name="Tỉnh"', workbook)
         self.assertIn('name="Xã"', workbook)
         self.assertIn("Toàn tỉnh, năm 2024", strings)
         self.assertIn("Đạt", strings)

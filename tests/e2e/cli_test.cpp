@@ -78,7 +78,7 @@ TEST_F(cli, a_tablet_writes_offline_and_syncs_with_the_documented_exit_codes) {
     EXPECT_EQ(q[0]["full_name"], "Hoàng Thị Lan");
     EXPECT_TRUE(q[0]["birth_year"].is_number_integer());
     // Outside the scope the tablet now knows: refused at the keyboard, exit 1 with a message.
-    auto out = client({"exec", "--db", db, "INSERT INTO incident(commune_code) VALUES ('01852')"});
+    auto out = client({"exec", "--db", db, "INSERT INTO incident(commune_code) VALUES ('01864')"});
     EXPECT_EQ(out.exit_code, 1);
     EXPECT_NE(out.err.find("enrolled for commune 01849"), std::string::npos) << out.err;
 
@@ -286,7 +286,7 @@ TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tabl
     ASSERT_EQ(client({"init", "--db", da, "--server", url, "--token", a["token"]}).exit_code, 0);
     // Before its first sync the tablet does not know its commune: this row is rejected.
     ASSERT_EQ(
-        client({"exec", "--db", da, "INSERT INTO incident(id, commune_code) VALUES ('x', '01852')"})
+        client({"exec", "--db", da, "INSERT INTO incident(id, commune_code) VALUES ('x', '01864')"})
             .exit_code,
         0);
     ASSERT_EQ(
@@ -314,20 +314,21 @@ TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tabl
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto rep = json::parse(r.out);
     EXPECT_EQ(rep["year"], 2022);
-    EXPECT_EQ(rep["province"]["total"], 96);
+    EXPECT_EQ(rep["province"]["total"], 77); // the xã of Thái Nguyên today
     EXPECT_EQ(rep["province"]["met"], 1);
     int districts_total = 0;
     for (const auto& d : rep["districts"])
         districts_total += d["total"].get<int>();
-    EXPECT_EQ(districts_total, 96);
+    EXPECT_EQ(districts_total, 77);
+    EXPECT_EQ(rep["grouped_by"], "province"); // no districts after 1 July 2025
     auto csv = admin({"report", "criterion19", "--year", "2022", "--csv"});
     EXPECT_EQ(csv.exit_code, 0);
     EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF"
-                            "district_code,district,met,total\n",
+                            "province_code,province,met,total\n",
                             0),
               0u)
         << csv.out;
-    EXPECT_NE(csv.out.find(",1,96"), std::string::npos) << csv.out;
+    EXPECT_NE(csv.out.find("19,Tỉnh Thái Nguyên,1,77"), std::string::npos) << csv.out;
 }
 
 TEST_F(cli, repair_clock_restamps_a_poisoned_server_and_serve_warns_until_then) {
@@ -705,7 +706,7 @@ TEST_F(cli, named_accounts_read_write_rotate_and_stop_and_every_change_names_its
               1);
 
     auto mine = parsed(as(hoa["token"], {"device", "add", "--commune", "01849", "--json"}));
-    parsed(as(hoa["token"], {"device", "add", "--commune", "01852", "--json"}));
+    parsed(as(hoa["token"], {"device", "add", "--commune", "01864", "--json"}));
     // The commune's chairman reads his commune only, and changes nothing.
     auto seen = parsed(as(chair["token"], {"device", "list", "--json"}));
     ASSERT_EQ(seen.size(), 1u);

@@ -177,7 +177,7 @@ TEST_F(console_api, a_password_is_checked_set_and_ends_the_accounts_sessions) {
 
 TEST_F(console_api, a_viewers_session_reads_its_communes_and_changes_nothing) {
     server.enrol("01849");
-    server.enrol("01852");
+    server.enrol("01864");
     add_account("chu.tich", "viewer", {"01849"});
     auto in = sign_in("chu.tich", password);
     ASSERT_EQ(in.status, 200u);
@@ -230,7 +230,7 @@ TEST(console_api_tls, the_session_cookie_is_secure_under_tls) {
 TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_and_sorts) {
     std::vector<test::enrolled> devices;
     for (int i = 0; i < 6; ++i)
-        devices.push_back(server.enrol(i < 4 ? "01849" : "01852"));
+        devices.push_back(server.enrol(i < 4 ? "01849" : "01864"));
     // A revoked device is not silent, nor counted among the devices at work, anywhere.
     ASSERT_EQ(as_admin("POST", "/admin/v1/devices/" + devices[0].device_id + "/revoke").status,
               200u);
@@ -244,12 +244,12 @@ TEST_F(console_api, lists_come_in_pages_with_their_total_and_the_fleet_filters_a
     EXPECT_EQ(page.header("x-total-count"), "6");
     auto status = [&](const std::string& q) { return as_admin("GET", "/admin/v1/status" + q); };
     EXPECT_EQ(json::parse(status("?offset=4&limit=3").body).size(), 2u);
-    EXPECT_EQ(json::parse(status("?commune=01852").body).size(), 2u);
+    EXPECT_EQ(json::parse(status("?commune=01864").body).size(), 2u);
     EXPECT_EQ(json::parse(status("?flag=silent").body).size(), 5u)
         << "never heard from in the 8 days since their enrolment";
     EXPECT_EQ(json::parse(status("?flag=revoked").body).size(), 1u);
     auto sorted = json::parse(status("?sort=-scope").body);
-    EXPECT_EQ(sorted.front()["scope"], "01852");
+    EXPECT_EQ(sorted.front()["scope"], "01864");
     EXPECT_EQ(sorted.back()["scope"], "01849");
     EXPECT_EQ(status("?limit=0").status, 400u);
     EXPECT_EQ(status("?limit=501").status, 400u);
@@ -336,10 +336,10 @@ TEST_F(console_api, the_report_downloads_as_csv_and_as_an_excel_workbook) {
     EXPECT_EQ(csv.header("content-type"), "text/csv; charset=utf-8");
     EXPECT_EQ(csv.header("content-disposition"), "attachment; filename=\"tieu-chi-19-2024.csv\"");
     EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF"
-                             "district_code,district,met,total\n",
+                             "province_code,province,met,total\n",
                              0),
               0u);
-    EXPECT_NE(csv.body.find(",Tỉnh (province),0,96\n"), std::string::npos) << csv.body;
+    EXPECT_NE(csv.body.find(",Tỉnh (province),0,77\n"), std::string::npos) << csv.body;
     auto xlsx =
         test::http_probe(server.url(), "GET", "/admin/v1/reports/criterion19.xlsx?year=2024", auth);
     ASSERT_EQ(xlsx.status, 200u);
@@ -355,18 +355,18 @@ TEST_F(console_api, the_report_downloads_as_csv_and_as_an_excel_workbook) {
 // Issue 28, item 15: the report was refused to a viewer limited to some communes, which could
 // see its own commune's report nowhere.
 TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing_of_another) {
-    // Dương Quang (01849) and Nông Thượng (01852): two communes of one district, both met;
-    // Nông Thượng has a later year too, and a date typed day first (a warning) as an earlier
+    // Phong Quang (01849) and Bằng Thành (01864): two communes of the province, both met;
+    // Bằng Thành has a later year too, and a date typed day first (a warning) as an earlier
     // release let through, written into the server's database as that release left it.
     test::temp_dir dir;
-    const auto a = server.enrol("01849"), b = server.enrol("01852");
+    const auto a = server.enrol("01849"), b = server.enrol("01864");
     test::test_tablet ta(dir.file("a.db"), server.url(), a.token),
         tb(dir.file("b.db"), server.url(), b.token);
     ta.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
                "VALUES ('a1', '01849', 2024, 1, 1, '2024-11-30')");
     tb.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
-               "VALUES ('b1', '01852', 2024, 1, 1, '2024-11-30'), "
-               "('b2', '01852', 2025, 1, 1, '2025-06-01')");
+               "VALUES ('b1', '01864', 2024, 1, 1, '2024-11-30'), "
+               "('b2', '01864', 2025, 1, 1, '2025-06-01')");
     ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
     ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
     database(server.data_dir() + "/noi.db", false)
@@ -386,38 +386,38 @@ TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing
     EXPECT_EQ(own["limited_to"], json::array({"01849"}));
     EXPECT_EQ(own["province"], (json{{"met", 1}, {"total", 1}}));
     ASSERT_EQ(own["districts"].size(), 1u);
-    EXPECT_EQ(own["districts"][0]["code"], "058");
+    EXPECT_EQ(own["districts"][0]["code"], "19"); // no districts after 1 July 2025
     EXPECT_EQ(own["districts"][0]["met"], 1);
-    EXPECT_EQ(own["districts"][0]["total"], 1) << "its district counts only its commune";
+    EXPECT_EQ(own["districts"][0]["total"], 1) << "its province counts only its commune";
     ASSERT_EQ(own["communes"].size(), 1u);
     EXPECT_EQ(own["communes"][0]["code"], "01849");
     EXPECT_EQ(own["communes"][0]["assessment_id"], "a1");
     EXPECT_TRUE(own["warnings"].empty()) << "the other commune's warning is not its";
-    EXPECT_EQ(answer.body.find("01852"), std::string::npos) << answer.body;
+    EXPECT_EQ(answer.body.find("01864"), std::string::npos) << answer.body;
 
     const auto province =
         json::parse(get_as(server.admin_token(), "/admin/v1/reports/criterion19?year=2024").body);
     EXPECT_EQ(province["province"]["met"], 2);
     EXPECT_EQ(province["warnings"].size(), 1u);
-    EXPECT_EQ(province["districts"][0]["total"], 2) << province["districts"][0];
+    EXPECT_EQ(province["districts"][0]["met"], 2) << province["districts"][0];
 
     auto csv = get_as(viewer, "/admin/v1/reports/criterion19.csv?year=2024&bom=0");
     ASSERT_EQ(csv.status, 200u) << csv.body;
-    EXPECT_EQ(csv.body, "district_code,district,met,total\n"
-                        "058,Thành phố Bắc Kạn,1,1\n"
+    EXPECT_EQ(csv.body, "province_code,province,met,total\n"
+                        "19,Tỉnh Thái Nguyên,1,1\n"
                         ",Các xã được xem (communes shown): 01849,1,1\n");
     auto by_commune =
         get_as(viewer, "/admin/v1/reports/criterion19.csv?year=2025&bom=0&by_commune=1");
     ASSERT_EQ(by_commune.status, 200u) << by_commune.body;
-    EXPECT_EQ(by_commune.body, "commune_code,commune,district_code,district,met,decided_on\n"
-                               "01849,Dương Quang,058,Thành phố Bắc Kạn,0,\n")
+    EXPECT_EQ(by_commune.body, "commune_code,commune,province_code,province,met,decided_on\n"
+                               "01849,Xã Phong Quang,19,Tỉnh Thái Nguyên,0,\n")
         << "2025 has only the other commune's assessment";
     auto xlsx = get_as(viewer, "/admin/v1/reports/criterion19.xlsx?year=2024");
     EXPECT_EQ(xlsx.status, 200u);
     EXPECT_EQ(xlsx.body.rfind("PK", 0), 0u) << "an XLSX file is a zip";
 
     // A viewer whose communes have no assessment is told so, not given another's year.
-    auto none = get_as(viewer_of({"01858"}), "/admin/v1/reports/criterion19");
+    auto none = get_as(viewer_of({"01879"}), "/admin/v1/reports/criterion19");
     EXPECT_EQ(none.status, 404u);
     EXPECT_NE(none.body.find("for your communes"), std::string::npos) << none.body;
 }
@@ -427,13 +427,13 @@ TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing
 // "no table holds a row": whether an id exists elsewhere, and where, leaked.
 TEST_F(console_api, a_viewer_cannot_tell_another_communes_row_from_one_that_does_not_exist) {
     test::temp_dir dir;
-    const auto a = server.enrol("01849"), b = server.enrol("01852");
+    const auto a = server.enrol("01849"), b = server.enrol("01864");
     test::test_tablet ta(dir.file("a.db"), server.url(), a.token),
         tb(dir.file("b.db"), server.url(), b.token);
     ta.t->exec("INSERT INTO household(id, commune_code, members, village) VALUES "
                "('h-a', '01849', 4, 'Nà Pài')");
     tb.t->exec("INSERT INTO household(id, commune_code, members, village) VALUES "
-               "('h-b', '01852', 3, 'Bản Giềng'), ('h-gone', '01852', 2, 'Bản Giềng')");
+               "('h-b', '01864', 3, 'Bản Giềng'), ('h-gone', '01864', 2, 'Bản Giềng')");
     ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
     ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
     tb.t->exec("DELETE FROM household WHERE id = 'h-gone'"); // a tombstone answers too
@@ -464,13 +464,13 @@ TEST_F(console_api, a_viewer_cannot_tell_another_communes_row_from_one_that_does
 // year for the whole province (its latest year), where nothing else was recorded.
 TEST_F(console_api, an_assessment_for_a_year_to_come_never_becomes_the_reports_default_year) {
     test::temp_dir dir;
-    const auto a = server.enrol("01849"), b = server.enrol("01852");
+    const auto a = server.enrol("01849"), b = server.enrol("01864");
     test::test_tablet ta(dir.file("a.db"), server.url(), a.token),
         tb(dir.file("b.db"), server.url(), b.token);
     ta.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
                "VALUES ('a1', '01849', 2024, 1, 1, '2024-11-30')");
     tb.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
-               "VALUES ('b1', '01852', 9999, 1, 1, '2024-12-01')");
+               "VALUES ('b1', '01864', 9999, 1, 1, '2024-12-01')");
     ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
     ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
     auto year_of = [&](const std::string& target) {

@@ -143,7 +143,7 @@ TEST(device_sessions, a_burst_of_sessions_of_one_device_writes_a_bounded_number_
     captured_log log;
     test::live_server server(false,
                              [](server::server_config& c) { c.device_log_lines_per_minute = 3; });
-    auto looping = server.enrol("01849"), honest = server.enrol("01852");
+    auto looping = server.enrol("01849"), honest = server.enrol("01864");
     // 30 sessions that connect and drop, then 30 that send bytes that are no message: bounded
     // by their count, and by 5 s for each connection.
     for (int i = 0; i < 30; ++i) {

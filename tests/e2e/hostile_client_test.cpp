@@ -331,7 +331,7 @@ TEST(hostile_client, metrics_take_a_token_when_given_one_and_count_open_rows_onc
     auto dev = server.enrol("01849");
     test::test_tablet t(dir.file("a.db"), server.url(), dev.token);
     // Written before the tablet knows its scope: the server quarantines it.
-    t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'nhầm xã')");
+    t.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01864', 'nhầm xã')");
     ASSERT_EQ(t.sync().outcome, sync_outcome::done);
     std::this_thread::sleep_for(1100ms);
     auto before = scrape();

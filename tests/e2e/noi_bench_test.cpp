@@ -20,6 +20,9 @@ TEST(noi_bench, reports_each_figure_beside_its_baseline) {
         EXPECT_GT(j["push"][f].get<double>(), 0) << f;
     EXPECT_EQ(j["bootstrap"]["done"], true);
     EXPECT_GT(j["bootstrap"]["wire_bytes_per_row"].get<double>(), 0);
+    EXPECT_EQ(j["map"]["rows_per_commune"], 300);
+    EXPECT_GT(j["map"]["commit_s"].get<double>(), 0);
+    EXPECT_GT(j["map"]["download_vs_lacked"].get<double>(), 0);
     const auto& c = j["connections"];
     EXPECT_EQ(c["connections"], 200);
     EXPECT_EQ(c["failed_rounds"], 0);

@@ -34,7 +34,7 @@ TEST(noi_sim, a_small_province_with_a_flaky_link_converges) {
     EXPECT_GT(j["bytes"].get<long>(), 0);
     EXPECT_TRUE(j["conflicts"].is_number());
     EXPECT_EQ(j["problems"].size(), 0u);
-    EXPECT_EQ(j["criterion19"]["province"]["total"], 96);
+    EXPECT_EQ(j["criterion19"]["province"]["total"], 77); // the xã of Thái Nguyên today
     // The schema gained a table and a column mid-run; every replica holds them (converged).
     EXPECT_EQ(j["schema_version"], 2);
     EXPECT_GT(j["apps_upgraded"].get<int>(), 0);

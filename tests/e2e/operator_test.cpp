@@ -118,7 +118,7 @@ TEST_F(operator_week,
 
 TEST_F(operator_week, the_fleet_status_is_narrow_local_and_alerts_a_cron_job) {
     auto a = enrol("01849");
-    auto lost = enrol("01852");
+    auto lost = enrol("01864"); // listed after 01849
     auto da = tablet(a, "a"), dl = tablet(lost, "l");
     exec(da, "INSERT INTO incident(commune_code) VALUES ('01849')");
     exec(da, "INSERT INTO incident(commune_code) VALUES ('01849')");
@@ -131,7 +131,7 @@ TEST_F(operator_week, the_fleet_status_is_narrow_local_and_alerts_a_cron_job) {
     ASSERT_EQ(fleet.size(), 2u);
     EXPECT_EQ(fleet[0]["pending"], 0) << "what is pending after the round, not at its HELLO";
     EXPECT_TRUE(fleet[0]["oldest_pending_at"].is_null()) << "nothing waits since any time";
-    EXPECT_EQ(fleet[0]["commune_name"], "Dương Quang");
+    EXPECT_EQ(fleet[0]["commune_name"], "Xã Phong Quang");
     EXPECT_TRUE(fleet[0]["alerts"].empty()) << fleet[0];
     EXPECT_EQ(admin({"status", "--fail-if-any"}).exit_code, 0);
 
@@ -141,7 +141,7 @@ TEST_F(operator_week, the_fleet_status_is_narrow_local_and_alerts_a_cron_job) {
     ASSERT_EQ(table.exit_code, 0) << table.err;
     EXPECT_LE(widest_line(table.out, code_points), 110u) << table.out;
     EXPECT_NE(table.out.find("revoked_connecting"), std::string::npos) << table.out;
-    EXPECT_NE(table.out.find("Dương Quang"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("Xã Phong Quang"), std::string::npos) << table.out;
     EXPECT_NE(table.out.find("noi-client/"), std::string::npos) << table.out;
     EXPECT_TRUE(std::regex_search(table.out, std::regex(R"(\d\d/\d\d/20\d\d \d\d:\d\d)")))
         << table.out;
@@ -207,7 +207,7 @@ TEST_F(operator_week, quarantine_shows_a_rejected_rows_values_and_discards_in_bu
     auto a = enrol("01849");
     auto da = tablet(a, "a");
     // Before its first sync the tablet does not know its commune.
-    exec(da, "INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'ghi nhầm')");
+    exec(da, "INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01864', 'ghi nhầm')");
     exec(da, "INSERT INTO commune(id, name, kind) VALUES ('09998', 'Giả một', 'xa')");
     exec(da, "INSERT INTO commune(id, name, kind) VALUES ('09999', 'Giả hai', 'xa')");
     ASSERT_EQ(sync(da).exit_code, 0);
@@ -297,22 +297,22 @@ TEST_F(operator_week, dates_are_iso_at_the_keyboard_and_the_report_follows_its_w
     for (const auto& c : report["communes"])
         if (c["code"] == "01849") {
             listed = true;
-            EXPECT_EQ(c["name"], "Dương Quang");
+            EXPECT_EQ(c["name"], "Xã Phong Quang");
             EXPECT_EQ(c["decided_on"], "2026-12-05");
             EXPECT_EQ(c["met"], true);
         }
     EXPECT_TRUE(listed);
     auto csv = admin({"report", "criterion19", "--year", "2026", "--csv", "--by-commune"});
     EXPECT_EQ(csv.out.rfind("\xEF\xBB\xBF"
-                            "commune_code,commune,district_code,district,met",
+                            "commune_code,commune,province_code,province,met",
                             0),
               0u)
         << csv.out;
-    EXPECT_NE(csv.out.find("01849,Dương Quang,058,Thành phố Bắc Kạn,1,2026-12-05"),
+    EXPECT_NE(csv.out.find("01849,Xã Phong Quang,19,Tỉnh Thái Nguyên,1,2026-12-05"),
               std::string::npos)
         << csv.out;
     auto plain = admin({"report", "criterion19", "--year", "2026", "--csv", "--no-bom"});
-    EXPECT_EQ(plain.out.rfind("district_code,district,met,total\n", 0), 0u) << plain.out;
+    EXPECT_EQ(plain.out.rfind("province_code,province,met,total\n", 0), 0u) << plain.out;
 }
 
 TEST_F(operator_week, the_service_installs_with_its_unit_and_the_unit_is_valid) {

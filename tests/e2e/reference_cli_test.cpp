@@ -55,8 +55,8 @@ TEST_F(reference_cli, an_admin_renames_a_commune_and_every_tablet_takes_it_at_it
     EXPECT_EQ(q[0]["device_id"], province_dev["device_id"]);
     EXPECT_EQ(server_count("SELECT count(*) FROM commune WHERE id = '09999'"), 0);
     synced(commune_db);
-    EXPECT_EQ(name_of_01849(commune_db), "Dương Quang");
-    EXPECT_EQ(name_of_01849(province_db), "Dương Quang");
+    EXPECT_EQ(name_of_01849(commune_db), "Xã Phong Quang");
+    EXPECT_EQ(name_of_01849(province_db), "Xã Phong Quang");
     // Once it knows it is province-wide, its keyboard refuses reference data as a commune's does.
     auto typed = client({"exec", "--db", province_db,
                          "UPDATE commune SET name = 'Xã bị đổi tên' WHERE id = '01849'"});
@@ -92,7 +92,7 @@ TEST_F(reference_cli, an_admin_renames_a_commune_and_every_tablet_takes_it_at_it
     EXPECT_EQ((*entry)["account"], "hoa.nguyen");
     EXPECT_EQ((*entry)["target"], "commune/01849");
     const auto detail = (*entry)["detail"].get<std::string>();
-    EXPECT_NE(detail.find("name: \"Dương Quang\" → \"Phường Dương Quang\""), std::string::npos)
+    EXPECT_NE(detail.find("name: \"Xã Phong Quang\" → \"Phường Dương Quang\""), std::string::npos)
         << detail;
     EXPECT_NE(detail.find("kind: \"xa\" → \"phuong\""), std::string::npos) << detail;
     // The row's history shows who changed it, not "server".
@@ -102,13 +102,13 @@ TEST_F(reference_cli, an_admin_renames_a_commune_and_every_tablet_takes_it_at_it
     });
     ASSERT_NE(edit, history.end()) << history.dump();
     EXPECT_EQ((*edit)["device_id"], "admin:hoa.nguyen");
-    EXPECT_EQ((*edit)["old"], "Dương Quang");
+    EXPECT_EQ((*edit)["old"], "Xã Phong Quang");
 
     // A viewer reads reference data and changes none of it.
     const auto viewer = account("xem", "viewer");
     auto listed = admin_as(viewer, {"reference", "list", "commune", "--json"});
     ASSERT_EQ(listed.exit_code, 0) << listed.err;
-    EXPECT_EQ(parsed(listed).size(), 108u);
+    EXPECT_EQ(parsed(listed).size(), 92u);
     auto refused = admin_as(
         viewer, {"reference", "set", "commune", "01849", "--value", "name=\"Xã của người xem\""});
     EXPECT_EQ(refused.exit_code, 4);
@@ -162,7 +162,7 @@ TEST_F(reference_cli, bad_input_gets_400_naming_the_problem_and_changes_nothing)
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("in its quotes"), std::string::npos) << r.err;
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE action LIKE 'reference%'"), 0);
-    EXPECT_EQ(server_count("SELECT count(*) FROM commune WHERE id = '01849' AND name = 'Dương "
+    EXPECT_EQ(server_count("SELECT count(*) FROM commune WHERE id = '01849' AND name = 'Xã Phong "
                            "Quang' AND kind = 'xa'"),
               1);
 }

@@ -46,11 +46,11 @@ struct restore : test::server_process {
 } // namespace
 
 TEST_F(restore, a_restore_keeps_what_was_written_enrolled_revoked_and_resolved_since) {
-    auto a = enrol("01849"), a2 = enrol("01849"), b = enrol("01852"), lost = enrol("01849");
+    auto a = enrol("01849"), a2 = enrol("01849"), b = enrol("01864"), lost = enrol("01849");
     auto da = tablet(a, "a"), da2 = tablet(a2, "a2"), db = tablet(b, "b"), dl = tablet(lost, "l");
     exec(da, "INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
              "'Nà Pài', 4)");
-    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01852', 'Trộm trâu')");
+    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01864', 'Trộm trâu')");
     exec(dl, "INSERT INTO household(id, commune_code, members) VALUES ('h9', '01849', 2)");
     for (const auto& t : {da, da2, db, dl, da2})
         synced(t);
@@ -71,18 +71,18 @@ TEST_F(restore, a_restore_keeps_what_was_written_enrolled_revoked_and_resolved_s
                            "--value", "\"Bản Chang Dưới\""});
     ASSERT_EQ(resolved.exit_code, 0) << resolved.err;
     ASSERT_EQ(admin({"device", "revoke", lost["device_id"]}).exit_code, 0);
-    auto n = enrol("01852");
+    auto n = enrol("01864");
     auto dn = tablet(n, "n");
-    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i2', '01852', 'Cháy rừng')");
+    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i2', '01864', 'Cháy rừng')");
     synced(dn);
-    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i3', '01852', 'Lũ quét')");
+    exec(db, "INSERT INTO incident(id, commune_code, summary) VALUES ('i3', '01864', 'Lũ quét')");
     synced(db);
     // A tablet enrolled since sends a row of another commune before its first sync; the
     // province makes the device province-wide and releases the row. The tablet has not synced
     // since: the released row exists only on the server when the restore comes.
     auto x = enrol("01849");
     auto dx = tablet(x, "x");
-    exec(dx, "INSERT INTO incident(id, commune_code, summary) VALUES ('i4', '01852', 'Nhầm xã')");
+    exec(dx, "INSERT INTO incident(id, commune_code, summary) VALUES ('i4', '01864', 'Nhầm xã')");
     ASSERT_EQ(sync(dx).exit_code, 0);
     auto q = parsed(admin({"quarantine", "list", "--json"}));
     ASSERT_EQ(q.size(), 1u);
@@ -139,9 +139,9 @@ TEST_F(restore, onto_a_new_disk_a_tablet_enrolled_since_takes_a_new_device_and_k
     exec(da, "INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
     synced(da);
     backup();
-    auto n = enrol("01852");
+    auto n = enrol("01864");
     auto dn = tablet(n, "n");
-    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01852', 'Trộm trâu')");
+    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01864', 'Trộm trâu')");
     synced(dn);
 
     stop();
@@ -151,9 +151,9 @@ TEST_F(restore, onto_a_new_disk_a_tablet_enrolled_since_takes_a_new_device_and_k
     EXPECT_NE(r.err.find("Revoke lost tablets again"), std::string::npos) << r.err;
     start_server(url.substr(7));
 
-    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i2', '01852', 'Lũ quét')");
+    exec(dn, "INSERT INTO incident(id, commune_code, summary) VALUES ('i2', '01864', 'Lũ quét')");
     EXPECT_EQ(sync(dn).exit_code, 4); // its device is not in the snapshot
-    auto n2 = enrol("01852");
+    auto n2 = enrol("01864");
     auto set = client({"set-token", "--db", dn, "--token", n2["token"]});
     ASSERT_EQ(set.exit_code, 0) << set.err;
     synced(dn);
@@ -182,7 +182,7 @@ TEST_F(restore, a_replica_takes_a_new_token_of_its_device_or_moves_to_a_new_devi
     // A new device takes the replica over only once the old one is revoked, and only in its
     // own commune; the pending write goes up with it.
     exec(da, "UPDATE household SET members = 6");
-    auto other = enrol("01852");
+    auto other = enrol("01864");
     ASSERT_EQ(client({"set-token", "--db", da, "--token", other["token"]}).exit_code, 0);
     auto wrong = sync(da);
     EXPECT_EQ(wrong.exit_code, 1);

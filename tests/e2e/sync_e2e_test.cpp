@@ -15,7 +15,7 @@ using client::sync_outcome;
 
 namespace {
 
-const std::string A = "01849", B = "01852";
+const std::string A = "01849", B = "01864";
 
 struct e2e : ::testing::Test {
     test::temp_dir dir;
@@ -47,7 +47,7 @@ TEST_F(e2e, tablets_of_two_communes_and_the_province_converge_over_websockets) {
                 "'Nà Pài', 4)");
     a1->t->exec("INSERT INTO incident(id, commune_code, category, summary) VALUES ('i1', '01849', "
                 "'drugs', 'Bí mật')");
-    b->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h2', '01852', "
+    b->t->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h2', '01864', "
                "'Bản Chang', 2)");
     for (auto* t : {a1.get(), a2.get(), b.get(), p.get()})
         synced(*t);
@@ -56,7 +56,7 @@ TEST_F(e2e, tablets_of_two_communes_and_the_province_converge_over_websockets) {
     EXPECT_EQ(b->count("SELECT count(*) FROM household"), 1);
     EXPECT_EQ(b->count("SELECT count(*) FROM incident"), 0); // never another commune's rows
     EXPECT_EQ(p->count("SELECT count(*) FROM household"), 2);
-    EXPECT_EQ(b->count("SELECT count(*) FROM commune"), 108);
+    EXPECT_EQ(b->count("SELECT count(*) FROM commune"), 92);
 
     // Different columns of one row merge; the same column converges and records a conflict.
     a1->t->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
@@ -91,7 +91,7 @@ TEST_F(e2e, tablets_of_two_communes_and_the_province_converge_over_websockets) {
 TEST_F(e2e, a_row_outside_the_scope_is_quarantined_while_the_rest_of_the_batch_applies) {
     auto a = tablet_for(A, "a.db");
     a->t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('ok', '01849', 'đúng xã')");
-    a->t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01852', 'sai xã')");
+    a->t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('bad', '01864', 'sai xã')");
     synced(*a);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident"), 1);
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE row_id = 'bad'"), 1);
@@ -237,7 +237,7 @@ TEST(e2e_tls, a_tablet_syncs_over_wss_and_refuses_an_unverified_certificate) {
     a.ca_file = server.ca_file();
     auto r = a.sync();
     ASSERT_EQ(r.outcome, sync_outcome::done) << r.message;
-    EXPECT_EQ(a.count("SELECT count(*) FROM commune"), 108);
+    EXPECT_EQ(a.count("SELECT count(*) FROM commune"), 92);
     EXPECT_EQ(a.t->status().pending, 0u);
 }
 

@@ -122,6 +122,44 @@ TEST_P(upgrade_from, a_server_and_tablets_of_an_earlier_release_are_served_and_l
     EXPECT_GT(server_count("SELECT value FROM noi_meta WHERE key = 'format'"), 1);
 }
 
+// Issue 29: an earlier release's server, on Bắc Kạn's map of 2022, is taken across the 2025
+// reform from the shipped lineage file while its tablets hold writes made before it; they arrive
+// under the old code, and the tablets take their new commune.
+TEST_P(upgrade_from, an_earlier_releases_province_is_taken_across_the_reform_losing_nothing) {
+    const auto lineage = std::string(NOI_SOURCE_DIR) + "/shared/data/vietnam-2025-07-lineage.csv";
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_units"), 108);
+    auto dry =
+        admin({"scope", "reorganise", lineage, "--effective", "2025-07-01", "--dry-run", "--json"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_EQ(parsed(dry)["devices"].size(), 2u);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_map_changes"), 0);
+    auto applied = admin({"scope", "reorganise", lineage, "--effective", "2025-07-01"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.err;
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_units WHERE valid_until IS NULL"), 37);
+
+    for (const auto& t : {tablets[0], tablets[1], tablets[0]})
+        ASSERT_EQ(sync(t).exit_code, 0);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h4'"), 7);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h2'"), 8);
+    for (const auto& t : tablets) {
+        const auto status = parsed(client({"status", "--db", t, "--json"}));
+        EXPECT_EQ(status["pending"], 0) << t;
+        EXPECT_EQ(status["scope"], "01849@2025-07-01") << t;
+        EXPECT_EQ(value(t, "SELECT members FROM household WHERE id = 'h4'"), "7") << t;
+        EXPECT_EQ(value(t, "SELECT count(*) FROM household"),
+                  std::to_string(server_count("SELECT count(*) FROM household")))
+            << t;
+    }
+    // Only the entry the earlier release quarantined; nothing written under the old code.
+    EXPECT_EQ(parsed(admin({"quarantine", "list", "--json"})).size(), 1u);
+    auto report = parsed(admin({"report", "criterion19", "--year", "2026", "--json"}));
+    EXPECT_EQ(report["grouped_by"], "province");
+    bool met = false;
+    for (const auto& c : report["communes"])
+        met |= c["unit"] == "01849@2025-07-01" && c["met"] == true && c["assessment_id"] == "a1";
+    EXPECT_TRUE(met) << report.dump(1);
+}
+
 // Issue 17: the earlier release's server takes a new schema version, and that release's
 // tablets, with their offline writes, follow it without losing them.
 TEST_F(upgrade, a_server_of_release_b3f6042_publishes_a_version_its_old_tablets_follow) {

@@ -50,9 +50,17 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
     upd.cells.push_back({"is_safe", 0.5, {0x30000, sample_site(1)}, std::nullopt});
     upd.cells.push_back({"pledge", blob{{0, 1, 2}}, {0x30000, sample_site(1)}, std::nullopt});
     return {
-        {"hello",
-         proto::hello{
-             1, sample_site(1), 1, "noi/0.1.0", 1700000000000, 12, 1699990000000, 4, {3, 4}}},
+        {"hello", proto::hello{1,
+                               sample_site(1),
+                               1,
+                               "noi/0.1.0",
+                               1700000000000,
+                               12,
+                               1699990000000,
+                               4,
+                               {3, 4},
+                               "01849",
+                               2}},
         {"welcome",
          proto::welcome{1,
                         1700000000500,
@@ -66,7 +74,9 @@ inline std::vector<std::pair<std::string, proto::message>> sample_messages() {
                         proto::schema_offer{41,
                                             {{"border_patrol",
                                               "commune_code",
-                                              {{"commune_code", "TEXT"}, {"route", "TEXT"}}}}}}},
+                                              {{"commune_code", "TEXT"}, {"route", "TEXT"}}}}},
+                        {"01849", "01984"},
+                        2}},
         {"push", proto::push{5, 10, {sample_row(), del, upd}}},
         {"push_ack",
          proto::push_ack{

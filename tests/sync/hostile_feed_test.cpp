@@ -62,7 +62,7 @@ TEST_F(hostile_fixture, refused_writes_to_reference_rows_are_answered_to_the_pus
     const auto name = std::find_if(answer.cells.begin(), answer.cells.end(),
                                    [](const auto& c) { return c.column == "name"; });
     ASSERT_NE(name, answer.cells.end());
-    EXPECT_EQ(name->val, value(std::string("Dương Quang")));
+    EXPECT_EQ(name->val, value(std::string("Xã Dương Quang")));
     EXPECT_EQ(count("SELECT count(*) FROM noi_feed WHERE only_site IS NOT NULL AND dead IS NULL"),
               1);
 }

@@ -239,9 +239,9 @@ TEST_F(hostile_fixture, a_push_emits_only_into_scopes_it_may_write) {
         server->push(dev_a, site_a, proto::push{own.seq - 1, own.seq, {own}}, &mine)));
     ASSERT_EQ(mine.scopes.size(), 1u);
     EXPECT_EQ(mine.scopes.begin()->first, "01849");
-    EXPECT_EQ(mine.for_scope("01849"), server->server_seq());
-    EXPECT_EQ(mine.for_scope("01852"), 0u);
-    EXPECT_EQ(mine.for_scope("*"), server->server_seq());
+    EXPECT_EQ(mine.for_device(device{"d", "01849", ""}), server->server_seq());
+    EXPECT_EQ(mine.for_device(device{"d", "01852", ""}), 0u);
+    EXPECT_EQ(mine.for_device(device{"d", "*", ""}), server->server_seq());
 }
 
 // Issue 14, item 5: one tablet added 31 MiB in 0.3 s through quarantined rows, each keeping its

@@ -69,7 +69,8 @@ TEST_F(reference_fixture,
         EXPECT_EQ(rej.reason, proto::reject_reason::global_table);
         EXPECT_NE(rej.message.find("noi-admin reference set"), std::string::npos) << rej.message;
     }
-    EXPECT_EQ(text("SELECT name || '/' || kind FROM commune WHERE id = '01849'"), "Dương Quang/xa");
+    EXPECT_EQ(text("SELECT name || '/' || kind FROM commune WHERE id = '01849'"),
+              "Xã Dương Quang/xa");
     EXPECT_EQ(count("SELECT count(*) FROM commune"), 108);
     EXPECT_EQ(count("SELECT count(*) FROM commune WHERE id IN ('01852', '09999')"), 1);
     EXPECT_EQ(server->audit("commune", "01849").size(), audit_before);
@@ -85,7 +86,7 @@ TEST_F(reference_fixture,
     const auto release = server->release_quarantined(q[0].id);
     EXPECT_EQ(release.status, server_store::quarantine_status::still_rejected);
     EXPECT_NE(release.message.find("discard the row"), std::string::npos) << release.message;
-    EXPECT_EQ(text("SELECT name FROM commune WHERE id = '01849'"), "Dương Quang");
+    EXPECT_EQ(text("SELECT name FROM commune WHERE id = '01849'"), "Xã Dương Quang");
 }
 
 TEST_F(reference_fixture,
@@ -98,7 +99,7 @@ TEST_F(reference_fixture,
     EXPECT_EQ(audit[0].device_id, "");
     EXPECT_EQ(audit[1].device_id, "admin:hoa.nguyen");
     ASSERT_EQ(audit[1].cells.size(), 1u);
-    EXPECT_EQ(audit[1].cells[0].old_value, value(std::string("Dương Quang")));
+    EXPECT_EQ(audit[1].cells[0].old_value, value(std::string("Xã Dương Quang")));
     for (const auto& [d, s] :
          {std::pair{&dev_a, &site_a}, std::pair{&dev_b, &site_b}, std::pair{&prov, &site_p}}) {
         auto ch = server->pull(*d, proto::pull{before, 0, false}, *s);

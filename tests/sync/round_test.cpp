@@ -24,7 +24,8 @@ namespace {
 struct round_fixture : ::testing::Test {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
-    std::unique_ptr<sqlite_store> server = sqlite_store::create(dir.file("server.db"), wall, {1});
+    std::unique_ptr<sqlite_store> server =
+        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06"});
     device dev_a{"tab-a", "01849", "Xã A, máy 1"}, dev_a2{"tab-a2", "01849", "Xã A, máy 2"},
         dev_b{"tab-b", "01852", "Xã B"}, province{"prov", "*", "Tỉnh"};
     std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall, {2});
@@ -71,7 +72,8 @@ TEST_F(round_fixture, a_row_written_offline_reaches_the_other_tablet_of_the_comm
 TEST_F(round_fixture, reference_communes_reach_every_tablet_by_pull) {
     sync(*b, dev_b);
     EXPECT_EQ(count(*b, "SELECT count(*) FROM commune"), 108);
-    EXPECT_EQ(text(*b, "SELECT name FROM commune WHERE id = '01834'"), "Nguyễn Thị Minh Khai");
+    EXPECT_EQ(text(*b, "SELECT name FROM commune WHERE id = '01834'"),
+              "Phường Nguyễn Thị Minh Khai");
 }
 
 TEST_F(round_fixture, a_tablet_never_receives_another_communes_rows) {
@@ -399,8 +401,8 @@ TEST_F(round_fixture, a_session_says_what_follows_each_reply) {
     auto reply = s.on_message(*push);
     EXPECT_EQ(reply.rows_pushed, 1u);
     EXPECT_EQ(reply.cells_pushed, push->rows[0].cells.size());
-    EXPECT_EQ(reply.emitted.for_scope("01849"), server->server_seq());
-    EXPECT_EQ(reply.emitted.for_scope("01852"), 0u);
+    EXPECT_EQ(reply.emitted.for_device(device{"d", "01849", ""}), server->server_seq());
+    EXPECT_EQ(reply.emitted.for_device(device{"d", "01852", ""}), 0u);
     auto answer = s.answer_pull(*server, std::get<proto::pull>(pull));
     EXPECT_TRUE(answer.round_finished);
     EXPECT_FALSE(answer.changes.rows.empty());
@@ -473,7 +475,7 @@ TEST_F(round_fixture, a_new_server_epoch_makes_the_tablet_repush_and_pull_from_z
     // Restore an old backup: a fresh server that knows the device but not the data.
     server.reset();
     test::temp_dir other;
-    server = sqlite_store::create(other.file("restored.db"), wall, {11});
+    server = sqlite_store::create(other.file("restored.db"), wall, {11}, {}, {"06"});
     server->add_device(dev_a);
     sync(*a, dev_a);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE summary = 'giữ lại'"), 1);

@@ -96,19 +96,3 @@ TEST_F(schema_fixture, a_conforming_table_registers) {
               "");
     EXPECT_NE(rep->tables().find("t"), nullptr);
 }
-
-TEST(reference_data, has_the_provinces_108_communes) {
-    const auto& c = reference_communes();
-    ASSERT_EQ(c.size(), 108u);
-    int xa = 0, phuong = 0, thi_tran = 0;
-    for (const auto& x : c) {
-        xa += x.kind == "xa";
-        phuong += x.kind == "phuong";
-        thi_tran += x.kind == "thi_tran";
-    }
-    EXPECT_EQ(xa, 96);
-    EXPECT_EQ(phuong, 6);
-    EXPECT_EQ(thi_tran, 6);
-    EXPECT_EQ(c[0].code, "01834");
-    EXPECT_EQ(c[0].name, "Nguyễn Thị Minh Khai");
-}

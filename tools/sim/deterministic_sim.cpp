@@ -7,6 +7,7 @@
 #include "loopback.hpp"
 
 #include <noi/protocol/codec.hpp>
+#include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/schema_change.hpp>
@@ -30,6 +31,9 @@ struct write_rec {
     std::size_t tablet;
     std::string table, id, column;
     value val;
+    // An insert made under a unit the tablet was of when it wrote (docs/design.md §11): never
+    // to be quarantined for its scope, whatever moved or merged since.
+    bool valid_scope = false;
 };
 
 struct sim_tablet {
@@ -116,7 +120,8 @@ private:
 
     void setup() {
         server_path_ = opt_.dir + "/server.db";
-        server_ = sqlite_store::create(server_path_, server_wall_, {rng_()});
+        // Bắc Kạn before the reform: the simulation merges and moves across it.
+        server_ = sqlite_store::create(server_path_, server_wall_, {rng_()}, {}, {"06"});
         arm_server();
         const std::string communes[] = {"01849", "01852"};
         for (const auto& c : communes)
@@ -282,6 +287,38 @@ private:
 
     // An admin renames a commune or marks it a key area, as noi-admin reference set does: one
     // server write in its own group, which a crash may cut off whole.
+    // The map changes while tablets are offline with pending writes (docs/design.md §11):
+    // once, 01852 merges with 01843 into a new unit; and now and then an officer moves.
+    void change_map() {
+        try {
+            if (!merged_ && chance(0.4)) {
+                map_change_request c;
+                c.effective = vietnam_day(server_wall_.now_ms());
+                c.groups = {{{"01852", "01843"}, "01843", "", ""}};
+                auto group = server_->begin();
+                const auto m = server_->change_map(c, "sim", false);
+                group->commit();
+                merged_ = true;
+                units_.push_back(m.units.front().id);
+                summary_.map_changes++;
+                return;
+            }
+            std::vector<std::size_t> communal;
+            for (std::size_t i = 0; i < tabs_.size(); ++i)
+                if (!tabs_[i].commune.empty()) communal.push_back(i);
+            const auto i = communal[pick(communal.size())];
+            const auto now = server_->find_device(tabs_[i].dev.id)->scope;
+            // A code valid today that names another unit than the device's.
+            const std::string to = now == "01849" ? (merged_ ? "01843" : "01852") : "01849";
+            auto group = server_->begin();
+            server_->move_device(tabs_[i].dev.id, to);
+            group->commit();
+            summary_.device_moves++;
+        } catch (const server_crash&) {
+            reopen_server();
+        }
+    }
+
     void edit_reference() {
         const auto* def = server_->find_table("commune");
         const std::string code = chance(0.5) ? "01849" : "01852";
@@ -434,10 +471,17 @@ private:
             if (roll < 2) {
                 std::string id =
                     chance(0.3) ? table + "-s" + std::to_string(pick(4)) : s.t->rep().new_uuid();
-                std::string commune =
-                    s.commune.empty() ? (chance(0.5) ? "01849" : "01852") : s.commune;
-                if (chance(0.04))
-                    commune = commune == "01849" ? "01852" : "01849"; // the wrong commune
+                // A unit the tablet knows it writes: any for the province office; for a
+                // commune's tablet its scope's units, or before its first sync the commune it
+                // was enrolled for.
+                const auto known = s.t->rep().scope_units();
+                std::string commune = s.commune.empty() ? units_[pick(units_.size())]
+                                      : known.empty()   ? s.commune
+                                                        : known[pick(known.size())];
+                if (chance(0.04)) commune = units_[pick(units_.size())]; // maybe the wrong one
+                const auto dev = server_->find_device(s.dev.id);
+                const bool valid_scope =
+                    s.commune.empty() || !known.empty() || dev->writes(commune);
                 std::vector<value> vals;
                 std::string cols = "id, commune_code", params = "?1, ?2";
                 for (std::size_t c = 0; c < spec.columns.size(); ++c) {
@@ -453,7 +497,7 @@ private:
                 st.step();
                 // An insert writes every column of the row.
                 const auto* def = s.t->rep().tables().find(table);
-                log_.push_back({i, table, id, exists_col, std::int64_t{1}});
+                log_.push_back({i, table, id, exists_col, std::int64_t{1}, valid_scope});
                 for (const auto& col : def->columns) {
                     value v;
                     if (col.name == "commune_code") v = commune;
@@ -511,7 +555,7 @@ private:
         }
         summary_.rounds++;
         try {
-            auto r = sync_once(*s.t, *server_, s.dev, co, f);
+            auto r = sync_once(*s.t, *server_, *server_->find_device(s.dev.id), co, f);
             summary_.bytes += r.bytes;
             summary_.cuts += r.cut;
             summary_.completed_rounds += r.done;
@@ -535,7 +579,7 @@ private:
         const auto& msgs = s.history[pick(s.history.size())];
         summary_.replays++;
         try {
-            server_session ghost(*server_, s.dev);
+            server_session ghost(*server_, *server_->find_device(s.dev.id));
             for (const auto& m : msgs)
                 if (ghost.on_message(m).close) break;
         } catch (const server_crash&) {
@@ -562,6 +606,8 @@ private:
             hostile_round();
         else if (roll < 98)
             edit_reference();
+        else if (roll < 99 && opt_.map_changes)
+            change_map();
         else
             tabs_[i].skew_ms = chance(0.5) ? 0
                                            : std::vector<std::int64_t>{-86'400'000, 3'600'000,
@@ -617,13 +663,25 @@ private:
         }
     }
 
+    // The units whose rows tablet i holds now: none named for the province office (all).
+    std::vector<std::string> units_of(std::size_t i) {
+        if (tabs_[i].commune.empty()) return {};
+        return server_->find_device(tabs_[i].dev.id)->units;
+    }
+
+    static std::string in_list(const std::vector<std::string>& units) {
+        std::string out;
+        for (const auto& u : units)
+            out += (out.empty() ? "'" : ", '") + u + "'";
+        return "(" + out + ")";
+    }
+
     std::vector<std::string> dump(database& db, const std::string& table,
-                                  const std::string& commune) {
+                                  const std::vector<std::string>& units) {
         std::string sql = "SELECT * FROM " + table;
         const auto* def = server_->rep().tables().find(table);
-        if (!commune.empty() && !def->is_global()) sql += " WHERE commune_code = ?1";
+        if (!units.empty() && !def->is_global()) sql += " WHERE commune_code IN " + in_list(units);
         auto st = db.prepare(sql + " ORDER BY id");
-        if (!commune.empty() && !def->is_global()) st.bind(1, commune);
         std::vector<std::string> out;
         while (st.step()) {
             std::string row;
@@ -643,16 +701,16 @@ private:
                 problem("tablet " + std::to_string(i) + " still has " + std::to_string(p) +
                         " pending");
             for (const auto& def : server_->rep().tables().tables) {
-                auto mine = dump(tdb, def.name, "");
-                auto theirs = dump(sdb, def.name, s.commune);
+                const auto units = units_of(i);
+                auto mine = dump(tdb, def.name, {});
+                auto theirs = dump(sdb, def.name, units);
                 if (mine != theirs)
                     problem("tablet " + std::to_string(i) + " diverges from the server in " +
                             def.name + " (" + std::to_string(mine.size()) + " rows against " +
                             std::to_string(theirs.size()) + ")");
-                if (!s.commune.empty() && !def.is_global()) {
+                if (!units.empty() && !def.is_global()) {
                     auto st = tdb.prepare("SELECT count(*) FROM " + def.name +
-                                          " WHERE commune_code != ?1");
-                    st.bind(1, s.commune);
+                                          " WHERE commune_code NOT IN " + in_list(units));
                     st.step();
                     if (st.column_int(0))
                         problem("tablet " + std::to_string(i) +
@@ -661,9 +719,25 @@ private:
             }
         }
         check_nothing_lost();
+        check_valid_writes_taken();
         if (opt_.hostile) check_hostile_left_no_trace();
         summary_.conflicts = server_->conflicts().size();
         summary_.quarantined = server_->quarantine().size();
+    }
+
+    // §11: no write made under a unit the tablet was of when it wrote is quarantined for its
+    // scope, whatever moved or merged before it reached the server.
+    void check_valid_writes_taken() {
+        std::set<std::tuple<std::string, std::string, std::string>> refused;
+        for (const auto& q : server_->quarantine())
+            if (q.reason == proto::reject_reason::out_of_scope)
+                refused.insert({q.device_id, q.table, q.row_id});
+        for (const auto& w : log_)
+            if (w.valid_scope && refused.count({tabs_[w.tablet].dev.id, w.table, w.id}))
+                problem("row " + w.id + " of " + w.table + ", written by tablet " +
+                        std::to_string(w.tablet) +
+                        " under a unit it was of, was quarantined as "
+                        "out of scope");
     }
 
     // §7 property 2: every write is the final value of its cell, or was superseded by its own
@@ -858,6 +932,8 @@ private:
     std::mt19937_64 rng_;
     manual_clock server_wall_;
     device hostile_;
+    std::vector<std::string> units_{"01849", "01852"}; // the units writes may name
+    bool merged_ = false;
     site_id hostile_site_{}, hostile_site2_{};
     std::uint64_t hostile_seq_ = 0, hostile_acked_ = 0, hostile2_acked_ = 0;
     std::string server_path_;

@@ -28,6 +28,9 @@ struct sim_options {
     // The server publishes schema version 2 (militia_member.phone, the table border_patrol) at
     // a random step; tablets' apps upgrade to write them at random moments after, some never.
     bool schema_change = true;
+    // The map changes while tablets are offline with pending writes (docs/design.md §11): once
+    // a commune merges into a new unit, and devices move between communes.
+    bool map_changes = true;
 };
 
 struct sim_summary {
@@ -41,6 +44,7 @@ struct sim_summary {
     // The province office's changes of a commune (noi-admin reference set): server writes every
     // tablet must take, since none may write reference data itself.
     std::uint64_t reference_edits = 0;
+    std::uint64_t map_changes = 0, device_moves = 0;
     std::vector<std::string> problems; // empty: converged, nothing lost, nothing out of scope
 };
 

@@ -8,8 +8,11 @@
 #include <noi/client/replicator.hpp>
 #include <noi/server/server.hpp>
 #include <noi/sync/database.hpp>
+#include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
+#include <noi/sync/national_map.hpp>
 #include <noi/sync/schema.hpp>
+#include <noi/sync/sqlite_store.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include <nlohmann/json.hpp>
@@ -163,16 +166,17 @@ private:
         proxy_ = std::make_unique<cutting_proxy>(po);
         via_ = "http://127.0.0.1:" + std::to_string(proxy_->port());
 
-        std::vector<commune> xa;
-        for (const auto& c : reference_communes())
-            if (c.kind == "xa") xa.push_back(c);
+        std::vector<const admin_unit*> xa;
+        for (const auto* u : national_map::shipped().province_units(
+                 map_choice{}.province, vietnam_day(system_clock().now_ms())))
+            if (u->kind == "xa") xa.push_back(u);
         std::size_t n =
             opt_.tablets > 0
                 ? std::min<std::size_t>(xa.size(), static_cast<std::size_t>(opt_.tablets))
                 : xa.size();
         for (std::size_t i = 0; i < n; ++i) {
-            add_tablet(xa[i].code, xa[i].name);
-            if (i % 8 == 0) add_tablet(xa[i].code, xa[i].name + " (máy 2)"); // two officers here
+            add_tablet(xa[i]->code, xa[i]->name);
+            if (i % 8 == 0) add_tablet(xa[i]->code, xa[i]->name + " (máy 2)"); // two officers here
         }
         add_tablet("", "Văn phòng tỉnh");
     }

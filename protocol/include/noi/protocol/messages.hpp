@@ -102,6 +102,12 @@ struct hello {
     // Quarantine ids of the rejected rows the tablet still keeps (at most max_rejected_listed,
     // newest first), so the server can say which an admin has settled.
     std::vector<std::uint64_t> rejected;
+    // The scope the tablet holds (the last WELCOME's it acted on); empty from a tablet that
+    // holds none yet, or from a release before scopes could change (docs/protocol.md).
+    std::string scope;
+    // The WELCOME's `scope_version` that gave it that scope: a HELLO replayed from before a
+    // move names an older one, and is not taken as the tablet holding the scope alone.
+    std::uint64_t scope_version = 0;
     friend bool operator==(const hello&, const hello&) = default;
 };
 
@@ -139,6 +145,11 @@ struct welcome {
     std::vector<std::uint64_t> settled; // of HELLO's `rejected`: discarded or released since
     std::uint32_t schema_version = 0;   // the server's; 0 from a server before schema versions
     std::optional<schema_offer> schema; // when HELLO's schema_version is older than the server's
+    // The units whose rows the device reads: `scope` first, then each unit merged into it
+    // (docs/design.md §11); empty for "*" and from servers before the map could change.
+    std::vector<std::string> units;
+    // Counts the device's moves and merges: the tablet echoes it in HELLO with its scope.
+    std::uint64_t scope_version = 0;
     friend bool operator==(const welcome&, const welcome&) = default;
 };
 

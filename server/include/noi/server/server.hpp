@@ -66,7 +66,7 @@ struct server_config {
 // Creates a server in dir (made if missing): the database with the default schema and the
 // reference communes. Returns the first admin token. Throws sync_error(already_exists) when
 // dir already holds a server, and changes nothing there.
-std::string init_data_dir(const std::string& dir);
+std::string init_data_dir(const std::string& dir, const map_choice& map = {});
 
 // Copies a consistent snapshot of dir's database to file while a server may be running.
 void backup(const std::string& dir, const std::string& file);

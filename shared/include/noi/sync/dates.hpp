@@ -4,6 +4,7 @@
 // and the server refuse anything else with a reason, never silently.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ bool is_iso_date(std::string_view s);
 // A date as an earlier release let people type it: ISO, or day first as Vietnamese write it
 // (dd/mm/yyyy, d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy). Returns it as YYYY-MM-DD, or nullopt.
 std::optional<std::string> read_date(std::string_view s);
+
+// The calendar day in Vietnam (UTC+7) at `unix_ms`, YYYY-MM-DD: the day a province's map is
+// read on.
+std::string vietnam_day(std::int64_t unix_ms);
 
 // The sentence a refusal gives for `value` in `column`.
 std::string date_refusal(std::string_view column, std::string_view value);

@@ -98,8 +98,11 @@ public:
 
     // Capture is on except while remote changes are applied, so they are not echoed.
     void set_capture(bool on);
-    // The scope the tablet's triggers enforce: a commune code, "*", or empty (not known yet).
-    void set_scope(const std::string& scope);
+    // The scope the tablet's triggers enforce: a unit's id, "*", or empty (not known yet), and
+    // the units merged into it whose rows it writes too (none: the scope alone).
+    void set_scope(const std::string& scope, const std::vector<std::string>& units = {});
+    // The units set with the scope (the scope alone when none were).
+    std::vector<std::string> scope_units() const;
 
     void set_fault_hook(fault_hook h) { fault_ = std::move(h); }
     void fault_point(std::string_view name) {

@@ -60,10 +60,4 @@ struct table_sql {
 };
 const std::vector<table_sql>& default_tables();
 
-struct commune {
-    std::string code, name, kind, district_code, district, province;
-};
-// The province's 108 reference communes, from the copy of the official list built in.
-const std::vector<commune>& reference_communes();
-
 } // namespace noi

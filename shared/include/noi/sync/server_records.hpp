@@ -18,9 +18,23 @@ namespace noi {
 
 struct device {
     std::string id;
-    std::string scope; // a commune code, or "*" for province-wide
+    std::string scope; // a unit's id (the commune table's), or "*" for province-wide
     std::string name;
     bool revoked = false;
+    // The scopes its tablet may still hold rows of (comma-separated) when a move or a merge
+    // changed `scope` and the tablet has not said it holds the new one alone; empty otherwise.
+    std::string held_scope = {};
+    // Counts its moves and merges (WELCOME's scope_version): a HELLO naming its scope confirms
+    // it only with the current count, so a HELLO replayed from before a move confirms nothing.
+    std::uint64_t scope_version = 0;
+    // The units whose rows it reads: its scope and each unit that went into it whole
+    // (docs/design.md §11); empty for "*". Filled by the store, never stored.
+    std::vector<std::string> units = {};
+    // The units whose rows it may still push: those of the scope its tablet holds until the
+    // tablet has learned a move (a HELLO naming the new scope), then none beyond `units`.
+    std::vector<std::string> held_units = {};
+    bool reads(const std::string& unit) const;
+    bool writes(const std::string& unit) const;
 };
 
 // A device as the fleet status shows it: what its last HELLO said, and how it stands.
@@ -134,6 +148,69 @@ struct schema_version_record {
     std::string applied_by;      // the admin account
     std::uint64_t feed_head = 0; // rows of what it added have server sequences above this
     std::string changes;         // what it added, in words: "table x; column t.c"
+};
+
+// A unit of the administrative map as the server holds it (docs/design.md §11). Its id is
+// what rows' scope column holds: the unit's code, or, for a unit whose code an earlier unit
+// of this server had, the code and the day it took effect (`01840@2025-07-01`), since the same
+// five digits name a different territory before and after a change.
+struct unit_record {
+    std::string id, code, name, kind;
+    std::string province_code, province;
+    std::string district_code, district; // none after 1 July 2025
+    std::string valid_from, valid_until; // ISO dates; empty: open
+    std::uint64_t change_id = 0;         // the change that made it; 0 for the first map
+    bool valid_on(std::string_view day) const {
+        return (valid_from.empty() || valid_from <= day) &&
+               (valid_until.empty() || day < valid_until);
+    }
+};
+
+// One recorded change of the map: who applied it, when, from which day, on what legal basis.
+struct map_change_record {
+    std::uint64_t id = 0;
+    std::string kind; // merge, reorganise
+    std::string effective, basis, account;
+    std::int64_t applied_at_ms = 0;
+};
+
+// An old unit that went into a new one, whole or in part, by a change.
+struct lineage_edge {
+    std::uint64_t change_id = 0;
+    std::string old_unit, new_unit;
+    bool whole = true;
+};
+
+// A change asked for: each group's `from` units (codes valid the day before `effective`)
+// become one new unit with `code` (and `name`, `kind`: those of the unit with that code when
+// not given) from `effective` on.
+struct map_change_request {
+    struct group {
+        std::vector<std::string> from;
+        std::string code, name, kind;
+    };
+    std::string kind = "merge";
+    std::string effective, basis;
+    std::vector<group> groups;
+};
+
+// What a change would do, before it is applied (a dry run) or as it was applied.
+struct map_impact {
+    struct unit_change {
+        std::string id, code, name, kind;
+        std::vector<std::string> from; // unit ids
+    };
+    struct device_change {
+        std::string device_id, name, from_scope, to_scope;
+        std::optional<std::int64_t> pending, last_contact_at_ms;
+        std::optional<std::string> app_version;
+        std::uint64_t rows_to_download = 0, bytes_to_download = 0; // about: rows it lacks
+    };
+    std::vector<unit_change> units;
+    std::map<std::string, std::uint64_t> rows_per_table; // rows whose unit is merged
+    std::vector<device_change> devices;
+    std::vector<std::string> skipped; // lines of a reorganisation not applied, and why
+    std::uint64_t change_id = 0;      // 0 for a dry run
 };
 
 // The counts behind /metrics.

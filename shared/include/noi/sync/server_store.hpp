@@ -43,6 +43,13 @@ struct server_options {
     std::size_t max_row_bytes = proto::max_row_bytes;
 };
 
+// The map a new server starts with (noi-server init --province --as-of): the province's units
+// valid on that day, from the built-in national list (national_map.hpp).
+struct map_choice {
+    std::string province = "19"; // Thái Nguyên, which Bắc Kạn went into
+    std::string as_of;           // YYYY-MM-DD; empty: today in Vietnam
+};
+
 // What noi-server repair-clock changed.
 struct clock_repair {
     std::uint64_t versions = 0;  // distinct stamps beyond the clock, each given a fresh one
@@ -58,8 +65,8 @@ struct emissions {
     std::map<std::string, std::uint64_t> scopes;
     std::uint64_t global = 0;
     void add(const value& scope, std::uint64_t seq);
-    // The sequence a device of `scope` ("*": the province) would pull up to; 0 for none.
-    std::uint64_t for_scope(const std::string& scope) const;
+    // The sequence the device would pull up to; 0 for none.
+    std::uint64_t for_device(const device& d) const;
 };
 
 // Requests made inside one commit together or not at all (server_store::begin()).
@@ -217,6 +224,29 @@ public:
     virtual std::optional<value> row_scope(const std::string& table, const std::string& id) = 0;
     virtual std::vector<audit_record> audit(const std::string& table,
                                             const std::string& row_id) = 0;
+    // The administrative map (docs/design.md §11): every unit with its validity, the changes
+    // applied and which unit went into which.
+    virtual std::vector<unit_record> units() = 0;
+    virtual std::vector<map_change_record> map_changes() = 0;
+    virtual std::vector<lineage_edge> lineage() = 0;
+    // The unit `code` names on `day` (YYYY-MM-DD); nullopt, with `why` naming the unit it
+    // went into or saying the code is unknown.
+    virtual std::optional<unit_record> unit_on(const std::string& code, const std::string& day,
+                                               std::string& why) = 0;
+    // The unit's id first, then each unit that went into it whole: whose rows its devices read.
+    virtual std::vector<std::string> unit_members(const std::string& id) = 0;
+    // Works out a change of the map and, unless `dry_run`, applies it in the caller's group,
+    // recorded as `by`'s: new units, the old ones retired, the lineage, the reference rows
+    // and the devices of the old units moved to the new. Throws sync_error(refused) with what
+    // to fix for a change that cannot be made; a dry run changes nothing.
+    virtual map_impact change_map(const map_change_request& c, const std::string& by,
+                                  bool dry_run) = 0;
+    // Moves a device to the unit `code` names today (an officer who moved): its tablet's writes
+    // for the old unit are still taken until the tablet says it learned the move, then it holds
+    // the new unit's rows alone. Returns the device before the move; throws sync_error(refused)
+    // for an unknown or revoked device or a code that names no unit today.
+    virtual device move_device(const std::string& device_id, const std::string& code) = 0;
+
     // The delete's base kept with a tombstone (for checks and the admin tool).
     virtual std::optional<std::vector<version>> tombstone_seen(const std::string& table,
                                                                const std::string& id) = 0;

@@ -16,6 +16,7 @@ class feed;
 class quarantine_book;
 class conflict_book;
 class audit_trail;
+class unit_registry;
 
 // Marks the database copy `file` as a snapshot taken at `at_ms` (noi-server backup).
 void mark_snapshot(const std::string& file, std::int64_t at_ms);
@@ -23,8 +24,10 @@ void mark_snapshot(const std::string& file, std::int64_t at_ms);
 class sqlite_store final : public server_store {
 public:
     // Creates a server replica with the default schema, the reference communes and an epoch.
+    // Refuses (errc::refused) a province that is not on the map of the day asked for.
     static std::unique_ptr<sqlite_store> create(const std::string& path, const wall_clock& wall,
-                                                replica_options opt = {}, server_options so = {});
+                                                replica_options opt = {}, server_options so = {},
+                                                const map_choice& map = {});
     static std::unique_ptr<sqlite_store> open(const std::string& path, const wall_clock& wall,
                                               replica_options opt = {}, server_options so = {});
     sqlite_store(std::unique_ptr<replica> r, server_options so);
@@ -97,6 +100,15 @@ public:
     std::vector<audit_record> audit(const std::string& table, const std::string& row_id) override;
     std::optional<std::vector<version>> tombstone_seen(const std::string& table,
                                                        const std::string& id) override;
+    std::vector<unit_record> units() override;
+    std::vector<map_change_record> map_changes() override;
+    std::vector<lineage_edge> lineage() override;
+    std::optional<unit_record> unit_on(const std::string& code, const std::string& day,
+                                       std::string& why) override;
+    std::vector<std::string> unit_members(const std::string& id) override;
+    map_impact change_map(const map_change_request& c, const std::string& by,
+                          bool dry_run) override;
+    device move_device(const std::string& device_id, const std::string& code) override;
 
     // Restores (noi-server restore) move SQLite files; these carry over what the file a
     // snapshot replaces holds and the snapshot lacks.
@@ -152,6 +164,10 @@ private:
     // pushed it too.
     apply_result apply_released(const device& d, const site_id& pusher,
                                 const proto::row_change& row, std::uint64_t limit);
+    // The units of the province on the map chosen at init, with their reference rows.
+    void start_map(const map_choice& map);
+    // Fills a device's units (server_records.hpp) from the map.
+    device with_units(device d);
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
 
@@ -164,6 +180,7 @@ private:
     std::unique_ptr<quarantine_book> quarantine_;
     std::unique_ptr<conflict_book> conflicts_;
     std::unique_ptr<audit_trail> audit_;
+    std::unique_ptr<unit_registry> units_;
     std::unique_ptr<access_store> access_;
 };
 

@@ -56,6 +56,10 @@ public:
     // Folds the capture log first: writes made since the round began go in this round.
     std::optional<proto::push> next_push(std::uint64_t from, std::size_t max_rows);
     void on_push_ack(const proto::push_ack& a);
+    // Once everything it wrote is acknowledged, a tablet moved to another commune lets the old
+    // commune's rows go and pulls its new commune's from the start (docs/design.md §11).
+    // Called before the round's first PULL; does nothing when there is no move to finish.
+    void finish_move();
     void apply_changes(const proto::changes& c);
     void finish_round();
     // The server refused our clock (docs/design.md §5): lower the floor to what others sent us and
@@ -99,6 +103,13 @@ private:
     // re-stamps what is still to push. Changes nothing when no accepted version is beyond.
     void forget_stamps_beyond(tablet_checkpoint& cp, std::uint64_t limit);
     void mark_all_pending(tablet_checkpoint& cp);
+    // Takes a WELCOME's scope: after a merge it pulls again from the start, for the rows of the
+    // units merged with its own; after a move it keeps the old commune's rows until
+    // finish_move.
+    void adopt_scope(tablet_checkpoint& cp, const proto::welcome& w);
+    // Pulls from the start for rows of `units` it lacks; its own pushes too when it let some of
+    // those units' rows go in an earlier move.
+    void pull_again(tablet_checkpoint& cp, const std::vector<std::string>& units);
     void prune_pending(std::uint64_t acked);
 
     std::unique_ptr<replica> rep_;

@@ -1,0 +1,254 @@
+// The administrative map on the SQLite store (docs/design.md §11): the first map a server
+// starts with, the devices' units, and changes of the map (merges, a whole reorganisation)
+// with their dry runs. A change never rewrites a row: the rows of a retired unit stay under its
+// id, and the unit it went into reads them through the lineage.
+#include <noi/sync/dates.hpp>
+#include <noi/sync/error.hpp>
+#include <noi/sync/national_map.hpp>
+#include <noi/sync/sqlite_store.hpp>
+
+#include "device_registry.hpp"
+#include "table_io.hpp"
+#include "unit_list.hpp"
+#include "unit_registry.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace noi {
+namespace {
+
+[[noreturn]] void refuse(const std::string& why) {
+    throw sync_error(errc::refused, why);
+}
+
+// The reference row of a unit, by the commune table's column names (an admin may have added
+// columns: they stay empty).
+std::vector<value> commune_values(const table_def& def, const unit_record& u, bool key_area) {
+    std::vector<value> v(def.columns.size());
+    auto put = [&](const char* name, value x) {
+        if (auto i = def.column_index(name)) v[*i] = std::move(x);
+    };
+    put("name", u.name);
+    put("kind", u.kind);
+    put("province", u.province);
+    if (!u.district.empty()) put("district", u.district);
+    if (!u.district_code.empty()) put("district_code", u.district_code);
+    put("key_area", std::int64_t{key_area ? 1 : 0});
+    return v;
+}
+
+// About what a row costs on the wire: its values and a version per cell.
+constexpr std::int64_t bytes_per_cell = 24;
+
+} // namespace
+
+void sqlite_store::start_map(const map_choice& map) {
+    const auto found = national_map::shipped().province_units(map.province, map.as_of);
+    const auto* def = rep_->tables().find("commune");
+    for (const auto* n : found) {
+        unit_record u{n->code,          n->code,     n->name,       n->kind,
+                      n->province_code, n->province, n->district_code, n->district,
+                      n->valid_from,    {},          0};
+        units_->add(u);
+        if (def) write_local("commune", u.id, commune_values(*def, u, false));
+    }
+    rep_->set_meta_text("province_code", map.province);
+}
+
+device sqlite_store::with_units(device d) {
+    if (d.scope == "*") return d;
+    d.units = units_->members(d.scope);
+    for (const auto& held : split_units(d.held_scope))
+        for (auto& u : units_->members(held))
+            d.held_units.push_back(std::move(u));
+    return d;
+}
+
+std::vector<unit_record> sqlite_store::units() {
+    return units_->all();
+}
+
+std::vector<map_change_record> sqlite_store::map_changes() {
+    return units_->changes();
+}
+
+std::vector<lineage_edge> sqlite_store::lineage() {
+    return units_->lineage();
+}
+
+std::optional<unit_record> sqlite_store::unit_on(const std::string& code, const std::string& day,
+                                                 std::string& why) {
+    if (auto u = units_->on(code, day)) return u;
+    why = units_->refusal(code, day);
+    return std::nullopt;
+}
+
+std::vector<std::string> sqlite_store::unit_members(const std::string& id) {
+    return units_->members(id);
+}
+
+map_impact sqlite_store::change_map(const map_change_request& c, const std::string& by,
+                                    bool dry_run) {
+    if (!is_iso_date(c.effective))
+        refuse("the day the change takes effect is written YYYY-MM-DD, not \"" + c.effective + "\"");
+    if (c.groups.empty()) refuse("the change names no units");
+    map_impact out;
+
+    // Each group's old units: those valid now whose codes it names.
+    std::set<std::string> taken;
+    std::vector<std::vector<unit_record>> olds;
+    for (const auto& g : c.groups) {
+        if (g.from.empty()) refuse("say which units go into " + g.code + " (--from)");
+        if (g.code.empty()) refuse("say the code of the unit they make (--into)");
+        std::vector<unit_record> from;
+        for (const auto& code : g.from) {
+            // The unit with this code that is valid now: the one a change acts on.
+            auto open = units_->on(code, "9999-12-31");
+            if (!open) refuse(units_->refusal(code, c.effective));
+            if (!open->valid_from.empty() && open->valid_from >= c.effective)
+                refuse("unit " + open->id + " " + open->name + " begins on " + open->valid_from +
+                       ", not before " + c.effective + "; a change takes effect after the units "
+                       "it merges began");
+            if (!taken.insert(open->id).second)
+                refuse("unit " + open->code + " " + open->name +
+                       " is named twice; each unit goes into one new unit");
+            from.push_back(std::move(*open));
+        }
+        olds.push_back(std::move(from));
+    }
+    // A new unit may take the code of a unit the change retires, never of one that stays.
+    for (const auto& g : c.groups)
+        if (auto other = units_->on(g.code, "9999-12-31"); other && !taken.count(other->id))
+            refuse(g.code + " is the code of " + other->name +
+                   ", which stays as it is; name it among the units that go in (--from " +
+                   g.code + ",…) to merge it too, or choose another code");
+
+    // The new units, their names and kinds taken from the unit with their code when not given.
+    const auto& country = national_map::shipped();
+    std::vector<unit_record> made;
+    for (std::size_t i = 0; i < c.groups.size(); ++i) {
+        const auto& g = c.groups[i];
+        const auto& from = olds[i];
+        const auto* same = [&]() -> const unit_record* {
+            for (const auto& u : from)
+                if (u.code == g.code) return &u;
+            return nullptr;
+        }();
+        const auto* national = country.unit(g.code, c.effective);
+        unit_record u;
+        u.code = g.code;
+        u.name = !g.name.empty() ? g.name : national ? national->name : same ? same->name : "";
+        u.kind = !g.kind.empty() ? g.kind : national ? national->kind : same ? same->kind : "";
+        if (u.name.empty())
+            refuse(g.code + " is a new code: give the new unit's name (--name)");
+        if (u.kind.empty()) refuse("give the kind of unit " + g.code + " (--kind xa, phuong or dac_khu)");
+        if (u.kind != "xa" && u.kind != "phuong" && u.kind != "dac_khu" && u.kind != "thi_tran")
+            refuse("the kind of a unit is xa, phuong or dac_khu (thi_tran before 2025), not " +
+                   u.kind);
+        u.province_code = national ? national->province_code : from.front().province_code;
+        u.province = national ? national->province : from.front().province;
+        // Districts were abolished on 1 July 2025; a merge before keeps the district the units
+        // shared.
+        if (c.effective < reform_2025 && std::all_of(from.begin(), from.end(), [&](const auto& o) {
+                return o.district_code == from.front().district_code;
+            })) {
+            u.district_code = from.front().district_code;
+            u.district = from.front().district;
+        }
+        u.valid_from = c.effective;
+        u.id = units_->fresh_id(u.code, c.effective);
+        map_impact::unit_change uc{u.id, u.code, u.name, u.kind, {}};
+        for (const auto& o : from)
+            uc.from.push_back(o.id);
+        out.units.push_back(std::move(uc));
+        made.push_back(std::move(u));
+    }
+
+    // What moves: rows by table and unit, from which each device's download is reckoned.
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> per_unit; // rows, bytes
+    std::map<std::string, std::vector<std::string>> members_of;
+    std::set<std::string> moving;
+    for (const auto& from : olds)
+        for (const auto& o : from) {
+            members_of[o.id] = units_->members(o.id);
+            moving.insert(members_of[o.id].begin(), members_of[o.id].end());
+        }
+    for (const auto& t : rep_->tables().tables) {
+        if (!t.scope) continue;
+        std::string bytes = "0";
+        for (const auto& col : t.columns)
+            bytes += " + coalesce(length(CAST(" + quote_ident(col.name) + " AS BLOB)), 0)";
+        auto st = rep_->db().prepare("SELECT " + quote_ident(t.columns[*t.scope].name) +
+                                     ", count(*), sum(" + bytes + ") FROM " + quote_ident(t.name) +
+                                     " GROUP BY 1");
+        while (st.step()) {
+            const auto unit = st.column_text(0);
+            if (!moving.count(unit)) continue;
+            const auto rows = static_cast<std::uint64_t>(st.column_int(1));
+            out.rows_per_table[t.name] += rows;
+            auto& [r, b] = per_unit[unit];
+            r += rows;
+            b += static_cast<std::uint64_t>(st.column_int(2)) +
+                 rows * static_cast<std::uint64_t>(bytes_per_cell * (t.columns.size() + 2));
+        }
+    }
+    for (const auto& s : device_statuses()) {
+        if (s.dev.revoked) continue;
+        for (std::size_t i = 0; i < olds.size(); ++i) {
+            const auto& from = olds[i];
+            auto mine = std::find_if(from.begin(), from.end(),
+                                     [&](const auto& o) { return o.id == s.dev.scope; });
+            if (mine == from.end()) continue;
+            map_impact::device_change dc;
+            dc.device_id = s.dev.id, dc.name = s.dev.name, dc.from_scope = s.dev.scope;
+            dc.to_scope = made[i].id, dc.pending = s.pending;
+            dc.last_contact_at_ms = s.last_contact_at_ms, dc.app_version = s.app_version;
+            const auto& held = members_of[mine->id];
+            for (const auto& o : from)
+                for (const auto& unit : members_of[o.id])
+                    if (std::find(held.begin(), held.end(), unit) == held.end()) {
+                        dc.rows_to_download += per_unit[unit].first;
+                        dc.bytes_to_download += per_unit[unit].second;
+                    }
+            out.devices.push_back(std::move(dc));
+        }
+    }
+    if (dry_run) return out;
+
+    out.change_id = units_->record_change({0, c.kind, c.effective, c.basis, by, now_ms()});
+    const auto* def = rep_->tables().find("commune");
+    for (std::size_t i = 0; i < made.size(); ++i) {
+        auto& u = made[i];
+        u.change_id = out.change_id;
+        units_->add(u);
+        bool key_area = false;
+        for (const auto& o : olds[i]) {
+            units_->retire(o.id, c.effective);
+            units_->link({out.change_id, o.id, u.id, true});
+            if (auto row = read_row("commune", o.id)) {
+                const auto* k = std::get_if<std::int64_t>(&(*row)["key_area"]);
+                key_area = key_area || (k && *k != 0);
+            }
+        }
+        if (def) write_local("commune", u.id, commune_values(*def, u, key_area), "admin:" + by);
+    }
+    for (const auto& dc : out.devices)
+        devices_->move(dc.device_id, dc.to_scope);
+    return out;
+}
+
+device sqlite_store::move_device(const std::string& device_id, const std::string& code) {
+    auto d = devices_->find(device_id);
+    if (!d) refuse("no device " + device_id + "; noi-admin device list shows their ids");
+    if (d->revoked) refuse("device " + device_id + " is revoked; enrol a new one for " + code);
+    std::string why;
+    auto u = unit_on(code, vietnam_day(now_ms()), why);
+    if (!u) refuse(why);
+    if (u->id == d->scope) refuse("device " + device_id + " is already of " + u->code + " " + u->name);
+    devices_->move(device_id, u->id);
+    return *d;
+}
+
+} // namespace noi

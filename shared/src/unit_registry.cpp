@@ -1,0 +1,195 @@
+#include "unit_registry.hpp"
+
+#include <noi/sync/national_map.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace noi {
+namespace {
+
+constexpr const char* unit_columns =
+    "id, code, name, kind, province_code, province, coalesce(district_code, ''), "
+    "coalesce(district, ''), coalesce(valid_from, ''), coalesce(valid_until, ''), "
+    "coalesce(change_id, 0)";
+
+unit_record read_unit(const statement& st) {
+    unit_record u;
+    u.id = st.column_text(0), u.code = st.column_text(1), u.name = st.column_text(2);
+    u.kind = st.column_text(3), u.province_code = st.column_text(4);
+    u.province = st.column_text(5), u.district_code = st.column_text(6);
+    u.district = st.column_text(7), u.valid_from = st.column_text(8);
+    u.valid_until = st.column_text(9);
+    u.change_id = static_cast<std::uint64_t>(st.column_int(10));
+    return u;
+}
+
+// An empty bound is stored as NULL: open.
+void bind_text_or_null(statement& st, int i, const std::string& v) {
+    if (v.empty())
+        st.bind_null(i);
+    else
+        st.bind(i, v);
+}
+
+} // namespace
+
+void unit_registry::add(const unit_record& u) {
+    auto& st = db_.cached(
+        "INSERT INTO noi_units(id, code, name, kind, province_code, province, district_code, "
+        "district, valid_from, valid_until, change_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "?9, ?10, ?11)");
+    st.bind(1, u.id).bind(2, u.code).bind(3, u.name).bind(4, u.kind).bind(5, u.province_code);
+    st.bind(6, u.province);
+    bind_text_or_null(st, 7, u.district_code);
+    bind_text_or_null(st, 8, u.district);
+    bind_text_or_null(st, 9, u.valid_from);
+    bind_text_or_null(st, 10, u.valid_until);
+    if (u.change_id)
+        st.bind(11, static_cast<std::int64_t>(u.change_id));
+    else
+        st.bind_null(11);
+    st.run();
+}
+
+std::optional<unit_record> unit_registry::find(const std::string& id) {
+    auto& st = db_.cached(std::string("SELECT ") + unit_columns + " FROM noi_units WHERE id = ?1");
+    st.bind(1, id);
+    std::optional<unit_record> u;
+    if (st.step()) u = read_unit(st);
+    st.reset();
+    return u;
+}
+
+std::vector<unit_record> unit_registry::all() {
+    std::vector<unit_record> out;
+    auto st = db_.prepare(std::string("SELECT ") + unit_columns +
+                          " FROM noi_units ORDER BY code, coalesce(valid_from, '')");
+    while (st.step())
+        out.push_back(read_unit(st));
+    return out;
+}
+
+std::optional<unit_record> unit_registry::on(const std::string& code, const std::string& day) {
+    auto& st = db_.cached(std::string("SELECT ") + unit_columns +
+                          " FROM noi_units WHERE code = ?1 AND (valid_from IS NULL OR valid_from "
+                          "<= ?2) AND (valid_until IS NULL OR ?2 < valid_until)");
+    st.bind(1, code).bind(2, day);
+    std::optional<unit_record> u;
+    if (st.step()) u = read_unit(st);
+    st.reset();
+    return u;
+}
+
+std::string unit_registry::fresh_id(const std::string& code, const std::string& effective) {
+    return find(code) ? code + "@" + effective : code;
+}
+
+void unit_registry::retire(const std::string& id, const std::string& until) {
+    auto& st = db_.cached("UPDATE noi_units SET valid_until = ?2 WHERE id = ?1");
+    st.bind(1, id).bind(2, until);
+    st.run();
+}
+
+std::vector<std::string> unit_registry::members(const std::string& id) {
+    std::vector<std::string> out{id};
+    auto& st = db_.cached("SELECT old_unit FROM noi_lineage WHERE new_unit = ?1 AND share = "
+                          "'whole' ORDER BY old_unit");
+    // Breadth first; lineage never loops (a change only makes new units), but a unit reached
+    // twice is listed once.
+    for (std::size_t at = 0; at < out.size(); ++at) {
+        st.bind(1, out[at]);
+        while (st.step()) {
+            auto old = st.column_text(0);
+            if (std::find(out.begin(), out.end(), old) == out.end()) out.push_back(std::move(old));
+        }
+        st.reset();
+    }
+    return out;
+}
+
+std::vector<std::string> unit_registry::heirs(const std::string& id) {
+    std::vector<std::string> out;
+    std::set<std::string> seen{id};
+    std::vector<std::string> todo{id};
+    auto& st = db_.cached("SELECT new_unit FROM noi_lineage WHERE old_unit = ?1 ORDER BY new_unit");
+    while (!todo.empty()) {
+        auto at = std::move(todo.back());
+        todo.pop_back();
+        st.bind(1, at);
+        bool any = false;
+        while (st.step()) {
+            any = true;
+            auto next = st.column_text(0);
+            if (seen.insert(next).second) todo.push_back(std::move(next));
+        }
+        st.reset();
+        if (!any && at != id) out.push_back(at);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::uint64_t unit_registry::record_change(const map_change_record& c) {
+    auto& st = db_.cached("INSERT INTO noi_map_changes(kind, effective, basis, account, at) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)");
+    st.bind(1, c.kind).bind(2, c.effective).bind(3, c.basis).bind(4, c.account);
+    st.bind(5, c.applied_at_ms);
+    st.run();
+    return static_cast<std::uint64_t>(db_.last_insert_rowid());
+}
+
+void unit_registry::link(const lineage_edge& e) {
+    auto& st = db_.cached("INSERT OR REPLACE INTO noi_lineage(change_id, old_unit, new_unit, "
+                          "share) VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, static_cast<std::int64_t>(e.change_id)).bind(2, e.old_unit).bind(3, e.new_unit);
+    st.bind(4, std::string(e.whole ? "whole" : "part"));
+    st.run();
+}
+
+std::vector<map_change_record> unit_registry::changes() {
+    std::vector<map_change_record> out;
+    auto st = db_.prepare(
+        "SELECT id, kind, effective, basis, account, at FROM noi_map_changes ORDER BY id");
+    while (st.step())
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
+                       st.column_text(2), st.column_text(3), st.column_text(4), st.column_int(5)});
+    return out;
+}
+
+std::vector<lineage_edge> unit_registry::lineage() {
+    std::vector<lineage_edge> out;
+    auto st = db_.prepare("SELECT change_id, old_unit, new_unit, share FROM noi_lineage ORDER BY "
+                          "change_id, new_unit, old_unit");
+    while (st.step())
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
+                       st.column_text(2), st.column_text(3) == "whole"});
+    return out;
+}
+
+std::string unit_registry::refusal(const std::string& code, const std::string& day) {
+    // This server's own changes first: an admin's merge is known only here.
+    auto st = db_.prepare(std::string("SELECT ") + unit_columns +
+                          " FROM noi_units WHERE code = ?1 AND valid_until IS NOT NULL AND "
+                          "valid_until <= ?2 ORDER BY valid_until DESC");
+    st.bind(1, code).bind(2, day);
+    if (st.step()) {
+        const auto u = read_unit(st);
+        std::string into, use;
+        for (const auto& h : heirs(u.id))
+            if (auto n = find(h)) {
+                into += (into.empty() ? "" : " and ") + n->code + " " + n->name;
+                use += (use.empty() ? "" : " or ") + n->code;
+            }
+        if (!into.empty())
+            return "commune " + u.code + " " + u.name + " no longer exists on " + day + ": on " +
+                   u.valid_until + " it went into " + into + "; use " + use;
+    }
+    const auto& country = national_map::shipped();
+    if (const auto* n = country.unit(code, day))
+        return code + " " + n->name + " is a unit of " + n->province +
+               ", which this server does not serve; noi-admin scope units lists its units";
+    return country.unit_refusal(code, day);
+}
+
+} // namespace noi
