@@ -165,6 +165,7 @@ int run_province(noi::sim::province_options opt, bool keep, bool as_json) {
         token << s.admin_token << "\n";
     }
     auto report = json::parse(s.report_json, nullptr, false);
+    auto after = json::parse(s.report_after_json, nullptr, false);
     if (as_json) {
         std::cout << json{{"converged", s.converged},
                           {"tablets", s.tablets},
@@ -183,6 +184,12 @@ int run_province(noi::sim::province_options opt, bool keep, bool as_json) {
                           {"seconds", s.seconds},
                           {"problems", s.problems},
                           {"criterion19", report},
+                          {"criterion19_after", after},
+                          {"reform",
+                           {{"units_before", s.units_before},
+                            {"units_after", s.units_after},
+                            {"devices_moved", s.devices_moved},
+                            {"assessments_under_new_unit", s.assessments_under_new_unit}}},
                           {"records_digest", std::to_string(s.records_digest)},
                           {"data", keep ? json(opt.data_dir) : json(nullptr)}}
                          .dump()
@@ -213,11 +220,19 @@ int run_province(noi::sim::province_options opt, bool keep, bool as_json) {
                     s.schema_version, s.apps_upgraded, s.tablets,
                     static_cast<unsigned long long>(s.new_schema_rows),
                     s.converged ? "; every replica holds it" : "");
-        if (report.is_object()) {
-            std::printf("  criterion 19, %d     %d of %d communes met\n", report["year"].get<int>(),
-                        report["province"]["met"].get<int>(),
-                        report["province"]["total"].get<int>());
-            for (const auto& d : report["districts"]) {
+        std::printf("  the 2025 reform      applied mid-run: %d units of Bắc Kạn into %d of Thái "
+                    "Nguyên, %d devices moved, tablets offline; %llu assessments of 2026 written "
+                    "under a new unit, the others under an old code\n",
+                    s.units_before, s.units_after, s.devices_moved,
+                    static_cast<unsigned long long>(s.assessments_under_new_unit));
+        for (const auto* r : {&report, &after}) {
+            if (!r->is_object()) continue;
+            std::printf("  criterion 19, %d     %d of %d communes met (the map of %s, by %s)\n",
+                        (*r)["year"].get<int>(), (*r)["province"]["met"].get<int>(),
+                        (*r)["province"]["total"].get<int>(),
+                        (*r)["map_of"].get<std::string>().c_str(),
+                        (*r)["grouped_by"].get<std::string>().c_str());
+            for (const auto& d : (*r)["districts"]) {
                 auto name = d["name"].get<std::string>();
                 std::size_t cols = 0;
                 for (unsigned char ch : name)

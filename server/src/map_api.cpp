@@ -18,10 +18,12 @@ json unit_json(const unit_record& u, const std::vector<lineage_edge>& lineage) {
     json into = json::array(), from = json::array();
     for (const auto& e : lineage) {
         if (e.old_unit == u.id)
-            into.push_back({{"unit", e.new_unit}, {"share", e.whole ? "whole" : "part"},
+            into.push_back({{"unit", e.new_unit},
+                            {"share", e.whole ? "whole" : "part"},
                             {"change_id", e.change_id}});
         if (e.new_unit == u.id)
-            from.push_back({{"unit", e.old_unit}, {"share", e.whole ? "whole" : "part"},
+            from.push_back({{"unit", e.old_unit},
+                            {"share", e.whole ? "whole" : "part"},
                             {"change_id", e.change_id}});
     }
     auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
@@ -54,12 +56,9 @@ json impact_json(const map_impact& m, bool dry_run) {
                            {"app_version", d.app_version ? json(*d.app_version) : json(nullptr)},
                            {"download_rows", d.rows_to_download},
                            {"download_bytes", d.bytes_to_download}});
-    return {{"dry_run", dry_run},
-            {"change_id", dry_run ? json(nullptr) : json(m.change_id)},
-            {"units", units},
-            {"rows", m.rows_per_table},
-            {"devices", devices},
-            {"skipped", m.skipped}};
+    return {{"dry_run", dry_run}, {"change_id", dry_run ? json(nullptr) : json(m.change_id)},
+            {"units", units},     {"rows", m.rows_per_table},
+            {"devices", devices}, {"skipped", m.skipped}};
 }
 
 std::string text_field(const json& req, const char* name) {
@@ -110,8 +109,8 @@ void from_lines(server_store& store, const json& lines, map_change_request& c,
         for (const auto& n : into)
             list += (list.empty() ? "" : ", ") + n;
         skipped.push_back("unit " + old_code + " was divided between " + list +
-                                  ": not merged; its rows stay under " + old_code +
-                                  " until they are divided");
+                          ": not merged; its rows stay under " + old_code +
+                          " until they are divided");
     }
     for (auto& [code, g] : groups)
         c.groups.push_back(std::move(g));

@@ -48,9 +48,17 @@ void sqlite_store::start_map(const map_choice& map) {
     const auto found = national_map::shipped().province_units(map.province, map.as_of);
     const auto* def = rep_->tables().find("commune");
     for (const auto* n : found) {
-        unit_record u{n->code,          n->code,     n->name,       n->kind,
-                      n->province_code, n->province, n->district_code, n->district,
-                      n->valid_from,    {},          0};
+        unit_record u{n->code,
+                      n->code,
+                      n->name,
+                      n->kind,
+                      n->province_code,
+                      n->province,
+                      n->district_code,
+                      n->district,
+                      n->valid_from,
+                      {},
+                      0};
         units_->add(u);
         if (def) write_local("commune", u.id, commune_values(*def, u, false));
     }
@@ -92,7 +100,8 @@ std::vector<std::string> sqlite_store::unit_members(const std::string& id) {
 map_impact sqlite_store::change_map(const map_change_request& c, const std::string& by,
                                     bool dry_run) {
     if (!is_iso_date(c.effective))
-        refuse("the day the change takes effect is written YYYY-MM-DD, not \"" + c.effective + "\"");
+        refuse("the day the change takes effect is written YYYY-MM-DD, not \"" + c.effective +
+               "\"");
     if (c.groups.empty()) refuse("the change names no units");
     map_impact out;
 
@@ -109,7 +118,8 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
             if (!open) refuse(units_->refusal(code, c.effective));
             if (!open->valid_from.empty() && open->valid_from >= c.effective)
                 refuse("unit " + open->id + " " + open->name + " begins on " + open->valid_from +
-                       ", not before " + c.effective + "; a change takes effect after the units "
+                       ", not before " + c.effective +
+                       "; a change takes effect after the units "
                        "it merges began");
             if (!taken.insert(open->id).second)
                 refuse("unit " + open->code + " " + open->name +
@@ -122,8 +132,8 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
     for (const auto& g : c.groups)
         if (auto other = units_->on(g.code, "9999-12-31"); other && !taken.count(other->id))
             refuse(g.code + " is the code of " + other->name +
-                   ", which stays as it is; name it among the units that go in (--from " +
-                   g.code + ",…) to merge it too, or choose another code");
+                   ", which stays as it is; name it among the units that go in (--from " + g.code +
+                   ",…) to merge it too, or choose another code");
 
     // The new units, their names and kinds taken from the unit with their code when not given.
     const auto& country = national_map::shipped();
@@ -141,9 +151,9 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
         u.code = g.code;
         u.name = !g.name.empty() ? g.name : national ? national->name : same ? same->name : "";
         u.kind = !g.kind.empty() ? g.kind : national ? national->kind : same ? same->kind : "";
-        if (u.name.empty())
-            refuse(g.code + " is a new code: give the new unit's name (--name)");
-        if (u.kind.empty()) refuse("give the kind of unit " + g.code + " (--kind xa, phuong or dac_khu)");
+        if (u.name.empty()) refuse(g.code + " is a new code: give the new unit's name (--name)");
+        if (u.kind.empty())
+            refuse("give the kind of unit " + g.code + " (--kind xa, phuong or dac_khu)");
         if (u.kind != "xa" && u.kind != "phuong" && u.kind != "dac_khu" && u.kind != "thi_tran")
             refuse("the kind of a unit is xa, phuong or dac_khu (thi_tran before 2025), not " +
                    u.kind);
@@ -246,7 +256,8 @@ device sqlite_store::move_device(const std::string& device_id, const std::string
     std::string why;
     auto u = unit_on(code, vietnam_day(now_ms()), why);
     if (!u) refuse(why);
-    if (u->id == d->scope) refuse("device " + device_id + " is already of " + u->code + " " + u->name);
+    if (u->id == d->scope)
+        refuse("device " + device_id + " is already of " + u->code + " " + u->name);
     devices_->move(device_id, u->id);
     return *d;
 }

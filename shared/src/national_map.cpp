@@ -112,8 +112,7 @@ std::vector<const admin_unit*> national_map::successors(std::string_view code) c
     return out;
 }
 
-std::string national_map::province_refusal(std::string_view province,
-                                           std::string_view day) const {
+std::string national_map::province_refusal(std::string_view province, std::string_view day) const {
     const std::string p(province), d(day);
     if (day >= reform_2025) {
         std::map<std::string, std::string> into; // new province code -> name
@@ -138,8 +137,10 @@ std::string national_map::province_refusal(std::string_view province,
         for (const auto& u : after_)
             if (u.province_code == province)
                 return "province " + p + " (" + u.province + ") has its code from " +
-                       std::string(reform_2025) + " on; before then, pick the old province by "
-                       "its own code, or give --as-of " + std::string(reform_2025) + " or later";
+                       std::string(reform_2025) +
+                       " on; before then, pick the old province by "
+                       "its own code, or give --as-of " +
+                       std::string(reform_2025) + " or later";
     }
     return "no province has the code " + p + " on " + d +
            "; province codes have two digits (19 is Thái Nguyên)";
@@ -166,8 +167,7 @@ std::string national_map::unit_refusal(std::string_view code, std::string_view d
                 return c + " is the code of " + u.name + " from " + std::string(reform_2025) +
                        ", not a unit on " + d + "; use a code of the map of that day";
     }
-    return "no commune-level unit has the code " + c + " on " + d +
-           "; check the 5-digit code";
+    return "no commune-level unit has the code " + c + " on " + d + "; check the 5-digit code";
 }
 
 } // namespace noi

@@ -14,7 +14,8 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::string lineage_file = std::string(NOI_SOURCE_DIR) + "/shared/data/vietnam-2025-07-lineage.csv";
+const std::string lineage_file =
+    std::string(NOI_SOURCE_DIR) + "/shared/data/vietnam-2025-07-lineage.csv";
 
 // A server made before the reform, on Bắc Kạn's map.
 struct old_province : test::server_process {
@@ -30,8 +31,8 @@ struct old_province : test::server_process {
                      unit + "', 'Hoàng Văn " + id + "')");
     }
     std::int64_t rows(const std::string& db) {
-        auto j = parsed(client({"query", "--db", db, "SELECT count(*) AS n FROM militia_member",
-                                "--json"}));
+        auto j = parsed(
+            client({"query", "--db", db, "SELECT count(*) AS n FROM militia_member", "--json"}));
         return j.empty() ? -1 : j[0]["n"].get<std::int64_t>();
     }
 };

@@ -34,7 +34,15 @@ TEST(noi_sim, a_small_province_with_a_flaky_link_converges) {
     EXPECT_GT(j["bytes"].get<long>(), 0);
     EXPECT_TRUE(j["conflicts"].is_number());
     EXPECT_EQ(j["problems"].size(), 0u);
-    EXPECT_EQ(j["criterion19"]["province"]["total"], 77); // the xã of Thái Nguyên today
+    // Bắc Kạn's xã of 2022 by district, then the reform mid-run: the xã of the new units that
+    // Bắc Kạn's became, for the province.
+    EXPECT_EQ(j["criterion19"]["province"]["total"], 95);
+    EXPECT_EQ(j["criterion19"]["grouped_by"], "district");
+    EXPECT_EQ(j["criterion19_after"]["province"]["total"], 35);
+    EXPECT_EQ(j["criterion19_after"]["grouped_by"], "province");
+    EXPECT_EQ(j["reform"]["units_before"], 108);
+    EXPECT_EQ(j["reform"]["units_after"], 37);
+    EXPECT_GT(j["reform"]["devices_moved"].get<int>(), 0);
     // The schema gained a table and a column mid-run; every replica holds them (converged).
     EXPECT_EQ(j["schema_version"], 2);
     EXPECT_GT(j["apps_upgraded"].get<int>(), 0);

@@ -280,7 +280,7 @@ TEST_F(map_fixture, a_moved_device_sends_what_it_wrote_for_its_old_commune_then_
     sync(*x2, "tab-x2");
     EXPECT_EQ(text(*x2, "SELECT full_name FROM militia_member WHERE id = 'x2'"),
               "Viết trước khi biết");
-    EXPECT_NE(refusal_of([&] { server->move_device("tab-x", "09999"); })
-                  .find("check the 5-digit code"),
-              std::string::npos);
+    EXPECT_NE(
+        refusal_of([&] { server->move_device("tab-x", "09999"); }).find("check the 5-digit code"),
+        std::string::npos);
 }

@@ -25,6 +25,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace noi::sim {
@@ -82,7 +83,11 @@ struct sim_tablet {
     std::mt19937_64 rng;
     bool app_upgraded = false;   // its app has the forms of schema version 2
     bool never_upgrades = false; // its officer does not install the new app during the run
+    bool assessed_after = false; // wrote its assessment of the year after the reform
 };
+
+// The last day of the map before the reform of 1 July 2025.
+const std::string day_before_reform = "2025-06-30";
 
 class province {
 public:
@@ -95,6 +100,7 @@ public:
             if (day == opt_.days / 2) {
                 publish_schema();
                 mark_key_areas();
+                reorganise();
             }
             upgrade_apps();
             say("day " + std::to_string(day + 1) + " of " + std::to_string(opt_.days) +
@@ -115,7 +121,9 @@ public:
         summary_.bytes = proxy_->bytes();
         summary_.cuts = proxy_->cuts();
         summary_.converged = summary_.problems.empty();
-        summary_.report_json = admin("GET", "/admin/v1/reports/criterion19", "").dump();
+        summary_.report_json = admin("GET", "/admin/v1/reports/criterion19?year=2022", "").dump();
+        summary_.report_after_json =
+            admin("GET", "/admin/v1/reports/criterion19?year=2026", "").dump();
         summary_.records_digest = digest_;
         summary_.admin_token = admin_token_;
         summary_.seconds =
@@ -147,7 +155,8 @@ private:
         namespace fs = std::filesystem;
         fs::create_directories(opt_.data_dir + "/tablets");
         auto server_dir = opt_.data_dir + "/server";
-        admin_token_ = server::init_data_dir(server_dir);
+        // Bắc Kạn before the reform: the run takes it across (reorganise).
+        admin_token_ = server::init_data_dir(server_dir, map_choice{"06", day_before_reform});
         server::server_config cfg;
         cfg.data_dir = server_dir;
         cfg.threads = 2;
@@ -167,8 +176,7 @@ private:
         via_ = "http://127.0.0.1:" + std::to_string(proxy_->port());
 
         std::vector<const admin_unit*> xa;
-        for (const auto* u : national_map::shipped().province_units(
-                 map_choice{}.province, vietnam_day(system_clock().now_ms())))
+        for (const auto* u : national_map::shipped().province_units("06", day_before_reform))
             if (u->kind == "xa") xa.push_back(u);
         std::size_t n =
             opt_.tablets > 0
@@ -297,6 +305,37 @@ private:
         }
     }
 
+    // The province applies the 2025 reorganisation while every tablet holds a day's writes made
+    // offline, as noi-admin scope reorganise does with the shipped lineage file: the lines of
+    // this server's units, from the country's list built in.
+    void reorganise() {
+        say("the province applies the reform of 1 July 2025 (noi-admin scope reorganise)");
+        std::set<std::string> held;
+        for (const auto& u : admin("GET", "/admin/v1/map/units", ""))
+            held.insert(u["code"].get<std::string>());
+        json lines = json::array();
+        for (const auto& u : national_map::shipped().after())
+            for (const auto& o : u.merged_from)
+                if (held.count(o.code))
+                    lines.push_back({{"old_code", o.code},
+                                     {"new_code", u.code},
+                                     {"new_name", u.name},
+                                     {"share", o.whole ? "whole" : "part"}});
+        auto done = admin("POST", "/admin/v1/map/changes",
+                          json{{"kind", "reorganise"},
+                               {"effective", std::string(reform_2025)},
+                               {"basis", "Nghị quyết 1683/NQ-UBTVQH15"},
+                               {"lines", lines}}
+                              .dump());
+        for (const auto& u : done["units"])
+            for (const auto& from : u["from"])
+                new_unit_of_[from.get<std::string>()] = u["id"];
+        summary_.units_before = static_cast<int>(held.size());
+        summary_.units_after = static_cast<int>(done["units"].size());
+        summary_.devices_moved = static_cast<int>(done["devices"].size());
+        reorganised_ = true;
+    }
+
     // Officers install the new app at random days after the version; some never do.
     void upgrade_apps() {
         if (summary_.schema_version < 2) return;
@@ -326,19 +365,21 @@ private:
                   members[pick(r, members.size())]});
     }
 
-    void insert(sim_tablet& s, const char* table, const std::string& columns,
+    // Whether the write was taken (the keyboard may refuse it).
+    bool insert(sim_tablet& s, const char* table, const std::string& columns,
                 std::vector<value> args, const std::string& fixed_id = "") {
         auto id = fixed_id.empty() ? new_id(s, table) : fixed_id;
         args.insert(args.begin(), id);
         std::string params;
         for (std::size_t i = 0; i < args.size(); ++i)
             params += (i ? ",?" : "?") + std::to_string(i + 1);
-        if (exec(s,
-                 std::string("INSERT INTO ") + table + "(id, " + columns + ") VALUES (" + params +
-                     ")",
-                 args) &&
-            std::get<std::string>(args[1]) == s.commune)
+        const bool written = exec(s,
+                                  std::string("INSERT INTO ") + table + "(id, " + columns +
+                                      ") VALUES (" + params + ")",
+                                  args);
+        if (written && std::get<std::string>(args[1]) == s.commune)
             known(s.commune, table).push_back(id);
+        return written;
     }
 
     void write_day(sim_tablet& s, int day) {
@@ -416,6 +457,19 @@ private:
                         std::int64_t{1}, std::string("reported"), std::string("open"),
                         std::string("Ghi nhầm mã xã")});
             return;
+        }
+        if (reorganised_ && !s.assessed_after && (day + 1 == opt_.days || chance(r, 0.5))) {
+            // The year after the reform: under the new unit half the time, which only a tablet
+            // that has synced since knows (the keyboard refuses it otherwise), or under the old
+            // commune's code, which every tablet may still write.
+            s.assessed_after = true;
+            const bool under_new = chance(r, 0.5);
+            const bool written = insert(
+                s, "assessment", "commune_code, year, c19_1_met, c19_2_met, note, decided_on",
+                {under_new ? new_unit_of_.at(s.commune) : s.commune, std::int64_t{2026},
+                 std::int64_t{1}, static_cast<std::int64_t>(chance(r, 0.7)),
+                 std::string("Đánh giá tiêu chí 19 năm 2026"), std::string("2026-11-20")});
+            if (written && under_new) summary_.assessments_under_new_unit++;
         }
         for (int i = 0, n = static_cast<int>(pick(r, 3)); i < n; ++i)
             insert(s, "incident",
@@ -518,12 +572,19 @@ private:
         summary_.quarantined = admin("GET", "/admin/v1/quarantine?status=all", "").size();
     }
 
-    std::vector<std::string> dump(database& db, const table_def& def, const std::string& commune) {
+    static std::string in_list(const std::vector<std::string>& units) {
+        std::string out;
+        for (const auto& u : units)
+            out += (out.empty() ? "'" : ", '") + u + "'";
+        return "(" + out + ")";
+    }
+
+    // The table's rows, of `units` alone when some are named.
+    std::vector<std::string> dump(database& db, const table_def& def,
+                                  const std::vector<std::string>& units) {
         std::string sql = "SELECT * FROM " + def.name;
-        bool filter = !commune.empty() && !def.is_global();
-        if (filter) sql += " WHERE commune_code = ?1";
+        if (!units.empty() && !def.is_global()) sql += " WHERE commune_code IN " + in_list(units);
         auto st = db.prepare(sql + " ORDER BY id");
-        if (filter) st.bind(1, commune);
         std::vector<std::string> rows;
         while (st.step()) {
             std::string row;
@@ -549,9 +610,32 @@ private:
         return rows;
     }
 
+    // Each device's units, as the admin API says: its scope and, at any depth, every unit that
+    // went into it whole.
+    std::map<std::string, std::vector<std::string>> units_of_devices() {
+        std::map<std::string, std::vector<std::string>> made_from;
+        for (const auto& u : admin("GET", "/admin/v1/map/units?all=1", ""))
+            for (const auto& f : u["made_from"])
+                if (f["share"] == "whole")
+                    made_from[u["id"].get<std::string>()].push_back(f["unit"]);
+        std::map<std::string, std::vector<std::string>> out;
+        for (const auto& d : admin("GET", "/admin/v1/devices?limit=500", "")) {
+            if (d["scope"] == "*") continue;
+            std::vector<std::string> units{d["scope"].get<std::string>()};
+            for (std::size_t at = 0; at < units.size(); ++at)
+                for (const auto& old : made_from[units[at]])
+                    units.push_back(old);
+            out[d["device_id"].get<std::string>()] = units;
+        }
+        return out;
+    }
+
     void check() {
         database server_db(opt_.data_dir + "/server/noi.db", false);
+        const auto units = units_of_devices();
         for (auto& s : tabs_) {
+            const auto mine =
+                s.commune.empty() ? std::vector<std::string>{} : units.at(s.device_id);
             if (auto p = s.t->status().pending)
                 summary_.problems.push_back(s.device_id + " still has " + std::to_string(p) +
                                             " row changes pending");
@@ -560,14 +644,14 @@ private:
                                             std::to_string(s.t->schema_version()) +
                                             ", not the server's");
             for (const auto& def : s.t->rep().tables().tables) {
-                if (dump(s.t->rep().db(), def, "") != dump(server_db, def, s.commune))
+                if (dump(s.t->rep().db(), def, {}) != dump(server_db, def, mine))
                     summary_.problems.push_back(s.device_id + " (commune " +
                                                 (s.commune.empty() ? "*" : s.commune) +
                                                 ") differs from the server in " + def.name);
-                if (!s.commune.empty() && !def.is_global()) {
-                    auto st = s.t->rep().db().prepare("SELECT count(*) FROM " + def.name +
-                                                      " WHERE commune_code != ?1");
-                    st.bind(1, s.commune);
+                if (!mine.empty() && !def.is_global()) {
+                    auto st =
+                        s.t->rep().db().prepare("SELECT count(*) FROM " + def.name +
+                                                " WHERE commune_code NOT IN " + in_list(mine));
                     if (st.step() && st.column_int(0))
                         summary_.problems.push_back(s.device_id +
                                                     " holds another commune's rows in " + def.name);
@@ -579,6 +663,8 @@ private:
     province_options opt_;
     std::mt19937_64 rng_;
     std::map<std::string, std::vector<std::string>> registry_;
+    bool reorganised_ = false;
+    std::map<std::string, std::string> new_unit_of_; // an old commune's code -> the new unit
     std::uint64_t digest_ = 1469598103934665603ull;
 
     std::string admin_token_, url_, via_;

@@ -13,7 +13,7 @@ namespace noi {
 inline constexpr std::string_view reform_2025 = "2025-07-01";
 
 struct unit_origin {
-    std::string code; // an old unit's code
+    std::string code;  // an old unit's code
     bool whole = true; // false: only a part of it went in
 };
 
