@@ -449,6 +449,19 @@ int main(int argc, char** argv) {
 
     auto* rows_cmd = app.add_subcommand("rows", "Rows that need an admin's eye");
     rows_cmd->require_subcommand(1);
+    std::string move_table, move_ids, move_where, rows_to;
+    bool dry_run = false;
+    auto* rmove = rows_cmd->add_subcommand(
+        "move", "Move rows to another commune (a household that moved): its tablets take them "
+                "whole, the old commune's let them go");
+    rmove->add_option("--table", move_table, "The table, e.g. household")->required();
+    auto* ids_opt = rmove->add_option("--ids", move_ids, "The rows' ids, ID[,ID…]");
+    auto* where_opt =
+        rmove->add_option("--where", move_where, "Rows whose COLUMN holds VALUE: COLUMN=VALUE");
+    ids_opt->excludes(where_opt);
+    rmove->add_option("--to", rows_to, "The code of the commune they go to")->required();
+    rmove->add_flag("--dry-run", dry_run, "Change nothing; list the rows that would move");
+    rmove->add_flag("--json", c.as_json, "Print JSON");
     auto* too_large = rows_cmd->add_subcommand(
         "too-large", "Rows larger than a tablet may send now; those no pull carries come first");
     too_large->add_flag("--json", c.as_json, "Print JSON");
@@ -521,7 +534,7 @@ int main(int argc, char** argv) {
     auto* scope = app.add_subcommand(
         "scope", "The province's map: its units, and merging them when the map changes");
     scope->require_subcommand(1);
-    bool all_units = false, dry_run = false;
+    bool all_units = false;
     std::string on_day, from_codes, into_code, effective, unit_name, unit_kind, basis, map_file;
     auto* sunits = scope->add_subcommand("units", "The units valid today, with their lineage");
     sunits->add_flag("--all", all_units, "Retired units too");
@@ -854,6 +867,35 @@ int main(int argc, char** argv) {
                                     {"old", h["old"]},
                                     {"new", h["new"]}});
                 print_table(rows, {"time", "by", "kind", "column", "old", "new"});
+            }
+        } else if (*rmove) {
+            json body{{"table", move_table}, {"to", rows_to}, {"dry_run", dry_run}};
+            if (!move_ids.empty()) {
+                json ids = json::array();
+                for (std::size_t at = 0; at < move_ids.size();) {
+                    auto comma = move_ids.find(',', at);
+                    auto id = move_ids.substr(at, comma == std::string::npos ? comma : comma - at);
+                    if (!id.empty()) ids.push_back(id);
+                    at = comma == std::string::npos ? move_ids.size() : comma + 1;
+                }
+                body["ids"] = ids;
+            } else if (const auto eq = move_where.find('='); eq != std::string::npos && eq > 0) {
+                // A number is matched as one; anything else (a code, a village) as text.
+                auto v = json::parse(move_where.substr(eq + 1), nullptr, false);
+                if (v.is_discarded() || !v.is_primitive()) v = move_where.substr(eq + 1);
+                body["where"] = {{"column", move_where.substr(0, eq)}, {"value", v}};
+            } else {
+                std::cerr << "error: name the rows: --ids ID[,ID…] or --where COLUMN=VALUE\n";
+                return usage;
+            }
+            rc = call(c, "POST", "/admin/v1/rows/move", body.dump(), out);
+            if (rc == ok && !c.as_json) {
+                std::cout << (out["dry_run"].get<bool>() ? "dry run: nothing was changed; " : "")
+                          << out["rows"].size() << " rows of " << text(out["table"])
+                          << (out["dry_run"].get<bool>() ? " would move" : " moved") << " to "
+                          << text(out["to"]) << "\n";
+                for (const auto& r : out["rows"])
+                    std::cout << "  " << text(r["id"]) << " (from " << text(r["from"]) << ")\n";
             }
         } else if (*too_large) {
             rc = call(c, "GET", "/admin/v1/rows/too-large", "", out);

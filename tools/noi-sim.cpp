@@ -60,6 +60,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
         total.new_schema_writes += r.new_schema_writes;
         total.map_changes += r.map_changes;
         total.device_moves += r.device_moves;
+        total.row_moves += r.row_moves;
         total.reference_edits += r.reference_edits;
         if (!r.problems.empty()) {
             ++failed;
@@ -95,6 +96,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                           {"reference_edits", total.reference_edits},
                           {"map_changes", total.map_changes},
                           {"device_moves", total.device_moves},
+                          {"row_moves", total.row_moves},
                           {"seconds", secs}}
                          .dump()
                   << "\n";
@@ -123,9 +125,11 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                     static_cast<unsigned long long>(total.new_schema_writes));
         std::printf("  reference edits    %llu by an admin, taken by every tablet\n",
                     static_cast<unsigned long long>(total.reference_edits));
-        std::printf("  map changes        %llu merges, %llu device moves, tablets offline\n",
+        std::printf("  map changes        %llu merges, %llu device moves, %llu record moves, "
+                    "tablets offline\n",
                     static_cast<unsigned long long>(total.map_changes),
-                    static_cast<unsigned long long>(total.device_moves));
+                    static_cast<unsigned long long>(total.device_moves),
+                    static_cast<unsigned long long>(total.row_moves));
         std::printf("  result             %s\n",
                     failed ? "DIVERGED (see above)"
                            : "every replica converged; nothing lost; no row outside its scope");

@@ -802,6 +802,8 @@ constexpr route routes[] = {
      [](request& r) { return fleet_by_commune(r.store, r.who, r.query); }},
     {"GET", "/admin/v1/summary", arg::none, "",
      [](request& r) { return attention_summary(r.store, r.who, r.query); }},
+    {"POST", "/admin/v1/rows/move", arg::none, "",
+     [](request& r) { return rows_move(r.state, r.store, r.auth, r.who, r.body); }},
     {"GET", "/admin/v1/rows/too-large", arg::none, "",
      [](request& r) { return oversized_list(r.store, r.who); }},
     {"GET", "/admin/v1/history", arg::none, "",

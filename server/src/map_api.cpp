@@ -4,6 +4,7 @@
 // once when online.
 #include "map_api.hpp"
 #include "api_query.hpp"
+#include "cell_json.hpp"
 
 #include <noi/sync/error.hpp>
 
@@ -235,6 +236,77 @@ api_response map_change(server_state& state, server_store& store, auth_store& au
             state.close_device(d.device_id);
     }
     return {dry_run ? 200u : 201u, text(impact_json(impact, dry_run))};
+}
+
+api_response rows_move(server_state& state, server_store& store, auth_store& auth,
+                       const account& who, const std::string& body) {
+    const json req = json::parse(body, nullptr, false);
+    if (req.is_discarded() || !req.is_object())
+        return error(400, "the request body is {\"table\", \"ids\": [...] or \"where\": "
+                          "{\"column\", \"value\"}, \"to\": CODE, \"dry_run\"}");
+    std::string table, to, column;
+    std::vector<std::string> ids;
+    value equals;
+    bool dry_run = false;
+    try {
+        table = text_field(req, "table");
+        to = text_field(req, "to");
+        if (req.contains("ids")) {
+            if (!req["ids"].is_array()) return error(400, "\"ids\" lists row ids as strings");
+            for (const auto& id : req["ids"]) {
+                if (!id.is_string()) return error(400, "\"ids\" lists row ids as strings");
+                ids.push_back(id.get<std::string>());
+            }
+        }
+        if (req.contains("where")) {
+            const auto& w = req["where"];
+            if (!w.is_object()) return error(400, "\"where\" is {\"column\", \"value\"}");
+            column = text_field(w, "column");
+            auto v = from_json(w.value("value", json()));
+            if (!v) return error(400, "\"where\"'s value is a JSON scalar");
+            equals = *v;
+        }
+        if (req.contains("dry_run")) {
+            if (!req["dry_run"].is_boolean()) return error(400, "\"dry_run\" is true or false");
+            dry_run = req["dry_run"].get<bool>();
+        }
+    } catch (const std::invalid_argument& e) {
+        return error(400, e.what());
+    }
+    if (table.empty() || to.empty())
+        return error(400, "say the table (\"table\") and the code of the commune the rows go "
+                          "to (\"to\")");
+    if (ids.empty() == column.empty())
+        return error(400, "name the rows by \"ids\" or by \"where\", one of the two");
+    rows_moved moved;
+    try {
+        auto group = store.begin();
+        moved = store.move_rows(table, ids, column, equals, to, who.name, dry_run);
+        if (!dry_run && !moved.moved.empty()) {
+            std::string list;
+            for (const auto& [id, from] : moved.moved)
+                list += (list.empty() ? "" : ", ") + id + " (from " + from + ")";
+            auth.record(who.name, "rows move", table + " → " + moved.to_unit, list);
+            group->commit();
+        }
+    } catch (const sync_error& e) {
+        if (e.code() != errc::refused) throw;
+        return error(400, e.what());
+    }
+    if (!dry_run && !moved.moved.empty()) {
+        // The tablets of the old units and of the new one take it at their next pull.
+        emissions e;
+        e.add(value{moved.to_unit}, store.server_seq());
+        for (const auto& [id, from] : moved.moved)
+            e.add(value{from}, store.server_seq());
+        state.notify(e, nullptr);
+    }
+    json rows = json::array();
+    for (const auto& [id, from] : moved.moved)
+        rows.push_back({{"id", id}, {"from", from}});
+    return {
+        200,
+        text(json{{"dry_run", dry_run}, {"table", table}, {"to", moved.to_unit}, {"rows", rows}})};
 }
 
 } // namespace noi::server

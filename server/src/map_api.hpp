@@ -16,4 +16,8 @@ api_response map_changes(server_store& store);
 api_response map_change(server_state& state, server_store& store, auth_store& auth,
                         const account& who, const std::string& body);
 
+// Rows of a commune's table moved to another commune (a household that moved), or the dry run.
+api_response rows_move(server_state& state, server_store& store, auth_store& auth,
+                       const account& who, const std::string& body);
+
 } // namespace noi::server

@@ -5,9 +5,11 @@
 #include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/national_map.hpp>
+#include <noi/sync/row_state.hpp>
 #include <noi/sync/sqlite_store.hpp>
 
 #include "device_registry.hpp"
+#include "feed.hpp"
 #include "table_io.hpp"
 #include "unit_list.hpp"
 #include "unit_registry.hpp"
@@ -260,6 +262,71 @@ device sqlite_store::move_device(const std::string& device_id, const std::string
         refuse("device " + device_id + " is already of " + u->code + " " + u->name);
     devices_->move(device_id, u->id);
     return *d;
+}
+
+std::vector<std::string> sqlite_store::moved_from(const std::string& table, const std::string& id) {
+    auto& st = rep_->db().cached(
+        "SELECT from_unit FROM noi_row_moves WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
+    st.bind(1, table).bind(2, id);
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.column_text(0));
+    st.reset();
+    return out;
+}
+
+rows_moved sqlite_store::move_rows(const std::string& table, const std::vector<std::string>& ids,
+                                   const std::string& column, const value& equals,
+                                   const std::string& code, const std::string& by, bool dry_run) {
+    const auto* def = rep_->tables().find(table);
+    if (!def) refuse("no table named " + table);
+    if (!def->scope)
+        refuse(table + " is reference data, the same for every commune: it has no rows to move");
+    if (ids.empty() && column.empty()) refuse("say which rows move: --ids or --where");
+    if (!column.empty() && !def->column_index(column))
+        refuse("table " + table + " has no column " + column);
+    std::string why;
+    const auto to = unit_on(code, vietnam_day(now_ms()), why);
+    if (!to) refuse(why);
+    rows_moved out;
+    out.to_unit = to->id;
+    std::vector<std::string> candidates = ids;
+    if (ids.empty())
+        for (const auto& r : live_rows(table, column, equals))
+            candidates.push_back(r.id);
+    const auto scope_col = *def->scope;
+    for (const auto& id : candidates) {
+        const auto row = read_row(table, id);
+        if (!row) {
+            if (!ids.empty()) refuse("no live row " + id + " in " + table);
+            continue;
+        }
+        const auto* from = std::get_if<std::string>(&row->at(def->columns[scope_col].name));
+        if (!from || *from == to->id) continue;
+        out.moved.emplace_back(id, *from);
+    }
+    if (dry_run) return out;
+
+    row_state_store store(rep_->db());
+    auto& record = rep_->db().cached("INSERT INTO noi_row_moves(tbl, row_id, from_unit, to_unit, "
+                                     "at, account) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const auto& [id, from] : out.moved) {
+        const auto held = sequences_of(*store.load(table, id, def->columns.size()));
+        write_cells(table, id, {{scope_col, to->id}}, std::nullopt, "admin:" + by);
+        // The new unit's tablets never had the row: its entry there sends it whole, and the
+        // old unit's entries go dead.
+        auto st = *store.load(table, id, def->columns.size());
+        const auto seq = server_seq();
+        stamp_all(st, seq);
+        store.save(table, id, st);
+        feed_->supersede(held, st);
+        // A departure under the old unit: its tablets learn the row's new unit and let it go.
+        feed_->record(feed_->next(), table, id, value{from}, nullptr, nullptr);
+        record.bind(1, table).bind(2, id).bind(3, from).bind(4, to->id).bind(5, now_ms());
+        record.bind(6, by);
+        record.run();
+    }
+    return out;
 }
 
 } // namespace noi

@@ -88,7 +88,8 @@ std::optional<proto::reject_reason> sqlite_store::validate(const device& d, cons
             why = r.table + "." + date_refusal(c.column, std::get<std::string>(c.val));
             return reject_reason::wrong_type;
         }
-        if (def->scope && *i == *def->scope && c.val != r.scope) {
+        // Only the server moves a row (noi-admin rows move).
+        if (def->scope && *i == *def->scope && c.val != r.scope && s != rep_->site()) {
             why = "the row's scope column differs from its scope";
             return reject_reason::scope_changed;
         }
@@ -114,7 +115,15 @@ std::optional<proto::reject_reason> sqlite_store::validate(const device& d, cons
               " cell; an insert must send its commune code as a cell";
         return reject_reason::missing_scope;
     }
-    if (!d.writes(*scope)) {
+    // A tablet may send its edit of a row moved away from its unit, made before it heard (an
+    // edit: an insert of the row's id is another record's, and stays refused).
+    const bool insert = r.exists && r.exists->alive && !r.exists->base;
+    const auto left = [&] {
+        if (insert) return false;
+        const auto from = moved_from(r.table, r.id);
+        return std::any_of(from.begin(), from.end(), [&](const auto& u) { return d.writes(u); });
+    };
+    if (!d.writes(*scope) && !left()) {
         why = "the row belongs to commune " + *scope + " but the device is enrolled for " + d.scope;
         return reject_reason::out_of_scope;
     }
@@ -149,8 +158,16 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
     if (def) {
         if (!as_new) loaded = store.load(r.table, r.id, def->columns.size());
         values = row_values(*def, r.id, loaded ? &*loaded : nullptr);
+        // An edit made under the unit a row was moved from (noi-admin rows move) belongs to
+        // the row where it is now.
+        const auto moved_away = [&] {
+            if (r.exists && r.exists->alive && !r.exists->base) return false;
+            const auto* from = std::get_if<std::string>(&r.scope);
+            const auto m = from ? moved_from(r.table, r.id) : std::vector<std::string>{};
+            return std::find(m.begin(), m.end(), from ? *from : std::string()) != m.end();
+        };
         if (!reason && def->scope && loaded && !is_null(values[*def->scope]) &&
-            values[*def->scope] != r.scope) {
+            values[*def->scope] != r.scope && !moved_away()) {
             reason = proto::reject_reason::scope_changed;
             why = "row " + r.id + " cannot take commune " +
                   (std::holds_alternative<std::string>(r.scope) ? std::get<std::string>(r.scope)
@@ -227,13 +244,19 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         if (v.hlc <= limit) inc.seen.push_back(v);
     inc.existence_base = seen_base(r.existence_base);
     inc.cells.reserve(r.cells.size());
+    // An edit made where a row was before it moved (noi-admin rows move) keeps the row where it
+    // is: its scope cell, a stale insert's too, is not taken.
+    const bool moved_away = def->scope && loaded && values[*def->scope] != r.scope;
     for (std::size_t k = 0; k < r.cells.size(); ++k)
-        inc.cells.push_back(
-            {columns[k], r.cells[k].val, r.cells[k].ver, seen_base(r.cells[k].base)});
+        if (!moved_away || columns[k] != *def->scope)
+            inc.cells.push_back(
+                {columns[k], r.cells[k].val, r.cells[k].ver, seen_base(r.cells[k].base)});
     // Whether this emission carries only versions the pusher sent, which it therefore holds:
     // its own pulls skip it. Versions it did not send (kept ones re-emitted for it to learn, an
     // existence made up here) make it false.
-    bool only_pushed = true;
+    // An edit of a row moved away is filed under the row's new unit, which its pusher does not
+    // read yet: if it comes to, it has let go of the row and needs the edit back.
+    bool only_pushed = !moved_away;
     // An existence made up here is a version the pusher did not send (merge.hpp).
     if (!st.exists)
         if (auto implied = merge::implied_existence(inc)) {
@@ -310,6 +333,15 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         if (emitted) emitted->add(scope_value, *seq);
     }
     if (!as_new && (seq || !loaded)) store.save(r.table, r.id, st);
+    if (moved_away) {
+        // Its scope cell was not taken, but its version may be newer than the move's: the
+        // server writes the row's unit again, above it, so that every replica takes it.
+        if (carries_column(columns, *def->scope))
+            write_cells(r.table, r.id, {{*def->scope, values[*def->scope]}}, std::nullopt);
+        // The pusher still places the row where it was: an answer under that unit tells it
+        // where the row is now (the row whole, or its departure when it does not read it).
+        feed_->answer(feed_->next(), r.table, r.id, r.scope, s);
+    }
     if (seq && !held.empty()) feed_->supersede(held, st);
     return {};
 }

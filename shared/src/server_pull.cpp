@@ -12,6 +12,19 @@
 #include <algorithm>
 
 namespace noi {
+namespace {
+
+proto::row_change departure(const table_def& def, const std::string& id, const std::string& unit,
+                            const version& ver) {
+    proto::row_change r;
+    r.table = def.name;
+    r.id = id;
+    r.scope = unit;
+    r.cells.push_back({def.columns[*def.scope].name, unit, ver, std::nullopt});
+    return r;
+}
+
+} // namespace
 
 proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
                                   const std::optional<site_id>& puller) {
@@ -95,6 +108,10 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
                 // An answer sends the row whole, as the server holds it.
                 if (q.column_int(4)) stamp_all(*st, seq);
                 r = change_at(*def, id, *st, std::move(values), seq, false);
+            } else if (scope && st->cells[*def->scope]) {
+                // The row moved to another unit (noi-admin rows move): its scope cell alone
+                // tells the tablet to let it go, and nothing else of it is sent.
+                r = departure(*def, id, *scope, st->cells[*def->scope]->ver);
             }
         }
         if (!r) {

@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS noi_map_changes (id INTEGER PRIMARY KEY, kind TEXT NO
 CREATE TABLE IF NOT EXISTS noi_lineage (change_id INTEGER NOT NULL, old_unit TEXT NOT NULL,
   new_unit TEXT NOT NULL, share TEXT NOT NULL, PRIMARY KEY (old_unit, new_unit)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS noi_lineage_new ON noi_lineage (new_unit);
+CREATE TABLE IF NOT EXISTS noi_row_moves (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL,
+  row_id TEXT NOT NULL, from_unit TEXT NOT NULL, to_unit TEXT NOT NULL, at INTEGER NOT NULL,
+  account TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS noi_row_moves_row ON noi_row_moves (tbl, row_id);
 )sql";
 
 } // namespace

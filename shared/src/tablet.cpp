@@ -47,9 +47,15 @@ std::vector<migration> tablet::migrations() {
              [this](database&) {
                  if (rep_->meta_int("capture_format", 1) < capture_format) upgrade_capture();
              }},
-            {3, [this](database&) {
+            {3,
+             [this](database&) {
                  if (rep_->meta_int("trigger_format", 1) < trigger_format)
                      rep_->reinstall_triggers();
+             }},
+            // Rows moved away to another unit that wait for a pending edit (docs/design.md §11).
+            {4, [](database& db) {
+                 db.exec("CREATE TABLE IF NOT EXISTS noi_departed (tbl TEXT NOT NULL, id TEXT NOT "
+                         "NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID");
              }}};
 }
 
@@ -225,39 +231,78 @@ void tablet::pull_again(tablet_checkpoint& cp, const std::vector<std::string>& u
     rep_->set_meta_text("units_dropped", join_units(dropped));
 }
 
+namespace {
+
+// Whether a cell or the existence of the row still waits to be pushed.
+bool pending_in(const row_state& st, std::uint64_t acked) {
+    auto waits = [&](const std::optional<cell_state>& c) { return c && c->seq > acked; };
+    return waits(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), waits);
+}
+
+} // namespace
+
 void tablet::finish_move() {
     auto& db = rep_->db();
     transaction tx(db);
-    if (!rep_->meta_text("scope_leaving")) return;
-    auto& pending = db.cached("SELECT 1 FROM noi_pending LIMIT 1");
-    const bool any = pending.step();
-    pending.reset();
-    if (any) return;
+    const bool leaving = rep_->meta_text("scope_leaving").has_value();
+    auto& departed = db.cached("SELECT tbl, id FROM noi_departed");
+    std::vector<std::pair<std::string, std::string>> waiting;
+    while (departed.step())
+        waiting.emplace_back(departed.column_text(0), departed.column_text(1));
+    departed.reset();
+    if (!leaving && waiting.empty()) return;
     const auto was = read_checkpoint(db);
     auto cp = was;
     fold(cp);
-    if (cp.local > cp.acked) return; // written since the push ended: the next round sends it
-    const auto units = rep_->scope_units();
-    auto dropped = split_units(rep_->meta_text("units_dropped").value_or(""));
     capture_off off(*rep_);
     row_state_store store(db);
-    for (auto& [table, id, st] : store.all(rep_->tables())) {
+    // Rows moved to a unit it does not read, whose edits have now reached the server.
+    auto& gone = db.cached("DELETE FROM noi_departed WHERE tbl = ?1 AND id = ?2");
+    for (const auto& [table, id] : waiting) {
         const auto* def = rep_->tables().find(table);
-        if (!def || !def->scope) continue;
-        const auto values = current_values(*rep_, *def, id, &st);
-        const auto* unit = std::get_if<std::string>(&values[*def->scope]);
-        if (unit && std::find(units.begin(), units.end(), *unit) != units.end()) continue;
-        if (unit && std::find(dropped.begin(), dropped.end(), *unit) == dropped.end())
-            dropped.push_back(*unit);
-        rep_->io(*def).remove(id);
-        store.erase(table, id);
+        auto st = def ? store.load(table, id, def->columns.size()) : std::nullopt;
+        if (st && pending_in(*st, cp.acked)) continue;
+        if (def) rep_->io(*def).remove(id);
+        if (st) store.erase(table, id);
+        gone.bind(1, table).bind(2, id);
+        gone.run();
     }
-    rep_->set_meta_text("units_dropped", join_units(dropped));
-    pull_again(cp, units);
-    db.cached("DELETE FROM noi_meta WHERE key = 'scope_leaving'").run();
+    auto& pending = db.cached("SELECT 1 FROM noi_pending LIMIT 1");
+    const bool any = pending.step();
+    pending.reset();
+    // Written since the push ended: the next round sends it, and lets go after.
+    if (leaving && !any && cp.local <= cp.acked) {
+        const auto units = rep_->scope_units();
+        for (auto& [table, id, st] : store.all(rep_->tables())) {
+            const auto* def = rep_->tables().find(table);
+            if (!def || !def->scope) continue;
+            const auto values = current_values(*rep_, *def, id, &st);
+            const auto* unit = std::get_if<std::string>(&values[*def->scope]);
+            if (unit && std::find(units.begin(), units.end(), *unit) != units.end()) continue;
+            if (unit) let_go_of(*unit);
+            rep_->io(*def).remove(id);
+            store.erase(table, id);
+        }
+        pull_again(cp, units);
+        db.cached("DELETE FROM noi_meta WHERE key = 'scope_leaving'").run();
+        db.cached("DELETE FROM noi_departed").run();
+    }
     write_checkpoint(db, was, cp);
     rep_->fault_point("tablet.move.before_commit");
     tx.commit();
+}
+
+void tablet::let_go_of(const std::string& unit) {
+    auto dropped = split_units(rep_->meta_text("units_dropped").value_or(""));
+    if (std::find(dropped.begin(), dropped.end(), unit) != dropped.end()) return;
+    dropped.push_back(unit);
+    rep_->set_meta_text("units_dropped", join_units(dropped));
+}
+
+bool tablet::reads(const std::string& unit) const {
+    const auto units = rep_->scope_units();
+    return units.empty() || units.front() == "*" ||
+           std::find(units.begin(), units.end(), unit) != units.end();
 }
 
 void tablet::mark_all_pending(tablet_checkpoint& cp) {
@@ -439,6 +484,27 @@ void tablet::apply_changes(const proto::changes& c) {
                                         merge::role::tablet, 0);
         received = std::max(received, out.newest_hlc);
         rep_->clock().observe(received);
+        // A row moved to a unit this tablet does not read leaves it, once nothing of it waits
+        // to be pushed (finish_move lets go of it then).
+        const auto* unit = def->scope ? std::get_if<std::string>(&values[*def->scope]) : nullptr;
+        if (unit && !reads(*unit)) {
+            // Its own pushes of the row are left out of later pulls: if it comes to read that
+            // unit, it must ask for them (pull_again).
+            let_go_of(*unit);
+            if (!pending_in(st, acked_seq)) {
+                if (in_table) io.remove(r.id);
+                store.erase(r.table, r.id);
+                continue;
+            }
+            auto& wait = db.cached("INSERT OR IGNORE INTO noi_departed(tbl, id) VALUES (?1, ?2)");
+            wait.bind(1, r.table).bind(2, r.id);
+            wait.run();
+        }
+        // A row whose unit changed is written again rather than updated: a row's scope never
+        // changes at the keyboard, and the table's key trigger says so to any update of it.
+        if (in_table && out.in_table && def->scope &&
+            (*in_table)[*def->scope] != values[*def->scope])
+            io.remove(r.id);
         if (out.in_table)
             io.upsert(r.id, values);
         else if (in_table)

@@ -147,3 +147,43 @@ TEST_F(old_province, reports_each_year_on_its_own_map_or_on_todays) {
     for (const auto& c : current["communes"])
         EXPECT_NE(c["unit"], "01984") << "a merged commune is not counted again";
 }
+
+TEST_F(old_province, a_household_that_moved_goes_whole_to_its_new_commune) {
+    const auto x = tablet(enrol("01849"), "duong-quang");
+    const auto y = tablet(enrol("01852"), "nong-thuong");
+    exec(x, "INSERT INTO household(id, commune_code, village, members) VALUES ('h-moved', "
+            "'01849', 'Nà Pài', 4), ('h-stays', '01849', 'Bản Chang', 3)");
+    synced(x);
+    synced(y);
+
+    auto dry = admin({"rows", "move", "--table", "household", "--where", "village=Nà Pài", "--to",
+                      "01852", "--dry-run", "--json"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err;
+    EXPECT_EQ(parsed(dry)["rows"].size(), 1u);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household WHERE commune_code = '01849'"), 2);
+
+    auto moved =
+        admin({"rows", "move", "--table", "household", "--ids", "h-moved", "--to", "01852"});
+    ASSERT_EQ(moved.exit_code, 0) << moved.err;
+    EXPECT_NE(moved.out.find("h-moved (from 01849)"), std::string::npos) << moved.out;
+    synced(x);
+    synced(y);
+    auto count = [&](const std::string& db, const std::string& id) {
+        auto j = parsed(
+            client({"query", "--db", db,
+                    "SELECT count(*) AS n FROM household WHERE id = '" + id + "'", "--json"}));
+        return j.empty() ? -1 : j[0]["n"].get<int>();
+    };
+    EXPECT_EQ(count(x, "h-moved"), 0);
+    EXPECT_EQ(count(x, "h-stays"), 1);
+    EXPECT_EQ(count(y, "h-moved"), 1);
+    auto history = parsed(admin({"history", "--table", "household", "--row", "h-moved", "--json"}));
+    bool recorded = false;
+    for (const auto& h : history)
+        recorded |= h["column"] == "commune_code" && h["new"] == "01852";
+    EXPECT_TRUE(recorded) << history.dump(1);
+    EXPECT_NE(admin({"log"}).out.find("rows move"), std::string::npos);
+    auto none = admin({"rows", "move", "--table", "household", "--ids", "nope", "--to", "01852"});
+    EXPECT_EQ(none.exit_code, 1);
+    EXPECT_NE(none.err.find("no live row nope"), std::string::npos) << none.err;
+}

@@ -82,7 +82,8 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     // or the seeds above would prove little.
     std::uint64_t cuts = 0, crashes = 0, replays = 0, conflicts = 0, quarantined = 0,
                   hostile_rounds = 0, hostile_refused = 0, schema_changes = 0, upgrades = 0,
-                  new_schema_writes = 0, reference_edits = 0, map_changes = 0, moves = 0;
+                  new_schema_writes = 0, reference_edits = 0, map_changes = 0, moves = 0,
+                  row_moves = 0;
     for (std::uint64_t seed = 100; seed < 110; ++seed) {
         auto s = run_seed(seed);
         schema_changes += s.schema_published_at >= 0;
@@ -91,6 +92,7 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
         reference_edits += s.reference_edits;
         map_changes += s.map_changes;
         moves += s.device_moves;
+        row_moves += s.row_moves;
         hostile_rounds += s.hostile_rounds;
         hostile_refused += s.hostile_refused;
         cuts += s.cuts;
@@ -116,4 +118,5 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     // Communes merged and officers moved while tablets held writes (docs/design.md §11).
     EXPECT_GT(map_changes, 0u);
     EXPECT_GT(moves, 0u);
+    EXPECT_GT(row_moves, 0u);
 }

@@ -284,3 +284,57 @@ TEST_F(map_fixture, a_moved_device_sends_what_it_wrote_for_its_old_commune_then_
         refusal_of([&] { server->move_device("tab-x", "09999"); }).find("check the 5-digit code"),
         std::string::npos);
 }
+
+TEST_F(map_fixture,
+       a_moved_record_reaches_its_new_commune_whole_and_leaves_the_old_after_its_edit) {
+    start();
+    server->add_device({"tab-y", "01852", "Nông Thượng"});
+    auto y = tablet::create(dir.file("y.db"), wall, {7});
+    sync(*x2, "tab-x2");
+    sync(*y, "tab-y");
+    // Both tablets of 01849 edit the household's member before they hear it moved.
+    x->exec("UPDATE militia_member SET full_name = 'Sửa trước khi biết' WHERE id = 'x1'");
+    x2->exec("UPDATE militia_member SET village = 'Nà Pài' WHERE id = 'x1'");
+
+    const auto dry = server->move_rows("militia_member", {"x1"}, "", {}, "01852", "hoa", true);
+    ASSERT_EQ(dry.moved.size(), 1u);
+    EXPECT_EQ(dry.moved[0], (std::pair<std::string, std::string>{"x1", "01849"}));
+    EXPECT_EQ(server_rows("id = 'x1' AND commune_code = '01849'"), 1) << "a dry run moves nothing";
+    {
+        auto group = server->begin();
+        EXPECT_EQ(
+            server->move_rows("militia_member", {"x1"}, "", {}, "01852", "hoa", false).to_unit,
+            "01852");
+        group->commit();
+    }
+    // One tablet pulls before it pushes: its edit waits, then goes, then the row leaves it.
+    client_options pull_first;
+    pull_first.pull_only = true;
+    EXPECT_TRUE(sync_once(*x2, *server, *server->find_device("tab-x2"), pull_first).done);
+    EXPECT_EQ(count(*x2, "SELECT count(*) FROM militia_member WHERE id = 'x1'"), 1);
+    for (auto [t, id] : {std::pair{x.get(), "tab-x"}, {x2.get(), "tab-x2"}})
+        EXPECT_EQ(sync(*t, id).stats.rejected, 0u) << id;
+    EXPECT_TRUE(server->quarantine().empty());
+    EXPECT_EQ(server_rows("id = 'x1' AND commune_code = '01852' AND full_name = 'Sửa trước khi "
+                          "biết' AND village = 'Nà Pài'"),
+              1);
+    for (auto* t : {x.get(), x2.get()}) {
+        sync(*t, t == x.get() ? "tab-x" : "tab-x2");
+        EXPECT_EQ(count(*t, "SELECT count(*) FROM militia_member WHERE id = 'x1'"), 0);
+        EXPECT_EQ(count(*t, "SELECT count(*) FROM noi_departed"), 0);
+    }
+    // The new commune's tablet has it whole, with both edits, and edits it.
+    sync(*y, "tab-y");
+    EXPECT_EQ(text(*y, "SELECT full_name || ' / ' || village FROM militia_member WHERE id = 'x1'"),
+              "Sửa trước khi biết / Nà Pài");
+    y->exec("UPDATE militia_member SET status = 'active' WHERE id = 'x1'");
+    EXPECT_EQ(sync(*y, "tab-y").stats.rejected, 0u);
+    // Its history shows the change of commune and who made it.
+    const auto history = server->audit("militia_member", "x1");
+    EXPECT_TRUE(std::any_of(history.begin(), history.end(),
+                            [](const auto& a) { return a.device_id == "admin:hoa"; }));
+    EXPECT_NE(refusal_of([&] {
+                  server->move_rows("militia_member", {"nope"}, "", {}, "01852", "hoa", true);
+              }).find("no live row"),
+              std::string::npos);
+}

@@ -240,8 +240,12 @@ private:
                 for (const auto& m : reply.send)
                     if (const auto* ch = std::get_if<proto::changes>(&m))
                         for (const auto& r : ch->rows)
+                            // A row moved away comes as its new unit alone (a departure): the
+                            // rest of it is the other commune's.
                             if (const auto* sc = std::get_if<std::string>(&r.scope);
-                                sc && *sc != "01849")
+                                sc && *sc != "01849" &&
+                                !(r.cells.size() == 1 && r.cells[0].column == "commune_code" &&
+                                  !r.exists))
                                 problem("the hostile tablet pulled " + r.table + "/" + r.id +
                                         " of " + *sc);
                 if (reply.close) return;
@@ -301,6 +305,21 @@ private:
                 merged_ = true;
                 units_.push_back(m.units.front().id);
                 summary_.map_changes++;
+                return;
+            }
+            if (chance(0.4)) {
+                // A household (or another record) moves to the other commune.
+                const std::string table = tables[pick(tables.size())].name;
+                const auto rows = server_->live_rows(table);
+                if (rows.empty()) return;
+                const auto& row = rows[pick(rows.size())];
+                const auto* at = std::get_if<std::string>(&row.values.at("commune_code"));
+                if (!at) return;
+                const std::string to = *at == "01849" ? (merged_ ? "01843" : "01852") : "01849";
+                auto group = server_->begin();
+                server_->move_rows(table, {row.id}, "", {}, to, "sim", false);
+                group->commit();
+                summary_.row_moves++;
                 return;
             }
             std::vector<std::size_t> communal;

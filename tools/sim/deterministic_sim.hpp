@@ -29,7 +29,7 @@ struct sim_options {
     // a random step; tablets' apps upgrade to write them at random moments after, some never.
     bool schema_change = true;
     // The map changes while tablets are offline with pending writes (docs/design.md §11): once
-    // a commune merges into a new unit, and devices move between communes.
+    // a commune merges into a new unit, and devices and records move between communes.
     bool map_changes = true;
 };
 
@@ -44,7 +44,7 @@ struct sim_summary {
     // The province office's changes of a commune (noi-admin reference set): server writes every
     // tablet must take, since none may write reference data itself.
     std::uint64_t reference_edits = 0;
-    std::uint64_t map_changes = 0, device_moves = 0;
+    std::uint64_t map_changes = 0, device_moves = 0, row_moves = 0;
     std::vector<std::string> problems; // empty: converged, nothing lost, nothing out of scope
 };
 

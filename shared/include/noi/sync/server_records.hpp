@@ -213,6 +213,13 @@ struct map_impact {
     std::uint64_t change_id = 0;      // 0 for a dry run
 };
 
+// Rows moved to another unit (noi-admin rows move): the unit, and each row with the unit it
+// left; rows already there or not live are left out.
+struct rows_moved {
+    std::string to_unit;
+    std::vector<std::pair<std::string, std::string>> moved; // row id, the unit it left
+};
+
 // The counts behind /metrics.
 struct store_counts {
     std::uint64_t conflicts = 0, conflicts_open = 0, quarantined_open = 0;

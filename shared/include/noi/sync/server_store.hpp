@@ -246,6 +246,14 @@ public:
     // the new unit's rows alone. Returns the device before the move; throws sync_error(refused)
     // for an unknown or revoked device or a code that names no unit today.
     virtual device move_device(const std::string& device_id, const std::string& code) = 0;
+    // Moves rows of a commune's table to the unit `code` names today (a household that moved),
+    // as the server's write of their scope cell by `by`, in the caller's group unless
+    // `dry_run`: the rows go to the new unit's tablets whole, and leave the old unit's. The
+    // rows are `ids`, or those whose `column` holds `equals` when `ids` is empty. Throws
+    // sync_error(refused) saying what to fix.
+    virtual rows_moved move_rows(const std::string& table, const std::vector<std::string>& ids,
+                                 const std::string& column, const value& equals,
+                                 const std::string& code, const std::string& by, bool dry_run) = 0;
 
     // The delete's base kept with a tombstone (for checks and the admin tool).
     virtual std::optional<std::vector<version>> tombstone_seen(const std::string& table,

@@ -109,6 +109,9 @@ public:
     map_impact change_map(const map_change_request& c, const std::string& by,
                           bool dry_run) override;
     device move_device(const std::string& device_id, const std::string& code) override;
+    rows_moved move_rows(const std::string& table, const std::vector<std::string>& ids,
+                         const std::string& column, const value& equals, const std::string& code,
+                         const std::string& by, bool dry_run) override;
 
     // Restores (noi-server restore) move SQLite files; these carry over what the file a
     // snapshot replaces holds and the snapshot lacks.
@@ -168,6 +171,8 @@ private:
     void start_map(const map_choice& map);
     // Fills a device's units (server_records.hpp) from the map.
     device with_units(device d);
+    // The units a row was moved from (noi-admin rows move), oldest first.
+    std::vector<std::string> moved_from(const std::string& table, const std::string& id);
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
 

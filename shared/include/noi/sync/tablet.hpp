@@ -57,8 +57,9 @@ public:
     std::optional<proto::push> next_push(std::uint64_t from, std::size_t max_rows);
     void on_push_ack(const proto::push_ack& a);
     // Once everything it wrote is acknowledged, a tablet moved to another commune lets the old
-    // commune's rows go and pulls its new commune's from the start (docs/design.md §11).
-    // Called before the round's first PULL; does nothing when there is no move to finish.
+    // commune's rows go and pulls its new commune's from the start, and rows moved to another
+    // unit leave it (docs/design.md §11). Called before the round's first PULL; does nothing
+    // when there is nothing to let go.
     void finish_move();
     void apply_changes(const proto::changes& c);
     void finish_round();
@@ -110,6 +111,11 @@ private:
     // Pulls from the start for rows of `units` it lacks; its own pushes too when it let some of
     // those units' rows go in an earlier move.
     void pull_again(tablet_checkpoint& cp, const std::vector<std::string>& units);
+    // Whether rows of `unit` are this tablet's (any, while it knows no scope).
+    bool reads(const std::string& unit) const;
+    // Remembers that it let go of rows of `unit` (a move, a record moved away), whose own
+    // pushes its pulls would otherwise leave out if it comes to read the unit again.
+    void let_go_of(const std::string& unit);
     void prune_pending(std::uint64_t acked);
 
     std::unique_ptr<replica> rep_;
