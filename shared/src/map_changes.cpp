@@ -171,6 +171,9 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
         }
         u.valid_from = c.effective;
         u.id = units_->fresh_id(u.code, c.effective);
+        if (units_->find(u.id))
+            refuse("a unit of code " + u.code + " already began on " + c.effective +
+                   "; a second change of it takes effect on a later day");
         map_impact::unit_change uc{u.id, u.code, u.name, u.kind, {}};
         for (const auto& o : from)
             uc.from.push_back(o.id);

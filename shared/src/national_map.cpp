@@ -89,13 +89,6 @@ std::vector<const admin_unit*> national_map::province_units(std::string_view pro
     return out;
 }
 
-std::string national_map::province_name(std::string_view province, std::string_view day) const {
-    for (const auto* list : {&before_, &after_})
-        for (const auto& u : *list)
-            if (u.province_code == province && u.valid_on(day)) return u.province;
-    return {};
-}
-
 const admin_unit* national_map::unit(std::string_view code, std::string_view day) const {
     for (const auto* list : {&before_, &after_})
         for (const auto& u : *list)

@@ -31,7 +31,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 ARGS = None
-COMMUNE_A, COMMUNE_B = "01849", "01864"  # Xã Vĩnh Yên and Xã Việt Tiến (Lào Cai, 2022 codes)
+COMMUNE_A, COMMUNE_B = "01849", "01864"  # Xã Phong Quang and Xã Bằng Thành (Thái Nguyên, 2025)
 XSS = "<img src=x onerror=alert(1)>"
 ADMIN_PASSWORD = "mật khẩu của chị Hoa"
 VIEWER_PASSWORD = "chủ tịch xã đọc thôi"
@@ -478,6 +478,32 @@ class Console(unittest.TestCase):
             self.assertEqual(self.query(t, "SELECT village, typeof(village) AS type, members "
                                            "FROM household WHERE id = 'h1'"),
                              [{"village": "02", "type": "text", "members": None}])
+        self.sign_out()
+
+    def test_14_the_map_shows_its_units_and_a_merge_is_seen_before_it_is_applied(self):
+        # Issue 29: the units with their lineage, a change's dry run, then the change.
+        self.sign_in("hoa", ADMIN_PASSWORD)
+        self.open("/map", "map")
+        self.assertEqual(self.find("#view table").get_attribute("data-rows"), "92")
+        self.find("#merge-from").send_keys("01879, 01882")
+        self.find("#merge-into").send_keys("01879")
+        self.find("#merge-effective").send_keys("2026-12-01")
+        self.find("#merge-name").send_keys("Xã Cao Minh Mới")
+        self.find("#merge-basis").send_keys("Nghị quyết thử")
+        self.find("#merge-dry-run").click()
+        impact = self.wait(lambda d: d.find_element(By.ID, "map-impact"))
+        self.assertIn("Xem trước", impact.text)
+        self.assertIn("01879, 01882", impact.text)
+        self.assertEqual(json.loads(self.admin("scope", "changes", "--json")), [])
+        self.shot("14-map-dry-run")
+        self.find("#merge-apply").click()
+        self.wait(lambda d: d.find_element(By.ID, "map-all").text == "Chỉ các đơn vị hiện hành")
+        self.assertIn("Xã Cao Minh Mới (01879@2026-12-01)", self.find("#view").text)
+        changes = json.loads(self.admin("scope", "changes", "--json"))
+        self.assertEqual(len(changes), 1)
+        self.assertEqual(changes[0]["account"], "hoa")
+        self.assertEqual(changes[0]["basis"], "Nghị quyết thử")
+        self.shot("15-map")
         self.sign_out()
 
 

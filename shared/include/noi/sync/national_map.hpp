@@ -41,7 +41,6 @@ public:
     // The units of a province valid on `day`, by code; none for a province that is not.
     std::vector<const admin_unit*> province_units(std::string_view province,
                                                   std::string_view day) const;
-    std::string province_name(std::string_view province, std::string_view day) const;
     const admin_unit* unit(std::string_view code, std::string_view day) const;
     // The units after the reform that the old unit `code` went into, whole or in part.
     std::vector<const admin_unit*> successors(std::string_view code) const;
