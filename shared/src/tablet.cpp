@@ -273,15 +273,26 @@ void tablet::finish_move() {
     // Written since the push ended: the next round sends it, and lets go after.
     if (leaving && !any && cp.local <= cp.acked) {
         const auto units = rep_->scope_units();
-        for (auto& [table, id, st] : store.all(rep_->tables())) {
-            const auto* def = rep_->tables().find(table);
-            if (!def || !def->scope) continue;
-            const auto values = current_values(*rep_, *def, id, &st);
-            const auto* unit = std::get_if<std::string>(&values[*def->scope]);
-            if (unit && std::find(units.begin(), units.end(), *unit) != units.end()) continue;
-            if (unit) let_go_of(*unit);
-            rep_->io(*def).remove(id);
-            store.erase(table, id);
+        std::string in;
+        for (std::size_t i = 0; i < units.size(); ++i)
+            in += (i ? ", ?" : "?") + std::to_string(i + 1);
+        // The rows outside its units, found by SQL: a tablet's first sync passes here too, and
+        // reading every row's state would cost it its whole backlog again.
+        for (const auto& def : rep_->tables().tables) {
+            if (!def.scope) continue;
+            const auto column = quote_ident(def.columns[*def.scope].name);
+            auto outside = db.prepare("SELECT id, " + column + " FROM " + quote_ident(def.name) +
+                                      " WHERE " + column + " NOT IN (" + in + ")");
+            for (std::size_t i = 0; i < units.size(); ++i)
+                outside.bind(static_cast<int>(i + 1), units[i]);
+            std::vector<std::pair<std::string, std::string>> rows;
+            while (outside.step())
+                rows.emplace_back(outside.column_text(0), outside.column_text(1));
+            for (const auto& [id, unit] : rows) {
+                let_go_of(unit);
+                rep_->io(def).remove(id);
+                store.erase(def.name, id);
+            }
         }
         pull_again(cp, units);
         db.cached("DELETE FROM noi_meta WHERE key = 'scope_leaving'").run();
@@ -299,8 +310,7 @@ void tablet::let_go_of(const std::string& unit) {
     rep_->set_meta_text("units_dropped", join_units(dropped));
 }
 
-bool tablet::reads(const std::string& unit) const {
-    const auto units = rep_->scope_units();
+bool tablet::reads(const std::vector<std::string>& units, const std::string& unit) {
     return units.empty() || units.front() == "*" ||
            std::find(units.begin(), units.end(), unit) != units.end();
 }
@@ -450,6 +460,7 @@ void tablet::apply_changes(const proto::changes& c) {
     const auto acked_seq = cp.acked;
     row_state_store store(db);
     std::uint64_t received = cp.hlc_received;
+    const auto units = rep_->scope_units();
     for (const auto& r : c.rows) {
         const auto* def = rep_->tables().find(r.table);
         // Skipping it would move the cursor past it for good: the whole batch waits instead.
@@ -487,7 +498,7 @@ void tablet::apply_changes(const proto::changes& c) {
         // A row moved to a unit this tablet does not read leaves it, once nothing of it waits
         // to be pushed (finish_move lets go of it then).
         const auto* unit = def->scope ? std::get_if<std::string>(&values[*def->scope]) : nullptr;
-        if (unit && !reads(*unit)) {
+        if (unit && !reads(units, *unit)) {
             // Its own pushes of the row are left out of later pulls: if it comes to read that
             // unit, it must ask for them (pull_again).
             let_go_of(*unit);

@@ -24,7 +24,8 @@ import unittest
 import zipfile
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.common.exceptions import (NoAlertPresentException, StaleElementReferenceException,
+                                        TimeoutException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
@@ -166,7 +167,9 @@ class Console(unittest.TestCase):
     # ---- browser helpers ----------------------------------------------------------------
 
     def wait(self, condition, timeout=WAIT_S):
-        return WebDriverWait(self.driver, timeout).until(condition)
+        # A page drawn again while a condition reads it leaves stale elements: read them anew.
+        return WebDriverWait(self.driver, timeout,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
     loads = 0
 
@@ -498,7 +501,7 @@ class Console(unittest.TestCase):
         self.shot("14-map-dry-run")
         self.find("#merge-apply").click()
         self.wait(lambda d: d.find_element(By.ID, "map-all").text == "Chỉ các đơn vị hiện hành")
-        self.assertIn("Xã Cao Minh Mới (01879@2026-12-01)", self.find("#view").text)
+        self.wait(lambda d: "Xã Cao Minh Mới (01879@2026-12-01)" in d.find_element(By.ID, "view").text)
         changes = json.loads(self.admin("scope", "changes", "--json"))
         self.assertEqual(len(changes), 1)
         self.assertEqual(changes[0]["account"], "hoa")

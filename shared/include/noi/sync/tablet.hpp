@@ -111,8 +111,8 @@ private:
     // Pulls from the start for rows of `units` it lacks; its own pushes too when it let some of
     // those units' rows go in an earlier move.
     void pull_again(tablet_checkpoint& cp, const std::vector<std::string>& units);
-    // Whether rows of `unit` are this tablet's (any, while it knows no scope).
-    bool reads(const std::string& unit) const;
+    // Whether rows of `unit` are those of a tablet of `units` (any, while it knows no scope).
+    static bool reads(const std::vector<std::string>& units, const std::string& unit);
     // Remembers that it let go of rows of `unit` (a move, a record moved away), whose own
     // pushes its pulls would otherwise leave out if it comes to read the unit again.
     void let_go_of(const std::string& unit);
