@@ -71,6 +71,20 @@ std::optional<account> sqlite_access_store::find_account(const std::string& name
     std::optional<account> a;
     if (st.step()) a = read_account(st);
     st.reset();
+    if (!a) return a;
+    // An account given a unit reads the units merged into it too (docs/design.md §11).
+    auto& members = db_.cached(
+        "WITH RECURSIVE m(u) AS (SELECT ?1 UNION SELECT l.old_unit FROM noi_lineage l JOIN m ON "
+        "l.new_unit = m.u WHERE l.share = 'whole') SELECT u FROM m WHERE u <> ?1");
+    const auto given = a->communes;
+    for (const auto& unit : given) {
+        members.bind(1, unit);
+        while (members.step())
+            if (auto m = members.column_text(0);
+                std::find(a->communes.begin(), a->communes.end(), m) == a->communes.end())
+                a->communes.push_back(std::move(m));
+        members.reset();
+    }
     return a;
 }
 

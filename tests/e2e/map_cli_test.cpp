@@ -187,3 +187,22 @@ TEST_F(old_province, a_household_that_moved_goes_whole_to_its_new_commune) {
     EXPECT_EQ(none.exit_code, 1);
     EXPECT_NE(none.err.find("no live row nope"), std::string::npos) << none.err;
 }
+
+TEST_F(old_province, a_viewer_of_a_merged_unit_reads_the_units_that_went_into_it) {
+    const auto x = tablet(enrol("01849"), "duong-quang");
+    exec(x, "INSERT INTO household(id, commune_code, village, members) VALUES ('h-old', '01849', "
+            "'Nà Pài', 4)");
+    synced(x);
+    ASSERT_EQ(admin({"scope", "merge", "--from", "01849,01984", "--into", "01849", "--effective",
+                     "2025-07-01"})
+                  .exit_code,
+              0);
+    auto made = admin({"account", "add", "--name", "xa.phong.quang", "--role", "viewer",
+                       "--communes", "01849@2025-07-01", "--json"});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    const auto token = parsed(made)["token"].get<std::string>();
+    auto history = process::run({NOI_ADMIN_BIN, "--server", url, "--token", token, "history",
+                                 "--table", "household", "--row", "h-old", "--json"});
+    EXPECT_EQ(history.exit_code, 0) << history.err;
+    EXPECT_FALSE(parsed(history).empty());
+}
