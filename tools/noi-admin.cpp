@@ -189,6 +189,25 @@ void print_schema(const json& s) {
     print_table(rows, {"version", "applied", "by", "added"});
 }
 
+// A comma-separated text's fields as typed, empty ones included (a CSV line without quotes).
+std::vector<std::string> comma_fields(const std::string& text) {
+    std::vector<std::string> out;
+    for (std::size_t at = 0;;) {
+        const auto comma = text.find(',', at);
+        out.push_back(text.substr(at, comma == std::string::npos ? comma : comma - at));
+        if (comma == std::string::npos) return out;
+        at = comma + 1;
+    }
+}
+
+// A list typed ITEM[,ITEM…] (codes, ids), as a JSON array without empty items.
+json comma_list(const std::string& text) {
+    json out = json::array();
+    for (auto& item : comma_fields(text))
+        if (!item.empty()) out.push_back(std::move(item));
+    return out;
+}
+
 // A reorganisation file's lines as the API takes them: the shipped lineage file
 // (new_code,new_name,old_code,old_name,share) or old_code,new_code[,new_name[,whole|part]], with
 // or without its header. Only lines whose old code is in `codes` are kept: the country's file
@@ -206,13 +225,7 @@ std::optional<json> reorganisation_lines(const std::string& file,
     for (std::size_t n = 1; std::getline(in, line); ++n) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (first && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-        std::vector<std::string> f;
-        for (std::size_t at = 0;;) {
-            auto comma = line.find(',', at);
-            f.push_back(line.substr(at, comma == std::string::npos ? comma : comma - at));
-            if (comma == std::string::npos) break;
-            at = comma + 1;
-        }
+        const auto f = comma_fields(line);
         if (std::exchange(first, false) && !f.empty() &&
             (f[0] == "new_code" || f[0] == "old_code")) {
             lineage = f[0] == "new_code";
@@ -584,13 +597,7 @@ int main(int argc, char** argv) {
         int rc = ok;
         if (*aadd) {
             json body{{"name", account_name}, {"role", role}, {"communes", json::array()}};
-            for (std::size_t at = 0; at < communes_csv.size();) {
-                auto comma = communes_csv.find(',', at);
-                auto code =
-                    communes_csv.substr(at, comma == std::string::npos ? comma : comma - at);
-                if (!code.empty()) body["communes"].push_back(code);
-                at = comma == std::string::npos ? communes_csv.size() : comma + 1;
-            }
+            body["communes"] = comma_list(communes_csv);
             if (password_stdin) {
                 auto pw = read_password(true, account_name);
                 if (!pw) return usage;
@@ -871,14 +878,7 @@ int main(int argc, char** argv) {
         } else if (*rmove) {
             json body{{"table", move_table}, {"to", rows_to}, {"dry_run", dry_run}};
             if (!move_ids.empty()) {
-                json ids = json::array();
-                for (std::size_t at = 0; at < move_ids.size();) {
-                    auto comma = move_ids.find(',', at);
-                    auto id = move_ids.substr(at, comma == std::string::npos ? comma : comma - at);
-                    if (!id.empty()) ids.push_back(id);
-                    at = comma == std::string::npos ? move_ids.size() : comma + 1;
-                }
-                body["ids"] = ids;
+                body["ids"] = comma_list(move_ids);
             } else if (const auto eq = move_where.find('='); eq != std::string::npos && eq > 0) {
                 // A number is matched as one; anything else (a code, a village) as text.
                 auto v = json::parse(move_where.substr(eq + 1), nullptr, false);
@@ -950,13 +950,7 @@ int main(int argc, char** argv) {
                 }
             }
         } else if (*smerge) {
-            json from = json::array();
-            for (std::size_t at = 0; at < from_codes.size();) {
-                auto comma = from_codes.find(',', at);
-                auto code = from_codes.substr(at, comma == std::string::npos ? comma : comma - at);
-                if (!code.empty()) from.push_back(code);
-                at = comma == std::string::npos ? from_codes.size() : comma + 1;
-            }
+            const auto from = comma_list(from_codes);
             json body{{"kind", "merge"},
                       {"effective", effective},
                       {"basis", basis},

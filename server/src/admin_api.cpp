@@ -25,21 +25,6 @@
 namespace noi::server {
 namespace {
 
-// A request's field of the expected type, or the reason it is not.
-template <class T>
-std::optional<std::string> field(const json& req, const char* name, T& out, const char* what) {
-    if (!req.contains(name) || req[name].is_null()) return std::nullopt;
-    const auto& v = req[name];
-    bool ok = false;
-    if constexpr (std::is_same_v<T, std::string>)
-        ok = v.is_string();
-    else if constexpr (std::is_same_v<T, bool>)
-        ok = v.is_boolean();
-    if (!ok) return "\"" + std::string(name) + "\" must be " + what;
-    out = v.get<T>();
-    return std::nullopt;
-}
-
 api_response list_devices(server_store& store, const account& who,
                           const std::map<std::string, std::string>& q) {
     auto all = store.device_statuses();

@@ -82,4 +82,8 @@ json time_or_null(const std::optional<std::int64_t>& ms) {
     return ms ? json(iso8601_ms(*ms)) : json(nullptr);
 }
 
+json text_or_null(const std::string& text) {
+    return text.empty() ? json(nullptr) : json(text);
+}
+
 } // namespace noi::server

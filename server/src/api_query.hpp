@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace noi::server {
@@ -29,6 +30,23 @@ std::optional<std::int64_t> whole_number(const std::string& s);
 bool contains_text(const std::string& text, const std::string& part);
 // A time for JSON: ISO 8601 UTC, or null.
 json time_or_null(const std::optional<std::int64_t>& ms);
+// Text for JSON, or null for none.
+json text_or_null(const std::string& text);
+
+// A request's field of the expected type, or the reason it is not.
+template <class T>
+std::optional<std::string> field(const json& req, const char* name, T& out, const char* what) {
+    if (!req.contains(name) || req[name].is_null()) return std::nullopt;
+    const auto& v = req[name];
+    bool ok = false;
+    if constexpr (std::is_same_v<T, std::string>)
+        ok = v.is_string();
+    else if constexpr (std::is_same_v<T, bool>)
+        ok = v.is_boolean();
+    if (!ok) return "\"" + std::string(name) + "\" must be " + what;
+    out = v.get<T>();
+    return std::nullopt;
+}
 
 // Which part of a list a request wants: ?offset=N&limit=N. Without a limit, the whole list
 // (what noi-admin reads); a page is at most max_page items.

@@ -17,11 +17,11 @@
 //    another counts for the unit it went into (docs/design.md §11). Units with districts (before
 //    1 July 2025) are grouped by district, the others by province.
 #include "criterion19_report.hpp"
+#include "api_query.hpp"
 
 #include <noi/sync/dates.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <tuple>
 
@@ -41,11 +41,9 @@ std::string text_of(const value& v) {
     return s ? *s : std::string();
 }
 
-// The calendar year in Asia/Ho_Chi_Minh (UTC+7, no summer time) at `ms` since 1970.
+// The calendar year in Asia/Ho_Chi_Minh at `ms` since 1970.
 std::int64_t year_in_the_province(std::int64_t ms) {
-    using namespace std::chrono;
-    const auto day = floor<days>(sys_time<milliseconds>(milliseconds(ms) + hours(7)));
-    return static_cast<int>(year_month_day(day).year());
+    return std::stoll(vietnam_day(ms).substr(0, 4));
 }
 
 } // namespace
@@ -157,13 +155,12 @@ json criterion19_report(server_store& store, std::int64_t year, const account& r
             ++m;
             ++total_met;
         }
-        auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
         communes.push_back(
             {{"code", u.code},
              {"unit", u.id},
              {"name", u.name},
-             {"district_code", or_null(u.district_code)},
-             {"district", or_null(u.district)},
+             {"district_code", text_or_null(u.district_code)},
+             {"district", text_or_null(u.district)},
              {"province_code", u.province_code},
              {"province", u.province},
              {"met", met},

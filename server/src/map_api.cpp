@@ -27,17 +27,16 @@ json unit_json(const unit_record& u, const std::vector<lineage_edge>& lineage) {
                             {"share", e.whole ? "whole" : "part"},
                             {"change_id", e.change_id}});
     }
-    auto or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     return {{"id", u.id},
             {"code", u.code},
             {"name", u.name},
             {"kind", u.kind},
             {"province_code", u.province_code},
             {"province", u.province},
-            {"district_code", or_null(u.district_code)},
-            {"district", or_null(u.district)},
-            {"valid_from", or_null(u.valid_from)},
-            {"valid_until", or_null(u.valid_until)},
+            {"district_code", text_or_null(u.district_code)},
+            {"district", text_or_null(u.district)},
+            {"valid_from", text_or_null(u.valid_from)},
+            {"valid_until", text_or_null(u.valid_until)},
             {"went_into", into},
             {"made_from", from}};
 }
@@ -62,11 +61,11 @@ json impact_json(const map_impact& m, bool dry_run) {
             {"devices", devices}, {"skipped", m.skipped}};
 }
 
+// A text field of the request; a field of another type is refused with its reason.
 std::string text_field(const json& req, const char* name) {
-    if (!req.contains(name) || req[name].is_null()) return {};
-    if (!req[name].is_string())
-        throw std::invalid_argument(std::string("\"") + name + "\" must be a string");
-    return req[name].get<std::string>();
+    std::string out;
+    if (auto bad = field(req, name, out, "a string")) throw std::invalid_argument(*bad);
+    return out;
 }
 
 // A reorganisation's lines (old_code, new_code, new_name, share) as merges: the lines of the
@@ -174,10 +173,7 @@ api_response map_change(server_state& state, server_store& store, auth_store& au
             return error(400, "a change's kind is merge or reorganise, not " + c.kind);
         c.effective = text_field(req, "effective");
         c.basis = text_field(req, "basis");
-        if (req.contains("dry_run")) {
-            if (!req["dry_run"].is_boolean()) return error(400, "\"dry_run\" is true or false");
-            dry_run = req["dry_run"].get<bool>();
-        }
+        if (auto bad = field(req, "dry_run", dry_run, "true or false")) return error(400, *bad);
         if (c.kind == "reorganise") {
             from_lines(store, req.value("lines", json()), c, skipped);
         } else {
@@ -266,10 +262,7 @@ api_response rows_move(server_state& state, server_store& store, auth_store& aut
             if (!v) return error(400, "\"where\"'s value is a JSON scalar");
             equals = *v;
         }
-        if (req.contains("dry_run")) {
-            if (!req["dry_run"].is_boolean()) return error(400, "\"dry_run\" is true or false");
-            dry_run = req["dry_run"].get<bool>();
-        }
+        if (auto bad = field(req, "dry_run", dry_run, "true or false")) return error(400, *bad);
     } catch (const std::invalid_argument& e) {
         return error(400, e.what());
     }

@@ -16,7 +16,9 @@ constexpr std::int64_t capture_format = 2;
 // tablet with an older one gets them anew when it opens.
 //  1: scope and key checks.
 //  2: also the date columns' (docs/capture.md).
-constexpr std::int64_t trigger_format = 2;
+//  3: the key check the keyboard's alone, so a pulled move of a row to another unit can change
+//     its scope (docs/design.md §11).
+constexpr std::int64_t trigger_format = 3;
 
 std::string capture_log_schema(const std::string& table);
 

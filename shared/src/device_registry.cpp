@@ -35,6 +35,10 @@ bool device::reads(const std::string& unit) const {
            std::find(units.begin(), units.end(), unit) != units.end();
 }
 
+std::vector<std::string> device::read_units() const {
+    return units.empty() ? std::vector<std::string>{scope} : units;
+}
+
 bool device::writes(const std::string& unit) const {
     return reads(unit) || std::find(held_units.begin(), held_units.end(), unit) != held_units.end();
 }

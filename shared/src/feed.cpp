@@ -87,7 +87,7 @@ std::uint64_t emissions::for_device(const device& d) const {
             top = std::max(top, seq);
         return top;
     }
-    for (const auto& unit : d.units.empty() ? std::vector<std::string>{d.scope} : d.units)
+    for (const auto& unit : d.read_units())
         if (auto it = scopes.find(unit); it != scopes.end()) top = std::max(top, it->second);
     return top;
 }

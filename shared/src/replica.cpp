@@ -249,8 +249,9 @@ void replica::install_triggers(const table_def& t) {
         key_columns += ", " + scope_col;
         key_changed += " OR " + scope_new + " IS NOT " + scope_old;
     }
+    // The keyboard's rule: the library's own writes (capture off) move a row to another unit.
     db_->exec("CREATE TRIGGER " + quote_ident(prefix + "_key") + " BEFORE UPDATE OF " +
-              key_columns + " ON " + tq + " WHEN " + key_changed +
+              key_columns + " ON " + tq + " WHEN noi_capture_on() AND (" + key_changed + ")" +
               " BEGIN SELECT RAISE(ABORT, 'noi: the id and the scope of a synced row never "
               "change; insert a new row and delete the old one instead'); END");
 }

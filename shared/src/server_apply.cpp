@@ -20,6 +20,11 @@
 namespace noi {
 namespace {
 
+// A row's first version: its insert, the change that carries the scope it is placed by.
+bool inserts(const proto::row_change& r) {
+    return r.exists && r.exists->alive && !r.exists->base;
+}
+
 bool carries_column(const std::vector<std::size_t>& columns, std::size_t column) {
     return std::find(columns.begin(), columns.end(), column) != columns.end();
 }
@@ -110,16 +115,15 @@ std::optional<proto::reject_reason> sqlite_store::validate(const device& d, cons
     }
     // A tablet places a row by its scope cell, which only the row's insert carries: a first
     // insert without it would be stored where no tablet ever shows it.
-    if (r.exists && r.exists->alive && !r.exists->base && !carries_column(columns, *def->scope)) {
+    if (inserts(r) && !carries_column(columns, *def->scope)) {
         why = "the new row " + r.id + " carries no " + def->columns[*def->scope].name +
               " cell; an insert must send its commune code as a cell";
         return reject_reason::missing_scope;
     }
     // A tablet may send its edit of a row moved away from its unit, made before it heard (an
     // edit: an insert of the row's id is another record's, and stays refused).
-    const bool insert = r.exists && r.exists->alive && !r.exists->base;
     const auto left = [&] {
-        if (insert) return false;
+        if (inserts(r)) return false;
         const auto from = moved_from(r.table, r.id);
         return std::any_of(from.begin(), from.end(), [&](const auto& u) { return d.writes(u); });
     };
@@ -152,22 +156,24 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
     // A tablet's insert is nearly always a row the server has never seen. It is merged as new
     // without a lookup, and inserting its state, which fails on a row that has one, checks the
     // guess in the same B-tree descent; a wrong guess merges the row again, looked up.
-    const bool as_new = guess_new && !reason && r.exists && r.exists->alive && !r.exists->base;
+    const bool as_new = guess_new && !reason && inserts(r);
     std::optional<row_state> loaded;
     std::vector<value> values;
+    // The push places the row in another unit than the server's: only an edit made where the
+    // row was before it moved (noi-admin rows move) may, and it belongs to the row where it is
+    // now (its scope cell is not taken, below).
+    bool moved_away = false;
     if (def) {
         if (!as_new) loaded = store.load(r.table, r.id, def->columns.size());
         values = row_values(*def, r.id, loaded ? &*loaded : nullptr);
-        // An edit made under the unit a row was moved from (noi-admin rows move) belongs to
-        // the row where it is now.
-        const auto moved_away = [&] {
-            if (r.exists && r.exists->alive && !r.exists->base) return false;
-            const auto* from = std::get_if<std::string>(&r.scope);
-            const auto m = from ? moved_from(r.table, r.id) : std::vector<std::string>{};
-            return std::find(m.begin(), m.end(), from ? *from : std::string()) != m.end();
+        moved_away =
+            def->scope && loaded && !is_null(values[*def->scope]) && values[*def->scope] != r.scope;
+        const auto left_there = [&] {
+            const auto* there = std::get_if<std::string>(&r.scope);
+            const auto from = there ? moved_from(r.table, r.id) : std::vector<std::string>{};
+            return there && std::find(from.begin(), from.end(), *there) != from.end();
         };
-        if (!reason && def->scope && loaded && !is_null(values[*def->scope]) &&
-            values[*def->scope] != r.scope && !moved_away()) {
+        if (!reason && moved_away && (inserts(r) || !left_there())) {
             reason = proto::reject_reason::scope_changed;
             why = "row " + r.id + " cannot take commune " +
                   (std::holds_alternative<std::string>(r.scope) ? std::get<std::string>(r.scope)
@@ -244,9 +250,7 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         if (v.hlc <= limit) inc.seen.push_back(v);
     inc.existence_base = seen_base(r.existence_base);
     inc.cells.reserve(r.cells.size());
-    // An edit made where a row was before it moved (noi-admin rows move) keeps the row where it
-    // is: its scope cell, a stale insert's too, is not taken.
-    const bool moved_away = def->scope && loaded && values[*def->scope] != r.scope;
+    // A row moved away stays where it is: a scope cell sent with the unit it left is not taken.
     for (std::size_t k = 0; k < r.cells.size(); ++k)
         if (!moved_away || columns[k] != *def->scope)
             inc.cells.push_back(

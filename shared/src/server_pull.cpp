@@ -44,7 +44,7 @@ proto::changes sqlite_store::pull(const device& d, const proto::pull& p,
     // and sorts them before the LIMIT, which made a bootstrap quadratic. Dead entries and
     // others' answers are outside the ranges (partial indexes), so no pull pages through them.
     // A unit merged into the device's reads its own range (docs/design.md §11).
-    const auto& units = d.units.empty() ? std::vector<std::string>{d.scope} : d.units;
+    const auto units = d.read_units();
     std::string sql;
     if (all) {
         sql = "SELECT seq, tbl, id, site, 0 FROM noi_feed WHERE seq > ?1 AND dead IS NULL AND "

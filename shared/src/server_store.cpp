@@ -210,8 +210,8 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
     save_wall_high();
     w.scope = d.scope;
     w.scope_version = d.scope_version;
-    if (d.units.size() > 1 || (d.units.size() == 1 && d.units.front() != d.scope))
-        w.units = d.units;
+    // The units start with the scope: only one that units were merged into says more.
+    if (d.units.size() > 1) w.units = d.units;
     w.epoch = epoch();
     w.acked_seq = binding.acked;
     w.rejections = quarantine_->after(h.site, confirmed);

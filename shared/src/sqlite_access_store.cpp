@@ -1,4 +1,6 @@
 #include "sqlite_access_store.hpp"
+#include "unit_list.hpp"
+#include "unit_registry.hpp"
 
 #include <algorithm>
 
@@ -12,12 +14,7 @@ std::string_view kind_text(token_kind k) {
 account read_account(const statement& st) {
     account a{st.column_text(0),     st.column_text(1), {},
               st.column_int(3) != 0, st.column_int(4),  st.column_int(5) != 0};
-    std::string list = st.column_text(2);
-    for (std::size_t at = 0; at < list.size();) {
-        auto comma = list.find(',', at);
-        a.communes.push_back(list.substr(at, comma == std::string::npos ? comma : comma - at));
-        at = comma == std::string::npos ? list.size() : comma + 1;
-    }
+    a.communes = split_units(st.column_text(2));
     return a;
 }
 
@@ -54,9 +51,7 @@ void sqlite_access_store::drop_device_tokens(const std::string& device_id) {
 }
 
 void sqlite_access_store::add_account(const account& a) {
-    std::string list;
-    for (const auto& c : a.communes)
-        list += (list.empty() ? "" : ",") + c;
+    const auto list = join_units(a.communes);
     auto& st = db_.cached(
         "INSERT INTO noi_accounts(name, role, communes, created_at) VALUES (?1, ?2, ?3, ?4)");
     st.bind(1, a.name).bind(2, a.role).bind(3, list).bind(4, rep_.clock().wall_ms());
@@ -73,18 +68,12 @@ std::optional<account> sqlite_access_store::find_account(const std::string& name
     st.reset();
     if (!a) return a;
     // An account given a unit reads the units merged into it too (docs/design.md §11).
-    auto& members = db_.cached(
-        "WITH RECURSIVE m(u) AS (SELECT ?1 UNION SELECT l.old_unit FROM noi_lineage l JOIN m ON "
-        "l.new_unit = m.u WHERE l.share = 'whole') SELECT u FROM m WHERE u <> ?1");
+    unit_registry units(db_);
     const auto given = a->communes;
-    for (const auto& unit : given) {
-        members.bind(1, unit);
-        while (members.step())
-            if (auto m = members.column_text(0);
-                std::find(a->communes.begin(), a->communes.end(), m) == a->communes.end())
+    for (const auto& unit : given)
+        for (auto& m : units.members(unit))
+            if (std::find(a->communes.begin(), a->communes.end(), m) == a->communes.end())
                 a->communes.push_back(std::move(m));
-        members.reset();
-    }
     return a;
 }
 

@@ -43,19 +43,20 @@ std::unique_ptr<tablet> tablet::open(const std::string& path, const wall_clock& 
 // Releases before the runner kept their own marks (capture_format, trigger_format): a step
 // checks its mark, so a tablet that made the change already is not changed again.
 std::vector<migration> tablet::migrations() {
+    const auto triggers = [this](database&) {
+        if (rep_->meta_int("trigger_format", 1) < trigger_format) rep_->reinstall_triggers();
+    };
     return {{2,
              [this](database&) {
                  if (rep_->meta_int("capture_format", 1) < capture_format) upgrade_capture();
              }},
-            {3,
-             [this](database&) {
-                 if (rep_->meta_int("trigger_format", 1) < trigger_format)
-                     rep_->reinstall_triggers();
-             }},
-            // Rows moved away to another unit that wait for a pending edit (docs/design.md §11).
-            {4, [](database& db) {
+            {3, triggers},
+            // Rows moved away to another unit (docs/design.md §11): those that wait for a
+            // pending edit, and the key check that lets a pulled move change a row's scope.
+            {4, [triggers](database& db) {
                  db.exec("CREATE TABLE IF NOT EXISTS noi_departed (tbl TEXT NOT NULL, id TEXT NOT "
                          "NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID");
+                 triggers(db);
              }}};
 }
 
@@ -511,11 +512,6 @@ void tablet::apply_changes(const proto::changes& c) {
             wait.bind(1, r.table).bind(2, r.id);
             wait.run();
         }
-        // A row whose unit changed is written again rather than updated: a row's scope never
-        // changes at the keyboard, and the table's key trigger says so to any update of it.
-        if (in_table && out.in_table && def->scope &&
-            (*in_table)[*def->scope] != values[*def->scope])
-            io.remove(r.id);
         if (out.in_table)
             io.upsert(r.id, values);
         else if (in_table)

@@ -34,6 +34,8 @@ struct device {
     // tablet has learned a move (a HELLO naming the new scope), then none beyond `units`.
     std::vector<std::string> held_units = {};
     bool reads(const std::string& unit) const;
+    // The units it reads: `units`, or its scope alone for a device made without them.
+    std::vector<std::string> read_units() const;
     bool writes(const std::string& unit) const;
 };
 
