@@ -45,7 +45,8 @@ struct upgrade : test::server_process {
 
 // The same check on each earlier release's fixture, all made by the same script
 // (tests/fixtures/release-*/make.sh): b3f6042, before the format runner; 538f624, format 8,
-// before answered rejections, dead feed entries and conflicts that keep their authors.
+// before answered rejections, dead feed entries and conflicts that keep their authors;
+// 131fafb, format 10, the release before units, lineage and moves (format 11).
 struct upgrade_from : upgrade, ::testing::WithParamInterface<const char*> {
     void SetUp() override {
         from = std::string(NOI_FIXTURES_DIR "/") + GetParam();
@@ -56,7 +57,8 @@ struct upgrade_from : upgrade, ::testing::WithParamInterface<const char*> {
 } // namespace
 
 INSTANTIATE_TEST_SUITE_P(releases, upgrade_from,
-                         ::testing::Values("release-b3f6042", "release-538f624"),
+                         ::testing::Values("release-b3f6042", "release-538f624",
+                                           "release-131fafb"),
                          [](const auto& info) { return std::string(info.param).substr(8); });
 
 TEST_P(upgrade_from, a_server_and_tablets_of_an_earlier_release_are_served_and_lose_nothing) {
