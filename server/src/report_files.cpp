@@ -35,8 +35,10 @@ std::string total_label(const json& report, const std::string& province, const c
     const auto limited = report.find("limited_to");
     if (limited == report.end() || !limited->is_array()) return province;
     std::string codes;
-    for (const auto& c : *limited)
-        codes += (codes.empty() ? "" : " ") + c.get<std::string>();
+    for (const auto& c : *limited) {
+        if (!codes.empty()) codes += ' ';
+        codes += c.get<std::string>();
+    }
     return shown + codes;
 }
 

@@ -40,7 +40,8 @@ server_session::reply server_session::answer(const proto::message& m) {
         reply out;
         auto r = store_.push(device_, *site_, *p, &out.emitted);
         if (auto* e = std::get_if<proto::error>(&r)) return refuse(std::move(*e));
-        out.send.push_back(std::get<proto::push_ack>(std::move(r)));
+        out.send.emplace_back(std::in_place_type<proto::push_ack>,
+                              std::get<proto::push_ack>(std::move(r)));
         return out;
     }
     if (const auto* p = std::get_if<proto::pull>(&m)) {

@@ -32,9 +32,9 @@ TEST_F(chaos, a_server_killed_twenty_times_while_tablets_push_and_pull_loses_and
     constexpr int tablets = 3, kills = 20;
     std::vector<std::unique_ptr<test::test_tablet>> ts;
     for (int i = 0; i < tablets; ++i)
-        ts.push_back(
-            std::make_unique<test::test_tablet>(dir.file("t" + std::to_string(i) + ".db"), url,
-                                                enrol("01849")["token"].get<std::string>()));
+        ts.push_back(std::make_unique<test::test_tablet>(
+            dir.file(std::string("t").append(std::to_string(i)).append(".db")), url,
+            enrol("01849")["token"].get<std::string>()));
     std::atomic<bool> stop{false};
     std::vector<int> written(tablets, 0);
     std::vector<std::thread> workers;

@@ -57,8 +57,7 @@ struct upgrade_from : upgrade, ::testing::WithParamInterface<const char*> {
 } // namespace
 
 INSTANTIATE_TEST_SUITE_P(releases, upgrade_from,
-                         ::testing::Values("release-b3f6042", "release-538f624",
-                                           "release-131fafb"),
+                         ::testing::Values("release-b3f6042", "release-538f624", "release-131fafb"),
                          [](const auto& info) { return std::string(info.param).substr(8); });
 
 TEST_P(upgrade_from, a_server_and_tablets_of_an_earlier_release_are_served_and_lose_nothing) {

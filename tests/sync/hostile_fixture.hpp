@@ -16,7 +16,7 @@ struct hostile_fixture : ::testing::Test {
     temp_dir dir;
     manual_clock wall{1'700'000'000'000};
     std::unique_ptr<sqlite_store> server =
-        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06"});
+        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06", {}});
     device dev_a{"tab-a", "01849", "Xã A"}, dev_b{"tab-b", "01852", "Xã B"};
     site_id site_a{}, site_b{};
     std::uint64_t seq_a = 0;

@@ -107,7 +107,7 @@ struct map_fixture : ::testing::Test {
     test::temp_dir dir;
     manual_clock wall{1'735'000'000'000}; // December 2024
     std::unique_ptr<sqlite_store> server =
-        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06"});
+        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06", {}});
     std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall, {2});
     std::unique_ptr<tablet> b = tablet::create(dir.file("b.db"), wall, {3});
     std::unique_ptr<tablet> c = tablet::create(dir.file("c.db"), wall, {4});

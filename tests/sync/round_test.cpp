@@ -25,7 +25,7 @@ struct round_fixture : ::testing::Test {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
     std::unique_ptr<sqlite_store> server =
-        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06"});
+        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06", {}});
     device dev_a{"tab-a", "01849", "Xã A, máy 1"}, dev_a2{"tab-a2", "01849", "Xã A, máy 2"},
         dev_b{"tab-b", "01852", "Xã B"}, province{"prov", "*", "Tỉnh"};
     std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall, {2});
@@ -227,7 +227,7 @@ TEST_F(round_fixture, audit_records_of_older_databases_still_read) {
         flat.push_back(c.column);
         flat.push_back(c.old_value);
         flat.push_back(c.new_value);
-        flat.push_back(static_cast<std::int64_t>(first ? c.ver.hlc : 0));
+        flat.emplace_back(std::in_place_type<std::int64_t>, first ? c.ver.hlc : 0);
         flat.push_back(first ? value(blob{{c.ver.site.begin(), c.ver.site.end()}}) : value{});
         flat.emplace_back();
         flat.emplace_back();
@@ -475,7 +475,7 @@ TEST_F(round_fixture, a_new_server_epoch_makes_the_tablet_repush_and_pull_from_z
     // Restore an old backup: a fresh server that knows the device but not the data.
     server.reset();
     test::temp_dir other;
-    server = sqlite_store::create(other.file("restored.db"), wall, {11}, {}, {"06"});
+    server = sqlite_store::create(other.file("restored.db"), wall, {11}, {}, {"06", {}});
     server->add_device(dev_a);
     sync(*a, dev_a);
     EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE summary = 'giữ lại'"), 1);

@@ -48,7 +48,7 @@ struct schema_versions : ::testing::Test {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
     std::unique_ptr<sqlite_store> server =
-        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06"});
+        sqlite_store::create(dir.file("server.db"), wall, {1}, {}, {"06", {}});
     device dev_a{"tab-a", "01849", "Xã A, máy 1"}, dev_a2{"tab-a2", "01849", "Xã A, máy 2"};
     std::unique_ptr<tablet> a = tablet::create(dir.file("a.db"), wall, {2});
     std::unique_ptr<tablet> a2 = tablet::create(dir.file("a2.db"), wall, {3});
@@ -264,7 +264,7 @@ TEST_F(schema_versions, a_server_behind_its_tablet_refuses_it_and_the_tablet_kee
     a->exec("INSERT INTO militia_member(id, commune_code, full_name) VALUES ('m1', '01849', 'An')");
     // The server is restored from a backup taken before version 2.
     server.reset();
-    server = sqlite_store::create(dir.file("old-server.db"), wall, {7}, {}, {"06"});
+    server = sqlite_store::create(dir.file("old-server.db"), wall, {7}, {}, {"06", {}});
     server->add_device(dev_a);
     auto r = sync(*a, dev_a, false);
     ASSERT_TRUE(r.error.has_value());

@@ -172,7 +172,7 @@ TEST_P(store_contract, requests_not_committed_leave_nothing) {
 const store_kind kinds[] = {
     {"sqlite",
      [](const std::string& dir, const wall_clock& wall) {
-         return sqlite_store::create(dir + "/server.db", wall, {1}, {}, {"06"});
+         return sqlite_store::create(dir + "/server.db", wall, {1}, {}, {"06", {}});
      }},
 };
 

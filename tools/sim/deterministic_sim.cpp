@@ -121,7 +121,7 @@ private:
     void setup() {
         server_path_ = opt_.dir + "/server.db";
         // Bắc Kạn before the reform: the simulation merges and moves across it.
-        server_ = sqlite_store::create(server_path_, server_wall_, {rng_()}, {}, {"06"});
+        server_ = sqlite_store::create(server_path_, server_wall_, {rng_()}, {}, {"06", {}});
         arm_server();
         const std::string communes[] = {"01849", "01852"};
         for (const auto& c : communes)

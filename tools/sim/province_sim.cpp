@@ -226,19 +226,19 @@ private:
     bool exec(sim_tablet& s, const std::string& sql, const std::vector<value>& args) {
         std::string line = sql;
         for (const auto& a : args)
-            line += "|" + std::visit(
-                              [](const auto& x) -> std::string {
-                                  using T = std::decay_t<decltype(x)>;
-                                  if constexpr (std::is_same_v<T, std::monostate>)
-                                      return "null";
-                                  else if constexpr (std::is_same_v<T, std::string>)
-                                      return x;
-                                  else if constexpr (std::is_same_v<T, blob>)
-                                      return "blob";
-                                  else
-                                      return std::to_string(x);
-                              },
-                              a);
+            line.append("|").append(std::visit(
+                [](const auto& x) -> std::string {
+                    using T = std::decay_t<decltype(x)>;
+                    if constexpr (std::is_same_v<T, std::monostate>)
+                        return "null";
+                    else if constexpr (std::is_same_v<T, std::string>)
+                        return x;
+                    else if constexpr (std::is_same_v<T, blob>)
+                        return "blob";
+                    else
+                        return std::to_string(x);
+                },
+                a));
         for (unsigned char ch : line)
             digest_ = (digest_ ^ ch) * 1099511628211ull;
         try {
