@@ -115,6 +115,10 @@ int main(int argc, char** argv) {
     serve->add_option("--tls-key", key, "PEM private key of the certificate");
     serve->add_flag("--behind-tls-proxy", behind_proxy,
                     "A proxy in front terminates TLS: allow plain listening beyond loopback");
+    bool shared = false;
+    serve->add_flag("--shared", shared,
+                    "Let other noi-server processes started with --shared serve the same data "
+                    "directory at once (on this machine): a tablet may sync through any of them");
     serve->add_option("--threads", threads, "Network threads")
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
@@ -249,6 +253,7 @@ int main(int argc, char** argv) {
         cfg.tls_cert = cert;
         cfg.tls_key = key;
         cfg.behind_tls_proxy = behind_proxy;
+        cfg.shared_data = shared;
         cfg.threads = threads;
         cfg.deflate = deflate;
         cfg.auth_failures_per_minute = auth_failures;

@@ -15,13 +15,13 @@
 
 namespace noi::server {
 
-data_dir_lock::data_dir_lock(const std::string& dir) {
+data_dir_lock::data_dir_lock(const std::string& dir, bool shared) {
     const auto path = dir + "/lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0)
         throw sync_error(errc::refused, "cannot open " + path + ": " + std::strerror(errno) +
                                             "; check the data directory's permissions");
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd_, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
         char pid[32] = {};
         auto n = ::pread(fd_, pid, sizeof pid - 1, 0);
         ::close(fd_);
@@ -31,7 +31,14 @@ data_dir_lock::data_dir_lock(const std::string& dir) {
             holder.pop_back();
         throw sync_error(errc::refused,
                          "another noi-server" + (holder.empty() ? "" : " (pid " + holder + ")") +
-                             " is using " + dir + "; stop it first, or choose another directory");
+                             " is using " + dir +
+                             "; stop it first, or choose another directory (servers share a "
+                             "directory only when every one of them is started with --shared)");
+    }
+    // The file names one holder: the exclusive one, or the first of those sharing it.
+    if (shared) {
+        struct stat st {};
+        if (::fstat(fd_, &st) == 0 && st.st_size > 0) return;
     }
     const auto pid = std::to_string(::getpid()) + "\n";
     if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0)

@@ -1,6 +1,8 @@
-// One server process per data directory: `serve` and `repair-clock` hold an exclusive lock on
-// DIR/lock while they run, so a second one on the same directory is refused at once instead of
-// writing beside the first. The lock goes with the process (flock), also on SIGKILL.
+// One server process per data directory: `serve`, `restore` and `repair-clock` hold an exclusive
+// lock on DIR/lock while they run, so a second one on the same directory is refused at once
+// instead of writing beside the first. `serve --shared` holds it shared instead: servers that
+// all say so serve one directory together, and each of the others is still refused while any of
+// them runs. The lock goes with the process (flock), also on SIGKILL.
 #pragma once
 
 #include <optional>
@@ -11,7 +13,7 @@ namespace noi::server {
 class data_dir_lock {
 public:
     // Throws sync_error(refused) naming the holder's pid when another process holds it.
-    explicit data_dir_lock(const std::string& dir);
+    explicit data_dir_lock(const std::string& dir, bool shared = false);
     ~data_dir_lock();
     data_dir_lock(const data_dir_lock&) = delete;
     data_dir_lock& operator=(const data_dir_lock&) = delete;

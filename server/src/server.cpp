@@ -130,6 +130,28 @@ struct server::impl {
     // stop() ends it with the io_context.
     asio::steady_timer held_back_timer{ioc};
 
+    // A shared server: the writes of the other processes reach this one's sessions as NOTIFY,
+    // and the others hear that this one is alive (its sessions' claims hold).
+    asio::steady_timer others_timer{ioc}, beat_timer{ioc};
+
+    void tell_others_writes() {
+        others_timer.expires_after(cfg.others_poll);
+        others_timer.async_wait([this](beast::error_code ec) {
+            if (ec) return;
+            state->notify_others_writes();
+            tell_others_writes();
+        });
+    }
+
+    void beat() {
+        beat_timer.expires_after(std::chrono::seconds(10));
+        beat_timer.async_wait([this](beast::error_code ec) {
+            if (ec) return;
+            state->db([](server_store& s, auth_store&) { s.keep_alive(); });
+            beat();
+        });
+    }
+
     void tell_held_back_lines() {
         held_back_timer.expires_after(std::chrono::seconds(10));
         held_back_timer.async_wait([this](beast::error_code ec) {
@@ -158,7 +180,7 @@ struct server::impl {
             throw sync_error(errc::not_a_replica,
                              cfg.data_dir +
                                  " holds no Nối server; create one with noi-server init");
-        lock.emplace(cfg.data_dir);
+        lock.emplace(cfg.data_dir, cfg.shared_data);
         if (auto was = restrict_dir_to_owner(cfg.data_dir))
             spdlog::info("made {} readable by its owner only (it was {:o})", cfg.data_dir, *was);
         check_restored(cfg.data_dir);
@@ -166,6 +188,10 @@ struct server::impl {
         lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, &this->tls);
         lst->run();
         tell_held_back_lines();
+        if (cfg.shared_data) {
+            tell_others_writes();
+            beat();
+        }
     }
 };
 

@@ -48,6 +48,7 @@ server_state::server_state(const server_config& cfg)
     auth_ = std::make_unique<auth_store>(*store_);
     db_thread_ = std::thread([this] { db_ioc_.run(); });
     reader_ = sqlite_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    others_seen_ = reader_->committed_head();
     read_thread_ = std::thread([this] { read_ioc_.run(); });
 }
 
@@ -259,6 +260,15 @@ void server_state::notify(const emissions& emitted, const sync_connection* excep
     }
     for (auto& [s, seq] : targets)
         s->send_notify(seq);
+}
+
+void server_state::notify_others_writes() {
+    read([this](server_store& s) {
+        const auto head = s.committed_head();
+        if (head <= others_seen_) return;
+        notify(s.emitted_since(others_seen_), nullptr);
+        others_seen_ = head;
+    });
 }
 
 void server_state::close_device(const std::string& device_id) {

@@ -143,6 +143,10 @@ public:
     void leave(sync_connection* s);
     // Tells each live session whose scope received data, with its scope's newest sequence.
     void notify(const emissions& emitted, const sync_connection* except);
+    // A shared data directory (server_config::shared_data): NOTIFYs the live sessions of what
+    // was committed since the last look, by any process. This process's own pushes are told
+    // again then, which a tablet already at that sequence ignores. Thread-safe.
+    void notify_others_writes();
     void close_device(const std::string& device_id);
     // Shutdown: every live session sends a close frame.
     void close_all();
@@ -184,6 +188,7 @@ private:
     asio::io_context read_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> read_work_;
     std::unique_ptr<server_store> reader_;
+    std::uint64_t others_seen_ = 0; // notify_others_writes' last look, on the reader thread
     std::thread read_thread_;
     void drain_group();
 

@@ -56,6 +56,9 @@ private:
 
     std::size_t unsent_bytes_ = 0;
     bool request_in_flight_ = true; // until the session's core exists
+    // The newest sequence this session was told of, or that was committed when it began: a
+    // NOTIFY at or below it says nothing new (a shared server tells its own pushes again).
+    std::uint64_t notified_ = 0;
     bool read_in_flight_ = false;
     // When the device's request rate lets this session read its next request.
     std::chrono::steady_clock::time_point next_read_at_{};

@@ -47,7 +47,9 @@ template <class Stream> void websocket_session<Stream>::on_accept(beast::error_c
     auto self = this->shared_from_this();
     state_.db([self](server_store& store, auth_store&) {
         self->core_ = std::make_shared<server_session>(store, self->dev_);
-        asio::post(self->ws_.get_executor(), [self] {
+        const auto head = store.server_seq();
+        asio::post(self->ws_.get_executor(), [self, head] {
+            self->notified_ = std::max(self->notified_, head);
             self->request_in_flight_ = false;
             self->maybe_read();
         });
@@ -274,9 +276,10 @@ void websocket_session<Stream>::on_answer(
 template <class Stream> void websocket_session<Stream>::send_notify(std::uint64_t server_seq) {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), server_seq] {
         // A NOTIFY only says "pull": one behind unread answers adds nothing they do not say.
-        if (self->closing_ || self->finished_ ||
+        if (self->closing_ || self->finished_ || server_seq <= self->notified_ ||
             self->unsent_bytes_ > self->state_.config().max_unsent_bytes)
             return;
+        self->notified_ = server_seq;
         self->queue(encoded(proto::notify{server_seq}));
     });
 }

@@ -234,8 +234,30 @@ bool database::in_transaction() const {
     return sqlite3_get_autocommit(db_) == 0;
 }
 
+void database::begin_write() {
+    exec("BEGIN IMMEDIATE");
+    if (!write_locked_) return;
+    try {
+        write_locked_();
+    } catch (...) {
+        if (in_transaction()) exec("ROLLBACK");
+        throw;
+    }
+}
+
+std::int64_t database::data_version() {
+    auto& st = cached("PRAGMA data_version");
+    st.step();
+    const auto v = st.column_int(0);
+    st.reset();
+    return v;
+}
+
 transaction::transaction(database& db) : db_(db), nested_(db.in_transaction()) {
-    db_.exec(nested_ ? "SAVEPOINT noi_part" : "BEGIN IMMEDIATE");
+    if (nested_)
+        db_.exec("SAVEPOINT noi_part");
+    else
+        db_.begin_write();
 }
 
 transaction::~transaction() {

@@ -7,8 +7,13 @@
 namespace noi {
 
 feed::feed(database& db) : db_(db) {
-    auto st = db_.prepare("SELECT coalesce(max(seq), 0) FROM noi_feed");
+    reload();
+}
+
+void feed::reload() {
+    auto& st = db_.cached("SELECT coalesce(max(seq), 0) FROM noi_feed");
     if (st.step()) seq_ = static_cast<std::uint64_t>(st.column_int(0));
+    st.reset();
 }
 
 void feed::record(std::uint64_t seq, const std::string& table, const std::string& id,

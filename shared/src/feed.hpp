@@ -33,6 +33,8 @@ void stamp_all(row_state& st, std::uint64_t seq);
 class feed {
 public:
     explicit feed(database& db);
+    // Reads the head again: another connection committed entries (sqlite_store::catch_up).
+    void reload();
 
     std::uint64_t head() const { return seq_; }
     std::uint64_t next() { return ++seq_; }

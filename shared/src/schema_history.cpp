@@ -27,6 +27,9 @@ std::string additions(const schema& current, const schema& next) {
 } // namespace
 
 schema_version_record sqlite_store::apply_schema(const schema& next, const std::string& by) {
+    schema_adoption adopting(*rep_);
+    // Checked against the schema of this transaction: another process may have published one.
+    transaction tx(rep_->db());
     const auto& current = rep_->tables();
     if (next.version != current.version + 1)
         throw sync_error(errc::schema, "the schema is at version " +
@@ -38,8 +41,6 @@ schema_version_record sqlite_store::apply_schema(const schema& next, const std::
     check_additive(current, next);
     schema_version_record rec{next.version, now_ms(), by, committed_head(),
                               additions(current, next)};
-    schema_adoption adopting(*rep_);
-    transaction tx(rep_->db());
     rep_->adopt_schema(next);
     auto& st = rep_->db().cached("INSERT INTO noi_schema_history(version, applied_at, applied_by, "
                                  "feed_head, changes) VALUES (?1, ?2, ?3, ?4, ?5)");

@@ -73,6 +73,15 @@ CREATE TABLE IF NOT EXISTS noi_row_moves (id INTEGER PRIMARY KEY, tbl TEXT NOT N
 CREATE INDEX IF NOT EXISTS noi_row_moves_row ON noi_row_moves (tbl, row_id);
 )sql";
 
+// Format 12: the processes serving the store and the sites they have a session of
+// (live_sites.hpp), so that two processes never both admit one replica.
+constexpr const char* live_site_tables = R"sql(
+CREATE TABLE IF NOT EXISTS noi_holders (holder TEXT PRIMARY KEY, host TEXT NOT NULL,
+  pid INTEGER NOT NULL, beat_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS noi_live_sites (site BLOB PRIMARY KEY, holder TEXT NOT NULL,
+  since INTEGER NOT NULL) WITHOUT ROWID;
+)sql";
+
 } // namespace
 
 std::vector<migration> server_migrations(std::int64_t now_ms) {
@@ -179,6 +188,7 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
                  add.run();
              }
          }},
+        {12, [](database& db) { db.exec(live_site_tables); }},
     };
 }
 

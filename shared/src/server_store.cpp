@@ -14,6 +14,7 @@
 #include "conflict_book.hpp"
 #include "device_registry.hpp"
 #include "feed.hpp"
+#include "live_sites.hpp"
 #include "quarantine_book.hpp"
 #include "server_schema.hpp"
 #include "site_bytes.hpp"
@@ -36,9 +37,26 @@ sqlite_store::sqlite_store(std::unique_ptr<replica> r, server_options so)
     audit_ = std::make_unique<audit_trail>(rep_->db(), rep_->tables());
     access_ = std::make_unique<sqlite_access_store>(*rep_);
     units_ = std::make_unique<unit_registry>(rep_->db());
+    live_ = std::make_unique<live_sites>(*rep_);
+    data_version_ = rep_->db().data_version();
+    rep_->db().on_write_lock([this] { catch_up(); });
 }
 
-sqlite_store::~sqlite_store() = default;
+sqlite_store::~sqlite_store() {
+    live_.reset();
+    rep_->db().on_write_lock({});
+}
+
+void sqlite_store::catch_up() {
+    const auto seen = rep_->db().data_version();
+    if (seen == data_version_) return;
+    data_version_ = seen;
+    feed_->reload();
+    rep_->refresh_clock();
+    wall_high_ = std::max(wall_high_, rep_->meta_int("wall_high_ms", 0));
+    saved_wall_high_ = std::max(saved_wall_high_, rep_->meta_int("wall_high_ms", 0));
+    if (rep_->refresh_schema()) audit_ = std::make_unique<audit_trail>(rep_->db(), rep_->tables());
+}
 
 namespace {
 
@@ -177,6 +195,7 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
                             "this replica's id is reserved for the server; make a new replica "
                             "with noi-client init",
                             {}};
+    transaction tx(rep_->db());
     // A server behind its tablet's schema (restored from an older backup) would refuse or
     // misplace the rows of what it lacks: the tablet keeps everything until it is fixed.
     if (h.schema_version > rep_->tables().version)
@@ -189,11 +208,10 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
                 "the newer backup or apply the schema again (noi-admin schema apply). The "
                 "tablet keeps all its data meanwhile",
             {}};
-    transaction tx(rep_->db());
     auto bound = devices_->bind(d, h.site, opt_.max_sites_per_device);
     if (auto* refused = std::get_if<proto::error>(&bound)) return *refused;
     const auto binding = std::get<device_registry::binding>(bound);
-    if (live_.count(h.site))
+    if (!live_->claim(h.site))
         return proto::error{proto::error_code::site_busy,
                             proto::condition::transient,
                             "another session of this replica is still connected; retry in a moment",
@@ -222,7 +240,7 @@ std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
     if (h.schema_version < w.schema_version)
         w.schema = proto::schema_offer{schema_since(h.schema_version), specs_of(rep_->tables())};
     tx.commit();
-    live_.insert(h.site);
+    live_->admit(h.site);
     return w;
 }
 
@@ -240,7 +258,23 @@ std::vector<value> sqlite_store::row_values(const table_def& def, const std::str
 }
 
 void sqlite_store::release(const site_id& s) {
-    live_.erase(s);
+    live_->release(s);
+}
+
+void sqlite_store::keep_alive() {
+    live_->beat();
+}
+
+emissions sqlite_store::emitted_since(std::uint64_t after) {
+    emissions out;
+    auto& st = rep_->db().cached("SELECT scope, max(seq) FROM noi_feed WHERE seq > ?1 AND dead IS "
+                                 "NULL AND only_site IS NULL GROUP BY scope");
+    st.bind(1, static_cast<std::int64_t>(after));
+    while (st.step())
+        out.add(st.column_is_null(0) ? value{} : value{st.column_text(0)},
+                static_cast<std::uint64_t>(st.column_int(1)));
+    st.reset();
+    return out;
 }
 
 // The server's time as its stamps see it: the latest its wall clock has read. A wall that

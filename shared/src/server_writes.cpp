@@ -25,6 +25,9 @@ device writer_named(const std::string& writer) {
 
 void sqlite_store::write_local(const std::string& table, const std::string& id,
                                const std::vector<value>& values, const std::string& writer) {
+    // Its own transaction (a savepoint inside a group): the state, the clock and the schema
+    // are read under the write lock (server_store.hpp, invariants 2, 5 and 7).
+    transaction tx(rep_->db());
     const auto* def = rep_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
     row_state_store store(rep_->db());
@@ -49,11 +52,13 @@ void sqlite_store::write_local(const std::string& table, const std::string& id,
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
     // A restart must stamp above this write, or the next one would lose to it.
     rep_->save_clock();
+    tx.commit();
 }
 
 void sqlite_store::write_cells(const std::string& table, const std::string& id,
                                const std::vector<std::pair<std::size_t, value>>& cells,
                                std::optional<bool> exists, const std::string& writer) {
+    transaction tx(rep_->db()); // as write_local's
     const auto* def = rep_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
     row_state_store store(rep_->db());
@@ -82,6 +87,7 @@ void sqlite_store::write_cells(const std::string& table, const std::string& id,
     auto res = apply_row(writer_named(writer), rep_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
     rep_->save_clock();
+    tx.commit();
 }
 
 std::uint64_t sqlite_store::carry_own_writes(sqlite_store& from) {

@@ -34,6 +34,7 @@ struct write_rec {
     // An insert made under a unit the tablet was of when it wrote (docs/design.md §11): never
     // to be quarantined for its scope, whatever moved or merged since.
     bool valid_scope = false;
+    std::string scope = {}; // the insert's unit
 };
 
 struct sim_tablet {
@@ -122,6 +123,7 @@ private:
         server_path_ = opt_.dir + "/server.db";
         // Bắc Kạn before the reform: the simulation merges and moves across it.
         server_ = sqlite_store::create(server_path_, server_wall_, {rng_()}, {}, {"06", {}});
+        if (opt_.two_servers) other_ = sqlite_store::open(server_path_, server_wall_, {rng_()});
         arm_server();
         const std::string communes[] = {"01849", "01852"};
         for (const auto& c : communes)
@@ -251,7 +253,7 @@ private:
                 if (reply.close) return;
             }
         } catch (const server_crash&) {
-            reopen_server();
+            reopen_server(server_);
         }
         if (chance(0.5)) hostile_conflict_flood();
     }
@@ -285,7 +287,7 @@ private:
             else
                 summary_.hostile_refused++;
         } catch (const server_crash&) {
-            reopen_server();
+            reopen_server(server_);
         }
     }
 
@@ -334,7 +336,7 @@ private:
             group->commit();
             summary_.device_moves++;
         } catch (const server_crash&) {
-            reopen_server();
+            reopen_server(server_);
         }
     }
 
@@ -351,7 +353,7 @@ private:
             group->commit();
             summary_.reference_edits++;
         } catch (const server_crash&) {
-            reopen_server();
+            reopen_server(server_);
         }
     }
 
@@ -408,10 +410,14 @@ private:
     }
     void arm_server() {
         // The outer round of a nested one holds the server open: no server crash in between.
-        server_->rep().set_fault_hook([this](std::string_view) {
-            if (faults_ && !nested_ && chance(opt_.crash_rate)) throw server_crash{};
-        });
+        for (auto* s : {server_.get(), other_.get()})
+            if (s)
+                s->rep().set_fault_hook([this](std::string_view) {
+                    if (faults_ && !nested_ && chance(opt_.crash_rate)) throw server_crash{};
+                });
     }
+    // The instance a round goes through.
+    std::unique_ptr<sqlite_store>& via() { return other_ && chance(0.5) ? other_ : server_; }
 
     void reopen_tablet(std::size_t i) {
         auto& s = tabs_[i];
@@ -420,9 +426,9 @@ private:
         arm_tablet(i);
         summary_.tablet_crashes++;
     }
-    void reopen_server() {
-        server_.reset();
-        server_ = sqlite_store::open(server_path_, server_wall_, {rng_()});
+    void reopen_server(std::unique_ptr<sqlite_store>& crashed) {
+        crashed.reset();
+        crashed = sqlite_store::open(server_path_, server_wall_, {rng_()});
         arm_server();
         summary_.server_crashes++;
     }
@@ -516,7 +522,7 @@ private:
                 st.step();
                 // An insert writes every column of the row.
                 const auto* def = s.t->rep().tables().find(table);
-                log_.push_back({i, table, id, exists_col, std::int64_t{1}, valid_scope});
+                log_.push_back({i, table, id, exists_col, std::int64_t{1}, valid_scope, commune});
                 for (const auto& col : def->columns) {
                     value v;
                     if (col.name == "commune_code") v = commune;
@@ -573,8 +579,9 @@ private:
             };
         }
         summary_.rounds++;
+        auto& through = via();
         try {
-            auto r = sync_once(*s.t, *server_, *server_->find_device(s.dev.id), co, f);
+            auto r = sync_once(*s.t, *through, *through->find_device(s.dev.id), co, f);
             summary_.bytes += r.bytes;
             summary_.cuts += r.cut;
             summary_.completed_rounds += r.done;
@@ -586,7 +593,7 @@ private:
             reopen_tablet(i);
             last_done_ = false;
         } catch (const server_crash&) {
-            reopen_server();
+            reopen_server(through);
             last_done_ = false;
         }
     }
@@ -597,12 +604,13 @@ private:
         if (s.history.empty()) return;
         const auto& msgs = s.history[pick(s.history.size())];
         summary_.replays++;
+        auto& through = via();
         try {
-            server_session ghost(*server_, *server_->find_device(s.dev.id));
+            server_session ghost(*through, *through->find_device(s.dev.id));
             for (const auto& m : msgs)
                 if (ghost.on_message(m).close) break;
         } catch (const server_crash&) {
-            reopen_server();
+            reopen_server(through);
         }
     }
 
@@ -620,7 +628,7 @@ private:
         else if (roll < 95)
             reopen_tablet(i);
         else if (roll < 96)
-            reopen_server();
+            reopen_server(server_);
         else if (roll < 97 && opt_.hostile)
             hostile_round();
         else if (roll < 98)
@@ -747,12 +755,17 @@ private:
     // §11: no write made under a unit the tablet was of when it wrote is quarantined for its
     // scope, whatever moved or merged before it reached the server.
     void check_valid_writes_taken() {
-        std::set<std::tuple<std::string, std::string, std::string>> refused;
+        // By the row's unit too: a tablet may insert a shared id under a wrong unit (refused)
+        // and later under its own.
+        std::set<std::tuple<std::string, std::string, std::string, std::string>> refused;
         for (const auto& q : server_->quarantine())
-            if (q.reason == proto::reject_reason::out_of_scope)
-                refused.insert({q.device_id, q.table, q.row_id});
+            if (q.reason == proto::reject_reason::out_of_scope) {
+                const auto row = server_->quarantined_row(q.id);
+                const auto* unit = row ? std::get_if<std::string>(&row->scope) : nullptr;
+                refused.insert({q.device_id, q.table, q.row_id, unit ? *unit : ""});
+            }
         for (const auto& w : log_)
-            if (w.valid_scope && refused.count({tabs_[w.tablet].dev.id, w.table, w.id}))
+            if (w.valid_scope && refused.count({tabs_[w.tablet].dev.id, w.table, w.id, w.scope}))
                 problem("row " + w.id + " of " + w.table + ", written by tablet " +
                         std::to_string(w.tablet) +
                         " under a unit it was of, was quarantined as "
@@ -956,7 +969,7 @@ private:
     site_id hostile_site_{}, hostile_site2_{};
     std::uint64_t hostile_seq_ = 0, hostile_acked_ = 0, hostile2_acked_ = 0;
     std::string server_path_;
-    std::unique_ptr<sqlite_store> server_;
+    std::unique_ptr<sqlite_store> server_, other_; // other_: the second instance, or none
     std::vector<sim_tablet> tabs_;
     std::vector<write_rec> log_;
     sim_summary summary_;

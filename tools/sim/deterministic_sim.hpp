@@ -31,6 +31,9 @@ struct sim_options {
     // The map changes while tablets are offline with pending writes (docs/design.md §11): once
     // a commune merges into a new unit, and devices and records move between communes.
     bool map_changes = true;
+    // A second server instance on the same database, as a second noi-server process serving
+    // the directory (serve --shared): each round goes through one of the two, chosen by seed.
+    bool two_servers = true;
 };
 
 struct sim_summary {

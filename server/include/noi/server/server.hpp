@@ -61,6 +61,12 @@ struct server_config {
     std::size_t max_pending_password_checks = 8;
     // A web console session ends after this long without a request.
     std::chrono::seconds console_idle{30 * 60};
+    // Other noi-server processes started with it may serve the same data directory at once
+    // (noi-server serve --shared): each tells its sessions of the others' writes, and a replica
+    // has one session among them all (server_store.hpp, invariants 1 and 3).
+    bool shared_data = false;
+    // How often a shared server looks for the others' writes to NOTIFY its sessions of.
+    std::chrono::milliseconds others_poll{200};
 };
 
 // Creates a server in dir (made if missing): the database with the default schema and the

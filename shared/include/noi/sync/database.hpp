@@ -5,6 +5,7 @@
 #include <noi/protocol/types.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -76,6 +77,14 @@ public:
     std::int64_t last_insert_rowid() const;
     // False once SQLite has rolled a transaction back by itself (a full disk, for one).
     bool in_transaction() const;
+    // BEGIN IMMEDIATE, then the write-lock hook: every outermost write transaction starts here.
+    void begin_write();
+    // Runs right after each BEGIN IMMEDIATE, the write lock held: a store shared by several
+    // connections reads there what the others committed (sqlite_store::catch_up). If it
+    // throws, the transaction is rolled back.
+    void on_write_lock(std::function<void()> hook) { write_locked_ = std::move(hook); }
+    // Changes when another connection commits to the database (PRAGMA data_version).
+    std::int64_t data_version();
 
 private:
     statement& cached_literal(const char* sql, std::size_t n);
@@ -83,6 +92,7 @@ private:
     sqlite3* db_ = nullptr;
     std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
     std::unordered_map<const char*, statement*> literals_;
+    std::function<void()> write_locked_;
 };
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() was called. Inside

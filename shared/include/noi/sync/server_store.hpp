@@ -4,6 +4,35 @@
 // server sequence filtered by scope. Each push is one group of writes together with the site's
 // new sequence. No SQL and no SQLite type is in it: sqlite_store.hpp is the store Nối ships,
 // and tests/sync/store_contract_test.cpp is the contract any other must pass.
+//
+// INVARIANTS. They hold with any number of instances (processes, connections) serving one
+// database; tests/sync/store_invariants_test.cpp checks each with two instances on one store,
+// interleaved by seed, and tests/e2e/shared_store_test.cpp with two noi-server processes.
+//
+//  1. Feed visibility follows commit order. A server sequence is taken only inside a write
+//     transaction that holds the store's write lock, from the highest sequence committed, and
+//     the lock is held until that transaction ends: every sequence below one a reader sees was
+//     committed or rolled back before. So a puller's cursor never passes a sequence that
+//     commits later, and no sequence is used twice.
+//  2. (hlc, site) is unique. The server's own stamps come from a clock whose floor is read from
+//     the store when the write lock is taken and saved in the same transaction: two instances
+//     never give two writes one stamp.
+//  3. One live session per site, across instances. A session's claim on its site is stored and
+//     taken under the write lock; it dies with its session, or with its process (live_sites.hpp).
+//  4. `acked` moves in the same commit as its rows. A push reads the site's acknowledged
+//     sequence under the write lock and applies only the rows above it, and writes the new one
+//     in the transaction that applies them: a replayed or duplicated push applies nothing twice.
+//  5. Validation reads the schema of its own transaction. An instance reads the schema again
+//     when the write lock shows another published one; HELLO and the check of a new version
+//     happen inside the transaction too.
+//  6. Ids and counts come from storage. Quarantine, conflict and map-change ids, and the number
+//     of sites a device has bound, are read under the write lock, never kept in memory.
+//  7. A row's state is read, merged and saved under the write lock: no merge saves a state read
+//     before another instance's write of the row.
+//
+// The write lock is the storage's: SQLite's BEGIN IMMEDIATE in sqlite_store (which then reads
+// what other connections committed: catch_up), an advisory transaction lock for a store whose
+// writers do not exclude each other by themselves.
 #pragma once
 
 #include <noi/protocol/messages.hpp>
@@ -110,6 +139,9 @@ public:
     virtual std::variant<proto::welcome, proto::error> hello(const device& d,
                                                              const proto::hello& h) = 0;
     virtual void release(const site_id& s) = 0;
+    // Tells the other instances serving this store that this one still holds its sessions
+    // (invariant 3); a running server calls it every few seconds.
+    virtual void keep_alive() = 0;
     // `emitted`, when given, learns where the push's emissions went.
     virtual std::variant<proto::push_ack, proto::error>
     push(const device& d, const site_id& s, const proto::push& p, emissions* emitted = nullptr) = 0;
@@ -171,6 +203,10 @@ public:
 
     // A device finished a round (its last pull said "no more").
     virtual void record_sync(const std::string& device_id) = 0;
+
+    // Where the feed entries committed after sequence `after` went, by any instance: another
+    // process's pushes are NOTIFYed from it.
+    virtual emissions emitted_since(std::uint64_t after) = 0;
 
     virtual std::uint64_t server_seq() const = 0;
     // The newest server sequence committed, as a reader sees it now (server_seq() is the

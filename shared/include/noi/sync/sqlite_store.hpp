@@ -17,6 +17,7 @@ class quarantine_book;
 class conflict_book;
 class audit_trail;
 class unit_registry;
+class live_sites;
 
 // Marks the database copy `file` as a snapshot taken at `at_ms` (noi-server backup).
 void mark_snapshot(const std::string& file, std::int64_t at_ms);
@@ -39,7 +40,7 @@ public:
     // A group is a SQLite transaction (a SAVEPOINT inside one open already).
     std::unique_ptr<store_group> begin() override;
     bool in_transaction() const override { return rep_->db().in_transaction(); }
-    void reopen_transaction() override { rep_->db().exec("BEGIN IMMEDIATE"); }
+    void reopen_transaction() override { rep_->db().begin_write(); }
     // SQLite's max_page_count: a write that would pass it fails as a full disk does.
     void limit_size(std::uint64_t mib) override;
     access_store& access() override;
@@ -54,6 +55,7 @@ public:
     std::variant<proto::welcome, proto::error> hello(const device& d,
                                                      const proto::hello& h) override;
     void release(const site_id& s) override;
+    void keep_alive() override;
     std::variant<proto::push_ack, proto::error> push(const device& d, const site_id& s,
                                                      const proto::push& p,
                                                      emissions* emitted = nullptr) override;
@@ -71,6 +73,7 @@ public:
     std::optional<proto::row_change> quarantined_row(std::uint64_t id) override;
     quarantine_result release_quarantined(std::uint64_t id) override;
     void record_sync(const std::string& device_id) override;
+    emissions emitted_since(std::uint64_t after) override;
     std::uint64_t server_seq() const override;
     std::uint64_t committed_head() override;
     site_id epoch() override;
@@ -138,6 +141,10 @@ public:
     }
 
 private:
+    // With the write lock just taken: reads again what another connection committed since this
+    // one last wrote (the feed's head, the clock's floor, the schema), so the invariants of
+    // server_store.hpp hold with several processes on one file.
+    void catch_up();
     // The server sequence from which rows of what a tablet at `version` lacks can appear.
     std::uint64_t schema_since(std::uint32_t version);
     // The latest wall time the server has read, in ms; every stamp it takes is bounded by it.
@@ -179,7 +186,7 @@ private:
     std::unique_ptr<replica> rep_;
     server_options opt_;
     std::int64_t wall_high_ = 0, saved_wall_high_ = 0;
-    std::set<site_id> live_;
+    std::int64_t data_version_ = 0;
     std::unique_ptr<device_registry> devices_;
     std::unique_ptr<feed> feed_;
     std::unique_ptr<quarantine_book> quarantine_;
@@ -187,6 +194,7 @@ private:
     std::unique_ptr<audit_trail> audit_;
     std::unique_ptr<unit_registry> units_;
     std::unique_ptr<access_store> access_;
+    std::unique_ptr<live_sites> live_;
 };
 
 } // namespace noi

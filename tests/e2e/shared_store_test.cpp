@@ -1,0 +1,128 @@
+// Two noi-server processes serving one data directory (serve --shared): a tablet pushes through
+// one and pulls through the other, nothing skipped or applied twice; NOTIFY and a published
+// schema reach the other's sessions; a server not started with --shared is refused beside them.
+#include "server_process.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+using namespace noi;
+using json = nlohmann::json;
+
+namespace {
+
+struct shared_store : test::server_process {
+    std::unique_ptr<process::child_process> second;
+    std::string url2;
+
+    void SetUp() override {
+        auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        admin_token = r.out.substr(0, r.out.find('\n'));
+        start_server("127.0.0.1:0", {"--shared"});
+        second = std::make_unique<process::child_process>(
+            std::vector<std::string>{NOI_SERVER_BIN, "serve", "--data", data, "--listen",
+                                     "127.0.0.1:0", "--shared"},
+            dir.path());
+        auto line = second->wait_for_stderr("listening on ", std::chrono::seconds(20));
+        ASSERT_TRUE(line) << second->stderr_text();
+        url2 = "http://" + line->substr(line->find("listening on ") + 13);
+    }
+    // Points a tablet at one of the two servers.
+    void through(const std::string& db, const std::string& server) {
+        auto r = client({"set-server", "--db", db, "--server", server});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    std::string value(const std::string& db, const std::string& sql) {
+        auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
+        if (rows.empty() || rows[0].empty()) return "<none>";
+        auto v = rows[0].begin().value();
+        return v.is_string() ? v.get<std::string>() : v.dump();
+    }
+};
+
+} // namespace
+
+TEST_F(shared_store, a_server_not_started_shared_is_refused_beside_shared_ones) {
+    auto r = process::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0"},
+                          std::chrono::seconds(20));
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("--shared"), std::string::npos) << r.err;
+}
+
+TEST_F(shared_store, tablets_syncing_through_either_server_skip_and_repeat_nothing) {
+    auto a = enrol("01849"), a2 = enrol("01849");
+    auto da = tablet(a, "a"), da2 = tablet(a2, "a2");
+    through(da2, url2);
+    for (int round = 0; round < 6; ++round) {
+        exec(da, "INSERT INTO household(id, commune_code, village, members) VALUES ('a" +
+                     std::to_string(round) + "', '01849', 'Nà Pài', " + std::to_string(round) +
+                     ")");
+        exec(da2, "INSERT INTO household(id, commune_code, village, members) VALUES ('b" +
+                      std::to_string(round) + "', '01849', 'Bản Chang', " +
+                      std::to_string(round) + ")");
+        // Each round the two tablets sync at once, through different servers.
+        std::thread other([&] { synced(da2); });
+        synced(da);
+        other.join();
+        // And every other round they swap servers.
+        through(da, round % 2 ? url : url2);
+        through(da2, round % 2 ? url2 : url);
+    }
+    synced(da);
+    synced(da2);
+    synced(da);
+    for (const auto& t : {da, da2}) {
+        EXPECT_EQ(value(t, "SELECT count(*) FROM household"), "12") << t;
+        EXPECT_EQ(value(t, "SELECT count(DISTINCT id) FROM household"), "12") << t;
+    }
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 12);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_feed"),
+              server_count("SELECT count(DISTINCT seq) FROM noi_feed"));
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_conflicts"), 0) << "nothing applied twice";
+}
+
+TEST_F(shared_store, a_write_through_one_server_is_notified_to_the_other_s_sessions) {
+    auto a = enrol("01849"), a2 = enrol("01849");
+    auto da = tablet(a, "a"), da2 = tablet(a2, "a2");
+    through(da2, url2);
+    synced(da2);
+    process::child_process watching({NOI_CLIENT_BIN, "watch", "--db", da2}, dir.path());
+    ASSERT_TRUE(watching.wait_for_stderr("synced:", std::chrono::seconds(20)))
+        << watching.stderr_text();
+    exec(da, "INSERT INTO incident(id, commune_code, summary) VALUES ('i1', '01849', 'Cháy rừng "
+             "ở Khuổi Khe')");
+    synced(da);
+    std::string got;
+    for (int i = 0; i < 50 && got != "Cháy rừng ở Khuổi Khe"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        got = value(da2, "SELECT summary FROM incident WHERE id = 'i1'");
+    }
+    EXPECT_EQ(got, "Cháy rừng ở Khuổi Khe") << "a2, watching through the second server, heard";
+    watching.signal(SIGTERM);
+}
+
+TEST_F(shared_store, a_schema_published_through_one_server_is_offered_by_the_other) {
+    auto a = enrol("01849");
+    auto da = tablet(a, "a");
+    through(da, url2);
+    synced(da);
+    auto shown = parsed(admin({"schema", "show", "--json"}));
+    shown.erase("history");
+    shown["version"] = 2;
+    shown["tables"].push_back({{"name", "border_patrol"},
+                               {"scope", "commune_code"},
+                               {"columns", {{{"name", "route"}, {"type", "TEXT"}}}}});
+    const auto file = dir.file("v2.json");
+    std::ofstream(file) << shown.dump();
+    ASSERT_EQ(admin({"schema", "apply", file}).exit_code, 0); // through the first server
+    synced(da);                                                // through the second
+    exec(da, "INSERT INTO border_patrol(id, commune_code, route) VALUES ('r1', '01849', 'Mốc 12')");
+    synced(da);
+    EXPECT_EQ(server_count("SELECT count(*) FROM border_patrol"), 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
+}
