@@ -56,16 +56,10 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
     const auto staging = target + ".restoring";
     remove_with_wal(staging); // left by a restore that stopped half-way
     copy_database(snapshot, staging);
-    {
-        database check(staging, false);
-        auto st = check.prepare("PRAGMA quick_check");
-        const auto verdict = st.step() ? st.column_text(0) : std::string("no answer");
-        if (verdict != "ok") {
-            st.reset();
-            remove_with_wal(staging);
-            throw sync_error(errc::corrupt_state, snapshot + " is damaged (" + verdict +
-                                                      "); restore an earlier snapshot");
-        }
+    if (const auto damage = sqlite_store::damage(staging)) {
+        remove_with_wal(staging);
+        throw sync_error(errc::corrupt_state,
+                         snapshot + " is damaged (" + *damage + "); restore an earlier snapshot");
     }
     restore_report report;
     system_clock wall;

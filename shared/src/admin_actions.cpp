@@ -6,6 +6,7 @@
 
 #include "conflict_book.hpp"
 #include "quarantine_book.hpp"
+#include "row_rules.hpp"
 
 #include <algorithm>
 
@@ -128,10 +129,9 @@ sqlite_store::quarantine_result sqlite_store::release_quarantined(std::uint64_t 
         return {quarantine_status::still_rejected,
                 "the row is stamped beyond the server's clock, so it cannot be released; discard "
                 "it, and have the tablet's officer enter it again"};
-    std::string why;
-    const table_def* def = nullptr;
-    std::vector<std::size_t> columns;
-    if (auto reason = validate(*d, pusher, row, def, why, columns)) {
+    row_check checked;
+    if (auto reason = check_row(rules(), *d, pusher, row, checked)) {
+        const auto& why = checked.why;
         // No device may write reference data, so no change of its scope makes the row pass.
         if (*reason == proto::reject_reason::global_table)
             return {quarantine_status::still_rejected,

@@ -43,9 +43,16 @@ live_sites::~live_sites() {
 }
 
 void live_sites::register_holder() {
+    const auto now = rep_.clock().wall_ms();
+    if (!registered_) {
+        // Processes killed long ago left their rows: a day past their last beat, they go.
+        auto& old = rep_.db().cached("DELETE FROM noi_holders WHERE beat_at < ?1");
+        old.bind(1, now - 24 * 3600 * 1000);
+        old.run();
+    }
     auto& st = rep_.db().cached("INSERT INTO noi_holders(holder, host, pid, beat_at) VALUES "
                                 "(?1, ?2, ?3, ?4) ON CONFLICT(holder) DO UPDATE SET beat_at = ?4");
-    st.bind(1, holder_).bind(2, host_).bind(3, pid_).bind(4, rep_.clock().wall_ms());
+    st.bind(1, holder_).bind(2, host_).bind(3, pid_).bind(4, now);
     st.run();
     registered_ = true;
 }
@@ -93,8 +100,7 @@ void live_sites::release(const site_id& s) {
     try {
         transaction tx(rep_.db());
         const auto key = site_bytes(s);
-        auto& drop =
-            rep_.db().cached("DELETE FROM noi_live_sites WHERE site = ?1 AND holder = ?2");
+        auto& drop = rep_.db().cached("DELETE FROM noi_live_sites WHERE site = ?1 AND holder = ?2");
         drop.bind_blob(1, key.data(), key.size()).bind(2, holder_);
         drop.run();
         tx.commit();

@@ -16,6 +16,7 @@
 #include "feed.hpp"
 #include "live_sites.hpp"
 #include "quarantine_book.hpp"
+#include "row_rules.hpp"
 #include "server_schema.hpp"
 #include "site_bytes.hpp"
 #include "sqlite_access_store.hpp"
@@ -115,6 +116,14 @@ std::unique_ptr<sqlite_store> sqlite_store::open(const std::string& path, const 
     if (r->role() != replica_role::server)
         throw sync_error(errc::not_a_replica, path + " is a tablet replica, not a server's");
     return std::make_unique<sqlite_store>(std::move(r), so);
+}
+
+std::optional<std::string> sqlite_store::damage(const std::string& path) {
+    database check(path, false);
+    auto st = check.prepare("PRAGMA quick_check");
+    const auto verdict = st.step() ? st.column_text(0) : std::string("no answer");
+    if (verdict == "ok") return std::nullopt;
+    return verdict;
 }
 
 void sqlite_store::limit_size(std::uint64_t mib) {

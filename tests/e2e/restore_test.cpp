@@ -296,3 +296,26 @@ TEST_F(restore, a_server_and_tablets_of_release_12645d6_restore_and_sync_and_los
                          "UPDATE assessment SET decided_on = '06/12/2026' WHERE id = 'a1'"});
     EXPECT_EQ(typed.exit_code, 1);
 }
+
+TEST_F(restore, a_damaged_snapshot_is_refused_and_changes_nothing) {
+    auto dev = enrol("01849");
+    auto t = tablet(dev, "a");
+    exec(t, "INSERT INTO household(id, commune_code, village) VALUES ('h1', '01849', 'Nà Pài')");
+    synced(t);
+    backup();
+    stop();
+    {
+        // Garbage over the middle of the file: its pages, not its header.
+        std::fstream f(snapshot, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(snapshot) / 2));
+        const std::string garbage(3000, '\xff');
+        f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+    }
+    const auto before = std::filesystem::file_size(data + "/noi.db");
+    auto r = process::run({NOI_SERVER_BIN, "restore", "--data", data, "--from", snapshot});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("is damaged"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("restore an earlier snapshot"), std::string::npos) << r.err;
+    EXPECT_EQ(std::filesystem::file_size(data + "/noi.db"), before);
+    EXPECT_FALSE(std::filesystem::exists(data + "/noi.db.restoring"));
+}

@@ -63,8 +63,8 @@ TEST_F(shared_store, tablets_syncing_through_either_server_skip_and_repeat_nothi
                      std::to_string(round) + "', '01849', 'Nà Pài', " + std::to_string(round) +
                      ")");
         exec(da2, "INSERT INTO household(id, commune_code, village, members) VALUES ('b" +
-                      std::to_string(round) + "', '01849', 'Bản Chang', " +
-                      std::to_string(round) + ")");
+                      std::to_string(round) + "', '01849', 'Bản Chang', " + std::to_string(round) +
+                      ")");
         // Each round the two tablets sync at once, through different servers.
         std::thread other([&] { synced(da2); });
         synced(da);
@@ -120,7 +120,7 @@ TEST_F(shared_store, a_schema_published_through_one_server_is_offered_by_the_oth
     const auto file = dir.file("v2.json");
     std::ofstream(file) << shown.dump();
     ASSERT_EQ(admin({"schema", "apply", file}).exit_code, 0); // through the first server
-    synced(da);                                                // through the second
+    synced(da);                                               // through the second
     exec(da, "INSERT INTO border_patrol(id, commune_code, route) VALUES ('r1', '01849', 'Mốc 12')");
     synced(da);
     EXPECT_EQ(server_count("SELECT count(*) FROM border_patrol"), 1);

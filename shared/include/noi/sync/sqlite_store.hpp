@@ -18,6 +18,7 @@ class conflict_book;
 class audit_trail;
 class unit_registry;
 class live_sites;
+struct row_rules;
 
 // Marks the database copy `file` as a snapshot taken at `at_ms` (noi-server backup).
 void mark_snapshot(const std::string& file, std::int64_t at_ms);
@@ -31,6 +32,9 @@ public:
                                                 const map_choice& map = {});
     static std::unique_ptr<sqlite_store> open(const std::string& path, const wall_clock& wall,
                                               replica_options opt = {}, server_options so = {});
+    // What SQLite's integrity check (quick_check) finds wrong in the database file `path`,
+    // before anything opens it as a store; nullopt when nothing is.
+    static std::optional<std::string> damage(const std::string& path);
     sqlite_store(std::unique_ptr<replica> r, server_options so);
     ~sqlite_store() override;
 
@@ -156,20 +160,14 @@ private:
     struct apply_result {
         std::optional<proto::rejection> rejection;
     };
-    // Whether a version of the row (of site `by` only, when given) is beyond `limit`.
-    static bool stamped_beyond(const proto::row_change& r, std::uint64_t limit, const site_id* by);
     // limit: stamp_limit(), taken once per push; bases beyond it count as none. emitted, when
     // given, learns the emission of an accepted row. guess_new: a tablet's insert is merged as
     // a new row without looking its state up first.
     apply_result apply_row(const device& d, const site_id& s, const proto::row_change& r,
                            std::uint64_t limit, emissions* emitted = nullptr,
                            bool guess_new = true);
-    // On success, columns holds each cell's column index, in the row's order.
-    // `s`: the pushing site, the only one whose versions the row may carry.
-    std::optional<proto::reject_reason> validate(const device& d, const site_id& s,
-                                                 const proto::row_change& r, const table_def*& def,
-                                                 std::string& why,
-                                                 std::vector<std::size_t>& columns);
+    // What the row rules (row_rules.hpp) read of this store.
+    row_rules rules();
     // Applies a row released from quarantine (apply_row), its emission for the tablet that
     // pushed it too.
     apply_result apply_released(const device& d, const site_id& pusher,
