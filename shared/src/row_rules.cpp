@@ -115,5 +115,4 @@ std::optional<proto::reject_reason> check_row(const row_rules& rules, const devi
     return std::nullopt;
 }
 
-
 } // namespace noi

@@ -16,8 +16,8 @@
 #include "feed.hpp"
 #include "live_sites.hpp"
 #include "quarantine_book.hpp"
-#include "row_rules.hpp"
 #include "server_schema.hpp"
+#include "session_rules.hpp"
 #include "site_bytes.hpp"
 #include "sqlite_access_store.hpp"
 #include "table_io.hpp"
@@ -196,35 +196,14 @@ void sqlite_store::record_sync(const std::string& device_id) {
 
 std::variant<proto::welcome, proto::error> sqlite_store::hello(const device& d,
                                                                const proto::hello& h) {
-    // The server's own site and the all-zero site are its own writers' (resolutions, released
-    // rows): a replica bound to either could stamp versions in their name.
-    if (h.site == rep_->site() || h.site == site_id{})
-        return proto::error{proto::error_code::site_bound_elsewhere,
-                            proto::condition::permanent,
-                            "this replica's id is reserved for the server; make a new replica "
-                            "with noi-client init",
-                            {}};
+    if (auto refused = reserved_site(h, rep_->site())) return *refused;
     transaction tx(rep_->db());
-    // A server behind its tablet's schema (restored from an older backup) would refuse or
-    // misplace the rows of what it lacks: the tablet keeps everything until it is fixed.
-    if (h.schema_version > rep_->tables().version)
-        return proto::error{
-            proto::error_code::schema_ahead,
-            proto::condition::permanent,
-            "this tablet's schema is version " + std::to_string(h.schema_version) +
-                " but the server's is " + std::to_string(rep_->tables().version) +
-                ": the server was restored from an older backup or lost a schema change; restore "
-                "the newer backup or apply the schema again (noi-admin schema apply). The "
-                "tablet keeps all its data meanwhile",
-            {}};
+    // The tablet keeps everything until the server is brought to its schema.
+    if (auto refused = schema_ahead(h, rep_->tables().version)) return *refused;
     auto bound = devices_->bind(d, h.site, opt_.max_sites_per_device);
     if (auto* refused = std::get_if<proto::error>(&bound)) return *refused;
     const auto binding = std::get<device_registry::binding>(bound);
-    if (!live_->claim(h.site))
-        return proto::error{proto::error_code::site_busy,
-                            proto::condition::transient,
-                            "another session of this replica is still connected; retry in a moment",
-                            {}};
+    if (!live_->claim(h.site)) return site_busy();
     const auto confirmed = std::max(binding.confirmed, h.confirmed_rejection);
     devices_->set_confirmed(h.site, confirmed);
     devices_->record_contact(d.id, h);
@@ -311,39 +290,16 @@ void sqlite_store::save_wall_high() {
 std::variant<proto::push_ack, proto::error>
 sqlite_store::push(const device& d, const site_id& s, const proto::push& p, emissions* emitted) {
     const auto limit = stamp_limit();
-    // A version of another site is quarantined (validate), never adopted: only the pushing
-    // site's own stamps can be ahead.
-    for (const auto& r : p.rows) {
-        if (stamped_beyond(r, limit, &s))
-            return proto::error{proto::error_code::clock_ahead,
-                                proto::condition::transient,
-                                "the tablet's clock is ahead of the server's by more than " +
-                                    std::to_string(opt_.clock_bound_ms / 1000) +
-                                    " s; it re-stamps its pending writes and retries",
-                                {}};
-    }
+    if (auto refused = clock_ahead(p, s, limit, opt_.clock_bound_ms)) return *refused;
     transaction tx(rep_->db());
     const auto held = devices_->acked(s, d.id);
-    if (!held)
-        return proto::error{proto::error_code::unexpected_message,
-                            proto::condition::protocol,
-                            "PUSH before HELLO for this replica",
-                            {}};
+    if (!held) return push_before_hello();
     const auto acked = *held;
     if (auto full = quarantine_->full(d.id)) return *full;
     if (auto full = conflicts_->full(d.id, opt_.max_open_conflicts_per_device)) return *full;
-    if (p.from_seq > acked)
-        return proto::error{proto::error_code::sequence_gap,
-                            proto::condition::transient,
-                            "the batch starts at " + std::to_string(p.from_seq) +
-                                " but the server holds up to " + std::to_string(acked) +
-                                "; resume from there",
-                            {}};
+    if (auto gap = sequence_gap(p, acked)) return *gap;
     proto::push_ack ack;
-    std::vector<const proto::row_change*> rows;
-    for (const auto& r : p.rows)
-        if (r.seq > acked && r.seq <= p.to_seq) rows.push_back(&r);
-    std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->seq < b->seq; });
+    const auto rows = rows_to_apply(p, acked);
     for (const auto* r : rows) {
         auto res = apply_row(d, s, *r, limit, emitted);
         if (res.rejection) ack.rejections.push_back(*res.rejection);

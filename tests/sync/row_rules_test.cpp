@@ -12,9 +12,9 @@ using proto::reject_reason;
 namespace {
 
 struct row_rules_test : ::testing::Test {
-    schema tables = schema_of(
-        1, {{"household", "commune_code", {{"village", "TEXT"}, {"members", "INTEGER"}}},
-            {"commune", "", {{"name", "TEXT"}}}});
+    schema tables =
+        schema_of(1, {{"household", "commune_code", {{"village", "TEXT"}, {"members", "INTEGER"}}},
+                      {"commune", "", {{"name", "TEXT"}}}});
     site_id server{}, tablet{};
     std::vector<std::string> moved_away_from; // what the lookup answers
     int lookups = 0;

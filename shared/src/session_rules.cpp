@@ -1,0 +1,80 @@
+#include "session_rules.hpp"
+
+#include "row_rules.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace noi {
+
+using proto::condition;
+using proto::error_code;
+
+std::optional<proto::error> reserved_site(const proto::hello& h, const site_id& server_site) {
+    if (h.site != server_site && h.site != site_id{}) return std::nullopt;
+    return proto::error{error_code::site_bound_elsewhere,
+                        condition::permanent,
+                        "this replica's id is reserved for the server; make a new replica "
+                        "with noi-client init",
+                        {}};
+}
+
+std::optional<proto::error> schema_ahead(const proto::hello& h, std::uint32_t server_version) {
+    if (h.schema_version <= server_version) return std::nullopt;
+    return proto::error{
+        error_code::schema_ahead,
+        condition::permanent,
+        "this tablet's schema is version " + std::to_string(h.schema_version) +
+            " but the server's is " + std::to_string(server_version) +
+            ": the server was restored from an older backup or lost a schema change; restore "
+            "the newer backup or apply the schema again (noi-admin schema apply). The "
+            "tablet keeps all its data meanwhile",
+        {}};
+}
+
+proto::error site_busy() {
+    return proto::error{error_code::site_busy,
+                        condition::transient,
+                        "another session of this replica is still connected; retry in a moment",
+                        {}};
+}
+
+std::optional<proto::error> clock_ahead(const proto::push& p, const site_id& s, std::uint64_t limit,
+                                        std::int64_t bound_ms) {
+    if (std::none_of(p.rows.begin(), p.rows.end(),
+                     [&](const auto& r) { return stamped_beyond(r, limit, &s); }))
+        return std::nullopt;
+    return proto::error{error_code::clock_ahead,
+                        condition::transient,
+                        "the tablet's clock is ahead of the server's by more than " +
+                            std::to_string(bound_ms / 1000) +
+                            " s; it re-stamps its pending writes and retries",
+                        {}};
+}
+
+proto::error push_before_hello() {
+    return proto::error{error_code::unexpected_message,
+                        condition::protocol,
+                        "PUSH before HELLO for this replica",
+                        {}};
+}
+
+std::optional<proto::error> sequence_gap(const proto::push& p, std::uint64_t acked) {
+    if (p.from_seq <= acked) return std::nullopt;
+    return proto::error{error_code::sequence_gap,
+                        condition::transient,
+                        "the batch starts at " + std::to_string(p.from_seq) +
+                            " but the server holds up to " + std::to_string(acked) +
+                            "; resume from there",
+                        {}};
+}
+
+std::vector<const proto::row_change*> rows_to_apply(const proto::push& p, std::uint64_t acked) {
+    std::vector<const proto::row_change*> rows;
+    for (const auto& r : p.rows)
+        if (r.seq > acked && r.seq <= p.to_seq) rows.push_back(&r);
+    std::stable_sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->seq < b->seq; });
+    return rows;
+}
+
+} // namespace noi
