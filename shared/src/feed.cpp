@@ -52,22 +52,6 @@ void feed::answer(std::uint64_t seq, const std::string& table, const std::string
     f.run();
 }
 
-std::vector<std::uint64_t> sequences_of(const row_state& st) {
-    std::vector<std::uint64_t> out;
-    if (st.exists) out.push_back(st.exists->seq);
-    for (const auto& c : st.cells)
-        if (c) out.push_back(c->seq);
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
-void stamp_all(row_state& st, std::uint64_t seq) {
-    if (st.exists) st.exists->seq = seq;
-    for (auto& c : st.cells)
-        if (c) c->seq = seq;
-}
-
 void feed::supersede(const std::vector<std::uint64_t>& held, const row_state& after) {
     const auto kept = sequences_of(after);
     auto& dead = db_.cached("UPDATE noi_feed SET dead = 1 WHERE seq = ?1");

@@ -24,12 +24,6 @@ struct feed_audit {
     std::uint64_t prev; // the row's previous record, 0 for none
 };
 
-// The sequences of the feed entries a row's state holds cells of, ascending.
-std::vector<std::uint64_t> sequences_of(const row_state& st);
-
-// Gives the state's existence and every cell sequence `seq`: an answer sends them all.
-void stamp_all(row_state& st, std::uint64_t seq);
-
 class feed {
 public:
     explicit feed(database& db);

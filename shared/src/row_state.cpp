@@ -11,6 +11,7 @@
 
 #include <noi/protocol/msgpack_values.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace noi {
@@ -217,6 +218,22 @@ void row_state_store::for_each(
         if (const auto* def = tables.find(st.column_text(0)))
             fn(st.column_text(0), st.column_text(1),
                unpack_row_state(st.column_blob(2), def->columns.size()));
+}
+
+std::vector<std::uint64_t> sequences_of(const row_state& st) {
+    std::vector<std::uint64_t> out;
+    if (st.exists) out.push_back(st.exists->seq);
+    for (const auto& c : st.cells)
+        if (c) out.push_back(c->seq);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+void stamp_all(row_state& st, std::uint64_t seq) {
+    if (st.exists) st.exists->seq = seq;
+    for (auto& c : st.cells)
+        if (c) c->seq = seq;
 }
 
 } // namespace noi

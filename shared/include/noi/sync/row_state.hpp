@@ -44,6 +44,12 @@ std::vector<value> unpack_values(std::string_view bytes);
 // Throws sync_error(corrupt_state) on bytes that do not decode.
 row_state unpack_row_state(std::string_view bytes, std::size_t columns);
 
+// The sequences of the feed entries a row's state holds cells of, ascending.
+std::vector<std::uint64_t> sequences_of(const row_state& st);
+
+// Gives the state's existence and every cell sequence `seq`: an answer sends them all.
+void stamp_all(row_state& st, std::uint64_t seq);
+
 // Reads and writes noi_rows, the per-row state table.
 class row_state_store {
 public:
