@@ -375,7 +375,7 @@ TEST_F(cli, rows_too_large_lists_what_no_pull_carries) {
         server_options unbounded;
         unbounded.max_row_bytes = ~std::size_t{0};
         auto store = sqlite_store::open(data + "/noi.db", wall, {}, unbounded);
-        std::vector<value> values(store->find_table("incident")->columns.size());
+        std::vector<noi::value> values(store->find_table("incident")->columns.size());
         const auto& def = *store->find_table("incident");
         for (std::size_t i = 0; i < def.columns.size(); ++i)
             if (def.columns[i].type == col_type::text && !def.columns[i].date)

@@ -21,12 +21,6 @@ namespace {
 struct restore : test::server_process {
     std::string snapshot = dir.file("snapshot.db");
 
-    std::string value(const std::string& db, const std::string& sql) {
-        auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
-        if (rows.empty() || rows[0].empty()) return "<none>";
-        auto v = rows[0].begin().value();
-        return v.is_string() ? v.get<std::string>() : v.dump();
-    }
     void backup() {
         auto b = process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot});
         ASSERT_EQ(b.exit_code, 0) << b.err;

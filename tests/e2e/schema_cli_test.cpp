@@ -41,12 +41,6 @@ struct schema_cli : test::server_process {
                                {"scope", "commune_code"},
                                {"columns", {{{"name", "route"}, {"type", "TEXT"}}}}});
     }
-    std::string value(const std::string& db, const std::string& sql) {
-        auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
-        if (rows.empty() || rows[0].empty()) return "<none>";
-        auto v = rows[0].begin().value();
-        return v.is_string() ? v.get<std::string>() : v.dump();
-    }
     json status_of(const std::string& db) {
         return parsed(client({"status", "--db", db, "--json"}));
     }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +94,26 @@ struct server_process : ::testing::Test {
         auto r = sync(db);
         ASSERT_EQ(r.exit_code, 0) << r.err;
         EXPECT_EQ(r.err.find("rejected by the server"), std::string::npos) << r.err;
+    }
+    // The first column of a query's first row on a tablet, as text; "<none>" for no row.
+    std::string value(const std::string& db, const std::string& sql) {
+        auto rows = parsed(client({"query", "--db", db, sql, "--json"}));
+        if (rows.empty() || rows[0].empty()) return "<none>";
+        auto v = rows[0].begin().value();
+        return v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    // The server's schema as version 2 with the table border_patrol (commune_code, route), in a
+    // file for noi-admin schema apply.
+    std::string schema_with_border_patrol() {
+        auto s = parsed(admin({"schema", "show", "--json"}));
+        s.erase("history");
+        s["version"] = 2;
+        s["tables"].push_back({{"name", "border_patrol"},
+                               {"scope", "commune_code"},
+                               {"columns", {{{"name", "route"}, {"type", "TEXT"}}}}});
+        const auto file = dir.file("v2.json");
+        std::ofstream(file) << s.dump();
+        return file;
     }
     std::int64_t server_count(const std::string& sql) {
         database db(data + "/noi.db", false);
