@@ -235,11 +235,15 @@ std::optional<std::uint64_t> device_registry::acked(const site_id& s,
     return acked;
 }
 
-void device_registry::set_acked(const site_id& s, std::uint64_t acked) {
+bool device_registry::set_acked(const site_id& s, std::uint64_t expected, std::uint64_t acked) {
     const auto site = site_bytes(s);
-    auto& st = rep_.db().cached("UPDATE noi_sites SET acked_seq = ?2 WHERE site = ?1");
-    st.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(acked));
+    auto& st =
+        rep_.db().cached("UPDATE noi_sites SET acked_seq = ?2 WHERE site = ?1 AND acked_seq = ?3");
+    st.bind_blob(1, site.data(), site.size())
+        .bind(2, static_cast<std::int64_t>(acked))
+        .bind(3, static_cast<std::int64_t>(expected));
     st.run();
+    return rep_.db().changes() == 1;
 }
 
 void device_registry::record_contact(const std::string& device_id, const proto::hello& h) {

@@ -45,7 +45,10 @@ public:
     void set_confirmed(const site_id& site, std::uint64_t confirmed);
     // What the server holds of a site bound to `device_id`; nullopt for one bound elsewhere.
     std::optional<std::uint64_t> acked(const site_id& site, const std::string& device_id);
-    void set_acked(const site_id& site, std::uint64_t acked);
+    // Moves the site's acknowledged sequence from `expected` to `acked`, a compare-and-set
+    // (invariant 4 of server_store.hpp): false, and nothing changes, when it no longer holds
+    // `expected` (another session's push of the same replica came first).
+    bool set_acked(const site_id& site, std::uint64_t expected, std::uint64_t acked);
 
     // A HELLO's app_version is kept to this many bytes (cut at a character, ending in "…"): it
     // is the tablet's to say, and every fleet page shows it (issue 28, item 10: 1 MiB was kept).

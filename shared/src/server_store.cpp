@@ -308,7 +308,12 @@ sqlite_store::push(const device& d, const site_id& s, const proto::push& p, emis
     ack.acked_seq = std::max(acked, p.to_seq);
     // Each row of a push is one of the changes the HELLO counted.
     devices_->lower_pending(d.id, rows.size());
-    devices_->set_acked(s, ack.acked_seq);
+    // Rolled back whole if another session of the replica moved it first (a store whose lock
+    // does not exclude that): the tablet retries from what the server then holds.
+    if (!devices_->set_acked(s, acked, ack.acked_seq)) {
+        if (emitted) *emitted = {};
+        return site_busy();
+    }
     rep_->save_clock();
     save_wall_high();
     rep_->fault_point("server.push.before_commit");

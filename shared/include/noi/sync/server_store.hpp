@@ -21,7 +21,9 @@
 //     taken under the write lock; it dies with its session, or with its process (live_sites.hpp).
 //  4. `acked` moves in the same commit as its rows. A push reads the site's acknowledged
 //     sequence under the write lock and applies only the rows above it, and writes the new one
-//     in the transaction that applies them: a replayed or duplicated push applies nothing twice.
+//     in the transaction that applies them, as a compare-and-set from the one it read (a push
+//     that finds it moved is rolled back whole): a replayed or duplicated push applies nothing
+//     twice.
 //  5. Validation reads the schema of its own transaction. An instance reads the schema again
 //     when the write lock shows another published one; HELLO and the check of a new version
 //     happen inside the transaction too.
