@@ -292,6 +292,8 @@ sqlite_store::push(const device& d, const site_id& s, const proto::push& p, emis
     const auto limit = stamp_limit();
     if (auto refused = clock_ahead(p, s, limit, opt_.clock_bound_ms)) return *refused;
     transaction tx(rep_->db());
+    // Read in the transaction: a revocation through another process reaches this session too.
+    if (const auto now = devices_->find(d.id); !now || now->revoked) return device_revoked();
     const auto held = devices_->acked(s, d.id);
     if (!held) return push_before_hello();
     const auto acked = *held;

@@ -52,6 +52,14 @@ std::optional<proto::error> clock_ahead(const proto::push& p, const site_id& s, 
                         {}};
 }
 
+proto::error device_revoked() {
+    return proto::error{error_code::unknown_device,
+                        condition::permanent,
+                        "this device was revoked while it was connected; the province office "
+                        "enrols the tablet again (noi-admin device add)",
+                        {}};
+}
+
 proto::error push_before_hello() {
     return proto::error{error_code::unexpected_message,
                         condition::protocol,

@@ -26,6 +26,10 @@ proto::error site_busy();
 std::optional<proto::error> clock_ahead(const proto::push& p, const site_id& s, std::uint64_t limit,
                                         std::int64_t bound_ms);
 
+// A PUSH of a device revoked since its session began (perhaps through another process, which
+// could not close this one's session).
+proto::error device_revoked();
+
 // A PUSH on a connection whose replica said no HELLO.
 proto::error push_before_hello();
 

@@ -75,4 +75,6 @@ TEST(session_rules, a_push_applies_the_rows_above_the_acknowledged_in_order_once
     EXPECT_TRUE(rows_to_apply(p, 6).empty()) << "a replayed batch applies nothing";
     EXPECT_EQ(push_before_hello().code, error_code::unexpected_message);
     EXPECT_EQ(site_busy().cond, proto::condition::transient);
+    EXPECT_EQ(device_revoked().code, error_code::unknown_device);
+    EXPECT_EQ(device_revoked().cond, proto::condition::permanent);
 }

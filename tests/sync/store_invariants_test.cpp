@@ -194,6 +194,21 @@ TEST_P(two_instances, one_live_session_per_site_across_instances) {
         << "an instance that stopped beating a minute ago holds nothing";
 }
 
+// A device revoked through one instance pushes nothing more through a session of the other.
+TEST_P(two_instances, a_device_revoked_through_one_instance_pushes_nothing_through_the_other) {
+    auto ta = new_tablet("a.db", 2);
+    synced(*ta, *y, a);
+    proto::hello h;
+    h.site = ta->rep().site();
+    h.schema_version = 1;
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(y->hello(a, h)));
+    ASSERT_TRUE(x->revoke_device(a.id));
+    proto::push p;
+    auto refused = y->push(a, h.site, p);
+    ASSERT_TRUE(std::holds_alternative<proto::error>(refused));
+    EXPECT_EQ(std::get<proto::error>(refused).code, proto::error_code::unknown_device);
+}
+
 // Invariant 4: a push replayed through the other instance applies nothing again.
 TEST_P(two_instances, a_push_replayed_through_the_other_instance_applies_nothing_twice) {
     auto ta = new_tablet("a.db", 2), ta2 = new_tablet("a2.db", 3);
