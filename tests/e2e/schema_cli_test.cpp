@@ -191,7 +191,8 @@ TEST_F(schema_cli, a_schema_beyond_what_tablets_take_is_refused_and_tablets_go_o
     auto a_table = [](const std::string& name, int columns, std::size_t name_bytes = 1) {
         json t{{"name", name}, {"scope", nullptr}, {"columns", json::array()}};
         for (int i = 0; i < columns; ++i) {
-            auto column = "c" + std::to_string(i);
+            std::string column = "c";
+            column += std::to_string(i);
             column.resize(std::max(column.size(), name_bytes), 'x');
             t["columns"].push_back({{"name", column}, {"type", "TEXT"}});
         }
@@ -199,8 +200,11 @@ TEST_F(schema_cli, a_schema_beyond_what_tablets_take_is_refused_and_tablets_go_o
     };
     const std::vector<std::pair<std::string, std::string>> refused = {
         {with([&](json& t) {
-             for (int i = 0; i < 10'100; ++i)
-                 t.push_back(a_table("t" + std::to_string(i), 0));
+             for (int i = 0; i < 10'100; ++i) {
+                 std::string name = "t";
+                 name += std::to_string(i);
+                 t.push_back(a_table(name, 0));
+             }
          }),
          "a schema holds at most 200 (max_schema_tables)"},
         {with([&](json& t) { t.push_back(a_table("wide", 64)); }), "more than 63 columns"},
@@ -210,7 +214,8 @@ TEST_F(schema_cli, a_schema_beyond_what_tablets_take_is_refused_and_tablets_go_o
         // Each table and name within its limit, all of them too much for one WELCOME.
         {with([&](json& t) {
              for (int i = 0; i < 60; ++i) {
-                 auto name = "w" + std::to_string(i);
+                 std::string name = "w";
+                 name += std::to_string(i);
                  name.resize(63, 'x');
                  t.push_back(a_table(name, 63, 63));
              }

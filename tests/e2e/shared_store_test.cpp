@@ -52,12 +52,11 @@ TEST_F(shared_store, tablets_syncing_through_either_server_skip_and_repeat_nothi
     auto da = tablet(a, "a"), da2 = tablet(a2, "a2");
     through(da2, url2);
     for (int round = 0; round < 6; ++round) {
-        exec(da, "INSERT INTO household(id, commune_code, village, members) VALUES ('a" +
-                     std::to_string(round) + "', '01849', 'Nà Pài', " + std::to_string(round) +
-                     ")");
-        exec(da2, "INSERT INTO household(id, commune_code, village, members) VALUES ('b" +
-                      std::to_string(round) + "', '01849', 'Bản Chang', " + std::to_string(round) +
-                      ")");
+        const auto n = std::to_string(round); // named: GCC 12's false -Wrestrict at -O3
+        exec(da, "INSERT INTO household(id, commune_code, village, members) VALUES ('a" + n +
+                     "', '01849', 'Nà Pài', " + n + ")");
+        exec(da2, "INSERT INTO household(id, commune_code, village, members) VALUES ('b" + n +
+                      "', '01849', 'Bản Chang', " + n + ")");
         // Each round the two tablets sync at once, through different servers.
         std::thread other([&] { synced(da2); });
         synced(da);

@@ -40,7 +40,8 @@ struct pull_rules_test : ::testing::Test {
 proto::row_change sized(std::size_t bytes, std::uint64_t seq) {
     proto::row_change r;
     r.table = "household";
-    r.id = "h" + std::to_string(seq);
+    const auto n = std::to_string(seq); // named: see store_invariants_test.cpp
+    r.id = "h" + n;
     r.seq = seq;
     r.cells = {{"village", std::string(bytes, 'a'), version{}, std::nullopt}};
     return r;

@@ -11,7 +11,8 @@ namespace {
 proto::row_change row_at(std::uint64_t seq, std::uint64_t hlc, const site_id& by) {
     proto::row_change r;
     r.table = "household";
-    r.id = "h" + std::to_string(seq);
+    const auto n = std::to_string(seq); // named: see store_invariants_test.cpp
+    r.id = "h" + n;
     r.seq = seq;
     r.cells = {{"members", std::int64_t{4}, version{hlc, by}, std::nullopt}};
     return r;
