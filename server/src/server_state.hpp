@@ -144,8 +144,8 @@ public:
     // Tells each live session whose scope received data, with its scope's newest sequence.
     void notify(const emissions& emitted, const sync_connection* except);
     // A shared data directory (server_config::shared_data): NOTIFYs the live sessions of what
-    // was committed since the last look, by any process. This process's own pushes are told
-    // again then, which a tablet already at that sequence ignores. Thread-safe.
+    // was committed since the last look, by any process. This process's own pushes are found
+    // again then; a session drops a NOTIFY at or below one it was told. Thread-safe.
     void notify_others_writes();
     void close_device(const std::string& device_id);
     // Shutdown: every live session sends a close frame.

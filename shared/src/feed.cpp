@@ -10,10 +10,12 @@ feed::feed(database& db) : db_(db) {
     reload();
 }
 
-void feed::reload() {
+std::uint64_t feed::committed_head() {
     auto& st = db_.cached("SELECT coalesce(max(seq), 0) FROM noi_feed");
-    if (st.step()) seq_ = static_cast<std::uint64_t>(st.column_int(0));
+    std::uint64_t head = 0;
+    if (st.step()) head = static_cast<std::uint64_t>(st.column_int(0));
     st.reset();
+    return head;
 }
 
 void feed::record(std::uint64_t seq, const std::string& table, const std::string& id,

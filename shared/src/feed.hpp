@@ -28,7 +28,9 @@ class feed {
 public:
     explicit feed(database& db);
     // Reads the head again: another connection committed entries (sqlite_store::catch_up).
-    void reload();
+    void reload() { seq_ = committed_head(); }
+    // The newest sequence committed, as this connection reads it now.
+    std::uint64_t committed_head();
 
     std::uint64_t head() const { return seq_; }
     std::uint64_t next() { return ++seq_; }

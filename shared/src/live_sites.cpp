@@ -77,6 +77,8 @@ bool live_sites::holder_alive(const std::string& holder) {
 }
 
 bool live_sites::claim(const site_id& s) {
+    // In the claim's own transaction: a holder row written by an earlier HELLO that rolled back
+    // (a refused one) is not there.
     register_holder();
     if (mine_.count(s)) return false;
     const auto key = site_bytes(s);

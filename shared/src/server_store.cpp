@@ -54,8 +54,9 @@ void sqlite_store::catch_up() {
     data_version_ = seen;
     feed_->reload();
     rep_->refresh_clock();
-    wall_high_ = std::max(wall_high_, rep_->meta_int("wall_high_ms", 0));
-    saved_wall_high_ = std::max(saved_wall_high_, rep_->meta_int("wall_high_ms", 0));
+    const auto saved = rep_->meta_int("wall_high_ms", 0);
+    wall_high_ = std::max(wall_high_, saved);
+    saved_wall_high_ = std::max(saved_wall_high_, saved);
     if (rep_->refresh_schema()) audit_ = std::make_unique<audit_trail>(rep_->db(), rep_->tables());
 }
 
@@ -140,11 +141,7 @@ std::uint64_t sqlite_store::server_seq() const {
 }
 
 std::uint64_t sqlite_store::committed_head() {
-    auto& st = rep_->db().cached("SELECT coalesce(max(seq), 0) FROM noi_feed");
-    std::uint64_t head = 0;
-    if (st.step()) head = static_cast<std::uint64_t>(st.column_int(0));
-    st.reset();
-    return head;
+    return feed_->committed_head();
 }
 
 site_id sqlite_store::epoch() {

@@ -6,7 +6,6 @@
 #include <noi/sync/server_store.hpp>
 
 #include <memory>
-#include <set>
 
 namespace noi {
 
