@@ -2,28 +2,26 @@
 // discarding or releasing a quarantined row.
 #include <noi/sync/dates.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/sqlite_store.hpp>
+#include <noi/sync/sync_service.hpp>
 
-#include "conflict_book.hpp"
-#include "quarantine_book.hpp"
 #include "row_rules.hpp"
 
 #include <algorithm>
 
 namespace noi {
 
-std::uint64_t sqlite_store::resolve_device_conflicts(const std::string& device_id,
+std::uint64_t sync_service::resolve_device_conflicts(const std::string& device_id,
                                                      const std::string& by) {
-    return conflicts_->resolve_open_of(
+    return port_->conflicts().resolve_open_of(
         device_id, by, "kept every row as it stood (all of device " + device_id + ")");
 }
 
-sqlite_store::resolve_result sqlite_store::resolve_conflict(std::uint64_t id,
+sync_service::resolve_result sync_service::resolve_conflict(std::uint64_t id,
                                                             const resolution& how) {
     if (how.keep_device.has_value() == how.new_value.has_value())
         return {resolve_status::bad_request,
                 "say either which device's side to keep or the new value, not both"};
-    auto found = conflicts_->find({.id = id});
+    auto found = port_->conflicts().find({.id = id});
     if (found.empty())
         return {resolve_status::not_found,
                 "no conflict " + std::to_string(id) + "; list conflicts to find its id"};
@@ -32,8 +30,8 @@ sqlite_store::resolve_result sqlite_store::resolve_conflict(std::uint64_t id,
         return {resolve_status::already_resolved,
                 "conflict " + std::to_string(id) + " was already resolved by " +
                     c.resolved_by.value_or("someone") + "; nothing to do"};
-    const auto* def = rep_->tables().find(c.table);
-    auto st = row_state_store(rep_->db()).load(c.table, c.row_id, def ? def->columns.size() : 0);
+    const auto* def = port_->tables().find(c.table);
+    auto st = port_->states().load(c.table, c.row_id, def ? def->columns.size() : 0);
     if (!def || !st)
         return {resolve_status::not_found, "the conflict's row no longer exists on the server"};
     const conflict_side* kept = nullptr;
@@ -47,7 +45,7 @@ sqlite_store::resolve_result sqlite_store::resolve_conflict(std::uint64_t id,
                                                      c.winner.device_id + ", " + c.loser.device_id};
     }
     std::string text;
-    transaction tx(rep_->db());
+    auto tx = port_->begin();
     if (c.kind == merge::conflict_kind::update) {
         auto col = def->column_index(*c.column);
         if (!col)
@@ -81,14 +79,14 @@ sqlite_store::resolve_result sqlite_store::resolve_conflict(std::uint64_t id,
         text = keep_row ? "kept the row (" + *how.keep_device + ")"
                         : "kept the delete (" + *how.keep_device + ")";
     }
-    conflicts_->mark_resolved(id, how.by, text);
-    tx.commit();
+    port_->conflicts().mark_resolved(id, how.by, text);
+    tx->commit();
     return {resolve_status::resolved, text};
 }
 
-sqlite_store::quarantine_result sqlite_store::discard_quarantined(std::uint64_t id) {
-    if (quarantine_->discard(id)) return {quarantine_status::done, "discarded"};
-    const auto status = quarantine_->status(id);
+sync_service::quarantine_result sync_service::discard_quarantined(std::uint64_t id) {
+    if (port_->quarantine().discard(id)) return {quarantine_status::done, "discarded"};
+    const auto status = port_->quarantine().status(id);
     if (!status)
         return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) +
                                                   "; list the quarantine to find its id"};
@@ -97,14 +95,14 @@ sqlite_store::quarantine_result sqlite_store::discard_quarantined(std::uint64_t 
                                                    std::string(to_string(*status))};
 }
 
-std::optional<proto::row_change> sqlite_store::quarantined_row(std::uint64_t id) {
-    auto e = quarantine_->find(id);
+std::optional<proto::row_change> sync_service::quarantined_row(std::uint64_t id) {
+    auto e = port_->quarantine().find(id);
     if (!e) return std::nullopt;
     return e->row;
 }
 
-sqlite_store::quarantine_result sqlite_store::release_quarantined(std::uint64_t id) {
-    const auto e = quarantine_->find(id);
+sync_service::quarantine_result sync_service::release_quarantined(std::uint64_t id) {
+    const auto e = port_->quarantine().find(id);
     if (!e)
         return {quarantine_status::not_found, "no quarantined row " + std::to_string(id) +
                                                   "; list the quarantine to find its id"};
@@ -140,13 +138,13 @@ sqlite_store::quarantine_result sqlite_store::release_quarantined(std::uint64_t 
                 "the reason still holds: " + why +
                     "; fix it first (for example the device's scope) or discard the row"};
     }
-    transaction tx(rep_->db());
+    auto tx = port_->begin();
     auto res = apply_released(*d, pusher, row, limit);
     if (res.rejection)
         return {quarantine_status::still_rejected,
                 "the reason still holds: " + res.rejection->message};
-    quarantine_->mark_released(id);
-    tx.commit();
+    port_->quarantine().mark_released(id);
+    tx->commit();
     return {quarantine_status::done, "released"};
 }
 

@@ -3,27 +3,23 @@
 // old stamps' order, and the rows are emitted again; a new epoch makes every tablet pull all
 // again and forget the stamps it took from the poisoned server (tablet::forget_stamps_beyond).
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/sqlite_store.hpp>
-
-#include "conflict_book.hpp"
-#include "feed.hpp"
+#include <noi/sync/sync_service.hpp>
 
 #include <map>
 
 namespace noi {
 
-bool sqlite_store::holds_stamps_beyond_clock() {
-    return rep_->clock().floor() > stamp_limit();
+bool sync_service::holds_stamps_beyond_clock() {
+    return port_->clock().floor() > stamp_limit();
 }
 
-clock_repair sqlite_store::repair_clock() {
-    auto& db = rep_->db();
-    transaction tx(db);
+clock_repair sync_service::repair_clock() {
+    auto tx = port_->begin();
     clock_repair out;
-    out.floor_before = rep_->clock().floor();
+    out.floor_before = port_->clock().floor();
     const auto limit = stamp_limit();
-    row_state_store store(db);
-    auto rows = store.all(rep_->tables());
+    auto& store = port_->states();
+    auto rows = store.all(port_->tables());
 
     // Every stamp beyond the limit, in order, and the greatest one within it.
     std::map<version, version> restamped;
@@ -46,7 +42,7 @@ clock_repair sqlite_store::repair_clock() {
         version ver;
     };
     std::vector<side> sides;
-    for (const auto& c : conflicts_->find())
+    for (const auto& c : port_->conflicts().find())
         for (const auto* s : {&c.winner, &c.loser}) {
             const version v{s->hlc, s->site};
             if (v.hlc <= limit) continue;
@@ -54,17 +50,17 @@ clock_repair sqlite_store::repair_clock() {
             restamped[v] = {};
         }
 
-    rep_->clock().reset_floor(sane);
+    port_->clock().reset_floor(sane);
     for (auto& [old_ver, new_ver] : restamped)
-        new_ver = version{rep_->clock().next(), rep_->site()};
+        new_ver = version{port_->clock().next(), port_->site()};
     out.versions = restamped.size();
 
     for (auto& [table, id, st] : rows) {
-        const auto* def = rep_->tables().find(table);
+        const auto* def = port_->tables().find(table);
         std::optional<std::uint64_t> seq;
         auto fix = [&](std::optional<cell_state>& c) {
             if (!c || c->ver.hlc <= limit) return;
-            if (!seq) seq = feed_->next();
+            if (!seq) seq = port_->changes().next();
             c->ver = restamped.at(c->ver);
             c->seq = *seq;
         };
@@ -78,19 +74,19 @@ clock_repair sqlite_store::repair_clock() {
         store.save(table, id, st);
         if (seq) {
             auto values = row_values(*def, id, &st);
-            feed_->record(*seq, table, id, def->scope ? values[*def->scope] : value{}, nullptr,
-                          nullptr);
+            port_->changes().record(*seq, table, id, def->scope ? values[*def->scope] : value{},
+                                    nullptr, nullptr);
         }
     }
     for (const auto& s : sides) {
-        conflicts_->restamp(s.id, s.winner, restamped.at(s.ver));
+        port_->conflicts().restamp(s.id, s.winner, restamped.at(s.ver));
         ++out.conflicts;
     }
-    out.floor_after = rep_->clock().floor();
-    rep_->save_clock();
+    out.floor_after = port_->clock().floor();
+    port_->save_clock();
     save_wall_high();
     new_epoch();
-    tx.commit();
+    tx->commit();
     return out;
 }
 

@@ -6,13 +6,9 @@
 #include <noi/sync/error.hpp>
 #include <noi/sync/national_map.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/sqlite_store.hpp>
+#include <noi/sync/sync_service.hpp>
 
-#include "device_registry.hpp"
-#include "feed.hpp"
-#include "table_io.hpp"
 #include "unit_list.hpp"
-#include "unit_registry.hpp"
 
 #include <algorithm>
 #include <map>
@@ -46,9 +42,9 @@ constexpr std::int64_t bytes_per_cell = 24;
 
 } // namespace
 
-void sqlite_store::start_map(const map_choice& map) {
+void sync_service::start_map(const map_choice& map) {
     const auto found = national_map::shipped().province_units(map.province, map.as_of);
-    const auto* def = rep_->tables().find("commune");
+    const auto* def = port_->tables().find("commune");
     for (const auto* n : found) {
         unit_record u{n->code,
                       n->code,
@@ -61,45 +57,45 @@ void sqlite_store::start_map(const map_choice& map) {
                       n->valid_from,
                       {},
                       0};
-        units_->add(u);
+        port_->units().add(u);
         if (def) write_local("commune", u.id, commune_values(*def, u, false));
     }
-    rep_->set_meta_text("province_code", map.province);
+    port_->set_meta_text("province_code", map.province);
 }
 
-device sqlite_store::with_units(device d) {
+device sync_service::with_units(device d) {
     if (d.scope == "*") return d;
-    d.units = units_->members(d.scope);
+    d.units = port_->units().members(d.scope);
     for (const auto& held : split_units(d.held_scope))
-        for (auto& u : units_->members(held))
+        for (auto& u : port_->units().members(held))
             d.held_units.push_back(std::move(u));
     return d;
 }
 
-std::vector<unit_record> sqlite_store::units() {
-    return units_->all();
+std::vector<unit_record> sync_service::units() {
+    return port_->units().all();
 }
 
-std::vector<map_change_record> sqlite_store::map_changes() {
-    return units_->changes();
+std::vector<map_change_record> sync_service::map_changes() {
+    return port_->units().changes();
 }
 
-std::vector<lineage_edge> sqlite_store::lineage() {
-    return units_->lineage();
+std::vector<lineage_edge> sync_service::lineage() {
+    return port_->units().lineage();
 }
 
-std::optional<unit_record> sqlite_store::unit_on(const std::string& code, const std::string& day,
+std::optional<unit_record> sync_service::unit_on(const std::string& code, const std::string& day,
                                                  std::string& why) {
-    if (auto u = units_->on(code, day)) return u;
-    why = units_->refusal(code, day);
+    if (auto u = port_->units().on(code, day)) return u;
+    why = port_->units().refusal(code, day);
     return std::nullopt;
 }
 
-std::vector<std::string> sqlite_store::unit_members(const std::string& id) {
-    return units_->members(id);
+std::vector<std::string> sync_service::unit_members(const std::string& id) {
+    return port_->units().members(id);
 }
 
-map_impact sqlite_store::change_map(const map_change_request& c, const std::string& by,
+map_impact sync_service::change_map(const map_change_request& c, const std::string& by,
                                     bool dry_run) {
     if (!is_iso_date(c.effective))
         refuse("the day the change takes effect is written YYYY-MM-DD, not \"" + c.effective +
@@ -116,8 +112,8 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
         std::vector<unit_record> from;
         for (const auto& code : g.from) {
             // The unit with this code that is valid now: the one a change acts on.
-            auto open = units_->on(code, "9999-12-31");
-            if (!open) refuse(units_->refusal(code, c.effective));
+            auto open = port_->units().on(code, "9999-12-31");
+            if (!open) refuse(port_->units().refusal(code, c.effective));
             if (!open->valid_from.empty() && open->valid_from >= c.effective)
                 refuse("unit " + open->id + " " + open->name + " begins on " + open->valid_from +
                        ", not before " + c.effective +
@@ -132,7 +128,7 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
     }
     // A new unit may take the code of a unit the change retires, never of one that stays.
     for (const auto& g : c.groups)
-        if (auto other = units_->on(g.code, "9999-12-31"); other && !taken.count(other->id))
+        if (auto other = port_->units().on(g.code, "9999-12-31"); other && !taken.count(other->id))
             refuse(g.code + " is the code of " + other->name +
                    ", which stays as it is; name it among the units that go in (--from " + g.code +
                    ",…) to merge it too, or choose another code");
@@ -170,8 +166,8 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
             u.district = from.front().district;
         }
         u.valid_from = c.effective;
-        u.id = units_->fresh_id(u.code, c.effective);
-        if (units_->find(u.id))
+        u.id = port_->units().fresh_id(u.code, c.effective);
+        if (port_->units().find(u.id))
             refuse("a unit of code " + u.code + " already began on " + c.effective +
                    "; a second change of it takes effect on a later day");
         map_impact::unit_change uc{u.id, u.code, u.name, u.kind, {}};
@@ -187,28 +183,18 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
     std::set<std::string> moving;
     for (const auto& from : olds)
         for (const auto& o : from) {
-            members_of[o.id] = units_->members(o.id);
+            members_of[o.id] = port_->units().members(o.id);
             moving.insert(members_of[o.id].begin(), members_of[o.id].end());
         }
-    for (const auto& t : rep_->tables().tables) {
-        if (!t.scope) continue;
-        std::string bytes = "0";
-        for (const auto& col : t.columns)
-            bytes += " + coalesce(length(CAST(" + quote_ident(col.name) + " AS BLOB)), 0)";
-        auto st = rep_->db().prepare("SELECT " + quote_ident(t.columns[*t.scope].name) +
-                                     ", count(*), sum(" + bytes + ") FROM " + quote_ident(t.name) +
-                                     " GROUP BY 1");
-        while (st.step()) {
-            const auto unit = st.column_text(0);
+    for (const auto& t : port_->tables().tables)
+        for (const auto& [unit, held] : port_->units().rows_by_unit(t)) {
             if (!moving.count(unit)) continue;
-            const auto rows = static_cast<std::uint64_t>(st.column_int(1));
-            out.rows_per_table[t.name] += rows;
+            out.rows_per_table[t.name] += held.rows;
             auto& [r, b] = per_unit[unit];
-            r += rows;
-            b += static_cast<std::uint64_t>(st.column_int(2)) +
-                 rows * static_cast<std::uint64_t>(bytes_per_cell * (t.columns.size() + 2));
+            r += held.rows;
+            b += held.bytes +
+                 held.rows * static_cast<std::uint64_t>(bytes_per_cell * (t.columns.size() + 2));
         }
-    }
     for (const auto& s : device_statuses()) {
         if (s.dev.revoked) continue;
         for (std::size_t i = 0; i < olds.size(); ++i) {
@@ -232,16 +218,16 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
     }
     if (dry_run) return out;
 
-    out.change_id = units_->record_change({0, c.kind, c.effective, c.basis, by, now_ms()});
-    const auto* def = rep_->tables().find("commune");
+    out.change_id = port_->units().record_change({0, c.kind, c.effective, c.basis, by, now_ms()});
+    const auto* def = port_->tables().find("commune");
     for (std::size_t i = 0; i < made.size(); ++i) {
         auto& u = made[i];
         u.change_id = out.change_id;
-        units_->add(u);
+        port_->units().add(u);
         bool key_area = false;
         for (const auto& o : olds[i]) {
-            units_->retire(o.id, c.effective);
-            units_->link({out.change_id, o.id, u.id, true});
+            port_->units().retire(o.id, c.effective);
+            port_->units().link({out.change_id, o.id, u.id, true});
             if (auto row = read_row("commune", o.id)) {
                 const auto* k = std::get_if<std::int64_t>(&(*row)["key_area"]);
                 key_area = key_area || (k && *k != 0);
@@ -250,12 +236,12 @@ map_impact sqlite_store::change_map(const map_change_request& c, const std::stri
         if (def) write_local("commune", u.id, commune_values(*def, u, key_area), "admin:" + by);
     }
     for (const auto& dc : out.devices)
-        devices_->move(dc.device_id, dc.to_scope);
+        port_->devices().move(dc.device_id, dc.to_scope);
     return out;
 }
 
-device sqlite_store::move_device(const std::string& device_id, const std::string& code) {
-    auto d = devices_->find(device_id);
+device sync_service::move_device(const std::string& device_id, const std::string& code) {
+    auto d = port_->devices().find(device_id);
     if (!d) refuse("no device " + device_id + "; noi-admin device list shows their ids");
     if (d->revoked) refuse("device " + device_id + " is revoked; enrol a new one for " + code);
     std::string why;
@@ -263,25 +249,14 @@ device sqlite_store::move_device(const std::string& device_id, const std::string
     if (!u) refuse(why);
     if (u->id == d->scope)
         refuse("device " + device_id + " is already of " + u->code + " " + u->name);
-    devices_->move(device_id, u->id);
+    port_->devices().move(device_id, u->id);
     return *d;
 }
 
-std::vector<std::string> sqlite_store::moved_from(const std::string& table, const std::string& id) {
-    auto& st = rep_->db().cached(
-        "SELECT from_unit FROM noi_row_moves WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
-    st.bind(1, table).bind(2, id);
-    std::vector<std::string> out;
-    while (st.step())
-        out.push_back(st.column_text(0));
-    st.reset();
-    return out;
-}
-
-rows_moved sqlite_store::move_rows(const std::string& table, const std::vector<std::string>& ids,
+rows_moved sync_service::move_rows(const std::string& table, const std::vector<std::string>& ids,
                                    const std::string& column, const value& equals,
                                    const std::string& code, const std::string& by, bool dry_run) {
-    const auto* def = rep_->tables().find(table);
+    const auto* def = port_->tables().find(table);
     if (!def) refuse("no table named " + table);
     if (!def->scope)
         refuse(table + " is reference data, the same for every commune: it has no rows to move");
@@ -310,9 +285,7 @@ rows_moved sqlite_store::move_rows(const std::string& table, const std::vector<s
     }
     if (dry_run) return out;
 
-    row_state_store store(rep_->db());
-    auto& record = rep_->db().cached("INSERT INTO noi_row_moves(tbl, row_id, from_unit, to_unit, "
-                                     "at, account) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    auto& store = port_->states();
     for (const auto& [id, from] : out.moved) {
         const auto held = sequences_of(*store.load(table, id, def->columns.size()));
         write_cells(table, id, {{scope_col, to->id}}, std::nullopt, "admin:" + by);
@@ -322,12 +295,10 @@ rows_moved sqlite_store::move_rows(const std::string& table, const std::vector<s
         const auto seq = server_seq();
         stamp_all(st, seq);
         store.save(table, id, st);
-        feed_->supersede(held, st);
+        port_->changes().supersede(held, st);
         // A departure under the old unit: its tablets learn the row's new unit and let it go.
-        feed_->record(feed_->next(), table, id, value{from}, nullptr, nullptr);
-        record.bind(1, table).bind(2, id).bind(3, from).bind(4, to->id).bind(5, now_ms());
-        record.bind(6, by);
-        record.run();
+        port_->changes().record(port_->changes().next(), table, id, value{from}, nullptr, nullptr);
+        port_->units().record_row_move(table, id, from, to->id, now_ms(), by);
     }
     return out;
 }

@@ -51,7 +51,7 @@ void take_table(database& db, const std::string& table) {
 
 carry_report sqlite_store::take_over(sqlite_store& current, const std::string& current_path) {
     carry_report report;
-    auto& db = rep_->db();
+    auto& db = rep().db();
     auto attach = db.prepare("ATTACH DATABASE ?1 AS cur");
     attach.bind(1, current_path);
     attach.run();
@@ -78,9 +78,9 @@ carry_report sqlite_store::take_over(sqlite_store& current, const std::string& c
         take_table(db, t);
     report.server_writes_carried = carry_releases(current);
     take_table(db, "noi_quarantine");
-    // Ids a database lost in an earlier restore gave out stay unsettled (sqlite_store::hello).
-    rep_->set_meta_int("quarantine_id_floor",
-                       std::max(rep_->meta_int("quarantine_id_floor"),
+    // Ids a database lost in an earlier restore gave out stay unsettled (sync_service::hello).
+    rep().set_meta_int("quarantine_id_floor",
+                       std::max(rep().meta_int("quarantine_id_floor"),
                                 current.rep().meta_int("quarantine_id_floor")));
     // A site bound since the snapshot is bound here too, with nothing acknowledged: its tablet
     // sees the new epoch and pushes from zero. Rejections confirmed are the replaced
@@ -90,13 +90,8 @@ carry_report sqlite_store::take_over(sqlite_store& current, const std::string& c
     db.exec("UPDATE main.noi_sites SET (device_id, confirmed_rejection) = (SELECT device_id, "
             "confirmed_rejection FROM cur.noi_sites c WHERE c.site = main.noi_sites.site) WHERE "
             "site IN (SELECT site FROM cur.noi_sites)");
-    // The time the replaced database had seen bounds stamps here too, in memory as on disk.
-    wall_high_ = saved_wall_high_ = std::max(wall_high_, current.wall_high_);
-    rep_->set_meta_int("wall_high_ms", wall_high_);
+    carry_clock(current);
     report.server_writes_carried += carry_own_writes(current);
-    // Stamps the server takes from now on stay above every one it took before the restore.
-    rep_->clock().observe(current.rep().clock().floor());
-    rep_->save_clock();
     tx.commit();
     return report;
 }

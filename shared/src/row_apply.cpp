@@ -1,6 +1,6 @@
 #include "row_apply.hpp"
 
-#include "audit_trail.hpp"
+#include <noi/sync/store_books.hpp>
 
 #include <algorithm>
 

@@ -2,7 +2,7 @@
 // them are told.
 #include <noi/sync/error.hpp>
 #include <noi/sync/schema_change.hpp>
-#include <noi/sync/sqlite_store.hpp>
+#include <noi/sync/sync_service.hpp>
 
 namespace noi {
 namespace {
@@ -26,11 +26,10 @@ std::string additions(const schema& current, const schema& next) {
 
 } // namespace
 
-schema_version_record sqlite_store::apply_schema(const schema& next, const std::string& by) {
-    schema_adoption adopting(*rep_);
+schema_version_record sync_service::apply_schema(const schema& next, const std::string& by) {
     // Checked against the schema of this transaction: another process may have published one.
-    transaction tx(rep_->db());
-    const auto& current = rep_->tables();
+    auto tx = port_->begin();
+    const auto& current = port_->tables();
     if (next.version != current.version + 1)
         throw sync_error(errc::schema, "the schema is at version " +
                                            std::to_string(current.version) +
@@ -41,41 +40,20 @@ schema_version_record sqlite_store::apply_schema(const schema& next, const std::
     check_additive(current, next);
     schema_version_record rec{next.version, now_ms(), by, committed_head(),
                               additions(current, next)};
-    rep_->adopt_schema(next);
-    auto& st = rep_->db().cached("INSERT INTO noi_schema_history(version, applied_at, applied_by, "
-                                 "feed_head, changes) VALUES (?1, ?2, ?3, ?4, ?5)");
-    st.bind(1, static_cast<std::int64_t>(rec.version))
-        .bind(2, rec.applied_at_ms)
-        .bind(3, rec.applied_by)
-        .bind(4, static_cast<std::int64_t>(rec.feed_head))
-        .bind(5, rec.changes);
-    st.run();
-    tx.commit();
-    adopting.committed();
+    port_->adopt_schema(next);
+    port_->schemas().record(rec);
+    tx->commit();
     return rec;
 }
 
-std::vector<schema_version_record> sqlite_store::schema_history() {
-    std::vector<schema_version_record> out;
-    auto st = rep_->db().prepare("SELECT version, applied_at, applied_by, feed_head, changes FROM "
-                                 "noi_schema_history ORDER BY version");
-    while (st.step())
-        out.push_back({static_cast<std::uint32_t>(st.column_int(0)), st.column_int(1),
-                       st.column_text(2), static_cast<std::uint64_t>(st.column_int(3)),
-                       st.column_text(4)});
-    return out;
+std::vector<schema_version_record> sync_service::schema_history() {
+    return port_->schemas().all();
 }
 
-std::uint64_t sqlite_store::schema_since(std::uint32_t version) {
+std::uint64_t sync_service::schema_since(std::uint32_t version) {
     // The first version's tables have rows from the start of the feed.
     if (version < default_schema_version) return 0;
-    auto& st = rep_->db().cached(
-        "SELECT feed_head FROM noi_schema_history WHERE version > ?1 ORDER BY version LIMIT 1");
-    st.bind(1, static_cast<std::int64_t>(version));
-    std::uint64_t since = 0;
-    if (st.step()) since = static_cast<std::uint64_t>(st.column_int(0));
-    st.reset();
-    return since;
+    return port_->schemas().head_after(version).value_or(0);
 }
 
 } // namespace noi

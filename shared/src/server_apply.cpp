@@ -6,15 +6,10 @@
 #include <noi/sync/merge.hpp>
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/sqlite_store.hpp>
+#include <noi/sync/sync_service.hpp>
 
-#include "audit_trail.hpp"
-#include "conflict_book.hpp"
-#include "feed.hpp"
-#include "quarantine_book.hpp"
 #include "row_apply.hpp"
 #include "row_rules.hpp"
-#include "table_io.hpp"
 
 #include <algorithm>
 
@@ -36,18 +31,18 @@ std::size_t growth_bound(const proto::row_change& r, const std::vector<std::size
 
 } // namespace
 
-row_rules sqlite_store::rules() {
-    return {rep_->tables(), rep_->site(), [this](const std::string& table, const std::string& id) {
-                return moved_from(table, id);
+row_rules sync_service::rules() {
+    return {port_->tables(), port_->site(),
+            [this](const std::string& table, const std::string& id) {
+                return port_->units().moved_from(table, id);
             }};
 }
 
-sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_id& s,
+sync_service::apply_result sync_service::apply_row(const device& d, const site_id& s,
                                                    const proto::row_change& r, std::uint64_t limit,
                                                    emissions* emitted, bool guess_new) {
-    auto& db = rep_->db();
-    const auto now = rep_->clock().wall_ms();
-    row_state_store store(db);
+    const auto now = port_->clock().wall_ms();
+    auto& store = port_->states();
     row_check checked;
     auto reason = check_row(rules(), d, s, r, checked);
     auto& [def, why, columns] = checked;
@@ -69,7 +64,8 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
             def->scope && loaded && !is_null(values[*def->scope]) && values[*def->scope] != r.scope;
         const auto left_there = [&] {
             const auto* there = std::get_if<std::string>(&r.scope);
-            const auto from = there ? moved_from(r.table, r.id) : std::vector<std::string>{};
+            const auto from =
+                there ? port_->units().moved_from(r.table, r.id) : std::vector<std::string>{};
             return there && std::find(from.begin(), from.end(), *there) != from.end();
         };
         if (!reason && moved_away && (inserts(r) || !left_there())) {
@@ -106,7 +102,7 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         }
     }
     if (reason) {
-        auto rej = quarantine_->record(d.id, s, r, *reason, std::move(why));
+        auto rej = port_->quarantine().record(d.id, s, r, *reason, std::move(why));
         // The tablet drops its version and takes the server's back by its next pull; a row it
         // cannot read (another commune's) is not emitted again, so no other device is woken.
         const auto* held =
@@ -115,8 +111,8 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         // Only the pusher lacks the server's copy now: the answer is read by it alone, so
         // refused writes cannot fill every device's feed (issue 28).
         if (loaded && readable)
-            feed_->answer(feed_->next(), r.table, r.id, def->scope ? values[*def->scope] : value{},
-                          s);
+            port_->changes().answer(port_->changes().next(), r.table, r.id,
+                                    def->scope ? values[*def->scope] : value{}, s);
         return {rej};
     }
 
@@ -168,7 +164,7 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         }
     auto dec = merge::decide_row(view, inc, merge::role::server);
     // Taken before it is known whether the change emits, and given back if it does not.
-    const auto stamp = feed_->next();
+    const auto stamp = port_->changes().next();
     const row_before before{loaded.has_value(), was_alive};
     auto out = apply_decision(*def, st, values, before, inc, dec, merge::role::server, stamp);
     only_pushed = only_pushed && out.only_pushed;
@@ -176,15 +172,15 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
     if (out.emits)
         seq = stamp;
     else
-        feed_->give_back(stamp);
-    rep_->clock().observe(out.newest_hlc);
+        port_->changes().give_back(stamp);
+    port_->clock().observe(out.newest_hlc);
 
     // Applied cells always emit, so an audit record always has its feed entry to live on.
     const auto previous_audit = st.audit_seq;
     if (seq && !out.audit.empty()) st.audit_seq = *seq;
     if (as_new && !store.insert_new(r.table, r.id, st)) {
         // Nothing is written yet, and no other change took a sequence since this one's.
-        if (seq) feed_->give_back(*seq);
+        if (seq) port_->changes().give_back(*seq);
         return apply_row(d, s, r, limit, emitted, false);
     }
 
@@ -212,10 +208,10 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
             rec.winner.deleted = c.winner == c.deleter;
             rec.loser.deleted = !rec.winner.deleted;
         }
-        conflicts_->record(rec);
+        port_->conflicts().record(rec);
     }
 
-    auto& io = rep_->io(*def);
+    auto& io = port_->rows(*def);
     if (out.in_table) {
         // A row merged as new had no state, so it is not in the table (row_values).
         if (as_new)
@@ -229,10 +225,10 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
         std::optional<feed_audit> record;
         if (!out.audit.empty())
             record.emplace(feed_audit{now, d.id, s,
-                                      pack_audit(out.audit, audit_->creation_list(r.table)),
+                                      pack_audit(out.audit, port_->audit().creation_list(r.table)),
                                       previous_audit});
-        feed_->record(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
-                      record ? &*record : nullptr);
+        port_->changes().record(*seq, r.table, r.id, scope_value, only_pushed ? &s : nullptr,
+                                record ? &*record : nullptr);
         if (emitted) emitted->add(scope_value, *seq);
     }
     if (!as_new && (seq || !loaded)) store.save(r.table, r.id, st);
@@ -243,9 +239,9 @@ sqlite_store::apply_result sqlite_store::apply_row(const device& d, const site_i
             write_cells(r.table, r.id, {{*def->scope, values[*def->scope]}}, std::nullopt);
         // The pusher still places the row where it was: an answer under that unit tells it
         // where the row is now (the row whole, or its departure when it does not read it).
-        feed_->answer(feed_->next(), r.table, r.id, r.scope, s);
+        port_->changes().answer(port_->changes().next(), r.table, r.id, r.scope, s);
     }
-    if (seq && !held.empty()) feed_->supersede(held, st);
+    if (seq && !held.empty()) port_->changes().supersede(held, st);
     return {};
 }
 

@@ -3,13 +3,7 @@
 #include <noi/protocol/row_size.hpp>
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/sqlite_store.hpp>
-
-#include "audit_trail.hpp"
-#include "conflict_book.hpp"
-#include "device_registry.hpp"
-#include "quarantine_book.hpp"
-#include "table_io.hpp"
+#include <noi/sync/sync_service.hpp>
 
 #include <algorithm>
 
@@ -26,51 +20,51 @@ std::map<std::string, value> by_name(const table_def& def, std::vector<value> va
 
 } // namespace
 
-std::vector<conflict_record> sqlite_store::conflicts(const conflict_filter& f) {
-    return conflicts_->find(f);
+std::vector<conflict_record> sync_service::conflicts(const conflict_filter& f) {
+    return port_->conflicts().find(f);
 }
 
-std::uint64_t sqlite_store::count_conflicts(const conflict_filter& f) {
-    return conflicts_->count(f);
+std::uint64_t sync_service::count_conflicts(const conflict_filter& f) {
+    return port_->conflicts().count(f);
 }
 
-std::vector<quarantine_record> sqlite_store::quarantine() {
-    return quarantine_->all();
+std::vector<quarantine_record> sync_service::quarantine() {
+    return port_->quarantine().all();
 }
 
-store_counts sqlite_store::counts(std::int64_t silent_since_ms) {
+store_counts sync_service::counts(std::int64_t silent_since_ms) {
     store_counts c;
-    const auto conflicts = conflicts_->count();
+    const auto conflicts = port_->conflicts().count();
     c.conflicts = conflicts.all;
     c.conflicts_open = conflicts.open;
-    c.quarantined_open = quarantine_->open_count();
-    c.silent_by_commune = devices_->silent_by_commune(silent_since_ms);
+    c.quarantined_open = port_->quarantine().open_count();
+    c.silent_by_commune = port_->devices().silent_by_commune(silent_since_ms);
     return c;
 }
 
-std::optional<std::map<std::string, value>> sqlite_store::read_row(const std::string& table,
+std::optional<std::map<std::string, value>> sync_service::read_row(const std::string& table,
                                                                    const std::string& id) {
-    const auto* def = rep_->tables().find(table);
+    const auto* def = port_->tables().find(table);
     if (!def) return std::nullopt;
-    auto values = rep_->io(*def).read(id);
+    auto values = port_->rows(*def).read(id);
     if (!values) return std::nullopt;
     auto out = by_name(*def, std::move(*values));
     out["id"] = id;
     return out;
 }
 
-std::vector<stored_row> sqlite_store::live_rows(const std::string& table, const std::string& column,
+std::vector<stored_row> sync_service::live_rows(const std::string& table, const std::string& column,
                                                 const value& equals) {
     std::vector<stored_row> out;
-    const auto* def = rep_->tables().find(table);
+    const auto* def = port_->tables().find(table);
     if (!def) return out;
     std::optional<std::size_t> col;
     if (!column.empty()) {
         col = def->column_index(column);
         if (!col) return out;
     }
-    row_state_store states(rep_->db());
-    rep_->io(*def).for_each([&](const std::string& id, std::vector<value> values) {
+    auto& states = port_->states();
+    port_->rows(*def).for_each([&](const std::string& id, std::vector<value> values) {
         if (col && values[*col] != equals) return;
         stored_row r;
         r.id = id;
@@ -83,10 +77,10 @@ std::vector<stored_row> sqlite_store::live_rows(const std::string& table, const 
     return out;
 }
 
-std::vector<oversized_row> sqlite_store::oversized_rows() {
+std::vector<oversized_row> sync_service::oversized_rows() {
     std::vector<oversized_row> out;
-    for (const auto& def : rep_->tables().tables)
-        rep_->io(def).for_each([&](const std::string& id, std::vector<value> values) {
+    for (const auto& def : port_->tables().tables)
+        port_->rows(def).for_each([&](const std::string& id, std::vector<value> values) {
             const auto bytes = pulled_bound(def, id, values);
             proto::row_change whole;
             whole.table = def.name;
@@ -101,32 +95,32 @@ std::vector<oversized_row> sqlite_store::oversized_rows() {
     return out;
 }
 
-std::optional<value> sqlite_store::row_scope(const std::string& table, const std::string& id) {
-    const auto* def = rep_->tables().find(table);
+std::optional<value> sync_service::row_scope(const std::string& table, const std::string& id) {
+    const auto* def = port_->tables().find(table);
     if (!def) return std::nullopt;
-    auto st = row_state_store(rep_->db()).load(table, id, def->columns.size());
+    auto st = port_->states().load(table, id, def->columns.size());
     if (!st) return std::nullopt;
     if (!def->scope) return value{};
     return row_values(*def, id, &*st)[*def->scope];
 }
 
-std::vector<audit_record> sqlite_store::audit(const std::string& table, const std::string& row_id) {
-    const auto* def = rep_->tables().find(table);
+std::vector<audit_record> sync_service::audit(const std::string& table, const std::string& row_id) {
+    const auto* def = port_->tables().find(table);
     std::optional<row_state> state;
-    if (def) state = row_state_store(rep_->db()).load(table, row_id, def->columns.size());
+    if (def) state = port_->states().load(table, row_id, def->columns.size());
     std::map<std::string, value> current;
     if (def) {
         current = by_name(*def, row_values(*def, row_id, state ? &*state : nullptr));
         if (state && state->exists) current[exists_column] = merge::existence_value(state->alive);
     }
-    return audit_->read(table, row_id, state ? &*state : nullptr, std::move(current));
+    return port_->audit().read(table, row_id, state ? &*state : nullptr, std::move(current));
 }
 
-std::optional<std::vector<version>> sqlite_store::tombstone_seen(const std::string& table,
+std::optional<std::vector<version>> sync_service::tombstone_seen(const std::string& table,
                                                                  const std::string& id) {
-    const auto* def = rep_->tables().find(table);
+    const auto* def = port_->tables().find(table);
     if (!def) return std::nullopt;
-    auto st = row_state_store(rep_->db()).load(table, id, def->columns.size());
+    auto st = port_->states().load(table, id, def->columns.size());
     if (!st || st->alive) return std::nullopt;
     return st->seen;
 }

@@ -74,7 +74,7 @@ CREATE INDEX IF NOT EXISTS noi_row_moves_row ON noi_row_moves (tbl, row_id);
 )sql";
 
 // Format 12: the processes serving the store and the sites they have a session of
-// (live_sites.hpp), so that two processes never both admit one replica.
+// (sqlite_live_sites.hpp), so that two processes never both admit one replica.
 constexpr const char* live_site_tables = R"sql(
 CREATE TABLE IF NOT EXISTS noi_holders (holder TEXT PRIMARY KEY, host TEXT NOT NULL,
   pid INTEGER NOT NULL, beat_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -131,9 +131,9 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
         // Console passwords (Argon2id strings); an account without one signs in with tokens only.
         {8,
          [](database& db) { add_column_if_missing(db, "noi_accounts", "password_hash", "TEXT"); }},
-        // Answers read by one replica alone, and dead entries no pull reads (feed.hpp); a pull
-        // reads the live ranges by partial indexes. Older entries stay live: nothing is lost,
-        // a pull reads them as before.
+        // Answers read by one replica alone, and dead entries no pull reads (store_books.hpp, the
+        // feed); a pull reads the live ranges by partial indexes. Older entries stay live: nothing
+        // is lost, a pull reads them as before.
         {9,
          [](database& db) {
              add_column_if_missing(db, "noi_feed", "only_site", "BLOB");

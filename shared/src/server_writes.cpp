@@ -2,10 +2,7 @@
 // merged like any push, and the writes a restore carries from the database it replaces.
 #include <noi/sync/error.hpp>
 #include <noi/sync/row_state.hpp>
-#include <noi/sync/sqlite_store.hpp>
-
-#include "feed.hpp"
-#include "quarantine_book.hpp"
+#include <noi/sync/sync_service.hpp>
 
 #include <algorithm>
 
@@ -23,21 +20,21 @@ device writer_named(const std::string& writer) {
 
 } // namespace
 
-void sqlite_store::write_local(const std::string& table, const std::string& id,
+void sync_service::write_local(const std::string& table, const std::string& id,
                                const std::vector<value>& values, const std::string& writer) {
     // Its own transaction (a savepoint inside a group): the state, the clock and the schema
     // are read under the write lock (server_store.hpp, invariants 2, 5 and 7).
-    transaction tx(rep_->db());
-    const auto* def = rep_->tables().find(table);
+    auto tx = port_->begin();
+    const auto* def = port_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
-    row_state_store store(rep_->db());
+    auto& store = port_->states();
     auto st = store.load(table, id, def->columns.size());
     proto::row_change r;
     r.table = table;
     r.id = id;
     if (def->scope && *def->scope < values.size()) r.scope = values[*def->scope];
-    const auto hlc = rep_->clock().next();
-    const version ver{hlc, rep_->site()};
+    const auto hlc = port_->clock().next();
+    const version ver{hlc, port_->site()};
     if (!st || !st->alive)
         r.exists = proto::existence_change{
             true, ver, st && st->exists ? std::optional(st->exists->ver) : std::nullopt};
@@ -48,20 +45,20 @@ void sqlite_store::write_local(const std::string& table, const std::string& id,
         if (st && st->cells[i]) base = st->cells[i]->ver;
         r.cells.push_back({def->columns[i].name, values[i], ver, base});
     }
-    auto res = apply_row(writer_named(writer), rep_->site(), r, stamp_limit());
+    auto res = apply_row(writer_named(writer), port_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
     // A restart must stamp above this write, or the next one would lose to it.
-    rep_->save_clock();
-    tx.commit();
+    port_->save_clock();
+    tx->commit();
 }
 
-void sqlite_store::write_cells(const std::string& table, const std::string& id,
+void sync_service::write_cells(const std::string& table, const std::string& id,
                                const std::vector<std::pair<std::size_t, value>>& cells,
                                std::optional<bool> exists, const std::string& writer) {
-    transaction tx(rep_->db()); // as write_local's
-    const auto* def = rep_->tables().find(table);
+    auto tx = port_->begin(); // as write_local's
+    const auto* def = port_->tables().find(table);
     if (!def) throw sync_error(errc::schema, "no synced table named " + table);
-    row_state_store store(rep_->db());
+    auto& store = port_->states();
     auto st = store.load(table, id, def->columns.size());
     if (!st && exists != true)
         throw sync_error(errc::refused, "the server has no row " + id + " in " + table);
@@ -70,7 +67,7 @@ void sqlite_store::write_cells(const std::string& table, const std::string& id,
     r.table = table;
     r.id = id;
     if (def->scope) r.scope = values[*def->scope];
-    const version ver{rep_->clock().next(), rep_->site()};
+    const version ver{port_->clock().next(), port_->site()};
     const auto held = [&](std::size_t col) {
         return st && st->cells[col] ? std::optional(st->cells[col]->ver) : std::nullopt;
     };
@@ -84,24 +81,24 @@ void sqlite_store::write_cells(const std::string& table, const std::string& id,
             if (c) r.seen.push_back(c->ver);
     for (const auto& [col, val] : cells)
         r.cells.push_back({def->columns[col].name, val, ver, held(col)});
-    auto res = apply_row(writer_named(writer), rep_->site(), r, stamp_limit());
+    auto res = apply_row(writer_named(writer), port_->site(), r, stamp_limit());
     if (res.rejection) throw sync_error(errc::refused, res.rejection->message);
-    rep_->save_clock();
-    tx.commit();
+    port_->save_clock();
+    tx->commit();
 }
 
-std::uint64_t sqlite_store::carry_own_writes(sqlite_store& from) {
-    const auto me = rep_->site();
-    if (from.rep().site() != me)
+std::uint64_t sync_service::carry_own_writes(sync_service& from) {
+    const auto me = port_->site();
+    if (from.port_->site() != me)
         throw sync_error(errc::refused, "the snapshot and the data directory belong to different "
                                         "servers; restore a snapshot of this server");
     const auto limit = stamp_limit();
-    row_state_store source(from.rep().db()), here(rep_->db());
+    auto &source = from.port_->states(), &here = port_->states();
     auto own = [&](const std::optional<cell_state>& c) { return c && c->ver.site == me; };
     std::uint64_t carried = 0;
-    source.for_each(from.rep().tables(), [&](const std::string& table, const std::string& id,
-                                             const row_state& st) {
-        const auto* def = rep_->tables().find(table);
+    source.for_each(from.port_->tables(), [&](const std::string& table, const std::string& id,
+                                              const row_state& st) {
+        const auto* def = port_->tables().find(table);
         if (!def || !(own(st.exists) || std::any_of(st.cells.begin(), st.cells.end(), own))) return;
         const auto values = from.row_values(*def, id, &st);
         const auto now = here.load(table, id, def->columns.size());
@@ -134,7 +131,16 @@ std::uint64_t sqlite_store::carry_own_writes(sqlite_store& from) {
     return carried;
 }
 
-sqlite_store::apply_result sqlite_store::apply_released(const device& d, const site_id& pusher,
+void sync_service::carry_clock(sync_service& from) {
+    // The time the replaced store had seen bounds stamps here too, in memory as in storage.
+    wall_high_ = saved_wall_high_ = std::max(wall_high_, from.wall_high_);
+    port_->set_meta_int("wall_high_ms", wall_high_);
+    // Stamps the server takes from now on stay above every one it took before the restore.
+    port_->clock().observe(from.port_->clock().floor());
+    port_->save_clock();
+}
+
+sync_service::apply_result sync_service::apply_released(const device& d, const site_id& pusher,
                                                         const proto::row_change& row,
                                                         std::uint64_t limit) {
     emissions emitted;
@@ -142,15 +148,15 @@ sqlite_store::apply_result sqlite_store::apply_released(const device& d, const s
     if (res.rejection) return res;
     // The tablet that pushed the row dropped it when it was rejected, so the emission is for
     // it too: a pull that leaves out its own pushes must not leave this one out.
-    feed_->for_everyone(emitted.for_device(server_device));
+    port_->changes().for_everyone(emitted.for_device(server_device));
     return res;
 }
 
-std::uint64_t sqlite_store::carry_releases(sqlite_store& from) {
+std::uint64_t sync_service::carry_releases(sync_service& from) {
     const auto limit = stamp_limit();
     std::uint64_t carried = 0;
-    for (auto& [id, released] : from.quarantine_->released()) {
-        const auto here = quarantine_->status(id);
+    for (auto& [id, released] : from.port_->quarantine().released()) {
+        const auto here = port_->quarantine().status(id);
         auto d = find_device(released.device_id);
         auto& row = released.row;
         if (here == quarantine_state::released || !d || !row) continue;

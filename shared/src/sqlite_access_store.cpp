@@ -1,6 +1,6 @@
 #include "sqlite_access_store.hpp"
+#include "sqlite_unit_registry.hpp"
 #include "unit_list.hpp"
-#include "unit_registry.hpp"
 
 #include <algorithm>
 
@@ -68,7 +68,7 @@ std::optional<account> sqlite_access_store::find_account(const std::string& name
     st.reset();
     if (!a) return a;
     // An account given a unit reads the units merged into it too (docs/design.md §11).
-    unit_registry units(db_);
+    sqlite_unit_registry units(db_);
     const auto given = a->communes;
     for (const auto& unit : given)
         for (auto& m : units.members(unit))

@@ -4,6 +4,7 @@
 
 #include <noi/sync/database.hpp>
 #include <noi/sync/schema.hpp>
+#include <noi/sync/store_books.hpp>
 
 #include <functional>
 #include <optional>
@@ -14,18 +15,16 @@ namespace noi {
 
 std::string quote_ident(const std::string& name);
 
-class table_io {
+class table_io final : public table_rows {
 public:
     table_io(database& db, const table_def& def);
 
-    // The row's values by column index, or none when the row is absent.
-    std::optional<std::vector<value>> read(const std::string& id);
-    void upsert(const std::string& id, const std::vector<value>& values);
-    // A row known to be absent: a plain insert, cheaper than the upsert's conflict clause.
-    void insert(const std::string& id, const std::vector<value>& values);
-    void remove(const std::string& id);
-    // Every row, in id order: fn(id, values by column index).
-    void for_each(const std::function<void(const std::string&, std::vector<value>)>& fn);
+    std::optional<std::vector<value>> read(const std::string& id) override;
+    void upsert(const std::string& id, const std::vector<value>& values) override;
+    // A plain insert, cheaper than the upsert's conflict clause.
+    void insert(const std::string& id, const std::vector<value>& values) override;
+    void remove(const std::string& id) override;
+    void for_each(const std::function<void(const std::string&, std::vector<value>)>& fn) override;
 
 private:
     // The connection's cached statements, kept here: their texts are long, and looking one up

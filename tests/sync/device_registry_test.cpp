@@ -1,6 +1,6 @@
 // The device registry's acknowledged sequence is a compare-and-set (invariant 4 of
 // server_store.hpp): a push that read an older one changes nothing.
-#include "device_registry.hpp"
+#include "sqlite_device_registry.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/sync/sqlite_store.hpp>
@@ -18,7 +18,7 @@ TEST(device_registry, the_acknowledged_sequence_moves_only_from_the_one_expected
     proto::hello h;
     h.site.fill(7);
     ASSERT_TRUE(std::holds_alternative<proto::welcome>(store->hello(d, h)));
-    device_registry registry(store->rep());
+    sqlite_device_registry registry(store->rep());
     EXPECT_EQ(registry.acked(h.site, d.id), 0u);
     EXPECT_TRUE(registry.set_acked(h.site, 0, 5));
     EXPECT_FALSE(registry.set_acked(h.site, 0, 7)) << "read 0, but another push moved it to 5";

@@ -80,7 +80,7 @@ public:
     // BEGIN IMMEDIATE, then the write-lock hook: every outermost write transaction starts here.
     void begin_write();
     // Runs right after each BEGIN IMMEDIATE, the write lock held: a store shared by several
-    // connections reads there what the others committed (sqlite_store::catch_up). If it
+    // connections reads there what the others committed (sqlite_port::catch_up). If it
     // throws, the transaction is rolled back.
     void on_write_lock(std::function<void()> hook) { write_locked_ = std::move(hook); }
     // Changes when another connection commits to the database (PRAGMA data_version).

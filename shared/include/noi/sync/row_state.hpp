@@ -50,23 +50,40 @@ std::vector<std::uint64_t> sequences_of(const row_state& st);
 // Gives the state's existence and every cell sequence `seq`: an answer sends them all.
 void stamp_all(row_state& st, std::uint64_t seq);
 
+// Where a store keeps the version state of its rows, keyed like the row.
+class row_state_book {
+public:
+    virtual ~row_state_book() = default;
+    virtual std::optional<row_state> load(const std::string& table, const std::string& id,
+                                          std::size_t columns) = 0;
+    // Under the write lock that the load was read under (invariant 7).
+    virtual void save(const std::string& table, const std::string& id, const row_state& s) = 0;
+    // Saves the state of a row that has none; false, writing nothing, when the row has one.
+    virtual bool insert_new(const std::string& table, const std::string& id,
+                            const row_state& s) = 0;
+    virtual void erase(const std::string& table, const std::string& id) = 0;
+    // Every row's state, for the rare whole-store passes (clock repair).
+    virtual std::vector<std::tuple<std::string, std::string, row_state>>
+    all(const schema& tables) = 0;
+    // The same one row at a time, for a pass that writes elsewhere: fn must not write here.
+    virtual void for_each(const schema& tables,
+                          const std::function<void(const std::string& table, const std::string& id,
+                                                   const row_state&)>& fn) = 0;
+};
+
 // Reads and writes noi_rows, the per-row state table.
-class row_state_store {
+class row_state_store final : public row_state_book {
 public:
     explicit row_state_store(database& db) : db_(db) {}
     std::optional<row_state> load(const std::string& table, const std::string& id,
-                                  std::size_t columns);
-    void save(const std::string& table, const std::string& id, const row_state& s);
-    // Saves the state of a row that has none; false, writing nothing, when the row has one.
-    bool insert_new(const std::string& table, const std::string& id, const row_state& s);
-    void erase(const std::string& table, const std::string& id);
-    // Every row's state, for the rare whole-replica passes (re-push, re-stamp, clock repair).
-    std::vector<std::tuple<std::string, std::string, row_state>> all(const schema& tables);
-    // The same one row at a time, for a pass over a large database that writes elsewhere (a
-    // restore reading the database it replaces): fn must not write to this database.
+                                  std::size_t columns) override;
+    void save(const std::string& table, const std::string& id, const row_state& s) override;
+    bool insert_new(const std::string& table, const std::string& id, const row_state& s) override;
+    void erase(const std::string& table, const std::string& id) override;
+    std::vector<std::tuple<std::string, std::string, row_state>> all(const schema& tables) override;
     void for_each(const schema& tables,
                   const std::function<void(const std::string& table, const std::string& id,
-                                           const row_state&)>& fn);
+                                           const row_state&)>& fn) override;
 
 private:
     database& db_;

@@ -18,7 +18,8 @@
 //     the store when the write lock is taken and saved in the same transaction: two instances
 //     never give two writes one stamp.
 //  3. One live session per site, across instances. A session's claim on its site is stored and
-//     taken under the write lock; it dies with its session, or with its process (live_sites.hpp).
+//     taken under the write lock; it dies with its session, or with its process (store_books.hpp,
+//     live_sites).
 //  4. `acked` moves in the same commit as its rows. A push reads the site's acknowledged
 //     sequence under the write lock and applies only the rows above it, and writes the new one
 //     in the transaction that applies them, as a compare-and-set from the one it read (a push

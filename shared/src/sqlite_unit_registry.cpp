@@ -1,4 +1,6 @@
-#include "unit_registry.hpp"
+#include "sqlite_unit_registry.hpp"
+
+#include "table_io.hpp"
 
 #include <noi/sync/national_map.hpp>
 
@@ -34,7 +36,7 @@ void bind_text_or_null(statement& st, int i, const std::string& v) {
 
 } // namespace
 
-void unit_registry::add(const unit_record& u) {
+void sqlite_unit_registry::add(const unit_record& u) {
     auto& st = db_.cached(
         "INSERT INTO noi_units(id, code, name, kind, province_code, province, district_code, "
         "district, valid_from, valid_until, change_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
@@ -52,7 +54,7 @@ void unit_registry::add(const unit_record& u) {
     st.run();
 }
 
-std::optional<unit_record> unit_registry::find(const std::string& id) {
+std::optional<unit_record> sqlite_unit_registry::find(const std::string& id) {
     auto& st = db_.cached(std::string("SELECT ") + unit_columns + " FROM noi_units WHERE id = ?1");
     st.bind(1, id);
     std::optional<unit_record> u;
@@ -61,7 +63,7 @@ std::optional<unit_record> unit_registry::find(const std::string& id) {
     return u;
 }
 
-std::vector<unit_record> unit_registry::all() {
+std::vector<unit_record> sqlite_unit_registry::all() {
     std::vector<unit_record> out;
     auto st = db_.prepare(std::string("SELECT ") + unit_columns +
                           " FROM noi_units ORDER BY code, coalesce(valid_from, '')");
@@ -70,7 +72,8 @@ std::vector<unit_record> unit_registry::all() {
     return out;
 }
 
-std::optional<unit_record> unit_registry::on(const std::string& code, const std::string& day) {
+std::optional<unit_record> sqlite_unit_registry::on(const std::string& code,
+                                                    const std::string& day) {
     auto& st = db_.cached(std::string("SELECT ") + unit_columns +
                           " FROM noi_units WHERE code = ?1 AND (valid_from IS NULL OR valid_from "
                           "<= ?2) AND (valid_until IS NULL OR ?2 < valid_until)");
@@ -81,17 +84,17 @@ std::optional<unit_record> unit_registry::on(const std::string& code, const std:
     return u;
 }
 
-std::string unit_registry::fresh_id(const std::string& code, const std::string& effective) {
+std::string sqlite_unit_registry::fresh_id(const std::string& code, const std::string& effective) {
     return find(code) ? code + "@" + effective : code;
 }
 
-void unit_registry::retire(const std::string& id, const std::string& until) {
+void sqlite_unit_registry::retire(const std::string& id, const std::string& until) {
     auto& st = db_.cached("UPDATE noi_units SET valid_until = ?2 WHERE id = ?1");
     st.bind(1, id).bind(2, until);
     st.run();
 }
 
-std::vector<std::string> unit_registry::members(const std::string& id) {
+std::vector<std::string> sqlite_unit_registry::members(const std::string& id) {
     std::vector<std::string> out{id};
     auto& st = db_.cached("SELECT old_unit FROM noi_lineage WHERE new_unit = ?1 AND share = "
                           "'whole' ORDER BY old_unit");
@@ -108,7 +111,7 @@ std::vector<std::string> unit_registry::members(const std::string& id) {
     return out;
 }
 
-std::vector<std::string> unit_registry::heirs(const std::string& id) {
+std::vector<std::string> sqlite_unit_registry::heirs(const std::string& id) {
     std::vector<std::string> out;
     std::set<std::string> seen{id};
     std::vector<std::string> todo{id};
@@ -130,7 +133,7 @@ std::vector<std::string> unit_registry::heirs(const std::string& id) {
     return out;
 }
 
-std::uint64_t unit_registry::record_change(const map_change_record& c) {
+std::uint64_t sqlite_unit_registry::record_change(const map_change_record& c) {
     auto& st = db_.cached("INSERT INTO noi_map_changes(kind, effective, basis, account, at) "
                           "VALUES (?1, ?2, ?3, ?4, ?5)");
     st.bind(1, c.kind).bind(2, c.effective).bind(3, c.basis).bind(4, c.account);
@@ -139,7 +142,7 @@ std::uint64_t unit_registry::record_change(const map_change_record& c) {
     return static_cast<std::uint64_t>(db_.last_insert_rowid());
 }
 
-void unit_registry::link(const lineage_edge& e) {
+void sqlite_unit_registry::link(const lineage_edge& e) {
     auto& st = db_.cached("INSERT OR REPLACE INTO noi_lineage(change_id, old_unit, new_unit, "
                           "share) VALUES (?1, ?2, ?3, ?4)");
     st.bind(1, static_cast<std::int64_t>(e.change_id)).bind(2, e.old_unit).bind(3, e.new_unit);
@@ -147,7 +150,7 @@ void unit_registry::link(const lineage_edge& e) {
     st.run();
 }
 
-std::vector<map_change_record> unit_registry::changes() {
+std::vector<map_change_record> sqlite_unit_registry::changes() {
     std::vector<map_change_record> out;
     auto st = db_.prepare(
         "SELECT id, kind, effective, basis, account, at FROM noi_map_changes ORDER BY id");
@@ -157,7 +160,7 @@ std::vector<map_change_record> unit_registry::changes() {
     return out;
 }
 
-std::vector<lineage_edge> unit_registry::lineage() {
+std::vector<lineage_edge> sqlite_unit_registry::lineage() {
     std::vector<lineage_edge> out;
     auto st = db_.prepare("SELECT change_id, old_unit, new_unit, share FROM noi_lineage ORDER BY "
                           "change_id, new_unit, old_unit");
@@ -167,7 +170,7 @@ std::vector<lineage_edge> unit_registry::lineage() {
     return out;
 }
 
-std::string unit_registry::refusal(const std::string& code, const std::string& day) {
+std::string sqlite_unit_registry::refusal(const std::string& code, const std::string& day) {
     // This server's own changes first: an admin's merge is known only here.
     auto st = db_.prepare(std::string("SELECT ") + unit_columns +
                           " FROM noi_units WHERE code = ?1 AND valid_until IS NOT NULL AND "
@@ -190,6 +193,45 @@ std::string unit_registry::refusal(const std::string& code, const std::string& d
         return code + " " + n->name + " is a unit of " + n->province +
                ", which this server does not serve; noi-admin scope units lists its units";
     return country.unit_refusal(code, day);
+}
+
+void sqlite_unit_registry::record_row_move(const std::string& table, const std::string& row_id,
+                                           const std::string& from_unit, const std::string& to_unit,
+                                           std::int64_t at_ms, const std::string& account) {
+    auto& st = db_.cached("INSERT INTO noi_row_moves(tbl, row_id, from_unit, to_unit, at, "
+                          "account) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    st.bind(1, table).bind(2, row_id).bind(3, from_unit).bind(4, to_unit).bind(5, at_ms);
+    st.bind(6, account);
+    st.run();
+}
+
+std::vector<std::string> sqlite_unit_registry::moved_from(const std::string& table,
+                                                          const std::string& row_id) {
+    auto& st = db_.cached(
+        "SELECT from_unit FROM noi_row_moves WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
+    st.bind(1, table).bind(2, row_id);
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.column_text(0));
+    st.reset();
+    return out;
+}
+
+std::map<std::string, unit_registry::unit_rows>
+sqlite_unit_registry::rows_by_unit(const table_def& t) {
+    std::map<std::string, unit_rows> out;
+    if (!t.scope) return out;
+    std::string bytes = "0";
+    for (const auto& col : t.columns)
+        bytes += " + coalesce(length(CAST(" + quote_ident(col.name) + " AS BLOB)), 0)";
+    auto st = db_.prepare("SELECT " + quote_ident(t.columns[*t.scope].name) + ", count(*), sum(" +
+                          bytes + ") FROM " + quote_ident(t.name) + " GROUP BY 1");
+    while (st.step()) {
+        auto& u = out[st.column_text(0)];
+        u.rows = static_cast<std::uint64_t>(st.column_int(1));
+        u.bytes = static_cast<std::uint64_t>(st.column_int(2));
+    }
+    return out;
 }
 
 } // namespace noi

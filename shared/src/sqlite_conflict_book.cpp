@@ -1,4 +1,4 @@
-#include "conflict_book.hpp"
+#include "sqlite_conflict_book.hpp"
 
 #include "site_bytes.hpp"
 
@@ -14,7 +14,7 @@ std::string_view to_string(merge::conflict_kind k) {
     return k == merge::conflict_kind::update ? "update" : "delete_update";
 }
 
-void conflict_book::record(const conflict_record& c) {
+void sqlite_conflict_book::record(const conflict_record& c) {
     // A side without its device is looked up by its site now, when the conflict is recorded:
     // who wrote a value is fixed when it is written.
     auto& cq = rep_.db().cached(
@@ -91,7 +91,7 @@ struct conflict_query {
 
 } // namespace
 
-std::vector<conflict_record> conflict_book::find(const conflict_filter& f) {
+std::vector<conflict_record> sqlite_conflict_book::find(const conflict_filter& f) {
     std::vector<conflict_record> out;
     const conflict_query q(f);
     auto st = rep_.db().prepare(
@@ -130,8 +130,8 @@ std::vector<conflict_record> conflict_book::find(const conflict_filter& f) {
     return out;
 }
 
-void conflict_book::mark_resolved(std::uint64_t id, const std::string& by,
-                                  const std::string& resolution) {
+void sqlite_conflict_book::mark_resolved(std::uint64_t id, const std::string& by,
+                                         const std::string& resolution) {
     auto& u = rep_.db().cached(
         "UPDATE noi_conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, "
         "resolution = ?4 WHERE id = ?1");
@@ -142,8 +142,9 @@ void conflict_book::mark_resolved(std::uint64_t id, const std::string& by,
     u.run();
 }
 
-std::uint64_t conflict_book::resolve_open_of(const std::string& device_id, const std::string& by,
-                                             const std::string& resolution) {
+std::uint64_t sqlite_conflict_book::resolve_open_of(const std::string& device_id,
+                                                    const std::string& by,
+                                                    const std::string& resolution) {
     auto& u = rep_.db().cached(
         "UPDATE noi_conflicts SET status = 'resolved', resolved_by = ?2, resolved_at = ?3, "
         "resolution = ?4 WHERE device_id = ?1 AND status = 'open'");
@@ -152,7 +153,8 @@ std::uint64_t conflict_book::resolve_open_of(const std::string& device_id, const
     return static_cast<std::uint64_t>(rep_.db().changes());
 }
 
-std::optional<proto::error> conflict_book::full(const std::string& device_id, std::size_t limit) {
+std::optional<proto::error> sqlite_conflict_book::full(const std::string& device_id,
+                                                       std::size_t limit) {
     const auto open = count({.status = conflict_status::open, .device_id = device_id});
     if (open < limit) return std::nullopt;
     return proto::error{proto::error_code::quota_exceeded,
@@ -166,7 +168,7 @@ std::optional<proto::error> conflict_book::full(const std::string& device_id, st
                         {}};
 }
 
-void conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
+void sqlite_conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
     const auto site = site_bytes(v.site);
     auto& u =
         rep_.db().cached(winner ? "UPDATE noi_conflicts SET w_hlc = ?2, w_site = ?3 WHERE id = ?1"
@@ -176,14 +178,14 @@ void conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
     u.run();
 }
 
-std::uint64_t conflict_book::count(const conflict_filter& f) {
+std::uint64_t sqlite_conflict_book::count(const conflict_filter& f) {
     const conflict_query q(f);
     auto st = rep_.db().prepare("SELECT count(*) FROM noi_conflicts c" + q.where);
     q.bind(st);
     return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
 }
 
-conflict_book::totals conflict_book::count() {
+sqlite_conflict_book::totals sqlite_conflict_book::count() {
     auto& st =
         rep_.db().cached("SELECT count(*), coalesce(sum(status = 'open'), 0) FROM noi_conflicts");
     totals t;

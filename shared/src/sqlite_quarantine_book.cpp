@@ -1,4 +1,4 @@
-#include "quarantine_book.hpp"
+#include "sqlite_quarantine_book.hpp"
 
 #include <noi/protocol/codec.hpp>
 #include <noi/sync/server_store.hpp>
@@ -30,9 +30,9 @@ std::string_view to_string(quarantine_state s) {
     return "open";
 }
 
-proto::rejection quarantine_book::record(const std::string& device_id, const site_id& s,
-                                         const proto::row_change& r, proto::reject_reason reason,
-                                         std::string why) {
+proto::rejection sqlite_quarantine_book::record(const std::string& device_id, const site_id& s,
+                                                const proto::row_change& r,
+                                                proto::reject_reason reason, std::string why) {
     auto& db = rep_.db();
     auto payload = proto::encode(proto::changes{{r}, 0, false});
     // A row too large to keep is still recorded; the tablet keeps its copy.
@@ -91,7 +91,7 @@ proto::rejection quarantine_book::record(const std::string& device_id, const sit
     return {static_cast<std::uint64_t>(id), table, row_id, r.seq, reason, std::move(why)};
 }
 
-std::optional<proto::error> quarantine_book::full(const std::string& device_id) {
+std::optional<proto::error> sqlite_quarantine_book::full(const std::string& device_id) {
     // Each collapsed repeat counts as a rejection, and every stored byte counts, not only the
     // payloads: a flood of one refused row, or of long names, reaches the quota too.
     auto& st = rep_.db().cached(
@@ -116,7 +116,8 @@ std::optional<proto::error> quarantine_book::full(const std::string& device_id) 
                         {}};
 }
 
-std::vector<proto::rejection> quarantine_book::after(const site_id& s, std::uint64_t confirmed) {
+std::vector<proto::rejection> sqlite_quarantine_book::after(const site_id& s,
+                                                            std::uint64_t confirmed) {
     const auto site = site_bytes(s);
     std::vector<proto::rejection> out;
     // A discarded or released rejection is not sent: the admin has decided, and a tablet that
@@ -135,8 +136,8 @@ std::vector<proto::rejection> quarantine_book::after(const site_id& s, std::uint
 
 // An id missing between the floor and the newest entry was collapsed into a later one; an id
 // below quarantine_id_floor may be one a lost database made (restore): never settled.
-std::vector<std::uint64_t> quarantine_book::settled(const site_id& s,
-                                                    const std::vector<std::uint64_t>& listed) {
+std::vector<std::uint64_t>
+sqlite_quarantine_book::settled(const site_id& s, const std::vector<std::uint64_t>& listed) {
     std::vector<std::uint64_t> out;
     if (listed.empty()) return out;
     auto& db = rep_.db();
@@ -157,7 +158,7 @@ std::vector<std::uint64_t> quarantine_book::settled(const site_id& s,
     return out;
 }
 
-std::optional<proto::row_change> quarantine_book::decode(const std::string& payload) {
+std::optional<proto::row_change> sqlite_quarantine_book::decode(const std::string& payload) {
     auto decoded =
         proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
     const auto* ch = std::get_if<proto::message>(&decoded);
@@ -167,7 +168,7 @@ std::optional<proto::row_change> quarantine_book::decode(const std::string& payl
     return std::get<proto::changes>(*ch).rows.front();
 }
 
-std::optional<quarantine_book::entry> quarantine_book::find(std::uint64_t id) {
+std::optional<quarantine_book::entry> sqlite_quarantine_book::find(std::uint64_t id) {
     auto& q = rep_.db().cached(
         "SELECT device_id, status, payload, site FROM noi_quarantine WHERE id = ?1");
     q.bind(1, static_cast<std::int64_t>(id));
@@ -184,7 +185,7 @@ std::optional<quarantine_book::entry> quarantine_book::find(std::uint64_t id) {
     return e;
 }
 
-std::optional<quarantine_state> quarantine_book::status(std::uint64_t id) {
+std::optional<quarantine_state> sqlite_quarantine_book::status(std::uint64_t id) {
     auto& q = rep_.db().cached("SELECT status FROM noi_quarantine WHERE id = ?1");
     q.bind(1, static_cast<std::int64_t>(id));
     std::optional<quarantine_state> s;
@@ -193,7 +194,7 @@ std::optional<quarantine_state> quarantine_book::status(std::uint64_t id) {
     return s;
 }
 
-bool quarantine_book::discard(std::uint64_t id) {
+bool sqlite_quarantine_book::discard(std::uint64_t id) {
     auto& st = rep_.db().cached(
         "UPDATE noi_quarantine SET status = 'discarded', payload = NULL WHERE id = ?1 AND "
         "status = 'open'");
@@ -202,13 +203,13 @@ bool quarantine_book::discard(std::uint64_t id) {
     return rep_.db().changes() > 0;
 }
 
-void quarantine_book::mark_released(std::uint64_t id) {
+void sqlite_quarantine_book::mark_released(std::uint64_t id) {
     auto& u = rep_.db().cached("UPDATE noi_quarantine SET status = 'released' WHERE id = ?1");
     u.bind(1, static_cast<std::int64_t>(id));
     u.run();
 }
 
-std::vector<quarantine_record> quarantine_book::all() {
+std::vector<quarantine_record> sqlite_quarantine_book::all() {
     std::vector<quarantine_record> out;
     auto st = rep_.db().prepare(
         "SELECT id, device_id, tbl, row_id, reason, message, status, received_at, repeats "
@@ -222,14 +223,14 @@ std::vector<quarantine_record> quarantine_book::all() {
     return out;
 }
 
-std::uint64_t quarantine_book::open_count() {
+std::uint64_t sqlite_quarantine_book::open_count() {
     auto& st = rep_.db().cached("SELECT count(*) FROM noi_quarantine WHERE status = 'open'");
     const auto n = st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
     st.reset();
     return n;
 }
 
-std::vector<std::pair<std::uint64_t, quarantine_book::entry>> quarantine_book::released() {
+std::vector<std::pair<std::uint64_t, quarantine_book::entry>> sqlite_quarantine_book::released() {
     std::vector<std::pair<std::uint64_t, entry>> out;
     auto st = rep_.db().prepare("SELECT id, device_id, site, payload FROM noi_quarantine "
                                 "WHERE status = 'released' AND payload IS NOT NULL");

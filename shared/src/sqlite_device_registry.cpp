@@ -1,4 +1,4 @@
-#include "device_registry.hpp"
+#include "sqlite_device_registry.hpp"
 
 #include <noi/sync/error.hpp>
 #include <noi/sync/unicode_text.hpp>
@@ -30,20 +30,7 @@ std::optional<std::int64_t> int_or_none(const statement& st, int col) {
 
 } // namespace
 
-bool device::reads(const std::string& unit) const {
-    return scope == "*" || unit == scope ||
-           std::find(units.begin(), units.end(), unit) != units.end();
-}
-
-std::vector<std::string> device::read_units() const {
-    return units.empty() ? std::vector<std::string>{scope} : units;
-}
-
-bool device::writes(const std::string& unit) const {
-    return reads(unit) || std::find(held_units.begin(), held_units.end(), unit) != held_units.end();
-}
-
-void device_registry::move(const std::string& device_id, const std::string& scope) {
+void sqlite_device_registry::move(const std::string& device_id, const std::string& scope) {
     // The tablet may hold rows of every scope the device had since it last confirmed one: a
     // second move before it heard of the first adds to them.
     auto& st = rep_.db().cached(
@@ -59,15 +46,15 @@ void device_registry::move(const std::string& device_id, const std::string& scop
     same.run();
 }
 
-void device_registry::confirm_scope(const std::string& device_id, const std::string& scope,
-                                    std::uint64_t version) {
+void sqlite_device_registry::confirm_scope(const std::string& device_id, const std::string& scope,
+                                           std::uint64_t version) {
     auto& st = rep_.db().cached("UPDATE noi_devices SET held_scope = NULL WHERE device_id = ?1 "
                                 "AND scope = ?2 AND scope_version = ?3 AND held_scope IS NOT NULL");
     st.bind(1, device_id).bind(2, scope).bind(3, static_cast<std::int64_t>(version));
     st.run();
 }
 
-void device_registry::add(const device& d) {
+void sqlite_device_registry::add(const device& d) {
     if (find(d.id))
         throw sync_error(errc::already_exists, "device " + d.id + " is already enrolled");
     auto& st = rep_.db().cached(
@@ -76,7 +63,7 @@ void device_registry::add(const device& d) {
     st.run();
 }
 
-std::optional<device> device_registry::find(const std::string& id) {
+std::optional<device> sqlite_device_registry::find(const std::string& id) {
     auto& st = rep_.db().cached(
         "SELECT device_id, scope, name, revoked, held_scope, scope_version FROM noi_devices WHERE "
         "device_id = ?1");
@@ -87,7 +74,7 @@ std::optional<device> device_registry::find(const std::string& id) {
     return d;
 }
 
-std::vector<device> device_registry::all() {
+std::vector<device> sqlite_device_registry::all() {
     std::vector<device> out;
     auto st = rep_.db().prepare(
         "SELECT device_id, scope, name, revoked, held_scope, scope_version FROM noi_devices ORDER "
@@ -97,7 +84,7 @@ std::vector<device> device_registry::all() {
     return out;
 }
 
-std::vector<device_status> device_registry::statuses() {
+std::vector<device_status> sqlite_device_registry::statuses() {
     std::vector<device_status> out;
     auto st = rep_.db().prepare(
         "SELECT d.device_id, d.scope, d.name, d.revoked, d.created_at, d.last_contact_at, "
@@ -129,7 +116,7 @@ std::vector<device_status> device_registry::statuses() {
     return out;
 }
 
-bool device_registry::revoke(const std::string& device_id) {
+bool sqlite_device_registry::revoke(const std::string& device_id) {
     auto& st = rep_.db().cached("UPDATE noi_devices SET revoked = 1 WHERE device_id = ?1");
     st.bind(1, device_id);
     st.run();
@@ -138,7 +125,7 @@ bool device_registry::revoke(const std::string& device_id) {
 
 // The fleet status shows a revoked tablet that still tries (a lost one found by someone, or
 // one nobody told): refused_at after its last contact.
-void device_registry::record_refusal(const std::string& device_id) {
+void sqlite_device_registry::record_refusal(const std::string& device_id) {
     auto& seen = rep_.db().cached(
         "UPDATE noi_devices SET refused_at = ?2 WHERE device_id = ?1 AND (refused_at IS NULL "
         "OR refused_at < ?2 - 60000)");
@@ -146,7 +133,7 @@ void device_registry::record_refusal(const std::string& device_id) {
     seen.run();
 }
 
-std::size_t device_registry::sites_of(const std::string& device_id) {
+std::size_t sqlite_device_registry::sites_of(const std::string& device_id) {
     auto& sites = rep_.db().cached("SELECT count(*) FROM noi_sites WHERE device_id = ?1");
     sites.bind(1, device_id);
     const auto bound = sites.step() ? static_cast<std::size_t>(sites.column_int(0)) : 0;
@@ -154,8 +141,8 @@ std::size_t device_registry::sites_of(const std::string& device_id) {
     return bound;
 }
 
-std::variant<device_registry::binding, proto::error>
-device_registry::bind(const device& d, const site_id& s, std::size_t max_sites) {
+std::variant<sqlite_device_registry::binding, proto::error>
+sqlite_device_registry::bind(const device& d, const site_id& s, std::size_t max_sites) {
     using proto::error_code;
     auto& db = rep_.db();
     const auto site = site_bytes(s);
@@ -216,15 +203,15 @@ device_registry::bind(const device& d, const site_id& s, std::size_t max_sites) 
     return b;
 }
 
-void device_registry::set_confirmed(const site_id& s, std::uint64_t confirmed) {
+void sqlite_device_registry::set_confirmed(const site_id& s, std::uint64_t confirmed) {
     const auto site = site_bytes(s);
     auto& st = rep_.db().cached("UPDATE noi_sites SET confirmed_rejection = ?2 WHERE site = ?1");
     st.bind_blob(1, site.data(), site.size()).bind(2, static_cast<std::int64_t>(confirmed));
     st.run();
 }
 
-std::optional<std::uint64_t> device_registry::acked(const site_id& s,
-                                                    const std::string& device_id) {
+std::optional<std::uint64_t> sqlite_device_registry::acked(const site_id& s,
+                                                           const std::string& device_id) {
     const auto site = site_bytes(s);
     auto& st =
         rep_.db().cached("SELECT acked_seq FROM noi_sites WHERE site = ?1 AND device_id = ?2");
@@ -235,7 +222,8 @@ std::optional<std::uint64_t> device_registry::acked(const site_id& s,
     return acked;
 }
 
-bool device_registry::set_acked(const site_id& s, std::uint64_t expected, std::uint64_t acked) {
+bool sqlite_device_registry::set_acked(const site_id& s, std::uint64_t expected,
+                                       std::uint64_t acked) {
     const auto site = site_bytes(s);
     auto& st =
         rep_.db().cached("UPDATE noi_sites SET acked_seq = ?2 WHERE site = ?1 AND acked_seq = ?3");
@@ -246,7 +234,7 @@ bool device_registry::set_acked(const site_id& s, std::uint64_t expected, std::u
     return rep_.db().changes() == 1;
 }
 
-void device_registry::record_contact(const std::string& device_id, const proto::hello& h) {
+void sqlite_device_registry::record_contact(const std::string& device_id, const proto::hello& h) {
     const auto now = rep_.clock().wall_ms();
     auto& upd = rep_.db().cached(
         "UPDATE noi_devices SET last_contact_at = ?2, pending = ?3, oldest_pending_at = ?4, "
@@ -267,7 +255,7 @@ void device_registry::record_contact(const std::string& device_id, const proto::
 
 // The fleet status shows what is still pending after the round, not at its HELLO. Once nothing
 // is, nothing has waited since any time.
-void device_registry::lower_pending(const std::string& device_id, std::uint64_t rows) {
+void sqlite_device_registry::lower_pending(const std::string& device_id, std::uint64_t rows) {
     auto& pending = rep_.db().cached(
         "UPDATE noi_devices SET pending = max(0, pending - ?2), oldest_pending_at = "
         "CASE WHEN pending > ?2 THEN oldest_pending_at END WHERE device_id = ?1");
@@ -275,13 +263,14 @@ void device_registry::lower_pending(const std::string& device_id, std::uint64_t 
     pending.run();
 }
 
-void device_registry::record_sync(const std::string& device_id) {
+void sqlite_device_registry::record_sync(const std::string& device_id) {
     auto& st = rep_.db().cached("UPDATE noi_devices SET last_sync_at = ?2 WHERE device_id = ?1");
     st.bind(1, device_id).bind(2, rep_.clock().wall_ms());
     st.run();
 }
 
-std::map<std::string, std::uint64_t> device_registry::silent_by_commune(std::int64_t since_ms) {
+std::map<std::string, std::uint64_t>
+sqlite_device_registry::silent_by_commune(std::int64_t since_ms) {
     std::map<std::string, std::uint64_t> out;
     auto silent = rep_.db().prepare("SELECT scope, count(*) FROM noi_devices WHERE revoked = 0 AND "
                                     "coalesce(last_contact_at, created_at) < ?1 GROUP BY scope");

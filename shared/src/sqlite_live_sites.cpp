@@ -1,4 +1,4 @@
-#include "live_sites.hpp"
+#include "sqlite_live_sites.hpp"
 
 #include "site_bytes.hpp"
 
@@ -23,10 +23,10 @@ bool process_runs(std::int64_t pid) {
 
 } // namespace
 
-live_sites::live_sites(replica& rep)
+sqlite_live_sites::sqlite_live_sites(replica& rep)
     : rep_(rep), holder_(rep.new_uuid()), host_(host_name()), pid_(getpid()) {}
 
-live_sites::~live_sites() {
+sqlite_live_sites::~sqlite_live_sites() {
     if (!registered_) return;
     try {
         transaction tx(rep_.db());
@@ -42,7 +42,7 @@ live_sites::~live_sites() {
     }
 }
 
-void live_sites::register_holder() {
+void sqlite_live_sites::register_holder() {
     const auto now = rep_.clock().wall_ms();
     if (!registered_) {
         // Processes killed long ago left their rows: a day past their last beat, they go.
@@ -57,13 +57,13 @@ void live_sites::register_holder() {
     registered_ = true;
 }
 
-void live_sites::beat() {
+void sqlite_live_sites::beat() {
     transaction tx(rep_.db());
     register_holder();
     tx.commit();
 }
 
-bool live_sites::holder_alive(const std::string& holder) {
+bool sqlite_live_sites::holder_alive(const std::string& holder) {
     auto& st = rep_.db().cached("SELECT host, pid, beat_at FROM noi_holders WHERE holder = ?1");
     st.bind(1, holder);
     bool alive = false;
@@ -76,7 +76,7 @@ bool live_sites::holder_alive(const std::string& holder) {
     return alive;
 }
 
-bool live_sites::claim(const site_id& s) {
+bool sqlite_live_sites::claim(const site_id& s) {
     // In the claim's own transaction: a holder row written by an earlier HELLO that rolled back
     // (a refused one) is not there.
     register_holder();
@@ -97,7 +97,7 @@ bool live_sites::claim(const site_id& s) {
     return true;
 }
 
-void live_sites::release(const site_id& s) {
+void sqlite_live_sites::release(const site_id& s) {
     if (!mine_.erase(s)) return;
     try {
         transaction tx(rep_.db());

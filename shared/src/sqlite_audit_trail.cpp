@@ -1,4 +1,4 @@
-#include "audit_trail.hpp"
+#include "sqlite_audit_trail.hpp"
 
 #include <noi/sync/error.hpp>
 
@@ -12,7 +12,7 @@ namespace noi {
 // The lists are stored and committed here, before any push: one stored inside a push that
 // then rolls back to a savepoint would leave a number the cache holds but the database does
 // not. Only a list not stored yet writes, so an unchanged database opens without a write.
-audit_trail::audit_trail(database& db, const schema& tables) : db_(db) {
+sqlite_audit_trail::sqlite_audit_trail(database& db, const schema& tables) : db_(db) {
     auto& find = db_.cached("SELECT id FROM noi_audit_columns WHERE names = ?1");
     auto lookup = [&](audit_column_list& list, const std::string& packed) {
         find.bind_blob(1, packed.data(), packed.size());
@@ -47,9 +47,10 @@ audit_trail::audit_trail(database& db, const schema& tables) : db_(db) {
     tx.commit();
 }
 
-std::vector<audit_record> audit_trail::read(const std::string& table, const std::string& row_id,
-                                            const row_state* state,
-                                            std::map<std::string, value> current) {
+std::vector<audit_record> sqlite_audit_trail::read(const std::string& table,
+                                                   const std::string& row_id,
+                                                   const row_state* state,
+                                                   std::map<std::string, value> current) {
     auto column_list = [this](std::uint64_t id) {
         auto& st = db_.cached("SELECT names FROM noi_audit_columns WHERE id = ?1");
         st.bind(1, static_cast<std::int64_t>(id));
