@@ -25,6 +25,11 @@ struct store_kind {
         make;
 };
 
+// Names the kind in test output, instead of the bytes of its factories.
+void PrintTo(const store_kind& k, std::ostream* os) {
+    *os << k.name;
+}
+
 struct store_contract : ::testing::TestWithParam<store_kind> {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
