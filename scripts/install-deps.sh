@@ -17,6 +17,8 @@ packages=(
   libsodium-dev           # console passwords, hashed with Argon2id
   libqrencode-dev         # the console's enrolment QR code
   libxlsxwriter-dev       # the console's report as an Excel workbook
+  libpq-dev               # the PostgreSQL store (libpq, PostgreSQL's own client library)
+  postgresql-15           # the PostgreSQL store's tests start a cluster of their own
   chromium chromium-driver python3-selenium  # the console's tests in a headless browser
   clang-14 libclang-rt-14-dev  # libFuzzer for the fuzz targets' smoke runs (docs/reliability.md)
   clang-format-14         # the house format, checked by .ci/run (scripts/check-format.sh)
@@ -35,5 +37,10 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The tests run clusters of their own; the package's default cluster would only sit on port 5432.
+if ! dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null | grep -q "install ok installed"; then
+  $sudo mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/noi.conf >/dev/null
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -19,6 +19,7 @@ enum class errc : std::uint16_t {
     refused = 8,          // the peer refused the request
     storage_full = 9,     // the disk, or the database's size limit, is full
     clock_exhausted = 10, // the HLC is at its greatest value and cannot issue another
+    postgresql = 11,      // PostgreSQL reported an error, or cannot be reached
 };
 
 class sync_error : public std::runtime_error {

@@ -1,0 +1,189 @@
+#include "pg_connection.hpp"
+
+#include <noi/sync/error.hpp>
+
+#include <endian.h>
+
+#include <cstring>
+
+namespace noi::pg {
+namespace {
+
+// The type oids of pg_type.h that results here carry.
+constexpr Oid bool_oid = 16, int8_oid = 20, int2_oid = 21, int4_oid = 23, float4_oid = 700,
+              float8_oid = 701;
+
+template <typename T> T read_be(const char* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+std::string first_line(const char* message) {
+    std::string m = message ? message : "";
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' '))
+        m.pop_back();
+    return m;
+}
+
+} // namespace
+
+result& result::operator=(result&& o) noexcept {
+    if (this != &o) {
+        PQclear(r_);
+        r_ = o.r_;
+        o.r_ = nullptr;
+    }
+    return *this;
+}
+
+std::int64_t result::integer(int row, int col) const {
+    if (is_null(row, col)) return 0;
+    const char* p = PQgetvalue(r_, row, col);
+    switch (PQftype(r_, col)) {
+    case bool_oid:
+        return *p != 0;
+    case int2_oid:
+        return static_cast<std::int16_t>(be16toh(read_be<std::uint16_t>(p)));
+    case int4_oid:
+        return static_cast<std::int32_t>(be32toh(read_be<std::uint32_t>(p)));
+    case int8_oid:
+        return static_cast<std::int64_t>(be64toh(read_be<std::uint64_t>(p)));
+    default:
+        throw sync_error(errc::postgresql, "column " + std::string(PQfname(r_, col)) +
+                                               " is not an integer (type oid " +
+                                               std::to_string(PQftype(r_, col)) + ")");
+    }
+}
+
+double result::real(int row, int col) const {
+    if (is_null(row, col)) return 0;
+    const char* p = PQgetvalue(r_, row, col);
+    switch (PQftype(r_, col)) {
+    case float8_oid: {
+        const auto bits = be64toh(read_be<std::uint64_t>(p));
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        return d;
+    }
+    case float4_oid: {
+        const auto bits = be32toh(read_be<std::uint32_t>(p));
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        return f;
+    }
+    default:
+        return static_cast<double>(integer(row, col));
+    }
+}
+
+std::string result::bytes(int row, int col) const {
+    return std::string(PQgetvalue(r_, row, col),
+                       static_cast<std::size_t>(PQgetlength(r_, row, col)));
+}
+
+std::uint64_t result::changed() const {
+    const char* n = PQcmdTuples(r_);
+    return n && *n ? std::stoull(n) : 0;
+}
+
+connection::connection(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_str())) {
+    if (!c_ || PQstatus(c_) != CONNECTION_OK)
+        fail("cannot connect to PostgreSQL (check the host, port, database and user of the "
+             "store's connection string, and that the server runs)");
+    exec("SET client_min_messages = warning");
+}
+
+connection::~connection() {
+    PQfinish(c_);
+}
+
+void connection::fail(const std::string& what, PGresult* r) {
+    std::string message =
+        what + ": " + first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c_));
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const bool full = state && std::strncmp(state, "53", 2) == 0; // insufficient resources
+    PQclear(r);
+    if (full)
+        throw sync_error(errc::storage_full,
+                         message + "; free disk space on the database server and retry");
+    throw sync_error(errc::postgresql, message);
+}
+
+void connection::exec(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    const auto s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) fail("`" + sql.substr(0, 80) + "`", r);
+    PQclear(r);
+}
+
+result connection::run(const std::string& sql, const std::vector<param>& params) {
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+        const auto name = "s" + std::to_string(prepared_.size());
+        PGresult* r = PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail("cannot prepare `" + sql.substr(0, 80) + "`", r);
+        PQclear(r);
+        it = prepared_.emplace(sql, name).first;
+    }
+    std::vector<const char*> values(params.size());
+    std::vector<int> lengths(params.size()), formats(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        if (!params[i].data) continue;
+        values[i] = params[i].data->data();
+        lengths[i] = static_cast<int>(params[i].data->size());
+        // Text goes as text (PostgreSQL parses numbers from it); bytes go as they are.
+        formats[i] = params[i].bytes ? 1 : 0;
+    }
+    // Text parameters are read up to their NUL: a std::string's data() ends with one.
+    PGresult* raw = PQexecPrepared(c_, it->second.c_str(), static_cast<int>(params.size()),
+                                   values.data(), lengths.data(), formats.data(), 1);
+    const auto s = PQresultStatus(raw);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) fail("`" + sql.substr(0, 80) + "`", raw);
+    return result(raw);
+}
+
+transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
+    if (level_ == 0) {
+        c_.exec("BEGIN");
+        c_.depth_ = 1;
+        if (c_.on_begin_) {
+            try {
+                c_.on_begin_();
+            } catch (...) {
+                c_.exec("ROLLBACK");
+                c_.depth_ = 0;
+                throw;
+            }
+        }
+    } else {
+        c_.exec("SAVEPOINT noi_" + std::to_string(level_));
+        ++c_.depth_;
+    }
+}
+
+transaction::~transaction() {
+    if (done_) return;
+    try {
+        if (level_ == 0)
+            c_.exec("ROLLBACK");
+        else
+            c_.exec("ROLLBACK TO SAVEPOINT noi_" + std::to_string(level_) +
+                    "; RELEASE SAVEPOINT noi_" + std::to_string(level_));
+    } catch (const std::exception&) {
+        // The connection failed: its transaction is gone with it.
+    }
+    c_.depth_ = level_;
+}
+
+void transaction::commit() {
+    if (level_ == 0)
+        c_.exec("COMMIT");
+    else
+        c_.exec("RELEASE SAVEPOINT noi_" + std::to_string(level_));
+    done_ = true;
+    c_.depth_ = level_;
+}
+
+} // namespace noi::pg

@@ -1,0 +1,100 @@
+// libpq in RAII: a connection that throws sync_error with PostgreSQL's words, statements
+// prepared once per connection, results read in binary (integers, text and bytea alike without
+// escaping), and transactions that roll back unless committed (a SAVEPOINT inside one open).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noi::pg {
+
+// One parameter of a query: text (numbers too, written out), bytes (bytea), or NULL.
+struct param {
+    std::optional<std::string> data;
+    bool bytes = false;
+
+    param() = default; // NULL
+    param(std::string s) : data(std::move(s)) {}
+    param(const char* s) : data(std::string(s)) {}
+    param(std::int64_t v) : data(std::to_string(v)) {}
+    param(std::uint64_t v) : data(std::to_string(v)) {}
+    param(int v) : data(std::to_string(v)) {}
+    static param blob(std::string_view b) {
+        param p{std::string(b)};
+        p.bytes = true;
+        return p;
+    }
+};
+
+class result {
+public:
+    explicit result(PGresult* r) : r_(r) {}
+    result(result&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
+    result& operator=(result&& o) noexcept;
+    result(const result&) = delete;
+    result& operator=(const result&) = delete;
+    ~result() { PQclear(r_); }
+
+    int rows() const { return PQntuples(r_); }
+    bool is_null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+    // int2, int4, int8 or bool; 0 for NULL.
+    std::int64_t integer(int row, int col) const;
+    double real(int row, int col) const;
+    // text or bytea, as the bytes stored.
+    std::string bytes(int row, int col) const;
+    // The number of rows an INSERT, UPDATE or DELETE touched.
+    std::uint64_t changed() const;
+
+private:
+    PGresult* r_;
+};
+
+class connection {
+public:
+    // `conninfo`: a libpq connection string or URI. Throws sync_error(postgresql) saying why it
+    // could not connect, never with the password.
+    explicit connection(const std::string& conninfo);
+    ~connection();
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    // Runs one or more statements without parameters.
+    void exec(const std::string& sql);
+    // Runs `sql` with $1, $2… bound, prepared once on this connection.
+    result run(const std::string& sql, const std::vector<param>& params = {});
+    bool in_transaction() const { return depth_ > 0; }
+    // Called when the outermost transaction has begun (the port takes its write lock there).
+    void on_begin(std::function<void()> fn) { on_begin_ = std::move(fn); }
+
+private:
+    friend class transaction;
+    [[noreturn]] void fail(const std::string& what, PGresult* r = nullptr);
+    PGconn* c_ = nullptr;
+    std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name
+    int depth_ = 0;
+    std::function<void()> on_begin_;
+};
+
+// BEGIN (or a SAVEPOINT inside an open one); rolled back unless committed.
+class transaction {
+public:
+    explicit transaction(connection& c);
+    ~transaction();
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+    void commit();
+
+private:
+    connection& c_;
+    int level_;
+    bool done_ = false;
+};
+
+} // namespace noi::pg

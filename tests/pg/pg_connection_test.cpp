@@ -1,0 +1,118 @@
+// The libpq layer under the PostgreSQL store: values round-trip byte for byte, transactions
+// roll back unless committed (a nested one alone), the write-lock hook runs once per outermost
+// transaction, and errors carry PostgreSQL's words but never a password.
+#include "pg_connection.hpp"
+#include "pg_database.hpp"
+
+#include <noi/sync/error.hpp>
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+using namespace noi;
+
+namespace {
+
+struct pg_connection : ::testing::Test {
+    test::pg_database db;
+    pg::connection c{db.conninfo()};
+    void SetUp() override { c.exec("CREATE TABLE t(id text PRIMARY KEY, n bigint, b bytea)"); }
+    std::int64_t rows() { return c.run("SELECT count(*) FROM t").integer(0, 0); }
+};
+
+TEST_F(pg_connection, values_round_trip_byte_for_byte) {
+    const std::string name = "Nguyễn Thị Thuỷ – Ngọc Phái, Chợ Đồn";
+    const std::string raw("\0\xff\x01 Bắc Kạn", 13);
+    for (const auto n : {std::numeric_limits<std::int64_t>::min(), std::int64_t{-1},
+                         std::int64_t{0}, std::numeric_limits<std::int64_t>::max()}) {
+        c.run("INSERT INTO t(id, n, b) VALUES ($1, $2, $3)",
+              {name + std::to_string(n), n, pg::param::blob(raw)});
+        auto r =
+            c.run("SELECT id, n, b, NULL::bigint FROM t WHERE id = $1", {name + std::to_string(n)});
+        ASSERT_EQ(r.rows(), 1);
+        EXPECT_EQ(r.bytes(0, 0), name + std::to_string(n));
+        EXPECT_EQ(r.integer(0, 1), n);
+        EXPECT_EQ(r.bytes(0, 2), raw);
+        EXPECT_TRUE(r.is_null(0, 3));
+        EXPECT_FALSE(r.is_null(0, 1));
+    }
+    c.run("INSERT INTO t(id, n, b) VALUES ($1, $2, $3)", {"null", pg::param{}, pg::param{}});
+    auto r = c.run("SELECT n, b, 2.5::float8, true, 7::int4, 3::int2 FROM t WHERE id = 'null'");
+    EXPECT_TRUE(r.is_null(0, 0));
+    EXPECT_TRUE(r.is_null(0, 1));
+    EXPECT_EQ(r.real(0, 2), 2.5);
+    EXPECT_EQ(r.integer(0, 3), 1);
+    EXPECT_EQ(r.integer(0, 4), 7);
+    EXPECT_EQ(r.integer(0, 5), 3);
+    EXPECT_EQ(c.run("UPDATE t SET n = 1").changed(), 5u);
+}
+
+TEST_F(pg_connection, a_transaction_rolls_back_unless_committed_and_a_nested_one_alone) {
+    {
+        pg::transaction outer(c);
+        c.run("INSERT INTO t(id) VALUES ('kept')");
+        {
+            pg::transaction inner(c);
+            c.run("INSERT INTO t(id) VALUES ('dropped')");
+        }
+        {
+            pg::transaction inner(c);
+            c.run("INSERT INTO t(id) VALUES ('nested')");
+            inner.commit();
+        }
+        EXPECT_TRUE(c.in_transaction());
+        outer.commit();
+    }
+    EXPECT_FALSE(c.in_transaction());
+    EXPECT_EQ(rows(), 2);
+    {
+        pg::transaction tx(c);
+        c.run("INSERT INTO t(id) VALUES ('gone')");
+    }
+    EXPECT_EQ(rows(), 2);
+    // A failed statement rolls its transaction back, and the connection goes on.
+    try {
+        pg::transaction tx(c);
+        c.run("INSERT INTO t(id) VALUES ('kept')");
+        ADD_FAILURE() << "a duplicate key was taken";
+    } catch (const sync_error& e) {
+        EXPECT_EQ(e.code(), errc::postgresql);
+        EXPECT_NE(std::string(e.what()).find("duplicate key"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(rows(), 2);
+}
+
+TEST_F(pg_connection, the_write_lock_is_taken_once_per_outermost_transaction_and_excludes) {
+    int taken = 0;
+    c.on_begin([&] {
+        ++taken;
+        c.run("SELECT pg_advisory_xact_lock(77)");
+    });
+    pg::connection other(db.conninfo());
+    {
+        pg::transaction tx(c);
+        pg::transaction nested(c);
+        nested.commit();
+        pg::transaction theirs(other);
+        EXPECT_EQ(other.run("SELECT pg_try_advisory_xact_lock(77)").integer(0, 0), 0);
+        tx.commit();
+    }
+    EXPECT_EQ(taken, 1);
+    pg::transaction theirs(other);
+    EXPECT_EQ(other.run("SELECT pg_try_advisory_xact_lock(77)").integer(0, 0), 1);
+}
+
+TEST(pg_connect, a_refusal_says_what_to_check_and_never_the_password) {
+    try {
+        pg::connection c("host=/nonexistent-noi user=noi password=s3cret-Đồn dbname=x");
+        ADD_FAILURE() << "connected to nothing";
+    } catch (const sync_error& e) {
+        EXPECT_EQ(e.code(), errc::postgresql);
+        const std::string what = e.what();
+        EXPECT_NE(what.find("connection string"), std::string::npos) << what;
+        EXPECT_EQ(what.find("s3cret"), std::string::npos) << what;
+    }
+}
+
+} // namespace

@@ -1,0 +1,25 @@
+// A database of its own for one test, in the cluster of the CTest fixture `pg`
+// (tests/support/pg_cluster.sh), dropped when the test ends.
+#pragma once
+
+#include <string>
+
+namespace noi::test {
+
+class pg_database {
+public:
+    pg_database();
+    ~pg_database();
+    pg_database(const pg_database&) = delete;
+    pg_database& operator=(const pg_database&) = delete;
+
+    // The libpq connection string of this test's database.
+    const std::string& conninfo() const { return conninfo_; }
+    // The cluster's own (dbname=postgres).
+    const std::string& cluster() const { return cluster_; }
+
+private:
+    std::string cluster_, name_, conninfo_;
+};
+
+} // namespace noi::test
