@@ -141,66 +141,25 @@ std::size_t sqlite_device_registry::sites_of(const std::string& device_id) {
     return bound;
 }
 
-std::variant<sqlite_device_registry::binding, proto::error>
-sqlite_device_registry::bind(const device& d, const site_id& s, std::size_t max_sites) {
-    using proto::error_code;
-    auto& db = rep_.db();
+std::optional<device_registry::binding> sqlite_device_registry::site(const site_id& s) {
     const auto site = site_bytes(s);
-    auto& find_site = db.cached(
+    auto& st = rep_.db().cached(
         "SELECT device_id, acked_seq, confirmed_rejection FROM noi_sites WHERE site = ?1");
-    find_site.bind_blob(1, site.data(), site.size());
-    binding b;
-    std::optional<std::string> owner;
-    if (find_site.step()) {
-        owner = find_site.column_text(0);
-        b.acked = static_cast<std::uint64_t>(find_site.column_int(1));
-        b.confirmed = static_cast<std::uint64_t>(find_site.column_int(2));
-    }
-    find_site.reset();
-    if (owner && *owner != d.id) {
-        // A replica given the token of a new device (noi-client set-token, after its own was
-        // lost or its device revoked) moves to it with its pending writes once the device it
-        // was bound to is revoked: only a revoked device's replica moves, within its commune.
-        // The new device must be fresh (no replica of its own yet): a colleague's tablet that
-        // knows the site id, which every pulled version names, cannot take the replica over.
-        auto was = find(*owner);
-        if (!was || !was->revoked)
-            return proto::error{error_code::site_bound_elsewhere,
-                                proto::condition::permanent,
-                                "this replica belongs to device " + *owner +
-                                    ", which still holds it; to move it to this device, revoke " +
-                                    *owner + " first (noi-admin device revoke)",
-                                {}};
-        if (was->scope != d.scope)
-            return proto::error{error_code::site_bound_elsewhere,
-                                proto::condition::permanent,
-                                "this replica holds the data of " + was->scope +
-                                    ", and this device is enrolled for " + d.scope +
-                                    "; give it the token of a device of " + was->scope,
-                                {}};
-        if (sites_of(d.id) != 0)
-            return proto::error{error_code::site_bound_elsewhere,
-                                proto::condition::permanent,
-                                "device " + d.id +
-                                    " has a replica of its own already; a replica "
-                                    "moves only to a newly enrolled device (noi-admin device add)",
-                                {}};
-        auto& move = db.cached("UPDATE noi_sites SET device_id = ?2 WHERE site = ?1");
-        move.bind_blob(1, site.data(), site.size()).bind(2, d.id);
-        move.run();
-    } else if (!owner) {
-        if (const auto bound = sites_of(d.id); bound >= max_sites)
-            return proto::error{error_code::site_bound_elsewhere,
-                                proto::condition::permanent,
-                                "this device has made " + std::to_string(bound) +
-                                    " replicas already; ask the province office to enrol the "
-                                    "tablet as a new device",
-                                {}};
-        auto& add_site = db.cached("INSERT INTO noi_sites(site, device_id) VALUES (?1, ?2)");
-        add_site.bind_blob(1, site.data(), site.size()).bind(2, d.id);
-        add_site.run();
-    }
+    st.bind_blob(1, site.data(), site.size());
+    std::optional<binding> b;
+    if (st.step())
+        b = binding{st.column_text(0), static_cast<std::uint64_t>(st.column_int(1)),
+                    static_cast<std::uint64_t>(st.column_int(2))};
+    st.reset();
     return b;
+}
+
+void sqlite_device_registry::bind(const site_id& s, const std::string& device_id) {
+    const auto site = site_bytes(s);
+    auto& st = rep_.db().cached("INSERT INTO noi_sites(site, device_id) VALUES (?1, ?2) ON "
+                                "CONFLICT(site) DO UPDATE SET device_id = excluded.device_id");
+    st.bind_blob(1, site.data(), site.size()).bind(2, device_id);
+    st.run();
 }
 
 void sqlite_device_registry::set_confirmed(const site_id& s, std::uint64_t confirmed) {

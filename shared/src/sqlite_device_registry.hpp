@@ -18,8 +18,9 @@ public:
                        std::uint64_t version) override;
     bool revoke(const std::string& device_id) override;
     void record_refusal(const std::string& device_id) override;
-    std::variant<binding, proto::error> bind(const device& d, const site_id& site,
-                                             std::size_t max_sites) override;
+    std::optional<binding> site(const site_id& site) override;
+    std::size_t sites_of(const std::string& device_id) override;
+    void bind(const site_id& site, const std::string& device_id) override;
     void set_confirmed(const site_id& site, std::uint64_t confirmed) override;
     std::optional<std::uint64_t> acked(const site_id& site, const std::string& device_id) override;
     bool set_acked(const site_id& site, std::uint64_t expected, std::uint64_t acked) override;
@@ -29,7 +30,6 @@ public:
     std::map<std::string, std::uint64_t> silent_by_commune(std::int64_t since_ms) override;
 
 private:
-    std::size_t sites_of(const std::string& device_id);
     replica& rep_;
 };
 

@@ -87,13 +87,63 @@ void sync_service::record_sync(const std::string& device_id) {
     port_->devices().record_sync(device_id);
 }
 
+std::variant<device_registry::binding, proto::error> sync_service::bind(const device& d,
+                                                                      const site_id& s) {
+    using proto::error_code;
+    auto& devices = port_->devices();
+    auto held = devices.site(s);
+    if (held && held->device_id != d.id) {
+        // A replica given the token of a new device (noi-client set-token, after its own was
+        // lost or its device revoked) moves to it with its pending writes once the device it
+        // was bound to is revoked: only a revoked device's replica moves, within its commune.
+        // The new device must be fresh (no replica of its own yet): a colleague's tablet that
+        // knows the site id, which every pulled version names, cannot take the replica over.
+        const auto& owner = held->device_id;
+        auto was = devices.find(owner);
+        if (!was || !was->revoked)
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
+                                "this replica belongs to device " + owner +
+                                    ", which still holds it; to move it to this device, revoke " +
+                                    owner + " first (noi-admin device revoke)",
+                                {}};
+        if (was->scope != d.scope)
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
+                                "this replica holds the data of " + was->scope +
+                                    ", and this device is enrolled for " + d.scope +
+                                    "; give it the token of a device of " + was->scope,
+                                {}};
+        if (devices.sites_of(d.id) != 0)
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
+                                "device " + d.id +
+                                    " has a replica of its own already; a replica "
+                                    "moves only to a newly enrolled device (noi-admin device add)",
+                                {}};
+        devices.bind(s, d.id);
+        held->device_id = d.id;
+    } else if (!held) {
+        if (const auto bound = devices.sites_of(d.id); bound >= opt_.max_sites_per_device)
+            return proto::error{error_code::site_bound_elsewhere,
+                                proto::condition::permanent,
+                                "this device has made " + std::to_string(bound) +
+                                    " replicas already; ask the province office to enrol the "
+                                    "tablet as a new device",
+                                {}};
+        devices.bind(s, d.id);
+        held = device_registry::binding{d.id, 0, 0};
+    }
+    return *held;
+}
+
 std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
                                                                const proto::hello& h) {
     if (auto refused = reserved_site(h, port_->site())) return *refused;
     auto tx = port_->begin();
     // The tablet keeps everything until the server is brought to its schema.
     if (auto refused = schema_ahead(h, port_->tables().version)) return *refused;
-    auto bound = port_->devices().bind(d, h.site, opt_.max_sites_per_device);
+    auto bound = bind(d, h.site);
     if (auto* refused = std::get_if<proto::error>(&bound)) return *refused;
     const auto binding = std::get<device_registry::binding>(bound);
     if (!port_->live().claim(h.site)) return site_busy();

@@ -198,8 +198,12 @@ TEST_P(two_ports, the_site_s_acknowledgement_moves_only_from_the_one_expected) {
     const auto s = site_of(7);
     committed(*p, [&] {
         p->devices().add(a);
-        ASSERT_TRUE(std::holds_alternative<device_registry::binding>(p->devices().bind(a, s, 4)));
+        EXPECT_FALSE(p->devices().site(s));
+        p->devices().bind(s, a.id);
     });
+    ASSERT_TRUE(q->devices().site(s));
+    EXPECT_EQ(q->devices().site(s)->device_id, a.id);
+    EXPECT_EQ(q->devices().sites_of(a.id), 1u);
     EXPECT_EQ(q->devices().acked(s, a.id), 0u);
     committed(*p, [&] { EXPECT_TRUE(p->devices().set_acked(s, 0, 5)); });
     committed(*q, [&] {

@@ -43,15 +43,17 @@ public:
     virtual bool revoke(const std::string& device_id) = 0;
     // A revoked device's token was tried (at most one write a minute).
     virtual void record_refusal(const std::string& device_id) = 0;
+    // A replica (site) as the server holds it.
     struct binding {
+        std::string device_id;       // the device it is bound to
         std::uint64_t acked = 0;     // the replica's local sequence the server holds up to
         std::uint64_t confirmed = 0; // the newest rejection the replica said it recorded
     };
-    // Binds the site to `d` for a HELLO, or says why it cannot be: a site belongs to one
-    // device, moves only off a revoked one, and a device makes at most `max_sites` replicas
-    // (counted in storage, invariant 6).
-    virtual std::variant<binding, proto::error> bind(const device& d, const site_id& site,
-                                                     std::size_t max_sites) = 0;
+    virtual std::optional<binding> site(const site_id& site) = 0;
+    // How many replicas the device has bound, counted in storage (invariant 6).
+    virtual std::size_t sites_of(const std::string& device_id) = 0;
+    // Binds the site to the device: a new site with nothing acknowledged, or one moved to it.
+    virtual void bind(const site_id& site, const std::string& device_id) = 0;
     virtual void set_confirmed(const site_id& site, std::uint64_t confirmed) = 0;
     // What the server holds of a site bound to `device_id`; nullopt for one bound elsewhere.
     virtual std::optional<std::uint64_t> acked(const site_id& site,

@@ -147,6 +147,10 @@ private:
     // pushed it too.
     apply_result apply_released(const device& d, const site_id& pusher,
                                 const proto::row_change& row, std::uint64_t limit);
+    // Binds the site to `d` for a HELLO, or says why it cannot be: a site belongs to one device,
+    // moves only off a revoked one to a fresh device of its commune, and a device makes at most
+    // max_sites_per_device replicas.
+    std::variant<device_registry::binding, proto::error> bind(const device& d, const site_id& s);
     // Fills a device's units (server_records.hpp) from the map.
     device with_units(device d);
     // A row's values: from its table while alive, from its tombstone when deleted.

@@ -1,0 +1,18 @@
+// The server's own tables on PostgreSQL, as the SQLite store's are at format 12
+// (shared/src/server_schema.cpp), with PostgreSQL's types: integers are bigint, times are
+// milliseconds since the epoch in bigint, site ids and packed states are bytea. Values of
+// any type (a conflict's sides) are kept packed (row_state.hpp's pack_values).
+#pragma once
+
+#include "pg_connection.hpp"
+
+namespace noi::pg {
+
+// The format of the tables below; a later release adds numbered steps after it.
+inline constexpr std::int64_t store_format = 1;
+
+// Creates the tables a new store lacks and records the format, in the caller's transaction.
+// Throws sync_error(refused) for a database of a later format, saying to update the server.
+void create_tables(connection& c);
+
+} // namespace noi::pg
