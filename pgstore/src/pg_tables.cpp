@@ -86,7 +86,8 @@ void create_tables(connection& c) {
     const auto format = std::stoll(held.bytes(0, 0));
     if (format > store_format)
         throw sync_error(errc::refused, "the PostgreSQL store is of format " +
-                                            std::to_string(format) + ", made by a later release; "
+                                            std::to_string(format) +
+                                            ", made by a later release; "
                                             "update noi-server to open it");
 }
 

@@ -87,8 +87,29 @@ std::vector<lineage_edge> sync_service::lineage() {
 std::optional<unit_record> sync_service::unit_on(const std::string& code, const std::string& day,
                                                  std::string& why) {
     if (auto u = port_->units().on(code, day)) return u;
-    why = port_->units().refusal(code, day);
+    why = unit_refusal(code, day);
     return std::nullopt;
+}
+
+std::string sync_service::unit_refusal(const std::string& code, const std::string& day) {
+    // This server's own changes first: an admin's merge is known only here.
+    auto& units = port_->units();
+    if (const auto u = units.retired(code, day)) {
+        std::string into, use;
+        for (const auto& h : units.heirs(u->id))
+            if (auto n = units.find(h)) {
+                into += (into.empty() ? "" : " and ") + n->code + " " + n->name;
+                use += (use.empty() ? "" : " or ") + n->code;
+            }
+        if (!into.empty())
+            return "commune " + u->code + " " + u->name + " no longer exists on " + day + ": on " +
+                   u->valid_until + " it went into " + into + "; use " + use;
+    }
+    const auto& country = national_map::shipped();
+    if (const auto* n = country.unit(code, day))
+        return code + " " + n->name + " is a unit of " + n->province +
+               ", which this server does not serve; noi-admin scope units lists its units";
+    return country.unit_refusal(code, day);
 }
 
 std::vector<std::string> sync_service::unit_members(const std::string& id) {
@@ -113,7 +134,7 @@ map_impact sync_service::change_map(const map_change_request& c, const std::stri
         for (const auto& code : g.from) {
             // The unit with this code that is valid now: the one a change acts on.
             auto open = port_->units().on(code, "9999-12-31");
-            if (!open) refuse(port_->units().refusal(code, c.effective));
+            if (!open) refuse(unit_refusal(code, c.effective));
             if (!open->valid_from.empty() && open->valid_from >= c.effective)
                 refuse("unit " + open->id + " " + open->name + " begins on " + open->valid_from +
                        ", not before " + c.effective +

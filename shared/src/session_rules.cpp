@@ -67,6 +67,34 @@ proto::error push_before_hello() {
                         {}};
 }
 
+std::optional<proto::error> quarantine_at_quota(std::uint64_t rows, std::uint64_t bytes,
+                                                std::uint64_t max_rows, std::uint64_t max_bytes) {
+    if (rows < max_rows && bytes < max_bytes) return std::nullopt;
+    return proto::error{error_code::quota_exceeded,
+                        condition::transient,
+                        "the server holds " + std::to_string(rows) + " rejections (" +
+                            std::to_string(bytes / 1024) +
+                            " KiB) from this device already, its limit; nothing of this batch "
+                            "was kept, and the tablet keeps its data and retries; the province "
+                            "office must review this device's quarantine (noi-admin quarantine "
+                            "list) and discard or release its rows",
+                        {}};
+}
+
+std::optional<proto::error> conflicts_at_quota(const std::string& device_id, std::uint64_t open,
+                                               std::uint64_t limit) {
+    if (open < limit) return std::nullopt;
+    return proto::error{error_code::quota_exceeded,
+                        condition::transient,
+                        "this device's changes have made " + std::to_string(open) +
+                            " conflicts the province office has not settled yet, its limit; "
+                            "nothing of this batch was kept, and the tablet keeps its data and "
+                            "retries; the province office must resolve them (noi-admin conflicts "
+                            "list, or noi-admin conflicts resolve --device " +
+                            device_id + ")",
+                        {}};
+}
+
 std::optional<proto::error> sequence_gap(const proto::push& p, std::uint64_t acked) {
     if (p.from_seq <= acked) return std::nullopt;
     return proto::error{error_code::sequence_gap,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace noi {
@@ -35,6 +36,15 @@ proto::error push_before_hello();
 
 // A PUSH whose batch starts past what the server acknowledged: the tablet resumes from there.
 std::optional<proto::error> sequence_gap(const proto::push& p, std::uint64_t acked);
+
+// A PUSH of a device whose open quarantine (`rows` rejections, `bytes` stored) is at either of
+// its bounds: one tablet cannot fill the server's disk.
+std::optional<proto::error> quarantine_at_quota(std::uint64_t rows, std::uint64_t bytes,
+                                                std::uint64_t max_rows, std::uint64_t max_bytes);
+
+// A PUSH of a device whose pushes made `open` conflicts not settled yet, as many as `limit`.
+std::optional<proto::error> conflicts_at_quota(const std::string& device_id, std::uint64_t open,
+                                               std::uint64_t limit);
 
 // The rows of a PUSH not applied yet: above `acked`, up to its to_seq, in sequence order (a
 // replayed or overlapping batch applies nothing twice: invariant 4 of server_store.hpp).

@@ -153,21 +153,6 @@ std::uint64_t sqlite_conflict_book::resolve_open_of(const std::string& device_id
     return static_cast<std::uint64_t>(rep_.db().changes());
 }
 
-std::optional<proto::error> sqlite_conflict_book::full(const std::string& device_id,
-                                                       std::size_t limit) {
-    const auto open = count({.status = conflict_status::open, .device_id = device_id});
-    if (open < limit) return std::nullopt;
-    return proto::error{proto::error_code::quota_exceeded,
-                        proto::condition::transient,
-                        "this device's changes have made " + std::to_string(open) +
-                            " conflicts the province office has not settled yet, its limit; "
-                            "nothing of this batch was kept, and the tablet keeps its data and "
-                            "retries; the province office must resolve them (noi-admin conflicts "
-                            "list, or noi-admin conflicts resolve --device " +
-                            device_id + ")",
-                        {}};
-}
-
 void sqlite_conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
     const auto site = site_bytes(v.site);
     auto& u =

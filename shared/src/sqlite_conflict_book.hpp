@@ -17,7 +17,6 @@ public:
                        const std::string& resolution) override;
     std::uint64_t resolve_open_of(const std::string& device_id, const std::string& by,
                                   const std::string& resolution) override;
-    std::optional<proto::error> full(const std::string& device_id, std::size_t limit) override;
     void restamp(std::uint64_t id, bool winner, const version& v) override;
     totals count() override;
 

@@ -91,29 +91,17 @@ proto::rejection sqlite_quarantine_book::record(const std::string& device_id, co
     return {static_cast<std::uint64_t>(id), table, row_id, r.seq, reason, std::move(why)};
 }
 
-std::optional<proto::error> sqlite_quarantine_book::full(const std::string& device_id) {
-    // Each collapsed repeat counts as a rejection, and every stored byte counts, not only the
-    // payloads: a flood of one refused row, or of long names, reaches the quota too.
+quarantine_book::held sqlite_quarantine_book::open_of(const std::string& device_id) {
     auto& st = rep_.db().cached(
         "SELECT coalesce(sum(repeats), 0), coalesce(sum(coalesce(length(payload), 0) + "
         "length(CAST(tbl AS BLOB)) + length(CAST(row_id AS BLOB)) + length(CAST(message AS "
         "BLOB))), 0) FROM noi_quarantine WHERE device_id = ?1 AND status = 'open'");
     st.bind(1, device_id);
     st.step();
-    const auto rows = static_cast<std::size_t>(st.column_int(0));
-    const auto bytes = static_cast<std::size_t>(st.column_int(1));
+    held h{static_cast<std::uint64_t>(st.column_int(0)),
+           static_cast<std::uint64_t>(st.column_int(1))};
     st.reset();
-    if (rows < opt_.max_quarantine_rows_per_device && bytes < opt_.max_quarantine_bytes_per_device)
-        return std::nullopt;
-    return proto::error{proto::error_code::quota_exceeded,
-                        proto::condition::transient,
-                        "the server holds " + std::to_string(rows) + " rejections (" +
-                            std::to_string(bytes / 1024) +
-                            " KiB) from this device already, its limit; nothing of this batch "
-                            "was kept, and the tablet keeps its data and retries; the province "
-                            "office must review this device's quarantine (noi-admin quarantine "
-                            "list) and discard or release its rows",
-                        {}};
+    return h;
 }
 
 std::vector<proto::rejection> sqlite_quarantine_book::after(const site_id& s,

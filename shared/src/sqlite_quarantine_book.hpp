@@ -13,7 +13,7 @@ public:
     proto::rejection record(const std::string& device_id, const site_id& site,
                             const proto::row_change& r, proto::reject_reason reason,
                             std::string why) override;
-    std::optional<proto::error> full(const std::string& device_id) override;
+    held open_of(const std::string& device_id) override;
     std::vector<proto::rejection> after(const site_id& site, std::uint64_t confirmed) override;
     std::vector<std::uint64_t> settled(const site_id& site,
                                        const std::vector<std::uint64_t>& listed) override;

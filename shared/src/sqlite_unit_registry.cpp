@@ -2,8 +2,6 @@
 
 #include "table_io.hpp"
 
-#include <noi/sync/national_map.hpp>
-
 #include <algorithm>
 #include <set>
 
@@ -170,29 +168,14 @@ std::vector<lineage_edge> sqlite_unit_registry::lineage() {
     return out;
 }
 
-std::string sqlite_unit_registry::refusal(const std::string& code, const std::string& day) {
-    // This server's own changes first: an admin's merge is known only here.
+std::optional<unit_record> sqlite_unit_registry::retired(const std::string& code,
+                                                         const std::string& day) {
     auto st = db_.prepare(std::string("SELECT ") + unit_columns +
                           " FROM noi_units WHERE code = ?1 AND valid_until IS NOT NULL AND "
-                          "valid_until <= ?2 ORDER BY valid_until DESC");
+                          "valid_until <= ?2 ORDER BY valid_until DESC LIMIT 1");
     st.bind(1, code).bind(2, day);
-    if (st.step()) {
-        const auto u = read_unit(st);
-        std::string into, use;
-        for (const auto& h : heirs(u.id))
-            if (auto n = find(h)) {
-                into += (into.empty() ? "" : " and ") + n->code + " " + n->name;
-                use += (use.empty() ? "" : " or ") + n->code;
-            }
-        if (!into.empty())
-            return "commune " + u.code + " " + u.name + " no longer exists on " + day + ": on " +
-                   u.valid_until + " it went into " + into + "; use " + use;
-    }
-    const auto& country = national_map::shipped();
-    if (const auto* n = country.unit(code, day))
-        return code + " " + n->name + " is a unit of " + n->province +
-               ", which this server does not serve; noi-admin scope units lists its units";
-    return country.unit_refusal(code, day);
+    if (st.step()) return read_unit(st);
+    return std::nullopt;
 }
 
 void sqlite_unit_registry::record_row_move(const std::string& table, const std::string& row_id,

@@ -22,7 +22,7 @@ public:
     void link(const lineage_edge& e) override;
     std::vector<map_change_record> changes() override;
     std::vector<lineage_edge> lineage() override;
-    std::string refusal(const std::string& code, const std::string& day) override;
+    std::optional<unit_record> retired(const std::string& code, const std::string& day) override;
     void record_row_move(const std::string& table, const std::string& row_id,
                          const std::string& from_unit, const std::string& to_unit,
                          std::int64_t at_ms, const std::string& account) override;

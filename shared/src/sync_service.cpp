@@ -88,7 +88,7 @@ void sync_service::record_sync(const std::string& device_id) {
 }
 
 std::variant<device_registry::binding, proto::error> sync_service::bind(const device& d,
-                                                                      const site_id& s) {
+                                                                        const site_id& s) {
     using proto::error_code;
     auto& devices = port_->devices();
     auto held = devices.site(s);
@@ -235,8 +235,14 @@ sync_service::push(const device& d, const site_id& s, const proto::push& p, emis
     const auto held = port_->devices().acked(s, d.id);
     if (!held) return push_before_hello();
     const auto acked = *held;
-    if (auto full = port_->quarantine().full(d.id)) return *full;
-    if (auto full = port_->conflicts().full(d.id, opt_.max_open_conflicts_per_device)) return *full;
+    const auto kept = port_->quarantine().open_of(d.id);
+    if (auto full = quarantine_at_quota(kept.rows, kept.bytes, opt_.max_quarantine_rows_per_device,
+                                        opt_.max_quarantine_bytes_per_device))
+        return *full;
+    const auto open =
+        port_->conflicts().count({.status = conflict_status::open, .device_id = d.id});
+    if (auto full = conflicts_at_quota(d.id, open, opt_.max_open_conflicts_per_device))
+        return *full;
     if (auto gap = sequence_gap(p, acked)) return *gap;
     proto::push_ack ack;
     const auto rows = rows_to_apply(p, acked);

@@ -152,8 +152,12 @@ public:
     virtual proto::rejection record(const std::string& device_id, const site_id& site,
                                     const proto::row_change& r, proto::reject_reason reason,
                                     std::string why) = 0;
-    // The refusal of a push from a device whose open quarantine is at its quota.
-    virtual std::optional<proto::error> full(const std::string& device_id) = 0;
+    // What a device's open entries hold: each collapsed repeat counts as a rejection, and every
+    // stored byte counts (payload, table name, row id, message).
+    struct held {
+        std::uint64_t rows = 0, bytes = 0;
+    };
+    virtual held open_of(const std::string& device_id) = 0;
     // A replica's rejections after the newest one it confirmed, oldest first (WELCOME).
     virtual std::vector<proto::rejection> after(const site_id& site, std::uint64_t confirmed) = 0;
     // Those of `listed`, the rejections a replica still keeps, that are settled: discarded or
@@ -195,8 +199,6 @@ public:
     // Marks every open conflict `device_id`'s pushes made resolved; returns how many.
     virtual std::uint64_t resolve_open_of(const std::string& device_id, const std::string& by,
                                           const std::string& resolution) = 0;
-    // The refusal of a push from a device with as many open conflicts as `limit`.
-    virtual std::optional<proto::error> full(const std::string& device_id, std::size_t limit) = 0;
     // Gives a side (the winner's, or the loser's) the version its cell was re-stamped with.
     virtual void restamp(std::uint64_t id, bool winner, const version& v) = 0;
     struct totals {
@@ -245,8 +247,8 @@ public:
     virtual void link(const lineage_edge& e) = 0;
     virtual std::vector<map_change_record> changes() = 0;
     virtual std::vector<lineage_edge> lineage() = 0;
-    // Why `code` names no unit of this server on `day`, naming the unit it went into.
-    virtual std::string refusal(const std::string& code, const std::string& day) = 0;
+    // The unit of code `code` retired last on or before `day`, if any.
+    virtual std::optional<unit_record> retired(const std::string& code, const std::string& day) = 0;
     // A row moved to another unit (noi-admin rows move).
     virtual void record_row_move(const std::string& table, const std::string& row_id,
                                  const std::string& from_unit, const std::string& to_unit,

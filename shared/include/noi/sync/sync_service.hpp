@@ -151,6 +151,8 @@ private:
     // moves only off a revoked one to a fresh device of its commune, and a device makes at most
     // max_sites_per_device replicas.
     std::variant<device_registry::binding, proto::error> bind(const device& d, const site_id& s);
+    // Why `code` names no unit of this server on `day`, naming the unit it went into.
+    std::string unit_refusal(const std::string& code, const std::string& day);
     // Fills a device's units (server_records.hpp) from the map.
     device with_units(device d);
     // A row's values: from its table while alive, from its tombstone when deleted.
