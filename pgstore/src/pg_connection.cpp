@@ -4,6 +4,7 @@
 
 #include <endian.h>
 
+#include <cstdio>
 #include <cstring>
 
 namespace noi::pg {
@@ -27,6 +28,12 @@ std::string first_line(const char* message) {
 }
 
 } // namespace
+
+param::param(double v) : binary(false) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    data = buf;
+}
 
 result& result::operator=(result&& o) noexcept {
     if (this != &o) {
@@ -133,10 +140,8 @@ result connection::run(const std::string& sql, const std::vector<param>& params)
         if (!params[i].data) continue;
         values[i] = params[i].data->data();
         lengths[i] = static_cast<int>(params[i].data->size());
-        // Text goes as text (PostgreSQL parses numbers from it); bytes go as they are.
-        formats[i] = params[i].bytes ? 1 : 0;
+        formats[i] = params[i].binary ? 1 : 0;
     }
-    // Text parameters are read up to their NUL: a std::string's data() ends with one.
     PGresult* raw = PQexecPrepared(c_, it->second.c_str(), static_cast<int>(params.size()),
                                    values.data(), lengths.data(), formats.data(), 1);
     const auto s = PQresultStatus(raw);
@@ -184,6 +189,20 @@ void transaction::commit() {
         c_.exec("RELEASE SAVEPOINT noi_" + std::to_string(level_));
     done_ = true;
     c_.depth_ = level_;
+}
+
+snapshot::snapshot(connection& c) : c_(c) {
+    c_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    c_.depth_ = 1;
+}
+
+snapshot::~snapshot() {
+    try {
+        c_.exec("COMMIT");
+    } catch (const std::exception&) {
+        // The connection failed: its transaction is gone with it.
+    }
+    c_.depth_ = 0;
 }
 
 } // namespace noi::pg

@@ -15,20 +15,24 @@
 
 namespace noi::pg {
 
-// One parameter of a query: text (numbers too, written out), bytes (bytea), or NULL.
+// One parameter of a query, or NULL. Text and bytes go as they are, with their length (a text
+// is never cut at a NUL: PostgreSQL refuses one instead); numbers go written out.
 struct param {
     std::optional<std::string> data;
-    bool bytes = false;
+    bool binary = true;
 
     param() = default; // NULL
     param(std::string s) : data(std::move(s)) {}
     param(const char* s) : data(std::string(s)) {}
-    param(std::int64_t v) : data(std::to_string(v)) {}
-    param(std::uint64_t v) : data(std::to_string(v)) {}
-    param(int v) : data(std::to_string(v)) {}
-    static param blob(std::string_view b) {
-        param p{std::string(b)};
-        p.bytes = true;
+    param(std::int64_t v) : data(std::to_string(v)), binary(false) {}
+    param(std::uint64_t v) : data(std::to_string(v)), binary(false) {}
+    param(int v) : data(std::to_string(v)), binary(false) {}
+    param(double v);
+    static param blob(std::string_view b) { return param{std::string(b)}; }
+    // A text PostgreSQL parses into its type (an array, say) rather than takes as it is.
+    static param parsed(std::string s) {
+        param p{std::move(s)};
+        p.binary = false;
         return p;
     }
 };
@@ -75,6 +79,7 @@ public:
 
 private:
     friend class transaction;
+    friend class snapshot;
     [[noreturn]] void fail(const std::string& what, PGresult* r = nullptr);
     PGconn* c_ = nullptr;
     std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name
@@ -95,6 +100,19 @@ private:
     connection& c_;
     int level_;
     bool done_ = false;
+};
+
+// A read-only REPEATABLE READ transaction: what is read in it is one snapshot. It takes no
+// write lock (on_begin is not called); it ends when it goes out of scope.
+class snapshot {
+public:
+    explicit snapshot(connection& c);
+    ~snapshot();
+    snapshot(const snapshot&) = delete;
+    snapshot& operator=(const snapshot&) = delete;
+
+private:
+    connection& c_;
 };
 
 } // namespace noi::pg

@@ -1,0 +1,179 @@
+// The PostgreSQL store's books, each through its interface (store_books.hpp) against a real
+// cluster: what the SQLite ones do, with the same data.
+#include "pg_database.hpp"
+#include "pg_device_registry.hpp"
+#include "pg_feed.hpp"
+#include "pg_schema_log.hpp"
+#include "pg_tables.hpp"
+
+#include <noi/sync/error.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace noi;
+
+namespace {
+
+struct pg_books : ::testing::Test {
+    test::pg_database db;
+    pg::connection c{db.conninfo()};
+    manual_clock wall{1'700'000'000'000};
+    const device a{"tab-a", "01849", "Dương Quang, máy 1"};
+
+    void SetUp() override {
+        pg::transaction tx(c);
+        pg::create_tables(c);
+        c.exec("CREATE TABLE commune (id text PRIMARY KEY, name text)");
+        c.run("INSERT INTO commune(id, name) VALUES ('01849', 'Xã Dương Quang')");
+        tx.commit();
+    }
+    static site_id site_of(std::uint8_t b) {
+        site_id s;
+        s.fill(b);
+        return s;
+    }
+};
+
+TEST_F(pg_books, the_tables_are_made_once_and_a_later_format_is_refused) {
+    pg::create_tables(c);
+    c.run("UPDATE noi_meta SET value = '99' WHERE key = 'store_format'");
+    try {
+        pg::create_tables(c);
+        ADD_FAILURE() << "a later format was opened";
+    } catch (const sync_error& e) {
+        EXPECT_EQ(e.code(), errc::refused);
+        EXPECT_NE(std::string(e.what()).find("update noi-server"), std::string::npos);
+    }
+}
+
+TEST_F(pg_books, devices_and_their_sites) {
+    pg_device_registry devices(c, wall);
+    devices.add(a);
+    devices.add({"tab-b", "01852", "Xã B"});
+    EXPECT_THROW(devices.add(a), sync_error);
+    ASSERT_TRUE(devices.find("tab-a"));
+    EXPECT_EQ(devices.find("tab-a")->name, "Dương Quang, máy 1");
+    EXPECT_FALSE(devices.find("khong-co"));
+    EXPECT_EQ(devices.all().size(), 2u);
+
+    const auto s = site_of(7);
+    EXPECT_FALSE(devices.site(s));
+    devices.bind(s, a.id);
+    EXPECT_EQ(devices.site(s)->device_id, a.id);
+    EXPECT_EQ(devices.sites_of(a.id), 1u);
+    EXPECT_EQ(devices.acked(s, a.id), 0u);
+    EXPECT_FALSE(devices.acked(s, "tab-b"));
+    EXPECT_TRUE(devices.set_acked(s, 0, 5));
+    EXPECT_FALSE(devices.set_acked(s, 0, 7)) << "read 0, but another push moved it";
+    EXPECT_EQ(devices.acked(s, a.id), 5u);
+    devices.set_confirmed(s, 3);
+    EXPECT_EQ(devices.site(s)->confirmed, 3u);
+    devices.bind(s, "tab-b");
+    EXPECT_EQ(devices.site(s)->device_id, "tab-b");
+    EXPECT_EQ(devices.site(s)->acked, 5u) << "a moved replica keeps what it has";
+
+    devices.move(a.id, "01852");
+    devices.move(a.id, "01855");
+    auto moved = *devices.find(a.id);
+    EXPECT_EQ(moved.scope, "01855");
+    EXPECT_EQ(moved.held_scope, "01849,01852");
+    EXPECT_EQ(moved.scope_version, 2u);
+    devices.confirm_scope(a.id, "01855", 2);
+    EXPECT_TRUE(devices.find(a.id)->held_scope.empty());
+
+    proto::hello h;
+    h.pending = 12;
+    h.clock_ms = static_cast<std::uint64_t>(wall.now_ms() + 250);
+    h.app_version = std::string(100, 'x');
+    h.schema_version = 1;
+    devices.record_contact("tab-b", h);
+    devices.lower_pending("tab-b", 5);
+    EXPECT_TRUE(devices.revoke(a.id));
+    EXPECT_FALSE(devices.revoke("khong-co"));
+    devices.record_refusal(a.id);
+    const auto statuses = devices.statuses();
+    ASSERT_EQ(statuses.size(), 2u);
+    const auto& b = statuses[0].dev.id == "tab-b" ? statuses[0] : statuses[1];
+    const auto& revoked = statuses[0].dev.id == "tab-b" ? statuses[1] : statuses[0];
+    EXPECT_EQ(b.pending, 7);
+    EXPECT_EQ(b.clock_skew_ms, 250);
+    ASSERT_TRUE(b.app_version);
+    EXPECT_LE(b.app_version->size(), device_registry::max_app_version_bytes);
+    EXPECT_TRUE(revoked.dev.revoked);
+    EXPECT_TRUE(revoked.refused_at_ms);
+    wall.advance(10'000);
+    const auto silent = devices.silent_by_commune(wall.now_ms());
+    EXPECT_EQ(silent.size(), 1u) << "the revoked one is not counted";
+    EXPECT_EQ(silent.at("01852"), 1u);
+}
+
+TEST_F(pg_books, the_feed_reads_a_unit_s_entries_and_its_answers_in_order) {
+    pg_feed f(c, {});
+    const auto me = site_of(7), other = site_of(8);
+    const std::string name = "Nguyễn Văn Ánh";
+    std::uint64_t seqs[5];
+    {
+        pg::transaction tx(c);
+        seqs[0] = f.next();
+        f.record(seqs[0], "household", "h1", value{std::string("01849")}, &me, nullptr);
+        seqs[1] = f.next();
+        const feed_audit audit{wall.now_ms(), a.id, other, "cells", 0};
+        f.record(seqs[1], "household", "h2", value{std::string("01852")}, nullptr, &audit);
+        seqs[2] = f.next();
+        f.record(seqs[2], "commune", name, value{}, nullptr, nullptr);
+        seqs[3] = f.next();
+        f.answer(seqs[3], "household", "h9", value{std::string("01852")}, me);
+        seqs[4] = f.next();
+        f.answer(seqs[4], "household", "h9", value{std::string("01852")}, me);
+        tx.commit();
+    }
+    EXPECT_EQ(f.committed_head(), seqs[4]);
+    const std::vector<std::string> units{"01849"};
+    feed_query q;
+    q.limit = 10;
+    q.units = &units;
+    q.answers_for = &me;
+    std::vector<feed_entry> read;
+    f.read(q, [&](const feed_entry& e) {
+        read.push_back(e);
+        return true;
+    });
+    ASSERT_EQ(read.size(), 3u) << "h1, the commune row, and the newer answer alone";
+    EXPECT_EQ(read[0].id, "h1");
+    EXPECT_EQ(read[0].pusher, me);
+    EXPECT_EQ(read[1].id, name);
+    EXPECT_FALSE(read[1].pusher);
+    EXPECT_EQ(read[2].seq, seqs[4]);
+    EXPECT_TRUE(read[2].answer);
+    EXPECT_FALSE(c.in_transaction()) << "the read's snapshot ended with it";
+
+    f.supersede({seqs[0]}, row_state{});
+    q.units = nullptr;
+    q.answers_for = nullptr;
+    read.clear();
+    f.read(q, [&](const feed_entry& e) {
+        read.push_back(e);
+        return read.size() < 1;
+    });
+    ASSERT_EQ(read.size(), 1u) << "fn stops the read";
+    EXPECT_EQ(read[0].id, "h2") << "h1's entry is dead";
+    f.for_everyone(seqs[1]);
+    const auto newest = f.newest_after(0);
+    ASSERT_EQ(newest.size(), 2u);
+    EXPECT_EQ(newest[0], std::make_pair(value{std::string("01852")}, seqs[1]));
+    EXPECT_EQ(newest[1], std::make_pair(value{}, seqs[2]));
+}
+
+TEST_F(pg_books, schema_versions_are_logged_with_the_feed_head_they_began_at) {
+    pg_schema_log log(c);
+    log.record({2, wall.now_ms(), "admin", 40, "table border_patrol"});
+    log.record({3, wall.now_ms(), "Trần Thị Hà", 90, "column household.phone TEXT"});
+    const auto all = log.all();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1].applied_by, "Trần Thị Hà");
+    EXPECT_EQ(log.head_after(1), 40u);
+    EXPECT_EQ(log.head_after(2), 90u);
+    EXPECT_FALSE(log.head_after(3));
+}
+
+} // namespace
