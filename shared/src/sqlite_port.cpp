@@ -26,7 +26,7 @@ sqlite_port::sqlite_port(std::unique_ptr<replica> r, const server_options& so)
     conflicts_ = std::make_unique<sqlite_conflict_book>(*rep_);
     audit_ = std::make_unique<sqlite_audit_trail>(rep_->db(), rep_->tables());
     units_ = std::make_unique<sqlite_unit_registry>(rep_->db());
-    live_ = std::make_unique<sqlite_live_sites>(*rep_);
+    live_ = std::make_unique<sqlite_live_sites>(rep_->db());
     schemas_ = std::make_unique<sqlite_schema_log>(rep_->db());
     access_ = std::make_unique<sqlite_access_store>(*rep_);
     data_version_ = rep_->db().data_version();
@@ -34,7 +34,6 @@ sqlite_port::sqlite_port(std::unique_ptr<replica> r, const server_options& so)
 }
 
 sqlite_port::~sqlite_port() {
-    live_.reset();
     rep_->db().on_write_lock({});
 }
 

@@ -10,6 +10,7 @@
 #include <noi/sync/schema_change.hpp>
 #include <noi/sync/sync_service.hpp>
 
+#include "live_sessions.hpp"
 #include "session_rules.hpp"
 
 #include <algorithm>
@@ -36,12 +37,13 @@ std::uint64_t emissions::for_device(const device& d) const {
 }
 
 sync_service::sync_service(std::unique_ptr<store_port> port, server_options so)
-    : port_(std::move(port)), opt_(so) {
+    : port_(std::move(port)), opt_(so), live_(std::make_unique<live_sessions>(*port_)) {
     saved_wall_high_ = wall_high_ = port_->meta_int("wall_high_ms", 0);
     port_->on_catch_up([this] { catch_up(); });
 }
 
 sync_service::~sync_service() {
+    live_.reset();
     port_->on_catch_up({});
 }
 
@@ -146,7 +148,7 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     auto bound = bind(d, h.site);
     if (auto* refused = std::get_if<proto::error>(&bound)) return *refused;
     const auto binding = std::get<device_registry::binding>(bound);
-    if (!port_->live().claim(h.site)) return site_busy();
+    if (!live_->claim(h.site)) return site_busy();
     const auto confirmed = std::max(binding.confirmed, h.confirmed_rejection);
     port_->devices().set_confirmed(h.site, confirmed);
     port_->devices().record_contact(d.id, h);
@@ -171,7 +173,7 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     if (h.schema_version < w.schema_version)
         w.schema = proto::schema_offer{schema_since(h.schema_version), specs_of(port_->tables())};
     tx->commit();
-    port_->live().admit(h.site);
+    live_->admit(h.site);
     return w;
 }
 
@@ -189,11 +191,11 @@ std::vector<value> sync_service::row_values(const table_def& def, const std::str
 }
 
 void sync_service::release(const site_id& s) {
-    port_->live().release(s);
+    live_->release(s);
 }
 
 void sync_service::keep_alive() {
-    port_->live().beat();
+    live_->beat();
 }
 
 emissions sync_service::emitted_since(std::uint64_t after) {

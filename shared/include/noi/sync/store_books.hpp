@@ -263,21 +263,30 @@ public:
     virtual std::map<std::string, unit_rows> rows_by_unit(const table_def& table) = 0;
 };
 
-// Which replica has a session open, across every instance serving one store (invariant 3 of
-// server_store.hpp). A claim is taken under the write lock and dies with its session, or with
-// its instance (gone, or silent past its heartbeat).
+// Sessions' claims on their sites, across every instance serving one store (invariant 3 of
+// server_store.hpp), and the instances (*holders*) that hold them. What a claim means and when
+// a holder counts as gone are the service's (live_sessions.hpp); this stores them.
 class live_sites {
 public:
     virtual ~live_sites() = default;
-    // Inside the caller's write transaction: claims `s` for this instance, or returns false
-    // when a live session has it.
-    virtual bool claim(const site_id& s) = 0;
-    // The transaction that claimed `s` committed: its session is live until release().
-    virtual void admit(const site_id& s) = 0;
-    // Ends this instance's session of `s`; a failed write leaves a claim that claim() retakes.
-    virtual void release(const site_id& s) = 0;
-    // Tells the other instances this one is alive; the server calls it every few seconds.
-    virtual void beat() = 0;
+    struct holder {
+        std::string host;
+        std::int64_t pid = 0;
+        std::int64_t beat_at = 0;
+    };
+    // Writes that `holder` (a process `pid` of `host`) is alive at `now`; `first`: also drops
+    // holders silent for a day (processes killed long ago).
+    virtual void beat(const std::string& holder, const std::string& host, std::int64_t pid,
+                      std::int64_t now, bool first) = 0;
+    virtual std::optional<holder> find_holder(const std::string& holder) = 0;
+    // The holder of the claim on `s`, if any.
+    virtual std::optional<std::string> claimant(const site_id& s) = 0;
+    // Makes `holder` the claimant of `s`, from `now`.
+    virtual void claim(const site_id& s, const std::string& holder, std::int64_t now) = 0;
+    // Drops the claim on `s` if `holder` has it.
+    virtual void release(const site_id& s, const std::string& holder) = 0;
+    // Drops every claim of `holder`, and the holder.
+    virtual void leave(const std::string& holder) = 0;
 };
 
 // The published schema versions after the first (noi-admin schema apply).

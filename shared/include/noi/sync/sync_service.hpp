@@ -16,6 +16,7 @@ namespace noi {
 
 struct row_state;
 struct row_rules;
+class live_sessions;
 
 class sync_service : public server_store {
 public:
@@ -161,6 +162,7 @@ private:
     std::unique_ptr<store_port> port_;
     server_options opt_;
     std::int64_t wall_high_ = 0, saved_wall_high_ = 0;
+    std::unique_ptr<live_sessions> live_;
 };
 
 } // namespace noi
