@@ -102,7 +102,7 @@ sync_service::apply_result sync_service::apply_row(const device& d, const site_i
         }
     }
     if (reason) {
-        auto rej = port_->quarantine().record(d.id, s, r, *reason, std::move(why));
+        auto rej = reject(d.id, s, r, *reason, std::move(why));
         // The tablet drops its version and takes the server's back by its next pull; a row it
         // cannot read (another commune's) is not emitted again, so no other device is woken.
         const auto* held =

@@ -17,12 +17,11 @@
 
 namespace noi {
 
-sqlite_port::sqlite_port(std::unique_ptr<replica> r, const server_options& so)
-    : rep_(std::move(r)), opt_(so), states_(rep_->db()) {
+sqlite_port::sqlite_port(std::unique_ptr<replica> r) : rep_(std::move(r)), states_(rep_->db()) {
     migrate(rep_->db(), server_migrations(rep_->clock().wall_ms()));
     devices_ = std::make_unique<sqlite_device_registry>(*rep_);
     feed_ = std::make_unique<sqlite_feed>(*rep_);
-    quarantine_ = std::make_unique<sqlite_quarantine_book>(*rep_, opt_);
+    quarantine_ = std::make_unique<sqlite_quarantine_book>(*rep_);
     conflicts_ = std::make_unique<sqlite_conflict_book>(*rep_);
     audit_ = std::make_unique<sqlite_audit_trail>(rep_->db(), rep_->tables());
     units_ = std::make_unique<sqlite_unit_registry>(rep_->db());

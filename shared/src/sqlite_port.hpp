@@ -23,7 +23,7 @@ class sqlite_schema_log;
 class sqlite_port final : public store_port {
 public:
     // Brings the server's tables to this release's format (migrations.hpp) first.
-    sqlite_port(std::unique_ptr<replica> r, const server_options& so);
+    explicit sqlite_port(std::unique_ptr<replica> r);
     ~sqlite_port() override;
 
     replica& rep() { return *rep_; }
@@ -77,7 +77,6 @@ private:
     void catch_up();
 
     std::unique_ptr<replica> rep_;
-    server_options opt_;
     std::int64_t data_version_ = 0;
     std::function<void()> caught_up_;
     row_state_store states_;

@@ -1,11 +1,9 @@
 #include "sqlite_quarantine_book.hpp"
 
-#include <noi/protocol/codec.hpp>
 #include <noi/sync/server_store.hpp>
 
+#include "quarantine_payload.hpp"
 #include "site_bytes.hpp"
-
-#include <noi/sync/unicode_text.hpp>
 
 namespace noi {
 namespace {
@@ -30,65 +28,50 @@ std::string_view to_string(quarantine_state s) {
     return "open";
 }
 
-proto::rejection sqlite_quarantine_book::record(const std::string& device_id, const site_id& s,
-                                                const proto::row_change& r,
-                                                proto::reject_reason reason, std::string why) {
+std::uint64_t sqlite_quarantine_book::repeats(const new_entry& e) {
+    const auto site = site_bytes(e.site);
+    auto& st = rep_.db().cached("SELECT coalesce(sum(repeats), 0) FROM noi_quarantine WHERE "
+                                "device_id = ?1 AND tbl = ?2 AND row_id = ?3 AND reason = ?4 AND "
+                                "status = 'open' AND site = ?5");
+    st.bind(1, e.device_id).bind(2, e.table).bind(3, e.row_id);
+    st.bind(4, static_cast<std::int64_t>(e.reason)).bind_blob(5, site.data(), site.size());
+    const auto n = st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+    st.reset();
+    return n;
+}
+
+std::uint64_t sqlite_quarantine_book::add(const new_entry& e) {
     auto& db = rep_.db();
-    auto payload = proto::encode(proto::changes{{r}, 0, false});
-    // A row too large to keep is still recorded; the tablet keeps its copy.
-    const bool keep = payload.size() <= opt_.max_quarantine_payload;
-    if (!keep)
-        why += " (the row was too large for the server to keep: it stays in the tablet's "
-               "rejected list)";
-    // Every field is bounded, the payload above and the names and message here: a million-byte
-    // table name or id cost the quota nothing and every WELCOME its size (issue 28). No honest
-    // table name or id comes near the bounds; a clipped one ends in "…".
-    const auto table = clipped(r.table, max_name_bytes);
-    const auto row_id = clipped(r.id, max_id_bytes);
-    why = clipped(why, max_message_bytes);
-    const auto site = site_bytes(s);
-    // The new entry is written first: it takes a number above the old one, never the old
-    // one's (SQLite would reuse the greatest id once deleted), and a tablet acts only on a
-    // rejection number it has not recorded yet. Only one replica's own entries collapse:
-    // another replica of the device must still hear of its rejection by its WELCOME.
-    auto& prev = db.cached("SELECT coalesce(sum(repeats), 0) FROM noi_quarantine WHERE "
-                           "device_id = ?1 AND tbl = ?2 AND row_id = ?3 AND reason = ?4 AND "
-                           "status = 'open' AND site = ?5");
-    prev.bind(1, device_id)
-        .bind(2, table)
-        .bind(3, row_id)
-        .bind(4, static_cast<std::int64_t>(reason));
-    prev.bind_blob(5, site.data(), site.size());
-    const std::int64_t repeats = 1 + (prev.step() ? prev.column_int(0) : 0);
-    prev.reset();
-    // After a restore onto a new disk the ids start at the floor, above any a lost database
-    // gave out (tablets may still list those).
+    const auto site = site_bytes(e.site);
+    // Written before the entries it collapses are dropped: it takes a number above theirs,
+    // never one of theirs (SQLite would reuse the greatest id once deleted).
     auto& q = db.cached(
         "INSERT INTO noi_quarantine(id, device_id, site, tbl, row_id, seq, reason, message, "
         "payload, received_at, repeats) VALUES (max(coalesce((SELECT max(id) FROM "
         "noi_quarantine), 0) + 1, coalesce((SELECT value FROM noi_meta WHERE key = "
         "'quarantine_id_floor'), 0)), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-    q.bind(1, device_id).bind_blob(2, site.data(), site.size()).bind(3, table).bind(4, row_id);
-    q.bind(5, static_cast<std::int64_t>(r.seq))
-        .bind(6, static_cast<std::int64_t>(reason))
-        .bind(7, why);
-    if (keep)
-        q.bind_blob(8, payload.data(), payload.size());
+    q.bind(1, e.device_id).bind_blob(2, site.data(), site.size()).bind(3, e.table);
+    q.bind(4, e.row_id)
+        .bind(5, static_cast<std::int64_t>(e.seq))
+        .bind(6, static_cast<std::int64_t>(e.reason))
+        .bind(7, e.message);
+    if (e.payload)
+        q.bind_blob(8, e.payload->data(), e.payload->size());
     else
         q.bind_null(8);
-    q.bind(9, rep_.clock().wall_ms()).bind(10, repeats);
+    q.bind(9, e.at).bind(10, static_cast<std::int64_t>(e.repeats));
     q.run();
     const auto id = db.last_insert_rowid();
-    if (repeats > 1) {
+    if (e.repeats > 1) {
         auto& drop = db.cached("DELETE FROM noi_quarantine WHERE device_id = ?1 AND tbl = ?2 "
                                "AND row_id = ?3 AND reason = ?4 AND status = 'open' AND id != ?5 "
                                "AND site = ?6");
-        drop.bind(1, device_id).bind(2, table).bind(3, row_id);
-        drop.bind(4, static_cast<std::int64_t>(reason)).bind(5, id);
+        drop.bind(1, e.device_id).bind(2, e.table).bind(3, e.row_id);
+        drop.bind(4, static_cast<std::int64_t>(e.reason)).bind(5, id);
         drop.bind_blob(6, site.data(), site.size());
         drop.run();
     }
-    return {static_cast<std::uint64_t>(id), table, row_id, r.seq, reason, std::move(why)};
+    return static_cast<std::uint64_t>(id);
 }
 
 quarantine_book::held sqlite_quarantine_book::open_of(const std::string& device_id) {
@@ -122,38 +105,22 @@ std::vector<proto::rejection> sqlite_quarantine_book::after(const site_id& s,
     return out;
 }
 
-// An id missing between the floor and the newest entry was collapsed into a later one; an id
-// below quarantine_id_floor may be one a lost database made (restore): never settled.
-std::vector<std::uint64_t>
-sqlite_quarantine_book::settled(const site_id& s, const std::vector<std::uint64_t>& listed) {
-    std::vector<std::uint64_t> out;
-    if (listed.empty()) return out;
-    auto& db = rep_.db();
+std::optional<bool> sqlite_quarantine_book::closed(std::uint64_t id, const site_id& s) {
     const auto site = site_bytes(s);
-    const auto floor = static_cast<std::uint64_t>(rep_.meta_int("quarantine_id_floor"));
-    auto& newest = db.cached("SELECT coalesce(max(id), 0) FROM noi_quarantine");
-    const auto top = newest.step() ? static_cast<std::uint64_t>(newest.column_int(0)) : 0;
-    newest.reset();
-    auto& entry =
-        db.cached("SELECT site = ?2 AND status != 'open' FROM noi_quarantine WHERE id = ?1");
-    for (std::size_t i = 0; i < listed.size() && i < proto::max_rejected_listed; ++i) {
-        const auto id = listed[i];
-        entry.bind(1, static_cast<std::int64_t>(id)).bind_blob(2, site.data(), site.size());
-        const bool done = entry.step() ? entry.column_int(0) != 0 : id >= floor && id <= top;
-        entry.reset();
-        if (done) out.push_back(id);
-    }
-    return out;
+    auto& st =
+        rep_.db().cached("SELECT site = ?2 AND status != 'open' FROM noi_quarantine WHERE id = ?1");
+    st.bind(1, static_cast<std::int64_t>(id)).bind_blob(2, site.data(), site.size());
+    std::optional<bool> done;
+    if (st.step()) done = st.column_int(0) != 0;
+    st.reset();
+    return done;
 }
 
-std::optional<proto::row_change> sqlite_quarantine_book::decode(const std::string& payload) {
-    auto decoded =
-        proto::decode({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
-    const auto* ch = std::get_if<proto::message>(&decoded);
-    if (!ch || !std::holds_alternative<proto::changes>(*ch) ||
-        std::get<proto::changes>(*ch).rows.empty())
-        return std::nullopt;
-    return std::get<proto::changes>(*ch).rows.front();
+std::uint64_t sqlite_quarantine_book::newest_id() {
+    auto& st = rep_.db().cached("SELECT coalesce(max(id), 0) FROM noi_quarantine");
+    const auto top = st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+    st.reset();
+    return top;
 }
 
 std::optional<quarantine_book::entry> sqlite_quarantine_book::find(std::uint64_t id) {
@@ -166,7 +133,7 @@ std::optional<quarantine_book::entry> sqlite_quarantine_book::find(std::uint64_t
         e->device_id = q.column_text(0);
         e->status = parse_state(q.column_text(1));
         e->kept = !q.column_is_null(2) && !q.column_blob(2).empty();
-        if (e->kept) e->row = decode(q.column_blob(2));
+        if (e->kept) e->row = decode_quarantined(q.column_blob(2));
         e->pusher = to_site(q.column_blob(3));
     }
     q.reset();
@@ -228,7 +195,7 @@ std::vector<std::pair<std::uint64_t, quarantine_book::entry>> sqlite_quarantine_
         e.pusher = to_site(st.column_blob(2));
         e.status = quarantine_state::released;
         e.kept = true;
-        e.row = decode(st.column_blob(3));
+        e.row = decode_quarantined(st.column_blob(3));
         out.emplace_back(static_cast<std::uint64_t>(st.column_int(0)), std::move(e));
     }
     return out;

@@ -2,21 +2,19 @@
 #pragma once
 
 #include <noi/sync/replica.hpp>
-#include <noi/sync/server_store.hpp>
 #include <noi/sync/store_books.hpp>
 
 namespace noi {
 
 class sqlite_quarantine_book final : public quarantine_book {
 public:
-    sqlite_quarantine_book(replica& rep, const server_options& opt) : rep_(rep), opt_(opt) {}
-    proto::rejection record(const std::string& device_id, const site_id& site,
-                            const proto::row_change& r, proto::reject_reason reason,
-                            std::string why) override;
+    explicit sqlite_quarantine_book(replica& rep) : rep_(rep) {}
+    std::uint64_t repeats(const new_entry& e) override;
+    std::uint64_t add(const new_entry& e) override;
+    std::optional<bool> closed(std::uint64_t id, const site_id& site) override;
+    std::uint64_t newest_id() override;
     held open_of(const std::string& device_id) override;
     std::vector<proto::rejection> after(const site_id& site, std::uint64_t confirmed) override;
-    std::vector<std::uint64_t> settled(const site_id& site,
-                                       const std::vector<std::uint64_t>& listed) override;
     std::optional<entry> find(std::uint64_t id) override;
     std::optional<quarantine_state> status(std::uint64_t id) override;
     bool discard(std::uint64_t id) override;
@@ -26,9 +24,7 @@ public:
     std::vector<std::pair<std::uint64_t, entry>> released() override;
 
 private:
-    static std::optional<proto::row_change> decode(const std::string& payload);
     replica& rep_;
-    const server_options& opt_;
 };
 
 } // namespace noi

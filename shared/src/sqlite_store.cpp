@@ -10,7 +10,7 @@
 namespace noi {
 
 sqlite_store::sqlite_store(std::unique_ptr<replica> r, server_options so)
-    : sync_service(std::make_unique<sqlite_port>(std::move(r), so), so) {}
+    : sync_service(std::make_unique<sqlite_port>(std::move(r)), so) {}
 
 replica& sqlite_store::rep() {
     return static_cast<sqlite_port&>(port()).rep();

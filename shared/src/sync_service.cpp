@@ -166,7 +166,7 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     w.epoch = epoch();
     w.acked_seq = binding.acked;
     w.rejections = port_->quarantine().after(h.site, confirmed);
-    w.settled = port_->quarantine().settled(h.site, h.rejected);
+    w.settled = settled(h.site, h.rejected);
     w.schema_version = port_->tables().version;
     // A tablet behind adopts the whole schema before it pulls; 0 is a replica with no schema
     // yet (a client made without the default tables), which takes all of it.

@@ -449,8 +449,11 @@ TEST_P(two_processes, write_at_once_and_every_tablet_ends_with_every_row_of_its_
                                std::to_string(std::get<std::int64_t>(r.values.at("members"))));
             std::sort(held.begin(), held.end());
             EXPECT_GE(held.size(), static_cast<std::size_t>(rounds / 4));
-            for (auto& [t, d] : tablets)
-                if (d.scope == unit) EXPECT_EQ(households(*t), held) << d.id;
+            for (auto& [t, d] : tablets) {
+                if (d.scope == unit) {
+                    EXPECT_EQ(households(*t), held) << d.id;
+                }
+            }
         }
     }
 }

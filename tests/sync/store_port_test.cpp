@@ -176,9 +176,15 @@ TEST_P(two_ports, ids_come_from_storage) {
         auto& port = i % 2 ? *q : *p;
         committed(port, [&] {
             r.id = "h" + std::to_string(i);
-            const auto rej = port.quarantine().record(a.id, site_of(7), r,
-                                                      proto::reject_reason::wrong_type, "kiểu sai");
-            EXPECT_TRUE(ids.insert(rej.quarantine_id).second) << rej.quarantine_id;
+            quarantine_book::new_entry e;
+            e.device_id = a.id;
+            e.site = site_of(7);
+            e.table = r.table;
+            e.row_id = r.id;
+            e.reason = proto::reject_reason::wrong_type;
+            e.message = "kiểu sai";
+            const auto id = port.quarantine().add(e);
+            EXPECT_TRUE(ids.insert(id).second) << id;
         });
     }
     EXPECT_EQ(p->quarantine().open_count(), 6u);
@@ -228,8 +234,7 @@ TEST_P(two_ports, a_new_row_s_state_is_saved_once) {
 
 std::unique_ptr<store_port> open_sqlite(const std::string& dir, const wall_clock& wall,
                                         std::uint64_t seed) {
-    return std::make_unique<sqlite_port>(replica::open(dir + "/server.db", wall, {seed}),
-                                         server_options{});
+    return std::make_unique<sqlite_port>(replica::open(dir + "/server.db", wall, {seed}));
 }
 
 const port_kind kinds[] = {

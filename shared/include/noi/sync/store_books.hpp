@@ -139,37 +139,48 @@ public:
 };
 
 // Rows the server refused, kept with their reason until an admin discards or releases them.
+// What is kept of a refused row, and which entries collapse, are the service's rules
+// (quarantine_rules.cpp); this stores entries.
 class quarantine_book {
 public:
     virtual ~quarantine_book() = default;
-    // The most bytes an entry keeps of a table name, a row id and a message.
-    static constexpr std::size_t max_name_bytes = 256;
-    static constexpr std::size_t max_id_bytes = 1024;
-    static constexpr std::size_t max_message_bytes = 2048;
-    // Records a refused row of `device_id`'s replica `site` and returns the rejection the
-    // tablet hears. The same row refused again for the same reason replaces its entry, counted.
-    // A row too large to keep is recorded without its payload (`why` then says so).
-    virtual proto::rejection record(const std::string& device_id, const site_id& site,
-                                    const proto::row_change& r, proto::reject_reason reason,
-                                    std::string why) = 0;
+    // An entry as the service writes it.
+    struct new_entry {
+        std::string device_id;
+        site_id site{};
+        std::string table, row_id;
+        std::uint64_t seq = 0;
+        proto::reject_reason reason{};
+        std::string message;
+        std::optional<std::string> payload; // the row, encoded; none when too large to keep
+        std::int64_t at = 0;
+        std::uint64_t repeats = 1;
+    };
+    // How many refusals the replica's open entries of this row for this reason count.
+    virtual std::uint64_t repeats(const new_entry& e) = 0;
+    // Adds `e` under an id above every entry's and above the meta value quarantine_id_floor
+    // (read from storage, invariant 6), and drops the replica's other open entries of the same
+    // row and reason: `e` counts them. Returns its id.
+    virtual std::uint64_t add(const new_entry& e) = 0;
+    // A replica's open rejections after the newest one it confirmed, oldest first (WELCOME).
+    virtual std::vector<proto::rejection> after(const site_id& site, std::uint64_t confirmed) = 0;
+    // For an entry that exists: whether it is `site`'s and no longer open.
+    virtual std::optional<bool> closed(std::uint64_t id, const site_id& site) = 0;
+    // The newest entry's id; 0 for none.
+    virtual std::uint64_t newest_id() = 0;
     // What a device's open entries hold: each collapsed repeat counts as a rejection, and every
     // stored byte counts (payload, table name, row id, message).
     struct held {
         std::uint64_t rows = 0, bytes = 0;
     };
     virtual held open_of(const std::string& device_id) = 0;
-    // A replica's rejections after the newest one it confirmed, oldest first (WELCOME).
-    virtual std::vector<proto::rejection> after(const site_id& site, std::uint64_t confirmed) = 0;
-    // Those of `listed`, the rejections a replica still keeps, that are settled: discarded or
-    // released, or collapsed into a later entry (WELCOME's `settled`).
-    virtual std::vector<std::uint64_t> settled(const site_id& site,
-                                               const std::vector<std::uint64_t>& listed) = 0;
     struct entry {
         std::string device_id;
         site_id pusher{};
         quarantine_state status = quarantine_state::open;
-        std::optional<proto::row_change> row; // none when too large to keep, or unreadable
-        bool kept = false;                    // the payload was kept (it may still not read)
+        // none when too large to keep, or unreadable (quarantine_payload.hpp decodes it)
+        std::optional<proto::row_change> row;
+        bool kept = false; // the payload was kept (it may still not read)
     };
     virtual std::optional<entry> find(std::uint64_t id) = 0;
     // An entry's status alone, without reading its row.

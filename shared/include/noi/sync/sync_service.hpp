@@ -154,6 +154,13 @@ private:
     std::variant<device_registry::binding, proto::error> bind(const device& d, const site_id& s);
     // Why `code` names no unit of this server on `day`, naming the unit it went into.
     std::string unit_refusal(const std::string& code, const std::string& day);
+    // Quarantines a row of `device_id`'s replica `s` refused for `reason` and returns the
+    // rejection the tablet hears (quarantine_rules.cpp).
+    proto::rejection reject(const std::string& device_id, const site_id& s,
+                            const proto::row_change& r, proto::reject_reason reason,
+                            std::string why);
+    // Those of `listed`, the rejections a replica still keeps, that are settled (WELCOME).
+    std::vector<std::uint64_t> settled(const site_id& s, const std::vector<std::uint64_t>& listed);
     // Fills a device's units (server_records.hpp) from the map.
     device with_units(device d);
     // A row's values: from its table while alive, from its tombstone when deleted.
