@@ -1,9 +1,35 @@
-// What a device reads and writes, by unit (server_records.hpp).
+// The records' names (server_records.hpp), and what a device reads and writes, by unit.
 #include <noi/sync/server_records.hpp>
 
 #include <algorithm>
 
 namespace noi {
+
+std::string_view to_string(conflict_status s) {
+    return s == conflict_status::open ? "open" : "resolved";
+}
+
+std::string_view to_string(merge::conflict_kind k) {
+    return k == merge::conflict_kind::update ? "update" : "delete_update";
+}
+
+std::string_view to_string(quarantine_state s) {
+    switch (s) {
+    case quarantine_state::open:
+        return "open";
+    case quarantine_state::discarded:
+        return "discarded";
+    case quarantine_state::released:
+        return "released";
+    }
+    return "open";
+}
+
+quarantine_state quarantine_state_of(std::string_view s) {
+    if (s == "discarded") return quarantine_state::discarded;
+    if (s == "released") return quarantine_state::released;
+    return quarantine_state::open;
+}
 
 bool device::reads(const std::string& unit) const {
     return scope == "*" || unit == scope ||

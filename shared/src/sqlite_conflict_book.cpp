@@ -6,14 +6,6 @@
 
 namespace noi {
 
-std::string_view to_string(conflict_status s) {
-    return s == conflict_status::open ? "open" : "resolved";
-}
-
-std::string_view to_string(merge::conflict_kind k) {
-    return k == merge::conflict_kind::update ? "update" : "delete_update";
-}
-
 void sqlite_conflict_book::record(const conflict_record& c) {
     // A side without its device is looked up by its site now, when the conflict is recorded:
     // who wrote a value is fixed when it is written.

@@ -6,28 +6,6 @@
 #include "site_bytes.hpp"
 
 namespace noi {
-namespace {
-
-quarantine_state parse_state(const std::string& s) {
-    if (s == "discarded") return quarantine_state::discarded;
-    if (s == "released") return quarantine_state::released;
-    return quarantine_state::open;
-}
-
-} // namespace
-
-std::string_view to_string(quarantine_state s) {
-    switch (s) {
-    case quarantine_state::open:
-        return "open";
-    case quarantine_state::discarded:
-        return "discarded";
-    case quarantine_state::released:
-        return "released";
-    }
-    return "open";
-}
-
 std::uint64_t sqlite_quarantine_book::repeats(const new_entry& e) {
     const auto site = site_bytes(e.site);
     auto& st = rep_.db().cached("SELECT coalesce(sum(repeats), 0) FROM noi_quarantine WHERE "
@@ -131,7 +109,7 @@ std::optional<quarantine_book::entry> sqlite_quarantine_book::find(std::uint64_t
     if (q.step()) {
         e.emplace();
         e->device_id = q.column_text(0);
-        e->status = parse_state(q.column_text(1));
+        e->status = quarantine_state_of(q.column_text(1));
         e->kept = !q.column_is_null(2) && !q.column_blob(2).empty();
         if (e->kept) e->row = decode_quarantined(q.column_blob(2));
         e->pusher = to_site(q.column_blob(3));
@@ -144,7 +122,7 @@ std::optional<quarantine_state> sqlite_quarantine_book::status(std::uint64_t id)
     auto& q = rep_.db().cached("SELECT status FROM noi_quarantine WHERE id = ?1");
     q.bind(1, static_cast<std::int64_t>(id));
     std::optional<quarantine_state> s;
-    if (q.step()) s = parse_state(q.column_text(0));
+    if (q.step()) s = quarantine_state_of(q.column_text(0));
     q.reset();
     return s;
 }
@@ -173,7 +151,7 @@ std::vector<quarantine_record> sqlite_quarantine_book::all() {
         out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
                        st.column_text(2), st.column_text(3),
                        static_cast<proto::reject_reason>(st.column_int(4)), st.column_text(5),
-                       parse_state(st.column_text(6)), st.column_int(7),
+                       quarantine_state_of(st.column_text(6)), st.column_int(7),
                        static_cast<std::uint64_t>(st.column_int(8))});
     return out;
 }

@@ -3,6 +3,8 @@
 #include "pg_database.hpp"
 #include "pg_device_registry.hpp"
 #include "pg_feed.hpp"
+#include "pg_live_sites.hpp"
+#include "pg_quarantine_book.hpp"
 #include "pg_schema_log.hpp"
 #include "pg_tables.hpp"
 
@@ -174,6 +176,82 @@ TEST_F(pg_books, schema_versions_are_logged_with_the_feed_head_they_began_at) {
     EXPECT_EQ(log.head_after(1), 40u);
     EXPECT_EQ(log.head_after(2), 90u);
     EXPECT_FALSE(log.head_after(3));
+}
+
+TEST_F(pg_books, live_claims_and_their_holders) {
+    pg_live_sites live(c);
+    const auto s = site_of(7);
+    live.beat("h1", "may-chu", 42, wall.now_ms(), true);
+    EXPECT_FALSE(live.claimant(s));
+    live.claim(s, "h1", wall.now_ms());
+    EXPECT_EQ(live.claimant(s), "h1");
+    live.claim(s, "h2", wall.now_ms());
+    EXPECT_EQ(live.claimant(s), "h2") << "a claim is taken over whole";
+    live.release(s, "h1");
+    EXPECT_EQ(live.claimant(s), "h2") << "only its holder releases it";
+    const auto h = live.find_holder("h1");
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->host, "may-chu");
+    EXPECT_EQ(h->pid, 42);
+    wall.advance(25LL * 3600 * 1000);
+    live.beat("h2", "may-chu", 43, wall.now_ms(), true);
+    EXPECT_FALSE(live.find_holder("h1")) << "silent for a day";
+    live.leave("h2");
+    EXPECT_FALSE(live.claimant(s));
+    EXPECT_FALSE(live.find_holder("h2"));
+}
+
+TEST_F(pg_books, quarantine_entries_take_ids_from_storage_and_collapse_by_replica) {
+    pg_quarantine_book book(c);
+    quarantine_book::new_entry e;
+    e.device_id = a.id;
+    e.site = site_of(7);
+    e.table = "household";
+    e.row_id = "h1";
+    e.seq = 3;
+    e.reason = proto::reject_reason::wrong_type;
+    e.message = "cột members: kiểu sai";
+    e.payload = std::string("\x00payload\xff", 9);
+    e.at = wall.now_ms();
+    EXPECT_EQ(book.repeats(e), 0u);
+    const auto first = book.add(e);
+    e.repeats = 1 + book.repeats(e);
+    EXPECT_EQ(e.repeats, 2u);
+    const auto second = book.add(e);
+    EXPECT_GT(second, first);
+    EXPECT_FALSE(book.status(first)) << "collapsed into the second";
+    EXPECT_EQ(book.open_count(), 1u);
+    const auto held = book.open_of(a.id);
+    EXPECT_EQ(held.rows, 2u);
+    EXPECT_EQ(held.bytes, 9 + e.table.size() + e.row_id.size() + e.message.size());
+    const auto after = book.after(e.site, 0);
+    ASSERT_EQ(after.size(), 1u);
+    EXPECT_EQ(after[0].message, e.message);
+    EXPECT_TRUE(book.after(site_of(8), 0).empty());
+
+    c.run("INSERT INTO noi_meta(key, value) VALUES ('quarantine_id_floor', '500')");
+    e.row_id = "h2";
+    e.repeats = 1;
+    e.payload.reset();
+    const auto third = book.add(e);
+    EXPECT_EQ(third, 500u) << "above the floor a restore set";
+    EXPECT_EQ(book.newest_id(), 500u);
+    EXPECT_EQ(book.closed(second, e.site), false);
+    EXPECT_TRUE(book.discard(second));
+    EXPECT_FALSE(book.discard(second));
+    EXPECT_EQ(book.closed(second, e.site), true);
+    EXPECT_EQ(book.closed(second, site_of(8)), false) << "another replica's";
+    EXPECT_FALSE(book.closed(7, e.site));
+    const auto kept = book.find(third);
+    ASSERT_TRUE(kept);
+    EXPECT_FALSE(kept->kept);
+    EXPECT_EQ(kept->pusher, e.site);
+    book.mark_released(third);
+    EXPECT_EQ(book.status(third), quarantine_state::released);
+    EXPECT_TRUE(book.released().empty()) << "a release with no payload carries nothing";
+    const auto all = book.all();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].status, quarantine_state::discarded);
 }
 
 } // namespace

@@ -92,6 +92,8 @@ struct conflict_filter {
 
 enum class quarantine_state { open, discarded, released };
 std::string_view to_string(quarantine_state s);
+// The state to_string names; open for any other word.
+quarantine_state quarantine_state_of(std::string_view s);
 
 struct quarantine_record {
     std::uint64_t id = 0;
