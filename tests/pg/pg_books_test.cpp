@@ -1,5 +1,6 @@
 // The PostgreSQL store's books, each through its interface (store_books.hpp) against a real
 // cluster: what the SQLite ones do, with the same data.
+#include "pg_conflict_book.hpp"
 #include "pg_database.hpp"
 #include "pg_device_registry.hpp"
 #include "pg_feed.hpp"
@@ -252,6 +253,53 @@ TEST_F(pg_books, quarantine_entries_take_ids_from_storage_and_collapse_by_replic
     const auto all = book.all();
     ASSERT_EQ(all.size(), 2u);
     EXPECT_EQ(all[0].status, quarantine_state::discarded);
+}
+
+TEST_F(pg_books, conflicts_keep_their_sides_values_and_filter_in_storage) {
+    pg_device_registry devices(c, wall);
+    devices.add(a);
+    devices.bind(site_of(7), a.id);
+    pg_conflict_book book(c, wall);
+    conflict_record rec;
+    rec.device_id = a.id;
+    rec.table = "household";
+    rec.row_id = "h1";
+    rec.column = "head_name";
+    rec.scope = "01849";
+    rec.created_at_ms = wall.now_ms();
+    rec.winner = {value{std::string("Lò Văn Páo")}, site_of(7), "", 10, false};
+    rec.loser = {value{std::int64_t{-4}}, site_of(9), "", 9, false};
+    book.record(rec);
+    rec.scope = "";
+    rec.table = "commune";
+    rec.device_id = "";
+    rec.winner.val = value{2.5};
+    book.record(rec);
+    const auto all = book.find();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_LT(all[0].id, all[1].id);
+    EXPECT_EQ(all[0].winner.val, value{std::string("Lò Văn Páo")});
+    EXPECT_EQ(all[0].loser.val, value{std::int64_t{-4}});
+    EXPECT_EQ(all[0].winner.device_id, a.id) << "looked up by its site when recorded";
+    EXPECT_EQ(all[0].loser.device_id, "");
+    EXPECT_EQ(all[1].winner.val, value{2.5});
+    EXPECT_EQ(all[1].scope, "");
+
+    EXPECT_EQ(book.count({.scopes = {"01849"}}), 1u) << "a global table's is no commune's";
+    EXPECT_EQ(book.find({.limit = 1}).size(), 1u);
+    EXPECT_EQ(book.find({.offset = 1, .limit = 1})[0].id, all[1].id);
+    EXPECT_EQ(book.count({.device_id = a.id}), 1u);
+    EXPECT_EQ(book.resolve_open_of(a.id, "Hà", "kept"), 1u);
+    book.mark_resolved(all[1].id, "admin", "kept the winner");
+    book.restamp(all[1].id, true, {99, site_of(1)});
+    const auto done = book.find({.id = all[1].id});
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_EQ(done[0].status, conflict_status::resolved);
+    EXPECT_EQ(done[0].resolved_by, "admin");
+    EXPECT_EQ(done[0].winner.hlc, 99u);
+    const auto totals = book.count();
+    EXPECT_EQ(totals.all, 2u);
+    EXPECT_EQ(totals.open, 0u);
 }
 
 } // namespace

@@ -1,0 +1,160 @@
+#include "pg_conflict_book.hpp"
+
+#include "pg_feed.hpp"
+
+#include <algorithm>
+
+namespace noi {
+namespace {
+
+pg::param packed(const value& v) {
+    return pg::param::blob(pack_values({v}));
+}
+
+value unpacked(const pg::result& r, int row, int col) {
+    if (r.is_null(row, col)) return {};
+    auto values = unpack_values(r.bytes(row, col));
+    return values.empty() ? value{} : values.front();
+}
+
+pg::param text_or_null(const std::string& t) {
+    return t.empty() ? pg::param{} : pg::param{t};
+}
+
+site_id site_of(const std::string& bytes) {
+    site_id s{};
+    std::copy_n(bytes.begin(), std::min(bytes.size(), s.size()), s.begin());
+    return s;
+}
+
+// The WHERE clause of a filter, numbered from $1, and the values it binds. Only the fields the
+// filter sets become terms.
+struct conflict_query {
+    std::string where;
+    std::vector<pg::param> params;
+
+    explicit conflict_query(const conflict_filter& f) {
+        auto term = [&](const std::string& sql, pg::param v) {
+            params.push_back(std::move(v));
+            where +=
+                (where.empty() ? " WHERE " : " AND ") + sql + "$" + std::to_string(params.size());
+        };
+        if (f.id) term("c.id = ", *f.id);
+        if (f.status) term("c.status = ", std::string(to_string(*f.status)));
+        if (f.table) term("c.tbl = ", *f.table);
+        if (f.row_id) term("c.row_id = ", *f.row_id);
+        if (f.scope) term("c.scope = ", *f.scope);
+        if (f.device_id) term("c.device_id = ", *f.device_id);
+        if (f.created_before_ms) term("c.created_at <= ", *f.created_before_ms);
+        // A viewer's communes: a conflict of a global table (no scope) is none of them.
+        if (!f.scopes.empty()) {
+            std::string in;
+            for (const auto& sc : f.scopes) {
+                params.emplace_back(sc);
+                in += (in.empty() ? "$" : ", $") + std::to_string(params.size());
+            }
+            where += (where.empty() ? " WHERE " : " AND ") + ("c.scope IN (" + in + ")");
+        }
+    }
+};
+
+// The filter's values, then its page: the same statement serves every page (no limit: NULL).
+std::vector<pg::param> paged(std::vector<pg::param> params, const conflict_filter& f) {
+    params.push_back(f.limit ? pg::param{f.limit} : pg::param{});
+    params.push_back(f.offset);
+    return params;
+}
+
+} // namespace
+
+void pg_conflict_book::record(const conflict_record& c) {
+    // A side without its device is looked up by its site now, when the conflict is recorded:
+    // who wrote a value is fixed when it is written. The id is read under the write lock.
+    c_.run("INSERT INTO noi_conflicts(id, kind, tbl, row_id, col, scope, created_at, w_value, "
+           "w_site, w_hlc, w_deleted, l_value, l_site, l_hlc, l_deleted, device_id, w_device, "
+           "l_device) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM noi_conflicts), $1, $2, $3, "
+           "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+           "coalesce($16, (SELECT device_id FROM noi_sites WHERE site = $8)), "
+           "coalesce($17, (SELECT device_id FROM noi_sites WHERE site = $12)))",
+           {std::string(to_string(c.kind)), c.table, c.row_id,
+            c.column ? pg::param{*c.column} : pg::param{}, text_or_null(c.scope), c.created_at_ms,
+            packed(c.winner.val), site_param(c.winner.site), c.winner.hlc,
+            pg::param::parsed(c.winner.deleted ? "true" : "false"), packed(c.loser.val),
+            site_param(c.loser.site), c.loser.hlc,
+            pg::param::parsed(c.loser.deleted ? "true" : "false"), text_or_null(c.device_id),
+            text_or_null(c.winner.device_id), text_or_null(c.loser.device_id)});
+}
+
+std::vector<conflict_record> pg_conflict_book::find(const conflict_filter& f) {
+    const conflict_query q(f);
+    auto r = c_.run(
+        "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, "
+        "c.created_at, c.w_value, c.w_site, c.w_hlc, c.w_deleted, "
+        "coalesce(c.w_device, ws.device_id, ''), c.l_value, c.l_site, c.l_hlc, c.l_deleted, "
+        "coalesce(c.l_device, ls.device_id, ''), c.resolved_by, c.resolved_at, c.resolution, "
+        "coalesce(c.device_id, '') FROM noi_conflicts c "
+        "LEFT JOIN noi_sites ws ON ws.site = c.w_site "
+        "LEFT JOIN noi_sites ls ON ls.site = c.l_site" +
+            q.where + " ORDER BY c.id LIMIT $" + std::to_string(q.params.size() + 1) + " OFFSET $" +
+            std::to_string(q.params.size() + 2),
+        paged(q.params, f));
+    std::vector<conflict_record> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        conflict_record c;
+        c.id = static_cast<std::uint64_t>(r.integer(i, 0));
+        c.kind = r.bytes(i, 1) == "update" ? merge::conflict_kind::update
+                                           : merge::conflict_kind::delete_update;
+        c.table = r.bytes(i, 2);
+        c.row_id = r.bytes(i, 3);
+        if (!r.is_null(i, 4)) c.column = r.bytes(i, 4);
+        c.scope = r.bytes(i, 5);
+        c.status = r.bytes(i, 6) == "open" ? conflict_status::open : conflict_status::resolved;
+        c.created_at_ms = r.integer(i, 7);
+        c.winner = {unpacked(r, i, 8), site_of(r.bytes(i, 9)), r.bytes(i, 12),
+                    static_cast<std::uint64_t>(r.integer(i, 10)), r.integer(i, 11) != 0};
+        c.loser = {unpacked(r, i, 13), site_of(r.bytes(i, 14)), r.bytes(i, 17),
+                   static_cast<std::uint64_t>(r.integer(i, 15)), r.integer(i, 16) != 0};
+        if (!r.is_null(i, 18)) c.resolved_by = r.bytes(i, 18);
+        if (!r.is_null(i, 19)) c.resolved_at_ms = r.integer(i, 19);
+        if (!r.is_null(i, 20)) c.resolution = r.bytes(i, 20);
+        c.device_id = r.bytes(i, 21);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+void pg_conflict_book::mark_resolved(std::uint64_t id, const std::string& by,
+                                     const std::string& resolution) {
+    c_.run("UPDATE noi_conflicts SET status = 'resolved', resolved_by = $2, resolved_at = $3, "
+           "resolution = $4 WHERE id = $1",
+           {id, by, wall_.now_ms(), resolution});
+}
+
+std::uint64_t pg_conflict_book::resolve_open_of(const std::string& device_id, const std::string& by,
+                                                const std::string& resolution) {
+    return c_
+        .run("UPDATE noi_conflicts SET status = 'resolved', resolved_by = $2, resolved_at = $3, "
+             "resolution = $4 WHERE device_id = $1 AND status = 'open'",
+             {device_id, by, wall_.now_ms(), resolution})
+        .changed();
+}
+
+void pg_conflict_book::restamp(std::uint64_t id, bool winner, const version& v) {
+    c_.run(winner ? "UPDATE noi_conflicts SET w_hlc = $2, w_site = $3 WHERE id = $1"
+                  : "UPDATE noi_conflicts SET l_hlc = $2, l_site = $3 WHERE id = $1",
+           {id, v.hlc, site_param(v.site)});
+}
+
+std::uint64_t pg_conflict_book::count(const conflict_filter& f) {
+    const conflict_query q(f);
+    return static_cast<std::uint64_t>(
+        c_.run("SELECT count(*) FROM noi_conflicts c" + q.where, q.params).integer(0, 0));
+}
+
+conflict_book::totals pg_conflict_book::count() {
+    auto r = c_.run("SELECT count(*), count(*) FILTER (WHERE status = 'open') FROM noi_conflicts");
+    return {static_cast<std::uint64_t>(r.integer(0, 0)),
+            static_cast<std::uint64_t>(r.integer(0, 1))};
+}
+
+} // namespace noi
