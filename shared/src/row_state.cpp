@@ -202,7 +202,7 @@ void row_state_store::erase(const std::string& table, const std::string& id) {
 }
 
 std::vector<std::tuple<std::string, std::string, row_state>>
-row_state_store::all(const schema& tables) {
+row_state_book::all(const schema& tables) {
     std::vector<std::tuple<std::string, std::string, row_state>> rows;
     for_each(tables, [&](const std::string& table, const std::string& id, const row_state& st) {
         rows.emplace_back(table, id, st);

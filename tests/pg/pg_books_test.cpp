@@ -6,6 +6,7 @@
 #include "pg_feed.hpp"
 #include "pg_live_sites.hpp"
 #include "pg_quarantine_book.hpp"
+#include "pg_rows.hpp"
 #include "pg_schema_log.hpp"
 #include "pg_tables.hpp"
 
@@ -300,6 +301,63 @@ TEST_F(pg_books, conflicts_keep_their_sides_values_and_filter_in_storage) {
     const auto totals = book.count();
     EXPECT_EQ(totals.all, 2u);
     EXPECT_EQ(totals.open, 0u);
+}
+
+TEST_F(pg_books, a_synced_table_s_rows_and_their_states_round_trip) {
+    table_def def{"ho_gia_dinh",
+                  {{"commune_code", col_type::text},
+                   {"members", col_type::integer},
+                   {"area", col_type::real},
+                   {"photo", col_type::blob},
+                   {"extra", col_type::any}},
+                  0};
+    for (const auto& sql : table_ddl(def, nullptr))
+        c.exec(sql);
+    pg_table_rows rows(c, def);
+    const std::vector<value> v{std::string("01849"), std::int64_t{5}, 12.25, blob{{0, 1, 255}},
+                               value{std::string("Bản Tàn")}};
+    rows.insert("h1", v);
+    EXPECT_EQ(rows.read("h1"), v);
+    EXPECT_FALSE(rows.read("h2"));
+    auto changed = v;
+    changed[1] = value{};
+    changed[4] = std::int64_t{7};
+    rows.upsert("h1", changed);
+    rows.upsert("h2", v);
+    EXPECT_EQ(rows.read("h1"), changed);
+    std::vector<std::string> ids;
+    rows.for_each([&](const std::string& id, std::vector<value>) { ids.push_back(id); });
+    EXPECT_EQ(ids, (std::vector<std::string>{"h1", "h2"}));
+    rows.remove("h1");
+    EXPECT_FALSE(rows.read("h1"));
+
+    auto more = def;
+    more.columns.push_back({"phone", col_type::text});
+    const auto added = table_ddl(more, &def);
+    ASSERT_EQ(added.size(), 1u);
+    c.exec(added[0]);
+    pg_table_rows wider(c, more);
+    auto read = wider.read("h2");
+    ASSERT_TRUE(read);
+    EXPECT_TRUE(is_null(read->back())) << "a new column is empty";
+
+    pg_row_states states(c);
+    row_state st;
+    st.exists = cell_state{{hlc_from_ms(wall.now_ms()), site_of(7)}, std::nullopt, 3};
+    st.cells.resize(5);
+    st.cells[1] = cell_state{{hlc_from_ms(wall.now_ms()) + 1, site_of(8)}, std::nullopt, 4};
+    EXPECT_TRUE(states.insert_new("ho_gia_dinh", "h2", st));
+    EXPECT_FALSE(states.insert_new("ho_gia_dinh", "h2", st));
+    EXPECT_EQ(states.load("ho_gia_dinh", "h2", 5), st);
+    st.alive = false;
+    st.tomb = v;
+    states.save("ho_gia_dinh", "h2", st);
+    EXPECT_EQ(states.load("ho_gia_dinh", "h2", 5), st);
+    schema tables;
+    tables.tables.push_back(def);
+    EXPECT_EQ(states.all(tables).size(), 1u);
+    states.erase("ho_gia_dinh", "h2");
+    EXPECT_FALSE(states.load("ho_gia_dinh", "h2", 5));
 }
 
 } // namespace

@@ -62,9 +62,8 @@ public:
     virtual bool insert_new(const std::string& table, const std::string& id,
                             const row_state& s) = 0;
     virtual void erase(const std::string& table, const std::string& id) = 0;
-    // Every row's state, for the rare whole-store passes (clock repair).
-    virtual std::vector<std::tuple<std::string, std::string, row_state>>
-    all(const schema& tables) = 0;
+    // Every row's state, for the rare whole-store passes (clock repair): for_each's, gathered.
+    std::vector<std::tuple<std::string, std::string, row_state>> all(const schema& tables);
     // The same one row at a time, for a pass that writes elsewhere: fn must not write here.
     virtual void for_each(const schema& tables,
                           const std::function<void(const std::string& table, const std::string& id,
@@ -80,7 +79,6 @@ public:
     void save(const std::string& table, const std::string& id, const row_state& s) override;
     bool insert_new(const std::string& table, const std::string& id, const row_state& s) override;
     void erase(const std::string& table, const std::string& id) override;
-    std::vector<std::tuple<std::string, std::string, row_state>> all(const schema& tables) override;
     void for_each(const schema& tables,
                   const std::function<void(const std::string& table, const std::string& id,
                                            const row_state&)>& fn) override;

@@ -1,0 +1,184 @@
+#include "pg_rows.hpp"
+
+namespace noi {
+namespace {
+
+std::string quoted(const std::string& name) {
+    std::string out = "\"";
+    for (char ch : name) {
+        if (ch == '"') out += '"';
+        out += ch;
+    }
+    return out + "\"";
+}
+
+const char* pg_type(col_type t) {
+    switch (t) {
+    case col_type::integer:
+        return "bigint";
+    case col_type::real:
+        return "double precision";
+    case col_type::text:
+        return "text";
+    case col_type::blob:
+    case col_type::any:
+        return "bytea";
+    }
+    return "bytea";
+}
+
+} // namespace
+
+std::optional<row_state> pg_row_states::load(const std::string& table, const std::string& id,
+                                             std::size_t columns) {
+    auto r = c_.run("SELECT state FROM noi_rows WHERE tbl = $1 AND id = $2", {table, id});
+    if (r.rows() == 0) return std::nullopt;
+    return unpack_row_state(r.bytes(0, 0), columns);
+}
+
+void pg_row_states::save(const std::string& table, const std::string& id, const row_state& s) {
+    c_.run("INSERT INTO noi_rows(tbl, id, state) VALUES ($1, $2, $3) ON CONFLICT (tbl, id) DO "
+           "UPDATE SET state = excluded.state",
+           {table, id, pg::param::blob(pack_row_state(s))});
+}
+
+bool pg_row_states::insert_new(const std::string& table, const std::string& id,
+                               const row_state& s) {
+    return c_.run("INSERT INTO noi_rows(tbl, id, state) VALUES ($1, $2, $3) ON CONFLICT (tbl, "
+                  "id) DO NOTHING",
+                  {table, id, pg::param::blob(pack_row_state(s))})
+               .changed() == 1;
+}
+
+void pg_row_states::erase(const std::string& table, const std::string& id) {
+    c_.run("DELETE FROM noi_rows WHERE tbl = $1 AND id = $2", {table, id});
+}
+
+void pg_row_states::for_each(
+    const schema& tables,
+    const std::function<void(const std::string&, const std::string&, const row_state&)>& fn) {
+    auto r = c_.run("SELECT tbl, id, state FROM noi_rows ORDER BY tbl, id");
+    for (int i = 0; i < r.rows(); ++i)
+        if (const auto* def = tables.find(r.bytes(i, 0)))
+            fn(r.bytes(i, 0), r.bytes(i, 1), unpack_row_state(r.bytes(i, 2), def->columns.size()));
+}
+
+pg_table_rows::pg_table_rows(pg::connection& c, const table_def& def) : c_(c) {
+    const auto t = quoted(def.name);
+    std::string cols, marks, sets;
+    for (std::size_t i = 0; i < def.columns.size(); ++i) {
+        types_.push_back(def.columns[i].type);
+        const auto q = quoted(def.columns[i].name);
+        cols += ", " + q;
+        marks += ", $" + std::to_string(i + 2);
+        sets += (sets.empty() ? "" : ", ") + q + " = excluded." + q;
+    }
+    select_ = "SELECT id" + cols + " FROM " + t + " WHERE id = $1";
+    select_all_ = "SELECT id" + cols + " FROM " + t + " ORDER BY id";
+    insert_ = "INSERT INTO " + t + " (id" + cols + ") VALUES ($1" + marks + ")";
+    upsert_ = insert_ + " ON CONFLICT (id) DO " + (sets.empty() ? "NOTHING" : "UPDATE SET " + sets);
+    delete_ = "DELETE FROM " + t + " WHERE id = $1";
+}
+
+std::vector<value> pg_table_rows::values_of(const pg::result& r, int row) const {
+    std::vector<value> out(types_.size());
+    for (std::size_t i = 0; i < types_.size(); ++i) {
+        const int col = static_cast<int>(i + 1);
+        if (r.is_null(row, col)) continue;
+        switch (types_[i]) {
+        case col_type::integer:
+            out[i] = r.integer(row, col);
+            break;
+        case col_type::real:
+            out[i] = r.real(row, col);
+            break;
+        case col_type::text:
+            out[i] = r.bytes(row, col);
+            break;
+        case col_type::blob: {
+            const auto b = r.bytes(row, col);
+            out[i] = blob{std::vector<std::uint8_t>(b.begin(), b.end())};
+            break;
+        }
+        case col_type::any: {
+            auto packed = unpack_values(r.bytes(row, col));
+            if (!packed.empty()) out[i] = std::move(packed.front());
+            break;
+        }
+        }
+    }
+    return out;
+}
+
+std::vector<pg::param> pg_table_rows::params_of(const std::string& id,
+                                                const std::vector<value>& v) const {
+    std::vector<pg::param> p{id};
+    for (std::size_t i = 0; i < types_.size(); ++i) {
+        const value& x = i < v.size() ? v[i] : value{};
+        if (is_null(x)) {
+            p.emplace_back();
+        } else if (types_[i] == col_type::any) {
+            p.push_back(pg::param::blob(pack_values({x})));
+        } else if (const auto* n = std::get_if<std::int64_t>(&x)) {
+            p.emplace_back(*n);
+        } else if (const auto* d = std::get_if<double>(&x)) {
+            p.emplace_back(*d);
+        } else if (const auto* s = std::get_if<std::string>(&x)) {
+            p.emplace_back(*s);
+        } else {
+            const auto& b = std::get<blob>(x).bytes;
+            p.push_back(pg::param::blob(
+                std::string_view(reinterpret_cast<const char*>(b.data()), b.size())));
+        }
+    }
+    return p;
+}
+
+std::optional<std::vector<value>> pg_table_rows::read(const std::string& id) {
+    auto r = c_.run(select_, {id});
+    if (r.rows() == 0) return std::nullopt;
+    return values_of(r, 0);
+}
+
+void pg_table_rows::upsert(const std::string& id, const std::vector<value>& values) {
+    c_.run(upsert_, params_of(id, values));
+}
+
+void pg_table_rows::insert(const std::string& id, const std::vector<value>& values) {
+    c_.run(insert_, params_of(id, values));
+}
+
+void pg_table_rows::remove(const std::string& id) {
+    c_.run(delete_, {id});
+}
+
+void pg_table_rows::for_each(
+    const std::function<void(const std::string&, std::vector<value>)>& fn) {
+    auto r = c_.run(select_all_);
+    for (int i = 0; i < r.rows(); ++i)
+        fn(r.bytes(i, 0), values_of(r, i));
+}
+
+std::vector<std::string> table_ddl(const table_def& def, const table_def* held) {
+    const auto t = quoted(def.name);
+    std::vector<std::string> out;
+    if (!held) {
+        std::string sql = "CREATE TABLE " + t + " (id text PRIMARY KEY";
+        for (const auto& c : def.columns) {
+            sql += ", " + quoted(c.name) + " " + pg_type(c.type);
+            if (def.scope && &c == &def.columns[*def.scope]) sql += " NOT NULL";
+        }
+        out.push_back(sql + ")");
+        if (def.scope)
+            out.push_back("CREATE INDEX " + quoted(def.name + "_scope") + " ON " + t + " (" +
+                          quoted(def.columns[*def.scope].name) + ")");
+        return out;
+    }
+    for (const auto& c : def.columns)
+        if (!held->column_index(c.name))
+            out.push_back("ALTER TABLE " + t + " ADD COLUMN " + quoted(c.name) + " " +
+                          pg_type(c.type));
+    return out;
+}
+
+} // namespace noi
