@@ -5,6 +5,8 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/sync_service.hpp>
 
+#include "audit_codec.hpp"
+
 #include <algorithm>
 
 namespace noi {
@@ -113,7 +115,31 @@ std::vector<audit_record> sync_service::audit(const std::string& table, const st
         current = by_name(*def, row_values(*def, row_id, state ? &*state : nullptr));
         if (state && state->exists) current[exists_column] = merge::existence_value(state->alive);
     }
-    return port_->audit().read(table, row_id, state ? &*state : nullptr, std::move(current));
+    auto& trail = port_->audit();
+    const audit_column_lookup lists = [&trail](std::uint64_t id) { return trail.column_list(id); };
+    // The records kept apart first, then the row's chain on the feed, walked back from the
+    // newest (each names the one before) and turned oldest first.
+    auto records = trail.before_feed(table, row_id);
+    const auto first_chained = records.size();
+    for (auto seq = state ? state->audit_seq : 0; seq;) {
+        auto rec = trail.on_entry(seq);
+        if (!rec) break;
+        const auto prev = rec->prev;
+        records.push_back(std::move(*rec));
+        seq = prev < seq ? prev : 0;
+    }
+    std::reverse(records.begin() + static_cast<std::ptrdiff_t>(first_chained), records.end());
+    std::vector<std::vector<unpacked_audit_cell>> cells;
+    std::vector<audit_record> out;
+    for (auto& rec : records) {
+        cells.push_back(unpack_audit(rec.cells, lists));
+        out.push_back({rec.id, rec.at, std::move(rec.device_id), table, row_id, rec.writer, {}});
+    }
+    // The values after each change, read back from the row as it is now.
+    auto completed = complete_audit(std::move(cells), std::move(current));
+    for (std::size_t k = 0; k < out.size(); ++k)
+        out[k].cells = std::move(completed[k]);
+    return out;
 }
 
 std::optional<std::vector<version>> sync_service::tombstone_seen(const std::string& table,

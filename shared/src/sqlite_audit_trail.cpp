@@ -4,7 +4,6 @@
 
 #include "site_bytes.hpp"
 
-#include <algorithm>
 #include <tuple>
 
 namespace noi {
@@ -47,59 +46,44 @@ sqlite_audit_trail::sqlite_audit_trail(database& db, const schema& tables) : db_
     tx.commit();
 }
 
-std::vector<audit_record> sqlite_audit_trail::read(const std::string& table,
-                                                   const std::string& row_id,
-                                                   const row_state* state,
-                                                   std::map<std::string, value> current) {
-    auto column_list = [this](std::uint64_t id) {
-        auto& st = db_.cached("SELECT names FROM noi_audit_columns WHERE id = ?1");
-        st.bind(1, static_cast<std::int64_t>(id));
-        if (!st.step())
-            throw sync_error(errc::corrupt_state, "an audit record names column list " +
-                                                      std::to_string(id) +
-                                                      ", which is missing; restore the "
-                                                      "database from a backup");
-        auto names = unpack_column_names(st.column_blob(0));
-        st.reset();
-        return names;
-    };
-    std::vector<audit_record> out;
-    std::vector<std::vector<unpacked_audit_cell>> cells;
-    // Both queries give at, device, site and cells from column `first` on.
-    auto add = [&](std::uint64_t id, const statement& st, int first) {
-        out.push_back({id,
-                       st.column_int(first),
-                       st.column_text(first + 1),
-                       table,
-                       row_id,
-                       to_site(st.column_blob(first + 2)),
-                       {}});
-        cells.push_back(unpack_audit(st.column_blob(first + 3), column_list));
-    };
-    auto legacy = db_.prepare("SELECT id, at, device_id, site, cells FROM noi_audit "
-                              "WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
-    legacy.bind(1, table).bind(2, row_id);
-    while (legacy.step())
-        add(static_cast<std::uint64_t>(legacy.column_int(0)), legacy, 1);
-    // The row's records on the feed, newest first: each names the one before.
-    const auto first_chained = out.size();
-    auto& entry = db_.cached(
-        "SELECT at, device_id, coalesce(writer, site), cells, prev FROM noi_feed WHERE seq = ?1 "
-        "AND cells IS NOT NULL");
-    for (auto seq = state ? state->audit_seq : 0; seq;) {
-        entry.bind(1, static_cast<std::int64_t>(seq));
-        if (!entry.step()) break;
-        add(seq, entry, 0);
-        const auto prev = static_cast<std::uint64_t>(entry.column_int(4));
-        entry.reset();
-        seq = prev < seq ? prev : 0;
-    }
-    entry.reset();
-    std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first_chained), out.end());
-    std::reverse(cells.begin() + static_cast<std::ptrdiff_t>(first_chained), cells.end());
-    auto completed = complete_audit(std::move(cells), std::move(current));
-    for (std::size_t k = 0; k < out.size(); ++k)
-        out[k].cells = std::move(completed[k]);
+std::vector<std::string> sqlite_audit_trail::column_list(std::uint64_t id) {
+    auto& st = db_.cached("SELECT names FROM noi_audit_columns WHERE id = ?1");
+    st.bind(1, static_cast<std::int64_t>(id));
+    if (!st.step())
+        throw sync_error(errc::corrupt_state, "an audit record names column list " +
+                                                  std::to_string(id) +
+                                                  ", which is missing; restore the "
+                                                  "database from a backup");
+    auto names = unpack_column_names(st.column_blob(0));
+    st.reset();
+    return names;
+}
+
+std::optional<audit_trail::stored> sqlite_audit_trail::on_entry(std::uint64_t seq) {
+    auto& st = db_.cached("SELECT at, device_id, coalesce(writer, site), cells, prev FROM noi_feed "
+                          "WHERE seq = ?1 AND cells IS NOT NULL");
+    st.bind(1, static_cast<std::int64_t>(seq));
+    std::optional<stored> out;
+    if (st.step())
+        out = stored{seq,
+                     st.column_int(0),
+                     st.column_text(1),
+                     to_site(st.column_blob(2)),
+                     st.column_blob(3),
+                     static_cast<std::uint64_t>(st.column_int(4))};
+    st.reset();
+    return out;
+}
+
+std::vector<audit_trail::stored> sqlite_audit_trail::before_feed(const std::string& table,
+                                                                 const std::string& row_id) {
+    auto st = db_.prepare("SELECT id, at, device_id, site, cells FROM noi_audit WHERE tbl = ?1 "
+                          "AND row_id = ?2 ORDER BY id");
+    st.bind(1, table).bind(2, row_id);
+    std::vector<stored> out;
+    while (st.step())
+        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_int(1),
+                       st.column_text(2), to_site(st.column_blob(3)), st.column_blob(4), 0});
     return out;
 }
 

@@ -20,9 +20,9 @@ public:
         auto it = lists_.find(table);
         return it == lists_.end() ? nullptr : &it->second;
     }
-    std::vector<audit_record> read(const std::string& table, const std::string& row_id,
-                                   const row_state* state,
-                                   std::map<std::string, value> current) override;
+    std::vector<std::string> column_list(std::uint64_t id) override;
+    std::optional<stored> on_entry(std::uint64_t seq) override;
+    std::vector<stored> before_feed(const std::string& table, const std::string& row_id) override;
 
 private:
     database& db_;

@@ -221,17 +221,32 @@ public:
 inline const std::string exists_column = "*exists";
 
 // The audit history (docs/design.md §3): each accepted change's record lives on its feed
-// entry, chained to the row's previous one.
+// entry, chained to the row's previous one. Reading a row's history (the chain walked, the
+// values after filled in) is the service's; this stores the records and the numbered column
+// lists an insert's record names.
 class audit_trail {
 public:
     virtual ~audit_trail() = default;
-    // The column list an insert's audit record of this table may name, if it has one.
+    // The column list an insert's audit record of this table may name, if it has one: each
+    // table's list is stored when the store opens, never inside a push that could roll back.
     virtual const audit_column_list* creation_list(const std::string& table) const = 0;
-    // The row's records, oldest first. `state` and `current` (by column name, "*exists" too)
-    // are the row as it is now: the values after each change are read back from them.
-    virtual std::vector<audit_record> read(const std::string& table, const std::string& row_id,
-                                           const row_state* state,
-                                           std::map<std::string, value> current) = 0;
+    // The names of column list `id`; throws sync_error(corrupt_state) when there is none.
+    virtual std::vector<std::string> column_list(std::uint64_t id) = 0;
+    // A record as stored (audit_codec.hpp packs its cells).
+    struct stored {
+        std::uint64_t id = 0; // its feed entry's sequence, or its own number in older stores
+        std::int64_t at = 0;
+        std::string device_id;
+        site_id writer{};
+        std::string cells;
+        std::uint64_t prev = 0; // the row's previous record on the feed; 0 for none
+    };
+    // The record on feed entry `seq`, if the entry carries one.
+    virtual std::optional<stored> on_entry(std::uint64_t seq) = 0;
+    // A row's records kept apart before records moved onto the feed, oldest first (SQLite
+    // stores of earlier releases; none elsewhere).
+    virtual std::vector<stored> before_feed(const std::string& table,
+                                            const std::string& row_id) = 0;
 };
 
 // The administrative map as the server holds it (docs/design.md §11). A unit is never renamed
