@@ -10,6 +10,7 @@
 
 #include <noi/protocol/msgpack_values.hpp>
 #include <noi/sync/error.hpp>
+#include <noi/sync/store_books.hpp>
 
 #include <algorithm>
 
@@ -228,6 +229,13 @@ complete_audit(std::vector<std::vector<unpacked_audit_cell>> records,
         }
     }
     return out;
+}
+
+std::vector<std::string> creation_names(const table_def& t) {
+    std::vector<std::string> names{exists_column};
+    for (const auto& c : t.columns)
+        names.push_back(c.name);
+    return names;
 }
 
 } // namespace noi

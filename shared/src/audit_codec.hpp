@@ -9,6 +9,7 @@
 // columns, still read.
 #pragma once
 
+#include <noi/sync/schema.hpp>
 #include <noi/sync/server_records.hpp>
 
 #include <cstdint>
@@ -38,6 +39,9 @@ struct audit_change {
 // `creation`: the list of a table's columns that an insert's record may name instead of its
 // columns, when the record is exactly that (no values before, one version); null for none.
 std::string pack_audit(const std::vector<audit_change>& cells, const audit_column_list* creation);
+
+// The column list an insert's record of `t` names: the existence cell, then every column.
+std::vector<std::string> creation_names(const table_def& t);
 
 // The names of a column list by its number (throws when there is none).
 using audit_column_lookup = std::function<std::vector<std::string>(std::uint64_t)>;

@@ -23,9 +23,7 @@ sqlite_audit_trail::sqlite_audit_trail(database& db, const schema& tables) : db_
     std::vector<std::tuple<std::string, audit_column_list, std::string>> missing;
     for (const auto& t : tables.tables) {
         audit_column_list list;
-        list.names.push_back(exists_column);
-        for (const auto& c : t.columns)
-            list.names.push_back(c.name);
+        list.names = creation_names(t);
         auto packed = pack_values({list.names.begin(), list.names.end()});
         if (lookup(list, packed))
             lists_[t.name] = std::move(list);

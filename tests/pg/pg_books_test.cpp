@@ -1,5 +1,6 @@
 // The PostgreSQL store's books, each through its interface (store_books.hpp) against a real
 // cluster: what the SQLite ones do, with the same data.
+#include "pg_audit_trail.hpp"
 #include "pg_conflict_book.hpp"
 #include "pg_database.hpp"
 #include "pg_device_registry.hpp"
@@ -358,6 +359,36 @@ TEST_F(pg_books, a_synced_table_s_rows_and_their_states_round_trip) {
     EXPECT_EQ(states.all(tables).size(), 1u);
     states.erase("ho_gia_dinh", "h2");
     EXPECT_FALSE(states.load("ho_gia_dinh", "h2", 5));
+}
+
+TEST_F(pg_books, audit_column_lists_are_stored_once_and_records_read_from_the_feed) {
+    schema tables;
+    tables.tables.push_back(
+        {"household", {{"commune_code", col_type::text}, {"members", col_type::integer}}, 0});
+    tables.tables.push_back({"commune", {{"name", col_type::text}}, std::nullopt});
+    pg_audit_trail trail(c, tables);
+    const auto* list = trail.creation_list("household");
+    ASSERT_TRUE(list);
+    EXPECT_EQ(trail.column_list(list->id),
+              (std::vector<std::string>{exists_column, "commune_code", "members"}));
+    EXPECT_FALSE(trail.creation_list("khong_co"));
+    pg_audit_trail again(c, tables);
+    EXPECT_EQ(again.creation_list("household")->id, list->id) << "stored once";
+    EXPECT_NE(again.creation_list("commune")->id, list->id);
+    EXPECT_THROW(trail.column_list(999), sync_error);
+
+    pg_feed f(c, {});
+    const auto writer = site_of(9);
+    const feed_audit record{wall.now_ms(), "tab-a", writer, "packed cells", 0};
+    f.record(1, "household", "h1", value{std::string("01849")}, nullptr, &record);
+    f.record(2, "household", "h1", value{std::string("01849")}, nullptr, nullptr);
+    const auto read = trail.on_entry(1);
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->device_id, "tab-a");
+    EXPECT_EQ(read->writer, writer);
+    EXPECT_EQ(read->cells, "packed cells");
+    EXPECT_FALSE(trail.on_entry(2)) << "an entry with no record";
+    EXPECT_TRUE(trail.before_feed("household", "h1").empty());
 }
 
 } // namespace

@@ -1,0 +1,56 @@
+#include "pg_audit_trail.hpp"
+
+#include <noi/sync/error.hpp>
+
+#include <algorithm>
+
+namespace noi {
+
+pg_audit_trail::pg_audit_trail(pg::connection& c, const schema& tables) : c_(c) {
+    std::optional<pg::transaction> tx;
+    for (const auto& t : tables.tables) {
+        audit_column_list list;
+        list.names = creation_names(t);
+        const auto packed = pack_values({list.names.begin(), list.names.end()});
+        auto found =
+            c_.run("SELECT id FROM noi_audit_columns WHERE names = $1", {pg::param::blob(packed)});
+        if (found.rows() == 0) {
+            if (!tx) tx.emplace(c_);
+            found = c_.run("INSERT INTO noi_audit_columns(id, names) VALUES ((SELECT "
+                           "coalesce(max(id), 0) + 1 FROM noi_audit_columns), $1) RETURNING id",
+                           {pg::param::blob(packed)});
+        }
+        list.id = static_cast<std::uint64_t>(found.integer(0, 0));
+        lists_[t.name] = std::move(list);
+    }
+    if (tx) tx->commit();
+}
+
+std::vector<std::string> pg_audit_trail::column_list(std::uint64_t id) {
+    auto r = c_.run("SELECT names FROM noi_audit_columns WHERE id = $1", {id});
+    if (r.rows() == 0)
+        throw sync_error(errc::corrupt_state, "an audit record names column list " +
+                                                  std::to_string(id) +
+                                                  ", which is missing; restore the database "
+                                                  "from a backup");
+    return unpack_column_names(r.bytes(0, 0));
+}
+
+std::optional<audit_trail::stored> pg_audit_trail::on_entry(std::uint64_t seq) {
+    auto r = c_.run("SELECT at, device_id, coalesce(writer, site), cells, prev FROM noi_feed WHERE "
+                    "seq = $1 AND cells IS NOT NULL",
+                    {seq});
+    if (r.rows() == 0) return std::nullopt;
+    stored s{seq, r.integer(0, 0), r.bytes(0, 1),
+             {},  r.bytes(0, 3),   static_cast<std::uint64_t>(r.integer(0, 4))};
+    const auto w = r.bytes(0, 2);
+    std::copy_n(w.begin(), std::min(w.size(), s.writer.size()), s.writer.begin());
+    return s;
+}
+
+std::vector<audit_trail::stored> pg_audit_trail::before_feed(const std::string&,
+                                                             const std::string&) {
+    return {}; // a PostgreSQL store began with its records on the feed
+}
+
+} // namespace noi
