@@ -8,6 +8,7 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/sync_service.hpp>
 
+#include "unit_lineage.hpp"
 #include "unit_list.hpp"
 
 #include <algorithm>
@@ -65,9 +66,9 @@ void sync_service::start_map(const map_choice& map) {
 
 device sync_service::with_units(device d) {
     if (d.scope == "*") return d;
-    d.units = port_->units().members(d.scope);
+    d.units = unit_members(d.scope);
     for (const auto& held : split_units(d.held_scope))
-        for (auto& u : port_->units().members(held))
+        for (auto& u : unit_members(held))
             d.held_units.push_back(std::move(u));
     return d;
 }
@@ -96,7 +97,7 @@ std::string sync_service::unit_refusal(const std::string& code, const std::strin
     auto& units = port_->units();
     if (const auto u = units.retired(code, day)) {
         std::string into, use;
-        for (const auto& h : units.heirs(u->id))
+        for (const auto& h : heirs_of(units, u->id))
             if (auto n = units.find(h)) {
                 into += (into.empty() ? "" : " and ") + n->code + " " + n->name;
                 use += (use.empty() ? "" : " or ") + n->code;
@@ -113,7 +114,7 @@ std::string sync_service::unit_refusal(const std::string& code, const std::strin
 }
 
 std::vector<std::string> sync_service::unit_members(const std::string& id) {
-    return port_->units().members(id);
+    return members_of(port_->units(), id);
 }
 
 map_impact sync_service::change_map(const map_change_request& c, const std::string& by,
@@ -187,7 +188,8 @@ map_impact sync_service::change_map(const map_change_request& c, const std::stri
             u.district = from.front().district;
         }
         u.valid_from = c.effective;
-        u.id = port_->units().fresh_id(u.code, c.effective);
+        // A new unit's id is its code, unless a unit of this server had that id already.
+        u.id = port_->units().find(u.code) ? u.code + "@" + c.effective : u.code;
         if (port_->units().find(u.id))
             refuse("a unit of code " + u.code + " already began on " + c.effective +
                    "; a second change of it takes effect on a later day");
@@ -204,7 +206,7 @@ map_impact sync_service::change_map(const map_change_request& c, const std::stri
     std::set<std::string> moving;
     for (const auto& from : olds)
         for (const auto& o : from) {
-            members_of[o.id] = port_->units().members(o.id);
+            members_of[o.id] = unit_members(o.id);
             moving.insert(members_of[o.id].begin(), members_of[o.id].end());
         }
     for (const auto& t : port_->tables().tables)

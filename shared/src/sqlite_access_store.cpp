@@ -1,5 +1,6 @@
 #include "sqlite_access_store.hpp"
 #include "sqlite_unit_registry.hpp"
+#include "unit_lineage.hpp"
 #include "unit_list.hpp"
 
 #include <algorithm>
@@ -71,7 +72,7 @@ std::optional<account> sqlite_access_store::find_account(const std::string& name
     sqlite_unit_registry units(db_);
     const auto given = a->communes;
     for (const auto& unit : given)
-        for (auto& m : units.members(unit))
+        for (auto& m : members_of(units, unit))
             if (std::find(a->communes.begin(), a->communes.end(), m) == a->communes.end())
                 a->communes.push_back(std::move(m));
     return a;

@@ -2,9 +2,6 @@
 
 #include "table_io.hpp"
 
-#include <algorithm>
-#include <set>
-
 namespace noi {
 namespace {
 
@@ -82,52 +79,30 @@ std::optional<unit_record> sqlite_unit_registry::on(const std::string& code,
     return u;
 }
 
-std::string sqlite_unit_registry::fresh_id(const std::string& code, const std::string& effective) {
-    return find(code) ? code + "@" + effective : code;
-}
-
 void sqlite_unit_registry::retire(const std::string& id, const std::string& until) {
     auto& st = db_.cached("UPDATE noi_units SET valid_until = ?2 WHERE id = ?1");
     st.bind(1, id).bind(2, until);
     st.run();
 }
 
-std::vector<std::string> sqlite_unit_registry::members(const std::string& id) {
-    std::vector<std::string> out{id};
+std::vector<std::string> sqlite_unit_registry::whole_parts(const std::string& id) {
     auto& st = db_.cached("SELECT old_unit FROM noi_lineage WHERE new_unit = ?1 AND share = "
                           "'whole' ORDER BY old_unit");
-    // Breadth first; lineage never loops (a change only makes new units), but a unit reached
-    // twice is listed once.
-    for (std::size_t at = 0; at < out.size(); ++at) {
-        st.bind(1, out[at]);
-        while (st.step()) {
-            auto old = st.column_text(0);
-            if (std::find(out.begin(), out.end(), old) == out.end()) out.push_back(std::move(old));
-        }
-        st.reset();
-    }
+    st.bind(1, id);
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.column_text(0));
+    st.reset();
     return out;
 }
 
-std::vector<std::string> sqlite_unit_registry::heirs(const std::string& id) {
-    std::vector<std::string> out;
-    std::set<std::string> seen{id};
-    std::vector<std::string> todo{id};
+std::vector<std::string> sqlite_unit_registry::successors(const std::string& id) {
     auto& st = db_.cached("SELECT new_unit FROM noi_lineage WHERE old_unit = ?1 ORDER BY new_unit");
-    while (!todo.empty()) {
-        auto at = std::move(todo.back());
-        todo.pop_back();
-        st.bind(1, at);
-        bool any = false;
-        while (st.step()) {
-            any = true;
-            auto next = st.column_text(0);
-            if (seen.insert(next).second) todo.push_back(std::move(next));
-        }
-        st.reset();
-        if (!any && at != id) out.push_back(at);
-    }
-    std::sort(out.begin(), out.end());
+    st.bind(1, id);
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.column_text(0));
+    st.reset();
     return out;
 }
 

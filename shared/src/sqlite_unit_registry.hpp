@@ -14,10 +14,9 @@ public:
     std::optional<unit_record> find(const std::string& id) override;
     std::vector<unit_record> all() override;
     std::optional<unit_record> on(const std::string& code, const std::string& day) override;
-    std::string fresh_id(const std::string& code, const std::string& effective) override;
     void retire(const std::string& id, const std::string& until) override;
-    std::vector<std::string> members(const std::string& id) override;
-    std::vector<std::string> heirs(const std::string& id) override;
+    std::vector<std::string> whole_parts(const std::string& id) override;
+    std::vector<std::string> successors(const std::string& id) override;
     std::uint64_t record_change(const map_change_record& c) override;
     void link(const lineage_edge& e) override;
     std::vector<map_change_record> changes() override;

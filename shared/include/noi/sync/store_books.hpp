@@ -261,14 +261,11 @@ public:
     virtual std::vector<unit_record> all() = 0;
     // The unit `code` names on `day`.
     virtual std::optional<unit_record> on(const std::string& code, const std::string& day) = 0;
-    // A new unit's id: its code, unless a unit of this server had that id already.
-    virtual std::string fresh_id(const std::string& code, const std::string& effective) = 0;
     virtual void retire(const std::string& id, const std::string& until) = 0;
-    // The unit's id first, then every unit that went into it whole, at any depth: the rows a
-    // device of the unit reads.
-    virtual std::vector<std::string> members(const std::string& id) = 0;
-    // The units a retired unit went into (the newest units its rows now belong to).
-    virtual std::vector<std::string> heirs(const std::string& id) = 0;
+    // The units that went into `id` whole, by id (one step of the lineage).
+    virtual std::vector<std::string> whole_parts(const std::string& id) = 0;
+    // The units `id` went into, whole or in part, by id (one step of the lineage).
+    virtual std::vector<std::string> successors(const std::string& id) = 0;
     virtual std::uint64_t record_change(const map_change_record& c) = 0;
     virtual void link(const lineage_edge& e) = 0;
     virtual std::vector<map_change_record> changes() = 0;
