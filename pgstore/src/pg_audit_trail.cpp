@@ -2,7 +2,7 @@
 
 #include <noi/sync/error.hpp>
 
-#include <algorithm>
+#include "pg_feed.hpp"
 
 namespace noi {
 
@@ -41,11 +41,9 @@ std::optional<audit_trail::stored> pg_audit_trail::on_entry(std::uint64_t seq) {
                     "seq = $1 AND cells IS NOT NULL",
                     {seq});
     if (r.rows() == 0) return std::nullopt;
-    stored s{seq, r.integer(0, 0), r.bytes(0, 1),
-             {},  r.bytes(0, 3),   static_cast<std::uint64_t>(r.integer(0, 4))};
-    const auto w = r.bytes(0, 2);
-    std::copy_n(w.begin(), std::min(w.size(), s.writer.size()), s.writer.begin());
-    return s;
+    return stored{seq,           r.integer(0, 0),
+                  r.bytes(0, 1), site_from(r.bytes(0, 2)),
+                  r.bytes(0, 3), static_cast<std::uint64_t>(r.integer(0, 4))};
 }
 
 std::vector<audit_trail::stored> pg_audit_trail::before_feed(const std::string&,

@@ -2,8 +2,6 @@
 
 #include "pg_feed.hpp"
 
-#include <algorithm>
-
 namespace noi {
 namespace {
 
@@ -19,12 +17,6 @@ value unpacked(const pg::result& r, int row, int col) {
 
 pg::param text_or_null(const std::string& t) {
     return t.empty() ? pg::param{} : pg::param{t};
-}
-
-site_id site_of(const std::string& bytes) {
-    site_id s{};
-    std::copy_n(bytes.begin(), std::min(bytes.size(), s.size()), s.begin());
-    return s;
 }
 
 // The WHERE clause of a filter, numbered from $1, and the values it binds. Only the fields the
@@ -110,9 +102,9 @@ std::vector<conflict_record> pg_conflict_book::find(const conflict_filter& f) {
         c.scope = r.bytes(i, 5);
         c.status = r.bytes(i, 6) == "open" ? conflict_status::open : conflict_status::resolved;
         c.created_at_ms = r.integer(i, 7);
-        c.winner = {unpacked(r, i, 8), site_of(r.bytes(i, 9)), r.bytes(i, 12),
+        c.winner = {unpacked(r, i, 8), site_from(r.bytes(i, 9)), r.bytes(i, 12),
                     static_cast<std::uint64_t>(r.integer(i, 10)), r.integer(i, 11) != 0};
-        c.loser = {unpacked(r, i, 13), site_of(r.bytes(i, 14)), r.bytes(i, 17),
+        c.loser = {unpacked(r, i, 13), site_from(r.bytes(i, 14)), r.bytes(i, 17),
                    static_cast<std::uint64_t>(r.integer(i, 15)), r.integer(i, 16) != 0};
         if (!r.is_null(i, 18)) c.resolved_by = r.bytes(i, 18);
         if (!r.is_null(i, 19)) c.resolved_at_ms = r.integer(i, 19);

@@ -8,6 +8,12 @@ pg::param site_param(const site_id& s) {
     return pg::param::blob(std::string_view(reinterpret_cast<const char*>(s.data()), s.size()));
 }
 
+site_id site_from(const std::string& bytes) {
+    site_id s{};
+    std::copy_n(bytes.begin(), std::min(bytes.size(), s.size()), s.begin());
+    return s;
+}
+
 pg::param scope_param(const value& scope) {
     if (const auto* s = std::get_if<std::string>(&scope)) return pg::param{*s};
     return pg::param{};
@@ -103,14 +109,10 @@ void pg_feed::read(const feed_query& q, const std::function<bool(const feed_entr
         e.seq = static_cast<std::uint64_t>(r.integer(i, 0));
         e.table = r.bytes(i, 1);
         e.id = r.bytes(i, 2);
-        if (r.is_null(i, 3)) {
+        if (r.is_null(i, 3))
             e.pusher.reset();
-        } else {
-            site_id s{};
-            const auto b = r.bytes(i, 3);
-            std::copy_n(b.begin(), std::min(b.size(), s.size()), s.begin());
-            e.pusher = s;
-        }
+        else
+            e.pusher = site_from(r.bytes(i, 3));
         e.answer = r.integer(i, 4) != 0;
         if (!fn(e)) return;
     }

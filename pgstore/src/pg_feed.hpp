@@ -37,6 +37,8 @@ private:
 
 // A site id as a query parameter (bytea).
 pg::param site_param(const site_id& s);
+// A site id read back from bytea (shorter bytes are padded with zeros).
+site_id site_from(const std::string& bytes);
 // A scope value (a unit's code, or none for a global table) as a query parameter.
 pg::param scope_param(const value& scope);
 

@@ -3,18 +3,8 @@
 #include "pg_feed.hpp"
 #include "quarantine_payload.hpp"
 
-#include <algorithm>
-
 namespace noi {
-namespace {
-
-site_id site_of(const std::string& bytes) {
-    site_id s{};
-    std::copy_n(bytes.begin(), std::min(bytes.size(), s.size()), s.begin());
-    return s;
-}
-
-} // namespace
+namespace {} // namespace
 
 std::uint64_t pg_quarantine_book::repeats(const new_entry& e) {
     return static_cast<std::uint64_t>(
@@ -89,7 +79,7 @@ std::optional<quarantine_book::entry> pg_quarantine_book::find(std::uint64_t id)
     e.status = quarantine_state_of(r.bytes(0, 1));
     e.kept = !r.is_null(0, 2) && !r.bytes(0, 2).empty();
     if (e.kept) e.row = decode_quarantined(r.bytes(0, 2));
-    e.pusher = site_of(r.bytes(0, 3));
+    e.pusher = site_from(r.bytes(0, 3));
     return e;
 }
 
@@ -134,7 +124,7 @@ std::vector<std::pair<std::uint64_t, quarantine_book::entry>> pg_quarantine_book
     for (int i = 0; i < r.rows(); ++i) {
         entry e;
         e.device_id = r.bytes(i, 1);
-        e.pusher = site_of(r.bytes(i, 2));
+        e.pusher = site_from(r.bytes(i, 2));
         e.status = quarantine_state::released;
         e.kept = true;
         e.row = decode_quarantined(r.bytes(i, 3));

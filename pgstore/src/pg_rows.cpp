@@ -3,15 +3,6 @@
 namespace noi {
 namespace {
 
-std::string quoted(const std::string& name) {
-    std::string out = "\"";
-    for (char ch : name) {
-        if (ch == '"') out += '"';
-        out += ch;
-    }
-    return out + "\"";
-}
-
 const char* pg_type(col_type t) {
     switch (t) {
     case col_type::integer:
@@ -64,11 +55,11 @@ void pg_row_states::for_each(
 }
 
 pg_table_rows::pg_table_rows(pg::connection& c, const table_def& def) : c_(c) {
-    const auto t = quoted(def.name);
+    const auto t = pg::quoted(def.name);
     std::string cols, marks, sets;
     for (std::size_t i = 0; i < def.columns.size(); ++i) {
         types_.push_back(def.columns[i].type);
-        const auto q = quoted(def.columns[i].name);
+        const auto q = pg::quoted(def.columns[i].name);
         cols += ", " + q;
         marks += ", $" + std::to_string(i + 2);
         sets += (sets.empty() ? "" : ", ") + q + " = excluded." + q;
@@ -160,23 +151,23 @@ void pg_table_rows::for_each(
 }
 
 std::vector<std::string> table_ddl(const table_def& def, const table_def* held) {
-    const auto t = quoted(def.name);
+    const auto t = pg::quoted(def.name);
     std::vector<std::string> out;
     if (!held) {
         std::string sql = "CREATE TABLE " + t + " (id text PRIMARY KEY";
         for (const auto& c : def.columns) {
-            sql += ", " + quoted(c.name) + " " + pg_type(c.type);
+            sql += ", " + pg::quoted(c.name) + " " + pg_type(c.type);
             if (def.scope && &c == &def.columns[*def.scope]) sql += " NOT NULL";
         }
         out.push_back(sql + ")");
         if (def.scope)
-            out.push_back("CREATE INDEX " + quoted(def.name + "_scope") + " ON " + t + " (" +
-                          quoted(def.columns[*def.scope].name) + ")");
+            out.push_back("CREATE INDEX " + pg::quoted(def.name + "_scope") + " ON " + t + " (" +
+                          pg::quoted(def.columns[*def.scope].name) + ")");
         return out;
     }
     for (const auto& c : def.columns)
         if (!held->column_index(c.name))
-            out.push_back("ALTER TABLE " + t + " ADD COLUMN " + quoted(c.name) + " " +
+            out.push_back("ALTER TABLE " + t + " ADD COLUMN " + pg::quoted(c.name) + " " +
                           pg_type(c.type));
     return out;
 }

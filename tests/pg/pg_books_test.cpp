@@ -10,6 +10,7 @@
 #include "pg_rows.hpp"
 #include "pg_schema_log.hpp"
 #include "pg_tables.hpp"
+#include "pg_unit_registry.hpp"
 
 #include <noi/sync/error.hpp>
 
@@ -389,6 +390,45 @@ TEST_F(pg_books, audit_column_lists_are_stored_once_and_records_read_from_the_fe
     EXPECT_EQ(read->cells, "packed cells");
     EXPECT_FALSE(trail.on_entry(2)) << "an entry with no record";
     EXPECT_TRUE(trail.before_feed("household", "h1").empty());
+}
+
+TEST_F(pg_books, the_map_its_changes_lineage_and_row_moves) {
+    pg_unit_registry units(c);
+    units.add({"01849", "01849", "Xã Dương Quang", "Xã", "06", "Bắc Kạn", "058", "Bạch Thông", "",
+               "2025-07-01", 0});
+    units.add({"01852", "01852", "Xã Đôn Phong", "Xã", "06", "Bắc Kạn", "", "", "", "", 0});
+    EXPECT_EQ(units.find("01849")->district, "Bạch Thông");
+    EXPECT_EQ(units.find("01852")->valid_from, "");
+    EXPECT_TRUE(units.on("01849", "2025-06-30"));
+    EXPECT_FALSE(units.on("01849", "2025-07-01"));
+    EXPECT_EQ(units.retired("01849", "2025-07-02")->id, "01849");
+    EXPECT_FALSE(units.retired("01852", "2025-07-02"));
+    const auto change = units.record_change({0, "merge", "2025-07-01", "NQ 1683", "admin", 7});
+    EXPECT_EQ(units.record_change({0, "merge", "2025-08-01", "", "admin", 8}), change + 1);
+    units.link({change, "01849", "01852", true});
+    units.link({change, "01855", "01852", false});
+    EXPECT_EQ(units.whole_parts("01852"), std::vector<std::string>{"01849"});
+    EXPECT_EQ(units.successors("01849"), std::vector<std::string>{"01852"});
+    EXPECT_EQ(units.lineage().size(), 2u);
+    EXPECT_EQ(units.changes()[0].basis, "NQ 1683");
+    units.retire("01852", "2026-01-01");
+    EXPECT_EQ(units.find("01852")->valid_until, "2026-01-01");
+    EXPECT_EQ(units.all().size(), 2u);
+
+    units.record_row_move("household", "h1", "01849", "01852", 9, "Hà");
+    units.record_row_move("household", "h1", "01852", "01855", 10, "Hà");
+    EXPECT_EQ(units.moved_from("household", "h1"), (std::vector<std::string>{"01849", "01852"}));
+    table_def def{
+        "household", {{"commune_code", col_type::text}, {"head_name", col_type::text}}, 0};
+    for (const auto& sql : table_ddl(def, nullptr))
+        c.exec(sql);
+    pg_table_rows rows(c, def);
+    rows.insert("h1", {std::string("01852"), std::string("Lò")});
+    rows.insert("h2", {std::string("01852"), value{}});
+    const auto held = units.rows_by_unit(def);
+    ASSERT_EQ(held.size(), 1u);
+    EXPECT_EQ(held.at("01852").rows, 2u);
+    EXPECT_EQ(held.at("01852").bytes, 2 * 5 + 3u) << "each value's bytes, NULL none";
 }
 
 } // namespace
