@@ -158,6 +158,12 @@ result connection::run(const std::string& sql, const std::vector<param>& params)
     return result(raw);
 }
 
+void connection::restart() {
+    exec("ROLLBACK");
+    exec("BEGIN");
+    if (on_begin_) on_begin_();
+}
+
 transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
     if (level_ == 0) {
         c_.exec("BEGIN");

@@ -77,6 +77,9 @@ public:
     // Runs `sql` with $1, $2… bound, prepared once on this connection.
     result run(const std::string& sql, const std::vector<param>& params = {});
     bool in_transaction() const { return depth_ > 0; }
+    // Rolls back the outermost transaction open and begins another in its place (its write
+    // lock taken again): what a failed group's requests after it commit in.
+    void restart();
     // Called when the outermost transaction has begun (the port takes its write lock there).
     void on_begin(std::function<void()> fn) { on_begin_ = std::move(fn); }
 

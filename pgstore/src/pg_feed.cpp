@@ -39,9 +39,7 @@ std::string text_array(const std::vector<std::string>& items) {
 } // namespace
 
 pg_feed::pg_feed(pg::connection& c, std::function<void()> refresh_schema)
-    : c_(c), refresh_schema_(std::move(refresh_schema)) {
-    reload();
-}
+    : c_(c), refresh_schema_(std::move(refresh_schema)), seq_(committed_head()) {}
 
 std::uint64_t pg_feed::committed_head() {
     return static_cast<std::uint64_t>(

@@ -13,7 +13,8 @@ class pg_feed final : public feed {
 public:
     // `refresh_schema`: reads the port's schema again, in the snapshot a pull reads in.
     pg_feed(pg::connection& c, std::function<void()> refresh_schema);
-    void reload() { seq_ = committed_head(); }
+    // The head committed, as the write lock found it (pg_port's catch-up).
+    void start_at(std::uint64_t head) { seq_ = head; }
     std::uint64_t committed_head() override;
     std::uint64_t head() override { return seq_; }
     std::uint64_t next() override { return ++seq_; }

@@ -8,8 +8,6 @@
 #include <stdexcept>
 
 namespace noi::test {
-namespace {
-
 std::string cluster_conninfo() {
     const char* state = std::getenv("NOI_PG_STATE");
     if (!state)
@@ -22,14 +20,17 @@ std::string cluster_conninfo() {
     return line;
 }
 
-} // namespace
+std::string database_conninfo(const std::string& name) {
+    const auto cluster = cluster_conninfo();
+    return cluster.substr(0, cluster.rfind("dbname=")) + "dbname=" + name;
+}
 
 pg_database::pg_database() : cluster_(cluster_conninfo()) {
     std::random_device rd;
     name_ = "noi_t_" + std::to_string(rd()) + std::to_string(rd());
     pg::connection c(cluster_);
     c.exec("CREATE DATABASE " + name_);
-    conninfo_ = cluster_.substr(0, cluster_.rfind("dbname=")) + "dbname=" + name_;
+    conninfo_ = database_conninfo(name_);
 }
 
 pg_database::~pg_database() {

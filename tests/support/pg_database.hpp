@@ -6,6 +6,11 @@
 
 namespace noi::test {
 
+// The connection string of the fixture's cluster (its database `postgres`).
+std::string cluster_conninfo();
+// The connection string of database `name` in it.
+std::string database_conninfo(const std::string& name);
+
 class pg_database {
 public:
     pg_database();

@@ -1,13 +1,14 @@
 // What every implementation of the server's store must do, through its public functions only
-// (server_store.hpp, server_records.hpp; never rep()): the tests a second store (PostgreSQL)
-// runs by adding its factory to the list at the end. Tablets are real; they reach the store
-// through the session state machines and the codec.
+// (server_store.hpp, server_records.hpp; never rep()), run for each store of the binary's list
+// (store_kinds.hpp: SQLite in sync_tests, PostgreSQL in pg_tests). Tablets are real; they
+// reach the store through the session state machines and the codec.
 #include "loopback.hpp"
 #include "replica_query.hpp"
+#include "store_kinds.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
-#include <noi/sync/sqlite_store.hpp>
+#include <noi/sync/tablet.hpp>
 
 #include <gtest/gtest.h>
 
@@ -19,21 +20,12 @@ using sim::sync_once;
 
 namespace {
 
-struct store_kind {
-    const char* name;
-    std::function<std::unique_ptr<server_store>(const std::string& dir, const wall_clock& wall)>
-        make;
-};
-
-// Names the kind in test output, instead of the bytes of its factories.
-void PrintTo(const store_kind& k, std::ostream* os) {
-    *os << k.name;
-}
+using test::store_kind;
 
 struct store_contract : ::testing::TestWithParam<store_kind> {
     test::temp_dir dir;
     manual_clock wall{1'700'000'000'000};
-    std::unique_ptr<server_store> store = GetParam().make(dir.path(), wall);
+    std::unique_ptr<server_store> store = GetParam().make(dir.path(), wall, {});
     device a{"tab-a", "01849", "Dương Quang, máy 1"}, a2{"tab-a2", "01849", "Dương Quang, máy 2"},
         b{"tab-b", "01852", "Xã B"};
     std::unique_ptr<tablet> ta = tablet::create(dir.file("a.db"), wall, {2});
@@ -174,14 +166,7 @@ TEST_P(store_contract, requests_not_committed_leave_nothing) {
     EXPECT_TRUE(store->find_device("tab-y"));
 }
 
-const store_kind kinds[] = {
-    {"sqlite",
-     [](const std::string& dir, const wall_clock& wall) {
-         return sqlite_store::create(dir + "/server.db", wall, {1}, {}, {"06", {}});
-     }},
-};
-
-INSTANTIATE_TEST_SUITE_P(stores, store_contract, ::testing::ValuesIn(kinds),
+INSTANTIATE_TEST_SUITE_P(stores, store_contract, ::testing::ValuesIn(test::store_kinds()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 } // namespace

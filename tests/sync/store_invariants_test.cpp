@@ -1,14 +1,15 @@
 // The numbered invariants of server_store.hpp, each checked with two instances serving one
 // database (what two noi-server processes on one data directory are), their requests
-// interleaved by seed. A second store adds its kind to `kinds` at the end: a factory that makes
-// the database and one that opens another instance on it. Through public functions only.
+// interleaved by seed, for each store of the binary's list (store_kinds.hpp: a factory that
+// makes the store and one that opens another instance on it). Through public functions only.
 #include "loopback.hpp"
 #include "replica_query.hpp"
+#include "store_kinds.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/sync/error.hpp>
 #include <noi/sync/schema_change.hpp>
-#include <noi/sync/sqlite_store.hpp>
+#include <noi/sync/tablet.hpp>
 
 #include <gtest/gtest.h>
 
@@ -29,19 +30,7 @@ using sim::sync_once;
 
 namespace {
 
-using store_factory = std::function<std::unique_ptr<server_store>(
-    const std::string& dir, const wall_clock& wall, const server_options& so)>;
-
-struct store_kind {
-    const char* name;
-    store_factory make; // a new database, and its first instance
-    store_factory open; // another instance on the database `make` made
-};
-
-// Names the kind in test output, instead of the bytes of its factories.
-void PrintTo(const store_kind& k, std::ostream* os) {
-    *os << k.name;
-}
+using test::store_kind;
 
 struct two_instances : ::testing::TestWithParam<store_kind> {
     test::temp_dir dir;
@@ -458,24 +447,9 @@ TEST_P(two_processes, write_at_once_and_every_tablet_ends_with_every_row_of_its_
     }
 }
 
-std::unique_ptr<server_store> open_sqlite(const std::string& dir, const wall_clock& wall,
-                                          const server_options& so) {
-    // Unseeded, as another process is: its ids (its holder's among them) are its own.
-    return sqlite_store::open(dir + "/server.db", wall, {}, so);
-}
-
-const store_kind kinds[] = {
-    {"sqlite",
-     [](const std::string& dir, const wall_clock& wall, const server_options& so) {
-         return std::unique_ptr<server_store>(
-             sqlite_store::create(dir + "/server.db", wall, {1}, so, {"06", {}}));
-     },
-     open_sqlite},
-};
-
-INSTANTIATE_TEST_SUITE_P(stores, two_instances, ::testing::ValuesIn(kinds),
+INSTANTIATE_TEST_SUITE_P(stores, two_instances, ::testing::ValuesIn(test::store_kinds()),
                          [](const auto& info) { return std::string(info.param.name); });
-INSTANTIATE_TEST_SUITE_P(stores, two_processes, ::testing::ValuesIn(kinds),
+INSTANTIATE_TEST_SUITE_P(stores, two_processes, ::testing::ValuesIn(test::store_kinds()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 } // namespace

@@ -38,9 +38,9 @@ public:
     virtual void reopen_transaction() = 0;
     // Caps the store's size; 0 leaves it unbounded.
     virtual void limit_size(std::uint64_t mib) = 0;
-    // Called when the write lock shows another instance committed since this one last wrote,
-    // after the port read its own part again: the service reads its part (the wall high-water
-    // mark) again.
+    // Called when the write lock shows another instance committed since this one last wrote
+    // (a port that cannot tell calls it at every write lock), after the port read its own part
+    // again: the service reads its part (the wall high-water mark) again.
     virtual void on_catch_up(std::function<void()> fn) = 0;
 
     virtual device_registry& devices() = 0;

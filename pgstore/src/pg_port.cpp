@@ -1,0 +1,242 @@
+#include "pg_port.hpp"
+
+#include "pg_tables.hpp"
+
+#include <noi/sync/database.hpp>
+#include <noi/sync/error.hpp>
+
+namespace noi {
+namespace {
+
+// The advisory lock every instance of a store takes for its writes (invariant 1): one writer
+// at a time, held to the end of its transaction.
+constexpr std::int64_t write_lock_key = 0x4e6f69; // "Noi"
+
+// A synced table's definition as noi_tables keeps it: the scope's index (-1 for none), then
+// each column's name, type and whether it holds dates.
+std::string pack_table(const table_def& t) {
+    std::vector<value> v{t.scope ? static_cast<std::int64_t>(*t.scope) : std::int64_t{-1}};
+    for (const auto& c : t.columns) {
+        v.emplace_back(c.name);
+        v.emplace_back(static_cast<std::int64_t>(c.type));
+        v.emplace_back(std::int64_t{c.date});
+    }
+    return pack_values(v);
+}
+
+table_def unpack_table(const std::string& name, const std::string& bytes) {
+    const auto v = unpack_values(bytes);
+    table_def t;
+    t.name = name;
+    if (v.empty()) throw sync_error(errc::corrupt_state, "table " + name + " has no definition");
+    if (const auto scope = std::get<std::int64_t>(v[0]); scope >= 0)
+        t.scope = static_cast<std::size_t>(scope);
+    for (std::size_t i = 1; i + 2 < v.size(); i += 3)
+        t.columns.push_back({std::get<std::string>(v[i]),
+                             static_cast<col_type>(std::get<std::int64_t>(v[i + 1])),
+                             std::get<std::int64_t>(v[i + 2]) != 0});
+    return t;
+}
+
+// The application's first schema, as SQLite describes its tables (default_schema.cpp).
+schema default_schema() {
+    database scratch(":memory:");
+    schema s;
+    s.version = default_schema_version;
+    for (const auto& t : default_tables()) {
+        scratch.exec(t.create_sql);
+        s.tables.push_back(
+            describe_table(scratch, t.name, t.global ? std::string() : default_scope_column));
+    }
+    return s;
+}
+
+} // namespace
+
+void pg_port::create(const std::string& conninfo, const wall_clock& wall, replica_options opt) {
+    pg::connection c(conninfo);
+    pg::transaction tx(c);
+    c.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
+    if (c.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() > 0 &&
+        c.run("SELECT 1 FROM noi_meta WHERE key = 'site_id'").rows() > 0)
+        throw sync_error(errc::refused, "this PostgreSQL database holds a Nối store already; "
+                                        "give init an empty database");
+    pg::create_tables(c);
+    for (const auto& t : default_schema().tables) {
+        for (const auto& sql : table_ddl(t, nullptr))
+            c.exec(sql);
+        c.run("INSERT INTO noi_tables(name, scope_column, spec) VALUES ($1, $2, $3)",
+              {t.name, t.scope ? t.columns[*t.scope].name : std::string(),
+               pg::param::blob(pack_table(t))});
+    }
+    random_bytes random(opt.seed);
+    site_id site{};
+    while (site == site_id{})
+        random.fill(site.data(), site.size());
+    c.run("INSERT INTO noi_meta(key, value) VALUES ('schema_version', $1), ('hlc_floor', '0'), "
+          "('created_at_ms', $2)",
+          {std::int64_t{default_schema_version}, wall.now_ms()});
+    c.run("INSERT INTO noi_meta(key, bytes) VALUES ('site_id', $1)",
+          {pg::param::blob(
+              std::string_view(reinterpret_cast<const char*>(site.data()), site.size()))});
+    tx.commit();
+}
+
+pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_options opt)
+    : c_(conninfo), clock_(wall), random_(opt.seed) {
+    {
+        pg::transaction tx(c_);
+        if (c_.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() == 0)
+            throw sync_error(errc::refused, "this PostgreSQL database holds no Nối store; make "
+                                            "one with noi-server init --store");
+        pg::create_tables(c_);
+        tx.commit();
+    }
+    auto site = c_.run("SELECT bytes FROM noi_meta WHERE key = 'site_id'");
+    if (site.rows() == 0)
+        throw sync_error(errc::refused, "this PostgreSQL database holds no Nối store; make "
+                                        "one with noi-server init --store");
+    site_ = site_from(site.bytes(0, 0));
+    clock_.observe(static_cast<std::uint64_t>(meta_int("hlc_floor", 0)));
+    load_schema();
+    devices_ = std::make_unique<pg_device_registry>(c_, wall);
+    feed_ = std::make_unique<pg_feed>(c_, [this] { refresh_schema(); });
+    quarantine_ = std::make_unique<pg_quarantine_book>(c_);
+    conflicts_ = std::make_unique<pg_conflict_book>(c_, wall);
+    audit_ = std::make_unique<pg_audit_trail>(c_, schema_);
+    units_ = std::make_unique<pg_unit_registry>(c_);
+    live_ = std::make_unique<pg_live_sites>(c_);
+    schemas_ = std::make_unique<pg_schema_log>(c_);
+    access_ = std::make_unique<pg_access_store>(c_, wall);
+    states_ = std::make_unique<pg_row_states>(c_);
+    c_.on_begin([this] {
+        c_.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
+        catch_up();
+    });
+}
+
+void pg_port::catch_up() {
+    auto r = c_.run("SELECT (SELECT coalesce(max(seq), 0) FROM noi_feed), (SELECT value::bigint "
+                    "FROM noi_meta WHERE key = 'hlc_floor'), (SELECT value::bigint FROM noi_meta "
+                    "WHERE key = 'schema_version')");
+    const auto head = static_cast<std::uint64_t>(r.integer(0, 0));
+    const auto floor = static_cast<std::uint64_t>(r.integer(0, 1));
+    const auto version = static_cast<std::uint32_t>(r.integer(0, 2));
+    // The head is always the committed one: sequences a rolled-back transaction took are free.
+    feed_->start_at(head);
+    clock_.observe(floor);
+    if (version != schema_.version) refresh_schema();
+    // PostgreSQL has no cheap sign that another connection committed (SQLite's data_version):
+    // the service reads its part again at every write lock, one query.
+    if (caught_up_) caught_up_();
+}
+
+namespace {
+
+// A transaction that, rolled back, leaves the schema of the one before.
+class pg_group final : public store_group {
+public:
+    pg_group(pg::connection& c, pg_port& port) : port_(port) { tx_.emplace(c); }
+    ~pg_group() override {
+        if (committed_) return;
+        tx_.reset();
+        try {
+            port_.refresh_schema();
+        } catch (const std::exception&) {
+            // The connection failed too: the next transaction reads the schema afresh.
+        }
+    }
+    void commit() override {
+        tx_->commit();
+        committed_ = true;
+    }
+
+private:
+    pg_port& port_;
+    std::optional<pg::transaction> tx_;
+    bool committed_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<store_group> pg_port::begin() {
+    return std::make_unique<pg_group>(c_, *this);
+}
+
+void pg_port::reopen_transaction() {
+    c_.restart();
+}
+
+table_rows& pg_port::rows(const table_def& t) {
+    auto it = rows_.find(t.name);
+    if (it == rows_.end()) it = rows_.emplace(t.name, std::make_unique<pg_table_rows>(c_, t)).first;
+    return *it->second;
+}
+
+void pg_port::load_schema() {
+    schema s;
+    s.version = static_cast<std::uint32_t>(meta_int("schema_version", 0));
+    auto r = c_.run("SELECT name, spec FROM noi_tables ORDER BY name");
+    for (int i = 0; i < r.rows(); ++i)
+        s.tables.push_back(unpack_table(r.bytes(i, 0), r.bytes(i, 1)));
+    schema_ = std::move(s);
+    rows_.clear();
+}
+
+void pg_port::refresh_schema() {
+    if (meta_int("schema_version", 0) == schema_.version) return;
+    load_schema();
+    audit_ = std::make_unique<pg_audit_trail>(c_, schema_);
+}
+
+void pg_port::adopt_schema(const schema& next) {
+    for (const auto& t : next.tables) {
+        for (const auto& sql : table_ddl(t, schema_.find(t.name)))
+            c_.exec(sql);
+        c_.run("INSERT INTO noi_tables(name, scope_column, spec) VALUES ($1, $2, $3) ON CONFLICT "
+               "(name) DO UPDATE SET spec = excluded.spec",
+               {t.name, t.scope ? t.columns[*t.scope].name : std::string(),
+                pg::param::blob(pack_table(t))});
+    }
+    set_meta_int("schema_version", next.version);
+    schema_ = next;
+    rows_.clear();
+}
+
+void pg_port::save_clock() {
+    set_meta_int("hlc_floor", static_cast<std::int64_t>(clock_.floor()));
+}
+
+site_id pg_port::epoch() {
+    auto r = c_.run("SELECT bytes FROM noi_meta WHERE key = 'epoch'");
+    return r.rows() ? site_from(r.bytes(0, 0)) : site_id{};
+}
+
+void pg_port::set_epoch(const site_id& e) {
+    c_.run("INSERT INTO noi_meta(key, bytes) VALUES ('epoch', $1) ON CONFLICT (key) DO UPDATE SET "
+           "bytes = excluded.bytes",
+           {site_param(e)});
+}
+
+std::optional<std::string> pg_port::meta_text(const std::string& key) {
+    auto r = c_.run("SELECT value FROM noi_meta WHERE key = $1 AND value IS NOT NULL", {key});
+    if (r.rows() == 0) return std::nullopt;
+    return r.bytes(0, 0);
+}
+
+void pg_port::set_meta_text(const std::string& key, const std::string& value) {
+    c_.run("INSERT INTO noi_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET "
+           "value = excluded.value",
+           {key, value});
+}
+
+std::int64_t pg_port::meta_int(const std::string& key, std::int64_t fallback) {
+    const auto text = meta_text(key);
+    return text ? std::stoll(*text) : fallback;
+}
+
+void pg_port::set_meta_int(const std::string& key, std::int64_t value) {
+    set_meta_text(key, std::to_string(value));
+}
+
+} // namespace noi
