@@ -98,7 +98,7 @@ void pg_access_store::record(const std::string& account, const std::string& acti
 std::vector<admin_log_entry> pg_access_store::admin_log(std::int64_t offset, std::int64_t limit) {
     auto r = c_.run("SELECT id, at, account, action, target, detail FROM noi_admin_log ORDER BY "
                     "id DESC LIMIT $1 OFFSET $2",
-                    {limit, offset});
+                    {limit < 0 ? pg::param{} : pg::param{limit}, offset});
     std::vector<admin_log_entry> out;
     for (int i = 0; i < r.rows(); ++i)
         out.push_back({r.integer(i, 0), r.integer(i, 1), r.bytes(i, 2), r.bytes(i, 3),

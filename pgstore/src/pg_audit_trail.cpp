@@ -7,19 +7,23 @@
 namespace noi {
 
 pg_audit_trail::pg_audit_trail(pg::connection& c, const schema& tables) : c_(c) {
+    // Inside another transaction (a schema read again under the write lock, or in a pull's
+    // snapshot) lists are only looked up: one stored there could roll back while cached. A
+    // table's list missing then is stored at the next open; its inserts name their columns.
     std::optional<pg::transaction> tx;
+    if (!c_.in_transaction()) tx.emplace(c_);
     for (const auto& t : tables.tables) {
         audit_column_list list;
         list.names = creation_names(t);
-        const auto packed = pack_values({list.names.begin(), list.names.end()});
-        auto found =
-            c_.run("SELECT id FROM noi_audit_columns WHERE names = $1", {pg::param::blob(packed)});
-        if (found.rows() == 0) {
-            if (!tx) tx.emplace(c_);
-            found = c_.run("INSERT INTO noi_audit_columns(id, names) VALUES ((SELECT "
-                           "coalesce(max(id), 0) + 1 FROM noi_audit_columns), $1) RETURNING id",
-                           {pg::param::blob(packed)});
+        const auto packed = pg::param::blob(pack_values({list.names.begin(), list.names.end()}));
+        auto found = c_.run("SELECT id FROM noi_audit_columns WHERE names = $1", {packed});
+        if (found.rows() == 0 && tx) {
+            c_.run("INSERT INTO noi_audit_columns(id, names) VALUES ((SELECT coalesce(max(id), "
+                   "0) + 1 FROM noi_audit_columns), $1) ON CONFLICT (names) DO NOTHING",
+                   {packed});
+            found = c_.run("SELECT id FROM noi_audit_columns WHERE names = $1", {packed});
         }
+        if (found.rows() == 0) continue;
         list.id = static_cast<std::uint64_t>(found.integer(0, 0));
         lists_[t.name] = std::move(list);
     }

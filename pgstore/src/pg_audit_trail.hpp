@@ -13,9 +13,9 @@ namespace noi {
 
 class pg_audit_trail final : public audit_trail {
 public:
-    // Stores the column list of each table that lacks one, in a transaction of its own, before
-    // any push (a list stored inside a push that rolled back would be one the cache holds and
-    // the database does not). Outside any transaction.
+    // Stores the column list of each table that lacks one, in a transaction of its own (under
+    // the write lock), before any push: a list stored inside a push that rolled back would be
+    // one the cache holds and the database does not.
     pg_audit_trail(pg::connection& c, const schema& tables);
     const audit_column_list* creation_list(const std::string& table) const override {
         auto it = lists_.find(table);

@@ -159,14 +159,35 @@ result connection::run(const std::string& sql, const std::vector<param>& params)
 }
 
 void connection::restart() {
+    if (depth_ != 1)
+        throw sync_error(errc::postgresql, "a transaction restarts only when no savepoint is open");
     exec("ROLLBACK");
-    exec("BEGIN");
+    exec("BEGIN ISOLATION LEVEL READ COMMITTED");
     if (on_begin_) on_begin_();
+}
+
+bool connection::in_transaction() const {
+    // A statement that failed outside a savepoint aborted the transaction: it is over, whatever
+    // objects still stand for it, and its group must be opened again (reopen_transaction).
+    return depth_ > 0 && PQtransactionStatus(c_) != PQTRANS_INERROR;
+}
+
+void connection::commit() {
+    PGresult* r = PQexec(c_, "COMMIT");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail("COMMIT", r);
+    // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, and no error.
+    const bool committed = std::strcmp(PQcmdStatus(r), "COMMIT") == 0;
+    PQclear(r);
+    if (!committed)
+        throw sync_error(errc::postgresql, "the transaction was rolled back: a statement in it "
+                                           "failed; nothing of it was kept");
 }
 
 transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
     if (level_ == 0) {
-        c_.exec("BEGIN");
+        // Read committed whatever the database's default: the write lock's holder must read
+        // what the one before it committed (invariant 1).
+        c_.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
         c_.depth_ = 1;
         if (c_.on_begin_) {
             try {
@@ -199,7 +220,7 @@ transaction::~transaction() {
 
 void transaction::commit() {
     if (level_ == 0)
-        c_.exec("COMMIT");
+        c_.commit();
     else
         c_.exec("RELEASE SAVEPOINT noi_" + std::to_string(level_));
     done_ = true;

@@ -25,7 +25,9 @@ struct param {
     param(std::string s) : data(std::move(s)) {}
     param(const char* s) : data(std::string(s)) {}
     param(std::int64_t v) : data(std::to_string(v)), binary(false) {}
-    param(std::uint64_t v) : data(std::to_string(v)), binary(false) {}
+    // Stored as bigint, as SQLite's INTEGER stores it: 2^63 and above wrap to negatives and
+    // read back unchanged.
+    param(std::uint64_t v) : data(std::to_string(static_cast<std::int64_t>(v))), binary(false) {}
     param(int v) : data(std::to_string(v)), binary(false) {}
     param(double v);
     static param blob(std::string_view b) { return param{std::string(b)}; }
@@ -76,7 +78,7 @@ public:
     void exec(const std::string& sql);
     // Runs `sql` with $1, $2… bound, prepared once on this connection.
     result run(const std::string& sql, const std::vector<param>& params = {});
-    bool in_transaction() const { return depth_ > 0; }
+    bool in_transaction() const;
     // Rolls back the outermost transaction open and begins another in its place (its write
     // lock taken again): what a failed group's requests after it commit in.
     void restart();
@@ -87,6 +89,8 @@ private:
     friend class transaction;
     friend class snapshot;
     [[noreturn]] void fail(const std::string& what, PGresult* r = nullptr);
+    // COMMIT, refused (sync_error) when PostgreSQL rolled the transaction back instead.
+    void commit();
     PGconn* c_ = nullptr;
     std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name
     int depth_ = 0;

@@ -86,6 +86,7 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
     : c_(conninfo), clock_(wall), random_(opt.seed) {
     {
         pg::transaction tx(c_);
+        c_.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
         if (c_.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() == 0)
             throw sync_error(errc::refused, "this PostgreSQL database holds no Nối store; make "
                                             "one with noi-server init --store");
@@ -103,7 +104,6 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
     feed_ = std::make_unique<pg_feed>(c_, [this] { refresh_schema(); });
     quarantine_ = std::make_unique<pg_quarantine_book>(c_);
     conflicts_ = std::make_unique<pg_conflict_book>(c_, wall);
-    audit_ = std::make_unique<pg_audit_trail>(c_, schema_);
     units_ = std::make_unique<pg_unit_registry>(c_);
     live_ = std::make_unique<pg_live_sites>(c_);
     schemas_ = std::make_unique<pg_schema_log>(c_);
@@ -113,6 +113,8 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
         c_.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
         catch_up();
     });
+    // Last: it stores the lists it lacks under the write lock, which needs the rest.
+    audit_ = std::make_unique<pg_audit_trail>(c_, schema_);
 }
 
 void pg_port::catch_up() {

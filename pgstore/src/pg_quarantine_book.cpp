@@ -119,7 +119,7 @@ std::uint64_t pg_quarantine_book::open_count() {
 
 std::vector<std::pair<std::uint64_t, quarantine_book::entry>> pg_quarantine_book::released() {
     auto r = c_.run("SELECT id, device_id, site, payload FROM noi_quarantine WHERE status = "
-                    "'released' AND payload IS NOT NULL");
+                    "'released' AND payload IS NOT NULL ORDER BY id");
     std::vector<std::pair<std::uint64_t, entry>> out;
     for (int i = 0; i < r.rows(); ++i) {
         entry e;

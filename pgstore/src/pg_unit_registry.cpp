@@ -144,7 +144,12 @@ std::map<std::string, unit_registry::unit_rows> pg_unit_registry::rows_by_unit(c
     if (!t.scope) return out;
     std::string bytes = "0";
     for (const auto& col : t.columns)
-        bytes += " + coalesce(octet_length(" + pg::quoted(col.name) + "::text), 0)";
+        bytes +=
+            " + coalesce(octet_length(" + pg::quoted(col.name) +
+            (col.type == col_type::text || col.type == col_type::blob || col.type == col_type::any
+                 ? ""
+                 : "::text") +
+            "), 0)";
     auto r = c_.run("SELECT " + pg::quoted(t.columns[*t.scope].name) + ", count(*), sum(" + bytes +
                     ")::bigint FROM " + pg::quoted(t.name) + " GROUP BY 1");
     for (int i = 0; i < r.rows(); ++i) {

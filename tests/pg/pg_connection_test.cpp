@@ -103,6 +103,22 @@ TEST_F(pg_connection, the_write_lock_is_taken_once_per_outermost_transaction_and
     EXPECT_EQ(other.run("SELECT pg_try_advisory_xact_lock(77)").integer(0, 0), 1);
 }
 
+TEST_F(pg_connection, a_transaction_a_failed_statement_aborted_is_over_and_commits_nothing) {
+    pg::transaction tx(c);
+    c.run("INSERT INTO t(id) VALUES ('lost')");
+    EXPECT_THROW(c.run("INSERT INTO t(id) VALUES ('lost')"), sync_error);
+    EXPECT_FALSE(c.in_transaction()) << "its group must be opened again";
+    EXPECT_THROW(tx.commit(), sync_error) << "PostgreSQL rolls it back instead";
+    EXPECT_EQ(rows(), 0);
+}
+
+TEST_F(pg_connection, numbers_past_the_signed_range_wrap_as_sqlite_s_do) {
+    const auto huge = std::numeric_limits<std::uint64_t>::max() - 5;
+    c.run("INSERT INTO t(id, n) VALUES ('big', $1)", {huge});
+    const auto back = c.run("SELECT n FROM t WHERE id = 'big'").integer(0, 0);
+    EXPECT_EQ(static_cast<std::uint64_t>(back), huge);
+}
+
 TEST(pg_connect, a_refusal_says_what_to_check_and_never_the_password) {
     try {
         pg::connection c("host=/nonexistent-noi user=noi password=s3cret-Đồn dbname=x");
