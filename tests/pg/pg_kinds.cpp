@@ -15,7 +15,8 @@ namespace {
 
 // The database of the test directory `dir`, made at the first call.
 std::string database_of(const std::string& dir, bool make) {
-    const auto name = "noi_k" + std::to_string(std::hash<std::string>{}(dir));
+    std::string name = "noi_k";
+    name += std::to_string(std::hash<std::string>{}(dir));
     if (make) pg::connection(cluster_conninfo()).exec("CREATE DATABASE " + name);
     return database_conninfo(name);
 }

@@ -27,7 +27,9 @@ std::string database_conninfo(const std::string& name) {
 
 pg_database::pg_database() : cluster_(cluster_conninfo()) {
     std::random_device rd;
-    name_ = "noi_t_" + std::to_string(rd()) + std::to_string(rd());
+    name_ = "noi_t_";
+    name_ += std::to_string(rd());
+    name_ += std::to_string(rd());
     pg::connection c(cluster_);
     c.exec("CREATE DATABASE " + name_);
     conninfo_ = database_conninfo(name_);

@@ -167,7 +167,8 @@ TEST_P(two_ports, ids_come_from_storage) {
     for (int i = 0; i < 6; ++i) {
         auto& port = i % 2 ? *q : *p;
         committed(port, [&] {
-            r.id = "h" + std::to_string(i);
+            r.id = "h";
+            r.id += std::to_string(i);
             quarantine_book::new_entry e;
             e.device_id = a.id;
             e.site = site_of(7);
