@@ -1,5 +1,6 @@
 #include "pg_conflict_book.hpp"
 
+#include "conflict_where.hpp"
 #include "pg_feed.hpp"
 
 namespace noi {
@@ -19,39 +20,21 @@ pg::param text_or_null(const std::string& t) {
     return t.empty() ? pg::param{} : pg::param{t};
 }
 
-// The WHERE clause of a filter, numbered from $1, and the values it binds. Only the fields the
-// filter sets become terms.
-struct conflict_query {
-    std::string where;
-    std::vector<pg::param> params;
-
-    explicit conflict_query(const conflict_filter& f) {
-        auto term = [&](const std::string& sql, pg::param v) {
-            params.push_back(std::move(v));
-            where +=
-                (where.empty() ? " WHERE " : " AND ") + sql + "$" + std::to_string(params.size());
-        };
-        if (f.id) term("c.id = ", *f.id);
-        if (f.status) term("c.status = ", std::string(to_string(*f.status)));
-        if (f.table) term("c.tbl = ", *f.table);
-        if (f.row_id) term("c.row_id = ", *f.row_id);
-        if (f.scope) term("c.scope = ", *f.scope);
-        if (f.device_id) term("c.device_id = ", *f.device_id);
-        if (f.created_before_ms) term("c.created_at <= ", *f.created_before_ms);
-        // A viewer's communes: a conflict of a global table (no scope) is none of them.
-        if (!f.scopes.empty()) {
-            std::string in;
-            for (const auto& sc : f.scopes) {
-                params.emplace_back(sc);
-                in += (in.empty() ? "$" : ", $") + std::to_string(params.size());
-            }
-            where += (where.empty() ? " WHERE " : " AND ") + ("c.scope IN (" + in + ")");
-        }
+// The filter's values (numbers and texts).
+std::vector<pg::param> params_of(const conflict_where& q) {
+    std::vector<pg::param> out;
+    for (const auto& v : q.params) {
+        if (const auto* n = std::get_if<std::int64_t>(&v))
+            out.emplace_back(*n);
+        else
+            out.emplace_back(std::get<std::string>(v));
     }
-};
+    return out;
+}
 
 // The filter's values, then its page: the same statement serves every page (no limit: NULL).
-std::vector<pg::param> paged(std::vector<pg::param> params, const conflict_filter& f) {
+std::vector<pg::param> paged(const conflict_where& q, const conflict_filter& f) {
+    auto params = params_of(q);
     params.push_back(f.limit ? pg::param{f.limit} : pg::param{});
     params.push_back(f.offset);
     return params;
@@ -78,7 +61,7 @@ void pg_conflict_book::record(const conflict_record& c) {
 }
 
 std::vector<conflict_record> pg_conflict_book::find(const conflict_filter& f) {
-    const conflict_query q(f);
+    const conflict_where q(f, '$');
     auto r = c_.run(
         "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, "
         "c.created_at, c.w_value, c.w_site, c.w_hlc, c.w_deleted, "
@@ -87,9 +70,9 @@ std::vector<conflict_record> pg_conflict_book::find(const conflict_filter& f) {
         "coalesce(c.device_id, '') FROM noi_conflicts c "
         "LEFT JOIN noi_sites ws ON ws.site = c.w_site "
         "LEFT JOIN noi_sites ls ON ls.site = c.l_site" +
-            q.where + " ORDER BY c.id LIMIT $" + std::to_string(q.params.size() + 1) + " OFFSET $" +
+            q.sql + " ORDER BY c.id LIMIT $" + std::to_string(q.params.size() + 1) + " OFFSET $" +
             std::to_string(q.params.size() + 2),
-        paged(q.params, f));
+        paged(q, f));
     std::vector<conflict_record> out;
     for (int i = 0; i < r.rows(); ++i) {
         conflict_record c;
@@ -138,9 +121,9 @@ void pg_conflict_book::restamp(std::uint64_t id, bool winner, const version& v) 
 }
 
 std::uint64_t pg_conflict_book::count(const conflict_filter& f) {
-    const conflict_query q(f);
+    const conflict_where q(f, '$');
     return static_cast<std::uint64_t>(
-        c_.run("SELECT count(*) FROM noi_conflicts c" + q.where, q.params).integer(0, 0));
+        c_.run("SELECT count(*) FROM noi_conflicts c" + q.sql, params_of(q)).integer(0, 0));
 }
 
 conflict_book::totals pg_conflict_book::count() {

@@ -43,15 +43,6 @@ param::param(double v) : binary(false) {
     data = buf;
 }
 
-std::string quoted(const std::string& name) {
-    std::string out = "\"";
-    for (char ch : name) {
-        if (ch == '"') out += '"';
-        out += ch;
-    }
-    return out + "\"";
-}
-
 result& result::operator=(result&& o) noexcept {
     if (this != &o) {
         PQclear(r_);

@@ -39,9 +39,6 @@ struct param {
     }
 };
 
-// A name (a table's, a column's) quoted for SQL: in double quotes, each one inside doubled.
-std::string quoted(const std::string& name);
-
 class result {
 public:
     explicit result(PGresult* r) : r_(r) {}

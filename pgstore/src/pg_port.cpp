@@ -1,6 +1,7 @@
 #include "pg_port.hpp"
 
 #include "pg_tables.hpp"
+#include "schema_safe_group.hpp"
 
 #include <noi/sync/database.hpp>
 #include <noi/sync/error.hpp>
@@ -133,36 +134,8 @@ void pg_port::catch_up() {
     if (caught_up_) caught_up_();
 }
 
-namespace {
-
-// A transaction that, rolled back, leaves the schema of the one before.
-class pg_group final : public store_group {
-public:
-    pg_group(pg::connection& c, pg_port& port) : port_(port) { tx_.emplace(c); }
-    ~pg_group() override {
-        if (committed_) return;
-        tx_.reset();
-        try {
-            port_.refresh_schema();
-        } catch (const std::exception&) {
-            // The connection failed too: the next transaction reads the schema afresh.
-        }
-    }
-    void commit() override {
-        tx_->commit();
-        committed_ = true;
-    }
-
-private:
-    pg_port& port_;
-    std::optional<pg::transaction> tx_;
-    bool committed_ = false;
-};
-
-} // namespace
-
 std::unique_ptr<store_group> pg_port::begin() {
-    return std::make_unique<pg_group>(c_, *this);
+    return std::make_unique<schema_safe_group<pg::transaction>>(c_, *this);
 }
 
 void pg_port::reopen_transaction() {

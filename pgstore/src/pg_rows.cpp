@@ -1,5 +1,7 @@
 #include "pg_rows.hpp"
 
+#include "table_io.hpp"
+
 namespace noi {
 namespace {
 
@@ -55,11 +57,11 @@ void pg_row_states::for_each(
 }
 
 pg_table_rows::pg_table_rows(pg::connection& c, const table_def& def) : c_(c) {
-    const auto t = pg::quoted(def.name);
+    const auto t = quote_ident(def.name);
     std::string cols, marks, sets;
     for (std::size_t i = 0; i < def.columns.size(); ++i) {
         types_.push_back(def.columns[i].type);
-        const auto q = pg::quoted(def.columns[i].name);
+        const auto q = quote_ident(def.columns[i].name);
         cols += ", " + q;
         marks += ", $" + std::to_string(i + 2);
         sets += (sets.empty() ? "" : ", ") + q + " = excluded." + q;
@@ -151,23 +153,23 @@ void pg_table_rows::for_each(
 }
 
 std::vector<std::string> table_ddl(const table_def& def, const table_def* held) {
-    const auto t = pg::quoted(def.name);
+    const auto t = quote_ident(def.name);
     std::vector<std::string> out;
     if (!held) {
         std::string sql = "CREATE TABLE " + t + " (id text PRIMARY KEY";
         for (const auto& c : def.columns) {
-            sql += ", " + pg::quoted(c.name) + " " + pg_type(c.type);
+            sql += ", " + quote_ident(c.name) + " " + pg_type(c.type);
             if (def.scope && &c == &def.columns[*def.scope]) sql += " NOT NULL";
         }
         out.push_back(sql + ")");
         if (def.scope)
-            out.push_back("CREATE INDEX " + pg::quoted(def.name + "_scope") + " ON " + t + " (" +
-                          pg::quoted(def.columns[*def.scope].name) + ")");
+            out.push_back("CREATE INDEX " + quote_ident(def.name + "_scope") + " ON " + t + " (" +
+                          quote_ident(def.columns[*def.scope].name) + ")");
         return out;
     }
     for (const auto& c : def.columns)
         if (!held->column_index(c.name))
-            out.push_back("ALTER TABLE " + t + " ADD COLUMN " + pg::quoted(c.name) + " " +
+            out.push_back("ALTER TABLE " + t + " ADD COLUMN " + quote_ident(c.name) + " " +
                           pg_type(c.type));
     return out;
 }

@@ -1,5 +1,7 @@
 #include "pg_unit_registry.hpp"
 
+#include "table_io.hpp"
+
 namespace noi {
 namespace {
 
@@ -145,13 +147,13 @@ std::map<std::string, unit_registry::unit_rows> pg_unit_registry::rows_by_unit(c
     std::string bytes = "0";
     for (const auto& col : t.columns)
         bytes +=
-            " + coalesce(octet_length(" + pg::quoted(col.name) +
+            " + coalesce(octet_length(" + quote_ident(col.name) +
             (col.type == col_type::text || col.type == col_type::blob || col.type == col_type::any
                  ? ""
                  : "::text") +
             "), 0)";
-    auto r = c_.run("SELECT " + pg::quoted(t.columns[*t.scope].name) + ", count(*), sum(" + bytes +
-                    ")::bigint FROM " + pg::quoted(t.name) + " GROUP BY 1");
+    auto r = c_.run("SELECT " + quote_ident(t.columns[*t.scope].name) + ", count(*), sum(" + bytes +
+                    ")::bigint FROM " + quote_ident(t.name) + " GROUP BY 1");
     for (int i = 0; i < r.rows(); ++i) {
         auto& u = out[r.bytes(i, 0)];
         u.rows = static_cast<std::uint64_t>(r.integer(i, 1));

@@ -64,6 +64,18 @@ void sync_service::start_map(const map_choice& map) {
     port_->set_meta_text("province_code", map.province);
 }
 
+map_choice checked_map(const map_choice& asked, std::int64_t now_ms) {
+    auto chosen = asked;
+    if (chosen.as_of.empty()) chosen.as_of = vietnam_day(now_ms);
+    if (!is_iso_date(chosen.as_of))
+        throw sync_error(errc::refused,
+                         "--as-of takes a date written YYYY-MM-DD, not " + chosen.as_of);
+    const auto& country = national_map::shipped();
+    if (country.province_units(chosen.province, chosen.as_of).empty())
+        throw sync_error(errc::refused, country.province_refusal(chosen.province, chosen.as_of));
+    return chosen;
+}
+
 device sync_service::with_units(device d) {
     if (d.scope == "*") return d;
     d.units = unit_members(d.scope);

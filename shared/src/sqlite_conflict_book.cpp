@@ -1,5 +1,6 @@
 #include "sqlite_conflict_book.hpp"
 
+#include "conflict_where.hpp"
 #include "site_bytes.hpp"
 
 #include <string>
@@ -44,48 +45,16 @@ void sqlite_conflict_book::record(const conflict_record& c) {
 
 namespace {
 
-// The WHERE clause of a filter, numbered from ?1, and the values it binds. Only the fields the
-// filter sets become terms: a term that may be void ("?1 IS NULL OR c.id = ?1") keeps SQLite
-// from using the primary key, so a look-up by id read every row.
-struct conflict_query {
-    std::string where;
-    std::vector<value> params;
-
-    explicit conflict_query(const conflict_filter& f) {
-        auto term = [&](const std::string& sql, value v) {
-            params.push_back(std::move(v));
-            where +=
-                (where.empty() ? " WHERE " : " AND ") + sql + "?" + std::to_string(params.size());
-        };
-        if (f.id) term("c.id = ", static_cast<std::int64_t>(*f.id));
-        if (f.status) term("c.status = ", std::string(to_string(*f.status)));
-        if (f.table) term("c.tbl = ", *f.table);
-        if (f.row_id) term("c.row_id = ", *f.row_id);
-        if (f.scope) term("c.scope = ", *f.scope);
-        if (f.device_id) term("c.device_id = ", *f.device_id);
-        if (f.created_before_ms) term("c.created_at <= ", *f.created_before_ms);
-        // A viewer's communes: a conflict of a global table (no scope) is none of them.
-        if (!f.scopes.empty()) {
-            std::string in;
-            for (const auto& sc : f.scopes) {
-                params.emplace_back(sc);
-                in += (in.empty() ? "?" : ", ?") + std::to_string(params.size());
-            }
-            where += (where.empty() ? " WHERE " : " AND ") + ("c.scope IN (" + in + ")");
-        }
-    }
-
-    void bind(statement& st) const {
-        for (std::size_t i = 0; i < params.size(); ++i)
-            st.bind(static_cast<int>(i + 1), params[i]);
-    }
-};
+void bind_all(statement& st, const std::vector<value>& params) {
+    for (std::size_t i = 0; i < params.size(); ++i)
+        st.bind(static_cast<int>(i + 1), params[i]);
+}
 
 } // namespace
 
 std::vector<conflict_record> sqlite_conflict_book::find(const conflict_filter& f) {
     std::vector<conflict_record> out;
-    const conflict_query q(f);
+    const conflict_where q(f, '?');
     auto st = rep_.db().prepare(
         "SELECT c.id, c.kind, c.tbl, c.row_id, c.col, coalesce(c.scope, ''), c.status, "
         "c.created_at, c.w_value, c.w_site, c.w_hlc, c.w_deleted, "
@@ -94,10 +63,9 @@ std::vector<conflict_record> sqlite_conflict_book::find(const conflict_filter& f
         "coalesce(c.device_id, '') FROM noi_conflicts c "
         "LEFT JOIN noi_sites ws ON ws.site = c.w_site "
         "LEFT JOIN noi_sites ls ON ls.site = c.l_site" +
-        q.where + " ORDER BY c.id LIMIT " +
-        (f.limit ? std::to_string(f.limit) : std::string("-1")) + " OFFSET " +
-        std::to_string(f.offset));
-    q.bind(st);
+        q.sql + " ORDER BY c.id LIMIT " + (f.limit ? std::to_string(f.limit) : std::string("-1")) +
+        " OFFSET " + std::to_string(f.offset));
+    bind_all(st, q.params);
     while (st.step()) {
         conflict_record c;
         c.id = static_cast<std::uint64_t>(st.column_int(0));
@@ -156,9 +124,9 @@ void sqlite_conflict_book::restamp(std::uint64_t id, bool winner, const version&
 }
 
 std::uint64_t sqlite_conflict_book::count(const conflict_filter& f) {
-    const conflict_query q(f);
-    auto st = rep_.db().prepare("SELECT count(*) FROM noi_conflicts c" + q.where);
-    q.bind(st);
+    const conflict_where q(f, '?');
+    auto st = rep_.db().prepare("SELECT count(*) FROM noi_conflicts c" + q.sql);
+    bind_all(st, q.params);
     return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
 }
 

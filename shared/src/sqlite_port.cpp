@@ -1,5 +1,6 @@
 #include "sqlite_port.hpp"
 
+#include "schema_safe_group.hpp"
 #include "server_schema.hpp"
 #include "site_bytes.hpp"
 #include "sqlite_access_store.hpp"
@@ -51,37 +52,8 @@ void sqlite_port::refresh_schema() {
         audit_ = std::make_unique<sqlite_audit_trail>(rep_->db(), rep_->tables());
 }
 
-namespace {
-
-// A transaction that, rolled back, leaves the schema of the one before: one that published a
-// version and did not commit must not leave the port serving it.
-class sqlite_group final : public store_group {
-public:
-    explicit sqlite_group(sqlite_port& port) : port_(port) { tx_.emplace(port.rep().db()); }
-    ~sqlite_group() override {
-        if (committed_) return;
-        tx_.reset();
-        try {
-            port_.refresh_schema();
-        } catch (const std::exception&) {
-            // The connection failed too: the next open reads the tables afresh.
-        }
-    }
-    void commit() override {
-        tx_->commit();
-        committed_ = true;
-    }
-
-private:
-    sqlite_port& port_;
-    std::optional<transaction> tx_;
-    bool committed_ = false;
-};
-
-} // namespace
-
 std::unique_ptr<store_group> sqlite_port::begin() {
-    return std::make_unique<sqlite_group>(*this);
+    return std::make_unique<schema_safe_group<transaction>>(rep_->db(), *this);
 }
 
 void sqlite_port::limit_size(std::uint64_t mib) {

@@ -1,8 +1,6 @@
 // Opening and creating the SQLite store (sqlite_store.hpp); the restore's take-over is in
 // restore_carry.cpp.
-#include <noi/sync/dates.hpp>
 #include <noi/sync/error.hpp>
-#include <noi/sync/national_map.hpp>
 #include <noi/sync/sqlite_store.hpp>
 
 #include "sqlite_port.hpp"
@@ -28,14 +26,7 @@ std::unique_ptr<sqlite_store> sqlite_store::create(const std::string& path, cons
                                                    replica_options opt, server_options so,
                                                    const map_choice& map) {
     // Checked before a file is made: a refused province leaves nothing behind.
-    auto chosen = map;
-    if (chosen.as_of.empty()) chosen.as_of = vietnam_day(wall.now_ms());
-    if (!is_iso_date(chosen.as_of))
-        throw sync_error(errc::refused,
-                         "--as-of takes a date written YYYY-MM-DD, not " + chosen.as_of);
-    const auto& country = national_map::shipped();
-    if (country.province_units(chosen.province, chosen.as_of).empty())
-        throw sync_error(errc::refused, country.province_refusal(chosen.province, chosen.as_of));
+    const auto chosen = checked_map(map, wall.now_ms());
     auto r = replica::create(path, replica_role::server, wall, opt);
     r->install_default_schema();
     auto s = std::make_unique<sqlite_store>(std::move(r), so);

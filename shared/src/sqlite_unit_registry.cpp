@@ -21,6 +21,15 @@ unit_record read_unit(const statement& st) {
     return u;
 }
 
+// The first column of every row the bound statement gives, as text; the statement is reset.
+std::vector<std::string> first_column(statement& st) {
+    std::vector<std::string> out;
+    while (st.step())
+        out.push_back(st.column_text(0));
+    st.reset();
+    return out;
+}
+
 // An empty bound is stored as NULL: open.
 void bind_text_or_null(statement& st, int i, const std::string& v) {
     if (v.empty())
@@ -89,21 +98,13 @@ std::vector<std::string> sqlite_unit_registry::whole_parts(const std::string& id
     auto& st = db_.cached("SELECT old_unit FROM noi_lineage WHERE new_unit = ?1 AND share = "
                           "'whole' ORDER BY old_unit");
     st.bind(1, id);
-    std::vector<std::string> out;
-    while (st.step())
-        out.push_back(st.column_text(0));
-    st.reset();
-    return out;
+    return first_column(st);
 }
 
 std::vector<std::string> sqlite_unit_registry::successors(const std::string& id) {
     auto& st = db_.cached("SELECT new_unit FROM noi_lineage WHERE old_unit = ?1 ORDER BY new_unit");
     st.bind(1, id);
-    std::vector<std::string> out;
-    while (st.step())
-        out.push_back(st.column_text(0));
-    st.reset();
-    return out;
+    return first_column(st);
 }
 
 std::uint64_t sqlite_unit_registry::record_change(const map_change_record& c) {
@@ -168,11 +169,7 @@ std::vector<std::string> sqlite_unit_registry::moved_from(const std::string& tab
     auto& st = db_.cached(
         "SELECT from_unit FROM noi_row_moves WHERE tbl = ?1 AND row_id = ?2 ORDER BY id");
     st.bind(1, table).bind(2, row_id);
-    std::vector<std::string> out;
-    while (st.step())
-        out.push_back(st.column_text(0));
-    st.reset();
-    return out;
+    return first_column(st);
 }
 
 std::map<std::string, unit_registry::unit_rows>

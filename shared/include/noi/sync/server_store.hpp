@@ -82,6 +82,11 @@ struct map_choice {
     std::string as_of;           // YYYY-MM-DD; empty: today in Vietnam
 };
 
+// The map asked for, checked before any store is made (a refused province leaves nothing
+// behind): `as_of` defaults to today in Vietnam. Throws sync_error(refused) for a day not
+// written YYYY-MM-DD or a province not on the map of that day.
+map_choice checked_map(const map_choice& asked, std::int64_t now_ms);
+
 // What noi-server repair-clock changed.
 struct clock_repair {
     std::uint64_t versions = 0;  // distinct stamps beyond the clock, each given a fresh one
