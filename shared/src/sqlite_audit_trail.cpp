@@ -10,7 +10,10 @@ namespace noi {
 
 // The lists are stored and committed here, before any push: one stored inside a push that
 // then rolls back to a savepoint would leave a number the cache holds but the database does
-// not. Only a list not stored yet writes, so an unchanged database opens without a write.
+// not. Inside another transaction (a schema read again under the write lock) they are only
+// looked up, for the same reason: a table's list missing then is stored at the next open, and
+// its inserts name their columns until then. Only a list not stored yet writes, so an
+// unchanged database opens without a write.
 sqlite_audit_trail::sqlite_audit_trail(database& db, const schema& tables) : db_(db) {
     auto& find = db_.cached("SELECT id FROM noi_audit_columns WHERE names = ?1");
     auto lookup = [&](audit_column_list& list, const std::string& packed) {
@@ -30,7 +33,7 @@ sqlite_audit_trail::sqlite_audit_trail(database& db, const schema& tables) : db_
         else
             missing.emplace_back(t.name, std::move(list), std::move(packed));
     }
-    if (missing.empty()) return;
+    if (missing.empty() || db_.in_transaction()) return;
     transaction tx(db_);
     auto& add =
         db_.cached("INSERT INTO noi_audit_columns(names) VALUES (?1) ON CONFLICT DO NOTHING");
