@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
     init->add_option("--as-of", map.as_of,
                      "The day whose map is used, YYYY-MM-DD (default: today; before 2025-07-01 "
                      "the units before the reform, with their districts)");
+    std::string store;
+    init->add_option("--store", store,
+                     "Keep the data in this PostgreSQL database (postgresql://USER@HOST/DB, no "
+                     "password: put it in ~/.pgpass) instead of SQLite in DIR; a database that "
+                     "holds a province already is joined (one more server process of it)");
 
     auto* serve = app.add_subcommand("serve", "Serve /sync, /admin/v1, /healthz and /metrics");
     serve->add_option("--data", dir, "Data directory made by init")->required();
@@ -194,6 +199,12 @@ int main(int argc, char** argv) {
                       "Install the snapshot alone, losing what was enrolled, revoked and decided "
                       "since (when the database in DIR opens but cannot be carried over)");
 
+    auto* epoch = app.add_subcommand(
+        "new-epoch",
+        "Make every tablet send again all it wrote and pull everything at its next sync: after "
+        "a PostgreSQL store was restored to an earlier point (docs/operations.md)");
+    epoch->add_option("--data", dir, "Data directory")->required();
+
     auto* repair = app.add_subcommand(
         "repair-clock",
         "Give every stamp beyond the server's clock a fresh one (a database a hostile device "
@@ -209,7 +220,21 @@ int main(int argc, char** argv) {
 
     try {
         if (*init) {
-            std::cout << noi::server::init_data_dir(dir, map) << std::endl;
+            if (store.empty()) {
+                std::cout << noi::server::init_data_dir(dir, map) << std::endl;
+                return 0;
+            }
+            if (auto token = noi::server::init_data_dir_on_postgresql(dir, store, map))
+                std::cout << *token << std::endl;
+            else
+                std::cout << "joined" << std::endl;
+            return 0;
+        }
+        if (*epoch) {
+            noi::server::new_epoch(dir);
+            std::cerr << "took a new epoch in " << dir
+                      << ": at their next sync, tablets send again what they wrote and pull "
+                         "everything\n";
             return 0;
         }
         if (*repair) {

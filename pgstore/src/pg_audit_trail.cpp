@@ -50,9 +50,17 @@ std::optional<audit_trail::stored> pg_audit_trail::on_entry(std::uint64_t seq) {
                   r.bytes(0, 3), static_cast<std::uint64_t>(r.integer(0, 4))};
 }
 
-std::vector<audit_trail::stored> pg_audit_trail::before_feed(const std::string&,
-                                                             const std::string&) {
-    return {}; // a PostgreSQL store began with its records on the feed
+std::vector<audit_trail::stored> pg_audit_trail::before_feed(const std::string& table,
+                                                             const std::string& row_id) {
+    // Only a store moved from SQLite (noi-server migrate-store) holds records from before.
+    auto r = c_.run("SELECT id, at, device_id, site, cells FROM noi_audit WHERE tbl = $1 AND "
+                    "row_id = $2 ORDER BY id",
+                    {table, row_id});
+    std::vector<stored> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back({static_cast<std::uint64_t>(r.integer(i, 0)), r.integer(i, 1), r.bytes(i, 2),
+                       site_from(r.bytes(i, 3)), r.bytes(i, 4), 0});
+    return out;
 }
 
 } // namespace noi

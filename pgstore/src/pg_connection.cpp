@@ -109,6 +109,17 @@ connection::connection(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_
     exec("SET client_min_messages = warning");
 }
 
+void connection::reconnect_if_lost() {
+    if (depth_ != 0 || (!lost_ && PQstatus(c_) == CONNECTION_OK)) return;
+    PQreset(c_);
+    prepared_.clear();
+    if (PQstatus(c_) != CONNECTION_OK)
+        fail("cannot connect to PostgreSQL again (it is restarting, or no server of the "
+             "connection string takes writes yet); retrying at the next request");
+    lost_ = false;
+    exec("SET client_min_messages = warning");
+}
+
 connection::~connection() {
     PQfinish(c_);
 }
@@ -118,6 +129,11 @@ void connection::fail(const std::string& what, PGresult* r) {
         what + ": " + first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c_));
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     const bool full = state && std::strncmp(state, "53", 2) == 0; // insufficient resources
+    // Connection exceptions, the server shutting down, or a server that became a standby.
+    if (PQstatus(c_) != CONNECTION_OK ||
+        (state && (std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57P", 3) == 0 ||
+                   std::strcmp(state, "25006") == 0)))
+        lost_ = true;
     PQclear(r);
     if (full)
         throw sync_error(errc::storage_full,
@@ -126,6 +142,7 @@ void connection::fail(const std::string& what, PGresult* r) {
 }
 
 void connection::exec(const std::string& sql) {
+    reconnect_if_lost();
     PGresult* r = PQexec(c_, sql.c_str());
     const auto s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) fail("`" + sql.substr(0, 80) + "`", r);
@@ -133,6 +150,7 @@ void connection::exec(const std::string& sql) {
 }
 
 result connection::run(const std::string& sql, const std::vector<param>& params) {
+    reconnect_if_lost();
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
         std::string name = "s";

@@ -86,11 +86,16 @@ private:
     friend class transaction;
     friend class snapshot;
     [[noreturn]] void fail(const std::string& what, PGresult* r = nullptr);
+    // Outside a transaction, connects again when the connection was lost or its server can no
+    // longer write (a failover: the multi-host connection string's target_session_attrs finds
+    // the new primary). Throws when no server takes it yet; the next call tries again.
+    void reconnect_if_lost();
     // COMMIT, refused (sync_error) when PostgreSQL rolled the transaction back instead.
     void commit();
     PGconn* c_ = nullptr;
     std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name
     int depth_ = 0;
+    bool lost_ = false; // a statement failed as only a lost or demoted server makes it fail
     std::function<void()> on_begin_;
 };
 

@@ -58,8 +58,7 @@ void pg_port::create(const std::string& conninfo, const wall_clock& wall, replic
     pg::connection c(conninfo);
     pg::transaction tx(c);
     c.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
-    if (c.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() > 0 &&
-        c.run("SELECT 1 FROM noi_meta WHERE key = 'site_id'").rows() > 0)
+    if (pg::holds_store(c))
         throw sync_error(errc::refused, "this PostgreSQL database holds a Nối store already; "
                                         "give init an empty database");
     pg::create_tables(c);
@@ -110,8 +109,11 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
     schemas_ = std::make_unique<pg_schema_log>(c_);
     access_ = std::make_unique<pg_access_store>(c_, wall);
     states_ = std::make_unique<pg_row_states>(c_);
+    // Each writing transaction also tells the other processes' listeners (watch_pg_feed), who
+    // hear it once it commits: in the statement that takes the lock, outside any savepoint a
+    // failed request rolls back, so no commit goes untold.
     c_.on_begin([this] {
-        c_.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
+        c_.run("SELECT pg_advisory_xact_lock($1), pg_notify('noi_feed', '')", {write_lock_key});
         catch_up();
     });
     // Last: it stores the lists it lacks under the write lock, which needs the rest.

@@ -19,6 +19,14 @@ CREATE INDEX IF NOT EXISTS noi_feed_live ON noi_feed (scope, seq)
   WHERE dead IS NULL AND only_site IS NULL;
 CREATE INDEX IF NOT EXISTS noi_feed_answers ON noi_feed (only_site, seq)
   WHERE only_site IS NOT NULL AND dead IS NULL;
+CREATE TABLE IF NOT EXISTS noi_audit (id bigint PRIMARY KEY, at bigint NOT NULL,
+  device_id text NOT NULL, site bytea NOT NULL, tbl text NOT NULL, row_id text NOT NULL,
+  cells bytea NOT NULL);
+CREATE INDEX IF NOT EXISTS noi_audit_row ON noi_audit (tbl, row_id);
+CREATE OR REPLACE VIEW noi_audit_log AS
+  SELECT id, at, device_id, site, tbl, row_id, cells FROM noi_audit
+  UNION ALL SELECT seq, at, device_id, coalesce(writer, site), tbl, id, cells FROM noi_feed
+  WHERE cells IS NOT NULL;
 CREATE TABLE IF NOT EXISTS noi_audit_columns (id bigint PRIMARY KEY, names bytea NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS noi_devices (device_id text PRIMARY KEY, scope text NOT NULL,
   name text NOT NULL DEFAULT '', created_at bigint NOT NULL, revoked boolean NOT NULL DEFAULT false,
@@ -89,6 +97,11 @@ void create_tables(connection& c) {
                                             std::to_string(format) +
                                             ", made by a later release; "
                                             "update noi-server to open it");
+}
+
+bool holds_store(connection& c) {
+    return c.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() > 0 &&
+           c.run("SELECT 1 FROM noi_meta WHERE key = 'site_id'").rows() > 0;
 }
 
 } // namespace noi::pg

@@ -15,4 +15,7 @@ inline constexpr std::int64_t store_format = 1;
 // Throws sync_error(refused) for a database of a later format, saying to update the server.
 void create_tables(connection& c);
 
+// Whether the database holds a store (its tables and a site id).
+bool holds_store(connection& c);
+
 } // namespace noi::pg

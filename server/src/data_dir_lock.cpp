@@ -11,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace noi::server {
@@ -56,6 +58,21 @@ std::optional<unsigned> restrict_dir_to_owner(const std::string& dir) {
         throw sync_error(errc::refused, "cannot make " + dir + " private (chmod 0700): " +
                                             std::strerror(errno) + "; check who owns it");
     return st.st_mode & 0777;
+}
+
+void write_owner_only(const std::string& path, const std::string& text) {
+    const auto tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out)
+            throw sync_error(errc::refused,
+                             "cannot write " + tmp + "; check the data directory's permissions");
+    }
+    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write);
+    std::filesystem::rename(tmp, path);
 }
 
 } // namespace noi::server

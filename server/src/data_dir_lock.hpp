@@ -26,4 +26,8 @@ private:
 // had when it changed it.
 std::optional<unsigned> restrict_dir_to_owner(const std::string& dir);
 
+// Writes `text` to `path`, readable by its owner only, replacing the file at once (a crash
+// leaves the old file or the new one, never half of one).
+void write_owner_only(const std::string& path, const std::string& text);
+
 } // namespace noi::server

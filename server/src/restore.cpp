@@ -10,6 +10,7 @@
 #include "data_dir_lock.hpp"
 #include "database_copy.hpp"
 #include "server_state.hpp"
+#include "store_location.hpp"
 
 #include <noi/sync/error.hpp>
 
@@ -52,6 +53,11 @@ restore_report restore(const std::string& dir, const std::string& snapshot, bool
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
     restrict_dir_to_owner(dir);
     data_dir_lock lock(dir);
+    if (const auto where = find_store(dir); where && where->on_postgresql())
+        throw sync_error(errc::refused, dir +
+                                            " keeps its data in PostgreSQL, which is restored with "
+                                            "PostgreSQL's own tools, then noi-server new-epoch "
+                                            "(docs/operations.md)");
     const auto target = database_path(dir);
     const auto staging = target + ".restoring";
     remove_with_wal(staging); // left by a restore that stopped half-way

@@ -1,5 +1,6 @@
 // The server's life: opening the data directory, binding, serving on N threads, and a clean
 // stop that lets the database thread finish what it was committing.
+#include <noi/pgstore/pg_store.hpp>
 #include <noi/server/server.hpp>
 #include <noi/sync/sqlite_store.hpp>
 
@@ -7,6 +8,7 @@
 #include "database_copy.hpp"
 #include "listener.hpp"
 #include "server_state.hpp"
+#include "store_location.hpp"
 
 #include <noi/sync/error.hpp>
 
@@ -45,25 +47,17 @@ void check_restored(const std::string& dir) {
     }
     auto fresh = store->rep().new_uuid();
     store->set_instance(fresh);
-    auto tmp = marker_file + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << fresh << "\n";
-        out.flush();
-        if (!out)
-            throw sync_error(errc::refused,
-                             "cannot write " + tmp + "; check the data directory's permissions");
-    }
-    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
-                                          std::filesystem::perms::owner_write);
-    std::filesystem::rename(tmp, marker_file);
+    write_owner_only(marker_file, fresh + "\n");
 }
 
 } // namespace
 
-std::string init_data_dir(const std::string& dir, const map_choice& map) {
+namespace {
+
+// Makes dir for a new server, refusing one that holds a server already.
+void make_data_dir(const std::string& dir) {
     namespace fs = std::filesystem;
-    if (fs::exists(database_path(dir)))
+    if (find_store(dir))
         throw sync_error(
             errc::already_exists,
             dir + " already holds a Nối server; use serve, or choose an empty directory");
@@ -71,29 +65,78 @@ std::string init_data_dir(const std::string& dir, const map_choice& map) {
     fs::create_directories(dir, ec);
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
     restrict_dir_to_owner(dir);
+}
+
+std::string add_first_admin(server_store& store) {
+    auth_store auth(store);
+    return auth.add_account("admin", "admin", {});
+}
+
+// The SQLite file of a data directory; backup, restore and repair-clock work on it alone.
+std::string sqlite_database(const std::string& dir, const char* advice) {
+    const auto where = find_store(dir);
+    if (!where) throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    if (where->on_postgresql())
+        throw sync_error(errc::refused, dir + " keeps its data in PostgreSQL: " + advice +
+                                            " (docs/operations.md)");
+    return database_path(dir);
+}
+
+} // namespace
+
+std::string init_data_dir(const std::string& dir, const map_choice& map) {
+    make_data_dir(dir);
     system_clock wall;
     auto store = sqlite_store::create(database_path(dir), wall, {}, {}, map);
-    auth_store auth(*store);
-    auto token = auth.add_account("admin", "admin", {});
+    const auto token = add_first_admin(*store);
     store->set_instance("");
     return token;
 }
 
+std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
+                                                       const std::string& conninfo,
+                                                       const map_choice& map) {
+    check_pg_conninfo(conninfo);
+    if (find_store(dir))
+        throw sync_error(
+            errc::already_exists,
+            dir + " already holds a Nối server; use serve, or choose an empty directory");
+    system_clock wall;
+    std::optional<std::string> token;
+    if (!pg_store_exists(conninfo)) {
+        auto store = create_pg_store(conninfo, wall, {}, {}, map);
+        token = add_first_admin(*store);
+    }
+    make_data_dir(dir);
+    record_postgresql_store(dir, conninfo);
+    return token;
+}
+
 void backup(const std::string& dir, const std::string& file) {
-    if (!std::filesystem::exists(database_path(dir)))
-        throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    const auto db = sqlite_database(dir, "back it up with pg_basebackup and WAL archiving");
     if (std::filesystem::exists(file))
         throw sync_error(errc::already_exists, file + " exists; choose a new file name");
-    copy_database(database_path(dir), file);
+    copy_database(db, file);
     mark_snapshot(file, system_clock{}.now_ms());
 }
 
-clock_repair repair_clock(const std::string& dir) {
-    if (!std::filesystem::exists(database_path(dir)))
-        throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+void new_epoch(const std::string& dir) {
+    const auto where = find_store(dir);
+    if (!where) throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
     data_dir_lock lock(dir);
     system_clock wall;
-    return sqlite_store::open(database_path(dir), wall)->repair_clock();
+    auto store = open_store(dir, *where, wall);
+    auto tx = store->begin();
+    store->new_epoch();
+    tx->commit();
+}
+
+clock_repair repair_clock(const std::string& dir) {
+    const auto where = find_store(dir);
+    if (!where) throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    data_dir_lock lock(dir);
+    system_clock wall;
+    return open_store(dir, *where, wall)->repair_clock();
 }
 
 std::unique_ptr<asio::ssl::context> load_tls(const server_config& cfg) {
@@ -118,6 +161,9 @@ struct server::impl {
     server_config cfg;
     std::optional<data_dir_lock> lock;
     std::unique_ptr<server_state> state;
+    // On PostgreSQL: the other processes' commits, heard as they happen (LISTEN), reach this
+    // one's sessions as NOTIFY at once; the poll of a shared server stays as the safety net.
+    std::unique_ptr<pg_feed_watch> feed_watch;
     // Every certificate loaded (SIGHUP loads a new one): a connection keeps the context it was
     // accepted with, so none is freed while the server runs; a reload a day costs little.
     std::vector<std::unique_ptr<asio::ssl::context>> tls_generations;
@@ -176,19 +222,26 @@ struct server::impl {
             tls_generations.push_back(load_tls(cfg));
             this->tls = tls_generations.back().get();
         }
-        if (!std::filesystem::exists(database_path(cfg.data_dir)))
+        const auto where = find_store(cfg.data_dir);
+        if (!where)
             throw sync_error(errc::not_a_replica,
                              cfg.data_dir +
                                  " holds no Nối server; create one with noi-server init");
         lock.emplace(cfg.data_dir, cfg.shared_data);
         if (auto was = restrict_dir_to_owner(cfg.data_dir))
             spdlog::info("made {} readable by its owner only (it was {:o})", cfg.data_dir, *was);
-        check_restored(cfg.data_dir);
-        state = std::make_unique<server_state>(cfg);
+        // A PostgreSQL store is restored with PostgreSQL's tools, and the operator then takes a
+        // new epoch (noi-server new-epoch, docs/operations.md): other processes serve it too,
+        // so no one data directory's mark can tell a restore from their starts.
+        if (!where->on_postgresql()) check_restored(cfg.data_dir);
+        state = std::make_unique<server_state>(cfg, *where);
         lst = std::make_shared<listener>(ioc, tcp::endpoint{addr, cfg.port}, *state, &this->tls);
         lst->run();
         tell_held_back_lines();
-        if (cfg.shared_data) {
+        if (where->on_postgresql())
+            feed_watch = std::make_unique<pg_feed_watch>(where->postgresql,
+                                                         [this] { state->notify_others_writes(); });
+        if (cfg.shared_data || where->on_postgresql()) {
             tell_others_writes();
             beat();
         }
@@ -199,6 +252,7 @@ server::server(server_config cfg) : impl_(std::make_unique<impl>(std::move(cfg))
 
 server::~server() {
     stop();
+    impl_->feed_watch.reset();
     if (impl_->state) impl_->state->stop_db();
 }
 
@@ -219,6 +273,7 @@ void server::run() {
     for (auto& t : extra)
         t.join();
     // Whatever the database thread was committing finishes before we return.
+    impl_->feed_watch.reset();
     impl_->state->stop_db();
 }
 

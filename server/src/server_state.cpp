@@ -1,7 +1,6 @@
 #include "server_state.hpp"
 
 #include <noi/sync/error.hpp>
-#include <noi/sync/sqlite_store.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -28,18 +27,14 @@ void tell_held_problems(const std::string& device_id, std::size_t n) {
 
 } // namespace
 
-std::string database_path(const std::string& dir) {
-    return dir + "/noi.db";
-}
-
-server_state::server_state(const server_config& cfg)
+server_state::server_state(const server_config& cfg, const store_location& where)
     : cfg_(cfg), db_work_(asio::make_work_guard(db_ioc_)),
       read_work_(asio::make_work_guard(read_ioc_)) {
     server_options so;
     so.clock_bound_ms = cfg.clock_bound_ms;
     so.max_open_conflicts_per_device = cfg.max_open_conflicts_per_device;
     // Opened here, used only on the database thread from now on.
-    store_ = sqlite_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    store_ = open_store(cfg.data_dir, where, wall_, {}, so);
     store_->limit_size(cfg.max_db_mib);
     if (store_->holds_stamps_beyond_clock())
         spdlog::error("the database holds stamps beyond the server's clock: a device poisoned it "
@@ -47,7 +42,7 @@ server_state::server_state(const server_config& cfg)
                       "the server and run noi-server repair-clock (docs/operations.md)");
     auth_ = std::make_unique<auth_store>(*store_);
     db_thread_ = std::thread([this] { db_ioc_.run(); });
-    reader_ = sqlite_store::open(database_path(cfg.data_dir), wall_, {}, so);
+    reader_ = open_store(cfg.data_dir, where, wall_, {}, so);
     others_seen_ = reader_->committed_head();
     read_thread_ = std::thread([this] { read_ioc_.run(); });
 }

@@ -11,6 +11,7 @@
 #include "log_throttle.hpp"
 #include "rate_limiter.hpp"
 #include "sign_in_queue.hpp"
+#include "store_location.hpp"
 
 #include <noi/server/server.hpp>
 #include <noi/sync/hlc.hpp>
@@ -88,7 +89,7 @@ private:
 
 class server_state {
 public:
-    explicit server_state(const server_config& cfg);
+    server_state(const server_config& cfg, const store_location& where);
     ~server_state();
 
     const server_config& config() const { return cfg_; }
@@ -208,7 +209,5 @@ private:
     std::mutex pending_mu_;
     std::map<std::string, std::size_t> pending_by_address_;
 };
-
-std::string database_path(const std::string& dir);
 
 } // namespace noi::server

@@ -5,6 +5,7 @@
 
 #include <noi/sync/dates.hpp>
 #include <noi/sync/merge.hpp>
+#include <noi/sync/unicode_text.hpp>
 
 #include <algorithm>
 
@@ -39,6 +40,10 @@ std::optional<proto::reject_reason> check_row(const row_rules& rules, const devi
         why = "a row id must not be empty";
         return reject_reason::wrong_type;
     }
+    if (!storable_text(r.id)) {
+        why = "a row id must be UTF-8 text without NUL characters";
+        return reject_reason::wrong_type;
+    }
     // A replica stamps only its own changes: a version in another site's name would be taken
     // for that writer's, and pass the merge's concurrency check as if it were.
     auto foreign = [&](const version& v) { return v.site != s; };
@@ -66,6 +71,12 @@ std::optional<proto::reject_reason> check_row(const row_rules& rules, const devi
         columns.push_back(*i);
         if (!value_fits(def->columns[*i].type, c.val)) {
             why = "column " + r.table + "." + c.column + " does not take a value of that type";
+            return reject_reason::wrong_type;
+        }
+        if (const auto* text = std::get_if<std::string>(&c.val); text && !storable_text(*text)) {
+            why = "column " + r.table + "." + c.column +
+                  " holds text that is not UTF-8 or has a NUL character; send such bytes in a "
+                  "BLOB column";
             return reject_reason::wrong_type;
         }
         // A re-send after a restore carries what an earlier release let be typed: refusing it

@@ -17,6 +17,24 @@ std::string nfc(std::string_view utf8) {
     return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
+bool storable_text(std::string_view utf8) {
+    std::size_t i = 0;
+    while (i < utf8.size()) {
+        const auto byte = static_cast<unsigned char>(utf8[i]);
+        if (byte == 0) return false;
+        if (byte < 0x80) {
+            ++i;
+            continue;
+        }
+        utf8proc_int32_t cp = 0;
+        const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i),
+                                        static_cast<utf8proc_ssize_t>(utf8.size() - i), &cp);
+        if (n <= 0) return false;
+        i += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
 bool same_text(std::string_view a, std::string_view b) {
     return a == b || nfc(a) == nfc(b);
 }

@@ -7,7 +7,6 @@
 #include <noi/protocol/codec.hpp>
 #include <noi/sync/database.hpp>
 #include <noi/sync/hlc.hpp>
-#include <noi/sync/sqlite_store.hpp>
 
 #include <admin/http_client.hpp>
 
@@ -34,7 +33,7 @@ struct cli : test::server_process {};
 } // namespace
 
 TEST_F(cli, init_refuses_a_directory_that_holds_a_server) {
-    auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
+    auto r = init_server();
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("already holds"), std::string::npos);
     EXPECT_EQ(admin_token.size(), 48u);
@@ -374,7 +373,7 @@ TEST_F(cli, rows_too_large_lists_what_no_pull_carries) {
         system_clock wall;
         server_options unbounded;
         unbounded.max_row_bytes = ~std::size_t{0};
-        auto store = sqlite_store::open(data + "/noi.db", wall, {}, unbounded);
+        auto store = test::open_server_store(data, wall, unbounded);
         std::vector<noi::value> values(store->find_table("incident")->columns.size());
         const auto& def = *store->find_table("incident");
         for (std::size_t i = 0; i < def.columns.size(); ++i)
@@ -460,12 +459,18 @@ TEST_F(cli, data_files_are_private_whatever_the_umask_and_one_server_per_directo
     auto db = dir.file("tablet.db");
     ASSERT_EQ(client({"init", "--db", db, "--server", url, "--token", dev["token"]}).exit_code, 0);
     ASSERT_EQ(client({"sync", "--db", db}).exit_code, 0);
-    auto snapshot = dir.file("snapshot.db");
-    ASSERT_EQ(process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot}).exit_code,
-              0);
     EXPECT_EQ(mode(data), 0700u);
-    for (const auto& f : {data + "/noi.db", data + "/noi.db-wal", data + "/noi.db-shm",
-                          data + "/instance", data + "/lock", snapshot, db})
+    std::vector<std::string> files{data + "/lock", db};
+    if (test::servers_on_postgresql()) {
+        files.push_back(data + "/store.json"); // it names the database, with no password
+    } else {
+        auto snapshot = dir.file("snapshot.db");
+        auto b = process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot});
+        ASSERT_EQ(b.exit_code, 0) << b.err;
+        files.insert(files.end(), {data + "/noi.db", data + "/noi.db-wal", data + "/noi.db-shm",
+                                   data + "/instance", snapshot});
+    }
+    for (const auto& f : files)
         EXPECT_EQ(mode(f), 0600u) << f;
 
     // A second server on the same directory is refused, and the first keeps serving.

@@ -52,9 +52,8 @@ struct console_api : ::testing::Test {
     // Moves every enrolment `days` back: what waiting would do to the fleet's silence, without
     // the wait (the server reads it from its database at each request).
     void days_pass(int days) {
-        database db(server.data_dir() + "/noi.db", false);
-        db.exec("UPDATE noi_devices SET created_at = created_at - " +
-                std::to_string(days * 86'400'000LL));
+        test::server_exec(server.data_dir(), "UPDATE noi_devices SET created_at = created_at - " +
+                                                 std::to_string(days * 86'400'000LL));
     }
     test::http_answer sign_in(const std::string& name, const std::string& pw) {
         return test::http_probe(server.url(), "POST", "/console/v1/sign-in", {},
@@ -369,8 +368,8 @@ TEST_F(console_api, a_viewer_of_one_commune_gets_its_communes_report_and_nothing
                "('b2', '01864', 2025, 1, 1, '2025-06-01')");
     ASSERT_EQ(ta.sync().outcome, client::sync_outcome::done);
     ASSERT_EQ(tb.sync().outcome, client::sync_outcome::done);
-    database(server.data_dir() + "/noi.db", false)
-        .exec("UPDATE assessment SET decided_on = '30/11/2024' WHERE id = 'b1'");
+    test::server_exec(server.data_dir(),
+                      "UPDATE assessment SET decided_on = '30/11/2024' WHERE id = 'b1'");
     const auto viewer = viewer_of({"01849"});
 
     const auto whole =
@@ -485,7 +484,7 @@ TEST_F(console_api, an_assessment_for_a_year_to_come_never_becomes_the_reports_d
     EXPECT_NE(csv.header("content-disposition").find("tieu-chi-19-2024.csv"), std::string::npos);
 
     // With only years to come recorded, the default is the year it is now in the province.
-    database(server.data_dir() + "/noi.db", false).exec("UPDATE assessment SET year = 9999");
+    test::server_exec(server.data_dir(), "UPDATE assessment SET year = 9999");
     const auto now = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now() +
                                                            std::chrono::hours(7));
     const auto this_year = static_cast<int>(std::chrono::year_month_day(now).year());

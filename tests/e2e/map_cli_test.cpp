@@ -20,8 +20,7 @@ const std::string lineage_file =
 // A server made before the reform, on Bắc Kạn's map.
 struct old_province : test::server_process {
     void SetUp() override {
-        auto r = process::run(
-            {NOI_SERVER_BIN, "init", "--data", data, "--province", "06", "--as-of", "2025-06-30"});
+        auto r = init_server({"--province", "06", "--as-of", "2025-06-30"});
         ASSERT_EQ(r.exit_code, 0) << r.err;
         admin_token = r.out.substr(0, r.out.find('\n'));
         start_server();

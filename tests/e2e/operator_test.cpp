@@ -158,9 +158,9 @@ TEST_F(operator_week, a_device_enrolled_now_is_silent_only_once_the_threshold_pa
     // What waiting would do, without the wait: the server reads the enrolment time from its
     // database at each request.
     auto days_pass = [&](int days) {
-        database db(data + "/noi.db", false);
-        db.exec("UPDATE noi_devices SET created_at = created_at - " +
-                std::to_string(days * 86'400'000LL) + " WHERE device_id = '" + id + "'");
+        test::server_exec(data, "UPDATE noi_devices SET created_at = created_at - " +
+                                    std::to_string(days * 86'400'000LL) + " WHERE device_id = '" +
+                                    id + "'");
     };
     auto row = [&] { return parsed(admin({"status", "--json"})).at(0); };
     auto summary_silent = [&] {

@@ -1,6 +1,7 @@
-// Two noi-server processes serving one data directory (serve --shared): a tablet pushes through
-// one and pulls through the other, nothing skipped or applied twice; NOTIFY and a published
-// schema reach the other's sessions; a server not started with --shared is refused beside them.
+// Two noi-server processes serving one data directory (serve --shared), or, on PostgreSQL, two
+// data directories on one store: a tablet pushes through one and pulls through the other,
+// nothing skipped or applied twice; NOTIFY and a published schema reach the other's sessions;
+// a server not started with --shared is refused beside them on one directory.
 #include "server_process.hpp"
 
 #include <gtest/gtest.h>
@@ -19,14 +20,23 @@ struct shared_store : test::server_process {
     std::string url2;
 
     void SetUp() override {
-        auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
+        auto r = init_server();
         ASSERT_EQ(r.exit_code, 0) << r.err;
         admin_token = r.out.substr(0, r.out.find('\n'));
         start_server("127.0.0.1:0", {"--shared"});
-        second = std::make_unique<process::child_process>(
-            std::vector<std::string>{NOI_SERVER_BIN, "serve", "--data", data, "--listen",
-                                     "127.0.0.1:0", "--shared"},
-            dir.path());
+        // On PostgreSQL the second process has a data directory of its own that joined the
+        // store, as on a second machine of the province.
+        std::vector<std::string> argv{NOI_SERVER_BIN, "serve",       "--data",  data,
+                                      "--listen",     "127.0.0.1:0", "--shared"};
+        if (test::servers_on_postgresql()) {
+            argv[3] = dir.file("second");
+            argv.pop_back();
+            auto joined = process::run({NOI_SERVER_BIN, "init", "--data", argv[3], "--store",
+                                        store.database()->conninfo()});
+            ASSERT_EQ(joined.exit_code, 0) << joined.err;
+            ASSERT_EQ(joined.out, "joined\n");
+        }
+        second = std::make_unique<process::child_process>(argv, dir.path());
         auto line = second->wait_for_stderr("listening on ", std::chrono::seconds(20));
         ASSERT_TRUE(line) << second->stderr_text();
         url2 = "http://" + line->substr(line->find("listening on ") + 13);
@@ -110,4 +120,20 @@ TEST_F(shared_store, a_schema_published_through_one_server_is_offered_by_the_oth
     synced(da);
     EXPECT_EQ(server_count("SELECT count(*) FROM border_patrol"), 1);
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine"), 0);
+}
+
+TEST_F(shared_store, an_admin_call_through_either_server_acts_on_the_one_province) {
+    auto a = enrol("01849"); // through the first
+    auto da = tablet(a, "a");
+    synced(da);
+    auto listed = process::run(
+        {NOI_ADMIN_BIN, "--server", url2, "--token", admin_token, "device", "list", "--json"});
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    auto devices = parsed(listed);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0]["device_id"], a["device_id"]);
+    auto revoked = process::run({NOI_ADMIN_BIN, "--server", url2, "--token", admin_token, "device",
+                                 "revoke", a["device_id"].get<std::string>()});
+    ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+    EXPECT_NE(sync(da).exit_code, 0) << "revoked through the second, refused by the first";
 }

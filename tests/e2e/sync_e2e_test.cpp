@@ -27,10 +27,7 @@ struct e2e : ::testing::Test {
         return std::make_unique<test::test_tablet>(dir.file(name), server.url(), e.token);
     }
     std::int64_t server_count(const std::string& sql) {
-        database db(server.data_dir() + "/noi.db", false);
-        auto st = db.prepare(sql);
-        st.step();
-        return st.column_int(0);
+        return test::server_count(server.data_dir(), sql);
     }
     static void synced(test::test_tablet& t) {
         auto r = t.sync();

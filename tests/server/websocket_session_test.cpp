@@ -61,7 +61,7 @@ struct websocket_session_test : ::testing::Test {
         sqlite_store::create(database_path(dir.path()), wall, {1})->add_device(dev);
         server_config cfg;
         cfg.data_dir = dir.path();
-        state = std::make_unique<server_state>(cfg);
+        state = std::make_unique<server_state>(cfg, store_location{});
     }
 
     // Runs the io_context until `done` holds, for at most 10 s of wall time.

@@ -11,7 +11,7 @@
 namespace noi::test {
 
 live_server::live_server(bool tls, std::function<void(server::server_config&)> tune) {
-    admin_ = server::init_data_dir(data_dir());
+    admin_ = store_.init(data_dir());
     server::server_config cfg;
     cfg.data_dir = data_dir();
     cfg.port = 0;

@@ -2,6 +2,7 @@
 // directory; devices are enrolled through the admin API over HTTP.
 #pragma once
 
+#include "server_db.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/client/replicator.hpp>
@@ -34,6 +35,7 @@ public:
 
 private:
     temp_dir dir_;
+    test_store store_;
     std::string admin_, ca_file_;
     std::unique_ptr<noi::server::server> srv_;
     std::thread thread_;

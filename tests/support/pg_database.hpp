@@ -20,6 +20,7 @@ public:
 
     // The libpq connection string of this test's database.
     const std::string& conninfo() const { return conninfo_; }
+    const std::string& name() const { return name_; }
     // The cluster's own (dbname=postgres).
     const std::string& cluster() const { return cluster_; }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "child_process.hpp"
+#include "server_db.hpp"
 #include "temp_dir.hpp"
 
 #include <noi/sync/database.hpp>
@@ -23,6 +24,7 @@ namespace noi::test {
 struct server_process : ::testing::Test {
     test::temp_dir dir;
     std::string data = dir.file("server");
+    test::test_store store;
     std::string admin_token;
     std::unique_ptr<process::child_process> server;
     std::string url;
@@ -37,8 +39,18 @@ struct server_process : ::testing::Test {
         url = "http://" + line->substr(line->find("listening on ") + 13);
     }
 
+    // `noi-server init` of the test's server, on the store the run asks for (server_db.hpp),
+    // with `options` added.
+    process::run_result init_server(const std::vector<std::string>& options = {}) {
+        std::vector<std::string> argv{NOI_SERVER_BIN, "init", "--data", data};
+        const auto where = store.init_options();
+        argv.insert(argv.end(), where.begin(), where.end());
+        argv.insert(argv.end(), options.begin(), options.end());
+        return process::run(argv);
+    }
+
     void SetUp() override {
-        auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
+        auto r = init_server();
         ASSERT_EQ(r.exit_code, 0) << r.err;
         admin_token = r.out.substr(0, r.out.find('\n'));
         start_server();
@@ -115,12 +127,7 @@ struct server_process : ::testing::Test {
         std::ofstream(file) << s.dump();
         return file;
     }
-    std::int64_t server_count(const std::string& sql) {
-        database db(data + "/noi.db", false);
-        auto st = db.prepare(sql);
-        st.step();
-        return st.column_int(0);
-    }
+    std::int64_t server_count(const std::string& sql) { return test::server_count(data, sql); }
 };
 
 } // namespace noi::test

@@ -89,6 +89,25 @@ TEST_F(row_rules_test, what_the_schema_does_not_hold_is_refused_saying_what) {
     EXPECT_EQ(check(r, tablet), reject_reason::wrong_type);
 }
 
+// PostgreSQL's text holds neither: such a row would fail its whole push there, again at each
+// sync (issue 31); every store refuses it alike, into quarantine with the row kept whole.
+TEST_F(row_rules_test, text_that_is_not_utf8_or_holds_a_nul_is_refused_in_a_cell_and_an_id) {
+    for (const std::string& bad : {std::string("Nà\0Pài", 7), std::string("N\xe0 P\xe0i"),
+                                   std::string("\xc0\xaf"), std::string("\xed\xa0\x80")}) {
+        auto r = insert("01849", tablet);
+        r.cells[1].val = bad;
+        row_check c;
+        EXPECT_EQ(check(r, tablet, &c), reject_reason::wrong_type);
+        EXPECT_NE(c.why.find("household.village"), std::string::npos) << c.why;
+        r = insert("01849", tablet);
+        r.id = bad;
+        EXPECT_EQ(check(r, tablet), reject_reason::wrong_type);
+    }
+    auto r = insert("01849", tablet);
+    r.cells[1].val = std::string("Nà Pài ươ 😀 \x7f");
+    EXPECT_EQ(check(r, tablet), std::nullopt) << "any UTF-8 at all passes";
+}
+
 TEST_F(row_rules_test, a_replica_sends_only_versions_of_its_own) {
     EXPECT_EQ(check(insert("01849", server), tablet), reject_reason::foreign_version);
     EXPECT_EQ(check(edit("01849", server), tablet), reject_reason::foreign_version);

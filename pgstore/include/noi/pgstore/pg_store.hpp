@@ -6,8 +6,11 @@
 #include <noi/sync/replica.hpp>
 #include <noi/sync/sync_service.hpp>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace noi {
 
@@ -17,8 +20,37 @@ namespace noi {
 std::unique_ptr<sync_service> create_pg_store(const std::string& conninfo, const wall_clock& wall,
                                               replica_options opt = {}, server_options so = {},
                                               const map_choice& map = {});
+// Whether the database holds a store made by create_pg_store.
+bool pg_store_exists(const std::string& conninfo);
+// Throws sync_error(refused) for a connection string libpq cannot read, or one that holds a
+// password: a configuration file or a log line must never show it.
+void check_pg_conninfo(const std::string& conninfo);
 // Another instance on a store made by create_pg_store (several may serve one database).
 std::unique_ptr<sync_service> open_pg_store(const std::string& conninfo, const wall_clock& wall,
                                             replica_options opt = {}, server_options so = {});
+
+// Calls `on_commit`, on a thread of its own, soon after any instance of the store commits a
+// write (PostgreSQL's LISTEN/NOTIFY on the channel noi_feed): how one noi-server process
+// learns of another's pushes to NOTIFY its tablets of. Also once after each connection is made,
+// since what was committed while it had none went unheard. A lost connection is made again
+// every second. Destroying it stops the thread.
+class pg_feed_watch {
+public:
+    pg_feed_watch(std::string conninfo, std::function<void()> on_commit);
+    ~pg_feed_watch();
+    pg_feed_watch(const pg_feed_watch&) = delete;
+    pg_feed_watch& operator=(const pg_feed_watch&) = delete;
+
+private:
+    void run();
+    // Listens on one connection until it fails or the watch stops.
+    void listen();
+
+    std::string conninfo_;
+    std::function<void()> on_commit_;
+    int wake_fd_;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
 
 } // namespace noi

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,15 @@ struct server_config {
 // dir already holds a server, and changes nothing there.
 std::string init_data_dir(const std::string& dir, const map_choice& map = {});
 
+// Creates a server in dir (made if missing) whose store is the PostgreSQL database `conninfo`
+// names (it holds no password: a libpq password or service file does, docs/operations.md), and
+// records it in dir. An empty database gets the store, the default schema and the map, and the
+// first admin token is returned; a database that holds a province's store already is joined:
+// dir becomes one more process of that province, and nullopt is returned (no account is made).
+std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
+                                                       const std::string& conninfo,
+                                                       const map_choice& map = {});
+
 // Copies a consistent snapshot of dir's database to file while a server may be running.
 void backup(const std::string& dir, const std::string& file);
 
@@ -97,6 +107,12 @@ struct restore_report {
 // (another server's, a read error) changes nothing: it throws.
 restore_report restore(const std::string& dir, const std::string& snapshot,
                        bool without_carry = false);
+
+// Takes a new epoch (docs/design.md §4): at its next sync every tablet sends again all it wrote
+// and pulls everything. For a store that went back in time behind the server's back: a
+// PostgreSQL store restored to an earlier point, or an asynchronous standby promoted
+// (docs/operations.md). The server, every process of it, is stopped.
+void new_epoch(const std::string& dir);
 
 // Repairs a database whose clock a hostile device poisoned under a release before stamps were
 // bounded (server_store::repair_clock); the server must be stopped.

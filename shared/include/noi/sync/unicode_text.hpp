@@ -12,6 +12,10 @@ namespace noi {
 // The NFC form of UTF-8 text; bytes that are not UTF-8 come back unchanged.
 std::string nfc(std::string_view utf8);
 
+// Whether a store keeps the text as it is: UTF-8 throughout (no overlong form, no surrogate)
+// and no NUL character, which PostgreSQL's text cannot hold and a C string would cut at.
+bool storable_text(std::string_view utf8);
+
 // Whether two texts are the same once both are NFC.
 bool same_text(std::string_view a, std::string_view b);
 

@@ -1,0 +1,107 @@
+// What only a server on PostgreSQL does (noi-server init --store): a second data directory joins
+// the store; a connection string with a password is refused and never shown; SQLite's backup
+// and restore point at PostgreSQL's tools; after a restore to an earlier point, new-epoch makes
+// tablets send everything again, with nothing doubled. These run as pg:postgresql_store.*.
+#include "pg_connection.hpp"
+#include "server_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace noi;
+
+namespace {
+
+struct postgresql_store : test::server_process {
+    void SetUp() override {
+        if (!test::servers_on_postgresql())
+            GTEST_SKIP() << "runs on PostgreSQL only, as pg:postgresql_store.*";
+        server_process::SetUp();
+    }
+    const std::string& conninfo() const { return store.database()->conninfo(); }
+};
+
+} // namespace
+
+TEST_F(postgresql_store, a_second_directory_joins_the_store_and_makes_no_account) {
+    const auto second = dir.file("second");
+    auto r = process::run({NOI_SERVER_BIN, "init", "--data", second, "--store", conninfo()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "joined\n");
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_accounts"), 1);
+    auto again = process::run({NOI_SERVER_BIN, "init", "--data", second, "--store", conninfo()});
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_NE(again.err.find("already holds"), std::string::npos) << again.err;
+}
+
+TEST_F(postgresql_store, a_connection_string_with_a_password_is_refused_and_never_shown) {
+    const auto other = dir.file("other");
+    for (const auto& with_password :
+         {conninfo() + " password=s3cr3t-m4t-kh4u", std::string("postgresql://noi:s3cr3t-m4t-kh4u@"
+                                                                "localhost/noi")}) {
+        auto r = process::run({NOI_SERVER_BIN, "init", "--data", other, "--store", with_password});
+        EXPECT_EQ(r.exit_code, 1);
+        EXPECT_NE(r.err.find("~/.pgpass"), std::string::npos) << r.err;
+        EXPECT_EQ((r.out + r.err).find("s3cr3t"), std::string::npos) << r.err;
+        EXPECT_FALSE(std::filesystem::exists(other));
+    }
+    auto bad = process::run({NOI_SERVER_BIN, "init", "--data", other, "--store", "host='"});
+    EXPECT_EQ(bad.exit_code, 1);
+    EXPECT_NE(bad.err.find("not a PostgreSQL connection string"), std::string::npos) << bad.err;
+}
+
+TEST_F(postgresql_store, backup_and_restore_point_at_postgresqls_own_tools) {
+    auto b = process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", dir.file("s.db")});
+    EXPECT_EQ(b.exit_code, 1);
+    EXPECT_NE(b.err.find("pg_basebackup"), std::string::npos) << b.err;
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(std::chrono::seconds(10)), 0);
+    std::ofstream(dir.file("s.db")) << "x";
+    auto r = process::run({NOI_SERVER_BIN, "restore", "--data", data, "--from", dir.file("s.db")});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("new-epoch"), std::string::npos) << r.err;
+}
+
+TEST_F(postgresql_store, restored_to_an_earlier_point_then_new_epoch_gets_back_all_from_tablets) {
+    auto dev = enrol("01849");
+    auto db = tablet(dev, "a");
+    auto write = [&](int from, int to) {
+        exec(db, for_each_i(from, to,
+                            "INSERT INTO household(id, commune_code, village, members) "
+                            "SELECT 'h' || i, '01849', 'Nà Pài', i % 7 FROM n"));
+        synced(db);
+    };
+    auto stop = [&] {
+        server->signal(SIGTERM);
+        ASSERT_EQ(server->wait(std::chrono::seconds(10)), 0);
+    };
+    write(1, 30);
+    // The backup: a copy of the database as it stands (what pg_basebackup and WAL replay to this
+    // point would give back).
+    const auto& name = store.database()->name();
+    stop();
+    pg::connection cluster(store.database()->cluster());
+    cluster.exec("CREATE DATABASE " + name + "_snap TEMPLATE " + name);
+    start_server(url.substr(7));
+    write(31, 40);
+    exec(db, "UPDATE household SET members = 42 WHERE id = 'h7'");
+    synced(db);
+    // The restore: the database of the backup in place of the one that went on.
+    stop();
+    cluster.exec("ALTER DATABASE " + name + " RENAME TO " + name + "_lost");
+    cluster.exec("ALTER DATABASE " + name + "_snap RENAME TO " + name);
+    cluster.exec("DROP DATABASE " + name + "_lost");
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 30);
+    auto e = process::run({NOI_SERVER_BIN, "new-epoch", "--data", data});
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_NE(e.err.find("new epoch"), std::string::npos) << e.err;
+    start_server(url.substr(7));
+    synced(db);
+    synced(db);
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 40);
+    EXPECT_EQ(server_count("SELECT members FROM household WHERE id = 'h7'"), 42);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_conflicts"), 0);
+    EXPECT_EQ(value(db, "SELECT count(*) FROM household"), "40");
+    EXPECT_EQ(parsed(client({"status", "--db", db, "--json"}))["pending"], 0);
+}
