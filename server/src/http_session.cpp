@@ -174,8 +174,19 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
                body = req_.body()](server_store& store, auth_store& auth) {
         api_response r;
         std::optional<account> who;
-        if (token) who = auth.account_for(*token);
-        if (session) who = auth.enabled_account(session->account);
+        try {
+            if (token) who = auth.account_for(*token);
+            if (session) who = auth.enabled_account(session->account);
+        } catch (const std::exception& e) {
+            spdlog::error("admin request {} {}: its credential could not be read: {}", method,
+                          target, e.what());
+            asio::post(self->stream_.get_executor(), [self] {
+                self->respond(
+                    503, R"({"error":"the server cannot reach its database; retry in a moment"})",
+                    "application/json", 5);
+            });
+            return;
+        }
         if (!who) {
             asio::post(self->stream_.get_executor(), [self] {
                 self->refuse_credential(

@@ -57,8 +57,23 @@ server_state::~server_state() {
     }
 }
 
+namespace {
+
+// A job that lets a storage failure through (PostgreSQL lost, a disk failing) must not take
+// the server down: requests that are answered catch their own; this catches the rest.
+template <class Job> void guarded(const char* thread, Job&& job) {
+    try {
+        job();
+    } catch (const std::exception& e) {
+        spdlog::error("a job of the {} thread failed: {}", thread, e.what());
+    }
+}
+
+} // namespace
+
 void server_state::db(std::function<void(server_store&, auth_store&)> f) {
-    asio::post(db_ioc_, [this, f = std::move(f)] { f(*store_, *auth_); });
+    asio::post(db_ioc_,
+               [this, f = std::move(f)] { guarded("database", [&] { f(*store_, *auth_); }); });
 }
 
 void server_state::db_grouped(grouped_job job) {
@@ -138,7 +153,7 @@ void server_state::log_held_back() {
 }
 
 void server_state::read(std::function<void(server_store&)> f) {
-    asio::post(read_ioc_, [this, f = std::move(f)] { f(*reader_); });
+    asio::post(read_ioc_, [this, f = std::move(f)] { guarded("reader", [&] { f(*reader_); }); });
 }
 
 void server_state::hashing(std::function<void()> f) {

@@ -46,8 +46,17 @@ template <class Stream> void websocket_session<Stream>::on_accept(beast::error_c
     state_.join(this->shared_from_this());
     auto self = this->shared_from_this();
     state_.db([self](server_store& store, auth_store&) {
-        self->core_ = std::make_shared<server_session>(store, self->dev_);
-        const auto head = store.server_seq();
+        std::uint64_t head = 0;
+        try {
+            self->core_ = std::make_shared<server_session>(store, self->dev_);
+            head = store.server_seq();
+        } catch (const std::exception& e) {
+            // The store is out of reach (PostgreSQL failing over): the tablet comes back later.
+            spdlog::error("a sync session of device {} could not start: {}", self->dev_.id,
+                          e.what());
+            self->close_for_shutdown();
+            return;
+        }
         asio::post(self->ws_.get_executor(), [self, head] {
             self->notified_ = std::max(self->notified_, head);
             self->request_in_flight_ = false;
