@@ -3,11 +3,14 @@
 // Prints one JSON document.
 #include <bench/console_pages.hpp>
 #include <bench/idle_fleet.hpp>
+#include <bench/pg_scratch.hpp>
 #include <child_process.hpp>
 #include <cutting_proxy.hpp>
+#include <pg_connection.hpp>
 
 #include <admin/http_client.hpp>
 #include <noi/client/replicator.hpp>
+#include <noi/pgstore/pg_store.hpp>
 #include <noi/protocol/codec.hpp>
 #include <noi/server/server.hpp>
 #include <noi/sync/database.hpp>
@@ -30,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sys/resource.h>
 #include <thread>
@@ -143,10 +147,78 @@ json bench_capture(const fs::path& dir, std::size_t n) {
             {"ratio", captured / plain}};
 }
 
-json bench_merge(const fs::path& dir, std::size_t n, int sites) {
+// A push's rows as the merge figure's tablets send them: 13 cells each, new rows, batches of
+// 200 per site in turn.
+using site_batches = std::vector<std::vector<noi::proto::push>>;
+
+// The baseline of the merge figure: raw inserts of the same rows into a plain table, at the
+// same durability, one transaction per push.
+double raw_inserts_sqlite(const fs::path& dir, const site_batches& batches) {
+    noi::database raw((dir / "raw.db").string());
+    raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    raw.exec("CREATE TABLE militia_member (id TEXT PRIMARY KEY NOT NULL, commune_code TEXT NOT "
+             "NULL, full_name TEXT, sex TEXT, "
+             "birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, position TEXT, "
+             "joined_on TEXT, term_end TEXT, "
+             "status TEXT, trained_year INTEGER, notes TEXT) STRICT");
+    auto ins = raw.prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
+                           ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+    auto started = clock_type::now();
+    for (std::size_t b = 0; b < batches[0].size(); ++b)
+        for (const auto& site : batches) {
+            raw.exec("BEGIN");
+            for (const auto& r : site[b].rows) {
+                ins.bind(1, r.id);
+                for (int c = 0; c < 13; ++c)
+                    ins.bind(c + 2, r.cells[static_cast<std::size_t>(c)].val);
+                ins.run();
+            }
+            raw.exec("COMMIT");
+        }
+    return seconds_since(started);
+}
+
+noi::pg::param pg_value(const noi::value& v) {
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    return {};
+}
+
+double raw_inserts_postgresql(const std::string& conninfo, const site_batches& batches) {
+    noi::pg::connection raw(conninfo);
+    raw.exec("CREATE TABLE raw_member (id text PRIMARY KEY, commune_code text NOT NULL, "
+             "full_name text, sex text, birth_year bigint, village text, force_type text, unit "
+             "text, position text, joined_on text, term_end text, status text, trained_year "
+             "bigint, notes text)");
+    const auto insert = std::string("INSERT INTO raw_member(id, ") + militia_columns +
+                        ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)";
+    auto started = clock_type::now();
+    std::vector<noi::pg::param> params(14);
+    for (std::size_t b = 0; b < batches[0].size(); ++b)
+        for (const auto& site : batches) {
+            noi::pg::transaction tx(raw);
+            for (const auto& r : site[b].rows) {
+                params[0] = r.id;
+                for (std::size_t c = 0; c < 13; ++c)
+                    params[c + 1] = pg_value(r.cells[c].val);
+                raw.run(insert, params);
+            }
+            tx.commit();
+        }
+    return seconds_since(started);
+}
+
+// Merge of n rows from `sites` sites on SQLite, or on PostgreSQL when `pg` names a server
+// (noi-bench --store), against raw inserts of the same rows on the same store.
+json bench_merge(const fs::path& dir, std::size_t n, int sites, const std::string& pg) {
     noi::system_clock wall;
-    auto store = noi::sqlite_store::create((dir / "merge.db").string(), wall);
-    // Rows as tablets push them: 13 cells each, new rows, batches of 200 per site in turn.
+    std::optional<noi::bench::pg_scratch> scratch;
+    if (!pg.empty()) scratch.emplace(pg, "merge");
+    std::unique_ptr<noi::server_store> store;
+    if (scratch)
+        store = noi::create_pg_store(scratch->conninfo(), wall);
+    else
+        store = noi::sqlite_store::create((dir / "merge.db").string(), wall);
     std::vector<noi::device> devices;
     std::vector<noi::site_id> site_ids;
     for (int s = 0; s < sites; ++s) {
@@ -161,7 +233,7 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
         devices.push_back(d);
         site_ids.push_back(sid);
     }
-    std::vector<std::vector<noi::proto::push>> batches(static_cast<std::size_t>(sites));
+    site_batches batches(static_cast<std::size_t>(sites));
     std::uint64_t hlc = noi::hlc_from_ms(wall.now_ms());
     std::size_t per_site = n / static_cast<std::size_t>(sites);
     for (int s = 0; s < sites; ++s) {
@@ -199,30 +271,8 @@ json bench_merge(const fs::path& dir, std::size_t n, int sites) {
                 cells += r.cells.size();
         }
     double merged = seconds_since(started);
-
-    // The baseline: raw inserts of the same rows, same durability, same transaction sizes.
-    noi::database raw((dir / "raw.db").string());
-    raw.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-    raw.exec("CREATE TABLE militia_member (id TEXT PRIMARY KEY NOT NULL, commune_code TEXT NOT "
-             "NULL, full_name TEXT, sex TEXT, "
-             "birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, position TEXT, "
-             "joined_on TEXT, term_end TEXT, "
-             "status TEXT, trained_year INTEGER, notes TEXT) STRICT");
-    auto ins = raw.prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
-                           ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
-    started = clock_type::now();
-    for (std::size_t b = 0; b < batches[0].size(); ++b)
-        for (int s = 0; s < sites; ++s) {
-            raw.exec("BEGIN");
-            for (const auto& r : batches[static_cast<std::size_t>(s)][b].rows) {
-                ins.bind(1, r.id);
-                for (int c = 0; c < 13; ++c)
-                    ins.bind(c + 2, r.cells[static_cast<std::size_t>(c)].val);
-                ins.run();
-            }
-            raw.exec("COMMIT");
-        }
-    double raw_s = seconds_since(started);
+    const double raw_s = scratch ? raw_inserts_postgresql(scratch->conninfo(), batches)
+                                 : raw_inserts_sqlite(dir, batches);
     return {{"rows", per_site * static_cast<std::size_t>(sites)},
             {"sites", sites},
             {"raw_cells_per_s", cells / raw_s},
@@ -244,9 +294,13 @@ struct live {
     std::thread thread;
     std::unique_ptr<noi::sim::cutting_proxy> proxy;
     std::string via;
+    // `pg`: the store's database, made by pg_scratch; empty: SQLite in the directory.
     live(const fs::path& dir, const noi::proto::deflate_settings& deflate,
-         const noi::map_choice& map = {}) {
-        admin_token = noi::server::init_data_dir((dir / "server").string(), map);
+         const noi::map_choice& map = {}, const std::string& pg = {}) {
+        admin_token =
+            pg.empty()
+                ? noi::server::init_data_dir((dir / "server").string(), map)
+                : *noi::server::init_data_dir_on_postgresql((dir / "server").string(), pg, map);
         noi::server::server_config cfg;
         cfg.data_dir = (dir / "server").string();
         cfg.deflate = deflate;
@@ -312,8 +366,11 @@ std::size_t raw_bytes(std::size_t k, const std::string& prefix) {
 }
 
 json bench_push(const fs::path& dir, int tablets, std::size_t k,
-                const noi::proto::deflate_settings& deflate) {
-    live server(dir / "push", deflate);
+                const noi::proto::deflate_settings& deflate, const std::string& pg = {}) {
+    std::optional<noi::bench::pg_scratch> scratch;
+    if (!pg.empty()) scratch.emplace(pg, "push");
+    const auto where = dir / (scratch ? "push-postgresql" : "push");
+    live server(where, deflate, {}, scratch ? scratch->conninfo() : std::string());
     std::vector<std::unique_ptr<noi::tablet>> ts;
     std::vector<std::string> tokens;
     noi::system_clock wall;
@@ -323,7 +380,7 @@ json bench_push(const fs::path& dir, int tablets, std::size_t k,
     for (int i = 0; i < tablets; ++i) {
         const auto& commune = communes[static_cast<std::size_t>(i) % communes.size()];
         ts.push_back(
-            noi::tablet::create((dir / ("push-" + std::to_string(i) + ".db")).string(), wall));
+            noi::tablet::create((where / ("tablet-" + std::to_string(i) + ".db")).string(), wall));
         tokens.push_back(server.enrol(commune));
         fill(*ts.back(), k, "t" + std::to_string(i) + "-", commune);
     }
@@ -341,10 +398,16 @@ json bench_push(const fs::path& dir, int tablets, std::size_t k,
     double secs = seconds_since(started);
     double rows = static_cast<double>(tablets) * static_cast<double>(k);
     // A figure counts only rows the server holds.
-    noi::database check((dir / "push" / "server" / "noi.db").string(), false);
-    auto count = check.prepare("SELECT count(*) FROM militia_member");
-    count.step();
-    auto held = count.column_int(0);
+    std::int64_t held = 0;
+    if (scratch) {
+        noi::pg::connection check(scratch->conninfo());
+        held = check.run("SELECT count(*) FROM militia_member").integer(0, 0);
+    } else {
+        noi::database check((where / "server" / "noi.db").string(), false);
+        auto count = check.prepare("SELECT count(*) FROM militia_member");
+        count.step();
+        held = count.column_int(0);
+    }
     if (unfinished > 0 || held != static_cast<std::int64_t>(rows))
         throw std::runtime_error("push: the server holds " + std::to_string(held) + " of " +
                                  std::to_string(static_cast<std::int64_t>(rows)) + " rows and " +
@@ -650,6 +713,11 @@ int main(int argc, char** argv) {
     app.add_option("--console-conflicts", console_conflicts,
                    "Open conflicts the console's pages list")
         ->capture_default_str();
+    std::string store;
+    app.add_option("--store", store,
+                   "Also measure merge and push on PostgreSQL: a connection string to a server "
+                   "where noi-bench may make and drop databases (noi_bench_*), e.g. "
+                   "'host=/run/postgresql dbname=postgres'");
     app.add_option("--only", only,
                    "Run only these figures (capture, merge, push, bootstrap, map, connections, "
                    "console)");
@@ -687,8 +755,12 @@ int main(int argc, char** argv) {
                                         std::to_string(BOOST_VERSION / 100 % 1000)},
                           {"storage", dir.string()}};
         if (want("capture")) out["capture"] = bench_capture(dir, capture_rows);
-        if (want("merge")) out["merge"] = bench_merge(dir, merge_rows, sites);
+        if (want("merge")) out["merge"] = bench_merge(dir, merge_rows, sites, {});
+        if (want("merge") && !store.empty())
+            out["merge_postgresql"] = bench_merge(dir, merge_rows, sites, store);
         if (want("push")) out["push"] = bench_push(dir, tablets, push_rows, deflate);
+        if (want("push") && !store.empty())
+            out["push_postgresql"] = bench_push(dir, tablets, push_rows, deflate, store);
         if (want("bootstrap")) out["bootstrap"] = bench_bootstrap(dir, bootstrap_rows, deflate);
         if (want("map")) out["map"] = bench_map_change(dir, map_rows, deflate);
         if (want("connections"))
@@ -707,6 +779,10 @@ int main(int argc, char** argv) {
                            : json(nullptr);
             };
             out["push_vs_peer"] = ratio("push", "rows_per_s");
+            if (out.contains("push_postgresql"))
+                out["push_postgresql_vs_peer"] =
+                    out["push_postgresql"]["rows_per_s"].get<double>() /
+                    p["push"]["rows_per_s"].get<double>();
             out["bytes_vs_peer"] = ratio("push", "wire_bytes_per_row");
             out["bootstrap_vs_peer"] = ratio("bootstrap", "rows_per_s");
         }

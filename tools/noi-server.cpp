@@ -199,6 +199,18 @@ int main(int argc, char** argv) {
                       "Install the snapshot alone, losing what was enrolled, revoked and decided "
                       "since (when the database in DIR opens but cannot be carried over)");
 
+    auto* migrate = app.add_subcommand(
+        "migrate-store",
+        "Move a stopped server's data from its SQLite file into an empty PostgreSQL database; "
+        "serve then uses PostgreSQL, and tablets go on syncing");
+    migrate->add_option("--from", dir, "Data directory of the server (stopped)")->required();
+    migrate
+        ->add_option("--to", store,
+                     "The PostgreSQL database (postgresql://USER@HOST/DB, no "
+                     "password: put it in ~/.pgpass)")
+        ->required();
+    migrate->add_flag("--json", json, "Print the rows copied per table as JSON");
+
     auto* epoch = app.add_subcommand(
         "new-epoch",
         "Make every tablet send again all it wrote and pull everything at its next sync: after "
@@ -228,6 +240,22 @@ int main(int argc, char** argv) {
                 std::cout << *token << std::endl;
             else
                 std::cout << "joined" << std::endl;
+            return 0;
+        }
+        if (*migrate) {
+            const auto report =
+                noi::server::migrate_store(dir, store, [](const std::string& table, auto rows) {
+                    std::cerr << "copied " << rows << " rows of " << table << "\n";
+                });
+            if (json) {
+                nlohmann::json tables = nlohmann::json::object();
+                for (const auto& [table, rows] : report)
+                    tables[table] = rows;
+                std::cout << nlohmann::json{{"tables", tables}}.dump() << std::endl;
+            }
+            std::cerr << "moved " << dir
+                      << " to PostgreSQL: serve it as before; its tablets go on syncing. " << dir
+                      << "/noi.db is left as it was: remove it once you are satisfied\n";
             return 0;
         }
         if (*epoch) {

@@ -9,10 +9,6 @@
 namespace noi {
 namespace {
 
-// The advisory lock every instance of a store takes for its writes (invariant 1): one writer
-// at a time, held to the end of its transaction.
-constexpr std::int64_t write_lock_key = 0x4e6f69; // "Noi"
-
 // A synced table's definition as noi_tables keeps it: the scope's index (-1 for none), then
 // each column's name, type and whether it holds dates.
 std::string pack_table(const table_def& t) {
@@ -54,21 +50,25 @@ schema default_schema() {
 
 } // namespace
 
+void store_synced_table(pg::connection& c, const table_def& t, const table_def* held) {
+    for (const auto& sql : table_ddl(t, held))
+        c.exec(sql);
+    c.run("INSERT INTO noi_tables(name, scope_column, spec) VALUES ($1, $2, $3) ON CONFLICT "
+          "(name) DO UPDATE SET spec = excluded.spec",
+          {t.name, t.scope ? t.columns[*t.scope].name : std::string(),
+           pg::param::blob(pack_table(t))});
+}
+
 void pg_port::create(const std::string& conninfo, const wall_clock& wall, replica_options opt) {
     pg::connection c(conninfo);
     pg::transaction tx(c);
-    c.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
+    c.run("SELECT pg_advisory_xact_lock($1)", {pg::write_lock_key});
     if (pg::holds_store(c))
         throw sync_error(errc::refused, "this PostgreSQL database holds a Nối store already; "
                                         "give init an empty database");
     pg::create_tables(c);
-    for (const auto& t : default_schema().tables) {
-        for (const auto& sql : table_ddl(t, nullptr))
-            c.exec(sql);
-        c.run("INSERT INTO noi_tables(name, scope_column, spec) VALUES ($1, $2, $3)",
-              {t.name, t.scope ? t.columns[*t.scope].name : std::string(),
-               pg::param::blob(pack_table(t))});
-    }
+    for (const auto& t : default_schema().tables)
+        store_synced_table(c, t, nullptr);
     random_bytes random(opt.seed);
     site_id site{};
     while (site == site_id{})
@@ -86,7 +86,7 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
     : c_(conninfo), clock_(wall), random_(opt.seed) {
     {
         pg::transaction tx(c_);
-        c_.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
+        c_.run("SELECT pg_advisory_xact_lock($1)", {pg::write_lock_key});
         if (c_.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() == 0)
             throw sync_error(errc::refused, "this PostgreSQL database holds no Nối store; make "
                                             "one with noi-server init --store");
@@ -113,7 +113,7 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
     // hear it once it commits: in the statement that takes the lock, outside any savepoint a
     // failed request rolls back, so no commit goes untold.
     c_.on_begin([this] {
-        c_.run("SELECT pg_advisory_xact_lock($1), pg_notify('noi_feed', '')", {write_lock_key});
+        c_.run("SELECT pg_advisory_xact_lock($1), pg_notify('noi_feed', '')", {pg::write_lock_key});
         catch_up();
     });
     // Last: it stores the lists it lacks under the write lock, which needs the rest.
@@ -167,14 +167,8 @@ void pg_port::refresh_schema() {
 }
 
 void pg_port::adopt_schema(const schema& next) {
-    for (const auto& t : next.tables) {
-        for (const auto& sql : table_ddl(t, schema_.find(t.name)))
-            c_.exec(sql);
-        c_.run("INSERT INTO noi_tables(name, scope_column, spec) VALUES ($1, $2, $3) ON CONFLICT "
-               "(name) DO UPDATE SET spec = excluded.spec",
-               {t.name, t.scope ? t.columns[*t.scope].name : std::string(),
-                pg::param::blob(pack_table(t))});
-    }
+    for (const auto& t : next.tables)
+        store_synced_table(c_, t, schema_.find(t.name));
     set_meta_int("schema_version", next.version);
     schema_ = next;
     rows_.clear();

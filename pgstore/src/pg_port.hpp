@@ -24,6 +24,10 @@
 
 namespace noi {
 
+// Makes synced table `t` (or adds the columns it has beyond `held`, its definition until now)
+// and records its definition in noi_tables, in the caller's transaction.
+void store_synced_table(pg::connection& c, const table_def& t, const table_def* held);
+
 class pg_port final : public store_port {
 public:
     // Opens a store made by pg_port::create; throws sync_error(refused) for a database with

@@ -8,6 +8,10 @@
 
 namespace noi::pg {
 
+// The advisory lock every instance of a store takes for its writes (invariant 1): one writer
+// at a time, held to the end of its transaction.
+inline constexpr std::int64_t write_lock_key = 0x4e6f69; // "Noi"
+
 // The format of the tables below; a later release adds numbered steps after it.
 inline constexpr std::int64_t store_format = 1;
 

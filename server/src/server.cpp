@@ -112,6 +112,16 @@ std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
     return token;
 }
 
+std::vector<std::pair<std::string, std::uint64_t>>
+migrate_store(const std::string& dir, const std::string& conninfo,
+              const std::function<void(const std::string&, std::uint64_t)>& progress) {
+    const auto db = sqlite_database(dir, "it was moved there already");
+    data_dir_lock lock(dir);
+    auto report = migrate_to_pg(db, conninfo, progress);
+    record_postgresql_store(dir, conninfo);
+    return report;
+}
+
 void backup(const std::string& dir, const std::string& file) {
     const auto db = sqlite_database(dir, "back it up with pg_basebackup and WAL archiving");
     if (std::filesystem::exists(file))

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 using namespace noi;
 
@@ -104,4 +105,91 @@ TEST_F(postgresql_store, restored_to_an_earlier_point_then_new_epoch_gets_back_a
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_conflicts"), 0);
     EXPECT_EQ(value(db, "SELECT count(*) FROM household"), "40");
     EXPECT_EQ(parsed(client({"status", "--db", db, "--json"}))["pending"], 0);
+}
+
+namespace {
+
+// A province that began on SQLite (its server made without --store), moved by migrate-store
+// into the database this run's store made for it.
+struct migration : test::server_process {
+    void SetUp() override {
+        if (!test::servers_on_postgresql())
+            GTEST_SKIP() << "runs on PostgreSQL only, as pg:migration.*";
+        auto r = process::run({NOI_SERVER_BIN, "init", "--data", data});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        admin_token = r.out.substr(0, r.out.find('\n'));
+        start_server();
+    }
+};
+
+} // namespace
+
+TEST_F(migration, a_sqlite_province_moves_whole_and_its_tablets_sync_on_without_a_reset) {
+    auto a = enrol("01849"), b = enrol("01849");
+    auto da = tablet(a, "a"), db = tablet(b, "b");
+    exec(da, for_each_i(1, 30,
+                        "INSERT INTO household(id, commune_code, village, members) "
+                        "SELECT 'h' || i, '01849', 'Nà Pài', i % 7 FROM n"));
+    synced(da);
+    synced(db);
+    // A conflict, a quarantined row, an account, a schema version: what only the server holds.
+    exec(da, "UPDATE household SET village = 'Bản Chang' WHERE id = 'h1'");
+    exec(db, "UPDATE household SET village = 'Khuổi Khe' WHERE id = 'h1'");
+    synced(da);
+    synced(db);
+    // Before its first sync a tablet does not know its commune: this row goes to quarantine.
+    auto dc = tablet(enrol("01849"), "c");
+    exec(dc, "INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01864', 'ngoài xã')");
+    ASSERT_EQ(sync(dc).exit_code, 0);
+    ASSERT_EQ(admin({"account", "add", "--name", "hoa.nguyen", "--role", "admin"}).exit_code, 0);
+    ASSERT_EQ(admin({"schema", "apply", schema_with_border_patrol()}).exit_code, 0);
+    synced(da);
+    const std::vector<std::string> tables{
+        "household",      "noi_feed",      "noi_rows",          "noi_devices", "noi_sites",
+        "noi_tokens",     "noi_accounts",  "noi_admin_log",     "noi_units",   "noi_conflicts",
+        "noi_quarantine", "noi_audit_log", "noi_schema_history"};
+    std::map<std::string, std::int64_t> before;
+    for (const auto& t : tables)
+        before[t] = server_count("SELECT count(*) FROM " + t);
+    ASSERT_EQ(before["noi_conflicts"], 1);
+    ASSERT_EQ(before["noi_quarantine"], 1);
+
+    auto running = process::run(
+        {NOI_SERVER_BIN, "migrate-store", "--from", data, "--to", store.database()->conninfo()});
+    EXPECT_EQ(running.exit_code, 1) << "refused while the server runs";
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(std::chrono::seconds(10)), 0);
+    auto moved = process::run({NOI_SERVER_BIN, "migrate-store", "--from", data, "--to",
+                               store.database()->conninfo(), "--json"});
+    ASSERT_EQ(moved.exit_code, 0) << moved.err;
+    const auto report = parsed(moved)["tables"];
+    EXPECT_EQ(report["noi_feed"], before["noi_feed"]);
+    EXPECT_EQ(report["household"], before["household"]);
+    EXPECT_NE(moved.err.find("copied"), std::string::npos) << moved.err;
+    EXPECT_TRUE(std::filesystem::exists(data + "/store.json"));
+    auto again = process::run(
+        {NOI_SERVER_BIN, "migrate-store", "--from", data, "--to", store.database()->conninfo()});
+    EXPECT_EQ(again.exit_code, 1) << "moved already";
+
+    start_server(url.substr(7));
+    for (const auto& t : tables)
+        EXPECT_EQ(server_count("SELECT count(*) FROM " + t), before[t]) << t << " on PostgreSQL";
+    // The same epoch and sequences: each tablet sends only what is new, and pulls only that.
+    exec(da, "INSERT INTO household(id, commune_code, village, members) VALUES ('h31', '01849', "
+             "'Nà Pài', 3)");
+    auto pushed = sync(da);
+    ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+    EXPECT_NE(pushed.err.find("pushed 1 rows"), std::string::npos) << pushed.err;
+    auto pulled = sync(db);
+    ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+    EXPECT_NE(pulled.err.find("pulled 1 rows"), std::string::npos) << pulled.err;
+    EXPECT_EQ(value(db, "SELECT count(*) FROM household"), "31");
+    exec(da, "INSERT INTO border_patrol(id, commune_code, route) VALUES ('r1', '01849', 'Mốc 12')");
+    synced(da);
+    EXPECT_EQ(server_count("SELECT count(*) FROM border_patrol"), 1);
+    EXPECT_EQ(parsed(admin({"conflicts", "list", "--json"})).size(), 1u);
+    EXPECT_EQ(parsed(admin({"quarantine", "list", "--json"})).size(), 1u);
+    const auto history =
+        parsed(admin({"history", "--table", "household", "--row", "h1", "--json"}));
+    EXPECT_GE(history.size(), 3u) << "the insert and both edits, carried over: " << history;
 }

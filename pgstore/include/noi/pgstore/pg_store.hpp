@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace noi {
 
@@ -28,6 +30,18 @@ void check_pg_conninfo(const std::string& conninfo);
 // Another instance on a store made by create_pg_store (several may serve one database).
 std::unique_ptr<sync_service> open_pg_store(const std::string& conninfo, const wall_clock& wall,
                                             replica_options opt = {}, server_options so = {});
+
+// What migrate_to_pg copied: each table and its rows, in the order copied.
+using migration_report = std::vector<std::pair<std::string, std::uint64_t>>;
+using migration_progress = std::function<void(const std::string& table, std::uint64_t rows)>;
+
+// Copies the SQLite server store at `sqlite_path` (its server stopped; a store of an earlier
+// release is brought to the current format first) into the PostgreSQL database `conninfo`
+// names, which must hold no store, in one transaction: nothing is copied unless all is. The
+// site id, epoch and feed sequences stay, so tablets go on syncing without noticing. The
+// SQLite file is left as it was. `progress` hears of each table once it is copied.
+migration_report migrate_to_pg(const std::string& sqlite_path, const std::string& conninfo,
+                               const migration_progress& progress = {});
 
 // Calls `on_commit`, on a thread of its own, soon after any instance of the store commits a
 // write (PostgreSQL's LISTEN/NOTIFY on the channel noi_feed): how one noi-server process

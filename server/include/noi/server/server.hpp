@@ -7,9 +7,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace noi::server {
@@ -83,6 +85,14 @@ std::string init_data_dir(const std::string& dir, const map_choice& map = {});
 std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
                                                        const std::string& conninfo,
                                                        const map_choice& map = {});
+
+// Moves the server of dir from its SQLite file into the empty PostgreSQL database `conninfo`
+// names (pgstore's migrate_to_pg, one transaction), the server stopped, and records the store in
+// dir: serve then uses PostgreSQL, and its tablets go on syncing without a reset. DIR/noi.db is
+// left as it was. `progress` hears of each table as it is copied.
+std::vector<std::pair<std::string, std::uint64_t>>
+migrate_store(const std::string& dir, const std::string& conninfo,
+              const std::function<void(const std::string&, std::uint64_t)>& progress = {});
 
 // Copies a consistent snapshot of dir's database to file while a server may be running.
 void backup(const std::string& dir, const std::string& file);
