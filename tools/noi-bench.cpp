@@ -27,12 +27,15 @@
 #include <boost/version.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <sys/resource.h>
@@ -295,8 +298,9 @@ struct live {
     std::unique_ptr<noi::sim::cutting_proxy> proxy;
     std::string via;
     // `pg`: the store's database, made by pg_scratch; empty: SQLite in the directory.
+    // `shared`: another server may serve the same SQLite directory beside it.
     live(const fs::path& dir, const noi::proto::deflate_settings& deflate,
-         const noi::map_choice& map = {}, const std::string& pg = {}) {
+         const noi::map_choice& map = {}, const std::string& pg = {}, bool shared = false) {
         admin_token =
             pg.empty()
                 ? noi::server::init_data_dir((dir / "server").string(), map)
@@ -304,6 +308,7 @@ struct live {
         noi::server::server_config cfg;
         cfg.data_dir = (dir / "server").string();
         cfg.deflate = deflate;
+        cfg.shared_data = shared;
         srv = std::make_unique<noi::server::server>(cfg);
         thread = std::thread([this] { srv->run(); });
         noi::sim::proxy_options po;
@@ -438,6 +443,114 @@ json bench_bootstrap(const fs::path& dir, std::size_t k,
             {"wire_bytes_per_row",
              static_cast<double>(server.proxy->bytes() - before) / static_cast<double>(k)},
             {"done", r.outcome == noi::client::sync_outcome::done}};
+}
+
+// A second server process of the province, in this process: on SQLite beside the first in
+// its directory (both shared), on PostgreSQL in a directory of its own joined to the store.
+struct second_server {
+    std::unique_ptr<noi::server::server> srv;
+    std::thread thread;
+    second_server(const fs::path& dir, const std::string& pg,
+                  const noi::proto::deflate_settings& deflate) {
+        noi::server::server_config cfg;
+        cfg.data_dir = (dir / "server").string();
+        if (!pg.empty()) {
+            cfg.data_dir = (dir / "second").string();
+            (void)noi::server::init_data_dir_on_postgresql(cfg.data_dir, pg);
+        }
+        cfg.shared_data = pg.empty();
+        cfg.deflate = deflate;
+        srv = std::make_unique<noi::server::server>(cfg);
+        thread = std::thread([this] { srv->run(); });
+    }
+    ~second_server() {
+        srv->stop();
+        thread.join();
+    }
+    std::string url() const { return "http://" + srv->listen_address(); }
+};
+
+// How long a row written on tablet A takes to reach tablet B, which watches (a live
+// connection, woken by NOTIFY): from the start of A's sync to B holding the row, `writes`
+// times, with B on the same server process as A and then on a second one.
+json bench_notify(const fs::path& dir, int writes, const std::string& pg,
+                  const noi::proto::deflate_settings& deflate) {
+    std::optional<noi::bench::pg_scratch> scratch;
+    if (!pg.empty()) scratch.emplace(pg, "notify");
+    const auto where = dir / (scratch ? "notify-postgresql" : "notify");
+    const auto store = scratch ? scratch->conninfo() : std::string();
+    live first(where, deflate, {}, store, store.empty());
+    second_server second(where, store, deflate);
+    const auto first_url = "http://" + first.srv->listen_address();
+    noi::system_clock wall;
+    json out;
+    for (const auto* through : {"one_process", "two_processes"}) {
+        auto a =
+            noi::tablet::create((where / (std::string("a-") + through + ".db")).string(), wall);
+        auto b =
+            noi::tablet::create((where / (std::string("b-") + through + ".db")).string(), wall);
+        const auto token_a = first.enrol("01849"), token_b = first.enrol("01849");
+        const auto b_url = std::string(through) == "one_process" ? first_url : second.url();
+        (void)sync(*a, first_url, token_a, deflate);
+        (void)sync(*b, b_url, token_b, deflate);
+        std::mutex mu;
+        std::condition_variable arrived;
+        std::string awaited;
+        bool seen = false;
+        std::atomic<bool> stop{false};
+        std::thread watcher([&] {
+            noi::client::replicator_options ro;
+            ro.url = b_url;
+            ro.token = token_b;
+            noi::client::websocket_options wo;
+            wo.deflate = deflate;
+            noi::client::replicator rep(
+                *b, [wo] { return noi::client::make_websocket_transport(wo); }, ro);
+            auto has = b->rep().db().prepare("SELECT 1 FROM militia_member WHERE id = ?1");
+            rep.watch(stop, [&](const noi::client::sync_result&) {
+                std::lock_guard lock(mu);
+                if (awaited.empty()) return;
+                has.bind(1, awaited);
+                seen = has.step();
+                has.reset();
+                if (seen) arrived.notify_all();
+            });
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(500)); // B is watching
+        std::vector<double> ms;
+        auto ins =
+            a->rep().db().prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
+                                  ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+        for (int i = 0; i < writes; ++i) {
+            const auto id = std::string("n-") + through + "-" + std::to_string(i);
+            ins.bind(1, id);
+            bind_member(ins, 2, static_cast<std::size_t>(i));
+            ins.run();
+            {
+                std::lock_guard lock(mu);
+                awaited = id;
+                seen = false;
+            }
+            const auto started = clock_type::now();
+            (void)sync(*a, first_url, token_a, deflate);
+            std::unique_lock lock(mu);
+            if (arrived.wait_for(lock, std::chrono::seconds(5), [&] { return seen; }))
+                ms.push_back(seconds_since(started) * 1000);
+            lock.unlock();
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        stop = true;
+        watcher.join();
+        std::sort(ms.begin(), ms.end());
+        const auto at = [&](double q) {
+            return ms.empty()
+                       ? json(nullptr)
+                       : json(ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))]);
+        };
+        out[through] = {
+            {"writes", writes}, {"seen", ms.size()}, {"p50_ms", at(0.5)}, {"p99_ms", at(0.99)}};
+    }
+    return out;
 }
 
 // Three communes of `k` rows each merge into one (docs/design.md §11): the seconds the server
@@ -713,14 +826,19 @@ int main(int argc, char** argv) {
     app.add_option("--console-conflicts", console_conflicts,
                    "Open conflicts the console's pages list")
         ->capture_default_str();
+    int notify_writes = 100;
+    app.add_option("--notify-writes", notify_writes,
+                   "Rows written on one tablet for another watching one to see")
+        ->capture_default_str();
     std::string store;
-    app.add_option("--store", store,
-                   "Also measure merge and push on PostgreSQL: a connection string to a server "
-                   "where noi-bench may make and drop databases (noi_bench_*), e.g. "
-                   "'host=/run/postgresql dbname=postgres'");
+    app.add_option(
+        "--store", store,
+        "Also measure merge, push and notify on PostgreSQL: a connection string to a server "
+        "where noi-bench may make and drop databases (noi_bench_*), e.g. "
+        "'host=/run/postgresql dbname=postgres'");
     app.add_option("--only", only,
-                   "Run only these figures (capture, merge, push, bootstrap, map, connections, "
-                   "console)");
+                   "Run only these figures (capture, merge, push, bootstrap, notify, map, "
+                   "connections, console)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -738,6 +856,7 @@ int main(int argc, char** argv) {
         think_ms = 100;
         console_devices = 50;
         console_conflicts = 200;
+        notify_writes = 10;
     }
     if (server_bin.empty())
         server_bin = (fs::canonical("/proc/self/exe").parent_path() / "noi-server").string();
@@ -762,6 +881,9 @@ int main(int argc, char** argv) {
         if (want("push") && !store.empty())
             out["push_postgresql"] = bench_push(dir, tablets, push_rows, deflate, store);
         if (want("bootstrap")) out["bootstrap"] = bench_bootstrap(dir, bootstrap_rows, deflate);
+        if (want("notify")) out["notify"] = bench_notify(dir, notify_writes, {}, deflate);
+        if (want("notify") && !store.empty())
+            out["notify_postgresql"] = bench_notify(dir, notify_writes, store, deflate);
         if (want("map")) out["map"] = bench_map_change(dir, map_rows, deflate);
         if (want("connections"))
             out["connections"] =

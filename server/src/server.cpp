@@ -50,17 +50,17 @@ void check_restored(const std::string& dir) {
     write_owner_only(marker_file, fresh + "\n");
 }
 
-} // namespace
-
-namespace {
-
-// Makes dir for a new server, refusing one that holds a server already.
-void make_data_dir(const std::string& dir) {
-    namespace fs = std::filesystem;
+void refuse_a_server_in(const std::string& dir) {
     if (find_store(dir))
         throw sync_error(
             errc::already_exists,
             dir + " already holds a Nối server; use serve, or choose an empty directory");
+}
+
+// Makes dir for a new server, refusing one that holds a server already.
+void make_data_dir(const std::string& dir) {
+    namespace fs = std::filesystem;
+    refuse_a_server_in(dir);
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
@@ -72,11 +72,15 @@ std::string add_first_admin(server_store& store) {
     return auth.add_account("admin", "admin", {});
 }
 
-// The SQLite file of a data directory; backup, restore and repair-clock work on it alone.
-std::string sqlite_database(const std::string& dir, const char* advice) {
+store_location store_of(const std::string& dir) {
     const auto where = find_store(dir);
     if (!where) throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
-    if (where->on_postgresql())
+    return *where;
+}
+
+// The SQLite file of a data directory, for what works on it alone (backup, migrate-store).
+std::string sqlite_database(const std::string& dir, const char* advice) {
+    if (store_of(dir).on_postgresql())
         throw sync_error(errc::refused, dir + " keeps its data in PostgreSQL: " + advice +
                                             " (docs/operations.md)");
     return database_path(dir);
@@ -97,10 +101,7 @@ std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
                                                        const std::string& conninfo,
                                                        const map_choice& map) {
     check_pg_conninfo(conninfo);
-    if (find_store(dir))
-        throw sync_error(
-            errc::already_exists,
-            dir + " already holds a Nối server; use serve, or choose an empty directory");
+    refuse_a_server_in(dir); // before the database is touched
     system_clock wall;
     std::optional<std::string> token;
     if (!pg_store_exists(conninfo)) {
@@ -131,22 +132,20 @@ void backup(const std::string& dir, const std::string& file) {
 }
 
 void new_epoch(const std::string& dir) {
-    const auto where = find_store(dir);
-    if (!where) throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    const auto where = store_of(dir);
     data_dir_lock lock(dir);
     system_clock wall;
-    auto store = open_store(dir, *where, wall);
+    auto store = open_store(dir, where, wall);
     auto tx = store->begin();
     store->new_epoch();
     tx->commit();
 }
 
 clock_repair repair_clock(const std::string& dir) {
-    const auto where = find_store(dir);
-    if (!where) throw sync_error(errc::not_a_replica, dir + " holds no Nối server");
+    const auto where = store_of(dir);
     data_dir_lock lock(dir);
     system_clock wall;
-    return open_store(dir, *where, wall)->repair_clock();
+    return open_store(dir, where, wall)->repair_clock();
 }
 
 std::unique_ptr<asio::ssl::context> load_tls(const server_config& cfg) {
