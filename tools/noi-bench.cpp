@@ -553,6 +553,61 @@ json bench_notify(const fs::path& dir, int writes, const std::string& pg,
     return out;
 }
 
+// After an outage, `tablets` tablets (spread over the province's communes) each holding `rows`
+// rows it wrote offline all sync at once: the seconds until every one has pushed and pulled,
+// through one server process or two (every other tablet on the second). From loopback every
+// tablet is one address, which the server admits 64 handshakes at a time: 48 workers sync.
+json bench_storm(const fs::path& dir, int tablets, std::size_t rows, const std::string& pg,
+                 bool two, const noi::proto::deflate_settings& deflate) {
+    std::optional<noi::bench::pg_scratch> scratch;
+    if (!pg.empty()) scratch.emplace(pg, two ? "storm2" : "storm");
+    const auto where =
+        dir / ((scratch ? "storm-postgresql" : "storm") + std::string(two ? "-2" : ""));
+    const auto store = scratch ? scratch->conninfo() : std::string();
+    live first(where, deflate, {}, store, store.empty());
+    std::optional<second_server> second;
+    if (two) second.emplace(where, store, deflate);
+    const auto first_url = "http://" + first.srv->listen_address();
+    const auto communes = todays_communes();
+    noi::system_clock wall;
+    std::vector<std::unique_ptr<noi::tablet>> ts(static_cast<std::size_t>(tablets));
+    std::vector<std::string> tokens(ts.size()), urls(ts.size());
+    constexpr int workers = 48;
+    auto in_parallel = [&](const std::function<void(std::size_t)>& job) {
+        std::atomic<std::size_t> next{0};
+        std::vector<std::thread> pool;
+        for (int w = 0; w < workers; ++w)
+            pool.emplace_back([&] {
+                for (auto i = next++; i < ts.size(); i = next++)
+                    job(i);
+            });
+        for (auto& t : pool)
+            t.join();
+    };
+    // Before the outage: every tablet enrolled and synced once.
+    for (std::size_t i = 0; i < ts.size(); ++i)
+        tokens[i] = first.enrol(communes[i % communes.size()]);
+    in_parallel([&](std::size_t i) {
+        ts[i] = noi::tablet::create((where / ("t" + std::to_string(i) + ".db")).string(), wall);
+        urls[i] = two && i % 2 ? second->url() : first_url;
+        (void)sync(*ts[i], urls[i], tokens[i], deflate);
+        fill(*ts[i], rows, "s" + std::to_string(i) + "-", communes[i % communes.size()]);
+    });
+    std::atomic<int> unfinished{0};
+    const auto started = clock_type::now();
+    in_parallel([&](std::size_t i) {
+        if (sync(*ts[i], urls[i], tokens[i], deflate).outcome != noi::client::sync_outcome::done)
+            ++unfinished;
+    });
+    const double secs = seconds_since(started);
+    return {{"tablets", tablets},
+            {"rows_per_tablet", rows},
+            {"processes", two ? 2 : 1},
+            {"seconds", secs},
+            {"rows_per_s", static_cast<double>(tablets) * static_cast<double>(rows) / secs},
+            {"unfinished", unfinished.load()}};
+}
+
 // Three communes of `k` rows each merge into one (docs/design.md §11): the seconds the server
 // takes to commit the change, and what a tablet of one of them then downloads against the
 // size of the rows it lacked (its own rows stay as they are and cost nothing).
@@ -826,6 +881,12 @@ int main(int argc, char** argv) {
     app.add_option("--console-conflicts", console_conflicts,
                    "Open conflicts the console's pages list")
         ->capture_default_str();
+    int storm_tablets = 1000;
+    std::size_t storm_rows = 50;
+    app.add_option("--storm-tablets", storm_tablets, "Tablets syncing at once after an outage")
+        ->capture_default_str();
+    app.add_option("--storm-rows", storm_rows, "Rows each of them wrote offline")
+        ->capture_default_str();
     int notify_writes = 100;
     app.add_option("--notify-writes", notify_writes,
                    "Rows written on one tablet for another watching one to see")
@@ -837,8 +898,8 @@ int main(int argc, char** argv) {
         "where noi-bench may make and drop databases (noi_bench_*), e.g. "
         "'host=/run/postgresql dbname=postgres'");
     app.add_option("--only", only,
-                   "Run only these figures (capture, merge, push, bootstrap, notify, map, "
-                   "connections, console)");
+                   "Run only these figures (capture, merge, push, bootstrap, notify, storm, "
+                   "map, connections, console)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -857,6 +918,8 @@ int main(int argc, char** argv) {
         console_devices = 50;
         console_conflicts = 200;
         notify_writes = 10;
+        storm_tablets = 20;
+        storm_rows = 10;
     }
     if (server_bin.empty())
         server_bin = (fs::canonical("/proc/self/exe").parent_path() / "noi-server").string();
@@ -881,6 +944,14 @@ int main(int argc, char** argv) {
         if (want("push") && !store.empty())
             out["push_postgresql"] = bench_push(dir, tablets, push_rows, deflate, store);
         if (want("bootstrap")) out["bootstrap"] = bench_bootstrap(dir, bootstrap_rows, deflate);
+        if (want("storm"))
+            for (bool two : {false, true}) {
+                const auto name = std::string(two ? "storm_two_processes" : "storm");
+                out[name] = bench_storm(dir, storm_tablets, storm_rows, {}, two, deflate);
+                if (!store.empty())
+                    out[name + "_postgresql"] =
+                        bench_storm(dir, storm_tablets, storm_rows, store, two, deflate);
+            }
         if (want("notify")) out["notify"] = bench_notify(dir, notify_writes, {}, deflate);
         if (want("notify") && !store.empty())
             out["notify_postgresql"] = bench_notify(dir, notify_writes, store, deflate);

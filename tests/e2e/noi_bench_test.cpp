@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <fstream>
+
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
@@ -37,4 +40,30 @@ TEST(noi_bench, reports_each_figure_beside_its_baseline) {
     EXPECT_GT(console["slowest_page_ms"].get<double>(), 0);
     EXPECT_GT(console["whole_conflicts_ms"].get<double>(), 0);
     EXPECT_EQ(j["machine"]["sqlite"].get<std::string>().rfind("3.", 0), 0u);
+    for (const char* through : {"one_process", "two_processes"}) {
+        EXPECT_EQ(j["notify"][through]["seen"], 10) << through;
+        EXPECT_GT(j["notify"][through]["p99_ms"].get<double>(), 0) << through;
+    }
+    for (const char* storm : {"storm", "storm_two_processes"}) {
+        EXPECT_EQ(j[storm]["unfinished"], 0) << storm;
+        EXPECT_GT(j[storm]["rows_per_s"].get<double>(), 0) << storm;
+    }
+}
+
+// noi-bench --store: the figures measured on PostgreSQL too, each in a database it makes in
+// the cluster of the fixture `pg` and drops (runs as pg:noi_bench.*).
+TEST(noi_bench, measures_the_postgresql_store_beside_sqlite) {
+    const char* state = std::getenv("NOI_PG_STATE");
+    if (!state) GTEST_SKIP() << "runs on PostgreSQL only, as pg:noi_bench.*";
+    std::string cluster;
+    std::getline(std::ifstream(state), cluster);
+    auto r = noi::process::run({NOI_BENCH_BIN, "--quick", "--only", "merge", "--only", "push",
+                                "--only", "notify", "--only", "storm", "--store", cluster},
+                               300s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = json::parse(r.out);
+    EXPECT_GT(j["merge_postgresql"]["ratio"].get<double>(), 0);
+    EXPECT_GT(j["push_postgresql"]["rows_per_s"].get<double>(), 0);
+    EXPECT_EQ(j["notify_postgresql"]["two_processes"]["seen"], 10);
+    EXPECT_EQ(j["storm_two_processes_postgresql"]["unfinished"], 0);
 }
