@@ -211,8 +211,13 @@ transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
             try {
                 c_.on_begin_();
             } catch (...) {
-                c_.exec("ROLLBACK");
+                // Out of the transaction whatever happens to the ROLLBACK: on a lost
+                // connection it fails too, and the next transaction must connect again.
                 c_.depth_ = 0;
+                try {
+                    c_.exec("ROLLBACK");
+                } catch (const std::exception&) {
+                }
                 throw;
             }
         }

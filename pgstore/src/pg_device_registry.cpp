@@ -158,7 +158,7 @@ void pg_device_registry::record_contact(const std::string& device_id, const prot
            "clock_skew_ms = $5, app_version = $6, schema_version = $7 WHERE device_id = $1",
            {device_id, now, h.pending,
             h.oldest_pending_ms ? pg::param(*h.oldest_pending_ms) : pg::param{}, clock_ms - now,
-            clipped(h.app_version, max_app_version_bytes), std::uint64_t{h.schema_version}});
+            h.app_version, std::uint64_t{h.schema_version}});
 }
 
 void pg_device_registry::lower_pending(const std::string& device_id, std::uint64_t rows) {

@@ -30,11 +30,12 @@ proto::rejection sync_service::reject(const std::string& device_id, const site_i
     }
     e.device_id = device_id;
     e.site = s;
-    e.table = clipped(r.table, max_name_bytes);
-    e.row_id = clipped(r.id, max_id_bytes);
+    // What the device sent may not be text (the reason it is refused): kept escaped.
+    e.table = clipped(escaped_text(r.table), max_name_bytes);
+    e.row_id = clipped(escaped_text(r.id), max_id_bytes);
     e.seq = r.seq;
     e.reason = reason;
-    e.message = clipped(why, max_message_bytes);
+    e.message = clipped(escaped_text(why), max_message_bytes);
     e.at = port_->clock().wall_ms();
     // The same row refused again for the same reason replaces its entry, counted. Only one
     // replica's own entries collapse: another replica of the device must still hear of its

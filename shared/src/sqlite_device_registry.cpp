@@ -207,7 +207,7 @@ void sqlite_device_registry::record_contact(const std::string& device_id, const 
     const auto clock_ms =
         static_cast<std::int64_t>(std::min<std::uint64_t>(h.clock_ms, std::uint64_t{1} << 62));
     upd.bind(5, clock_ms - now)
-        .bind(6, clipped(h.app_version, max_app_version_bytes))
+        .bind(6, h.app_version)
         .bind(7, static_cast<std::int64_t>(h.schema_version));
     upd.run();
 }

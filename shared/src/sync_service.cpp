@@ -9,6 +9,7 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/schema_change.hpp>
 #include <noi/sync/sync_service.hpp>
+#include <noi/sync/unicode_text.hpp>
 
 #include "live_sessions.hpp"
 #include "session_rules.hpp"
@@ -151,7 +152,13 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     if (!live_->claim(h.site)) return site_busy();
     const auto confirmed = std::max(binding.confirmed, h.confirmed_rejection);
     port_->devices().set_confirmed(h.site, confirmed);
-    port_->devices().record_contact(d.id, h);
+    {
+        // The app version is the tablet's to say: kept short, and as text whatever it sent.
+        auto said = h;
+        said.app_version =
+            clipped(escaped_text(h.app_version), device_registry::max_app_version_bytes);
+        port_->devices().record_contact(d.id, said);
+    }
     // The tablet acts on its new scope now: rows of the one it held are no longer its to push.
     if (!d.held_scope.empty() && h.scope == d.scope)
         port_->devices().confirm_scope(d.id, d.scope, h.scope_version);

@@ -35,6 +35,32 @@ bool storable_text(std::string_view utf8) {
     return true;
 }
 
+std::string escaped_text(std::string_view bytes) {
+    if (storable_text(bytes)) return std::string(bytes);
+    std::string out;
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        const auto byte = static_cast<unsigned char>(bytes[i]);
+        utf8proc_int32_t cp = 0;
+        const auto n =
+            byte == 0
+                ? -1
+                : utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(bytes.data() + i),
+                                   static_cast<utf8proc_ssize_t>(bytes.size() - i), &cp);
+        if (n <= 0) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 15];
+            ++i;
+            continue;
+        }
+        out.append(bytes.substr(i, static_cast<std::size_t>(n)));
+        i += static_cast<std::size_t>(n);
+    }
+    return out;
+}
+
 bool same_text(std::string_view a, std::string_view b) {
     return a == b || nfc(a) == nfc(b);
 }

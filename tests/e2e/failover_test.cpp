@@ -35,7 +35,7 @@ struct failover : test::server_process {
         ASSERT_EQ(r.exit_code, 0) << cmd << ": " << r.err;
     }
     void SetUp() override {
-        pair("start");
+        ASSERT_NO_FATAL_FAILURE(pair("start"));
         std::ifstream in(state);
         std::getline(in, conninfo);
         auto r = process::run({NOI_SERVER_BIN, "init", "--data", data, "--store", conninfo});
@@ -107,14 +107,17 @@ TEST_F(failover, a_primary_killed_while_tablets_push_loses_nothing_acknowledged)
                 }
             });
         std::this_thread::sleep_for(1500ms);
-        pair("kill");
+        const auto logged = server->stderr_text().size();
+        ASSERT_NO_FATAL_FAILURE(pair("kill"));
         std::this_thread::sleep_for(500ms);
-        pair("promote");
+        ASSERT_NO_FATAL_FAILURE(pair("promote"));
         // The promoted standby commits only once a synchronous standby of its own is there
         // (synchronous_standby_names stays): what Patroni or the operator gives it.
-        pair("rebuild");
+        ASSERT_NO_FATAL_FAILURE(pair("rebuild"));
         for (auto& w : writers)
             w.join();
+        EXPECT_NE(server->stderr_text().find("PostgreSQL", logged), std::string::npos)
+            << "the kill fell while the server was idle: nothing was tested";
         written += static_cast<int>(dbs.size()) * batches * rows_per_batch;
         const auto held = on_primary();
         for (const auto& db : dbs)

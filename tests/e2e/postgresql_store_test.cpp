@@ -153,6 +153,14 @@ TEST_F(migration, a_sqlite_province_moves_whole_and_its_tablets_sync_on_without_
         before[t] = server_count("SELECT count(*) FROM " + t);
     ASSERT_EQ(before["noi_conflicts"], 1);
     ASSERT_EQ(before["noi_quarantine"], 1);
+    // What the admin reads of them, every field, to compare after the move.
+    const auto read_back = [&] {
+        return std::vector<std::string>{
+            admin({"conflicts", "list", "--json"}).out, admin({"quarantine", "list", "--json"}).out,
+            admin({"device", "list", "--json"}).out, admin({"account", "list", "--json"}).out,
+            admin({"history", "--table", "household", "--row", "h1", "--json"}).out};
+    };
+    const auto read_before = read_back();
 
     auto running = process::run(
         {NOI_SERVER_BIN, "migrate-store", "--from", data, "--to", store.database()->conninfo()});
@@ -174,6 +182,9 @@ TEST_F(migration, a_sqlite_province_moves_whole_and_its_tablets_sync_on_without_
     start_server(url.substr(7));
     for (const auto& t : tables)
         EXPECT_EQ(server_count("SELECT count(*) FROM " + t), before[t]) << t << " on PostgreSQL";
+    const auto read_after = read_back();
+    for (std::size_t i = 0; i < read_before.size(); ++i)
+        EXPECT_EQ(read_after[i], read_before[i]);
     // The same epoch and sequences: each tablet sends only what is new, and pulls only that.
     exec(da, "INSERT INTO household(id, commune_code, village, members) VALUES ('h31', '01849', "
              "'Nà Pài', 3)");

@@ -41,6 +41,7 @@ make_standby() { # root name-of-primary name-of-standby
 case "$cmd" in
 start)
   dir=$(mktemp -d /tmp/noi-pgpair.XXXXXX)
+  write_state "$dir" a # first: a start that fails half-way is still stopped and removed
   mkdir -p "$dir/a"
   [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
   as_owner "$bin/initdb" -D "$dir/a/data" -A trust -U noi -E UTF8 --locale=C.UTF-8 \
@@ -53,7 +54,6 @@ synchronous_standby_names = 'standby'
 max_connections = 200
 CONF
   start_node "$dir/a"
-  write_state "$dir" a
   make_standby "$dir" a b
   ;;
 kill)

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <set>
 
 using namespace noi;
 using noi::test::count;
@@ -150,6 +151,32 @@ TEST_P(store_contract, a_row_outside_the_device_s_commune_is_quarantined_until_d
               server_store::quarantine_status::already_closed);
     EXPECT_EQ(store->quarantine()[0].status, quarantine_state::discarded);
     EXPECT_EQ(store->counts(wall.now_ms()).quarantined_open, 0u);
+}
+
+// Bytes that are not text, sent where text goes, fail neither a push nor a HELLO on any store
+// (PostgreSQL's text takes neither): the rows are quarantined, what is kept of them escaped.
+TEST_P(store_contract, bytes_that_are_not_text_are_quarantined_escaped_and_fail_nothing) {
+    auto hello = tb->begin_round(std::string("noi/\xff\0x", 7));
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(store->hello(b, hello)));
+    store->release(hello.site);
+    for (const auto& s : store->device_statuses()) {
+        if (s.dev.id == "tab-b") {
+            EXPECT_EQ(s.app_version, "noi/\\xff\\x00x");
+        }
+    }
+    ta->exec("INSERT INTO incident(id, commune_code, summary) VALUES (CAST(X'69ff' AS TEXT), "
+             "'01849', 'a'), ('ok', '01849', CAST(X'4e6100c3a0' AS TEXT)), ('fine', '01849', "
+             "'Nà Pài')");
+    synced(*ta, a);
+    auto q = store->quarantine();
+    ASSERT_EQ(q.size(), 2u);
+    std::set<std::string> ids;
+    for (const auto& e : q) {
+        EXPECT_EQ(e.reason, proto::reject_reason::wrong_type) << e.message;
+        ids.insert(e.row_id);
+    }
+    EXPECT_EQ(ids, (std::set<std::string>{"i\\xff", "ok"}));
+    EXPECT_EQ(store->live_rows("incident").size(), 1u) << "the row that is text went through";
 }
 
 TEST_P(store_contract, requests_not_committed_leave_nothing) {

@@ -64,7 +64,8 @@ public:
     // A HELLO's app_version is kept to this many bytes (cut at a character, ending in "…"): it
     // is the tablet's to say, and every fleet page shows it (issue 28, item 10: 1 MiB was kept).
     static constexpr std::size_t max_app_version_bytes = 64;
-    // What a HELLO says of the device, for the fleet status.
+    // What a HELLO says of the device, for the fleet status (its app_version already kept
+    // short and escaped by the service).
     virtual void record_contact(const std::string& device_id, const proto::hello& h) = 0;
     // A push applied `rows` of the changes the round's HELLO counted as pending.
     virtual void lower_pending(const std::string& device_id, std::uint64_t rows) = 0;

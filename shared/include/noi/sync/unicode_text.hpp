@@ -16,6 +16,10 @@ std::string nfc(std::string_view utf8);
 // and no NUL character, which PostgreSQL's text cannot hold and a C string would cut at.
 bool storable_text(std::string_view utf8);
 
+// The text with each byte that is not part of a UTF-8 character, and each NUL, written as
+// \xNN: what a store's text column and a log line hold of a value a device sent.
+std::string escaped_text(std::string_view bytes);
+
 // Whether two texts are the same once both are NFC.
 bool same_text(std::string_view a, std::string_view b);
 
