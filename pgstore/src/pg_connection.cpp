@@ -102,7 +102,16 @@ std::uint64_t result::changed() const {
     return n && *n ? std::stoull(n) : 0;
 }
 
-connection::connection(const std::string& conninfo) : c_(PQconnectdb(conninfo.c_str())) {
+PGconn* connect_bounded(const std::string& conninfo) {
+    // Settings before `dbname` are overridden by what its connection string sets.
+    const char* keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+    const char* values[] = {"10", "1", "30", "10", "3", "60000", conninfo.c_str(), nullptr};
+    return PQconnectdbParams(keys, values, 1);
+}
+
+connection::connection(const std::string& conninfo) : c_(connect_bounded(conninfo)) {
     if (!c_ || PQstatus(c_) != CONNECTION_OK)
         fail("cannot connect to PostgreSQL (check the host, port, database and user of the "
              "store's connection string, and that the server runs)");

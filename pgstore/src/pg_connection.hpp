@@ -62,6 +62,12 @@ private:
     PGresult* r_;
 };
 
+// Connects with bounds a server that vanished cannot stretch: the connection made within 10 s,
+// and TCP keepalives that notice a silent peer within about a minute (a machine gone without a
+// reset would otherwise hold a thread for the kernel's quarter of an hour). The connection
+// string's own settings of these win.
+PGconn* connect_bounded(const std::string& conninfo);
+
 class connection {
 public:
     // `conninfo`: a libpq connection string or URI. Throws sync_error(postgresql) saying why it

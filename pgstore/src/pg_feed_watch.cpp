@@ -1,5 +1,7 @@
 #include <noi/pgstore/pg_store.hpp>
 
+#include "pg_connection.hpp"
+
 #include <noi/sync/error.hpp>
 
 #include <libpq-fe.h>
@@ -45,12 +47,7 @@ void pg_feed_watch::run() {
 }
 
 void pg_feed_watch::listen() {
-    // A bound on the connection's making, so a stop waits for an unreachable server at most
-    // that long; the connection string's own connect_timeout, when it has one, comes after it
-    // and wins.
-    const char* keys[] = {"connect_timeout", "dbname", nullptr};
-    const char* values[] = {"5", conninfo_.c_str(), nullptr};
-    pg_conn_ptr c(PQconnectdbParams(keys, values, 1), &PQfinish);
+    pg_conn_ptr c(pg::connect_bounded(conninfo_), &PQfinish);
     if (PQstatus(c.get()) != CONNECTION_OK) return;
     PGresult* r = PQexec(c.get(), "LISTEN noi_feed");
     const bool listening = PQresultStatus(r) == PGRES_COMMAND_OK;

@@ -50,17 +50,13 @@ void check_restored(const std::string& dir) {
     write_owner_only(marker_file, fresh + "\n");
 }
 
-void refuse_a_server_in(const std::string& dir) {
+// Makes dir for a new server, refusing one that holds a server already.
+void make_data_dir(const std::string& dir) {
+    namespace fs = std::filesystem;
     if (find_store(dir))
         throw sync_error(
             errc::already_exists,
             dir + " already holds a Nối server; use serve, or choose an empty directory");
-}
-
-// Makes dir for a new server, refusing one that holds a server already.
-void make_data_dir(const std::string& dir) {
-    namespace fs = std::filesystem;
-    refuse_a_server_in(dir);
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw sync_error(errc::refused, "cannot create " + dir + ": " + ec.message());
@@ -101,14 +97,15 @@ std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
                                                        const std::string& conninfo,
                                                        const map_choice& map) {
     check_pg_conninfo(conninfo);
-    refuse_a_server_in(dir); // before the database is touched
+    // The directory first: once the store is made, nothing may fail before the token is shown
+    // (a second init would only join). It holds no store until store.json is written, last.
+    make_data_dir(dir);
     system_clock wall;
     std::optional<std::string> token;
     if (!pg_store_exists(conninfo)) {
         auto store = create_pg_store(conninfo, wall, {}, {}, map);
         token = add_first_admin(*store);
     }
-    make_data_dir(dir);
     record_postgresql_store(dir, conninfo);
     return token;
 }
