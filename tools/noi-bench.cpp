@@ -3,10 +3,10 @@
 // Prints one JSON document.
 #include <bench/console_pages.hpp>
 #include <bench/idle_fleet.hpp>
-#include <bench/pg_scratch.hpp>
 #include <child_process.hpp>
 #include <cutting_proxy.hpp>
 #include <pg_connection.hpp>
+#include <pg_scratch.hpp>
 
 #include <admin/http_client.hpp>
 #include <noi/client/replicator.hpp>
@@ -97,6 +97,18 @@ void bind_member(noi::statement& st, int first, std::size_t k,
         st.bind(first + static_cast<int>(c), values[c]);
 }
 
+// The statement that inserts a record of the militia_member shape into `table`, with `mark`
+// before each parameter's number (? for SQLite, $ for PostgreSQL).
+std::string member_insert(const std::string& table, char mark) {
+    std::string sql = "INSERT INTO " + table + "(id, " + militia_columns + ") VALUES (";
+    for (int i = 1; i <= 14; ++i) {
+        if (i > 1) sql += ",";
+        sql += mark;
+        sql += std::to_string(i);
+    }
+    return sql + ")";
+}
+
 // Time-ordered ids, as the library makes them.
 std::string bench_id(const std::string& prefix, std::size_t k) {
     char id[32];
@@ -108,8 +120,7 @@ std::string bench_id(const std::string& prefix, std::size_t k) {
 double insert_update(noi::database& db, const std::string& table, std::size_t n,
                      const std::string& id_prefix) {
     auto started = clock_type::now();
-    auto ins = db.prepare("INSERT INTO " + table + "(id, " + militia_columns +
-                          ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+    auto ins = db.prepare(member_insert(table, '?'));
     auto upd =
         db.prepare("UPDATE " + table + " SET status = 'absent', trained_year = 2023 WHERE id = ?1");
     for (std::size_t i = 0; i < n; i += 1000) {
@@ -150,6 +161,14 @@ json bench_capture(const fs::path& dir, std::size_t n) {
             {"ratio", captured / plain}};
 }
 
+// A figure's own database in the PostgreSQL server `pg` (noi-bench --store), dropped when the
+// figure is done; none on SQLite (`pg` empty).
+std::optional<noi::pg_scratch> scratch_for(const std::string& pg, const char* figure) {
+    if (pg.empty()) return std::nullopt;
+    return std::optional<noi::pg_scratch>(
+        std::in_place, pg, std::string("noi_bench_") + figure + "_" + std::to_string(::getpid()));
+}
+
 // A push's rows as the merge figure's tablets send them: 13 cells each, new rows, batches of
 // 200 per site in turn.
 using site_batches = std::vector<std::vector<noi::proto::push>>;
@@ -164,8 +183,7 @@ double raw_inserts_sqlite(const fs::path& dir, const site_batches& batches) {
              "birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, position TEXT, "
              "joined_on TEXT, term_end TEXT, "
              "status TEXT, trained_year INTEGER, notes TEXT) STRICT");
-    auto ins = raw.prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
-                           ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+    auto ins = raw.prepare(member_insert("militia_member", '?'));
     auto started = clock_type::now();
     for (std::size_t b = 0; b < batches[0].size(); ++b)
         for (const auto& site : batches) {
@@ -181,20 +199,13 @@ double raw_inserts_sqlite(const fs::path& dir, const site_batches& batches) {
     return seconds_since(started);
 }
 
-noi::pg::param pg_value(const noi::value& v) {
-    if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-    if (const auto* s = std::get_if<std::string>(&v)) return *s;
-    return {};
-}
-
 double raw_inserts_postgresql(const std::string& conninfo, const site_batches& batches) {
     noi::pg::connection raw(conninfo);
     raw.exec("CREATE TABLE raw_member (id text PRIMARY KEY, commune_code text NOT NULL, "
              "full_name text, sex text, birth_year bigint, village text, force_type text, unit "
              "text, position text, joined_on text, term_end text, status text, trained_year "
              "bigint, notes text)");
-    const auto insert = std::string("INSERT INTO raw_member(id, ") + militia_columns +
-                        ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)";
+    const auto insert = member_insert("raw_member", '$');
     auto started = clock_type::now();
     std::vector<noi::pg::param> params(14);
     for (std::size_t b = 0; b < batches[0].size(); ++b)
@@ -203,7 +214,7 @@ double raw_inserts_postgresql(const std::string& conninfo, const site_batches& b
             for (const auto& r : site[b].rows) {
                 params[0] = r.id;
                 for (std::size_t c = 0; c < 13; ++c)
-                    params[c + 1] = pg_value(r.cells[c].val);
+                    params[c + 1] = noi::pg::param::of(r.cells[c].val);
                 raw.run(insert, params);
             }
             tx.commit();
@@ -215,8 +226,7 @@ double raw_inserts_postgresql(const std::string& conninfo, const site_batches& b
 // (noi-bench --store), against raw inserts of the same rows on the same store.
 json bench_merge(const fs::path& dir, std::size_t n, int sites, const std::string& pg) {
     noi::system_clock wall;
-    std::optional<noi::bench::pg_scratch> scratch;
-    if (!pg.empty()) scratch.emplace(pg, "merge");
+    const auto scratch = scratch_for(pg, "merge");
     std::unique_ptr<noi::server_store> store;
     if (scratch)
         store = noi::create_pg_store(scratch->conninfo(), wall);
@@ -326,23 +336,27 @@ struct live {
     }
 };
 
-noi::client::sync_result sync(noi::tablet& t, const std::string& url, const std::string& token,
-                              const noi::proto::deflate_settings& deflate) {
+noi::client::replicator replicator_for(noi::tablet& t, const std::string& url,
+                                       const std::string& token,
+                                       const noi::proto::deflate_settings& deflate) {
     noi::client::replicator_options ro;
     ro.url = url;
     ro.token = token;
     noi::client::websocket_options wo;
     wo.deflate = deflate;
-    noi::client::replicator rep(
+    return noi::client::replicator(
         t, [wo] { return noi::client::make_websocket_transport(wo); }, ro);
-    return rep.sync(std::chrono::minutes(10));
+}
+
+noi::client::sync_result sync(noi::tablet& t, const std::string& url, const std::string& token,
+                              const noi::proto::deflate_settings& deflate) {
+    return replicator_for(t, url, token, deflate).sync(std::chrono::minutes(10));
 }
 
 void fill(noi::tablet& t, std::size_t k, const std::string& prefix,
           const std::string& commune = "01849") {
     auto& db = t.rep().db();
-    auto ins = db.prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
-                          ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
+    auto ins = db.prepare(member_insert("militia_member", '?'));
     for (std::size_t i = 0; i < k; i += 1000) {
         db.exec("BEGIN");
         for (std::size_t j = i; j < std::min(k, i + 1000); ++j) {
@@ -372,8 +386,7 @@ std::size_t raw_bytes(std::size_t k, const std::string& prefix) {
 
 json bench_push(const fs::path& dir, int tablets, std::size_t k,
                 const noi::proto::deflate_settings& deflate, const std::string& pg = {}) {
-    std::optional<noi::bench::pg_scratch> scratch;
-    if (!pg.empty()) scratch.emplace(pg, "push");
+    const auto scratch = scratch_for(pg, "push");
     const auto where = dir / (scratch ? "push-postgresql" : "push");
     live server(where, deflate, {}, scratch ? scratch->conninfo() : std::string());
     std::vector<std::unique_ptr<noi::tablet>> ts;
@@ -445,6 +458,12 @@ json bench_bootstrap(const fs::path& dir, std::size_t k,
             {"done", r.outcome == noi::client::sync_outcome::done}};
 }
 
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
 // A second server process of the province, in this process: on SQLite beside the first in
 // its directory (both shared), on PostgreSQL in a directory of its own joined to the store.
 struct second_server {
@@ -475,8 +494,7 @@ struct second_server {
 // times, with B on the same server process as A and then on a second one.
 json bench_notify(const fs::path& dir, int writes, const std::string& pg,
                   const noi::proto::deflate_settings& deflate) {
-    std::optional<noi::bench::pg_scratch> scratch;
-    if (!pg.empty()) scratch.emplace(pg, "notify");
+    const auto scratch = scratch_for(pg, "notify");
     const auto where = dir / (scratch ? "notify-postgresql" : "notify");
     const auto store = scratch ? scratch->conninfo() : std::string();
     live first(where, deflate, {}, store, store.empty());
@@ -499,13 +517,7 @@ json bench_notify(const fs::path& dir, int writes, const std::string& pg,
         bool seen = false;
         std::atomic<bool> stop{false};
         std::thread watcher([&] {
-            noi::client::replicator_options ro;
-            ro.url = b_url;
-            ro.token = token_b;
-            noi::client::websocket_options wo;
-            wo.deflate = deflate;
-            noi::client::replicator rep(
-                *b, [wo] { return noi::client::make_websocket_transport(wo); }, ro);
+            auto rep = replicator_for(*b, b_url, token_b, deflate);
             auto has = b->rep().db().prepare("SELECT 1 FROM militia_member WHERE id = ?1");
             rep.watch(stop, [&](const noi::client::sync_result&) {
                 std::lock_guard lock(mu);
@@ -518,14 +530,10 @@ json bench_notify(const fs::path& dir, int writes, const std::string& pg,
         });
         std::this_thread::sleep_for(std::chrono::milliseconds(500)); // B is watching
         std::vector<double> ms;
-        auto ins =
-            a->rep().db().prepare(std::string("INSERT INTO militia_member(id, ") + militia_columns +
-                                  ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)");
         for (int i = 0; i < writes; ++i) {
-            const auto id = std::string("n-") + through + "-" + std::to_string(i);
-            ins.bind(1, id);
-            bind_member(ins, 2, static_cast<std::size_t>(i));
-            ins.run();
+            const auto prefix = std::string("n-") + through + "-" + std::to_string(i) + "-";
+            fill(*a, 1, prefix);
+            const auto id = prefix + "0";
             {
                 std::lock_guard lock(mu);
                 awaited = id;
@@ -541,11 +549,8 @@ json bench_notify(const fs::path& dir, int writes, const std::string& pg,
         }
         stop = true;
         watcher.join();
-        std::sort(ms.begin(), ms.end());
         const auto at = [&](double q) {
-            return ms.empty()
-                       ? json(nullptr)
-                       : json(ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))]);
+            return ms.empty() ? json(nullptr) : json(percentile(ms, q));
         };
         out[through] = {
             {"writes", writes}, {"seen", ms.size()}, {"p50_ms", at(0.5)}, {"p99_ms", at(0.99)}};
@@ -559,8 +564,7 @@ json bench_notify(const fs::path& dir, int writes, const std::string& pg,
 // tablet is one address, which the server admits 64 handshakes at a time: 48 workers sync.
 json bench_storm(const fs::path& dir, int tablets, std::size_t rows, const std::string& pg,
                  bool two, const noi::proto::deflate_settings& deflate) {
-    std::optional<noi::bench::pg_scratch> scratch;
-    if (!pg.empty()) scratch.emplace(pg, two ? "storm2" : "storm");
+    const auto scratch = scratch_for(pg, two ? "storm2" : "storm");
     const auto where =
         dir / ((scratch ? "storm-postgresql" : "storm") + std::string(two ? "-2" : ""));
     const auto store = scratch ? scratch->conninfo() : std::string();
@@ -678,12 +682,6 @@ void raise_file_limit(std::size_t wanted) {
         throw std::runtime_error("the file limit (" + std::to_string(rl.rlim_max) +
                                  ") is below the " + std::to_string(wanted) +
                                  " this many connections need; raise it (ulimit -Hn) or use fewer");
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
 // A real noi-server process (its memory is measured alone) holding `connections` sessions

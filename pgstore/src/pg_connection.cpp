@@ -43,6 +43,14 @@ param::param(double v) : binary(false) {
     data = buf;
 }
 
+param param::of(const value& v) {
+    if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
+    if (const auto* d = std::get_if<double>(&v)) return *d;
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    if (const auto* b = std::get_if<noi::blob>(&v)) return blob(*b);
+    return {};
+}
+
 result& result::operator=(result&& o) noexcept {
     if (this != &o) {
         PQclear(r_);

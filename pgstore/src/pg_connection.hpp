@@ -3,6 +3,8 @@
 // escaping), and transactions that roll back unless committed (a SAVEPOINT inside one open).
 #pragma once
 
+#include <noi/protocol/types.hpp>
+
 #include <libpq-fe.h>
 
 #include <cstdint>
@@ -31,6 +33,12 @@ struct param {
     param(int v) : data(std::to_string(v)), binary(false) {}
     param(double v);
     static param blob(std::string_view b) { return param{std::string(b)}; }
+    static param blob(const noi::blob& b) {
+        return blob(
+            std::string_view(reinterpret_cast<const char*>(b.bytes.data()), b.bytes.size()));
+    }
+    // A value as its own type stores it: NULL, bigint, double precision, text or bytea.
+    static param of(const value& v);
     // A text PostgreSQL parses into its type (an array, say) rather than takes as it is.
     static param parsed(std::string s) {
         param p{std::move(s)};

@@ -31,23 +31,19 @@ constexpr const char* server_tables[] = {
 // A SQLite value as a parameter of a PostgreSQL column of `type` (information_schema's name).
 pg::param as_param(const value& v, const std::string& type) {
     if (std::holds_alternative<std::monostate>(v)) return {};
-    if (type == "bytea") {
-        if (const auto* b = std::get_if<blob>(&v))
-            return pg::param::blob(
-                std::string_view(reinterpret_cast<const char*>(b->bytes.data()), b->bytes.size()));
-        if (const auto* s = std::get_if<std::string>(&v)) return pg::param::blob(*s);
-    }
     if (type == "boolean") {
         const bool on = std::holds_alternative<std::int64_t>(v) && std::get<std::int64_t>(v) != 0;
         return pg::param::parsed(on ? "true" : "false");
     }
-    if (const auto* i = std::get_if<std::int64_t>(&v))
-        return type == "text" ? pg::param(std::to_string(*i)) : pg::param(*i);
-    if (const auto* d = std::get_if<double>(&v)) return pg::param(*d);
-    if (const auto* s = std::get_if<std::string>(&v))
-        return type == "text" ? pg::param(*s) : pg::param::parsed(*s);
-    const auto& b = std::get<blob>(v).bytes;
-    return pg::param::blob(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+    // SQLite's columns take any type: a text where bytes go is its bytes, a number where text
+    // goes its digits, a text where a number goes parsed.
+    if (const auto* s = std::get_if<std::string>(&v)) {
+        if (type == "bytea") return pg::param::blob(*s);
+        if (type != "text") return pg::param::parsed(*s);
+    }
+    if (const auto* i = std::get_if<std::int64_t>(&v); i && type == "text")
+        return std::to_string(*i);
+    return pg::param::of(v);
 }
 
 std::set<std::string> sqlite_columns(database& db, const std::string& table) {
@@ -158,11 +154,7 @@ migration_report migrate_to_pg(const std::string& sqlite_path, const std::string
     database from(sqlite_path, false);
     pg::connection to(conninfo);
     pg::transaction tx(to);
-    to.run("SELECT pg_advisory_xact_lock($1)", {pg::write_lock_key});
-    if (pg::holds_store(to))
-        throw sync_error(errc::refused, "this PostgreSQL database holds a Nối store already; "
-                                        "give migrate-store an empty database");
-    pg::create_tables(to);
+    pg::make_tables_of_new_store(to, "migrate-store");
     migration_report report{{"noi_meta", copy_meta(from, to)}};
     if (progress) progress("noi_meta", report.back().second);
     for (const auto* table : server_tables) {

@@ -62,11 +62,7 @@ void store_synced_table(pg::connection& c, const table_def& t, const table_def* 
 void pg_port::create(const std::string& conninfo, const wall_clock& wall, replica_options opt) {
     pg::connection c(conninfo);
     pg::transaction tx(c);
-    c.run("SELECT pg_advisory_xact_lock($1)", {pg::write_lock_key});
-    if (pg::holds_store(c))
-        throw sync_error(errc::refused, "this PostgreSQL database holds a Nối store already; "
-                                        "give init an empty database");
-    pg::create_tables(c);
+    pg::make_tables_of_new_store(c, "init");
     for (const auto& t : default_schema().tables)
         store_synced_table(c, t, nullptr);
     random_bytes random(opt.seed);
@@ -87,17 +83,13 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
     {
         pg::transaction tx(c_);
         c_.run("SELECT pg_advisory_xact_lock($1)", {pg::write_lock_key});
-        if (c_.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() == 0)
+        if (!pg::holds_store(c_))
             throw sync_error(errc::refused, "this PostgreSQL database holds no Nối store; make "
                                             "one with noi-server init --store");
         pg::create_tables(c_);
         tx.commit();
     }
-    auto site = c_.run("SELECT bytes FROM noi_meta WHERE key = 'site_id'");
-    if (site.rows() == 0)
-        throw sync_error(errc::refused, "this PostgreSQL database holds no Nối store; make "
-                                        "one with noi-server init --store");
-    site_ = site_from(site.bytes(0, 0));
+    site_ = site_from(c_.run("SELECT bytes FROM noi_meta WHERE key = 'site_id'").bytes(0, 0));
     clock_.observe(static_cast<std::uint64_t>(meta_int("hlc_floor", 0)));
     load_schema();
     devices_ = std::make_unique<pg_device_registry>(c_, wall);
@@ -109,7 +101,7 @@ pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_op
     schemas_ = std::make_unique<pg_schema_log>(c_);
     access_ = std::make_unique<pg_access_store>(c_, wall);
     states_ = std::make_unique<pg_row_states>(c_);
-    // Each writing transaction also tells the other processes' listeners (watch_pg_feed), who
+    // Each writing transaction also tells the other processes' listeners (pg_feed_watch), who
     // hear it once it commits: in the statement that takes the lock, outside any savepoint a
     // failed request rolls back, so no commit goes untold.
     c_.on_begin([this] {

@@ -108,21 +108,10 @@ std::vector<pg::param> pg_table_rows::params_of(const std::string& id,
     std::vector<pg::param> p{id};
     for (std::size_t i = 0; i < types_.size(); ++i) {
         const value& x = i < v.size() ? v[i] : value{};
-        if (is_null(x)) {
-            p.emplace_back();
-        } else if (types_[i] == col_type::any) {
+        if (types_[i] == col_type::any && !is_null(x))
             p.push_back(pg::param::blob(pack_values({x})));
-        } else if (const auto* n = std::get_if<std::int64_t>(&x)) {
-            p.emplace_back(*n);
-        } else if (const auto* d = std::get_if<double>(&x)) {
-            p.emplace_back(*d);
-        } else if (const auto* s = std::get_if<std::string>(&x)) {
-            p.emplace_back(*s);
-        } else {
-            const auto& b = std::get<blob>(x).bytes;
-            p.push_back(pg::param::blob(
-                std::string_view(reinterpret_cast<const char*>(b.data()), b.size())));
-        }
+        else
+            p.push_back(pg::param::of(x));
     }
     return p;
 }

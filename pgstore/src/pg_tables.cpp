@@ -99,6 +99,15 @@ void create_tables(connection& c) {
                                             "update noi-server to open it");
 }
 
+void make_tables_of_new_store(connection& c, const char* command) {
+    c.run("SELECT pg_advisory_xact_lock($1)", {write_lock_key});
+    if (holds_store(c))
+        throw sync_error(errc::refused, std::string("this PostgreSQL database holds a Nối store "
+                                                    "already; give ") +
+                                            command + " an empty database");
+    create_tables(c);
+}
+
 bool holds_store(connection& c) {
     return c.run("SELECT 1 FROM pg_tables WHERE tablename = 'noi_meta'").rows() > 0 &&
            c.run("SELECT 1 FROM noi_meta WHERE key = 'site_id'").rows() > 0;

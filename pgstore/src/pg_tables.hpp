@@ -22,4 +22,8 @@ void create_tables(connection& c);
 // Whether the database holds a store (its tables and a site id).
 bool holds_store(connection& c);
 
+// In the caller's transaction: takes the write lock, refuses (sync_error refused, naming
+// `command`) a database that holds a store already, and makes the tables.
+void make_tables_of_new_store(connection& c, const char* command);
+
 } // namespace noi::pg

@@ -31,6 +31,12 @@ std::optional<proto::reject_reason> check_row(const row_rules& rules, const devi
                                               row_check& out) {
     using proto::reject_reason;
     auto& [def, why, columns] = out;
+    // First, so that no store is asked for a row by an id it cannot hold as text (`def` stays
+    // unset: the row is looked up nowhere).
+    if (!storable_text(r.id)) {
+        why = "a row id must be UTF-8 text without NUL characters";
+        return reject_reason::wrong_type;
+    }
     def = rules.tables.find(r.table);
     if (!def) {
         why = "the server has no synced table named " + r.table;
@@ -38,10 +44,6 @@ std::optional<proto::reject_reason> check_row(const row_rules& rules, const devi
     }
     if (r.id.empty()) {
         why = "a row id must not be empty";
-        return reject_reason::wrong_type;
-    }
-    if (!storable_text(r.id)) {
-        why = "a row id must be UTF-8 text without NUL characters";
         return reject_reason::wrong_type;
     }
     // A replica stamps only its own changes: a version in another site's name would be taken

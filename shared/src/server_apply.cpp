@@ -7,7 +7,6 @@
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/sync_service.hpp>
-#include <noi/sync/unicode_text.hpp>
 
 #include "row_apply.hpp"
 #include "row_rules.hpp"
@@ -59,9 +58,7 @@ sync_service::apply_result sync_service::apply_row(const device& d, const site_i
     // now (its scope cell is not taken, below).
     bool moved_away = false;
     if (def) {
-        // An id that is not text names no row a store can hold (check_row refused it), and
-        // PostgreSQL would refuse the lookup itself.
-        if (!as_new && storable_text(r.id)) loaded = store.load(r.table, r.id, def->columns.size());
+        if (!as_new) loaded = store.load(r.table, r.id, def->columns.size());
         values = row_values(*def, r.id, loaded ? &*loaded : nullptr);
         moved_away =
             def->scope && loaded && !is_null(values[*def->scope]) && values[*def->scope] != r.scope;

@@ -17,46 +17,42 @@ std::string nfc(std::string_view utf8) {
     return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
+namespace {
+
+// The bytes of the character at `i`, or 0 when none starts there a store keeps as text (a byte
+// that is not UTF-8, an overlong form, a surrogate, a NUL).
+std::size_t text_character_at(std::string_view s, std::size_t i) {
+    const auto byte = static_cast<unsigned char>(s[i]);
+    if (byte != 0 && byte < 0x80) return 1;
+    if (byte == 0) return 0;
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                    static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+} // namespace
+
 bool storable_text(std::string_view utf8) {
-    std::size_t i = 0;
-    while (i < utf8.size()) {
-        const auto byte = static_cast<unsigned char>(utf8[i]);
-        if (byte == 0) return false;
-        if (byte < 0x80) {
-            ++i;
-            continue;
-        }
-        utf8proc_int32_t cp = 0;
-        const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i),
-                                        static_cast<utf8proc_ssize_t>(utf8.size() - i), &cp);
-        if (n <= 0) return false;
-        i += static_cast<std::size_t>(n);
-    }
+    for (std::size_t i = 0, n; i < utf8.size(); i += n)
+        if ((n = text_character_at(utf8, i)) == 0) return false;
     return true;
 }
 
 std::string escaped_text(std::string_view bytes) {
     if (storable_text(bytes)) return std::string(bytes);
+    static constexpr char hex[] = "0123456789abcdef";
     std::string out;
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        const auto byte = static_cast<unsigned char>(bytes[i]);
-        utf8proc_int32_t cp = 0;
-        const auto n =
-            byte == 0
-                ? -1
-                : utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(bytes.data() + i),
-                                   static_cast<utf8proc_ssize_t>(bytes.size() - i), &cp);
-        if (n <= 0) {
-            static constexpr char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[byte >> 4];
-            out += hex[byte & 15];
-            ++i;
+    for (std::size_t i = 0; i < bytes.size();) {
+        if (const auto n = text_character_at(bytes, i)) {
+            out.append(bytes.substr(i, n));
+            i += n;
             continue;
         }
-        out.append(bytes.substr(i, static_cast<std::size_t>(n)));
-        i += static_cast<std::size_t>(n);
+        const auto byte = static_cast<unsigned char>(bytes[i++]);
+        out += "\\x";
+        out += hex[byte >> 4];
+        out += hex[byte & 15];
     }
     return out;
 }

@@ -1,7 +1,5 @@
 #include "pg_database.hpp"
 
-#include "pg_connection.hpp"
-
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -21,27 +19,21 @@ std::string cluster_conninfo() {
 }
 
 std::string database_conninfo(const std::string& name) {
-    const auto cluster = cluster_conninfo();
-    return cluster.substr(0, cluster.rfind("dbname=")) + "dbname=" + name;
+    return conninfo_with_database(cluster_conninfo(), name);
 }
 
-pg_database::pg_database() : cluster_(cluster_conninfo()) {
+namespace {
+
+std::string random_name() {
     std::random_device rd;
-    name_ = "noi_t_";
-    name_ += std::to_string(rd());
-    name_ += std::to_string(rd());
-    pg::connection c(cluster_);
-    c.exec("CREATE DATABASE " + name_);
-    conninfo_ = database_conninfo(name_);
+    std::string name = "noi_t_";
+    name += std::to_string(rd());
+    name += std::to_string(rd());
+    return name;
 }
 
-pg_database::~pg_database() {
-    try {
-        pg::connection c(cluster_);
-        c.exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    } catch (const std::exception&) {
-        // The cluster is stopped with its databases by the fixture's cleanup anyway.
-    }
-}
+} // namespace
+
+pg_database::pg_database() : pg_scratch(cluster_conninfo(), random_name()) {}
 
 } // namespace noi::test

@@ -6,9 +6,7 @@
 
 #include <libpq-fe.h>
 
-#include <unistd.h>
-
-namespace noi::bench {
+namespace noi {
 namespace {
 
 std::string quoted(const std::string& v) {
@@ -20,14 +18,15 @@ std::string quoted(const std::string& v) {
     return out + "'";
 }
 
-// The connection string, in any form libpq takes, with its database replaced.
-std::string with_database(const std::string& conninfo, const std::string& dbname) {
+} // namespace
+
+std::string conninfo_with_database(const std::string& conninfo, const std::string& dbname) {
     char* error = nullptr;
     PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
     if (!options) {
         std::string why = error ? error : "out of memory";
         PQfreemem(error);
-        throw sync_error(errc::refused, "--store: " + why);
+        throw sync_error(errc::refused, "not a PostgreSQL connection string: " + why);
     }
     std::string out;
     for (auto* o = options; o->keyword; ++o)
@@ -37,11 +36,8 @@ std::string with_database(const std::string& conninfo, const std::string& dbname
     return out + "dbname=" + quoted(dbname);
 }
 
-} // namespace
-
-pg_scratch::pg_scratch(const std::string& conninfo, const std::string& name)
-    : server_(conninfo), name_("noi_bench_" + name + "_" + std::to_string(::getpid())),
-      conninfo_(with_database(conninfo, name_)) {
+pg_scratch::pg_scratch(const std::string& server, std::string name)
+    : server_(server), name_(std::move(name)), conninfo_(conninfo_with_database(server_, name_)) {
     pg::connection c(server_);
     c.exec("DROP DATABASE IF EXISTS " + name_);
     c.exec("CREATE DATABASE " + name_ + " ENCODING 'UTF8' TEMPLATE template0");
@@ -52,8 +48,8 @@ pg_scratch::~pg_scratch() {
         pg::connection c(server_);
         c.exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
     } catch (const std::exception&) {
-        // Left behind: its name says whose it was.
+        // Left behind (the server is gone): its name says whose it was.
     }
 }
 
-} // namespace noi::bench
+} // namespace noi
