@@ -45,19 +45,19 @@ std::vector<pg::param> paged(const conflict_where& q, const conflict_filter& f) 
 void pg_conflict_book::record(const conflict_record& c) {
     // A side without its device is looked up by its site now, when the conflict is recorded:
     // who wrote a value is fixed when it is written. The id is read under the write lock.
-    c_.run("INSERT INTO noi_conflicts(id, kind, tbl, row_id, col, scope, created_at, w_value, "
-           "w_site, w_hlc, w_deleted, l_value, l_site, l_hlc, l_deleted, device_id, w_device, "
-           "l_device) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM noi_conflicts), $1, $2, $3, "
-           "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-           "coalesce($16, (SELECT device_id FROM noi_sites WHERE site = $8)), "
-           "coalesce($17, (SELECT device_id FROM noi_sites WHERE site = $12)))",
-           {std::string(to_string(c.kind)), c.table, c.row_id,
-            c.column ? pg::param{*c.column} : pg::param{}, text_or_null(c.scope), c.created_at_ms,
-            packed(c.winner.val), site_param(c.winner.site), c.winner.hlc,
-            pg::param::parsed(c.winner.deleted ? "true" : "false"), packed(c.loser.val),
-            site_param(c.loser.site), c.loser.hlc,
-            pg::param::parsed(c.loser.deleted ? "true" : "false"), text_or_null(c.device_id),
-            text_or_null(c.winner.device_id), text_or_null(c.loser.device_id)});
+    c_.send("INSERT INTO noi_conflicts(id, kind, tbl, row_id, col, scope, created_at, w_value, "
+            "w_site, w_hlc, w_deleted, l_value, l_site, l_hlc, l_deleted, device_id, w_device, "
+            "l_device) VALUES ((SELECT coalesce(max(id), 0) + 1 FROM noi_conflicts), $1, $2, $3, "
+            "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+            "coalesce($16, (SELECT device_id FROM noi_sites WHERE site = $8)), "
+            "coalesce($17, (SELECT device_id FROM noi_sites WHERE site = $12)))",
+            {std::string(to_string(c.kind)), c.table, c.row_id,
+             c.column ? pg::param{*c.column} : pg::param{}, text_or_null(c.scope), c.created_at_ms,
+             packed(c.winner.val), site_param(c.winner.site), c.winner.hlc,
+             pg::param::parsed(c.winner.deleted ? "true" : "false"), packed(c.loser.val),
+             site_param(c.loser.site), c.loser.hlc,
+             pg::param::parsed(c.loser.deleted ? "true" : "false"), text_or_null(c.device_id),
+             text_or_null(c.winner.device_id), text_or_null(c.loser.device_id)});
 }
 
 std::vector<conflict_record> pg_conflict_book::find(const conflict_filter& f) {

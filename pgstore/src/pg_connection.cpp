@@ -4,8 +4,10 @@
 
 #include <endian.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 
 namespace noi::pg {
 namespace {
@@ -49,6 +51,21 @@ param param::of(const value& v) {
     if (const auto* s = std::get_if<std::string>(&v)) return *s;
     if (const auto* b = std::get_if<noi::blob>(&v)) return blob(*b);
     return {};
+}
+
+param param::texts(const std::vector<std::string>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (char ch : item) {
+            if (ch == '"' || ch == '\\') out += '\\';
+            out += ch;
+        }
+        out += '"';
+    }
+    out += '}';
+    return parsed(std::move(out));
 }
 
 result& result::operator=(result&& o) noexcept {
@@ -160,16 +177,17 @@ void connection::fail(const std::string& what, PGresult* r) {
 
 void connection::exec(const std::string& sql) {
     reconnect_if_lost();
+    flush();
     PGresult* r = PQexec(c_, sql.c_str());
     const auto s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) fail("`" + sql.substr(0, 80) + "`", r);
     PQclear(r);
 }
 
-result connection::run(const std::string& sql, const std::vector<param>& params) {
-    reconnect_if_lost();
+const std::string& connection::prepared(const std::string& sql) {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
+        flush();
         std::string name = "s";
         name += std::to_string(prepared_.size());
         PGresult* r = PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr);
@@ -178,26 +196,179 @@ result connection::run(const std::string& sql, const std::vector<param>& params)
         PQclear(r);
         it = prepared_.emplace(sql, name).first;
     }
-    std::vector<const char*> values(params.size());
-    std::vector<int> lengths(params.size()), formats(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        if (!params[i].data) continue;
-        values[i] = params[i].data->data();
-        lengths[i] = static_cast<int>(params[i].data->size());
-        formats[i] = params[i].binary ? 1 : 0;
+    return it->second;
+}
+
+namespace {
+
+// libpq's view of parameters: pointers into `params`, which must outlive it.
+struct bound {
+    std::vector<const char*> values;
+    std::vector<int> lengths, formats;
+
+    explicit bound(const std::vector<param>& params)
+        : values(params.size()), lengths(params.size()), formats(params.size()) {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            if (!params[i].data) continue;
+            values[i] = params[i].data->data();
+            lengths[i] = static_cast<int>(params[i].data->size());
+            formats[i] = params[i].binary ? 1 : 0;
+        }
     }
-    PGresult* raw = PQexecPrepared(c_, it->second.c_str(), static_cast<int>(params.size()),
-                                   values.data(), lengths.data(), formats.data(), 1);
+    int count() const { return static_cast<int>(values.size()); }
+};
+
+// Writes sent before their answers are read: enough to save the round trips, few enough that
+// their answers (some 30 bytes each) never fill the socket while nobody reads it.
+constexpr std::size_t max_unread = 256;
+
+} // namespace
+
+result connection::run(const std::string& sql, const std::vector<param>& params) {
+    reconnect_if_lost();
+    flush();
+    const auto& name = prepared(sql);
+    const bound b(params);
+    PGresult* raw = PQexecPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
+                                   b.formats.data(), 1);
     const auto s = PQresultStatus(raw);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) fail("`" + sql.substr(0, 80) + "`", raw);
     return result(raw);
 }
 
+void connection::send(const std::string& sql, const std::vector<param>& params) {
+    if (depth_ == 0) {
+        run(sql, params);
+        return;
+    }
+    send_gathered();
+    if (sent_.size() >= max_unread) flush();
+    const auto& name = prepared(sql);
+    if (sent_.empty() && PQenterPipelineMode(c_) != 1) fail("cannot enter pipeline mode");
+    const bound b(params);
+    if (PQsendQueryPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
+                            b.formats.data(), 1) != 1) {
+        std::string failed;
+        PQclear(drain(failed));
+        fail("`" + sql.substr(0, 80) + "`");
+    }
+    sent_.push_back(sql);
+}
+
+namespace {
+
+// `into` with VALUES for `rows` rows of `columns` parameters each.
+std::string multi_row(const std::string& into, std::size_t columns, std::size_t rows) {
+    std::string sql = into + " VALUES ";
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        sql += r ? ", (" : "(";
+        for (std::size_t c = 0; c < columns; ++c) {
+            if (c) sql += ", ";
+            sql += '$';
+            sql += std::to_string(++n);
+        }
+        sql += ')';
+    }
+    return sql;
+}
+
+// Rows a multi-row INSERT takes at most: enough to make a statement's start small beside its
+// rows, and under PostgreSQL's 65,535 parameters. Each count is prepared once per connection.
+std::size_t rows_per_insert(std::size_t columns) {
+    return std::max<std::size_t>(
+        1, std::min<std::size_t>(64, 65'535 / std::max<std::size_t>(1, columns)));
+}
+
+} // namespace
+
+void connection::insert(const std::string& into, std::vector<param> row) {
+    if (depth_ == 0) {
+        run(multi_row(into, row.size(), 1), row);
+        return;
+    }
+    auto it = std::find_if(gathered_.begin(), gathered_.end(),
+                           [&](const gathered& g) { return g.into == into; });
+    if (it == gathered_.end()) it = gathered_.insert(gathered_.end(), {into, row.size(), {}});
+    if (row.size() != it->columns)
+        throw sync_error(errc::postgresql, "rows of different widths for `" + into + "`");
+    std::move(row.begin(), row.end(), std::back_inserter(it->values));
+    if (it->values.size() < rows_per_insert(it->columns) * it->columns) return;
+    // Full: sent alone, the other tables' rows gather on.
+    auto full = std::move(*it);
+    gathered_.erase(it);
+    send_rows(full);
+}
+
+void connection::send_rows(gathered& g) {
+    for (std::size_t at = 0; at < g.values.size();) {
+        const auto rows = std::min(rows_per_insert(g.columns), (g.values.size() - at) / g.columns);
+        const auto end = at + rows * g.columns;
+        send(multi_row(g.into, g.columns, rows),
+             std::vector<param>(std::make_move_iterator(g.values.begin() + at),
+                                std::make_move_iterator(g.values.begin() + end)));
+        at = end;
+    }
+}
+
+void connection::send_gathered() {
+    auto all = std::move(gathered_);
+    gathered_.clear();
+    for (auto& g : all)
+        send_rows(g);
+}
+
+PGresult* connection::drain(std::string& failed_sql) {
+    if (sent_.empty()) return nullptr;
+    PGresult* failure = nullptr;
+    const auto keep = [&](PGresult* r, const std::string& sql) {
+        if (!failure && PQresultStatus(r) == PGRES_FATAL_ERROR) {
+            failure = r;
+            failed_sql = sql;
+        } else {
+            PQclear(r);
+        }
+    };
+    if (PQpipelineSync(c_) == 1) {
+        for (const auto& sql : sent_) {
+            // One result per statement, then a null that ends it; a lost connection ends early.
+            while (PGresult* r = PQgetResult(c_))
+                keep(r, sql);
+            if (PQstatus(c_) != CONNECTION_OK) break;
+        }
+        while (PGresult* r = PQgetResult(c_)) {
+            const bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+            keep(r, "SYNC");
+            if (synced) break;
+        }
+    }
+    sent_.clear();
+    PQexitPipelineMode(c_);
+    return failure;
+}
+
+void connection::discard() {
+    gathered_.clear();
+    std::string failed;
+    PQclear(drain(failed));
+}
+
+void connection::flush() {
+    send_gathered();
+    std::string failed;
+    PGresult* failure = drain(failed);
+    if (failure) fail("`" + failed.substr(0, 80) + "`", failure);
+    if (PQpipelineStatus(c_) != PQ_PIPELINE_OFF)
+        fail("a pipeline of writes did not end (the connection was lost?)");
+}
+
 void connection::restart() {
     if (depth_ != 1)
         throw sync_error(errc::postgresql, "a transaction restarts only when no savepoint is open");
+    discard();
     exec("ROLLBACK");
     exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+    ++begun_;
     if (on_begin_) on_begin_();
 }
 
@@ -208,6 +379,7 @@ bool connection::in_transaction() const {
 }
 
 void connection::commit() {
+    flush();
     PGresult* r = PQexec(c_, "COMMIT");
     if (PQresultStatus(r) != PGRES_COMMAND_OK) fail("COMMIT", r);
     // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, and no error.
@@ -224,6 +396,7 @@ transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
         // what the one before it committed (invariant 1).
         c_.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
         c_.depth_ = 1;
+        ++c_.begun_;
         if (c_.on_begin_) {
             try {
                 c_.on_begin_();
@@ -247,6 +420,8 @@ transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
 transaction::~transaction() {
     if (done_) return;
     try {
+        // What was sent and not yet read is being undone: its failures are not news.
+        c_.discard();
         if (level_ == 0)
             c_.exec("ROLLBACK");
         else
@@ -270,6 +445,7 @@ void transaction::commit() {
 snapshot::snapshot(connection& c) : c_(c) {
     c_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     c_.depth_ = 1;
+    ++c_.begun_;
 }
 
 snapshot::~snapshot() {

@@ -45,6 +45,9 @@ struct param {
         p.binary = false;
         return p;
     }
+    // An array of texts, for `= ANY($1::text[])` or unnest: each element quoted, `"` and `\`
+    // escaped. The texts must be storable (no NUL, UTF-8).
+    static param texts(const std::vector<std::string>& items);
 };
 
 class result {
@@ -89,6 +92,21 @@ public:
     void exec(const std::string& sql);
     // Runs `sql` with $1, $2… bound, prepared once on this connection.
     result run(const std::string& sql, const std::vector<param>& params = {});
+    // A write whose result nobody reads. In a transaction it is only sent: its answer is read
+    // with the next statement's, the savepoint's or the commit's (libpq's pipeline mode), so a
+    // push's writes cost no round trip each. A failure is thrown there, naming this statement,
+    // and fails the transaction as it would have here.
+    void send(const std::string& sql, const std::vector<param>& params);
+    // One row for `into` (`INSERT INTO t(a, b)`), its values in `row`. In a transaction the rows
+    // for one `into` are gathered and sent as multi-row INSERTs, up to 64 rows each, where a
+    // statement per row would cost the server more in starting statements than in inserting.
+    // Whatever is sent or run after comes after them; rows for different tables may reach the
+    // server in another order than they were given in (no table here has a trigger or a
+    // foreign key). A duplicate key fails the transaction as send() says.
+    void insert(const std::string& into, std::vector<param> row);
+    // Counts outermost transactions begun: what was read in one is known to be current until
+    // the count moves (the write lock is held from begin to end).
+    std::uint64_t transactions_begun() const { return begun_; }
     bool in_transaction() const;
     // Rolls back the outermost transaction open and begins another in its place (its write
     // lock taken again): what a failed group's requests after it commit in.
@@ -106,7 +124,26 @@ private:
     void reconnect_if_lost();
     // COMMIT, refused (sync_error) when PostgreSQL rolled the transaction back instead.
     void commit();
+    // The statement named `sql`, prepared on this connection if it was not yet.
+    const std::string& prepared(const std::string& sql);
+    struct gathered {
+        std::string into;
+        std::size_t columns = 0;
+        std::vector<param> values; // row after row
+    };
+    // Sends the rows insert() gathered, for one `into` or all.
+    void send_rows(gathered& g);
+    void send_gathered();
+    // Reads the answers of what send() sent; throws the first failure among them.
+    void flush();
+    // Reads them for a rollback, whose failures do not matter.
+    void discard();
+    // Reads them and leaves pipeline mode; returns the first failure, which the caller clears.
+    PGresult* drain(std::string& failed_sql);
     PGconn* c_ = nullptr;
+    std::vector<std::string> sent_; // the statements whose answers are still to be read
+    std::vector<gathered> gathered_;
+    std::uint64_t begun_ = 0;
     std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name
     int depth_ = 0;
     bool lost_ = false; // a statement failed as only a lost or demoted server makes it fail

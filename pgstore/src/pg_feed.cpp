@@ -19,25 +19,6 @@ pg::param scope_param(const value& scope) {
     return pg::param{};
 }
 
-namespace {
-
-// PostgreSQL's text form of an array of texts: each element quoted, `"` and `\` escaped.
-std::string text_array(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (const auto& item : items) {
-        if (out.size() > 1) out += ',';
-        out += '"';
-        for (char ch : item) {
-            if (ch == '"' || ch == '\\') out += '\\';
-            out += ch;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
-
-} // namespace
-
 pg_feed::pg_feed(pg::connection& c, std::function<void()> refresh_schema)
     : c_(c), refresh_schema_(std::move(refresh_schema)), seq_(committed_head()) {}
 
@@ -59,30 +40,29 @@ void pg_feed::record(std::uint64_t seq, const std::string& table, const std::str
     } else {
         p.resize(10);
     }
-    c_.run("INSERT INTO noi_feed(seq, tbl, id, scope, site, at, device_id, writer, cells, prev) "
-           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-           p);
+    c_.insert("INSERT INTO noi_feed(seq, tbl, id, scope, site, at, device_id, writer, cells, prev)",
+              std::move(p));
 }
 
 void pg_feed::for_everyone(std::uint64_t seq) {
-    c_.run("UPDATE noi_feed SET writer = coalesce(writer, site), site = NULL WHERE seq = $1",
-           {seq});
+    c_.send("UPDATE noi_feed SET writer = coalesce(writer, site), site = NULL WHERE seq = $1",
+            {seq});
 }
 
 void pg_feed::answer(std::uint64_t seq, const std::string& table, const std::string& id,
                      const value& scope, const site_id& site) {
-    c_.run("UPDATE noi_feed SET dead = true WHERE only_site = $1 AND tbl = $2 AND id = $3 AND "
-           "dead IS NULL",
-           {site_param(site), table, id});
-    c_.run("INSERT INTO noi_feed(seq, tbl, id, scope, only_site) VALUES ($1, $2, $3, $4, $5)",
-           {seq, table, id, scope_param(scope), site_param(site)});
+    c_.send("UPDATE noi_feed SET dead = true WHERE only_site = $1 AND tbl = $2 AND id = $3 AND "
+            "dead IS NULL",
+            {site_param(site), table, id});
+    c_.send("INSERT INTO noi_feed(seq, tbl, id, scope, only_site) VALUES ($1, $2, $3, $4, $5)",
+            {seq, table, id, scope_param(scope), site_param(site)});
 }
 
 void pg_feed::supersede(const std::vector<std::uint64_t>& held, const row_state& after) {
     const auto kept = sequences_of(after);
     for (auto seq : held)
         if (!std::binary_search(kept.begin(), kept.end(), seq))
-            c_.run("UPDATE noi_feed SET dead = true WHERE seq = $1", {seq});
+            c_.send("UPDATE noi_feed SET dead = true WHERE seq = $1", {seq});
 }
 
 void pg_feed::read(const feed_query& q, const std::function<bool(const feed_entry&)>& fn) {
@@ -95,7 +75,7 @@ void pg_feed::read(const feed_query& q, const std::function<bool(const feed_entr
     if (q.units) {
         sql += "((only_site IS NULL AND (scope IS NULL OR scope = ANY($4::text[]))) OR "
                "only_site = $3)";
-        p.push_back(pg::param::parsed(text_array(*q.units)));
+        p.push_back(pg::param::texts(*q.units));
     } else {
         sql += "(only_site IS NULL OR only_site = $3)";
     }

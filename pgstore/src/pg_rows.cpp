@@ -2,6 +2,8 @@
 
 #include "table_io.hpp"
 
+#include <noi/sync/unicode_text.hpp>
+
 namespace noi {
 namespace {
 
@@ -22,21 +24,79 @@ const char* pg_type(col_type t) {
 
 } // namespace
 
+namespace {
+
+std::string key_of(const std::string& table, const std::string& id) {
+    std::string k = table;
+    k += '\0';
+    k += id;
+    return k;
+}
+
+} // namespace
+
+const std::optional<std::string>* pg_row_states::known(const std::string& table,
+                                                       const std::string& id) {
+    if (known_.empty()) return nullptr;
+    if (known_in_ != c_.transactions_begun() || !c_.in_transaction()) {
+        known_.clear();
+        return nullptr;
+    }
+    const auto it = known_.find(key_of(table, id));
+    return it == known_.end() ? nullptr : &it->second;
+}
+
+void pg_row_states::forget(const std::string& table, const std::string& id) {
+    if (!known_.empty()) known_.erase(key_of(table, id));
+}
+
+void pg_row_states::expect(const std::vector<std::pair<std::string, std::string>>& rows) {
+    known_.clear();
+    std::vector<std::string> tables, ids;
+    for (const auto& [table, id] : rows)
+        // A row id that is not text is refused before it is looked up (row_rules).
+        if (storable_text(table) && storable_text(id)) {
+            tables.push_back(table);
+            ids.push_back(id);
+        }
+    if (ids.empty() || !c_.in_transaction()) return;
+    // A lookup per row by the primary key, whatever the planner thinks of noi_rows' size: a
+    // join may scan it whole.
+    auto r = c_.run("SELECT k.tbl, k.id, (SELECT s.state FROM noi_rows s WHERE s.tbl = k.tbl AND "
+                    "s.id = k.id) FROM unnest($1::text[], $2::text[]) AS k(tbl, id)",
+                    {pg::param::texts(tables), pg::param::texts(ids)});
+    known_in_ = c_.transactions_begun();
+    for (int i = 0; i < r.rows(); ++i)
+        known_[key_of(r.bytes(i, 0), r.bytes(i, 1))] =
+            r.is_null(i, 2) ? std::nullopt : std::optional<std::string>(r.bytes(i, 2));
+}
+
 std::optional<row_state> pg_row_states::load(const std::string& table, const std::string& id,
                                              std::size_t columns) {
+    if (const auto* k = known(table, id))
+        return *k ? std::optional<row_state>(unpack_row_state(**k, columns)) : std::nullopt;
     auto r = c_.run("SELECT state FROM noi_rows WHERE tbl = $1 AND id = $2", {table, id});
     if (r.rows() == 0) return std::nullopt;
     return unpack_row_state(r.bytes(0, 0), columns);
 }
 
 void pg_row_states::save(const std::string& table, const std::string& id, const row_state& s) {
-    c_.run("INSERT INTO noi_rows(tbl, id, state) VALUES ($1, $2, $3) ON CONFLICT (tbl, id) DO "
-           "UPDATE SET state = excluded.state",
-           {table, id, pg::param::blob(pack_row_state(s))});
+    forget(table, id);
+    c_.send("INSERT INTO noi_rows(tbl, id, state) VALUES ($1, $2, $3) ON CONFLICT (tbl, id) DO "
+            "UPDATE SET state = excluded.state",
+            {table, id, pg::param::blob(pack_row_state(s))});
 }
 
 bool pg_row_states::insert_new(const std::string& table, const std::string& id,
                                const row_state& s) {
+    if (const auto* k = known(table, id)) {
+        if (*k) return false;
+        forget(table, id);
+        // Known to have no state under the write lock: nothing can give it one meanwhile.
+        c_.insert("INSERT INTO noi_rows(tbl, id, state)",
+                  {table, id, pg::param::blob(pack_row_state(s))});
+        return true;
+    }
     return c_.run("INSERT INTO noi_rows(tbl, id, state) VALUES ($1, $2, $3) ON CONFLICT (tbl, "
                   "id) DO NOTHING",
                   {table, id, pg::param::blob(pack_row_state(s))})
@@ -44,7 +104,8 @@ bool pg_row_states::insert_new(const std::string& table, const std::string& id,
 }
 
 void pg_row_states::erase(const std::string& table, const std::string& id) {
-    c_.run("DELETE FROM noi_rows WHERE tbl = $1 AND id = $2", {table, id});
+    forget(table, id);
+    c_.send("DELETE FROM noi_rows WHERE tbl = $1 AND id = $2", {table, id});
 }
 
 void pg_row_states::for_each(
@@ -68,8 +129,9 @@ pg_table_rows::pg_table_rows(pg::connection& c, const table_def& def) : c_(c) {
     }
     select_ = "SELECT id" + cols + " FROM " + t + " WHERE id = $1";
     select_all_ = "SELECT id" + cols + " FROM " + t + " ORDER BY id";
-    insert_ = "INSERT INTO " + t + " (id" + cols + ") VALUES ($1" + marks + ")";
-    upsert_ = insert_ + " ON CONFLICT (id) DO " + (sets.empty() ? "NOTHING" : "UPDATE SET " + sets);
+    into_ = "INSERT INTO " + t + " (id" + cols + ")";
+    upsert_ = into_ + " VALUES ($1" + marks + ") ON CONFLICT (id) DO " +
+              (sets.empty() ? "NOTHING" : "UPDATE SET " + sets);
     delete_ = "DELETE FROM " + t + " WHERE id = $1";
 }
 
@@ -123,15 +185,15 @@ std::optional<std::vector<value>> pg_table_rows::read(const std::string& id) {
 }
 
 void pg_table_rows::upsert(const std::string& id, const std::vector<value>& values) {
-    c_.run(upsert_, params_of(id, values));
+    c_.send(upsert_, params_of(id, values));
 }
 
 void pg_table_rows::insert(const std::string& id, const std::vector<value>& values) {
-    c_.run(insert_, params_of(id, values));
+    c_.insert(into_, params_of(id, values));
 }
 
 void pg_table_rows::remove(const std::string& id) {
-    c_.run(delete_, {id});
+    c_.send(delete_, {id});
 }
 
 void pg_table_rows::for_each(

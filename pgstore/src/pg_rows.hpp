@@ -9,6 +9,8 @@
 #include <noi/sync/schema.hpp>
 #include <noi/sync/store_books.hpp>
 
+#include <unordered_map>
+
 namespace noi {
 
 class pg_row_states final : public row_state_book {
@@ -19,12 +21,20 @@ public:
     void save(const std::string& table, const std::string& id, const row_state& s) override;
     bool insert_new(const std::string& table, const std::string& id, const row_state& s) override;
     void erase(const std::string& table, const std::string& id) override;
+    void expect(const std::vector<std::pair<std::string, std::string>>& rows) override;
     void for_each(const schema& tables,
                   const std::function<void(const std::string& table, const std::string& id,
                                            const row_state&)>& fn) override;
 
 private:
+    // What expect() read of a row: its packed state, or none when it has none. Null when
+    // nothing is known of it in this transaction.
+    const std::optional<std::string>* known(const std::string& table, const std::string& id);
+    void forget(const std::string& table, const std::string& id);
+
     pg::connection& c_;
+    std::unordered_map<std::string, std::optional<std::string>> known_; // table \0 id
+    std::uint64_t known_in_ = 0; // the transaction known_ was read in
 };
 
 class pg_table_rows final : public table_rows {
@@ -42,7 +52,7 @@ private:
 
     pg::connection& c_;
     std::vector<col_type> types_;
-    std::string select_, select_all_, insert_, upsert_, delete_;
+    std::string select_, select_all_, into_, upsert_, delete_;
 };
 
 // A synced table's DDL on PostgreSQL: the table when it is new, else the columns it lacks.

@@ -255,6 +255,11 @@ sync_service::push(const device& d, const site_id& s, const proto::push& p, emis
     if (auto gap = sequence_gap(p, acked)) return *gap;
     proto::push_ack ack;
     const auto rows = rows_to_apply(p, acked);
+    std::vector<std::pair<std::string, std::string>> keys;
+    keys.reserve(rows.size());
+    for (const auto* r : rows)
+        keys.emplace_back(r->table, r->id);
+    port_->states().expect(keys);
     for (const auto* r : rows) {
         auto res = apply_row(d, s, *r, limit, emitted);
         if (res.rejection) ack.rejections.push_back(*res.rejection);

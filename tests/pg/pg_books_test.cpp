@@ -362,6 +362,45 @@ TEST_F(pg_books, a_synced_table_s_rows_and_their_states_round_trip) {
     EXPECT_FALSE(states.load("ho_gia_dinh", "h2", 5));
 }
 
+TEST_F(pg_books, states_a_push_expects_are_read_at_once_and_kept_current_until_it_ends) {
+    pg_row_states states(c);
+    pg::connection other(db.conninfo());
+    row_state st;
+    st.exists = cell_state{{hlc_from_ms(wall.now_ms()), site_of(7)}, std::nullopt, 3};
+    st.cells.resize(1);
+    states.save("commune", "held", st);
+    const std::string odd = "quote \" and \\ – Bản Nà, {x}";
+    const std::string not_text("\xff\0", 2);
+    auto gone = st;
+    gone.alive = false;
+    {
+        pg::transaction tx(c);
+        // An id PostgreSQL cannot hold is left out, not a failure of the push's read.
+        states.expect({{"commune", "held"}, {"commune", odd}, {"commune", not_text}});
+        // Nothing else writes these under the write lock; written anyway, the rows show what
+        // was read at expect().
+        other.run("DELETE FROM noi_rows");
+        EXPECT_EQ(states.load("commune", "held", 1), st);
+        EXPECT_FALSE(states.insert_new("commune", "held", st));
+        EXPECT_FALSE(states.load("commune", odd, 1));
+        EXPECT_TRUE(states.insert_new("commune", odd, st));
+        EXPECT_FALSE(states.insert_new("commune", odd, st)) << "it has one now";
+        EXPECT_EQ(states.load("commune", odd, 1), st);
+        states.save("commune", "held", gone);
+        EXPECT_EQ(states.load("commune", "held", 1), gone) << "read again after a write";
+        tx.commit();
+    }
+    EXPECT_EQ(states.load("commune", odd, 1), st);
+    {
+        pg::transaction tx(c);
+        states.expect({{"commune", odd}});
+        tx.commit();
+    }
+    other.run("DELETE FROM noi_rows WHERE id = $1", {odd});
+    pg::transaction next(c);
+    EXPECT_FALSE(states.load("commune", odd, 1)) << "what expect() read ends with its transaction";
+}
+
 TEST_F(pg_books, audit_column_lists_are_stored_once_and_records_read_from_the_feed) {
     schema tables;
     tables.tables.push_back(

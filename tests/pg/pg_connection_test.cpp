@@ -112,6 +112,99 @@ TEST_F(pg_connection, a_transaction_a_failed_statement_aborted_is_over_and_commi
     EXPECT_EQ(rows(), 0);
 }
 
+TEST_F(pg_connection, sent_writes_land_in_order_and_are_seen_by_the_next_read) {
+    const std::string raw("\0\xff x", 4);
+    {
+        pg::transaction tx(c);
+        // More than are ever left unread at once, each depending on the one before.
+        c.send("INSERT INTO t(id, n) VALUES ('sum', 0)", {});
+        for (int i = 1; i <= 1000; ++i)
+            c.send("UPDATE t SET n = n + $1 WHERE id = 'sum'", {i});
+        c.send("INSERT INTO t(id, b) VALUES ($1, $2)", {"Bản Nà", pg::param::blob(raw)});
+        EXPECT_EQ(c.run("SELECT n FROM t WHERE id = 'sum'").integer(0, 0), 500'500);
+        c.send("DELETE FROM t WHERE id = 'sum'", {});
+        tx.commit();
+    }
+    EXPECT_EQ(rows(), 1);
+    EXPECT_EQ(c.run("SELECT b FROM t WHERE id = 'Bản Nà'").bytes(0, 0), raw);
+    // Outside a transaction a sent write runs at once.
+    c.send("INSERT INTO t(id) VALUES ('now')", {});
+    EXPECT_EQ(rows(), 2);
+}
+
+TEST_F(pg_connection, a_sent_write_that_fails_fails_its_transaction_where_its_answer_is_read) {
+    c.run("INSERT INTO t(id) VALUES ('taken')");
+    try {
+        pg::transaction tx(c);
+        c.send("INSERT INTO t(id) VALUES ('first')", {});
+        c.send("INSERT INTO t(id) VALUES ('taken')", {});
+        c.send("INSERT INTO t(id) VALUES ('after')", {});
+        tx.commit();
+        ADD_FAILURE() << "a duplicate key was taken";
+    } catch (const sync_error& e) {
+        EXPECT_NE(std::string(e.what()).find("duplicate key"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("INSERT INTO t(id)"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(rows(), 1) << "nothing of the transaction is kept";
+    // In a savepoint, it fails the savepoint alone, at its end, and the rest goes on.
+    {
+        pg::transaction tx(c);
+        c.send("INSERT INTO t(id) VALUES ('outer')", {});
+        {
+            pg::transaction inner(c);
+            c.send("INSERT INTO t(id) VALUES ('inner')", {});
+            c.send("INSERT INTO t(id) VALUES ('taken')", {});
+            EXPECT_THROW(inner.commit(), sync_error);
+        }
+        EXPECT_TRUE(c.in_transaction());
+        c.send("INSERT INTO t(id) VALUES ('later')", {});
+        tx.commit();
+    }
+    EXPECT_EQ(rows(), 3);
+    EXPECT_EQ(c.run("SELECT count(*) FROM t WHERE id = 'inner'").integer(0, 0), 0);
+    // Sent and never read: rolled back with their transaction, and the connection goes on.
+    {
+        pg::transaction tx(c);
+        c.send("INSERT INTO t(id) VALUES ('taken')", {});
+    }
+    EXPECT_EQ(rows(), 3);
+}
+
+TEST_F(pg_connection, inserted_rows_are_gathered_per_table_and_written_before_what_follows) {
+    c.exec("CREATE TABLE u(id text PRIMARY KEY, t text)");
+    {
+        pg::transaction tx(c);
+        // Past one statement's 64 rows, interleaved with another table's.
+        for (int i = 0; i < 150; ++i) {
+            c.insert("INSERT INTO t(id, n)", {"hộ " + std::to_string(i), i});
+            if (i % 3 == 0) c.insert("INSERT INTO u(id, t)", {std::to_string(i), "Bản Nà"});
+        }
+        // What is sent or run after sees them all.
+        c.send("UPDATE t SET n = n + 1000 WHERE id = 'hộ 149'", {});
+        EXPECT_EQ(c.run("SELECT sum(n)::bigint FROM t").integer(0, 0), 149 * 150 / 2 + 1000);
+        EXPECT_EQ(c.run("SELECT count(*) FROM u WHERE t = 'Bản Nà'").integer(0, 0), 50);
+        c.insert("INSERT INTO t(id, n)", {"last", 1});
+        tx.commit();
+    }
+    EXPECT_EQ(rows(), 151);
+    try {
+        pg::transaction tx(c);
+        c.insert("INSERT INTO t(id, n)", {"new", 1});
+        c.insert("INSERT INTO t(id, n)", {"hộ 7", 1});
+        tx.commit();
+        ADD_FAILURE() << "a duplicate key was taken";
+    } catch (const sync_error& e) {
+        EXPECT_NE(std::string(e.what()).find("duplicate key"), std::string::npos) << e.what();
+    }
+    {
+        pg::transaction tx(c);
+        c.insert("INSERT INTO t(id, n)", {"never", 1});
+    }
+    EXPECT_EQ(rows(), 151) << "gathered and rolled back, or failed: none is kept";
+    c.insert("INSERT INTO t(id, n)", {"at once", 1});
+    EXPECT_EQ(rows(), 152) << "outside a transaction a row is written at once";
+}
+
 TEST_F(pg_connection, numbers_past_the_signed_range_wrap_as_sqlite_s_do) {
     const auto huge = std::numeric_limits<std::uint64_t>::max() - 5;
     c.run("INSERT INTO t(id, n) VALUES ('big', $1)", {huge});
