@@ -226,11 +226,30 @@ constexpr std::size_t max_unread = 256;
 
 result connection::run(const std::string& sql, const std::vector<param>& params) {
     reconnect_if_lost();
-    flush();
+    send_gathered();
     const auto& name = prepared(sql);
     const bound b(params);
-    PGresult* raw = PQexecPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
-                                   b.formats.data(), 1);
+    PGresult* raw = nullptr;
+    if (sent_.empty()) {
+        raw = PQexecPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
+                             b.formats.data(), 1);
+    } else {
+        // Behind writes whose answers are unread: sent after them, and every answer read in
+        // the same round trip.
+        if (PQsendQueryPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
+                                b.formats.data(), 1) != 1) {
+            discard();
+            fail("`" + sql.substr(0, 80) + "`");
+        }
+        sent_.push_back(sql);
+        std::string failed;
+        PGresult* failure = drain(failed, &raw);
+        if (failure) {
+            PQclear(raw);
+            fail("`" + failed.substr(0, 80) + "`", failure);
+        }
+        if (!raw) fail("`" + sql.substr(0, 80) + "` got no answer (the connection was lost?)");
+    }
     const auto s = PQresultStatus(raw);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) fail("`" + sql.substr(0, 80) + "`", raw);
     return result(raw);
@@ -318,27 +337,29 @@ void connection::send_gathered() {
         send_rows(g);
 }
 
-PGresult* connection::drain(std::string& failed_sql) {
+PGresult* connection::drain(std::string& failed_sql, PGresult** last) {
     if (sent_.empty()) return nullptr;
     PGresult* failure = nullptr;
-    const auto keep = [&](PGresult* r, const std::string& sql) {
+    const auto keep = [&](PGresult* r, const std::string& sql, bool is_last) {
         if (!failure && PQresultStatus(r) == PGRES_FATAL_ERROR) {
             failure = r;
             failed_sql = sql;
+        } else if (is_last && last && !*last) {
+            *last = r;
         } else {
             PQclear(r);
         }
     };
     if (PQpipelineSync(c_) == 1) {
-        for (const auto& sql : sent_) {
+        for (std::size_t i = 0; i < sent_.size(); ++i) {
             // One result per statement, then a null that ends it; a lost connection ends early.
             while (PGresult* r = PQgetResult(c_))
-                keep(r, sql);
+                keep(r, sent_[i], i + 1 == sent_.size());
             if (PQstatus(c_) != CONNECTION_OK) break;
         }
         while (PGresult* r = PQgetResult(c_)) {
             const bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-            keep(r, "SYNC");
+            keep(r, "SYNC", false);
             if (synced) break;
         }
     }
@@ -379,13 +400,8 @@ bool connection::in_transaction() const {
 }
 
 void connection::commit() {
-    flush();
-    PGresult* r = PQexec(c_, "COMMIT");
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) fail("COMMIT", r);
     // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK, and no error.
-    const bool committed = std::strcmp(PQcmdStatus(r), "COMMIT") == 0;
-    PQclear(r);
-    if (!committed)
+    if (run("COMMIT").command() != "COMMIT")
         throw sync_error(errc::postgresql, "the transaction was rolled back: a statement in it "
                                            "failed; nothing of it was kept");
 }
@@ -394,9 +410,11 @@ transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
     if (level_ == 0) {
         // Read committed whatever the database's default: the write lock's holder must read
         // what the one before it committed (invariant 1).
-        c_.exec("BEGIN ISOLATION LEVEL READ COMMITTED");
+        c_.reconnect_if_lost();
+        // Sent, and answered with the write lock's statement.
         c_.depth_ = 1;
         ++c_.begun_;
+        c_.send("BEGIN ISOLATION LEVEL READ COMMITTED", {});
         if (c_.on_begin_) {
             try {
                 c_.on_begin_();
@@ -405,6 +423,7 @@ transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
                 // connection it fails too, and the next transaction must connect again.
                 c_.depth_ = 0;
                 try {
+                    c_.discard();
                     c_.exec("ROLLBACK");
                 } catch (const std::exception&) {
                 }
@@ -412,7 +431,7 @@ transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
             }
         }
     } else {
-        c_.exec("SAVEPOINT " + savepoint(level_));
+        c_.send("SAVEPOINT " + savepoint(level_), {});
         ++c_.depth_;
     }
 }
@@ -437,7 +456,7 @@ void transaction::commit() {
     if (level_ == 0)
         c_.commit();
     else
-        c_.exec("RELEASE SAVEPOINT " + savepoint(level_));
+        c_.run("RELEASE SAVEPOINT " + savepoint(level_));
     done_ = true;
     c_.depth_ = level_;
 }

@@ -68,6 +68,8 @@ public:
     std::string bytes(int row, int col) const;
     // The number of rows an INSERT, UPDATE or DELETE touched.
     std::uint64_t changed() const;
+    // The command's tag without its counts' (`COMMIT`, or `ROLLBACK` for a failed transaction).
+    std::string command() const { return PQcmdStatus(r_); }
 
 private:
     PGresult* r_;
@@ -139,7 +141,8 @@ private:
     // Reads them for a rollback, whose failures do not matter.
     void discard();
     // Reads them and leaves pipeline mode; returns the first failure, which the caller clears.
-    PGresult* drain(std::string& failed_sql);
+    // `last`, when given, takes the answer of the statement sent last (the caller's to clear).
+    PGresult* drain(std::string& failed_sql, PGresult** last = nullptr);
     PGconn* c_ = nullptr;
     std::vector<std::string> sent_; // the statements whose answers are still to be read
     std::vector<gathered> gathered_;

@@ -154,22 +154,22 @@ void pg_device_registry::record_contact(const std::string& device_id, const prot
     // A tablet's clock is whatever it says: the skew saturates instead of overflowing.
     const auto clock_ms =
         static_cast<std::int64_t>(std::min<std::uint64_t>(h.clock_ms, std::uint64_t{1} << 62));
-    c_.run("UPDATE noi_devices SET last_contact_at = $2, pending = $3, oldest_pending_at = $4, "
-           "clock_skew_ms = $5, app_version = $6, schema_version = $7 WHERE device_id = $1",
-           {device_id, now, h.pending,
-            h.oldest_pending_ms ? pg::param(*h.oldest_pending_ms) : pg::param{}, clock_ms - now,
-            h.app_version, std::uint64_t{h.schema_version}});
+    c_.send("UPDATE noi_devices SET last_contact_at = $2, pending = $3, oldest_pending_at = $4, "
+            "clock_skew_ms = $5, app_version = $6, schema_version = $7 WHERE device_id = $1",
+            {device_id, now, h.pending,
+             h.oldest_pending_ms ? pg::param(*h.oldest_pending_ms) : pg::param{}, clock_ms - now,
+             h.app_version, std::uint64_t{h.schema_version}});
 }
 
 void pg_device_registry::lower_pending(const std::string& device_id, std::uint64_t rows) {
-    c_.run("UPDATE noi_devices SET pending = greatest(0, pending - $2), oldest_pending_at = "
-           "CASE WHEN pending > $2 THEN oldest_pending_at END WHERE device_id = $1",
-           {device_id, rows});
+    c_.send("UPDATE noi_devices SET pending = greatest(0, pending - $2), oldest_pending_at = "
+            "CASE WHEN pending > $2 THEN oldest_pending_at END WHERE device_id = $1",
+            {device_id, rows});
 }
 
 void pg_device_registry::record_sync(const std::string& device_id) {
-    c_.run("UPDATE noi_devices SET last_sync_at = $2 WHERE device_id = $1",
-           {device_id, wall_.now_ms()});
+    c_.send("UPDATE noi_devices SET last_sync_at = $2 WHERE device_id = $1",
+            {device_id, wall_.now_ms()});
 }
 
 std::map<std::string, std::uint64_t> pg_device_registry::silent_by_commune(std::int64_t since_ms) {

@@ -188,9 +188,9 @@ std::optional<std::string> pg_port::meta_text(const std::string& key) {
 }
 
 void pg_port::set_meta_text(const std::string& key, const std::string& value) {
-    c_.run("INSERT INTO noi_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET "
-           "value = excluded.value",
-           {key, value});
+    c_.send("INSERT INTO noi_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value",
+            {key, value});
 }
 
 std::int64_t pg_port::meta_int(const std::string& key, std::int64_t fallback) {

@@ -254,6 +254,12 @@ sync_service::push(const device& d, const site_id& s, const proto::push& p, emis
         return *full;
     if (auto gap = sequence_gap(p, acked)) return *gap;
     proto::push_ack ack;
+    ack.acked_seq = std::max(acked, p.to_seq);
+    // Refused whole if another session of the replica moved it first (a store whose lock does
+    // not exclude that): the tablet retries from what the server then holds. Moved before the
+    // rows are merged, so that nothing is merged in vain and a store that sends its writes
+    // unanswered (PostgreSQL) does not wait for them here.
+    if (!port_->devices().set_acked(s, acked, ack.acked_seq)) return site_busy();
     const auto rows = rows_to_apply(p, acked);
     std::vector<std::pair<std::string, std::string>> keys;
     keys.reserve(rows.size());
@@ -265,15 +271,8 @@ sync_service::push(const device& d, const site_id& s, const proto::push& p, emis
         if (res.rejection) ack.rejections.push_back(*res.rejection);
         port_->fault_point("server.push.row");
     }
-    ack.acked_seq = std::max(acked, p.to_seq);
     // Each row of a push is one of the changes the HELLO counted.
     port_->devices().lower_pending(d.id, rows.size());
-    // Rolled back whole if another session of the replica moved it first (a store whose lock
-    // does not exclude that): the tablet retries from what the server then holds.
-    if (!port_->devices().set_acked(s, acked, ack.acked_seq)) {
-        if (emitted) *emitted = {};
-        return site_busy();
-    }
     port_->save_clock();
     save_wall_high();
     port_->fault_point("server.push.before_commit");
