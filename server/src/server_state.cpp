@@ -103,6 +103,7 @@ void server_state::drain_group() {
     std::size_t lost = 0;
     try {
         auto tx = store_->begin();
+        const auto from = store_->server_seq(); // what the write lock found committed
         // Jobs answer their own errors (their parts roll back to a savepoint); what reaches
         // here is a failure of the group itself.
         for (auto& j : jobs) {
@@ -114,6 +115,12 @@ void server_state::drain_group() {
         }
         tx->commit();
         committed = true;
+        // A group opened again may have let another process write between (its lock retaken).
+        if (lost == 0) {
+            std::lock_guard lock(own_mu_);
+            if (from != own_to_) own_from_ = from;
+            own_to_ = store_->server_seq();
+        }
     } catch (const std::exception& e) {
         spdlog::error("a group commit of {} requests failed: {}", jobs.size(), e.what());
         if (is_storage_full(e)) storage_full_ = true;
@@ -275,6 +282,10 @@ void server_state::notify(const emissions& emitted, const sync_connection* excep
 void server_state::notify_others_writes() {
     read([this](server_store& s) {
         const auto head = s.committed_head();
+        {
+            std::lock_guard lock(own_mu_);
+            if (others_seen_ >= own_from_) others_seen_ = std::max(others_seen_, own_to_);
+        }
         if (head <= others_seen_) return;
         notify(s.emitted_since(others_seen_), nullptr);
         others_seen_ = head;

@@ -190,6 +190,10 @@ private:
     asio::executor_work_guard<asio::io_context::executor_type> read_work_;
     std::unique_ptr<server_store> reader_;
     std::uint64_t others_seen_ = 0; // notify_others_writes' last look, on the reader thread
+    // The feed entries this process's last commits wrote, (from, to], with no other process's
+    // between: notify_others_writes need not read them again (their tablets were told).
+    std::mutex own_mu_;
+    std::uint64_t own_from_ = 0, own_to_ = 0;
     std::thread read_thread_;
     void drain_group();
 
