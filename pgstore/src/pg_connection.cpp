@@ -476,4 +476,23 @@ snapshot::~snapshot() {
     c_.depth_ = 0;
 }
 
+void read_pages(connection& c, const std::string& first, const std::string& after, int keys,
+                const std::function<void(const result&, int row)>& fn) {
+    // Enough rows a page that a round trip is small beside reading them.
+    constexpr std::int64_t page = 1000;
+    std::optional<snapshot> one_snapshot;
+    if (!c.in_transaction()) one_snapshot.emplace(c);
+    auto r = c.run(first, {page});
+    while (true) {
+        for (int i = 0; i < r.rows(); ++i)
+            fn(r, i);
+        if (r.rows() < page) return;
+        std::vector<param> next;
+        for (int k = 0; k < keys; ++k)
+            next.emplace_back(r.bytes(r.rows() - 1, k));
+        next.emplace_back(page);
+        r = c.run(after, next);
+    }
+}
+
 } // namespace noi::pg

@@ -181,4 +181,11 @@ private:
     connection& c_;
 };
 
+// Calls fn on each row of a query read a page at a time, so that no table is ever held whole:
+// `first` ends in `ORDER BY k1, k2… LIMIT $1`, `after` is the same query for the rows past
+// ($1, $2…) = the keys of a page's last row, its LIMIT the next parameter; the keys are the
+// result's first `keys` columns (text). Outside a transaction all pages are one snapshot.
+void read_pages(connection& c, const std::string& first, const std::string& after, int keys,
+                const std::function<void(const result&, int row)>& fn);
+
 } // namespace noi::pg

@@ -82,18 +82,18 @@ void pg_feed::read(const feed_query& q, const std::function<bool(const feed_entr
     sql += " ORDER BY seq LIMIT $2";
     auto r = c_.run(sql, p);
     if (refresh_schema_) refresh_schema_();
-    feed_entry e;
+    std::vector<feed_entry> entries(static_cast<std::size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
+        auto& e = entries[static_cast<std::size_t>(i)];
         e.seq = static_cast<std::uint64_t>(r.integer(i, 0));
         e.table = r.bytes(i, 1);
         e.id = r.bytes(i, 2);
-        if (r.is_null(i, 3))
-            e.pusher.reset();
-        else
-            e.pusher = site_from(r.bytes(i, 3));
+        if (!r.is_null(i, 3)) e.pusher = site_from(r.bytes(i, 3));
         e.answer = r.integer(i, 4) != 0;
-        if (!fn(e)) return;
     }
+    if (q.ahead) q.ahead(entries);
+    for (const auto& e : entries)
+        if (!fn(e)) return;
 }
 
 std::vector<std::pair<value, std::uint64_t>> pg_feed::newest_after(std::uint64_t after) {

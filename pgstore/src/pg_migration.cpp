@@ -13,6 +13,7 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/schema.hpp>
 #include <noi/sync/sqlite_store.hpp>
+#include <noi/sync/unicode_text.hpp>
 
 #include <set>
 
@@ -46,6 +47,43 @@ pg::param as_param(const value& v, const std::string& type) {
     return pg::param::of(v);
 }
 
+// Text PostgreSQL cannot hold (not UTF-8, or a NUL: rows an earlier release took before it
+// checked), found while copying. The copy goes on to find all of it; then nothing is kept, and
+// the refusal names each place.
+class unstorable_text {
+public:
+    // False, noting where, when `v` is text PostgreSQL cannot hold.
+    bool check(const value& v, const std::string& table, const std::string& row,
+               const std::string& column) {
+        const auto* s = std::get_if<std::string>(&v);
+        if (!s || storable_text(*s)) return true;
+        if (places_.size() < shown)
+            places_.push_back(table + " " + escaped_text(row) + " (" + column + ")");
+        ++count_;
+        return false;
+    }
+    void refuse_if_any() const {
+        if (count_ == 0) return;
+        std::string list;
+        for (const auto& p : places_)
+            list += "\n  " + p;
+        if (count_ > places_.size())
+            list += "\n  and " + std::to_string(count_ - places_.size()) + " more";
+        throw sync_error(errc::refused,
+                         std::to_string(count_) +
+                             " values hold text that is not UTF-8 or holds a NUL, which "
+                             "PostgreSQL cannot store; nothing was moved. Edit or delete these "
+                             "records (on a tablet, or with noi-admin), let them reach this "
+                             "server, and migrate again:" +
+                             list);
+    }
+
+private:
+    static constexpr std::size_t shown = 20;
+    std::vector<std::string> places_;
+    std::size_t count_ = 0;
+};
+
 std::set<std::string> sqlite_columns(database& db, const std::string& table) {
     std::set<std::string> names;
     auto st = db.prepare("SELECT name FROM pragma_table_info(?1)");
@@ -56,7 +94,8 @@ std::set<std::string> sqlite_columns(database& db, const std::string& table) {
 }
 
 // Copies the columns both stores' `table` have; returns the rows copied.
-std::uint64_t copy_table(database& from, pg::connection& to, const std::string& table) {
+std::uint64_t copy_table(database& from, pg::connection& to, const std::string& table,
+                         unstorable_text& text) {
     const auto held = sqlite_columns(from, table);
     if (held.empty()) return 0; // a table a store of this age never had
     auto cols = to.run("SELECT column_name::text, data_type::text FROM information_schema.columns "
@@ -69,13 +108,12 @@ std::uint64_t copy_table(database& from, pg::connection& to, const std::string& 
             names.push_back(cols.bytes(i, 0));
             types.push_back(cols.bytes(i, 1));
         }
-    std::string select = "SELECT ", insert = "INSERT INTO " + table + " (", values;
+    std::string select = "SELECT ", insert = "INSERT INTO " + table + " (";
     for (std::size_t i = 0; i < names.size(); ++i) {
         select += (i ? ", " : "") + quote_ident(names[i]);
         insert += (i ? ", " : "") + quote_ident(names[i]);
-        values += (i ? ", $" : "$") + std::to_string(i + 1);
     }
-    insert += ") VALUES (" + values + ")";
+    insert += ")";
     // A conflict's sides are values of any type: SQLite keeps them as they are, PostgreSQL packed
     // in bytea (pg_conflict_book).
     std::vector<bool> packed(names.size());
@@ -83,13 +121,16 @@ std::uint64_t copy_table(database& from, pg::connection& to, const std::string& 
         packed[i] = table == "noi_conflicts" && (names[i] == "w_value" || names[i] == "l_value");
     auto st = from.prepare(select + " FROM " + table);
     std::uint64_t n = 0;
-    std::vector<pg::param> params(names.size());
     while (st.step()) {
+        std::vector<pg::param> params(names.size());
+        bool storable = true;
         for (std::size_t i = 0; i < names.size(); ++i) {
             const auto v = st.column(static_cast<int>(i));
+            if (types[i] == "text")
+                storable = text.check(v, table, st.column_text(0), names[i]) && storable;
             params[i] = packed[i] ? pg::param::blob(pack_values({v})) : as_param(v, types[i]);
         }
-        to.run(insert, params);
+        if (storable) to.insert(insert, std::move(params));
         ++n;
     }
     return n;
@@ -115,7 +156,7 @@ std::uint64_t copy_meta(database& from, pg::connection& to) {
 
 // Makes each synced table as SQLite defines it and copies its rows.
 void copy_synced_tables(database& from, pg::connection& to, migration_report& report,
-                        const migration_progress& progress) {
+                        const migration_progress& progress, unstorable_text& text) {
     std::vector<std::pair<std::string, std::string>> tables;
     auto st = from.prepare("SELECT name, scope_column FROM noi_tables ORDER BY name");
     while (st.step())
@@ -131,9 +172,14 @@ void copy_synced_tables(database& from, pg::connection& to, migration_report& re
         std::uint64_t n = 0;
         std::vector<value> values(def.columns.size());
         while (r.step()) {
-            for (std::size_t i = 0; i < values.size(); ++i)
+            const auto id = r.column_text(0);
+            bool storable = text.check(r.column(0), name, id, "id");
+            for (std::size_t i = 0; i < values.size(); ++i) {
                 values[i] = r.column(static_cast<int>(i + 1));
-            rows.insert(r.column_text(0), values);
+                if (def.columns[i].type == col_type::text)
+                    storable = text.check(values[i], name, id, def.columns[i].name) && storable;
+            }
+            if (storable) rows.insert(id, values);
             ++n;
         }
         report.emplace_back(name, n);
@@ -157,11 +203,13 @@ migration_report migrate_to_pg(const std::string& sqlite_path, const std::string
     pg::make_tables_of_new_store(to, "migrate-store");
     migration_report report{{"noi_meta", copy_meta(from, to)}};
     if (progress) progress("noi_meta", report.back().second);
+    unstorable_text text;
     for (const auto* table : server_tables) {
-        report.emplace_back(table, copy_table(from, to, table));
+        report.emplace_back(table, copy_table(from, to, table, text));
         if (progress) progress(table, report.back().second);
     }
-    copy_synced_tables(from, to, report, progress);
+    copy_synced_tables(from, to, report, progress, text);
+    text.refuse_if_any();
     tx.commit();
     return report;
 }

@@ -59,36 +59,50 @@ void store_synced_table(pg::connection& c, const table_def& t, const table_def* 
            pg::param::blob(pack_table(t))});
 }
 
-void pg_port::create(const std::string& conninfo, const wall_clock& wall, replica_options opt) {
-    pg::connection c(conninfo);
-    pg::transaction tx(c);
-    pg::make_tables_of_new_store(c, "init");
+std::unique_ptr<pg_port> pg_port::create(const std::string& conninfo, const wall_clock& wall,
+                                         replica_options opt) {
+    return std::unique_ptr<pg_port>(new pg_port(conninfo, wall, opt, creating{}));
+}
+
+pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_options opt, creating)
+    : c_(conninfo), clock_(wall), random_(opt.seed) {
+    creation_.emplace(c_);
+    pg::make_tables_of_new_store(c_, "init");
     for (const auto& t : default_schema().tables)
-        store_synced_table(c, t, nullptr);
+        store_synced_table(c_, t, nullptr);
     random_bytes random(opt.seed);
     site_id site{};
     while (site == site_id{})
         random.fill(site.data(), site.size());
-    c.run("INSERT INTO noi_meta(key, value) VALUES ('schema_version', $1), ('hlc_floor', '0'), "
-          "('created_at_ms', $2)",
-          {std::int64_t{default_schema_version}, wall.now_ms()});
-    c.run("INSERT INTO noi_meta(key, bytes) VALUES ('site_id', $1)",
-          {pg::param::blob(
-              std::string_view(reinterpret_cast<const char*>(site.data()), site.size()))});
-    tx.commit();
+    c_.run("INSERT INTO noi_meta(key, value) VALUES ('schema_version', $1), ('hlc_floor', '0'), "
+           "('created_at_ms', $2)",
+           {std::int64_t{default_schema_version}, wall.now_ms()});
+    c_.run("INSERT INTO noi_meta(key, bytes) VALUES ('site_id', $1)",
+           {pg::param::blob(
+               std::string_view(reinterpret_cast<const char*>(site.data()), site.size()))});
+    open(wall);
+}
+
+void pg_port::commit_creation() {
+    creation_->commit();
+    creation_.reset();
 }
 
 pg_port::pg_port(const std::string& conninfo, const wall_clock& wall, replica_options opt)
     : c_(conninfo), clock_(wall), random_(opt.seed) {
-    {
-        pg::transaction tx(c_);
-        c_.run("SELECT pg_advisory_xact_lock($1)", {pg::write_lock_key});
-        if (!pg::holds_store(c_))
-            throw sync_error(errc::refused, "this PostgreSQL database holds no Nối store; make "
-                                            "one with noi-server init --store");
-        pg::create_tables(c_);
-        tx.commit();
-    }
+    pg::transaction tx(c_);
+    c_.run("SELECT pg_advisory_xact_lock($1)", {pg::write_lock_key});
+    if (!pg::holds_store(c_))
+        throw sync_error(errc::refused,
+                         "this PostgreSQL database holds no Nối store; make one with noi-server "
+                         "init --store (a directory whose init stopped before its store was "
+                         "made: remove its store.json and run init again)");
+    pg::create_tables(c_);
+    tx.commit();
+    open(wall);
+}
+
+void pg_port::open(const wall_clock& wall) {
     site_ = site_from(c_.run("SELECT bytes FROM noi_meta WHERE key = 'site_id'").bytes(0, 0));
     clock_.observe(static_cast<std::uint64_t>(meta_int("hlc_floor", 0)));
     load_schema();

@@ -21,6 +21,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace noi {
 
@@ -33,8 +34,12 @@ public:
     // Opens a store made by pg_port::create; throws sync_error(refused) for a database with
     // none, or of a later release.
     pg_port(const std::string& conninfo, const wall_clock& wall, replica_options opt);
-    // Makes the tables, the default schema, a site id, in one transaction.
-    static void create(const std::string& conninfo, const wall_clock& wall, replica_options opt);
+    // Makes the tables, the default schema and a site id in an empty database, and opens the
+    // store, in a transaction that stays open: nothing of it is kept unless commit_creation()
+    // is called, so a store is never left half made.
+    static std::unique_ptr<pg_port> create(const std::string& conninfo, const wall_clock& wall,
+                                           replica_options opt);
+    void commit_creation();
 
     std::unique_ptr<store_group> begin() override;
     bool in_transaction() const override { return c_.in_transaction(); }
@@ -76,8 +81,13 @@ private:
     void catch_up();
     // Reads the synced tables' definitions and the schema's version.
     void load_schema();
+    struct creating {};
+    pg_port(const std::string& conninfo, const wall_clock& wall, replica_options opt, creating);
+    // Everything past the connection, for both constructors.
+    void open(const wall_clock& wall);
 
     pg::connection c_;
+    std::optional<pg::transaction> creation_; // until commit_creation()
     hlc_clock clock_;
     random_bytes random_;
     site_id site_{};

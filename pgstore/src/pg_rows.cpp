@@ -35,23 +35,8 @@ std::string key_of(const std::string& table, const std::string& id) {
 
 } // namespace
 
-const std::optional<std::string>* pg_row_states::known(const std::string& table,
-                                                       const std::string& id) {
-    if (known_.empty()) return nullptr;
-    if (known_in_ != c_.transactions_begun() || !c_.in_transaction()) {
-        known_.clear();
-        return nullptr;
-    }
-    const auto it = known_.find(key_of(table, id));
-    return it == known_.end() ? nullptr : &it->second;
-}
-
-void pg_row_states::forget(const std::string& table, const std::string& id) {
-    if (!known_.empty()) known_.erase(key_of(table, id));
-}
-
 void pg_row_states::expect(const std::vector<std::pair<std::string, std::string>>& rows) {
-    known_.clear();
+    known_.reset();
     std::vector<std::string> tables, ids;
     for (const auto& [table, id] : rows)
         // A row id that is not text is refused before it is looked up (row_rules).
@@ -65,15 +50,14 @@ void pg_row_states::expect(const std::vector<std::pair<std::string, std::string>
     auto r = c_.run("SELECT k.tbl, k.id, (SELECT s.state FROM noi_rows s WHERE s.tbl = k.tbl AND "
                     "s.id = k.id) FROM unnest($1::text[], $2::text[]) AS k(tbl, id)",
                     {pg::param::texts(tables), pg::param::texts(ids)});
-    known_in_ = c_.transactions_begun();
     for (int i = 0; i < r.rows(); ++i)
-        known_[key_of(r.bytes(i, 0), r.bytes(i, 1))] =
-            r.is_null(i, 2) ? std::nullopt : std::optional<std::string>(r.bytes(i, 2));
+        known_.set(key_of(r.bytes(i, 0), r.bytes(i, 1)),
+                   r.is_null(i, 2) ? std::nullopt : std::optional<std::string>(r.bytes(i, 2)));
 }
 
 std::optional<row_state> pg_row_states::load(const std::string& table, const std::string& id,
                                              std::size_t columns) {
-    if (const auto* k = known(table, id))
+    if (const auto* k = known_.find(key_of(table, id)))
         return *k ? std::optional<row_state>(unpack_row_state(**k, columns)) : std::nullopt;
     auto r = c_.run("SELECT state FROM noi_rows WHERE tbl = $1 AND id = $2", {table, id});
     if (r.rows() == 0) return std::nullopt;
@@ -81,7 +65,7 @@ std::optional<row_state> pg_row_states::load(const std::string& table, const std
 }
 
 void pg_row_states::save(const std::string& table, const std::string& id, const row_state& s) {
-    forget(table, id);
+    known_.forget(key_of(table, id));
     c_.send("INSERT INTO noi_rows(tbl, id, state) VALUES ($1, $2, $3) ON CONFLICT (tbl, id) DO "
             "UPDATE SET state = excluded.state",
             {table, id, pg::param::blob(pack_row_state(s))});
@@ -89,9 +73,9 @@ void pg_row_states::save(const std::string& table, const std::string& id, const 
 
 bool pg_row_states::insert_new(const std::string& table, const std::string& id,
                                const row_state& s) {
-    if (const auto* k = known(table, id)) {
+    if (const auto* k = known_.find(key_of(table, id))) {
         if (*k) return false;
-        forget(table, id);
+        known_.forget(key_of(table, id));
         // Known to have no state under the write lock: nothing can give it one meanwhile.
         c_.insert("INSERT INTO noi_rows(tbl, id, state)",
                   {table, id, pg::param::blob(pack_row_state(s))});
@@ -104,20 +88,24 @@ bool pg_row_states::insert_new(const std::string& table, const std::string& id,
 }
 
 void pg_row_states::erase(const std::string& table, const std::string& id) {
-    forget(table, id);
+    known_.forget(key_of(table, id));
     c_.send("DELETE FROM noi_rows WHERE tbl = $1 AND id = $2", {table, id});
 }
 
 void pg_row_states::for_each(
     const schema& tables,
     const std::function<void(const std::string&, const std::string&, const row_state&)>& fn) {
-    auto r = c_.run("SELECT tbl, id, state FROM noi_rows ORDER BY tbl, id");
-    for (int i = 0; i < r.rows(); ++i)
-        if (const auto* def = tables.find(r.bytes(i, 0)))
-            fn(r.bytes(i, 0), r.bytes(i, 1), unpack_row_state(r.bytes(i, 2), def->columns.size()));
+    pg::read_pages(
+        c_, "SELECT tbl, id, state FROM noi_rows ORDER BY tbl, id LIMIT $1",
+        "SELECT tbl, id, state FROM noi_rows WHERE (tbl, id) > ($1, $2) ORDER BY tbl, id LIMIT $3",
+        2, [&](const pg::result& r, int i) {
+            if (const auto* def = tables.find(r.bytes(i, 0)))
+                fn(r.bytes(i, 0), r.bytes(i, 1),
+                   unpack_row_state(r.bytes(i, 2), def->columns.size()));
+        });
 }
 
-pg_table_rows::pg_table_rows(pg::connection& c, const table_def& def) : c_(c) {
+pg_table_rows::pg_table_rows(pg::connection& c, const table_def& def) : c_(c), known_(c) {
     const auto t = quote_ident(def.name);
     std::string cols, marks, sets;
     for (std::size_t i = 0; i < def.columns.size(); ++i) {
@@ -128,7 +116,12 @@ pg_table_rows::pg_table_rows(pg::connection& c, const table_def& def) : c_(c) {
         sets += (sets.empty() ? "" : ", ") + q + " = excluded." + q;
     }
     select_ = "SELECT id" + cols + " FROM " + t + " WHERE id = $1";
-    select_all_ = "SELECT id" + cols + " FROM " + t + " ORDER BY id";
+    // A lookup by the primary key for each id, whatever the planner thinks of the table's size
+    // (OFFSET 0 keeps the join from becoming one that scans the table whole).
+    select_some_ = "SELECT r.* FROM unnest($1::text[]) AS k(id) CROSS JOIN LATERAL (SELECT id" +
+                   cols + " FROM " + t + " WHERE id = k.id OFFSET 0) r";
+    select_first_ = "SELECT id" + cols + " FROM " + t + " ORDER BY id LIMIT $1";
+    select_after_ = "SELECT id" + cols + " FROM " + t + " WHERE id > $1 ORDER BY id LIMIT $2";
     into_ = "INSERT INTO " + t + " (id" + cols + ")";
     upsert_ = into_ + " VALUES ($1" + marks + ") ON CONFLICT (id) DO " +
               (sets.empty() ? "NOTHING" : "UPDATE SET " + sets);
@@ -178,29 +171,46 @@ std::vector<pg::param> pg_table_rows::params_of(const std::string& id,
     return p;
 }
 
+void pg_table_rows::expect(const std::vector<std::string>& ids) {
+    known_.reset();
+    std::vector<std::string> looked_up;
+    for (const auto& id : ids)
+        if (storable_text(id)) {
+            looked_up.push_back(id);
+            known_.set(id, std::nullopt);
+        }
+    if (looked_up.empty() || !c_.in_transaction()) return;
+    auto r = c_.run(select_some_, {pg::param::texts(looked_up)});
+    for (int i = 0; i < r.rows(); ++i)
+        known_.set(r.bytes(i, 0), values_of(r, i));
+}
+
 std::optional<std::vector<value>> pg_table_rows::read(const std::string& id) {
+    if (const auto* k = known_.find(id)) return *k;
     auto r = c_.run(select_, {id});
     if (r.rows() == 0) return std::nullopt;
     return values_of(r, 0);
 }
 
 void pg_table_rows::upsert(const std::string& id, const std::vector<value>& values) {
+    known_.forget(id);
     c_.send(upsert_, params_of(id, values));
 }
 
 void pg_table_rows::insert(const std::string& id, const std::vector<value>& values) {
+    known_.forget(id);
     c_.insert(into_, params_of(id, values));
 }
 
 void pg_table_rows::remove(const std::string& id) {
+    known_.forget(id);
     c_.send(delete_, {id});
 }
 
 void pg_table_rows::for_each(
     const std::function<void(const std::string&, std::vector<value>)>& fn) {
-    auto r = c_.run(select_all_);
-    for (int i = 0; i < r.rows(); ++i)
-        fn(r.bytes(i, 0), values_of(r, i));
+    pg::read_pages(c_, select_first_, select_after_, 1,
+                   [&](const pg::result& r, int i) { fn(r.bytes(i, 0), values_of(r, i)); });
 }
 
 std::vector<std::string> table_ddl(const table_def& def, const table_def* held) {

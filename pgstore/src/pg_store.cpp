@@ -11,14 +11,20 @@ namespace noi {
 
 std::unique_ptr<sync_service> create_pg_store(const std::string& conninfo, const wall_clock& wall,
                                               replica_options opt, server_options so,
-                                              const map_choice& map) {
+                                              const map_choice& map,
+                                              const std::function<void(server_store&)>& also) {
     const auto chosen = checked_map(map, wall.now_ms());
-    pg_port::create(conninfo, wall, opt);
-    auto s = std::make_unique<sync_service>(std::make_unique<pg_port>(conninfo, wall, opt), so);
-    auto tx = s->begin();
-    s->new_epoch();
-    s->start_map(chosen);
-    tx->commit();
+    auto port = pg_port::create(conninfo, wall, opt);
+    auto& creation = *port;
+    auto s = std::make_unique<sync_service>(std::move(port), so);
+    {
+        auto tx = s->begin();
+        s->new_epoch();
+        s->start_map(chosen);
+        tx->commit();
+    }
+    if (also) also(*s);
+    creation.commit_creation();
     return s;
 }
 

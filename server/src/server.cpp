@@ -101,12 +101,22 @@ std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
     // (a second init would only join). It holds no store until store.json is written, last.
     make_data_dir(dir);
     system_clock wall;
-    std::optional<std::string> token;
-    if (!pg_store_exists(conninfo)) {
-        auto store = create_pg_store(conninfo, wall, {}, {}, map);
-        token = add_first_admin(*store);
+    if (pg_store_exists(conninfo)) {
+        record_postgresql_store(dir, conninfo);
+        return std::nullopt;
     }
-    record_postgresql_store(dir, conninfo);
+    std::string token;
+    try {
+        // The directory points at the store before it commits: once it is there, the token
+        // shown is its only admin's.
+        create_pg_store(conninfo, wall, {}, {}, map, [&](server_store& store) {
+            token = add_first_admin(store);
+            record_postgresql_store(dir, conninfo);
+        });
+    } catch (...) {
+        forget_store(dir);
+        throw;
+    }
     return token;
 }
 

@@ -53,6 +53,11 @@ void record_postgresql_store(const std::string& dir, const std::string& conninfo
                          "\n");
 }
 
+void forget_store(const std::string& dir) {
+    std::error_code ignored;
+    std::filesystem::remove(config_path(dir), ignored);
+}
+
 std::unique_ptr<server_store> open_store(const std::string& dir, const store_location& where,
                                          const wall_clock& wall, replica_options opt,
                                          server_options so) {

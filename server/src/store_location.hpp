@@ -26,6 +26,8 @@ std::optional<store_location> find_store(const std::string& dir);
 // Writes DIR/store.json naming a PostgreSQL store (the connection string holds no password:
 // check_pg_conninfo), readable by the owner only, replacing the file at once.
 void record_postgresql_store(const std::string& dir, const std::string& conninfo);
+// Removes what record_postgresql_store wrote, for an init whose store did not commit.
+void forget_store(const std::string& dir);
 
 // Opens the store of a data directory that holds one.
 std::unique_ptr<server_store> open_store(const std::string& dir, const store_location& where,

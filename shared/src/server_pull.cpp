@@ -24,6 +24,12 @@ proto::changes sync_service::pull(const device& d, const proto::pull& p,
     q.limit = page.entries_to_read();
     if (d.scope != "*") q.units = &units;
     if (puller) q.answers_for = &*puller;
+    q.ahead = [&](const std::vector<feed_entry>& entries) {
+        std::vector<row_ahead> rows;
+        for (const auto& e : entries)
+            if (!skip || e.pusher != skip) rows.push_back({e.table, e.id, true});
+        read_ahead(rows);
+    };
     port_->changes().read(q, [&](const feed_entry& e) {
         if (!page.room()) return false;
         if (skip && e.pusher == skip) {

@@ -204,3 +204,28 @@ TEST_F(migration, a_sqlite_province_moves_whole_and_its_tablets_sync_on_without_
         parsed(admin({"history", "--table", "household", "--row", "h1", "--json"}));
     EXPECT_GE(history.size(), 3u) << "the insert and both edits, carried over: " << history;
 }
+
+TEST_F(migration, text_postgresql_cannot_hold_is_named_and_nothing_is_moved) {
+    auto da = tablet(enrol("01849"), "a");
+    exec(da, for_each_i(1, 3,
+                        "INSERT INTO household(id, commune_code, village, members) "
+                        "SELECT 'h' || i, '01849', 'Nà Pài', i FROM n"));
+    synced(da);
+    server->signal(SIGTERM);
+    ASSERT_EQ(server->wait(std::chrono::seconds(10)), 0);
+    // What an earlier release took before it checked pushed text: a byte that is not UTF-8.
+    test::server_exec(data, "UPDATE household SET village = CAST(X'4EC3A020FF' AS TEXT) WHERE "
+                            "id = 'h2'");
+    const auto to = store.database()->conninfo();
+    auto refused = process::run({NOI_SERVER_BIN, "migrate-store", "--from", data, "--to", to});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("household h2 (village)"), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("nothing was moved"), std::string::npos) << refused.err;
+    EXPECT_FALSE(std::filesystem::exists(data + "/store.json"));
+    // Mended, it moves: nothing of the refused attempt was left in the database.
+    test::server_exec(data, "UPDATE household SET village = 'Nà Pài' WHERE id = 'h2'");
+    auto moved = process::run({NOI_SERVER_BIN, "migrate-store", "--from", data, "--to", to});
+    ASSERT_EQ(moved.exit_code, 0) << moved.err;
+    start_server(url.substr(7));
+    EXPECT_EQ(server_count("SELECT count(*) FROM household"), 3);
+}

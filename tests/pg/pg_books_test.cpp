@@ -12,9 +12,14 @@
 #include "pg_tables.hpp"
 #include "pg_unit_registry.hpp"
 
+#include <noi/pgstore/pg_store.hpp>
 #include <noi/sync/error.hpp>
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <stdexcept>
 
 using namespace noi;
 
@@ -362,6 +367,45 @@ TEST_F(pg_books, a_synced_table_s_rows_and_their_states_round_trip) {
     EXPECT_FALSE(states.load("ho_gia_dinh", "h2", 5));
 }
 
+TEST_F(pg_books, whole_table_passes_read_page_by_page_and_see_every_row_once) {
+    table_def def{"ho_gia_dinh", {{"commune_code", col_type::text}}, 0};
+    for (const auto& sql : table_ddl(def, nullptr))
+        c.exec(sql);
+    pg_table_rows rows(c, def);
+    pg_row_states states(c);
+    row_state st;
+    st.exists = cell_state{{hlc_from_ms(wall.now_ms()), site_of(7)}, std::nullopt, 3};
+    st.cells.resize(1);
+    // More than two pages, with ids whose order is not their numbers'.
+    constexpr int n = 2'345;
+    {
+        pg::transaction tx(c);
+        for (int i = 0; i < n; ++i) {
+            const auto id = "hộ-" + std::to_string(i);
+            rows.insert(id, {std::string("01849")});
+            states.save("ho_gia_dinh", id, st);
+            states.save("commune", id, st);
+        }
+        tx.commit();
+    }
+    std::set<std::string> seen;
+    rows.for_each([&](const std::string& id, std::vector<value> v) {
+        EXPECT_TRUE(seen.insert(id).second) << id << " twice";
+        EXPECT_EQ(v, std::vector<value>{std::string("01849")});
+    });
+    EXPECT_EQ(seen.size(), std::size_t{n});
+    schema tables;
+    tables.tables.push_back(def);
+    std::map<std::string, int> by_table;
+    states.for_each(tables,
+                    [&](const std::string& table, const std::string& id, const row_state& s) {
+                        ++by_table[table];
+                        EXPECT_EQ(s, st) << id;
+                    });
+    EXPECT_EQ(by_table, (std::map<std::string, int>{{"ho_gia_dinh", n}}))
+        << "a table the schema does not hold is passed over";
+}
+
 TEST_F(pg_books, states_a_push_expects_are_read_at_once_and_kept_current_until_it_ends) {
     pg_row_states states(c);
     pg::connection other(db.conninfo());
@@ -468,6 +512,30 @@ TEST_F(pg_books, the_map_its_changes_lineage_and_row_moves) {
     ASSERT_EQ(held.size(), 1u);
     EXPECT_EQ(held.at("01852").rows, 2u);
     EXPECT_EQ(held.at("01852").bytes, 2 * 5 + 3u) << "each value's bytes, NULL none";
+}
+
+} // namespace
+
+namespace {
+
+TEST(pg_store_creation, a_store_whose_making_fails_part_way_leaves_the_database_empty) {
+    test::pg_database db;
+    manual_clock wall{1'700'000'000'000};
+    EXPECT_THROW(create_pg_store(db.conninfo(), wall, {}, {}, {"06", {}},
+                                 [](server_store&) { throw std::runtime_error("no account"); }),
+                 std::runtime_error);
+    EXPECT_FALSE(pg_store_exists(db.conninfo())) << "a second init would only have joined";
+    site_id epoch{};
+    {
+        auto made = create_pg_store(db.conninfo(), wall, {}, {}, {"06", {}},
+                                    [&](server_store& s) { epoch = s.epoch(); });
+        // Opened and writing after its making, its write lock taken as any transaction's.
+        auto tx = made->begin();
+        made->record_sync("no-such-device");
+        tx->commit();
+    }
+    EXPECT_TRUE(pg_store_exists(db.conninfo()));
+    EXPECT_EQ(open_pg_store(db.conninfo(), wall)->epoch(), epoch);
 }
 
 } // namespace

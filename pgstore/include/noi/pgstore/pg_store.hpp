@@ -17,11 +17,13 @@
 namespace noi {
 
 // Makes the store's tables in the database (which must have none of Nối's yet), the default
-// schema, the province's map and an epoch. Refuses (errc::refused) a province not on the map
-// of the day asked for, or a database that holds a store already.
+// schema, the province's map and an epoch, and runs `also` on it (the first account), all in
+// one transaction: a failure anywhere leaves the database as it was. Refuses (errc::refused) a
+// province not on the map of the day asked for, or a database that holds a store already.
 std::unique_ptr<sync_service> create_pg_store(const std::string& conninfo, const wall_clock& wall,
                                               replica_options opt = {}, server_options so = {},
-                                              const map_choice& map = {});
+                                              const map_choice& map = {},
+                                              const std::function<void(server_store&)>& also = {});
 // Whether the database holds a store made by create_pg_store.
 bool pg_store_exists(const std::string& conninfo);
 // Throws sync_error(refused) for a connection string libpq cannot read, or one that holds a
