@@ -35,6 +35,7 @@ template <class Stream> void websocket_session<Stream>::run(http::request<http::
     ws_.set_option(beast_support::permessage_deflate(state_.config().deflate, true));
     ws_.read_message_max(state_.config().max_message_bytes);
     ws_.binary(true);
+    ws_.write_buffer_bytes(2048);
     beast::get_lowest_layer(ws_).expires_never();
     ws_.async_accept(
         req, beast::bind_front_handler(&websocket_session::on_accept, this->shared_from_this()));
@@ -144,7 +145,10 @@ void websocket_session<Stream>::on_read(beast::error_code ec, std::size_t n) {
     proto::limits lim;
     lim.max_message_bytes = state_.config().max_message_bytes;
     auto decoded = proto::decode(bytes, lim);
+    // Given back: a session keeps the room of its largest message (a push of thousands of
+    // rows) through all the hours it then sits idle, with thousands like it.
     buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();
     if (auto* e = std::get_if<proto::decode_error>(&decoded)) {
         state_.log_problem(dev_.id, spdlog::level::warn,
                            fmt::format("malformed message from device {}: {}", dev_.id, e->detail));
