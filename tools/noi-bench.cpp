@@ -97,13 +97,12 @@ void bind_member(noi::statement& st, int first, std::size_t k,
         st.bind(first + static_cast<int>(c), values[c]);
 }
 
-// The statement that inserts a record of the militia_member shape into `table`, with `mark`
-// before each parameter's number (? for SQLite, $ for PostgreSQL).
-std::string member_insert(const std::string& table, char mark) {
+// The SQLite statement that inserts a record of the militia_member shape into `table`.
+std::string member_insert(const std::string& table) {
     std::string sql = "INSERT INTO " + table + "(id, " + militia_columns + ") VALUES (";
     for (int i = 1; i <= 14; ++i) {
         if (i > 1) sql += ",";
-        sql += mark;
+        sql += '?';
         sql += std::to_string(i);
     }
     return sql + ")";
@@ -120,7 +119,7 @@ std::string bench_id(const std::string& prefix, std::size_t k) {
 double insert_update(noi::database& db, const std::string& table, std::size_t n,
                      const std::string& id_prefix) {
     auto started = clock_type::now();
-    auto ins = db.prepare(member_insert(table, '?'));
+    auto ins = db.prepare(member_insert(table));
     auto upd =
         db.prepare("UPDATE " + table + " SET status = 'absent', trained_year = 2023 WHERE id = ?1");
     for (std::size_t i = 0; i < n; i += 1000) {
@@ -183,7 +182,7 @@ double raw_inserts_sqlite(const fs::path& dir, const site_batches& batches) {
              "birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, position TEXT, "
              "joined_on TEXT, term_end TEXT, "
              "status TEXT, trained_year INTEGER, notes TEXT) STRICT");
-    auto ins = raw.prepare(member_insert("militia_member", '?'));
+    auto ins = raw.prepare(member_insert("militia_member"));
     auto started = clock_type::now();
     for (std::size_t b = 0; b < batches[0].size(); ++b)
         for (const auto& site : batches) {
@@ -205,17 +204,17 @@ double raw_inserts_postgresql(const std::string& conninfo, const site_batches& b
              "full_name text, sex text, birth_year bigint, village text, force_type text, unit "
              "text, position text, joined_on text, term_end text, status text, trained_year "
              "bigint, notes text)");
-    const auto insert = member_insert("raw_member", '$');
+    // As fast as the store may write them: multi-row INSERTs in libpq's pipeline.
+    const std::string into = std::string("INSERT INTO raw_member(id, ") + militia_columns + ")";
     auto started = clock_type::now();
-    std::vector<noi::pg::param> params(14);
     for (std::size_t b = 0; b < batches[0].size(); ++b)
         for (const auto& site : batches) {
             noi::pg::transaction tx(raw);
             for (const auto& r : site[b].rows) {
-                params[0] = r.id;
+                std::vector<noi::pg::param> params{r.id};
                 for (std::size_t c = 0; c < 13; ++c)
-                    params[c + 1] = noi::pg::param::of(r.cells[c].val);
-                raw.run(insert, params);
+                    params.push_back(noi::pg::param::of(r.cells[c].val));
+                raw.insert(into, std::move(params));
             }
             tx.commit();
         }
@@ -356,7 +355,7 @@ noi::client::sync_result sync(noi::tablet& t, const std::string& url, const std:
 void fill(noi::tablet& t, std::size_t k, const std::string& prefix,
           const std::string& commune = "01849") {
     auto& db = t.rep().db();
-    auto ins = db.prepare(member_insert("militia_member", '?'));
+    auto ins = db.prepare(member_insert("militia_member"));
     for (std::size_t i = 0; i < k; i += 1000) {
         db.exec("BEGIN");
         for (std::size_t j = i; j < std::min(k, i + 1000); ++j) {

@@ -184,7 +184,7 @@ void connection::exec(const std::string& sql) {
     PQclear(r);
 }
 
-const std::string& connection::prepared(const std::string& sql) {
+const std::pair<const std::string, std::string>& connection::prepared(const std::string& sql) {
     auto it = prepared_.find(sql);
     if (it == prepared_.end()) {
         flush();
@@ -196,7 +196,7 @@ const std::string& connection::prepared(const std::string& sql) {
         PQclear(r);
         it = prepared_.emplace(sql, name).first;
     }
-    return it->second;
+    return *it;
 }
 
 namespace {
@@ -227,7 +227,7 @@ constexpr std::size_t max_unread = 256;
 result connection::run(const std::string& sql, const std::vector<param>& params) {
     reconnect_if_lost();
     send_gathered();
-    const auto& name = prepared(sql);
+    const auto& [text, name] = prepared(sql);
     const bound b(params);
     PGresult* raw = nullptr;
     if (sent_.empty()) {
@@ -241,7 +241,7 @@ result connection::run(const std::string& sql, const std::vector<param>& params)
             discard();
             fail("`" + sql.substr(0, 80) + "`");
         }
-        sent_.push_back(sql);
+        sent_.push_back(&text);
         std::string failed;
         PGresult* failure = drain(failed, &raw);
         if (failure) {
@@ -262,16 +262,15 @@ void connection::send(const std::string& sql, const std::vector<param>& params) 
     }
     send_gathered();
     if (sent_.size() >= max_unread) flush();
-    const auto& name = prepared(sql);
+    const auto& [text, name] = prepared(sql);
     if (sent_.empty() && PQenterPipelineMode(c_) != 1) fail("cannot enter pipeline mode");
     const bound b(params);
     if (PQsendQueryPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
                             b.formats.data(), 1) != 1) {
-        std::string failed;
-        PQclear(drain(failed));
+        discard();
         fail("`" + sql.substr(0, 80) + "`");
     }
-    sent_.push_back(sql);
+    sent_.push_back(&text);
 }
 
 namespace {
@@ -338,7 +337,11 @@ void connection::send_gathered() {
 }
 
 PGresult* connection::drain(std::string& failed_sql, PGresult** last) {
-    if (sent_.empty()) return nullptr;
+    if (sent_.empty()) {
+        // Entered for a statement that could not be sent.
+        if (PQpipelineStatus(c_) != PQ_PIPELINE_OFF) PQexitPipelineMode(c_);
+        return nullptr;
+    }
     PGresult* failure = nullptr;
     const auto keep = [&](PGresult* r, const std::string& sql, bool is_last) {
         if (!failure && PQresultStatus(r) == PGRES_FATAL_ERROR) {
@@ -354,7 +357,7 @@ PGresult* connection::drain(std::string& failed_sql, PGresult** last) {
         for (std::size_t i = 0; i < sent_.size(); ++i) {
             // One result per statement, then a null that ends it; a lost connection ends early.
             while (PGresult* r = PQgetResult(c_))
-                keep(r, sent_[i], i + 1 == sent_.size());
+                keep(r, *sent_[i], i + 1 == sent_.size());
             if (PQstatus(c_) != CONNECTION_OK) break;
         }
         while (PGresult* r = PQgetResult(c_)) {

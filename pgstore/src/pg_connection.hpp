@@ -126,8 +126,8 @@ private:
     void reconnect_if_lost();
     // COMMIT, refused (sync_error) when PostgreSQL rolled the transaction back instead.
     void commit();
-    // The statement named `sql`, prepared on this connection if it was not yet.
-    const std::string& prepared(const std::string& sql);
+    // The statement `sql` and its name, prepared on this connection if it was not yet.
+    const std::pair<const std::string, std::string>& prepared(const std::string& sql);
     struct gathered {
         std::string into;
         std::size_t columns = 0;
@@ -144,7 +144,9 @@ private:
     // `last`, when given, takes the answer of the statement sent last (the caller's to clear).
     PGresult* drain(std::string& failed_sql, PGresult** last = nullptr);
     PGconn* c_ = nullptr;
-    std::vector<std::string> sent_; // the statements whose answers are still to be read
+    // The statements whose answers are still to be read (keys of prepared_, which lives
+    // longer: it is cleared only on a reconnect, with nothing sent).
+    std::vector<const std::string*> sent_;
     std::vector<gathered> gathered_;
     std::uint64_t begun_ = 0;
     std::map<std::string, std::string, std::less<>> prepared_; // sql -> statement name

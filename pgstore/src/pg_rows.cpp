@@ -22,10 +22,7 @@ const char* pg_type(col_type t) {
     return "bytea";
 }
 
-} // namespace
-
-namespace {
-
+// known_rows' key of a row: a table's name holds no NUL.
 std::string key_of(const std::string& table, const std::string& id) {
     std::string k = table;
     k += '\0';
