@@ -414,24 +414,22 @@ transaction::transaction(connection& c) : c_(c), level_(c.depth_) {
         // Read committed whatever the database's default: the write lock's holder must read
         // what the one before it committed (invariant 1).
         c_.reconnect_if_lost();
-        // Sent, and answered with the write lock's statement.
         c_.depth_ = 1;
         ++c_.begun_;
-        c_.send("BEGIN ISOLATION LEVEL READ COMMITTED", {});
-        if (c_.on_begin_) {
+        try {
+            // Sent, and answered with the write lock's statement.
+            c_.send("BEGIN ISOLATION LEVEL READ COMMITTED", {});
+            if (c_.on_begin_) c_.on_begin_();
+        } catch (...) {
+            // Out of the transaction whatever happens to the ROLLBACK: on a lost connection
+            // it fails too, and the next transaction must connect again.
+            c_.depth_ = 0;
             try {
-                c_.on_begin_();
-            } catch (...) {
-                // Out of the transaction whatever happens to the ROLLBACK: on a lost
-                // connection it fails too, and the next transaction must connect again.
-                c_.depth_ = 0;
-                try {
-                    c_.discard();
-                    c_.exec("ROLLBACK");
-                } catch (const std::exception&) {
-                }
-                throw;
+                c_.discard();
+                c_.exec("ROLLBACK");
+            } catch (const std::exception&) {
             }
+            throw;
         }
     } else {
         c_.send("SAVEPOINT " + savepoint(level_), {});

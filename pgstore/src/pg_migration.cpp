@@ -15,6 +15,7 @@
 #include <noi/sync/sqlite_store.hpp>
 #include <noi/sync/unicode_text.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace noi {
@@ -42,6 +43,8 @@ pg::param as_param(const value& v, const std::string& type) {
         if (type == "bytea") return pg::param::blob(*s);
         if (type != "text") return pg::param::parsed(*s);
     }
+    if (const auto* b = std::get_if<blob>(&v); b && type == "text")
+        return std::string(b->bytes.begin(), b->bytes.end());
     if (const auto* i = std::get_if<std::int64_t>(&v); i && type == "text")
         return std::to_string(*i);
     return pg::param::of(v);
@@ -55,8 +58,15 @@ public:
     // False, noting where, when `v` is text PostgreSQL cannot hold.
     bool check(const value& v, const std::string& table, const std::string& row,
                const std::string& column) {
-        const auto* s = std::get_if<std::string>(&v);
-        if (!s || storable_text(*s)) return true;
+        std::string_view text;
+        if (const auto* s = std::get_if<std::string>(&v))
+            text = *s;
+        else if (const auto* b = std::get_if<blob>(&v)) // SQLite keeps bytes in any column
+            text =
+                std::string_view(reinterpret_cast<const char*>(b->bytes.data()), b->bytes.size());
+        else
+            return true;
+        if (storable_text(text)) return true;
         if (places_.size() < shown)
             places_.push_back(table + " " + escaped_text(row) + " (" + column + ")");
         ++count_;
@@ -121,13 +131,16 @@ std::uint64_t copy_table(database& from, pg::connection& to, const std::string& 
         packed[i] = table == "noi_conflicts" && (names[i] == "w_value" || names[i] == "l_value");
     auto st = from.prepare(select + " FROM " + table);
     std::uint64_t n = 0;
+    // A row is named by its id where it has one (noi_rows, noi_feed: the synced row's).
+    const auto id_at = std::find(names.begin(), names.end(), "id");
+    const int key = id_at == names.end() ? 0 : static_cast<int>(id_at - names.begin());
     while (st.step()) {
         std::vector<pg::param> params(names.size());
         bool storable = true;
         for (std::size_t i = 0; i < names.size(); ++i) {
             const auto v = st.column(static_cast<int>(i));
             if (types[i] == "text")
-                storable = text.check(v, table, st.column_text(0), names[i]) && storable;
+                storable = text.check(v, table, st.column_text(key), names[i]) && storable;
             params[i] = packed[i] ? pg::param::blob(pack_values({v})) : as_param(v, types[i]);
         }
         if (storable) to.insert(insert, std::move(params));

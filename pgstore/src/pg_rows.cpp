@@ -170,13 +170,14 @@ std::vector<pg::param> pg_table_rows::params_of(const std::string& id,
 
 void pg_table_rows::expect(const std::vector<std::string>& ids) {
     known_.reset();
+    if (!c_.in_transaction()) return;
     std::vector<std::string> looked_up;
     for (const auto& id : ids)
         if (storable_text(id)) {
             looked_up.push_back(id);
             known_.set(id, std::nullopt);
         }
-    if (looked_up.empty() || !c_.in_transaction()) return;
+    if (looked_up.empty()) return;
     auto r = c_.run(select_some_, {pg::param::texts(looked_up)});
     for (int i = 0; i < r.rows(); ++i)
         known_.set(r.bytes(i, 0), values_of(r, i));

@@ -106,15 +106,17 @@ std::optional<std::string> init_data_dir_on_postgresql(const std::string& dir,
         return std::nullopt;
     }
     std::string token;
+    bool recorded = false;
     try {
         // The directory points at the store before it commits: once it is there, the token
         // shown is its only admin's.
         create_pg_store(conninfo, wall, {}, {}, map, [&](server_store& store) {
             token = add_first_admin(store);
             record_postgresql_store(dir, conninfo);
+            recorded = true;
         });
     } catch (...) {
-        forget_store(dir);
+        if (recorded) forget_store(dir);
         throw;
     }
     return token;

@@ -113,13 +113,16 @@ void server_state::drain_group() {
                 store_->reopen_transaction();
             }
         }
+        // What the group wrote, read under its lock: sequences a rolled-back request took
+        // were never written, and another process may write them next. A group opened again
+        // may have let another process write between (its lock retaken): none is noted.
+        const auto to = lost == 0 && store_->server_seq() != from ? store_->committed_head() : from;
         tx->commit();
         committed = true;
-        // A group opened again may have let another process write between (its lock retaken).
-        if (lost == 0) {
+        if (lost == 0 && to != from) {
             std::lock_guard lock(own_mu_);
             if (from != own_to_) own_from_ = from;
-            own_to_ = store_->server_seq();
+            own_to_ = to;
         }
     } catch (const std::exception& e) {
         spdlog::error("a group commit of {} requests failed: {}", jobs.size(), e.what());
