@@ -1,6 +1,7 @@
 // libpq in RAII: a connection that throws sync_error with PostgreSQL's words, statements
 // prepared once per connection, results read in binary (integers, text and bytea alike without
-// escaping), and transactions that roll back unless committed (a SAVEPOINT inside one open).
+// escaping), transactions that roll back unless committed (a SAVEPOINT inside one open), and
+// writes sent in libpq's pipeline mode whose answers are read with the next statement's.
 #pragma once
 
 #include <noi/protocol/types.hpp>
