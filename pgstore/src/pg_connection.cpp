@@ -227,21 +227,16 @@ constexpr std::size_t max_unread = 256;
 result connection::run(const std::string& sql, const std::vector<param>& params) {
     reconnect_if_lost();
     send_gathered();
-    const auto& [text, name] = prepared(sql);
-    const bound b(params);
+    const auto& statement = prepared(sql);
     PGresult* raw = nullptr;
     if (sent_.empty()) {
-        raw = PQexecPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
-                             b.formats.data(), 1);
+        const bound b(params);
+        raw = PQexecPrepared(c_, statement.second.c_str(), b.count(), b.values.data(),
+                             b.lengths.data(), b.formats.data(), 1);
     } else {
         // Behind writes whose answers are unread: sent after them, and every answer read in
         // the same round trip.
-        if (PQsendQueryPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
-                                b.formats.data(), 1) != 1) {
-            discard();
-            fail("`" + sql.substr(0, 80) + "`");
-        }
-        sent_.push_back(&text);
+        pipe(statement, params);
         std::string failed;
         PGresult* failure = drain(failed, &raw);
         if (failure) {
@@ -262,7 +257,12 @@ void connection::send(const std::string& sql, const std::vector<param>& params) 
     }
     send_gathered();
     if (sent_.size() >= max_unread) flush();
-    const auto& [text, name] = prepared(sql);
+    pipe(prepared(sql), params);
+}
+
+void connection::pipe(const std::pair<const std::string, std::string>& statement,
+                      const std::vector<param>& params) {
+    const auto& [sql, name] = statement;
     if (sent_.empty() && PQenterPipelineMode(c_) != 1) fail("cannot enter pipeline mode");
     const bound b(params);
     if (PQsendQueryPrepared(c_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
@@ -270,7 +270,7 @@ void connection::send(const std::string& sql, const std::vector<param>& params) 
         discard();
         fail("`" + sql.substr(0, 80) + "`");
     }
-    sent_.push_back(&text);
+    sent_.push_back(&sql);
 }
 
 namespace {
@@ -292,10 +292,10 @@ std::string multi_row(const std::string& into, std::size_t columns, std::size_t 
 }
 
 // Rows a multi-row INSERT takes at most: enough to make a statement's start small beside its
-// rows, and under PostgreSQL's 65,535 parameters. Each count is prepared once per connection.
+// rows, and under PostgreSQL's 65,535 parameters (a table has at most 1,600 columns). Each
+// count is prepared once per connection.
 std::size_t rows_per_insert(std::size_t columns) {
-    return std::max<std::size_t>(
-        1, std::min<std::size_t>(64, 65'535 / std::max<std::size_t>(1, columns)));
+    return std::min<std::size_t>(64, 65'535 / columns);
 }
 
 } // namespace

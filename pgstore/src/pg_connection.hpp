@@ -129,6 +129,9 @@ private:
     void commit();
     // The statement `sql` and its name, prepared on this connection if it was not yet.
     const std::pair<const std::string, std::string>& prepared(const std::string& sql);
+    // Sends a prepared statement in pipeline mode, its answer read by drain().
+    void pipe(const std::pair<const std::string, std::string>& statement,
+              const std::vector<param>& params);
     struct gathered {
         std::string into;
         std::size_t columns = 0;

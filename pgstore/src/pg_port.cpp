@@ -150,10 +150,23 @@ void pg_port::reopen_transaction() {
     c_.restart();
 }
 
-table_rows& pg_port::rows(const table_def& t) {
+pg_table_rows& pg_port::table(const table_def& t) {
     auto it = rows_.find(t.name);
     if (it == rows_.end()) it = rows_.emplace(t.name, std::make_unique<pg_table_rows>(c_, t)).first;
     return *it->second;
+}
+
+table_rows& pg_port::rows(const table_def& t) {
+    return table(t);
+}
+
+void pg_port::read_ahead(const std::vector<row_ahead>& rows) {
+    states_->expect(rows);
+    std::map<std::string_view, std::vector<std::string>> ids_of; // mostly one table
+    for (const auto& r : rows)
+        if (r.values) ids_of[r.table].emplace_back(r.id);
+    for (const auto& [name, ids] : ids_of)
+        if (const auto* def = schema_.find(name)) table(*def).expect(ids);
 }
 
 void pg_port::load_schema() {

@@ -59,6 +59,7 @@ public:
     access_store& access() override { return *access_; }
     row_state_book& states() override { return *states_; }
     table_rows& rows(const table_def& t) override;
+    void read_ahead(const std::vector<row_ahead>& rows) override;
 
     const schema& tables() const override { return schema_; }
     void adopt_schema(const schema& next) override;
@@ -81,6 +82,7 @@ private:
     void catch_up();
     // Reads the synced tables' definitions and the schema's version.
     void load_schema();
+    pg_table_rows& table(const table_def& t);
     struct creating {};
     pg_port(const std::string& conninfo, const wall_clock& wall, replica_options opt, creating);
     // Everything past the connection, for both constructors.

@@ -32,16 +32,17 @@ std::string key_of(const std::string& table, const std::string& id) {
 
 } // namespace
 
-void pg_row_states::expect(const std::vector<std::pair<std::string, std::string>>& rows) {
+void pg_row_states::expect(const std::vector<row_ahead>& rows) {
     known_.reset();
+    if (!c_.in_transaction()) return;
     std::vector<std::string> tables, ids;
-    for (const auto& [table, id] : rows)
+    for (const auto& r : rows)
         // A row id that is not text is refused before it is looked up (row_rules).
-        if (storable_text(table) && storable_text(id)) {
-            tables.push_back(table);
-            ids.push_back(id);
+        if (storable_text(r.table) && storable_text(r.id)) {
+            tables.emplace_back(r.table);
+            ids.emplace_back(r.id);
         }
-    if (ids.empty() || !c_.in_transaction()) return;
+    if (ids.empty()) return;
     // A lookup per row by the primary key, whatever the planner thinks of noi_rows' size: a
     // join may scan it whole.
     auto r = c_.run("SELECT k.tbl, k.id, (SELECT s.state FROM noi_rows s WHERE s.tbl = k.tbl AND "

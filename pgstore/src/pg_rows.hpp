@@ -8,6 +8,7 @@
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/schema.hpp>
 #include <noi/sync/store_books.hpp>
+#include <noi/sync/store_port.hpp>
 
 #include <unordered_map>
 
@@ -53,7 +54,8 @@ public:
     void save(const std::string& table, const std::string& id, const row_state& s) override;
     bool insert_new(const std::string& table, const std::string& id, const row_state& s) override;
     void erase(const std::string& table, const std::string& id) override;
-    void expect(const std::vector<std::pair<std::string, std::string>>& rows) override;
+    // The states of `rows`, read at once (pg_port::read_ahead).
+    void expect(const std::vector<row_ahead>& rows);
     void for_each(const schema& tables,
                   const std::function<void(const std::string& table, const std::string& id,
                                            const row_state&)>& fn) override;
@@ -70,7 +72,8 @@ public:
     void upsert(const std::string& id, const std::vector<value>& values) override;
     void insert(const std::string& id, const std::vector<value>& values) override;
     void remove(const std::string& id) override;
-    void expect(const std::vector<std::string>& ids) override;
+    // These rows, read at once (pg_port::read_ahead).
+    void expect(const std::vector<std::string>& ids);
     void for_each(const std::function<void(const std::string&, std::vector<value>)>& fn) override;
 
 private:

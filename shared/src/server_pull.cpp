@@ -28,7 +28,7 @@ proto::changes sync_service::pull(const device& d, const proto::pull& p,
         std::vector<row_ahead> rows;
         for (const auto& e : entries)
             if (!skip || e.pusher != skip) rows.push_back({e.table, e.id, true});
-        read_ahead(rows);
+        port_->read_ahead(rows);
     };
     port_->changes().read(q, [&](const feed_entry& e) {
         if (!page.room()) return false;

@@ -16,7 +16,6 @@
 #include "session_rules.hpp"
 
 #include <algorithm>
-#include <map>
 
 namespace noi {
 
@@ -186,19 +185,6 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     return w;
 }
 
-void sync_service::read_ahead(const std::vector<row_ahead>& rows) {
-    std::vector<std::pair<std::string, std::string>> states;
-    std::map<std::string, std::vector<std::string>, std::less<>> values;
-    states.reserve(rows.size());
-    for (const auto& r : rows) {
-        states.emplace_back(r.table, r.id);
-        if (r.values) values[r.table].push_back(r.id);
-    }
-    port_->states().expect(states);
-    for (const auto& [table, ids] : values)
-        if (const auto* def = port_->tables().find(table)) port_->rows(*def).expect(ids);
-}
-
 std::vector<value> sync_service::row_values(const table_def& def, const std::string& id,
                                             const row_state* st) {
     // Every server write keeps a row's state, so a row without one is not in the table: a
@@ -281,7 +267,7 @@ sync_service::push(const device& d, const site_id& s, const proto::push& p, emis
     // An insert's row is nearly always new: only its state is looked up.
     for (const auto* r : rows)
         ahead.push_back({r->table, r->id, !inserts(*r)});
-    read_ahead(ahead);
+    port_->read_ahead(ahead);
     for (const auto* r : rows) {
         auto res = apply_row(d, s, *r, limit, emitted);
         if (res.rejection) ack.rejections.push_back(*res.rejection);

@@ -62,10 +62,6 @@ public:
     virtual bool insert_new(const std::string& table, const std::string& id,
                             const row_state& s) = 0;
     virtual void erase(const std::string& table, const std::string& id) = 0;
-    // The rows (table, id) a push or a pull is about to read, in the transaction or snapshot
-    // that reads them: a store that pays a round trip per read reads their states at once,
-    // and load and insert_new answer from that until something else is written to them.
-    virtual void expect(const std::vector<std::pair<std::string, std::string>>& /*rows*/) {}
     // Every row's state, for the rare whole-store passes (clock repair): for_each's, gathered.
     std::vector<std::tuple<std::string, std::string, row_state>> all(const schema& tables);
     // The same one row at a time, for a pass that writes elsewhere: fn must not write here.

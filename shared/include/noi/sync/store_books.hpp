@@ -101,7 +101,8 @@ struct feed_query {
     // The puller, whose answers are read too; null for none.
     const site_id* answers_for = nullptr;
     // Given the entries read before fn sees the first of them, in the same snapshot, by a
-    // store that reads them all first: their rows can then be read at once (expect()).
+    // store that reads them all first: their rows can then be read at once
+    // (store_port::read_ahead).
     std::function<void(const std::vector<feed_entry>&)> ahead;
 };
 
@@ -336,10 +337,6 @@ public:
     // A row known to be absent: a plain insert, cheaper where the store has one.
     virtual void insert(const std::string& id, const std::vector<value>& values) = 0;
     virtual void remove(const std::string& id) = 0;
-    // The rows a push or a pull is about to read, in the transaction or snapshot that reads
-    // them: a store that pays a round trip per read reads them at once, and read() answers
-    // from that until something is written to them.
-    virtual void expect(const std::vector<std::string>& /*ids*/) {}
     // Every row, in id order: fn(id, values by column index).
     virtual void
     for_each(const std::function<void(const std::string&, std::vector<value>)>& fn) = 0;

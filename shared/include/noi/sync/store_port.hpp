@@ -25,6 +25,12 @@
 
 namespace noi {
 
+// A row a push or a pull is about to read: its state, and its table row too when `values`.
+struct row_ahead {
+    std::string_view table, id;
+    bool values = false;
+};
+
 class store_port {
 public:
     virtual ~store_port() = default;
@@ -54,6 +60,10 @@ public:
     virtual access_store& access() = 0;
     virtual row_state_book& states() = 0;
     virtual table_rows& rows(const table_def& t) = 0;
+    // A hint, in the transaction or snapshot that reads `rows`: a store that pays a round trip
+    // per read reads them all at once, and answers states().load and rows().read from that
+    // until something is written to them. A store whose reads are cheap does nothing.
+    virtual void read_ahead(const std::vector<row_ahead>& /*rows*/) {}
 
     // The synced tables (see above).
     virtual const schema& tables() const = 0;

@@ -165,14 +165,6 @@ private:
     device with_units(device d);
     // A row's values: from its table while alive, from its tombstone when deleted.
     std::vector<value> row_values(const table_def& def, const std::string& id, const row_state* st);
-    // Tells the store the rows a push or a pull is about to read (expect()): their states, and
-    // the table rows of those marked `values`.
-    struct row_ahead {
-        const std::string& table;
-        const std::string& id;
-        bool values;
-    };
-    void read_ahead(const std::vector<row_ahead>& rows);
 
     std::unique_ptr<store_port> port_;
     server_options opt_;
