@@ -68,18 +68,26 @@ void pg_feed::supersede(const std::vector<std::uint64_t>& held, const row_state&
 void pg_feed::read(const feed_query& q, const std::function<bool(const feed_entry&)>& fn) {
     std::optional<pg::snapshot> one_snapshot;
     if (!c_.in_transaction()) one_snapshot.emplace(c_);
-    std::string sql = "SELECT seq, tbl, id, site, only_site IS NOT NULL FROM noi_feed WHERE seq > "
-                      "$1 AND dead IS NULL AND ";
     std::vector<pg::param> p{q.after, std::uint64_t{q.limit}};
     p.push_back(q.answers_for ? site_param(*q.answers_for) : pg::param{});
+    std::string sql;
     if (q.units) {
-        sql += "((only_site IS NULL AND (scope IS NULL OR scope = ANY($4::text[]))) OR "
-               "only_site = $3)";
+        // One index range per unit, global tables and answers, merged by sequence: a single
+        // condition joining them with OR is planned as a scan of every unit's entries since the
+        // cursor, so a pull in a province of many communes read all of theirs.
+        sql = "SELECT seq, tbl, id, site, answer FROM (SELECT f.*, false AS answer FROM (SELECT "
+              "DISTINCT unnest($4::text[]) AS scope) u CROSS JOIN LATERAL (SELECT seq, tbl, id, "
+              "site FROM noi_feed WHERE scope = u.scope AND seq > $1 AND dead IS NULL AND "
+              "only_site IS NULL ORDER BY seq LIMIT $2) f UNION ALL (SELECT seq, tbl, id, site, "
+              "false FROM noi_feed WHERE scope IS NULL AND seq > $1 AND dead IS NULL AND "
+              "only_site IS NULL ORDER BY seq LIMIT $2) UNION ALL (SELECT seq, tbl, id, site, "
+              "true FROM noi_feed WHERE only_site = $3 AND seq > $1 AND dead IS NULL ORDER BY seq "
+              "LIMIT $2)) e ORDER BY seq LIMIT $2";
         p.push_back(pg::param::texts(*q.units));
     } else {
-        sql += "(only_site IS NULL OR only_site = $3)";
+        sql = "SELECT seq, tbl, id, site, only_site IS NOT NULL FROM noi_feed WHERE seq > $1 AND "
+              "dead IS NULL AND (only_site IS NULL OR only_site = $3) ORDER BY seq LIMIT $2";
     }
-    sql += " ORDER BY seq LIMIT $2";
     auto r = c_.run(sql, p);
     if (refresh_schema_) refresh_schema_();
     std::vector<feed_entry> entries(static_cast<std::size_t>(r.rows()));

@@ -158,6 +158,19 @@ TEST_F(pg_books, the_feed_reads_a_unit_s_entries_and_its_answers_in_order) {
     EXPECT_TRUE(read[2].answer);
     EXPECT_FALSE(c.in_transaction()) << "the read's snapshot ended with it";
 
+    const std::vector<std::string> merged{"01852", "01849", "01852"};
+    q.units = &merged;
+    q.limit = 3;
+    read.clear();
+    f.read(q, [&](const feed_entry& e) {
+        read.push_back(e);
+        return true;
+    });
+    ASSERT_EQ(read.size(), 3u) << "two units' entries and a global one, each once, to the limit";
+    for (std::size_t i = 0; i < read.size(); ++i)
+        EXPECT_EQ(read[i].seq, seqs[i]) << "in the order of the feed";
+    q.limit = 10;
+
     f.supersede({seqs[0]}, row_state{});
     q.units = nullptr;
     q.answers_for = nullptr;
