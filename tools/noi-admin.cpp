@@ -301,7 +301,8 @@ int main(int argc, char** argv) {
     if (const char* t = std::getenv("NOI_ADMIN_TOKEN")) c.token = t;
     if (const char* f = std::getenv("NOI_CA_FILE")) c.ca_file = f;
     app.add_option("--server", c.server,
-                   "Server URL, http://HOST:PORT or https://HOST:PORT (default $NOI_SERVER)");
+                   "Server URL, https://HOST:PORT or http://HOST:PORT (wss://HOST:PORT/sync as the "
+                   "console's QR code gives it is taken too; default $NOI_SERVER)");
     app.add_option("--token", c.token, "Admin token (default $NOI_ADMIN_TOKEN)");
     app.add_option("--ca-file", c.ca_file,
                    "Extra trusted CA for https://, a private provincial CA (default $NOI_CA_FILE)")

@@ -98,7 +98,10 @@ int main(int argc, char** argv) {
     auto* init =
         app.add_subcommand("init", "Create the replica with the default schema; no network needed");
     init->add_option("--db", db, "Replica file to create")->required();
-    init->add_option("--server", url, "Server address, http://HOST:PORT or https://HOST:PORT")
+    init->add_option(
+            "--server", url,
+            "Server address, https://HOST:PORT or http://HOST:PORT, or wss://HOST:PORT/sync "
+            "as the console's QR code gives it")
         ->required();
     init->add_option("--token", token, "The device token from noi-admin device add")->required();
     if (const char* f = std::getenv("NOI_CA_FILE")) ca_file = f;
@@ -124,7 +127,8 @@ int main(int argc, char** argv) {
         "pull cursor stay (a replica made without --ca-file is repaired here)");
     set_server->add_option("--db", db, "Replica file")->required();
     auto* new_url = set_server->add_option(
-        "--server", url, "The new address, http://HOST:PORT or https://HOST:PORT");
+        "--server", url,
+        "The new address, https://HOST:PORT, http://HOST:PORT or wss://HOST:PORT/sync");
     // Not $NOI_CA_FILE: set-server changes only what its command line names.
     auto* new_ca =
         set_server->add_option("--ca-file", ca_file,

@@ -4,6 +4,7 @@
 #include <noi/client/replicator.hpp>
 #include <noi/client/server_settings.hpp>
 #include <noi/sync/error.hpp>
+#include <noi/sync/server_address.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include <atomic>
@@ -99,6 +100,11 @@ int noi_init(const char* path, const char* server_url, const char* token, noi_re
     if (!path || !server_url || !token || !out)
         return fail(err, NOI_ERR_USAGE, "path, server_url, token and out are required");
     return guarded(err, [&] {
+        try {
+            noi::parse_server_address(server_url);
+        } catch (const noi::bad_server_address& e) {
+            return fail(err, NOI_ERR_USAGE, e.what());
+        }
         auto r = std::make_unique<noi_replica>();
         r->path = path;
         r->t = noi::tablet::create(path, r->wall);

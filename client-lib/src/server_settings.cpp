@@ -1,6 +1,7 @@
 #include <noi/client/server_settings.hpp>
 
 #include <noi/sync/database.hpp>
+#include <noi/sync/server_address.hpp>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -63,9 +64,10 @@ std::string checked_ca_file(const std::string& given) {
 server_settings check_server_settings(server_settings s) {
     bool beyond_loopback = false;
     try {
-        beyond_loopback = plain_http_beyond_loopback(s.url);
-    } catch (const transport_error& e) {
-        throw settings_error(std::string(e.what()) + " (for example https://10.20.0.5:443)");
+        const auto a = parse_server_address(s.url);
+        beyond_loopback = !a.tls && !a.loopback();
+    } catch (const bad_server_address& e) {
+        throw settings_error(e.what());
     }
     if (beyond_loopback && !s.allow_plain_http)
         throw settings_error("http:// would send the device token in clear text to a server beyond "

@@ -2,6 +2,7 @@
 // asynchronous underneath and driven by run_for, so every call has a deadline.
 #include <noi/client/tls_check.hpp>
 #include <noi/client/transport.hpp>
+#include <noi/sync/server_address.hpp>
 
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
 
@@ -24,40 +25,13 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
-struct endpoint {
-    std::string host, port;
-    bool tls = false;
-};
-
-endpoint parse_url(const std::string& url) {
-    endpoint e;
-    std::string rest;
-    if (url.rfind("http://", 0) == 0) {
-        rest = url.substr(7);
-    } else if (url.rfind("https://", 0) == 0) {
-        rest = url.substr(8);
-        e.tls = true;
-    } else {
-        throw transport_error(transport_errc::bad_url,
-                              "the server address must start with http:// or https://");
+// The address, or transport_error(bad_url) saying what is wrong with it.
+server_address parse_url(const std::string& url) {
+    try {
+        return parse_server_address(url);
+    } catch (const bad_server_address& e) {
+        throw transport_error(transport_errc::bad_url, e.what());
     }
-    rest = rest.substr(0, rest.find('/'));
-    auto colon = rest.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size())
-        throw transport_error(transport_errc::bad_url,
-                              "the server address needs a port, as in http://HOST:PORT");
-    e.host = rest.substr(0, colon);
-    e.port = rest.substr(colon + 1);
-    return e;
-}
-
-bool is_loopback(std::string host) {
-    if (host == "localhost") return true;
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    beast::error_code ec;
-    auto a = asio::ip::make_address(host, ec);
-    return !ec && a.is_loopback();
 }
 
 using plain_ws = websocket::stream<beast::tcp_stream>;
@@ -71,7 +45,7 @@ public:
     void connect(const std::string& url, const std::string& token,
                  std::chrono::milliseconds timeout) override {
         auto ep = parse_url(url);
-        if (!opt_.allow_plain_http && !ep.tls && !is_loopback(ep.host))
+        if (!opt_.allow_plain_http && !ep.tls && !ep.loopback())
             throw transport_error(
                 transport_errc::bad_url,
                 "refusing to send the device token in clear text to " + ep.host +
@@ -201,17 +175,18 @@ private:
     }
 
     template <class Ws>
-    void open(Ws& ws, const endpoint& ep, const std::string& token,
+    void open(Ws& ws, const server_address& ep, const std::string& token,
               std::chrono::milliseconds timeout) {
         tcp::resolver resolver(ioc_);
         beast::error_code ec;
         tcp::resolver::results_type results;
         run(
             [&](auto done) {
-                resolver.async_resolve(ep.host, ep.port, [&, done](beast::error_code e, auto r) {
-                    results = r;
-                    done(e);
-                });
+                resolver.async_resolve(ep.bare_host(), ep.port,
+                                       [&, done](beast::error_code e, auto r) {
+                                           results = r;
+                                           done(e);
+                                       });
             },
             timeout, ec);
         if (ec)
@@ -233,10 +208,10 @@ private:
         if constexpr (std::is_same_v<Ws, tls_ws>) {
             auto& tls = ws.next_layer();
             // SNI, and the certificate must name the host we asked for.
-            if (!SSL_set_tlsext_host_name(tls.native_handle(), ep.host.c_str()))
+            if (!SSL_set_tlsext_host_name(tls.native_handle(), ep.bare_host().c_str()))
                 throw transport_error(transport_errc::unreachable,
                                       "cannot set the TLS server name " + ep.host);
-            expect_peer_named(tls.native_handle(), ep.host);
+            expect_peer_named(tls.native_handle(), ep.bare_host());
             run([&](auto done) { tls.async_handshake(asio::ssl::stream_base::client, done); },
                 timeout, ec);
             if (ec == beast::error::timeout)
@@ -255,8 +230,8 @@ private:
         }));
         ws.binary(true);
         websocket::response_type res;
-        run([&](auto done) { ws.async_handshake(res, ep.host + ":" + ep.port, "/sync", done); },
-            timeout, ec);
+        run([&](auto done) { ws.async_handshake(res, ep.host_port(), "/sync", done); }, timeout,
+            ec);
         if (ec) {
             if (res.result() == http::status::unauthorized)
                 throw transport_error(
@@ -309,11 +284,6 @@ private:
 };
 
 } // namespace
-
-bool plain_http_beyond_loopback(const std::string& url) {
-    auto ep = parse_url(url);
-    return !ep.tls && !is_loopback(ep.host);
-}
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt) {
     return std::make_unique<websocket_transport>(std::move(opt));

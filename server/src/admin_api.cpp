@@ -12,6 +12,7 @@
 
 #include <noi/sync/error.hpp>
 #include <noi/sync/schema_change.hpp>
+#include <noi/sync/server_address.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 namespace noi::server {
@@ -58,10 +60,18 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
                      field(req, "province", province, "true or false"),
                      field(req, "server_url", server_url, "the tablets' ws:// or wss:// address")})
         if (bad) return error(400, *bad);
-    if (!server_url.empty() && server_url.rfind("ws://", 0) != 0 &&
-        server_url.rfind("wss://", 0) != 0)
-        return error(400, "server_url is the address tablets sync with, ws://HOST:PORT/sync or "
-                          "wss://HOST:PORT/sync");
+    if (!server_url.empty()) {
+        // The QR carries an address the tablet's library takes, in the form the QR documents.
+        std::optional<server_address> a;
+        try {
+            a = parse_server_address(server_url);
+        } catch (const bad_server_address& e) {
+            return error(400, std::string("server_url: ") + e.what());
+        }
+        if (a->scheme != "ws" && a->scheme != "wss")
+            return error(400, "server_url is the address tablets sync with, ws://HOST:PORT/sync "
+                              "or wss://HOST:PORT/sync");
+    }
     std::string scope;
     if (!commune.empty()) {
         scope = commune;

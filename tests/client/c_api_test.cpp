@@ -190,3 +190,34 @@ TEST(c_api, a_replica_made_without_its_ca_is_repaired_by_noi_set_server_and_keep
     ASSERT_TRUE(st.step());
     EXPECT_EQ(st.column_int(0), 2);
 }
+
+TEST(c_api, a_tablet_enrols_with_the_address_as_the_console_s_qr_code_gives_it) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server;
+    auto e = server.enrol("01849");
+    const auto qr_address = "ws://" + server.url().substr(std::string("http://").size()) + "/sync";
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(dir.file("qr.db").c_str(), qr_address.c_str(), e.token.c_str(), &r, &err),
+              NOI_OK)
+        << err.message;
+    ASSERT_EQ(noi_exec(r,
+                       "INSERT INTO household(id, commune_code, village) VALUES ('q1', '01849', "
+                       "'Bản Tàn')",
+                       &err),
+              NOI_OK)
+        << err.message;
+    EXPECT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    noi_close(r);
+    noi::database db(server.data_dir() + "/noi.db", false);
+    auto st = db.prepare("SELECT village FROM household WHERE id = 'q1'");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.column_text(0), "Bản Tàn");
+
+    r = nullptr;
+    EXPECT_EQ(noi_init(dir.file("bad.db").c_str(), "127.0.0.1:8080", e.token.c_str(), &r, &err),
+              NOI_ERR_USAGE);
+    EXPECT_EQ(r, nullptr);
+    EXPECT_NE(std::string(err.message).find("wss://"), std::string::npos) << err.message;
+    EXPECT_FALSE(std::ifstream(dir.file("bad.db")).good()) << "nothing is made for a bad address";
+}

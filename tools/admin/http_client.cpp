@@ -1,6 +1,7 @@
 #include "http_client.hpp"
 
 #include <noi/client/tls_check.hpp>
+#include <noi/sync/server_address.hpp>
 
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
 
@@ -94,24 +95,16 @@ std::string encode_component(const std::string& s) {
 http_reply request(const std::string& base_url, const std::string& method,
                    const std::string& target, const std::string& token, const std::string& body,
                    const std::string& ca_file, std::chrono::milliseconds timeout) {
-    std::string rest;
-    bool tls = false;
-    if (base_url.rfind("http://", 0) == 0) {
-        rest = base_url.substr(7);
-    } else if (base_url.rfind("https://", 0) == 0) {
-        rest = base_url.substr(8);
-        tls = true;
-    } else {
-        throw std::invalid_argument("the server address must start with http:// or https://");
+    noi::server_address a;
+    try {
+        a = noi::parse_server_address(base_url);
+    } catch (const noi::bad_server_address& e) {
+        throw std::invalid_argument(e.what());
     }
-    rest = rest.substr(0, rest.find('/'));
-    auto colon = rest.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-        throw std::invalid_argument("the server address needs a port, as in http://127.0.0.1:8080");
-    auto host = rest.substr(0, colon), port = rest.substr(colon + 1);
+    const auto host = a.bare_host();
 
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, rest);
+    req.set(http::field::host, a.host_port());
     req.set(http::field::user_agent, "noi-admin");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
     if (!body.empty()) {
@@ -121,9 +114,9 @@ http_reply request(const std::string& base_url, const std::string& method,
     req.prepare_payload();
 
     asio::io_context ioc;
-    if (!tls) {
+    if (!a.tls) {
         beast::tcp_stream stream(ioc);
-        return exchange(ioc, stream, host, port, req, base_url, timeout);
+        return exchange(ioc, stream, host, a.port, req, base_url, timeout);
     }
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     ctx.set_default_verify_paths();
@@ -137,7 +130,7 @@ http_reply request(const std::string& base_url, const std::string& method,
     beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
     SSL_set_tlsext_host_name(stream.native_handle(), host.c_str());
     noi::client::expect_peer_named(stream.native_handle(), host);
-    return exchange(ioc, stream, host, port, req, base_url, timeout);
+    return exchange(ioc, stream, host, a.port, req, base_url, timeout);
 }
 
 } // namespace noi::admin

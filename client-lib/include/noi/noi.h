@@ -37,20 +37,22 @@ typedef struct noi_status {
     int64_t last_sync_at_ms; /* -1: never */
 } noi_status;
 
-/* Creates a replica with the default schema and keeps the server address and token in it. */
+/* Creates a replica with the default schema and keeps the server address and token in it. The
+ * address is any form noi_set_server takes; another is refused with NOI_ERR_USAGE. */
 int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out,
              noi_error* err);
 /* Opens an existing replica. */
 int noi_open(const char* path, noi_replica** out, noi_error* err);
 /* Changes the server a replica syncs with, or the CA it trusts, keeping its pending writes, its
  * token and its pull cursor (what noi-client set-server does).
- * - server_url: http://HOST:PORT or https://HOST:PORT; NULL keeps the current one.
+ * - server_url: https://HOST:PORT, http://HOST:PORT, or wss://HOST:PORT/sync (ws://) as the
+ *   console's enrolment QR code carries it; NULL keeps the current one.
  * - ca_file: a PEM file of the province's CA, kept as an absolute path; "" goes back to the
  *   system's CAs only; NULL keeps the current one.
  * - allow_plain_http: non-zero lets the token cross the network over http:// to a server
  *   beyond loopback (a trusted network only). A new server_url needs it again; NULL keeps
  *   the current address's.
- * A URL that is not http(s)://HOST:PORT, plain http beyond loopback without allow_plain_http,
+ * A URL of none of these forms, plain http beyond loopback without allow_plain_http,
  * and a CA file that is missing or holds no PEM certificate are refused with NOI_ERR_USAGE and
  * change nothing. Refused while the background sync runs (NOI_ERR_USAGE): stop it, change,
  * start it again. */

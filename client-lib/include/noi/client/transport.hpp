@@ -71,8 +71,4 @@ struct websocket_options {
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt = {});
 
-// Whether url is http:// to a host beyond loopback: the token would cross the network in clear.
-// Throws transport_error(bad_url) for an address that is not http:// or https://HOST:PORT.
-bool plain_http_beyond_loopback(const std::string& url);
-
 } // namespace noi::client
