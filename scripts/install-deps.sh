@@ -22,6 +22,7 @@ packages=(
   chromium chromium-driver python3-selenium  # the console's tests in a headless browser
   clang-14 libclang-rt-14-dev  # libFuzzer for the fuzz targets' smoke runs (docs/reliability.md)
   clang-format-14         # the house format, checked by .ci/run (scripts/check-format.sh)
+  openjdk-17-jdk-headless junit5 libjsr305-java  # the Java API over JNI and its JUnit tests
 )
 
 missing=()

@@ -1,0 +1,235 @@
+// The Java API's native half: each method of vn.noi.Replica over one function of the C API
+// (noi.h), so Java sees exactly what C callers see. Strings cross as NUL-terminated UTF-8 byte
+// arrays that the Java side makes and reads; failures become vn.noi.NoiException with the C
+// API's code and message.
+#include <noi/noi.h>
+
+#include "vn_noi_Replica.h" // the generated declarations: a signature that drifts does not compile
+
+#include <jni.h>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace {
+
+noi_replica* replica(jlong h) {
+    return reinterpret_cast<noi_replica*>(static_cast<intptr_t>(h));
+}
+
+jbyteArray bytes(JNIEnv* env, const char* s) {
+    const auto n = static_cast<jsize>(std::strlen(s));
+    jbyteArray out = env->NewByteArray(n);
+    if (out) env->SetByteArrayRegion(out, 0, n, reinterpret_cast<const jbyte*>(s));
+    return out;
+}
+
+void throw_noi(JNIEnv* env, int code, const char* message) {
+    jclass cls = env->FindClass("vn/noi/NoiException");
+    if (!cls) return;
+    jmethodID make = env->GetMethodID(cls, "<init>", "(I[B)V");
+    jbyteArray text = bytes(env, message);
+    if (!make || !text) return;
+    auto* e = static_cast<jthrowable>(env->NewObject(cls, make, static_cast<jint>(code), text));
+    if (e) env->Throw(e);
+}
+
+// Throws unless the C API said NOI_OK; true when it did.
+bool ok(JNIEnv* env, int code, const noi_error& err) {
+    if (code == NOI_OK) return true;
+    throw_noi(env, code, err.message);
+    return false;
+}
+
+// A Java byte[] as the C API takes it: null stays null. The Java side ends each with a NUL.
+class text {
+public:
+    text(JNIEnv* env, jbyteArray a) : env_(env), a_(a) {
+        if (a_) p_ = env_->GetByteArrayElements(a_, nullptr);
+    }
+    ~text() {
+        if (p_) env_->ReleaseByteArrayElements(a_, p_, JNI_ABORT);
+    }
+    text(const text&) = delete;
+    text& operator=(const text&) = delete;
+    const char* get() const { return reinterpret_cast<const char*>(p_); }
+
+private:
+    JNIEnv* env_;
+    jbyteArray a_;
+    jbyte* p_ = nullptr;
+};
+
+// Detaches a thread of the library's that called into Java when it ends, as the JVM requires.
+struct attached {
+    JavaVM* vm = nullptr;
+    ~attached() {
+        if (vm) vm->DetachCurrentThread();
+    }
+};
+thread_local attached this_thread;
+
+JNIEnv* env_of(JavaVM* vm) {
+    void* env = nullptr;
+    if (vm->GetEnv(&env, JNI_VERSION_1_6) == JNI_OK) return static_cast<JNIEnv*>(env);
+    JNIEnv* attached_env = nullptr;
+#ifdef __ANDROID__
+    if (vm->AttachCurrentThread(&attached_env, nullptr) != JNI_OK) return nullptr;
+#else
+    if (vm->AttachCurrentThread(reinterpret_cast<void**>(&attached_env), nullptr) != JNI_OK)
+        return nullptr;
+#endif
+    this_thread.vm = vm;
+    return attached_env;
+}
+
+// A listener the C API calls back through: the JVM and a global reference, kept per replica
+// until it is replaced or the replica closed.
+struct listener {
+    JavaVM* vm;
+    jobject target;
+};
+
+std::mutex listeners_mutex;
+std::unordered_map<noi_replica*, std::unique_ptr<listener>> listeners;
+
+void forget_listener(JNIEnv* env, noi_replica* r) {
+    std::unique_ptr<listener> old;
+    {
+        std::lock_guard lock(listeners_mutex);
+        auto it = listeners.find(r);
+        if (it == listeners.end()) return;
+        old = std::move(it->second);
+        listeners.erase(it);
+    }
+    env->DeleteGlobalRef(old->target);
+}
+
+void on_schema(uint32_t from, uint32_t to, void* user) {
+    auto* l = static_cast<listener*>(user);
+    JNIEnv* env = env_of(l->vm);
+    if (!env) return;
+    jclass cls = env->GetObjectClass(l->target);
+    jmethodID m = env->GetMethodID(cls, "onSchemaChanged", "(II)V");
+    if (m) env->CallVoidMethod(l->target, m, static_cast<jint>(from), static_cast<jint>(to));
+    // A listener's exception is the app's: it must not unwind through the library.
+    if (env->ExceptionCheck()) {
+        env->ExceptionDescribe();
+        env->ExceptionClear();
+    }
+    env->DeleteLocalRef(cls);
+}
+
+} // namespace
+
+extern "C" {
+
+JNIEXPORT jlong JNICALL Java_vn_noi_Replica_nativeInit(JNIEnv* env, jclass, jbyteArray path,
+                                                       jbyteArray url, jbyteArray token) {
+    text p(env, path), u(env, url), t(env, token);
+    noi_error err{};
+    noi_replica* r = nullptr;
+    if (!ok(env, noi_init(p.get(), u.get(), t.get(), &r, &err), err)) return 0;
+    return static_cast<jlong>(reinterpret_cast<intptr_t>(r));
+}
+
+JNIEXPORT jlong JNICALL Java_vn_noi_Replica_nativeOpen(JNIEnv* env, jclass, jbyteArray path) {
+    text p(env, path);
+    noi_error err{};
+    noi_replica* r = nullptr;
+    if (!ok(env, noi_open(p.get(), &r, &err), err)) return 0;
+    return static_cast<jlong>(reinterpret_cast<intptr_t>(r));
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetServer(JNIEnv* env, jclass, jlong h,
+                                                           jbyteArray url, jbyteArray ca_file,
+                                                           jboolean allow_plain_http) {
+    text u(env, url), c(env, ca_file);
+    noi_error err{};
+    ok(env, noi_set_server(replica(h), u.get(), c.get(), allow_plain_http ? 1 : 0, &err), err);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeExec(JNIEnv* env, jclass, jlong h,
+                                                      jbyteArray sql) {
+    text s(env, sql);
+    noi_error err{};
+    ok(env, noi_exec(replica(h), s.get(), &err), err);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeQueryJson(JNIEnv* env, jclass, jlong h,
+                                                                 jbyteArray sql) {
+    text s(env, sql);
+    noi_error err{};
+    char* json = nullptr;
+    if (!ok(env, noi_query_json(replica(h), s.get(), &json, &err), err)) return nullptr;
+    jbyteArray out = bytes(env, json);
+    noi_free(json);
+    return out;
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSync(JNIEnv* env, jclass, jlong h,
+                                                      jint timeout_seconds) {
+    noi_error err{};
+    ok(env, noi_sync(replica(h), timeout_seconds, &err), err);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeStartBackgroundSync(JNIEnv* env, jclass, jlong h) {
+    noi_error err{};
+    ok(env, noi_start_background_sync(replica(h), &err), err);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeStopBackgroundSync(JNIEnv*, jclass, jlong h) {
+    noi_stop_background_sync(replica(h));
+}
+
+JNIEXPORT jlongArray JNICALL Java_vn_noi_Replica_nativeStatus(JNIEnv* env, jclass, jlong h) {
+    noi_error err{};
+    noi_status s{};
+    if (!ok(env, noi_get_status(replica(h), &s, &err), err)) return nullptr;
+    const jlong values[] = {static_cast<jlong>(s.pending), static_cast<jlong>(s.rejected),
+                            static_cast<jlong>(s.server_seq), s.last_sync_at_ms};
+    jlongArray out = env->NewLongArray(4);
+    if (out) env->SetLongArrayRegion(out, 0, 4, values);
+    return out;
+}
+
+JNIEXPORT jint JNICALL Java_vn_noi_Replica_nativeSchemaVersion(JNIEnv* env, jclass, jlong h) {
+    noi_error err{};
+    uint32_t v = 0;
+    if (!ok(env, noi_get_schema_version(replica(h), &v, &err), err)) return 0;
+    return static_cast<jint>(v);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetSchemaListener(JNIEnv* env, jclass, jlong h,
+                                                                   jobject target) {
+    noi_error err{};
+    auto* r = replica(h);
+    if (!target) {
+        if (ok(env, noi_set_schema_callback(r, nullptr, nullptr, &err), err))
+            forget_listener(env, r);
+        return;
+    }
+    auto l = std::make_unique<listener>();
+    if (env->GetJavaVM(&l->vm) != JNI_OK) {
+        throw_noi(env, NOI_ERR, "cannot reach the Java VM to call the listener");
+        return;
+    }
+    l->target = env->NewGlobalRef(target);
+    if (!ok(env, noi_set_schema_callback(r, on_schema, l.get(), &err), err)) {
+        env->DeleteGlobalRef(l->target);
+        return;
+    }
+    forget_listener(env, r);
+    std::lock_guard lock(listeners_mutex);
+    listeners[r] = std::move(l);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeClose(JNIEnv* env, jclass, jlong h) {
+    auto* r = replica(h);
+    noi_close(r); // joins the background sync: no callback runs after this
+    forget_listener(env, r);
+}
+
+} // extern "C"

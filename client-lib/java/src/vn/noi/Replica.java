@@ -1,0 +1,154 @@
+package vn.noi;
+
+import java.nio.charset.StandardCharsets;
+import javax.annotation.Nonnull;
+import javax.annotation.Nullable;
+
+/**
+ * A tablet's local replica of its commune's data: it works with no network at all and syncs with
+ * the provincial server when a link comes. Over the C API ({@code noi.h}); every method throws
+ * {@link NoiException} for what fails, with the C API's code and a message that says what to do.
+ *
+ * <p>A replica is used from one thread at a time (its methods are synchronized); a long sync
+ * belongs in {@link #startBackgroundSync()}, which has its own connection to the replica, so the
+ * app's writes go on meanwhile. Close it when done ({@link AutoCloseable}): that stops the
+ * background sync and closes the database.
+ */
+public final class Replica implements AutoCloseable {
+    static {
+        System.loadLibrary("noi_jni");
+    }
+
+    private long handle;
+    @Nullable private SchemaListener schemaListener;
+
+    private Replica(long handle) {
+        this.handle = handle;
+    }
+
+    /**
+     * Makes a replica at {@code path} with the default schema, keeping the server's address and
+     * the device's token in it. The address is {@code https://HOST:PORT}, or
+     * {@code wss://HOST:PORT/sync} as the console's enrolment QR code gives it.
+     */
+    @Nonnull
+    public static Replica create(@Nonnull String path, @Nonnull String serverUrl,
+                                 @Nonnull String token) {
+        return new Replica(nativeInit(utf8(path), utf8(serverUrl), utf8(token)));
+    }
+
+    /** Opens a replica made earlier. */
+    @Nonnull
+    public static Replica open(@Nonnull String path) {
+        return new Replica(nativeOpen(utf8(path)));
+    }
+
+    /**
+     * Changes the server the replica syncs with, or the CA it trusts, keeping its pending writes,
+     * token and pull cursor. A null argument keeps what the replica has; an empty {@code caFile}
+     * goes back to the system's CAs. {@code allowPlainHttp} lets the token cross the network
+     * over {@code http://} to a server beyond loopback (a trusted network only). Refused while
+     * the background sync runs.
+     */
+    public synchronized void setServer(@Nullable String serverUrl, @Nullable String caFile,
+                                       boolean allowPlainHttp) {
+        nativeSetServer(live(), utf8OrNull(serverUrl), utf8OrNull(caFile), allowPlainHttp);
+    }
+
+    /** Runs SQL; writes to synced tables are captured for the next sync. */
+    public synchronized void exec(@Nonnull String sql) {
+        nativeExec(live(), utf8(sql));
+    }
+
+    /** Runs a query; its rows as a JSON array of objects (column name to value). */
+    @Nonnull
+    public synchronized String queryJson(@Nonnull String sql) {
+        return new String(nativeQueryJson(live(), utf8(sql)), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Runs one whole round (push everything, pull everything), retrying after cuts, for at most
+     * {@code timeoutSeconds}. A link that never held long enough throws {@link NoiException}
+     * with {@link NoiException#NETWORK}: nothing was lost, try again later.
+     */
+    public synchronized void sync(int timeoutSeconds) {
+        nativeSync(live(), timeoutSeconds);
+    }
+
+    /**
+     * Stays online in a thread of the library's: syncs after each local change and each notice
+     * from the server, reconnecting after cuts, until {@link #stopBackgroundSync()} or close.
+     */
+    public synchronized void startBackgroundSync() {
+        nativeStartBackgroundSync(live());
+    }
+
+    public synchronized void stopBackgroundSync() {
+        nativeStopBackgroundSync(live());
+    }
+
+    @Nonnull
+    public synchronized Status getStatus() {
+        long[] s = nativeStatus(live());
+        return new Status(s[0], s[1], s[2], s[3]);
+    }
+
+    /** The application schema version the replica holds: 1 for the default schema. */
+    public synchronized int getSchemaVersion() {
+        return nativeSchemaVersion(live());
+    }
+
+    /**
+     * Told when a sync took a newer schema; null removes it. Set it before
+     * {@link #startBackgroundSync()}.
+     */
+    public synchronized void setSchemaListener(@Nullable SchemaListener listener) {
+        nativeSetSchemaListener(live(), listener);
+        schemaListener = listener;
+    }
+
+    /** Stops any background sync and closes the replica; a second close does nothing. */
+    @Override
+    public synchronized void close() {
+        if (handle == 0) return;
+        nativeClose(handle);
+        handle = 0;
+        schemaListener = null;
+    }
+
+    private long live() {
+        if (handle == 0) throw new NoiException(NoiException.USAGE, "the replica is closed");
+        return handle;
+    }
+
+    // The C API takes NUL-terminated UTF-8: Java's own strings converted here, not by JNI (whose
+    // modified UTF-8 is not UTF-8 beyond the BMP).
+    private static byte[] utf8(String s) {
+        if (s == null) throw new NoiException(NoiException.USAGE, "a null string was given");
+        if (s.indexOf('\0') >= 0)
+            throw new NoiException(NoiException.USAGE, "a string with a NUL character was given");
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] z = new byte[b.length + 1];
+        System.arraycopy(b, 0, z, 0, b.length);
+        return z;
+    }
+
+    @Nullable
+    private static byte[] utf8OrNull(@Nullable String s) {
+        return s == null ? null : utf8(s);
+    }
+
+    private static native long nativeInit(byte[] path, byte[] serverUrl, byte[] token);
+    private static native long nativeOpen(byte[] path);
+    private static native void nativeSetServer(long h, byte[] serverUrl, byte[] caFile,
+                                               boolean allowPlainHttp);
+    private static native void nativeExec(long h, byte[] sql);
+    private static native byte[] nativeQueryJson(long h, byte[] sql);
+    private static native void nativeSync(long h, int timeoutSeconds);
+    private static native void nativeStartBackgroundSync(long h);
+    private static native void nativeStopBackgroundSync(long h);
+    private static native long[] nativeStatus(long h);
+    private static native int nativeSchemaVersion(long h);
+    private static native void nativeSetSchemaListener(long h, SchemaListener listener);
+    private static native void nativeClose(long h);
+}

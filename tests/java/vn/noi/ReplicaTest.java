@@ -1,0 +1,138 @@
+package vn.noi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Java API against a real noi-server, as an Android app would use it. */
+class ReplicaTest {
+    private TestServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestServer();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.close();
+    }
+
+    private String db(String name) {
+        return server.dir.resolve(name).toString();
+    }
+
+    // The address as the console's enrolment QR code gives it.
+    private String qrAddress() {
+        return "ws://" + server.url.substring("http://".length()) + "/sync";
+    }
+
+    @Test
+    void aTabletEnrolsWritesOfflineSyncsAndReadsItsTextBackByteForByte() throws Exception {
+        String village = "Bản Nà Pài 𠀧"; // a character beyond the BMP: JNI's own strings mangle it
+        try (Replica r = Replica.create(db("a.db"), qrAddress(), server.enrol("01849"))) {
+            r.exec("INSERT INTO household(id, commune_code, village) VALUES ('j1', '01849', '"
+                   + village + "')");
+            Status before = r.getStatus();
+            assertEquals(1, before.getPending());
+            assertNull(before.getLastSyncAtMs());
+            r.sync(30);
+            Status after = r.getStatus();
+            assertEquals(0, after.getPending());
+            assertNotNull(after.getLastSyncAtMs());
+            assertEquals(1, r.getSchemaVersion());
+        }
+        try (Replica fresh = Replica.create(db("b.db"), server.url, server.enrol("01849"))) {
+            fresh.sync(30);
+            assertEquals("[{\"village\":\"" + village + "\"}]",
+                         fresh.queryJson("SELECT village FROM household WHERE id = 'j1'"));
+        }
+        try (Replica again = Replica.open(db("a.db"))) {
+            assertEquals("[{\"n\":1}]", again.queryJson("SELECT count(*) AS n FROM household"));
+        }
+    }
+
+    @Test
+    void twoTabletsEditingOneRowOfflineConvergeAndTheProvinceSeesTheConflict() throws Exception {
+        try (Replica a = Replica.create(db("a.db"), server.url, server.enrol("01849"));
+             Replica b = Replica.create(db("b.db"), server.url, server.enrol("01849"))) {
+            a.exec("INSERT INTO household(id, commune_code, village) VALUES ('c1', '01849', 'Nà "
+                   + "Pài')");
+            a.sync(30);
+            b.sync(30);
+            a.exec("UPDATE household SET village = 'Bản Tàn' WHERE id = 'c1'");
+            b.exec("UPDATE household SET village = 'Nà Làng' WHERE id = 'c1'");
+            a.sync(30);
+            b.sync(30);
+            a.sync(30);
+            String kept = a.queryJson("SELECT village FROM household WHERE id = 'c1'");
+            assertEquals(kept, b.queryJson("SELECT village FROM household WHERE id = 'c1'"));
+            String conflicts = String.join("\n", server.admin("conflicts", "list", "--json"));
+            assertTrue(conflicts.contains("\"row_id\":\"c1\""), conflicts);
+        }
+    }
+
+    @Test
+    void aRowOfAnotherCommuneIsRejectedAndKeptAsideOnTheTablet() throws Exception {
+        try (Replica r = Replica.create(db("a.db"), server.url, server.enrol("01849"))) {
+            r.exec("INSERT INTO household(id, commune_code, village) VALUES ('x1', '01852', 'Xã "
+                   + "khác')");
+            r.sync(30);
+            Status s = r.getStatus();
+            assertEquals(1, s.getRejected());
+            assertEquals(0, s.getPending());
+            assertEquals("[{\"row_id\":\"x1\"}]",
+                         r.queryJson("SELECT row_id FROM noi_rejected WHERE tbl = 'household'"),
+                         "the row is kept aside with its reason, not lost");
+        }
+    }
+
+    @Test
+    void theBackgroundSyncSendsALocalWriteWhileTheAppGoesOn() throws Exception {
+        try (Replica r = Replica.create(db("a.db"), server.url, server.enrol("01849"))) {
+            r.startBackgroundSync();
+            r.exec("INSERT INTO household(id, commune_code, village) VALUES ('b1', '01849', 'Cốc "
+                   + "Xả')");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (r.getStatus().getPending() > 0 && System.nanoTime() < until)
+                Thread.sleep(100);
+            assertEquals(0, r.getStatus().getPending());
+            NoiException busy =
+                assertThrows(NoiException.class, () -> r.setServer(server.url, null, false));
+            assertEquals(NoiException.USAGE, busy.getCode());
+            r.stopBackgroundSync();
+        }
+    }
+
+    @Test
+    void refusalsCarryTheCApiSCodeAndAMessageThatSaysWhatToDo() throws Exception {
+        NoiException address = assertThrows(
+            NoiException.class, () -> Replica.create(db("bad.db"), "10.0.0.1:443", "token"));
+        assertEquals(NoiException.USAGE, address.getCode());
+        assertTrue(address.getMessage().contains("wss://"), address.getMessage());
+        assertTrue(Files.notExists(server.dir.resolve("bad.db")));
+
+        try (Replica r = Replica.create(db("a.db"), server.url, "not-a-token")) {
+            NoiException token = assertThrows(NoiException.class, () -> r.sync(10));
+            assertEquals(NoiException.CREDENTIALS, token.getCode());
+            NoiException sql = assertThrows(NoiException.class, () -> r.exec("NOT SQL"));
+            assertEquals(NoiException.ERROR, sql.getCode());
+            assertTrue(sql.getMessage().length() > 0);
+            r.close();
+            r.close();
+            assertEquals(NoiException.USAGE,
+                         assertThrows(NoiException.class, r::getStatus).getCode());
+        }
+        List<String> none = server.admin("conflicts", "list", "--json");
+        assertEquals("[]", String.join("", none).trim());
+    }
+}
