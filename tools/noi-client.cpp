@@ -324,6 +324,9 @@ int main(int argc, char** argv) {
         case noi::client::sync_outcome::refused:
             std::cerr << "error: " << r.message << "\n";
             return failure;
+        case noi::client::sync_outcome::cancelled:
+            std::cerr << "error: " << r.message << "\n";
+            return network;
         case noi::client::sync_outcome::network:
             std::cerr << "error: could not finish a round in " << timeout << " s (" << r.message
                       << "); nothing was lost, run sync again when the network is better\n";

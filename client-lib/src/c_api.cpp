@@ -8,9 +8,12 @@
 #include <noi/sync/tablet.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -23,6 +26,15 @@ struct noi_replica {
     std::thread background;
     noi_schema_callback on_schema = nullptr;
     void* schema_user = nullptr;
+    noi_progress_callback on_progress = nullptr;
+    void* progress_user = nullptr;
+    noi_log_callback on_log = nullptr;
+    void* log_user = nullptr;
+    // The replicators running now, for noi_cancel_sync and noi_stop_background_sync, which come
+    // from other threads.
+    std::mutex running_mutex;
+    noi::client::replicator* foreground = nullptr;
+    noi::client::replicator* background_rep = nullptr;
 };
 
 namespace {
@@ -73,6 +85,137 @@ noi::client::replicator make_replicator(noi::tablet& t, const noi_replica& r) {
     return noi::client::replicator(
         t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
 }
+
+// The app's progress callback fed from the replicator's reports: at most four a second, but
+// every change of phase, and the log lines the reports call for.
+class reporter {
+public:
+    explicit reporter(const noi_replica& r)
+        : on_progress_(r.on_progress), progress_user_(r.progress_user), on_log_(r.on_log),
+          log_user_(r.log_user) {}
+
+    void operator()(const noi::client::sync_progress& p) {
+        if (p.phase == noi::client::sync_phase::waiting)
+            log(NOI_LOG_WARN, "sync attempt " + std::to_string(p.attempt) +
+                                  " failed: " + p.waiting_because + "; trying again in " +
+                                  seconds(p.retry_in.count()));
+        if (!on_progress_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (p.phase == last_phase_ && now - last_ < std::chrono::milliseconds(250)) return;
+        last_phase_ = p.phase;
+        last_ = now;
+        noi_progress out{};
+        out.phase = phase_of(p.phase);
+        out.attempt = p.attempt;
+        out.rows_sent = p.stats.rows_pushed;
+        out.rows_to_send = p.rows_to_send;
+        out.bytes_sent = p.bytes_sent;
+        if (p.stats.rows_pushed > 0)
+            out.bytes_to_send = p.rows_to_send * (p.bytes_sent / p.stats.rows_pushed);
+        out.rows_received = p.stats.rows_pulled;
+        out.bytes_received = p.bytes_received;
+        out.stall = stall_of(p.stalled);
+        out.retry_in_ms = p.retry_in.count();
+        out.message = p.waiting_because.c_str();
+        on_progress_(&out, progress_user_);
+    }
+
+    // A round's end: a log line, and for a background round that did not finish, the stall
+    // it ends in (the background sync waits and tries again by itself).
+    void ended(const noi::client::sync_result& r, bool background) {
+        if (r.outcome == noi::client::sync_outcome::done) {
+            log(NOI_LOG_INFO, "synced: pushed " + std::to_string(r.stats.rows_pushed) +
+                                  " rows, pulled " + std::to_string(r.stats.rows_pulled) + " rows");
+            return;
+        }
+        if (r.outcome == noi::client::sync_outcome::cancelled) {
+            log(NOI_LOG_INFO, r.message);
+            return;
+        }
+        const bool final = r.outcome != noi::client::sync_outcome::network;
+        log(final ? NOI_LOG_ERROR : NOI_LOG_WARN,
+            std::string(final ? "sync refused: " : "not synced yet: ") + r.message);
+        if (background && on_progress_) {
+            noi_progress out{};
+            out.phase = NOI_PHASE_WAITING;
+            out.attempt = r.attempts;
+            out.stall = stall_of(r.stalled);
+            out.message = r.message.c_str();
+            on_progress_(&out, progress_user_);
+            last_phase_ = noi::client::sync_phase::waiting;
+        }
+    }
+
+    void log(int level, const std::string& message) const {
+        if (on_log_) on_log_(level, message.c_str(), log_user_);
+    }
+
+private:
+    static int phase_of(noi::client::sync_phase p) {
+        switch (p) {
+        case noi::client::sync_phase::connecting:
+            return NOI_PHASE_CONNECTING;
+        case noi::client::sync_phase::pushing:
+            return NOI_PHASE_PUSHING;
+        case noi::client::sync_phase::pulling:
+            return NOI_PHASE_PULLING;
+        case noi::client::sync_phase::waiting:
+            return NOI_PHASE_WAITING;
+        case noi::client::sync_phase::done:
+            return NOI_PHASE_DONE;
+        }
+        return NOI_PHASE_CONNECTING;
+    }
+    static int stall_of(noi::client::stall_reason s) {
+        switch (s) {
+        case noi::client::stall_reason::none:
+            return NOI_STALL_NONE;
+        case noi::client::stall_reason::network:
+            return NOI_STALL_NETWORK;
+        case noi::client::stall_reason::credentials:
+            return NOI_STALL_CREDENTIALS;
+        case noi::client::stall_reason::server_behind:
+            return NOI_STALL_SERVER_BEHIND;
+        case noi::client::stall_reason::quota:
+            return NOI_STALL_QUOTA;
+        case noi::client::stall_reason::refused:
+            return NOI_STALL_REFUSED;
+        }
+        return NOI_STALL_REFUSED;
+    }
+    static std::string seconds(std::int64_t ms) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+        return buf;
+    }
+
+    noi_progress_callback on_progress_;
+    void* progress_user_;
+    noi_log_callback on_log_;
+    void* log_user_;
+    std::optional<noi::client::sync_phase> last_phase_;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+// Registers a running replicator in `slot` for the calls that cancel it from other threads.
+class running {
+public:
+    running(noi_replica& r, noi::client::replicator*& slot, noi::client::replicator& rep)
+        : r_(r), slot_(slot) {
+        std::lock_guard lock(r_.running_mutex);
+        slot_ = &rep;
+    }
+    ~running() {
+        std::lock_guard lock(r_.running_mutex);
+        slot_ = nullptr;
+    }
+    running(const running&) = delete;
+    running& operator=(const running&) = delete;
+
+private:
+    noi_replica& r_;
+    noi::client::replicator*& slot_;
+};
 
 std::string json_escape(const std::string& s) {
     std::string out = "\"";
@@ -194,10 +337,18 @@ int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {
         return fail(err, NOI_ERR_USAGE, "a replica and a positive timeout are required");
     return guarded(err, [&] {
         auto rep = make_replicator(*r->t, *r);
-        auto res = rep.sync(std::chrono::seconds(timeout_seconds));
+        reporter report(*r);
+        noi::client::sync_result res;
+        {
+            running now(*r, r->foreground, rep);
+            res = rep.sync(std::chrono::seconds(timeout_seconds), std::ref(report));
+        }
+        report.ended(res, false);
         switch (res.outcome) {
         case noi::client::sync_outcome::done:
             return ok(err);
+        case noi::client::sync_outcome::cancelled:
+            return fail(err, NOI_ERR_CANCELLED, res.message);
         case noi::client::sync_outcome::network:
             return fail(err, NOI_ERR_NETWORK, res.message + "; nothing was lost, retry later");
         case noi::client::sync_outcome::credentials:
@@ -218,14 +369,22 @@ int noi_start_background_sync(noi_replica* r, noi_error* err) {
         // Its own connection, so the app's writes on the handle show as changes to it.
         auto path = r->path;
         r->background = std::thread([r, path] {
+            reporter report(*r);
             try {
                 noi::system_clock wall;
                 auto t = noi::tablet::open(path, wall);
                 auto rep = make_replicator(*t, *r);
-                rep.watch(r->stop);
-            } catch (...) {
-                // The app sees the state through noi_get_status; a dead background sync is
-                // started again by the app.
+                running now(*r, r->background_rep, rep);
+                if (r->stop) return;
+                const auto last = rep.watch(r->stop, [&](const noi::client::sync_result& round) {
+                    report.ended(round, true);
+                });
+                if (!r->stop)
+                    report.log(NOI_LOG_ERROR, "the background sync stopped: " + last.message);
+            } catch (const std::exception& e) {
+                // The app sees the state through noi_get_status and this line; it starts the
+                // background sync again.
+                report.log(NOI_LOG_ERROR, std::string("the background sync stopped: ") + e.what());
             }
         });
         return ok(err);
@@ -235,7 +394,38 @@ int noi_start_background_sync(noi_replica* r, noi_error* err) {
 void noi_stop_background_sync(noi_replica* r) {
     if (!r || !r->background.joinable()) return;
     r->stop = true;
+    {
+        std::lock_guard lock(r->running_mutex);
+        if (r->background_rep) r->background_rep->cancel();
+    }
     r->background.join();
+}
+
+void noi_cancel_sync(noi_replica* r) {
+    if (!r) return;
+    std::lock_guard lock(r->running_mutex);
+    if (r->foreground) r->foreground->cancel();
+}
+
+int noi_set_progress_callback(noi_replica* r, noi_progress_callback cb, void* user,
+                              noi_error* err) {
+    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE,
+                    "set the progress callback before noi_start_background_sync, or stop it first");
+    r->on_progress = cb;
+    r->progress_user = user;
+    return ok(err);
+}
+
+int noi_set_log_callback(noi_replica* r, noi_log_callback cb, void* user, noi_error* err) {
+    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE,
+                    "set the log callback before noi_start_background_sync, or stop it first");
+    r->on_log = cb;
+    r->log_user = user;
+    return ok(err);
 }
 
 int noi_get_status(noi_replica* r, noi_status* out, noi_error* err) {

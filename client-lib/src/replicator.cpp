@@ -12,6 +12,50 @@ namespace noi::client {
 replicator::replicator(tablet& t, transport_factory factory, replicator_options opt)
     : t_(t), factory_(std::move(factory)), opt_(std::move(opt)) {}
 
+namespace {
+
+stall_reason stall_of(proto::error_code c) {
+    switch (c) {
+    case proto::error_code::quota_exceeded:
+        return stall_reason::quota;
+    case proto::error_code::schema_ahead:
+    case proto::error_code::unsupported_version:
+    case proto::error_code::bad_cursor:
+        return stall_reason::server_behind;
+    default:
+        return stall_reason::refused;
+    }
+}
+
+stall_reason stall_of(transport_errc c) {
+    switch (c) {
+    case transport_errc::refused_credentials:
+        return stall_reason::credentials;
+    case transport_errc::bad_url:
+    case transport_errc::tls_failed:
+        return stall_reason::refused;
+    default:
+        return stall_reason::network;
+    }
+}
+
+} // namespace
+
+std::shared_ptr<transport> replicator::connection() {
+    std::shared_ptr<transport> tr = factory_();
+    std::lock_guard lock(current_mutex_);
+    current_ = tr;
+    // A cancel() that came before the transport existed still ends it.
+    if (cancelled_) tr->interrupt();
+    return tr;
+}
+
+void replicator::cancel() {
+    cancelled_ = true;
+    std::lock_guard lock(current_mutex_);
+    if (auto tr = current_.lock()) tr->interrupt();
+}
+
 sync_result replicator::sync(std::chrono::milliseconds timeout,
                              const std::function<void(const sync_progress&)>& progress) {
     using clock = std::chrono::steady_clock;
@@ -22,18 +66,40 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()));
     };
     sync_result result;
+    sync_progress seen;
+    auto report = [&](sync_phase phase) {
+        seen.phase = phase;
+        seen.attempt = result.attempts;
+        if (progress) progress(seen);
+    };
+    auto cancelled = [&] {
+        result.outcome = sync_outcome::cancelled;
+        result.message = "the sync was cancelled; nothing was lost";
+        result.stalled = stall_reason::none;
+        return result;
+    };
     auto backoff = opt_.first_backoff;
     bool schema_retried = false;
     // The server's refusal of this device's pushes (quota_exceeded): the next attempts only
     // pull, and the sync ends once one has, with the refusal as its message.
     std::string pushes_held;
     while (clock::now() < deadline) {
+        if (cancelled_) return cancelled();
         ++result.attempts;
         std::string why;
         // Outlives the try block, so a cut can still read how far the attempt got.
         std::optional<client_session> session;
         try {
-            auto tr = factory_();
+            const auto pending = t_.status().pending;
+            seen.stats = {};
+            seen.rows_to_send = pending;
+            report(sync_phase::connecting);
+            auto tr = connection();
+            auto send = [&](const proto::message& m) {
+                const auto bytes = proto::encode(m);
+                tr->send(bytes, remaining());
+                seen.bytes_sent += bytes.size();
+            };
             tr->connect(opt_.url, opt_.token,
                         std::min(remaining(), std::chrono::milliseconds(15'000)));
             auto session_opt = opt_.session;
@@ -43,35 +109,47 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
                 static_cast<std::uint32_t>(t_.rep().meta_int("pull_rows", opt_.session.pull_rows));
             session_opt.pull_only = !pushes_held.empty();
             session.emplace(t_, session_opt);
-            tr->send(proto::encode(session->start()), remaining());
+            send(session->start());
             while (!session->finished()) {
                 auto bytes = tr->receive(std::min(remaining(), opt_.message_timeout));
+                seen.bytes_received += bytes.size();
                 auto decoded = proto::decode(bytes);
                 if (auto* e = std::get_if<proto::decode_error>(&decoded))
                     throw transport_error(transport_errc::unreachable,
                                           "the server sent an unreadable message: " + e->detail);
                 const auto& msg = std::get<proto::message>(decoded);
                 for (const auto& early : session->ahead_of(msg))
-                    tr->send(proto::encode(early), remaining());
+                    send(early);
                 for (const auto& reply : session->on_message(msg))
-                    tr->send(proto::encode(reply), remaining());
-                if (progress) progress({session->stats(), result.attempts});
+                    send(reply);
+                seen.stats = session->stats();
+                seen.rows_to_send =
+                    session_opt.pull_only ? 0 : pending - std::min(pending, seen.stats.rows_pushed);
+                report(session->current() == client_session::state::pulling ||
+                               session->current() == client_session::state::done
+                           ? sync_phase::pulling
+                           : sync_phase::pushing);
             }
             tr->close();
             result.stats = session->stats();
             adapt_batches(result.stats, session->current() == client_session::state::done);
             if (session->current() == client_session::state::done && session_opt.pull_only) {
                 result.outcome = sync_outcome::network;
+                result.stalled = stall_reason::quota;
                 result.message = pushes_held + " (the others' changes were pulled meanwhile)";
                 return result;
             }
             if (session->current() == client_session::state::done) {
                 result.outcome = sync_outcome::done;
+                result.stalled = stall_reason::none;
                 result.message.clear();
+                seen.rows_to_send = 0;
+                report(sync_phase::done);
                 return result;
             }
             const auto& err = *session->error();
             result.message = err.message;
+            result.stalled = stall_of(err.code);
             if (err.cond != proto::condition::transient) {
                 result.outcome = sync_outcome::refused;
                 return result;
@@ -85,6 +163,8 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
             why = err.message;
         } catch (const transport_error& e) {
             if (session) adapt_batches(session->stats(), false);
+            if (cancelled_) return cancelled();
+            result.stalled = stall_of(e.code());
             if (e.code() == transport_errc::refused_credentials ||
                 e.code() == transport_errc::bad_url || e.code() == transport_errc::tls_failed) {
                 result.outcome = e.code() == transport_errc::refused_credentials
@@ -104,6 +184,7 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
                     continue;
                 }
                 result.outcome = sync_outcome::refused;
+                result.stalled = stall_reason::refused;
                 result.message = e.what();
                 return result;
             }
@@ -115,9 +196,17 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
         auto wait = std::chrono::milliseconds(
             static_cast<std::int64_t>(static_cast<double>(backoff.count()) * jitter(jitter_)));
         if (clock::now() + wait >= deadline) break;
-        std::this_thread::sleep_for(wait);
+        seen.stalled = result.stalled;
+        seen.waiting_because = why;
+        seen.retry_in = wait;
+        report(sync_phase::waiting);
+        seen.stalled = stall_reason::none;
+        seen.waiting_because.clear();
+        seen.retry_in = {};
+        pause(wait, cancelled_);
         backoff = std::min(opt_.max_backoff, backoff * 2);
     }
+    if (cancelled_) return cancelled();
     result.outcome = sync_outcome::network;
     if (result.message.empty()) result.message = "no round could finish in time";
     return result;
@@ -155,14 +244,14 @@ void replicator::pause(std::chrono::milliseconds d, const std::atomic<bool>& sto
 
 void replicator::wait_for_change(const std::atomic<bool>& stop) {
     auto data_version = [this] { return t_.others_commits(); };
-    auto tr = factory_();
+    auto tr = connection();
     tr->connect(opt_.url, opt_.token, std::chrono::milliseconds(15'000));
     tr->send(proto::encode(t_.begin_round(opt_.session.app_version)),
              std::chrono::milliseconds(15'000));
     const auto seen = data_version();
     // The connection stays open between polls: a receive that timed out would close it, and
     // the tablet would run a round every second while idle.
-    while (!stop) {
+    while (!stop && !cancelled_) {
         if (auto bytes = tr->poll(std::chrono::milliseconds(500))) {
             auto decoded = proto::decode(*bytes);
             if (auto* m = std::get_if<proto::message>(&decoded)) {
@@ -179,10 +268,11 @@ sync_result replicator::watch(const std::atomic<bool>& stop,
                               const std::function<void(const sync_result&)>& on_round) {
     auto backoff = opt_.first_backoff;
     sync_result last;
-    while (!stop) {
+    while (!stop && !cancelled_) {
         last = sync(std::chrono::seconds(60));
         if (on_round) on_round(last);
-        if (last.outcome == sync_outcome::credentials || last.outcome == sync_outcome::refused)
+        if (last.outcome == sync_outcome::credentials || last.outcome == sync_outcome::refused ||
+            last.outcome == sync_outcome::cancelled)
             return last;
         if (last.outcome == sync_outcome::network) {
             pause(backoff, stop);

@@ -139,6 +139,11 @@ public:
         return std::vector<std::uint8_t>{p, p + d.size()};
     }
 
+    void interrupt() noexcept override {
+        // Posted, so the socket is closed on the thread that runs the connection's waits.
+        asio::post(ioc_, [this] { close_socket(); });
+    }
+
     void close() noexcept override {
         close_socket();
         if (reading_) {

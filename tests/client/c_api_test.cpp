@@ -10,8 +10,18 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 TEST(c_api, a_c_program_writes_offline_syncs_and_reads_back) {
     noi::test::temp_dir dir;
@@ -220,4 +230,162 @@ TEST(c_api, a_tablet_enrols_with_the_address_as_the_console_s_qr_code_gives_it) 
     EXPECT_EQ(r, nullptr);
     EXPECT_NE(std::string(err.message).find("wss://"), std::string::npos) << err.message;
     EXPECT_FALSE(std::ifstream(dir.file("bad.db")).good()) << "nothing is made for a bad address";
+}
+
+namespace {
+
+// A port that takes connections and never answers: a server hung, or a link that carries
+// nothing. The kernel completes the TCP handshake from the backlog; nobody reads.
+class silent_port {
+public:
+    silent_port() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+            ::listen(fd_, 16) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len))
+            throw std::runtime_error("cannot listen on loopback");
+        url_ = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+    }
+    ~silent_port() { ::close(fd_); }
+    const std::string& url() const { return url_; }
+
+private:
+    int fd_ = -1;
+    std::string url_;
+};
+
+struct seen_progress {
+    std::vector<noi_progress> events;
+    std::vector<std::string> messages;
+    std::vector<std::chrono::steady_clock::time_point> at;
+};
+
+void on_progress(const noi_progress* p, void* user) {
+    auto* seen = static_cast<seen_progress*>(user);
+    seen->events.push_back(*p);
+    seen->messages.emplace_back(p->message);
+    seen->at.push_back(std::chrono::steady_clock::now());
+}
+
+void on_log(int level, const char* message, void* user) {
+    static_cast<std::vector<std::pair<int, std::string>>*>(user)->emplace_back(level, message);
+}
+
+} // namespace
+
+TEST(c_api, an_app_is_shown_a_sync_s_progress_a_few_times_a_second_and_its_end) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server;
+    auto e = server.enrol("01849");
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(dir.file("p.db").c_str(), server.url().c_str(), e.token.c_str(), &r, &err),
+              NOI_OK);
+    ASSERT_EQ(noi_exec(r,
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+                       "3000) INSERT INTO household(id, commune_code, village) SELECT 'p' || i, "
+                       "'01849', 'Thôn Nà Ngò ' || i FROM n",
+                       &err),
+              NOI_OK)
+        << err.message;
+    seen_progress seen;
+    std::vector<std::pair<int, std::string>> logs;
+    ASSERT_EQ(noi_set_progress_callback(r, on_progress, &seen, &err), NOI_OK);
+    ASSERT_EQ(noi_set_log_callback(r, on_log, &logs, &err), NOI_OK);
+    ASSERT_EQ(noi_sync(r, 60, &err), NOI_OK) << err.message;
+    noi_close(r);
+
+    ASSERT_GE(seen.events.size(), 3u);
+    EXPECT_EQ(seen.events.front().phase, NOI_PHASE_CONNECTING);
+    EXPECT_EQ(seen.events.front().rows_to_send, 3000u);
+    const auto& last = seen.events.back();
+    EXPECT_EQ(last.phase, NOI_PHASE_DONE);
+    EXPECT_EQ(last.rows_sent, 3000u);
+    EXPECT_EQ(last.rows_to_send, 0u);
+    EXPECT_GT(last.bytes_sent, 3000u * 20) << "every row's cells crossed";
+    EXPECT_GT(last.bytes_received, 0u);
+    bool pushed = false;
+    for (std::size_t i = 1; i < seen.events.size(); ++i) {
+        const auto& p = seen.events[i];
+        pushed |= p.phase == NOI_PHASE_PUSHING;
+        EXPECT_LE(p.rows_to_send, seen.events[i - 1].rows_to_send) << "what is left only shrinks";
+        if (p.phase == seen.events[i - 1].phase) {
+            EXPECT_GE(seen.at[i] - seen.at[i - 1], std::chrono::milliseconds(240))
+                << "one phase is reported at most four times a second";
+        }
+    }
+    EXPECT_TRUE(pushed);
+    ASSERT_FALSE(logs.empty());
+    EXPECT_EQ(logs.back().first, NOI_LOG_INFO);
+    EXPECT_EQ(logs.back().second.rfind("synced: pushed 3000 rows, pulled ", 0), 0u)
+        << logs.back().second;
+}
+
+TEST(c_api, a_sync_that_cannot_get_through_says_why_and_retries_until_its_time_is_up) {
+    noi::test::temp_dir dir;
+    std::string dead;
+    {
+        silent_port port; // closed again: nothing listens there now
+        dead = port.url();
+    }
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(dir.file("s.db").c_str(), dead.c_str(), "token", &r, &err), NOI_OK);
+    seen_progress seen;
+    std::vector<std::pair<int, std::string>> logs;
+    ASSERT_EQ(noi_set_progress_callback(r, on_progress, &seen, &err), NOI_OK);
+    ASSERT_EQ(noi_set_log_callback(r, on_log, &logs, &err), NOI_OK);
+    EXPECT_EQ(noi_sync(r, 3, &err), NOI_ERR_NETWORK);
+    noi_close(r);
+    bool waited = false;
+    for (std::size_t i = 0; i < seen.events.size(); ++i)
+        if (seen.events[i].phase == NOI_PHASE_WAITING) {
+            waited = true;
+            EXPECT_EQ(seen.events[i].stall, NOI_STALL_NETWORK);
+            EXPECT_GT(seen.events[i].retry_in_ms, 0);
+            EXPECT_NE(seen.messages[i].find("connect"), std::string::npos) << seen.messages[i];
+        }
+    EXPECT_TRUE(waited) << "a failed attempt is shown, with when the next comes";
+    ASSERT_FALSE(logs.empty());
+    EXPECT_EQ(logs.front().first, NOI_LOG_WARN);
+    EXPECT_NE(logs.front().second.find("sync attempt 1 failed"), std::string::npos)
+        << logs.front().second;
+    EXPECT_EQ(logs.back().first, NOI_LOG_WARN);
+    EXPECT_NE(logs.back().second.find("not synced yet"), std::string::npos);
+}
+
+TEST(c_api, a_sync_waiting_on_a_silent_server_is_cancelled_and_the_replica_closed_at_once) {
+    noi::test::temp_dir dir;
+    silent_port silent;
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(dir.file("c.db").c_str(), silent.url().c_str(), "token", &r, &err), NOI_OK);
+    ASSERT_EQ(noi_exec(r,
+                       "INSERT INTO household(id, commune_code, village) VALUES ('k1', '01849', "
+                       "'Khuổi Khít')",
+                       &err),
+              NOI_OK);
+    noi_error sync_err{};
+    int code = -1;
+    const auto started = std::chrono::steady_clock::now();
+    std::thread worker([&] { code = noi_sync(r, 60, &sync_err); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    noi_cancel_sync(r);
+    worker.join();
+    EXPECT_EQ(code, NOI_ERR_CANCELLED) << sync_err.message;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3))
+        << "the connection's 15 s wait was not sat out";
+    noi_status st{};
+    ASSERT_EQ(noi_get_status(r, &st, &err), NOI_OK);
+    EXPECT_EQ(st.pending, 1u) << "nothing was lost";
+
+    ASSERT_EQ(noi_start_background_sync(r, &err), NOI_OK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto closing = std::chrono::steady_clock::now();
+    noi_close(r);
+    EXPECT_LT(std::chrono::steady_clock::now() - closing, std::chrono::seconds(2))
+        << "the background sync's wait on the silent server ends with the close";
 }

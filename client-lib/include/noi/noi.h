@@ -21,6 +21,7 @@ enum noi_result {
     NOI_ERR_NETWORK =
         3, /* the server could not be reached in time; nothing was lost, retry later */
     NOI_ERR_CREDENTIALS = 4, /* the server refused the device token */
+    NOI_ERR_CANCELLED = 5,   /* noi_cancel_sync ended the sync; nothing was lost */
 };
 
 typedef struct noi_error {
@@ -79,6 +80,58 @@ int noi_get_schema_version(noi_replica* r, uint32_t* out, noi_error* err);
  * Set it before noi_start_background_sync; NULL removes it. */
 typedef void (*noi_schema_callback)(uint32_t from_version, uint32_t to_version, void* user);
 int noi_set_schema_callback(noi_replica* r, noi_schema_callback cb, void* user, noi_error* err);
+/* What a sync is doing, for a progress bar on a weak link. */
+enum noi_phase {
+    NOI_PHASE_CONNECTING = 1, /* reaching the server */
+    NOI_PHASE_PUSHING = 2,    /* sending this tablet's changes */
+    NOI_PHASE_PULLING = 3,    /* taking the others' changes */
+    NOI_PHASE_WAITING = 4,    /* an attempt failed (stall says why); the next in retry_in_ms */
+    NOI_PHASE_DONE = 5,       /* the round finished */
+};
+
+/* Why a sync is not getting through, for the officer. */
+enum noi_stall {
+    NOI_STALL_NONE = 0,
+    NOI_STALL_NETWORK = 1,       /* no connection, or it broke: the link */
+    NOI_STALL_CREDENTIALS = 2,   /* the server refused the device token: enrol again */
+    NOI_STALL_SERVER_BEHIND = 3, /* the server is older than the tablet, or was restored */
+    NOI_STALL_QUOTA = 4,         /* the server holds this tablet's pushes: too many rejected rows */
+    NOI_STALL_REFUSED = 5,       /* the server refused the replica for another reason */
+};
+
+typedef struct noi_progress {
+    int phase;              /* enum noi_phase */
+    int attempt;            /* 1 for the first connection of this sync */
+    uint64_t rows_sent;     /* rows pushed by this attempt */
+    uint64_t rows_to_send;  /* pending rows it has still to push */
+    uint64_t bytes_sent;    /* protocol bytes sent by this sync (before compression) */
+    uint64_t bytes_to_send; /* an estimate: rows_to_send at the bytes a row took so far */
+    uint64_t rows_received; /* rows pulled by this attempt */
+    uint64_t bytes_received;
+    int stall;           /* enum noi_stall: while waiting, and on the background's stops */
+    int64_t retry_in_ms; /* while waiting */
+    const char* message; /* while waiting: why, in a sentence (UTF-8); "" otherwise */
+} noi_progress;
+
+/* Called as a sync goes, on the thread that syncs (the background sync's own one too), at most
+ * four times a second but always when the phase changes. `p` is valid during the call only.
+ * Set it before noi_start_background_sync; NULL removes it. */
+typedef void (*noi_progress_callback)(const noi_progress* p, void* user);
+int noi_set_progress_callback(noi_replica* r, noi_progress_callback cb, void* user, noi_error* err);
+
+/* From any thread, while noi_sync runs on another: that sync ends at once with
+ * NOI_ERR_CANCELLED, its connection closed; nothing is lost and the next sync goes on from
+ * where it was. No sync running: nothing happens. The background sync is stopped with
+ * noi_stop_background_sync, which also ends its connection at once. */
+void noi_cancel_sync(noi_replica* r);
+
+enum noi_log_level { NOI_LOG_DEBUG = 0, NOI_LOG_INFO = 1, NOI_LOG_WARN = 2, NOI_LOG_ERROR = 3 };
+/* The library's log lines (a round's outcome, an attempt that failed and why, a background sync
+ * that stopped), given to the app instead of printed; UTF-8, valid during the call only. Called
+ * on the thread that syncs. Set it before noi_start_background_sync; NULL removes it. */
+typedef void (*noi_log_callback)(int level, const char* message, void* user);
+int noi_set_log_callback(noi_replica* r, noi_log_callback cb, void* user, noi_error* err);
+
 /* Stops any background sync and closes the replica. NULL is allowed. */
 void noi_close(noi_replica* r);
 void noi_free(char* p);

@@ -56,6 +56,10 @@ public:
         }
     }
     virtual void close() noexcept = 0;
+    // From another thread: ends at once whatever the connection waits for (connect, send,
+    // receive, poll), which then throws transport_error(unreachable) as after a cut. A
+    // transport that cannot do so leaves the wait to its own timeout.
+    virtual void interrupt() noexcept {}
 };
 
 struct websocket_options {
