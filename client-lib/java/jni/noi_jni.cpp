@@ -86,20 +86,33 @@ JNIEnv* env_of(JavaVM* vm) {
 }
 
 // A listener the C API calls back through: the JVM and a global reference, kept per replica
-// until it is replaced or the replica closed.
+// and kind until it is replaced or the replica closed.
 struct listener {
     JavaVM* vm;
     jobject target;
 };
 
-std::mutex listeners_mutex;
-std::unordered_map<noi_replica*, std::unique_ptr<listener>> listeners;
+enum class kind { schema, progress, log };
 
-void forget_listener(JNIEnv* env, noi_replica* r) {
+struct replica_kind {
+    noi_replica* r;
+    kind k;
+    bool operator==(const replica_kind&) const = default;
+};
+struct replica_kind_hash {
+    std::size_t operator()(const replica_kind& x) const {
+        return std::hash<const void*>()(x.r) ^ static_cast<std::size_t>(x.k);
+    }
+};
+
+std::mutex listeners_mutex;
+std::unordered_map<replica_kind, std::unique_ptr<listener>, replica_kind_hash> listeners;
+
+void forget_listener(JNIEnv* env, noi_replica* r, kind k) {
     std::unique_ptr<listener> old;
     {
         std::lock_guard lock(listeners_mutex);
-        auto it = listeners.find(r);
+        auto it = listeners.find({r, k});
         if (it == listeners.end()) return;
         old = std::move(it->second);
         listeners.erase(it);
@@ -107,19 +120,99 @@ void forget_listener(JNIEnv* env, noi_replica* r) {
     env->DeleteGlobalRef(old->target);
 }
 
-void on_schema(uint32_t from, uint32_t to, void* user) {
-    auto* l = static_cast<listener*>(user);
-    JNIEnv* env = env_of(l->vm);
+// Sets the C callback `set` with `cb` for `target`, or removes it for null; the listener kept
+// as long as the C API may call it.
+template <class Callback, class Set>
+void set_listener(JNIEnv* env, jlong h, jobject target, kind k, Callback cb, Set set) {
+    noi_error err{};
+    auto* r = replica(h);
+    if (!target) {
+        if (ok(env, set(r, nullptr, nullptr, &err), err)) forget_listener(env, r, k);
+        return;
+    }
+    auto l = std::make_unique<listener>();
+    if (env->GetJavaVM(&l->vm) != JNI_OK) {
+        throw_noi(env, NOI_ERR, "cannot reach the Java VM to call the listener");
+        return;
+    }
+    l->target = env->NewGlobalRef(target);
+    if (!ok(env, set(r, cb, l.get(), &err), err)) {
+        env->DeleteGlobalRef(l->target);
+        return;
+    }
+    forget_listener(env, r, k);
+    std::lock_guard lock(listeners_mutex);
+    listeners[{r, k}] = std::move(l);
+}
+
+// Calls `method` of the listener's object; a listener's exception is the app's and must not
+// unwind through the library, so it is printed and cleared.
+template <class... Args>
+void call(const listener& l, const char* method, const char* signature, Args... args) {
+    JNIEnv* env = env_of(l.vm);
     if (!env) return;
-    jclass cls = env->GetObjectClass(l->target);
-    jmethodID m = env->GetMethodID(cls, "onSchemaChanged", "(II)V");
-    if (m) env->CallVoidMethod(l->target, m, static_cast<jint>(from), static_cast<jint>(to));
-    // A listener's exception is the app's: it must not unwind through the library.
+    jclass cls = env->GetObjectClass(l.target);
+    jmethodID m = env->GetMethodID(cls, method, signature);
+    if (m) env->CallVoidMethod(l.target, m, args...);
     if (env->ExceptionCheck()) {
         env->ExceptionDescribe();
         env->ExceptionClear();
     }
     env->DeleteLocalRef(cls);
+}
+
+void on_schema(uint32_t from, uint32_t to, void* user) {
+    call(*static_cast<listener*>(user), "onSchemaChanged", "(II)V", static_cast<jint>(from),
+         static_cast<jint>(to));
+}
+
+void on_progress(const noi_progress* p, void* user) {
+    const auto& l = *static_cast<listener*>(user);
+    JNIEnv* env = env_of(l.vm);
+    if (!env) return;
+    jclass cls = env->FindClass("vn/noi/SyncProgress");
+    jmethodID make = cls ? env->GetMethodID(cls, "<init>", "(IIJJJJJJIJ[B)V") : nullptr;
+    jbyteArray message = bytes(env, p->message);
+    jobject progress =
+        make && message
+            ? env->NewObject(
+                  cls, make, static_cast<jint>(p->phase), static_cast<jint>(p->attempt),
+                  static_cast<jlong>(p->rows_sent), static_cast<jlong>(p->rows_to_send),
+                  static_cast<jlong>(p->bytes_sent), static_cast<jlong>(p->bytes_to_send),
+                  static_cast<jlong>(p->rows_received), static_cast<jlong>(p->bytes_received),
+                  static_cast<jint>(p->stall), static_cast<jlong>(p->retry_in_ms), message)
+            : nullptr;
+    if (progress) call(l, "onProgress", "(Lvn/noi/SyncProgress;)V", progress);
+    if (env->ExceptionCheck()) {
+        env->ExceptionDescribe();
+        env->ExceptionClear();
+    }
+    for (jobject local :
+         {static_cast<jobject>(progress), static_cast<jobject>(message), static_cast<jobject>(cls)})
+        if (local) env->DeleteLocalRef(local);
+}
+
+void on_log(int level, const char* message, void* user) {
+    const auto& l = *static_cast<listener*>(user);
+    JNIEnv* env = env_of(l.vm);
+    if (!env) return;
+    // new String(bytes, "UTF-8"): the C API's UTF-8 as it is.
+    jclass string_class = env->FindClass("java/lang/String");
+    jmethodID make = string_class
+                         ? env->GetMethodID(string_class, "<init>", "([BLjava/lang/String;)V")
+                         : nullptr;
+    jbyteArray utf8 = bytes(env, message);
+    jstring charset = env->NewStringUTF("UTF-8");
+    jobject text =
+        make && utf8 && charset ? env->NewObject(string_class, make, utf8, charset) : nullptr;
+    if (text) call(l, "onLog", "(ILjava/lang/String;)V", static_cast<jint>(level), text);
+    if (env->ExceptionCheck()) {
+        env->ExceptionDescribe();
+        env->ExceptionClear();
+    }
+    for (jobject local : {text, static_cast<jobject>(charset), static_cast<jobject>(utf8),
+                          static_cast<jobject>(string_class)})
+        if (local) env->DeleteLocalRef(local);
 }
 
 } // namespace
@@ -204,32 +297,28 @@ JNIEXPORT jint JNICALL Java_vn_noi_Replica_nativeSchemaVersion(JNIEnv* env, jcla
 
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetSchemaListener(JNIEnv* env, jclass, jlong h,
                                                                    jobject target) {
-    noi_error err{};
-    auto* r = replica(h);
-    if (!target) {
-        if (ok(env, noi_set_schema_callback(r, nullptr, nullptr, &err), err))
-            forget_listener(env, r);
-        return;
-    }
-    auto l = std::make_unique<listener>();
-    if (env->GetJavaVM(&l->vm) != JNI_OK) {
-        throw_noi(env, NOI_ERR, "cannot reach the Java VM to call the listener");
-        return;
-    }
-    l->target = env->NewGlobalRef(target);
-    if (!ok(env, noi_set_schema_callback(r, on_schema, l.get(), &err), err)) {
-        env->DeleteGlobalRef(l->target);
-        return;
-    }
-    forget_listener(env, r);
-    std::lock_guard lock(listeners_mutex);
-    listeners[r] = std::move(l);
+    set_listener(env, h, target, kind::schema, on_schema, noi_set_schema_callback);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetProgressListener(JNIEnv* env, jclass, jlong h,
+                                                                     jobject target) {
+    set_listener(env, h, target, kind::progress, on_progress, noi_set_progress_callback);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetLogListener(JNIEnv* env, jclass, jlong h,
+                                                                jobject target) {
+    set_listener(env, h, target, kind::log, on_log, noi_set_log_callback);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeCancelSync(JNIEnv*, jclass, jlong h) {
+    noi_cancel_sync(replica(h));
 }
 
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeClose(JNIEnv* env, jclass, jlong h) {
     auto* r = replica(h);
     noi_close(r); // joins the background sync: no callback runs after this
-    forget_listener(env, r);
+    for (auto k : {kind::schema, kind::progress, kind::log})
+        forget_listener(env, r, k);
 }
 
 } // extern "C"

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -134,5 +138,57 @@ class ReplicaTest {
         }
         List<String> none = server.admin("conflicts", "list", "--json");
         assertEquals("[]", String.join("", none).trim());
+    }
+
+    @Test
+    void theAppIsShownProgressAndLogLinesAndTheEndOfASync() throws Exception {
+        List<SyncProgress> seen = Collections.synchronizedList(new ArrayList<>());
+        List<String> logs = Collections.synchronizedList(new ArrayList<>());
+        try (Replica r = Replica.create(db("p.db"), server.url, server.enrol("01849"))) {
+            r.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
+                   + "INSERT INTO household(id, commune_code, village) SELECT 'p' || i, '01849', "
+                   + "'Thôn Nà Ngò ' || i FROM n");
+            r.setProgressListener(seen::add);
+            r.setLogListener((level, message) -> logs.add(level + " " + message));
+            r.sync(30);
+        }
+        assertTrue(seen.size() >= 3, "connecting, pushing or pulling, done: " + seen.size());
+        assertEquals(SyncProgress.Phase.CONNECTING, seen.get(0).getPhase());
+        assertEquals(500, seen.get(0).getRowsToSend());
+        SyncProgress last = seen.get(seen.size() - 1);
+        assertEquals(SyncProgress.Phase.DONE, last.getPhase());
+        assertEquals(500, last.getRowsSent());
+        assertEquals(0, last.getRowsToSend());
+        assertTrue(last.getBytesSent() > 0);
+        assertEquals(SyncProgress.Stall.NONE, last.getStall());
+        String line = logs.get(logs.size() - 1);
+        assertTrue(line.startsWith(LogListener.INFO + " synced: pushed 500 rows"), line);
+    }
+
+    @Test
+    void aSyncWaitingOnASilentServerIsCancelledFromAnotherThread() throws Exception {
+        // Takes connections into its backlog and never answers them.
+        try (ServerSocket silent = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+             Replica r = Replica.create(db("c.db"), "http://127.0.0.1:" + silent.getLocalPort(),
+                                        "token")) {
+            r.exec("INSERT INTO household(id, commune_code, village) VALUES ('k1', '01849', "
+                   + "'Khuổi Khít')");
+            Thread canceller = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                r.cancelSync();
+            });
+            long started = System.nanoTime();
+            canceller.start();
+            NoiException cancelled = assertThrows(NoiException.class, () -> r.sync(60));
+            canceller.join();
+            assertEquals(NoiException.CANCELLED, cancelled.getCode(), cancelled.getMessage());
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(3),
+                       "the connection's own 15 s wait was not sat out");
+            assertEquals(1, r.getStatus().getPending(), "nothing was lost");
+        }
     }
 }

@@ -18,6 +18,8 @@ public final class NoiException extends RuntimeException {
     public static final int NETWORK = 3;
     /** The server refused the device token. */
     public static final int CREDENTIALS = 4;
+    /** {@link Replica#cancelSync()} ended the sync; nothing was lost. */
+    public static final int CANCELLED = 5;
 
     private final int code;
 
@@ -32,7 +34,10 @@ public final class NoiException extends RuntimeException {
         this(code, new String(utf8Message, StandardCharsets.UTF_8));
     }
 
-    /** One of {@link #ERROR}, {@link #USAGE}, {@link #NETWORK}, {@link #CREDENTIALS}. */
+    /**
+     * One of {@link #ERROR}, {@link #USAGE}, {@link #NETWORK}, {@link #CREDENTIALS},
+     * {@link #CANCELLED}.
+     */
     public int getCode() {
         return code;
     }

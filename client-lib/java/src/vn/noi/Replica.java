@@ -19,8 +19,10 @@ public final class Replica implements AutoCloseable {
         System.loadLibrary("noi_jni");
     }
 
-    private long handle;
-    @Nullable private SchemaListener schemaListener;
+    // Read without the replica's lock by cancelSync, which must reach a sync holding it; the
+    // handle is freed under `lifetime`, which cancelSync takes.
+    private volatile long handle;
+    private final Object lifetime = new Object();
 
     private Replica(long handle) {
         this.handle = handle;
@@ -104,21 +106,50 @@ public final class Replica implements AutoCloseable {
      */
     public synchronized void setSchemaListener(@Nullable SchemaListener listener) {
         nativeSetSchemaListener(live(), listener);
-        schemaListener = listener;
     }
 
-    /** Stops any background sync and closes the replica; a second close does nothing. */
+    /**
+     * Told how each sync goes (phase, rows and bytes sent and to send, rows received, and while
+     * waiting why and for how long); null removes it. Set it before
+     * {@link #startBackgroundSync()}.
+     */
+    public synchronized void setProgressListener(@Nullable ProgressListener listener) {
+        nativeSetProgressListener(live(), listener);
+    }
+
+    /** Given the library's log lines; null removes it. Set it before the background sync. */
+    public synchronized void setLogListener(@Nullable LogListener listener) {
+        nativeSetLogListener(live(), listener);
+    }
+
+    /**
+     * From any thread, while {@link #sync(int)} runs on another: that sync ends at once with
+     * {@link NoiException#CANCELLED}, nothing lost. No sync running: nothing happens. The
+     * background sync is stopped with {@link #stopBackgroundSync()} or close.
+     */
+    public void cancelSync() {
+        synchronized (lifetime) {
+            if (handle != 0) nativeCancelSync(handle);
+        }
+    }
+
+    /**
+     * Stops any background sync (its connection ended at once) and closes the replica; a
+     * second close does nothing.
+     */
     @Override
     public synchronized void close() {
-        if (handle == 0) return;
-        nativeClose(handle);
-        handle = 0;
-        schemaListener = null;
+        synchronized (lifetime) {
+            if (handle == 0) return;
+            nativeClose(handle);
+            handle = 0;
+        }
     }
 
     private long live() {
-        if (handle == 0) throw new NoiException(NoiException.USAGE, "the replica is closed");
-        return handle;
+        long h = handle;
+        if (h == 0) throw new NoiException(NoiException.USAGE, "the replica is closed");
+        return h;
     }
 
     // The C API takes NUL-terminated UTF-8: Java's own strings converted here, not by JNI (whose
@@ -150,5 +181,8 @@ public final class Replica implements AutoCloseable {
     private static native long[] nativeStatus(long h);
     private static native int nativeSchemaVersion(long h);
     private static native void nativeSetSchemaListener(long h, SchemaListener listener);
+    private static native void nativeSetProgressListener(long h, ProgressListener listener);
+    private static native void nativeSetLogListener(long h, LogListener listener);
+    private static native void nativeCancelSync(long h);
     private static native void nativeClose(long h);
 }
