@@ -12,11 +12,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 struct noi_replica {
     std::string path;
@@ -24,8 +26,11 @@ struct noi_replica {
     std::unique_ptr<noi::tablet> t;
     std::atomic<bool> stop{false};
     std::thread background;
+    std::optional<std::string> token; // given by noi_set_token, not kept in the replica
     noi_schema_callback on_schema = nullptr;
     void* schema_user = nullptr;
+    noi_changes_callback on_changes = nullptr;
+    void* changes_user = nullptr;
     noi_progress_callback on_progress = nullptr;
     void* progress_user = nullptr;
     noi_log_callback on_log = nullptr;
@@ -69,16 +74,38 @@ template <class F> int guarded(noi_error* err, F f) noexcept {
     }
 }
 
+std::string token_of(noi::tablet& t, const noi_replica& r) {
+    return r.token ? *r.token : t.rep().meta_text("token").value_or("");
+}
+
+constexpr const char* no_token =
+    "the replica holds no device token: give it with noi_set_token (an app keeping it in the "
+    "Android Keystore gives it after each open)";
+
 noi::client::replicator make_replicator(noi::tablet& t, const noi_replica& r) {
     if (r.on_schema)
         t.set_schema_listener([cb = r.on_schema, user = r.schema_user](
                                   std::uint32_t from, std::uint32_t to) { cb(from, to, user); });
     else
         t.set_schema_listener(nullptr);
+    if (r.on_changes)
+        t.set_changes_listener(
+            [cb = r.on_changes, user = r.changes_user](
+                const std::map<std::string, std::vector<std::string>>& by_table) {
+                for (const auto& [table, ids] : by_table) {
+                    std::vector<const char*> ptrs;
+                    ptrs.reserve(ids.size());
+                    for (const auto& id : ids)
+                        ptrs.push_back(id.c_str());
+                    cb(table.c_str(), ptrs.data(), ptrs.size(), user);
+                }
+            });
+    else
+        t.set_changes_listener(nullptr);
     const auto settings = noi::client::stored_server_settings(t.rep());
     noi::client::replicator_options opt;
     opt.url = settings.url;
-    opt.token = t.rep().meta_text("token").value_or("");
+    opt.token = token_of(t, r);
     opt.session.app_version = "noi-c/0.1.0";
     const auto wo =
         noi::client::transport_options(settings, "noi_set_server(replica, NULL, CA_FILE, 0, &err)");
@@ -234,14 +261,26 @@ std::string json_escape(const std::string& s) {
     return out + "\"";
 }
 
+// The callbacks are read when a sync starts, so the background sync's stay as they were while
+// it runs.
+template <class Set> int set_callback(noi_replica* r, noi_error* err, const char* which, Set set) {
+    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE,
+                    std::string("set the ") + which +
+                        " callback before noi_start_background_sync, or stop it first");
+    set();
+    return ok(err);
+}
+
 } // namespace
 
 extern "C" {
 
 int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out,
              noi_error* err) {
-    if (!path || !server_url || !token || !out)
-        return fail(err, NOI_ERR_USAGE, "path, server_url, token and out are required");
+    if (!path || !server_url || !out)
+        return fail(err, NOI_ERR_USAGE, "path, server_url and out are required");
     return guarded(err, [&] {
         try {
             noi::parse_server_address(server_url);
@@ -253,7 +292,7 @@ int noi_init(const char* path, const char* server_url, const char* token, noi_re
         r->t = noi::tablet::create(path, r->wall);
         noi::transaction tx(r->t->rep().db());
         r->t->rep().set_meta_text("server_url", server_url);
-        r->t->rep().set_meta_text("token", token);
+        r->t->rep().set_meta_text("token", token ? token : "");
         tx.commit();
         *out = r.release();
         return ok(err);
@@ -285,6 +324,20 @@ int noi_set_server(noi_replica* r, const char* server_url, const char* ca_file,
             rep, noi::client::changed_settings(noi::client::stored_server_settings(rep),
                                                given(server_url), given(ca_file),
                                                allow_plain_http != 0));
+        return ok(err);
+    });
+}
+
+int noi_set_token(noi_replica* r, const char* token, int keep_in_replica, noi_error* err) {
+    if (!r || !token || !*token)
+        return fail(err, NOI_ERR_USAGE, "a replica and a token are required");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE,
+                    "stop the background sync (noi_stop_background_sync) before giving the token, "
+                    "then start it again");
+    return guarded(err, [&] {
+        r->t->rep().set_meta_text("token", keep_in_replica ? token : "");
+        r->token = token;
         return ok(err);
     });
 }
@@ -336,6 +389,7 @@ int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {
     if (!r || timeout_seconds <= 0)
         return fail(err, NOI_ERR_USAGE, "a replica and a positive timeout are required");
     return guarded(err, [&] {
+        if (token_of(*r->t, *r).empty()) return fail(err, NOI_ERR_CREDENTIALS, no_token);
         auto rep = make_replicator(*r->t, *r);
         reporter report(*r);
         noi::client::sync_result res;
@@ -365,6 +419,7 @@ int noi_start_background_sync(noi_replica* r, noi_error* err) {
     if (r->background.joinable())
         return fail(err, NOI_ERR_USAGE, "background sync is already running");
     return guarded(err, [&] {
+        if (token_of(*r->t, *r).empty()) return fail(err, NOI_ERR_CREDENTIALS, no_token);
         r->stop = false;
         // Its own connection, so the app's writes on the handle show as changes to it.
         auto path = r->path;
@@ -409,23 +464,24 @@ void noi_cancel_sync(noi_replica* r) {
 
 int noi_set_progress_callback(noi_replica* r, noi_progress_callback cb, void* user,
                               noi_error* err) {
-    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
-    if (r->background.joinable())
-        return fail(err, NOI_ERR_USAGE,
-                    "set the progress callback before noi_start_background_sync, or stop it first");
-    r->on_progress = cb;
-    r->progress_user = user;
-    return ok(err);
+    return set_callback(r, err, "progress", [&] {
+        r->on_progress = cb;
+        r->progress_user = user;
+    });
+}
+
+int noi_set_changes_callback(noi_replica* r, noi_changes_callback cb, void* user, noi_error* err) {
+    return set_callback(r, err, "changes", [&] {
+        r->on_changes = cb;
+        r->changes_user = user;
+    });
 }
 
 int noi_set_log_callback(noi_replica* r, noi_log_callback cb, void* user, noi_error* err) {
-    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
-    if (r->background.joinable())
-        return fail(err, NOI_ERR_USAGE,
-                    "set the log callback before noi_start_background_sync, or stop it first");
-    r->on_log = cb;
-    r->log_user = user;
-    return ok(err);
+    return set_callback(r, err, "log", [&] {
+        r->on_log = cb;
+        r->log_user = user;
+    });
 }
 
 int noi_get_status(noi_replica* r, noi_status* out, noi_error* err) {
@@ -449,13 +505,10 @@ int noi_get_schema_version(noi_replica* r, uint32_t* out, noi_error* err) {
 }
 
 int noi_set_schema_callback(noi_replica* r, noi_schema_callback cb, void* user, noi_error* err) {
-    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
-    if (r->background.joinable())
-        return fail(err, NOI_ERR_USAGE,
-                    "set the schema callback before noi_start_background_sync, or stop it first");
-    r->on_schema = cb;
-    r->schema_user = user;
-    return ok(err);
+    return set_callback(r, err, "schema", [&] {
+        r->on_schema = cb;
+        r->schema_user = user;
+    });
 }
 
 void noi_close(noi_replica* r) {

@@ -462,6 +462,7 @@ void tablet::apply_changes(const proto::changes& c) {
     row_state_store store(db);
     std::uint64_t received = cp.hlc_received;
     const auto units = rep_->scope_units();
+    std::map<std::string, std::vector<std::string>> changed;
     for (const auto& r : c.rows) {
         const auto* def = rep_->tables().find(r.table);
         // Skipping it would move the cursor past it for good: the whole batch waits instead.
@@ -504,7 +505,10 @@ void tablet::apply_changes(const proto::changes& c) {
             // unit, it must ask for them (pull_again).
             let_go_of(*unit);
             if (!pending_in(st, acked_seq)) {
-                if (in_table) io.remove(r.id);
+                if (in_table) {
+                    io.remove(r.id);
+                    changed[r.table].push_back(r.id);
+                }
                 store.erase(r.table, r.id);
                 continue;
             }
@@ -516,6 +520,8 @@ void tablet::apply_changes(const proto::changes& c) {
             io.upsert(r.id, values);
         else if (in_table)
             io.remove(r.id);
+        if (out.in_table != in_table.has_value() || (in_table && *in_table != values))
+            changed[r.table].push_back(r.id);
         // What the pulled change wrote is not a local change: the next fold compares with it.
         st.digests = cell_digests(values);
         store.save(r.table, r.id, st);
@@ -527,6 +533,7 @@ void tablet::apply_changes(const proto::changes& c) {
     rep_->save_clock();
     rep_->fault_point("tablet.pull.before_commit");
     tx.commit();
+    if (changes_listener_ && !changed.empty()) changes_listener_(changed);
 }
 
 void tablet::finish_round() {

@@ -17,6 +17,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -388,4 +390,96 @@ TEST(c_api, a_sync_waiting_on_a_silent_server_is_cancelled_and_the_replica_close
     noi_close(r);
     EXPECT_LT(std::chrono::steady_clock::now() - closing, std::chrono::seconds(2))
         << "the background sync's wait on the silent server ends with the close";
+}
+
+TEST(c_api, an_app_that_keeps_the_token_in_the_keystore_gives_it_at_each_open) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server;
+    auto e = server.enrol("01849");
+    const auto path = dir.file("k.db");
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(path.c_str(), server.url().c_str(), nullptr, &r, &err), NOI_OK)
+        << err.message;
+    ASSERT_EQ(noi_exec(r,
+                       "INSERT INTO household(id, commune_code, village) VALUES ('t1', '01849', "
+                       "'Nà Ngò')",
+                       &err),
+              NOI_OK);
+    EXPECT_EQ(noi_sync(r, 10, &err), NOI_ERR_CREDENTIALS);
+    EXPECT_NE(std::string(err.message).find("noi_set_token"), std::string::npos) << err.message;
+    EXPECT_EQ(noi_start_background_sync(r, &err), NOI_ERR_CREDENTIALS);
+    ASSERT_EQ(noi_set_token(r, e.token.c_str(), 0, &err), NOI_OK);
+    ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    noi_close(r);
+
+    auto stored = [&] {
+        noi::database db(path, false);
+        auto st = db.prepare("SELECT value FROM noi_meta WHERE key = 'token'");
+        return st.step() ? st.column_text(0) : std::string("(none)");
+    };
+    EXPECT_EQ(stored(), "") << "the replica file carries no token";
+    ASSERT_EQ(noi_open(path.c_str(), &r, &err), NOI_OK);
+    EXPECT_EQ(noi_sync(r, 10, &err), NOI_ERR_CREDENTIALS) << "a reopened replica needs it again";
+    ASSERT_EQ(noi_set_token(r, e.token.c_str(), 1, &err), NOI_OK);
+    EXPECT_EQ(noi_set_token(r, "", 1, &err), NOI_ERR_USAGE);
+    noi_close(r);
+    EXPECT_EQ(stored(), e.token) << "kept when the app asks";
+    ASSERT_EQ(noi_open(path.c_str(), &r, &err), NOI_OK);
+    EXPECT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    noi_close(r);
+}
+
+namespace {
+
+void on_changes(const char* table, const char* const* ids, size_t n, void* user) {
+    auto& by_table = *static_cast<std::map<std::string, std::set<std::string>>*>(user);
+    for (size_t i = 0; i < n; ++i)
+        by_table[table].insert(ids[i]);
+}
+
+} // namespace
+
+TEST(c_api, an_app_is_told_which_rows_a_pull_changed_so_its_screens_refresh) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server;
+    auto a_token = server.enrol("01849"), b_token = server.enrol("01849");
+    noi_error err{};
+    noi_replica *a = nullptr, *b = nullptr;
+    ASSERT_EQ(
+        noi_init(dir.file("a.db").c_str(), server.url().c_str(), a_token.token.c_str(), &a, &err),
+        NOI_OK);
+    ASSERT_EQ(
+        noi_init(dir.file("b.db").c_str(), server.url().c_str(), b_token.token.c_str(), &b, &err),
+        NOI_OK);
+    std::map<std::string, std::set<std::string>> changed;
+    ASSERT_EQ(noi_set_changes_callback(b, on_changes, &changed, &err), NOI_OK);
+    ASSERT_EQ(noi_sync(b, 30, &err), NOI_OK) << err.message;
+    EXPECT_FALSE(changed["commune"].empty()) << "the reference communes came in the first pull";
+    EXPECT_EQ(changed.count("household"), 0u);
+
+    ASSERT_EQ(noi_exec(a,
+                       "INSERT INTO household(id, commune_code, village) VALUES ('h1', '01849', "
+                       "'Nà Pài'), ('h2', '01849', 'Bản Tàn'), ('h3', '01849', 'Cốc Xả')",
+                       &err),
+              NOI_OK);
+    ASSERT_EQ(noi_sync(a, 30, &err), NOI_OK);
+    changed.clear();
+    ASSERT_EQ(noi_sync(b, 30, &err), NOI_OK);
+    EXPECT_EQ(changed,
+              (std::map<std::string, std::set<std::string>>{{"household", {"h1", "h2", "h3"}}}));
+
+    ASSERT_EQ(noi_exec(a, "DELETE FROM household WHERE id = 'h2'", &err), NOI_OK);
+    ASSERT_EQ(noi_exec(a, "UPDATE household SET village = 'Nà Làng' WHERE id = 'h3'", &err),
+              NOI_OK);
+    ASSERT_EQ(noi_sync(a, 30, &err), NOI_OK);
+    changed.clear();
+    ASSERT_EQ(noi_sync(b, 30, &err), NOI_OK);
+    EXPECT_EQ(changed, (std::map<std::string, std::set<std::string>>{{"household", {"h2", "h3"}}}))
+        << "a removed row and an updated one; h1, unchanged, is not named";
+    changed.clear();
+    ASSERT_EQ(noi_sync(b, 30, &err), NOI_OK);
+    EXPECT_TRUE(changed.empty()) << "a pull that brings nothing names nothing";
+    noi_close(a);
+    noi_close(b);
 }

@@ -551,7 +551,8 @@ TEST_F(cli, a_replica_made_without_its_ca_is_repaired_by_set_server_and_keeps_it
         {{"--ca-file", ca.key}, "holds no certificate"},
         {{"--server", "http://192.0.2.10:8080"}, "clear text"},
         {{"--server", "https://127.0.0.1"}, "needs a port"},
-        {{"--server", "wss://127.0.0.1:" + port}, "must start with http:// or https://"},
+        {{"--server", "ftp://127.0.0.1:" + port},
+         "must start with http://, https://, ws:// or wss://"},
         {{}, "nothing to change"},
     };
     for (const auto& [args, why] : refusals) {

@@ -8,6 +8,7 @@
 #ifndef NOI_H
 #define NOI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -39,7 +40,8 @@ typedef struct noi_status {
 } noi_status;
 
 /* Creates a replica with the default schema and keeps the server address and token in it. The
- * address is any form noi_set_server takes; another is refused with NOI_ERR_USAGE. */
+ * address is any form noi_set_server takes; another is refused with NOI_ERR_USAGE. A NULL
+ * token keeps none: the app gives it at each open with noi_set_token. */
 int noi_init(const char* path, const char* server_url, const char* token, noi_replica** out,
              noi_error* err);
 /* Opens an existing replica. */
@@ -59,6 +61,12 @@ int noi_open(const char* path, noi_replica** out, noi_error* err);
  * start it again. */
 int noi_set_server(noi_replica* r, const char* server_url, const char* ca_file,
                    int allow_plain_http, noi_error* err);
+/* The device token this handle's syncs use (the background sync's too). keep_in_replica non-zero
+ * stores it in the replica, as noi_init does; zero holds it in memory for this handle only and
+ * removes any token the replica kept, so that an app keeping it in the Android Keystore gives it
+ * after each noi_open and a copied replica file carries none. Refused while the background
+ * sync runs (NOI_ERR_USAGE). A sync with no token anywhere fails with NOI_ERR_CREDENTIALS. */
+int noi_set_token(noi_replica* r, const char* token, int keep_in_replica, noi_error* err);
 /* Runs SQL; writes to synced tables are captured. */
 int noi_exec(noi_replica* r, const char* sql, noi_error* err);
 /* Runs a query and returns its rows as a JSON array of objects (UTF-8); free it with noi_free. */
@@ -131,6 +139,14 @@ enum noi_log_level { NOI_LOG_DEBUG = 0, NOI_LOG_INFO = 1, NOI_LOG_WARN = 2, NOI_
  * on the thread that syncs. Set it before noi_start_background_sync; NULL removes it. */
 typedef void (*noi_log_callback)(int level, const char* message, void* user);
 int noi_set_log_callback(noi_replica* r, noi_log_callback cb, void* user, noi_error* err);
+
+/* Called after each pulled batch is stored, once per table it changed, with the ids of the rows
+ * written, removed, or gone to a commune the tablet no longer reads: the app refreshes the
+ * screens that show them. On the thread that syncs; the strings are valid during the call only.
+ * Set it before noi_start_background_sync; NULL removes it. */
+typedef void (*noi_changes_callback)(const char* table, const char* const* row_ids, size_t count,
+                                     void* user);
+int noi_set_changes_callback(noi_replica* r, noi_changes_callback cb, void* user, noi_error* err);
 
 /* Stops any background sync and closes the replica. NULL is allowed. */
 void noi_close(noi_replica* r);

@@ -92,7 +92,7 @@ struct listener {
     jobject target;
 };
 
-enum class kind { schema, progress, log };
+enum class kind { schema, progress, log, changes };
 
 struct replica_kind {
     noi_replica* r;
@@ -145,8 +145,15 @@ void set_listener(JNIEnv* env, jlong h, jobject target, kind k, Callback cb, Set
     listeners[{r, k}] = std::move(l);
 }
 
-// Calls `method` of the listener's object; a listener's exception is the app's and must not
-// unwind through the library, so it is printed and cleared.
+// A listener's exception is the app's: printed and cleared, never unwound through the library.
+void clear_exception(JNIEnv* env) {
+    if (env->ExceptionCheck()) {
+        env->ExceptionDescribe();
+        env->ExceptionClear();
+    }
+}
+
+// Calls `method` of the listener's object.
 template <class... Args>
 void call(const listener& l, const char* method, const char* signature, Args... args) {
     JNIEnv* env = env_of(l.vm);
@@ -154,10 +161,7 @@ void call(const listener& l, const char* method, const char* signature, Args... 
     jclass cls = env->GetObjectClass(l.target);
     jmethodID m = env->GetMethodID(cls, method, signature);
     if (m) env->CallVoidMethod(l.target, m, args...);
-    if (env->ExceptionCheck()) {
-        env->ExceptionDescribe();
-        env->ExceptionClear();
-    }
+    clear_exception(env);
     env->DeleteLocalRef(cls);
 }
 
@@ -183,34 +187,62 @@ void on_progress(const noi_progress* p, void* user) {
                   static_cast<jint>(p->stall), static_cast<jlong>(p->retry_in_ms), message)
             : nullptr;
     if (progress) call(l, "onProgress", "(Lvn/noi/SyncProgress;)V", progress);
-    if (env->ExceptionCheck()) {
-        env->ExceptionDescribe();
-        env->ExceptionClear();
-    }
+    clear_exception(env);
     for (jobject local :
          {static_cast<jobject>(progress), static_cast<jobject>(message), static_cast<jobject>(cls)})
         if (local) env->DeleteLocalRef(local);
+}
+
+// new String(bytes, "UTF-8"): the C API's UTF-8 as it is (a local reference, or null with an
+// exception pending).
+jstring java_string(JNIEnv* env, const char* s) {
+    jclass string_class = env->FindClass("java/lang/String");
+    jmethodID make = string_class
+                         ? env->GetMethodID(string_class, "<init>", "([BLjava/lang/String;)V")
+                         : nullptr;
+    jbyteArray utf8 = bytes(env, s);
+    jstring charset = env->NewStringUTF("UTF-8");
+    auto* text = make && utf8 && charset
+                     ? static_cast<jstring>(env->NewObject(string_class, make, utf8, charset))
+                     : nullptr;
+    for (jobject local : {static_cast<jobject>(charset), static_cast<jobject>(utf8),
+                          static_cast<jobject>(string_class)})
+        if (local) env->DeleteLocalRef(local);
+    return text;
 }
 
 void on_log(int level, const char* message, void* user) {
     const auto& l = *static_cast<listener*>(user);
     JNIEnv* env = env_of(l.vm);
     if (!env) return;
-    // new String(bytes, "UTF-8"): the C API's UTF-8 as it is.
-    jclass string_class = env->FindClass("java/lang/String");
-    jmethodID make = string_class
-                         ? env->GetMethodID(string_class, "<init>", "([BLjava/lang/String;)V")
-                         : nullptr;
-    jbyteArray utf8 = bytes(env, message);
-    jstring charset = env->NewStringUTF("UTF-8");
-    jobject text =
-        make && utf8 && charset ? env->NewObject(string_class, make, utf8, charset) : nullptr;
+    jstring text = java_string(env, message);
     if (text) call(l, "onLog", "(ILjava/lang/String;)V", static_cast<jint>(level), text);
-    if (env->ExceptionCheck()) {
-        env->ExceptionDescribe();
-        env->ExceptionClear();
+    clear_exception(env);
+    if (text) env->DeleteLocalRef(text);
+}
+
+void on_changes(const char* table, const char* const* row_ids, size_t count, void* user) {
+    const auto& l = *static_cast<listener*>(user);
+    JNIEnv* env = env_of(l.vm);
+    if (!env) return;
+    jclass string_class = env->FindClass("java/lang/String");
+    jstring name = java_string(env, table);
+    jobjectArray ids = string_class && name
+                           ? env->NewObjectArray(static_cast<jsize>(count), string_class, nullptr)
+                           : nullptr;
+    for (size_t i = 0; ids && i < count; ++i) {
+        jstring id = java_string(env, row_ids[i]);
+        if (!id) {
+            env->DeleteLocalRef(ids);
+            ids = nullptr;
+            break;
+        }
+        env->SetObjectArrayElement(ids, static_cast<jsize>(i), id);
+        env->DeleteLocalRef(id);
     }
-    for (jobject local : {text, static_cast<jobject>(charset), static_cast<jobject>(utf8),
+    if (ids) call(l, "onRowsChanged", "(Ljava/lang/String;[Ljava/lang/String;)V", name, ids);
+    clear_exception(env);
+    for (jobject local : {static_cast<jobject>(ids), static_cast<jobject>(name),
                           static_cast<jobject>(string_class)})
         if (local) env->DeleteLocalRef(local);
 }
@@ -242,6 +274,13 @@ JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetServer(JNIEnv* env, jclass, 
     text u(env, url), c(env, ca_file);
     noi_error err{};
     ok(env, noi_set_server(replica(h), u.get(), c.get(), allow_plain_http ? 1 : 0, &err), err);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetToken(JNIEnv* env, jclass, jlong h,
+                                                          jbyteArray token, jboolean keep) {
+    text t(env, token);
+    noi_error err{};
+    ok(env, noi_set_token(replica(h), t.get(), keep ? 1 : 0, &err), err);
 }
 
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeExec(JNIEnv* env, jclass, jlong h,
@@ -310,6 +349,11 @@ JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetLogListener(JNIEnv* env, jcl
     set_listener(env, h, target, kind::log, on_log, noi_set_log_callback);
 }
 
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetChangeListener(JNIEnv* env, jclass, jlong h,
+                                                                   jobject target) {
+    set_listener(env, h, target, kind::changes, on_changes, noi_set_changes_callback);
+}
+
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeCancelSync(JNIEnv*, jclass, jlong h) {
     noi_cancel_sync(replica(h));
 }
@@ -317,7 +361,7 @@ JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeCancelSync(JNIEnv*, jclass, jlo
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeClose(JNIEnv* env, jclass, jlong h) {
     auto* r = replica(h);
     noi_close(r); // joins the background sync: no callback runs after this
-    for (auto k : {kind::schema, kind::progress, kind::log})
+    for (auto k : {kind::schema, kind::progress, kind::log, kind::changes})
         forget_listener(env, r, k);
 }
 

@@ -9,6 +9,7 @@
 #include <noi/sync/row_state.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,12 @@ public:
     // after: the app shows the new forms.
     using schema_listener = std::function<void(std::uint32_t from, std::uint32_t to)>;
     void set_schema_listener(schema_listener l) { schema_listener_ = std::move(l); }
+    // Called after each pulled batch is committed, with the rows it changed in the replica's
+    // tables (written, removed, or gone to a unit the tablet no longer reads), by table: the
+    // app refreshes the screens that show them.
+    using changes_listener =
+        std::function<void(const std::map<std::string, std::vector<std::string>>& by_table)>;
+    void set_changes_listener(changes_listener l) { changes_listener_ = std::move(l); }
 
 private:
     // How far ahead of a sane server's clock a version may be: further, and it came from a
@@ -120,6 +127,7 @@ private:
 
     std::unique_ptr<replica> rep_;
     schema_listener schema_listener_;
+    changes_listener changes_listener_;
 };
 
 } // namespace noi

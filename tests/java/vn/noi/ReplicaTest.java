@@ -191,4 +191,42 @@ class ReplicaTest {
             assertEquals(1, r.getStatus().getPending(), "nothing was lost");
         }
     }
+
+    @Test
+    void aTokenKeptInTheKeystoreIsGivenAtEachOpenAndNeverStored() throws Exception {
+        String token = server.enrol("01849");
+        try (Replica r = Replica.create(db("k.db"), server.url, null)) {
+            assertEquals(NoiException.CREDENTIALS,
+                         assertThrows(NoiException.class, () -> r.sync(10)).getCode());
+            r.setToken(token, false);
+            r.sync(30);
+        }
+        try (Replica again = Replica.open(db("k.db"))) {
+            assertEquals("[{\"value\":\"\"}]",
+                         again.queryJson("SELECT value FROM noi_meta WHERE key = 'token'"));
+            assertEquals(NoiException.CREDENTIALS,
+                         assertThrows(NoiException.class, () -> again.sync(10)).getCode());
+            again.setToken(token, false);
+            again.sync(30);
+        }
+    }
+
+    @Test
+    void theAppIsToldWhichRowsAPullChanged() throws Exception {
+        List<String> changed = Collections.synchronizedList(new ArrayList<>());
+        try (Replica a = Replica.create(db("a.db"), server.url, server.enrol("01849"));
+             Replica b = Replica.create(db("b.db"), server.url, server.enrol("01849"))) {
+            b.sync(30);
+            a.exec("INSERT INTO household(id, commune_code, village) VALUES ('h1', '01849', 'Nà "
+                   + "Pài'), ('h2', '01849', 'Bản Tàn')");
+            a.sync(30);
+            b.setChangeListener((table, ids) -> {
+                for (String id : ids)
+                    changed.add(table + "/" + id);
+            });
+            b.sync(30);
+        }
+        Collections.sort(changed);
+        assertEquals(java.util.Arrays.asList("household/h1", "household/h2"), changed);
+    }
 }

@@ -31,12 +31,13 @@ public final class Replica implements AutoCloseable {
     /**
      * Makes a replica at {@code path} with the default schema, keeping the server's address and
      * the device's token in it. The address is {@code https://HOST:PORT}, or
-     * {@code wss://HOST:PORT/sync} as the console's enrolment QR code gives it.
+     * {@code wss://HOST:PORT/sync} as the console's enrolment QR code gives it. A null token
+     * keeps none in the replica: the app gives it after each open with {@link #setToken}.
      */
     @Nonnull
     public static Replica create(@Nonnull String path, @Nonnull String serverUrl,
-                                 @Nonnull String token) {
-        return new Replica(nativeInit(utf8(path), utf8(serverUrl), utf8(token)));
+                                 @Nullable String token) {
+        return new Replica(nativeInit(utf8(path), utf8(serverUrl), utf8OrNull(token)));
     }
 
     /** Opens a replica made earlier. */
@@ -55,6 +56,17 @@ public final class Replica implements AutoCloseable {
     public synchronized void setServer(@Nullable String serverUrl, @Nullable String caFile,
                                        boolean allowPlainHttp) {
         nativeSetServer(live(), utf8OrNull(serverUrl), utf8OrNull(caFile), allowPlainHttp);
+    }
+
+    /**
+     * The device token this replica's syncs use. {@code keepInReplica} stores it in the replica
+     * (as {@link #create} does); false holds it for this object only and removes any stored
+     * copy, for an app that keeps the token in the Android Keystore and gives it after each
+     * open. Refused while the background sync runs. A sync with no token fails with
+     * {@link NoiException#CREDENTIALS}.
+     */
+    public synchronized void setToken(@Nonnull String token, boolean keepInReplica) {
+        nativeSetToken(live(), utf8(token), keepInReplica);
     }
 
     /** Runs SQL; writes to synced tables are captured for the next sync. */
@@ -117,6 +129,14 @@ public final class Replica implements AutoCloseable {
         nativeSetProgressListener(live(), listener);
     }
 
+    /**
+     * Told which rows each pull changed, table by table, so screens refresh; null removes it.
+     * Set it before {@link #startBackgroundSync()}.
+     */
+    public synchronized void setChangeListener(@Nullable ChangeListener listener) {
+        nativeSetChangeListener(live(), listener);
+    }
+
     /** Given the library's log lines; null removes it. Set it before the background sync. */
     public synchronized void setLogListener(@Nullable LogListener listener) {
         nativeSetLogListener(live(), listener);
@@ -173,6 +193,7 @@ public final class Replica implements AutoCloseable {
     private static native long nativeOpen(byte[] path);
     private static native void nativeSetServer(long h, byte[] serverUrl, byte[] caFile,
                                                boolean allowPlainHttp);
+    private static native void nativeSetToken(long h, byte[] token, boolean keepInReplica);
     private static native void nativeExec(long h, byte[] sql);
     private static native byte[] nativeQueryJson(long h, byte[] sql);
     private static native void nativeSync(long h, int timeoutSeconds);
@@ -183,6 +204,7 @@ public final class Replica implements AutoCloseable {
     private static native void nativeSetSchemaListener(long h, SchemaListener listener);
     private static native void nativeSetProgressListener(long h, ProgressListener listener);
     private static native void nativeSetLogListener(long h, LogListener listener);
+    private static native void nativeSetChangeListener(long h, ChangeListener listener);
     private static native void nativeCancelSync(long h);
     private static native void nativeClose(long h);
 }
