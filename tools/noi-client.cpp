@@ -112,6 +112,10 @@ int main(int argc, char** argv) {
     const auto plain_http_help = "Send the token over http:// to a server beyond this machine "
                                  "(only on a network you trust: anyone on the path can read it)";
     init->add_flag("--allow-plain-http", allow_plain_http, plain_http_help);
+    std::string ca_sha256;
+    init->add_option("--ca-sha256", ca_sha256,
+                     "Trust the province's CA named by its SHA-256 (the enrolment QR code's "
+                     "ca_sha256): found among the server's certificates at the first sync");
 
     auto* set_token = app.add_subcommand(
         "set-token",
@@ -178,12 +182,14 @@ int main(int argc, char** argv) {
         if (*init) {
             // Checked before the file exists, so a refusal leaves nothing behind.
             const auto settings =
-                noi::client::check_server_settings({url, ca_file, allow_plain_http});
+                noi::client::check_server_settings({url, ca_file, allow_plain_http, {}, {}});
+            if (!ca_sha256.empty()) noi::client::checked_ca_pin(ca_sha256);
             auto t = noi::tablet::create(db, wall);
             noi::transaction tx(t->rep().db());
             noi::client::store_server_settings(t->rep(), settings);
             t->rep().set_meta_text("token", token);
             tx.commit();
+            if (!ca_sha256.empty()) noi::client::pin_ca(t->rep(), ca_sha256);
             std::cerr << "created " << db << "; run noi-client sync --db " << db
                       << " when the network is up\n";
             return ok;
@@ -278,8 +284,8 @@ int main(int argc, char** argv) {
         opt.url = settings.url;
         opt.token = t->rep().meta_text("token").value_or("");
         opt.session.app_version = app_version;
-        const auto wo = noi::client::transport_options(settings, "noi-client set-server --db " +
-                                                                     db + " --ca-file FILE");
+        const auto wo = noi::client::transport_options(
+            settings, "noi-client set-server --db " + db + " --ca-file FILE", t->rep());
         noi::client::replicator rep(
             *t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
         t->set_schema_listener([](std::uint32_t from, std::uint32_t to) {

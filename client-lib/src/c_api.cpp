@@ -107,8 +107,8 @@ noi::client::replicator make_replicator(noi::tablet& t, const noi_replica& r) {
     opt.url = settings.url;
     opt.token = token_of(t, r);
     opt.session.app_version = "noi-c/0.1.0";
-    const auto wo =
-        noi::client::transport_options(settings, "noi_set_server(replica, NULL, CA_FILE, 0, &err)");
+    const auto wo = noi::client::transport_options(
+        settings, "noi_set_server(replica, NULL, CA_FILE, 0, &err)", t.rep());
     return noi::client::replicator(
         t, [wo] { return noi::client::make_websocket_transport(wo); }, opt);
 }
@@ -338,6 +338,19 @@ int noi_set_token(noi_replica* r, const char* token, int keep_in_replica, noi_er
     return guarded(err, [&] {
         r->t->rep().set_meta_text("token", keep_in_replica ? token : "");
         r->token = token;
+        return ok(err);
+    });
+}
+
+int noi_pin_ca(noi_replica* r, const char* sha256_hex, noi_error* err) {
+    if (!r || !sha256_hex)
+        return fail(err, NOI_ERR_USAGE, "a replica and a fingerprint are required");
+    if (r->background.joinable())
+        return fail(err, NOI_ERR_USAGE,
+                    "stop the background sync (noi_stop_background_sync) before pinning the CA, "
+                    "then start it again");
+    return guarded(err, [&] {
+        noi::client::pin_ca(r->t->rep(), sha256_hex);
         return ok(err);
     });
 }

@@ -1,11 +1,14 @@
 #include <noi/client/server_settings.hpp>
 
+#include <noi/beast/certificate_pin.hpp>
 #include <noi/sync/database.hpp>
 #include <noi/sync/server_address.hpp>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -80,7 +83,28 @@ server_settings check_server_settings(server_settings s) {
 
 server_settings stored_server_settings(replica& rep) {
     return {rep.meta_text("server_url").value_or(""), rep.meta_text("ca_file").value_or(""),
-            rep.meta_int("allow_plain_http") != 0};
+            rep.meta_int("allow_plain_http") != 0, rep.meta_text("ca_sha256").value_or(""),
+            rep.meta_text("ca_pem").value_or("")};
+}
+
+std::string checked_ca_pin(const std::string& sha256) {
+    if (!is_sha256_hex(sha256))
+        throw settings_error("the CA's fingerprint is the 64 hex digits of its SHA-256 (the "
+                             "enrolment QR code's ca_sha256), not \"" +
+                             sha256 + "\"");
+    std::string lower(sha256);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lower;
+}
+
+void pin_ca(replica& rep, const std::string& sha256) {
+    const auto lower = checked_ca_pin(sha256);
+    transaction tx(rep.db());
+    rep.set_meta_text("ca_sha256", lower);
+    // Another pin is learned again from the server.
+    rep.set_meta_text("ca_pem", "");
+    tx.commit();
 }
 
 void store_server_settings(replica& rep, const server_settings& s) {
@@ -102,11 +126,15 @@ server_settings changed_settings(const server_settings& now, const std::optional
     return s;
 }
 
-websocket_options transport_options(const server_settings& s, std::string give_ca_with) {
+websocket_options transport_options(const server_settings& s, std::string give_ca_with,
+                                    replica& rep) {
     websocket_options o;
     o.ca_file = s.ca_file;
     o.allow_plain_http = s.allow_plain_http;
     o.give_ca_with = std::move(give_ca_with);
+    o.ca_sha256 = s.ca_sha256;
+    o.ca_pem = s.ca_pem;
+    o.learned_ca = [&rep](const std::string& pem) { rep.set_meta_text("ca_pem", pem); };
     return o;
 }
 

@@ -1,5 +1,6 @@
 // The default transport: a Beast WebSocket with permessage-deflate. Operations are
 // asynchronous underneath and driven by run_for, so every call has a deadline.
+#include <noi/beast/certificate_pin.hpp>
 #include <noi/client/tls_check.hpp>
 #include <noi/client/transport.hpp>
 #include <noi/sync/server_address.hpp>
@@ -13,6 +14,9 @@
 #include <boost/beast/websocket.hpp>
 #include <noi/beast/deflate.hpp>
 
+#include <openssl/pem.h>
+
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -63,6 +67,18 @@ public:
                                           "cannot read the CA file " + opt_.ca_file + " (" +
                                               ec.message() + "); give the province's CA with " +
                                               opt_.give_ca_with);
+            }
+            if (!opt_.ca_sha256.empty() && opt_.ca_pem.empty()) {
+                opt_.ca_pem = learn_pinned_ca(ep, timeout);
+                if (opt_.learned_ca) opt_.learned_ca(opt_.ca_pem);
+            }
+            if (!opt_.ca_pem.empty()) {
+                beast::error_code ec;
+                tls_ctx_->add_certificate_authority(asio::buffer(opt_.ca_pem), ec);
+                if (ec)
+                    throw transport_error(transport_errc::tls_failed,
+                                          "the province's CA kept in the replica cannot be used (" +
+                                              ec.message() + "); scan the enrolment code again");
             }
             tls_ctx_->set_verify_mode(asio::ssl::verify_peer);
             ws_.emplace<tls_ws>(asio::make_strand(ioc_), *tls_ctx_);
@@ -256,6 +272,67 @@ private:
             throw transport_error(transport_errc::unreachable,
                                   "the server did not open the sync connection: " + ec.message());
         }
+    }
+
+    // The pinned CA, from the certificates the server sends in a handshake that checks nothing
+    // else: only the certificate whose SHA-256 is the pin is taken, and the connection that
+    // follows verifies the server against it as against any CA (its name included).
+    std::string learn_pinned_ca(const server_address& ep, std::chrono::milliseconds timeout) {
+        asio::ssl::context ctx(asio::ssl::context::tls_client);
+        ctx.set_verify_mode(asio::ssl::verify_none);
+        beast::ssl_stream<beast::tcp_stream> s(asio::make_strand(ioc_), ctx);
+        SSL_set_tlsext_host_name(s.native_handle(), ep.bare_host().c_str());
+        auto& socket = beast::get_lowest_layer(s).socket();
+        // A late step's operation ends, aborted, before the stream it refers to goes.
+        auto step = [&](auto start) {
+            beast::error_code ec;
+            run(start, timeout, ec);
+            if (ec == beast::error::timeout) {
+                beast::error_code ignored;
+                socket.close(ignored);
+                ioc_.restart();
+                ioc_.run_for(std::chrono::milliseconds(500));
+            }
+            if (ec)
+                throw transport_error(transport_errc::unreachable,
+                                      "cannot reach " + ep.host_port() +
+                                          " to find the province's CA: " + ec.message());
+        };
+        tcp::resolver resolver(ioc_);
+        tcp::resolver::results_type results;
+        step([&](auto done) {
+            resolver.async_resolve(ep.bare_host(), ep.port, [&, done](beast::error_code e, auto r) {
+                results = r;
+                done(e);
+            });
+        });
+        step([&](auto done) {
+            beast::get_lowest_layer(s).async_connect(
+                results, [done](beast::error_code e, auto) { done(e); });
+        });
+        step([&](auto done) { s.async_handshake(asio::ssl::stream_base::client, done); });
+        std::string pem;
+        const STACK_OF(X509)* chain = SSL_get_peer_cert_chain(s.native_handle());
+        for (int i = 0; chain && pem.empty() && i < sk_X509_num(chain); ++i) {
+            X509* cert = sk_X509_value(chain, i);
+            if (certificate_sha256(cert) != opt_.ca_sha256) continue;
+            std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+            if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) continue;
+            char* data = nullptr;
+            const long n = BIO_get_mem_data(bio.get(), &data);
+            if (data && n > 0) pem.assign(data, static_cast<std::size_t>(n));
+        }
+        beast::error_code ignored;
+        socket.close(ignored);
+        if (pem.empty())
+            throw transport_error(
+                transport_errc::tls_failed,
+                "none of the certificates " + ep.host +
+                    " sends is the CA the enrolment code names (SHA-256 " +
+                    opt_.ca_sha256.substr(0, 16) +
+                    "…): this may not be the province's server; check the address, or enrol the "
+                    "tablet again from the console");
+        return pem;
     }
 
     // Starts an operation and runs the context until it completes or the deadline passes; a

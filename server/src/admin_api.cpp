@@ -10,6 +10,7 @@
 #include "report_files.hpp"
 #include "schema_api.hpp"
 
+#include <noi/beast/certificate_pin.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/schema_change.hpp>
 #include <noi/sync/server_address.hpp>
@@ -49,7 +50,7 @@ api_response list_devices(server_store& store, const account& who,
 }
 
 api_response add_device(server_store& store, auth_store& auth, const account& who,
-                        const std::string& body) {
+                        const std::string& body, const std::string& tls_cert) {
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return error(400, "the request body must be a JSON object");
@@ -60,6 +61,7 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
                      field(req, "province", province, "true or false"),
                      field(req, "server_url", server_url, "the tablets' ws:// or wss:// address")})
         if (bad) return error(400, *bad);
+    bool tls_url = false;
     if (!server_url.empty()) {
         // The QR carries an address the tablet's library takes, in the form the QR documents.
         std::optional<server_address> a;
@@ -71,6 +73,7 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
         if (a->scheme != "ws" && a->scheme != "wss")
             return error(400, "server_url is the address tablets sync with, ws://HOST:PORT/sync "
                               "or wss://HOST:PORT/sync");
+        tls_url = a->tls;
     }
     std::string scope;
     if (!commune.empty()) {
@@ -97,12 +100,18 @@ api_response add_device(server_store& store, auth_store& auth, const account& wh
                  {"scope", e.dev.scope},
                  {"name", e.dev.name}};
         // What the tablet app scans instead of typing a 48-digit token (docs/protocol.md).
-        if (!server_url.empty())
-            out["qr"] = qr_code(json{
-                {"noi", "enrol"},
-                {"server", server_url},
-                {"device_id", e.dev.id},
-                {"token", e.token}}.dump());
+        if (!server_url.empty()) {
+            json enrol{{"noi", "enrol"},
+                       {"server", server_url},
+                       {"device_id", e.dev.id},
+                       {"token", e.token}};
+            // The certificate at the top of the server's chain, for a tablet to trust on first
+            // scan when the province has its own CA (docs/protocol.md).
+            if (auto pin =
+                    tls_url && !tls_cert.empty() ? top_certificate_sha256(tls_cert) : std::nullopt)
+                enrol["ca_sha256"] = *pin;
+            out["qr"] = qr_code(enrol.dump());
+        }
         if (!twin.empty())
             out["warning"] = "device " + twin + " of " + e.dev.scope +
                              " has the same name; give one " +
@@ -762,7 +771,9 @@ constexpr route routes[] = {
     {"GET", "/admin/v1/devices", arg::none, "",
      [](request& r) { return list_devices(r.store, r.who, r.query); }},
     {"POST", "/admin/v1/devices", arg::none, "",
-     [](request& r) { return add_device(r.store, r.auth, r.who, r.body); }},
+     [](request& r) {
+         return add_device(r.store, r.auth, r.who, r.body, r.state.config().tls_cert);
+     }},
     {"POST", "/admin/v1/devices/", arg::text, "/token", device_token},
     {"POST", "/admin/v1/devices/", arg::text, "/revoke", device_revoke},
     {"POST", "/admin/v1/devices/", arg::text, "/move", device_move},

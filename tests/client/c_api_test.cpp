@@ -2,6 +2,7 @@
 #include "child_process.hpp"
 #include "live_server.hpp"
 
+#include <noi/beast/certificate_pin.hpp>
 #include <noi/noi.h>
 #include <noi/sync/database.hpp>
 
@@ -482,4 +483,50 @@ TEST(c_api, an_app_is_told_which_rows_a_pull_changed_so_its_screens_refresh) {
     EXPECT_TRUE(changed.empty()) << "a pull that brings nothing names nothing";
     noi_close(a);
     noi_close(b);
+}
+
+TEST(c_api, a_tablet_trusts_the_province_s_own_ca_by_the_fingerprint_its_qr_code_carries) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server(true); // a certificate no system CA signed
+    const auto port = std::to_string(server.port());
+    // What the console's enrolment QR code holds for a server with a certificate.
+    auto added = noi::admin::request(
+        server.url(), "POST", "/admin/v1/devices", server.admin_token(),
+        nlohmann::json{{"commune", "01849"}, {"server_url", "wss://127.0.0.1:" + port + "/sync"}}
+            .dump(),
+        server.ca_file(), std::chrono::seconds(30));
+    ASSERT_EQ(added.status, 201) << added.body;
+    const auto qr =
+        nlohmann::json::parse(nlohmann::json::parse(added.body)["qr"]["text"].get<std::string>());
+    const auto pin = qr.value("ca_sha256", "");
+    EXPECT_EQ(pin, noi::top_certificate_sha256(server.ca_file()).value_or("(none)"));
+
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(dir.file("q.db").c_str(), qr["server"].get<std::string>().c_str(),
+                       qr["token"].get<std::string>().c_str(), &r, &err),
+              NOI_OK)
+        << err.message;
+    EXPECT_EQ(noi_sync(r, 10, &err), NOI_ERR) << "the system's CAs do not know this one";
+    EXPECT_EQ(noi_pin_ca(r, "not a fingerprint", &err), NOI_ERR_USAGE);
+    ASSERT_EQ(noi_pin_ca(r, pin.c_str(), &err), NOI_OK) << err.message;
+    ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    char* kept = nullptr;
+    ASSERT_EQ(noi_query_json(r,
+                             "SELECT length(value) > 0 AS kept FROM noi_meta WHERE key = 'ca_pem'",
+                             &kept, &err),
+              NOI_OK);
+    EXPECT_STREQ(kept, "[{\"kept\":1}]") << "the CA found is kept for the next connections";
+    noi_free(kept);
+    ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    noi_close(r);
+
+    ASSERT_EQ(noi_init(dir.file("w.db").c_str(), qr["server"].get<std::string>().c_str(),
+                       qr["token"].get<std::string>().c_str(), &r, &err),
+              NOI_OK);
+    const std::string other(64, 'a');
+    ASSERT_EQ(noi_pin_ca(r, other.c_str(), &err), NOI_OK);
+    EXPECT_EQ(noi_sync(r, 10, &err), NOI_ERR) << "a server without the pinned CA is refused";
+    EXPECT_NE(std::string(err.message).find("enrolment code"), std::string::npos) << err.message;
+    noi_close(r);
 }

@@ -67,6 +67,12 @@ int noi_set_server(noi_replica* r, const char* server_url, const char* ca_file,
  * after each noi_open and a copied replica file carries none. Refused while the background
  * sync runs (NOI_ERR_USAGE). A sync with no token anywhere fails with NOI_ERR_CREDENTIALS. */
 int noi_set_token(noi_replica* r, const char* token, int keep_in_replica, noi_error* err);
+/* Trusts the province's CA named by its SHA-256 fingerprint (64 hex digits: the enrolment QR
+ * code's "ca_sha256"), beside the system's CAs: the next connection finds that certificate among
+ * those the server sends and the replica keeps it; the server is then verified against it as
+ * against any CA, its name included. A server that sends no such certificate is refused
+ * (NOI_ERR, the message says so). Anything but 64 hex digits is refused with NOI_ERR_USAGE. */
+int noi_pin_ca(noi_replica* r, const char* sha256_hex, noi_error* err);
 /* Runs SQL; writes to synced tables are captured. */
 int noi_exec(noi_replica* r, const char* sql, noi_error* err);
 /* Runs a query and returns its rows as a JSON array of objects (UTF-8); free it with noi_free. */

@@ -283,6 +283,13 @@ JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetToken(JNIEnv* env, jclass, j
     ok(env, noi_set_token(replica(h), t.get(), keep ? 1 : 0, &err), err);
 }
 
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativePinCa(JNIEnv* env, jclass, jlong h,
+                                                       jbyteArray sha256) {
+    text pin(env, sha256);
+    noi_error err{};
+    ok(env, noi_pin_ca(replica(h), pin.get(), &err), err);
+}
+
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeExec(JNIEnv* env, jclass, jlong h,
                                                       jbyteArray sql) {
     text s(env, sql);

@@ -17,9 +17,14 @@
 namespace noi::client {
 
 struct server_settings {
-    std::string url;               // http://HOST:PORT or https://HOST:PORT
+    std::string url;               // https://HOST:PORT, http://, or wss://HOST:PORT/sync
     std::string ca_file;           // absolute path of an extra trusted CA; empty: the system's
     bool allow_plain_http = false; // the network to a server beyond loopback is trusted
+    // The SHA-256 of the province's CA certificate, from the enrolment QR code: the first
+    // connection finds that certificate among those the server sends and keeps it (ca_pem), to
+    // be trusted like a CA file from then on.
+    std::string ca_sha256;
+    std::string ca_pem;
 };
 
 // A setting the user gave that cannot be used; the message says what to give instead.
@@ -45,8 +50,19 @@ void store_server_settings(replica& rep, const server_settings& s);
 server_settings changed_settings(const server_settings& now, const std::optional<std::string>& url,
                                  const std::optional<std::string>& ca_file, bool allow_plain_http);
 
+// `sha256` as a pin is kept (lower-case hex); throws settings_error for what is not 64 hex
+// digits.
+std::string checked_ca_pin(const std::string& sha256);
+
+// Pins the CA named by `sha256` (the QR code's ca_sha256): the replica trusts that certificate,
+// once the next connection has found it among the server's, beside the system's CAs. Throws
+// settings_error for what is not 64 hex digits, with the replica unchanged.
+void pin_ca(replica& rep, const std::string& sha256);
+
 // The transport options for a replica's settings. `give_ca_with` is what a certificate refusal
-// tells the user to run (websocket_options::give_ca_with).
-websocket_options transport_options(const server_settings& s, std::string give_ca_with);
+// tells the user to run (websocket_options::give_ca_with). A pinned CA the connection finds is
+// kept in `rep`, which must outlive the transports made with them.
+websocket_options transport_options(const server_settings& s, std::string give_ca_with,
+                                    replica& rep);
 
 } // namespace noi::client

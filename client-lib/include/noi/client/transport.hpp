@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -71,6 +72,12 @@ struct websocket_options {
     // What a refused certificate (or an unreadable CA file) tells the user to run to give the
     // province's CA: noi-client names its replica's path, the C API noi_set_server.
     std::string give_ca_with = "noi-client set-server --db PATH --ca-file FILE";
+    // A CA trusted beside the system's, as PEM (one a replica learned through its pin).
+    std::string ca_pem;
+    // A CA pinned by its SHA-256 and not learned yet: the connection looks for it among the
+    // certificates the server sends, and gives it to learned_ca before trusting it.
+    std::string ca_sha256;
+    std::function<void(const std::string& pem)> learned_ca;
 };
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt = {});

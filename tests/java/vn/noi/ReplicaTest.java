@@ -119,6 +119,10 @@ class ReplicaTest {
 
     @Test
     void refusalsCarryTheCApiSCodeAndAMessageThatSaysWhatToDo() throws Exception {
+        try (Replica r = Replica.create(db("pin.db"), server.url, "token")) {
+            assertEquals(NoiException.USAGE,
+                         assertThrows(NoiException.class, () -> r.pinCa("abc")).getCode());
+        }
         NoiException address = assertThrows(
             NoiException.class, () -> Replica.create(db("bad.db"), "10.0.0.1:443", "token"));
         assertEquals(NoiException.USAGE, address.getCode());

@@ -69,6 +69,15 @@ public final class Replica implements AutoCloseable {
         nativeSetToken(live(), utf8(token), keepInReplica);
     }
 
+    /**
+     * Trusts the province's CA named by its SHA-256 (the enrolment QR code's {@code ca_sha256},
+     * 64 hex digits) beside the system's: the next connection finds it among the server's
+     * certificates and the replica keeps it. A server that sends no such certificate is refused.
+     */
+    public synchronized void pinCa(@Nonnull String sha256) {
+        nativePinCa(live(), utf8(sha256));
+    }
+
     /** Runs SQL; writes to synced tables are captured for the next sync. */
     public synchronized void exec(@Nonnull String sql) {
         nativeExec(live(), utf8(sql));
@@ -194,6 +203,7 @@ public final class Replica implements AutoCloseable {
     private static native void nativeSetServer(long h, byte[] serverUrl, byte[] caFile,
                                                boolean allowPlainHttp);
     private static native void nativeSetToken(long h, byte[] token, boolean keepInReplica);
+    private static native void nativePinCa(long h, byte[] sha256);
     private static native void nativeExec(long h, byte[] sql);
     private static native byte[] nativeQueryJson(long h, byte[] sql);
     private static native void nativeSync(long h, int timeoutSeconds);
