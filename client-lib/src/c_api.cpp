@@ -40,6 +40,10 @@ struct noi_replica {
     std::mutex running_mutex;
     noi::client::replicator* foreground = nullptr;
     noi::client::replicator* background_rep = nullptr;
+    // A noi_sync is under way (from its start, before its replicator exists), and a cancel came
+    // for it before the replicator did.
+    bool syncing = false;
+    bool cancel_pending = false;
 };
 
 namespace {
@@ -137,8 +141,7 @@ public:
         out.rows_sent = p.stats.rows_pushed;
         out.rows_to_send = p.rows_to_send;
         out.bytes_sent = p.bytes_sent;
-        if (p.stats.rows_pushed > 0)
-            out.bytes_to_send = p.rows_to_send * (p.bytes_sent / p.stats.rows_pushed);
+        out.bytes_to_send = p.bytes_to_send;
         out.rows_received = p.stats.rows_pulled;
         out.bytes_received = p.bytes_received;
         out.stall = stall_of(p.stalled);
@@ -224,13 +227,34 @@ private:
     std::chrono::steady_clock::time_point last_{};
 };
 
+// The span of a noi_sync, for noi_cancel_sync and the callback setters, which come from other
+// threads or from the callbacks themselves.
+class syncing_span {
+public:
+    explicit syncing_span(noi_replica& r) : r_(r) { mark(true); }
+    ~syncing_span() { mark(false); }
+    syncing_span(const syncing_span&) = delete;
+    syncing_span& operator=(const syncing_span&) = delete;
+
+private:
+    void mark(bool on) {
+        std::lock_guard lock(r_.running_mutex);
+        r_.syncing = on;
+        r_.cancel_pending = false;
+    }
+    noi_replica& r_;
+};
+
 // Registers a running replicator in `slot` for the calls that cancel it from other threads.
 class running {
 public:
-    running(noi_replica& r, noi::client::replicator*& slot, noi::client::replicator& rep)
+    // `foreground`: the slot is noi_sync's, and a cancel that came before it is honoured.
+    running(noi_replica& r, noi::client::replicator*& slot, noi::client::replicator& rep,
+            bool foreground)
         : r_(r), slot_(slot) {
         std::lock_guard lock(r_.running_mutex);
         slot_ = &rep;
+        if (foreground && r_.cancel_pending) rep.cancel();
     }
     ~running() {
         std::lock_guard lock(r_.running_mutex);
@@ -269,6 +293,14 @@ template <class Set> int set_callback(noi_replica* r, noi_error* err, const char
         return fail(err, NOI_ERR_USAGE,
                     std::string("set the ") + which +
                         " callback before noi_start_background_sync, or stop it first");
+    {
+        // A callback changing the callbacks of the sync that calls it.
+        std::lock_guard lock(r->running_mutex);
+        if (r->syncing)
+            return fail(err, NOI_ERR_USAGE,
+                        std::string("the ") + which +
+                            " callback cannot change while noi_sync runs");
+    }
     set();
     return ok(err);
 }
@@ -401,13 +433,14 @@ int noi_query_json(noi_replica* r, const char* sql, char** json_out, noi_error* 
 int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {
     if (!r || timeout_seconds <= 0)
         return fail(err, NOI_ERR_USAGE, "a replica and a positive timeout are required");
+    syncing_span span(*r);
     return guarded(err, [&] {
         if (token_of(*r->t, *r).empty()) return fail(err, NOI_ERR_CREDENTIALS, no_token);
         auto rep = make_replicator(*r->t, *r);
         reporter report(*r);
         noi::client::sync_result res;
         {
-            running now(*r, r->foreground, rep);
+            running now(*r, r->foreground, rep, true);
             res = rep.sync(std::chrono::seconds(timeout_seconds), std::ref(report));
         }
         report.ended(res, false);
@@ -442,7 +475,7 @@ int noi_start_background_sync(noi_replica* r, noi_error* err) {
                 noi::system_clock wall;
                 auto t = noi::tablet::open(path, wall);
                 auto rep = make_replicator(*t, *r);
-                running now(*r, r->background_rep, rep);
+                running now(*r, r->background_rep, rep, false);
                 if (r->stop) return;
                 const auto last = rep.watch(r->stop, [&](const noi::client::sync_result& round) {
                     report.ended(round, true);
@@ -472,7 +505,10 @@ void noi_stop_background_sync(noi_replica* r) {
 void noi_cancel_sync(noi_replica* r) {
     if (!r) return;
     std::lock_guard lock(r->running_mutex);
-    if (r->foreground) r->foreground->cancel();
+    if (r->foreground)
+        r->foreground->cancel();
+    else if (r->syncing)
+        r->cancel_pending = true;
 }
 
 int noi_set_progress_callback(noi_replica* r, noi_progress_callback cb, void* user,

@@ -91,8 +91,10 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
         std::optional<client_session> session;
         try {
             const auto pending = t_.status().pending;
+            const auto bytes_before = seen.bytes_sent;
             seen.stats = {};
             seen.rows_to_send = pending;
+            seen.bytes_to_send = 0;
             report(sync_phase::connecting);
             auto tr = connection();
             auto send = [&](const proto::message& m) {
@@ -125,6 +127,9 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
                 seen.stats = session->stats();
                 seen.rows_to_send =
                     session_opt.pull_only ? 0 : pending - std::min(pending, seen.stats.rows_pushed);
+                if (seen.stats.rows_pushed > 0)
+                    seen.bytes_to_send = seen.rows_to_send * ((seen.bytes_sent - bytes_before) /
+                                                              seen.stats.rows_pushed);
                 report(session->current() == client_session::state::pulling ||
                                session->current() == client_session::state::done
                            ? sync_phase::pulling
@@ -144,6 +149,7 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
                 result.stalled = stall_reason::none;
                 result.message.clear();
                 seen.rows_to_send = 0;
+                seen.bytes_to_send = 0;
                 report(sync_phase::done);
                 return result;
             }

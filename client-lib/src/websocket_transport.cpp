@@ -16,6 +16,7 @@
 
 #include <openssl/pem.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -68,8 +69,10 @@ public:
                                               ec.message() + "); give the province's CA with " +
                                               opt_.give_ca_with);
             }
+            if (opt_.ca_pem.empty() && opt_.learned_pem) opt_.ca_pem = *opt_.learned_pem;
             if (!opt_.ca_sha256.empty() && opt_.ca_pem.empty()) {
                 opt_.ca_pem = learn_pinned_ca(ep, timeout);
+                if (opt_.learned_pem) *opt_.learned_pem = opt_.ca_pem;
                 if (opt_.learned_ca) opt_.learned_ca(opt_.ca_pem);
             }
             if (!opt_.ca_pem.empty()) {
@@ -120,6 +123,8 @@ public:
     }
 
     std::optional<std::vector<std::uint8_t>> poll(std::chrono::milliseconds timeout) override {
+        if (interrupted_)
+            throw transport_error(transport_errc::unreachable, "the connection was interrupted");
         if (!reading_) {
             buffer_.clear();
             read_done_ = false;
@@ -131,8 +136,14 @@ public:
             });
             reading_ = true;
         }
-        ioc_.restart();
-        ioc_.run_for(timeout);
+        run_until([this] { return read_done_; }, timeout);
+        if (!read_done_ && interrupted_) {
+            close_socket();
+            ioc_.restart();
+            ioc_.run_for(std::chrono::milliseconds(500));
+            reading_ = false;
+            throw transport_error(transport_errc::unreachable, "the connection was interrupted");
+        }
         if (!read_done_) return std::nullopt;
         reading_ = false;
         const auto ec = read_ec_;
@@ -155,10 +166,8 @@ public:
         return std::vector<std::uint8_t>{p, p + d.size()};
     }
 
-    void interrupt() noexcept override {
-        // Posted, so the socket is closed on the thread that runs the connection's waits.
-        asio::post(ioc_, [this] { close_socket(); });
-    }
+    // Every wait runs the connection in slices and ends within one once this is set.
+    void interrupt() noexcept override { interrupted_ = true; }
 
     void close() noexcept override {
         close_socket();
@@ -198,21 +207,8 @@ private:
     template <class Ws>
     void open(Ws& ws, const server_address& ep, const std::string& token,
               std::chrono::milliseconds timeout) {
-        tcp::resolver resolver(ioc_);
+        const auto results = resolve(ep, timeout);
         beast::error_code ec;
-        tcp::resolver::results_type results;
-        run(
-            [&](auto done) {
-                resolver.async_resolve(ep.bare_host(), ep.port,
-                                       [&, done](beast::error_code e, auto r) {
-                                           results = r;
-                                           done(e);
-                                       });
-            },
-            timeout, ec);
-        if (ec)
-            throw transport_error(transport_errc::unreachable,
-                                  "cannot resolve " + ep.host + ": " + ec.message());
         run(
             [&](auto done) {
                 beast::get_lowest_layer(ws).async_connect(
@@ -283,29 +279,18 @@ private:
         beast::ssl_stream<beast::tcp_stream> s(asio::make_strand(ioc_), ctx);
         SSL_set_tlsext_host_name(s.native_handle(), ep.bare_host().c_str());
         auto& socket = beast::get_lowest_layer(s).socket();
-        // A late step's operation ends, aborted, before the stream it refers to goes.
+        const auto results = resolve(ep, timeout);
         auto step = [&](auto start) {
             beast::error_code ec;
-            run(start, timeout, ec);
-            if (ec == beast::error::timeout) {
+            run(start, timeout, ec, [&] {
                 beast::error_code ignored;
                 socket.close(ignored);
-                ioc_.restart();
-                ioc_.run_for(std::chrono::milliseconds(500));
-            }
+            });
             if (ec)
                 throw transport_error(transport_errc::unreachable,
                                       "cannot reach " + ep.host_port() +
                                           " to find the province's CA: " + ec.message());
         };
-        tcp::resolver resolver(ioc_);
-        tcp::resolver::results_type results;
-        step([&](auto done) {
-            resolver.async_resolve(ep.bare_host(), ep.port, [&, done](beast::error_code e, auto r) {
-                results = r;
-                done(e);
-            });
-        });
         step([&](auto done) {
             beast::get_lowest_layer(s).async_connect(
                 results, [done](beast::error_code e, auto) { done(e); });
@@ -335,24 +320,77 @@ private:
         return pem;
     }
 
+    // The host's addresses; a resolution still running at the deadline is cancelled, and its
+    // late completion touches nothing of this frame.
+    tcp::resolver::results_type resolve(const server_address& ep,
+                                        std::chrono::milliseconds timeout) {
+        tcp::resolver resolver(ioc_);
+        auto results = std::make_shared<tcp::resolver::results_type>();
+        beast::error_code ec;
+        run(
+            [&](auto done) {
+                resolver.async_resolve(ep.bare_host(), ep.port,
+                                       [results, done](beast::error_code e, auto r) {
+                                           *results = r;
+                                           done(e);
+                                       });
+            },
+            timeout, ec, [&] { resolver.cancel(); });
+        if (ec)
+            throw transport_error(transport_errc::unreachable,
+                                  "cannot resolve " + ep.host + ": " + ec.message());
+        return *results;
+    }
+
     // Starts an operation and runs the context until it completes or the deadline passes; a
-    // late operation is cancelled by closing the socket, which also ends the connection.
-    template <class Start>
-    void run(Start start, std::chrono::milliseconds timeout, beast::error_code& ec) {
-        bool finished = false;
-        ec = {};
+    // late operation is ended by `close_late` (closing its socket: for the connection's, that
+    // ends the connection). Its completion then sets only state it shares. After interrupt()
+    // nothing starts.
+    template <class Start, class Late>
+    void run(Start start, std::chrono::milliseconds timeout, beast::error_code& ec,
+             Late close_late) {
+        if (interrupted_) {
+            ec = asio::error::operation_aborted;
+            return;
+        }
+        struct outcome {
+            bool finished = false;
+            beast::error_code ec;
+        };
+        auto done = std::make_shared<outcome>();
         ioc_.restart();
-        start([&](beast::error_code e) {
-            finished = true;
-            ec = e;
+        start([done](beast::error_code e) {
+            done->finished = true;
+            done->ec = e;
         });
-        ioc_.run_for(timeout);
-        if (!finished) {
-            close_socket();
+        run_until([&] { return done->finished; }, timeout);
+        if (!done->finished) {
+            close_late();
             ioc_.restart();
             ioc_.run_for(std::chrono::milliseconds(500));
-            ec = beast::error::timeout;
+            ec = interrupted_ ? beast::error_code(asio::error::operation_aborted)
+                              : beast::error_code(beast::error::timeout);
+            return;
         }
+        ec = done->ec;
+    }
+
+    // Runs the context until `finished()`, the time is up, or interrupt(): in slices of 100 ms,
+    // so that an interrupt from another thread is seen within one.
+    template <class Finished> void run_until(Finished finished, std::chrono::milliseconds timeout) {
+        const auto until = std::chrono::steady_clock::now() + timeout;
+        while (!finished() && !interrupted_) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                until - std::chrono::steady_clock::now());
+            if (left.count() <= 0) break;
+            ioc_.restart();
+            ioc_.run_for(std::min(left, std::chrono::milliseconds(100)));
+        }
+    }
+
+    template <class Start>
+    void run(Start start, std::chrono::milliseconds timeout, beast::error_code& ec) {
+        run(start, timeout, ec, [this] { close_socket(); });
     }
 
     websocket_options opt_;
@@ -363,6 +401,8 @@ private:
     // A read outlives a poll that timed out: the next poll or receive waits for it.
     bool reading_ = false, read_done_ = false;
     beast::error_code read_ec_;
+    // Set by interrupt() from another thread: no wait starts after it.
+    std::atomic<bool> interrupted_{false};
 };
 
 } // namespace

@@ -26,7 +26,7 @@ std::string lower(std::string_view s) {
 } // namespace
 
 std::string server_address::bare_host() const {
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
         return host.substr(1, host.size() - 2);
     return host;
 }
@@ -66,9 +66,16 @@ server_address parse_server_address(std::string_view url) {
     if (a.host.empty()) refuse("the server address needs a host before its port");
     if (a.host.find('@') != std::string::npos)
         refuse("the server address carries no user or password (the device token is sent apart)");
-    if (a.host.front() == '[' ? a.host.back() != ']' || a.bare_host().empty()
-                              : a.host.find_first_of("[]:") != std::string::npos)
+    std::array<unsigned char, 16> v6{};
+    if (a.host.front() == '['
+            ? a.host.back() != ']' || inet_pton(AF_INET6, a.bare_host().c_str(), v6.data()) != 1
+            : a.host.find_first_of("[]:") != std::string::npos)
         refuse("an IPv6 address goes in brackets, as in https://[2001:db8::5]:443");
+    if (a.host.front() != '[' && !std::all_of(a.host.begin(), a.host.end(), [](unsigned char c) {
+            return std::isalnum(c) != 0 || c == '.' || c == '-' || c == '_';
+        }))
+        refuse("the server address's host \"" + a.host +
+               "\" has a character no host name or address has");
     const bool digits = !a.port.empty() && a.port.size() <= 5 &&
                         std::all_of(a.port.begin(), a.port.end(),
                                     [](unsigned char c) { return std::isdigit(c) != 0; });

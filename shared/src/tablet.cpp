@@ -257,13 +257,17 @@ void tablet::finish_move() {
     fold(cp);
     capture_off off(*rep_);
     row_state_store store(db);
+    std::map<std::string, std::vector<std::string>> changed;
     // Rows moved to a unit it does not read, whose edits have now reached the server.
     auto& gone = db.cached("DELETE FROM noi_departed WHERE tbl = ?1 AND id = ?2");
     for (const auto& [table, id] : waiting) {
         const auto* def = rep_->tables().find(table);
         auto st = def ? store.load(table, id, def->columns.size()) : std::nullopt;
         if (st && pending_in(*st, cp.acked)) continue;
-        if (def) rep_->io(*def).remove(id);
+        if (def) {
+            rep_->io(*def).remove(id);
+            changed[table].push_back(id);
+        }
         if (st) store.erase(table, id);
         gone.bind(1, table).bind(2, id);
         gone.run();
@@ -293,6 +297,7 @@ void tablet::finish_move() {
                 let_go_of(unit);
                 rep_->io(def).remove(id);
                 store.erase(def.name, id);
+                changed[def.name].push_back(id);
             }
         }
         pull_again(cp, units);
@@ -302,6 +307,7 @@ void tablet::finish_move() {
     write_checkpoint(db, was, cp);
     rep_->fault_point("tablet.move.before_commit");
     tx.commit();
+    if (changes_listener_ && !changed.empty()) changes_listener_(changed);
 }
 
 void tablet::let_go_of(const std::string& unit) {

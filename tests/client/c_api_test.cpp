@@ -385,6 +385,19 @@ TEST(c_api, a_sync_waiting_on_a_silent_server_is_cancelled_and_the_replica_close
     ASSERT_EQ(noi_get_status(r, &st, &err), NOI_OK);
     EXPECT_EQ(st.pending, 1u) << "nothing was lost";
 
+    // Waiting in the handshake that looks for a pinned CA: the same.
+    ASSERT_EQ(noi_set_server(r, ("https://" + silent.url().substr(7)).c_str(), nullptr, 0, &err),
+              NOI_OK)
+        << err.message;
+    ASSERT_EQ(noi_pin_ca(r, std::string(64, 'a').c_str(), &err), NOI_OK);
+    const auto learning = std::chrono::steady_clock::now();
+    std::thread pinned([&] { code = noi_sync(r, 60, &sync_err); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    noi_cancel_sync(r);
+    pinned.join();
+    EXPECT_EQ(code, NOI_ERR_CANCELLED) << sync_err.message;
+    EXPECT_LT(std::chrono::steady_clock::now() - learning, std::chrono::seconds(3));
+
     ASSERT_EQ(noi_start_background_sync(r, &err), NOI_OK);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const auto closing = std::chrono::steady_clock::now();

@@ -51,7 +51,9 @@ TEST(server_address, an_address_that_names_no_server_is_refused_saying_what_to_g
           bad{"https://:443", "needs a host"},
           bad{"https://admin:pw@10.20.0.5:443", "no user or password"},
           bad{"https://[2001:db8::5]", "needs a port"},
-          bad{"https://2001:db8::5:443", "in brackets"}}) {
+          bad{"https://2001:db8::5:443", "in brackets"}, bad{"https://[]:443", "in brackets"},
+          bad{"https://[example.org]:443", "in brackets"},
+          bad{"https://sync example.org:443", "no host name"}}) {
         try {
             parse_server_address(url);
             ADD_FAILURE() << url << " was taken";

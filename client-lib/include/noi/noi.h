@@ -119,7 +119,7 @@ typedef struct noi_progress {
     uint64_t rows_sent;     /* rows pushed by this attempt */
     uint64_t rows_to_send;  /* pending rows it has still to push */
     uint64_t bytes_sent;    /* protocol bytes sent by this sync (before compression) */
-    uint64_t bytes_to_send; /* an estimate: rows_to_send at the bytes a row took so far */
+    uint64_t bytes_to_send; /* an estimate: rows_to_send at the bytes a row took this attempt */
     uint64_t rows_received; /* rows pulled by this attempt */
     uint64_t bytes_received;
     int stall;           /* enum noi_stall: while waiting, and on the background's stops */

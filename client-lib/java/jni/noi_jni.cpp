@@ -26,13 +26,41 @@ jbyteArray bytes(JNIEnv* env, const char* s) {
     return out;
 }
 
+// The classes the library makes objects of, found when it is loaded: a thread the library
+// attached itself finds only the system's classes by name on Android, not the app's.
+struct java_classes {
+    jclass noi_exception = nullptr, sync_progress = nullptr, string = nullptr;
+    jmethodID make_exception = nullptr, make_progress = nullptr, make_string = nullptr;
+    jstring utf8 = nullptr; // "UTF-8", for new String(bytes, "UTF-8")
+} java;
+
+bool find_classes(JNIEnv* env) {
+    auto global_class = [env](const char* name) {
+        jclass local = env->FindClass(name);
+        if (!local) return static_cast<jclass>(nullptr);
+        auto* global = static_cast<jclass>(env->NewGlobalRef(local));
+        env->DeleteLocalRef(local);
+        return global;
+    };
+    java.noi_exception = global_class("vn/noi/NoiException");
+    java.sync_progress = global_class("vn/noi/SyncProgress");
+    java.string = global_class("java/lang/String");
+    if (!java.noi_exception || !java.sync_progress || !java.string) return false;
+    java.make_exception = env->GetMethodID(java.noi_exception, "<init>", "(I[B)V");
+    java.make_progress = env->GetMethodID(java.sync_progress, "<init>", "(IIJJJJJJIJ[B)V");
+    java.make_string = env->GetMethodID(java.string, "<init>", "([BLjava/lang/String;)V");
+    jstring utf8 = env->NewStringUTF("UTF-8");
+    if (!utf8) return false;
+    java.utf8 = static_cast<jstring>(env->NewGlobalRef(utf8));
+    env->DeleteLocalRef(utf8);
+    return java.make_exception && java.make_progress && java.make_string && java.utf8;
+}
+
 void throw_noi(JNIEnv* env, int code, const char* message) {
-    jclass cls = env->FindClass("vn/noi/NoiException");
-    if (!cls) return;
-    jmethodID make = env->GetMethodID(cls, "<init>", "(I[B)V");
     jbyteArray text = bytes(env, message);
-    if (!make || !text) return;
-    auto* e = static_cast<jthrowable>(env->NewObject(cls, make, static_cast<jint>(code), text));
+    if (!text) return; // OutOfMemoryError pending
+    auto* e = static_cast<jthrowable>(
+        env->NewObject(java.noi_exception, java.make_exception, static_cast<jint>(code), text));
     if (e) env->Throw(e);
 }
 
@@ -174,40 +202,31 @@ void on_progress(const noi_progress* p, void* user) {
     const auto& l = *static_cast<listener*>(user);
     JNIEnv* env = env_of(l.vm);
     if (!env) return;
-    jclass cls = env->FindClass("vn/noi/SyncProgress");
-    jmethodID make = cls ? env->GetMethodID(cls, "<init>", "(IIJJJJJJIJ[B)V") : nullptr;
     jbyteArray message = bytes(env, p->message);
     jobject progress =
-        make && message
-            ? env->NewObject(
-                  cls, make, static_cast<jint>(p->phase), static_cast<jint>(p->attempt),
-                  static_cast<jlong>(p->rows_sent), static_cast<jlong>(p->rows_to_send),
-                  static_cast<jlong>(p->bytes_sent), static_cast<jlong>(p->bytes_to_send),
-                  static_cast<jlong>(p->rows_received), static_cast<jlong>(p->bytes_received),
-                  static_cast<jint>(p->stall), static_cast<jlong>(p->retry_in_ms), message)
+        message
+            ? env->NewObject(java.sync_progress, java.make_progress, static_cast<jint>(p->phase),
+                             static_cast<jint>(p->attempt), static_cast<jlong>(p->rows_sent),
+                             static_cast<jlong>(p->rows_to_send), static_cast<jlong>(p->bytes_sent),
+                             static_cast<jlong>(p->bytes_to_send),
+                             static_cast<jlong>(p->rows_received),
+                             static_cast<jlong>(p->bytes_received), static_cast<jint>(p->stall),
+                             static_cast<jlong>(p->retry_in_ms), message)
             : nullptr;
     if (progress) call(l, "onProgress", "(Lvn/noi/SyncProgress;)V", progress);
     clear_exception(env);
-    for (jobject local :
-         {static_cast<jobject>(progress), static_cast<jobject>(message), static_cast<jobject>(cls)})
+    for (jobject local : {progress, static_cast<jobject>(message)})
         if (local) env->DeleteLocalRef(local);
 }
 
 // new String(bytes, "UTF-8"): the C API's UTF-8 as it is (a local reference, or null with an
 // exception pending).
 jstring java_string(JNIEnv* env, const char* s) {
-    jclass string_class = env->FindClass("java/lang/String");
-    jmethodID make = string_class
-                         ? env->GetMethodID(string_class, "<init>", "([BLjava/lang/String;)V")
-                         : nullptr;
     jbyteArray utf8 = bytes(env, s);
-    jstring charset = env->NewStringUTF("UTF-8");
-    auto* text = make && utf8 && charset
-                     ? static_cast<jstring>(env->NewObject(string_class, make, utf8, charset))
-                     : nullptr;
-    for (jobject local : {static_cast<jobject>(charset), static_cast<jobject>(utf8),
-                          static_cast<jobject>(string_class)})
-        if (local) env->DeleteLocalRef(local);
+    if (!utf8) return nullptr;
+    auto* text =
+        static_cast<jstring>(env->NewObject(java.string, java.make_string, utf8, java.utf8));
+    env->DeleteLocalRef(utf8);
     return text;
 }
 
@@ -225,11 +244,9 @@ void on_changes(const char* table, const char* const* row_ids, size_t count, voi
     const auto& l = *static_cast<listener*>(user);
     JNIEnv* env = env_of(l.vm);
     if (!env) return;
-    jclass string_class = env->FindClass("java/lang/String");
     jstring name = java_string(env, table);
-    jobjectArray ids = string_class && name
-                           ? env->NewObjectArray(static_cast<jsize>(count), string_class, nullptr)
-                           : nullptr;
+    jobjectArray ids =
+        name ? env->NewObjectArray(static_cast<jsize>(count), java.string, nullptr) : nullptr;
     for (size_t i = 0; ids && i < count; ++i) {
         jstring id = java_string(env, row_ids[i]);
         if (!id) {
@@ -242,14 +259,19 @@ void on_changes(const char* table, const char* const* row_ids, size_t count, voi
     }
     if (ids) call(l, "onRowsChanged", "(Ljava/lang/String;[Ljava/lang/String;)V", name, ids);
     clear_exception(env);
-    for (jobject local : {static_cast<jobject>(ids), static_cast<jobject>(name),
-                          static_cast<jobject>(string_class)})
+    for (jobject local : {static_cast<jobject>(ids), static_cast<jobject>(name)})
         if (local) env->DeleteLocalRef(local);
 }
 
 } // namespace
 
 extern "C" {
+
+JNIEXPORT jint JNI_OnLoad(JavaVM* vm, void*) {
+    void* env = nullptr;
+    if (vm->GetEnv(&env, JNI_VERSION_1_6) != JNI_OK) return JNI_ERR;
+    return find_classes(static_cast<JNIEnv*>(env)) ? JNI_VERSION_1_6 : JNI_ERR;
+}
 
 JNIEXPORT jlong JNICALL Java_vn_noi_Replica_nativeInit(JNIEnv* env, jclass, jbyteArray path,
                                                        jbyteArray url, jbyteArray token) {

@@ -46,9 +46,10 @@ struct sync_progress {
     round_stats stats;
     int attempt = 0;
     sync_phase phase = sync_phase::connecting;
-    std::uint64_t rows_to_send = 0;            // pending rows not yet pushed by this attempt
-    std::uint64_t bytes_sent = 0;              // protocol message bytes handed to the connection
-    std::uint64_t bytes_received = 0;          // and taken from it, this sync
+    std::uint64_t rows_to_send = 0;   // pending rows not yet pushed by this attempt
+    std::uint64_t bytes_to_send = 0;  // an estimate: at the bytes a row took in this attempt
+    std::uint64_t bytes_sent = 0;     // protocol message bytes handed to the connection
+    std::uint64_t bytes_received = 0; // and taken from it, this sync
     stall_reason stalled = stall_reason::none; // while waiting: why the attempt failed
     std::string waiting_because;
     std::chrono::milliseconds retry_in{0};

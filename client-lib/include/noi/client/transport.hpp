@@ -57,9 +57,10 @@ public:
         }
     }
     virtual void close() noexcept = 0;
-    // From another thread: ends at once whatever the connection waits for (connect, send,
-    // receive, poll), which then throws transport_error(unreachable) as after a cut. A
-    // transport that cannot do so leaves the wait to its own timeout.
+    // From another thread: ends within a tenth of a second whatever the connection waits for
+    // (connect, send, receive, poll), which then throws transport_error(unreachable) as after a
+    // cut; nothing waits after it. A transport that cannot do so leaves the wait to its own
+    // timeout.
     virtual void interrupt() noexcept {}
 };
 
@@ -78,6 +79,9 @@ struct websocket_options {
     // certificates the server sends, and gives it to learned_ca before trusting it.
     std::string ca_sha256;
     std::function<void(const std::string& pem)> learned_ca;
+    // Shared by the copies of these options (one per connection): a CA one connection learned,
+    // the next ones use without learning it again.
+    std::shared_ptr<std::string> learned_pem = std::make_shared<std::string>();
 };
 
 std::unique_ptr<transport> make_websocket_transport(websocket_options opt = {});

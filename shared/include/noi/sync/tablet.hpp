@@ -85,8 +85,8 @@ public:
     using schema_listener = std::function<void(std::uint32_t from, std::uint32_t to)>;
     void set_schema_listener(schema_listener l) { schema_listener_ = std::move(l); }
     // Called after each pulled batch is committed, with the rows it changed in the replica's
-    // tables (written, removed, or gone to a unit the tablet no longer reads), by table: the
-    // app refreshes the screens that show them.
+    // tables (written or removed), and after rows left for a unit the tablet no longer reads
+    // (a device moved), by table: the app refreshes the screens that show them.
     using changes_listener =
         std::function<void(const std::map<std::string, std::vector<std::string>>& by_table)>;
     void set_changes_listener(changes_listener l) { changes_listener_ = std::move(l); }

@@ -11,8 +11,9 @@ import javax.annotation.Nullable;
  *
  * <p>A replica is used from one thread at a time (its methods are synchronized); a long sync
  * belongs in {@link #startBackgroundSync()}, which has its own connection to the replica, so the
- * app's writes go on meanwhile. Close it when done ({@link AutoCloseable}): that stops the
- * background sync and closes the database.
+ * app's writes go on meanwhile. Close it when done ({@link AutoCloseable}): that cancels a
+ * running sync, stops the background sync and closes the database. A listener may use the
+ * replica, but must not close it or stop the background sync: it runs on that sync's thread.
  */
 public final class Replica implements AutoCloseable {
     static {
@@ -23,6 +24,9 @@ public final class Replica implements AutoCloseable {
     // handle is freed under `lifetime`, which cancelSync takes.
     private volatile long handle;
     private final Object lifetime = new Object();
+    // Held while the background sync starts or stops (taken before the replica's own lock):
+    // stopping joins its thread, whose listeners may be waiting for the replica.
+    private final Object stopping = new Object();
 
     private Replica(long handle) {
         this.handle = handle;
@@ -102,12 +106,22 @@ public final class Replica implements AutoCloseable {
      * Stays online in a thread of the library's: syncs after each local change and each notice
      * from the server, reconnecting after cuts, until {@link #stopBackgroundSync()} or close.
      */
-    public synchronized void startBackgroundSync() {
-        nativeStartBackgroundSync(live());
+    public void startBackgroundSync() {
+        synchronized (stopping) {
+            synchronized (this) {
+                nativeStartBackgroundSync(live());
+            }
+        }
     }
 
-    public synchronized void stopBackgroundSync() {
-        nativeStopBackgroundSync(live());
+    /**
+     * Stops the background sync, ending its connection at once. The replica's lock is not held
+     * meanwhile, so a listener the background sync is calling may still use the replica.
+     */
+    public void stopBackgroundSync() {
+        synchronized (stopping) {
+            nativeStopBackgroundSync(live());
+        }
     }
 
     @Nonnull
@@ -167,11 +181,20 @@ public final class Replica implements AutoCloseable {
      * second close does nothing.
      */
     @Override
-    public synchronized void close() {
-        synchronized (lifetime) {
-            if (handle == 0) return;
-            nativeClose(handle);
-            handle = 0;
+    public void close() {
+        // A sync running on another thread ends first, so closing from onDestroy does not wait
+        // for its timeout; then the background sync, without the replica's lock (see above).
+        cancelSync();
+        synchronized (stopping) {
+            long h = handle;
+            if (h != 0) nativeStopBackgroundSync(h);
+            synchronized (this) {
+                synchronized (lifetime) {
+                    if (handle == 0) return;
+                    nativeClose(handle);
+                    handle = 0;
+                }
+            }
         }
     }
 
