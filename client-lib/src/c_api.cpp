@@ -1,6 +1,8 @@
 // The C API: opaque handles over tablet and replicator; every exception is caught here.
 #include <noi/noi.h>
 
+#include "rejection_words.hpp"
+
 #include <noi/client/replicator.hpp>
 #include <noi/client/server_settings.hpp>
 #include <noi/sync/error.hpp>
@@ -305,6 +307,22 @@ template <class Set> int set_callback(noi_replica* r, noi_error* err, const char
     return ok(err);
 }
 
+// A value as JSON: text and numbers as they are; a blob, which JSON cannot hold, as null.
+std::string json_value(const noi::value& v) {
+    if (auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
+    if (auto* d = std::get_if<double>(&v)) return std::to_string(*d);
+    if (auto* s = std::get_if<std::string>(&v)) return json_escape(*s);
+    return "null";
+}
+
+// A string the app frees with noi_free.
+int give(std::string out, char** json_out, noi_error* err) {
+    *json_out = static_cast<char*>(std::malloc(out.size() + 1));
+    if (!*json_out) return fail(err, NOI_ERR, "out of memory");
+    std::memcpy(*json_out, out.c_str(), out.size() + 1);
+    return ok(err);
+}
+
 } // namespace
 
 extern "C" {
@@ -407,26 +425,40 @@ int noi_query_json(noi_replica* r, const char* sql, char** json_out, noi_error* 
             first_row = false;
             for (int i = 0; i < st.columns(); ++i) {
                 if (i) out += ",";
-                out += json_escape(st.column_name(i)) + ":";
-                auto v = st.column(i);
-                if (noi::is_null(v))
-                    out += "null";
-                else if (auto* n = std::get_if<std::int64_t>(&v))
-                    out += std::to_string(*n);
-                else if (auto* d = std::get_if<double>(&v))
-                    out += std::to_string(*d);
-                else if (auto* s = std::get_if<std::string>(&v))
-                    out += json_escape(*s);
-                else
-                    out += "null";
+                out += json_escape(st.column_name(i)) + ":" + json_value(st.column(i));
             }
             out += "}";
         }
         out += "]";
-        *json_out = static_cast<char*>(std::malloc(out.size() + 1));
-        if (!*json_out) return fail(err, NOI_ERR, "out of memory");
-        std::memcpy(*json_out, out.c_str(), out.size() + 1);
-        return ok(err);
+        return give(std::move(out), json_out, err);
+    });
+}
+
+int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_error* err) {
+    if (!r || !json_out) return fail(err, NOI_ERR_USAGE, "a replica and json_out are required");
+    const std::string l = lang ? lang : "vi";
+    if (l != "vi" && l != "en")
+        return fail(err, NOI_ERR_USAGE, "the language is \"vi\" or \"en\", not \"" + l + "\"");
+    const auto language =
+        l == "vi" ? noi::client::language::vietnamese : noi::client::language::english;
+    return guarded(err, [&] {
+        std::string out = "[";
+        for (const auto& x : r->t->rejected()) {
+            if (out.size() > 1) out += ",";
+            out += "{\"id\":" + std::to_string(x.quarantine_id) +
+                   ",\"table\":" + json_escape(x.table) + ",\"row_id\":" + json_escape(x.row_id) +
+                   ",\"reason\":" + json_escape(x.reason) + ",\"explanation\":" +
+                   json_escape(noi::client::rejection_words(x.reason, language)) +
+                   ",\"message\":" + json_escape(x.message) +
+                   ",\"recorded_at_ms\":" + std::to_string(x.recorded_at_ms) + ",\"values\":{";
+            const auto* def = r->t->rep().tables().find(x.table);
+            for (std::size_t i = 0; def && i < x.values.size() && i < def->columns.size(); ++i)
+                out += (i ? "," : "") + json_escape(def->columns[i].name) + ":" +
+                       json_value(x.values[i]);
+            out += "}}";
+        }
+        out += "]";
+        return give(std::move(out), json_out, err);
     });
 }
 

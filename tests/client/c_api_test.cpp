@@ -543,3 +543,38 @@ TEST(c_api, a_tablet_trusts_the_province_s_own_ca_by_the_fingerprint_its_qr_code
     EXPECT_NE(std::string(err.message).find("enrolment code"), std::string::npos) << err.message;
     noi_close(r);
 }
+
+TEST(c_api, a_rejected_row_is_explained_in_the_officer_s_words_in_vietnamese_or_english) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server;
+    auto e = server.enrol("01849");
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(dir.file("r.db").c_str(), server.url().c_str(), e.token.c_str(), &r, &err),
+              NOI_OK);
+    ASSERT_EQ(noi_exec(r,
+                       "INSERT INTO household(id, commune_code, village) VALUES ('x1', '01852', "
+                       "'Xã khác')",
+                       &err),
+              NOI_OK);
+    ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    char* json = nullptr;
+    ASSERT_EQ(noi_rejections_json(r, nullptr, &json, &err), NOI_OK) << err.message;
+    const auto vi = nlohmann::json::parse(json);
+    noi_free(json);
+    ASSERT_EQ(vi.size(), 1u) << vi.dump();
+    EXPECT_EQ(vi[0]["row_id"], "x1");
+    EXPECT_EQ(vi[0]["reason"], "out_of_scope");
+    EXPECT_EQ(vi[0]["explanation"].get<std::string>().rfind("Bản ghi này thuộc xã khác", 0), 0u)
+        << vi[0]["explanation"];
+    EXPECT_EQ(vi[0]["values"]["village"], "Xã khác");
+    EXPECT_EQ(vi[0]["values"]["commune_code"], "01852");
+    ASSERT_EQ(noi_rejections_json(r, "en", &json, &err), NOI_OK);
+    const auto en = nlohmann::json::parse(json);
+    noi_free(json);
+    EXPECT_EQ(en[0]["explanation"].get<std::string>().rfind("This record belongs to another", 0),
+              0u);
+    EXPECT_EQ(noi_rejections_json(r, "fr", &json, &err), NOI_ERR_USAGE);
+    EXPECT_NE(std::string(err.message).find("\"vi\" or \"en\""), std::string::npos);
+    noi_close(r);
+}

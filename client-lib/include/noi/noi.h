@@ -154,6 +154,13 @@ typedef void (*noi_changes_callback)(const char* table, const char* const* row_i
                                      void* user);
 int noi_set_changes_callback(noi_replica* r, noi_changes_callback cb, void* user, noi_error* err);
 
+/* The rows the server rejected, kept on the tablet, as a JSON array (free it with noi_free):
+ * [{"id", "table", "row_id", "reason", "explanation", "message", "recorded_at_ms", "values"}].
+ * `explanation` says in the officer's words what happened and what to do, in `lang`: "vi"
+ * (Vietnamese; NULL gives it) or "en"; `reason` is the protocol's code, `message` the server's
+ * own sentence, `values` the row as the tablet sent it (column to value). */
+int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_error* err);
+
 /* Stops any background sync and closes the replica. NULL is allowed. */
 void noi_close(noi_replica* r);
 void noi_free(char* p);

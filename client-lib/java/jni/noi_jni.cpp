@@ -330,6 +330,17 @@ JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeQueryJson(JNIEnv* env, jc
     return out;
 }
 
+JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeRejectionsJson(JNIEnv* env, jclass, jlong h,
+                                                                      jbyteArray lang) {
+    text l(env, lang);
+    noi_error err{};
+    char* json = nullptr;
+    if (!ok(env, noi_rejections_json(replica(h), l.get(), &json, &err), err)) return nullptr;
+    jbyteArray out = bytes(env, json);
+    noi_free(json);
+    return out;
+}
+
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSync(JNIEnv* env, jclass, jlong h,
                                                       jint timeout_seconds) {
     noi_error err{};

@@ -97,6 +97,10 @@ class ReplicaTest {
             assertEquals("[{\"row_id\":\"x1\"}]",
                          r.queryJson("SELECT row_id FROM noi_rejected WHERE tbl = 'household'"),
                          "the row is kept aside with its reason, not lost");
+            String vi = r.rejectionsJson("vi");
+            assertTrue(vi.contains("\"explanation\":\"Bản ghi này thuộc xã khác"), vi);
+            assertTrue(vi.contains("\"village\":\"Xã khác\""), vi);
+            assertTrue(r.rejectionsJson("en").contains("This record belongs to another commune"));
         }
     }
 

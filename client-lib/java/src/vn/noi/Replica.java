@@ -94,6 +94,17 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * The rows the server rejected, kept on the tablet, as a JSON array of objects: id, table,
+     * row_id, reason (the protocol's code), explanation (what happened and what to do, in the
+     * officer's words: {@code "vi"} Vietnamese, {@code "en"} English), message (the server's
+     * sentence), recorded_at_ms, values (the row as sent).
+     */
+    @Nonnull
+    public synchronized String rejectionsJson(@Nonnull String lang) {
+        return new String(nativeRejectionsJson(live(), utf8(lang)), StandardCharsets.UTF_8);
+    }
+
+    /**
      * Runs one whole round (push everything, pull everything), retrying after cuts, for at most
      * {@code timeoutSeconds}. A link that never held long enough throws {@link NoiException}
      * with {@link NoiException#NETWORK}: nothing was lost, try again later.
@@ -229,6 +240,7 @@ public final class Replica implements AutoCloseable {
     private static native void nativePinCa(long h, byte[] sha256);
     private static native void nativeExec(long h, byte[] sql);
     private static native byte[] nativeQueryJson(long h, byte[] sql);
+    private static native byte[] nativeRejectionsJson(long h, byte[] lang);
     private static native void nativeSync(long h, int timeoutSeconds);
     private static native void nativeStartBackgroundSync(long h);
     private static native void nativeStopBackgroundSync(long h);
