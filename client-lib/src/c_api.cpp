@@ -452,9 +452,12 @@ int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_e
                    ",\"message\":" + json_escape(x.message) +
                    ",\"recorded_at_ms\":" + std::to_string(x.recorded_at_ms) + ",\"values\":{";
             const auto* def = r->t->rep().tables().find(x.table);
-            for (std::size_t i = 0; def && i < x.values.size() && i < def->columns.size(); ++i)
-                out += (i ? "," : "") + json_escape(def->columns[i].name) + ":" +
-                       json_value(x.values[i]);
+            for (std::size_t i = 0; def && i < x.values.size() && i < def->columns.size(); ++i) {
+                if (i) out += ',';
+                out += json_escape(def->columns[i].name);
+                out += ':';
+                out += json_value(x.values[i]);
+            }
             out += "}}";
         }
         out += "]";
