@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -96,8 +95,7 @@ noi::client::replicator make_replicator(noi::tablet& t, const noi_replica& r) {
         t.set_schema_listener(nullptr);
     if (r.on_changes)
         t.set_changes_listener(
-            [cb = r.on_changes, user = r.changes_user](
-                const std::map<std::string, std::vector<std::string>>& by_table) {
+            [cb = r.on_changes, user = r.changes_user](const noi::tablet::row_changes& by_table) {
                 for (const auto& [table, ids] : by_table) {
                     std::vector<const char*> ptrs;
                     ptrs.reserve(ids.size());
@@ -287,6 +285,13 @@ std::string json_escape(const std::string& s) {
     return out + "\"";
 }
 
+// What the background sync read when it started changes only while it is stopped.
+int refuse_while_background(noi_error* err, const char* doing) {
+    return fail(err, NOI_ERR_USAGE,
+                std::string("stop the background sync (noi_stop_background_sync) before ") + doing +
+                    ", then start it again");
+}
+
 // The callbacks are read when a sync starts, so the background sync's stay as they were while
 // it runs.
 template <class Set> int set_callback(noi_replica* r, noi_error* err, const char* which, Set set) {
@@ -363,10 +368,7 @@ int noi_open(const char* path, noi_replica** out, noi_error* err) {
 int noi_set_server(noi_replica* r, const char* server_url, const char* ca_file,
                    int allow_plain_http, noi_error* err) {
     if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
-    if (r->background.joinable())
-        return fail(err, NOI_ERR_USAGE,
-                    "stop the background sync (noi_stop_background_sync) before changing the "
-                    "server, then start it again");
+    if (r->background.joinable()) return refuse_while_background(err, "changing the server");
     return guarded(err, [&] {
         auto& rep = r->t->rep();
         auto given = [](const char* s) { return s ? std::optional<std::string>(s) : std::nullopt; };
@@ -381,10 +383,7 @@ int noi_set_server(noi_replica* r, const char* server_url, const char* ca_file,
 int noi_set_token(noi_replica* r, const char* token, int keep_in_replica, noi_error* err) {
     if (!r || !token || !*token)
         return fail(err, NOI_ERR_USAGE, "a replica and a token are required");
-    if (r->background.joinable())
-        return fail(err, NOI_ERR_USAGE,
-                    "stop the background sync (noi_stop_background_sync) before giving the token, "
-                    "then start it again");
+    if (r->background.joinable()) return refuse_while_background(err, "giving the token");
     return guarded(err, [&] {
         r->t->rep().set_meta_text("token", keep_in_replica ? token : "");
         r->token = token;
@@ -395,10 +394,7 @@ int noi_set_token(noi_replica* r, const char* token, int keep_in_replica, noi_er
 int noi_pin_ca(noi_replica* r, const char* sha256_hex, noi_error* err) {
     if (!r || !sha256_hex)
         return fail(err, NOI_ERR_USAGE, "a replica and a fingerprint are required");
-    if (r->background.joinable())
-        return fail(err, NOI_ERR_USAGE,
-                    "stop the background sync (noi_stop_background_sync) before pinning the CA, "
-                    "then start it again");
+    if (r->background.joinable()) return refuse_while_background(err, "pinning the CA");
     return guarded(err, [&] {
         noi::client::pin_ca(r->t->rep(), sha256_hex);
         return ok(err);

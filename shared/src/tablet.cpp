@@ -257,7 +257,7 @@ void tablet::finish_move() {
     fold(cp);
     capture_off off(*rep_);
     row_state_store store(db);
-    std::map<std::string, std::vector<std::string>> changed;
+    row_changes changed;
     // Rows moved to a unit it does not read, whose edits have now reached the server.
     auto& gone = db.cached("DELETE FROM noi_departed WHERE tbl = ?1 AND id = ?2");
     for (const auto& [table, id] : waiting) {
@@ -266,7 +266,7 @@ void tablet::finish_move() {
         if (st && pending_in(*st, cp.acked)) continue;
         if (def) {
             rep_->io(*def).remove(id);
-            changed[table].push_back(id);
+            note_change(changed, table, id);
         }
         if (st) store.erase(table, id);
         gone.bind(1, table).bind(2, id);
@@ -297,7 +297,7 @@ void tablet::finish_move() {
                 let_go_of(unit);
                 rep_->io(def).remove(id);
                 store.erase(def.name, id);
-                changed[def.name].push_back(id);
+                note_change(changed, def.name, id);
             }
         }
         pull_again(cp, units);
@@ -468,7 +468,7 @@ void tablet::apply_changes(const proto::changes& c) {
     row_state_store store(db);
     std::uint64_t received = cp.hlc_received;
     const auto units = rep_->scope_units();
-    std::map<std::string, std::vector<std::string>> changed;
+    row_changes changed;
     for (const auto& r : c.rows) {
         const auto* def = rep_->tables().find(r.table);
         // Skipping it would move the cursor past it for good: the whole batch waits instead.
@@ -513,7 +513,7 @@ void tablet::apply_changes(const proto::changes& c) {
             if (!pending_in(st, acked_seq)) {
                 if (in_table) {
                     io.remove(r.id);
-                    changed[r.table].push_back(r.id);
+                    note_change(changed, r.table, r.id);
                 }
                 store.erase(r.table, r.id);
                 continue;
@@ -526,8 +526,9 @@ void tablet::apply_changes(const proto::changes& c) {
             io.upsert(r.id, values);
         else if (in_table)
             io.remove(r.id);
-        if (out.in_table != in_table.has_value() || (in_table && *in_table != values))
-            changed[r.table].push_back(r.id);
+        if (changes_listener_ &&
+            (out.in_table != in_table.has_value() || (in_table && *in_table != values)))
+            note_change(changed, r.table, r.id);
         // What the pulled change wrote is not a local change: the next fold compares with it.
         st.digests = cell_digests(values);
         store.save(r.table, r.id, st);

@@ -71,6 +71,14 @@ bool ok(JNIEnv* env, int code, const noi_error& err) {
     return false;
 }
 
+// The JSON text a C API call gave (or the exception it refused with), its memory freed.
+jbyteArray json_bytes(JNIEnv* env, int code, char* json, const noi_error& err) {
+    if (!ok(env, code, err)) return nullptr;
+    jbyteArray out = bytes(env, json);
+    noi_free(json);
+    return out;
+}
+
 // A Java byte[] as the C API takes it: null stays null. The Java side ends each with a NUL.
 class text {
 public:
@@ -324,10 +332,8 @@ JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeQueryJson(JNIEnv* env, jc
     text s(env, sql);
     noi_error err{};
     char* json = nullptr;
-    if (!ok(env, noi_query_json(replica(h), s.get(), &json, &err), err)) return nullptr;
-    jbyteArray out = bytes(env, json);
-    noi_free(json);
-    return out;
+    const int code = noi_query_json(replica(h), s.get(), &json, &err);
+    return json_bytes(env, code, json, err);
 }
 
 JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeRejectionsJson(JNIEnv* env, jclass, jlong h,
@@ -335,10 +341,8 @@ JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeRejectionsJson(JNIEnv* en
     text l(env, lang);
     noi_error err{};
     char* json = nullptr;
-    if (!ok(env, noi_rejections_json(replica(h), l.get(), &json, &err), err)) return nullptr;
-    jbyteArray out = bytes(env, json);
-    noi_free(json);
-    return out;
+    const int code = noi_rejections_json(replica(h), l.get(), &json, &err);
+    return json_bytes(env, code, json, err);
 }
 
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSync(JNIEnv* env, jclass, jlong h,

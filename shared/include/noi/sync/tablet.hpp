@@ -87,8 +87,8 @@ public:
     // Called after each pulled batch is committed, with the rows it changed in the replica's
     // tables (written or removed), and after rows left for a unit the tablet no longer reads
     // (a device moved), by table: the app refreshes the screens that show them.
-    using changes_listener =
-        std::function<void(const std::map<std::string, std::vector<std::string>>& by_table)>;
+    using row_changes = std::map<std::string, std::vector<std::string>>; // ids by table
+    using changes_listener = std::function<void(const row_changes& by_table)>;
     void set_changes_listener(changes_listener l) { changes_listener_ = std::move(l); }
 
 private:
@@ -128,6 +128,10 @@ private:
     std::unique_ptr<replica> rep_;
     schema_listener schema_listener_;
     changes_listener changes_listener_;
+    // Rows are noted only for a listener: a pull with none pays nothing for it.
+    void note_change(row_changes& c, const std::string& table, const std::string& id) const {
+        if (changes_listener_) c[table].push_back(id);
+    }
 };
 
 } // namespace noi
