@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Nối builds with, when any is missing. Safe to run again.
+# With --arm, also the cross compilers for 64-bit and 32-bit ARM, the tablet library's libraries
+# from Debian's arm64 and armhf architectures, and qemu-user (scripts/arm-test.sh).
 set -euo pipefail
 
 packages=(
@@ -25,6 +27,21 @@ packages=(
   openjdk-17-jdk-headless junit5 libjsr305-java  # the Java API over JNI and its JUnit tests
 )
 
+cross_arches=()
+if [ "${1:-}" = --arm ]; then
+  cross_arches=(arm64 armhf)
+  packages+=(crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user)
+  for a in "${cross_arches[@]}"; do
+    for lib in libsqlite3-dev libssl-dev libxxhash-dev libutf8proc-dev libboost1.74-dev \
+               libmsgpack-cxx-dev libgtest-dev; do
+      packages+=("$lib:$a")
+    done
+  done
+elif [ $# -gt 0 ]; then
+  echo "usage: scripts/install-deps.sh [--arm]" >&2
+  exit 2
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -43,5 +60,8 @@ if ! dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null | grep -q "insta
   $sudo mkdir -p /etc/postgresql-common/createcluster.d
   echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/noi.conf >/dev/null
 fi
+for a in "${cross_arches[@]}"; do
+  dpkg --print-foreign-architectures | grep -qx "$a" || $sudo dpkg --add-architecture "$a"
+done
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

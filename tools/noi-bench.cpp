@@ -457,6 +457,53 @@ json bench_bootstrap(const fs::path& dir, std::size_t k,
             {"done", r.outcome == noi::client::sync_outcome::done}};
 }
 
+// A cheap tablet's cost: the peak memory of a real noi-client process pushing k pending
+// militia_member rows, and of another pulling them into a fresh replica, beside what the
+// program holds doing nothing (status).
+json bench_tablet(const fs::path& dir, const fs::path& client_bin, std::size_t k,
+                  const noi::proto::deflate_settings& deflate) {
+    const auto where = dir / "tablet";
+    live server(where, deflate);
+    const auto url = "http://" + server.srv->listen_address();
+    auto client = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), client_bin.string());
+        auto r = noi::process::run(args, std::chrono::minutes(10));
+        if (r.exit_code != 0)
+            throw std::runtime_error("noi-client " + args[1] + " failed (" +
+                                     std::to_string(r.exit_code) + "): " + r.err);
+        return r;
+    };
+    const auto writer = (where / "writer.db").string(), fresh = (where / "fresh.db").string();
+    client({"init", "--db", writer, "--server", url, "--token", server.enrol("01849")});
+    {
+        noi::system_clock wall;
+        fill(*noi::tablet::open(writer, wall), k, "w-");
+    }
+    const auto idle = client({"status", "--db", writer});
+    auto started = clock_type::now();
+    const auto push = client({"sync", "--db", writer, "--timeout", "600"});
+    const double push_s = seconds_since(started);
+    client({"init", "--db", fresh, "--server", url, "--token", server.enrol("01849")});
+    started = clock_type::now();
+    const auto pull = client({"sync", "--db", fresh, "--timeout", "600"});
+    const double pull_s = seconds_since(started);
+
+    noi::database check(fresh, false);
+    auto count = check.prepare("SELECT count(*) FROM militia_member");
+    count.step();
+    if (count.column_int(0) != static_cast<std::int64_t>(k))
+        throw std::runtime_error("tablet: the fresh replica holds " +
+                                 std::to_string(count.column_int(0)) + " of " + std::to_string(k) +
+                                 " rows");
+    constexpr double mib = 1024.0 * 1024.0;
+    return {{"rows", k},
+            {"idle_peak_rss_mib", static_cast<double>(idle.peak_rss_bytes) / mib},
+            {"push_peak_rss_mib", static_cast<double>(push.peak_rss_bytes) / mib},
+            {"push_s", push_s},
+            {"bootstrap_peak_rss_mib", static_cast<double>(pull.peak_rss_bytes) / mib},
+            {"bootstrap_s", pull_s}};
+}
+
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -860,6 +907,13 @@ int main(int argc, char** argv) {
     std::string server_bin;
     app.add_option("--server-bin", server_bin,
                    "The noi-server program for the connections figure (default: beside noi-bench)");
+    std::size_t tablet_rows = 50'000;
+    app.add_option("--tablet-rows", tablet_rows,
+                   "Rows a noi-client process pushes, and another pulls, in the tablet figure")
+        ->capture_default_str();
+    std::string client_bin;
+    app.add_option("--client-bin", client_bin,
+                   "The noi-client program for the tablet figure (default: beside noi-bench)");
     std::string peer;
     app.add_option("--peer", peer,
                    "Run a peer system on the same records and add the *_vs_peer ratios")
@@ -896,7 +950,7 @@ int main(int argc, char** argv) {
         "'host=/run/postgresql dbname=postgres'");
     app.add_option("--only", only,
                    "Run only these figures (capture, merge, push, bootstrap, notify, storm, "
-                   "map, connections, console)");
+                   "map, tablet, connections, console)");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -907,6 +961,7 @@ int main(int argc, char** argv) {
         push_rows = 300;
         tablets = 2;
         bootstrap_rows = 1'000;
+        tablet_rows = 1'000;
         map_rows = 300;
         connections = 200;
         active = 10;
@@ -918,8 +973,9 @@ int main(int argc, char** argv) {
         storm_tablets = 20;
         storm_rows = 10;
     }
-    if (server_bin.empty())
-        server_bin = (fs::canonical("/proc/self/exe").parent_path() / "noi-server").string();
+    const auto beside = fs::canonical("/proc/self/exe").parent_path();
+    if (server_bin.empty()) server_bin = (beside / "noi-server").string();
+    if (client_bin.empty()) client_bin = (beside / "noi-client").string();
     auto want = [&](const char* f) {
         return only.empty() || std::find(only.begin(), only.end(), f) != only.end();
     };
@@ -953,6 +1009,7 @@ int main(int argc, char** argv) {
         if (want("notify") && !store.empty())
             out["notify_postgresql"] = bench_notify(dir, notify_writes, store, deflate);
         if (want("map")) out["map"] = bench_map_change(dir, map_rows, deflate);
+        if (want("tablet")) out["tablet"] = bench_tablet(dir, client_bin, tablet_rows, deflate);
         if (want("connections"))
             out["connections"] =
                 bench_connections(dir, server_bin, connections, active, rounds, think_ms, deflate);

@@ -8,6 +8,7 @@
 #include "tablet_rows.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 namespace noi {
@@ -84,8 +85,28 @@ void tablet::fold(tablet_checkpoint& cp) {
         r.inserted = false;
     };
 
+    // A row's state is saved at the end, or when the rows held reach `fold_rows_held` (a
+    // thousand), so that folding 50,000 new rows holds a thousand at a time (a cheap tablet's
+    // memory, docs/capture.md). Its values are read from the table, which the fold does not change,
+    // so an early settle sees what the end would. Not with format 2 updates in the log (made before
+    // an upgrade): such an update finds its changes by comparing with the row's digests, and an
+    // insert saved early would leave it nothing to find.
+    auto save_held = [&] {
+        for (auto& [key, r] : rows) {
+            if (r.update || r.inserted)
+                settle(key, r, current_values(*rep_, *r.def, key.second, &r.st));
+            store.save(key.first, key.second, r.st);
+        }
+        rows.clear();
+    };
+    auto& format_2 = db.cached("SELECT 1 FROM noi_capture WHERE op = 2 AND cols IS NULL LIMIT 1");
+    const std::size_t held_rows_bound =
+        format_2.step() ? std::numeric_limits<std::size_t>::max()
+                        : std::max<std::size_t>(1, rep_->options().fold_rows_held);
+    format_2.reset();
     auto read = db.prepare("SELECT seq, tbl, id, op, cols, hlc, old FROM noi_capture ORDER BY seq");
     while (read.step()) {
+        if (rows.size() >= held_rows_bound) save_held();
         last_capture = read.column_int(0);
         auto key = std::make_pair(read.column_text(1), read.column_text(2));
         auto op = read.column_int(3);
@@ -146,11 +167,7 @@ void tablet::fold(tablet_checkpoint& cp) {
         pending(l, key.first, key.second);
     }
     if (!last_capture) return;
-    for (auto& [key, r] : rows) {
-        if (r.update || r.inserted)
-            settle(key, r, current_values(*rep_, *r.def, key.second, &r.st));
-        store.save(key.first, key.second, r.st);
-    }
+    save_held();
     auto& del = db.cached("DELETE FROM noi_capture WHERE seq <= ?1");
     del.bind(1, last_capture);
     del.run();

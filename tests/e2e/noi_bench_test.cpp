@@ -26,6 +26,10 @@ TEST(noi_bench, reports_each_figure_beside_its_baseline) {
     EXPECT_EQ(j["map"]["rows_per_commune"], 300);
     EXPECT_GT(j["map"]["commit_s"].get<double>(), 0);
     EXPECT_GT(j["map"]["download_vs_lacked"].get<double>(), 0);
+    const auto& tablet = j["tablet"];
+    EXPECT_EQ(tablet["rows"], 1000);
+    for (const char* f : {"idle_peak_rss_mib", "push_peak_rss_mib", "bootstrap_peak_rss_mib"})
+        EXPECT_GT(tablet[f].get<double>(), 1.0) << f;
     const auto& c = j["connections"];
     EXPECT_EQ(c["connections"], 200);
     EXPECT_EQ(c["failed_rounds"], 0);

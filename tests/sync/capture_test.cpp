@@ -9,8 +9,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <limits>
 #include <map>
 #include <set>
+#include <vector>
 
 using namespace noi;
 
@@ -391,4 +393,40 @@ TEST_F(capture_fixture, a_format_1_log_is_upgraded_on_open_and_its_entries_still
             sent[c.column] = c.val;
     EXPECT_EQ(sent, (std::map<std::string, value>{{"full_name", std::string("Hương")},
                                                   {"notes", std::string("cũ")}}));
+}
+
+// The fold saves its rows every `fold_rows_held` (tablet_fold.cpp) so that a big log does not
+// sit in memory: what it then sends is what a fold holding every row at once sends. Tablets of
+// one seed are one site, so their pushes compare whole.
+TEST(capture, a_fold_that_saves_rows_as_it_goes_sends_what_one_holding_them_all_sends) {
+    test::temp_dir dir;
+    manual_clock wall(1'700'000'000'000);
+    std::vector<std::unique_ptr<tablet>> tablets;
+    for (std::size_t held : {std::numeric_limits<std::size_t>::max(), std::size_t{1},
+                             std::size_t{7}, std::size_t{1024}})
+        tablets.push_back(tablet::create(dir.file("t" + std::to_string(tablets.size()) + ".db"),
+                                         wall, {7, held}));
+    for (const char* sql :
+         {"WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k < 2999) "
+          "INSERT INTO household(id, commune_code, village, members) "
+          "SELECT 'h' || k, '01849', 'Nà Pài', 1 FROM n",
+          "UPDATE household SET members = 2 WHERE CAST(substr(id, 2) AS INTEGER) % 3 = 0",
+          "DELETE FROM household WHERE CAST(substr(id, 2) AS INTEGER) % 10 = 1",
+          "UPDATE household SET village = 'Bản Chang' WHERE id IN ('h0', 'h6', 'h2997')",
+          "INSERT INTO household(id, commune_code, village, members) VALUES ('h11', '01849', "
+          "'Khuổi Luông', 3)",
+          "UPDATE household SET members = 4 WHERE id = 'h11'"}) {
+        for (auto& t : tablets)
+            t->exec(sql);
+        wall.advance(10);
+    }
+    const auto whole = tablets[0]->next_push(0, 10'000);
+    ASSERT_TRUE(whole);
+    EXPECT_GE(whole->rows.size(), 3000u);
+    for (std::size_t i = 1; i < tablets.size(); ++i) {
+        const auto p = tablets[i]->next_push(0, 10'000);
+        ASSERT_TRUE(p) << i;
+        EXPECT_EQ(p->to_seq, whole->to_seq) << i;
+        EXPECT_TRUE(p->rows == whole->rows) << "the fold holding " << i;
+    }
 }
