@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS noi_rejected (
 } // namespace
 
 replica::replica(std::unique_ptr<database> db, const wall_clock& wall, replica_options opt)
-    : db_(std::move(db)), clock_(wall), random_(opt.seed), options_(opt),
+    : db_(std::move(db)), clock_(wall), random_(opt.seed),
       ctx_(std::make_unique<capture_context>()) {
     ctx_->owner = this;
 }

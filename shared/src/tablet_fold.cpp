@@ -8,7 +8,6 @@
 #include "tablet_rows.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <map>
 
 namespace noi {
@@ -85,61 +84,13 @@ void tablet::fold(tablet_checkpoint& cp) {
         r.inserted = false;
     };
 
-    // A row's state is saved at the end, or when the rows held reach `fold_rows_held` (a
-    // thousand), so that folding 50,000 new rows holds a thousand at a time (a cheap tablet's
-    // memory, docs/capture.md). Its values are read from the table, which the fold does not change,
-    // so an early settle sees what the end would. Not with format 2 updates in the log (made before
-    // an upgrade): such an update finds its changes by comparing with the row's digests, and an
-    // insert saved early would leave it nothing to find.
-    auto save_held = [&] {
-        for (auto& [key, r] : rows) {
-            if (r.update || r.inserted)
-                settle(key, r, current_values(*rep_, *r.def, key.second, &r.st));
-            store.save(key.first, key.second, r.st);
-        }
-        rows.clear();
-    };
-    auto& format_2 = db.cached("SELECT 1 FROM noi_capture WHERE op = 2 AND cols IS NULL LIMIT 1");
-    const std::size_t held_rows_bound =
-        format_2.step() ? std::numeric_limits<std::size_t>::max()
-                        : std::max<std::size_t>(1, rep_->options().fold_rows_held);
-    format_2.reset();
-    auto read = db.prepare("SELECT seq, tbl, id, op, cols, hlc, old FROM noi_capture ORDER BY seq");
-    while (read.step()) {
-        if (rows.size() >= held_rows_bound) save_held();
-        last_capture = read.column_int(0);
-        auto key = std::make_pair(read.column_text(1), read.column_text(2));
-        auto op = read.column_int(3);
-        const bool has_mask = !read.column_is_null(4);
-        auto mask = static_cast<std::uint64_t>(read.column_int(4));
-        auto hlc = static_cast<std::uint64_t>(read.column_int(5));
-        const auto* def = rep_->tables().find(key.first);
-        if (!def) continue;
-        auto it = rows.find(key);
-        if (it == rows.end()) {
-            auto loaded = store.load(key.first, key.second, def->columns.size());
-            it =
-                rows.emplace(key, folding_row{def, loaded ? *loaded : fresh_state(*def), {}, false})
-                    .first;
-        }
-        auto& r = it->second;
+    // An insert, a delete (`old`: the values it saw) or a format 1 update (by its mask).
+    auto fold_entry = [&](const std::pair<std::string, std::string>& key, folding_row& r,
+                          std::int64_t op, std::uint64_t mask, const version& ver,
+                          std::vector<value> old) {
         auto& st = r.st;
-        const version ver{hlc, me};
-        rep_->clock().observe(hlc);
-        // An update of a row this replica never saw inserted (written before the table was
-        // synced) is sent whole, as an insert.
-        if (op == op_update && !st.exists) op = op_insert;
-        if (op == op_update && !has_mask) {
-            r.update = ver;
-            continue;
-        }
-        std::vector<value> old;
-        if (op == op_delete) {
-            // A pending update is settled against the values the delete saw, before it.
-            old = unpack_values(read.column_blob(6));
-            old.resize(def->columns.size());
-            settle(key, r, old);
-        }
+        // A pending update is settled against the values the delete saw, before it.
+        if (op == op_delete) settle(key, r, old);
         const std::uint64_t l = ++lseq;
         if (op == op_insert) {
             touch(st.exists, ver, l);
@@ -161,13 +112,59 @@ void tablet::fold(tablet_checkpoint& cp) {
             st.seen = std::move(seen);
             st.tomb = std::move(old);
         } else {
-            for (std::size_t i = 0; i < def->columns.size(); ++i)
+            for (std::size_t i = 0; i < r.def->columns.size(); ++i)
                 if (mask >> i & 1) touch(st.cells[i], ver, l);
         }
         pending(l, key.first, key.second);
+    };
+
+    // A row is settled and saved at its last entry in the log, not at the end: the fold holds
+    // only the rows with entries still to come, so that folding 50,000 new rows does not hold
+    // them all (a cheap tablet's memory, docs/capture.md). Its values are read from the table,
+    // which the fold does not change, so the settle sees what the end would.
+    auto read = db.prepare("SELECT seq, tbl, id, op, cols, hlc, old, "
+                           "max(seq) OVER (PARTITION BY tbl, id) FROM noi_capture ORDER BY seq");
+    while (read.step()) {
+        last_capture = read.column_int(0);
+        auto key = std::make_pair(read.column_text(1), read.column_text(2));
+        auto op = read.column_int(3);
+        const bool has_mask = !read.column_is_null(4);
+        auto mask = static_cast<std::uint64_t>(read.column_int(4));
+        auto hlc = static_cast<std::uint64_t>(read.column_int(5));
+        const bool last_of_row = read.column_int(7) == last_capture;
+        const auto* def = rep_->tables().find(key.first);
+        if (!def) continue;
+        auto it = rows.find(key);
+        if (it == rows.end()) {
+            auto loaded = store.load(key.first, key.second, def->columns.size());
+            it =
+                rows.emplace(key, folding_row{def, loaded ? *loaded : fresh_state(*def), {}, false})
+                    .first;
+        }
+        auto& r = it->second;
+        const version ver{hlc, me};
+        rep_->clock().observe(hlc);
+        // An update of a row this replica never saw inserted (written before the table was
+        // synced) is sent whole, as an insert.
+        if (op == op_update && !r.st.exists) op = op_insert;
+        if (op == op_update && !has_mask) {
+            r.update = ver;
+        } else {
+            std::vector<value> old;
+            if (op == op_delete) {
+                old = unpack_values(read.column_blob(6));
+                old.resize(def->columns.size());
+            }
+            fold_entry(key, r, op, mask, ver, std::move(old));
+        }
+        if (last_of_row) {
+            if (r.update || r.inserted)
+                settle(key, r, current_values(*rep_, *def, key.second, &r.st));
+            store.save(key.first, key.second, r.st);
+            rows.erase(it);
+        }
     }
     if (!last_capture) return;
-    save_held();
     auto& del = db.cached("DELETE FROM noi_capture WHERE seq <= ?1");
     del.bind(1, last_capture);
     del.run();

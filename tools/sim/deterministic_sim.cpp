@@ -397,17 +397,10 @@ private:
             s.skew_ms = std::vector<std::int64_t>{-3 * 86'400'000LL, -7'200'000, 7'200'000,
                                                   3 * 86'400'000LL}[pick(4)];
         s.wall = std::make_unique<manual_clock>(server_wall_.now_ms() + s.skew_ms);
-        s.t = tablet::create(s.path, *s.wall, tablet_options());
+        s.t = tablet::create(s.path, *s.wall, {rng_()});
         server_->add_device(s.dev);
         tabs_.push_back(std::move(s));
         arm_tablet(n);
-    }
-
-    // A tablet's fold saves its rows every few, so that saves fall between any two writes of
-    // a row (tablet_fold.cpp); from the seed already drawn, so every seed replays as before.
-    replica_options tablet_options() {
-        const auto seed = rng_();
-        return {seed, 1 + seed % 8};
     }
 
     void arm_tablet(std::size_t i) {
@@ -429,7 +422,7 @@ private:
     void reopen_tablet(std::size_t i) {
         auto& s = tabs_[i];
         s.t.reset();
-        s.t = tablet::open(s.path, *s.wall, tablet_options());
+        s.t = tablet::open(s.path, *s.wall, {rng_()});
         arm_tablet(i);
         summary_.tablet_crashes++;
     }

@@ -31,9 +31,6 @@ struct replica_options {
     // Seeds ids and site ids, so a simulation replays byte for byte. Unset: the system's
     // CSPRNG.
     std::optional<std::uint64_t> seed;
-    // How many rows a tablet's fold holds before it saves them (tablet_fold.cpp): a cheap
-    // tablet's memory. The simulation sets a few, so saves fall between any two writes.
-    std::size_t fold_rows_held = 1024;
 };
 
 // Called at numbered fault points inside write transactions; a test makes it throw to
@@ -86,7 +83,6 @@ public:
     replica_role role() const { return role_; }
     hlc_clock& clock() { return clock_; }
     random_bytes& random() { return random_; }
-    const replica_options& options() const { return options_; }
     table_io& io(const table_def& t);
 
     // Re-reads the HLC floor another process may have advanced. Call at the start of every
@@ -132,7 +128,6 @@ private:
     std::unique_ptr<database> db_;
     hlc_clock clock_;
     random_bytes random_;
-    replica_options options_;
     std::unique_ptr<capture_context> ctx_;
     site_id site_{};
     replica_role role_ = replica_role::tablet;
