@@ -142,6 +142,14 @@ double insert_update(noi::database& db, const std::string& table, std::size_t n,
     return seconds_since(started);
 }
 
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// Plain and captured runs alternate, five each, and the figure is their medians' ratio: one
+// run's fsyncs on a shared machine move a single ratio by ±25 % (docs/performance.md).
 json bench_capture(const fs::path& dir, std::size_t n) {
     noi::system_clock wall;
     auto t = noi::tablet::create((dir / "capture.db").string(), wall);
@@ -152,12 +160,22 @@ json bench_capture(const fs::path& dir, std::size_t n) {
                         "sex TEXT, birth_year INTEGER, village TEXT, force_type TEXT, unit TEXT, "
                         "position TEXT, joined_on TEXT, "
                         "term_end TEXT, status TEXT, trained_year INTEGER, notes TEXT) STRICT"));
-    double plain = insert_update(db, "plain_member", n, "p");
-    double captured = insert_update(db, "militia_member", n, "c");
+    constexpr int runs = 5;
+    std::vector<double> plain, captured;
+    json ratios = json::array();
+    for (int r = 0; r < runs; ++r) {
+        const auto prefix = std::to_string(r) + "-";
+        plain.push_back(insert_update(db, "plain_member", n / runs, "p" + prefix));
+        captured.push_back(insert_update(db, "militia_member", n / runs, "c" + prefix));
+        ratios.push_back(captured.back() / plain.back());
+    }
+    const double rows = 2.0 * static_cast<double>(n / runs);
+    const double plain_s = percentile(plain, 0.5), captured_s = percentile(captured, 0.5);
     return {{"rows", n},
-            {"plain_rows_per_s", 2.0 * n / plain},
-            {"captured_rows_per_s", 2.0 * n / captured},
-            {"ratio", captured / plain}};
+            {"plain_rows_per_s", rows / plain_s},
+            {"captured_rows_per_s", rows / captured_s},
+            {"ratio", captured_s / plain_s},
+            {"ratio_of_each_run", ratios}};
 }
 
 // A figure's own database in the PostgreSQL server `pg` (noi-bench --store), dropped when the
@@ -502,12 +520,6 @@ json bench_tablet(const fs::path& dir, const fs::path& client_bin, std::size_t k
             {"push_s", push_s},
             {"bootstrap_peak_rss_mib", static_cast<double>(pull.peak_rss_bytes) / mib},
             {"bootstrap_s", pull_s}};
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
 // A second server process of the province, in this process: on SQLite beside the first in

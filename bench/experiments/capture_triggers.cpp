@@ -164,7 +164,12 @@ timing run(sqlite3* db, const std::string& table, const char* prefix) {
 struct variant {
     const char* what;
     std::string log_sql, insert_body, update_body;
+    std::string when = ""; // the triggers' WHEN clause
 };
+
+void fn_on(sqlite3_context* c, int, sqlite3_value**) {
+    sqlite3_result_int(c, 1);
+}
 
 } // namespace
 
@@ -201,6 +206,17 @@ int main() {
          "hlc INTEGER, old BLOB)",
          "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 1, noi_next())",
          "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 2, noi_next())"},
+        {"format 2 with its WHEN noi_capture_on() (shipped until format 3)",
+         "CREATE TABLE log (seq INTEGER PRIMARY KEY, tbl TEXT, id TEXT, op INTEGER, cols INTEGER, "
+         "hlc INTEGER, old BLOB)",
+         "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 1, noi_next())",
+         "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 2, noi_next())",
+         " WHEN noi_on()"},
+        {"format 3: no WHEN, a NULL stamp skipped (hlc NOT NULL ON CONFLICT IGNORE)",
+         "CREATE TABLE log (seq INTEGER PRIMARY KEY, tbl TEXT, id TEXT, op INTEGER, cols INTEGER, "
+         "hlc INTEGER NOT NULL ON CONFLICT IGNORE, old BLOB)",
+         "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 1, noi_next())",
+         "INSERT INTO log(tbl, id, op, hlc) VALUES ('militia_member', NEW.id, 2, noi_next())"},
     };
     std::printf("%-55s %8s %8s %8s\n", "variant", "insert", "update", "both");
     for (const auto& v : variants) {
@@ -210,12 +226,16 @@ int main() {
         exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
         sqlite3_create_function_v2(db, "noi_next", 0, SQLITE_UTF8, nullptr, fn_next, nullptr,
                                    nullptr, nullptr);
+        sqlite3_create_function_v2(db, "noi_on", 0, SQLITE_UTF8, nullptr, fn_on, nullptr, nullptr,
+                                   nullptr);
         sqlite3_create_module(db, "noi_clock", &clock_module, nullptr);
         exec(db, table_sql("plain"));
         exec(db, table_sql("synced"));
         exec(db, v.log_sql);
-        exec(db, "CREATE TRIGGER ins AFTER INSERT ON synced BEGIN " + v.insert_body + "; END");
-        exec(db, "CREATE TRIGGER upd AFTER UPDATE ON synced BEGIN " + v.update_body + "; END");
+        exec(db, "CREATE TRIGGER ins AFTER INSERT ON synced" + v.when + " BEGIN " + v.insert_body +
+                     "; END");
+        exec(db, "CREATE TRIGGER upd AFTER UPDATE ON synced" + v.when + " BEGIN " + v.update_body +
+                     "; END");
         auto plain = run(db, "plain", "p");
         auto synced = run(db, "synced", "s");
         std::printf("%-55s %8.2f %8.2f %8.2f\n", v.what, synced.insert_s / plain.insert_s,
