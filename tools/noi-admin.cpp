@@ -90,6 +90,16 @@ std::string when(const json& v) {
     return noi::tools::vietnam_time(v.get<std::string>()).value_or(text(v));
 }
 
+// A device's revocation in device list: with its wipe, ordered or done.
+std::string revoked_text(const json& d) {
+    if (!d["revoked"].get<bool>()) return "";
+    if (d.contains("wiped_at") && d["wiped_at"].is_string())
+        return "revoked, wiped " + when(d["wiped_at"]);
+    if (d.contains("wipe_ordered_at") && d["wipe_ordered_at"].is_string())
+        return "revoked, wipe ordered";
+    return "revoked";
+}
+
 // "Name (id)", or the id alone for a device without a name.
 std::string named(const json& name, const json& id) {
     if (!name.is_string() || name.get<std::string>().empty()) return text(id);
@@ -328,6 +338,10 @@ int main(int argc, char** argv) {
     auto* revoke =
         dev->add_subcommand("revoke", "Stop a device's token at once and close its connections");
     revoke->add_option("device_id", device_id, "The device to revoke")->required();
+    bool wipe = false;
+    revoke->add_flag("--wipe", wipe,
+                     "Also have the tablet delete its synced data at its next contact (a lost or "
+                     "stolen tablet); without it, the tablet keeps its data and pending writes");
     revoke->add_flag("--json", c.as_json, "Print JSON");
     auto* dtoken = dev->add_subcommand(
         "token", "A new token for a device in place of its old ones (lost, or seen by others); "
@@ -681,12 +695,17 @@ int main(int argc, char** argv) {
                                     {"name", d["name"]},
                                     {"commune", d["scope"]},
                                     {"last sync", when(d["last_sync_at"])},
-                                    {"revoked", d["revoked"].get<bool>() ? "revoked" : ""}});
+                                    {"revoked", revoked_text(d)}});
                 print_table(rows, {"device_id", "name", "commune", "last sync", "revoked"});
             }
         } else if (*revoke) {
-            rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/revoke", "", out);
-            if (rc == ok && !c.as_json) std::cout << "revoked " << device_id << "\n";
+            rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/revoke",
+                      wipe ? json{{"wipe", true}}.dump() : "", out);
+            if (rc == ok && !c.as_json)
+                std::cout << "revoked " << device_id
+                          << (wipe ? "; its tablet deletes its synced data at its next contact, "
+                                     "and device list shows when it did\n"
+                                   : "\n");
         } else if (*dmove) {
             rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/move",
                       json{{"commune", move_to}}.dump(), out);

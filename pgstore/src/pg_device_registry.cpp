@@ -8,23 +8,26 @@
 namespace noi {
 namespace {
 
-constexpr const char* device_columns = "device_id, scope, name, revoked, held_scope, scope_version";
+constexpr const char* device_columns =
+    "device_id, scope, name, revoked, held_scope, scope_version, wipe_ordered_at, wiped_at";
 
 pg::param site_param(const site_id& s) {
     return pg::param::blob(std::string_view(reinterpret_cast<const char*>(s.data()), s.size()));
 }
 
-// A device from the columns of device_columns, starting at `col`.
+std::optional<std::int64_t> int_or_none(const pg::result& r, int row, int col) {
+    if (r.is_null(row, col)) return std::nullopt;
+    return r.integer(row, col);
+}
+
+// A device from the columns of device_columns.
 device read_device(const pg::result& r, int row) {
     device d{r.bytes(row, 0), r.bytes(row, 1), r.bytes(row, 2), r.integer(row, 3) != 0};
     if (!r.is_null(row, 4)) d.held_scope = r.bytes(row, 4);
     d.scope_version = static_cast<std::uint64_t>(r.integer(row, 5));
+    d.wipe_ordered_at_ms = int_or_none(r, row, 6);
+    d.wiped_at_ms = int_or_none(r, row, 7);
     return d;
-}
-
-std::optional<std::int64_t> int_or_none(const pg::result& r, int row, int col) {
-    if (r.is_null(row, col)) return std::nullopt;
-    return r.integer(row, col);
 }
 
 } // namespace
@@ -58,7 +61,8 @@ std::vector<device_status> pg_device_registry::statuses() {
         "d.last_sync_at, d.pending, d.oldest_pending_at, d.clock_skew_ms, d.app_version, "
         "d.schema_version, d.refused_at, (SELECT count(*) FROM noi_quarantine q WHERE "
         "q.device_id = d.device_id AND q.status = 'open'), (SELECT name FROM commune c WHERE "
-        "c.id = d.scope) FROM noi_devices d ORDER BY d.scope, d.name, d.device_id");
+        "c.id = d.scope), d.wipe_ordered_at, d.wiped_at FROM noi_devices d ORDER BY d.scope, "
+        "d.name, d.device_id");
     std::vector<device_status> out;
     for (int i = 0; i < r.rows(); ++i) {
         device_status s;
@@ -74,6 +78,8 @@ std::vector<device_status> pg_device_registry::statuses() {
         s.refused_at_ms = int_or_none(r, i, 12);
         s.rejected_open = static_cast<std::uint64_t>(r.integer(i, 13));
         if (!r.is_null(i, 14)) s.commune_name = r.bytes(i, 14);
+        s.dev.wipe_ordered_at_ms = int_or_none(r, i, 15);
+        s.dev.wiped_at_ms = int_or_none(r, i, 16);
         out.push_back(std::move(s));
     }
     return out;
@@ -98,9 +104,18 @@ void pg_device_registry::confirm_scope(const std::string& device_id, const std::
            {device_id, scope, version});
 }
 
-bool pg_device_registry::revoke(const std::string& device_id) {
-    return c_.run("UPDATE noi_devices SET revoked = true WHERE device_id = $1", {device_id})
+bool pg_device_registry::revoke(const std::string& device_id, bool wipe) {
+    return c_.run("UPDATE noi_devices SET revoked = true, wipe_ordered_at = CASE WHEN $2 THEN "
+                  "coalesce(wipe_ordered_at, $3::bigint) ELSE wipe_ordered_at END WHERE "
+                  "device_id = $1",
+                  {device_id, pg::param::parsed(wipe ? "true" : "false"), wall_.now_ms()})
                .changed() > 0;
+}
+
+void pg_device_registry::record_wiped(const std::string& device_id) {
+    c_.run("UPDATE noi_devices SET wiped_at = $2::bigint WHERE device_id = $1 AND "
+           "wipe_ordered_at IS NOT NULL AND wiped_at IS NULL",
+           {device_id, wall_.now_ms()});
 }
 
 void pg_device_registry::record_refusal(const std::string& device_id) {

@@ -18,7 +18,8 @@ public:
     void move(const std::string& device_id, const std::string& scope) override;
     void confirm_scope(const std::string& device_id, const std::string& scope,
                        std::uint64_t version) override;
-    bool revoke(const std::string& device_id) override;
+    bool revoke(const std::string& device_id, bool wipe) override;
+    void record_wiped(const std::string& device_id) override;
     void record_refusal(const std::string& device_id) override;
     std::optional<binding> site(const site_id& site) override;
     std::size_t sites_of(const std::string& device_id) override;

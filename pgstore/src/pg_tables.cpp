@@ -32,7 +32,12 @@ CREATE TABLE IF NOT EXISTS noi_devices (device_id text PRIMARY KEY, scope text N
   name text NOT NULL DEFAULT '', created_at bigint NOT NULL, revoked boolean NOT NULL DEFAULT false,
   last_contact_at bigint, last_sync_at bigint, pending bigint, oldest_pending_at bigint,
   clock_skew_ms bigint, app_version text, schema_version bigint, refused_at bigint,
-  held_scope text, scope_version bigint NOT NULL DEFAULT 0);
+  held_scope text, scope_version bigint NOT NULL DEFAULT 0,
+  wipe_ordered_at bigint, wiped_at bigint);
+-- Added after store format 1, nullable: a store made before gains them when it opens, and an
+-- earlier release ignores them.
+ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wipe_ordered_at bigint;
+ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wiped_at bigint;
 CREATE TABLE IF NOT EXISTS noi_sites (site bytea PRIMARY KEY, device_id text NOT NULL,
   acked_seq bigint NOT NULL DEFAULT 0, confirmed_rejection bigint NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS noi_conflicts (id bigint PRIMARY KEY, kind text NOT NULL,

@@ -45,7 +45,9 @@ api_response list_devices(server_store& store, const account& who,
                     {"scope", s.dev.scope},
                     {"name", s.dev.name},
                     {"last_sync_at", time_or_null(s.last_sync_at_ms)},
-                    {"revoked", s.dev.revoked}};
+                    {"revoked", s.dev.revoked},
+                    {"wipe_ordered_at", time_or_null(s.dev.wipe_ordered_at_ms)},
+                    {"wiped_at", time_or_null(s.dev.wiped_at_ms)}};
     });
 }
 
@@ -734,12 +736,22 @@ api_response device_token(request& r) {
     return {200, text(json{{"device_id", r.name}, {"token", *token}})};
 }
 
+// {"wipe": true} also orders its tablet to delete its synced data at its next contact (a lost
+// or stolen tablet); without it the tablet keeps its data and its pending writes.
 api_response device_revoke(request& r) {
-    if (!r.auth.revoke(r.name))
+    bool wipe = false;
+    if (!r.body.empty()) {
+        const json req = json::parse(r.body, nullptr, false);
+        if (req.is_discarded() || !req.is_object())
+            return error(400, "the request body is empty, or {\"wipe\": true} to have the "
+                              "tablet delete its synced data at its next contact");
+        if (auto bad = field(req, "wipe", wipe, "true or false")) return error(400, *bad);
+    }
+    if (!r.auth.revoke(r.name, wipe))
         return error(404, "no device " + r.name + "; list devices to find its id");
-    r.auth.record(r.who.name, "revoke", r.name);
+    r.auth.record(r.who.name, wipe ? "revoke and wipe" : "revoke", r.name);
     r.state.close_device(r.name);
-    return {200, text(json{{"device_id", r.name}, {"revoked", true}})};
+    return {200, text(json{{"device_id", r.name}, {"revoked", true}, {"wipe", wipe}})};
 }
 
 // An officer moved: the device serves another commune from now on (docs/admin.md, "When the

@@ -184,8 +184,16 @@ std::optional<device> auth_store::device_for(const std::string& token) {
     return d;
 }
 
-bool auth_store::revoke(const std::string& device_id) {
-    return store_.revoke_device(device_id);
+bool auth_store::revoke(const std::string& device_id, bool wipe) {
+    return store_.revoke_device(device_id, wipe);
+}
+
+std::optional<device> auth_store::wipe_ordered_for(const std::string& token) {
+    auto id = access_.token_owner(sha256(token), token_kind::device);
+    if (!id) return std::nullopt;
+    auto d = store_.find_device(*id);
+    if (!d || !d->revoked || !d->wipe_ordered_at_ms) return std::nullopt;
+    return d;
 }
 
 } // namespace noi::server

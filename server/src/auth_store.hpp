@@ -49,8 +49,12 @@ public:
     enrolment enrol(const std::string& scope, const std::string& name);
     // The device a token belongs to, if the token is known and the device not revoked.
     std::optional<device> device_for(const std::string& token);
-    // Returns false for an unknown device.
-    bool revoke(const std::string& device_id);
+    // Returns false for an unknown device. With `wipe`, its tablet deletes its synced data at
+    // its next contact.
+    bool revoke(const std::string& device_id, bool wipe = false);
+    // The revoked device a token belongs to when its tablet was ordered to delete its synced
+    // data: the one token a revoked device can still show.
+    std::optional<device> wipe_ordered_for(const std::string& token);
     // A new token for an enrolled, unrevoked device, in place of every one it had (a token lost
     // or seen by others); nullopt for an unknown or revoked device.
     std::optional<std::string> replace_device_token(const std::string& device_id);

@@ -78,6 +78,8 @@ std::vector<json> fleet_rows(server_store& store, const account& who, const flee
              {"app_version", s.app_version ? json(*s.app_version) : json(nullptr)},
              {"schema_version", number(s.schema_version)},
              {"revoked", revoked},
+             {"wipe_ordered_at", time_or_null(s.dev.wipe_ordered_at_ms)},
+             {"wiped_at", time_or_null(s.dev.wiped_at_ms)},
              {"refused_at", time_or_null(s.refused_at_ms)},
              {"silent", silent},
              {"piling_up", piling_up},

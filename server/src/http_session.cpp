@@ -4,6 +4,8 @@
 #include "schema_api.hpp"
 #include "websocket_session.hpp"
 
+#include <noi/protocol/wipe.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -215,11 +217,32 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
 
 template <class Stream> void http_session<Stream>::upgrade() {
     auto token = bearer(req_);
+    // A tablet that deleted its synced data at the office's order says so on the same request
+    // (docs/protocol.md, "A lost tablet's wipe").
+    const bool reports_wiped = req_[proto::wipe_header] == "done";
     auto self = this->shared_from_this();
-    state_.db([self, token](server_store&, auth_store& auth) {
-        std::optional<device> dev;
+    state_.db([self, token, reports_wiped](server_store& store, auth_store& auth) {
+        std::optional<device> dev, wiping;
         if (token) dev = auth.device_for(*token);
-        asio::post(self->stream_.get_executor(), [self, dev = std::move(dev)]() mutable {
+        if (token && !dev) wiping = auth.wipe_ordered_for(*token);
+        if (wiping && reports_wiped && !wiping->wiped_at_ms) {
+            store.record_wiped(wiping->id);
+            auth.record("device:" + wiping->id, "wiped", wiping->id);
+            spdlog::warn("device {} deleted its synced data at the office's order", wiping->id);
+        }
+        asio::post(self->stream_.get_executor(), [self, dev = std::move(dev),
+                                                  wiping = std::move(wiping),
+                                                  reports_wiped]() mutable {
+            if (wiping) {
+                // 410: this tablet is gone for good; the header says what it must do, and
+                // that its report was taken.
+                return self->respond(
+                    410,
+                    reports_wiped ? "the server recorded that this tablet deleted its data\n"
+                                  : "this tablet was revoked by the province office, which "
+                                    "ordered its synced data deleted\n",
+                    "text/plain", 0, {{proto::wipe_header, reports_wiped ? "done" : "order"}});
+            }
             if (!dev) {
                 return self->refuse_credential(
                     self->state_.sync_auth_limits(),

@@ -189,6 +189,12 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
              }
          }},
         {12, [](database& db) { db.exec(live_site_tables); }},
+        // A lost tablet's wipe: ordered with its revocation, done when the tablet says so.
+        {13,
+         [](database& db) {
+             add_column_if_missing(db, "noi_devices", "wipe_ordered_at", "INTEGER");
+             add_column_if_missing(db, "noi_devices", "wiped_at", "INTEGER");
+         }},
     };
 }
 

@@ -14,18 +14,28 @@ device read_device(const statement& st) {
     return {st.column_text(0), st.column_text(1), st.column_text(2), st.column_int(3) != 0};
 }
 
-// A device with the scopes its tablet may hold and its scope's version, read after the four
-// columns above.
+std::optional<std::int64_t> int_or_none(const statement& st, int col) {
+    if (st.column_is_null(col)) return std::nullopt;
+    return st.column_int(col);
+}
+
+// The wipe's two times, read from columns `first` and `first + 1`.
+void read_wipe(device& d, const statement& st, int first) {
+    d.wipe_ordered_at_ms = int_or_none(st, first);
+    d.wiped_at_ms = int_or_none(st, first + 1);
+}
+
+constexpr const char* held_device_columns =
+    "device_id, scope, name, revoked, held_scope, scope_version, wipe_ordered_at, wiped_at";
+
+// A device of held_device_columns: with the scopes its tablet may hold, its scope's version
+// and its wipe.
 device read_held_device(const statement& st) {
     auto d = read_device(st);
     if (!st.column_is_null(4)) d.held_scope = st.column_text(4);
     d.scope_version = static_cast<std::uint64_t>(st.column_int(5));
+    read_wipe(d, st, 6);
     return d;
-}
-
-std::optional<std::int64_t> int_or_none(const statement& st, int col) {
-    if (st.column_is_null(col)) return std::nullopt;
-    return st.column_int(col);
 }
 
 } // namespace
@@ -64,9 +74,8 @@ void sqlite_device_registry::add(const device& d) {
 }
 
 std::optional<device> sqlite_device_registry::find(const std::string& id) {
-    auto& st = rep_.db().cached(
-        "SELECT device_id, scope, name, revoked, held_scope, scope_version FROM noi_devices WHERE "
-        "device_id = ?1");
+    auto& st = rep_.db().cached(std::string("SELECT ") + held_device_columns +
+                                " FROM noi_devices WHERE device_id = ?1");
     st.bind(1, id);
     std::optional<device> d;
     if (st.step()) d = read_held_device(st);
@@ -76,9 +85,8 @@ std::optional<device> sqlite_device_registry::find(const std::string& id) {
 
 std::vector<device> sqlite_device_registry::all() {
     std::vector<device> out;
-    auto st = rep_.db().prepare(
-        "SELECT device_id, scope, name, revoked, held_scope, scope_version FROM noi_devices ORDER "
-        "BY created_at, device_id");
+    auto st = rep_.db().prepare(std::string("SELECT ") + held_device_columns +
+                                " FROM noi_devices ORDER BY created_at, device_id");
     while (st.step())
         out.push_back(read_held_device(st));
     return out;
@@ -92,7 +100,8 @@ std::vector<device_status> sqlite_device_registry::statuses() {
         "substr(d.app_version, 1, ?1), "
         "d.schema_version, d.refused_at, (SELECT count(*) FROM noi_quarantine q WHERE "
         "q.device_id = d.device_id AND q.status = 'open'), (SELECT name FROM commune c WHERE "
-        "c.id = d.scope) FROM noi_devices d ORDER BY d.scope, d.name, d.device_id");
+        "c.id = d.scope), d.wipe_ordered_at, d.wiped_at FROM noi_devices d ORDER BY d.scope, "
+        "d.name, d.device_id");
     // An earlier release kept app_version whole: read only the characters that can be shown,
     // one more than fit, so that a longer one is still cut with its "…".
     st.bind(1, static_cast<std::int64_t>(max_app_version_bytes + 1));
@@ -111,16 +120,26 @@ std::vector<device_status> sqlite_device_registry::statuses() {
         s.refused_at_ms = int_or_none(st, 12);
         s.rejected_open = static_cast<std::uint64_t>(st.column_int(13));
         if (!st.column_is_null(14)) s.commune_name = st.column_text(14);
+        read_wipe(s.dev, st, 15);
         out.push_back(std::move(s));
     }
     return out;
 }
 
-bool sqlite_device_registry::revoke(const std::string& device_id) {
-    auto& st = rep_.db().cached("UPDATE noi_devices SET revoked = 1 WHERE device_id = ?1");
-    st.bind(1, device_id);
+bool sqlite_device_registry::revoke(const std::string& device_id, bool wipe) {
+    auto& st = rep_.db().cached(
+        "UPDATE noi_devices SET revoked = 1, wipe_ordered_at = CASE WHEN ?2 THEN "
+        "coalesce(wipe_ordered_at, ?3) ELSE wipe_ordered_at END WHERE device_id = ?1");
+    st.bind(1, device_id).bind(2, std::int64_t{wipe}).bind(3, rep_.clock().wall_ms());
     st.run();
     return rep_.db().changes() > 0;
+}
+
+void sqlite_device_registry::record_wiped(const std::string& device_id) {
+    auto& st = rep_.db().cached("UPDATE noi_devices SET wiped_at = ?2 WHERE device_id = ?1 AND "
+                                "wipe_ordered_at IS NOT NULL AND wiped_at IS NULL");
+    st.bind(1, device_id).bind(2, rep_.clock().wall_ms());
+    st.run();
 }
 
 // The fleet status shows a revoked tablet that still tries (a lost one found by someone, or

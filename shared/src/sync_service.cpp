@@ -79,8 +79,12 @@ std::vector<device_status> sync_service::device_statuses() {
     return port_->devices().statuses();
 }
 
-bool sync_service::revoke_device(const std::string& device_id) {
-    return port_->devices().revoke(device_id);
+bool sync_service::revoke_device(const std::string& device_id, bool wipe) {
+    return port_->devices().revoke(device_id, wipe);
+}
+
+void sync_service::record_wiped(const std::string& device_id) {
+    port_->devices().record_wiped(device_id);
 }
 
 void sync_service::record_refusal(const std::string& device_id) {

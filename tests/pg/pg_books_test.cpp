@@ -99,8 +99,8 @@ TEST_F(pg_books, devices_and_their_sites) {
     h.schema_version = 1;
     devices.record_contact("tab-b", h);
     devices.lower_pending("tab-b", 5);
-    EXPECT_TRUE(devices.revoke(a.id));
-    EXPECT_FALSE(devices.revoke("khong-co"));
+    EXPECT_TRUE(devices.revoke(a.id, false));
+    EXPECT_FALSE(devices.revoke("khong-co", true));
     devices.record_refusal(a.id);
     const auto statuses = devices.statuses();
     ASSERT_EQ(statuses.size(), 2u);

@@ -69,6 +69,37 @@ TEST_P(store_contract, devices_are_enrolled_once_and_listed_with_their_commune) 
     EXPECT_TRUE(store->find_device("tab-b")->revoked);
 }
 
+// A lost tablet (noi-admin device revoke --wipe): the order is kept, with its first time, until
+// the tablet reports that it deleted its data, and that report is kept once.
+TEST_P(store_contract, a_revocation_with_a_wipe_is_kept_until_the_tablet_reports_it_done) {
+    EXPECT_TRUE(store->revoke_device("tab-b", true));
+    const auto ordered = store->find_device("tab-b");
+    ASSERT_TRUE(ordered->revoked);
+    ASSERT_EQ(ordered->wipe_ordered_at_ms, wall.now_ms());
+    EXPECT_FALSE(ordered->wiped_at_ms);
+    wall.advance(1000);
+    EXPECT_TRUE(store->revoke_device("tab-b", true));
+    EXPECT_EQ(store->find_device("tab-b")->wipe_ordered_at_ms, ordered->wipe_ordered_at_ms);
+    store->record_wiped("tab-b");
+    const auto done_at = wall.now_ms();
+    wall.advance(1000);
+    store->record_wiped("tab-b");
+    EXPECT_EQ(store->find_device("tab-b")->wiped_at_ms, done_at);
+    // A plain revocation orders nothing, and a report without an order records nothing.
+    EXPECT_TRUE(store->revoke_device("tab-a"));
+    store->record_wiped("tab-a");
+    EXPECT_FALSE(store->find_device("tab-a")->wipe_ordered_at_ms);
+    EXPECT_FALSE(store->find_device("tab-a")->wiped_at_ms);
+    int seen = 0;
+    for (const auto& s : store->device_statuses())
+        if (s.dev.id == "tab-b") {
+            ++seen;
+            EXPECT_EQ(s.dev.wipe_ordered_at_ms, ordered->wipe_ordered_at_ms);
+            EXPECT_EQ(s.dev.wiped_at_ms, done_at);
+        }
+    EXPECT_EQ(seen, 1);
+}
+
 TEST_P(store_contract, a_replica_is_one_device_s_and_one_session_at_a_time) {
     auto hello = ta->begin_round("test");
     ASSERT_TRUE(std::holds_alternative<proto::welcome>(store->hello(a, hello)));

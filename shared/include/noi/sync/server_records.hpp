@@ -33,6 +33,10 @@ struct device {
     // The units whose rows it may still push: those of the scope its tablet holds until the
     // tablet has learned a move (a HELLO naming the new scope), then none beyond `units`.
     std::vector<std::string> held_units = {};
+    // A lost or stolen tablet: when the province office revoked it ordering its synced data
+    // deleted (noi-admin device revoke --wipe), and when its tablet said it had done so.
+    std::optional<std::int64_t> wipe_ordered_at_ms = {};
+    std::optional<std::int64_t> wiped_at_ms = {};
     bool reads(const std::string& unit) const;
     // The units it reads: `units`, or its scope alone for a device made without them.
     std::vector<std::string> read_units() const;

@@ -137,8 +137,10 @@ public:
     virtual std::vector<device> devices() = 0;
     // Every device as the fleet status shows it, by commune and name.
     virtual std::vector<device_status> device_statuses() = 0;
-    // Returns false for an unknown device.
-    virtual bool revoke_device(const std::string& device_id) = 0;
+    // Returns false for an unknown device. With `wipe`, its tablet is told at its next contact
+    // to delete its synced data (device_registry::revoke).
+    virtual bool revoke_device(const std::string& device_id, bool wipe = false) = 0;
+    virtual void record_wiped(const std::string& device_id) = 0;
     // A revoked device's token was tried: the fleet status shows it (refused_at).
     virtual void record_refusal(const std::string& device_id) = 0;
 

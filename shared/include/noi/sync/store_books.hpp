@@ -38,8 +38,11 @@ public:
     // the device's, nothing older is held.
     virtual void confirm_scope(const std::string& device_id, const std::string& scope,
                                std::uint64_t version) = 0;
-    // False for an unknown device.
-    virtual bool revoke(const std::string& device_id) = 0;
+    // False for an unknown device. With `wipe`, its tablet deletes its synced data at its next
+    // contact (an order given once stays; a revoked device can be given it later).
+    virtual bool revoke(const std::string& device_id, bool wipe) = 0;
+    // Its tablet said it deleted its synced data; the first time is kept.
+    virtual void record_wiped(const std::string& device_id) = 0;
     // A revoked device's token was tried (at most one write a minute).
     virtual void record_refusal(const std::string& device_id) = 0;
     // A replica (site) as the server holds it.

@@ -34,7 +34,8 @@ public:
     std::optional<device> find_device(const std::string& id) override;
     std::vector<device> devices() override;
     std::vector<device_status> device_statuses() override;
-    bool revoke_device(const std::string& device_id) override;
+    bool revoke_device(const std::string& device_id, bool wipe = false) override;
+    void record_wiped(const std::string& device_id) override;
     void record_refusal(const std::string& device_id) override;
     std::variant<proto::welcome, proto::error> hello(const device& d,
                                                      const proto::hello& h) override;
