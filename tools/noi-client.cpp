@@ -302,7 +302,9 @@ int main(int argc, char** argv) {
                 else
                     std::cerr << "not synced yet: " << round.message << "\n";
             });
-            if (r.outcome == noi::client::sync_outcome::credentials) return credentials;
+            if (r.outcome == noi::client::sync_outcome::credentials ||
+                r.outcome == noi::client::sync_outcome::wiped)
+                return credentials;
             if (r.outcome == noi::client::sync_outcome::refused) return failure;
             return ok;
         }
@@ -325,6 +327,7 @@ int main(int argc, char** argv) {
             return ok;
         }
         case noi::client::sync_outcome::credentials:
+        case noi::client::sync_outcome::wiped:
             std::cerr << "error: " << r.message << "\n";
             return credentials;
         case noi::client::sync_outcome::refused:

@@ -32,6 +32,8 @@ struct noi_replica {
     void* schema_user = nullptr;
     noi_changes_callback on_changes = nullptr;
     void* changes_user = nullptr;
+    noi_wipe_callback on_wipe = nullptr;
+    void* wipe_user = nullptr;
     noi_progress_callback on_progress = nullptr;
     void* progress_user = nullptr;
     noi_log_callback on_log = nullptr;
@@ -106,6 +108,11 @@ noi::client::replicator make_replicator(noi::tablet& t, const noi_replica& r) {
             });
     else
         t.set_changes_listener(nullptr);
+    if (r.on_wipe)
+        t.set_wipe_listener(
+            [cb = r.on_wipe, user = r.wipe_user](std::int64_t at) { cb(at, user); });
+    else
+        t.set_wipe_listener(nullptr);
     const auto settings = noi::client::stored_server_settings(t.rep());
     noi::client::replicator_options opt;
     opt.url = settings.url;
@@ -486,6 +493,8 @@ int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {
             return fail(err, NOI_ERR_CREDENTIALS, res.message);
         case noi::client::sync_outcome::refused:
             return fail(err, NOI_ERR, res.message);
+        case noi::client::sync_outcome::wiped:
+            return fail(err, NOI_ERR_WIPED, res.message);
         }
         return fail(err, NOI_ERR, "unexpected sync outcome");
     });
@@ -557,6 +566,13 @@ int noi_set_changes_callback(noi_replica* r, noi_changes_callback cb, void* user
     });
 }
 
+int noi_set_wipe_callback(noi_replica* r, noi_wipe_callback cb, void* user, noi_error* err) {
+    return set_callback(r, err, "wipe", [&] {
+        r->on_wipe = cb;
+        r->wipe_user = user;
+    });
+}
+
 int noi_set_log_callback(noi_replica* r, noi_log_callback cb, void* user, noi_error* err) {
     return set_callback(r, err, "log", [&] {
         r->on_log = cb;
@@ -572,6 +588,7 @@ int noi_get_status(noi_replica* r, noi_status* out, noi_error* err) {
         out->rejected = s.rejected;
         out->server_seq = s.server_seq;
         out->last_sync_at_ms = s.last_sync_at_ms.value_or(-1);
+        out->wiped_at_ms = r->t->wiped_at_ms().value_or(-1);
         return ok(err);
     });
 }

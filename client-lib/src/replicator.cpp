@@ -30,6 +30,7 @@ stall_reason stall_of(proto::error_code c) {
 stall_reason stall_of(transport_errc c) {
     switch (c) {
     case transport_errc::refused_credentials:
+    case transport_errc::wipe_ordered:
         return stall_reason::credentials;
     case transport_errc::bad_url:
     case transport_errc::tls_failed:
@@ -48,6 +49,24 @@ std::shared_ptr<transport> replicator::connection() {
     // A cancel() that came before the transport existed still ends it.
     if (cancelled_) tr->interrupt();
     return tr;
+}
+
+sync_result replicator::wiped(std::chrono::milliseconds timeout) {
+    sync_result result;
+    result.outcome = sync_outcome::wiped;
+    result.stalled = stall_reason::credentials;
+    result.message = "the province office revoked this tablet and its synced data was deleted "
+                     "at its order; to use the tablet again, make a new replica and enrol it";
+    if (t_.wipe_reported() || cancelled_) return result;
+    try {
+        connection()->report_wiped(opt_.url, opt_.token,
+                                   std::min(timeout, std::chrono::milliseconds(15'000)));
+        t_.set_wipe_reported();
+    } catch (const transport_error& e) {
+        // The next sync tells the server again.
+        result.message += " (the server is told at the next sync: " + std::string(e.what()) + ")";
+    }
+    return result;
 }
 
 void replicator::cancel() {
@@ -78,6 +97,7 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
         result.stalled = stall_reason::none;
         return result;
     };
+    if (t_.wiped_at_ms()) return wiped(timeout);
     auto backoff = opt_.first_backoff;
     bool schema_retried = false;
     // The server's refusal of this device's pushes (quota_exceeded): the next attempts only
@@ -170,6 +190,10 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
         } catch (const transport_error& e) {
             if (session) adapt_batches(session->stats(), false);
             if (cancelled_) return cancelled();
+            if (e.code() == transport_errc::wipe_ordered) {
+                t_.wipe();
+                return wiped(remaining());
+            }
             result.stalled = stall_of(e.code());
             if (e.code() == transport_errc::refused_credentials ||
                 e.code() == transport_errc::bad_url || e.code() == transport_errc::tls_failed) {
@@ -278,7 +302,7 @@ sync_result replicator::watch(const std::atomic<bool>& stop,
         last = sync(std::chrono::seconds(60));
         if (on_round) on_round(last);
         if (last.outcome == sync_outcome::credentials || last.outcome == sync_outcome::refused ||
-            last.outcome == sync_outcome::cancelled)
+            last.outcome == sync_outcome::cancelled || last.outcome == sync_outcome::wiped)
             return last;
         if (last.outcome == sync_outcome::network) {
             pause(backoff, stop);

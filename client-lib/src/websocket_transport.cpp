@@ -3,6 +3,7 @@
 #include <noi/beast/certificate_pin.hpp>
 #include <noi/client/tls_check.hpp>
 #include <noi/client/transport.hpp>
+#include <noi/protocol/wipe.hpp>
 #include <noi/sync/server_address.hpp>
 
 #include <utility> // before Asio: Boost 1.74's awaitable.hpp misses it
@@ -94,6 +95,25 @@ public:
                     open(ws, ep, token, timeout);
             },
             ws_);
+    }
+
+    // The same upgrade request, saying the data is gone: the server answers 410 again, this
+    // time with the wipe "done".
+    void report_wiped(const std::string& url, const std::string& token,
+                      std::chrono::milliseconds timeout) override {
+        reporting_wiped_ = true;
+        try {
+            connect(url, token, timeout);
+        } catch (const transport_error& e) {
+            reporting_wiped_ = false;
+            if (e.code() == transport_errc::wipe_ordered && wipe_done_) return;
+            throw;
+        }
+        reporting_wiped_ = false;
+        close();
+        throw transport_error(transport_errc::unreachable,
+                              "the server opened a sync connection instead of taking the "
+                              "tablet's report that it deleted its data");
     }
 
     void send(const std::vector<std::uint8_t>& message,
@@ -241,15 +261,23 @@ private:
         }
         beast::get_lowest_layer(ws).expires_never();
         ws.set_option(beast_support::permessage_deflate(opt_.deflate, false));
-        ws.set_option(websocket::stream_base::decorator([token](websocket::request_type& req) {
-            req.set(http::field::authorization, "Bearer " + token);
-            req.set(http::field::user_agent, "noi-client");
-        }));
+        ws.set_option(websocket::stream_base::decorator(
+            [token, wiped = reporting_wiped_](websocket::request_type& req) {
+                req.set(http::field::authorization, "Bearer " + token);
+                req.set(http::field::user_agent, "noi-client");
+                if (wiped) req.set(proto::wipe_header, "done");
+            }));
         ws.binary(true);
         websocket::response_type res;
         run([&](auto done) { ws.async_handshake(res, ep.host_port(), "/sync", done); }, timeout,
             ec);
         if (ec) {
+            if (res.result() == http::status::gone && res[proto::wipe_header] != "") {
+                wipe_done_ = res[proto::wipe_header] == "done";
+                throw transport_error(transport_errc::wipe_ordered,
+                                      "the province office revoked this tablet and ordered its "
+                                      "synced data deleted");
+            }
             if (res.result() == http::status::unauthorized)
                 throw transport_error(
                     transport_errc::refused_credentials,
@@ -401,6 +429,8 @@ private:
     // A read outlives a poll that timed out: the next poll or receive waits for it.
     bool reading_ = false, read_done_ = false;
     beast::error_code read_ec_;
+    // report_wiped's request, and whether the server's 410 said the wipe is recorded.
+    bool reporting_wiped_ = false, wipe_done_ = false;
     // Set by interrupt() from another thread: no wait starts after it.
     std::atomic<bool> interrupted_{false};
 };

@@ -1,7 +1,8 @@
 // The client role. Local sequences (lseq) number folded row changes; a cell is pending while
 // its lseq is above the acknowledged sequence (meta `acked_seq`). This file holds a round's
 // steps (HELLO, WELCOME, PUSH, its ack, pulled changes); the fold is in tablet_fold.cpp, the
-// clock's repairs in tablet_clock.cpp, what the tablet tells of itself in tablet_status.cpp.
+// clock's repairs in tablet_clock.cpp, what the tablet tells of itself in tablet_status.cpp, a
+// wipe in tablet_wipe.cpp.
 #include <noi/sync/error.hpp>
 #include <noi/sync/merge.hpp>
 #include <noi/sync/row_change.hpp>

@@ -578,3 +578,115 @@ TEST(c_api, a_rejected_row_is_explained_in_the_officer_s_words_in_vietnamese_or_
     EXPECT_NE(std::string(err.message).find("\"vi\" or \"en\""), std::string::npos);
     noi_close(r);
 }
+
+namespace {
+
+struct wipe_seen {
+    int calls = 0;
+    std::int64_t at = 0;
+};
+
+void on_wipe(std::int64_t at, void* user) {
+    auto* seen = static_cast<wipe_seen*>(user);
+    seen->calls++;
+    seen->at = at;
+}
+
+// Whether the replica's files (the database and its WAL) still hold `text` anywhere.
+bool files_hold(const std::string& db, const std::string& text) {
+    for (const auto& path : {db, db + "-wal"}) {
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+        if (bytes.find(text) != std::string::npos) return true;
+    }
+    return false;
+}
+
+} // namespace
+
+// A lost or stolen tablet (noi-admin device revoke --wipe): at its next contact its synced
+// data goes, overwritten in the file, the app is told, and the server records it; what the
+// tablet pushed before stays on the server, and a tablet revoked without a wipe keeps its data.
+TEST(c_api, a_tablet_revoked_with_a_wipe_deletes_its_synced_data_and_the_server_records_it) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server;
+    auto lost = server.enrol("01849"), kept = server.enrol("01849");
+    noi_error err{};
+    noi_replica *r = nullptr, *k = nullptr;
+    const auto path = dir.file("lost.db");
+    ASSERT_EQ(noi_init(path.c_str(), server.url().c_str(), lost.token.c_str(), &r, &err), NOI_OK);
+    ASSERT_EQ(
+        noi_init(dir.file("kept.db").c_str(), server.url().c_str(), kept.token.c_str(), &k, &err),
+        NOI_OK);
+    ASSERT_EQ(noi_exec(r,
+                       "INSERT INTO household(id, commune_code, village) VALUES ('w1', '01849', "
+                       "'Bản Khuổi Xỏm đã gửi')",
+                       &err),
+              NOI_OK);
+    ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    ASSERT_EQ(noi_exec(r,
+                       "INSERT INTO household(id, commune_code, village) VALUES ('w2', '01849', "
+                       "'Bản Nà Hin chưa gửi')",
+                       &err),
+              NOI_OK);
+    ASSERT_EQ(noi_sync(k, 30, &err), NOI_OK) << err.message;
+    wipe_seen seen;
+    ASSERT_EQ(noi_set_wipe_callback(r, on_wipe, &seen, &err), NOI_OK);
+    ASSERT_EQ(noi_set_wipe_callback(k, on_wipe, &seen, &err), NOI_OK);
+
+    auto revoke = [&](const std::string& id, const std::string& body) {
+        auto res = noi::admin::request(server.url(), "POST", "/admin/v1/devices/" + id + "/revoke",
+                                       server.admin_token(), body, "");
+        ASSERT_EQ(res.status, 200) << res.body;
+    };
+    revoke(lost.device_id, R"({"wipe": true})");
+    revoke(kept.device_id, "");
+
+    EXPECT_EQ(noi_sync(r, 30, &err), NOI_ERR_WIPED) << err.message;
+    EXPECT_NE(std::string(err.message).find("make a new replica"), std::string::npos)
+        << err.message;
+    EXPECT_EQ(seen.calls, 1);
+    EXPECT_GT(seen.at, 0);
+    char* json = nullptr;
+    ASSERT_EQ(noi_query_json(r, "SELECT count(*) AS n FROM household", &json, &err), NOI_OK);
+    EXPECT_STREQ(json, "[{\"n\":0}]");
+    noi_free(json);
+    noi_status st{};
+    ASSERT_EQ(noi_get_status(r, &st, &err), NOI_OK);
+    EXPECT_EQ(st.pending, 0u);
+    EXPECT_EQ(st.wiped_at_ms, seen.at);
+    EXPECT_FALSE(files_hold(path, "Khuổi Xỏm"));
+    EXPECT_FALSE(files_hold(path, "Nà Hin"));
+    // Again: the same answer, without deleting or telling anything twice.
+    EXPECT_EQ(noi_sync(r, 30, &err), NOI_ERR_WIPED);
+    EXPECT_EQ(seen.calls, 1);
+    noi_close(r);
+
+    // Revoked without a wipe: refused, its data kept.
+    EXPECT_EQ(noi_sync(k, 30, &err), NOI_ERR_CREDENTIALS) << err.message;
+    ASSERT_EQ(noi_query_json(k, "SELECT village FROM household", &json, &err), NOI_OK);
+    EXPECT_STREQ(json, "[{\"village\":\"Bản Khuổi Xỏm đã gửi\"}]");
+    noi_free(json);
+    EXPECT_EQ(seen.calls, 1);
+    noi_close(k);
+
+    auto devices = nlohmann::json::parse(
+        noi::admin::request(server.url(), "GET", "/admin/v1/devices", server.admin_token(), "", "")
+            .body);
+    for (const auto& d : devices) {
+        if (d["device_id"] == lost.device_id) {
+            EXPECT_TRUE(d["wipe_ordered_at"].is_string()) << d;
+            EXPECT_TRUE(d["wiped_at"].is_string()) << d;
+        } else {
+            EXPECT_TRUE(d["wipe_ordered_at"].is_null()) << d;
+            EXPECT_TRUE(d["wiped_at"].is_null()) << d;
+        }
+    }
+    noi::database db(server.data_dir() + "/noi.db", false);
+    auto held = db.prepare("SELECT village FROM household WHERE id = 'w1'");
+    ASSERT_TRUE(held.step());
+    EXPECT_EQ(held.column_text(0), "Bản Khuổi Xỏm đã gửi");
+    auto log = db.prepare("SELECT count(*) FROM noi_admin_log WHERE action = 'wiped'");
+    ASSERT_TRUE(log.step());
+    EXPECT_EQ(log.column_int(0), 1);
+}

@@ -23,6 +23,8 @@ enum noi_result {
         3, /* the server could not be reached in time; nothing was lost, retry later */
     NOI_ERR_CREDENTIALS = 4, /* the server refused the device token */
     NOI_ERR_CANCELLED = 5,   /* noi_cancel_sync ended the sync; nothing was lost */
+    NOI_ERR_WIPED = 6,       /* the province office revoked this tablet and ordered its synced
+                                data deleted: it was, and the replica never syncs again */
 };
 
 typedef struct noi_error {
@@ -37,6 +39,7 @@ typedef struct noi_status {
     uint64_t rejected;       /* rows the server rejected, kept on the tablet */
     uint64_t server_seq;     /* the pull cursor */
     int64_t last_sync_at_ms; /* -1: never */
+    int64_t wiped_at_ms;     /* when its synced data was deleted at the office's order; -1: never */
 } noi_status;
 
 /* Creates a replica with the default schema and keeps the server address and token in it. The
@@ -153,6 +156,15 @@ int noi_set_log_callback(noi_replica* r, noi_log_callback cb, void* user, noi_er
 typedef void (*noi_changes_callback)(const char* table, const char* const* row_ids, size_t count,
                                      void* user);
 int noi_set_changes_callback(noi_replica* r, noi_changes_callback cb, void* user, noi_error* err);
+
+/* A lost or stolen tablet (noi-admin device revoke --wipe): at its next contact the server says
+ * so, the library deletes every synced table's rows and what it kept about them (overwriting
+ * them in the file), tells the server, and calls this once, on the thread that syncs; that
+ * sync then fails with NOI_ERR_WIPED, as does every later one. The app clears its screens and
+ * whatever it kept of the data itself. Set it before noi_start_background_sync; NULL removes
+ * it. */
+typedef void (*noi_wipe_callback)(int64_t wiped_at_ms, void* user);
+int noi_set_wipe_callback(noi_replica* r, noi_wipe_callback cb, void* user, noi_error* err);
 
 /* The rows the server rejected, kept on the tablet, as a JSON array (free it with noi_free):
  * [{"id", "table", "row_id", "reason", "explanation", "message", "recorded_at_ms", "values"}].

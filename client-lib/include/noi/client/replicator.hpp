@@ -22,6 +22,7 @@ enum class sync_outcome {
     credentials, // the server refused the token
     refused,     // the server refused the replica for good (message says why)
     cancelled,   // cancel() was called (nothing lost; the next sync goes on from here)
+    wiped, // the device was revoked and the replica's synced data deleted at the office's order
 };
 
 enum class sync_phase {
@@ -101,6 +102,9 @@ private:
     // before its first batch came back halves them; a finished round grows them again. They
     // are kept in the replica, so the next process starts where this one left off.
     void adapt_batches(const round_stats& s, bool finished);
+    // A wiped replica's sync: the server is told once (tablet::wipe_reported), then nothing
+    // more happens.
+    sync_result wiped(std::chrono::milliseconds timeout);
 
     tablet& t_;
     transport_factory factory_;

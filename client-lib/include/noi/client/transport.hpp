@@ -20,7 +20,8 @@ enum class transport_errc {
     refused_credentials, // the server answered 401: the token is wrong or revoked
     timeout,             // nothing arrived in time
     bad_url,             // the server address cannot be used
-    tls_failed, // the server's certificate could not be verified: a setting to fix, not a cut
+    tls_failed,   // the server's certificate could not be verified: a setting to fix, not a cut
+    wipe_ordered, // the device was revoked and the tablet ordered to delete its synced data
 };
 
 class transport_error : public std::runtime_error {
@@ -39,6 +40,10 @@ public:
     // Opens /sync at url (http://HOST:PORT or https://HOST:PORT) with the device token.
     virtual void connect(const std::string& url, const std::string& token,
                          std::chrono::milliseconds timeout) = 0;
+    // Tells the server this tablet deleted its synced data at its order (docs/protocol.md, "A
+    // lost tablet's wipe"); returns once the server recorded it, throws transport_error else.
+    virtual void report_wiped(const std::string& url, const std::string& token,
+                              std::chrono::milliseconds timeout) = 0;
     virtual void send(const std::vector<std::uint8_t>& message,
                       std::chrono::milliseconds timeout) = 0;
     // The next whole message; throws transport_error(timeout) when none arrives in time, and

@@ -64,6 +64,16 @@ public:
     void finish_move();
     void apply_changes(const proto::changes& c);
     void finish_round();
+    // The province office revoked this tablet and ordered its synced data deleted (a lost or
+    // stolen tablet: noi-admin device revoke --wipe): every synced table's rows and all the
+    // sync kept about them go, their pages overwritten. The replica stays, marked wiped, and
+    // never syncs again.
+    void wipe();
+    // When wipe() ran; nullopt when it never did.
+    std::optional<std::int64_t> wiped_at_ms();
+    // Whether the server has recorded the wipe (the tablet's report reached it).
+    bool wipe_reported();
+    void set_wipe_reported();
     // The server refused our clock (docs/design.md §5): lower the floor to what others sent us and
     // re-stamp the cells it never accepted.
     void on_clock_refused();
@@ -90,6 +100,9 @@ public:
     using row_changes = std::map<std::string, std::vector<std::string>>; // ids by table
     using changes_listener = std::function<void(const row_changes& by_table)>;
     void set_changes_listener(changes_listener l) { changes_listener_ = std::move(l); }
+    // Told once wipe() has deleted the synced data.
+    using wipe_listener = std::function<void(std::int64_t wiped_at_ms)>;
+    void set_wipe_listener(wipe_listener l) { wipe_listener_ = std::move(l); }
 
 private:
     // How far ahead of a sane server's clock a version may be: further, and it came from a
@@ -128,6 +141,7 @@ private:
     std::unique_ptr<replica> rep_;
     schema_listener schema_listener_;
     changes_listener changes_listener_;
+    wipe_listener wipe_listener_;
     // Rows are noted only for a listener: a pull with none pays nothing for it.
     void note_change(row_changes& c, const std::string& table, const std::string& id) const {
         if (changes_listener_) c[table].push_back(id);
