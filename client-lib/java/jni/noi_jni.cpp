@@ -128,7 +128,7 @@ struct listener {
     jobject target;
 };
 
-enum class kind { schema, progress, log, changes };
+enum class kind { schema, progress, log, changes, wipe };
 
 struct replica_kind {
     noi_replica* r;
@@ -204,6 +204,10 @@ void call(const listener& l, const char* method, const char* signature, Args... 
 void on_schema(uint32_t from, uint32_t to, void* user) {
     call(*static_cast<listener*>(user), "onSchemaChanged", "(II)V", static_cast<jint>(from),
          static_cast<jint>(to));
+}
+
+void on_wipe(int64_t wiped_at_ms, void* user) {
+    call(*static_cast<listener*>(user), "onWiped", "(J)V", static_cast<jlong>(wiped_at_ms));
 }
 
 void on_progress(const noi_progress* p, void* user) {
@@ -365,9 +369,9 @@ JNIEXPORT jlongArray JNICALL Java_vn_noi_Replica_nativeStatus(JNIEnv* env, jclas
     noi_status s{};
     if (!ok(env, noi_get_status(replica(h), &s, &err), err)) return nullptr;
     const jlong values[] = {static_cast<jlong>(s.pending), static_cast<jlong>(s.rejected),
-                            static_cast<jlong>(s.server_seq), s.last_sync_at_ms};
-    jlongArray out = env->NewLongArray(4);
-    if (out) env->SetLongArrayRegion(out, 0, 4, values);
+                            static_cast<jlong>(s.server_seq), s.last_sync_at_ms, s.wiped_at_ms};
+    jlongArray out = env->NewLongArray(5);
+    if (out) env->SetLongArrayRegion(out, 0, 5, values);
     return out;
 }
 
@@ -398,6 +402,11 @@ JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetChangeListener(JNIEnv* env, 
     set_listener(env, h, target, kind::changes, on_changes, noi_set_changes_callback);
 }
 
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSetWipeListener(JNIEnv* env, jclass, jlong h,
+                                                                 jobject target) {
+    set_listener(env, h, target, kind::wipe, on_wipe, noi_set_wipe_callback);
+}
+
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeCancelSync(JNIEnv*, jclass, jlong h) {
     noi_cancel_sync(replica(h));
 }
@@ -405,7 +414,7 @@ JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeCancelSync(JNIEnv*, jclass, jlo
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeClose(JNIEnv* env, jclass, jlong h) {
     auto* r = replica(h);
     noi_close(r); // joins the background sync: no callback runs after this
-    for (auto k : {kind::schema, kind::progress, kind::log, kind::changes})
+    for (auto k : {kind::schema, kind::progress, kind::log, kind::changes, kind::wipe})
         forget_listener(env, r, k);
 }
 

@@ -237,4 +237,27 @@ class ReplicaTest {
         Collections.sort(changed);
         assertEquals(java.util.Arrays.asList("household/h1", "household/h2"), changed);
     }
+
+    @Test
+    void aTabletRevokedWithAWipeDeletesItsSyncedDataAndTellsTheApp() throws Exception {
+        String device =
+            String.join("\n", server.admin("device", "add", "--commune", "01849", "--json"));
+        try (Replica r =
+                 Replica.create(db("lost.db"), server.url, TestServer.field(device, "token"))) {
+            r.exec("INSERT INTO household(id, commune_code, village) VALUES ('w1', '01849', "
+                   + "'Bản Khuổi Xỏm')");
+            r.sync(30);
+            long[] wipedAt = {-1};
+            r.setWipeListener(at -> wipedAt[0] = at);
+            assertNull(r.getStatus().getWipedAtMs());
+            server.admin("device", "revoke", TestServer.field(device, "device_id"), "--wipe");
+            NoiException wiped = assertThrows(NoiException.class, () -> r.sync(30));
+            assertEquals(NoiException.WIPED, wiped.getCode());
+            assertTrue(wipedAt[0] > 0);
+            assertEquals("[{\"n\":0}]", r.queryJson("SELECT count(*) AS n FROM household"));
+            assertEquals(Long.valueOf(wipedAt[0]), r.getStatus().getWipedAtMs());
+        }
+        String list = String.join("\n", server.admin("device", "list", "--json"));
+        assertNotNull(TestServer.field(list, "wiped_at"));
+    }
 }

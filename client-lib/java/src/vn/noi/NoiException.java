@@ -20,6 +20,11 @@ public final class NoiException extends RuntimeException {
     public static final int CREDENTIALS = 4;
     /** {@link Replica#cancelSync()} ended the sync; nothing was lost. */
     public static final int CANCELLED = 5;
+    /**
+     * The province office revoked this tablet and ordered its synced data deleted; it was (see
+     * {@link WipeListener}), and the replica never syncs again.
+     */
+    public static final int WIPED = 6;
 
     private final int code;
 
@@ -36,7 +41,7 @@ public final class NoiException extends RuntimeException {
 
     /**
      * One of {@link #ERROR}, {@link #USAGE}, {@link #NETWORK}, {@link #CREDENTIALS},
-     * {@link #CANCELLED}.
+     * {@link #CANCELLED}, {@link #WIPED}.
      */
     public int getCode() {
         return code;

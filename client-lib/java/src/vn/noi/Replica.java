@@ -138,7 +138,7 @@ public final class Replica implements AutoCloseable {
     @Nonnull
     public synchronized Status getStatus() {
         long[] s = nativeStatus(live());
-        return new Status(s[0], s[1], s[2], s[3]);
+        return new Status(s[0], s[1], s[2], s[3], s[4]);
     }
 
     /** The application schema version the replica holds: 1 for the default schema. */
@@ -161,6 +161,14 @@ public final class Replica implements AutoCloseable {
      */
     public synchronized void setProgressListener(@Nullable ProgressListener listener) {
         nativeSetProgressListener(live(), listener);
+    }
+
+    /**
+     * Told when the province office's order to delete this tablet's synced data was carried out
+     * (a lost or stolen tablet); null removes it. Set it before {@link #startBackgroundSync()}.
+     */
+    public synchronized void setWipeListener(@Nullable WipeListener listener) {
+        nativeSetWipeListener(live(), listener);
     }
 
     /**
@@ -250,6 +258,7 @@ public final class Replica implements AutoCloseable {
     private static native void nativeSetProgressListener(long h, ProgressListener listener);
     private static native void nativeSetLogListener(long h, LogListener listener);
     private static native void nativeSetChangeListener(long h, ChangeListener listener);
+    private static native void nativeSetWipeListener(long h, WipeListener listener);
     private static native void nativeCancelSync(long h);
     private static native void nativeClose(long h);
 }

@@ -8,12 +8,14 @@ public final class Status {
     private final long rejected;
     private final long serverSeq;
     private final long lastSyncAtMs;
+    private final long wipedAtMs;
 
-    Status(long pending, long rejected, long serverSeq, long lastSyncAtMs) {
+    Status(long pending, long rejected, long serverSeq, long lastSyncAtMs, long wipedAtMs) {
         this.pending = pending;
         this.rejected = rejected;
         this.serverSeq = serverSeq;
         this.lastSyncAtMs = lastSyncAtMs;
+        this.wipedAtMs = wipedAtMs;
     }
 
     /** Captured row changes the server has not acknowledged yet. */
@@ -35,5 +37,14 @@ public final class Status {
     @Nullable
     public Long getLastSyncAtMs() {
         return lastSyncAtMs < 0 ? null : lastSyncAtMs;
+    }
+
+    /**
+     * When the replica's synced data was deleted at the province office's order (see
+     * {@link WipeListener}); null when it never was.
+     */
+    @Nullable
+    public Long getWipedAtMs() {
+        return wipedAtMs < 0 ? null : wipedAtMs;
     }
 }
