@@ -264,16 +264,25 @@ async function fleetView(view, q) {
       { title: "clock_skew", sort: "clock_skew_ms", num: true, cell: d => d.clock_skew_ms === null ? "–" : Math.round(d.clock_skew_ms / 1000) + " s" },
       { title: "flags", cell: d => el("span", {}, d.alerts.map(a => el("span", { class: "tag alert" }, t(a))),
           d.piling_up ? el("span", { class: "tag alert" }, t("piling_up")) : null,
-          d.revoked ? el("span", { class: "tag" }, t("revoked")) : null) },
+          d.revoked ? el("span", { class: "tag" }, t("revoked")) : null,
+          d.wiped_at ? el("span", { class: "tag" }, t("wiped", when(d.wiped_at)))
+            : d.wipe_ordered_at ? el("span", { class: "tag alert" }, t("wipe_ordered")) : null) },
     ];
+    // Revoking keeps the tablet's data; a lost or stolen one is also told to delete it.
+    const revokeButton = (d, wipe) => el("button", {
+      type: "button", class: "danger", [wipe ? "data-revoke-wipe" : "data-revoke"]: d.device_id,
+      onclick: () => {
+        const name = deviceName(d.name, d.device_id);
+        if (!confirm(t(wipe ? "confirm_revoke_wipe" : "confirm_revoke", name))) return;
+        act(async () => {
+          await api("POST", `/admin/v1/devices/${encodeURIComponent(d.device_id)}/revoke`,
+                    wipe ? { wipe: true } : undefined);
+          await load();
+        }, t(wipe ? "revoked_wipe_done" : "revoked_done", name));
+      } }, t(wipe ? "revoke_wipe" : "revoke"));
     if (isAdmin())
-      columns.push({ title: "", cell: d => d.revoked ? "" : el("button", {
-        type: "button", class: "danger", "data-revoke": d.device_id,
-        onclick: () => {
-          if (!confirm(t("confirm_revoke", deviceName(d.name, d.device_id)))) return;
-          act(async () => { await api("POST", `/admin/v1/devices/${encodeURIComponent(d.device_id)}/revoke`); await load(); },
-              t("revoked_done", deviceName(d.name, d.device_id)));
-        } }, t("revoke")) });
+      columns.push({ title: "", cell: d => d.wipe_ordered_at ? "" :
+        el("span", { class: "actions" }, d.revoked ? null : revokeButton(d, false), revokeButton(d, true)) });
     list.replaceChildren(
       table(columns, data, { sort: params.sort, onSort: s => go("/fleet", { ...params, sort: s }) }),
       pager(offset, total, o => go("/fleet", { ...params, offset: o })));

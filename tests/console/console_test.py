@@ -283,6 +283,24 @@ class Console(unittest.TestCase):
         checked(binary("noi-client"), "init", "--db", db, "--server", self.url, "--token", token)
         checked(binary("noi-client"), "sync", "--db", db)
 
+    def test_04b_a_lost_tablet_is_revoked_and_wiped_at_its_next_contact(self):
+        lost = self.tablet(COMMUNE_B, "Máy bị mất")
+        checked(binary("noi-client"), "exec", "--db", lost["db"],
+                f"INSERT INTO household(id, commune_code, village) VALUES ('lost1', '{COMMUNE_B}', 'Bản Pác Nặm')")
+        self.sync(lost)
+        self.open("/fleet", "fleet")
+        row = f"//tr[td[contains(., '{lost['id']}')]]"
+        self.driver.execute_script("window.confirm = () => true")
+        self.driver.find_element(By.CSS_SELECTOR, f"[data-revoke-wipe='{lost['id']}']").click()
+        self.wait(lambda d: "Chờ xoá dữ liệu" in d.find_element(By.XPATH, row).text)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, f"[data-revoke-wipe='{lost['id']}']"), [])
+        # Its next sync deletes the data and is refused (exit 4); the fleet shows it done.
+        r = subprocess.run([binary("noi-client"), "sync", "--db", lost["db"]], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertEqual(self.query(lost, "SELECT count(*) AS n FROM household"), [{"n": 0}])
+        self.wait(lambda d: "Đã xoá dữ liệu" in d.find_element(By.XPATH, row).text)
+        self.shot("04b-wiped")
+
     def test_05_resolving_a_conflict_reaches_both_tablets(self):
         self.open("/conflicts", "conflicts")
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#view tbody tr")), 1)
