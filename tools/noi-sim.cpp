@@ -62,6 +62,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
         total.device_moves += r.device_moves;
         total.row_moves += r.row_moves;
         total.reference_edits += r.reference_edits;
+        total.wiped += r.wiped;
         if (!r.problems.empty()) {
             ++failed;
             std::cerr << "seed " << s << " FAILED (replay: noi-sim core --seed " << s
@@ -97,6 +98,7 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                           {"map_changes", total.map_changes},
                           {"device_moves", total.device_moves},
                           {"row_moves", total.row_moves},
+                          {"wiped", total.wiped},
                           {"seconds", secs}}
                          .dump()
                   << "\n";
@@ -130,6 +132,8 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                     static_cast<unsigned long long>(total.map_changes),
                     static_cast<unsigned long long>(total.device_moves),
                     static_cast<unsigned long long>(total.row_moves));
+        std::printf("  lost tablets       %d revoked with a wipe, their synced data deleted\n",
+                    total.wiped);
         std::printf("  result             %s\n",
                     failed ? "DIVERGED (see above)"
                            : "every replica converged; nothing lost; no row outside its scope");

@@ -84,6 +84,7 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
                   hostile_rounds = 0, hostile_refused = 0, schema_changes = 0, upgrades = 0,
                   new_schema_writes = 0, reference_edits = 0, map_changes = 0, moves = 0,
                   row_moves = 0;
+    int wiped = 0;
     for (std::uint64_t seed = 100; seed < 110; ++seed) {
         auto s = run_seed(seed);
         schema_changes += s.schema_published_at >= 0;
@@ -93,6 +94,7 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
         map_changes += s.map_changes;
         moves += s.device_moves;
         row_moves += s.row_moves;
+        wiped += s.wiped;
         hostile_rounds += s.hostile_rounds;
         hostile_refused += s.hostile_refused;
         cuts += s.cuts;
@@ -119,4 +121,6 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     EXPECT_GT(map_changes, 0u);
     EXPECT_GT(moves, 0u);
     EXPECT_GT(row_moves, 0u);
+    // Lost tablets were wiped, and the seeds' checks found the rest of the province whole.
+    EXPECT_GT(wiped, 0);
 }

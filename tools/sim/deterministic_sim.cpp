@@ -47,6 +47,10 @@ struct sim_tablet {
     std::vector<std::vector<proto::message>> history; // what it sent, round by round
     bool app_upgraded = false;                        // its app writes what schema version 2 added
     bool never_upgrades = false; // its officer never installs the new app during the run
+    // Lost, revoked with a wipe, and wiped at its next contact; the rows it had not yet had
+    // acknowledged then are gone with it.
+    bool wiped = false;
+    std::set<std::pair<std::string, std::string>> unsent_at_wipe = {};
 };
 
 struct table_spec {
@@ -109,6 +113,7 @@ public:
             if (i == publish_at) publish_schema(i);
             step();
         }
+        if (opt_.wipe && chance(0.5)) wipe_lost_tablet();
         quiesce();
         check();
         summary_.tablets = static_cast<int>(tabs_.size());
@@ -641,10 +646,33 @@ private:
                                                                        2 * 86'400'000LL}[pick(3)];
     }
 
+    // The province office revokes a lost tablet of a commune with a wipe; at its next contact
+    // the server answers its upgrade with the order (http_session), and the library deletes
+    // its synced data and reports it (replicator): here, the same two calls.
+    void wipe_lost_tablet() {
+        std::vector<std::size_t> communal;
+        for (std::size_t i = 0; i < tabs_.size(); ++i)
+            if (!tabs_[i].commune.empty()) communal.push_back(i);
+        auto& s = tabs_[communal[pick(communal.size())]];
+        auto& db = s.t->rep().db();
+        for (const char* sql :
+             {"SELECT tbl, id FROM noi_pending", "SELECT tbl, id FROM noi_capture"}) {
+            auto st = db.prepare(sql);
+            while (st.step())
+                s.unsent_at_wipe.insert({st.column_text(0), st.column_text(1)});
+        }
+        server_->revoke_device(s.dev.id, true);
+        s.t->wipe();
+        server_->record_wiped(s.dev.id);
+        s.wiped = true;
+        summary_.wiped++;
+    }
+
     void quiesce() {
         faults_ = false;
         for (int pass = 0; pass < 3; ++pass)
             for (std::size_t i = 0; i < tabs_.size(); ++i) {
+                if (tabs_[i].wiped) continue;
                 advance(1000);
                 bool done = false;
                 for (int attempt = 0; attempt < 4 && !done; ++attempt) {
@@ -724,6 +752,10 @@ private:
         for (std::size_t i = 0; i < tabs_.size(); ++i) {
             auto& s = tabs_[i];
             auto& tdb = s.t->rep().db();
+            if (s.wiped) {
+                check_wiped(i);
+                continue;
+            }
             if (auto p = s.t->status().pending)
                 problem("tablet " + std::to_string(i) + " still has " + std::to_string(p) +
                         " pending");
@@ -750,6 +782,27 @@ private:
         if (opt_.hostile) check_hostile_left_no_trace();
         summary_.conflicts = server_->conflicts().size();
         summary_.quarantined = server_->quarantine().size();
+    }
+
+    // A wiped tablet holds none of its synced data and nothing to send; the server has the wipe
+    // on record.
+    void check_wiped(std::size_t i) {
+        auto& s = tabs_[i];
+        auto& tdb = s.t->rep().db();
+        std::vector<std::string> holding;
+        for (const auto& def : s.t->rep().tables().tables)
+            holding.push_back(def.name);
+        for (const char* t : {"noi_rows", "noi_pending", "noi_capture", "noi_rejected"})
+            holding.push_back(t);
+        for (const auto& table : holding) {
+            auto st = tdb.prepare("SELECT count(*) FROM " + table);
+            st.step();
+            if (st.column_int(0))
+                problem("wiped tablet " + std::to_string(i) + " still holds rows of " + table);
+        }
+        const auto dev = server_->find_device(s.dev.id);
+        if (!dev || !dev->revoked || !dev->wiped_at_ms)
+            problem("the server has no record of tablet " + std::to_string(i) + "'s wipe");
     }
 
     // §11: no write made under a unit the tablet was of when it wrote is quarantined for its
@@ -816,8 +869,14 @@ private:
         }
         auto conflicts = server_->conflicts();
         for (const auto& [key, w] : last) {
-            const auto& dev = tabs_[w->tablet].dev.id;
+            const auto& s = tabs_[w->tablet];
+            const auto& dev = s.dev.id;
             if (rejected.count({dev, w->table, w->id})) continue;
+            // A wiped tablet's rows not yet acknowledged went with its data (its rejected rows
+            // too, which the server still keeps in quarantine).
+            if (s.wiped && (s.unsent_at_wipe.count({w->table, w->id}) ||
+                            quarantined.count({dev, w->table, w->id})))
+                continue;
             const auto* def = server_->rep().tables().find(w->table);
             auto st = states.load(w->table, w->id, def->columns.size());
             if (!st) {

@@ -34,6 +34,9 @@ struct sim_options {
     // A second server instance on the same database, as a second noi-server process serving
     // the directory (serve --shared): each round goes through one of the two, chosen by seed.
     bool two_servers = true;
+    // One tablet of a commune is lost near the end, seed willing: revoked with a wipe, it deletes
+    // its synced data at its next contact (noi-admin device revoke --wipe).
+    bool wipe = true;
 };
 
 struct sim_summary {
@@ -48,6 +51,7 @@ struct sim_summary {
     // tablet must take, since none may write reference data itself.
     std::uint64_t reference_edits = 0;
     std::uint64_t map_changes = 0, device_moves = 0, row_moves = 0;
+    int wiped = 0;                     // tablets revoked with a wipe, their synced data deleted
     std::vector<std::string> problems; // empty: converged, nothing lost, nothing out of scope
 };
 
