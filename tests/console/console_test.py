@@ -299,6 +299,8 @@ class Console(unittest.TestCase):
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertEqual(self.query(lost, "SELECT count(*) AS n FROM household"), [{"n": 0}])
         self.wait(lambda d: "Đã xoá dữ liệu" in d.find_element(By.XPATH, row).text)
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                                   self.driver.find_element(By.XPATH, row))
         self.shot("04b-wiped")
 
     def test_05_resolving_a_conflict_reaches_both_tablets(self):
