@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <pthread.h>
@@ -314,7 +315,18 @@ int main(int argc, char** argv) {
         cfg.max_open_conflicts_per_device = max_open_conflicts;
         cfg.trusted_proxies = trusted_proxies;
         if (!metrics_token_file.empty()) {
-            std::ifstream in(metrics_token_file);
+            // Refused, not served without the token: /metrics would be open to anyone.
+            // A regular file only: opening a FIFO would wait for a writer.
+            std::error_code ec;
+            const bool regular = std::filesystem::is_regular_file(metrics_token_file, ec);
+            std::ifstream in;
+            if (regular) in.open(metrics_token_file);
+            if (!regular || !in) {
+                std::cerr << "error: cannot read the metrics token file " << metrics_token_file
+                          << "; give a file the user running noi-server may read (chmod 640, "
+                             "group noi), or leave out --metrics-token-file\n";
+                return 1;
+            }
             std::getline(in, cfg.metrics_token);
             while (!cfg.metrics_token.empty() &&
                    (cfg.metrics_token.back() == '\r' || cfg.metrics_token.back() == ' '))

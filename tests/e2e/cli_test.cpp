@@ -190,6 +190,29 @@ TEST_F(cli, serve_without_tls_refuses_to_listen_beyond_loopback) {
     EXPECT_NE(r.err.find("--behind-tls-proxy"), std::string::npos) << r.err;
 }
 
+// A metrics token file it cannot read, or one without a token, stops serve: serving /metrics
+// without the token the operator meant to require would open it to anyone.
+TEST_F(cli, serve_refuses_a_metrics_token_file_it_cannot_read_or_that_holds_no_token) {
+    auto serve_with = [&](const std::string& file) {
+        return process::run({NOI_SERVER_BIN, "serve", "--data", data, "--listen", "127.0.0.1:0",
+                             "--metrics-token-file", file},
+                            20s);
+    };
+    auto r = serve_with(dir.file("no-such-file"));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+    // Not a file it can read (a root test cannot make an unreadable one): a FIFO, which
+    // opening would wait on forever.
+    ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0600), 0);
+    r = serve_with(dir.file("fifo"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("cannot read the metrics token file"), std::string::npos) << r.err;
+    std::ofstream(dir.file("empty-token")) << "\n";
+    r = serve_with(dir.file("empty-token"));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("holds no token"), std::string::npos) << r.err;
+}
+
 TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_value) {
     auto a = enrol("01849"), b = enrol("01849");
     auto da = dir.file("a.db"), db = dir.file("b.db");
