@@ -323,7 +323,9 @@ TEST_F(operator_week, the_service_installs_with_its_unit_and_the_unit_is_valid) 
     ASSERT_EQ(r.exit_code, 0) << r.err;
     for (const char* f :
          {"/usr/local/bin/noi-server", "/usr/local/bin/noi-admin", "/usr/local/bin/noi-client",
-          "/etc/noi/noi-server.env", "/etc/systemd/system/noi-server.service"})
+          "/etc/noi/noi-server.env", "/etc/systemd/system/noi-server.service",
+          // and for a machine without systemd (tests/packaging/noi_serverctl_test.sh runs it)
+          "/usr/local/sbin/noi-serverctl", "/etc/logrotate.d/noi-server"})
         EXPECT_TRUE(std::filesystem::exists(root.path() + f)) << f;
     std::ifstream in(root.path() + "/etc/systemd/system/noi-server.service");
     std::string unit((std::istreambuf_iterator<char>(in)), {});
