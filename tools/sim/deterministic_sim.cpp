@@ -653,7 +653,8 @@ private:
         std::vector<std::size_t> communal;
         for (std::size_t i = 0; i < tabs_.size(); ++i)
             if (!tabs_[i].commune.empty()) communal.push_back(i);
-        auto& s = tabs_[communal[pick(communal.size())]];
+        const auto k = communal[pick(communal.size())];
+        auto& s = tabs_[k];
         auto& db = s.t->rep().db();
         for (const char* sql :
              {"SELECT tbl, id FROM noi_pending", "SELECT tbl, id FROM noi_capture"}) {
@@ -661,9 +662,23 @@ private:
             while (st.step())
                 s.unsent_at_wipe.insert({st.column_text(0), st.column_text(1)});
         }
-        server_->revoke_device(s.dev.id, true);
-        s.t->wipe();
-        server_->record_wiped(s.dev.id);
+        // A crash in the middle rolls its transaction back; the next contact does it again.
+        for (int attempt = 0;; ++attempt) {
+            if (attempt == 20) {
+                problem("the wipe of tablet " + std::to_string(k) + " never got through");
+                return;
+            }
+            try {
+                server_->revoke_device(s.dev.id, true);
+                s.t->wipe();
+                server_->record_wiped(s.dev.id);
+                break;
+            } catch (const tablet_crash&) {
+                reopen_tablet(k);
+            } catch (const server_crash&) {
+                reopen_server(server_);
+            }
+        }
         s.wiped = true;
         summary_.wiped++;
     }
