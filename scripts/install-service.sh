@@ -59,9 +59,13 @@ if [ ! -e /var/lib/noi/noi.db ]; then
   echo "created the server in /var/lib/noi; the first admin token (shown only now): $token"
 fi
 if [ "$systemd" = 0 ]; then
-  install -d -m 0750 -o noi -g noi /var/log/noi
-  # Port 443 as the user noi, which the unit's AmbientCapabilities gives under systemd.
+  # Written by the server through a descriptor root opens: root's, readable by group noi.
+  install -d -m 0750 -o root -g noi /var/log/noi
+  # Port 443 as the user noi, which the unit's AmbientCapabilities gives under systemd: only
+  # root and the group noi may run the program that holds the capability.
   if command -v setcap >/dev/null; then
+    chgrp noi /usr/local/bin/noi-server
+    chmod 0750 /usr/local/bin/noi-server
     setcap cap_net_bind_service=+ep /usr/local/bin/noi-server
   else
     echo "note: setcap (package libcap2-bin) is missing: noi-server cannot listen on a port below 1024 as noi" >&2

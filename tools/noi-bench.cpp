@@ -161,6 +161,7 @@ json bench_capture(const fs::path& dir, std::size_t n) {
                         "position TEXT, joined_on TEXT, "
                         "term_end TEXT, status TEXT, trained_year INTEGER, notes TEXT) STRICT"));
     constexpr int runs = 5;
+    if (n < runs) throw std::runtime_error("capture needs at least 5 rows (--capture-rows)");
     std::vector<double> plain, captured;
     json ratios = json::array();
     for (int r = 0; r < runs; ++r) {
@@ -171,7 +172,7 @@ json bench_capture(const fs::path& dir, std::size_t n) {
     }
     const double rows = 2.0 * static_cast<double>(n / runs);
     const double plain_s = percentile(plain, 0.5), captured_s = percentile(captured, 0.5);
-    return {{"rows", n},
+    return {{"rows", runs * (n / runs)},
             {"plain_rows_per_s", rows / plain_s},
             {"captured_rows_per_s", rows / captured_s},
             {"ratio", captured_s / plain_s},
@@ -477,19 +478,22 @@ json bench_bootstrap(const fs::path& dir, std::size_t k,
 
 // A cheap tablet's cost: the peak memory of a real noi-client process pushing k pending
 // militia_member rows, and of another pulling them into a fresh replica, beside what the
-// program holds doing nothing (status).
+// program holds doing nothing (status). Each runs under noi-peak-rss (beside noi-bench).
 json bench_tablet(const fs::path& dir, const fs::path& client_bin, std::size_t k,
                   const noi::proto::deflate_settings& deflate) {
     const auto where = dir / "tablet";
     live server(where, deflate);
     const auto url = "http://" + server.srv->listen_address();
+    const auto peak_rss_bin = (fs::canonical("/proc/self/exe").parent_path() / "noi-peak-rss");
+    // Runs noi-client; returns its peak resident memory in MiB.
     auto client = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), client_bin.string());
+        args.insert(args.begin(), {peak_rss_bin.string(), client_bin.string()});
         auto r = noi::process::run(args, std::chrono::minutes(10));
-        if (r.exit_code != 0)
-            throw std::runtime_error("noi-client " + args[1] + " failed (" +
+        const auto at = r.err.rfind("noi-peak-rss: ");
+        if (r.exit_code != 0 || at == std::string::npos)
+            throw std::runtime_error("noi-client " + args[2] + " failed (" +
                                      std::to_string(r.exit_code) + "): " + r.err);
-        return r;
+        return std::stod(r.err.substr(at + 14)) / 1024.0;
     };
     const auto writer = (where / "writer.db").string(), fresh = (where / "fresh.db").string();
     client({"init", "--db", writer, "--server", url, "--token", server.enrol("01849")});
@@ -513,13 +517,8 @@ json bench_tablet(const fs::path& dir, const fs::path& client_bin, std::size_t k
         throw std::runtime_error("tablet: the fresh replica holds " +
                                  std::to_string(count.column_int(0)) + " of " + std::to_string(k) +
                                  " rows");
-    constexpr double mib = 1024.0 * 1024.0;
-    return {{"rows", k},
-            {"idle_peak_rss_mib", static_cast<double>(idle.peak_rss_bytes) / mib},
-            {"push_peak_rss_mib", static_cast<double>(push.peak_rss_bytes) / mib},
-            {"push_s", push_s},
-            {"bootstrap_peak_rss_mib", static_cast<double>(pull.peak_rss_bytes) / mib},
-            {"bootstrap_s", pull_s}};
+    return {{"rows", k},        {"idle_peak_rss_mib", idle},      {"push_peak_rss_mib", push},
+            {"push_s", push_s}, {"bootstrap_peak_rss_mib", pull}, {"bootstrap_s", pull_s}};
 }
 
 // A second server process of the province, in this process: on SQLite beside the first in

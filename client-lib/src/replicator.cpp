@@ -57,6 +57,9 @@ sync_result replicator::wiped(std::chrono::milliseconds timeout) {
     result.stalled = stall_reason::credentials;
     result.message = "the province office revoked this tablet and its synced data was deleted "
                      "at its order; to use the tablet again, make a new replica and enrol it";
+    if (!t_.empty_wal())
+        result.message += " (the deleted rows' last copies are overwritten at the next sync, "
+                          "once the app's other reads of the replica have ended)";
     if (t_.wipe_reported() || cancelled_) return result;
     try {
         connection()->report_wiped(opt_.url, opt_.token,
@@ -191,19 +194,28 @@ sync_result replicator::sync(std::chrono::milliseconds timeout,
             if (session) adapt_batches(session->stats(), false);
             if (cancelled_) return cancelled();
             if (e.code() == transport_errc::wipe_ordered) {
-                t_.wipe();
-                return wiped(remaining());
+                // A wipe that fails (the replica busy) rolled back: it is tried again.
+                try {
+                    t_.wipe();
+                    return wiped(remaining());
+                } catch (const std::exception& failed) {
+                    result.stalled = stall_reason::credentials;
+                    why = std::string("the tablet could not yet delete its data as the province "
+                                      "office ordered: ") +
+                          failed.what();
+                }
+            } else {
+                result.stalled = stall_of(e.code());
+                if (e.code() == transport_errc::refused_credentials ||
+                    e.code() == transport_errc::bad_url || e.code() == transport_errc::tls_failed) {
+                    result.outcome = e.code() == transport_errc::refused_credentials
+                                         ? sync_outcome::credentials
+                                         : sync_outcome::refused;
+                    result.message = e.what();
+                    return result;
+                }
+                why = e.what();
             }
-            result.stalled = stall_of(e.code());
-            if (e.code() == transport_errc::refused_credentials ||
-                e.code() == transport_errc::bad_url || e.code() == transport_errc::tls_failed) {
-                result.outcome = e.code() == transport_errc::refused_credentials
-                                     ? sync_outcome::credentials
-                                     : sync_outcome::refused;
-                result.message = e.what();
-                return result;
-            }
-            why = e.what();
         } catch (const sync_error& e) {
             // The round rolled back. A row the replica's schema cannot place comes when a
             // version was published during the session: a new HELLO brings the schema. A second

@@ -265,13 +265,21 @@ private:
             [token, wiped = reporting_wiped_](websocket::request_type& req) {
                 req.set(http::field::authorization, "Bearer " + token);
                 req.set(http::field::user_agent, "noi-client");
-                if (wiped) req.set(proto::wipe_header, "done");
+                req.set(proto::wipe_header, wiped ? "done" : "able");
             }));
         ws.binary(true);
         websocket::response_type res;
         run([&](auto done) { ws.async_handshake(res, ep.host_port(), "/sync", done); }, timeout,
             ec);
         if (ec) {
+            // An order to delete the replica's data is obeyed only from a server whose identity
+            // was checked (TLS), or on this machine: over plain http anyone on the way could
+            // forge it and destroy what was not sent yet.
+            if (res.result() == http::status::gone && res[proto::wipe_header] != "" && !ep.tls &&
+                !ep.loopback())
+                throw transport_error(transport_errc::refused_credentials,
+                                      "the server says this tablet was revoked; an order to "
+                                      "delete its data is not obeyed over plain http");
             if (res.result() == http::status::gone && res[proto::wipe_header] != "") {
                 wipe_done_ = res[proto::wipe_header] == "done";
                 throw transport_error(transport_errc::wipe_ordered,

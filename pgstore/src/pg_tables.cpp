@@ -34,10 +34,6 @@ CREATE TABLE IF NOT EXISTS noi_devices (device_id text PRIMARY KEY, scope text N
   clock_skew_ms bigint, app_version text, schema_version bigint, refused_at bigint,
   held_scope text, scope_version bigint NOT NULL DEFAULT 0,
   wipe_ordered_at bigint, wiped_at bigint);
--- Added after store format 1, nullable: a store made before gains them when it opens, and an
--- earlier release ignores them.
-ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wipe_ordered_at bigint;
-ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wiped_at bigint;
 CREATE TABLE IF NOT EXISTS noi_sites (site bytea PRIMARY KEY, device_id text NOT NULL,
   acked_seq bigint NOT NULL DEFAULT 0, confirmed_rejection bigint NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS noi_conflicts (id bigint PRIMARY KEY, kind text NOT NULL,
@@ -91,6 +87,14 @@ CREATE TABLE IF NOT EXISTS noi_admin_log (id bigint PRIMARY KEY, at bigint NOT N
 
 void create_tables(connection& c) {
     c.exec(tables);
+    // Columns added after store format 1, nullable: a store made before gains them when it
+    // opens, and an earlier release ignores them. Looked for first: ALTER TABLE would lock the
+    // table against every other server process even when there is nothing to add.
+    if (c.run("SELECT 1 FROM information_schema.columns WHERE table_name = 'noi_devices' AND "
+              "column_name = 'wiped_at'")
+            .rows() == 0)
+        c.exec("ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wipe_ordered_at bigint; "
+               "ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wiped_at bigint");
     auto held = c.run("SELECT value FROM noi_meta WHERE key = 'store_format'");
     if (held.rows() == 0) {
         c.run("INSERT INTO noi_meta(key, value) VALUES ('store_format', $1)", {store_format});

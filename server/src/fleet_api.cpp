@@ -46,11 +46,11 @@ std::vector<json> fleet_rows(server_store& store, const account& who, const flee
         const bool silent = !revoked && now - s.last_contact_at_ms.value_or(s.created_at_ms) >
                                             o.silent_days * day_ms;
         // What a cron job should hear about (noi-admin status --fail-if-any). Of a revoked
-        // device, only that its token is still being presented, unless to carry out a wipe
-        // ordered with the revocation (its tablet comes back once for that, as it should).
+        // device, only that its token is still being presented (a tablet carrying out its
+        // wipe is not refused, so it does not count).
         json alerts = json::array();
         if (revoked) {
-            if (s.refused_at_ms && !s.dev.wipe_ordered_at_ms &&
+            if (s.refused_at_ms &&
                 (!s.last_contact_at_ms || *s.refused_at_ms > *s.last_contact_at_ms))
                 alerts.push_back("revoked_connecting");
         } else {

@@ -217,14 +217,19 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
 
 template <class Stream> void http_session<Stream>::upgrade() {
     auto token = bearer(req_);
-    // A tablet that deleted its synced data at the office's order says so on the same request
-    // (docs/protocol.md, "A lost tablet's wipe").
-    const bool reports_wiped = req_[proto::wipe_header] == "done";
+    // A client that can wipe says so; one that deleted its synced data at the office's order
+    // says that on the same request (docs/protocol.md, "A lost tablet's wipe").
+    const auto said = req_[proto::wipe_header];
+    const bool reports_wiped = said == "done", can_wipe = reports_wiped || said == "able";
     auto self = this->shared_from_this();
-    state_.db([self, token, reports_wiped](server_store& store, auth_store& auth) {
+    state_.db([self, token, reports_wiped, can_wipe](server_store& store, auth_store& auth) {
         std::optional<device> dev, wiping;
-        if (token) dev = auth.device_for(*token);
-        if (token && !dev) wiping = auth.wipe_ordered_for(*token);
+        // The order goes to a client that can carry it out, until its report is in; after
+        // that, only the report is answered again (its answer may have been lost). Anything
+        // else with the token is a revoked device still trying, refused and on record.
+        if (token && can_wipe) wiping = auth.wipe_ordered_for(*token);
+        if (wiping && wiping->wiped_at_ms && !reports_wiped) wiping.reset();
+        if (token && !wiping) dev = auth.device_for(*token);
         if (wiping && reports_wiped && !wiping->wiped_at_ms) {
             store.record_wiped(wiping->id);
             auth.record("device:" + wiping->id, "wiped", wiping->id);

@@ -5,14 +5,32 @@
 #include "table_io.hpp"
 #include "tablet_rows.hpp"
 
+#include <chrono>
+#include <thread>
+
 namespace noi {
+
+namespace {
+
+// SQLite leaves deleted rows in free pages and in the WAL until overwritten: secure_delete
+// writes zeros over them while it is on (for this connection only, whatever happens).
+struct secure_delete_on {
+    database& db;
+    explicit secure_delete_on(database& d) : db(d) { db.exec("PRAGMA secure_delete = ON"); }
+    ~secure_delete_on() {
+        try {
+            db.exec("PRAGMA secure_delete = OFF");
+        } catch (...) {
+        }
+    }
+};
+
+} // namespace
 
 void tablet::wipe() {
     auto& db = rep_->db();
-    // SQLite leaves deleted rows in free pages and in the WAL until overwritten: secure_delete
-    // writes zeros over them, and the checkpoint below empties the WAL.
-    db.exec("PRAGMA secure_delete = ON");
     {
+        secure_delete_on zeros(db);
         transaction tx(db);
         capture_off off(*rep_);
         for (const auto& def : rep_->tables().tables)
@@ -23,9 +41,21 @@ void tablet::wipe() {
         rep_->fault_point("tablet.wipe.before_commit");
         tx.commit();
     }
-    db.exec("PRAGMA secure_delete = OFF");
-    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    empty_wal();
     if (wipe_listener_) wipe_listener_(*wiped_at_ms());
+}
+
+bool tablet::empty_wal() {
+    // The old rows' pages stay in the WAL until a checkpoint copies them out and truncates it;
+    // another connection's open read holds it back, so it is tried for a second, and again at
+    // every later sync of the wiped replica (replicator::wiped).
+    auto& db = rep_->db();
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto st = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+        if (st.step() && st.column_int(0) == 0) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
 }
 
 std::optional<std::int64_t> tablet::wiped_at_ms() {

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -47,15 +46,12 @@ std::string slurp(const std::string& path) {
     return s.str();
 }
 
-// peak_rss: the child's peak resident memory, from the kernel's accounting at its exit.
-int reap(int pid, std::chrono::milliseconds limit, bool& reaped, std::int64_t* peak_rss = nullptr) {
+int reap(int pid, std::chrono::milliseconds limit, bool& reaped) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     int status = 0;
-    rusage usage{};
     while (std::chrono::steady_clock::now() < deadline) {
-        int r = wait4(pid, &status, WNOHANG, &usage);
+        int r = waitpid(pid, &status, WNOHANG);
         if (r == pid) {
-            if (peak_rss) *peak_rss = std::int64_t{usage.ru_maxrss} * 1024;
             reaped = true;
             if (WIFEXITED(status)) return WEXITSTATUS(status);
             if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -86,7 +82,7 @@ run_result run(const std::vector<std::string>& argv, std::chrono::milliseconds l
     int pid = spawn(argv, out, err, in);
     bool reaped = false;
     run_result r;
-    r.exit_code = reap(pid, limit, reaped, &r.peak_rss_bytes);
+    r.exit_code = reap(pid, limit, reaped);
     r.out = slurp(out);
     r.err = slurp(err);
     std::remove(out.c_str());

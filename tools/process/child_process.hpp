@@ -4,7 +4,6 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,8 +13,6 @@ namespace noi::process {
 struct run_result {
     int exit_code = -1;
     std::string out, err;
-    // The most memory it held resident at once (its peak RSS); 0 when it was killed.
-    std::int64_t peak_rss_bytes = 0;
 };
 
 // Runs to completion (killed after `limit`), reading `input` as its standard input (none:

@@ -4,8 +4,10 @@
 
 namespace noi::proto {
 
-// The server's 410 answer to a revoked device ordered wiped carries it as "order", or as
-// "done" once the tablet reported; the tablet reports with it as "done" on its request.
+// A client that can carry out a wipe says "able" on every upgrade request, and "done" on the
+// one that reports it did. Only to such a request does the server answer a revoked device
+// ordered wiped with 410 and the header "order" (or "done" once the report is recorded); a
+// client of an earlier release gets 401, as for any revoked device, and stops.
 inline constexpr const char* wipe_header = "X-Noi-Wipe";
 
 } // namespace noi::proto

@@ -69,6 +69,9 @@ public:
     // sync kept about them go, their pages overwritten. The replica stays, marked wiped, and
     // never syncs again.
     void wipe();
+    // Truncates the WAL, where a wipe's deleted rows stay until a checkpoint; false while
+    // another connection's read holds it back.
+    bool empty_wal();
     // When wipe() ran; nullopt when it never did.
     std::optional<std::int64_t> wiped_at_ms();
     // Whether the server has recorded the wipe (the tablet's report reached it).
