@@ -479,12 +479,11 @@ json bench_bootstrap(const fs::path& dir, std::size_t k,
 // A cheap tablet's cost: the peak memory of a real noi-client process pushing k pending
 // militia_member rows, and of another pulling them into a fresh replica, beside what the
 // program holds doing nothing (status). Each runs under noi-peak-rss (beside noi-bench).
-json bench_tablet(const fs::path& dir, const fs::path& client_bin, std::size_t k,
-                  const noi::proto::deflate_settings& deflate) {
+json bench_tablet(const fs::path& dir, const fs::path& client_bin, const fs::path& peak_rss_bin,
+                  std::size_t k, const noi::proto::deflate_settings& deflate) {
     const auto where = dir / "tablet";
     live server(where, deflate);
     const auto url = "http://" + server.srv->listen_address();
-    const auto peak_rss_bin = (fs::canonical("/proc/self/exe").parent_path() / "noi-peak-rss");
     // Runs noi-client; returns its peak resident memory in MiB.
     auto client = [&](std::vector<std::string> args) {
         args.insert(args.begin(), {peak_rss_bin.string(), client_bin.string()});
@@ -1020,7 +1019,9 @@ int main(int argc, char** argv) {
         if (want("notify") && !store.empty())
             out["notify_postgresql"] = bench_notify(dir, notify_writes, store, deflate);
         if (want("map")) out["map"] = bench_map_change(dir, map_rows, deflate);
-        if (want("tablet")) out["tablet"] = bench_tablet(dir, client_bin, tablet_rows, deflate);
+        if (want("tablet"))
+            out["tablet"] =
+                bench_tablet(dir, client_bin, beside / "noi-peak-rss", tablet_rows, deflate);
         if (want("connections"))
             out["connections"] =
                 bench_connections(dir, server_bin, connections, active, rounds, think_ms, deflate);

@@ -275,12 +275,11 @@ private:
             // An order to delete the replica's data is obeyed only from a server whose identity
             // was checked (TLS), or on this machine: over plain http anyone on the way could
             // forge it and destroy what was not sent yet.
-            if (res.result() == http::status::gone && res[proto::wipe_header] != "" && !ep.tls &&
-                !ep.loopback())
-                throw transport_error(transport_errc::refused_credentials,
-                                      "the server says this tablet was revoked; an order to "
-                                      "delete its data is not obeyed over plain http");
             if (res.result() == http::status::gone && res[proto::wipe_header] != "") {
+                if (!ep.tls && !ep.loopback())
+                    throw transport_error(transport_errc::refused_credentials,
+                                          "the server says this tablet was revoked; an order to "
+                                          "delete its data is not obeyed over plain http");
                 wipe_done_ = res[proto::wipe_header] == "done";
                 throw transport_error(transport_errc::wipe_ordered,
                                       "the province office revoked this tablet and ordered its "

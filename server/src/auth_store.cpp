@@ -175,10 +175,14 @@ std::optional<std::string> auth_store::replace_device_token(const std::string& d
     return token;
 }
 
-std::optional<device> auth_store::device_for(const std::string& token) {
+std::optional<device> auth_store::token_device(const std::string& token) {
     auto id = access_.token_owner(sha256(token), token_kind::device);
     if (!id) return std::nullopt;
-    auto d = store_.find_device(*id);
+    return store_.find_device(*id);
+}
+
+std::optional<device> auth_store::device_for(const std::string& token) {
+    auto d = token_device(token);
     if (d && d->revoked) store_.record_refusal(d->id);
     if (!d || d->revoked) return std::nullopt;
     return d;
@@ -189,9 +193,7 @@ bool auth_store::revoke(const std::string& device_id, bool wipe) {
 }
 
 std::optional<device> auth_store::wipe_ordered_for(const std::string& token) {
-    auto id = access_.token_owner(sha256(token), token_kind::device);
-    if (!id) return std::nullopt;
-    auto d = store_.find_device(*id);
+    auto d = token_device(token);
     if (!d || !d->revoked || !d->wipe_ordered_at_ms) return std::nullopt;
     return d;
 }

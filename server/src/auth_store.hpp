@@ -64,6 +64,8 @@ private:
     void check_commune(const std::string& code);
     std::string add_token(const std::string& account);
     std::string add_device_token(const std::string& device_id);
+    // The device a token belongs to, revoked or not.
+    std::optional<device> token_device(const std::string& token);
     server_store& store_;
     access_store& access_;
 };
