@@ -47,7 +47,8 @@ struct upgrade : test::server_process {
 // The same check on each earlier release's fixture, all made by the same script
 // (tests/fixtures/release-*/make.sh): b3f6042, before the format runner; 538f624, format 8,
 // before answered rejections, dead feed entries and conflicts that keep their authors;
-// 131fafb, format 10, the release before units, lineage and moves (format 11).
+// 131fafb, format 10, the release before units, lineage and moves (format 11); 4398179,
+// format 12, the release before a lost tablet's wipe (format 13).
 struct upgrade_from : upgrade, ::testing::WithParamInterface<const char*> {
     void SetUp() override {
         from = std::string(NOI_FIXTURES_DIR "/") + GetParam();
@@ -58,7 +59,8 @@ struct upgrade_from : upgrade, ::testing::WithParamInterface<const char*> {
 } // namespace
 
 INSTANTIATE_TEST_SUITE_P(releases, upgrade_from,
-                         ::testing::Values("release-b3f6042", "release-538f624", "release-131fafb"),
+                         ::testing::Values("release-b3f6042", "release-538f624", "release-131fafb",
+                                           "release-4398179"),
                          [](const auto& info) { return std::string(info.param).substr(8); });
 
 TEST_P(upgrade_from, a_server_and_tablets_of_an_earlier_release_are_served_and_lose_nothing) {
@@ -128,6 +130,8 @@ TEST_P(upgrade_from, a_server_and_tablets_of_an_earlier_release_are_served_and_l
 // reform from the shipped lineage file while its tablets hold writes made before it; they arrive
 // under the old code, and the tablets take their new commune.
 TEST_P(upgrade_from, an_earlier_releases_province_is_taken_across_the_reform_losing_nothing) {
+    if (std::string(GetParam()) == "release-4398179")
+        GTEST_SKIP() << "made on today's map (Thái Nguyên): there is no reform to take it across";
     const auto lineage = std::string(NOI_SOURCE_DIR) + "/shared/data/vietnam-2025-07-lineage.csv";
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_units"), 108);
     auto dry =
