@@ -60,6 +60,7 @@ public:
     row_state_book& states() override { return *states_; }
     table_rows& rows(const table_def& t) override;
     void read_ahead(const std::vector<row_ahead>& rows) override;
+    push_gate gate_of(const std::string& device_id, const site_id& s) override;
 
     const schema& tables() const override { return schema_; }
     void adopt_schema(const schema& next) override;

@@ -60,12 +60,13 @@ std::uint64_t pg_quarantine_book::newest_id() {
         c_.run("SELECT coalesce(max(id), 0) FROM noi_quarantine").integer(0, 0));
 }
 
+const char* const pg_open_held_sql =
+    "SELECT coalesce(sum(repeats), 0)::bigint, coalesce(sum(coalesce(length(payload), 0) + "
+    "octet_length(tbl) + octet_length(row_id) + octet_length(message)), 0)::bigint FROM "
+    "noi_quarantine WHERE device_id = $1 AND status = 'open'";
+
 quarantine_book::held pg_quarantine_book::open_of(const std::string& device_id) {
-    auto r = c_.run("SELECT coalesce(sum(repeats), 0)::bigint, coalesce(sum(coalesce(length("
-                    "payload), 0) + octet_length(tbl) + octet_length(row_id) + "
-                    "octet_length(message)), 0)::bigint FROM noi_quarantine WHERE device_id = $1 "
-                    "AND status = 'open'",
-                    {device_id});
+    auto r = c_.run(pg_open_held_sql, {device_id});
     return {static_cast<std::uint64_t>(r.integer(0, 0)),
             static_cast<std::uint64_t>(r.integer(0, 1))};
 }

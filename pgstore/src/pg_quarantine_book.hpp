@@ -7,6 +7,10 @@
 
 namespace noi {
 
+// What a device's open entries hold (quarantine_book::held): one row of two bigints, the
+// device's id as $1.
+extern const char* const pg_open_held_sql;
+
 class pg_quarantine_book final : public quarantine_book {
 public:
     explicit pg_quarantine_book(pg::connection& c) : c_(c) {}

@@ -245,17 +245,16 @@ sync_service::push(const device& d, const site_id& s, const proto::push& p, emis
     if (auto refused = clock_ahead(p, s, limit, opt_.clock_bound_ms)) return *refused;
     auto tx = port_->begin();
     // Read in the transaction: a revocation through another process reaches this session too.
-    if (const auto now = port_->devices().find(d.id); !now || now->revoked) return device_revoked();
-    const auto held = port_->devices().acked(s, d.id);
-    if (!held) return push_before_hello();
-    const auto acked = *held;
-    const auto kept = port_->quarantine().open_of(d.id);
-    if (auto full = quarantine_at_quota(kept.rows, kept.bytes, opt_.max_quarantine_rows_per_device,
+    const auto gate = port_->gate_of(d.id, s);
+    if (!gate.may_push) return device_revoked();
+    if (!gate.acked) return push_before_hello();
+    const auto acked = *gate.acked;
+    if (auto full = quarantine_at_quota(gate.quarantined.rows, gate.quarantined.bytes,
+                                        opt_.max_quarantine_rows_per_device,
                                         opt_.max_quarantine_bytes_per_device))
         return *full;
-    const auto open =
-        port_->conflicts().count({.status = conflict_status::open, .device_id = d.id});
-    if (auto full = conflicts_at_quota(d.id, open, opt_.max_open_conflicts_per_device))
+    if (auto full =
+            conflicts_at_quota(d.id, gate.open_conflicts, opt_.max_open_conflicts_per_device))
         return *full;
     if (auto gap = sequence_gap(p, acked)) return *gap;
     proto::push_ack ack;

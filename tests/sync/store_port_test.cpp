@@ -213,6 +213,69 @@ TEST_P(two_ports, the_site_s_acknowledgement_moves_only_from_the_one_expected) {
     EXPECT_FALSE(p->devices().acked(s, "tab-b")) << "bound to another device";
 }
 
+// A push's opening reads (sync_service::push), which a store may answer in one round trip,
+// say what the books say, through another instance too.
+TEST_P(two_ports, a_push_s_gate_reads_what_the_books_hold) {
+    const auto s = site_of(7);
+    auto gate = [&](const std::string& device_id, const site_id& site) {
+        auto tx = q->begin();
+        return q->gate_of(device_id, site);
+    };
+    EXPECT_FALSE(gate(a.id, s).may_push) << "not enrolled";
+    committed(*p, [&] {
+        p->devices().add(a);
+        p->devices().add({"tab-b", "01849", "Xã B"});
+        p->devices().bind(s, a.id);
+        EXPECT_TRUE(p->devices().set_acked(s, 0, 12));
+    });
+    auto g = gate(a.id, s);
+    EXPECT_TRUE(g.may_push);
+    EXPECT_EQ(g.acked, 12u);
+    EXPECT_EQ(g.quarantined.rows, 0u);
+    EXPECT_EQ(g.quarantined.bytes, 0u);
+    EXPECT_EQ(g.open_conflicts, 0u);
+    EXPECT_FALSE(gate("tab-b", s).acked) << "the site is another device's";
+    EXPECT_TRUE(gate("tab-b", s).may_push);
+    committed(*p, [&] {
+        quarantine_book::new_entry e;
+        e.device_id = a.id;
+        e.site = s;
+        e.table = "household";
+        e.row_id = "h1";
+        e.reason = proto::reject_reason::wrong_type;
+        e.message = "kiểu sai";
+        e.payload = std::string("\x01\x02\x03");
+        e.repeats = 3;
+        p->quarantine().add(e);
+        e.row_id = "h2";
+        e.repeats = 1;
+        const auto discarded = p->quarantine().add(e);
+        EXPECT_TRUE(p->quarantine().discard(discarded));
+        conflict_record c;
+        c.device_id = a.id;
+        c.table = "household";
+        c.row_id = "h1";
+        c.scope = "01849";
+        p->conflicts().record(c);
+        p->conflicts().record(c);
+        const auto resolved = p->conflicts().find().back().id;
+        p->conflicts().mark_resolved(resolved, "admin:lan", "kept");
+        c.device_id = "tab-b";
+        p->conflicts().record(c);
+    });
+    g = gate(a.id, s);
+    const auto held = p->quarantine().open_of(a.id);
+    EXPECT_EQ(g.quarantined.rows, 3u);
+    EXPECT_EQ(g.quarantined.rows, held.rows);
+    EXPECT_EQ(g.quarantined.bytes, held.bytes);
+    EXPECT_EQ(g.quarantined.bytes, 3u + 9 + 2 + std::string("kiểu sai").size());
+    EXPECT_EQ(g.open_conflicts, 1u);
+    committed(*p, [&] { EXPECT_TRUE(p->devices().revoke(a.id, false)); });
+    g = gate(a.id, s);
+    EXPECT_FALSE(g.may_push);
+    EXPECT_EQ(g.acked, 12u) << "what it holds stays known";
+}
+
 TEST_P(two_ports, a_new_row_s_state_is_saved_once) {
     row_state st;
     st.exists = cell_state{{hlc_from_ms(wall.now_ms()), site_of(7)}, std::nullopt, 1};

@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,16 @@ namespace noi {
 struct row_ahead {
     std::string_view table, id;
     bool values = false;
+};
+
+// What a push checks before it merges anything (sync_service::push), read at once.
+struct push_gate {
+    bool may_push = false; // the device is enrolled and not revoked
+    // The highest sequence the server holds from the site; none when the site is not the
+    // device's (no HELLO bound it).
+    std::optional<std::uint64_t> acked;
+    quarantine_book::held quarantined; // the device's open rejected rows
+    std::uint64_t open_conflicts = 0;  // the open conflicts its pushes recorded
 };
 
 class store_port {
@@ -64,6 +75,9 @@ public:
     // per read reads them all at once, and answers states().load and rows().read from that
     // until something is written to them. A store whose reads are cheap does nothing.
     virtual void read_ahead(const std::vector<row_ahead>& /*rows*/) {}
+    // In the open transaction. The books' own reads, one after another; a store that pays a
+    // round trip per read answers in one.
+    virtual push_gate gate_of(const std::string& device_id, const site_id& s);
 
     // The synced tables (see above).
     virtual const schema& tables() const = 0;
