@@ -9,6 +9,8 @@
 #include <noi/sync/server_address.hpp>
 #include <noi/sync/tablet.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -327,6 +329,20 @@ std::string json_value(const noi::value& v) {
     return "null";
 }
 
+// An answer to a rejected row: what the officer got wrong (an id not kept, a correction the
+// rules refuse) is the app's to show, as a usage error.
+template <class F> int answering(noi_error* err, F f) {
+    return guarded(err, [&] {
+        try {
+            f();
+        } catch (const noi::sync_error& e) {
+            if (e.code() != noi::errc::refused) throw;
+            return fail(err, NOI_ERR_USAGE, e.what());
+        }
+        return ok(err);
+    });
+}
+
 // A string the app frees with noi_free.
 int give(std::string out, char** json_out, noi_error* err) {
     *json_out = static_cast<char*>(std::malloc(out.size() + 1));
@@ -461,11 +477,43 @@ int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_e
                 out += ':';
                 out += json_value(x.values[i]);
             }
-            out += "}}";
+            out +=
+                "},\"answer\":" + (x.answer ? json_escape(*x.answer) : std::string("null")) + "}";
         }
         out += "]";
         return give(std::move(out), json_out, err);
     });
+}
+
+int noi_drop_rejected(noi_replica* r, uint64_t id, noi_error* err) {
+    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
+    return answering(err, [&] { r->t->drop_rejected(id); });
+}
+
+int noi_resend_rejected(noi_replica* r, uint64_t id, const char* corrections_json, noi_error* err) {
+    if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
+    std::vector<std::pair<std::string, noi::value>> corrections;
+    if (corrections_json) {
+        auto j = nlohmann::json::parse(corrections_json, nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+            return fail(err, NOI_ERR_USAGE,
+                        "the corrections are a JSON object of column to value, for example "
+                        "{\"commune_code\": \"01906\"}");
+        for (const auto& [column, v] : j.items()) {
+            if (v.is_string())
+                corrections.emplace_back(column, v.get<std::string>());
+            else if (v.is_number_integer())
+                corrections.emplace_back(column, v.get<std::int64_t>());
+            else if (v.is_number())
+                corrections.emplace_back(column, v.get<double>());
+            else if (v.is_null())
+                corrections.emplace_back(column, noi::value{});
+            else
+                return fail(err, NOI_ERR_USAGE,
+                            "the correction of " + column + " is not text, a number or null");
+        }
+    }
+    return answering(err, [&] { r->t->resend_rejected(id, corrections); });
 }
 
 int noi_sync(noi_replica* r, int timeout_seconds, noi_error* err) {

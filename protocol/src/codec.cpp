@@ -110,7 +110,8 @@ struct encoder {
     void operator()(const hello& m) {
         // A field added later is sent only when it says something, so the bytes of a message
         // without it are those an older peer sent.
-        p.pack_array(m.scope.empty() && !m.scope_version ? 10 : 12);
+        const bool scoped = !m.scope.empty() || m.scope_version;
+        p.pack_array(!m.answered.empty() ? 13 : scoped ? 12 : 10);
         p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         put_bin(p, m.site.data(), m.site.size());
@@ -124,9 +125,17 @@ struct encoder {
             p.pack_nil();
         p.pack_uint64(m.confirmed_rejection);
         put_ids(p, m.rejected);
-        if (!m.scope.empty() || m.scope_version) {
+        if (scoped || !m.answered.empty()) {
             pack_string(p, m.scope);
             p.pack_uint64(m.scope_version);
+        }
+        if (!m.answered.empty()) {
+            p.pack_array(static_cast<std::uint32_t>(m.answered.size()));
+            for (const auto& a : m.answered) {
+                p.pack_array(2);
+                p.pack_uint64(a.quarantine_id);
+                p.pack_uint8(static_cast<std::uint8_t>(a.answer));
+            }
         }
     }
     void operator()(const welcome& m) {
@@ -359,6 +368,21 @@ struct reader {
         return s;
     }
 
+    std::vector<answered_rejection> answers(const msgpack::object& o) const {
+        auto a = array(o, "answered rejections");
+        if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many answered rejections");
+        std::vector<answered_rejection> out;
+        out.reserve(a.size());
+        for (const auto& x : a) {
+            auto f = fields(x, 2, "answered rejection");
+            // A newer tablet may answer otherwise: the server passes over what it does not know.
+            out.push_back(
+                {u64(f[0], "quarantine id"),
+                 static_cast<rejection_answer>(unsigned_as<std::uint8_t>(f[1], "answer"))});
+        }
+        return out;
+    }
+
     std::vector<rejection> rejections(const msgpack::object& o) const {
         auto a = array(o, "rejections");
         if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many rejections");
@@ -401,6 +425,7 @@ struct reader {
             if (f.size() > 9) m.rejected = ids(f[9], "rejected");
             if (f.size() > 10) m.scope = str(f[10], "scope");
             if (f.size() > 11) m.scope_version = u64(f[11], "scope version");
+            if (f.size() > 12) m.answered = answers(f[12]);
             return m;
         }
         case msg_type::welcome: {

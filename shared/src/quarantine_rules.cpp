@@ -47,6 +47,28 @@ proto::rejection sync_service::reject(const std::string& device_id, const site_i
     return {id, e.table, e.row_id, r.seq, reason, e.message};
 }
 
+// Only the replica's own open entries: an answer replayed, or naming another replica's entry
+// or one an admin decided, changes nothing. Discarded either way: a resent row is a new change
+// of the tablet's, merged or refused on its own; the refused one is not released.
+void sync_service::take_answers(const device& d, const site_id& s,
+                                const std::vector<proto::answered_rejection>& answered) {
+    auto& book = port_->quarantine();
+    for (std::size_t i = 0; i < answered.size() && i < proto::max_rejected_listed; ++i) {
+        const auto& a = answered[i];
+        const char* how = a.answer == proto::rejection_answer::dropped  ? "dropped"
+                          : a.answer == proto::rejection_answer::resent ? "corrected and sent again"
+                                                                        : nullptr;
+        if (!how) continue;
+        const auto e = book.find(a.quarantine_id);
+        if (!e || e->pusher != s || e->status != quarantine_state::open) continue;
+        book.discard(a.quarantine_id);
+        std::string detail = std::string(how) + " by the tablet's officer";
+        if (e->row) detail += " (" + e->row->table + " " + e->row->id + ")";
+        port_->access().record("device:" + d.id, "discard",
+                               "quarantine " + std::to_string(a.quarantine_id), detail);
+    }
+}
+
 // An id missing between the floor and the newest entry was collapsed into a later one; an id
 // below quarantine_id_floor may be one a lost database made (restore): never settled.
 std::vector<std::uint64_t> sync_service::settled(const site_id& s,

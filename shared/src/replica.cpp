@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS noi_departed (tbl TEXT NOT NULL, id TEXT NOT NULL,
   PRIMARY KEY (tbl, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS noi_rejected (
   quarantine_id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, row_id TEXT NOT NULL, reason TEXT NOT NULL,
-  message TEXT NOT NULL, row_values BLOB, recorded_at INTEGER NOT NULL);
+  message TEXT NOT NULL, row_values BLOB, recorded_at INTEGER NOT NULL, answer TEXT);
 )sql";
 
 } // namespace

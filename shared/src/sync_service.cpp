@@ -177,6 +177,7 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     if (d.units.size() > 1) w.units = d.units;
     w.epoch = epoch();
     w.acked_seq = binding.acked;
+    take_answers(d, h.site, h.answered);
     w.rejections = port_->quarantine().after(h.site, confirmed);
     w.settled = settled(h.site, h.rejected);
     w.schema_version = port_->tables().version;

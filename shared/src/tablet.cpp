@@ -54,11 +54,14 @@ std::vector<migration> tablet::migrations() {
             {3, triggers},
             // Rows moved away to another unit (docs/design.md §11): those that wait for a
             // pending edit, and the key check that lets a pulled move change a row's scope.
-            {4, [triggers](database& db) {
+            {4,
+             [triggers](database& db) {
                  db.exec("CREATE TABLE IF NOT EXISTS noi_departed (tbl TEXT NOT NULL, id TEXT NOT "
                          "NULL, PRIMARY KEY (tbl, id)) WITHOUT ROWID");
                  triggers(db);
-             }}};
+             }},
+            // What the officer did with a rejected row, until the server has heard it.
+            {5, [](database& db) { add_column_if_missing(db, "noi_rejected", "answer", "TEXT"); }}};
 }
 
 // Inside the runner's transaction, before anything can write: a crash leaves the tablet as
@@ -106,6 +109,10 @@ proto::hello tablet::begin_round(const std::string& app_version) {
     while (kept.step())
         h.rejected.push_back(static_cast<std::uint64_t>(kept.column_int(0)));
     kept.reset();
+    h.answered = answers();
+    answers_sent_.clear();
+    for (const auto& a : h.answered)
+        answers_sent_.push_back(a.quarantine_id);
     return h;
 }
 
@@ -143,6 +150,12 @@ void tablet::on_welcome(const proto::welcome& w) {
         settle.bind(1, static_cast<std::int64_t>(id));
         settle.run();
     }
+    // The server committed the HELLO's answers before it welcomed us: each is on its record.
+    for (auto id : answers_sent_) {
+        settle.bind(1, static_cast<std::int64_t>(id));
+        settle.run();
+    }
+    answers_sent_.clear();
 
     // The server's schema is newer: the replica takes it before anything is pulled, and pulls
     // again from where it changed (a release before schema versions skipped what it could not

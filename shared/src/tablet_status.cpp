@@ -66,15 +66,4 @@ tablet_status tablet::status() {
     return s;
 }
 
-std::vector<rejected_row> tablet::rejected() {
-    std::vector<rejected_row> out;
-    auto st = rep_->db().prepare("SELECT quarantine_id, tbl, row_id, reason, message, row_values, "
-                                 "recorded_at FROM noi_rejected ORDER BY quarantine_id");
-    while (st.step())
-        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
-                       st.column_text(2), st.column_text(3), st.column_text(4),
-                       unpack_values(st.column_blob(5)), st.column_int(6)});
-    return out;
-}
-
 } // namespace noi

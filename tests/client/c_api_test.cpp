@@ -579,6 +579,75 @@ TEST(c_api, a_rejected_row_is_explained_in_the_officer_s_words_in_vietnamese_or_
     noi_close(r);
 }
 
+TEST(c_api, an_officer_corrects_one_rejected_row_and_drops_another_on_the_server_s_record) {
+    noi::test::temp_dir dir;
+    noi::test::live_server server;
+    auto e = server.enrol("01849");
+    noi_error err{};
+    noi_replica* r = nullptr;
+    ASSERT_EQ(noi_init(dir.file("r.db").c_str(), server.url().c_str(), e.token.c_str(), &r, &err),
+              NOI_OK);
+    for (const char* id : {"x1", "x2"})
+        ASSERT_EQ(noi_exec(r,
+                           ("INSERT INTO household(id, commune_code, village) VALUES ('" +
+                            std::string(id) + "', '01852', 'Nà Ngần')")
+                               .c_str(),
+                           &err),
+                  NOI_OK);
+    ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    char* json = nullptr;
+    auto rejections = [&] {
+        EXPECT_EQ(noi_rejections_json(r, "en", &json, &err), NOI_OK) << err.message;
+        auto j = nlohmann::json::parse(json);
+        noi_free(json);
+        return j;
+    };
+    auto kept = rejections();
+    ASSERT_EQ(kept.size(), 2u);
+    EXPECT_TRUE(kept[0]["answer"].is_null());
+    const auto x1 = kept[0]["id"].get<std::uint64_t>(), x2 = kept[1]["id"].get<std::uint64_t>();
+
+    EXPECT_EQ(noi_resend_rejected(r, x1, "{\"commune_code\": ", &err), NOI_ERR_USAGE);
+    EXPECT_EQ(noi_resend_rejected(r, x1, "{\"commune_code\": true}", &err), NOI_ERR_USAGE);
+    EXPECT_EQ(noi_resend_rejected(r, x1, "{\"số_hộ\": 3}", &err), NOI_ERR_USAGE);
+    EXPECT_NE(std::string(err.message).find("no column số_hộ"), std::string::npos) << err.message;
+    EXPECT_EQ(noi_resend_rejected(r, x1, nullptr, &err), NOI_ERR_USAGE)
+        << "still another commune's: the tablet's own rule refuses it";
+    EXPECT_EQ(noi_drop_rejected(r, 12345, &err), NOI_ERR_USAGE);
+    EXPECT_EQ(rejections()[0]["answer"], nullptr) << "nothing was answered";
+
+    ASSERT_EQ(noi_resend_rejected(r, x1, "{\"commune_code\": \"01849\", \"members\": 4}", &err),
+              NOI_OK)
+        << err.message;
+    ASSERT_EQ(noi_drop_rejected(r, x2, &err), NOI_OK) << err.message;
+    EXPECT_EQ(noi_drop_rejected(r, x2, &err), NOI_ERR_USAGE) << "answered once";
+    kept = rejections();
+    EXPECT_EQ(kept[0]["answer"], "resent");
+    EXPECT_EQ(kept[1]["answer"], "dropped");
+    ASSERT_EQ(
+        noi_query_json(r, "SELECT commune_code, village, members FROM household", &json, &err),
+        NOI_OK);
+    EXPECT_EQ(
+        nlohmann::json::parse(json),
+        nlohmann::json::parse(R"([{"commune_code":"01849","village":"Nà Ngần","members":4}])"));
+    noi_free(json);
+
+    ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    EXPECT_TRUE(rejections().empty());
+    const auto dd = server.data_dir();
+    EXPECT_EQ(noi::test::server_count(dd, "SELECT count(*) FROM household WHERE id = 'x1' AND "
+                                          "commune_code = '01849' AND members = 4"),
+              1);
+    EXPECT_EQ(noi::test::server_count(dd, "SELECT count(*) FROM noi_quarantine WHERE status = "
+                                          "'discarded'"),
+              2);
+    EXPECT_EQ(noi::test::server_count(dd, "SELECT count(*) FROM noi_admin_log WHERE account = "
+                                          "'device:" +
+                                              e.device_id + "' AND action = 'discard'"),
+              2);
+    noi_close(r);
+}
+
 namespace {
 
 struct wipe_seen {

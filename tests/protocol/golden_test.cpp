@@ -93,6 +93,25 @@ TEST(golden, a_hello_and_welcome_without_the_scope_fields_mean_a_scope_that_neve
     EXPECT_TRUE(welcome.schema.has_value());
 }
 
+TEST(golden, a_hello_without_answers_answers_nothing_and_one_with_a_new_answer_is_read) {
+    // The twelve-field HELLO of releases before a tablet could answer its rejected rows.
+    auto h = proto::decode(test::unhex("9c0101c4100102030405060708090a0b0c0d0e0f1001a96e6f692f302e"
+                                       "312e30cf0000018bcfe568000ccf0000018bcf4cd18004920304a530"
+                                       "3138343902"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(h));
+    auto hello = std::get<proto::hello>(std::get<proto::message>(h));
+    EXPECT_EQ(hello.scope, "01849");
+    EXPECT_TRUE(hello.answered.empty());
+    // An answer a later release adds (9) is carried as its number, for the server to pass over.
+    h = proto::decode(test::unhex("9d0101c4100102030405060708090a0b0c0d0e0f1001a96e6f692f302e312e"
+                                  "30cf0000018bcfe568000ccf0000018bcf4cd18004920304a00091920309"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(h));
+    hello = std::get<proto::hello>(std::get<proto::message>(h));
+    ASSERT_EQ(hello.answered.size(), 1u);
+    EXPECT_EQ(hello.answered[0].quarantine_id, 3u);
+    EXPECT_EQ(static_cast<int>(hello.answered[0].answer), 9);
+}
+
 TEST(golden, each_message_names_its_own_wire_number) {
     // Fixed forever (docs/protocol.md): a retired message leaves its number unused.
     const std::map<std::string, int> numbers = {{"hello", 1},    {"welcome", 2}, {"push", 3},

@@ -946,6 +946,78 @@ TEST_F(round_fixture, the_tablets_rejected_rows_clear_once_an_admin_settles_them
     EXPECT_EQ(text(*a, "SELECT summary FROM incident WHERE id = 'y'"), "cũng nhầm");
 }
 
+// docs/protocol.md, Rejections: the officer drops one rejected row and corrects another; the
+// server closes both entries on the record and takes the corrected row as a new change.
+TEST_F(round_fixture, an_officer_drops_one_rejected_row_and_resends_another_corrected) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'ghi nhầm xã')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('y', '01852', 'cũng nhầm')");
+    sync(*a, dev_a);
+    auto kept = a->rejected();
+    ASSERT_EQ(kept.size(), 2u);
+    const auto x = kept[0].quarantine_id, y = kept[1].quarantine_id;
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM incident"), 0);
+
+    // Its keyboard now knows the commune: the row as it was is refused, and nothing is written.
+    EXPECT_THROW(a->resend_rejected(x, {}), sync_error);
+    EXPECT_THROW(a->resend_rejected(x, {{"no_such_column", std::string("?")}}), sync_error);
+    EXPECT_THROW(a->drop_rejected(9999), sync_error);
+    EXPECT_EQ(count(*a, "SELECT count(*) FROM incident"), 0);
+    EXPECT_FALSE(a->rejected()[0].answer);
+
+    a->resend_rejected(x, {{"commune_code", std::string("01849")}});
+    a->drop_rejected(y);
+    EXPECT_THROW(a->drop_rejected(y), sync_error) << "answered once";
+    EXPECT_EQ(text(*a, "SELECT summary FROM incident WHERE id = 'x'"), "ghi nhầm xã");
+    kept = a->rejected();
+    ASSERT_EQ(kept.size(), 2u);
+    EXPECT_EQ(kept[0].answer, "resent");
+    EXPECT_EQ(kept[1].answer, "dropped");
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'"), 2);
+
+    sync(*a, dev_a);
+    EXPECT_TRUE(a->rejected().empty());
+    EXPECT_EQ(a->status().pending, 0u);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE status = 'discarded'"), 2);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'device:tab-a' "
+                           "AND action = 'discard'"),
+              2);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE detail LIKE 'dropped%' AND "
+                           "target = 'quarantine " +
+                           std::to_string(y) + "'"),
+              1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE id = 'x' AND commune_code = "
+                           "'01849' AND summary = 'ghi nhầm xã'"),
+              1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE id = 'y'"), 0);
+    sync(*a2, dev_a2);
+    EXPECT_EQ(text(*a2, "SELECT summary FROM incident WHERE id = 'x'"), "ghi nhầm xã");
+    sync(*a, dev_a);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'device:tab-a'"), 2)
+        << "an answer is taken once";
+}
+
+// An answer counts only for the replica's own open entries: one replayed or naming another
+// replica's entry, or one an admin decided, changes nothing.
+TEST_F(round_fixture, an_answer_to_another_replica_s_or_a_settled_rejection_changes_nothing) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'nhầm')");
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('y', '01852', 'nhầm')");
+    sync(*a, dev_a);
+    const auto q = server->quarantine();
+    ASSERT_EQ(q.size(), 2u);
+    EXPECT_EQ(server->discard_quarantined(q[1].id).status, server_store::quarantine_status::done);
+    auto h = a2->begin_round("test");
+    h.answered = {{q[0].id, proto::rejection_answer::dropped}};
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(server->hello(dev_a2, h)));
+    server->release(h.site);
+    h = a->begin_round("test");
+    h.answered = {{q[1].id, proto::rejection_answer::dropped},
+                  {q[0].id, static_cast<proto::rejection_answer>(9)}};
+    ASSERT_TRUE(std::holds_alternative<proto::welcome>(server->hello(dev_a, h)));
+    server->release(h.site);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'"), 1);
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account LIKE 'device:%'"), 0);
+}
+
 TEST_F(round_fixture, the_fleet_status_counts_what_is_pending_after_the_round) {
     a->exec("INSERT INTO incident(id, commune_code) VALUES ('i1', '01849')");
     a->exec("INSERT INTO incident(id, commune_code) VALUES ('i2', '01849')");

@@ -173,6 +173,21 @@ int noi_set_wipe_callback(noi_replica* r, noi_wipe_callback cb, void* user, noi_
  * own sentence, `values` the row as the tablet sent it (column to value). */
 int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_error* err);
 
+/* What the officer does with a rejected row (`id` in noi_rejections_json). The next sync tells
+ * the server, which closes its quarantine entry and writes who did what in its admin log; the
+ * row then leaves the list. Until then the list shows "answer": "dropped" or "resent" (null
+ * while unanswered). An id the tablet does not keep, or one already answered, is refused with
+ * NOI_ERR_USAGE.
+ * noi_drop_rejected lets the row go: nothing is written.
+ * noi_resend_rejected writes the row again, as the tablet kept it with `corrections_json` over
+ * it: a JSON object of column to value (text, a number or null; NULL or "{}" for none), for
+ * example {"commune_code": "01906"}. It is a local change like any other, pushed at the next
+ * sync and rejected again if still wrong. A column the table lacks, a value that is not text, a
+ * number or null, and a row the replica's own rules refuse (another commune's) are refused with
+ * NOI_ERR_USAGE, and nothing is written. */
+int noi_drop_rejected(noi_replica* r, uint64_t id, noi_error* err);
+int noi_resend_rejected(noi_replica* r, uint64_t id, const char* corrections_json, noi_error* err);
+
 /* Stops any background sync and closes the replica. NULL is allowed. */
 void noi_close(noi_replica* r);
 void noi_free(char* p);

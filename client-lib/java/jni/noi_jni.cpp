@@ -349,6 +349,19 @@ JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeRejectionsJson(JNIEnv* en
     return json_bytes(env, code, json, err);
 }
 
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeDropRejected(JNIEnv* env, jclass, jlong h,
+                                                              jlong id) {
+    noi_error err{};
+    ok(env, noi_drop_rejected(replica(h), static_cast<std::uint64_t>(id), &err), err);
+}
+
+JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeResendRejected(JNIEnv* env, jclass, jlong h,
+                                                                jlong id, jbyteArray corrections) {
+    text c(env, corrections);
+    noi_error err{};
+    ok(env, noi_resend_rejected(replica(h), static_cast<std::uint64_t>(id), c.get(), &err), err);
+}
+
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeSync(JNIEnv* env, jclass, jlong h,
                                                       jint timeout_seconds) {
     noi_error err{};

@@ -85,6 +85,19 @@ struct rejection {
     friend bool operator==(const rejection&, const rejection&) = default;
 };
 
+// What the tablet's officer did with a rejected row (HELLO's `answered`). Numbers are fixed; a
+// server ignores one it does not know.
+enum class rejection_answer : std::uint8_t {
+    dropped = 1, // let go: the row is not entered again
+    resent = 2,  // corrected and written again, as a new change the tablet pushes
+};
+
+struct answered_rejection {
+    std::uint64_t quarantine_id = 0;
+    rejection_answer answer = rejection_answer::dropped;
+    friend bool operator==(const answered_rejection&, const answered_rejection&) = default;
+};
+
 // The most rejected rows a HELLO lists, newest first: the newest are those an admin is working
 // through, and ids from before a restore onto a new disk can never be settled anyway.
 inline constexpr std::size_t max_rejected_listed = 1000;
@@ -108,6 +121,9 @@ struct hello {
     // The WELCOME's `scope_version` that gave it that scope: a HELLO replayed from before a
     // move names an older one, and is not taken as the tablet holding the scope alone.
     std::uint64_t scope_version = 0;
+    // Rejected rows of `rejected` that the officer dropped or resent (at most
+    // max_rejected_listed): the server closes each, on the record, and settles it.
+    std::vector<answered_rejection> answered;
     friend bool operator==(const hello&, const hello&) = default;
 };
 

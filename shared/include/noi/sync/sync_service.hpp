@@ -160,6 +160,10 @@ private:
     proto::rejection reject(const std::string& device_id, const site_id& s,
                             const proto::row_change& r, proto::reject_reason reason,
                             std::string why);
+    // Closes the replica's open rejections its officer dropped or resent (HELLO's `answered`),
+    // each in the admin log under the device's name.
+    void take_answers(const device& d, const site_id& s,
+                      const std::vector<proto::answered_rejection>& answered);
     // Those of `listed`, the rejections a replica still keeps, that are settled (WELCOME).
     std::vector<std::uint64_t> settled(const site_id& s, const std::vector<std::uint64_t>& listed);
     // Fills a device's units (server_records.hpp) from the map.

@@ -35,6 +35,9 @@ struct rejected_row {
     std::string table, row_id, reason, message;
     std::vector<value> values; // the rejected version, as the tablet held it
     std::int64_t recorded_at_ms = 0;
+    // What the officer did with it ("dropped", "resent"), kept until the server has heard it;
+    // none while it waits for an answer.
+    std::optional<std::string> answer = std::nullopt;
 };
 
 class tablet {
@@ -90,6 +93,18 @@ public:
     // replicator waiting for local writes polls it, without reading any table.
     std::int64_t others_commits();
     std::vector<rejected_row> rejected();
+    // The officer lets a rejected row go: it is not entered again, and the next HELLO tells the
+    // server, which closes its quarantine entry on the record. Throws sync_error(refused) for
+    // an id the tablet does not keep or one already answered.
+    void drop_rejected(std::uint64_t quarantine_id);
+    // The officer corrects a rejected row and writes it again: its values as the tablet kept
+    // them, with `corrections` (column, value) over them, go into its table as a local change
+    // (pushed like any other, refused again if still wrong), and the next HELLO tells the server,
+    // which closes the old entry on the record. Throws sync_error(refused) as drop_rejected does,
+    // for a table or column the replica does not hold, and when the triggers refuse the row
+    // (another commune's, say): nothing is written then.
+    void resend_rejected(std::uint64_t quarantine_id,
+                         const std::vector<std::pair<std::string, value>>& corrections);
     // The application schema version the replica holds (0: its tables were registered by the
     // app, not published by a server).
     std::uint32_t schema_version();
@@ -119,6 +134,11 @@ private:
     // Fold and the steps below work on the caller's checkpoint, which it writes back.
     void fold(tablet_checkpoint& cp);
     void record_rejection(tablet_checkpoint& cp, const proto::rejection& r);
+    // The officer's answers still to tell the server (HELLO's `answered`).
+    std::vector<proto::answered_rejection> answers();
+    // A kept rejected row not yet answered, or a refusal saying why not.
+    rejected_row unanswered(std::uint64_t quarantine_id);
+    void set_answer(std::uint64_t quarantine_id, proto::rejection_answer a);
     // Lowers the clock's floor to the greatest HLC received or accepted, at most `ceiling`, and
     // re-stamps the cells the server has not accepted (inside the caller's transaction).
     void restamp_unacked(const tablet_checkpoint& cp, std::uint64_t ceiling);
@@ -145,6 +165,7 @@ private:
     schema_listener schema_listener_;
     changes_listener changes_listener_;
     wipe_listener wipe_listener_;
+    std::vector<std::uint64_t> answers_sent_; // in the HELLO of the round under way
     // Rows are noted only for a listener: a pull with none pays nothing for it.
     void note_change(row_changes& c, const std::string& table, const std::string& id) const {
         if (changes_listener_) c[table].push_back(id);

@@ -105,6 +105,42 @@ class ReplicaTest {
     }
 
     @Test
+    void anOfficerCorrectsOneRejectedRowAndDropsAnotherOnTheServersRecord() throws Exception {
+        try (Replica r = Replica.create(db("a.db"), server.url, server.enrol("01849"))) {
+            r.exec("INSERT INTO household(id, commune_code, village) VALUES ('x1', '01852', 'Nà "
+                   + "Ngần'), ('x2', '01852', 'Nà Ngần')");
+            r.sync(30);
+            String kept = r.rejectionsJson("vi");
+            long x1 = idOf(kept, "x1"), x2 = idOf(kept, "x2");
+            NoiException refused =
+                assertThrows(NoiException.class, () -> r.resendRejected(x1, null));
+            assertEquals(NoiException.USAGE, refused.getCode(), "still another commune's");
+            r.resendRejected(x1, "{\"commune_code\": \"01849\"}");
+            r.dropRejected(x2);
+            assertEquals(NoiException.USAGE,
+                         assertThrows(NoiException.class, () -> r.dropRejected(x2)).getCode());
+            assertTrue(r.rejectionsJson("en").contains("\"answer\":\"dropped\""));
+            r.sync(30);
+            assertEquals("[]", r.rejectionsJson("vi"));
+            assertEquals(0, r.getStatus().getPending());
+            String log = String.join("\n", server.admin("log", "--json"));
+            assertTrue(log.contains("dropped by the tablet's officer (household x2)"), log);
+            assertTrue(log.contains("corrected and sent again by the tablet's officer (household x1)"),
+                       log);
+            assertEquals("[]", String.join("", server.admin("quarantine", "list", "--json")).trim());
+        }
+    }
+
+    // The id of the rejected row `rowId` in rejectionsJson's array.
+    private static long idOf(String json, String rowId) {
+        int row = json.indexOf("\"row_id\":\"" + rowId + "\"");
+        int id = json.lastIndexOf("{\"id\":", row);
+        assertTrue(row > 0 && id >= 0, json);
+        int from = id + "{\"id\":".length();
+        return Long.parseLong(json.substring(from, json.indexOf(',', from)));
+    }
+
+    @Test
     void theBackgroundSyncSendsALocalWriteWhileTheAppGoesOn() throws Exception {
         try (Replica r = Replica.create(db("a.db"), server.url, server.enrol("01849"))) {
             r.startBackgroundSync();

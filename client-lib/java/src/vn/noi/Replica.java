@@ -97,11 +97,32 @@ public final class Replica implements AutoCloseable {
      * The rows the server rejected, kept on the tablet, as a JSON array of objects: id, table,
      * row_id, reason (the protocol's code), explanation (what happened and what to do, in the
      * officer's words: {@code "vi"} Vietnamese, {@code "en"} English), message (the server's
-     * sentence), recorded_at_ms, values (the row as sent).
+     * sentence), recorded_at_ms, values (the row as sent), answer ({@code "dropped"} or
+     * {@code "resent"} until the next sync tells the server; null while unanswered).
      */
     @Nonnull
     public synchronized String rejectionsJson(@Nonnull String lang) {
         return new String(nativeRejectionsJson(live(), utf8(lang)), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The officer lets rejected row {@code id} go: nothing is written. The next sync tells the
+     * server, which closes it on its record; the row then leaves the list. An id the tablet does
+     * not keep, or one already answered, throws {@link NoiException#USAGE}.
+     */
+    public synchronized void dropRejected(long id) {
+        nativeDropRejected(live(), id);
+    }
+
+    /**
+     * The officer corrects rejected row {@code id} and writes it again: the row as the tablet
+     * kept it, with {@code correctionsJson} over it (a JSON object of column to text, number or
+     * null, for example {@code {"commune_code": "01906"}}; null for none), goes into its table
+     * as a local change, pushed at the next sync, which also tells the server. A correction the
+     * table or the replica's rules refuse throws {@link NoiException#USAGE} and writes nothing.
+     */
+    public synchronized void resendRejected(long id, @Nullable String correctionsJson) {
+        nativeResendRejected(live(), id, utf8OrNull(correctionsJson));
     }
 
     /**
@@ -249,6 +270,8 @@ public final class Replica implements AutoCloseable {
     private static native void nativeExec(long h, byte[] sql);
     private static native byte[] nativeQueryJson(long h, byte[] sql);
     private static native byte[] nativeRejectionsJson(long h, byte[] lang);
+    private static native void nativeDropRejected(long h, long id);
+    private static native void nativeResendRejected(long h, long id, byte[] corrections);
     private static native void nativeSync(long h, int timeoutSeconds);
     private static native void nativeStartBackgroundSync(long h);
     private static native void nativeStopBackgroundSync(long h);
