@@ -485,6 +485,25 @@ int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_e
     });
 }
 
+int noi_conflicts_json(noi_replica* r, char** json_out, noi_error* err) {
+    if (!r || !json_out) return fail(err, NOI_ERR_USAGE, "a replica and json_out are required");
+    return guarded(err, [&] {
+        std::string out = "[";
+        for (const auto& c : r->t->conflicts()) {
+            if (out.size() > 1) out += ",";
+            out += "{\"id\":" + std::to_string(c.conflict_id) +
+                   ",\"table\":" + json_escape(c.table) + ",\"row_id\":" + json_escape(c.row_id) +
+                   ",\"column\":" + (c.column ? json_escape(*c.column) : std::string("null")) +
+                   ",\"status\":" + (c.decided ? "\"decided\"" : "\"review\"") +
+                   ",\"kept\":" + json_value(c.kept) +
+                   ",\"noticed_at_ms\":" + std::to_string(c.noticed_at_ms) + ",\"decided_at_ms\":" +
+                   (c.decided_at_ms ? std::to_string(*c.decided_at_ms) : std::string("null")) + "}";
+        }
+        out += "]";
+        return give(std::move(out), json_out, err);
+    });
+}
+
 int noi_drop_rejected(noi_replica* r, uint64_t id, noi_error* err) {
     if (!r) return fail(err, NOI_ERR_USAGE, "a replica is required");
     return answering(err, [&] { r->t->drop_rejected(id); });

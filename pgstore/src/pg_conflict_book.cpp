@@ -126,6 +126,11 @@ std::uint64_t pg_conflict_book::count(const conflict_filter& f) {
         c_.run("SELECT count(*) FROM noi_conflicts c" + q.sql, params_of(q)).integer(0, 0));
 }
 
+std::uint64_t pg_conflict_book::newest_id() {
+    return static_cast<std::uint64_t>(
+        c_.run("SELECT coalesce(max(id), 0) FROM noi_conflicts").integer(0, 0));
+}
+
 conflict_book::totals pg_conflict_book::count() {
     auto r = c_.run("SELECT count(*), count(*) FILTER (WHERE status = 'open') FROM noi_conflicts");
     return {static_cast<std::uint64_t>(r.integer(0, 0)),

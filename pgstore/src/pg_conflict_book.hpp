@@ -21,6 +21,7 @@ public:
                                   const std::string& resolution) override;
     void restamp(std::uint64_t id, bool winner, const version& v) override;
     totals count() override;
+    std::uint64_t newest_id() override;
 
 private:
     pg::connection& c_;

@@ -111,7 +111,9 @@ struct encoder {
         // A field added later is sent only when it says something, so the bytes of a message
         // without it are those an older peer sent.
         const bool scoped = !m.scope.empty() || m.scope_version;
-        p.pack_array(!m.answered.empty() ? 13 : scoped ? 12 : 10);
+        const bool conflicts = m.confirmed_conflict.has_value() || !m.conflicts_open.empty();
+        const bool answered = conflicts || !m.answered.empty();
+        p.pack_array(conflicts ? 15 : answered ? 13 : scoped ? 12 : 10);
         p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         put_bin(p, m.site.data(), m.site.size());
@@ -125,11 +127,11 @@ struct encoder {
             p.pack_nil();
         p.pack_uint64(m.confirmed_rejection);
         put_ids(p, m.rejected);
-        if (scoped || !m.answered.empty()) {
+        if (scoped || answered) {
             pack_string(p, m.scope);
             p.pack_uint64(m.scope_version);
         }
-        if (!m.answered.empty()) {
+        if (answered) {
             p.pack_array(static_cast<std::uint32_t>(m.answered.size()));
             for (const auto& a : m.answered) {
                 p.pack_array(2);
@@ -137,9 +139,15 @@ struct encoder {
                 p.pack_uint8(static_cast<std::uint8_t>(a.answer));
             }
         }
+        if (conflicts) {
+            p.pack_uint64(m.confirmed_conflict.value_or(0));
+            put_ids(p, m.conflicts_open);
+        }
     }
     void operator()(const welcome& m) {
-        p.pack_array(m.units.empty() && !m.scope_version ? 10 : 12);
+        const bool conflicts = !m.conflicts.empty() || m.conflict_head;
+        const bool units = conflicts || !m.units.empty() || m.scope_version;
+        p.pack_array(conflicts ? 14 : units ? 12 : 10);
         p.pack_uint8(static_cast<std::uint8_t>(m.type));
         p.pack_uint32(m.version);
         p.pack_uint64(m.clock_ms);
@@ -150,11 +158,30 @@ struct encoder {
         put_ids(p, m.settled);
         p.pack_uint32(m.schema_version);
         put_schema(p, m.schema);
-        if (!m.units.empty() || m.scope_version) {
+        if (units) {
             p.pack_array(static_cast<std::uint32_t>(m.units.size()));
             for (const auto& u : m.units)
                 pack_string(p, u);
             p.pack_uint64(m.scope_version);
+        }
+        if (conflicts) {
+            p.pack_array(static_cast<std::uint32_t>(m.conflicts.size()));
+            for (const auto& c : m.conflicts) {
+                p.pack_array(6);
+                p.pack_uint64(c.conflict_id);
+                pack_string(p, c.table);
+                pack_string(p, c.id);
+                if (c.column)
+                    pack_string(p, *c.column);
+                else
+                    p.pack_nil();
+                if (c.decided)
+                    p.pack_true();
+                else
+                    p.pack_false();
+                pack_value(p, c.kept);
+            }
+            p.pack_uint64(m.conflict_head);
         }
     }
     void operator()(const push& m) {
@@ -383,6 +410,23 @@ struct reader {
         return out;
     }
 
+    std::vector<conflict_notice> conflict_notices(const msgpack::object& o) const {
+        auto a = array(o, "conflicts");
+        if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many conflicts");
+        std::vector<conflict_notice> out;
+        for (const auto& x : a) {
+            auto f = fields(x, 6, "conflict");
+            conflict_notice c{u64(f[0], "conflict id"), str(f[1], "table"), str(f[2], "id")};
+            if (f[3].type != msgpack::type::NIL) c.column = str(f[3], "column");
+            if (f[4].type != msgpack::type::BOOLEAN)
+                fail(decode_errc::wrong_type, "a conflict's decided is not a boolean");
+            c.decided = f[4].via.boolean;
+            c.kept = val(f[5]);
+            out.push_back(std::move(c));
+        }
+        return out;
+    }
+
     std::vector<rejection> rejections(const msgpack::object& o) const {
         auto a = array(o, "rejections");
         if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many rejections");
@@ -426,6 +470,8 @@ struct reader {
             if (f.size() > 10) m.scope = str(f[10], "scope");
             if (f.size() > 11) m.scope_version = u64(f[11], "scope version");
             if (f.size() > 12) m.answered = answers(f[12]);
+            if (f.size() > 13) m.confirmed_conflict = u64(f[13], "confirmed conflict");
+            if (f.size() > 14) m.conflicts_open = ids(f[14], "open conflicts");
             return m;
         }
         case msg_type::welcome: {
@@ -443,6 +489,8 @@ struct reader {
             if (f.size() > 9) m.schema = schema(f[9]);
             if (f.size() > 10) m.units = strings(f[10], "units");
             if (f.size() > 11) m.scope_version = u64(f[11], "scope version");
+            if (f.size() > 12) m.conflicts = conflict_notices(f[12]);
+            if (f.size() > 13) m.conflict_head = u64(f[13], "conflict head");
             return m;
         }
         case msg_type::push: {

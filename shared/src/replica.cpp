@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS noi_departed (tbl TEXT NOT NULL, id TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS noi_rejected (
   quarantine_id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, row_id TEXT NOT NULL, reason TEXT NOT NULL,
   message TEXT NOT NULL, row_values BLOB, recorded_at INTEGER NOT NULL, answer TEXT);
+CREATE TABLE IF NOT EXISTS noi_conflict_notices (conflict_id INTEGER PRIMARY KEY,
+  tbl TEXT NOT NULL, row_id TEXT NOT NULL, col TEXT, decided INTEGER NOT NULL, kept BLOB,
+  noticed_at INTEGER NOT NULL, decided_at INTEGER);
 )sql";
 
 } // namespace
@@ -38,6 +41,10 @@ replica::replica(std::unique_ptr<database> db, const wall_clock& wall, replica_o
 }
 
 replica::~replica() = default;
+
+void replica::make_tablet_tables(database& db) {
+    db.exec(tablet_schema);
+}
 
 void replica::configure_connection() {
     db_->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;");
@@ -54,7 +61,7 @@ std::unique_ptr<replica> replica::create(const std::string& path, replica_role r
     transaction tx(r->db());
     r->db().exec(internal_schema);
     if (role == replica_role::tablet) {
-        r->db().exec(tablet_schema);
+        make_tablet_tables(r->db());
         r->db().exec(capture_log_schema("noi_capture"));
         r->set_meta_int("capture_format", capture_format);
         r->set_meta_int("trigger_format", trigger_format);

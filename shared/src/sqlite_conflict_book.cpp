@@ -130,6 +130,14 @@ std::uint64_t sqlite_conflict_book::count(const conflict_filter& f) {
     return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
 }
 
+std::uint64_t sqlite_conflict_book::newest_id() {
+    auto& st = rep_.db().cached("SELECT coalesce(max(id), 0) FROM noi_conflicts");
+    st.step();
+    const auto id = static_cast<std::uint64_t>(st.column_int(0));
+    st.reset();
+    return id;
+}
+
 sqlite_conflict_book::totals sqlite_conflict_book::count() {
     auto& st =
         rep_.db().cached("SELECT count(*), coalesce(sum(status = 'open'), 0) FROM noi_conflicts");

@@ -19,6 +19,7 @@ public:
                                   const std::string& resolution) override;
     void restamp(std::uint64_t id, bool winner, const version& v) override;
     totals count() override;
+    std::uint64_t newest_id() override;
 
 private:
     replica& rep_;

@@ -180,6 +180,7 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     take_answers(d, h.site, h.answered);
     w.rejections = port_->quarantine().after(h.site, confirmed);
     w.settled = settled(h.site, h.rejected);
+    tell_conflicts(d, h, w);
     w.schema_version = port_->tables().version;
     // A tablet behind adopts the whole schema before it pulls; 0 is a replica with no schema
     // yet (a client made without the default tables), which takes all of it.

@@ -61,7 +61,9 @@ std::vector<migration> tablet::migrations() {
                  triggers(db);
              }},
             // What the officer did with a rejected row, until the server has heard it.
-            {5, [](database& db) { add_column_if_missing(db, "noi_rejected", "answer", "TEXT"); }}};
+            {5, [](database& db) { add_column_if_missing(db, "noi_rejected", "answer", "TEXT"); }},
+            // The conflicts the server tells of (tablet_conflicts.cpp).
+            {6, [](database& db) { replica::make_tablet_tables(db); }}};
 }
 
 // Inside the runner's transaction, before anything can write: a crash leaves the tablet as
@@ -110,6 +112,7 @@ proto::hello tablet::begin_round(const std::string& app_version) {
         h.rejected.push_back(static_cast<std::uint64_t>(kept.column_int(0)));
     kept.reset();
     h.answered = answers();
+    conflicts_held(h);
     answers_sent_.clear();
     for (const auto& a : h.answered)
         answers_sent_.push_back(a.quarantine_id);
@@ -150,6 +153,7 @@ void tablet::on_welcome(const proto::welcome& w) {
         settle.bind(1, static_cast<std::int64_t>(id));
         settle.run();
     }
+    record_conflicts(w);
     // The server committed the HELLO's answers before it welcomed us: each is on its record.
     for (auto id : answers_sent_) {
         settle.bind(1, static_cast<std::int64_t>(id));

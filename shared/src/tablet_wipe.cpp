@@ -36,7 +36,8 @@ void tablet::wipe() {
         for (const auto& def : rep_->tables().tables)
             db.exec("DELETE FROM " + quote_ident(def.name));
         db.exec("DELETE FROM noi_rows; DELETE FROM noi_pending; DELETE FROM noi_capture; "
-                "DELETE FROM noi_departed; DELETE FROM noi_rejected");
+                "DELETE FROM noi_departed; DELETE FROM noi_rejected; DELETE FROM "
+                "noi_conflict_notices");
         rep_->set_meta_int("wiped_at", rep_->clock().wall_ms());
         rep_->fault_point("tablet.wipe.before_commit");
         tx.commit();

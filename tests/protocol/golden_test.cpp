@@ -110,6 +110,21 @@ TEST(golden, a_hello_without_answers_answers_nothing_and_one_with_a_new_answer_i
     ASSERT_EQ(hello.answered.size(), 1u);
     EXPECT_EQ(hello.answered[0].quarantine_id, 3u);
     EXPECT_EQ(static_cast<int>(hello.answered[0].answer), 9);
+    EXPECT_FALSE(hello.confirmed_conflict) << "a tablet that hears no conflicts is sent none";
+}
+
+TEST(golden, a_welcome_before_conflict_notices_tells_none) {
+    // The twelve-field WELCOME of releases before them (and of today's to such a tablet).
+    auto w = proto::decode(test::unhex(
+        "9c0201cf0000018bcfe569f4a53031383439c410090a0b0c0d0e0f10111213141516171805919603a7636f6d"
+        "6d756e65a530313834390204d922636f6d6d756e652069732070726f76696e6365207265666572656e636520"
+        "6461746191030292299193ad626f726465725f706174726f6cac636f6d6d756e655f636f64659292ac636f6d"
+        "6d756e655f636f6465a45445585492a5726f757465a45445585492a53031383439a5303139383402"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(w));
+    const auto welcome = std::get<proto::welcome>(std::get<proto::message>(w));
+    EXPECT_EQ(welcome.scope_version, 2u);
+    EXPECT_TRUE(welcome.conflicts.empty());
+    EXPECT_EQ(welcome.conflict_head, 0u) << "the tablet's confirmed conflict does not move";
 }
 
 TEST(golden, each_message_names_its_own_wire_number) {

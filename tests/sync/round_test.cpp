@@ -686,6 +686,61 @@ TEST_F(round_fixture, a_quarantined_row_is_released_once_its_reason_no_longer_ho
     EXPECT_EQ(text(*b, "SELECT summary FROM incident WHERE id = 'x'"), "ghi nhầm xã");
 }
 
+// docs/protocol.md, Conflicts: both officers whose values met are told their value went for
+// review, and, once an admin decides, what the province kept.
+TEST_F(round_fixture, both_tablets_hear_of_a_conflict_and_of_the_admin_s_decision) {
+    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
+            "'Nà Ngần', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
+    sync(*a, dev_a);
+    wall.advance(10);
+    sync(*a2, dev_a2);
+    const auto c = server->conflicts();
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_TRUE(a2->conflicts().empty()) << "told at the next WELCOME, not in the PUSH_ACK";
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    sync(*b, dev_b);
+    EXPECT_TRUE(b->conflicts().empty()) << "another commune's tablet hears nothing of it";
+    for (auto* t : {a.get(), a2.get()}) {
+        const auto told = t->conflicts();
+        ASSERT_EQ(told.size(), 1u);
+        EXPECT_EQ(told[0].conflict_id, c[0].id);
+        EXPECT_EQ(told[0].table, "household");
+        EXPECT_EQ(told[0].row_id, "h1");
+        EXPECT_EQ(told[0].column, "members");
+        EXPECT_FALSE(told[0].decided);
+        EXPECT_FALSE(told[0].decided_at_ms);
+    }
+    sync(*a, dev_a);
+    EXPECT_EQ(a->conflicts().size(), 1u) << "told once, kept";
+
+    server_store::resolution how;
+    how.new_value = std::int64_t{7};
+    how.by = "test";
+    ASSERT_EQ(server->resolve_conflict(c[0].id, how).status,
+              server_store::resolve_status::resolved);
+    for (auto [t, d] : {std::pair{a.get(), dev_a}, std::pair{a2.get(), dev_a2}}) {
+        sync(*t, d);
+        const auto told = t->conflicts();
+        ASSERT_EQ(told.size(), 1u);
+        EXPECT_TRUE(told[0].decided);
+        EXPECT_EQ(told[0].kept, value{std::int64_t{7}});
+        EXPECT_TRUE(told[0].decided_at_ms);
+        EXPECT_EQ(count(*t, "SELECT members FROM household WHERE id = 'h1'"), 7);
+    }
+    // Kept thirty days after the decision reached the tablet, then let go.
+    wall.advance(29LL * 24 * 3600 * 1000);
+    sync(*a, dev_a);
+    EXPECT_EQ(a->conflicts().size(), 1u);
+    wall.advance(2LL * 24 * 3600 * 1000);
+    sync(*a, dev_a);
+    EXPECT_TRUE(a->conflicts().empty());
+}
+
 TEST_F(round_fixture, a_delete_against_an_update_is_resolved_by_keeping_the_row) {
     a->exec("INSERT INTO recruit(id, commune_code, stage) VALUES ('r1', '01849', 'registered')");
     sync(*a, dev_a);

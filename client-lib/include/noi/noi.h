@@ -186,6 +186,16 @@ int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_e
  * number or null, and a row the replica's own rules refuse (another commune's) are refused with
  * NOI_ERR_USAGE, and nothing is written. */
 int noi_drop_rejected(noi_replica* r, uint64_t id, noi_error* err);
+
+/* The conflicts this tablet's writes are part of, as the server told it at the start of a sync,
+ * as a JSON array (free it with noi_free), those waiting for review first:
+ * [{"id", "table", "row_id", "column", "status", "kept", "noticed_at_ms", "decided_at_ms"}].
+ * `status` is "review" (the officer's value and another device's met: the province will decide)
+ * or "decided"; `kept` is the value the server holds for the cell (once decided, the one the
+ * province kept); `column` null means the whole row (a delete against an edit), `kept` then 1
+ * while the row stands and null once deleted. A decided one stays for 30 days after the tablet
+ * heard of the decision. */
+int noi_conflicts_json(noi_replica* r, char** json_out, noi_error* err);
 int noi_resend_rejected(noi_replica* r, uint64_t id, const char* corrections_json, noi_error* err);
 
 /* Stops any background sync and closes the replica. NULL is allowed. */

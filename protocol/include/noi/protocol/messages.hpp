@@ -124,6 +124,12 @@ struct hello {
     // Rejected rows of `rejected` that the officer dropped or resent (at most
     // max_rejected_listed): the server closes each, on the record, and settles it.
     std::vector<answered_rejection> answered;
+    // The WELCOME's `conflict_head` the tablet last recorded (0 before the first): conflicts
+    // above it are new to it. None from a release before conflict notices, which is sent none.
+    std::optional<std::uint64_t> confirmed_conflict;
+    // Conflicts the tablet holds as still under review (at most max_rejected_listed, newest
+    // first), so the server can say which an admin has decided.
+    std::vector<std::uint64_t> conflicts_open;
     friend bool operator==(const hello&, const hello&) = default;
 };
 
@@ -150,6 +156,18 @@ struct schema_offer {
     friend bool operator==(const schema_offer&, const schema_offer&) = default;
 };
 
+// A conflict one of the device's writes is part of (WELCOME's `conflicts`): its value went to
+// the province for review, or an admin decided it.
+struct conflict_notice {
+    std::uint64_t conflict_id = 0;
+    std::string table, id;
+    std::optional<std::string> column = std::nullopt; // none: the row's existence
+    bool decided = false;
+    // What the server holds for the cell now; for the row, 1 while it stands, null once deleted.
+    value kept = {};
+    friend bool operator==(const conflict_notice&, const conflict_notice&) = default;
+};
+
 struct welcome {
     static constexpr msg_type type = msg_type::welcome;
     std::uint32_t version = protocol_version;
@@ -166,6 +184,12 @@ struct welcome {
     std::vector<std::string> units;
     // Counts the device's moves and merges: the tablet echoes it in HELLO with its scope.
     std::uint64_t scope_version = 0;
+    // The device's conflicts recorded above HELLO's `confirmed_conflict` (at most
+    // max_rejected_listed, oldest first), and those of HELLO's `conflicts_open` decided since.
+    std::vector<conflict_notice> conflicts;
+    // The newest conflict the server looked at for this list: the tablet's next
+    // `confirmed_conflict`. 0 from a server before conflict notices.
+    std::uint64_t conflict_head = 0;
     friend bool operator==(const welcome&, const welcome&) = default;
 };
 

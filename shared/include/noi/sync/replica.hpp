@@ -59,6 +59,9 @@ public:
     // Creates a replica file; refuses (errc::already_exists) when one is already there.
     static std::unique_ptr<replica> create(const std::string& path, replica_role role,
                                            const wall_clock& wall, replica_options opt = {});
+    // A tablet's own tables (each IF NOT EXISTS): made with a tablet replica, and by the
+    // format step of the tablet (tablet::migrations) that adds one to an older replica.
+    static void make_tablet_tables(database& db);
     // Opens an existing replica; refuses (errc::not_a_replica) anything else.
     static std::unique_ptr<replica> open(const std::string& path, const wall_clock& wall,
                                          replica_options opt = {});

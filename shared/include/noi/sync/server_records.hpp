@@ -90,6 +90,10 @@ struct conflict_filter {
     std::vector<std::string> scopes = {};
     std::optional<std::string> scope = std::nullopt;     // one commune
     std::optional<std::string> device_id = std::nullopt; // made by this device's pushes
+    // Made by this device's pushes, or with one of its writes on either side.
+    std::optional<std::string> involving = std::nullopt;
+    std::optional<std::uint64_t> after_id = std::nullopt; // ids above this one
+    std::vector<std::uint64_t> ids = {};                  // these only; empty: any
     std::optional<std::int64_t> created_before_ms = std::nullopt;
     std::uint64_t offset = 0, limit = 0; // limit 0: all
 };

@@ -223,6 +223,8 @@ public:
         std::uint64_t all = 0, open = 0;
     };
     virtual totals count() = 0;
+    // The newest conflict's id; 0 for none.
+    virtual std::uint64_t newest_id() = 0;
 };
 
 inline const std::string exists_column = "*exists";

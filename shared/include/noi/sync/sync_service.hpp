@@ -164,6 +164,9 @@ private:
     // each in the admin log under the device's name.
     void take_answers(const device& d, const site_id& s,
                       const std::vector<proto::answered_rejection>& answered);
+    // The conflicts of the device's writes its tablet has not heard of, or holds open and an
+    // admin has decided (conflict_notices.cpp).
+    void tell_conflicts(const device& d, const proto::hello& h, proto::welcome& w);
     // Those of `listed`, the rejections a replica still keeps, that are settled (WELCOME).
     std::vector<std::uint64_t> settled(const site_id& s, const std::vector<std::uint64_t>& listed);
     // Fills a device's units (server_records.hpp) from the map.

@@ -40,6 +40,17 @@ struct rejected_row {
     std::optional<std::string> answer = std::nullopt;
 };
 
+// A conflict one of the tablet's writes is part of, as the server told it (WELCOME).
+struct conflict_row {
+    std::uint64_t conflict_id = 0;
+    std::string table, row_id;
+    std::optional<std::string> column = std::nullopt; // none: the row's existence
+    bool decided = false; // an admin decided it; else it waits for review
+    value kept = {}; // the server's value when last told; for the row, 1 standing, null deleted
+    std::int64_t noticed_at_ms = 0;
+    std::optional<std::int64_t> decided_at_ms = std::nullopt;
+};
+
 class tablet {
 public:
     // Creates a tablet replica with the default schema (empty tables).
@@ -93,6 +104,9 @@ public:
     // replicator waiting for local writes polls it, without reading any table.
     std::int64_t others_commits();
     std::vector<rejected_row> rejected();
+    // The conflicts the tablet was told of, those waiting for review first; one decided is kept
+    // for 30 days after the tablet heard of the decision.
+    std::vector<conflict_row> conflicts();
     // The officer lets a rejected row go: it is not entered again, and the next HELLO tells the
     // server, which closes its quarantine entry on the record. Throws sync_error(refused) for
     // an id the tablet does not keep or one already answered.
@@ -134,6 +148,9 @@ private:
     // Fold and the steps below work on the caller's checkpoint, which it writes back.
     void fold(tablet_checkpoint& cp);
     void record_rejection(tablet_checkpoint& cp, const proto::rejection& r);
+    // What the HELLO says of the conflicts the tablet holds, and what a WELCOME told of them.
+    void conflicts_held(proto::hello& h);
+    void record_conflicts(const proto::welcome& w);
     // The officer's answers still to tell the server (HELLO's `answered`).
     std::vector<proto::answered_rejection> answers();
     // A kept rejected row not yet answered, or a refusal saying why not.

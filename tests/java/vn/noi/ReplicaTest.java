@@ -82,6 +82,21 @@ class ReplicaTest {
             assertEquals(kept, b.queryJson("SELECT village FROM household WHERE id = 'c1'"));
             String conflicts = String.join("\n", server.admin("conflicts", "list", "--json"));
             assertTrue(conflicts.contains("\"row_id\":\"c1\""), conflicts);
+            b.sync(30);
+            for (Replica t : new Replica[] {a, b}) {
+                String told = t.conflictsJson();
+                assertTrue(told.contains("\"row_id\":\"c1\",\"column\":\"village\",\"status\":"
+                                         + "\"review\""),
+                           told);
+            }
+            String id = conflicts.substring(conflicts.indexOf("\"id\":") + 5);
+            id = id.substring(0, id.indexOf(',')).trim();
+            server.admin("conflicts", "resolve", id, "--value", "\"Nà Pài mới\"");
+            a.sync(30);
+            String told = a.conflictsJson();
+            assertTrue(told.contains("\"status\":\"decided\",\"kept\":\"Nà Pài mới\""), told);
+            assertEquals("[{\"village\":\"Nà Pài mới\"}]",
+                         a.queryJson("SELECT village FROM household WHERE id = 'c1'"));
         }
     }
 

@@ -106,6 +106,19 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * The conflicts this tablet's writes are part of, as the server told it at the start of a
+     * sync, as a JSON array of objects, those waiting for review first: id, table, row_id, column
+     * (null: the whole row), status ({@code "review"}: the officer's value and another device's
+     * met and the province will decide; {@code "decided"}), kept (the value the server holds,
+     * once decided the one the province kept), noticed_at_ms, decided_at_ms. A decided one stays
+     * for 30 days after the tablet heard of the decision.
+     */
+    @Nonnull
+    public synchronized String conflictsJson() {
+        return new String(nativeConflictsJson(live()), StandardCharsets.UTF_8);
+    }
+
+    /**
      * The officer lets rejected row {@code id} go: nothing is written. The next sync tells the
      * server, which closes it on its record; the row then leaves the list. An id the tablet does
      * not keep, or one already answered, throws {@link NoiException#USAGE}.
@@ -270,6 +283,7 @@ public final class Replica implements AutoCloseable {
     private static native void nativeExec(long h, byte[] sql);
     private static native byte[] nativeQueryJson(long h, byte[] sql);
     private static native byte[] nativeRejectionsJson(long h, byte[] lang);
+    private static native byte[] nativeConflictsJson(long h);
     private static native void nativeDropRejected(long h, long id);
     private static native void nativeResendRejected(long h, long id, byte[] corrections);
     private static native void nativeSync(long h, int timeoutSeconds);
