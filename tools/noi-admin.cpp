@@ -433,7 +433,10 @@ int main(int argc, char** argv) {
 
     auto* quarantine = app.add_subcommand("quarantine", "Rows the server rejected");
     quarantine->require_subcommand(1);
-    auto* qlist = quarantine->add_subcommand("list", "Rejected rows still waiting for a decision");
+    auto* qlist = quarantine->add_subcommand(
+        "list", "Rejected rows, those waiting for a decision by default");
+    qlist->add_option("--status", status, "open, discarded, released or all")
+        ->check(CLI::IsMember({"open", "discarded", "released", "all"}));
     qlist->add_flag("--json", c.as_json, "Print JSON");
     auto* qshow =
         quarantine->add_subcommand("show", "A rejected row's values, its reason and who sent it");
@@ -731,19 +734,30 @@ int main(int argc, char** argv) {
                 for (const auto& x : out) {
                     const auto& w = x["versions"][0];
                     const auto& l = x["versions"][1];
-                    rows.push_back({{"id", x["id"]},
-                                    {"kind", x["kind"]},
-                                    {"table", x["table"]},
-                                    {"row_id", x["row_id"]},
-                                    {"column", x["column"]},
-                                    {"commune", x["commune"]},
-                                    {"kept", text(w["value"]) + " (" +
-                                                 named(w["device_name"], w["device_id"]) + ")"},
-                                    {"lost", text(l["value"]) + " (" +
-                                                 named(l["device_name"], l["device_id"]) + ")"}});
+                    rows.push_back(
+                        {{"id", x["id"]},
+                         {"kind", x["kind"]},
+                         {"status", x["status"]},
+                         {"table", x["table"]},
+                         {"row_id", x["row_id"]},
+                         {"column", x["column"]},
+                         {"commune", x["commune"]},
+                         {"kept",
+                          text(w["value"]) + " (" + named(w["device_name"], w["device_id"]) + ")"},
+                         {"lost",
+                          text(l["value"]) + " (" + named(l["device_name"], l["device_id"]) + ")"},
+                         {"resolved", x.contains("resolved_by")
+                                          ? text(x["resolved_by"]) + ", " + when(x["resolved_at"]) +
+                                                ": " + text(x["resolution"])
+                                          : std::string()}});
                 }
-                print_table(rows,
-                            {"id", "kind", "table", "row_id", "column", "commune", "kept", "lost"});
+                std::vector<std::string> columns{"id",     "kind",    "table", "row_id",
+                                                 "column", "commune", "kept",  "lost"};
+                if (status != "open") {
+                    columns.insert(columns.begin() + 2, "status");
+                    columns.push_back("resolved");
+                }
+                print_table(rows, columns);
             }
         } else if (*cshow) {
             rc = call(c, "GET", "/admin/v1/conflicts/" + std::to_string(id), "", out);
@@ -793,19 +807,23 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json)
                 std::cout << "resolved conflict " << id << ": " << text(out["resolution"]) << "\n";
         } else if (*qlist) {
-            rc = call(c, "GET", "/admin/v1/quarantine", "", out);
+            rc = call(c, "GET", "/admin/v1/quarantine?status=" + enc(status), "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& q : out)
                     rows.push_back({{"id", q["id"]},
+                                    {"status", q["status"]},
                                     {"device", named(q["device_name"], q["device_id"])},
                                     {"table", q["table"]},
                                     {"row_id", q["row_id"]},
                                     {"reason", q["reason"]},
                                     {"times", q["repeats"]},
                                     {"received", when(q["received_at"])}});
-                print_table(rows,
-                            {"id", "device", "table", "row_id", "reason", "times", "received"});
+                std::vector<std::string> columns{"id",     "device", "table",   "row_id",
+                                                 "reason", "times",  "received"};
+                // One state asked for: a column that says it on every row says nothing.
+                if (status == "all") columns.insert(columns.begin() + 1, "status");
+                print_table(rows, columns);
             }
         } else if (*qshow) {
             rc = call(c, "GET", "/admin/v1/quarantine/" + std::to_string(id), "", out);

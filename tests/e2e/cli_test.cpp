@@ -274,6 +274,15 @@ TEST_F(cli, an_admin_settles_a_conflict_and_both_tablets_end_with_the_admins_val
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'admin' AND action "
                            "= 'resolve'"),
               1);
+    // Every state, each row saying its own, and who resolved one, when and how.
+    const auto all = admin({"conflicts", "list", "--status", "all"});
+    ASSERT_EQ(all.exit_code, 0) << all.err;
+    EXPECT_NE(all.out.find("status"), std::string::npos) << all.out;
+    EXPECT_NE(all.out.find("resolved"), std::string::npos) << all.out;
+    EXPECT_NE(all.out.find(resolved_list[0]["resolved_by"].get<std::string>()), std::string::npos)
+        << all.out;
+    EXPECT_EQ(admin({"conflicts", "list"}).out.find("resolved"), std::string::npos)
+        << "the open list says nothing of resolutions";
 
     auto hist = parsed(admin({"history", "--table", "household", "--row", "h1", "--json"}));
     EXPECT_EQ(parsed(admin({"history", "--row", "h1", "--json"})), hist)
@@ -331,6 +340,13 @@ TEST_F(cli, quarantined_rows_are_listed_and_discarded_and_the_report_counts_tabl
     ASSERT_EQ(discard.exit_code, 0) << discard.err;
     EXPECT_EQ(json::parse(discard.out)["status"], "discarded");
     EXPECT_EQ(parsed(admin({"quarantine", "list", "--json"})).size(), 0u);
+    auto discarded = parsed(admin({"quarantine", "list", "--status", "discarded", "--json"}));
+    ASSERT_EQ(discarded.size(), 1u);
+    EXPECT_EQ(discarded[0]["status"], "discarded");
+    EXPECT_EQ(parsed(admin({"quarantine", "list", "--status", "released", "--json"})).size(), 0u);
+    const auto every = admin({"quarantine", "list", "--status", "all"});
+    EXPECT_NE(every.out.find("discarded"), std::string::npos) << every.out;
+    EXPECT_EQ(admin({"quarantine", "list", "--status", "lost"}).exit_code, 2);
 
     auto r = admin({"report", "criterion19", "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
