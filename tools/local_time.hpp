@@ -25,4 +25,14 @@ inline std::optional<std::string> vietnam_time(const std::string& iso_utc) {
     return buf;
 }
 
+// `unix_s` as "2026-12-02-080744" in Vietnam's time: a file name that sorts by time.
+inline std::string vietnam_file_time(std::time_t unix_s) {
+    const std::time_t t = unix_s + vietnam_offset_s;
+    std::tm local{};
+    gmtime_r(&t, &local);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d-%H%M%S", &local);
+    return buf;
+}
+
 } // namespace noi::tools

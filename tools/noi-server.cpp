@@ -2,6 +2,8 @@
 #include <noi/server/server.hpp>
 #include <noi/sync/error.hpp>
 
+#include "local_time.hpp"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -16,6 +18,17 @@
 #include <thread>
 
 namespace {
+
+// A snapshot's file in directory `dir`, named for now; two in the same second get -2, -3…
+std::string snapshot_name_in(const std::string& dir) {
+    const auto stem =
+        (std::filesystem::path(dir) / ("noi-" + noi::tools::vietnam_file_time(std::time(nullptr))))
+            .string();
+    auto name = stem + ".db";
+    for (int n = 2; std::filesystem::exists(name); ++n)
+        name = stem + "-" + std::to_string(n) + ".db";
+    return name;
+}
 
 bool split_host_port(const std::string& s, std::string& host, std::uint16_t& port) {
     auto colon = s.rfind(':');
@@ -184,7 +197,11 @@ int main(int argc, char** argv) {
     auto* bak = app.add_subcommand(
         "backup", "Copy a consistent snapshot of the server's database, even while it runs");
     bak->add_option("--data", dir, "Data directory")->required();
-    bak->add_option("--to", to, "The snapshot file to write (must not exist)")->required();
+    bak->add_option("--to", to,
+                    "The snapshot file to write (must not exist), or a directory: the file is "
+                    "then named for the time, noi-YYYY-MM-DD-HHMMSS.db in Vietnam's time, so a "
+                    "nightly cron line and a backup made by hand never take the same name")
+        ->required();
 
     bool json = false;
     auto* restore = app.add_subcommand(
@@ -290,6 +307,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*bak) {
+            if (std::filesystem::is_directory(to)) to = snapshot_name_in(to);
             noi::server::backup(dir, to);
             std::cerr << "wrote a snapshot of " << dir << " to " << to << "\n";
             return 0;

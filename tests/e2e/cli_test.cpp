@@ -506,6 +506,19 @@ TEST_F(cli, data_files_are_private_whatever_the_umask_and_one_server_per_directo
         auto snapshot = dir.file("snapshot.db");
         auto b = process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", snapshot});
         ASSERT_EQ(b.exit_code, 0) << b.err;
+        // Into a directory, named for the time: a nightly line and one by hand never collide.
+        const auto backups = dir.file("backups");
+        std::filesystem::create_directory(backups);
+        for (int i = 0; i < 2; ++i)
+            ASSERT_EQ(
+                process::run({NOI_SERVER_BIN, "backup", "--data", data, "--to", backups}).exit_code,
+                0);
+        std::vector<std::string> made;
+        for (const auto& e : std::filesystem::directory_iterator(backups))
+            made.push_back(e.path().filename().string());
+        ASSERT_EQ(made.size(), 2u);
+        for (const auto& m : made)
+            EXPECT_TRUE(m.starts_with("noi-20") && m.ends_with(".db") && m.size() >= 24) << m;
         files.insert(files.end(), {data + "/noi.db", data + "/noi.db-wal", data + "/noi.db-shm",
                                    data + "/instance", snapshot});
     }
