@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -521,6 +522,11 @@ int noi_resend_rejected(noi_replica* r, uint64_t id, const char* corrections_jso
         for (const auto& [column, v] : j.items()) {
             if (v.is_string())
                 corrections.emplace_back(column, v.get<std::string>());
+            else if (v.is_number_unsigned() &&
+                     v.get<std::uint64_t>() >
+                         static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+                return fail(err, NOI_ERR_USAGE,
+                            "the correction of " + column + " is beyond a 64-bit integer");
             else if (v.is_number_integer())
                 corrections.emplace_back(column, v.get<std::int64_t>());
             else if (v.is_number())

@@ -53,7 +53,9 @@ proto::rejection sync_service::reject(const std::string& device_id, const site_i
 void sync_service::take_answers(const device& d, const site_id& s,
                                 const std::vector<proto::answered_rejection>& answered) {
     auto& book = port_->quarantine();
-    for (std::size_t i = 0; i < answered.size() && i < proto::max_rejected_listed; ++i) {
+    // Officers answer at a person's pace; the rest wait on the tablet for its next HELLO, and
+    // a hostile one cannot make a HELLO read a thousand entries under the write lock.
+    for (std::size_t i = 0; i < answered.size() && i < max_answers_per_hello; ++i) {
         const auto& a = answered[i];
         const char* how = a.answer == proto::rejection_answer::dropped  ? "dropped"
                           : a.answer == proto::rejection_answer::resent ? "corrected and sent again"

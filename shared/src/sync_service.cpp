@@ -179,7 +179,12 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     w.acked_seq = binding.acked;
     take_answers(d, h.site, h.answered);
     w.rejections = port_->quarantine().after(h.site, confirmed);
-    w.settled = settled(h.site, h.rejected);
+    // Answered rows first: settled even when the tablet keeps more than it lists.
+    std::vector<std::uint64_t> listed;
+    for (std::size_t i = 0; i < h.answered.size() && i < max_answers_per_hello; ++i)
+        listed.push_back(h.answered[i].quarantine_id);
+    listed.insert(listed.end(), h.rejected.begin(), h.rejected.end());
+    w.settled = settled(h.site, listed);
     tell_conflicts(d, h, w);
     w.schema_version = port_->tables().version;
     // A tablet behind adopts the whole schema before it pulls; 0 is a replica with no schema

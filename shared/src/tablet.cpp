@@ -113,9 +113,6 @@ proto::hello tablet::begin_round(const std::string& app_version) {
     kept.reset();
     h.answered = answers();
     conflicts_held(h);
-    answers_sent_.clear();
-    for (const auto& a : h.answered)
-        answers_sent_.push_back(a.quarantine_id);
     return h;
 }
 
@@ -153,13 +150,13 @@ void tablet::on_welcome(const proto::welcome& w) {
         settle.bind(1, static_cast<std::int64_t>(id));
         settle.run();
     }
-    record_conflicts(w);
-    // The server committed the HELLO's answers before it welcomed us: each is on its record.
-    for (auto id : answers_sent_) {
-        settle.bind(1, static_cast<std::int64_t>(id));
-        settle.run();
+    // A restored server may give out conflict ids again: what the tablet heard before is
+    // another numbering.
+    if (new_epoch) {
+        db.exec("DELETE FROM noi_conflict_notices");
+        rep_->set_meta_int("confirmed_conflict", 0);
     }
-    answers_sent_.clear();
+    record_conflicts(w);
 
     // The server's schema is newer: the replica takes it before anything is pulled, and pulls
     // again from where it changed (a release before schema versions skipped what it could not

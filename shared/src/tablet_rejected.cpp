@@ -77,7 +77,14 @@ void tablet::resend_rejected(std::uint64_t quarantine_id,
         throw sync_error(errc::refused, "this tablet has no table " + kept.table +
                                             " to write rejected row " +
                                             std::to_string(quarantine_id) + " to; drop it");
-    auto values = std::move(kept.values);
+    // A row the pull brought back holds others' later edits: only the corrections change it.
+    // One the server never took is the officer's row as the tablet kept it.
+    auto& io = rep_->io(*def);
+    auto values = io.read(kept.row_id).value_or(std::move(kept.values));
+    if (values.empty())
+        throw sync_error(errc::refused, "nothing of rejected row " + std::to_string(quarantine_id) +
+                                            " was kept to write again; enter it anew, then drop "
+                                            "this one");
     values.resize(def->columns.size());
     for (const auto& [column, v] : corrections) {
         const auto col = def->column_index(column);
@@ -88,7 +95,7 @@ void tablet::resend_rejected(std::uint64_t quarantine_id,
     }
     // With the capture on: a local change like any the officer types, pushed at the next sync.
     try {
-        rep_->io(*def).upsert(kept.row_id, values);
+        io.upsert(kept.row_id, values);
     } catch (const sync_error& e) {
         // The replica's own rules (its scope triggers, a constraint), not a failing disk.
         if (e.code() != errc::sqlite) throw;

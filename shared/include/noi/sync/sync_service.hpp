@@ -160,8 +160,9 @@ private:
     proto::rejection reject(const std::string& device_id, const site_id& s,
                             const proto::row_change& r, proto::reject_reason reason,
                             std::string why);
-    // Closes the replica's open rejections its officer dropped or resent (HELLO's `answered`),
-    // each in the admin log under the device's name.
+    // Closes the replica's open rejections its officer dropped or resent (HELLO's `answered`,
+    // the first max_answers_per_hello), each in the admin log under the device's name.
+    static constexpr std::size_t max_answers_per_hello = 100;
     void take_answers(const device& d, const site_id& s,
                       const std::vector<proto::answered_rejection>& answered);
     // The conflicts of the device's writes its tablet has not heard of, or holds open and an

@@ -182,7 +182,6 @@ private:
     schema_listener schema_listener_;
     changes_listener changes_listener_;
     wipe_listener wipe_listener_;
-    std::vector<std::uint64_t> answers_sent_; // in the HELLO of the round under way
     // Rows are noted only for a listener: a pull with none pays nothing for it.
     void note_change(row_changes& c, const std::string& table, const std::string& id) const {
         if (changes_listener_) c[table].push_back(id);
