@@ -1051,6 +1051,26 @@ TEST_F(round_fixture, an_officer_drops_one_rejected_row_and_resends_another_corr
         << "an answer is taken once";
 }
 
+// A resent row the pull brought back, as another device wrote it since: only the officer's
+// corrections change it, the rest is the row as it stands.
+TEST_F(round_fixture, a_resent_row_the_pull_brought_back_keeps_the_others_values) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01852', 'nhầm xã')");
+    sync(*a, dev_a);
+    ASSERT_EQ(a->rejected().size(), 1u);
+    const auto id = a->rejected()[0].quarantine_id;
+    p->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('x', '01849', 'bản tỉnh')");
+    sync(*p, province);
+    sync(*a, dev_a);
+    ASSERT_EQ(text(*a, "SELECT summary FROM incident WHERE id = 'x'"), "bản tỉnh");
+    a->resend_rejected(id, {{"summary", std::string("đã sửa")}});
+    EXPECT_EQ(text(*a, "SELECT commune_code FROM incident WHERE id = 'x'"), "01849");
+    sync(*a, dev_a);
+    EXPECT_TRUE(a->rejected().empty());
+    EXPECT_EQ(server_count("SELECT count(*) FROM incident WHERE id = 'x' AND commune_code = "
+                           "'01849' AND summary = 'đã sửa'"),
+              1);
+}
+
 // An answer counts only for the replica's own open entries: one replayed or naming another
 // replica's entry, or one an admin decided, changes nothing.
 TEST_F(round_fixture, an_answer_to_another_replica_s_or_a_settled_rejection_changes_nothing) {
