@@ -1,6 +1,7 @@
 // What a tablet hears of the conflicts its device's writes are part of (docs/protocol.md,
 // Conflicts): those recorded since it last heard, and those it holds open that an admin has
 // decided, each with what the server keeps now.
+#include <noi/protocol/row_size.hpp>
 #include <noi/sync/sync_service.hpp>
 
 #include <algorithm>
@@ -11,12 +12,6 @@ namespace {
 // A WELCOME also carries rejections and a schema within its 4 MiB: a page of notices, each
 // value at most this long, is a small part of that.
 constexpr std::size_t max_notices_per_welcome = 100, max_notice_value_bytes = 1024;
-
-std::size_t value_bytes(const value& v) {
-    if (const auto* t = std::get_if<std::string>(&v)) return t->size();
-    if (const auto* b = std::get_if<blob>(&v)) return b->bytes.size();
-    return 8;
-}
 
 } // namespace
 
@@ -58,7 +53,7 @@ void sync_service::tell_conflicts(const device& d, const proto::hello& h, proto:
             n.kept = values[*col];
         }
         // A long text is the pull's to bring: the notice says only that a value is kept.
-        if (value_bytes(n.kept) > max_notice_value_bytes) n.kept = value{};
+        if (proto::encoded_bound(n.kept) > max_notice_value_bytes) n.kept = value{};
         w.conflicts.push_back(std::move(n));
     }
 }

@@ -14,16 +14,32 @@ const char* answer_word(proto::rejection_answer a) {
 
 } // namespace
 
+namespace {
+
+constexpr const char* rejected_columns =
+    "SELECT quarantine_id, tbl, row_id, reason, message, row_values, recorded_at, answer FROM "
+    "noi_rejected";
+
+// A row of rejected_columns.
+rejected_row read_rejected(statement& st) {
+    rejected_row r{static_cast<std::uint64_t>(st.column_int(0)),
+                   st.column_text(1),
+                   st.column_text(2),
+                   st.column_text(3),
+                   st.column_text(4),
+                   unpack_values(st.column_blob(5)),
+                   st.column_int(6)};
+    if (!st.column_is_null(7)) r.answer = st.column_text(7);
+    return r;
+}
+
+} // namespace
+
 std::vector<rejected_row> tablet::rejected() {
     std::vector<rejected_row> out;
-    auto st = rep_->db().prepare("SELECT quarantine_id, tbl, row_id, reason, message, row_values, "
-                                 "recorded_at, answer FROM noi_rejected ORDER BY quarantine_id");
-    while (st.step()) {
-        out.push_back({static_cast<std::uint64_t>(st.column_int(0)), st.column_text(1),
-                       st.column_text(2), st.column_text(3), st.column_text(4),
-                       unpack_values(st.column_blob(5)), st.column_int(6)});
-        if (!st.column_is_null(7)) out.back().answer = st.column_text(7);
-    }
+    auto st = rep_->db().prepare(std::string(rejected_columns) + " ORDER BY quarantine_id");
+    while (st.step())
+        out.push_back(read_rejected(st));
     return out;
 }
 
@@ -41,17 +57,17 @@ std::vector<proto::answered_rejection> tablet::answers() {
 }
 
 rejected_row tablet::unanswered(std::uint64_t quarantine_id) {
-    for (auto& r : rejected())
-        if (r.quarantine_id == quarantine_id) {
-            if (r.answer)
-                throw sync_error(errc::refused, "rejected row " + std::to_string(quarantine_id) +
-                                                    " was " + *r.answer +
-                                                    " already; the next sync tells the server");
-            return r;
-        }
-    throw sync_error(errc::refused, "this tablet keeps no rejected row " +
-                                        std::to_string(quarantine_id) +
-                                        "; list them again, it may have been settled");
+    auto st = rep_->db().prepare(std::string(rejected_columns) + " WHERE quarantine_id = ?1");
+    st.bind(1, static_cast<std::int64_t>(quarantine_id));
+    if (!st.step())
+        throw sync_error(errc::refused, "this tablet keeps no rejected row " +
+                                            std::to_string(quarantine_id) +
+                                            "; list them again, it may have been settled");
+    auto r = read_rejected(st);
+    if (r.answer)
+        throw sync_error(errc::refused, "rejected row " + std::to_string(quarantine_id) + " was " +
+                                            *r.answer + " already; the next sync tells the server");
+    return r;
 }
 
 void tablet::set_answer(std::uint64_t quarantine_id, proto::rejection_answer a) {
