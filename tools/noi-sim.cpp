@@ -63,6 +63,9 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
         total.row_moves += r.row_moves;
         total.reference_edits += r.reference_edits;
         total.wiped += r.wiped;
+        total.answers += r.answers;
+        total.decisions += r.decisions;
+        total.notices += r.notices;
         if (!r.problems.empty()) {
             ++failed;
             std::cerr << "seed " << s << " FAILED (replay: noi-sim core --seed " << s
@@ -99,6 +102,9 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                           {"device_moves", total.device_moves},
                           {"row_moves", total.row_moves},
                           {"wiped", total.wiped},
+                          {"answers", total.answers},
+                          {"decisions", total.decisions},
+                          {"conflict_notices", total.notices},
                           {"seconds", secs}}
                          .dump()
                   << "\n";
@@ -134,6 +140,12 @@ int run_core(std::uint64_t seed, std::uint64_t seeds, int steps, int per_commune
                     static_cast<unsigned long long>(total.row_moves));
         std::printf("  lost tablets       %d revoked with a wipe, their synced data deleted\n",
                     total.wiped);
+        std::printf("  officers' answers  %llu rejected rows dropped or corrected and sent "
+                    "again\n  admin decisions    %llu conflicts; %llu notices on the tablets, "
+                    "each as the server has it\n",
+                    static_cast<unsigned long long>(total.answers),
+                    static_cast<unsigned long long>(total.decisions),
+                    static_cast<unsigned long long>(total.notices));
         std::printf("  result             %s\n",
                     failed ? "DIVERGED (see above)"
                            : "every replica converged; nothing lost; no row outside its scope");

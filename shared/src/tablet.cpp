@@ -123,7 +123,6 @@ void tablet::on_welcome(const proto::welcome& w) {
     const auto was = read_checkpoint(db);
     auto cp = was;
     rep_->refresh_clock();
-    adopt_scope(cp, w);
     std::string epoch(w.epoch.begin(), w.epoch.end());
     auto& get = db.cached("SELECT value FROM noi_meta WHERE key = 'epoch'");
     std::optional<std::string> known;
@@ -157,6 +156,8 @@ void tablet::on_welcome(const proto::welcome& w) {
         rep_->set_meta_int("confirmed_conflict", 0);
     }
     record_conflicts(w);
+    // After the notices: a scope that reads units anew has them told again from the start.
+    adopt_scope(cp, w);
 
     // The server's schema is newer: the replica takes it before anything is pulled, and pulls
     // again from where it changed (a release before schema versions skipped what it could not
@@ -235,6 +236,8 @@ void tablet::adopt_scope(tablet_checkpoint& cp, const proto::welcome& w) {
 
 void tablet::pull_again(tablet_checkpoint& cp, const std::vector<std::string>& units) {
     cp.cursor = 0;
+    // Conflicts of rows it did not read when they were told are the device's to hear of now.
+    rep_->set_meta_int("confirmed_conflict", 0);
     // Its own pushes are left out of a pull, as rows it holds: not those of a unit whose rows
     // it let go when it moved away (a stint there before), and now reads again.
     auto dropped = split_units(rep_->meta_text("units_dropped").value_or(""));
@@ -315,6 +318,9 @@ void tablet::finish_move() {
                 note_change(changed, def.name, id);
             }
         }
+        // What it was told of the commune it left is no longer its; what it reads now is told
+        // again, from the start.
+        db.cached("DELETE FROM noi_conflict_notices").run();
         pull_again(cp, units);
         db.cached("DELETE FROM noi_meta WHERE key = 'scope_leaving'").run();
         db.cached("DELETE FROM noi_departed").run();

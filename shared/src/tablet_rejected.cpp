@@ -12,10 +12,6 @@ const char* answer_word(proto::rejection_answer a) {
     return a == proto::rejection_answer::dropped ? "dropped" : "resent";
 }
 
-} // namespace
-
-namespace {
-
 constexpr const char* rejected_columns =
     "SELECT quarantine_id, tbl, row_id, reason, message, row_values, recorded_at, answer FROM "
     "noi_rejected";

@@ -83,7 +83,7 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     std::uint64_t cuts = 0, crashes = 0, replays = 0, conflicts = 0, quarantined = 0,
                   hostile_rounds = 0, hostile_refused = 0, schema_changes = 0, upgrades = 0,
                   new_schema_writes = 0, reference_edits = 0, map_changes = 0, moves = 0,
-                  row_moves = 0;
+                  row_moves = 0, answers = 0, decisions = 0, notices = 0;
     int wiped = 0;
     for (std::uint64_t seed = 100; seed < 110; ++seed) {
         auto s = run_seed(seed);
@@ -95,6 +95,9 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
         moves += s.device_moves;
         row_moves += s.row_moves;
         wiped += s.wiped;
+        answers += s.answers;
+        decisions += s.decisions;
+        notices += s.notices;
         hostile_rounds += s.hostile_rounds;
         hostile_refused += s.hostile_refused;
         cuts += s.cuts;
@@ -123,4 +126,8 @@ TEST(simulation, faults_and_conflicts_actually_happen) {
     EXPECT_GT(row_moves, 0u);
     // Lost tablets were wiped, and the seeds' checks found the rest of the province whole.
     EXPECT_GT(wiped, 0);
+    // Officers answered rejected rows, admins decided conflicts, and tablets were told of them.
+    EXPECT_GT(answers, 0u);
+    EXPECT_GT(decisions, 0u);
+    EXPECT_GT(notices, 0u);
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 using namespace noi;
 using noi::test::count;
@@ -1049,6 +1050,128 @@ TEST_F(round_fixture, an_officer_drops_one_rejected_row_and_resends_another_corr
     sync(*a, dev_a);
     EXPECT_EQ(server_count("SELECT count(*) FROM noi_admin_log WHERE account = 'device:tab-a'"), 2)
         << "an answer is taken once";
+}
+
+// A server of an earlier release reads no `answered`: the answer waits on the tablet, and is
+// told again to a server that takes it.
+TEST_F(round_fixture, an_answer_waits_on_the_tablet_until_a_server_takes_it) {
+    a->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('y', '01852', 'nhầm xã')");
+    sync(*a, dev_a);
+    ASSERT_EQ(a->rejected().size(), 1u);
+    const auto y = a->rejected()[0].quarantine_id;
+    a->drop_rejected(y);
+    sim::link_faults earlier;
+    earlier.alter = [](proto::message& m, bool to_server) {
+        if (auto* h = std::get_if<proto::hello>(&m); h && to_server) h->answered.clear();
+    };
+    wall.advance(1000);
+    ASSERT_TRUE(sync_once(*a, *server, dev_a, {}, earlier).done);
+    ASSERT_EQ(a->rejected().size(), 1u) << "kept while no server has heard the answer";
+    EXPECT_EQ(a->rejected()[0].answer, "dropped");
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE status = 'open'"), 1);
+    sync(*a, dev_a);
+    EXPECT_TRUE(a->rejected().empty());
+    EXPECT_EQ(server_count("SELECT count(*) FROM noi_quarantine WHERE status = 'discarded'"), 1);
+}
+
+// An earlier release's tablet sends no `confirmed_conflict` and is told of no conflict; an
+// earlier server's WELCOME carries none, and the tablet keeps what it holds and asks again.
+TEST_F(round_fixture, releases_before_conflict_notices_tell_and_hear_none) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    ASSERT_EQ(server->conflicts().size(), 1u);
+
+    std::size_t notices_sent = 0;
+    sim::link_faults old_tablet;
+    old_tablet.alter = [&](proto::message& m, bool to_server) {
+        if (auto* h = std::get_if<proto::hello>(&m); h && to_server) h->confirmed_conflict.reset();
+        if (auto* w = std::get_if<proto::welcome>(&m); w && !to_server)
+            notices_sent += w->conflicts.size();
+    };
+    wall.advance(1000);
+    ASSERT_TRUE(sync_once(*a, *server, dev_a, {}, old_tablet).done);
+    EXPECT_EQ(notices_sent, 0u);
+
+    sim::link_faults old_server;
+    old_server.alter = [](proto::message& m, bool to_server) {
+        if (auto* w = std::get_if<proto::welcome>(&m); w && !to_server) {
+            w->conflicts.clear();
+            w->conflict_head = 0;
+        }
+    };
+    wall.advance(1000);
+    ASSERT_TRUE(sync_once(*a, *server, dev_a, {}, old_server).done);
+    EXPECT_TRUE(a->conflicts().empty());
+    sync(*a, dev_a);
+    ASSERT_EQ(a->conflicts().size(), 1u) << "a current server tells it from the start";
+    wall.advance(1000);
+    ASSERT_TRUE(sync_once(*a, *server, dev_a, {}, old_server).done);
+    EXPECT_EQ(a->conflicts().size(), 1u) << "an earlier server's silence takes nothing away";
+    sync(*a, dev_a);
+    EXPECT_EQ(a->conflicts().size(), 1u) << "and told once, not twice";
+}
+
+// A device that moves hears no more of its old commune's conflicts, and, back in a commune,
+// of those it was not told while it read elsewhere.
+TEST_F(round_fixture, a_moved_device_hears_the_conflicts_of_the_commune_it_reads) {
+    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+    a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
+    sync(*a, dev_a);
+    wall.advance(10);
+    sync(*a2, dev_a2);
+    ASSERT_EQ(server->conflicts().size(), 1u);
+    sync(*a, dev_a);
+    ASSERT_EQ(a->conflicts().size(), 1u);
+    auto move = [&](const std::string& id, const std::string& to) {
+        auto group = server->begin();
+        server->move_device(id, to);
+        group->commit();
+    };
+    move("tab-a", "01852");
+    move("tab-a2", "01852");
+    for (auto [t, d] : {std::pair{a.get(), &dev_a}, std::pair{a2.get(), &dev_a2}})
+        for (int round = 0; round < 3; ++round)
+            sync(*t, *server->find_device(d->id));
+    EXPECT_TRUE(a->conflicts().empty()) << "what it heard of 01849 went with its rows";
+    EXPECT_TRUE(a2->conflicts().empty()) << "a row it no longer reads is not told";
+    move("tab-a2", "01849");
+    for (int round = 0; round < 3; ++round)
+        sync(*a2, *server->find_device("tab-a2"));
+    ASSERT_EQ(a2->conflicts().size(), 1u) << "back in 01849, told of what it missed";
+    EXPECT_EQ(a2->conflicts()[0].row_id, "h1");
+}
+
+// A WELCOME carries at most 100 notices; the next carries the rest, from where it ended.
+TEST_F(round_fixture, more_conflicts_than_a_welcome_carries_are_told_over_two_rounds) {
+    constexpr int rows = 130;
+    for (int i = 0; i < rows; ++i)
+        a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h" + std::to_string(i) +
+                "', '01849', 1)");
+    sync(*a, dev_a);
+    sync(*a2, dev_a2);
+    a->exec("UPDATE household SET members = 2");
+    a2->exec("UPDATE household SET members = 3");
+    sync(*a, dev_a);
+    wall.advance(10);
+    sync(*a2, dev_a2);
+    ASSERT_EQ(server->conflicts().size(), static_cast<std::size_t>(rows));
+    sync(*a2, dev_a2);
+    EXPECT_EQ(a2->conflicts().size(), 100u);
+    sync(*a2, dev_a2);
+    const auto told = a2->conflicts();
+    ASSERT_EQ(told.size(), static_cast<std::size_t>(rows));
+    std::set<std::uint64_t> ids;
+    for (const auto& n : told)
+        ids.insert(n.conflict_id);
+    EXPECT_EQ(ids.size(), static_cast<std::size_t>(rows)) << "none told twice";
 }
 
 // A resent row the pull brought back, as another device wrote it since: only the officer's

@@ -53,6 +53,15 @@ struct sim_tablet {
     std::set<std::pair<std::string, std::string>> unsent_at_wipe = {};
 };
 
+// A rejected row an officer dropped or corrected and sent again: the tablet's writes to it
+// before (log_ entries below `log_mark`) answer to the answer, not to the merge.
+struct answer_rec {
+    std::size_t tablet;
+    std::string table, id;
+    std::uint64_t quarantine_id;
+    std::size_t log_mark;
+};
+
 struct table_spec {
     const char* name;
     std::vector<const char*> columns; // the columns the simulation edits
@@ -113,6 +122,9 @@ public:
             if (i == publish_at) publish_schema(i);
             step();
         }
+        // The day's review at the province: a few conflicts decided while tablets are offline.
+        for (int k = 0; k < 3; ++k)
+            decide_conflict();
         if (opt_.wipe && chance(0.5)) wipe_lost_tablet();
         quiesce();
         check();
@@ -488,8 +500,86 @@ private:
         return st.column_text(0);
     }
 
-    // One edit by an officer. Refusals at the keyboard (scope, duplicate id) are not writes.
+    // A row of a replica by column name, as it stands; nullopt when there is none.
+    static std::optional<std::map<std::string, value>>
+    row_of(database& db, const std::string& table, const std::string& id) {
+        auto st = db.prepare("SELECT * FROM " + table + " WHERE id = ?1");
+        st.bind(1, id);
+        if (!st.step()) return std::nullopt;
+        std::map<std::string, value> out;
+        for (int c = 0; c < st.columns(); ++c)
+            out[st.column_name(c)] = st.column(c);
+        return out;
+    }
+
+    // An officer answers one of the tablet's rejected rows (docs/android.md, Refusals): drops
+    // it, or, for a row of a commune the device does not write, moves it to one it does and
+    // sends it again. The resend is a local write like any other.
+    bool answer_rejection(std::size_t i) {
+        auto& s = tabs_[i];
+        std::vector<rejected_row> waiting;
+        for (auto& r : s.t->rejected())
+            if (!r.answer) waiting.push_back(std::move(r));
+        if (waiting.empty()) return false;
+        const auto r = waiting[pick(waiting.size())];
+        const auto units = s.t->rep().scope_units();
+        const auto* def = s.t->rep().tables().find(r.table);
+        const bool movable = r.reason == "out_of_scope" && !units.empty() && def && def->scope;
+        auto& db = s.t->rep().db();
+        const auto mark = log_.size();
+        try {
+            if (!movable || chance(0.4)) {
+                s.t->drop_rejected(r.quarantine_id);
+            } else {
+                const auto to = units[pick(units.size())];
+                const auto before = row_of(db, r.table, r.row_id);
+                s.t->resend_rejected(r.quarantine_id, {{"commune_code", to}});
+                const auto after = row_of(db, r.table, r.row_id);
+                if (!after) {
+                    problem("tablet " + std::to_string(i) + " resent rejected row " +
+                            std::to_string(r.quarantine_id) + " and holds no row " + r.row_id);
+                    return true;
+                }
+                if (!before)
+                    log_.push_back({i, r.table, r.row_id, exists_col, std::int64_t{1}, true, to});
+                for (const auto& [col, v] : *after)
+                    if (col != "id" && (!before || before->at(col) != v))
+                        log_.push_back({i, r.table, r.row_id, col, v});
+                summary_.writes++;
+            }
+        } catch (const sync_error&) {
+            return true; // refused at the keyboard: nothing was written, nothing answered
+        }
+        answered_.push_back({i, r.table, r.row_id, r.quarantine_id, mark});
+        summary_.answers++;
+        return true;
+    }
+
+    // An admin decides a conflict at the province's review (noi-admin conflicts resolve): keeps
+    // one side's value. Refused when the cell changed since, as the console would say.
+    void decide_conflict() {
+        auto open = server_->conflicts({.status = conflict_status::open});
+        if (open.empty()) return;
+        const auto& c = open[pick(open.size())];
+        server_store::resolution how;
+        const auto& side = chance(0.5) ? c.winner : c.loser;
+        if (side.device_id.empty()) return;
+        how.keep_device = side.device_id;
+        how.by = "admin:sim";
+        try {
+            auto group = server_->begin();
+            const auto r = server_->resolve_conflict(c.id, how);
+            group->commit();
+            summary_.decisions += r.status == server_store::resolve_status::resolved;
+        } catch (const server_crash&) {
+            reopen_server(server_);
+        }
+    }
+
+    // One edit by an officer, or now and then an answer to a rejected row. Refusals at the
+    // keyboard (scope, duplicate id) are not writes.
     void random_write(std::size_t i) {
+        if (chance(0.5) && answer_rejection(i)) return;
         auto& s = tabs_[i];
         auto& db = s.t->rep().db();
         const auto forms = forms_of(s);
@@ -637,7 +727,7 @@ private:
         else if (roll < 97 && opt_.hostile)
             hostile_round();
         else if (roll < 98)
-            edit_reference();
+            chance(0.5) ? edit_reference() : decide_conflict();
         else if (roll < 99 && opt_.map_changes)
             change_map();
         else
@@ -793,6 +883,8 @@ private:
             }
         }
         check_nothing_lost();
+        check_answers_taken();
+        check_conflict_notices();
         check_valid_writes_taken();
         if (opt_.hostile) check_hostile_left_no_trace();
         summary_.conflicts = server_->conflicts().size();
@@ -818,6 +910,87 @@ private:
         const auto dev = server_->find_device(s.dev.id);
         if (!dev || !dev->revoked || !dev->wiped_at_ms)
             problem("the server has no record of tablet " + std::to_string(i) + "'s wipe");
+    }
+
+    // Every officer's answer reached the record: the quarantine entry is discarded, the admin log
+    // names the device, and the tablet let the row go once the server had heard it. A wiped
+    // tablet's answers not yet told went with its data.
+    void check_answers_taken() {
+        std::map<std::uint64_t, quarantine_state> state;
+        const auto entries = server_->quarantine();
+        for (const auto& q : entries)
+            state[q.id] = q.status;
+        std::set<std::pair<std::string, std::string>> logged; // account, target
+        for (const auto& e : server_->access().admin_log(0, -1))
+            logged.insert({e.account, e.target});
+        for (const auto& a : answered_) {
+            const auto& s = tabs_[a.tablet];
+            if (s.wiped) continue;
+            const auto what = "the answer to rejected row " + std::to_string(a.quarantine_id) +
+                              " of tablet " + std::to_string(a.tablet);
+            if (!state.count(a.quarantine_id)) {
+                // Replaced by a later rejection of the row (a replayed push): the tablet heard
+                // that one, for its officer to answer.
+                const bool later = std::any_of(entries.begin(), entries.end(), [&](const auto& q) {
+                    return q.device_id == s.dev.id && q.table == a.table && q.row_id == a.id &&
+                           q.id > a.quarantine_id;
+                });
+                if (!later) problem(what + " took its quarantine entry away");
+                continue;
+            }
+            if (state[a.quarantine_id] != quarantine_state::discarded)
+                problem(what + " left its quarantine entry " +
+                        std::string(to_string(state[a.quarantine_id])));
+            if (!logged.count(
+                    {"device:" + s.dev.id, "quarantine " + std::to_string(a.quarantine_id)}))
+                problem(what + " is not in the admin log");
+        }
+        for (std::size_t i = 0; i < tabs_.size(); ++i)
+            for (const auto& r : tabs_[i].t->rejected())
+                if (r.answer)
+                    problem("tablet " + std::to_string(i) + " still holds rejected row " +
+                            std::to_string(r.quarantine_id) + ", " + *r.answer +
+                            ", after rounds without faults");
+    }
+
+    // Each tablet was told of every conflict its device's writes are part of, of a row it still
+    // reads, and of each one an admin decided; and of none other.
+    void check_conflict_notices() {
+        for (std::size_t i = 0; i < tabs_.size(); ++i) {
+            const auto& s = tabs_[i];
+            if (s.wiped) continue;
+            const auto dev = *server_->find_device(s.dev.id);
+            std::map<std::uint64_t, conflict_row> told;
+            for (auto& n : s.t->conflicts())
+                told.emplace(n.conflict_id, std::move(n));
+            std::set<std::uint64_t> involving;
+            for (const auto& c : server_->conflicts({.involving = dev.id})) {
+                involving.insert(c.id);
+                const auto row = row_of(server_->rep().db(), c.table, c.row_id);
+                const auto* unit = row && row->count("commune_code")
+                                       ? std::get_if<std::string>(&row->at("commune_code"))
+                                       : nullptr;
+                if (!row || (!c.scope.empty() && !dev.reads(c.scope)) ||
+                    (unit && !dev.reads(*unit)))
+                    continue; // deleted, or no longer the device's to hear of
+                const auto n = told.find(c.id);
+                const auto who = "tablet " + std::to_string(i) + " (" + dev.id + ")";
+                if (n == told.end()) {
+                    problem(who + " was never told of conflict " + std::to_string(c.id) + " on " +
+                            c.table + "/" + c.row_id);
+                    continue;
+                }
+                summary_.notices++;
+                if (n->second.decided != (c.status == conflict_status::resolved))
+                    problem(who + " holds conflict " + std::to_string(c.id) + " as " +
+                            (n->second.decided ? "decided" : "waiting for review") +
+                            ", the server as " + std::string(to_string(c.status)));
+            }
+            for (const auto& [id, n] : told)
+                if (!involving.count(id))
+                    problem("tablet " + std::to_string(i) + " was told of conflict " +
+                            std::to_string(id) + ", which none of its writes is part of");
+        }
     }
 
     // §11: no write made under a unit the tablet was of when it wrote is quarantined for its
@@ -882,11 +1055,18 @@ private:
                              ? last.erase(it)
                              : std::next(it);
         }
+        auto answered_later = [&](const write_rec* w) {
+            const auto at = static_cast<std::size_t>(w - log_.data());
+            return std::any_of(answered_.begin(), answered_.end(), [&](const answer_rec& a) {
+                return a.tablet == w->tablet && a.table == w->table && a.id == w->id &&
+                       at < a.log_mark;
+            });
+        };
         auto conflicts = server_->conflicts();
         for (const auto& [key, w] : last) {
             const auto& s = tabs_[w->tablet];
             const auto& dev = s.dev.id;
-            if (rejected.count({dev, w->table, w->id})) continue;
+            if (rejected.count({dev, w->table, w->id}) || answered_later(w)) continue;
             // A wiped tablet's rows not yet acknowledged went with its data (its rejected rows
             // too, which the server still keeps in quarantine).
             if (s.wiped && (s.unsent_at_wipe.count({w->table, w->id}) ||
@@ -1046,6 +1226,7 @@ private:
     std::unique_ptr<sqlite_store> server_, other_; // other_: the second instance, or none
     std::vector<sim_tablet> tabs_;
     std::vector<write_rec> log_;
+    std::vector<answer_rec> answered_;
     sim_summary summary_;
     bool faults_ = true;
     bool nested_ = false; // inside a round run from another round's link

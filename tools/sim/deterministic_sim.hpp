@@ -51,7 +51,10 @@ struct sim_summary {
     // tablet must take, since none may write reference data itself.
     std::uint64_t reference_edits = 0;
     std::uint64_t map_changes = 0, device_moves = 0, row_moves = 0;
-    int wiped = 0;                     // tablets revoked with a wipe, their synced data deleted
+    int wiped = 0; // tablets revoked with a wipe, their synced data deleted
+    // Rejected rows officers dropped or corrected and sent again; conflicts an admin decided;
+    // conflict notices the tablets were found to hold at the end, as the checks expect.
+    std::uint64_t answers = 0, decisions = 0, notices = 0;
     std::vector<std::string> problems; // empty: converged, nothing lost, nothing out of scope
 };
 

@@ -36,7 +36,9 @@ round_result sync_once(tablet& t, server_store& s, const device& d, const client
                 break;
             }
             res.sent_by_client.push_back(m);
-            auto reply = server.on_message(through_wire(m, res.bytes));
+            auto received = through_wire(m, res.bytes);
+            if (faults.alter) faults.alter(received, true);
+            auto reply = server.on_message(received);
             for (auto& r : reply.send)
                 to_client.push_back(std::move(r));
             if (reply.close) to_server.clear();
@@ -50,6 +52,7 @@ round_result sync_once(tablet& t, server_store& s, const device& d, const client
                 break;
             }
             auto received = through_wire(m, res.bytes);
+            if (faults.alter) faults.alter(received, false);
             for (auto& r : client.ahead_of(received))
                 to_server.push_back(std::move(r));
             for (auto& r : client.on_message(received))

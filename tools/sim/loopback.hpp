@@ -24,6 +24,9 @@ struct link_faults {
     std::function<bool(const proto::message&, bool to_server)> cut;
     // Called between messages: writes that land in the middle of a round.
     std::function<void()> between;
+    // Called on each message as it arrives: what a peer of an earlier release would not have
+    // read, or not have sent, taken out.
+    std::function<void(proto::message&, bool to_server)> alter;
 };
 
 round_result sync_once(tablet& t, server_store& s, const device& d, const client_options& opt = {},
