@@ -9,7 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <utility>
@@ -509,13 +512,18 @@ int main(int argc, char** argv) {
                     "current: today's units, older assessments counted where theirs went")
         ->check(CLI::IsMember({"historical", "current"}))
         ->default_val("historical");
-    c19->add_flag("--csv", csv,
-                  "CSV for a spreadsheet (UTF-8 with a BOM, so Excel reads Vietnamese)");
+    auto* csv_opt = c19->add_flag(
+        "--csv", csv, "CSV for a spreadsheet (UTF-8 with a BOM, so Excel reads Vietnamese)");
     bool no_bom = false, by_commune = false;
     c19->add_flag("--no-bom", no_bom, "With --csv: no byte order mark (for scripts)");
     c19->add_flag("--by-commune", by_commune,
                   "With --csv: one line per commune, named, with its district");
     c19->add_flag("--json", c.as_json, "Print JSON");
+    std::string xlsx_file;
+    c19->add_option("--xlsx", xlsx_file,
+                    "Write the report as an Excel workbook to this file (a sheet of districts, "
+                    "or provinces, and one of communes, in Vietnamese)")
+        ->excludes(csv_opt);
 
     auto* reference = app.add_subcommand(
         "reference", "The province's reference data (the communes): read it, and change it as "
@@ -1086,6 +1094,35 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json)
                 std::cout << "published schema version " << out["version"] << ": "
                           << text(out["changes"]) << "\ntablets take it at their next sync\n";
+        } else if (*c19 && !xlsx_file.empty()) {
+            std::string workbook;
+            rc = fetch(c, "GET",
+                       "/admin/v1/reports/criterion19.xlsx?geography=" + geography +
+                           (year ? "&year=" + std::to_string(year) : std::string()),
+                       "", workbook);
+            if (rc != ok) return rc;
+            // Written beside the file and renamed over it: a cut-off run leaves no half workbook.
+            const auto part = xlsx_file + ".part";
+            {
+                std::ofstream f(part, std::ios::binary | std::ios::trunc);
+                f.write(workbook.data(), static_cast<std::streamsize>(workbook.size()));
+                if (!f.flush()) {
+                    std::cerr << "error: cannot write " << part
+                              << "; check the folder exists and is writable\n";
+                    return failure;
+                }
+            }
+            if (std::rename(part.c_str(), xlsx_file.c_str()) != 0) {
+                std::cerr << "error: cannot write " << xlsx_file << ": " << std::strerror(errno)
+                          << "\n";
+                std::remove(part.c_str());
+                return failure;
+            }
+            if (c.as_json)
+                std::cout << json{{"file", xlsx_file}, {"bytes", workbook.size()}}.dump() << "\n";
+            else
+                std::cout << "wrote " << xlsx_file << " (" << workbook.size() << " bytes)\n";
+            return ok;
         } else if (*c19 && csv) {
             std::string file;
             rc = fetch(c, "GET",

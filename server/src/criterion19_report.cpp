@@ -48,7 +48,7 @@ std::int64_t year_in_the_province(std::int64_t ms) {
 
 } // namespace
 
-std::optional<std::int64_t> default_report_year(server_store& store, const account& reader) {
+std::optional<std::int64_t> default_report_year(server_store& store, const commune_scope& reader) {
     const auto now = year_in_the_province(store.now_ms());
     std::optional<std::int64_t> year;
     bool any = false;
@@ -65,7 +65,7 @@ std::optional<std::int64_t> default_report_year(server_store& store, const accou
     return year;
 }
 
-json criterion19_report(server_store& store, std::int64_t year, const account& reader,
+json criterion19_report(server_store& store, std::int64_t year, const commune_scope& reader,
                         bool current_geography) {
     const auto today = vietnam_day(store.now_ms());
     auto day = std::to_string(year) + "-12-31";

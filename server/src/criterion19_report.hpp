@@ -1,7 +1,8 @@
 // The criterion-19 report (docs/design.md §9, rules in docs/admin.md) over the server's data.
 #pragma once
 
-#include <noi/sync/access_store.hpp>
+#include "admin_request.hpp"
+
 #include <noi/sync/server_store.hpp>
 
 #include <nlohmann/json.hpp>
@@ -13,18 +14,18 @@ namespace noi::server {
 
 // For `year`: per district and for the province, the communes of kind `xa` (`total`) and those
 // that meet it (`met`), each commune with the assessment that decided it, and `warnings` for
-// assessments whose decided_on is not an ISO date. Only the communes `reader` reads take part:
+// assessments whose decided_on is not an ISO date. Only the communes `reader` sees take part:
 // for an account limited to some communes, `limited_to` lists them, the districts are theirs,
 // and `province` counts them alone, so no figure or warning comes from another commune (for an
 // account of the whole province `limited_to` is null).
 // The communes are the units of the map at the end of the year (`map_of`), grouped by district
 // before 1 July 2025 and by province after (`grouped_by`); with `current_geography`, today's
 // units, older assessments counted for the units theirs went into.
-nlohmann::json criterion19_report(server_store& store, std::int64_t year, const account& reader,
-                                  bool current_geography = false);
+nlohmann::json criterion19_report(server_store& store, std::int64_t year,
+                                  const commune_scope& reader, bool current_geography = false);
 // The year a report without one is for: the latest year of an assessment of a commune `reader`
 // reads, among years not after the current one in the province (UTC+7); the current year when
 // every such assessment is for a later year; nullopt when there is none.
-std::optional<std::int64_t> default_report_year(server_store& store, const account& reader);
+std::optional<std::int64_t> default_report_year(server_store& store, const commune_scope& reader);
 
 } // namespace noi::server

@@ -1,4 +1,5 @@
-#include "fleet_api.hpp"
+#include "admin_handlers.hpp"
+#include "api_query.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -31,14 +32,15 @@ fleet_options options_of(const query& q) {
     return o;
 }
 
-// Every device the account reads, as the status shows it.
-std::vector<json> fleet_rows(server_store& store, const account& who, const fleet_options& o) {
+// Every device of the communes the reader sees, as the status shows it.
+std::vector<json> fleet_rows(server_store& store, const commune_scope& scope,
+                             const fleet_options& o) {
     const auto now = store.now_ms();
     const auto schema_version = store.schema_version();
     std::vector<json> out;
     auto number = [](const std::optional<std::int64_t>& n) { return n ? json(*n) : json(nullptr); };
     for (const auto& s : store.device_statuses()) {
-        if (!who.reads(s.dev.scope)) continue;
+        if (!scope.reads(s.dev.scope)) continue;
         const bool revoked = s.dev.revoked;
         // A revoked device is expected to fall silent and its replica no longer matters. One
         // that never made contact is silent once the threshold has passed since its enrolment:
@@ -102,12 +104,13 @@ const char* const sort_fields[] = {
 
 } // namespace
 
-api_response fleet_status(server_store& store, const account& who, const query& q) {
+api_response fleet_status(admin_request& r) {
+    const auto& q = r.q;
     auto o = options_of(q);
     if (!o.problem.empty()) return error(400, o.problem);
     auto p = page_of(q);
     if (!p.problem.empty()) return error(400, p.problem);
-    auto rows = fleet_rows(store, who, o);
+    auto rows = fleet_rows(r.store, r.scope, o);
     if (q.count("flag")) {
         const auto& f = q.at("flag");
         static const char* const flags[] = {"silent",      "revoked_connecting", "behind_schema",
@@ -115,13 +118,13 @@ api_response fleet_status(server_store& store, const account& who, const query& 
         if (std::none_of(std::begin(flags), std::end(flags), [&](const char* x) { return f == x; }))
             return error(400, "flag must be silent, revoked_connecting, behind_schema, "
                               "clock_wrong, piling_up or revoked");
-        std::erase_if(rows, [&](const json& r) { return !has_flag(r, f); });
+        std::erase_if(rows, [&](const json& row) { return !has_flag(row, f); });
     }
     if (q.count("commune"))
-        std::erase_if(rows, [&](const json& r) { return r["scope"] != q.at("commune"); });
+        std::erase_if(rows, [&](const json& row) { return row["scope"] != q.at("commune"); });
     if (q.count("name"))
-        std::erase_if(rows, [&](const json& r) {
-            return !contains_text(r["name"].get<std::string>(), q.at("name"));
+        std::erase_if(rows, [&](const json& row) {
+            return !contains_text(row["name"].get<std::string>(), q.at("name"));
         });
     if (q.count("sort")) {
         std::string field = q.at("sort");
@@ -138,28 +141,28 @@ api_response fleet_status(server_store& store, const account& who, const query& 
             return descending ? y < x : x < y;
         });
     }
-    return paged(rows, p, [](const json& r) { return r; });
+    return paged(rows, p, [](const json& row) { return row; });
 }
 
-api_response fleet_by_commune(server_store& store, const account& who, const query& q) {
-    auto o = options_of(q);
+api_response fleet_by_commune(admin_request& r) {
+    auto o = options_of(r.q);
     if (!o.problem.empty()) return error(400, o.problem);
     std::map<std::string, json> by;
-    for (const auto& r : fleet_rows(store, who, o)) {
-        auto& c = by[r["scope"].get<std::string>()];
+    for (const auto& row : fleet_rows(r.store, r.scope, o)) {
+        auto& c = by[row["scope"].get<std::string>()];
         if (c.is_null())
-            c = {{"scope", r["scope"]}, {"commune_name", r["commune_name"]},
-                 {"devices", 0},        {"revoked", 0},
-                 {"silent", 0},         {"piling_up", 0},
-                 {"pending", 0},        {"last_contact_at", nullptr}};
+            c = {{"scope", row["scope"]}, {"commune_name", row["commune_name"]},
+                 {"devices", 0},          {"revoked", 0},
+                 {"silent", 0},           {"piling_up", 0},
+                 {"pending", 0},          {"last_contact_at", nullptr}};
         c["devices"] = c["devices"].get<int>() + 1;
         for (const char* flag : {"revoked", "silent", "piling_up"})
-            if (r[flag].get<bool>()) c[flag] = c[flag].get<int>() + 1;
-        if (r["pending"].is_number())
-            c["pending"] = c["pending"].get<std::int64_t>() + r["pending"].get<std::int64_t>();
-        if (r["last_contact_at"].is_string() &&
-            (c["last_contact_at"].is_null() || c["last_contact_at"] < r["last_contact_at"]))
-            c["last_contact_at"] = r["last_contact_at"];
+            if (row[flag].get<bool>()) c[flag] = c[flag].get<int>() + 1;
+        if (row["pending"].is_number())
+            c["pending"] = c["pending"].get<std::int64_t>() + row["pending"].get<std::int64_t>();
+        if (row["last_contact_at"].is_string() &&
+            (c["last_contact_at"].is_null() || c["last_contact_at"] < row["last_contact_at"]))
+            c["last_contact_at"] = row["last_contact_at"];
     }
     json out = json::array();
     for (auto& [scope, c] : by)
@@ -167,25 +170,26 @@ api_response fleet_by_commune(server_store& store, const account& who, const que
     return {200, text(out), static_cast<std::int64_t>(out.size())};
 }
 
-api_response attention_summary(server_store& store, const account& who, const query& q) {
-    auto o = options_of(q);
+api_response attention_summary(admin_request& r) {
+    auto& store = r.store;
+    auto o = options_of(r.q);
     if (!o.problem.empty()) return error(400, o.problem);
     json counts{{"devices", 0},     {"silent", 0},        {"piling_up", 0},
                 {"clock_wrong", 0}, {"behind_schema", 0}, {"revoked_connecting", 0}};
-    for (const auto& r : fleet_rows(store, who, o)) {
-        if (!r["revoked"].get<bool>()) counts["devices"] = counts["devices"].get<int>() + 1;
+    for (const auto& row : fleet_rows(store, r.scope, o)) {
+        if (!row["revoked"].get<bool>()) counts["devices"] = counts["devices"].get<int>() + 1;
         for (const char* flag :
              {"silent", "piling_up", "clock_wrong", "behind_schema", "revoked_connecting"})
-            if (has_flag(r, flag)) counts[flag] = counts[flag].get<int>() + 1;
+            if (has_flag(row, flag)) counts[flag] = counts[flag].get<int>() + 1;
     }
     const auto conflicts =
-        store.count_conflicts({.status = conflict_status::open, .scopes = who.communes});
+        store.count_conflicts({.status = conflict_status::open, .scopes = r.scope.communes});
     std::int64_t quarantined = 0;
     std::map<std::string, std::string> scope_of;
     for (const auto& d : store.devices())
         scope_of[d.id] = d.scope;
-    for (const auto& r : store.quarantine())
-        quarantined += r.status == quarantine_state::open && who.reads(scope_of[r.device_id]);
+    for (const auto& e : store.quarantine())
+        quarantined += e.status == quarantine_state::open && r.scope.reads(scope_of[e.device_id]);
     counts["conflicts_open"] = conflicts;
     counts["quarantined_open"] = quarantined;
     return {200, text(counts)};

@@ -172,8 +172,13 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
         target.substr(0, target.find('?')) == "/admin/v1/schema")
         refused_early = schema_refusal(req_.body());
     auto self = this->shared_from_this();
-    state_.db([self, token, session, method, target, refused_early,
-               body = req_.body()](server_store& store, auth_store& auth) {
+    // Reads go to the reader's connection: no GET handler writes (the route table's changes are
+    // all other methods), and a WAL reader sees every change answered before it.
+    auto on = [this, &method](auto job) {
+        method == "GET" ? state_.read_admin(std::move(job)) : state_.db(std::move(job));
+    };
+    on([self, token, session, method, target, refused_early,
+        body = req_.body()](server_store& store, auth_store& auth) {
         api_response r;
         std::optional<account> who;
         try {

@@ -43,6 +43,7 @@ server_state::server_state(const server_config& cfg, const store_location& where
     auth_ = std::make_unique<auth_store>(*store_);
     db_thread_ = std::thread([this] { db_ioc_.run(); });
     reader_ = open_store(cfg.data_dir, where, wall_, {}, so);
+    reader_auth_ = std::make_unique<auth_store>(*reader_);
     others_seen_ = reader_->committed_head();
     read_thread_ = std::thread([this] { read_ioc_.run(); });
 }
@@ -164,6 +165,15 @@ void server_state::log_held_back() {
 
 void server_state::read(std::function<void(server_store&)> f) {
     asio::post(read_ioc_, [this, f = std::move(f)] { guarded("reader", [&] { f(*reader_); }); });
+}
+
+void server_state::read_admin(std::function<void(server_store&, auth_store&)> f) {
+    asio::post(read_ioc_, [this, f = std::move(f)] {
+        guarded("reader", [&] {
+            reader_->refresh_schema();
+            f(*reader_, *reader_auth_);
+        });
+    });
 }
 
 void server_state::hashing(std::function<void()> f) {

@@ -124,6 +124,9 @@ public:
     // Runs f(store) on the reader thread, with its own connection: pulls never wait for the
     // writer (WAL readers see the last commit).
     void read(std::function<void(server_store&)> f);
+    // Runs f(store, auth) on the reader thread: the admin API's reads (the fleet page polls
+    // two every 5 s) wait neither for pushes nor for a change stuck on a lock.
+    void read_admin(std::function<void(server_store&, auth_store&)> f);
 
     // A sync request's work and what to do once it is durable or lost.
     struct outcome {
@@ -189,6 +192,7 @@ private:
     asio::io_context read_ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> read_work_;
     std::unique_ptr<server_store> reader_;
+    std::unique_ptr<auth_store> reader_auth_; // on reader_: token checks for the admin's reads
     std::uint64_t others_seen_ = 0; // notify_others_writes' last look, on the reader thread
     // The feed entries this process's last commits wrote, (from, to], with no other process's
     // between: notify_others_writes need not read them again (their tablets were told).

@@ -257,6 +257,14 @@ class Console(unittest.TestCase):
         self.assertIn(f"{XSS} ({self.b['id']})", names)
         self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#fleet-list img"), [])
         self.assertTrue(self.no_alert())
+        # On a 1,400-pixel screen the table fits, and every action is within reach, unscrolled.
+        overflow = self.driver.execute_script("""
+            const w = window.innerWidth, out = [];
+            if (document.documentElement.scrollWidth > w) out.push('page ' + document.documentElement.scrollWidth);
+            for (const b of document.querySelectorAll('#fleet-list button'))
+                if (b.getBoundingClientRect().right > w) out.push(b.textContent);
+            return out;""")
+        self.assertEqual(overflow, [])
         self.shot("03-fleet")
         self.open(f"/fleet?commune={COMMUNE_B}", "fleet")
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#fleet-list tbody tr")), 2)
@@ -321,6 +329,9 @@ class Console(unittest.TestCase):
         self.driver.find_element(By.CSS_SELECTOR, "#resolve-form button").click()
         by = self.find("#resolved-by")
         self.assertIn("hoa", by.text)
+        # Decided once: the page offers no second resolution.
+        self.assertEqual(
+            self.driver.find_elements(By.CSS_SELECTOR, "[data-keep], #resolve-form"), [])
         for t in (self.a, self.b):
             self.sync(t)
             self.assertEqual(self.query(t, "SELECT members FROM household WHERE id = 'h1'"),

@@ -7,12 +7,16 @@
 
 #include <noi/sync/database.hpp>
 
+#include "admin_routes.hpp"
+
 #include <admin/http_client.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 using namespace noi;
 using json = nlohmann::json;
@@ -492,3 +496,128 @@ TEST_F(console_api, an_assessment_for_a_year_to_come_never_becomes_the_reports_d
 }
 
 } // namespace
+
+// Every GET of the route table, asked by a viewer of 01849: a scoped route tells nothing of
+// 01864 (its devices, rows, conflicts, rejections, assessments), an admin route refuses, and a
+// route the same for every commune (the schema, the map, reference data) answers. A new GET is
+// checked here the day it is added to the table.
+TEST_F(console_api, a_scoped_viewer_learns_nothing_of_another_commune_on_any_get) {
+    test::temp_dir dir;
+    auto enrol = [&](const std::string& commune, const std::string& name) {
+        auto r = as_admin("POST", "/admin/v1/devices", {{"commune", commune}, {"name", name}});
+        EXPECT_EQ(r.status, 201u) << r.body;
+        const auto j = json::parse(r.body);
+        return std::pair{j["device_id"].get<std::string>(), j["token"].get<std::string>()};
+    };
+    const auto a = enrol("01849", "Máy xã A");
+    const auto b1 = enrol("01864", "Máy bí mật 1"), b2 = enrol("01864", "Máy bí mật 2"),
+               b3 = enrol("01864", "Máy bí mật 3");
+    test::test_tablet ta(dir.file("a.db"), server.url(), a.second),
+        tb1(dir.file("b1.db"), server.url(), b1.second),
+        tb2(dir.file("b2.db"), server.url(), b2.second),
+        tb3(dir.file("b3.db"), server.url(), b3.second);
+    ta.t->exec("INSERT INTO household(id, commune_code, members, village) VALUES ('h-a', '01849', "
+               "3, 'Nà Ngần')");
+    tb1.t->exec("INSERT INTO household(id, commune_code, members, village) VALUES ('h-bimat', "
+                "'01864', 4, 'Bản bí mật')");
+    tb1.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+                "VALUES ('as-bimat', '01864', 2024, 1, 1, '2024-11-30')");
+    ta.t->exec("INSERT INTO assessment(id, commune_code, year, c19_1_met, c19_2_met, decided_on) "
+               "VALUES ('as-a', '01849', 2024, 1, 0, '2024-11-30')");
+    // Before its first sync b3 knows no commune: a row of 01849 is written, and refused.
+    tb3.t->exec("INSERT INTO incident(id, commune_code, summary) VALUES ('i-bimat', '01849', "
+                "'Bản bí mật')");
+    for (auto* t : {&ta, &tb1, &tb2, &tb3})
+        ASSERT_EQ(t->sync().outcome, client::sync_outcome::done);
+    tb1.t->exec("UPDATE household SET members = 5 WHERE id = 'h-bimat'");
+    tb2.t->exec("UPDATE household SET members = 6 WHERE id = 'h-bimat'");
+    ASSERT_EQ(tb1.sync().outcome, client::sync_outcome::done);
+    ASSERT_EQ(tb2.sync().outcome, client::sync_outcome::done);
+    const auto conflicts = json::parse(as_admin("GET", "/admin/v1/conflicts").body);
+    const auto rejected = json::parse(as_admin("GET", "/admin/v1/quarantine").body);
+    ASSERT_EQ(conflicts.size(), 1u);
+    ASSERT_EQ(rejected.size(), 1u);
+    const std::string conflict = std::to_string(conflicts[0]["id"].get<std::uint64_t>()),
+                      quarantined = std::to_string(rejected[0]["id"].get<std::uint64_t>());
+
+    const auto viewer = viewer_of({"01849"});
+    const std::vector<std::string> markers = {"01864",   "bí mật", "h-bimat", "as-bimat",
+                                              "i-bimat", b1.first, b2.first,  b3.first};
+    int scoped = 0;
+    for (const auto& r : server::admin_routes()) {
+        if (std::string(r.method) != "GET") continue;
+        std::string target = r.path;
+        auto put = [&](const std::string& cap, const std::string& text) {
+            if (auto at = target.find(cap); at != std::string::npos)
+                target.replace(at, cap.size(), text);
+        };
+        const bool conflicts_path = target.find("/conflicts/") != std::string::npos;
+        put("{n}", conflicts_path ? conflict : quarantined);
+        put("{}", target.find("/devices/") != std::string::npos ? b2.first : "commune");
+        put("{}", "01849");
+        if (target == "/admin/v1/history") target += "?row=h-bimat";
+        if (target.find("/reports/") != std::string::npos) target += "?year=2024&by_commune=1";
+        const auto seen = get_as(viewer, target);
+        if (r.who == server::access::admin) {
+            EXPECT_EQ(seen.status, 403u) << target;
+            continue;
+        }
+        EXPECT_TRUE(seen.status == 200u || seen.status == 404u) << target << ": " << seen.body;
+        if (r.who == server::access::reader) continue;
+        ++scoped;
+        for (const auto& m : markers)
+            EXPECT_EQ(seen.body.find(m), std::string::npos)
+                << target << " told a viewer of 01849 '" << m << "': " << seen.body;
+        // The admin's answer holds 01864's data: the viewer's was filtered, not empty. (The
+        // summary has counts only, no row is too large, and a workbook is compressed.)
+        const std::string path = r.path;
+        if (path == "/admin/v1/summary" || path == "/admin/v1/rows/too-large" ||
+            path.ends_with(".xlsx"))
+            continue;
+        const auto admin_sees = as_admin("GET", target).body;
+        EXPECT_TRUE(
+            std::any_of(markers.begin(), markers.end(),
+                        [&](const auto& m) { return admin_sees.find(m) != std::string::npos; }))
+            << target << " shows the admin nothing of 01864: " << admin_sees;
+    }
+    EXPECT_GE(scoped, 12);
+
+    // One device, with what waits on it; the route added by docs/architecture.md's recipe.
+    const auto one = as_admin("GET", "/admin/v1/devices/" + b3.first);
+    ASSERT_EQ(one.status, 200u) << one.body;
+    const auto b3_now = json::parse(one.body);
+    EXPECT_EQ(b3_now["name"], "Máy bí mật 3");
+    EXPECT_EQ(b3_now["scope"], "01864");
+    EXPECT_EQ(b3_now["rejected_open"], 1);
+    EXPECT_EQ(b3_now["conflicts_open"], 0);
+    EXPECT_EQ(json::parse(as_admin("GET", "/admin/v1/devices/" + b2.first).body)["conflicts_open"],
+              1);
+    EXPECT_EQ(get_as(viewer, "/admin/v1/devices/" + a.first).status, 200u);
+    EXPECT_EQ(as_admin("GET", "/admin/v1/devices/dev-000000000000").status, 404u);
+}
+
+// The admin API's reads run on the reader's connection: while a change waits for the database's
+// write lock (held here by another connection, as a second process on the file might), the
+// fleet's pages still answer, and the change goes through once the lock is let go.
+TEST_F(console_api, a_read_answers_while_a_change_waits_for_the_write_lock) {
+    if (test::servers_on_postgresql()) GTEST_SKIP() << "SQLite's write lock only";
+    server.enrol("01849");
+    database holder(server.data_dir() + "/noi.db", false);
+    holder.exec("BEGIN IMMEDIATE");
+    std::atomic<bool> change_returned{false};
+    std::thread change([&] {
+        const auto r = as_admin("POST", "/admin/v1/devices", {{"commune", "01849"}});
+        change_returned = true;
+        EXPECT_EQ(r.status, 201u) << r.body;
+    });
+    // The change is queued on the database thread and waits there (busy timeout 5 s).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (const char* target : {"/admin/v1/status", "/admin/v1/summary", "/admin/v1/devices"}) {
+        const auto r = as_admin("GET", target);
+        EXPECT_EQ(r.status, 200u) << target << ": " << r.body;
+    }
+    EXPECT_FALSE(change_returned) << "the reads were answered behind the change";
+    holder.exec("COMMIT");
+    change.join();
+    EXPECT_EQ(json::parse(as_admin("GET", "/admin/v1/devices").body).size(), 2u);
+}

@@ -313,6 +313,22 @@ TEST_F(operator_week, dates_are_iso_at_the_keyboard_and_the_report_follows_its_w
         << csv.out;
     auto plain = admin({"report", "criterion19", "--year", "2026", "--csv", "--no-bom"});
     EXPECT_EQ(plain.out.rfind("province_code,province,met,total\n", 0), 0u) << plain.out;
+
+    // The workbook, written to a file: the communes' sheet holds the commune's Vietnamese name.
+    const auto book = dir.file("tiêu chí 19.xlsx");
+    auto wrote = admin({"report", "criterion19", "--year", "2026", "--xlsx", book});
+    ASSERT_EQ(wrote.exit_code, 0) << wrote.err;
+    EXPECT_NE(wrote.out.find("wrote "), std::string::npos) << wrote.out;
+    EXPECT_FALSE(std::filesystem::exists(book + ".part"));
+    auto strings = process::run({"python3", "-c",
+                                 "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1])"
+                                 ".read('xl/sharedStrings.xml').decode())",
+                                 book});
+    ASSERT_EQ(strings.exit_code, 0) << strings.err;
+    EXPECT_NE(strings.out.find("Xã Phong Quang"), std::string::npos) << strings.out;
+    EXPECT_NE(strings.out.find("Đạt"), std::string::npos) << strings.out;
+    EXPECT_EQ(admin({"report", "criterion19", "--csv", "--xlsx", book}).exit_code, 2)
+        << "one file kind at a time";
 }
 
 TEST_F(operator_week, the_service_installs_with_its_unit_and_the_unit_is_valid) {

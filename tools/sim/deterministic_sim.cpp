@@ -51,6 +51,12 @@ struct sim_tablet {
     // acknowledged then are gone with it.
     bool wiped = false;
     std::set<std::pair<std::string, std::string>> unsent_at_wipe = {};
+    // What the officer's screens show: each row as the app last read it, refreshed by the rows
+    // the changes listener named and by the app's own writes, and read whole when the app
+    // starts or the schema changes. After the run it must be the replica: nothing changed
+    // unseen. heard_wipe: the wipe listener told the app.
+    std::map<std::pair<std::string, std::string>, std::string> screen = {};
+    bool heard_wipe = false;
 };
 
 // A rejected row an officer dropped or corrected and sent again: the tablet's writes to it
@@ -421,10 +427,54 @@ private:
     }
 
     void arm_tablet(std::size_t i) {
-        tabs_[i].t->rep().set_fault_hook([this](std::string_view) {
+        auto& s = tabs_[i];
+        s.t->rep().set_fault_hook([this](std::string_view) {
             if (faults_ && chance(opt_.crash_rate)) throw tablet_crash{};
         });
+        s.t->set_changes_listener([this, i](const tablet::row_changes& by_table) {
+            for (const auto& [table, ids] : by_table)
+                for (const auto& id : ids)
+                    refresh(tabs_[i], table, id);
+        });
+        s.t->set_schema_listener(
+            [this, i](std::uint32_t, std::uint32_t) { read_screens(tabs_[i]); });
+        s.t->set_wipe_listener([this, i](std::int64_t) {
+            tabs_[i].heard_wipe = true;
+            read_screens(tabs_[i]);
+        });
+        read_screens(s);
     }
+
+    // A row of a replica as one line of text; nullopt when there is none.
+    static std::optional<std::string> row_text(database& db, const std::string& table,
+                                               const std::string& id) {
+        auto st = db.prepare("SELECT * FROM " + table + " WHERE id = ?1");
+        st.bind(1, id);
+        if (!st.step()) return std::nullopt;
+        std::string out;
+        for (int c = 0; c < st.columns(); ++c)
+            out += render(st.column(c)) + "|";
+        return out;
+    }
+    static void refresh(sim_tablet& s, const std::string& table, const std::string& id) {
+        if (auto row = row_text(s.t->rep().db(), table, id))
+            s.screen[{table, id}] = std::move(*row);
+        else
+            s.screen.erase({table, id});
+    }
+    static std::map<std::pair<std::string, std::string>, std::string> whole(tablet& t) {
+        std::map<std::pair<std::string, std::string>, std::string> out;
+        for (const auto& def : t.rep().tables().tables) {
+            auto st = t.rep().db().prepare("SELECT id FROM " + def.name);
+            std::vector<std::string> ids;
+            while (st.step())
+                ids.push_back(st.column_text(0));
+            for (const auto& id : ids)
+                out[{def.name, id}] = *row_text(t.rep().db(), def.name, id);
+        }
+        return out;
+    }
+    static void read_screens(sim_tablet& s) { s.screen = whole(*s.t); }
     void arm_server() {
         // The outer round of a nested one holds the server open: no server crash in between.
         for (auto* s : {server_.get(), other_.get()})
@@ -535,6 +585,7 @@ private:
                 const auto before = row_of(db, r.table, r.row_id);
                 s.t->resend_rejected(r.quarantine_id, {{"commune_code", to}});
                 const auto after = row_of(db, r.table, r.row_id);
+                refresh(s, r.table, r.row_id);
                 if (!after) {
                     problem("tablet " + std::to_string(i) + " resent rejected row " +
                             std::to_string(r.quarantine_id) + " and holds no row " + r.row_id);
@@ -615,6 +666,7 @@ private:
                 for (std::size_t c = 0; c < vals.size(); ++c)
                     st.bind(static_cast<int>(c + 3), vals[c]);
                 st.step();
+                refresh(s, table, id);
                 // An insert writes every column of the row.
                 const auto* def = s.t->rep().tables().find(table);
                 log_.push_back({i, table, id, exists_col, std::int64_t{1}, valid_scope, commune});
@@ -636,6 +688,7 @@ private:
                 auto st = db.prepare("UPDATE " + table + " SET " + col + " = ?1 WHERE id = ?2");
                 st.bind(1, v).bind(2, *id);
                 st.step();
+                refresh(s, table, *id);
                 if (db.changes() == 1) log_.push_back({i, table, *id, col, v});
             } else {
                 auto id = random_row(*s.t, table);
@@ -643,6 +696,7 @@ private:
                 auto st = db.prepare("DELETE FROM " + table + " WHERE id = ?1");
                 st.bind(1, *id);
                 st.step();
+                refresh(s, table, *id);
                 if (db.changes() == 1) log_.push_back({i, table, *id, exists_col, std::int64_t{0}});
             }
             summary_.writes++;
@@ -861,6 +915,17 @@ private:
                 check_wiped(i);
                 continue;
             }
+            const auto now = whole(*s.t);
+            for (const auto& [key, row] : now) {
+                const auto shown = s.screen.find(key);
+                if (shown == s.screen.end() || shown->second != row)
+                    problem("tablet " + std::to_string(i) + " changed " + key.first + "/" +
+                            key.second + " and no listener told its app");
+            }
+            for (const auto& [key, row] : s.screen)
+                if (!now.count(key))
+                    problem("tablet " + std::to_string(i) + " let go of " + key.first + "/" +
+                            key.second + " and no listener told its app");
             if (auto p = s.t->status().pending)
                 problem("tablet " + std::to_string(i) + " still has " + std::to_string(p) +
                         " pending");
@@ -910,6 +975,8 @@ private:
         const auto dev = server_->find_device(s.dev.id);
         if (!dev || !dev->revoked || !dev->wiped_at_ms)
             problem("the server has no record of tablet " + std::to_string(i) + "'s wipe");
+        if (!s.heard_wipe)
+            problem("no listener told tablet " + std::to_string(i) + "'s app of its wipe");
     }
 
     // Every officer's answer reached the record: the quarantine entry is discarded, the admin log

@@ -248,6 +248,9 @@ public:
     virtual std::int64_t now_ms() = 0;
     virtual std::int64_t schema_version() const = 0;
     virtual const schema& current_schema() const = 0;
+    // Reads the schema again when another connection published one since: a reader's
+    // connection does so before reads of its own (a pull does in its snapshot).
+    virtual void refresh_schema() = 0;
     // Publishes the next version of the application schema, in one transaction: it must be
     // the current version + 1 and only add (schema_change.hpp); refused with errc::schema, the
     // schema unchanged. Sessions already open keep the tables they were told of until their

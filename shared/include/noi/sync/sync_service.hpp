@@ -74,6 +74,7 @@ public:
     std::int64_t now_ms() override { return port_->clock().wall_ms(); }
     std::int64_t schema_version() const override { return port_->tables().version; }
     const schema& current_schema() const override { return port_->tables(); }
+    void refresh_schema() override { port_->refresh_schema(); }
     schema_version_record apply_schema(const schema& next, const std::string& by) override;
     std::vector<schema_version_record> schema_history() override;
     const table_def* find_table(const std::string& name) const override {
