@@ -103,6 +103,9 @@ void print_restore(const noi::server::restore_report& r, const std::string& dir,
 int main(int argc, char** argv) {
     // The log goes to stderr with "listening on", so stdout holds only what a command prints.
     spdlog::set_default_logger(spdlog::stderr_color_mt("noi"));
+    // Local time with its offset: a line read beside a tablet's or a console's times (Vietnam's)
+    // says which zone it is in (TZ=Asia/Ho_Chi_Minh in the environment file).
+    spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e %z] [%^%l%$] %v");
     CLI::App app{"noi-server: the provincial Nối server"};
     app.set_version_flag("--version", std::string("noi-server ") + NOI_VERSION);
     app.require_subcommand(1);

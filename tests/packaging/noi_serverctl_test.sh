@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # packaging/plain/noi-serverctl, as on a machine without systemd: the settings file read as
 # systemd reads it (a value with spaces), start until it listens, status, a sync-ready server
-# answering noi-admin, reload, stop with SIGTERM, and refusals that say what to do.
+# answering noi-admin, the log in the settings' zone (TZ), reload, stop with SIGTERM, and refusals
+# that say what to do.
 #   noi_serverctl_test.sh BIN_DIR SOURCE_DIR
 set -euo pipefail
 bin="$1" src="$2"
@@ -25,6 +26,7 @@ NOI_LISTEN="127.0.0.1:0"
 NOI_TLS_CERT=
 NOI_TLS_KEY=
 NOI_SERVE_OPTIONS=--threads 2 --auth-failures-per-minute 50
+TZ=ICT-7
 SETTINGS
 
 set +e
@@ -43,6 +45,9 @@ port="$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$NOI_LOG" | ta
 sleep 0.3
 "$ctl" status | grep -q "is running" || fail "the server died on reload"
 "$ctl" stop | grep -q "stopped" || fail "stop"
+# The log's times are in the settings' zone, and say so.
+grep -q '^\[[0-9-]* [0-9:.]* +07:00\] \[info\] stopping' "$NOI_LOG" ||
+  fail "the log's lines name no zone +07:00: $(cat "$NOI_LOG")"
 grep -q "stopping" "$NOI_LOG" || fail "the server did not stop on SIGTERM"
 [ ! -f "$NOI_PID" ] || fail "the pid file stays after stop"
 "$ctl" stop | grep -q "not running" || fail "stop of a stopped server"
