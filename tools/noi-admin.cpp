@@ -351,6 +351,11 @@ int main(int argc, char** argv) {
                  "give it to the tablet with noi-client set-token");
     dtoken->add_option("device_id", device_id, "The device")->required();
     dtoken->add_flag("--json", c.as_json, "Print JSON");
+    auto* ddelete = dev->add_subcommand(
+        "delete", "Delete a device enrolled by mistake that never synced (one that synced is "
+                  "kept on record: revoke it)");
+    ddelete->add_option("device_id", device_id, "The device")->required();
+    ddelete->add_flag("--json", c.as_json, "Print JSON");
     std::string move_to;
     auto* dmove = dev->add_subcommand(
         "move", "The device serves another commune from now on (its officer moved); what it wrote "
@@ -717,6 +722,9 @@ int main(int argc, char** argv) {
                           << (wipe ? "; its tablet deletes its synced data at its next contact, "
                                      "and device list shows when it did\n"
                                    : "\n");
+        } else if (*ddelete) {
+            rc = call(c, "DELETE", "/admin/v1/devices/" + enc(device_id), "", out);
+            if (rc == ok && !c.as_json) std::cout << "deleted " << device_id << "\n";
         } else if (*dmove) {
             rc = call(c, "POST", "/admin/v1/devices/" + enc(device_id) + "/move",
                       json{{"commune", move_to}}.dump(), out);

@@ -112,6 +112,13 @@ bool pg_device_registry::revoke(const std::string& device_id, bool wipe) {
                .changed() > 0;
 }
 
+bool pg_device_registry::remove_unsynced(const std::string& device_id) {
+    return c_.run("DELETE FROM noi_devices WHERE device_id = $1 AND NOT EXISTS (SELECT 1 FROM "
+                  "noi_sites WHERE device_id = $1)",
+                  {device_id})
+               .changed() > 0;
+}
+
 void pg_device_registry::record_wiped(const std::string& device_id) {
     c_.run("UPDATE noi_devices SET wiped_at = $2::bigint WHERE device_id = $1 AND "
            "wipe_ordered_at IS NOT NULL AND wiped_at IS NULL",

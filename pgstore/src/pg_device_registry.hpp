@@ -19,6 +19,7 @@ public:
     void confirm_scope(const std::string& device_id, const std::string& scope,
                        std::uint64_t version) override;
     bool revoke(const std::string& device_id, bool wipe) override;
+    bool remove_unsynced(const std::string& device_id) override;
     void record_wiped(const std::string& device_id) override;
     void record_refusal(const std::string& device_id) override;
     std::optional<binding> site(const site_id& site) override;

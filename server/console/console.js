@@ -281,9 +281,21 @@ async function fleetView(view, q) {
           await load();
         }, t(wipe ? "revoked_wipe_done" : "revoked_done", name));
       } }, t(wipe ? "revoke_wipe" : "revoke"));
+    // A device enrolled by mistake that never made contact can go altogether.
+    const deleteButton = d => el("button", {
+      type: "button", class: "danger", "data-delete": d.device_id,
+      onclick: () => {
+        const name = deviceName(d.name, d.device_id);
+        if (!confirm(t("confirm_delete_device", name))) return;
+        act(async () => {
+          await api("DELETE", `/admin/v1/devices/${encodeURIComponent(d.device_id)}`);
+          await load();
+        }, t("deleted_device_done", name));
+      } }, t("delete_device"));
     if (isAdmin())
       columns.push({ title: "", cell: d => d.wipe_ordered_at ? "" :
-        el("span", { class: "actions" }, d.revoked ? null : revokeButton(d, false), revokeButton(d, true)) });
+        el("span", { class: "actions" }, d.revoked ? null : revokeButton(d, false), revokeButton(d, true),
+          d.last_contact_at ? null : deleteButton(d)) });
     list.replaceChildren(
       table(columns, data, { sort: params.sort, onSort: s => go("/fleet", { ...params, sort: s }) }),
       pager(offset, total, o => go("/fleet", { ...params, offset: o })));

@@ -15,6 +15,7 @@ api_response device_add(admin_request& r);
 api_response device_token(admin_request& r);
 api_response device_revoke(admin_request& r);
 api_response device_move(admin_request& r);
+api_response device_delete(admin_request& r);
 
 // accounts_api.cpp
 api_response accounts_list(admin_request& r);

@@ -14,6 +14,7 @@ constexpr admin_route routes[] = {
     {"GET", "/admin/v1/devices", access::scoped, devices_list},
     {"POST", "/admin/v1/devices", access::admin, device_add},
     {"GET", "/admin/v1/devices/{}", access::scoped, device_show},
+    {"DELETE", "/admin/v1/devices/{}", access::admin, device_delete},
     {"POST", "/admin/v1/devices/{}/token", access::admin, device_token},
     {"POST", "/admin/v1/devices/{}/revoke", access::admin, device_revoke},
     {"POST", "/admin/v1/devices/{}/move", access::admin, device_move},

@@ -194,4 +194,27 @@ api_response device_move(admin_request& r) {
     }
 }
 
+// A device enrolled by mistake that never synced goes, with its tokens, on the admin log; one
+// that synced stays on record (revoke it).
+api_response device_delete(admin_request& r) {
+    const auto& id = r.args.at(0);
+    auto group = r.store.begin();
+    const auto d = r.store.find_device(id);
+    switch (r.store.remove_unsynced_device(id)) {
+    case server_store::removal::not_found:
+        return error(404, "no device " + id + "; list devices to find its id");
+    case server_store::removal::synced:
+        return error(409, "device " + id +
+                              " has synced: what it sent is on record, so it "
+                              "stays; revoke it instead");
+    case server_store::removal::removed:
+        break;
+    }
+    r.auth.record(r.admin_name(), "device delete", id,
+                  "scope " + d->scope + (d->name.empty() ? "" : ", " + d->name) + ", never synced");
+    group->commit();
+    r.state.close_device(id);
+    return {200, text(json{{"device_id", id}, {"deleted", true}})};
+}
+
 } // namespace noi::server

@@ -135,6 +135,14 @@ bool sqlite_device_registry::revoke(const std::string& device_id, bool wipe) {
     return rep_.db().changes() > 0;
 }
 
+bool sqlite_device_registry::remove_unsynced(const std::string& device_id) {
+    auto& st = rep_.db().cached("DELETE FROM noi_devices WHERE device_id = ?1 AND NOT EXISTS "
+                                "(SELECT 1 FROM noi_sites WHERE device_id = ?1)");
+    st.bind(1, device_id);
+    st.run();
+    return rep_.db().changes() > 0;
+}
+
 void sqlite_device_registry::record_wiped(const std::string& device_id) {
     auto& st = rep_.db().cached("UPDATE noi_devices SET wiped_at = ?2 WHERE device_id = ?1 AND "
                                 "wipe_ordered_at IS NOT NULL AND wiped_at IS NULL");

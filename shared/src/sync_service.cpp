@@ -83,6 +83,14 @@ bool sync_service::revoke_device(const std::string& device_id, bool wipe) {
     return port_->devices().revoke(device_id, wipe);
 }
 
+server_store::removal sync_service::remove_unsynced_device(const std::string& device_id) {
+    auto& devices = port_->devices();
+    if (!devices.find(device_id)) return removal::not_found;
+    if (!devices.remove_unsynced(device_id)) return removal::synced;
+    port_->access().drop_device_tokens(device_id);
+    return removal::removed;
+}
+
 void sync_service::record_wiped(const std::string& device_id) {
     port_->devices().record_wiped(device_id);
 }

@@ -311,6 +311,20 @@ class Console(unittest.TestCase):
                                    self.driver.find_element(By.XPATH, row))
         self.shot("04b-wiped")
 
+    def test_04c_a_device_enrolled_by_mistake_is_deleted(self):
+        mistake = self.tablet(COMMUNE_B, "Máy đăng ký nhầm")
+        self.open("/fleet", "fleet")
+        self.driver.execute_script("window.confirm = () => true")
+        # Only a device that never made contact offers it.
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, f"[data-delete='{self.b['id']}']"), [])
+        self.find(f"[data-delete='{mistake['id']}']").click()
+        self.wait(lambda d: mistake["id"] not in d.find_element(By.ID, "fleet-list").text)
+        devices = json.loads(self.admin("device", "list", "--json"))
+        self.assertNotIn(mistake["id"], [d["device_id"] for d in devices])
+        log = json.loads(self.admin("log", "--json"))
+        self.assertTrue(any(e["action"] == "device delete" and e["target"] == mistake["id"]
+                            for e in log))
+
     def test_05_resolving_a_conflict_reaches_both_tablets(self):
         self.open("/conflicts", "conflicts")
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#view tbody tr")), 1)

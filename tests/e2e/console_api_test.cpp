@@ -621,3 +621,35 @@ TEST_F(console_api, a_read_answers_while_a_change_waits_for_the_write_lock) {
     change.join();
     EXPECT_EQ(json::parse(as_admin("GET", "/admin/v1/devices").body).size(), 2u);
 }
+
+// A device enrolled by mistake and never synced is deleted, with its token, on the admin log;
+// one that synced stays on record.
+TEST_F(console_api, a_device_enrolled_by_mistake_and_never_synced_is_deleted) {
+    test::temp_dir dir;
+    const auto used = server.enrol("01849"), mistake = server.enrol("01849");
+    test::test_tablet t(dir.file("t.db"), server.url(), used.token);
+    ASSERT_EQ(t.sync().outcome, client::sync_outcome::done);
+
+    EXPECT_EQ(get_as(viewer_of({"01849"}), "/admin/v1/devices").status, 200u);
+    auto refused =
+        test::http_probe(server.url(), "DELETE", "/admin/v1/devices/" + mistake.device_id,
+                         {{"Authorization", "Bearer " + viewer_of({"01864"})}});
+    EXPECT_EQ(refused.status, 403u) << refused.body;
+    auto synced = as_admin("DELETE", "/admin/v1/devices/" + used.device_id);
+    EXPECT_EQ(synced.status, 409u) << synced.body;
+    EXPECT_NE(synced.body.find("revoke it instead"), std::string::npos) << synced.body;
+    auto gone = as_admin("DELETE", "/admin/v1/devices/" + mistake.device_id);
+    ASSERT_EQ(gone.status, 200u) << gone.body;
+    EXPECT_EQ(as_admin("DELETE", "/admin/v1/devices/" + mistake.device_id).status, 404u);
+    EXPECT_EQ(as_admin("GET", "/admin/v1/devices/" + mistake.device_id).status, 404u);
+    const auto devices = json::parse(as_admin("GET", "/admin/v1/devices").body);
+    ASSERT_EQ(devices.size(), 1u);
+    EXPECT_EQ(devices[0]["device_id"], used.device_id);
+    // Its token is gone with it.
+    test::test_tablet late(dir.file("late.db"), server.url(), mistake.token);
+    EXPECT_NE(late.sync(std::chrono::seconds(10)).outcome, client::sync_outcome::done);
+    const auto log = json::parse(as_admin("GET", "/admin/v1/log").body);
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log[0]["action"], "device delete");
+    EXPECT_EQ(log[0]["target"], mistake.device_id);
+}

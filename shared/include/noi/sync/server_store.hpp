@@ -140,6 +140,10 @@ public:
     // Returns false for an unknown device. With `wipe`, its tablet is told at its next contact
     // to delete its synced data (device_registry::revoke).
     virtual bool revoke_device(const std::string& device_id, bool wipe = false) = 0;
+    // A device enrolled by mistake and never synced (no replica of it ever said HELLO) is
+    // deleted with its tokens; one that synced is kept (revoke it), its data is on record.
+    enum class removal { removed, not_found, synced };
+    virtual removal remove_unsynced_device(const std::string& device_id) = 0;
     virtual void record_wiped(const std::string& device_id) = 0;
     // A revoked device's token was tried: the fleet status shows it (refused_at).
     virtual void record_refusal(const std::string& device_id) = 0;

@@ -35,6 +35,7 @@ public:
     std::vector<device> devices() override;
     std::vector<device_status> device_statuses() override;
     bool revoke_device(const std::string& device_id, bool wipe = false) override;
+    removal remove_unsynced_device(const std::string& device_id) override;
     void record_wiped(const std::string& device_id) override;
     void record_refusal(const std::string& device_id) override;
     std::variant<proto::welcome, proto::error> hello(const device& d,
