@@ -141,8 +141,9 @@ void tablet::on_welcome(const proto::welcome& w) {
         const auto limit = hlc_from_ms(static_cast<std::int64_t>(w.clock_ms) + trusted_ahead_ms);
         if (new_epoch && rep_->clock().floor() > limit) forget_stamps_beyond(cp, limit);
     }
+    row_changes changed;
     for (const auto& r : w.rejections)
-        record_rejection(cp, r);
+        record_rejection(cp, r, changed);
     // An admin discarded or released these on the server: the officer need not see them.
     auto& settle = db.cached("DELETE FROM noi_rejected WHERE quarantine_id = ?1");
     for (auto id : w.settled) {
@@ -194,6 +195,7 @@ void tablet::on_welcome(const proto::welcome& w) {
     rep_->fault_point("tablet.welcome.before_commit");
     tx.commit();
     adopting.committed();
+    if (changes_listener_ && !changed.empty()) changes_listener_(changed);
     if (adopted_from && schema_listener_) schema_listener_(*adopted_from, w.schema_version);
 }
 
@@ -426,16 +428,19 @@ void tablet::on_push_ack(const proto::push_ack& a) {
     transaction tx(rep_->db());
     const auto was = read_checkpoint(rep_->db());
     auto cp = was;
+    row_changes changed;
     for (const auto& r : a.rejections)
-        record_rejection(cp, r);
+        record_rejection(cp, r, changed);
     cp.acked = std::max(cp.acked, a.acked_seq);
     prune_pending(cp.acked);
     write_checkpoint(rep_->db(), was, cp);
     rep_->fault_point("tablet.ack.before_commit");
     tx.commit();
+    if (changes_listener_ && !changed.empty()) changes_listener_(changed);
 }
 
-void tablet::record_rejection(tablet_checkpoint& cp, const proto::rejection& r) {
+void tablet::record_rejection(tablet_checkpoint& cp, const proto::rejection& r,
+                              row_changes& changed) {
     auto& db = rep_->db();
     auto& exists = db.cached("SELECT 1 FROM noi_rejected WHERE quarantine_id = ?1");
     exists.bind(1, static_cast<std::int64_t>(r.quarantine_id));
@@ -451,6 +456,7 @@ void tablet::record_rejection(tablet_checkpoint& cp, const proto::rejection& r) 
             // rejected ours); until then the tablet holds nothing the server refused.
             capture_off off(*rep_);
             rep_->io(*def).remove(r.id);
+            note_change(changed, r.table, r.id);
             store.erase(r.table, r.id);
         }
         auto packed = pack_values(values);

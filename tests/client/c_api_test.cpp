@@ -594,7 +594,11 @@ TEST(c_api, an_officer_corrects_one_rejected_row_and_drops_another_on_the_server
                                .c_str(),
                            &err),
                   NOI_OK);
+    std::map<std::string, std::set<std::string>> changed;
+    ASSERT_EQ(noi_set_changes_callback(r, on_changes, &changed, &err), NOI_OK);
     ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
+    // Both left the household table for the rejected rows: the app's screens are told.
+    EXPECT_EQ(changed["household"], (std::set<std::string>{"x1", "x2"}));
     char* json = nullptr;
     auto rejections = [&] {
         EXPECT_EQ(noi_rejections_json(r, "en", &json, &err), NOI_OK) << err.message;

@@ -320,7 +320,7 @@ TEST_F(operator_week, dates_are_iso_at_the_keyboard_and_the_report_follows_its_w
     ASSERT_EQ(wrote.exit_code, 0) << wrote.err;
     EXPECT_NE(wrote.out.find("wrote "), std::string::npos) << wrote.out;
     EXPECT_FALSE(std::filesystem::exists(book + ".part"));
-    auto strings = process::run({"python3", "-c",
+    auto strings = process::run({"/usr/bin/python3", "-c",
                                  "import sys, zipfile; print(zipfile.ZipFile(sys.argv[1])"
                                  ".read('xl/sharedStrings.xml').decode())",
                                  book});

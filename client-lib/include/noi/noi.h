@@ -150,8 +150,9 @@ typedef void (*noi_log_callback)(int level, const char* message, void* user);
 int noi_set_log_callback(noi_replica* r, noi_log_callback cb, void* user, noi_error* err);
 
 /* Called after each pulled batch is stored, once per table it changed, with the ids of the rows
- * written, removed, or gone to a commune the tablet no longer reads: the app refreshes the
- * screens that show them. On the thread that syncs; the strings are valid during the call only.
+ * written, removed, or gone to a commune the tablet no longer reads, and after the server
+ * refused rows (each leaves its table for the rejected rows): the app refreshes the screens
+ * that show them. On the thread that syncs; the strings are valid during the call only.
  * Set it before noi_start_background_sync; NULL removes it. */
 typedef void (*noi_changes_callback)(const char* table, const char* const* row_ids, size_t count,
                                      void* user);

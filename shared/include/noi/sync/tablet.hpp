@@ -147,7 +147,8 @@ private:
     void upgrade_capture();
     // Fold and the steps below work on the caller's checkpoint, which it writes back.
     void fold(tablet_checkpoint& cp);
-    void record_rejection(tablet_checkpoint& cp, const proto::rejection& r);
+    // The rejected row leaves its table: noted in `changed`, for the app's screens.
+    void record_rejection(tablet_checkpoint& cp, const proto::rejection& r, row_changes& changed);
     // What the HELLO says of the conflicts the tablet holds, and what a WELCOME told of them.
     void conflicts_held(proto::hello& h);
     void record_conflicts(const proto::welcome& w);
