@@ -520,15 +520,18 @@ int main(int argc, char** argv) {
     auto* csv_opt = c19->add_flag(
         "--csv", csv, "CSV for a spreadsheet (UTF-8 with a BOM, so Excel reads Vietnamese)");
     bool no_bom = false, by_commune = false;
-    c19->add_flag("--no-bom", no_bom, "With --csv: no byte order mark (for scripts)");
-    c19->add_flag("--by-commune", by_commune,
-                  "With --csv: one line per commune, named, with its district");
+    auto* no_bom_opt =
+        c19->add_flag("--no-bom", no_bom, "With --csv: no byte order mark (for scripts)");
+    auto* by_commune_opt = c19->add_flag(
+        "--by-commune", by_commune, "With --csv: one line per commune, named, with its district");
     c19->add_flag("--json", c.as_json, "Print JSON");
     std::string xlsx_file;
     c19->add_option("--xlsx", xlsx_file,
                     "Write the report as an Excel workbook to this file (a sheet of districts, "
                     "or provinces, and one of communes, in Vietnamese)")
-        ->excludes(csv_opt);
+        ->excludes(csv_opt)
+        ->excludes(no_bom_opt)
+        ->excludes(by_commune_opt);
 
     auto* reference = app.add_subcommand(
         "reference", "The province's reference data (the communes): read it, and change it as "
@@ -1115,6 +1118,8 @@ int main(int argc, char** argv) {
                 std::ofstream f(part, std::ios::binary | std::ios::trunc);
                 f.write(workbook.data(), static_cast<std::streamsize>(workbook.size()));
                 if (!f.flush()) {
+                    f.close();
+                    std::remove(part.c_str());
                     std::cerr << "error: cannot write " << part
                               << "; check the folder exists and is writable\n";
                     return failure;

@@ -113,8 +113,9 @@ bool pg_device_registry::revoke(const std::string& device_id, bool wipe) {
 }
 
 bool pg_device_registry::remove_unsynced(const std::string& device_id) {
-    return c_.run("DELETE FROM noi_devices WHERE device_id = $1 AND NOT EXISTS (SELECT 1 FROM "
-                  "noi_sites WHERE device_id = $1)",
+    // No contact and no site: a replica of it that moved on to another device said HELLO first.
+    return c_.run("DELETE FROM noi_devices WHERE device_id = $1 AND last_contact_at IS NULL AND "
+                  "NOT EXISTS (SELECT 1 FROM noi_sites WHERE device_id = $1)",
                   {device_id})
                .changed() > 0;
 }

@@ -55,8 +55,8 @@ api_response device_show(admin_request& r) {
         j["last_contact_at"] = time_or_null(s.last_contact_at_ms);
         j["app_version"] = s.app_version ? json(*s.app_version) : json(nullptr);
         j["rejected_open"] = s.rejected_open;
-        j["conflicts_open"] =
-            r.store.count_conflicts({.status = conflict_status::open, .device_id = id});
+        j["conflicts_open"] = r.store.count_conflicts(
+            {.status = conflict_status::open, .scopes = r.scope.communes, .device_id = id});
         return {200, text(j)};
     }
     // The same bytes for a device of another commune and for none: the answer does not repeat

@@ -182,6 +182,9 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
         api_response r;
         std::optional<account> who;
         try {
+            // A schema published through the writer is shown at once. Once per version this
+            // stores the audit trail's column list of a new table (the one write a GET makes).
+            if (method == "GET") store.refresh_schema();
             if (token) who = auth.account_for(*token);
             if (session) who = auth.enabled_account(session->account);
         } catch (const std::exception& e) {

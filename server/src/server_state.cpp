@@ -169,10 +169,7 @@ void server_state::read(std::function<void(server_store&)> f) {
 
 void server_state::read_admin(std::function<void(server_store&, auth_store&)> f) {
     asio::post(read_ioc_, [this, f = std::move(f)] {
-        guarded("reader", [&] {
-            reader_->refresh_schema();
-            f(*reader_, *reader_auth_);
-        });
+        guarded("reader", [&] { f(*reader_, *reader_auth_); });
     });
 }
 

@@ -125,7 +125,8 @@ public:
     // writer (WAL readers see the last commit).
     void read(std::function<void(server_store&)> f);
     // Runs f(store, auth) on the reader thread: the admin API's reads (the fleet page polls
-    // two every 5 s) wait neither for pushes nor for a change stuck on a lock.
+    // two every 5 s) wait neither for pushes nor for a change stuck on a lock. f reads the
+    // schema again itself (server_store::refresh_schema), where its errors are answered.
     void read_admin(std::function<void(server_store&, auth_store&)> f);
 
     // A sync request's work and what to do once it is durable or lost.

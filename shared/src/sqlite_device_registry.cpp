@@ -136,8 +136,10 @@ bool sqlite_device_registry::revoke(const std::string& device_id, bool wipe) {
 }
 
 bool sqlite_device_registry::remove_unsynced(const std::string& device_id) {
-    auto& st = rep_.db().cached("DELETE FROM noi_devices WHERE device_id = ?1 AND NOT EXISTS "
-                                "(SELECT 1 FROM noi_sites WHERE device_id = ?1)");
+    // No contact and no site: a replica of it that moved on to another device said HELLO first.
+    auto& st = rep_.db().cached("DELETE FROM noi_devices WHERE device_id = ?1 AND last_contact_at "
+                                "IS NULL AND NOT EXISTS (SELECT 1 FROM noi_sites WHERE device_id "
+                                "= ?1)");
     st.bind(1, device_id);
     st.run();
     return rep_.db().changes() > 0;

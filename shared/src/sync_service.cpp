@@ -157,6 +157,8 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
                                                                const proto::hello& h) {
     if (auto refused = reserved_site(h, port_->site())) return *refused;
     auto tx = port_->begin();
+    // Revoked or deleted (an enrolment made by mistake) since its connection was accepted.
+    if (const auto now = port_->devices().find(d.id); !now || now->revoked) return device_revoked();
     // The tablet keeps everything until the server is brought to its schema.
     if (auto refused = schema_ahead(h, port_->tables().version)) return *refused;
     auto bound = bind(d, h.site);

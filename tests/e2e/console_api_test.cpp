@@ -638,13 +638,21 @@ TEST_F(console_api, a_device_enrolled_by_mistake_and_never_synced_is_deleted) {
     auto synced = as_admin("DELETE", "/admin/v1/devices/" + used.device_id);
     EXPECT_EQ(synced.status, 409u) << synced.body;
     EXPECT_NE(synced.body.find("revoke it instead"), std::string::npos) << synced.body;
+    // One whose replica said HELLO, though it holds no site now (its replica moved on to
+    // another device): it made contact, and stays.
+    const auto contacted = server.enrol("01849");
+    test::server_exec(server.data_dir(), "UPDATE noi_devices SET last_contact_at = 1 WHERE "
+                                         "device_id = '" +
+                                             contacted.device_id + "'");
+    EXPECT_EQ(as_admin("DELETE", "/admin/v1/devices/" + contacted.device_id).status, 409u);
     auto gone = as_admin("DELETE", "/admin/v1/devices/" + mistake.device_id);
     ASSERT_EQ(gone.status, 200u) << gone.body;
     EXPECT_EQ(as_admin("DELETE", "/admin/v1/devices/" + mistake.device_id).status, 404u);
     EXPECT_EQ(as_admin("GET", "/admin/v1/devices/" + mistake.device_id).status, 404u);
     const auto devices = json::parse(as_admin("GET", "/admin/v1/devices").body);
-    ASSERT_EQ(devices.size(), 1u);
+    ASSERT_EQ(devices.size(), 2u);
     EXPECT_EQ(devices[0]["device_id"], used.device_id);
+    EXPECT_EQ(devices[1]["device_id"], contacted.device_id);
     // Its token is gone with it.
     test::test_tablet late(dir.file("late.db"), server.url(), mistake.token);
     EXPECT_NE(late.sync(std::chrono::seconds(10)).outcome, client::sync_outcome::done);

@@ -41,8 +41,9 @@ public:
     // False for an unknown device. With `wipe`, its tablet deletes its synced data at its next
     // contact (an order given once stays; a revoked device can be given it later).
     virtual bool revoke(const std::string& device_id, bool wipe) = 0;
-    // Deletes a device that never bound a site (enrolled by mistake, never synced); false for
-    // one that did, or an unknown one. Its tokens are the access store's to drop.
+    // Deletes a device that never made contact nor bound a site (enrolled by mistake, never
+    // synced); false for one that did, or an unknown one. Its tokens are the access store's to
+    // drop.
     virtual bool remove_unsynced(const std::string& device_id) = 0;
     // Its tablet said it deleted its synced data; the first time is kept.
     virtual void record_wiped(const std::string& device_id) = 0;
