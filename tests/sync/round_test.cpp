@@ -50,6 +50,18 @@ struct round_fixture : ::testing::Test {
         server.reset();
         server = sqlite_store::open(dir.file("server.db"), wall, {12});
     }
+    // a and a2 set h1's members to 5 and 6 from 4: one conflict, recorded by a2's push.
+    void conflict_on_h1() {
+        a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
+        sync(*a, dev_a);
+        sync(*a2, dev_a2);
+        a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
+        a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
+        sync(*a, dev_a);
+        wall.advance(10);
+        sync(*a2, dev_a2);
+        ASSERT_EQ(server->conflicts().size(), 1u);
+    }
     std::int64_t server_count(const std::string& sql) {
         auto st = server->rep().db().prepare(sql);
         st.step();
@@ -690,15 +702,7 @@ TEST_F(round_fixture, a_quarantined_row_is_released_once_its_reason_no_longer_ho
 // docs/protocol.md, Conflicts: both officers whose values met are told their value went for
 // review, and, once an admin decides, what the province kept.
 TEST_F(round_fixture, both_tablets_hear_of_a_conflict_and_of_the_admin_s_decision) {
-    a->exec("INSERT INTO household(id, commune_code, village, members) VALUES ('h1', '01849', "
-            "'Nà Ngần', 4)");
-    sync(*a, dev_a);
-    sync(*a2, dev_a2);
-    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
-    a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
-    sync(*a, dev_a);
-    wall.advance(10);
-    sync(*a2, dev_a2);
+    conflict_on_h1();
     const auto c = server->conflicts();
     ASSERT_EQ(c.size(), 1u);
     EXPECT_TRUE(a2->conflicts().empty()) << "told at the next WELCOME, not in the PUSH_ACK";
@@ -1077,14 +1081,7 @@ TEST_F(round_fixture, an_answer_waits_on_the_tablet_until_a_server_takes_it) {
 // An earlier release's tablet sends no `confirmed_conflict` and is told of no conflict; an
 // earlier server's WELCOME carries none, and the tablet keeps what it holds and asks again.
 TEST_F(round_fixture, releases_before_conflict_notices_tell_and_hear_none) {
-    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
-    sync(*a, dev_a);
-    sync(*a2, dev_a2);
-    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
-    a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
-    sync(*a, dev_a);
-    sync(*a2, dev_a2);
-    ASSERT_EQ(server->conflicts().size(), 1u);
+    conflict_on_h1();
 
     std::size_t notices_sent = 0;
     sim::link_faults old_tablet;
@@ -1119,15 +1116,7 @@ TEST_F(round_fixture, releases_before_conflict_notices_tell_and_hear_none) {
 // A device that moves hears no more of its old commune's conflicts, and, back in a commune,
 // of those it was not told while it read elsewhere.
 TEST_F(round_fixture, a_moved_device_hears_the_conflicts_of_the_commune_it_reads) {
-    a->exec("INSERT INTO household(id, commune_code, members) VALUES ('h1', '01849', 4)");
-    sync(*a, dev_a);
-    sync(*a2, dev_a2);
-    a->exec("UPDATE household SET members = 5 WHERE id = 'h1'");
-    a2->exec("UPDATE household SET members = 6 WHERE id = 'h1'");
-    sync(*a, dev_a);
-    wall.advance(10);
-    sync(*a2, dev_a2);
-    ASSERT_EQ(server->conflicts().size(), 1u);
+    conflict_on_h1();
     sync(*a, dev_a);
     ASSERT_EQ(a->conflicts().size(), 1u);
     auto move = [&](const std::string& id, const std::string& to) {
