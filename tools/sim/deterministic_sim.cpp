@@ -445,16 +445,20 @@ private:
         read_screens(s);
     }
 
+    // The row a statement stands on as one line of text, its columns from `from` on.
+    static std::string line_of(statement& st, int from = 0) {
+        std::string out;
+        for (int c = from; c < st.columns(); ++c)
+            out += render(st.column(c)) + "|";
+        return out;
+    }
     // A row of a replica as one line of text; nullopt when there is none.
     static std::optional<std::string> row_text(database& db, const std::string& table,
                                                const std::string& id) {
         auto st = db.prepare("SELECT * FROM " + table + " WHERE id = ?1");
         st.bind(1, id);
         if (!st.step()) return std::nullopt;
-        std::string out;
-        for (int c = 0; c < st.columns(); ++c)
-            out += render(st.column(c)) + "|";
-        return out;
+        return line_of(st);
     }
     static void refresh(sim_tablet& s, const std::string& table, const std::string& id) {
         if (auto row = row_text(s.t->rep().db(), table, id))
@@ -465,12 +469,9 @@ private:
     static std::map<std::pair<std::string, std::string>, std::string> whole(tablet& t) {
         std::map<std::pair<std::string, std::string>, std::string> out;
         for (const auto& def : t.rep().tables().tables) {
-            auto st = t.rep().db().prepare("SELECT id FROM " + def.name);
-            std::vector<std::string> ids;
+            auto st = t.rep().db().prepare("SELECT id, * FROM " + def.name);
             while (st.step())
-                ids.push_back(st.column_text(0));
-            for (const auto& id : ids)
-                out[{def.name, id}] = *row_text(t.rep().db(), def.name, id);
+                out[{def.name, st.column_text(0)}] = line_of(st, 1);
         }
         return out;
     }
@@ -897,12 +898,8 @@ private:
         if (!units.empty() && !def->is_global()) sql += " WHERE commune_code IN " + in_list(units);
         auto st = db.prepare(sql + " ORDER BY id");
         std::vector<std::string> out;
-        while (st.step()) {
-            std::string row;
-            for (int c = 0; c < st.columns(); ++c)
-                row += render(st.column(c)) + "|";
-            out.push_back(row);
-        }
+        while (st.step())
+            out.push_back(line_of(st));
         return out;
     }
 
