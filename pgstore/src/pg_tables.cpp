@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS noi_live_sites (site bytea PRIMARY KEY, holder text N
   since bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS noi_schema_history (version bigint PRIMARY KEY,
   applied_at bigint NOT NULL, applied_by text NOT NULL, feed_head bigint NOT NULL,
-  changes text NOT NULL);
+  changes text NOT NULL, labels text);
 CREATE TABLE IF NOT EXISTS noi_tokens (hash bytea PRIMARY KEY, kind text NOT NULL, device_id text,
   created_at bigint NOT NULL, account text);
 CREATE TABLE IF NOT EXISTS noi_accounts (name text PRIMARY KEY, role text NOT NULL,
@@ -90,11 +90,17 @@ void create_tables(connection& c) {
     // Columns added after store format 1, nullable: a store made before gains them when it
     // opens, and an earlier release ignores them. Looked for first: ALTER TABLE would lock the
     // table against every other server process even when there is nothing to add.
-    if (c.run("SELECT 1 FROM information_schema.columns WHERE table_name = 'noi_devices' AND "
-              "column_name = 'wiped_at'")
-            .rows() == 0)
+    const auto missing = [&](const char* table, const char* column) {
+        return c.run("SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND "
+                     "column_name = $2",
+                     {table, column})
+                   .rows() == 0;
+    };
+    if (missing("noi_devices", "wiped_at"))
         c.exec("ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wipe_ordered_at bigint; "
                "ALTER TABLE noi_devices ADD COLUMN IF NOT EXISTS wiped_at bigint");
+    if (missing("noi_schema_history", "labels"))
+        c.exec("ALTER TABLE noi_schema_history ADD COLUMN IF NOT EXISTS labels text");
     auto held = c.run("SELECT value FROM noi_meta WHERE key = 'store_format'");
     if (held.rows() == 0) {
         c.run("INSERT INTO noi_meta(key, value) VALUES ('store_format', $1)", {store_format});

@@ -86,7 +86,7 @@ void put_schema(packer& p, const std::optional<schema_offer>& s) {
         p.pack_nil();
         return;
     }
-    p.pack_array(2);
+    p.pack_array(s->labels.empty() ? 2 : 3);
     p.pack_uint64(s->since);
     p.pack_array(static_cast<std::uint32_t>(s->tables.size()));
     for (const auto& t : s->tables) {
@@ -102,6 +102,24 @@ void put_schema(packer& p, const std::optional<schema_offer>& s) {
             pack_string(p, c.name);
             pack_string(p, c.type);
         }
+    }
+    if (s->labels.empty()) return;
+    p.pack_array(static_cast<std::uint32_t>(s->labels.size()));
+    const auto text_or_nil = [&](const std::optional<std::string>& t) {
+        if (t)
+            pack_string(p, *t);
+        else
+            p.pack_nil();
+    };
+    for (const auto& l : s->labels) {
+        p.pack_array(7);
+        pack_string(p, l.table);
+        text_or_nil(l.column);
+        text_or_nil(l.value);
+        pack_string(p, l.vi);
+        pack_string(p, l.en);
+        text_or_nil(l.description_vi.empty() ? std::nullopt : std::optional(l.description_vi));
+        text_or_nil(l.description_en.empty() ? std::nullopt : std::optional(l.description_en));
     }
 }
 
@@ -392,7 +410,27 @@ struct reader {
             }
             s.tables.push_back(std::move(spec));
         }
+        if (f.size() > 2) s.labels = labels(f[2]);
         return s;
+    }
+
+    std::vector<schema_label> labels(const msgpack::object& o) const {
+        auto a = array(o, "schema labels");
+        if (a.size() > lim.max_rows) fail(decode_errc::too_large, "too many schema labels");
+        const auto text_or_none = [&](const msgpack::object& x, const char* what) {
+            return x.type == msgpack::type::NIL ? std::optional<std::string>()
+                                                : std::optional(str(x, what));
+        };
+        std::vector<schema_label> out;
+        out.reserve(a.size());
+        for (const auto& x : a) {
+            auto f = fields(x, 7, "schema label");
+            out.push_back({str(f[0], "label table"), text_or_none(f[1], "label column"),
+                           text_or_none(f[2], "label value"), str(f[3], "label vi"),
+                           str(f[4], "label en"), text_or_none(f[5], "description vi").value_or(""),
+                           text_or_none(f[6], "description en").value_or("")});
+        }
+        return out;
     }
 
     std::vector<answered_rejection> answers(const msgpack::object& o) const {

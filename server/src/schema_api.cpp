@@ -1,5 +1,6 @@
-// Schema versions as JSON: {"version": N, "tables": [{"name", "scope", "columns": [{"name",
-// "type"}]}]}, and the history of published versions.
+// Schema versions as JSON: {"version": N, "tables": [{"name", "scope", "label", "columns":
+// [{"name", "type", "label", "values"}]}]} (labels as schema_labels_json.hpp writes them), and
+// the history of published versions.
 #include "schema_api.hpp"
 #include "api_reply.hpp"
 
@@ -7,6 +8,7 @@
 #include <noi/sync/error.hpp>
 #include <noi/sync/hlc.hpp>
 #include <noi/sync/schema_change.hpp>
+#include <noi/sync/schema_labels_json.hpp>
 
 #include <limits>
 #include <variant>
@@ -14,7 +16,7 @@
 namespace noi::server {
 namespace {
 
-json schema_json(const schema& s) {
+json schema_json(const schema& s, const schema_labels& labels) {
     json tables = json::array();
     for (const auto& t : specs_of(s)) {
         json columns = json::array();
@@ -24,6 +26,7 @@ json schema_json(const schema& s) {
                           {"scope", t.scope.empty() ? json(nullptr) : json(t.scope)},
                           {"columns", columns}});
     }
+    put_labels(tables, labels);
     return {{"version", s.version}, {"tables", tables}};
 }
 
@@ -57,19 +60,36 @@ std::optional<std::string> specs_from(const json& tables, std::vector<proto::tab
 
 // The size of the WELCOME that brings `s` to a tablet behind it, with no rejection and the
 // largest numbers: what the schema alone asks of the tablet's decoder.
-std::size_t welcome_bytes(const schema& s) {
+std::size_t welcome_bytes(const schema& s, const schema_labels& labels) {
     constexpr auto most = std::numeric_limits<std::uint64_t>::max();
     proto::welcome w;
     w.clock_ms = most;
     w.scope = "00000";
     w.acked_seq = most;
     w.schema_version = s.version;
-    w.schema = proto::schema_offer{most, specs_of(s)};
+    w.schema = proto::schema_offer{most, specs_of(s), labels.entries()};
     return proto::encode(w).size();
 }
 
-// The schema a request to publish one describes, or why it is refused whatever the store holds.
-std::variant<schema, std::string> schema_requested(const std::string& body) {
+// The tables and columns a person would read by their names: "table" or "table.column".
+json unlabelled(const schema& s, const schema_labels& labels) {
+    json out = json::array();
+    for (const auto& t : s.tables) {
+        if (!labels.table(t.name)) out.push_back(t.name);
+        for (const auto& c : t.columns)
+            if (!labels.column(t.name, c.name)) out.push_back(t.name + "." + c.name);
+    }
+    return out;
+}
+
+struct requested_schema {
+    schema tables;
+    schema_labels labels;
+};
+
+// The schema a request to publish one describes, with its labels, or why it is refused
+// whatever the store holds.
+std::variant<requested_schema, std::string> schema_requested(const std::string& body) {
     json req = json::parse(body, nullptr, false);
     if (req.is_discarded() || !req.is_object())
         return "the schema must be a JSON object, as noi-admin schema show --json prints it";
@@ -86,13 +106,17 @@ std::variant<schema, std::string> schema_requested(const std::string& body) {
     if (auto bad = specs_from(tables, specs)) return *bad;
     try {
         auto next = schema_of(req["version"].get<std::uint32_t>(), specs);
-        if (const auto bytes = welcome_bytes(next); bytes > max_schema_welcome_bytes)
+        auto labels = labels_in(tables);
+        // What the WELCOME carries, near enough: these labels over the default tables'.
+        auto carried = default_labels();
+        carried.overlay(labels);
+        if (const auto bytes = welcome_bytes(next, carried); bytes > max_schema_welcome_bytes)
             return "the schema would take " + std::to_string(bytes / 1024) +
                    " KiB of the WELCOME that brings it to a tablet, more than its " +
                    std::to_string(max_schema_welcome_bytes / 1024) +
                    " KiB (max_schema_welcome_bytes); use shorter names, or fewer tables and "
                    "columns";
-        return next;
+        return requested_schema{std::move(next), std::move(labels)};
     } catch (const sync_error& e) {
         if (e.code() != errc::schema) throw;
         return std::string(e.what());
@@ -108,7 +132,7 @@ std::optional<std::string> schema_refusal(const std::string& body) {
 }
 
 api_response schema_show(server_store& store) {
-    auto out = schema_json(store.current_schema());
+    auto out = schema_json(store.current_schema(), store.current_labels());
     json history = json::array();
     for (const auto& h : store.schema_history())
         history.push_back({{"version", h.version},
@@ -127,10 +151,13 @@ api_response schema_apply(server_store& store, auth_store& auth, const account& 
     auto read = schema_requested(body);
     if (auto* why = std::get_if<std::string>(&read)) return error(400, *why + stays);
     try {
-        auto rec = store.apply_schema(std::get<schema>(read), who.name);
+        auto& next = std::get<requested_schema>(read);
+        auto rec = store.apply_schema(next.tables, who.name, next.labels);
         auth.record(who.name, "schema apply", std::to_string(rec.version), rec.changes);
-        auto out = schema_json(store.current_schema());
+        const auto labels = store.current_labels();
+        auto out = schema_json(store.current_schema(), labels);
         out["changes"] = rec.changes;
+        out["unlabelled"] = unlabelled(store.current_schema(), labels);
         return {200, text(out)};
     } catch (const sync_error& e) {
         if (e.code() != errc::schema) throw;

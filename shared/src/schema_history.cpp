@@ -2,13 +2,16 @@
 // them are told.
 #include <noi/sync/error.hpp>
 #include <noi/sync/schema_change.hpp>
+#include <noi/sync/schema_labels_json.hpp>
 #include <noi/sync/sync_service.hpp>
 
 namespace noi {
 namespace {
 
-// What `next` adds to `current`, in words, for the history.
-std::string additions(const schema& current, const schema& next) {
+// What `next` adds to `current`, and how many labels it adds or changes, in words, for the
+// history.
+std::string additions(const schema& current, const schema& next, const schema_labels& held,
+                      const schema_labels& labels) {
     std::string out;
     auto add = [&](const std::string& what) { out += (out.empty() ? "" : "; ") + what; };
     for (const auto& t : next.tables) {
@@ -21,12 +24,21 @@ std::string additions(const schema& current, const schema& next) {
             if (!held->column_index(c.name))
                 add("column " + t.name + "." + c.name + " " + type_name(c.type));
     }
+    std::size_t changed = 0;
+    for (const auto& l : labels.entries()) {
+        const auto* was = !l.column ? held.table(l.table)
+                          : l.value ? held.value(l.table, *l.column, *l.value)
+                                    : held.column(l.table, *l.column);
+        changed += !was || *was != l;
+    }
+    if (changed) add(std::to_string(changed) + (changed == 1 ? " label" : " labels"));
     return out.empty() ? "nothing" : out;
 }
 
 } // namespace
 
-schema_version_record sync_service::apply_schema(const schema& next, const std::string& by) {
+schema_version_record sync_service::apply_schema(const schema& next, const std::string& by,
+                                                 const schema_labels& labels) {
     // Checked against the schema of this transaction: another process may have published one.
     auto tx = port_->begin();
     const auto& current = port_->tables();
@@ -38,8 +50,12 @@ schema_version_record sync_service::apply_schema(const schema& next, const std::
                                            std::to_string(current.version + 1) + ", not " +
                                            std::to_string(next.version));
     check_additive(current, next);
-    schema_version_record rec{next.version, now_ms(), by, committed_head(),
-                              additions(current, next)};
+    schema_version_record rec{next.version,
+                              now_ms(),
+                              by,
+                              committed_head(),
+                              additions(current, next, current_labels(), labels),
+                              labels.empty() ? std::string() : labels_text(labels)};
     port_->adopt_schema(next);
     port_->schemas().record(rec);
     tx->commit();
@@ -48,6 +64,13 @@ schema_version_record sync_service::apply_schema(const schema& next, const std::
 
 std::vector<schema_version_record> sync_service::schema_history() {
     return port_->schemas().all();
+}
+
+schema_labels sync_service::current_labels() {
+    auto out = default_labels();
+    for (const auto& h : port_->schemas().all())
+        if (!h.labels.empty()) out.overlay(labels_from_text(h.labels));
+    return out;
 }
 
 std::uint64_t sync_service::schema_since(std::uint32_t version) {

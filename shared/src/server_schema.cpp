@@ -195,6 +195,9 @@ std::vector<migration> server_migrations(std::int64_t now_ms) {
              add_column_if_missing(db, "noi_devices", "wipe_ordered_at", "INTEGER");
              add_column_if_missing(db, "noi_devices", "wiped_at", "INTEGER");
          }},
+        // The labels each published version carried (schema_labels.hpp).
+        {14,
+         [](database& db) { add_column_if_missing(db, "noi_schema_history", "labels", "TEXT"); }},
     };
 }
 

@@ -200,7 +200,8 @@ std::variant<proto::welcome, proto::error> sync_service::hello(const device& d,
     // A tablet behind adopts the whole schema before it pulls; 0 is a replica with no schema
     // yet (a client made without the default tables), which takes all of it.
     if (h.schema_version < w.schema_version)
-        w.schema = proto::schema_offer{schema_since(h.schema_version), specs_of(port_->tables())};
+        w.schema = proto::schema_offer{schema_since(h.schema_version), specs_of(port_->tables()),
+                                       current_labels().entries()};
     tx->commit();
     live_->admit(h.site);
     return w;

@@ -8,6 +8,7 @@
 #include <noi/sync/row_change.hpp>
 #include <noi/sync/row_state.hpp>
 #include <noi/sync/schema_change.hpp>
+#include <noi/sync/schema_labels_json.hpp>
 #include <noi/sync/tablet.hpp>
 
 #include "capture_log.hpp"
@@ -167,6 +168,9 @@ void tablet::on_welcome(const proto::welcome& w) {
     if (w.schema && w.schema_version > rep_->tables().version) {
         adopted_from = rep_->tables().version;
         rep_->adopt_schema(schema_of(w.schema_version, w.schema->tables));
+        // A server before labels sends none: the replica keeps what it had.
+        if (!w.schema->labels.empty())
+            rep_->set_meta_text("labels", labels_text(schema_labels(w.schema->labels)));
         cp.cursor = std::min(cp.cursor, w.schema->since);
     }
 
@@ -201,6 +205,12 @@ void tablet::on_welcome(const proto::welcome& w) {
 
 std::uint32_t tablet::schema_version() {
     return static_cast<std::uint32_t>(rep_->meta_int("schema_version", 0));
+}
+
+schema_labels tablet::labels() {
+    auto out = default_labels();
+    if (auto held = rep_->meta_text("labels")) out.overlay(labels_from_text(*held));
+    return out;
 }
 
 void tablet::adopt_scope(tablet_checkpoint& cp, const proto::welcome& w) {

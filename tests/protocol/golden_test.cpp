@@ -137,3 +137,18 @@ TEST(golden, each_message_names_its_own_wire_number) {
         EXPECT_EQ(test::unhex(golden.at(name)).at(1), numbers.at(name)) << name;
     }
 }
+
+TEST(golden, a_schema_offer_without_labels_means_none) {
+    // The WELCOME of a server before labels: its schema offer has two fields.
+    auto w = proto::decode(test::unhex(
+        "9e0201cf0000018bcfe569f4a53031383439c410090a0b0c0d0e0f10111213141516171805919603a7636f6d"
+        "6d756e65a530313834390204d922636f6d6d756e652069732070726f76696e6365207265666572656e636520"
+        "6461746191030292299193ad626f726465725f706174726f6cac636f6d6d756e655f636f64659292ac636f6d"
+        "6d756e655f636f6465a45445585492a5726f757465a45445585492a53031383439a5303139383402929605a9"
+        "686f757365686f6c64a26831a76d656d62657273c3049606a9686f757365686f6c64a26832c0c20106"));
+    ASSERT_TRUE(std::holds_alternative<proto::message>(w));
+    const auto& offer = std::get<proto::welcome>(std::get<proto::message>(w)).schema;
+    ASSERT_TRUE(offer.has_value());
+    EXPECT_EQ(offer->tables.size(), 1u);
+    EXPECT_TRUE(offer->labels.empty());
+}

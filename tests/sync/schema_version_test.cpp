@@ -34,6 +34,16 @@ const proto::table_spec border_patrol{
     "border_patrol", "commune_code", {{"route", "TEXT"}, {"patrolled_on", "TEXT"}}};
 const proto::table_spec patrol_kind{"patrol_kind", "", {{"label", "TEXT"}}};
 
+// Version 2's labels: the new table and column, and a default column's label changed.
+schema_labels patrol_labels() {
+    return schema_labels(
+        {{"border_patrol", std::nullopt, std::nullopt, "Tuần tra biên giới", "Border patrol"},
+         {"border_patrol", "route", std::nullopt, "Tuyến tuần tra", "Route", "Tên tuyến và mốc",
+          "The route and its marker"},
+         {"militia_member", "phone", std::nullopt, "Số điện thoại", "Phone"},
+         {"militia_member", "force_type", "co_dong", "Cơ động", "Mobile"}});
+}
+
 std::string refusal(const std::function<void()>& f) {
     try {
         f();
@@ -71,10 +81,10 @@ struct schema_versions : ::testing::Test {
     void publish_2() {
         server->apply_schema(extended(server->current_schema(), 2, {border_patrol},
                                       {{"militia_member", {"phone", "TEXT"}}}),
-                             "admin");
+                             "admin", patrol_labels());
     }
     void publish_3() {
-        server->apply_schema(extended(server->current_schema(), 3, {patrol_kind}), "admin");
+        server->apply_schema(extended(server->current_schema(), 3, {patrol_kind}), "admin", {});
     }
 };
 
@@ -143,7 +153,7 @@ TEST_F(schema_versions, only_additive_changes_are_published_and_a_refusal_change
         {extended(v1, 3, {border_patrol}), "must be version 2"},
     };
     for (const auto& [next, words] : refused) {
-        auto why = refusal([&] { server->apply_schema(next, "admin"); });
+        auto why = refusal([&] { server->apply_schema(next, "admin", {}); });
         EXPECT_NE(why.find(words), std::string::npos) << why;
         EXPECT_EQ(server->schema_version(), 1);
         EXPECT_TRUE(server->schema_history().empty());
@@ -158,7 +168,8 @@ TEST_F(schema_versions, only_additive_changes_are_published_and_a_refusal_change
     ASSERT_EQ(history.size(), 1u);
     EXPECT_EQ(history[0].version, 2u);
     EXPECT_EQ(history[0].applied_by, "admin");
-    EXPECT_EQ(history[0].changes, "column militia_member.phone TEXT; table border_patrol");
+    EXPECT_EQ(history[0].changes,
+              "column militia_member.phone TEXT; table border_patrol; 4 labels");
 
     // A reopened server holds the version and its tables.
     server.reset();
@@ -204,6 +215,41 @@ TEST_F(schema_versions, an_old_tablet_with_offline_writes_follows_the_server_to_
     EXPECT_EQ(text(*a2, "SELECT phone FROM militia_member WHERE id = 'm1'"), "0912 345 678");
     EXPECT_EQ(a2->schema_version(), 3u);
     EXPECT_TRUE(server->conflicts().empty());
+}
+
+TEST_F(schema_versions, labels_are_published_with_a_version_and_a_tablet_behind_takes_them) {
+    sync(*a, dev_a);
+    // Before any version: the library's labels of the default tables, on both sides.
+    const auto before = a->labels();
+    const auto* force = before.value("militia_member", "force_type", "co_dong");
+    ASSERT_TRUE(force);
+    EXPECT_EQ(force->vi, "Dân quân cơ động");
+    EXPECT_EQ(server->current_labels().entries(), default_labels().entries());
+    publish_2();
+    EXPECT_EQ(server->schema_history().back().changes,
+              "column militia_member.phone TEXT; table border_patrol; 4 labels");
+    auto held = server->current_labels();
+    EXPECT_EQ(held.value("militia_member", "force_type", "co_dong")->vi, "Cơ động");
+    EXPECT_EQ(held.column_text("border_patrol", "route", language::vi), "Tuyến tuần tra");
+    EXPECT_EQ(held.table_text("household", language::en), "Household") << "defaults kept";
+
+    sync(*a, dev_a);
+    auto labels = a->labels();
+    EXPECT_EQ(labels.entries(), held.entries());
+    EXPECT_EQ(description_in(*labels.column("border_patrol", "route"), language::en),
+              "The route and its marker");
+    EXPECT_EQ(labels.value_text("household", "is_safe", value(std::int64_t{1}), language::vi),
+              "Có");
+    EXPECT_FALSE(labels.value_text("household", "members", value(std::int64_t{1}), language::vi));
+
+    // Version 3 carries no labels: every label stays, on the server and on a tablet after it.
+    publish_3();
+    EXPECT_EQ(server->current_labels().entries(), held.entries());
+    sync(*a, dev_a);
+    EXPECT_EQ(a->schema_version(), 3u);
+    EXPECT_EQ(a->labels().entries(), held.entries());
+    EXPECT_EQ(a->labels().column_text("patrol_kind", "label", language::vi), "label")
+        << "a column without a label reads as its name";
 }
 
 TEST_F(schema_versions, a_tablet_whose_cursor_passed_rows_it_could_not_place_pulls_them_again) {

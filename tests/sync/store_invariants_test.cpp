@@ -237,9 +237,12 @@ TEST_P(two_instances, a_push_replayed_through_the_other_instance_applies_nothing
 TEST_P(two_instances, a_schema_published_through_one_instance_is_the_other_s_at_once) {
     auto specs = specs_of(x->current_schema());
     specs.push_back({"border_patrol", "commune_code", {{"route", "TEXT"}}});
-    x->apply_schema(schema_of(2, specs), "admin");
+    x->apply_schema(schema_of(2, specs), "admin",
+                    schema_labels({{"border_patrol", "route", std::nullopt, "Tuyến", "Route"}}));
+    EXPECT_EQ(y->current_labels().column_text("border_patrol", "route", language::vi), "Tuyến");
     auto ta = new_tablet("a.db", 2);
     synced(*ta, *y, a); // told of version 2 by the instance that did not publish it
+    EXPECT_EQ(ta->labels().column_text("border_patrol", "route", language::en), "Route");
     ta->exec("INSERT INTO border_patrol(id, commune_code, route) VALUES ('r1', '01849', "
              "'Mốc 12 – Khuổi Khe')");
     synced(*ta, *y, a);
@@ -248,7 +251,7 @@ TEST_P(two_instances, a_schema_published_through_one_instance_is_the_other_s_at_
     EXPECT_EQ(row->at("route"), value(std::string("Mốc 12 – Khuổi Khe")));
     EXPECT_TRUE(y->quarantine().empty());
     try {
-        y->apply_schema(schema_of(2, specs), "admin");
+        y->apply_schema(schema_of(2, specs), "admin", {});
         ADD_FAILURE() << "a second version 2 was published";
     } catch (const sync_error& e) {
         EXPECT_EQ(e.code(), errc::schema);

@@ -381,7 +381,7 @@ private:
     }
 
     void publish_schema(int at) {
-        server_->apply_schema(version_2(server_->current_schema()), "sim");
+        server_->apply_schema(version_2(server_->current_schema()), "sim", {});
         summary_.schema_published_at = at;
         // A third of the officers never install the new app during the run.
         for (std::size_t i = 0; i < tabs_.size(); ++i)

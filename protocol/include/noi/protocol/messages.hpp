@@ -147,12 +147,27 @@ struct table_spec {
     friend bool operator==(const table_spec&, const table_spec&) = default;
 };
 
+// What a person reads for a table, a column or one value of a column (an enumeration), in
+// Vietnamese and English (schema_offer's `labels`). A value is named by its text as the column
+// holds it: an INTEGER column's 1 is "1".
+struct schema_label {
+    std::string table;
+    std::optional<std::string> column = std::nullopt; // none: the table's own label
+    std::optional<std::string> value = std::nullopt;  // a value of the column; none: the column's
+    std::string vi = {}, en = {};
+    std::string description_vi = {}, description_en = {}; // empty: none
+    friend bool operator==(const schema_label&, const schema_label&) = default;
+};
+
 // The server's whole schema, sent to a tablet whose HELLO named an older version.
 struct schema_offer {
     // The server sequence from which rows of the tables and columns the tablet lacks can appear:
     // a tablet that adopts the schema pulls again from here if its cursor is beyond.
     std::uint64_t since = 0;
     std::vector<table_spec> tables;
+    // Every label of the schema (appended: absent from a server before labels, which means none
+    // but the library's own for the default tables).
+    std::vector<schema_label> labels = {};
     friend bool operator==(const schema_offer&, const schema_offer&) = default;
 };
 

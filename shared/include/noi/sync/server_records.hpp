@@ -160,6 +160,7 @@ struct schema_version_record {
     std::string applied_by;      // the admin account
     std::uint64_t feed_head = 0; // rows of what it added have server sequences above this
     std::string changes;         // what it added, in words: "table x; column t.c"
+    std::string labels = {};     // the labels it carried (labels_text); empty: none
 };
 
 // A unit of the administrative map as the server holds it (docs/design.md §11). Its id is

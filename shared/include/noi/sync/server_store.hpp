@@ -42,6 +42,7 @@
 #include <noi/protocol/row_size.hpp>
 #include <noi/sync/access_store.hpp>
 #include <noi/sync/schema.hpp>
+#include <noi/sync/schema_labels.hpp>
 #include <noi/sync/server_records.hpp>
 
 #include <map>
@@ -259,9 +260,13 @@ public:
     // the current version + 1 and only add (schema_change.hpp); refused with errc::schema, the
     // schema unchanged. Sessions already open keep the tables they were told of until their
     // next HELLO.
-    virtual schema_version_record apply_schema(const schema& next, const std::string& by) = 0;
+    // `labels` are published with it: each adds a label or replaces the one it names.
+    virtual schema_version_record apply_schema(const schema& next, const std::string& by,
+                                               const schema_labels& labels) = 0;
     // The published versions after the first, oldest first.
     virtual std::vector<schema_version_record> schema_history() = 0;
+    // The labels of the current schema: the default tables', then each version's over them.
+    virtual schema_labels current_labels() = 0;
     virtual const table_def* find_table(const std::string& name) const = 0;
     // A row as it stands now, by column name; nullopt when the server holds no live row.
     virtual std::optional<std::map<std::string, value>> read_row(const std::string& table,

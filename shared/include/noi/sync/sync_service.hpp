@@ -76,8 +76,10 @@ public:
     std::int64_t schema_version() const override { return port_->tables().version; }
     const schema& current_schema() const override { return port_->tables(); }
     void refresh_schema() override { port_->refresh_schema(); }
-    schema_version_record apply_schema(const schema& next, const std::string& by) override;
+    schema_version_record apply_schema(const schema& next, const std::string& by,
+                                       const schema_labels& labels) override;
     std::vector<schema_version_record> schema_history() override;
+    schema_labels current_labels() override;
     const table_def* find_table(const std::string& name) const override {
         return port_->tables().find(name);
     }

@@ -7,6 +7,7 @@
 #include <noi/protocol/messages.hpp>
 #include <noi/sync/replica.hpp>
 #include <noi/sync/row_state.hpp>
+#include <noi/sync/schema_labels.hpp>
 
 #include <functional>
 #include <map>
@@ -122,6 +123,10 @@ public:
     // The application schema version the replica holds (0: its tables were registered by the
     // app, not published by a server).
     std::uint32_t schema_version();
+    // What the officer reads for each table, column and enumeration value, in Vietnamese and
+    // English: the library's labels of the default tables, under those of the schema the
+    // server published last (schema_labels.hpp). Read again after the schema listener fires.
+    schema_labels labels();
     // Called after a WELCOME's schema was adopted and committed, with the versions before and
     // after: the app shows the new forms.
     using schema_listener = std::function<void(std::uint32_t from, std::uint32_t to)>;
