@@ -313,6 +313,76 @@ async function fleetView(view, q) {
   state.timer = setInterval(() => load().catch(() => {}), 5000);
 }
 
+// ---- Labels of the schema -------------------------------------------------------------------
+
+// What a person reads for a table, a column and a value of an enumeration, as the server's
+// schema publishes them (docs/labels.md), read again at most once a minute. A name without a
+// label is shown as it is; the name itself is the element's title, for whoever needs it.
+const labels = { tables: new Map(), at: 0 };
+
+async function loadLabels() {
+  if (Date.now() - labels.at < 60000) return;
+  const { data } = await api("GET", "/admin/v1/schema");
+  labels.tables = new Map(data.tables.map(tb => [tb.name, {
+    label: tb.label,
+    columns: new Map(tb.columns.map(c => [c.name, { label: c.label, type: c.type,
+      values: new Map((c.values || []).map(v => [v.value, v.label])) }])),
+  }]));
+  labels.at = Date.now();
+}
+
+function words(label) {
+  return label ? label[state.lang] || label.vi || label.en : null;
+}
+
+function named(text, name) {
+  return el("span", { title: name }, text);
+}
+
+function tableText(tbl) {
+  const tb = labels.tables.get(tbl);
+  return words(tb && tb.label) || tbl;
+}
+
+function columnText(tbl, col) {
+  const c = labels.tables.get(tbl)?.columns.get(col);
+  return words(c && c.label) || col;
+}
+
+// The labelled values of a column, [value, text] in the schema's order.
+function columnValues(tbl, col) {
+  const c = labels.tables.get(tbl)?.columns.get(col);
+  return c ? [...c.values].map(([v, l]) => [v, words(l)]) : [];
+}
+
+// A cell's value as read: an enumeration's label, otherwise the value itself.
+function valueText(tbl, col, v) {
+  if (v === null || v === undefined) return "–";
+  const key = typeof v === "string" ? v : Number.isInteger(v) ? String(v) : null;
+  const label = key === null ? null : labels.tables.get(tbl)?.columns.get(col)?.values.get(key);
+  return words(label) || shown(v);
+}
+
+function tableNamed(tbl) { return named(tableText(tbl), tbl); }
+function columnNamed(tbl, col) { return col ? named(columnText(tbl, col), col) : "–"; }
+
+// A select of the synced tables by label; "" is any table.
+function tableSelect(id, current) {
+  return el("select", { id }, el("option", { value: "" }, t("any")),
+    [...labels.tables.keys()].map(name => el("option", { value: name, selected: name === current }, tableText(name))));
+}
+
+// A row's cells as a two-column table of labels and values, in the table's column order
+// after its id.
+function cellsTable(tbl, cells) {
+  const order = [...(labels.tables.get(tbl)?.columns.keys() || [])];
+  const at = name => name === "id" ? -1 : order.includes(name) ? order.indexOf(name) : order.length;
+  return table([
+    { title: "column", cell: kv => kv[0] === "id" ? named(t("row_id"), "id") : columnNamed(tbl, kv[0]) },
+    { title: "value", cell: kv => el("span", { class: "value" }, valueText(tbl, kv[0], kv[1])) },
+  ], Object.entries(cells).sort((a, b) => at(a[0]) - at(b[0])));
+}
+
 // ---- Conflicts ------------------------------------------------------------------------------
 
 async function conflictsView(view, q) {
@@ -320,7 +390,8 @@ async function conflictsView(view, q) {
   const params = { status: q.get("status") || "open", commune: q.get("commune") || "", table: q.get("table") || "", older_than_days: q.get("older_than_days") || "" };
   const status = el("select", { id: "conflicts-status" }, ["open", "resolved", "all"].map(s => el("option", { value: s, selected: s === params.status }, t(s))));
   const commune = el("input", { id: "conflicts-commune", value: params.commune, size: 8 });
-  const tableName = el("input", { id: "conflicts-table", value: params.table, size: 14 });
+  await loadLabels();
+  const tableName = tableSelect("conflicts-table", params.table);
   const older = el("input", { id: "conflicts-older", value: params.older_than_days, size: 4, inputmode: "numeric" });
   const filters = el("form", { class: "filters" },
     el("label", {}, t("status"), status), el("label", {}, t("commune"), commune),
@@ -338,10 +409,10 @@ async function conflictsView(view, q) {
       { title: "conflict", cell: c => link(`#/conflicts/${c.id}`, "#" + c.id) },
       { title: "created", cell: c => when(c.created_at) },
       { title: "commune", cell: c => c.commune },
-      { title: "table", cell: c => c.table },
+      { title: "table", cell: c => tableNamed(c.table) },
       { title: "row", cell: c => link(`#/history?table=${encodeURIComponent(c.table)}&row=${encodeURIComponent(c.row_id)}`, c.row_id) },
-      { title: "column", cell: c => c.column },
-      { title: "value", cell: c => c.versions.map(v => shown(v.value)).join(" ⟷ ") },
+      { title: "column", cell: c => c.column ? columnNamed(c.table, c.column) : t("row_existence") },
+      { title: "value", cell: c => c.versions.map(v => v.deleted ? t("deleted") : valueText(c.table, c.column, v.value)).join(" ⟷ ") },
       { title: "status", cell: c => t(c.status) },
     ], data),
     pager(offset, total, o => go("/conflicts", { ...params, offset: o })));
@@ -357,27 +428,25 @@ function typedValue(typed, c) {
   switch (c.column_type) {
     case "INTEGER":
       return /^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s))
-        ? { value: Number(s) } : { problem: t("value_not_integer", typed, c.column) };
+        ? { value: Number(s) } : { problem: t("value_not_integer", typed, columnText(c.table, c.column)) };
     case "REAL":
       return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) && Number.isFinite(Number(s))
-        ? { value: Number(s) } : { problem: t("value_not_number", typed, c.column) };
+        ? { value: Number(s) } : { problem: t("value_not_number", typed, columnText(c.table, c.column)) };
     case "BLOB":
-      return { problem: t("value_blob", c.column) };
+      return { problem: t("value_blob", columnText(c.table, c.column)) };
     default:
-      if (c.column_date) return /^\d{4}-\d{2}-\d{2}$/.test(s) ? { value: s } : { problem: t("value_not_date", typed, c.column) };
+      if (c.column_date) return /^\d{4}-\d{2}-\d{2}$/.test(s) ? { value: s } : { problem: t("value_not_date", typed, columnText(c.table, c.column)) };
       return { value: typed };
   }
 }
 
 async function conflictView(view, id) {
-  const { data: c } = await api("GET", `/admin/v1/conflicts/${id}`);
-  view.append(el("h1", {}, `${t("conflict")} #${c.id}: ${c.table} · ${c.row_id}${c.column ? " · " + c.column : ""}`),
+  const [{ data: c }] = await Promise.all([api("GET", `/admin/v1/conflicts/${id}`), loadLabels()]);
+  view.append(el("h1", {}, `${t("conflict")} #${c.id}: ${tableText(c.table)} · ${c.row_id}${c.column ? " · " + columnText(c.table, c.column) : ""}`),
     el("p", {}, `${t("created")}: ${when(c.created_at)} · ${t("commune")}: ${shown(c.commune)} · ${t("status")}: ${t(c.status)} · `,
       link(`#/history?table=${encodeURIComponent(c.table)}&row=${encodeURIComponent(c.row_id)}`, t("history_link"))));
   if (c.row)
-    view.append(el("h2", {}, t("row_now")), table([
-      { title: "column", cell: kv => kv[0] }, { title: "value", cell: kv => el("span", { class: "value" }, shown(kv[1])) },
-    ], Object.entries(c.row)));
+    view.append(el("h2", {}, t("row_now")), cellsTable(c.table, c.row));
   const resolve = body => act(async () => {
     await api("POST", `/admin/v1/conflicts/${c.id}/resolve`, body);
     render();
@@ -385,14 +454,18 @@ async function conflictView(view, id) {
   const open = c.status === "open" && isAdmin();
   view.append(el("h2", {}, t("version")), el("div", { class: "versions" }, c.versions.map((v, i) =>
     el("div", { class: "version" + (v.winner ? " winner" : ""), "data-version": i },
-      el("div", { class: "value" }, v.deleted ? t("deleted") : shown(v.value)),
+      el("div", { class: "value" }, v.deleted ? t("deleted") : valueText(c.table, c.column, v.value)),
       el("p", {}, `${t("written_by")}: ${deviceName(v.device_name, v.device_id)}`),
       el("p", {}, `${t("time")}: ${when(v.time)}`),
-      v.base_time ? el("p", { class: "base" }, `${t("based_on")}: ${shown(v.base_value)} (${when(v.base_time)})`) : null,
+      v.base_time ? el("p", { class: "base" }, `${t("based_on")}: ${valueText(c.table, c.column, v.base_value)} (${when(v.base_time)})`) : null,
       el("p", {}, el("span", { class: "tag" }, v.winner ? t("won") : t("lost"))),
       open && v.device_id !== "server" ? el("button", { type: "button", class: "primary", "data-keep": v.device_id, onclick: () => resolve({ keep: v.device_id }) }, t("keep_this")) : null))));
   if (open && c.kind === "update") {
-    const value = el("input", { id: "resolve-value", size: 30 });
+    // An enumeration's value is chosen by its label; any other is typed.
+    const choices = columnValues(c.table, c.column);
+    const value = choices.length
+      ? el("select", { id: "resolve-value" }, choices.map(([v, text]) => el("option", { value: v }, text)))
+      : el("input", { id: "resolve-value", size: 30 });
     const none = el("input", { id: "resolve-null", type: "checkbox", onchange: () => { value.disabled = none.checked; } });
     const kind = c.column_date ? "type_date" : "type_" + c.column_type;
     const form = el("form", { class: "inline", id: "resolve-form" },
@@ -430,18 +503,21 @@ function quarantineButtons(r, after) {
     } }, t("discard")));
 }
 
+// A quarantine entry's status in words (the status filter's words).
+const quarantineWords = { open: "open", released: "release", discarded: "discard" };
+
 async function quarantineView(view, q) {
   const offset = Number(q.get("offset") || 0);
   const status = q.get("status") || "open";
-  const { data, total } = await api("GET", `/admin/v1/quarantine?status=${status}&limit=${PAGE}&offset=${offset}`);
+  const [{ data, total }] = await Promise.all([api("GET", `/admin/v1/quarantine?status=${status}&limit=${PAGE}&offset=${offset}`), loadLabels()]);
   const pick = el("select", { id: "quarantine-status", onchange: ev => go("/quarantine", { status: ev.target.value }) },
-    [["open", "open"], ["released", "release"], ["discarded", "discard"], ["all", "all"]].map(([s, w]) => el("option", { value: s, selected: s === status }, t(w))));
+    [...Object.entries(quarantineWords), ["all", "all"]].map(([s, w]) => el("option", { value: s, selected: s === status }, t(w))));
   view.append(el("h1", {}, t("quarantine_title")), el("div", { class: "filters" }, el("label", {}, t("status"), pick)),
     data.length === 0 ? el("p", {}, t("none")) : table([
       { title: "row", cell: r => link(`#/quarantine/${r.id}`, "#" + r.id) },
       { title: "received", cell: r => when(r.received_at) },
       { title: "device", cell: r => deviceName(r.device_name, r.device_id) },
-      { title: "table", cell: r => r.table },
+      { title: "table", cell: r => tableNamed(r.table) },
       { title: "row_id", cell: r => r.row_id },
       { title: "reason", cell: r => reasonText(r.reason) },
       { title: "repeats", num: true, cell: r => r.repeats },
@@ -451,22 +527,21 @@ async function quarantineView(view, q) {
 }
 
 async function quarantinedView(view, id) {
-  const { data: r } = await api("GET", `/admin/v1/quarantine/${id}`);
-  view.append(el("h1", {}, `${t("quarantine_title")} #${r.id}: ${r.table} · ${r.row_id}`),
-    el("p", {}, `${t("reason")}: ${reasonText(r.reason)} · ${t("device")}: ${deviceName(r.device_name, r.device_id)} · ${t("received")}: ${when(r.received_at)} · ${t("status")}: ${r.status}`),
-    el("p", { class: "muted" }, `${t("message")}: ${r.message}`),
+  const [{ data: r }] = await Promise.all([api("GET", `/admin/v1/quarantine/${id}`), loadLabels()]);
+  view.append(el("h1", {}, `${t("quarantine_title")} #${r.id}: ${tableText(r.table)} · ${r.row_id}`),
+    el("p", {}, `${t("reason")}: ${reasonText(r.reason)} · ${t("device")}: ${deviceName(r.device_name, r.device_id)} · ${t("received")}: ${when(r.received_at)} · ${t("status")}: ${t(quarantineWords[r.status] || r.status)}`),
+    el("p", { class: "muted server-message" }, `${t("message")}: ${r.message}`),
     link(`#/history?table=${encodeURIComponent(r.table)}&row=${encodeURIComponent(r.row_id)}`, t("history_link")),
     el("h2", {}, t("values")),
-    r.values && typeof r.values === "object" ? table([
-      { title: "column", cell: kv => kv[0] }, { title: "value", cell: kv => el("span", { class: "value" }, shown(kv[1])) },
-    ], Object.entries(r.values)) : el("p", {}, shown(r.values)),
+    r.values && typeof r.values === "object" ? cellsTable(r.table, r.values) : el("p", {}, shown(r.values)),
     el("p", {}, quarantineButtons(r, render)));
 }
 
 // ---- A record's history ---------------------------------------------------------------------
 
 async function historyView(view, q) {
-  const tableName = el("input", { id: "history-table", value: q.get("table") || "", size: 18 });
+  await loadLabels();
+  const tableName = tableSelect("history-table", q.get("table") || "");
   const row = el("input", { id: "history-row", value: q.get("row") || "", size: 38 });
   const form = el("form", { class: "filters" }, el("label", {}, t("table"), tableName), el("label", {}, t("row_id"), row),
     el("button", { type: "submit" }, t("show")));
@@ -478,13 +553,17 @@ async function historyView(view, q) {
   if (q.get("table")) query.set("table", q.get("table"));
   const { data } = await api("GET", "/admin/v1/history?" + query);
   const kinds = { change: "change", conflict: "conflict", resolution: "resolution_kind" };
+  const shownTable = data.length ? data[0].table : q.get("table");
+  // The row's own existence has no column: it reads "alive" or "deleted".
+  const cell = (h, v) => h.column ? valueText(shownTable, h.column, v) : v === null ? "–" : t("row_" + v);
+  if (data.length) view.append(el("h2", {}, `${tableText(shownTable)} · ${q.get("row")}`));
   view.append(data.length === 0 ? el("p", {}, t("none")) : table([
     { title: "time", cell: h => when(h.time) },
     { title: "who", cell: h => h.device_name ? deviceName(h.device_name, h.device_id) : shown(h.device_id) },
     { title: "kind", cell: h => h.conflict_id ? el("span", {}, t(kinds[h.kind]) + " ", link(`#/conflicts/${h.conflict_id}`, "#" + h.conflict_id)) : t(kinds[h.kind]) },
-    { title: "column", cell: h => h.column },
-    { title: "old", cell: h => el("span", { class: "value" }, shown(h.old)) },
-    { title: "new", cell: h => el("span", { class: "value" }, shown(h.new)) },
+    { title: "column", cell: h => h.column ? columnNamed(shownTable, h.column) : t("row_existence") },
+    { title: "old", cell: h => el("span", { class: "value" }, h.kind === "resolution" ? "" : cell(h, h.old)) },
+    { title: "new", cell: h => el("span", { class: "value" }, h.kind === "resolution" ? shown(h.new) : cell(h, h.new)) },
   ], data));
 }
 
@@ -680,17 +759,18 @@ async function mapView(view, q) {
   const all = q.get("all") === "1";
   const [{ data: units }, { data: changes }] = await Promise.all([
     api("GET", "/admin/v1/map/units" + (all ? "?all=1" : "")), api("GET", "/admin/v1/map/changes")]);
+  await loadLabels();
   const lineage = list => list.map(e => e.unit).join(", ");
   view.append(el("h1", {}, t("map_title")),
     el("p", {}, el("a", { href: all ? "#/map" : "#/map?all=1", id: "map-all" }, all ? t("units_today") : t("units_all"))),
     table([
-      { title: "commune", cell: u => `${u.name} (${u.id})` }, { title: "kind", cell: u => u.kind },
+      { title: "commune", cell: u => `${u.name} (${u.id})` }, { title: "kind", cell: u => valueText("commune", "kind", u.kind) },
       { title: "valid_from", cell: u => u.valid_from }, { title: "valid_until", cell: u => u.valid_until },
       { title: "made_from", cell: u => lineage(u.made_from) }, { title: "went_into", cell: u => lineage(u.went_into) },
     ], units),
     el("h2", {}, t("map_changes")),
     table([
-      { title: "effective", cell: c => c.effective }, { title: "kind", cell: c => c.kind },
+      { title: "effective", cell: c => c.effective }, { title: "kind", cell: c => t("change_" + c.kind) },
       { title: "basis", cell: c => c.basis }, { title: "account", cell: c => c.account },
       { title: "at", cell: c => when(c.applied_at) },
       { title: "lineage", cell: c => c.lineage.map(e => `${e.old_unit} → ${e.new_unit}`).join("; ") },

@@ -90,10 +90,12 @@ api_response row_history(admin_request& r) {
                            {"conflict_id", c.id}});
     }
     const auto devices = devices_by_id(store);
-    for (auto& h : out)
+    for (auto& h : out) {
         h["device_name"] = h["device_id"].is_string()
                                ? name_of(devices, h["device_id"].get<std::string>())
                                : json(nullptr);
+        h["table"] = table; // found by the server when the request named the row alone
+    }
     std::stable_sort(out.begin(), out.end(),
                      [](const json& a, const json& b) { return a["time"] < b["time"]; });
     return {200, text(out)};
