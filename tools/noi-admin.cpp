@@ -1,5 +1,6 @@
 // noi-admin: the province administrator's tool, a thin client of /admin/v1 (CLI.md).
 #include "admin/http_client.hpp"
+#include "admin/labelled.hpp"
 #include "local_time.hpp"
 #include "terminal_text.hpp"
 
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include <fstream>
@@ -28,7 +30,7 @@ using json = nlohmann::json;
 enum exit_code { ok = 0, failure = 1, usage = 2, network = 3, credentials = 4 };
 
 struct context {
-    std::string server, token, ca_file;
+    std::string server, token, ca_file, lang;
     bool as_json = false;
 };
 
@@ -177,19 +179,37 @@ std::optional<std::string> read_password(bool from_stdin, const std::string& acc
     return pw;
 }
 
-// The schema as people read it: each table with its scope, its columns under it.
-void print_schema(const json& s) {
+// A label's text in `lang` as the schema JSON carries it ({"vi", "en"}); "" for none.
+std::string label_text(const json& at, noi::language lang) {
+    if (!at.contains("label")) return "";
+    const auto& l = at["label"];
+    const auto& want = l.value(noi::language_code(lang), "");
+    return text(want.empty() ? l.value(lang == noi::language::vi ? "en" : "vi", "") : want);
+}
+
+// The schema as people read it: each table with its scope and label, its columns under it, an
+// enumeration's values after its column.
+void print_schema(const json& s, noi::language lang) {
     std::cout << "schema version " << s["version"] << "\n";
     for (const auto& t : s["tables"]) {
+        const auto label = label_text(t, lang);
         std::cout << "\n"
                   << text(t["name"])
                   << (t["scope"].is_null() ? std::string(" (global)")
                                            : " (scope " + text(t["scope"]) + ")")
-                  << "\n";
+                  << (label.empty() ? "" : ": " + label) << "\n";
         json rows = json::array();
-        for (const auto& col : t["columns"])
-            rows.push_back({{"  column", "  " + text(col["name"])}, {"type", col["type"]}});
-        print_table(rows, {"  column", "type"});
+        for (const auto& col : t["columns"]) {
+            std::string values;
+            for (const auto& v : col.value("values", json::array()))
+                values +=
+                    (values.empty() ? "" : ", ") + text(v["value"]) + " " + label_text(v, lang);
+            rows.push_back({{"  column", "  " + text(col["name"])},
+                            {"type", col["type"]},
+                            {"label", label_text(col, lang)},
+                            {"values", values}});
+        }
+        print_table(rows, {"  column", "type", "label", "values"});
     }
     if (s["history"].empty()) return;
     std::cout << "\nhistory (version 1 is the default NTM criterion-19 schema)\n";
@@ -317,6 +337,10 @@ int main(int argc, char** argv) {
                    "Server URL, https://HOST:PORT or http://HOST:PORT (wss://HOST:PORT/sync as the "
                    "console's QR code gives it is taken too; default $NOI_SERVER)");
     app.add_option("--token", c.token, "Admin token (default $NOI_ADMIN_TOKEN)");
+    app.add_option("--lang", c.lang,
+                   "vi or en: the language of the schema's labels in tables (default: the one "
+                   "LC_ALL, LC_MESSAGES or LANG names, else en)")
+        ->check(CLI::IsMember({"vi", "en"}));
     app.add_option("--ca-file", c.ca_file,
                    "Extra trusted CA for https://, a private provincial CA (default $NOI_CA_FILE)")
         ->check(CLI::ExistingFile);
@@ -629,6 +653,17 @@ int main(int argc, char** argv) {
     try {
         json out;
         int rc = ok;
+        noi::admin::labelled names(noi::admin::language_of(c.lang), [&]() -> std::optional<json> {
+            // Labels are a help to read by: without them the names are printed as they are.
+            std::string answer;
+            std::ostringstream quiet;
+            auto* was = std::cerr.rdbuf(quiet.rdbuf());
+            const int got = fetch(c, "GET", "/admin/v1/schema", "", answer);
+            std::cerr.rdbuf(was);
+            json s = json::parse(answer, nullptr, false);
+            if (got != ok || !s.is_object()) return std::nullopt;
+            return s;
+        });
         if (*aadd) {
             json body{{"name", account_name}, {"role", role}, {"communes", json::array()}};
             body["communes"] = comma_list(communes_csv);
@@ -751,20 +786,20 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& x : out) {
-                    const auto& w = x["versions"][0];
-                    const auto& l = x["versions"][1];
+                    const auto side = [&](const json& v) {
+                        return names.value(x["table"], x["column"], v["value"], text(v["value"])) +
+                               " (" + named(v["device_name"], v["device_id"]) + ")";
+                    };
                     rows.push_back(
                         {{"id", x["id"]},
                          {"kind", x["kind"]},
                          {"status", x["status"]},
-                         {"table", x["table"]},
+                         {"table", names.table(x["table"])},
                          {"row_id", x["row_id"]},
-                         {"column", x["column"]},
+                         {"column", names.column(x["table"], x["column"])},
                          {"commune", x["commune"]},
-                         {"kept",
-                          text(w["value"]) + " (" + named(w["device_name"], w["device_id"]) + ")"},
-                         {"lost",
-                          text(l["value"]) + " (" + named(l["device_name"], l["device_id"]) + ")"},
+                         {"kept", side(x["versions"][0])},
+                         {"lost", side(x["versions"][1])},
                          {"resolved", x.contains("resolved_by")
                                           ? text(x["resolved_by"]) + ", " + when(x["resolved_at"]) +
                                                 ": " + text(x["resolution"])
@@ -782,15 +817,18 @@ int main(int argc, char** argv) {
             rc = call(c, "GET", "/admin/v1/conflicts/" + std::to_string(id), "", out);
             if (rc == ok && !c.as_json) {
                 std::cout << "conflict " << out["id"] << " (" << text(out["kind"]) << ", "
-                          << text(out["status"]) << ") on " << text(out["table"]) << " "
+                          << text(out["status"]) << ") on " << names.table(out["table"]) << " "
                           << text(out["row_id"])
-                          << (out["column"].is_null() ? std::string() : " ." + text(out["column"]))
+                          << (out["column"].is_null()
+                                  ? std::string()
+                                  : ", " + names.column(out["table"], out["column"]))
                           << ", commune " << text(out["commune"]) << "\n";
                 for (const auto& v : out["versions"])
                     std::cout << (v["winner"].get<bool>()   ? "  applied  "
                                   : out["status"] == "open" ? "  lost     "
                                                             : "  side     ")
-                              << text(v["value"])
+                              << names.value(out["table"], out["column"], v["value"],
+                                             text(v["value"]))
                               << (v["deleted"].get<bool>() ? " (deleted the row)" : "") << " by "
                               << named(v["device_name"], v["device_id"]) << " at "
                               << when(v["time"]) << "\n";
@@ -833,7 +871,7 @@ int main(int argc, char** argv) {
                     rows.push_back({{"id", q["id"]},
                                     {"status", q["status"]},
                                     {"device", named(q["device_name"], q["device_id"])},
-                                    {"table", q["table"]},
+                                    {"table", names.table(q["table"])},
                                     {"row_id", q["row_id"]},
                                     {"reason", q["reason"]},
                                     {"times", q["repeats"]},
@@ -848,8 +886,8 @@ int main(int argc, char** argv) {
             rc = call(c, "GET", "/admin/v1/quarantine/" + std::to_string(id), "", out);
             if (rc == ok && !c.as_json) {
                 std::cout << "quarantined row " << out["id"] << " (" << text(out["status"])
-                          << "): " << text(out["table"]) << " " << text(out["row_id"]) << " from "
-                          << named(out["device_name"], out["device_id"]) << ", commune "
+                          << "): " << names.table(out["table"]) << " " << text(out["row_id"])
+                          << " from " << named(out["device_name"], out["device_id"]) << ", commune "
                           << text(out["commune"]) << ", " << when(out["received_at"]) << "\n"
                           << "  reason   " << text(out["reason"]) << ": " << text(out["message"])
                           << "\n"
@@ -857,7 +895,8 @@ int main(int argc, char** argv) {
                 if (out["values"].is_object()) {
                     json rows = json::array();
                     for (const auto& [k, v] : out["values"].items())
-                        rows.push_back({{"column", k}, {"value", v}});
+                        rows.push_back({{"column", names.column(out["table"], k)},
+                                        {"value", names.value(out["table"], k, v, text(v))}});
                     print_table(rows, {"column", "value"});
                 } else {
                     std::cout << "  values   "
@@ -923,13 +962,20 @@ int main(int argc, char** argv) {
                       "", out);
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
-                for (const auto& h : out)
-                    rows.push_back({{"time", when(h["time"])},
-                                    {"by", named(h["device_name"], h["device_id"])},
-                                    {"kind", h["kind"]},
-                                    {"column", h["column"]},
-                                    {"old", h["old"]},
-                                    {"new", h["new"]}});
+                for (const auto& h : out) {
+                    // A resolution's "new" is what the admin did, not a value of the column.
+                    const bool cell = h["kind"] != "resolution";
+                    const auto& tbl = h.value("table", json(table));
+                    rows.push_back(
+                        {{"time", when(h["time"])},
+                         {"by", named(h["device_name"], h["device_id"])},
+                         {"kind", h["kind"]},
+                         {"column", names.column(tbl, h["column"])},
+                         {"old", cell ? names.value(tbl, h["column"], h["old"], text(h["old"]))
+                                      : text(h["old"])},
+                         {"new", cell ? names.value(tbl, h["column"], h["new"], text(h["new"]))
+                                      : text(h["new"])}});
+                }
                 print_table(rows, {"time", "by", "kind", "column", "old", "new"});
             }
         } else if (*rmove) {
@@ -1091,7 +1137,7 @@ int main(int argc, char** argv) {
                           << "; every tablet drops it at its next sync\n";
         } else if (*sshow) {
             rc = call(c, "GET", "/admin/v1/schema", "", out);
-            if (rc == ok && !c.as_json) print_schema(out);
+            if (rc == ok && !c.as_json) print_schema(out, names.lang());
         } else if (*sapply) {
             std::ifstream in(schema_file, std::ios::binary);
             std::string body((std::istreambuf_iterator<char>(in)),

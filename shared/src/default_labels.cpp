@@ -28,7 +28,8 @@ struct column_words {
 // A 0/1 flag: INTEGER columns whose values read as yes and no.
 const std::initializer_list<enum_value> yes_no = {{"1", {"Có", "Yes"}}, {"0", {"Không", "No"}}};
 
-const column_words commune_code = {"commune_code", {"Mã xã", "Commune code"}};
+const word commune_code_word = {"Mã xã", "Commune code"};
+const column_words commune_code = {"commune_code", commune_code_word};
 const column_words village = {"village", {"Thôn, bản", "Village"}};
 const column_words full_name = {"full_name", {"Họ và tên", "Full name"}};
 const column_words birth_year = {"birth_year", {"Năm sinh", "Year of birth"}};
@@ -36,10 +37,10 @@ const column_words notes = {"notes", {"Ghi chú", "Notes"}};
 
 void add(schema_labels& out, const char* table, word label,
          std::initializer_list<column_words> columns) {
-    const auto entry = [](const char* t, std::optional<std::string> c,
-                          std::optional<std::string> v, const word& w) {
-        return proto::schema_label{t, std::move(c), std::move(v), w.vi, w.en, w.description_vi,
-                                   w.description_en};
+    const auto entry = [](const char* t, std::optional<std::string> c, std::optional<std::string> v,
+                          const word& w) {
+        return proto::schema_label{t,    std::move(c),     std::move(v),    w.vi,
+                                   w.en, w.description_vi, w.description_en};
     };
     out.put(entry(table, std::nullopt, std::nullopt, label));
     for (const auto& c : columns) {
@@ -225,6 +226,10 @@ schema_labels make() {
 }
 
 } // namespace
+
+proto::schema_label scope_column_label(const std::string& table, const std::string& column) {
+    return {table, column, std::nullopt, commune_code_word.vi, commune_code_word.en};
+}
 
 const schema_labels& default_labels() {
     static const schema_labels labels = make();

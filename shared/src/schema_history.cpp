@@ -70,6 +70,9 @@ schema_labels sync_service::current_labels() {
     auto out = default_labels();
     for (const auto& h : port_->schemas().all())
         if (!h.labels.empty()) out.overlay(labels_from_text(h.labels));
+    for (const auto& t : port_->tables().tables)
+        if (t.scope && !out.column(t.name, t.columns[*t.scope].name))
+            out.put(scope_column_label(t.name, t.columns[*t.scope].name));
     return out;
 }
 

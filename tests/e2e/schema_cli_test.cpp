@@ -258,3 +258,61 @@ TEST_F(schema_cli, a_schema_beyond_what_tablets_take_is_refused_and_tablets_go_o
     synced(db);
     EXPECT_EQ(status_of(db)["schema_version"], 2);
 }
+
+TEST_F(schema_cli, labels_are_published_and_printed_in_the_admins_language) {
+    // Version 2 labels its new table and column in both languages, and relabels a value.
+    auto file = next_version([](json& s) {
+        add_patrols(s);
+        auto& patrol = table(s, "border_patrol");
+        patrol["label"] = {{"vi", "Tuần tra biên giới"}, {"en", "Border patrol"}};
+        patrol["columns"][0]["label"] = {{"vi", "Tuyến"}, {"en", "Route"}};
+        for (auto& c : table(s, "incident")["columns"])
+            if (c["name"] == "category")
+                for (auto& v : c["values"])
+                    if (v["value"] == "drugs")
+                        v["label"] = {{"vi", "Ma tuý, chất gây nghiện"}, {"en", "Drugs"}};
+    });
+    auto applied = parsed(admin({"schema", "apply", file, "--json"}));
+    EXPECT_EQ(applied["changes"],
+              "column militia_member.phone TEXT; table border_patrol; 3 labels");
+    EXPECT_EQ(applied["unlabelled"], json({"militia_member.phone"}));
+    auto v2 = shown();
+    EXPECT_EQ(table(v2, "border_patrol")["label"]["vi"], "Tuần tra biên giới");
+    EXPECT_EQ(table(v2, "household")["label"]["en"], "Household") << "the defaults stay";
+
+    // A label that is not {"vi", "en"} is refused with where it is and what to write.
+    auto bad = next_version([](json& s) { table(s, "household")["label"] = "Hộ"; });
+    auto refused = admin({"schema", "apply", bad});
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("table household: \"label\" must be {\"vi\""), std::string::npos)
+        << refused.err;
+
+    auto a = enrol("01849");
+    auto db = tablet(a, "a");
+    exec(db, "INSERT INTO incident(id, commune_code, category, severity) VALUES ('i1', '01849', "
+             "'drugs', 'serious')");
+    synced(db);
+    auto vi = admin({"history", "--row", "i1", "--lang", "vi"});
+    ASSERT_EQ(vi.exit_code, 0) << vi.err;
+    EXPECT_NE(vi.out.find("Loại vụ việc (category)"), std::string::npos) << vi.out;
+    EXPECT_NE(vi.out.find("Ma tuý, chất gây nghiện (drugs)"), std::string::npos) << vi.out;
+    EXPECT_NE(vi.out.find("Nghiêm trọng (serious)"), std::string::npos) << vi.out;
+    auto en = admin({"history", "--row", "i1", "--lang", "en"});
+    EXPECT_NE(en.out.find("Category (category)"), std::string::npos) << en.out;
+    EXPECT_NE(en.out.find("Serious (serious)"), std::string::npos) << en.out;
+    auto shown_vi = admin({"schema", "show", "--lang", "vi"});
+    EXPECT_NE(shown_vi.out.find("border_patrol (scope commune_code): Tuần tra biên giới"),
+              std::string::npos)
+        << shown_vi.out;
+
+    // Without --lang, the language the environment names; English for any other.
+    ::setenv("LANG", "vi_VN.UTF-8", 1);
+    ::unsetenv("LC_ALL");
+    ::unsetenv("LC_MESSAGES");
+    auto by_env = admin({"history", "--row", "i1"});
+    ::setenv("LANG", "C.UTF-8", 1);
+    auto by_c = admin({"history", "--row", "i1"});
+    EXPECT_NE(by_env.out.find("Mức độ (severity)"), std::string::npos) << by_env.out;
+    EXPECT_NE(by_c.out.find("Severity (severity)"), std::string::npos) << by_c.out;
+    EXPECT_EQ(admin({"history", "--row", "i1", "--lang", "fr"}).exit_code, 2);
+}

@@ -65,5 +65,8 @@ std::optional<std::string> label_key(const value& v);
 
 // The labels of the default application's tables (shared/src/default_labels.cpp).
 const schema_labels& default_labels();
+// The label of a scoped table's scope column, the same in every table: a published table needs
+// none of its own.
+proto::schema_label scope_column_label(const std::string& table, const std::string& column);
 
 } // namespace noi
