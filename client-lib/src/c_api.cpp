@@ -6,6 +6,8 @@
 #include <noi/client/replicator.hpp>
 #include <noi/client/server_settings.hpp>
 #include <noi/sync/error.hpp>
+#include <noi/sync/schema_change.hpp>
+#include <noi/sync/schema_labels_json.hpp>
 #include <noi/sync/server_address.hpp>
 #include <noi/sync/tablet.hpp>
 
@@ -459,8 +461,7 @@ int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_e
     const std::string l = lang ? lang : "vi";
     if (l != "vi" && l != "en")
         return fail(err, NOI_ERR_USAGE, "the language is \"vi\" or \"en\", not \"" + l + "\"");
-    const auto language =
-        l == "vi" ? noi::client::language::vietnamese : noi::client::language::english;
+    const auto language = noi::language_named(l).value_or(noi::language::vi);
     return guarded(err, [&] {
         std::string out = "[";
         for (const auto& x : r->t->rejected()) {
@@ -502,6 +503,26 @@ int noi_conflicts_json(noi_replica* r, char** json_out, noi_error* err) {
         }
         out += "]";
         return give(std::move(out), json_out, err);
+    });
+}
+
+int noi_labels_json(noi_replica* r, char** json_out, noi_error* err) {
+    if (!r || !json_out) return fail(err, NOI_ERR_USAGE, "a replica and json_out are required");
+    return guarded(err, [&] {
+        const auto& held = r->t->rep().tables();
+        auto tables = nlohmann::json::array();
+        for (const auto& t : noi::specs_of(held)) {
+            auto columns = nlohmann::json::array();
+            for (const auto& c : t.columns)
+                columns.push_back({{"name", c.name}, {"type", c.type}});
+            tables.push_back(
+                {{"name", t.name},
+                 {"scope", t.scope.empty() ? nlohmann::json() : nlohmann::json(t.scope)},
+                 {"columns", std::move(columns)}});
+        }
+        noi::put_labels(tables, r->t->labels());
+        return give(nlohmann::json{{"version", held.version}, {"tables", std::move(tables)}}.dump(),
+                    json_out, err);
     });
 }
 

@@ -52,12 +52,12 @@ constexpr std::array<words, 10> all{{
 
 std::string rejection_words(std::string_view reason, language lang) {
     for (const auto& w : all)
-        if (w.reason == reason) return std::string(lang == language::vietnamese ? w.vi : w.en);
+        if (w.reason == reason) return std::string(lang == language::vi ? w.vi : w.en);
     // A reason of a newer server: said as it is, with whom to ask.
-    return lang == language::vietnamese ? "Máy chủ của tỉnh từ chối bản ghi này (" +
-                                              std::string(reason) + "). Hãy hỏi văn phòng tỉnh."
-                                        : "The province's server refused this record (" +
-                                              std::string(reason) + "). Ask the province office.";
+    return lang == language::vi ? "Máy chủ của tỉnh từ chối bản ghi này (" + std::string(reason) +
+                                      "). Hãy hỏi văn phòng tỉnh."
+                                : "The province's server refused this record (" +
+                                      std::string(reason) + "). Ask the province office.";
 }
 
 } // namespace noi::client

@@ -2,12 +2,12 @@
 // Vietnamese or English. The reason is the protocol's (proto::to_string(reject_reason)).
 #pragma once
 
+#include <noi/sync/schema_labels.hpp>
+
 #include <string>
 #include <string_view>
 
 namespace noi::client {
-
-enum class language { vietnamese, english };
 
 std::string rejection_words(std::string_view reason, language lang);
 

@@ -70,21 +70,51 @@ TEST(c_api, an_app_asks_its_schema_version_and_is_told_when_a_sync_changed_it) {
     ASSERT_EQ(noi_set_schema_callback(r, on_schema, &seen, &err), NOI_OK);
     ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
     EXPECT_EQ(seen.calls, 0);
+    const auto labels = [&] {
+        char* out = nullptr;
+        EXPECT_EQ(noi_labels_json(r, &out, &err), NOI_OK) << err.message;
+        auto j = nlohmann::json::parse(out);
+        noi_free(out);
+        return j;
+    };
+    const auto table_of = [](const nlohmann::json& s, const std::string& name) {
+        for (const auto& t : s["tables"])
+            if (t["name"] == name) return t;
+        return nlohmann::json();
+    };
+    // The library's own labels of the default tables, before any version.
+    auto before = labels();
+    EXPECT_EQ(before["version"], 1);
+    auto militia = table_of(before, "militia_member");
+    EXPECT_EQ(militia["label"]["vi"], "Dân quân tự vệ");
+    EXPECT_EQ(militia["columns"][4]["name"], "village");
+    EXPECT_EQ(militia["columns"][4]["label"]["en"], "Village");
 
     auto shown = nlohmann::json::parse(
         noi::admin::request(server.url(), "GET", "/admin/v1/schema", server.admin_token(), "", "")
             .body);
     shown.erase("history");
     shown["version"] = 2;
-    shown["tables"].push_back({{"name", "border_patrol"},
-                               {"scope", "commune_code"},
-                               {"columns", {{{"name", "route"}, {"type", "TEXT"}}}}});
+    shown["tables"].push_back(
+        {{"name", "border_patrol"},
+         {"scope", "commune_code"},
+         {"label", {{"vi", "Tuần tra biên giới"}, {"en", "Border patrol"}}},
+         {"columns",
+          {{{"name", "route"},
+            {"type", "TEXT"},
+            {"label", {{"vi", "Tuyến"}, {"en", "Route"}}},
+            {"values",
+             {{{"value", "moc_3"}, {"label", {{"vi", "Mốc 3"}, {"en", "Marker 3"}}}}}}}}}});
     auto applied = noi::admin::request(server.url(), "POST", "/admin/v1/schema",
                                        server.admin_token(), shown.dump(), "");
     ASSERT_EQ(applied.status, 200u) << applied.body;
 
     ASSERT_EQ(noi_sync(r, 30, &err), NOI_OK) << err.message;
     EXPECT_EQ(seen.calls, 1);
+    auto patrol = table_of(labels(), "border_patrol");
+    EXPECT_EQ(patrol["label"]["vi"], "Tuần tra biên giới");
+    EXPECT_EQ(patrol["columns"][0]["label"]["vi"], "Mã xã") << "the scope column's own label";
+    EXPECT_EQ(patrol["columns"][1]["values"][0]["label"]["en"], "Marker 3");
     EXPECT_EQ(seen.from, 1u);
     EXPECT_EQ(seen.to, 2u);
     ASSERT_EQ(noi_get_schema_version(r, &version, &err), NOI_OK);

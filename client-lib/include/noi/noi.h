@@ -197,6 +197,15 @@ int noi_drop_rejected(noi_replica* r, uint64_t id, noi_error* err);
  * while the row stands and null once deleted. A decided one stays for 30 days after the tablet
  * heard of the decision. */
 int noi_conflicts_json(noi_replica* r, char** json_out, noi_error* err);
+
+/* What the officer reads for each table, column and enumeration value of the replica's schema,
+ * as a JSON object (free it with noi_free), the form noi-admin schema show --json prints:
+ * {"version", "tables": [{"name", "scope", "label", "description", "columns": [{"name", "type",
+ * "label", "description", "values": [{"value", "label", "description"}]}]}]}, each label and
+ * description {"vi", "en"}. A value is named by its text ("1" for an INTEGER column's 1). A table
+ * or column without "label" has none: show its name. The server publishes labels with the
+ * schema; read them again when the schema callback fires. */
+int noi_labels_json(noi_replica* r, char** json_out, noi_error* err);
 int noi_resend_rejected(noi_replica* r, uint64_t id, const char* corrections_json, noi_error* err);
 
 /* Stops any background sync and closes the replica. NULL is allowed. */

@@ -356,6 +356,13 @@ JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeConflictsJson(JNIEnv* env
     return json_bytes(env, code, json, err);
 }
 
+JNIEXPORT jbyteArray JNICALL Java_vn_noi_Replica_nativeLabelsJson(JNIEnv* env, jclass, jlong h) {
+    noi_error err{};
+    char* json = nullptr;
+    const int code = noi_labels_json(replica(h), &json, &err);
+    return json_bytes(env, code, json, err);
+}
+
 JNIEXPORT void JNICALL Java_vn_noi_Replica_nativeDropRejected(JNIEnv* env, jclass, jlong h,
                                                               jlong id) {
     noi_error err{};

@@ -66,6 +66,19 @@ class ReplicaTest {
     }
 
     @Test
+    void theAppReadsTheLabelsOfItsFormsInBothLanguages() throws Exception {
+        try (Replica r = Replica.create(db("l.db"), server.url, server.enrol("01849"))) {
+            r.sync(30);
+            String labels = r.labelsJson();
+            assertTrue(labels.contains("{\"label\":{\"en\":\"Mobile militia\",\"vi\":\"Dân quân cơ "
+                                       + "động\"},\"value\":\"co_dong\"}"),
+                       labels);
+            assertTrue(labels.contains("\"label\":{\"en\":\"Household\",\"vi\":\"Hộ gia đình\"}"),
+                       labels);
+        }
+    }
+
+    @Test
     void twoTabletsEditingOneRowOfflineConvergeAndTheProvinceSeesTheConflict() throws Exception {
         try (Replica a = Replica.create(db("a.db"), server.url, server.enrol("01849"));
              Replica b = Replica.create(db("b.db"), server.url, server.enrol("01849"))) {

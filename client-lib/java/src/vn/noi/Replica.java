@@ -119,6 +119,19 @@ public final class Replica implements AutoCloseable {
     }
 
     /**
+     * What the officer reads for each table, column and enumeration value, as a JSON object:
+     * version, tables [{name, scope, label, description, columns [{name, type, label,
+     * description, values [{value, label, description}]}]}], each label and description
+     * {@code {"vi", "en"}}. A value is named by its text ({@code "1"} for an INTEGER column's 1);
+     * a table or column without a label shows its name. Read it again after the
+     * {@link SchemaListener} fires.
+     */
+    @Nonnull
+    public synchronized String labelsJson() {
+        return new String(nativeLabelsJson(live()), StandardCharsets.UTF_8);
+    }
+
+    /**
      * The officer lets rejected row {@code id} go: nothing is written. The next sync tells the
      * server, which closes it on its record; the row then leaves the list. An id the tablet does
      * not keep, or one already answered, throws {@link NoiException#USAGE}.
@@ -284,6 +297,7 @@ public final class Replica implements AutoCloseable {
     private static native byte[] nativeQueryJson(long h, byte[] sql);
     private static native byte[] nativeRejectionsJson(long h, byte[] lang);
     private static native byte[] nativeConflictsJson(long h);
+    private static native byte[] nativeLabelsJson(long h);
     private static native void nativeDropRejected(long h, long id);
     private static native void nativeResendRejected(long h, long id, byte[] corrections);
     private static native void nativeSync(long h, int timeoutSeconds);
