@@ -1,12 +1,12 @@
 # Writes OUT, a C++ file holding each of FILES (in DIR) as bytes, so noi-server serves the web
 # console with nothing installed beside it. Run as: cmake -DDIR=… -DFILES=a,b -DOUT=… -P this
+include(${CMAKE_CURRENT_LIST_DIR}/bytes_of.cmake)
 string(REPLACE "," ";" FILES "${FILES}")
 set(arrays "")
 set(table "")
 set(n 0)
 foreach(name IN LISTS FILES)
-  file(READ "${DIR}/${name}" hex HEX)
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  bytes_of("${DIR}/${name}" bytes)
   if(name MATCHES "\\.html$")
     set(type "text/html; charset=utf-8")
   elseif(name MATCHES "\\.css$")

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.74-dev        # Asio and Beast (header-only); 1.74 is what msgpack-cxx is built against
+  libboost-locale1.74-dev gettext  # the message catalogue: po/vi.po compiled by msgfmt, read by Boost.Locale
   libsqlite3-dev          # the replicas
   libmsgpack-cxx-dev      # the wire format
   libgtest-dev libgmock-dev
@@ -33,7 +34,7 @@ if [ "${1:-}" = --arm ]; then
   packages+=(crossbuild-essential-arm64 crossbuild-essential-armhf qemu-user)
   for a in "${cross_arches[@]}"; do
     for lib in libsqlite3-dev libssl-dev libxxhash-dev libutf8proc-dev libboost1.74-dev \
-               libmsgpack-cxx-dev libgtest-dev; do
+               libboost-locale1.74-dev libmsgpack-cxx-dev libgtest-dev; do
       packages+=("$lib:$a")
     done
   done

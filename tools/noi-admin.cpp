@@ -41,7 +41,10 @@ int fetch(const context& c, const std::string& method, const std::string& target
         std::cerr << "error: give --server URL or set NOI_SERVER\n";
         return usage;
     }
-    auto r = noi::admin::request(c.server, method, target, c.token, body, c.ca_file);
+    // The server's refusals come in the admin's language.
+    auto r = noi::admin::request(c.server, method, target, c.token, body, c.ca_file,
+                                 std::chrono::seconds(30),
+                                 noi::language_code(noi::admin::language_of(c.lang)));
     if (r.status == 401) {
         std::cerr
             << "error: the server refused the admin token; pass --token or set NOI_ADMIN_TOKEN\n";
@@ -87,6 +90,19 @@ std::string text(const json& v) {
 // A value as JSON writes it (text in quotes), its control characters escaped.
 std::string as_json(const json& v) {
     return noi::tools::printable(v.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// A text the server gives in both languages ({"vi", "en"}), in `lang`; `english` from a server
+// before it gave them.
+std::string in_language(const json& texts, const json& english, noi::language lang) {
+    const auto words = texts.is_object() ? texts.value(noi::language_code(lang), "") : "";
+    return words.empty() ? text(english) : noi::tools::printable(words);
+}
+
+// A machine field (a reason code, an action) with the server's words for it in `lang` before it.
+std::string with_words(const json& texts, const json& field, noi::language lang) {
+    const auto words = in_language(texts, field, lang);
+    return words == text(field) ? words : words + " (" + text(field) + ")";
 }
 
 // A time as people here read it (Asia/Ho_Chi_Minh); "-" for none.
@@ -706,11 +722,12 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& e : out)
-                    rows.push_back({{"at", when(e["at"])},
-                                    {"account", e["account"]},
-                                    {"action", e["action"]},
-                                    {"target", e["target"]},
-                                    {"detail", e["detail"]}});
+                    rows.push_back(
+                        {{"at", when(e["at"])},
+                         {"account", e["account"]},
+                         {"action", with_words(e["action_text"], e["action"], names.lang())},
+                         {"target", e["target"]},
+                         {"detail", in_language(e["detail_text"], e["detail"], names.lang())}});
                 print_table(rows, {"at", "account", "action", "target", "detail"});
             }
         } else if (*adisable) {
@@ -800,10 +817,11 @@ int main(int argc, char** argv) {
                          {"commune", x["commune"]},
                          {"kept", side(x["versions"][0])},
                          {"lost", side(x["versions"][1])},
-                         {"resolved", x.contains("resolved_by")
-                                          ? text(x["resolved_by"]) + ", " + when(x["resolved_at"]) +
-                                                ": " + text(x["resolution"])
-                                          : std::string()}});
+                         {"resolved",
+                          x.contains("resolved_by")
+                              ? text(x["resolved_by"]) + ", " + when(x["resolved_at"]) + ": " +
+                                    in_language(x["resolution_text"], x["resolution"], names.lang())
+                              : std::string()}});
                 }
                 std::vector<std::string> columns{"id",     "kind",    "table", "row_id",
                                                  "column", "commune", "kept",  "lost"};
@@ -868,14 +886,15 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& q : out)
-                    rows.push_back({{"id", q["id"]},
-                                    {"status", q["status"]},
-                                    {"device", named(q["device_name"], q["device_id"])},
-                                    {"table", names.table(q["table"])},
-                                    {"row_id", q["row_id"]},
-                                    {"reason", q["reason"]},
-                                    {"times", q["repeats"]},
-                                    {"received", when(q["received_at"])}});
+                    rows.push_back(
+                        {{"id", q["id"]},
+                         {"status", q["status"]},
+                         {"device", named(q["device_name"], q["device_id"])},
+                         {"table", names.table(q["table"])},
+                         {"row_id", q["row_id"]},
+                         {"reason", with_words(q["reason_text"], q["reason"], names.lang())},
+                         {"times", q["repeats"]},
+                         {"received", when(q["received_at"])}});
                 std::vector<std::string> columns{"id",     "device", "table",   "row_id",
                                                  "reason", "times",  "received"};
                 // One state asked for: a column that says it on every row says nothing.
@@ -889,8 +908,9 @@ int main(int argc, char** argv) {
                           << "): " << names.table(out["table"]) << " " << text(out["row_id"])
                           << " from " << named(out["device_name"], out["device_id"]) << ", commune "
                           << text(out["commune"]) << ", " << when(out["received_at"]) << "\n"
-                          << "  reason   " << text(out["reason"]) << ": " << text(out["message"])
-                          << "\n"
+                          << "  reason   "
+                          << with_words(out["reason_text"], out["reason"], names.lang()) << ": "
+                          << in_language(out["message_text"], out["message"], names.lang()) << "\n"
                           << "  times    " << out["repeats"] << "\n";
                 if (out["values"].is_object()) {
                     json rows = json::array();

@@ -1,11 +1,10 @@
 // The C API: opaque handles over tablet and replicator; every exception is caught here.
 #include <noi/noi.h>
 
-#include "rejection_words.hpp"
-
 #include <noi/client/replicator.hpp>
 #include <noi/client/server_settings.hpp>
 #include <noi/sync/error.hpp>
+#include <noi/sync/messages.hpp>
 #include <noi/sync/schema_change.hpp>
 #include <noi/sync/schema_labels_json.hpp>
 #include <noi/sync/server_address.hpp>
@@ -466,11 +465,16 @@ int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_e
         std::string out = "[";
         for (const auto& x : r->t->rejected()) {
             if (out.size() > 1) out += ",";
+            const auto advice = noi::reason_advice(x.reason);
+            const auto message = noi::in_both(x.message);
             out += "{\"id\":" + std::to_string(x.quarantine_id) +
                    ",\"table\":" + json_escape(x.table) + ",\"row_id\":" + json_escape(x.row_id) +
                    ",\"reason\":" + json_escape(x.reason) + ",\"explanation\":" +
-                   json_escape(noi::client::rejection_words(x.reason, language)) +
+                   json_escape(language == noi::language::vi ? advice.vi : advice.en) +
+                   ",\"explanation_vi\":" + json_escape(advice.vi) +
+                   ",\"explanation_en\":" + json_escape(advice.en) +
                    ",\"message\":" + json_escape(x.message) +
+                   ",\"message_vi\":" + json_escape(message.vi) +
                    ",\"recorded_at_ms\":" + std::to_string(x.recorded_at_ms) + ",\"values\":{";
             const auto* def = r->t->rep().tables().find(x.table);
             for (std::size_t i = 0; def && i < x.values.size() && i < def->columns.size(); ++i) {

@@ -58,7 +58,8 @@ class ApiError extends Error {
 }
 
 async function api(method, path, body) {
-  const headers = {};
+  // Refusals come back in the page's language.
+  const headers = { "Accept-Language": state.lang };
   if (method !== "GET" && state.me) headers["X-CSRF-Token"] = state.me.csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, {
@@ -481,15 +482,14 @@ async function conflictView(view, id) {
     view.append(form);
   }
   if (c.resolved_by)
-    view.append(el("p", { id: "resolved-by" }, `${t("resolved_by")}: ${c.resolved_by} · ${t("resolved_at")}: ${when(c.resolved_at)} · ${t("resolution")}: ${shown(c.resolution)}`));
+    view.append(el("p", { id: "resolved-by" }, `${t("resolved_by")}: ${c.resolved_by} · ${t("resolved_at")}: ${when(c.resolved_at)} · ${t("resolution")}: ${said(c.resolution_text, c.resolution)}`));
 }
 
 // ---- Quarantine -----------------------------------------------------------------------------
 
-function reasonText(reason) {
-  const key = "reason_" + reason;
-  const words = t(key);
-  return words === key ? reason : words;
+// Words the server gives beside a machine field, {"vi", "en"}, in the page's language.
+function said(texts, fallback) {
+  return texts ? texts[state.lang] || texts.vi || texts.en : shown(fallback);
 }
 
 function quarantineButtons(r, after) {
@@ -519,7 +519,7 @@ async function quarantineView(view, q) {
       { title: "device", cell: r => deviceName(r.device_name, r.device_id) },
       { title: "table", cell: r => tableNamed(r.table) },
       { title: "row_id", cell: r => r.row_id },
-      { title: "reason", cell: r => reasonText(r.reason) },
+      { title: "reason", cell: r => named(said(r.reason_text, r.reason), r.reason) },
       { title: "repeats", num: true, cell: r => r.repeats },
       { title: "", cell: r => quarantineButtons(r, render) },
     ], data),
@@ -529,8 +529,8 @@ async function quarantineView(view, q) {
 async function quarantinedView(view, id) {
   const [{ data: r }] = await Promise.all([api("GET", `/admin/v1/quarantine/${id}`), loadLabels()]);
   view.append(el("h1", {}, `${t("quarantine_title")} #${r.id}: ${tableText(r.table)} · ${r.row_id}`),
-    el("p", {}, `${t("reason")}: ${reasonText(r.reason)} · ${t("device")}: ${deviceName(r.device_name, r.device_id)} · ${t("received")}: ${when(r.received_at)} · ${t("status")}: ${t(quarantineWords[r.status] || r.status)}`),
-    el("p", { class: "muted server-message" }, `${t("message")}: ${r.message}`),
+    el("p", {}, `${t("reason")}: ${said(r.reason_text, r.reason)} · ${t("device")}: ${deviceName(r.device_name, r.device_id)} · ${t("received")}: ${when(r.received_at)} · ${t("status")}: ${t(quarantineWords[r.status] || r.status)}`),
+    el("p", { class: "muted", id: "quarantine-message" }, `${t("message")}: ${said(r.message_text, r.message)}`),
     link(`#/history?table=${encodeURIComponent(r.table)}&row=${encodeURIComponent(r.row_id)}`, t("history_link")),
     el("h2", {}, t("values")),
     r.values && typeof r.values === "object" ? cellsTable(r.table, r.values) : el("p", {}, shown(r.values)),
@@ -563,7 +563,7 @@ async function historyView(view, q) {
     { title: "kind", cell: h => h.conflict_id ? el("span", {}, t(kinds[h.kind]) + " ", link(`#/conflicts/${h.conflict_id}`, "#" + h.conflict_id)) : t(kinds[h.kind]) },
     { title: "column", cell: h => h.column ? columnNamed(shownTable, h.column) : t("row_existence") },
     { title: "old", cell: h => el("span", { class: "value" }, h.kind === "resolution" ? "" : cell(h, h.old)) },
-    { title: "new", cell: h => el("span", { class: "value" }, h.kind === "resolution" ? shown(h.new) : cell(h, h.new)) },
+    { title: "new", cell: h => el("span", { class: "value" }, h.kind === "resolution" ? said(h.new_text, h.new) : cell(h, h.new)) },
   ], data));
 }
 
@@ -679,8 +679,8 @@ async function logView(view, q) {
   const { data, total } = await api("GET", `/admin/v1/log?limit=${PAGE}&offset=${offset}`);
   view.append(el("h1", {}, t("log_title")), table([
     { title: "at", cell: e => when(e.at) }, { title: "account", cell: e => e.account },
-    { title: "action", cell: e => e.action }, { title: "target", cell: e => e.target },
-    { title: "detail", cell: e => e.detail },
+    { title: "action", cell: e => named(said(e.action_text, e.action), e.action) }, { title: "target", cell: e => e.target },
+    { title: "detail", cell: e => said(e.detail_text, e.detail) },
   ], data), pager(offset, total, o => go("/log", { offset: o })));
 }
 

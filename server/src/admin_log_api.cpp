@@ -16,8 +16,10 @@ api_response admin_log(admin_request& r) {
                        {"at", iso8601_ms(e.at_ms)},
                        {"account", e.account},
                        {"action", e.action},
+                       {"action_text", both(action_text(e.action))},
                        {"target", e.target},
-                       {"detail", e.detail}});
+                       {"detail", e.detail},
+                       {"detail_text", both(in_both(e.detail))}});
     return {200, text(out), r.store.access().admin_log_size()};
 }
 

@@ -3,6 +3,8 @@
 
 #include "admin_api.hpp"
 
+#include <noi/sync/messages.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -20,5 +22,18 @@ inline std::string text(const json& j) {
 inline api_response error(unsigned status, const std::string& message) {
     return {status, text(json{{"error", message}})};
 }
+
+// A text in both languages, as answers give words beside a machine field: {"vi", "en"}.
+inline json both(const texts& t) {
+    return {{"vi", t.vi}, {"en", t.en}};
+}
+
+// The language an Accept-Language header asks for first: Vietnamese for "vi", "vi-VN"…,
+// English for anything else.
+language reader_language(std::string_view accept_language);
+
+// An error answer ({"error": message}) with its message in `lang` (the message catalogue's
+// words, docs/messages.md); any other body as it is.
+std::string for_reader(std::string body, language lang);
 
 } // namespace noi::server

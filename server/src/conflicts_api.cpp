@@ -38,6 +38,7 @@ json conflict_json(const conflict_record& c, const device_map& devices) {
         j["resolved_by"] = *c.resolved_by;
         j["resolved_at"] = c.resolved_at_ms ? json(iso8601_ms(*c.resolved_at_ms)) : json(nullptr);
         j["resolution"] = c.resolution ? json(*c.resolution) : json(nullptr);
+        j["resolution_text"] = c.resolution ? both(in_both(*c.resolution)) : json(nullptr);
     }
     return j;
 }

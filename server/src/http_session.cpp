@@ -1,6 +1,7 @@
 #include "http_session.hpp"
 
 #include "admin_api.hpp"
+#include "api_reply.hpp"
 #include "schema_api.hpp"
 #include "websocket_session.hpp"
 
@@ -157,12 +158,17 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
     // Without a bearer token, a console session's cookie stands for its account; a change must
     // then carry the session's CSRF token too, which another site's page cannot read.
     std::optional<console_session> session;
+    // Refusals are in the language the reader asks for (the console's, noi-admin's --lang).
+    const auto asked = req_[http::field::accept_language];
+    const auto lang = reader_language(std::string_view(asked.data(), asked.size()));
     if (!token)
         if (auto id = cookie_of(req_, session_cookie_name)) session = state_.console().use(*id);
     if (session && method != "GET" && !carries_csrf(req_, session->csrf))
         return respond(
             403,
-            R"({"error":"the request lacks the console's CSRF token; reload the page and try again"})",
+            for_reader(
+                R"({"error":"the request lacks the console's CSRF token; reload the page and try again"})",
+                lang),
             "application/json");
     // A schema to publish is read here: one no tablet could take is refused without waiting
     // for the database thread, behind pushes, nor holding it (issue 28, item 6). A request
@@ -177,7 +183,7 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
     auto on = [this, &method](auto job) {
         method == "GET" ? state_.read_admin(std::move(job)) : state_.db(std::move(job));
     };
-    on([self, token, session, method, target, refused_early,
+    on([self, token, session, method, target, refused_early, lang,
         body = req_.body()](server_store& store, auth_store& auth) {
         api_response r;
         std::optional<account> who;
@@ -190,18 +196,23 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
         } catch (const std::exception& e) {
             spdlog::error("admin request {} {}: its credential could not be read: {}", method,
                           target, e.what());
-            asio::post(self->stream_.get_executor(), [self] {
+            asio::post(self->stream_.get_executor(), [self, lang] {
                 self->respond(
-                    503, R"({"error":"the server cannot reach its database; retry in a moment"})",
+                    503,
+                    for_reader(
+                        R"({"error":"the server cannot reach its database; retry in a moment"})",
+                        lang),
                     "application/json", 5);
             });
             return;
         }
         if (!who) {
-            asio::post(self->stream_.get_executor(), [self] {
+            asio::post(self->stream_.get_executor(), [self, lang] {
                 self->refuse_credential(
                     self->state_.admin_auth_limits(), "an admin request without an admin token",
-                    R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN, or sign in to the console"})",
+                    for_reader(
+                        R"({"error":"an admin token is required; pass it as Authorization: Bearer TOKEN, or sign in to the console"})",
+                        lang),
                     "application/json");
             });
             return;
@@ -212,6 +223,7 @@ template <class Stream> void http_session<Stream>::admin_request(const std::stri
             spdlog::error("admin request {} {} failed: {}", method, target, e.what());
             r = {500, R"({"error":"the server failed to handle the request; see its log"})"};
         }
+        if (r.status >= 400) r.body = for_reader(std::move(r.body), lang);
         asio::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
             header_list extra;
             if (r.total) extra.emplace_back("X-Total-Count", std::to_string(*r.total));

@@ -16,7 +16,9 @@ json quarantine_json(const quarantine_record& r, const device_map& devices) {
             {"table", r.table},
             {"row_id", r.row_id},
             {"reason", proto::to_string(r.reason)},
+            {"reason_text", both(reason_summary(proto::to_string(r.reason)))},
             {"message", r.message},
+            {"message_text", both(in_both(r.message))},
             {"status", to_string(r.status)},
             {"received_at", iso8601_ms(r.received_at_ms)}};
 }

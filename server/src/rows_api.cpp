@@ -81,13 +81,15 @@ api_response row_history(admin_request& r) {
                        {"new", to_json(c.winner.val)},
                        {"conflict_id", c.id}});
         if (c.resolved_at_ms)
-            out.push_back({{"time", iso8601_ms(*c.resolved_at_ms)},
-                           {"device_id", c.resolved_by.value_or("admin")},
-                           {"kind", "resolution"},
-                           {"column", c.column ? json(*c.column) : json(nullptr)},
-                           {"old", nullptr},
-                           {"new", c.resolution ? json(*c.resolution) : json(nullptr)},
-                           {"conflict_id", c.id}});
+            out.push_back(
+                {{"time", iso8601_ms(*c.resolved_at_ms)},
+                 {"device_id", c.resolved_by.value_or("admin")},
+                 {"kind", "resolution"},
+                 {"column", c.column ? json(*c.column) : json(nullptr)},
+                 {"old", nullptr},
+                 {"new", c.resolution ? json(*c.resolution) : json(nullptr)},
+                 {"new_text", c.resolution ? both(in_both(*c.resolution)) : json(nullptr)},
+                 {"conflict_id", c.id}});
     }
     const auto devices = devices_by_id(store);
     for (auto& h : out) {

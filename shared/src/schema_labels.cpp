@@ -21,17 +21,6 @@ std::string key_of(const proto::schema_label& l) {
 
 } // namespace
 
-std::optional<language> language_named(std::string_view name) {
-    const auto lang = name.substr(0, name.find_first_of("_.@-"));
-    if (lang == "vi") return language::vi;
-    if (lang == "en" || lang == "C" || lang == "POSIX") return language::en;
-    return std::nullopt;
-}
-
-const char* language_code(language l) {
-    return l == language::vi ? "vi" : "en";
-}
-
 const std::string& text_in(const proto::schema_label& l, language lang) {
     const auto& want = lang == language::vi ? l.vi : l.en;
     return want.empty() ? (lang == language::vi ? l.en : l.vi) : want;

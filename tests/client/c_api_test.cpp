@@ -604,6 +604,15 @@ TEST(c_api, a_rejected_row_is_explained_in_the_officer_s_words_in_vietnamese_or_
     noi_free(json);
     EXPECT_EQ(en[0]["explanation"].get<std::string>().rfind("This record belongs to another", 0),
               0u);
+    // Both texts in either answer, and the server's sentence in Vietnamese from the catalogue.
+    for (const auto* one : {&vi, &en}) {
+        EXPECT_EQ((*one)[0]["explanation_vi"], vi[0]["explanation"]);
+        EXPECT_EQ((*one)[0]["explanation_en"], en[0]["explanation"]);
+        EXPECT_EQ((*one)[0]["message"],
+                  "the row belongs to commune 01852 but the device is enrolled for 01849");
+        EXPECT_EQ((*one)[0]["message_vi"],
+                  "bản ghi thuộc xã 01852 nhưng thiết bị được cấp cho xã 01849");
+    }
     EXPECT_EQ(noi_rejections_json(r, "fr", &json, &err), NOI_ERR_USAGE);
     EXPECT_NE(std::string(err.message).find("\"vi\" or \"en\""), std::string::npos);
     noi_close(r);

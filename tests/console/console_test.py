@@ -202,7 +202,8 @@ class Console(unittest.TestCase):
         return self.driver.execute_async_script("""
             const [method, path, body, csrf, done] = arguments;
             fetch('/console/v1/me').then(r => r.json()).then(me => {
-              const headers = {'Content-Type': 'application/json'};
+              // As the console asks: refusals in the page's language.
+              const headers = {'Content-Type': 'application/json', 'Accept-Language': 'vi'};
               if (csrf) headers['X-CSRF-Token'] = me.csrf;
               return fetch(path, {method, headers, body: body === null ? undefined : JSON.stringify(body)});
             }).then(async r => done([r.status, await r.text()]));
@@ -232,13 +233,11 @@ class Console(unittest.TestCase):
         return {n for n in names if re.fullmatch(r"[a-z][a-z0-9_]{2,}", n)}
 
     def assert_labels_only(self):
-        """The view, but a server message (English until it has a catalogue), names nothing raw."""
+        """The view names no table, column or enumeration value raw."""
         text = self.driver.execute_script("""
             const texts = [], walk = document.createTreeWalker(
               document.getElementById('view'), NodeFilter.SHOW_TEXT);
-            while (walk.nextNode())
-              if (!walk.currentNode.parentElement.closest('.server-message'))
-                texts.push(walk.currentNode.data);
+            while (walk.nextNode()) texts.push(walk.currentNode.data);
             return texts.join('\\n');""")
         found = sorted(n for n in self.raw_names()
                        if re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text))
@@ -376,6 +375,7 @@ class Console(unittest.TestCase):
         self.driver.find_element(By.CSS_SELECTOR, "#resolve-form button").click()
         by = self.find("#resolved-by")
         self.assertIn("hoa", by.text)
+        self.assertIn("giá trị mới", by.text)  # "new value", from the catalogue
         # Decided once: the page offers no second resolution.
         self.assertEqual(
             self.driver.find_elements(By.CSS_SELECTOR, "[data-keep], #resolve-form"), [])
@@ -397,6 +397,9 @@ class Console(unittest.TestCase):
         rows[0].find_element(By.CSS_SELECTOR, "a").click()
         self.wait(lambda d: "Khai thác rừng trái phép" in d.find_element(By.ID, "view").text)
         self.assertIn("Đã tiếp nhận", self.find("#view").text)  # stage reported
+        # The server's account of the refusal, from the message catalogue.
+        self.assertIn("bản ghi thuộc xã 01864 nhưng thiết bị được cấp cho xã 01849",
+                      self.find("#quarantine-message").text)
         self.assert_labels_only()
         self.shot("07b-quarantined-row")
         self.open("/quarantine", "quarantine")
@@ -478,11 +481,13 @@ class Console(unittest.TestCase):
         self.shot("11-log")
         self.driver.find_element(By.ID, "lang").click()
         self.wait(lambda d: d.find_element(By.ID, "nav-log").text == "Nhật ký quản trị")
+        self.assertIn("giải quyết xung đột", self.find("#view").text)  # the action resolve
 
     def test_10_a_change_without_the_csrf_token_is_refused(self):
         status, body = self.fetch("POST", f"/admin/v1/devices/{self.c['id']}/revoke", None, False)
         self.assertEqual(status, 403, body)
         self.assertIn("CSRF", body)
+        self.assertIn("hãy tải lại trang", body)  # asked for in Vietnamese
         fleet = json.loads(self.admin("status", "--json"))
         self.assertFalse(next(d for d in fleet if d["device_id"] == self.c["id"])["revoked"])
         # With the token the same request goes through: the refusal was the token's.

@@ -661,3 +661,47 @@ TEST_F(console_api, a_device_enrolled_by_mistake_and_never_synced_is_deleted) {
     EXPECT_EQ(log[0]["action"], "device delete");
     EXPECT_EQ(log[0]["target"], mistake.device_id);
 }
+
+TEST_F(console_api, refusals_come_in_the_readers_language_and_words_stand_beside_machine_fields) {
+    const auto auth =
+        std::pair<std::string, std::string>{"Authorization", "Bearer " + server.admin_token()};
+    const auto refusal = [&](const std::string& accept) {
+        std::vector<std::pair<std::string, std::string>> h{auth};
+        if (!accept.empty()) h.emplace_back("Accept-Language", accept);
+        auto r = test::http_probe(server.url(), "GET", "/admin/v1/conflicts?status=closed", h);
+        EXPECT_EQ(r.status, 400u);
+        return json::parse(r.body)["error"].get<std::string>();
+    };
+    const std::string vi = "trạng thái phải là open (chưa xử lý), resolved (đã xử lý) hoặc all "
+                           "(tất cả)";
+    EXPECT_EQ(refusal("vi"), vi);
+    EXPECT_EQ(refusal("vi-VN,vi;q=0.9,en;q=0.8"), vi);
+    EXPECT_EQ(refusal("en-GB"), "status must be open, resolved or all");
+    EXPECT_EQ(refusal(""), "status must be open, resolved or all");
+    // A pattern: the part that varies is carried into the translation.
+    auto missing = test::http_probe(server.url(), "GET", "/admin/v1/conflicts/12345",
+                                    {auth, {"Accept-Language", "vi"}});
+    EXPECT_EQ(json::parse(missing.body)["error"],
+              "không có xung đột 12345; hãy xem danh sách xung đột để tìm mã");
+
+    // A row of another commune: its quarantine entry says why in both languages.
+    test::temp_dir dir;
+    const auto dev = server.enrol("01849");
+    test::test_tablet t(dir.file("t.db"), server.url(), dev.token);
+    t.t->exec("INSERT INTO household(id, commune_code) VALUES ('q1', '01852')");
+    ASSERT_EQ(t.sync().outcome, client::sync_outcome::done);
+    auto q = json::parse(as_admin("GET", "/admin/v1/quarantine").body);
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0]["reason"], "out_of_scope");
+    EXPECT_EQ(q[0]["reason_text"],
+              json({{"vi", "dữ liệu của xã khác"}, {"en", "another commune's data"}}));
+    EXPECT_EQ(q[0]["message_text"]["vi"],
+              "bản ghi thuộc xã 01852 nhưng thiết bị được cấp cho xã 01849");
+    EXPECT_EQ(q[0]["message_text"]["en"], q[0]["message"]);
+    ASSERT_EQ(as_admin("POST", "/admin/v1/quarantine/" + q[0]["id"].dump() + "/discard").status,
+              200u);
+    auto log = json::parse(as_admin("GET", "/admin/v1/log").body);
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log[0]["action"], "discard");
+    EXPECT_EQ(log[0]["action_text"]["vi"], "bỏ dòng bị từ chối");
+}

@@ -315,4 +315,11 @@ TEST_F(schema_cli, labels_are_published_and_printed_in_the_admins_language) {
     EXPECT_NE(by_env.out.find("Mức độ (severity)"), std::string::npos) << by_env.out;
     EXPECT_NE(by_c.out.find("Severity (severity)"), std::string::npos) << by_c.out;
     EXPECT_EQ(admin({"history", "--row", "i1", "--lang", "fr"}).exit_code, 2);
+
+    // The server's refusals come in the same language (docs/messages.md).
+    auto missing_vi = admin({"conflicts", "show", "999", "--lang", "vi"});
+    EXPECT_EQ(missing_vi.exit_code, 1);
+    EXPECT_NE(missing_vi.err.find("không có xung đột 999"), std::string::npos) << missing_vi.err;
+    auto missing_en = admin({"conflicts", "show", "999", "--lang", "en"});
+    EXPECT_NE(missing_en.err.find("no conflict 999"), std::string::npos) << missing_en.err;
 }

@@ -94,7 +94,8 @@ std::string encode_component(const std::string& s) {
 
 http_reply request(const std::string& base_url, const std::string& method,
                    const std::string& target, const std::string& token, const std::string& body,
-                   const std::string& ca_file, std::chrono::milliseconds timeout) {
+                   const std::string& ca_file, std::chrono::milliseconds timeout,
+                   const std::string& accept_language) {
     noi::server_address a;
     try {
         a = noi::parse_server_address(base_url);
@@ -107,6 +108,7 @@ http_reply request(const std::string& base_url, const std::string& method,
     req.set(http::field::host, a.host_port());
     req.set(http::field::user_agent, "noi-admin");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!accept_language.empty()) req.set(http::field::accept_language, accept_language);
     if (!body.empty()) {
         req.set(http::field::content_type, "application/json");
         req.body() = body;

@@ -32,6 +32,7 @@ std::string encode_component(const std::string& s);
 http_reply request(const std::string& base_url, const std::string& method,
                    const std::string& target, const std::string& token, const std::string& body,
                    const std::string& ca_file = "",
-                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                   std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                   const std::string& accept_language = "");
 
 } // namespace noi::admin

@@ -168,10 +168,13 @@ typedef void (*noi_wipe_callback)(int64_t wiped_at_ms, void* user);
 int noi_set_wipe_callback(noi_replica* r, noi_wipe_callback cb, void* user, noi_error* err);
 
 /* The rows the server rejected, kept on the tablet, as a JSON array (free it with noi_free):
- * [{"id", "table", "row_id", "reason", "explanation", "message", "recorded_at_ms", "values"}].
- * `explanation` says in the officer's words what happened and what to do, in `lang`: "vi"
- * (Vietnamese; NULL gives it) or "en"; `reason` is the protocol's code, `message` the server's
- * own sentence, `values` the row as the tablet sent it (column to value). */
+ * [{"id", "table", "row_id", "reason", "explanation", "explanation_vi", "explanation_en",
+ * "message", "message_vi", "recorded_at_ms", "values"}]. `explanation` says in the officer's
+ * words what happened and what to do, in `lang`: "vi" (Vietnamese; NULL gives it) or "en", and
+ * `explanation_vi` and `explanation_en` in both; `reason` is the protocol's code, `message` the
+ * server's own sentence (English) and `message_vi` the same in Vietnamese where the message
+ * catalogue has it (docs/messages.md), else the English; `values` the row as the tablet sent it
+ * (column to value). */
 int noi_rejections_json(noi_replica* r, const char* lang, char** json_out, noi_error* err);
 
 /* What the officer does with a rejected row (`id` in noi_rejections_json). The next sync tells

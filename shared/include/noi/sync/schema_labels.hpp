@@ -5,6 +5,7 @@
 #pragma once
 
 #include <noi/protocol/messages.hpp>
+#include <noi/sync/language.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -14,12 +15,6 @@
 #include <vector>
 
 namespace noi {
-
-enum class language : std::uint8_t { vi, en };
-
-// "vi" or "en", or a locale name as LANG holds it ("vi_VN.UTF-8"); nullopt for another.
-std::optional<language> language_named(std::string_view name);
-const char* language_code(language l);
 
 class schema_labels {
 public:

@@ -96,8 +96,9 @@ public final class Replica implements AutoCloseable {
     /**
      * The rows the server rejected, kept on the tablet, as a JSON array of objects: id, table,
      * row_id, reason (the protocol's code), explanation (what happened and what to do, in the
-     * officer's words: {@code "vi"} Vietnamese, {@code "en"} English), message (the server's
-     * sentence), recorded_at_ms, values (the row as sent), answer ({@code "dropped"} or
+     * officer's words: {@code "vi"} Vietnamese, {@code "en"} English), explanation_vi and
+     * explanation_en (the same in both), message (the server's sentence, English), message_vi
+     * (the same in Vietnamese where the catalogue has it), recorded_at_ms, values (the row as sent), answer ({@code "dropped"} or
      * {@code "resent"} until the next sync tells the server; null while unanswered).
      */
     @Nonnull
