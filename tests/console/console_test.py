@@ -478,10 +478,12 @@ class Console(unittest.TestCase):
         self.assertTrue(self.no_alert())
         self.open("/log", "log")
         self.assertIn("resolve", self.driver.find_element(By.ID, "view").text)
-        self.shot("11-log")
         self.driver.find_element(By.ID, "lang").click()
         self.wait(lambda d: d.find_element(By.ID, "nav-log").text == "Nhật ký quản trị")
-        self.assertIn("giải quyết xung đột", self.find("#view").text)  # the action resolve
+        log = self.find("#view").text
+        self.assertIn("giải quyết xung đột", log)  # the action resolve
+        self.assertIn("giá trị mới", log)  # its detail, "new value"
+        self.shot("11-log")
 
     def test_10_a_change_without_the_csrf_token_is_refused(self):
         status, body = self.fetch("POST", f"/admin/v1/devices/{self.c['id']}/revoke", None, False)

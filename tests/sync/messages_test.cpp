@@ -16,6 +16,8 @@ TEST(messages, a_whole_text_and_a_pattern_read_in_vietnamese) {
     // The parts that vary may hold the pattern's own words and Vietnamese.
     EXPECT_EQ(translate("kept Máy chị Lò Thị Mai (kept by the office)", language::vi),
               "giữ phiên bản của Máy chị Lò Thị Mai (kept by the office)");
+    EXPECT_EQ(translate("scope 01864, Máy đăng ký nhầm, never synced", language::vi),
+              "xã 01864, Máy đăng ký nhầm, chưa đồng bộ lần nào");
     EXPECT_EQ(translate("kept the row (dev-1)", language::vi), "giữ bản ghi (dev-1)")
         << "the most particular pattern first";
     EXPECT_EQ(translate("row h1 of household would hold 300 KiB, more than the 256 KiB a row may "
