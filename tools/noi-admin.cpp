@@ -722,12 +722,13 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& e : out)
-                    rows.push_back(
-                        {{"at", when(e["at"])},
-                         {"account", e["account"]},
-                         {"action", with_words(e["action_text"], e["action"], names.lang())},
-                         {"target", e["target"]},
-                         {"detail", in_language(e["detail_text"], e["detail"], names.lang())}});
+                    rows.push_back({{"at", when(e["at"])},
+                                    {"account", e["account"]},
+                                    {"action", with_words(e.value("action_text", json()),
+                                                          e["action"], names.lang())},
+                                    {"target", e["target"]},
+                                    {"detail", in_language(e.value("detail_text", json()),
+                                                           e["detail"], names.lang())}});
                 print_table(rows, {"at", "account", "action", "target", "detail"});
             }
         } else if (*adisable) {
@@ -817,11 +818,12 @@ int main(int argc, char** argv) {
                          {"commune", x["commune"]},
                          {"kept", side(x["versions"][0])},
                          {"lost", side(x["versions"][1])},
-                         {"resolved",
-                          x.contains("resolved_by")
-                              ? text(x["resolved_by"]) + ", " + when(x["resolved_at"]) + ": " +
-                                    in_language(x["resolution_text"], x["resolution"], names.lang())
-                              : std::string()}});
+                         {"resolved", x.contains("resolved_by")
+                                          ? text(x["resolved_by"]) + ", " + when(x["resolved_at"]) +
+                                                ": " +
+                                                in_language(x.value("resolution_text", json()),
+                                                            x["resolution"], names.lang())
+                                          : std::string()}});
                 }
                 std::vector<std::string> columns{"id",     "kind",    "table", "row_id",
                                                  "column", "commune", "kept",  "lost"};
@@ -886,15 +888,15 @@ int main(int argc, char** argv) {
             if (rc == ok && !c.as_json) {
                 json rows = json::array();
                 for (const auto& q : out)
-                    rows.push_back(
-                        {{"id", q["id"]},
-                         {"status", q["status"]},
-                         {"device", named(q["device_name"], q["device_id"])},
-                         {"table", names.table(q["table"])},
-                         {"row_id", q["row_id"]},
-                         {"reason", with_words(q["reason_text"], q["reason"], names.lang())},
-                         {"times", q["repeats"]},
-                         {"received", when(q["received_at"])}});
+                    rows.push_back({{"id", q["id"]},
+                                    {"status", q["status"]},
+                                    {"device", named(q["device_name"], q["device_id"])},
+                                    {"table", names.table(q["table"])},
+                                    {"row_id", q["row_id"]},
+                                    {"reason", with_words(q.value("reason_text", json()),
+                                                          q["reason"], names.lang())},
+                                    {"times", q["repeats"]},
+                                    {"received", when(q["received_at"])}});
                 std::vector<std::string> columns{"id",     "device", "table",   "row_id",
                                                  "reason", "times",  "received"};
                 // One state asked for: a column that says it on every row says nothing.
@@ -909,8 +911,12 @@ int main(int argc, char** argv) {
                           << " from " << named(out["device_name"], out["device_id"]) << ", commune "
                           << text(out["commune"]) << ", " << when(out["received_at"]) << "\n"
                           << "  reason   "
-                          << with_words(out["reason_text"], out["reason"], names.lang()) << ": "
-                          << in_language(out["message_text"], out["message"], names.lang()) << "\n"
+                          << with_words(out.value("reason_text", json()), out["reason"],
+                                        names.lang())
+                          << ": "
+                          << in_language(out.value("message_text", json()), out["message"],
+                                         names.lang())
+                          << "\n"
                           << "  times    " << out["repeats"] << "\n";
                 if (out["values"].is_object()) {
                     json rows = json::array();

@@ -323,7 +323,9 @@ const labels = { tables: new Map(), at: 0 };
 
 async function loadLabels() {
   if (Date.now() - labels.at < 60000) return;
-  const { data } = await api("GET", "/admin/v1/schema");
+  // Without the schema the pages still work, by the names themselves.
+  const data = await api("GET", "/admin/v1/schema").then(r => r.data, () => null);
+  if (!data) return;
   labels.tables = new Map(data.tables.map(tb => [tb.name, {
     label: tb.label,
     columns: new Map(tb.columns.map(c => [c.name, { label: c.label, type: c.type,
@@ -369,8 +371,10 @@ function columnNamed(tbl, col) { return col ? named(columnText(tbl, col), col) :
 
 // A select of the synced tables by label; "" is any table.
 function tableSelect(id, current) {
+  const names = [...labels.tables.keys()];
+  if (current && !names.includes(current)) names.push(current);
   return el("select", { id }, el("option", { value: "" }, t("any")),
-    [...labels.tables.keys()].map(name => el("option", { value: name, selected: name === current }, tableText(name))));
+    names.map(name => el("option", { value: name, selected: name === current }, tableText(name))));
 }
 
 // A row's cells as a two-column table of labels and values, in the table's column order

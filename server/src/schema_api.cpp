@@ -82,6 +82,14 @@ json unlabelled(const schema& s, const schema_labels& labels) {
     return out;
 }
 
+// Why a schema with these labels is refused, if it is.
+std::optional<std::string> label_refusal(const schema_labels& carried) {
+    if (carried.entries().size() <= max_schema_labels) return std::nullopt;
+    return "the schema would carry " + std::to_string(carried.entries().size()) +
+           " labels; a schema carries at most " + std::to_string(max_schema_labels) +
+           " (max_schema_labels), so that every tablet can take them";
+}
+
 struct requested_schema {
     schema tables;
     schema_labels labels;
@@ -107,15 +115,17 @@ std::variant<requested_schema, std::string> schema_requested(const std::string& 
     try {
         auto next = schema_of(req["version"].get<std::uint32_t>(), specs);
         auto labels = labels_in(tables);
-        // What the WELCOME carries, near enough: these labels over the default tables'.
+        // What the WELCOME carries, near enough: these labels over the default tables' (the
+        // store's own, earlier versions' included, are counted again when it is published).
         auto carried = default_labels();
         carried.overlay(labels);
+        if (auto too_many = label_refusal(carried)) return *too_many;
         if (const auto bytes = welcome_bytes(next, carried); bytes > max_schema_welcome_bytes)
             return "the schema would take " + std::to_string(bytes / 1024) +
                    " KiB of the WELCOME that brings it to a tablet, more than its " +
                    std::to_string(max_schema_welcome_bytes / 1024) +
-                   " KiB (max_schema_welcome_bytes); use shorter names, or fewer tables and "
-                   "columns";
+                   " KiB (max_schema_welcome_bytes); use shorter names or labels, or fewer "
+                   "tables and columns";
         return requested_schema{std::move(next), std::move(labels)};
     } catch (const sync_error& e) {
         if (e.code() != errc::schema) throw;
@@ -152,6 +162,17 @@ api_response schema_apply(server_store& store, auth_store& auth, const account& 
     if (auto* why = std::get_if<std::string>(&read)) return error(400, *why + stays);
     try {
         auto& next = std::get<requested_schema>(read);
+        // The labels earlier versions published ride in the same WELCOME.
+        auto carried = store.current_labels();
+        carried.overlay(next.labels);
+        if (auto too_many = label_refusal(carried)) return error(400, *too_many + stays);
+        if (welcome_bytes(next.tables, carried) > max_schema_welcome_bytes)
+            return error(400, "the schema with the labels earlier versions published would take "
+                              "more than the " +
+                                  std::to_string(max_schema_welcome_bytes / 1024) +
+                                  " KiB of a WELCOME (max_schema_welcome_bytes); use shorter "
+                                  "labels" +
+                                  stays);
         auto rec = store.apply_schema(next.tables, who.name, next.labels);
         auth.record(who.name, "schema apply", std::to_string(rec.version), rec.changes);
         const auto labels = store.current_labels();

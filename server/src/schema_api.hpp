@@ -17,6 +17,9 @@ namespace noi::server {
 // (63 bytes) and columns (63 besides id) are bounded by schema_of.
 inline constexpr std::size_t max_schema_tables = 200;
 inline constexpr std::size_t max_schema_welcome_bytes = 256 * 1024;
+// Labels a schema carries, all versions' together: well within what a tablet decodes (10,000
+// entries), a label for every column and a few dozen values of each table's enumerations.
+inline constexpr std::size_t max_schema_labels = 5000;
 
 api_response schema_show(server_store& store);
 

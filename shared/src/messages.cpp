@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <locale>
-#include <regex>
+#include <optional>
 #include <vector>
 
 namespace noi {
@@ -38,64 +40,101 @@ std::string lookup(const char* context, const std::string& msgid) {
                    : boost::locale::translate(msgid).str(vietnamese());
 }
 
-// Puts args[n - 1] where `text` says {n}.
-std::string filled(std::string text, const std::vector<std::string>& args) {
-    for (std::size_t n = args.size(); n > 0; --n) {
-        const auto mark = "{" + std::to_string(n) + "}";
-        for (auto at = text.find(mark); at != std::string::npos;
-             at = text.find(mark, at + args[n - 1].size()))
-            text.replace(at, mark.size(), args[n - 1]);
-    }
-    return text;
-}
-
+// A pattern: fixed pieces of text with a placeholder ({1}, {2}…) between each two; the first
+// and the last piece may be empty.
 struct pattern {
     std::string msgid;
-    std::regex english;
-    std::vector<int> order; // the number of each placeholder, in the order it comes
-    std::size_t words = 0;  // the length of its fixed text
+    std::vector<std::string> pieces;
+    std::vector<std::size_t> numbers; // the placeholders' numbers, in the order they come
+    std::size_t words = 0;            // the length of its fixed text
 };
 
-// The catalogue's msgids without a context that hold {1}: read from the .po as written, one
-// msgid a line (po/vi.po says so), its escapes \" and \\ undone.
+// The parts of `text` the placeholders stand for, when `text` is the pattern with them filled
+// in; each is one or more characters without "; " (a message's next clause is never a part of
+// it). Searched piece by piece, trying the next place a piece occurs when the rest fails: no
+// regex, whose recursion a long text could take past the stack.
+bool match(const pattern& p, std::string_view text, std::size_t piece, std::size_t at,
+           std::vector<std::string_view>& parts) {
+    const auto clause = text.find("; ", at);
+    if (piece + 2 == p.pieces.size()) {
+        const auto& last = p.pieces.back();
+        if (text.size() <= at + last.size() || !text.ends_with(last)) return false;
+        const auto end = text.size() - last.size();
+        if (clause < end) return false;
+        parts[piece] = text.substr(at, end - at);
+        return true;
+    }
+    const auto& next = p.pieces[piece + 1];
+    if (next.empty()) return false; // two placeholders side by side cannot be told apart
+    for (auto end = text.find(next, at + 1); end != std::string_view::npos && end <= clause;
+         end = text.find(next, end + 1)) {
+        parts[piece] = text.substr(at, end - at);
+        if (match(p, text, piece + 1, end + next.size(), parts)) return true;
+    }
+    return false;
+}
+
+std::optional<std::vector<std::string>> parts_of(const pattern& p, std::string_view text) {
+    if (!text.starts_with(p.pieces.front())) return std::nullopt;
+    std::vector<std::string_view> parts(p.numbers.size());
+    if (!match(p, text, 0, p.pieces.front().size(), parts)) return std::nullopt;
+    return std::vector<std::string>(parts.begin(), parts.end());
+}
+
+// `text` with {n} replaced by parts[numbers[i]]…: one pass, so a part that holds "{1}" itself
+// is left as it is.
+std::string filled(std::string_view text, const std::vector<std::size_t>& numbers,
+                   const std::vector<std::string>& parts) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '{' && i + 2 < text.size() && text[i + 1] >= '1' && text[i + 1] <= '9' &&
+            text[i + 2] == '}') {
+            const auto n = static_cast<std::size_t>(text[i + 1] - '0');
+            const auto at = std::find(numbers.begin(), numbers.end(), n);
+            if (at != numbers.end()) {
+                out += parts[static_cast<std::size_t>(at - numbers.begin())];
+                i += 2;
+                continue;
+            }
+        }
+        out += text[i];
+    }
+    return out;
+}
+
+std::uint32_t word_at(std::size_t at) {
+    std::uint32_t w = 0;
+    std::memcpy(&w, catalogue::vi_mo + at, sizeof w);
+    return w;
+}
+
+// The catalogue's msgids without a context that hold a placeholder, read from the compiled
+// catalogue (GNU gettext's MO: a count at byte 8, the originals' table at byte 12, each entry
+// a length and an offset), which msgfmt wrote from po/vi.po without its fuzzy entries.
 std::vector<pattern> read_patterns() {
     std::vector<pattern> out;
-    const std::string po(reinterpret_cast<const char*>(catalogue::vi_po), catalogue::vi_po_size);
-    const std::regex mark(R"(\{([0-9])\})");
-    bool in_context = false;
-    for (std::size_t at = 0; at < po.size();) {
-        auto end = po.find('\n', at);
-        if (end == std::string::npos) end = po.size();
-        const std::string_view line(po.data() + at, end - at);
-        at = end + 1;
-        if (line.starts_with("msgctxt ")) in_context = true;
-        if (!line.starts_with("msgid \"")) continue;
-        const bool skip = in_context;
-        in_context = false;
-        if (skip || line.find("{1}") == std::string_view::npos) continue;
-        std::string msgid;
-        for (std::size_t i = 7; i + 1 < line.size(); ++i)
-            msgid += line[i] == '\\' && i + 2 < line.size() ? line[++i] : line[i];
-        std::string re = "^";
-        const auto literal = [&re](std::string_view text) {
-            for (char c : text) {
-                if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos)
-                    re += '\\';
-                re += c;
+    // Written in this machine's byte order by the msgfmt of its build.
+    if (catalogue::vi_mo_size < 20 || word_at(0) != 0x950412de) return out;
+    const auto count = word_at(8), table = word_at(12);
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const auto length = word_at(table + 8 * i), offset = word_at(table + 8 * i + 4);
+        const std::string msgid(reinterpret_cast<const char*>(catalogue::vi_mo) + offset, length);
+        // A context is written before its msgid with \x04.
+        if (msgid.find('\x04') != std::string::npos || msgid.find("{1}") == std::string::npos)
+            continue;
+        pattern p{msgid, {""}, {}, 0};
+        for (std::size_t k = 0; k < msgid.size(); ++k) {
+            if (msgid[k] == '{' && k + 2 < msgid.size() && msgid[k + 1] >= '1' &&
+                msgid[k + 1] <= '9' && msgid[k + 2] == '}') {
+                p.numbers.push_back(static_cast<std::size_t>(msgid[k + 1] - '0'));
+                p.pieces.emplace_back();
+                k += 2;
+            } else {
+                p.pieces.back() += msgid[k];
+                ++p.words;
             }
-        };
-        std::vector<int> order;
-        std::size_t from = 0;
-        for (std::sregex_iterator m(msgid.begin(), msgid.end(), mark), done; m != done; ++m) {
-            const auto at = static_cast<std::size_t>(m->position());
-            literal(std::string_view(msgid).substr(from, at - from));
-            re += "(.+?)";
-            order.push_back((*m)[1].str()[0] - '0');
-            from = at + static_cast<std::size_t>(m->length());
         }
-        literal(std::string_view(msgid).substr(from));
-        const auto words = msgid.size() - 3 * order.size();
-        out.push_back({msgid, std::regex(re + "$"), std::move(order), words});
+        out.push_back(std::move(p));
     }
     // The most particular first: "kept the row ({1})" before "kept {1}".
     std::stable_sort(out.begin(), out.end(),
@@ -111,15 +150,9 @@ const std::vector<pattern>& patterns() {
 std::string translated(const char* context, const std::string& english) {
     if (auto whole = lookup(context, english); whole != english) return whole;
     if (context) return english;
-    for (const auto& p : patterns()) {
-        std::smatch m;
-        if (!std::regex_match(english, m, p.english)) continue;
-        std::vector<std::string> args(p.order.size());
-        for (std::size_t i = 0; i < p.order.size(); ++i)
-            if (p.order[i] >= 1 && static_cast<std::size_t>(p.order[i]) <= args.size())
-                args[static_cast<std::size_t>(p.order[i]) - 1] = m[static_cast<int>(i) + 1];
-        return filled(lookup(nullptr, p.msgid), args);
-    }
+    for (const auto& p : patterns())
+        if (auto parts = parts_of(p, english))
+            return filled(lookup(nullptr, p.msgid), p.numbers, *parts);
     return english;
 }
 
@@ -169,8 +202,9 @@ texts both(const char* context, const std::string& english) {
 
 // A reason of a newer release, said as it is: its pattern in the catalogue.
 texts unknown_reason(const std::string& pattern_en, std::string_view reason, const char* context) {
+    const std::vector<std::size_t> first{1};
     const std::vector<std::string> code{std::string(reason)};
-    return {filled(lookup(context, pattern_en), code), filled(pattern_en, code)};
+    return {filled(lookup(context, pattern_en), first, code), filled(pattern_en, first, code)};
 }
 
 } // namespace

@@ -18,6 +18,7 @@ TEST(messages, a_whole_text_and_a_pattern_read_in_vietnamese) {
               "giữ phiên bản của Máy chị Lò Thị Mai (kept by the office)");
     EXPECT_EQ(translate("scope 01864, Máy đăng ký nhầm, never synced", language::vi),
               "xã 01864, Máy đăng ký nhầm, chưa đồng bộ lần nào");
+    EXPECT_EQ(translate("scope *", language::vi), "toàn tỉnh") << "a whole text before a pattern";
     EXPECT_EQ(translate("kept the row (dev-1)", language::vi), "giữ bản ghi (dev-1)")
         << "the most particular pattern first";
     EXPECT_EQ(translate("row h1 of household would hold 300 KiB, more than the 256 KiB a row may "
@@ -26,6 +27,21 @@ TEST(messages, a_whole_text_and_a_pattern_read_in_vietnamese) {
                         language::vi),
               "bản ghi h1 của household sẽ có 300 KiB, quá 256 KiB mà một bản ghi được có để mọi "
               "máy tính bảng nhận được; hãy rút ngắn các trường dài nhất rồi lưu lại");
+}
+
+TEST(messages, a_part_never_runs_into_the_next_clause_nor_is_filled_twice) {
+    // "table {1} has no column {2}" must not half-translate a longer sentence.
+    const std::string longer = "table household has no column x; its columns are id, village";
+    EXPECT_EQ(translate(longer, language::vi), longer);
+    EXPECT_EQ(translate("table household has no column x", language::vi),
+              "bảng household không có trường x");
+    // A part holding a placeholder's mark is put in as it is.
+    EXPECT_EQ(translate("table {2} has no column zz", language::vi), "bảng {2} không có trường zz");
+    // A long text is matched without recursion into its length (no regex).
+    const std::string huge = "kept " + std::string(400'000, 'x');
+    EXPECT_EQ(translate(huge, language::vi), "giữ phiên bản của " + std::string(400'000, 'x'));
+    const std::string untranslated(400'000, 'y');
+    EXPECT_EQ(translate(untranslated, language::vi), untranslated);
 }
 
 TEST(messages, english_and_a_text_the_catalogue_lacks_are_left_as_they_are) {
@@ -60,10 +76,11 @@ TEST(messages, every_reason_code_has_its_words_in_both_languages) {
 
 TEST(messages, every_action_the_admin_log_records_reads_in_vietnamese) {
     for (const char* action :
-         {"enrol",         "revoke",       "revoke and wipe", "wiped",           "device delete",
-          "device move",   "device token", "account add",     "account disable", "account passwd",
-          "account token", "sign in",      "resolve",         "discard",         "release",
-          "schema apply",  "rows move",    "map merge",       "map reorganise",  "reference set"}) {
+         {"enrol",           "revoke",       "revoke and wipe", "wiped",           "device delete",
+          "device move",     "device token", "account add",     "account disable", "account passwd",
+          "account token",   "sign in",      "resolve",         "discard",         "release",
+          "schema apply",    "rows move",    "map merge",       "map reorganise",  "reference set",
+          "reference delete"}) {
         const auto t = action_text(action);
         EXPECT_EQ(t.en, action);
         EXPECT_NE(t.vi, t.en) << action << ": no Vietnamese in po/vi.po";

@@ -91,14 +91,30 @@ TEST(schema_labels, docs_labels_md_lists_every_default_label) {
     std::stringstream page;
     page << in.rdbuf();
     const auto doc = page.str();
+    // The part of the page from `heading` to the next blank line after its table.
+    const auto section = [&](const std::string& heading) {
+        const auto at = doc.find(heading);
+        if (at == std::string::npos) return std::string();
+        const auto table = doc.find("\n|", at);
+        return doc.substr(at, doc.find("\n\n", table == std::string::npos ? at : table) - at);
+    };
     for (const auto& l : default_labels().entries()) {
-        std::string line;
-        if (!l.column)
-            line = "### `" + l.table + "`: " + l.vi + " / " + l.en;
-        else if (!l.value)
+        std::string where, line;
+        if (!l.column) {
+            where = "### `" + l.table + "`: " + l.vi + " / " + l.en;
+            line = where;
+        } else if (!l.value) {
+            where = "### `" + l.table + "`: ";
             line = "| `" + *l.column + "` | " + l.vi;
-        else
+        } else {
+            where = "**`" + l.table + "." + *l.column + "`**";
             line = "| `" + *l.value + "` | " + l.vi + " | " + l.en + " |";
-        EXPECT_NE(doc.find(line), std::string::npos) << "docs/labels.md lacks: " << line;
+        }
+        const auto part = section(where);
+        EXPECT_NE(part.find(line), std::string::npos)
+            << "docs/labels.md lacks, under " << where << ": " << line;
+        if (l.column && !l.value)
+            EXPECT_NE(part.find(" | " + l.en), std::string::npos)
+                << "docs/labels.md lacks " << l.table << "." << *l.column << "'s English";
     }
 }

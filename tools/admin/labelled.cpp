@@ -1,4 +1,5 @@
 #include "labelled.hpp"
+#include "terminal_text.hpp"
 
 #include <noi/sync/schema_labels_json.hpp>
 
@@ -9,12 +10,15 @@ namespace {
 
 using json = nlohmann::json;
 
+// Names and labels come from tablets and admins: printed with their control characters escaped.
 std::string text_of(const json& v) {
-    return v.is_string() ? v.get<std::string>() : v.dump();
+    return tools::printable(v.is_string() ? v.get<std::string>()
+                                          : v.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 std::string with_name(const std::string& label, const std::string& name) {
-    return label == name ? name : label + " (" + name + ")";
+    return label == name ? tools::printable(name)
+                         : tools::printable(label) + " (" + tools::printable(name) + ")";
 }
 
 } // namespace
@@ -30,7 +34,11 @@ language language_of(const std::string& flag) {
 const schema_labels& labelled::labels() {
     if (!labels_) {
         labels_.emplace();
-        if (auto s = read_(); s && s->contains("tables")) labels_ = labels_in((*s)["tables"]);
+        // A later server's labels this release cannot read leave the names as they are.
+        try {
+            if (auto s = read_(); s && s->contains("tables")) labels_ = labels_in((*s)["tables"]);
+        } catch (const std::exception&) {
+        }
     }
     return *labels_;
 }

@@ -92,6 +92,15 @@ schema version_2(const schema& v1) {
     return schema_of(2, specs);
 }
 
+// Its labels: the new table and column, and a default value relabelled.
+schema_labels labels_2() {
+    return schema_labels(
+        {{"border_patrol", std::nullopt, std::nullopt, "Tuần tra biên giới", "Border patrol"},
+         {"border_patrol", "route", std::nullopt, "Tuyến", "Route"},
+         {"militia_member", "phone", std::nullopt, "Số điện thoại", "Phone"},
+         {"militia_member", "status", "absent", "Vắng mặt có lý do", "Absent with leave"}});
+}
+
 const char* const villages[] = {"Nà Pài", "Bản Chang", "Khuổi Bốc", "Pác Nặm"};
 const char* const names[] = {"Hoàng Văn Thụ", "Lý Thị Hoa", "Ma Văn Sơn", "Nông Thị Lan"};
 const char* const stages[] = {"reported", "verified", "prosecuted", "fined", "closed"};
@@ -381,7 +390,7 @@ private:
     }
 
     void publish_schema(int at) {
-        server_->apply_schema(version_2(server_->current_schema()), "sim", {});
+        server_->apply_schema(version_2(server_->current_schema()), "sim", labels_2());
         summary_.schema_published_at = at;
         // A third of the officers never install the new app during the run.
         for (std::size_t i = 0; i < tabs_.size(); ++i)
@@ -947,6 +956,7 @@ private:
         check_nothing_lost();
         check_answers_taken();
         check_conflict_notices();
+        check_labels();
         check_valid_writes_taken();
         if (opt_.hostile) check_hostile_left_no_trace();
         summary_.conflicts = server_->conflicts().size();
@@ -1019,6 +1029,20 @@ private:
 
     // Each tablet was told of every conflict its device's writes are part of, of a row it still
     // reads, and of each one an admin decided; and of none other.
+    // A tablet at the server's schema version holds the server's labels, whatever crashes and
+    // cuts came between.
+    void check_labels() {
+        const auto held = server_->current_labels();
+        for (std::size_t i = 0; i < tabs_.size(); ++i) {
+            const auto& s = tabs_[i];
+            if (s.wiped || s.t->schema_version() != server_->current_schema().version) continue;
+            if (s.t->labels().entries() != held.entries())
+                problem("tablet " + std::to_string(i) + " at schema version " +
+                        std::to_string(s.t->schema_version()) +
+                        " does not hold the server's labels");
+        }
+    }
+
     void check_conflict_notices() {
         for (std::size_t i = 0; i < tabs_.size(); ++i) {
             const auto& s = tabs_[i];
