@@ -5,7 +5,6 @@
 #include <noi/client/server_settings.hpp>
 #include <noi/sync/error.hpp>
 #include <noi/sync/messages.hpp>
-#include <noi/sync/schema_change.hpp>
 #include <noi/sync/schema_labels_json.hpp>
 #include <noi/sync/server_address.hpp>
 #include <noi/sync/tablet.hpp>
@@ -513,20 +512,7 @@ int noi_conflicts_json(noi_replica* r, char** json_out, noi_error* err) {
 int noi_labels_json(noi_replica* r, char** json_out, noi_error* err) {
     if (!r || !json_out) return fail(err, NOI_ERR_USAGE, "a replica and json_out are required");
     return guarded(err, [&] {
-        const auto& held = r->t->rep().tables();
-        auto tables = nlohmann::json::array();
-        for (const auto& t : noi::specs_of(held)) {
-            auto columns = nlohmann::json::array();
-            for (const auto& c : t.columns)
-                columns.push_back({{"name", c.name}, {"type", c.type}});
-            tables.push_back(
-                {{"name", t.name},
-                 {"scope", t.scope.empty() ? nlohmann::json() : nlohmann::json(t.scope)},
-                 {"columns", std::move(columns)}});
-        }
-        noi::put_labels(tables, r->t->labels());
-        return give(nlohmann::json{{"version", held.version}, {"tables", std::move(tables)}}.dump(),
-                    json_out, err);
+        return give(noi::schema_json(r->t->rep().tables(), r->t->labels()).dump(), json_out, err);
     });
 }
 

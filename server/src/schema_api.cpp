@@ -16,20 +16,6 @@
 namespace noi::server {
 namespace {
 
-json schema_json(const schema& s, const schema_labels& labels) {
-    json tables = json::array();
-    for (const auto& t : specs_of(s)) {
-        json columns = json::array();
-        for (const auto& c : t.columns)
-            columns.push_back({{"name", c.name}, {"type", c.type}});
-        tables.push_back({{"name", t.name},
-                          {"scope", t.scope.empty() ? json(nullptr) : json(t.scope)},
-                          {"columns", columns}});
-    }
-    put_labels(tables, labels);
-    return {{"version", s.version}, {"tables", tables}};
-}
-
 // The specs a request's "tables" holds, or the reason they are not well formed.
 std::optional<std::string> specs_from(const json& tables, std::vector<proto::table_spec>& out) {
     if (!tables.is_array()) return "\"tables\" must be an array of tables";

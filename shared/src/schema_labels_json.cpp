@@ -1,4 +1,5 @@
 #include <noi/sync/error.hpp>
+#include <noi/sync/schema_change.hpp>
 #include <noi/sync/schema_labels_json.hpp>
 
 namespace noi {
@@ -81,6 +82,20 @@ void put_labels(json& tables, const schema_labels& labels) {
             if (!values.empty()) c["values"] = std::move(values);
         }
     }
+}
+
+json schema_json(const schema& s, const schema_labels& labels) {
+    json tables = json::array();
+    for (const auto& t : specs_of(s)) {
+        json columns = json::array();
+        for (const auto& c : t.columns)
+            columns.push_back({{"name", c.name}, {"type", c.type}});
+        tables.push_back({{"name", t.name},
+                          {"scope", t.scope.empty() ? json(nullptr) : json(t.scope)},
+                          {"columns", std::move(columns)}});
+    }
+    put_labels(tables, labels);
+    return {{"version", s.version}, {"tables", std::move(tables)}};
 }
 
 schema_labels labels_in(const json& tables) {

@@ -4,6 +4,7 @@
 // "description"}], a value named by its text ("1" for an INTEGER column's 1). Stored flat.
 #pragma once
 
+#include <noi/sync/schema.hpp>
 #include <noi/sync/schema_labels.hpp>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,10 @@ inline constexpr std::size_t max_label_bytes = 500;
 
 // Writes the labels into the schema JSON's "tables" array, on the tables and columns it lists.
 void put_labels(nlohmann::json& tables, const schema_labels& labels);
+
+// The schema in its JSON form with its labels: {"version", "tables": [{"name", "scope",
+// "label", "columns": [{"name", "type", "label", "values"}]}]}.
+nlohmann::json schema_json(const schema& s, const schema_labels& labels);
 
 // The labels a schema JSON's "tables" array carries. Throws sync_error(errc::schema) naming
 // the table, column or value whose label is not well formed, and what to write instead.
