@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Fails, naming the files, when a C or C++ source of the repository is not as clang-format 14
-# would write it (.clang-format). Fix with: scripts/check-format.sh --fix
+# Fails, naming the files, when a C or C++ source of the repository, or a module of the web
+# console, is not as clang-format 14 would write it (.clang-format). Fix with:
+# scripts/check-format.sh --fix
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c')
+mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.c' 'server/console/*.js')
 if [ "${1:-}" = "--fix" ]; then
   clang-format-14 -i "${files[@]}"
   exit 0

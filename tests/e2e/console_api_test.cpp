@@ -197,7 +197,7 @@ TEST_F(console_api, a_viewers_session_reads_its_communes_and_changes_nothing) {
 }
 
 TEST_F(console_api, every_answer_carries_the_security_headers_and_the_page_is_built_in) {
-    for (const char* target : {"/", "/console.js", "/console.css", "/admin/v1/summary"}) {
+    for (const char* target : {"/", "/main.js", "/console.css", "/admin/v1/summary"}) {
         auto a = test::http_probe(server.url(), "GET", target);
         const auto csp = a.header("content-security-policy");
         EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << target;
@@ -208,7 +208,13 @@ TEST_F(console_api, every_answer_carries_the_security_headers_and_the_page_is_bu
     auto page = test::http_probe(server.url(), "GET", "/");
     EXPECT_EQ(page.status, 200u);
     EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
-    EXPECT_NE(page.body.find("<script src=\"/console.js\">"), std::string::npos);
+    EXPECT_NE(page.body.find("<script type=\"module\" src=\"/main.js\">"), std::string::npos);
+    // Every module the page imports is built in, as JavaScript.
+    for (const char* module : {"/core.js", "/words.js", "/labels.js", "/conflicts.js", "/map.js"}) {
+        auto m = test::http_probe(server.url(), "GET", module);
+        EXPECT_EQ(m.status, 200u) << module;
+        EXPECT_EQ(m.header("content-type"), "text/javascript; charset=utf-8") << module;
+    }
     EXPECT_EQ(page.body.find("<script>"), std::string::npos) << "no inline script";
     EXPECT_EQ(page.body.find("http"), std::string::npos) << "nothing from outside the server";
     EXPECT_EQ(test::http_probe(server.url(), "GET", "/nothing.js").status, 404u);
