@@ -65,8 +65,8 @@ std::optional<std::int64_t> default_report_year(server_store& store, const commu
     return year;
 }
 
-json criterion19_report(server_store& store, std::int64_t year, const commune_scope& reader,
-                        bool current_geography) {
+c19_report criterion19_report(server_store& store, std::int64_t year, const commune_scope& reader,
+                              bool current_geography) {
     const auto today = vietnam_day(store.now_ms());
     auto day = std::to_string(year) + "-12-31";
     auto all = store.units();
@@ -91,7 +91,11 @@ json criterion19_report(server_store& store, std::int64_t year, const commune_sc
         bool met = false;
     };
     std::map<std::string, deciding> best;
-    json warnings = json::array();
+    c19_report out;
+    out.year = year;
+    out.current_geography = current_geography;
+    out.limited_to = reader.communes;
+    auto& warnings = out.warnings;
     for (const auto& a : store.live_rows("assessment", "year", value{year})) {
         const auto& v = a.values;
         const auto commune = text_of(v.at("commune_code"));
@@ -133,8 +137,8 @@ json criterion19_report(server_store& store, std::int64_t year, const commune_sc
     std::stable_sort(units.begin(), units.end(), [&](const auto& a, const auto& b) {
         return std::pair(group_of(a).first, a.code) < std::pair(group_of(b).first, b.code);
     });
-    json groups = json::array(), communes = json::array();
-    int total = 0, total_met = 0;
+    int& total = out.total;
+    int& total_met = out.met;
     std::map<std::string, std::tuple<std::string, int, int>> by_group;
     std::vector<std::string> order;
     bool districts = false;
@@ -155,33 +159,51 @@ json criterion19_report(server_store& store, std::int64_t year, const commune_sc
             ++m;
             ++total_met;
         }
-        communes.push_back(
-            {{"code", u.code},
-             {"unit", u.id},
-             {"name", u.name},
-             {"district_code", text_or_null(u.district_code)},
-             {"district", text_or_null(u.district)},
-             {"province_code", u.province_code},
-             {"province", u.province},
-             {"met", met},
-             {"assessment_id", it == best.end() ? json(nullptr) : json(it->second.id)},
-             {"decided_on", it == best.end() || it->second.decided_on.empty()
-                                ? json(nullptr)
-                                : json(it->second.decided_on)}});
+        const auto optional_text = [](const std::string& s) {
+            return s.empty() ? std::nullopt : std::optional(s);
+        };
+        out.communes.push_back(
+            {u.code, u.id, u.name, optional_text(u.district_code), optional_text(u.district),
+             u.province_code, u.province, met,
+             it == best.end() ? std::nullopt : std::optional(it->second.id),
+             it == best.end() ? std::nullopt : optional_text(it->second.decided_on)});
     }
     for (const auto& code : order) {
         const auto& [name, m, t] = by_group[code];
-        groups.push_back({{"name", name}, {"code", code}, {"met", m}, {"total", t}});
+        out.groups.push_back({code, name, m, t});
     }
-    return {{"year", year},
-            {"map_of", day},
-            {"geography", current_geography ? "current" : "historical"},
-            {"grouped_by", districts ? "district" : "province"},
-            {"limited_to", reader.communes.empty() ? json(nullptr) : json(reader.communes)},
-            {"province", {{"met", total_met}, {"total", total}}},
+    out.map_of = day;
+    out.by_district = districts;
+    return out;
+}
+
+json to_json(const c19_report& r) {
+    const auto or_null = [](const std::optional<std::string>& s) {
+        return s ? json(*s) : json(nullptr);
+    };
+    json groups = json::array(), communes = json::array();
+    for (const auto& g : r.groups)
+        groups.push_back({{"name", g.name}, {"code", g.code}, {"met", g.met}, {"total", g.total}});
+    for (const auto& c : r.communes)
+        communes.push_back({{"code", c.code},
+                            {"unit", c.unit},
+                            {"name", c.name},
+                            {"district_code", or_null(c.district_code)},
+                            {"district", or_null(c.district)},
+                            {"province_code", c.province_code},
+                            {"province", c.province},
+                            {"met", c.met},
+                            {"assessment_id", or_null(c.assessment_id)},
+                            {"decided_on", or_null(c.decided_on)}});
+    return {{"year", r.year},
+            {"map_of", r.map_of},
+            {"geography", r.current_geography ? "current" : "historical"},
+            {"grouped_by", r.by_district ? "district" : "province"},
+            {"limited_to", r.limited_to.empty() ? json(nullptr) : json(r.limited_to)},
+            {"province", {{"met", r.met}, {"total", r.total}}},
             {"districts", groups},
             {"communes", communes},
-            {"warnings", warnings}};
+            {"warnings", r.warnings}};
 }
 
 } // namespace noi::server

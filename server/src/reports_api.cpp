@@ -11,7 +11,7 @@ namespace {
 
 // docs/design.md §9 with the rules of criterion19_report.cpp, over the communes the reader sees;
 // the report, or the answer that says why there is none.
-api_response report_of(admin_request& r, nlohmann::json& report) {
+api_response report_of(admin_request& r, c19_report& report) {
     auto& store = r.store;
     const auto& q = r.q;
     std::optional<std::int64_t> year;
@@ -33,22 +33,22 @@ api_response report_of(admin_request& r, nlohmann::json& report) {
     return {200, {}};
 }
 
-std::string file_name(const nlohmann::json& report) {
-    return "tieu-chi-19-" + std::to_string(report["year"].get<std::int64_t>());
+std::string file_name(const c19_report& report) {
+    return "tieu-chi-19-" + std::to_string(report.year);
 }
 
 } // namespace
 
 api_response report_json(admin_request& r) {
-    nlohmann::json report;
+    c19_report report;
     auto a = report_of(r, report);
-    if (a.status == 200) a.body = text(report);
+    if (a.status == 200) a.body = text(to_json(report));
     return a;
 }
 
 // ?by_commune=1 for a line per commune, ?bom=0 for scripts.
 api_response report_csv(admin_request& r) {
-    nlohmann::json report;
+    c19_report report;
     auto a = report_of(r, report);
     if (a.status != 200) return a;
     const bool by_commune = r.q.count("by_commune") && r.q.at("by_commune") == "1";
@@ -58,7 +58,7 @@ api_response report_csv(admin_request& r) {
 }
 
 api_response report_xlsx(admin_request& r) {
-    nlohmann::json report;
+    c19_report report;
     auto a = report_of(r, report);
     if (a.status != 200) return a;
     return {200, criterion19_xlsx(report), std::nullopt,
