@@ -5,6 +5,7 @@
 #include "terminal_text.hpp"
 
 #include <noi/sync/hlc.hpp>
+#include <noi/sync/schema_labels_json.hpp>
 #include <noi/sync/unicode_text.hpp>
 
 #include <CLI/CLI.hpp>
@@ -79,13 +80,7 @@ int call(const context& c, const std::string& method, const std::string& target,
     return ok;
 }
 
-// A JSON value as a table shows it; text from tablets is shown with its control characters escaped.
-std::string text(const json& v) {
-    if (v.is_null()) return "-";
-    return noi::tools::printable(v.is_string()
-                                     ? v.get<std::string>()
-                                     : v.dump(-1, ' ', false, json::error_handler_t::replace));
-}
+using noi::admin::text;
 
 // A value as JSON writes it (text in quotes), its control characters escaped.
 std::string as_json(const json& v) {
@@ -101,8 +96,9 @@ std::string in_language(const json& texts, const json& english, noi::language la
 
 // A machine field (a reason code, an action) with the server's words for it in `lang` before it.
 std::string with_words(const json& texts, const json& field, noi::language lang) {
-    const auto words = in_language(texts, field, lang);
-    return words == text(field) ? words : words + " (" + text(field) + ")";
+    const auto words = texts.is_object() ? texts.value(noi::language_code(lang), "") : "";
+    if (words.empty() || !field.is_string()) return text(field);
+    return noi::admin::with_name(words, field.get<std::string>());
 }
 
 // A time as people here read it (Asia/Ho_Chi_Minh); "-" for none.
@@ -195,34 +191,31 @@ std::optional<std::string> read_password(bool from_stdin, const std::string& acc
     return pw;
 }
 
-// A label's text in `lang` as the schema JSON carries it ({"vi", "en"}); "" for none.
-std::string label_text(const json& at, noi::language lang) {
-    if (!at.contains("label")) return "";
-    const auto& l = at["label"];
-    const auto& want = l.value(noi::language_code(lang), "");
-    return text(want.empty() ? l.value(lang == noi::language::vi ? "en" : "vi", "") : want);
-}
-
 // The schema as people read it: each table with its scope and label, its columns under it, an
 // enumeration's values after its column.
 void print_schema(const json& s, noi::language lang) {
+    const auto labels = noi::labels_in(s["tables"]);
+    const auto label = [&](const noi::proto::schema_label* l) {
+        return l ? text(noi::text_in(*l, lang)) : std::string();
+    };
     std::cout << "schema version " << s["version"] << "\n";
     for (const auto& t : s["tables"]) {
-        const auto label = label_text(t, lang);
+        const auto& table = t["name"].get_ref<const std::string&>();
+        const auto shown = label(labels.table(table));
         std::cout << "\n"
                   << text(t["name"])
                   << (t["scope"].is_null() ? std::string(" (global)")
                                            : " (scope " + text(t["scope"]) + ")")
-                  << (label.empty() ? "" : ": " + label) << "\n";
+                  << (shown.empty() ? "" : ": " + shown) << "\n";
         json rows = json::array();
         for (const auto& col : t["columns"]) {
+            const auto& column = col["name"].get_ref<const std::string&>();
             std::string values;
-            for (const auto& v : col.value("values", json::array()))
-                values +=
-                    (values.empty() ? "" : ", ") + text(v["value"]) + " " + label_text(v, lang);
+            for (const auto* v : labels.values_of(table, column))
+                values += (values.empty() ? "" : ", ") + text(*v->value) + " " + label(v);
             rows.push_back({{"  column", "  " + text(col["name"])},
                             {"type", col["type"]},
-                            {"label", label_text(col, lang)},
+                            {"label", label(labels.column(table, column))},
                             {"values", values}});
         }
         print_table(rows, {"  column", "type", "label", "values"});

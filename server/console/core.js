@@ -168,9 +168,15 @@ function deviceName(name, id) {
   return name ? `${name} (${id})` : shown(id);
 }
 
-// Words the server gives beside a machine field, {"vi", "en"}, in the page's language.
+// Words in both languages, {"vi", "en"} (a label, or what the server says beside a machine
+// field), in the page's language, or in the other when it has none; null for none at all.
+function words(texts) {
+  return texts ? texts[state.lang] || texts.vi || texts.en : null;
+}
+
+// The server's words for a field, or the field itself from a server before them.
 function said(texts, fallback) {
-  return texts ? texts[state.lang] || texts.vi || texts.en : shown(fallback);
+  return words(texts) ?? shown(fallback);
 }
 
 export {
@@ -191,5 +197,6 @@ export {
   pager,
   link,
   deviceName,
+  words,
   said
 };

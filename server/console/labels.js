@@ -1,5 +1,5 @@
 // Labels of the schema: what a person reads for tables, columns and values.
-import {api, el, shown, state, t, table} from "./core.js";
+import {api, el, shown, t, table, words} from "./core.js";
 
 // What a person reads for a table, a column and a value of an enumeration, as the server's
 // schema publishes them (docs/labels.md), read again at most once a minute. A name without a
@@ -23,10 +23,6 @@ async function loadLabels() {
                  {label: c.label, type: c.type, values: new Map((c.values || []).map(v => [v.value, v.label]))}])),
       }]));
   labels.at = Date.now();
-}
-
-function words(label) {
-  return label ? label[state.lang] || label.vi || label.en : null;
 }
 
 function named(text, name) {

@@ -81,15 +81,20 @@ std::optional<std::vector<std::string>> parts_of(const pattern& p, std::string_v
     return std::vector<std::string>(parts.begin(), parts.end());
 }
 
+// The n of a placeholder "{n}" (1 to 9) at `i` of `text`; 0 for none.
+std::size_t placeholder_at(std::string_view text, std::size_t i) {
+    if (i + 2 >= text.size() || text[i] != '{' || text[i + 2] != '}') return 0;
+    return text[i + 1] >= '1' && text[i + 1] <= '9' ? static_cast<std::size_t>(text[i + 1] - '0')
+                                                    : 0;
+}
+
 // `text` with {n} replaced by parts[numbers[i]]…: one pass, so a part that holds "{1}" itself
 // is left as it is.
 std::string filled(std::string_view text, const std::vector<std::size_t>& numbers,
                    const std::vector<std::string>& parts) {
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '{' && i + 2 < text.size() && text[i + 1] >= '1' && text[i + 1] <= '9' &&
-            text[i + 2] == '}') {
-            const auto n = static_cast<std::size_t>(text[i + 1] - '0');
+        if (const auto n = placeholder_at(text, i)) {
             const auto at = std::find(numbers.begin(), numbers.end(), n);
             if (at != numbers.end()) {
                 out += parts[static_cast<std::size_t>(at - numbers.begin())];
@@ -124,9 +129,8 @@ std::vector<pattern> read_patterns() {
             continue;
         pattern p{msgid, {""}, {}, 0};
         for (std::size_t k = 0; k < msgid.size(); ++k) {
-            if (msgid[k] == '{' && k + 2 < msgid.size() && msgid[k + 1] >= '1' &&
-                msgid[k + 1] <= '9' && msgid[k + 2] == '}') {
-                p.numbers.push_back(static_cast<std::size_t>(msgid[k + 1] - '0'));
+            if (const auto n = placeholder_at(msgid, k)) {
+                p.numbers.push_back(n);
                 p.pieces.emplace_back();
                 k += 2;
             } else {

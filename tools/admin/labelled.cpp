@@ -6,12 +6,11 @@
 #include <cstdlib>
 
 namespace noi::admin {
-namespace {
 
 using json = nlohmann::json;
 
-// Names and labels come from tablets and admins: printed with their control characters escaped.
-std::string text_of(const json& v) {
+std::string text(const json& v) {
+    if (v.is_null()) return "-";
     return tools::printable(v.is_string() ? v.get<std::string>()
                                           : v.dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -20,8 +19,6 @@ std::string with_name(const std::string& label, const std::string& name) {
     return label == name ? tools::printable(name)
                          : tools::printable(label) + " (" + tools::printable(name) + ")";
 }
-
-} // namespace
 
 language language_of(const std::string& flag) {
     if (!flag.empty()) return language_named(flag).value_or(language::en);
@@ -44,13 +41,13 @@ const schema_labels& labelled::labels() {
 }
 
 std::string labelled::table(const json& name) {
-    if (!name.is_string()) return text_of(name);
+    if (!name.is_string()) return text(name);
     const auto& t = name.get_ref<const std::string&>();
     return with_name(labels().table_text(t, lang_), t);
 }
 
 std::string labelled::column(const json& table, const json& name) {
-    if (!table.is_string() || !name.is_string()) return name.is_null() ? "-" : text_of(name);
+    if (!table.is_string() || !name.is_string()) return text(name);
     const auto& c = name.get_ref<const std::string&>();
     return with_name(labels().column_text(table.get<std::string>(), c, lang_), c);
 }

@@ -17,6 +17,12 @@ namespace noi::admin {
 // --lang when given, else the language LC_ALL, LC_MESSAGES or LANG names; English otherwise.
 language language_of(const std::string& flag);
 
+// A JSON value as a table shows it: text as it is, anything else as JSON, "-" for none. Names,
+// labels and values come from tablets and admins: their control characters are escaped.
+std::string text(const nlohmann::json& v);
+// "label (name)", or the name alone when the label is the name itself.
+std::string with_name(const std::string& label, const std::string& name);
+
 class labelled {
 public:
     // `read_schema` returns the server's schema JSON, or nullopt when it could not be read.
